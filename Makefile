@@ -1,0 +1,35 @@
+# Every target installs what it needs: a fresh machine runs `make preview STACK=prod` or `make test` directly.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STACK  ?= dev
+
+.PHONY: venv system-deps preview check test app bench docs clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+# PostgreSQL and Redis servers for the app tests and `make app` (Debian packages).
+system-deps:
+	scripts/install-system-deps.sh
+
+# The main job: offline preview of a stack under Pulumi's mock engine, then the compliance check.
+preview: venv
+	$(PY) -m infra.cli preview --stack $(STACK)
+
+test: venv system-deps
+	$(PY) -m pytest -q
+
+app: venv system-deps
+	$(PY) -m app.local
+
+bench: venv system-deps
+	$(PY) -m bench
+
+clean:
+	rm -rf build .pytest_cache
