@@ -1,0 +1,222 @@
+"""The VPC the data tier lives in: isolated data subnets, private app subnets, nothing public.
+
+Why this shape: no data store needs the internet, and the app reaches AWS APIs through interface endpoints, so
+there is no internet gateway and no NAT at all (nothing to misconfigure, nothing to pay for). Security groups are
+per tier and reference each other instead of CIDRs; no rule anywhere admits 0.0.0.0/0 or ::/0. The default
+security group is stripped of its rules so nothing lands in it by accident. VPC flow logs go to a KMS-encrypted
+log group with retention.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.tagging import with_name
+
+# Interface endpoints the app and the data tier's automation need (no NAT: these are the only way out).
+INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "kms", "sts", "logs", "monitoring")
+
+
+@dataclass
+class NetworkArgs:
+    prefix: str
+    vpc_cidr: str
+    az_count: int
+    region: str
+    tags: dict[str, str]
+    logs_kms_key_arn: pulumi.Input[str]
+    flow_log_retention_days: int
+
+
+@dataclass(frozen=True)
+class TierPort:
+    tier: str
+    port: int
+    description: str
+
+
+# Data-store tiers: (security group key, port). The app tier may reach each; nothing else may.
+DATA_TIERS = (TierPort("postgres", 5432, "PostgreSQL"), TierPort("redis", 6379, "Redis/Valkey"))
+
+
+def subnet_plan(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
+    """(app subnet CIDRs, data subnet CIDRs): 16 equal blocks, app from block 0, data from block 8."""
+    net = ipaddress.IPv4Network(vpc_cidr)
+    blocks = list(net.subnets(new_prefix=min(net.prefixlen + 4, 28)))
+    return [str(b) for b in blocks[:az_count]], [str(b) for b in blocks[8:8 + az_count]]
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, subnets, route tables, NACLs, per-tier security groups, VPC endpoints and flow logs."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ecomart:network:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.tags
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            aws.ec2.VpcArgs(cidr_block=args.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True,
+                            tags=with_name(tags, f"{args.prefix}-vpc")),
+            opts=child,
+        )
+        vpc_child = pulumi.ResourceOptions(parent=self, depends_on=[self.vpc])
+        azs = aws.get_availability_zones_output(state="available",
+                                                opts=pulumi.InvokeOutputOptions(parent=self)).names
+        app_cidrs, data_cidrs = subnet_plan(args.vpc_cidr, args.az_count)
+        self.app_subnets: list[aws.ec2.Subnet] = []
+        self.data_subnets: list[aws.ec2.Subnet] = []
+        for tier, cidrs, bucket in (("app", app_cidrs, self.app_subnets), ("data", data_cidrs, self.data_subnets)):
+            table = aws.ec2.RouteTable(
+                f"{name}-{tier}-rt",
+                aws.ec2.RouteTableArgs(vpc_id=self.vpc.id, tags=with_name(tags, f"{args.prefix}-{tier}-rt",
+                                                                           tier=tier)),
+                opts=child,
+            )
+            for i, cidr in enumerate(cidrs):
+                subnet = aws.ec2.Subnet(
+                    f"{name}-{tier}-{i}",
+                    aws.ec2.SubnetArgs(
+                        vpc_id=self.vpc.id, cidr_block=cidr, availability_zone=azs[i],
+                        map_public_ip_on_launch=False,
+                        tags=with_name(tags, f"{args.prefix}-{tier}-{i}", tier=tier),
+                    ),
+                    opts=child,
+                )
+                aws.ec2.RouteTableAssociation(
+                    f"{name}-{tier}-{i}-rta",
+                    aws.ec2.RouteTableAssociationArgs(subnet_id=subnet.id, route_table_id=table.id),
+                    opts=child,
+                )
+                bucket.append(subnet)
+
+        # Data subnets: traffic only to and from inside the VPC, whatever a security group says.
+        aws.ec2.NetworkAcl(
+            f"{name}-data-nacl",
+            aws.ec2.NetworkAclArgs(
+                vpc_id=self.vpc.id,
+                subnet_ids=[s.id for s in self.data_subnets],
+                ingress=[aws.ec2.NetworkAclIngressArgs(rule_no=100, action="allow", protocol="-1",
+                                                       cidr_block=args.vpc_cidr, from_port=0, to_port=0)],
+                egress=[aws.ec2.NetworkAclEgressArgs(rule_no=100, action="allow", protocol="-1",
+                                                     cidr_block=args.vpc_cidr, from_port=0, to_port=0)],
+                tags=with_name(tags, f"{args.prefix}-data-nacl", tier="data"),
+            ),
+            opts=child,
+        )
+
+        # The default security group: managed so that it has no rules at all (CIS AWS 5.4).
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            aws.ec2.DefaultSecurityGroupArgs(vpc_id=self.vpc.id, ingress=[], egress=[],
+                                             tags=with_name(tags, f"{args.prefix}-default-closed")),
+            opts=child,
+        )
+
+        self.security_groups: dict[str, aws.ec2.SecurityGroup] = {}
+        for key, description in (("app", "EcoMart application tier"),
+                                 ("endpoints", "Interface VPC endpoints (HTTPS from the app tier)"),
+                                 *((t.tier, f"{t.description} data store") for t in DATA_TIERS)):
+            # No inline rules: every rule is its own resource below; the provider strips AWS' default egress rule.
+            self.security_groups[key] = aws.ec2.SecurityGroup(
+                f"{name}-{key}-sg",
+                aws.ec2.SecurityGroupArgs(vpc_id=self.vpc.id, description=description,
+                                          name=f"{args.prefix}-{key}",
+                                          tags=with_name(tags, f"{args.prefix}-{key}", tier=key)),
+                opts=vpc_child,
+            )
+        app_sg = self.security_groups["app"]
+        for tier in DATA_TIERS:
+            self.allow(f"{name}-app-to-{tier.tier}", source=app_sg, target=self.security_groups[tier.tier],
+                       port=tier.port, description=f"app tier to {tier.description}")
+        self.allow(f"{name}-app-to-endpoints", source=app_sg, target=self.security_groups["endpoints"], port=443,
+                   description="app tier to AWS API endpoints")
+
+        self.endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
+        for service in INTERFACE_ENDPOINT_SERVICES:
+            self.endpoints[service] = aws.ec2.VpcEndpoint(
+                f"{name}-{service}-vpce",
+                aws.ec2.VpcEndpointArgs(
+                    vpc_id=self.vpc.id,
+                    service_name=f"com.amazonaws.{args.region}.{service}",
+                    vpc_endpoint_type="Interface",
+                    private_dns_enabled=True,
+                    subnet_ids=[s.id for s in self.app_subnets],
+                    security_group_ids=[self.security_groups["endpoints"].id],
+                    tags=with_name(tags, f"{args.prefix}-{service}-vpce"),
+                ),
+                opts=child,
+            )
+
+        self.flow_log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            aws.cloudwatch.LogGroupArgs(name=f"/ecomart/{args.prefix}/vpc-flow-logs",
+                                        retention_in_days=args.flow_log_retention_days,
+                                        kms_key_id=args.logs_kms_key_arn,
+                                        tags=with_name(tags, f"{args.prefix}-vpc-flow-logs")),
+            opts=child,
+        )
+        flow_role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            aws.iam.RoleArgs(
+                name=f"{args.prefix}-vpc-flow-logs",
+                assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]}),
+                tags=with_name(tags, f"{args.prefix}-vpc-flow-logs"),
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-policy",
+            aws.iam.RolePolicyArgs(
+                role=flow_role.id,
+                policy=self.flow_log_group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [arn, f"{arn}:*"]}]})),
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            aws.ec2.FlowLogArgs(vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+                                log_destination=self.flow_log_group.arn, iam_role_arn=flow_role.arn,
+                                max_aggregation_interval=60,
+                                tags=with_name(tags, f"{args.prefix}-vpc-flow-log")),
+            opts=child,
+        )
+
+        self.vpc_id = self.vpc.id
+        self.app_subnet_ids = [s.id for s in self.app_subnets]
+        self.data_subnet_ids = [s.id for s in self.data_subnets]
+        self.security_group_ids = {k: sg.id for k, sg in self.security_groups.items()}
+        self.register_outputs({"vpcId": self.vpc_id, "appSubnetIds": self.app_subnet_ids,
+                               "dataSubnetIds": self.data_subnet_ids, "securityGroupIds": self.security_group_ids})
+
+    def allow(self, name: str, *, source: aws.ec2.SecurityGroup, target: aws.ec2.SecurityGroup, port: int,
+              description: str, to_port: Optional[int] = None) -> None:
+        """Least privilege between tiers: ``source`` may reach ``target`` on ``port`` (TCP) and nothing else.
+
+        Writes both halves: the target's ingress from the source group and the source's egress to the target
+        group. Other components (Atlas PrivateLink) use this too, so every rule has the same shape.
+        """
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-in",
+            aws.vpc.SecurityGroupIngressRuleArgs(security_group_id=target.id, referenced_security_group_id=source.id,
+                                                 ip_protocol="tcp", from_port=port, to_port=to_port or port,
+                                                 description=description),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-out",
+            aws.vpc.SecurityGroupEgressRuleArgs(security_group_id=source.id, referenced_security_group_id=target.id,
+                                                ip_protocol="tcp", from_port=port, to_port=to_port or port,
+                                                description=description),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

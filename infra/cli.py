@@ -1,0 +1,46 @@
+"""``ecomart`` — the project's command line: offline preview and compliance check of a stack."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from infra.preview import main_preview
+
+    code, export_path = main_preview(args.stack, out_dir=args.out_dir)
+    if code != 0 or args.no_check:
+        return code
+    try:
+        from policies.checker import main_check_after_preview
+    except ImportError:  # the policy pack is not installed in this checkout
+        return code
+    return main_check_after_preview(args.stack, export_path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecomart", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("preview", help="synthesize a stack offline under Pulumi's mock engine and export its graph")
+    p.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    p.add_argument("--out-dir", help="where to write stack-export.json (default build/<stack>/)")
+    p.add_argument("--no-check", action="store_true", help="skip the compliance check after the preview")
+    p.set_defaults(func=_preview)
+    try:
+        from policies.checker import add_check_parser
+    except ImportError:
+        pass
+    else:
+        add_check_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

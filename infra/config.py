@@ -1,0 +1,515 @@
+"""Typed, validated stack configuration.
+
+Everything a stack can set is declared here, once. Values come from ``Pulumi.<stack>.yaml`` (through the
+Pulumi runtime's config bag, or the same file loaded by the offline preview) and are validated *before* any
+resource is declared: a bad value stops the program with an error naming the key, the value and what is allowed.
+
+Keys are camelCase in YAML (Pulumi's convention); the Python attributes are snake_case.
+Defaults depend on the environment (dev is small and cheap, prod is Multi-AZ and cross-region backed up):
+see ``ENVIRONMENT_DEFAULTS`` and docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+import re
+from typing import Any, Literal, Optional, get_args
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from infra.config_atlas import AtlasConfig
+from infra.config_base import _Section
+
+PROJECT = "ecomart-data-platform"
+ENVIRONMENTS = ("dev", "staging", "prod")
+REQUIRED_TAG_KEYS = ("project", "environment", "owner", "cost-center", "data-classification")
+
+# Regions the platform may deploy to (commercial partitions with every service used here).
+AWS_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+    "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "sa-east-1",
+)
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+RDS_MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
+                            r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ConfigError(Exception):
+    """A stack configuration that must not be deployed; ``problems`` holds one line per bad key."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid stack configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _check_window(value: str, weekly: bool) -> str:
+    pattern = _WEEKLY_WINDOW if weekly else _WINDOW
+    example = "sun:05:00-sun:06:00" if weekly else "03:00-04:00"
+    if not pattern.match(value):
+        raise ValueError(f"must be a {'weekly ' if weekly else ''}UTC window like {example!r}")
+    return value
+
+
+class NetworkConfig(_Section):
+    vpc_cidr: str = Field(description="IPv4 CIDR of the VPC, /16 to /24.")
+    az_count: int = Field(ge=2, le=6, description="Availability Zones to spread subnets over (prod needs 3).")
+    flow_log_retention_days: int = Field(description="CloudWatch retention of VPC flow logs (days).")
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, v: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(v, strict=True)
+        except ValueError as e:
+            raise ValueError(f"must be an IPv4 CIDR such as '10.20.0.0/16' ({e})") from None
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError("prefix length must be between /16 and /24 (AWS VPC limits)")
+        if not net.is_private:
+            raise ValueError("must be a private (RFC 1918) range")
+        return v
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        if v not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}")
+        return v
+
+
+class KmsConfig(_Section):
+    deletion_window_days: int = Field(ge=7, le=30, description="Waiting period before a scheduled key deletion.")
+
+
+class PostgresConfig(_Section):
+    engine_version: str = Field(description="PostgreSQL 16 minor version, e.g. '16.8'.")
+    instance_class: str = Field(description="RDS instance class for the writer (db.*).")
+    replica_instance_class: Optional[str] = Field(default=None, description="Instance class of read replicas; "
+                                                                            "defaults to instance_class.")
+    allocated_storage_gb: int = Field(ge=20, le=65536)
+    max_allocated_storage_gb: int = Field(ge=20, le=65536, description="Storage autoscaling ceiling.")
+    iops: Optional[int] = Field(default=None, ge=3000, le=80000, description="gp3 provisioned IOPS (>= 400 GB).")
+    multi_az: bool
+    read_replicas: int = Field(ge=0, le=5)
+    backup_retention_days: int = Field(ge=1, le=35)
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    performance_insights_retention_days: int
+    monitoring_interval_seconds: int
+    cross_region_backup_replication: bool = Field(description="Replicate automated backups to the secondary region.")
+    database_name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    ca_cert_identifier: Literal["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] = "rds-ca-rsa2048-g1"
+    log_min_duration_statement_ms: int = Field(default=500, ge=0, le=60000,
+                                               description="Statements slower than this are logged.")
+
+    @field_validator("engine_version")
+    @classmethod
+    def _version(cls, v: str) -> str:
+        if not re.fullmatch(r"16\.\d{1,2}", v):
+            raise ValueError("must be a PostgreSQL 16 version such as '16.8'")
+        return v
+
+    @field_validator("instance_class", "replica_instance_class")
+    @classmethod
+    def _db_class(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", v):
+            raise ValueError("must be an RDS instance class such as 'db.r6g.large' (db.<family>.<size>)")
+        return v
+
+    @field_validator("backup_window")
+    @classmethod
+    def _bw(cls, v: str) -> str:
+        return _check_window(v, weekly=False)
+
+    @field_validator("maintenance_window")
+    @classmethod
+    def _mw(cls, v: str) -> str:
+        return _check_window(v, weekly=True)
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi(cls, v: int) -> int:
+        if not (v == 7 or (v % 31 == 0 and 31 <= v <= 713) or v == 731):
+            raise ValueError("must be 7, a multiple of 31 up to 713, or 731 (Performance Insights retention)")
+        return v
+
+    @field_validator("monitoring_interval_seconds")
+    @classmethod
+    def _mi(cls, v: int) -> int:
+        if v not in RDS_MONITORING_INTERVALS:
+            raise ValueError(f"must be one of {list(RDS_MONITORING_INTERVALS)} (enhanced monitoring is required)")
+        return v
+
+    @model_validator(mode="after")
+    def _storage(self) -> "PostgresConfig":
+        if self.max_allocated_storage_gb <= self.allocated_storage_gb:
+            raise ValueError(f"maxAllocatedStorageGb ({self.max_allocated_storage_gb}) must be greater than "
+                             f"allocatedStorageGb ({self.allocated_storage_gb}) so storage can autoscale")
+        if self.iops is not None and self.allocated_storage_gb < 400:
+            raise ValueError("iops can only be set with allocatedStorageGb >= 400 (gp3 baseline below that)")
+        return self
+
+
+class RedisConfig(_Section):
+    engine: Literal["valkey", "redis"] = Field(description="ElastiCache engine; see docs/adr/0003.")
+    engine_version: str
+    node_type: str
+    cluster_mode: bool = Field(description="Cluster mode enabled (sharded).")
+    num_shards: int = Field(ge=1, le=500)
+    replicas_per_shard: int = Field(ge=1, le=5, description=">= 1: automatic failover needs a replica.")
+    snapshot_retention_days: int = Field(ge=1, le=35)
+    snapshot_window: str
+    maintenance_window: str
+    log_retention_days: int
+
+    @field_validator("node_type")
+    @classmethod
+    def _node(cls, v: str) -> str:
+        if not re.fullmatch(r"cache\.[a-z0-9]+\.[a-z0-9]+", v):
+            raise ValueError("must be an ElastiCache node type such as 'cache.r7g.large' (cache.<family>.<size>)")
+        return v
+
+    @field_validator("engine_version")
+    @classmethod
+    def _ver(cls, v: str) -> str:
+        if not re.fullmatch(r"\d+\.\d+", v):
+            raise ValueError("must be a major.minor version such as '8.0' (valkey) or '7.1' (redis)")
+        return v
+
+    @field_validator("snapshot_window")
+    @classmethod
+    def _sw(cls, v: str) -> str:
+        return _check_window(v, weekly=False)
+
+    @field_validator("maintenance_window")
+    @classmethod
+    def _mw(cls, v: str) -> str:
+        return _check_window(v, weekly=True)
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _lr(cls, v: int) -> int:
+        if v not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self) -> "RedisConfig":
+        if not self.cluster_mode and self.num_shards != 1:
+            raise ValueError(f"numShards is {self.num_shards} but clusterMode is false: "
+                             "without cluster mode there is exactly 1 shard")
+        major = int(self.engine_version.split(".")[0])
+        minimum = 7 if self.engine == "redis" else 7
+        if major < minimum:
+            raise ValueError(f"engineVersion {self.engine_version} is below {minimum}.x: IAM authentication "
+                             f"for {self.engine} needs {minimum}.x or later")
+        return self
+
+
+class AlarmThresholds(_Section):
+    cpu_percent: float = Field(default=80, gt=0, le=100)
+    free_storage_percent: float = Field(default=15, gt=0, lt=100,
+                                        description="Alarm below this share of allocated storage.")
+    freeable_memory_mb: float = Field(default=256, gt=0)
+    connections_percent: float = Field(default=80, gt=0, le=100,
+                                       description="Of the instance class's max_connections estimate.")
+    read_latency_ms: float = Field(default=20, gt=0)
+    write_latency_ms: float = Field(default=20, gt=0)
+    replica_lag_seconds: float = Field(default=30, gt=0)
+    cache_memory_percent: float = Field(default=80, gt=0, le=100)
+    cache_evictions: float = Field(default=100, ge=0)
+    cache_connections: float = Field(default=5000, gt=0)
+    cache_replication_lag_seconds: float = Field(default=5, gt=0)
+
+
+class MonitoringConfig(_Section):
+    alarm_emails: list[str] = Field(min_length=1)
+    thresholds: AlarmThresholds = AlarmThresholds()
+
+    @field_validator("alarm_emails")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        bad = [e for e in v if not _EMAIL.match(e)]
+        if bad:
+            raise ValueError(f"not e-mail addresses: {bad}")
+        return v
+
+
+class BackupConfig(_Section):
+    daily_retention_days: int = Field(ge=7, le=35)
+    monthly_retention_days: int = Field(ge=90, le=3650)
+    schedule_utc_hour: int = Field(ge=0, le=23, description="Hour the daily backup starts.")
+    cross_region_copy: bool
+    vault_lock: bool
+    vault_lock_min_retention_days: int = Field(ge=1, le=36500)
+    vault_lock_max_retention_days: int = Field(ge=1, le=36500)
+
+    @model_validator(mode="after")
+    def _lock(self) -> "BackupConfig":
+        if self.vault_lock_min_retention_days > self.daily_retention_days:
+            raise ValueError(f"vaultLockMinRetentionDays ({self.vault_lock_min_retention_days}) exceeds "
+                             f"dailyRetentionDays ({self.daily_retention_days}): the vault lock would reject the plan")
+        if self.vault_lock_max_retention_days < self.monthly_retention_days:
+            raise ValueError(f"vaultLockMaxRetentionDays ({self.vault_lock_max_retention_days}) is below "
+                             f"monthlyRetentionDays ({self.monthly_retention_days}): the vault lock would reject "
+                             "the plan")
+        return self
+
+
+class StackConfig(_Section):
+    stack: str
+    environment: Literal["dev", "staging", "prod"]
+    region: str
+    secondary_region: str
+    owner: str
+    cost_center: str = Field(pattern=r"^[A-Za-z0-9-]{2,32}$")
+    data_classification: Literal["public", "internal", "confidential", "restricted"]
+    network: NetworkConfig
+    kms: KmsConfig
+    postgres: PostgresConfig
+    redis: RedisConfig
+    monitoring: MonitoringConfig
+    backup: BackupConfig
+    atlas: Optional[AtlasConfig] = None
+
+    @field_validator("region", "secondary_region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if v not in AWS_REGIONS:
+            raise ValueError(f"must be one of {list(AWS_REGIONS)}")
+        return v
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, v: str) -> str:
+        if not _EMAIL.match(v):
+            raise ValueError("must be the owning team's e-mail address")
+        return v
+
+    @model_validator(mode="after")
+    def _environment_rules(self) -> "StackConfig":
+        if self.secondary_region == self.region:
+            raise ValueError(f"secondaryRegion must differ from aws:region ({self.region})")
+        if self.environment != "prod":
+            return self
+        rules = [
+            (self.network.az_count >= 3, f"network.azCount is {self.network.az_count}; prod needs >= 3"),
+            (self.postgres.multi_az, "postgres.multiAz is false; prod needs true"),
+            (self.postgres.deletion_protection, "postgres.deletionProtection is false; prod needs true"),
+            (self.postgres.backup_retention_days == 35,
+             f"postgres.backupRetentionDays is {self.postgres.backup_retention_days}; prod needs 35"),
+            (self.postgres.read_replicas >= 1, "postgres.readReplicas is 0; prod needs >= 1"),
+            (self.postgres.cross_region_backup_replication,
+             "postgres.crossRegionBackupReplication is false; prod needs true"),
+            (self.kms.deletion_window_days == 30,
+             f"kms.deletionWindowDays is {self.kms.deletion_window_days}; prod needs 30"),
+            (self.redis.cluster_mode and self.redis.num_shards >= 2,
+             f"redis.clusterMode/numShards is {self.redis.cluster_mode}/{self.redis.num_shards}; "
+             "prod needs cluster mode with >= 2 shards"),
+            (self.redis.replicas_per_shard >= 2,
+             f"redis.replicasPerShard is {self.redis.replicas_per_shard}; prod needs >= 2"),
+            (self.backup.cross_region_copy, "backup.crossRegionCopy is false; prod needs true"),
+            (self.backup.vault_lock, "backup.vaultLock is false; prod needs true"),
+        ]
+        broken = [msg for ok, msg in rules if not ok]
+        if broken:
+            raise ValueError("prod rules: " + "; ".join(broken))
+        return self
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The tags every taggable resource carries (docs/adr/0002)."""
+        return {
+            "project": PROJECT,
+            "environment": self.environment,
+            "owner": self.owner,
+            "cost-center": self.cost_center,
+            "data-classification": self.data_classification,
+            "managed-by": "pulumi",
+            "stack": self.stack,
+        }
+
+
+# Defaults per environment. Explicit stack config wins, key by key (deep merge).
+_COMMON: dict[str, Any] = {
+    "dataClassification": "confidential",
+    "network": {"vpcCidr": "10.40.0.0/16", "flowLogRetentionDays": 365},
+    "postgres": {
+        "engineVersion": "16.8", "databaseName": "ecomart", "backupWindow": "03:00-04:00",
+        "maintenanceWindow": "sun:05:00-sun:06:00", "monitoringIntervalSeconds": 60,
+    },
+    "redis": {
+        "engine": "valkey", "engineVersion": "8.0", "snapshotWindow": "02:00-03:00",
+        "maintenanceWindow": "sun:06:30-sun:07:30", "logRetentionDays": 90,
+    },
+    "backup": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365, "scheduleUtcHour": 5,
+               "vaultLockMinRetentionDays": 7, "vaultLockMaxRetentionDays": 400},
+}
+ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {
+        "network": {"azCount": 2},
+        "kms": {"deletionWindowDays": 7},
+        "postgres": {
+            "instanceClass": "db.t4g.medium", "allocatedStorageGb": 20, "maxAllocatedStorageGb": 100,
+            "multiAz": False, "readReplicas": 0, "backupRetentionDays": 7, "deletionProtection": False,
+            "performanceInsightsRetentionDays": 7, "crossRegionBackupReplication": False,
+        },
+        "redis": {"nodeType": "cache.t4g.small", "clusterMode": False, "numShards": 1, "replicasPerShard": 1,
+                  "snapshotRetentionDays": 1},
+        "backup": {"crossRegionCopy": False, "vaultLock": False},
+    },
+    "prod": {
+        "network": {"azCount": 3},
+        "kms": {"deletionWindowDays": 30},
+        "postgres": {
+            "instanceClass": "db.r6g.large", "allocatedStorageGb": 100, "maxAllocatedStorageGb": 1000,
+            "multiAz": True, "readReplicas": 2, "backupRetentionDays": 35, "deletionProtection": True,
+            "performanceInsightsRetentionDays": 731, "crossRegionBackupReplication": True,
+            "monitoringIntervalSeconds": 15,
+        },
+        "redis": {"nodeType": "cache.r7g.large", "clusterMode": True, "numShards": 2, "replicasPerShard": 2,
+                  "snapshotRetentionDays": 7, "logRetentionDays": 365},
+        "backup": {"crossRegionCopy": True, "vaultLock": True},
+    },
+}
+ENVIRONMENT_DEFAULTS["staging"] = ENVIRONMENT_DEFAULTS["dev"]
+
+TOP_LEVEL_KEYS = {to_camel(name) for name in StackConfig.model_fields} - {"stack", "region"}
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _decode(value: Any) -> Any:
+    """Pulumi hands structured config over as JSON text; scalars stay strings."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _model_at(loc: tuple) -> Optional[type[BaseModel]]:
+    model: Any = StackConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = next((f for n, f in model.model_fields.items() if n == part or f.alias == part
+                      or to_camel(n) == part), None)
+        if field is None:
+            return None
+        ann = field.annotation
+        candidates = [ann, *get_args(ann)]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if model is None:
+            return None
+    return model
+
+
+def _format_error(err: dict) -> str:
+    loc = tuple(err["loc"])
+    path = ".".join(str(p) for p in loc if p != "stack") or "(top level)"
+    key = f"{PROJECT}:{path}" if path.split(".")[0] in TOP_LEVEL_KEYS else path
+    if path in ("region", "aws.region"):
+        key = "aws:region"
+    value = err.get("input")
+    if err["type"] == "extra_forbidden":
+        model = _model_at(loc)
+        allowed = sorted(to_camel(n) for n in model.model_fields) if model else []
+        if model is StackConfig:
+            allowed = sorted(TOP_LEVEL_KEYS)
+        return f"{key}: unknown key (value {value!r}); allowed keys here: {', '.join(allowed)}"
+    if err["type"] == "missing":
+        return f"{key}: required but not set"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "literal_error":
+        msg = msg.replace("Input should be", "must be one of:")
+    shown = value if not isinstance(value, dict) else "{…}"
+    return f"{key}: bad value {shown!r}: {msg}"
+
+
+def load(stack: str, raw: dict[str, Any]) -> StackConfig:
+    """Validate a stack's config bag (``namespace:key`` -> value) into a StackConfig, or raise ConfigError.
+
+    ``raw`` is what Pulumi hands the program: project keys (``ecomart-data-platform:postgres``) with structured
+    values as JSON text, plus provider keys (``aws:region``). Unknown project keys are errors (typos).
+    """
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for full_key, value in raw.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace != PROJECT:
+            continue
+        if key not in TOP_LEVEL_KEYS:
+            problems.append(f"{full_key}: unknown key; allowed keys: {', '.join(sorted(TOP_LEVEL_KEYS))}")
+            continue
+        values[key] = _decode(value)
+    region = raw.get("aws:region")
+    if region is None:
+        problems.append("aws:region: required but not set (the primary AWS region, e.g. 'us-east-1')")
+    environment = values.get("environment")
+    if environment not in ENVIRONMENTS:
+        problems.append(f"{PROJECT}:environment: bad value {environment!r}: must be one of {list(ENVIRONMENTS)}")
+    if problems:
+        raise ConfigError(problems)
+
+    merged = _deep_merge(_deep_merge(_COMMON, ENVIRONMENT_DEFAULTS[environment]), values)
+    merged["stack"] = stack
+    merged["region"] = region
+    try:
+        return StackConfig.model_validate(merged)
+    except ValidationError as e:
+        raise ConfigError([_format_error(err) for err in e.errors()]) from None
+
+
+def raw_from_pulumi() -> dict[str, Any]:
+    """The whole config bag of the running Pulumi program (engine or mocks)."""
+    from pulumi.runtime import config as rc
+
+    bag = dict(rc.get_config_env())
+    bag.update(rc.CONFIG.get())
+    return bag
+
+
+def raw_from_yaml(path: str) -> dict[str, str]:
+    """Read ``Pulumi.<stack>.yaml`` into the bag shape Pulumi hands a program (structured values as JSON)."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    if not isinstance(doc, dict):
+        raise ConfigError([f"{path}: not a Pulumi stack settings file (expected a mapping with 'config')"])
+    cfg = doc.get("config") or {}
+    bag: dict[str, str] = {}
+    for key, value in cfg.items():
+        if isinstance(value, dict) and "secure" in value:
+            bag[key] = "[secret]"
+        elif isinstance(value, (dict, list)):
+            bag[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            bag[key] = "true" if value else "false"
+        else:
+            bag[key] = str(value)
+    return bag

@@ -1,0 +1,313 @@
+"""Realistic mocks for Pulumi's mock engine: the offline preview and the tests synthesize stacks with these.
+
+Why realistic: under mocks an output the mock does not return resolves to nothing and silently drops every input
+that used it. So every resource gets a provider-shaped id, an ARN in the right partition/region/account, and the
+endpoints, names and nested outputs the program reads (RDS endpoints and managed secret, ElastiCache endpoints,
+Atlas project ids, ...). ``RecordingMonitor`` also keeps what the engine would know and the SDK's mock hides from
+``Mocks.new_resource``: each resource's parent, dependencies and custom flag, so the preview can write a graph in
+the shape of ``pulumi stack export``.
+
+When a component reads an output this module does not produce, the preview (run as a dry run) carries Pulumi's
+unknown sentinel into the dependent input and ``tests/infra/test_preview.py`` fails: extend ``_EXTRA_OUTPUTS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import pulumi
+from pulumi.runtime.mocks import MockMonitor
+
+ACCOUNT_ID = "123456789012"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
+
+# Type tokens whose ARN does not follow arn:aws:<service>:<region>:<account>:<kind>/<id>.
+_ARN_KIND = {
+    "aws:rds/instance:Instance": ("rds", "db:{name}"),
+    "aws:rds/parameterGroup:ParameterGroup": ("rds", "pg:{name}"),
+    "aws:rds/subnetGroup:SubnetGroup": ("rds", "subgrp:{name}"),
+    "aws:rds/optionGroup:OptionGroup": ("rds", "og:{name}"),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": ("rds", "auto-backup:{id}"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("elasticache", "replicationgroup:{name}"),
+    "aws:elasticache/parameterGroup:ParameterGroup": ("elasticache", "parametergroup:{name}"),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("elasticache", "subnetgroup:{name}"),
+    "aws:elasticache/user:User": ("elasticache", "user:{name}"),
+    "aws:elasticache/userGroup:UserGroup": ("elasticache", "usergroup:{name}"),
+    "aws:iam/role:Role": ("iam", "role/{name}"),
+    "aws:iam/policy:Policy": ("iam", "policy/{name}"),
+    "aws:kms/key:Key": ("kms", "key/{id}"),
+    "aws:kms/alias:Alias": ("kms", "{name}"),
+    "aws:kms/replicaKey:ReplicaKey": ("kms", "key/{id}"),
+    "aws:sns/topic:Topic": ("sns", "{name}"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:{name}"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("cloudwatch", "alarm:{name}"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("cloudwatch", "alarm:{name}"),
+    "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch", "dashboard/{name}"),
+    "aws:backup/vault:Vault": ("backup", "backup-vault:{name}"),
+    "aws:backup/plan:Plan": ("backup", "backup-plan:{id}"),
+    "aws:secretsmanager/secret:Secret": ("secretsmanager", "secret:{name}-AbCdEf"),
+    "aws:s3/bucket:Bucket": ("s3", "{name}"),
+    "aws:s3/bucketV2:BucketV2": ("s3", "{name}"),
+    "aws:lambda/function:Function": ("lambda", "function:{name}"),
+}
+_GLOBAL_SERVICES = {"iam", "s3"}
+
+# Id prefixes of EC2-style ids.
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/networkAcl:NetworkAcl": "acl-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+}
+
+
+def _hex(seed: str, n: int = 17) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+def _uuid(seed: str) -> str:
+    h = _hex(seed, 32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _object_id(seed: str) -> str:
+    """A 24-hex-digit id, the shape of Atlas project/cluster ids."""
+    return _hex(seed, 24)
+
+
+def _region_of(inputs: dict, default: str) -> str:
+    return inputs.get("region") or default
+
+
+def _rds_instance(name: str, inputs: dict, region: str) -> dict:
+    ident = inputs.get("identifier") or name
+    host = f"{ident}.c{_hex(name, 10)}.{region}.rds.amazonaws.com"
+    out = {
+        "address": host,
+        "endpoint": f"{host}:5432",
+        "port": 5432,
+        "hostedZoneId": "Z2R2ITUGPM61AM",
+        "resourceId": "db-" + _hex(name, 26).upper(),
+        "identifier": ident,
+        "engineVersionActual": inputs.get("engineVersion", "16.8"),
+    }
+    if inputs.get("manageMasterUserPassword"):
+        out["masterUserSecrets"] = [{
+            "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-{_uuid(name)}-AbCdEf",
+            "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""),
+            "secretStatus": "active",
+        }]
+    return out
+
+
+def _replication_group(name: str, inputs: dict, region: str) -> dict:
+    rg = inputs.get("replicationGroupId") or name
+    suffix = f"{_hex(name, 6)}.cache.amazonaws.com"
+    out: dict[str, Any] = {"port": inputs.get("port", 6379), "memberClusters": [f"{rg}-001-001", f"{rg}-001-002"]}
+    if inputs.get("clusterMode") == "enabled":
+        out["configurationEndpointAddress"] = f"clustercfg.{rg}.{suffix}"
+    else:
+        out["primaryEndpointAddress"] = f"master.{rg}.{suffix}"
+        out["readerEndpointAddress"] = f"replica.{rg}.{suffix}"
+    return out
+
+
+def _mongodbatlas(typ: str, name: str, inputs: dict) -> dict:
+    out: dict[str, Any] = {}
+    if typ == "mongodbatlas:index/project:Project":
+        out["projectId"] = _object_id(name)
+    if typ == "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup":
+        out["roleId"] = _object_id(name)
+        out["awsConfigs"] = [{"atlasAwsAccountArn": "arn:aws:iam::536727724300:root",
+                              "atlasAssumedRoleExternalId": _uuid(name)}]
+    if typ == "mongodbatlas:index/advancedCluster:AdvancedCluster":
+        host = f"{inputs.get('name', name)}.{_hex(name, 5)}.mongodb.net"
+        out["clusterId"] = _object_id(name)
+        out["connectionStrings"] = {
+            "standard": f"mongodb://{host}:27017/?ssl=true&authSource=admin",
+            "standardSrv": f"mongodb+srv://{host}",
+            "privateEndpoints": [{"srvConnectionString": f"mongodb+srv://{inputs.get('name', name)}-pl-0."
+                                                        f"{_hex(name, 5)}.mongodb.net", "type": "MONGOS"}],
+        }
+        out["stateName"] = "IDLE"
+        out["mongoDbVersion"] = f"{inputs.get('mongoDbMajorVersion', '8.0')}.3"
+    if typ == "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint":
+        out["privateLinkId"] = _object_id(name)
+        out["endpointServiceName"] = f"com.amazonaws.vpce.us-east-1.vpce-svc-{_hex(name, 17)}"
+        out["interfaceEndpoints"] = []
+        out["status"] = "AVAILABLE"
+    return out
+
+
+_EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:kms/key:Key": lambda name, inputs, region: {"keyId": _uuid(name)},
+    "aws:kms/replicaKey:ReplicaKey": lambda name, inputs, region: {"keyId": "mrk-" + _hex(name, 32)},
+    "aws:ec2/vpc:Vpc": lambda name, inputs, region: {"defaultSecurityGroupId": "sg-" + _hex(name + "dsg"),
+                                                     "mainRouteTableId": "rtb-" + _hex(name + "rt"),
+                                                     "defaultNetworkAclId": "acl-" + _hex(name + "acl")},
+    "aws:ec2/vpcEndpoint:VpcEndpoint": lambda name, inputs, region: {
+        "dnsEntries": [{"dnsName": f"vpce-{_hex(name)}.{inputs.get('serviceName', 'svc')}", "hostedZoneId": "Z7HUB"}],
+        "networkInterfaceIds": ["eni-" + _hex(name)]},
+    "aws:sns/topic:Topic": lambda name, inputs, region: {"name": inputs.get("name", name)},
+    "aws:cloudwatch/dashboard:Dashboard": lambda name, inputs, region: {
+        "dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{inputs.get('dashboardName', name)}"},
+    "aws:backup/plan:Plan": lambda name, inputs, region: {"version": _hex(name, 32)},
+    "aws:iam/role:Role": lambda name, inputs, region: {"uniqueId": "AROA" + _hex(name, 17).upper()},
+    "aws:secretsmanager/secret:Secret": lambda name, inputs, region: {},
+}
+
+
+def resource_id(typ: str, name: str, inputs: dict) -> str:
+    if typ in _ID_PREFIX:
+        return _ID_PREFIX[typ] + _hex(name)
+    if typ.startswith("mongodbatlas:"):
+        return _object_id(typ + name)
+    for key in ("identifier", "replicationGroupId", "name", "bucket", "functionName", "dashboardName",
+                "alarmName", "roleName"):
+        if isinstance(inputs.get(key), str) and inputs[key]:
+            return inputs[key]
+    if typ in ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"):
+        return _uuid(name)
+    return f"{name}-{_hex(name, 8)}"
+
+
+def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> Optional[str]:
+    if not typ.startswith("aws:") or typ.startswith("aws:ec2/") and typ not in _ID_PREFIX:
+        return None
+    service, pattern = _ARN_KIND.get(typ, (typ.split(":")[1].split("/")[0], "{kind}/{id}"))
+    kind = typ.split(":")[-1][0].lower() + typ.split(":")[-1][1:]
+    arn_name = inputs.get("name") or inputs.get("identifier") or inputs.get("replicationGroupId") or rid
+    if typ == "aws:kms/alias:Alias":
+        arn_name = inputs.get("name", f"alias/{name}")
+    resource = pattern.format(name=arn_name, id=rid, kind=kind)
+    if service in _GLOBAL_SERVICES:
+        return f"arn:aws:{service}::{ACCOUNT_ID if service != 's3' else ''}:{resource}".replace("::::", ":::")
+    return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+
+class EcoMartMocks(pulumi.runtime.Mocks):
+    """Provider-shaped outputs for every resource and the few invokes the program makes."""
+
+    def __init__(self, region: str = "us-east-1"):
+        self.region = region
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        if not args.custom or args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}_id", inputs
+        region = _region_of(inputs, self.region)
+        rid = resource_id(args.typ, args.name, inputs)
+        outputs = dict(inputs)
+        outputs.setdefault("id", rid)
+        arn = arn_for(args.typ, args.name, rid, inputs, region)
+        if arn:
+            outputs.setdefault("arn", arn)
+        if args.typ.startswith("aws:") and "tags" in inputs:
+            outputs["tagsAll"] = inputs["tags"]
+        extra = _EXTRA_OUTPUTS.get(args.typ)
+        if extra:
+            outputs.update(extra(args.name, inputs, region))
+        if args.typ.startswith("mongodbatlas:"):
+            outputs.update(_mongodbatlas(args.typ, args.name, inputs))
+        return rid, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAEXAMPLE",
+                    "id": ACCOUNT_ID}
+        if token in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
+            region = args.args.get("region") or args.args.get("name") or self.region
+            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            region = self.region
+            names = [f"{region}{s}" for s in "abcdef"]
+            return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "id": region}
+        raise NotImplementedError(f"EcoMartMocks has no answer for invoke {token!r}: add one in infra/mocks.py")
+
+
+@dataclass
+class Registration:
+    """What the engine knows of one registered resource (stack-export shape)."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: Optional[str]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    provider: Optional[str]
+    inputs: dict = field(default_factory=dict)
+    outputs: dict = field(default_factory=dict)
+    id: Optional[str] = None
+
+
+class RecordingMonitor(MockMonitor):
+    """MockMonitor that also records parent, dependencies and outputs of every registration."""
+
+    def __init__(self, mocks: EcoMartMocks):
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self._by_urn: dict[str, Registration] = {}
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        from pulumi.runtime import rpc
+
+        reg = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or None,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            provider=request.provider or None,
+            id=response.id or None,
+        )
+        if request.type != "pulumi:pulumi:Stack":
+            registered = self.resources.get(response.urn)
+            reg.inputs = _plain(rpc.deserialize_properties(request.object, keep_unknowns=True))
+            reg.outputs = _plain(registered.state) if registered else {}
+        self.registrations.append(reg)
+        self._by_urn[reg.urn] = reg
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        from pulumi.runtime import rpc
+
+        reg = self._by_urn.get(request.urn)
+        if reg is not None and reg.type == "pulumi:pulumi:Stack":
+            reg.outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
+        return super().RegisterResourceOutputs(request)
+
+
+def _plain(value: Any) -> Any:
+    """Deep-copy into JSON-able values (resource references become their URN; floats that are ints become ints)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    urn = getattr(value, "urn", None)
+    if urn is not None:
+        return f"<resource reference {type(value).__name__}>"
+    return json.loads(json.dumps(value, default=str))
