@@ -58,7 +58,7 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.tags
+        tags = self._tags = args.tags
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             aws.ec2.VpcArgs(cidr_block=args.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True,
@@ -210,13 +210,13 @@ class Network(pulumi.ComponentResource):
             f"{name}-in",
             aws.vpc.SecurityGroupIngressRuleArgs(security_group_id=target.id, referenced_security_group_id=source.id,
                                                  ip_protocol="tcp", from_port=port, to_port=to_port or port,
-                                                 description=description),
+                                                 description=description, tags=with_name(self._tags, f"{name}-in")),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-out",
             aws.vpc.SecurityGroupEgressRuleArgs(security_group_id=source.id, referenced_security_group_id=target.id,
                                                 ip_protocol="tcp", from_port=port, to_port=to_port or port,
-                                                description=description),
+                                                description=description, tags=with_name(self._tags, f"{name}-out")),
             opts=pulumi.ResourceOptions(parent=self),
         )

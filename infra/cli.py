@@ -9,7 +9,7 @@ import sys
 def _preview(args: argparse.Namespace) -> int:
     from infra.preview import main_preview
 
-    code, export_path = main_preview(args.stack, out_dir=args.out_dir)
+    code, export_path = main_preview(args.stack, out_dir=args.out_dir, project_dir=args.project_dir)
     if code != 0 or args.no_check:
         return code
     try:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("preview", help="synthesize a stack offline under Pulumi's mock engine and export its graph")
     p.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     p.add_argument("--out-dir", help="where to write stack-export.json (default build/<stack>/)")
+    p.add_argument("--project-dir", help="directory holding Pulumi.<stack>.yaml (default: this project)")
     p.add_argument("--no-check", action="store_true", help="skip the compliance check after the preview")
     p.set_defaults(func=_preview)
     try:

@@ -156,7 +156,8 @@ class PostgresConfig(_Section):
             raise ValueError(f"maxAllocatedStorageGb ({self.max_allocated_storage_gb}) must be greater than "
                              f"allocatedStorageGb ({self.allocated_storage_gb}) so storage can autoscale")
         if self.iops is not None and self.allocated_storage_gb < 400:
-            raise ValueError("iops can only be set with allocatedStorageGb >= 400 (gp3 baseline below that)")
+            raise ValueError(f"iops ({self.iops}) can only be set with allocatedStorageGb >= 400 "
+                             f"(it is {self.allocated_storage_gb}; gp3 has a fixed baseline below 400 GB)")
         return self
 
 
@@ -430,7 +431,7 @@ def _model_at(loc: tuple) -> Optional[type[BaseModel]]:
 
 def _format_error(err: dict) -> str:
     loc = tuple(err["loc"])
-    path = ".".join(str(p) for p in loc if p != "stack") or "(top level)"
+    path = ".".join(str(p) for p in loc if p != "stack") or "(stack)"
     key = f"{PROJECT}:{path}" if path.split(".")[0] in TOP_LEVEL_KEYS else path
     if path in ("region", "aws.region"):
         key = "aws:region"
@@ -446,8 +447,9 @@ def _format_error(err: dict) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "literal_error":
         msg = msg.replace("Input should be", "must be one of:")
-    shown = value if not isinstance(value, dict) else "{…}"
-    return f"{key}: bad value {shown!r}: {msg}"
+    if isinstance(value, dict):  # a rule across several keys of a section: the message names them and their values
+        return f"{key}: {msg}"
+    return f"{key}: bad value {value!r}: {msg}"
 
 
 def load(stack: str, raw: dict[str, Any]) -> StackConfig:

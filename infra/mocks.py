@@ -299,6 +299,10 @@ class RecordingMonitor(MockMonitor):
 
 def _plain(value: Any) -> Any:
     """Deep-copy into JSON-able values (resource references become their URN; floats that are ints become ints)."""
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return UNKNOWN
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

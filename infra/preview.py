@@ -212,12 +212,13 @@ def render_outputs(synth: Synthesis) -> str:
     return "\n".join(f"  {k.ljust(width)}  {_short(v)}" for k, v in sorted(synth.outputs.items()))
 
 
-def main_preview(stack: str, out_dir: Optional[str] = None, quiet: bool = False) -> tuple[int, Optional[Path]]:
+def main_preview(stack: str, out_dir: Optional[str] = None, quiet: bool = False,
+                 project_dir: Optional[str] = None) -> tuple[int, Optional[Path]]:
     """CLI body of ``ecomart preview``: 0 on success, 2 on bad config (message on stderr, no traceback)."""
     import sys
 
     try:
-        synth = synthesize(stack)
+        synth = synthesize(stack, root=Path(project_dir) if project_dir else ROOT)
     except stack_config.ConfigError as e:
         print(f"ecomart preview: {e}", file=sys.stderr)
         return 2, None

@@ -1,0 +1,113 @@
+"""Network: private-only subnets over 2 (dev) / 3 (prod) AZs, tier SGs, closed default SG, endpoints, flow logs."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+import pytest
+
+from components.network import INTERFACE_ENDPOINT_SERVICES, subnet_plan
+from tests.conftest import one
+
+
+def subnets(synth, tier):
+    return [s for s in synth.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"]["tier"] == tier]
+
+
+@pytest.mark.parametrize("stack,azs", [("dev", 2), ("prod", 3)])
+def test_subnets_per_tier_and_az(stack, azs, dev, prod):
+    synth = {"dev": dev, "prod": prod}[stack]
+    for tier in ("app", "data"):
+        found = subnets(synth, tier)
+        assert len(found) == azs
+        assert len({s.inputs["availabilityZone"] for s in found}) == azs
+        assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in found)
+    vpc = ipaddress.IPv4Network(synth.config.network.vpc_cidr)
+    cidrs = [ipaddress.IPv4Network(s.inputs["cidrBlock"]) for s in synth.of_type("aws:ec2/subnet:Subnet")]
+    assert all(c.subnet_of(vpc) for c in cidrs)
+    assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1:])
+
+
+def test_subnet_plan_is_disjoint_for_small_vpcs():
+    app, data = subnet_plan("10.1.0.0/24", 6)
+    nets = [ipaddress.IPv4Network(c) for c in app + data]
+    assert len(nets) == 12 and not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_nothing_public(stack, dev, prod):
+    synth = {"dev": dev, "prod": prod}[stack]
+    for typ in ("aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
+                "aws:ec2/route:Route"):
+        assert synth.of_type(typ) == [], typ
+    for rt in synth.of_type("aws:ec2/routeTable:RouteTable"):
+        assert not rt.inputs.get("routes"), rt.name
+
+
+def test_data_stores_reachable_only_from_the_app_tier(prod):
+    sgs = {r.outputs["id"]: r.inputs["tags"]["tier"] for r in prod.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    rules = prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    by_target = {}
+    for rule in rules:
+        assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.name
+        by_target.setdefault(sgs.get(rule.inputs["securityGroupId"]), []).append(rule)
+    for tier, port in (("postgres", 5432), ("redis", 6379)):
+        (rule,) = by_target[tier]
+        assert sgs[rule.inputs["referencedSecurityGroupId"]] == "app"
+        assert rule.inputs["fromPort"] == rule.inputs["toPort"] == port
+        assert rule.inputs["ipProtocol"] == "tcp"
+    for sg in prod.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        assert "ingress" not in sg.inputs and "egress" not in sg.inputs, "rules are separate resources"
+
+
+def test_every_egress_is_to_a_security_group(prod):
+    for rule in prod.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
+        assert rule.inputs.get("referencedSecurityGroupId", "").startswith("sg-")
+        assert "cidrIpv4" not in rule.inputs
+
+
+def test_default_security_group_is_closed(prod):
+    default = one(prod, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert default.inputs.get("ingress", []) == [] and default.inputs.get("egress", []) == []
+
+
+def test_data_subnets_nacl_only_admits_the_vpc(prod):
+    nacl = one(prod, "aws:ec2/networkAcl:NetworkAcl")
+    data_ids = {s.outputs["id"] for s in subnets(prod, "data")}
+    assert set(nacl.inputs["subnetIds"]) == data_ids
+    for rule in nacl.inputs["ingress"] + nacl.inputs["egress"]:
+        assert rule["cidrBlock"] == prod.config.network.vpc_cidr
+
+
+def test_interface_endpoints_in_app_subnets(prod):
+    endpoints = prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    services = {e.inputs["serviceName"] for e in endpoints}
+    assert {f"com.amazonaws.us-east-1.{s}" for s in INTERFACE_ENDPOINT_SERVICES} <= services
+    app_ids = {s.outputs["id"] for s in subnets(prod, "app")}
+    for e in endpoints:
+        if e.name.startswith("network-"):
+            assert e.inputs["vpcEndpointType"] == "Interface" and e.inputs["privateDnsEnabled"] is True
+            assert set(e.inputs["subnetIds"]) == app_ids
+
+
+def test_flow_logs_encrypted_with_retention(prod):
+    group = one(prod, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+    logs_key = one(prod, "aws:kms/key:Key", "keys-logs")
+    assert group.inputs["kmsKeyId"] == logs_key.outputs["arn"]
+    assert group.inputs["retentionInDays"] == 365
+    flow = one(prod, "aws:ec2/flowLog:FlowLog")
+    assert flow.inputs["logDestination"] == group.outputs["arn"] and flow.inputs["trafficType"] == "ALL"
+    role = one(prod, "aws:iam/role:Role", "network-flow-logs-role")
+    assert flow.inputs["iamRoleArn"] == role.outputs["arn"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    policy = json.loads(one(prod, "aws:iam/rolePolicy:RolePolicy", "network-flow-logs-policy").inputs["policy"])
+    assert policy["Statement"][0]["Resource"][0] == group.outputs["arn"]
+
+
+def test_children_are_parented_to_the_component(prod):
+    comp = one(prod, "ecomart:network:Network")
+    for typ in ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/flowLog:FlowLog",
+                "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"):
+        assert all(r.parent == comp.urn for r in prod.of_type(typ)), typ

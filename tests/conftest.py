@@ -1,0 +1,65 @@
+"""Shared fixtures: stacks synthesized offline under Pulumi's mock engine (infra/preview.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Optional
+
+import pytest
+
+from infra import config as stack_config
+from infra.preview import Synthesis, synthesize
+
+
+@pytest.fixture(scope="session")
+def dev() -> Synthesis:
+    """The real dev stack from Pulumi.dev.yaml (synthesized once per test session)."""
+    return synthesize("dev")
+
+
+@pytest.fixture(scope="session")
+def prod() -> Synthesis:
+    """The real prod stack from Pulumi.prod.yaml."""
+    return synthesize("prod")
+
+
+def stack_bag(stack: str, **overrides: Any) -> dict[str, str]:
+    """The config bag of a real stack with sections deep-updated, e.g. ``stack_bag("dev", postgres={"readReplicas": 1})``.
+
+    A value of None removes the key. Top-level string keys are given as-is.
+    """
+    from infra.preview import stack_file
+
+    bag = stack_config.raw_from_yaml(str(stack_file(stack)))
+    for section, value in overrides.items():
+        key = f"{stack_config.PROJECT}:{section}"
+        if value is None:
+            bag.pop(key, None)
+        elif isinstance(value, dict):
+            current = json.loads(bag.get(key, "{}"))
+            for k, v in value.items():
+                if v is None:
+                    current.pop(k, None)
+                else:
+                    current[k] = v
+            bag[key] = json.dumps(current)
+        else:
+            bag[key] = value
+    return bag
+
+
+@pytest.fixture
+def synth_with() -> Callable[..., Synthesis]:
+    """Synthesize a real stack with config overrides: ``synth_with("dev", redis={"replicasPerShard": 2})``."""
+
+    def make(stack: str, program: Optional[Callable] = None, **overrides: Any) -> Synthesis:
+        return synthesize(stack, stack_bag(stack, **overrides), program=program)
+
+    return make
+
+
+def one(synth: Synthesis, typ: str, name: Optional[str] = None):
+    """The single registration of ``typ`` (and ``name``), failing clearly when there are none or several."""
+    found = [r for r in synth.registrations if r.type == typ and (name is None or r.name == name)]
+    assert len(found) == 1, f"expected one {typ} {name or ''}, found {[r.name for r in found]}"
+    return found[0]
