@@ -39,7 +39,8 @@ _VIA_SERVICES: dict[str, list[tuple[str, bool]]] = {
     "cache": [("elasticache", True)],
     "document": [],
     "logs": [("sns", False)],
-    "backups": [("backup", True)],
+    # RDS snapshots are copied by AWS Backup through RDS itself (CopyDBSnapshot), so RDS must use this key too.
+    "backups": [("backup", True), ("rds", True)],
 }
 
 

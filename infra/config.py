@@ -42,6 +42,9 @@ _WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 _WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
                             r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_KEY_PREFIX = re.compile(r"^[a-z][a-z0-9_-]{0,30}:$")
+# ElastiCache engine versions with IAM authentication (Redis OSS >= 7.0, Valkey >= 7.2); docs/adr/0003.
+REDIS_ENGINE_VERSIONS = {"redis": ("7.0", "7.1"), "valkey": ("7.2", "8.0", "8.1")}
 
 
 class ConfigError(Exception):
@@ -58,6 +61,38 @@ def _check_window(value: str, weekly: bool) -> str:
     if not pattern.match(value):
         raise ValueError(f"must be a {'weekly ' if weekly else ''}UTC window like {example!r}")
     return value
+
+
+_WEEK_MINUTES = 7 * 24 * 60
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekly_spans(window: str, lead_minutes: int = 0) -> list[tuple[int, int]]:
+    """A validated window as [start, end) minute spans of the week (a daily window occurs 7 times).
+
+    ``lead_minutes`` widens each span backwards (AWS Backup will not start an RDS job within the hour before a
+    maintenance window).
+    """
+    def minutes(hhmm: str) -> int:
+        h, m = hhmm.split(":")
+        return int(h) * 60 + int(m)
+
+    if window[:3] in _DAYS:
+        start_s, end_s = window.split("-")
+        start = _DAYS.index(start_s[:3]) * 1440 + minutes(start_s[4:])
+        end = _DAYS.index(end_s[:3]) * 1440 + minutes(end_s[4:])
+        end += _WEEK_MINUTES if end <= start else 0
+        return [(start - lead_minutes, end)]
+    start_s, end_s = window.split("-")
+    start, end = minutes(start_s), minutes(end_s)
+    end += 1440 if end <= start else 0
+    return [(d * 1440 + start - lead_minutes, d * 1440 + end) for d in range(7)]
+
+
+def _overlaps(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    """Whether any span of ``a`` meets any span of ``b`` on the weekly circle."""
+    return any(s1 < e2 + shift and s2 + shift < e1
+               for s1, e1 in a for s2, e2 in b for shift in (-_WEEK_MINUTES, 0, _WEEK_MINUTES))
 
 
 class NetworkConfig(_Section):
@@ -111,6 +146,22 @@ class PostgresConfig(_Section):
     ca_cert_identifier: Literal["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] = "rds-ca-rsa2048-g1"
     log_min_duration_statement_ms: int = Field(default=500, ge=0, le=60000,
                                                description="Statements slower than this are logged.")
+    log_retention_days: int = Field(default=90, description="CloudWatch retention of the exported RDS logs (days).")
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _log_retention(cls, v: int) -> int:
+        if v not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _windows_apart(self) -> "PostgresConfig":
+        """RDS rejects a backup window that overlaps the maintenance window (at apply time: catch it here)."""
+        if _overlaps(_weekly_spans(self.backup_window), _weekly_spans(self.maintenance_window)):
+            raise ValueError(f"backupWindow ({self.backup_window}) overlaps maintenanceWindow "
+                             f"({self.maintenance_window}); RDS requires them apart")
+        return self
 
     @field_validator("engine_version")
     @classmethod
@@ -172,6 +223,20 @@ class RedisConfig(_Section):
     snapshot_window: str
     maintenance_window: str
     log_retention_days: int
+    app_key_prefixes: list[str] = Field(
+        default=["product:", "cart:", "session:", "reco:"], min_length=1,
+        description="Key prefixes the application user may touch (its RBAC access string); see components/redis.py.")
+
+    @field_validator("app_key_prefixes")
+    @classmethod
+    def _prefixes(cls, v: list[str]) -> list[str]:
+        bad = [p for p in v if not _KEY_PREFIX.match(p)]
+        if bad:
+            raise ValueError(f"not key prefixes: {bad}; each must look like 'cart:' (lowercase letter first, then "
+                             "a-z 0-9 _ -, ending in ':'; no wildcards or spaces: it goes into an ACL)")
+        if len(set(v)) != len(v):
+            raise ValueError(f"duplicate key prefixes in {v}")
+        return v
 
     @field_validator("node_type")
     @classmethod
@@ -209,11 +274,13 @@ class RedisConfig(_Section):
         if not self.cluster_mode and self.num_shards != 1:
             raise ValueError(f"numShards is {self.num_shards} but clusterMode is false: "
                              "without cluster mode there is exactly 1 shard")
-        major = int(self.engine_version.split(".")[0])
-        minimum = 7 if self.engine == "redis" else 7
-        if major < minimum:
-            raise ValueError(f"engineVersion {self.engine_version} is below {minimum}.x: IAM authentication "
-                             f"for {self.engine} needs {minimum}.x or later")
+        supported = REDIS_ENGINE_VERSIONS[self.engine]
+        if self.engine_version not in supported:
+            raise ValueError(f"engineVersion {self.engine_version} is not offered for engine {self.engine!r} "
+                             f"with IAM authentication; allowed: {list(supported)}")
+        if _overlaps(_weekly_spans(self.snapshot_window), _weekly_spans(self.maintenance_window)):
+            raise ValueError(f"snapshotWindow ({self.snapshot_window}) overlaps maintenanceWindow "
+                             f"({self.maintenance_window}); ElastiCache requires them apart")
         return self
 
 
@@ -254,6 +321,22 @@ class BackupConfig(_Section):
     vault_lock: bool
     vault_lock_min_retention_days: int = Field(ge=1, le=36500)
     vault_lock_max_retention_days: int = Field(ge=1, le=36500)
+    vault_lock_mode: Literal["governance", "compliance"] = Field(
+        default="governance", description="compliance: immutable once changeableForDays have passed "
+                                          "(docs/adr/0006); governance: removable by privileged IAM users.")
+    vault_lock_changeable_for_days: int = Field(
+        default=14, ge=3, le=36500, description="Compliance mode only: grace period (AWS minimum 3) during which "
+                                                "the lock can still be changed or removed.")
+    start_window_minutes: int = Field(default=60, ge=60, le=1440, description="A job must start within this.")
+    completion_window_minutes: int = Field(default=720, ge=120, le=10080,
+                                           description="A job must finish within this, from its scheduled start.")
+
+    @model_validator(mode="after")
+    def _windows(self) -> "BackupConfig":
+        if self.completion_window_minutes < self.start_window_minutes + 60:
+            raise ValueError(f"completionWindowMinutes ({self.completion_window_minutes}) must be at least 60 more "
+                             f"than startWindowMinutes ({self.start_window_minutes}) (AWS Backup rule)")
+        return self
 
     @model_validator(mode="after")
     def _lock(self) -> "BackupConfig":
@@ -323,8 +406,27 @@ class StackConfig(_Section):
             (self.backup.vault_lock, "backup.vaultLock is false; prod needs true"),
         ]
         broken = [msg for ok, msg in rules if not ok]
+        if self.atlas is not None:
+            broken += self.atlas.prod_problems()
         if broken:
             raise ValueError("prod rules: " + "; ".join(broken))
+        return self
+
+    @model_validator(mode="after")
+    def _backup_clear_of_rds_windows(self) -> "StackConfig":
+        """AWS Backup does not start an RDS job within the hour before or during the instance's maintenance window
+        (the job waits or expires unstarted), and a snapshot during RDS's own automated backup contends with it:
+        keep the start window clear of both."""
+        b, pg = self.backup, self.postgres
+        start = f"{b.schedule_utc_hour:02d}:00-{(b.schedule_utc_hour * 60 + b.start_window_minutes) // 60 % 24:02d}:" \
+                f"{(b.schedule_utc_hour * 60 + b.start_window_minutes) % 60:02d}"
+        ours = _weekly_spans(start)
+        if _overlaps(ours, _weekly_spans(pg.backup_window)) or \
+                _overlaps(ours, _weekly_spans(pg.maintenance_window, lead_minutes=60)):
+            raise ValueError(f"backup.scheduleUtcHour ({b.schedule_utc_hour}) with startWindowMinutes "
+                             f"({b.start_window_minutes}) starts AWS Backup jobs ({start} UTC) inside "
+                             f"postgres.backupWindow ({pg.backup_window}) or within the hour before/during "
+                             f"postgres.maintenanceWindow ({pg.maintenance_window}); pick an hour clear of both")
         return self
 
     @property
@@ -357,8 +459,17 @@ _COMMON: dict[str, Any] = {
         "engine": "valkey", "engineVersion": "8.0", "snapshotWindow": "02:00-03:00",
         "maintenanceWindow": "sun:06:30-sun:07:30", "logRetentionDays": 90,
     },
-    "backup": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365, "scheduleUtcHour": 5,
+    "backup": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365, "scheduleUtcHour": 6,
                "vaultLockMinRetentionDays": 7, "vaultLockMaxRetentionDays": 400},
+    # Applied only to a stack that has an atlas section (see load); zones: Americas 2 shards + EU 1 (EEA pinned).
+    "atlas": {
+        "mongoDbMajorVersion": "8.0", "catalogDatabase": "catalog",
+        "zones": [
+            {"name": "Americas", "region": "US_EAST_1", "shards": 2, "backupCopyRegion": "US_WEST_2"},
+            {"name": "EU", "region": "EU_WEST_1", "shards": 1, "backupCopyRegion": "EU_CENTRAL_1",
+             "locations": ["EEA"]},
+        ],
+    },
 }
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
     "dev": {
@@ -372,6 +483,16 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "redis": {"nodeType": "cache.t4g.small", "clusterMode": False, "numShards": 1, "replicasPerShard": 1,
                   "snapshotRetentionDays": 1},
         "backup": {"crossRegionCopy": False, "vaultLock": False},
+        # M10: the smallest tier with customer-managed keys and continuous backup; a replica set (docs/adr/0007).
+        "atlas": {
+            "clusterType": "REPLICASET", "instanceSize": "M10", "diskSizeGb": 10, "terminationProtection": False,
+            "autoScaling": {"computeEnabled": True, "computeScaleDownEnabled": True, "computeMinInstanceSize": "M10",
+                            "computeMaxInstanceSize": "M20", "diskEnabled": True},
+            "zones": [{"name": "Americas", "region": "US_EAST_1", "shards": 1}],
+            "backup": {"restoreWindowDays": 7, "hourlyEveryHours": 6, "dailyRetentionDays": 7,
+                       "weeklyRetentionWeeks": 4, "monthlyRetentionMonths": 3},
+            "maintenanceWindow": {"dayOfWeek": "tue", "hourOfDay": 4},
+        },
     },
     "prod": {
         "network": {"azCount": 3},
@@ -380,11 +501,19 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
             "instanceClass": "db.r6g.large", "allocatedStorageGb": 100, "maxAllocatedStorageGb": 1000,
             "multiAz": True, "readReplicas": 2, "backupRetentionDays": 35, "deletionProtection": True,
             "performanceInsightsRetentionDays": 731, "crossRegionBackupReplication": True,
-            "monitoringIntervalSeconds": 15,
+            "monitoringIntervalSeconds": 15, "logRetentionDays": 365,
         },
         "redis": {"nodeType": "cache.r7g.large", "clusterMode": True, "numShards": 2, "replicasPerShard": 2,
                   "snapshotRetentionDays": 7, "logRetentionDays": 365},
-        "backup": {"crossRegionCopy": True, "vaultLock": True},
+        "backup": {"crossRegionCopy": True, "vaultLock": True, "vaultLockMode": "compliance"},
+        "atlas": {
+            "clusterType": "GEOSHARDED", "instanceSize": "M30", "diskSizeGb": 100, "terminationProtection": True,
+            "autoScaling": {"computeEnabled": True, "computeScaleDownEnabled": True, "computeMinInstanceSize": "M30",
+                            "computeMaxInstanceSize": "M60", "diskEnabled": True},
+            "backup": {"restoreWindowDays": 7, "hourlyEveryHours": 6, "dailyRetentionDays": 35,
+                       "weeklyRetentionWeeks": 8, "monthlyRetentionMonths": 12},
+            "maintenanceWindow": {"dayOfWeek": "sun", "hourOfDay": 8},
+        },
     },
 }
 ENVIRONMENT_DEFAULTS["staging"] = ENVIRONMENT_DEFAULTS["dev"]
@@ -478,6 +607,8 @@ def load(stack: str, raw: dict[str, Any]) -> StackConfig:
         raise ConfigError(problems)
 
     merged = _deep_merge(_deep_merge(_COMMON, ENVIRONMENT_DEFAULTS[environment]), values)
+    if "atlas" not in values:
+        merged.pop("atlas", None)  # no atlas section: no Atlas (its defaults fill in a section, never create one)
     merged["stack"] = stack
     merged["region"] = region
     try:

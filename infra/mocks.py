@@ -113,7 +113,13 @@ def _rds_instance(name: str, inputs: dict, region: str) -> dict:
 def _replication_group(name: str, inputs: dict, region: str) -> dict:
     rg = inputs.get("replicationGroupId") or name
     suffix = f"{_hex(name, 6)}.cache.amazonaws.com"
-    out: dict[str, Any] = {"port": inputs.get("port", 6379), "memberClusters": [f"{rg}-001-001", f"{rg}-001-002"]}
+    # ElastiCache's node naming: <rg>-001.. (cluster mode disabled), <rg>-0001-001.. (enabled).
+    if inputs.get("clusterMode") == "enabled":
+        members = [f"{rg}-{s:04d}-{n:03d}" for s in range(1, int(inputs.get("numNodeGroups", 1)) + 1)
+                   for n in range(1, int(inputs.get("replicasPerNodeGroup", 0)) + 2)]
+    else:
+        members = [f"{rg}-{n:03d}" for n in range(1, int(inputs.get("numCacheClusters", 1)) + 1)]
+    out: dict[str, Any] = {"port": inputs.get("port", 6379), "memberClusters": members}
     if inputs.get("clusterMode") == "enabled":
         out["configurationEndpointAddress"] = f"clustercfg.{rg}.{suffix}"
     else:
@@ -125,27 +131,56 @@ def _replication_group(name: str, inputs: dict, region: str) -> dict:
 def _mongodbatlas(typ: str, name: str, inputs: dict) -> dict:
     out: dict[str, Any] = {}
     if typ == "mongodbatlas:index/project:Project":
-        out["projectId"] = _object_id(name)
+        out["projectId"] = _object_id(typ + name)  # the same value as the resource id, as in Atlas
+        out["clusterCount"] = 0
     if typ == "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup":
         out["roleId"] = _object_id(name)
         out["awsConfigs"] = [{"atlasAwsAccountArn": "arn:aws:iam::536727724300:root",
                               "atlasAssumedRoleExternalId": _uuid(name)}]
+    if typ == "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization":
+        out["authorizedDate"] = "2025-01-01T00:00:00Z"
+        out["featureUsages"] = [{"featureType": "ENCRYPTION_AT_REST", "featureId": {}}]
     if typ == "mongodbatlas:index/advancedCluster:AdvancedCluster":
-        host = f"{inputs.get('name', name)}.{_hex(name, 5)}.mongodb.net"
+        cluster = inputs.get("name", name)
+        host = f"{cluster}.{_hex(cluster, 5)}.mongodb.net"
+        sharded = inputs.get("clusterType") in ("SHARDED", "GEOSHARDED")
+        specs = inputs.get("replicationSpecs") or []
+        # Atlas returns every shard's spec with its zone id (one per zone name) and shard id.
+        out["replicationSpecs"] = [{**spec, "zoneName": spec.get("zoneName", "Zone 1"),
+                                    "zoneId": _object_id(f"{cluster}/zone/{spec.get('zoneName', 'Zone 1')}"),
+                                    "externalId": _object_id(f"{cluster}/shard/{i}")}
+                                   for i, spec in enumerate(specs)]
+        regions = list(dict.fromkeys(rc.get("regionName", "US_EAST_1") for spec in specs
+                                     for rc in spec.get("regionConfigs", [])))
+        private = {"srvConnectionString": f"mongodb+srv://{cluster}-pl-0.{_hex(cluster, 5)}.mongodb.net",
+                   "connectionString": f"mongodb://pl-0-{regions[0].lower() if regions else 'us_east_1'}."
+                                       f"{_hex(cluster, 5)}.mongodb.net:1024/?ssl=true",
+                   "type": "MONGOS" if sharded else "REPLICA_SET",
+                   "endpoints": [{"endpointId": "vpce-" + _hex(f"{cluster}/{r}"), "providerName": "AWS",
+                                  "region": r} for r in regions]}
+        if sharded:
+            private["srvShardOptimizedConnectionString"] = (f"mongodb+srv://{cluster}-pl-0-lb."
+                                                            f"{_hex(cluster, 5)}.mongodb.net")
         out["clusterId"] = _object_id(name)
         out["connectionStrings"] = {
             "standard": f"mongodb://{host}:27017/?ssl=true&authSource=admin",
             "standardSrv": f"mongodb+srv://{host}",
-            "privateEndpoints": [{"srvConnectionString": f"mongodb+srv://{inputs.get('name', name)}-pl-0."
-                                                        f"{_hex(name, 5)}.mongodb.net", "type": "MONGOS"}],
+            "privateEndpoints": [private],
         }
         out["stateName"] = "IDLE"
         out["mongoDbVersion"] = f"{inputs.get('mongoDbMajorVersion', '8.0')}.3"
     if typ == "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint":
+        aws_region = str(inputs.get("region", "US_EAST_1")).lower().replace("_", "-")
         out["privateLinkId"] = _object_id(name)
-        out["endpointServiceName"] = f"com.amazonaws.vpce.us-east-1.vpce-svc-{_hex(name, 17)}"
+        out["endpointServiceName"] = f"com.amazonaws.vpce.{aws_region}.vpce-svc-{_hex(name, 17)}"
         out["interfaceEndpoints"] = []
         out["status"] = "AVAILABLE"
+    if typ == "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService":
+        out["awsConnectionStatus"] = "AVAILABLE"
+        out["interfaceEndpointId"] = inputs.get("endpointServiceId")
+    if typ == "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint":
+        out["status"] = "ACTIVE"
+        out["privateEndpointConnectionName"] = f"atlas-kms-{_hex(name, 8)}"
     return out
 
 
@@ -174,8 +209,10 @@ def resource_id(typ: str, name: str, inputs: dict) -> str:
         return _ID_PREFIX[typ] + _hex(name)
     if typ.startswith("mongodbatlas:"):
         return _object_id(typ + name)
+    if typ in ("aws:backup/plan:Plan", "aws:backup/selection:Selection"):
+        return _uuid(name)  # AWS Backup generates these ids; they are not the resource's name
     for key in ("identifier", "replicationGroupId", "name", "bucket", "functionName", "dashboardName",
-                "alarmName", "roleName"):
+                "alarmName", "roleName", "userId", "userGroupId"):
         if isinstance(inputs.get(key), str) and inputs[key]:
             return inputs[key]
     if typ in ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"):

@@ -1,0 +1,177 @@
+"""AWS Backup for the data tier: long-lived daily and monthly recovery points, off-region and locked in prod.
+
+Why AWS Backup next to RDS automated backups: RDS PITR (``backup_retention_period``, at most 35 days) answers "undo
+the last hours"; it dies with the instance's retention and lives in the instance's account and region. The plan
+here keeps daily snapshots for ``dailyRetentionDays`` and monthly ones for ``monthlyRetentionDays`` (a year),
+in a vault encrypted with the backups CMK, copied in prod to a vault in the secondary region, and both vaults
+carry a vault lock so no one (in compliance mode: not even the account root) can delete them early.
+
+Continuous backup (``enable_continuous_backup``) is deliberately *not* used: for RDS it would be a second PITR
+mechanism that takes over the instance's own automated backups (AWS Backup then owns their retention), so
+``backup_retention_period`` and the cross-region automated-backups replication declared in the postgres component
+would no longer be what governs PITR. One PITR owner (RDS) and one snapshot owner (AWS Backup) keep recovery
+procedures unambiguous. See docs/adr/0006-backup-strategy.md.
+
+The component protects whatever ARNs it is given (``resource_arns``), so other stores are added by the stack
+program without touching this file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.tagging import with_name
+from infra.config import BackupConfig
+
+BACKUP_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
+
+
+@dataclass
+class BackupArgs:
+    prefix: str
+    tags: dict[str, str]
+    settings: BackupConfig
+    kms_key_arn: pulumi.Input[str]
+    """The backups CMK (primary region)."""
+    resource_arns: Sequence[pulumi.Input[str]]
+    """ARNs of the resources the plan protects (the RDS writer, and anything else the stack adds)."""
+    copy_region: Optional[str] = None
+    """Copy every recovery point to a vault in this region (prod's secondary region)..."""
+    copy_kms_key_arn: Optional[pulumi.Input[str]] = None
+    """...encrypted with the backups key there."""
+
+
+def daily_cron(hour: int) -> str:
+    return f"cron(0 {hour} * * ? *)"
+
+
+def monthly_cron(hour: int) -> str:
+    """The 1st of each month, same hour as the daily rule: when two rules of a plan start together AWS Backup
+    runs one job and keeps the longer retention, so the 1st's recovery point is simply the monthly one."""
+    return f"cron(0 {hour} 1 * ? *)"
+
+
+class Backup(pulumi.ComponentResource):
+    """Vault(s), plan, selection and the service role; vault locks when configured."""
+
+    def __init__(self, name: str, args: BackupArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        if (args.copy_region is None) != (args.copy_kms_key_arn is None):
+            raise ValueError("BackupArgs: copy_region and copy_kms_key_arn are set together "
+                             "(the destination vault needs a key in its own region)")
+        if not args.resource_arns:
+            raise ValueError("BackupArgs.resource_arns is empty: a backup plan that protects nothing")
+        super().__init__("ecomart:data:Backup", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.vault = aws.backup.Vault(
+            f"{name}-vault",
+            aws.backup.VaultArgs(name=f"{args.prefix}-vault", kms_key_arn=args.kms_key_arn, force_destroy=False,
+                                 tags=with_name(args.tags, f"{args.prefix}-vault")),
+            opts=child,
+        )
+        self.copy_vault: Optional[aws.backup.Vault] = None
+        if args.copy_region:
+            self.copy_vault = aws.backup.Vault(
+                f"{name}-vault-dr",
+                aws.backup.VaultArgs(name=f"{args.prefix}-vault-dr", kms_key_arn=args.copy_kms_key_arn,
+                                     force_destroy=False, region=args.copy_region,
+                                     tags=with_name(args.tags, f"{args.prefix}-vault-dr")),
+                opts=child,
+            )
+
+        self.vault_locks: list[aws.backup.VaultLockConfiguration] = []
+        if s.vault_lock:
+            for suffix, vault, region in (("", self.vault, None), ("-dr", self.copy_vault, args.copy_region)):
+                if vault is None:
+                    continue
+                self.vault_locks.append(aws.backup.VaultLockConfiguration(
+                    f"{name}-vault{suffix}-lock",
+                    aws.backup.VaultLockConfigurationArgs(
+                        backup_vault_name=vault.name,
+                        min_retention_days=s.vault_lock_min_retention_days,
+                        max_retention_days=s.vault_lock_max_retention_days,
+                        # Set: compliance mode, immutable after this many days. Unset: governance mode.
+                        changeable_for_days=(s.vault_lock_changeable_for_days
+                                             if s.vault_lock_mode == "compliance" else None),
+                        region=region,
+                    ),
+                    opts=child,
+                ))
+
+        rule_tags = {**args.tags, "backup-plan": f"{args.prefix}-data"}
+        rules = [
+            self._rule("daily", daily_cron(s.schedule_utc_hour), s.daily_retention_days, s, rule_tags),
+            self._rule("monthly", monthly_cron(s.schedule_utc_hour), s.monthly_retention_days, s, rule_tags),
+        ]
+        self.plan = aws.backup.Plan(
+            f"{name}-plan",
+            aws.backup.PlanArgs(name=f"{args.prefix}-data", rules=rules,
+                                tags=with_name(args.tags, f"{args.prefix}-data")),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.vault_locks),
+        )
+
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            aws.iam.RoleArgs(
+                name=f"{args.prefix}-backup",
+                description="AWS Backup takes and restores EcoMart data-tier recovery points",
+                assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]}),
+                tags=with_name(args.tags, f"{args.prefix}-backup"),
+            ),
+            opts=child,
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-role-{kind}",
+                aws.iam.RolePolicyAttachmentArgs(role=self.role.name, policy_arn=arn),
+                opts=child,
+            )
+            for kind, arn in (("backup", BACKUP_POLICY), ("restore", RESTORE_POLICY))
+        ]
+        self.selection = aws.backup.Selection(
+            f"{name}-selection",
+            aws.backup.SelectionArgs(name=f"{args.prefix}-data-stores", plan_id=self.plan.id,
+                                     iam_role_arn=self.role.arn, resources=list(args.resource_arns)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
+        )
+
+        self.vault_name = self.vault.name
+        self.vault_arn = self.vault.arn
+        self.copy_vault_name = self.copy_vault.name if self.copy_vault else None
+        self.copy_vault_arn = self.copy_vault.arn if self.copy_vault else None
+        self.plan_id = self.plan.id
+        self.plan_arn = self.plan.arn
+        self.role_arn = self.role.arn
+        self.register_outputs({"vaultName": self.vault_name, "vaultArn": self.vault_arn,
+                               "copyVaultName": self.copy_vault_name, "copyVaultArn": self.copy_vault_arn,
+                               "planId": self.plan_id, "planArn": self.plan_arn, "roleArn": self.role_arn})
+
+    def _rule(self, label: str, schedule: str, retention_days: int, s: BackupConfig,
+              tags: dict[str, str]) -> aws.backup.PlanRuleArgs:
+        copy_actions = None
+        if self.copy_vault is not None:
+            copy_actions = [aws.backup.PlanRuleCopyActionArgs(
+                destination_vault_arn=self.copy_vault.arn,
+                lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=retention_days),
+            )]
+        return aws.backup.PlanRuleArgs(
+            rule_name=label,
+            target_vault_name=self.vault.name,
+            schedule=schedule,
+            schedule_expression_timezone="Etc/UTC",
+            start_window=s.start_window_minutes,
+            completion_window=s.completion_window_minutes,
+            enable_continuous_backup=False,
+            lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=retention_days),
+            copy_actions=copy_actions,
+            recovery_point_tags={**tags, "backup-rule": label},
+        )

@@ -1,0 +1,442 @@
+"""Alarms, notifications and one dashboard for the data tier, all derived from the stores that were declared.
+
+Nothing here lists a database or a cache by hand: the postgres and redis components hand over ``MonitoredDb`` and
+``MonitoredCache`` records (components/inventory.py), and every alarm, the composite alarm and every dashboard
+widget is built from them. Add a read replica or a shard in config and its alarms appear.
+
+Notifications go to one SNS topic encrypted with the *logs* customer-managed key. Never ``alias/aws/sns``: its key
+policy cannot be edited, so CloudWatch may not use it and alarm notifications to such a topic are silently dropped.
+The logs key policy lets ``cloudwatch.amazonaws.com`` (this account only) decrypt/generate data keys
+(components/kms.py); the topic policy lets CloudWatch publish, scoped by ``aws:SourceAccount``/``aws:SourceArn``.
+
+Per DB instance (AWS/RDS, dimension DBInstanceIdentifier): CPUUtilization, FreeStorageSpace, FreeableMemory,
+DatabaseConnections, ReadLatency, WriteLatency, and ReplicaLag for replicas. Per cache node (AWS/ElastiCache,
+dimension CacheClusterId): EngineCPUUtilization, DatabaseMemoryUsagePercentage, Evictions, CurrConnections,
+ReplicationLag. Node ids follow ElastiCache's naming (see ``cache_node_ids``), so every node has its own alarms.
+
+Missing data is treated per metric, on purpose:
+
+- ``breaching`` for the one heartbeat metric per instance/node (CPUUtilization, EngineCPUUtilization) and for RDS
+  ReplicaLag: silence there means the instance is down, being replaced, or a replica stopped replicating.
+- ``ignore`` for level metrics (free storage, freeable memory, connections, cache memory): a gap neither raises nor
+  clears them; the heartbeat alarm already reports the gap.
+- ``notBreaching`` for read/write latency, cache evictions and cache ReplicationLag: no datapoint means no I/O, no
+  eviction, or a node that is currently primary (only replicas emit ReplicationLag, and roles move on failover,
+  which is why every node carries that alarm).
+
+Connections are alarmed as a share of RDS PostgreSQL's default ``max_connections`` =
+``LEAST(DBInstanceClassMemory / 9531392, 5000)``. DBInstanceClassMemory is the class's memory minus what RDS keeps
+for the OS and its agents; we estimate it as 90% of the class's nominal memory (``instance_memory_gib``), which
+matches published values for medium and larger classes and over-estimates on db.t*.micro/small (set
+``max_connections`` explicitly there). Free storage is alarmed as a share of the *initially* allocated storage; with
+storage autoscaling on, RDS grows the volume at 10% free, so this alarm firing means autoscaling did not keep up or
+hit ``max_allocated_storage``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.inventory import MonitoredCache, MonitoredDb
+from components.tagging import with_name
+
+if TYPE_CHECKING:  # the thresholds section of the stack config (infra/config.py)
+    from infra.config import AlarmThresholds
+
+GIB = 1024 ** 3
+MIB = 1024 ** 2
+PG_BYTES_PER_CONNECTION = 9531392          # RDS PostgreSQL default max_connections divisor
+PG_MAX_CONNECTIONS_CAP = 5000
+CLASS_MEMORY_USABLE = 0.9                  # DBInstanceClassMemory / nominal memory (estimate, see module doc)
+COMPOSITE_RULE_LIMIT = 10240               # CloudWatch's maximum AlarmRule length
+ALARM_WIDGET_LIMIT = 100                   # alarms per dashboard alarm-status widget
+
+_BURSTABLE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+_GIB_PER_VCPU = {"m": 4, "r": 8, "x2g": 16}
+
+
+def instance_memory_gib(instance_class: str) -> float:
+    """Nominal memory of an RDS instance class (db.t*, db.m*, db.r*, db.x2g)."""
+    match = re.fullmatch(r"db\.([a-z0-9]+)\.([a-z0-9]+)", instance_class)
+    family, size = (match.group(1), match.group(2)) if match else ("", "")
+    if family.startswith("t") and size in _BURSTABLE_GIB:
+        return float(_BURSTABLE_GIB[size])
+    per_vcpu = _GIB_PER_VCPU.get("x2g" if family.startswith("x2g") else family[:1])
+    vcpus = {"large": 2, "xlarge": 4}.get(size)
+    if vcpus is None and size.endswith("xlarge") and size[:-6].isdigit():
+        vcpus = 4 * int(size[:-6])
+    if per_vcpu is None or vcpus is None:
+        raise ValueError(f"instance class {instance_class!r}: no memory size known to estimate max_connections; "
+                         "supported: db.t*.{micro..2xlarge}, db.m*/db.r*/db.x2g.{large,xlarge,<n>xlarge}")
+    return float(per_vcpu * vcpus)
+
+
+def estimated_max_connections(instance_class: str) -> int:
+    """RDS PostgreSQL's default max_connections for the class (see module docstring for the estimate)."""
+    usable = instance_memory_gib(instance_class) * GIB * CLASS_MEMORY_USABLE
+    return int(min(usable // PG_BYTES_PER_CONNECTION, PG_MAX_CONNECTIONS_CAP))
+
+
+def cache_node_ids(cache: MonitoredCache) -> list[tuple[str, bool]]:
+    """(CacheClusterId, created as primary) of every node of a replication group.
+
+    ElastiCache names nodes ``<group>-001``, ``<group>-002``, ... with cluster mode disabled, and
+    ``<group>-<shard:04d>-<node:03d>`` (``<group>-0001-001``) with cluster mode enabled; node 001 of each shard is
+    the primary at creation (roles can move on failover).
+    """
+    rg, per_shard = cache.replication_group_id, 1 + cache.replicas_per_shard
+    if not cache.cluster_mode:
+        return [(f"{rg}-{n:03d}", n == 1) for n in range(1, per_shard + 1)]
+    return [(f"{rg}-{s:04d}-{n:03d}", n == 1)
+            for s in range(1, cache.num_shards + 1) for n in range(1, per_shard + 1)]
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One CloudWatch metric alarm, before it is declared."""
+
+    name: str
+    store: str
+    namespace: str
+    metric: str
+    dimensions: dict[str, Any]
+    statistic: str
+    comparison: str
+    threshold: float
+    period: int
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    treat_missing_data: str
+    description: str
+
+
+def db_alarm_specs(prefix: str, db: MonitoredDb, t: "AlarmThresholds") -> list[AlarmSpec]:
+    """The alarms every RDS instance gets (ReplicaLag only for replicas)."""
+    dims = {"DBInstanceIdentifier": db.instance.identifier}
+    free_bytes = t.free_storage_percent / 100 * db.allocated_storage_gb * GIB
+    max_conn = estimated_max_connections(db.instance_class)
+    conn_limit = round(t.connections_percent / 100 * max_conn)
+    base = f"{prefix}-{db.label}"
+
+    def spec(slug, metric, stat, cmp, threshold, period, evals, dta, missing, what):
+        return AlarmSpec(f"{base}-{slug}", db.label, "AWS/RDS", metric, dims, stat, cmp, float(threshold), period,
+                         evals, dta, missing, f"{db.label} ({db.role}, {db.instance_class}): {what}")
+
+    specs = [
+        spec("cpu", "CPUUtilization", "Average", "GreaterThanThreshold", t.cpu_percent, 300, 3, 3, "breaching",
+             f"CPU above {t.cpu_percent:g}% for 15 min (no data: instance not reporting)"),
+        spec("free-storage", "FreeStorageSpace", "Minimum", "LessThanThreshold", free_bytes, 300, 2, 2, "ignore",
+             f"free storage below {t.free_storage_percent:g}% of {db.allocated_storage_gb} GB allocated"),
+        spec("freeable-memory", "FreeableMemory", "Average", "LessThanThreshold", t.freeable_memory_mb * MIB,
+             300, 3, 3, "ignore", f"freeable memory below {t.freeable_memory_mb:g} MiB"),
+        spec("connections", "DatabaseConnections", "Maximum", "GreaterThanThreshold", conn_limit, 300, 2, 2,
+             "ignore", f"connections above {conn_limit} ({t.connections_percent:g}% of an estimated "
+                       f"max_connections of {max_conn})"),
+        spec("read-latency", "ReadLatency", "Average", "GreaterThanThreshold", t.read_latency_ms / 1000, 60, 5, 3,
+             "notBreaching", f"read latency above {t.read_latency_ms:g} ms"),
+        spec("write-latency", "WriteLatency", "Average", "GreaterThanThreshold", t.write_latency_ms / 1000, 60, 5,
+             3, "notBreaching", f"write latency above {t.write_latency_ms:g} ms"),
+    ]
+    if db.role == "replica":
+        specs.append(spec("replica-lag", "ReplicaLag", "Maximum", "GreaterThanThreshold", t.replica_lag_seconds,
+                          60, 5, 3, "breaching",
+                          f"replica lag above {t.replica_lag_seconds:g} s (no data: replication stopped)"))
+    return specs
+
+
+def cache_alarm_specs(prefix: str, cache: MonitoredCache, t: "AlarmThresholds") -> list[AlarmSpec]:
+    """The alarms every node of a replication group gets."""
+    specs: list[AlarmSpec] = []
+    for node_id, primary in cache_node_ids(cache):
+        node = node_id[len(cache.replication_group_id) + 1:]
+        dims = {"CacheClusterId": node_id}
+        base = f"{prefix}-{cache.label}-{node}"
+        role = "primary at creation" if primary else "replica at creation"
+
+        def spec(slug, metric, stat, cmp, threshold, period, evals, dta, missing, what):
+            return AlarmSpec(f"{base}-{slug}", cache.label, "AWS/ElastiCache", metric, dims, stat, cmp,
+                             float(threshold), period, evals, dta, missing,
+                             f"{cache.label} node {node_id} ({role}, {cache.node_type}): {what}")
+
+        specs += [
+            spec("engine-cpu", "EngineCPUUtilization", "Average", "GreaterThanThreshold", t.cpu_percent, 300, 3, 3,
+                 "breaching", f"engine thread CPU above {t.cpu_percent:g}% for 15 min (no data: node down)"),
+            spec("memory", "DatabaseMemoryUsagePercentage", "Average", "GreaterThanThreshold",
+                 t.cache_memory_percent, 300, 3, 3, "ignore", f"memory use above {t.cache_memory_percent:g}%"),
+            spec("evictions", "Evictions", "Sum", "GreaterThanThreshold", t.cache_evictions, 300, 3, 2,
+                 "notBreaching", f"more than {t.cache_evictions:g} evictions per 5 min"),
+            spec("connections", "CurrConnections", "Maximum", "GreaterThanThreshold", t.cache_connections, 300, 2,
+                 2, "ignore", f"more than {t.cache_connections:g} client connections"),
+            spec("replication-lag", "ReplicationLag", "Maximum", "GreaterThanThreshold",
+                 t.cache_replication_lag_seconds, 60, 5, 3, "notBreaching",
+                 f"replication lag above {t.cache_replication_lag_seconds:g} s (only replicas report it)"),
+        ]
+    return specs
+
+
+def composite_rules(alarm_names: Sequence[str], limit: int = COMPOSITE_RULE_LIMIT) -> list[str]:
+    """``ALARM("a") OR ALARM("b") ...`` split into as few rules as fit CloudWatch's rule length limit."""
+    rules: list[str] = []
+    current = ""
+    for name in alarm_names:
+        term = f'ALARM("{name}")'
+        candidate = f"{current} OR {term}" if current else term
+        if len(candidate) > limit and current:
+            rules.append(current)
+            candidate = term
+        current = candidate
+    if current:
+        rules.append(current)
+    return rules
+
+
+@dataclass
+class MonitoringArgs:
+    prefix: str
+    region: str
+    tags: dict[str, str]
+    logs_kms_key_arn: pulumi.Input[str]
+    """A customer-managed key whose policy lets cloudwatch.amazonaws.com use it (kms.keys["logs"])."""
+    alarm_emails: Sequence[str]
+    thresholds: "AlarmThresholds"
+    dbs: Sequence[MonitoredDb] = ()
+    caches: Sequence[MonitoredCache] = ()
+
+
+class Monitoring(pulumi.ComponentResource):
+    """SNS topic + subscriptions, derived metric alarms, the "data tier degraded" composite, one dashboard."""
+
+    alarms: list[aws.cloudwatch.MetricAlarm]
+
+    def __init__(self, name: str, args: MonitoringArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        specs = [s for db in args.dbs for s in db_alarm_specs(args.prefix, db, args.thresholds)]
+        specs += [s for c in args.caches for s in cache_alarm_specs(args.prefix, c, args.thresholds)]
+        if not specs:
+            raise ValueError("monitoring needs at least one store: both dbs and caches are empty")
+        names = [s.name for s in specs]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"alarm names collide (store labels must be unique): {duplicates}")
+        super().__init__("ecomart:observability:Monitoring", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.tags
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        topic_name = f"{args.prefix}-data-alarms"
+        self.topic = aws.sns.Topic(
+            f"{name}-topic",
+            aws.sns.TopicArgs(name=topic_name, display_name=f"EcoMart {args.prefix} data tier alarms",
+                              kms_master_key_id=args.logs_kms_key_arn, tags=with_name(tags, topic_name)),
+            opts=child,
+        )
+        region = args.region
+        aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            aws.sns.TopicPolicyArgs(
+                arn=self.topic.arn,
+                policy=pulumi.Output.all(self.topic.arn, account_id).apply(
+                    lambda v: json.dumps(topic_policy(v[0], v[1], region))),
+            ),
+            opts=child,
+        )
+        self.subscriptions = [
+            aws.sns.TopicSubscription(
+                f"{name}-email-{i}",
+                aws.sns.TopicSubscriptionArgs(topic=self.topic.arn, protocol="email", endpoint=email),
+                opts=child,
+            )
+            for i, email in enumerate(args.alarm_emails)
+        ]
+
+        actions = [self.topic.arn]
+        self.specs = specs
+        self.alarms = [
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{s.name.removeprefix(args.prefix + '-')}",
+                aws.cloudwatch.MetricAlarmArgs(
+                    name=s.name,
+                    alarm_description=s.description,
+                    namespace=s.namespace,
+                    metric_name=s.metric,
+                    dimensions=s.dimensions,
+                    statistic=s.statistic,
+                    comparison_operator=s.comparison,
+                    threshold=s.threshold,
+                    period=s.period,
+                    evaluation_periods=s.evaluation_periods,
+                    datapoints_to_alarm=s.datapoints_to_alarm,
+                    treat_missing_data=s.treat_missing_data,
+                    actions_enabled=True,
+                    alarm_actions=actions,
+                    ok_actions=actions,
+                    tags=with_name(tags, s.name, store=s.store),
+                ),
+                opts=child,
+            )
+            for s in specs
+        ]
+
+        # The composite names its members literally; depends_on makes sure they exist before it is created.
+        composite_name = f"{args.prefix}-data-tier-degraded"
+        rules = composite_rules(names)
+        self.composite_parts: list[aws.cloudwatch.CompositeAlarm] = []
+        if len(rules) > 1:  # very large tiers: one composite per chunk, the top one ORs the chunks
+            for i, rule in enumerate(rules, start=1):
+                self.composite_parts.append(self._composite(
+                    f"{name}-degraded-part-{i}", f"{composite_name}-part-{i}", rule,
+                    f"Part {i} of the data tier alarms (aggregated by {composite_name})", actions, tags,
+                    self.alarms, notify=False))
+            rules = [" OR ".join(f'ALARM("{p}")' for p in (f"{composite_name}-part-{i}"
+                                                             for i in range(1, len(rules) + 1)))]
+        self.composite = self._composite(
+            f"{name}-data-tier-degraded", composite_name, rules[0],
+            f"EcoMart {args.prefix} data tier degraded: any database or cache alarm is firing", actions, tags,
+            self.composite_parts or self.alarms, notify=True)
+
+        self.dashboard_name = f"{args.prefix}-data-tier"
+        self.dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            aws.cloudwatch.DashboardArgs(
+                dashboard_name=self.dashboard_name,
+                dashboard_body=pulumi.Output.json_dumps(dashboard_body(
+                    args.prefix, region, args.dbs, args.caches,
+                    [self.composite.arn, *(a.arn for a in self.alarms)])),
+            ),
+            opts=child,
+        )
+
+        self.topic_arn = self.topic.arn
+        self.alarm_names = names
+        self.alarm_arns = [a.arn for a in self.alarms]
+        self.composite_alarm_name = composite_name
+        self.composite_alarm_arn = self.composite.arn
+        self.register_outputs({
+            "topicArn": self.topic_arn,
+            "alarmNames": self.alarm_names,
+            "alarmArns": self.alarm_arns,
+            "compositeAlarmName": composite_name,
+            "compositeAlarmArn": self.composite_alarm_arn,
+            "dashboardName": self.dashboard_name,
+        })
+
+    def _composite(self, resource: str, alarm_name: str, rule: str, description: str, actions: list,
+                   tags: dict[str, str], members: list, notify: bool) -> aws.cloudwatch.CompositeAlarm:
+        return aws.cloudwatch.CompositeAlarm(
+            resource,
+            aws.cloudwatch.CompositeAlarmArgs(
+                alarm_name=alarm_name,
+                alarm_description=description,
+                alarm_rule=rule,
+                actions_enabled=notify,
+                alarm_actions=actions if notify else None,
+                ok_actions=actions if notify else None,
+                tags=with_name(tags, alarm_name),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=members),
+        )
+
+
+def topic_policy(topic_arn: str, account_id: str, region: str) -> dict[str, Any]:
+    """Owner administers, CloudWatch alarms of this account publish, nothing arrives without TLS."""
+    return {
+        "Version": "2012-10-17",
+        "Id": "ecomart-data-alarms",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersTopic",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission",
+                           "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe",
+                           "sns:ListSubscriptionsByTopic", "sns:Publish"],
+                "Resource": topic_arn,
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                              "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"}},
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
+def _metric_widget(title: str, region: str, metrics: list, stat: str, period: int) -> dict[str, Any]:
+    return {"type": "metric", "width": 12, "height": 6,
+            "properties": {"title": title, "region": region, "view": "timeSeries", "stacked": False,
+                           "stat": stat, "period": period, "metrics": metrics}}
+
+
+def dashboard_body(prefix: str, region: str, dbs: Sequence[MonitoredDb], caches: Sequence[MonitoredCache],
+                   alarm_arns: Sequence[pulumi.Input[str]]) -> dict[str, Any]:
+    """Alarm status first, then a row of widgets per database instance and per cache (values may be Outputs)."""
+    stores = [f"RDS {d.label} ({d.role})" for d in dbs] + [f"ElastiCache {c.label} ({c.replication_group_id})"
+                                                          for c in caches]
+    widgets: list[dict[str, Any]] = [{
+        "type": "text", "width": 24, "height": 2,
+        "properties": {"markdown": f"# EcoMart {prefix} data tier\nStores: " + ", ".join(stores)},
+    }]
+    for i in range(0, len(alarm_arns), ALARM_WIDGET_LIMIT):
+        widgets.append({"type": "alarm", "width": 24, "height": 4,
+                        "properties": {"title": "Alarms" + (f" ({i // ALARM_WIDGET_LIMIT + 1})" if i else ""),
+                                       "alarms": list(alarm_arns[i:i + ALARM_WIDGET_LIMIT]),
+                                       "sortBy": "stateUpdatedTimestamp"}})
+    for db in dbs:
+        ident = db.instance.identifier
+
+        def rds(metric: str, **opts: Any) -> list:
+            return ["AWS/RDS", metric, "DBInstanceIdentifier", ident, *([opts] if opts else [])]
+
+        title = f"RDS {db.label} ({db.role})"
+        widgets.append(_metric_widget(f"{title}: CPU % and connections", region,
+                                      [rds("CPUUtilization"), rds("DatabaseConnections", yAxis="right")],
+                                      "Average", 300))
+        widgets.append(_metric_widget(f"{title}: free storage and freeable memory (bytes)", region,
+                                      [rds("FreeStorageSpace"), rds("FreeableMemory")], "Minimum", 300))
+        latency = [rds("ReadLatency"), rds("WriteLatency")]
+        if db.role == "replica":
+            latency.append(rds("ReplicaLag", yAxis="right"))
+        widgets.append(_metric_widget(f"{title}: latency (s)" + (" and replica lag" if db.role == "replica"
+                                                                   else ""), region, latency, "Average", 60))
+    for cache in caches:
+        nodes = [n for n, _ in cache_node_ids(cache)]
+        title = f"ElastiCache {cache.label} ({cache.replication_group_id})"
+
+        def per_node(metric: str) -> list:
+            return [["AWS/ElastiCache", metric, "CacheClusterId", n] for n in nodes]
+
+        widgets.append(_metric_widget(f"{title}: engine CPU %", region, per_node("EngineCPUUtilization"),
+                                      "Average", 300))
+        widgets.append(_metric_widget(f"{title}: memory used %", region,
+                                      per_node("DatabaseMemoryUsagePercentage"), "Average", 300))
+        widgets.append(_metric_widget(f"{title}: evictions", region, per_node("Evictions"), "Sum", 300))
+        widgets.append(_metric_widget(f"{title}: client connections", region, per_node("CurrConnections"),
+                                      "Maximum", 300))
+        widgets.append(_metric_widget(f"{title}: replication lag (s)", region, per_node("ReplicationLag"),
+                                      "Maximum", 60))
+    # Lay out on CloudWatch's 24-column grid, left to right, top to bottom.
+    x = y = row_height = 0
+    for w in widgets:
+        if x + w["width"] > 24:
+            x, y, row_height = 0, y + row_height, 0
+        w["x"], w["y"] = x, y
+        x += w["width"]
+        row_height = max(row_height, w["height"])
+    return {"widgets": widgets}

@@ -1,0 +1,271 @@
+"""RDS for PostgreSQL 16: the system of record for orders, inventory and payments (docs/adr/0001).
+
+Shape and why:
+- No password exists anywhere: RDS generates and rotates the master password in Secrets Manager, encrypted with the
+  relational CMK (``manage_master_user_password``); applications log in with IAM database authentication.
+- TLS is forced in the parameter group (``rds.force_ssl``), slow statements, connections and lock waits are
+  logged, ``pg_stat_statements`` is preloaded; the exported logs land in log groups this component creates first,
+  KMS-encrypted and with retention (RDS would otherwise create them unencrypted and kept forever).
+- Storage, Performance Insights and the master secret use the relational CMK; storage autoscales up to
+  ``max_allocated_storage``.
+- Point-in-time recovery comes from RDS automated backups (retention + window); in prod they are also replicated to
+  the secondary region with that region's relational key. Daily/monthly snapshots kept longer are the backup
+  component's job (AWS Backup), see docs/adr/0006-backup-strategy.md.
+- Read replicas copy the writer's security settings; their alarms, like the writer's, come from the monitoring
+  component, which reads ``instances``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.inventory import MonitoredDb
+from components.tagging import with_name
+from infra.config import PostgresConfig
+
+ENGINE = "postgres"
+PARAMETER_FAMILY = "postgres16"
+PORT = 5432
+MASTER_USERNAME = "ecomart_admin"
+LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
+ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+# Sessions idle inside an open transaction hold locks and block vacuum: end them after 5 minutes.
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000
+# Temporary files above this size (kB) are logged: they reveal queries spilling work_mem to disk.
+LOG_TEMP_FILES_KB = 10_240
+
+
+@dataclass
+class PostgresArgs:
+    prefix: str
+    tags: dict[str, str]
+    settings: PostgresConfig
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """The network's isolated data subnets."""
+    security_group_id: pulumi.Input[str]
+    """The network's postgres security group (reachable from the app tier only)."""
+    kms_key_arn: pulumi.Input[str]
+    """The relational CMK: storage, Performance Insights, the managed master secret."""
+    logs_kms_key_arn: pulumi.Input[str]
+    """The logs CMK, for the log groups RDS exports into."""
+    final_snapshot: bool
+    """Take a final snapshot when the writer is deleted (prod)."""
+    backup_replication_region: Optional[str] = None
+    """Replicate automated backups (PITR) to this region (prod's secondary region)..."""
+    backup_replication_kms_key_arn: Optional[pulumi.Input[str]] = None
+    """...encrypted with the relational key there."""
+
+
+def parameters(settings: PostgresConfig) -> list[aws.rds.ParameterGroupParameterArgs]:
+    """The parameter group's settings. Static parameters must be applied at the next reboot (RDS rejects
+    ``immediate`` for them); the others apply immediately."""
+    def p(name: str, value: object, static: bool = False) -> aws.rds.ParameterGroupParameterArgs:
+        return aws.rds.ParameterGroupParameterArgs(name=name, value=str(value),
+                                                   apply_method="pending-reboot" if static else "immediate")
+
+    return [
+        p("rds.force_ssl", 1),
+        p("shared_preload_libraries", "pg_stat_statements", static=True),
+        p("log_min_duration_statement", settings.log_min_duration_statement_ms),
+        p("log_connections", 1),
+        p("log_disconnections", 1),
+        p("log_lock_waits", 1),
+        p("log_temp_files", LOG_TEMP_FILES_KB),
+        p("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT_MS),
+    ]
+
+
+class Postgres(pulumi.ComponentResource):
+    """The writer, its read replicas and what they need. ``instances`` feeds monitoring; ``writer.arn`` backup."""
+
+    writer: aws.rds.Instance
+    replicas: list[aws.rds.Instance]
+    instances: list[MonitoredDb]
+
+    def __init__(self, name: str, args: PostgresArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        if (args.backup_replication_region is None) != (args.backup_replication_kms_key_arn is None):
+            raise ValueError("PostgresArgs: backup_replication_region and backup_replication_kms_key_arn are set "
+                             "together (a cross-region copy of an encrypted backup needs a key in that region)")
+        super().__init__("ecomart:data:Postgres", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        self._args = args
+        self._name = name
+
+        self.subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            aws.rds.SubnetGroupArgs(name=f"{args.prefix}-postgres", description="EcoMart PostgreSQL: data subnets",
+                                    subnet_ids=list(args.subnet_ids),
+                                    tags=with_name(args.tags, f"{args.prefix}-postgres")),
+            opts=child,
+        )
+        self.parameter_group = aws.rds.ParameterGroup(
+            f"{name}-params",
+            aws.rds.ParameterGroupArgs(
+                # The family is in the name: a major upgrade creates a new group instead of clashing with this one.
+                name=f"{args.prefix}-{PARAMETER_FAMILY}", family=PARAMETER_FAMILY,
+                description="EcoMart PostgreSQL 16: TLS only, pg_stat_statements, slow query/connection logging",
+                parameters=parameters(s),
+                tags=with_name(args.tags, f"{args.prefix}-{PARAMETER_FAMILY}"),
+            ),
+            opts=child,
+        )
+        self.monitoring_role = self._monitoring_role(name, args)
+
+        writer_id = f"{args.prefix}-pg"
+        self.writer = aws.rds.Instance(
+            f"{name}-writer",
+            aws.rds.InstanceArgs(
+                identifier=writer_id,
+                engine=ENGINE,
+                engine_version=s.engine_version,
+                instance_class=s.instance_class,
+                db_name=s.database_name,
+                username=MASTER_USERNAME,
+                manage_master_user_password=True,
+                master_user_secret_kms_key_id=args.kms_key_arn,
+                allocated_storage=s.allocated_storage_gb,
+                multi_az=s.multi_az,
+                backup_retention_period=s.backup_retention_days,
+                backup_window=s.backup_window,
+                # Keep the automated backups (PITR) after a deletion in prod: the final snapshot is not enough
+                # to restore to a point in time.
+                delete_automated_backups=not args.final_snapshot,
+                skip_final_snapshot=not args.final_snapshot,
+                final_snapshot_identifier=f"{writer_id}-final" if args.final_snapshot else None,
+                **self._shared(writer_id),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._before_instance(name, writer_id)),
+        )
+
+        self.replicas = []
+        replica_class = s.replica_instance_class or s.instance_class
+        for i in range(1, s.read_replicas + 1):
+            ident = f"{args.prefix}-pg-replica-{i}"
+            self.replicas.append(aws.rds.Instance(
+                f"{name}-replica-{i}",
+                aws.rds.InstanceArgs(
+                    identifier=ident,
+                    # With db_subnet_group_name given, a same-region replica must name its source by ARN.
+                    replicate_source_db=self.writer.arn,
+                    instance_class=replica_class,
+                    multi_az=False,
+                    # A replica is rebuilt from the writer, never restored: no backups, no final snapshot.
+                    skip_final_snapshot=True,
+                    **self._shared(ident),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self._before_instance(f"{name}-replica-{i}",
+                                                                                          ident)),
+            ))
+
+        self.backup_replication: Optional[aws.rds.InstanceAutomatedBackupsReplication] = None
+        if args.backup_replication_region:
+            self.backup_replication = aws.rds.InstanceAutomatedBackupsReplication(
+                f"{name}-backups-replication",
+                aws.rds.InstanceAutomatedBackupsReplicationArgs(
+                    source_db_instance_arn=self.writer.arn,
+                    kms_key_id=args.backup_replication_kms_key_arn,
+                    retention_period=s.backup_retention_days,
+                    region=args.backup_replication_region,
+                ),
+                opts=child,
+            )
+
+        self.instances = [MonitoredDb(label="postgres-writer", instance=self.writer, role="writer",
+                                      instance_class=s.instance_class, allocated_storage_gb=s.allocated_storage_gb)]
+        self.instances += [MonitoredDb(label=f"postgres-replica-{i}", instance=r, role="replica",
+                                       instance_class=replica_class, allocated_storage_gb=s.allocated_storage_gb)
+                           for i, r in enumerate(self.replicas, start=1)]
+        self.writer_arn = self.writer.arn
+        self.endpoint = self.writer.endpoint
+        self.address = self.writer.address
+        self.port = self.writer.port
+        self.reader_endpoints = pulumi.Output.all(*[r.endpoint for r in self.replicas])
+        self.master_secret_arn = self.writer.master_user_secrets.apply(
+            lambda secrets: secrets[0].secret_arn if secrets else None)
+        self.register_outputs({
+            "writerArn": self.writer_arn, "endpoint": self.endpoint, "address": self.address, "port": self.port,
+            "readerEndpoints": self.reader_endpoints, "masterSecretArn": self.master_secret_arn,
+            "replicaArns": [r.arn for r in self.replicas],
+        })
+
+    def _shared(self, identifier: str) -> dict:
+        """Settings every instance (writer and replicas) carries: security, storage, observability."""
+        args, s = self._args, self._args.settings
+        return dict(
+            db_subnet_group_name=self.subnet_group.name,
+            parameter_group_name=self.parameter_group.name,
+            vpc_security_group_ids=[args.security_group_id],
+            publicly_accessible=False,
+            port=PORT,
+            network_type="IPV4",
+            storage_type="gp3",
+            iops=s.iops,
+            max_allocated_storage=s.max_allocated_storage_gb,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            ca_cert_identifier=s.ca_cert_identifier,
+            auto_minor_version_upgrade=True,
+            maintenance_window=s.maintenance_window,
+            copy_tags_to_snapshot=True,
+            deletion_protection=s.deletion_protection,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=args.kms_key_arn,
+            performance_insights_retention_period=s.performance_insights_retention_days,
+            monitoring_interval=s.monitoring_interval_seconds,
+            monitoring_role_arn=self.monitoring_role.arn,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            tags=with_name(args.tags, identifier),
+        )
+
+    def _before_instance(self, name: str, identifier: str) -> list[pulumi.Resource]:
+        """The log groups RDS exports into (encrypted, with retention) and the monitoring policy attachment."""
+        args = self._args
+        groups: list[pulumi.Resource] = [self._monitoring_attachment]
+        for log in LOG_EXPORTS:
+            groups.append(aws.cloudwatch.LogGroup(
+                f"{name}-log-{log}",
+                aws.cloudwatch.LogGroupArgs(
+                    name=f"/aws/rds/instance/{identifier}/{log}",
+                    retention_in_days=args.settings.log_retention_days,
+                    kms_key_id=args.logs_kms_key_arn,
+                    tags=with_name(args.tags, f"{identifier}-{log}"),
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            ))
+        return groups
+
+    def _monitoring_role(self, name: str, args: PostgresArgs) -> aws.iam.Role:
+        """Enhanced monitoring's role, assumable only by RDS acting for this account (confused-deputy guard)."""
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        role = aws.iam.Role(
+            f"{name}-monitoring-role",
+            aws.iam.RoleArgs(
+                name=f"{args.prefix}-rds-monitoring",
+                description="RDS enhanced monitoring publishes OS metrics for EcoMart PostgreSQL",
+                assume_role_policy=account_id.apply(lambda acct: json.dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                    }],
+                })),
+                tags=with_name(args.tags, f"{args.prefix}-rds-monitoring"),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._monitoring_attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring-policy",
+            aws.iam.RolePolicyAttachmentArgs(role=role.name, policy_arn=ENHANCED_MONITORING_POLICY),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role

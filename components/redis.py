@@ -1,0 +1,283 @@
+"""The cache tier: one ElastiCache (Valkey or Redis OSS) replication group for product cache, carts and sessions.
+
+Why this shape:
+
+- **No password anywhere.** Access is RBAC only: the user group holds an IAM-authenticated application user (the
+  app signs a short-lived token with its role; ``elasticache:Connect`` is granted by ``connect_policy``) and a
+  replacement for the built-in ``default`` user that is switched off. ElastiCache requires a user *named*
+  ``default`` in every user group and the built-in one (id ``default``) may run every command, so we add our own
+  user with user name ``default``, a new user id, access string ``off`` and no password: it cannot log in at all.
+- **Engine "redis" for the RBAC objects, whatever the cache engine.** AWS lets both "redis" and "valkey" user groups
+  serve a Valkey cache, but a "valkey" user group only admits users with a password or IAM, so it could not hold the
+  password-less disabled default user. A "redis" group holding "redis" users is valid for Redis OSS and Valkey
+  alike (docs/adr/0003).
+- **IAM user rules:** user id and user name must be identical (lowercase) for ``authentication_mode`` "iam"; IAM auth
+  needs Redis OSS >= 7.0 or Valkey >= 7.2 and in-transit encryption (``infra/config.py`` enforces the versions).
+- **Eviction:** ``maxmemory-policy volatile-ttl``. Every key the app writes has a TTL (product cache: minutes,
+  sessions: sliding, carts: 7 days). Under memory pressure volatile-ttl evicts the keys closest to expiry first, which
+  are cache entries that are cheap to rebuild from the stores, before idle sessions and long before carts, which are
+  customer state we would rather keep. LRU policies (volatile-lru/allkeys-lru) would evict an abandoned-but-valid
+  cart as readily as a cold cache entry. The trade-off: a key written without a TTL is never evicted, and a cache
+  filled only with such keys refuses writes (OOM) instead of evicting; the memory and evictions alarms
+  (components/monitoring.py) catch that long before.
+- Lazy freeing on eviction/expiry keeps big-key deletes off the single engine thread (latency).
+- Slow-log and engine-log go to CloudWatch Logs groups encrypted with the logs CMK, with an explicit log-delivery
+  resource policy scoped to this account so delivery does not depend on what the deployer may add at apply time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.inventory import MonitoredCache
+from components.tagging import with_name
+
+PORT = 6379
+# Commands the app may run on its own keys: data reads/writes, key expiry/TTL, MULTI/EXEC, connection handshake
+# (HELLO, AUTH, PING, CLIENT SETNAME, READONLY, COMMAND). -@dangerous strips KEYS, FLUSH*, DEBUG, CONFIG, ... .
+APP_COMMANDS = "-@all +@read +@write +@keyspace +@connection +@transaction -@dangerous"
+# Cluster-aware clients discover the slot map with these (cluster mode only).
+CLUSTER_DISCOVERY = "+cluster|slots +cluster|shards +cluster|nodes +cluster|info"
+DISABLED_ACCESS = "off"
+RBAC_ENGINE = "redis"
+
+
+def parameter_group_family(engine: str, engine_version: str) -> str:
+    """``valkey8`` for Valkey 8.x, ``valkey7`` for Valkey 7.2, ``redis7`` for Redis OSS 7.x."""
+    return f"{engine}{engine_version.split('.')[0]}"
+
+
+def app_access_string(key_prefixes: Sequence[str], cluster_mode: bool) -> str:
+    """The application user's ACL: only its key prefixes, no dangerous commands, no pub/sub channels."""
+    keys = " ".join(f"~{p}*" for p in key_prefixes)
+    return f"on {keys} {APP_COMMANDS}" + (f" {CLUSTER_DISCOVERY}" if cluster_mode else "")
+
+
+@dataclass
+class RedisArgs:
+    prefix: str
+    region: str
+    tags: dict[str, str]
+    engine: str
+    engine_version: str
+    node_type: str
+    cluster_mode: bool
+    num_shards: int
+    replicas_per_shard: int
+    snapshot_retention_days: int
+    snapshot_window: str
+    maintenance_window: str
+    log_retention_days: int
+    app_key_prefixes: Sequence[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """The network's isolated data subnets."""
+    security_group_id: pulumi.Input[str]
+    """The network's redis tier security group (reachable from the app tier on 6379 only)."""
+    cache_kms_key_arn: pulumi.Input[str]
+    logs_kms_key_arn: pulumi.Input[str]
+    final_snapshot: bool = False
+    """Take a final snapshot when the group is deleted (prod)."""
+
+
+class Redis(pulumi.ComponentResource):
+    """Subnet group, parameter group, RBAC users, log groups and the replication group.
+
+    ``caches`` feeds the monitoring component; ``configuration_endpoint`` is set in cluster mode,
+    ``primary_endpoint``/``reader_endpoint`` otherwise.
+    """
+
+    caches: list[MonitoredCache]
+    configuration_endpoint: Optional[pulumi.Output[str]]
+    primary_endpoint: Optional[pulumi.Output[str]]
+    reader_endpoint: Optional[pulumi.Output[str]]
+
+    def __init__(self, name: str, args: RedisArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        group_id = f"{args.prefix}-cache"
+        if len(group_id) > 40:
+            raise ValueError(f"replication group id {group_id!r} is {len(group_id)} characters; ElastiCache allows "
+                             "40: use a shorter stack name")
+        super().__init__("ecomart:data:Redis", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.tags
+        family = parameter_group_family(args.engine, args.engine_version)
+
+        self.subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets",
+            aws.elasticache.SubnetGroupArgs(name=group_id, description=f"EcoMart {args.prefix} cache: data subnets",
+                                            subnet_ids=list(args.subnet_ids), tags=with_name(tags, group_id)),
+            opts=child,
+        )
+        # The family is in the name so an engine upgrade creates the new group before the old one is deleted.
+        self.parameter_group = aws.elasticache.ParameterGroup(
+            f"{name}-params",
+            aws.elasticache.ParameterGroupArgs(
+                name=f"{group_id}-{family}",
+                family=family,
+                description=f"EcoMart {args.prefix} cache ({args.engine} {args.engine_version})",
+                parameters=[aws.elasticache.ParameterGroupParameterArgs(name=k, value=v) for k, v in (
+                    ("cluster-enabled", "yes" if args.cluster_mode else "no"),
+                    ("maxmemory-policy", "volatile-ttl"),
+                    ("lazyfree-lazy-eviction", "yes"),
+                    ("lazyfree-lazy-expire", "yes"),
+                    ("slowlog-log-slower-than", "10000"),
+                    ("slowlog-max-len", "256"),
+                )],
+                tags=with_name(tags, f"{group_id}-{family}"),
+            ),
+            opts=child,
+        )
+
+        self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
+        for log_type in ("slow-log", "engine-log"):
+            log_name = f"/ecomart/{args.prefix}/elasticache/{group_id}/{log_type}"
+            self.log_groups[log_type] = aws.cloudwatch.LogGroup(
+                f"{name}-{log_type}",
+                aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=args.log_retention_days,
+                                            kms_key_id=args.logs_kms_key_arn,
+                                            tags=with_name(tags, f"{group_id}-{log_type}")),
+                opts=child,
+            )
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        region = args.region
+        log_policy = aws.cloudwatch.LogResourcePolicy(
+            f"{name}-log-delivery",
+            aws.cloudwatch.LogResourcePolicyArgs(
+                policy_name=f"{group_id}-log-delivery",
+                policy_document=pulumi.Output.all(account_id, *(g.arn for g in self.log_groups.values())).apply(
+                    lambda v: json.dumps({"Version": "2012-10-17", "Statement": [{
+                        "Sid": "ElastiCacheLogDelivery",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": [f"{arn}:log-stream:*" for arn in v[1:]],
+                        "Condition": {"StringEquals": {"aws:SourceAccount": v[0]},
+                                      "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{v[0]}:*"}},
+                    }]})),
+            ),
+            opts=child,
+        )
+
+        # IAM authentication: user id == user name (an ElastiCache rule for "iam" users).
+        app_user_id = f"{args.prefix}-app"
+        self.app_user = aws.elasticache.User(
+            f"{name}-app-user",
+            aws.elasticache.UserArgs(
+                user_id=app_user_id,
+                user_name=app_user_id,
+                engine=RBAC_ENGINE,
+                authentication_mode=aws.elasticache.UserAuthenticationModeArgs(type="iam"),
+                access_string=app_access_string(args.app_key_prefixes, args.cluster_mode),
+                tags=with_name(tags, app_user_id, role="application"),
+            ),
+            opts=child,
+        )
+        # Replaces the built-in "default" user (which may do anything) in our group: named default, switched off.
+        self.default_user = aws.elasticache.User(
+            f"{name}-default-user",
+            aws.elasticache.UserArgs(
+                user_id=f"{args.prefix}-default-off",
+                user_name="default",
+                engine=RBAC_ENGINE,
+                authentication_mode=aws.elasticache.UserAuthenticationModeArgs(type="no-password-required"),
+                access_string=DISABLED_ACCESS,
+                tags=with_name(tags, f"{args.prefix}-default-off", role="disabled-default"),
+            ),
+            opts=child,
+        )
+        self.user_group = aws.elasticache.UserGroup(
+            f"{name}-users",
+            aws.elasticache.UserGroupArgs(
+                user_group_id=f"{group_id}-users",
+                engine=RBAC_ENGINE,
+                user_ids=[self.default_user.user_id, self.app_user.user_id],
+                tags=with_name(tags, f"{group_id}-users"),
+            ),
+            opts=child,
+        )
+
+        shape = (dict(cluster_mode="enabled", num_node_groups=args.num_shards,
+                      replicas_per_node_group=args.replicas_per_shard)
+                 if args.cluster_mode else
+                 dict(cluster_mode="disabled", num_cache_clusters=1 + args.replicas_per_shard))
+        self.group = aws.elasticache.ReplicationGroup(
+            f"{name}-group",
+            aws.elasticache.ReplicationGroupArgs(
+                replication_group_id=group_id,
+                description=f"EcoMart {args.prefix}: product cache, carts, sessions",
+                engine=args.engine,
+                engine_version=args.engine_version,
+                node_type=args.node_type,
+                port=PORT,
+                parameter_group_name=self.parameter_group.name,
+                subnet_group_name=self.subnet_group.name,
+                security_group_ids=[args.security_group_id],
+                at_rest_encryption_enabled=True,
+                kms_key_id=args.cache_kms_key_arn,
+                transit_encryption_enabled=True,
+                transit_encryption_mode="required",
+                user_group_ids=[self.user_group.user_group_id],
+                automatic_failover_enabled=True,
+                multi_az_enabled=True,
+                snapshot_retention_limit=args.snapshot_retention_days,
+                snapshot_window=args.snapshot_window,
+                maintenance_window=args.maintenance_window,
+                final_snapshot_identifier=f"{group_id}-final" if args.final_snapshot else None,
+                auto_minor_version_upgrade=True,
+                apply_immediately=False,
+                log_delivery_configurations=[
+                    aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                        log_type=log_type, destination_type="cloudwatch-logs", log_format="json",
+                        destination=group.name)
+                    for log_type, group in self.log_groups.items()
+                ],
+                tags=with_name(tags, group_id, engine=args.engine),
+                **shape,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_policy]),
+        )
+
+        self.connect_policy = aws.iam.Policy(
+            f"{name}-connect",
+            aws.iam.PolicyArgs(
+                name=f"{group_id}-connect",
+                description=f"Connect to {group_id} as {app_user_id} with IAM authentication",
+                policy=pulumi.Output.all(self.group.arn, self.app_user.arn).apply(
+                    lambda arns: json.dumps({"Version": "2012-10-17", "Statement": [{
+                        "Sid": "ConnectAsAppUser", "Effect": "Allow", "Action": "elasticache:Connect",
+                        "Resource": list(arns)}]})),
+                tags=with_name(tags, f"{group_id}-connect"),
+            ),
+            opts=child,
+        )
+
+        self.replication_group_id = group_id
+        self.app_user_id = self.app_user.user_id
+        self.app_user_name = self.app_user.user_name
+        self.port = PORT
+        self.configuration_endpoint = self.group.configuration_endpoint_address if args.cluster_mode else None
+        self.primary_endpoint = None if args.cluster_mode else self.group.primary_endpoint_address
+        self.reader_endpoint = None if args.cluster_mode else self.group.reader_endpoint_address
+        self.caches = [MonitoredCache(
+            label="cache", group=self.group, replication_group_id=group_id, cluster_mode=args.cluster_mode,
+            num_shards=args.num_shards if args.cluster_mode else 1, replicas_per_shard=args.replicas_per_shard,
+            node_type=args.node_type,
+        )]
+        outputs = {
+            "replicationGroupId": group_id,
+            "replicationGroupArn": self.group.arn,
+            "appUserId": self.app_user_id,
+            "appUserName": self.app_user_name,
+            "connectPolicyArn": self.connect_policy.arn,
+            "port": PORT,
+        }
+        if args.cluster_mode:
+            outputs["configurationEndpoint"] = self.configuration_endpoint
+        else:
+            outputs["primaryEndpoint"] = self.primary_endpoint
+            outputs["readerEndpoint"] = self.reader_endpoint
+        self.register_outputs(outputs)

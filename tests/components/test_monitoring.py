@@ -1,0 +1,305 @@
+"""Monitoring: encrypted topic, alarms derived from the declared stores, composite alarm, dashboard."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from components.inventory import MonitoredCache
+from components.monitoring import (COMPOSITE_RULE_LIMIT, GIB, MIB, Monitoring, MonitoringArgs, cache_node_ids,
+                                   composite_rules, estimated_max_connections, instance_memory_gib)
+from infra.config import AlarmThresholds
+from infra.mocks import ACCOUNT_ID
+from tests.conftest import one
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+TOPIC = "aws:sns/topic:Topic"
+RDS = "aws:rds/instance:Instance"
+RG = "aws:elasticache/replicationGroup:ReplicationGroup"
+DB_METRICS = {"CPUUtilization", "FreeStorageSpace", "FreeableMemory", "DatabaseConnections", "ReadLatency",
+              "WriteLatency"}
+CACHE_METRICS = {"EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections",
+                 "ReplicationLag"}
+MISSING = {"CPUUtilization": "breaching", "ReplicaLag": "breaching", "EngineCPUUtilization": "breaching",
+           "FreeStorageSpace": "ignore", "FreeableMemory": "ignore", "DatabaseConnections": "ignore",
+           "DatabaseMemoryUsagePercentage": "ignore", "CurrConnections": "ignore",
+           "ReadLatency": "notBreaching", "WriteLatency": "notBreaching", "Evictions": "notBreaching",
+           "ReplicationLag": "notBreaching"}
+TOPIC_ARN = re.compile(rf"^arn:aws:sns:us-east-1:{ACCOUNT_ID}:ecomart-(dev|prod)-data-alarms$")
+
+
+def synth_of(stack, dev, prod):
+    return {"dev": dev, "prod": prod}[stack]
+
+
+def expected_alarms(synth) -> set[tuple[str, str, str]]:
+    """(namespace, metric, dimension value) every declared store must have, derived from the registrations."""
+    out: set[tuple[str, str, str]] = set()
+    for db in synth.of_type(RDS):
+        ident = db.outputs["identifier"]
+        metrics = DB_METRICS | ({"ReplicaLag"} if db.inputs.get("replicateSourceDb") else set())
+        out |= {("AWS/RDS", m, ident) for m in metrics}
+    for rg in synth.of_type(RG):
+        for node in rg.outputs["memberClusters"]:
+            out |= {("AWS/ElastiCache", m, node) for m in CACHE_METRICS}
+    return out
+
+
+def actual_alarms(synth) -> set[tuple[str, str, str]]:
+    found = set()
+    for a in synth.of_type(ALARM):
+        (dim,) = a.inputs["dimensions"].values()
+        found.add((a.inputs["namespace"], a.inputs["metricName"], dim))
+    return found
+
+
+def topic_arn(synth):
+    return one(synth, TOPIC).outputs["arn"]
+
+
+def by_metric(synth, metric):
+    return [a for a in synth.of_type(ALARM) if a.inputs["metricName"] == metric]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_topic_is_encrypted_with_the_logs_cmk_cloudwatch_may_use(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    topic = one(synth, TOPIC)
+    (logs_key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "logs"]
+    assert topic.inputs["kmsMasterKeyId"] == logs_key.outputs["arn"]
+    assert "alias/aws/sns" not in json.dumps(topic.inputs)
+    key_policy = json.loads(logs_key.inputs["policy"])
+    cw = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cw and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cw[0]["Action"])
+    assert TOPIC_ARN.match(topic.outputs["arn"])
+    assert synth.outputs["alarmTopicArn"] == topic.outputs["arn"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_topic_policy_lets_cloudwatch_of_this_account_publish(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    policy_res = one(synth, "aws:sns/topicPolicy:TopicPolicy")
+    assert policy_res.inputs["arn"] == topic_arn(synth)
+    policy = json.loads(policy_res.inputs["policy"])
+    (cw,) = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cw["Effect"] == "Allow" and cw["Action"] == "sns:Publish" and cw["Resource"] == topic_arn(synth)
+    assert cw["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT_ID
+    for s in policy["Statement"]:
+        if s["Effect"] == "Allow":
+            assert s["Principal"] not in ("*", {"AWS": "*"}), s["Sid"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_email_subscriptions_from_config(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    subs = synth.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert sorted(s.inputs["endpoint"] for s in subs) == sorted(synth.config.monitoring.alarm_emails)
+    assert all(s.inputs["protocol"] == "email" and s.inputs["topic"] == topic_arn(synth) for s in subs)
+    assert len(subs) == {"dev": 1, "prod": 2}[stack]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_declared_store_has_its_alarms_and_nothing_else(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    assert synth.of_type(RDS) and synth.of_type(RG)
+    assert actual_alarms(synth) == expected_alarms(synth)
+    assert len(synth.of_type(ALARM)) == len(expected_alarms(synth))
+
+
+def test_alarm_counts_per_stack(dev, prod):
+    # dev: writer (6) + 2 cache nodes x 5; prod: writer (6) + 2 replicas x 7 + 2 shards x 3 nodes x 5.
+    assert len(dev.of_type(ALARM)) == 6 + 2 * 5 == 16
+    assert len(prod.of_type(ALARM)) == 6 + 2 * 7 + 2 * 3 * 5 == 50
+    assert len(by_metric(dev, "ReplicaLag")) == 0 and len(by_metric(prod, "ReplicaLag")) == 2
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_alarm_notifies_the_topic_on_alarm_and_ok(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    arn = topic_arn(synth)
+    assert TOPIC_ARN.match(arn)
+    for a in synth.of_type(ALARM) + synth.of_type(COMPOSITE):
+        if a.inputs.get("actionsEnabled") is False:
+            continue  # only the chunk composites of very large tiers (see the test below)
+        assert a.inputs["alarmActions"] == [arn], a.name
+        assert a.inputs["okActions"] == [arn], a.name
+        assert a.inputs["actionsEnabled"] is True
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_missing_data_is_treated_per_metric(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    for a in synth.of_type(ALARM):
+        assert a.inputs["treatMissingData"] == MISSING[a.inputs["metricName"]], a.name
+        assert a.inputs["evaluationPeriods"] >= a.inputs["datapointsToAlarm"] >= 1
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_thresholds_come_from_config(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    t = synth.config.monitoring.thresholds
+    pg = synth.config.postgres
+    classes = {db.outputs["identifier"]: db.inputs["instanceClass"] for db in synth.of_type(RDS)}
+
+    def thresholds(metric):
+        return {list(a.inputs["dimensions"].values())[0]: a.inputs["threshold"] for a in by_metric(synth, metric)}
+
+    assert set(thresholds("CPUUtilization").values()) == {t.cpu_percent}
+    assert set(thresholds("EngineCPUUtilization").values()) == {t.cpu_percent}
+    assert set(thresholds("FreeStorageSpace").values()) == {t.free_storage_percent / 100 * pg.allocated_storage_gb
+                                                            * GIB}
+    assert set(thresholds("FreeableMemory").values()) == {t.freeable_memory_mb * MIB}
+    for ident, limit in thresholds("DatabaseConnections").items():
+        assert limit == round(t.connections_percent / 100 * estimated_max_connections(classes[ident]))
+    assert set(thresholds("ReadLatency").values()) == {t.read_latency_ms / 1000}
+    assert set(thresholds("WriteLatency").values()) == {t.write_latency_ms / 1000}
+    assert set(thresholds("DatabaseMemoryUsagePercentage").values()) == {t.cache_memory_percent}
+    assert set(thresholds("Evictions").values()) == {t.cache_evictions}
+    assert set(thresholds("CurrConnections").values()) == {t.cache_connections}
+    assert set(thresholds("ReplicationLag").values()) == {t.cache_replication_lag_seconds}
+    for a in by_metric(synth, "FreeStorageSpace") + by_metric(synth, "FreeableMemory"):
+        assert a.inputs["comparisonOperator"] == "LessThanThreshold"
+    for a in by_metric(synth, "CPUUtilization") + by_metric(synth, "Evictions"):
+        assert a.inputs["comparisonOperator"] == "GreaterThanThreshold"
+    if stack == "prod":
+        assert set(thresholds("ReplicaLag").values()) == {t.replica_lag_seconds}
+        # db.r6g.xlarge: 32 GiB -> ~3244 default max_connections -> 80% = 2595
+        assert set(thresholds("DatabaseConnections").values()) == {2595}
+
+
+def test_threshold_overrides_reach_the_alarms(synth_with):
+    synth = synth_with("dev", monitoring={"alarmEmails": ["ops@ecomart.example"],
+                                          "thresholds": {"cpuPercent": 65, "cacheEvictions": 0}})
+    assert {a.inputs["threshold"] for a in by_metric(synth, "CPUUtilization")} == {65}
+    assert {a.inputs["threshold"] for a in by_metric(synth, "EngineCPUUtilization")} == {65}
+    assert {a.inputs["threshold"] for a in by_metric(synth, "Evictions")} == {0}
+
+
+def test_alarms_grow_with_cache_replicas_and_shards(dev, prod, synth_with):
+    more_replicas = synth_with("dev", redis={"replicasPerShard": 2})
+    assert len(more_replicas.of_type(ALARM)) == len(dev.of_type(ALARM)) + 5
+    assert ("AWS/ElastiCache", "ReplicationLag", "ecomart-dev-cache-003") in actual_alarms(more_replicas)
+    more_shards = synth_with("prod", redis={"numShards": 3})
+    assert len(more_shards.of_type(ALARM)) == len(prod.of_type(ALARM)) + 3 * 5
+    assert actual_alarms(more_shards) == expected_alarms(more_shards)
+    assert ("AWS/ElastiCache", "EngineCPUUtilization", "ecomart-prod-cache-0003-003") in actual_alarms(more_shards)
+
+
+def test_alarms_grow_with_read_replicas(dev, synth_with):
+    with_replica = synth_with("dev", postgres={"readReplicas": 1})
+    replicas = [db for db in with_replica.of_type(RDS) if db.inputs.get("replicateSourceDb")]
+    assert len(replicas) == 1
+    assert len(with_replica.of_type(ALARM)) == len(dev.of_type(ALARM)) + 7
+    ident = replicas[0].outputs["identifier"]
+    assert {m for ns, m, d in actual_alarms(with_replica) if d == ident} == DB_METRICS | {"ReplicaLag"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_composite_ors_every_alarm_that_exists(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    composite = one(synth, COMPOSITE)
+    assert composite.inputs["alarmName"] == f"ecomart-{stack}-data-tier-degraded"
+    rule = composite.inputs["alarmRule"]
+    referenced = re.findall(r'ALARM\("([^"]+)"\)', rule)
+    names = {a.inputs["name"] for a in synth.of_type(ALARM)}
+    assert set(referenced) == names and len(referenced) == len(names)
+    assert rule.count(" OR ") == len(referenced) - 1 and " AND " not in rule
+    assert len(rule) <= COMPOSITE_RULE_LIMIT
+    assert {a.urn for a in synth.of_type(ALARM)} <= set(composite.dependencies)
+    assert composite.inputs["alarmActions"] == composite.inputs["okActions"] == [topic_arn(synth)]
+    assert synth.outputs["dataTierAlarmName"] == composite.inputs["alarmName"]
+
+
+def test_very_large_tiers_split_the_composite_rule(synth_with):
+    synth = synth_with("prod", redis={"numShards": 20})
+    composites = {c.inputs["alarmName"]: c for c in synth.of_type(COMPOSITE)}
+    top = composites.pop("ecomart-prod-data-tier-degraded")
+    assert len(composites) >= 2
+    assert set(re.findall(r'ALARM\("([^"]+)"\)', top.inputs["alarmRule"])) == set(composites)
+    members = set()
+    for part in composites.values():
+        assert len(part.inputs["alarmRule"]) <= COMPOSITE_RULE_LIMIT
+        assert part.inputs["actionsEnabled"] is False  # the top composite notifies, once
+        members |= set(re.findall(r'ALARM\("([^"]+)"\)', part.inputs["alarmRule"]))
+    assert members == {a.inputs["name"] for a in synth.of_type(ALARM)}
+    assert top.inputs["alarmActions"] == [topic_arn(synth)]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_dashboard_covers_every_store(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    dash = one(synth, "aws:cloudwatch/dashboard:Dashboard")
+    assert dash.inputs["dashboardName"] == synth.outputs["dashboardName"] == f"ecomart-{stack}-data-tier"
+    body = json.loads(dash.inputs["dashboardBody"])
+    text = json.dumps(body)
+    for db in synth.of_type(RDS):
+        assert f'"DBInstanceIdentifier", "{db.outputs["identifier"]}"' in text
+    for rg in synth.of_type(RG):
+        assert rg.inputs["replicationGroupId"] in text
+        for node in rg.outputs["memberClusters"]:
+            assert f'"CacheClusterId", "{node}"' in text
+    alarm_widgets = [w for w in body["widgets"] if w["type"] == "alarm"]
+    shown = {arn for w in alarm_widgets for arn in w["properties"]["alarms"]}
+    assert shown == {a.outputs["arn"] for a in synth.of_type(ALARM) + synth.of_type(COMPOSITE)}
+    for w in body["widgets"]:
+        assert 0 <= w["x"] and w["x"] + w["width"] <= 24 and w["y"] >= 0
+        if w["type"] == "metric":
+            assert w["properties"]["region"] == synth.config.region and w["properties"]["metrics"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_child_is_parented_to_monitoring(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    component = one(synth, "ecomart:observability:Monitoring")
+    for typ in (ALARM, COMPOSITE, TOPIC, "aws:sns/topicPolicy:TopicPolicy",
+                "aws:sns/topicSubscription:TopicSubscription", "aws:cloudwatch/dashboard:Dashboard"):
+        found = synth.of_type(typ)
+        assert found and all(r.parent == component.urn for r in found), typ
+    for r in synth.of_type(ALARM) + synth.of_type(COMPOSITE) + synth.of_type(TOPIC):
+        assert {"project", "environment", "owner", "cost-center", "data-classification"} <= set(r.inputs["tags"])
+
+
+def test_node_naming_matches_what_elasticache_reports(dev, prod):
+    for synth in (dev, prod):
+        rg = one(synth, RG)
+        r = synth.config.redis
+        cache = MonitoredCache(label="cache", group=None, replication_group_id=rg.inputs["replicationGroupId"],
+                               cluster_mode=r.cluster_mode, num_shards=r.num_shards,
+                               replicas_per_shard=r.replicas_per_shard, node_type=r.node_type)
+        assert [n for n, _ in cache_node_ids(cache)] == rg.outputs["memberClusters"]
+    assert cache_node_ids(MonitoredCache("c", None, "rg", False, 1, 1, "cache.t4g.small")) == [
+        ("rg-001", True), ("rg-002", False)]
+    assert [n for n, _ in cache_node_ids(MonitoredCache("c", None, "rg", True, 2, 1, "x"))] == [
+        "rg-0001-001", "rg-0001-002", "rg-0002-001", "rg-0002-002"]
+
+
+@pytest.mark.parametrize("instance_class,gib,max_conn", [
+    ("db.t4g.medium", 4, 405), ("db.t3.micro", 1, 101), ("db.r6g.large", 16, 1622), ("db.r6g.xlarge", 32, 3244),
+    ("db.m7g.2xlarge", 32, 3244), ("db.r6g.8xlarge", 256, 5000), ("db.x2g.large", 32, 3244),
+])
+def test_max_connections_estimate(instance_class, gib, max_conn):
+    assert instance_memory_gib(instance_class) == gib
+    assert estimated_max_connections(instance_class) == max_conn
+
+
+@pytest.mark.parametrize("instance_class", ["db.z1d.large", "db.r6g.metal", "cache.r7g.large", "db.t4g.huge"])
+def test_unknown_instance_class_is_a_clear_error(instance_class):
+    with pytest.raises(ValueError, match=re.escape(instance_class)):
+        estimated_max_connections(instance_class)
+
+
+def test_composite_rules_split_only_when_needed():
+    names = [f"alarm-{i:04d}-" + "x" * 40 for i in range(400)]
+    rules = composite_rules(names)
+    assert len(rules) > 1 and all(len(r) <= COMPOSITE_RULE_LIMIT for r in rules)
+    assert [n for r in rules for n in re.findall(r'ALARM\("([^"]+)"\)', r)] == names
+    assert composite_rules(names[:3]) == [" OR ".join(f'ALARM("{n}")' for n in names[:3])]
+
+
+def test_monitoring_without_any_store_is_refused():
+    with pytest.raises(ValueError, match="at least one store"):
+        Monitoring("m", MonitoringArgs(prefix="p", region="us-east-1", tags={}, logs_kms_key_arn="k",
+                                       alarm_emails=["a@b.example"], thresholds=AlarmThresholds()))
