@@ -24,6 +24,7 @@ docs/adr/0007-atlas-shard-key-and-zones.md for the shard key and zone design.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -180,8 +181,6 @@ class Atlas(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AtlasArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:data:Atlas", name, None, opts)
-        self._name = name
-        self._args = args
         s = args.settings
         self._child = pulumi.ResourceOptions(parent=self)
         tags = args.tags
@@ -239,9 +238,10 @@ class Atlas(pulumi.ComponentResource):
                                         auto_defer_once_enabled=s.maintenance_window.auto_defer),
             opts=self._child,
         )
-        for i, entry in enumerate(s.ip_access_list):
+        for entry in s.ip_access_list:
             atlas.ProjectIpAccessList(
-                f"{name}-ip-access-{i}",
+                # named by the CIDR, so reordering the config list replaces nothing
+                f"{name}-ip-access-{re.sub(r'[^0-9a-f]+', '-', entry.cidr.lower())}",
                 atlas.ProjectIpAccessListArgs(project_id=self.project_id, cidr_block=entry.cidr,
                                               comment=entry.comment),
                 opts=self._child,
@@ -299,7 +299,7 @@ class Atlas(pulumi.ComponentResource):
                     lambda v: key_policy("document", v[0], args.region, extra_statements=[{
                         "Sid": "AtlasEncryptionAtRestRole",
                         "Effect": "Allow",
-                        "Principal": {"AWS": "*"},
+                        "Principal": {"AWS": v[1]},
                         "Action": ATLAS_KMS_ACTIONS,
                         "Resource": "*",
                     }])),
@@ -494,10 +494,12 @@ class Atlas(pulumi.ComponentResource):
 
     def _database_users(self, name: str, args: AtlasArgs) -> None:
         s = args.settings
-        self.app_role_arn = args.app_role_arn or self._workload_role(
+        self.app_role_arn = args.app_role_arn if args.app_role_arn is not None else self._workload_role(
             name, args, "app", "EcoMart catalog service; authenticates to Atlas as this role (MONGODB-AWS)").arn
-        self.analytics_role_arn = args.analytics_role_arn or self._workload_role(
-            name, args, "analytics", "Read-only catalog analytics; authenticates to Atlas as this role").arn
+        self.analytics_role_arn = (args.analytics_role_arn if args.analytics_role_arn is not None else
+                                   self._workload_role(name, args, "analytics",
+                                                       "Read-only catalog analytics; authenticates to Atlas as this "
+                                                       "role").arn)
         self.users: dict[str, atlas.DatabaseUser] = {}
         for key, role_arn, mongo_role, what in (("app", self.app_role_arn, "readWrite", "catalog service"),
                                                 ("analytics", self.analytics_role_arn, "read", "analytics")):

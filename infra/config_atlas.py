@@ -123,11 +123,11 @@ class AtlasZone(_Section):
 
 
 class AtlasAutoScaling(_Section):
-    compute_enabled: bool
+    compute_enabled: bool = Field(description="Tier auto-scaling (per shard); prod: true.")
     compute_scale_down_enabled: bool
-    compute_min_instance_size: Optional[str] = None
-    compute_max_instance_size: Optional[str] = None
-    disk_enabled: bool
+    compute_min_instance_size: Optional[str] = Field(default=None, description="Lower bound, same tier class.")
+    compute_max_instance_size: Optional[str] = Field(default=None, description="Upper bound, same tier class.")
+    disk_enabled: bool = Field(description="Disk auto-scaling; prod: true.")
 
     @field_validator("compute_min_instance_size", "compute_max_instance_size")
     @classmethod
@@ -235,17 +235,20 @@ class AtlasConfig(_Section):
 
     org_id: str = Field(pattern=r"^[0-9a-f]{24}$", description="Atlas organisation id (24 hex digits; not a "
                                                                 "secret).")
-    project_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
+    project_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$", description="Atlas project created "
+                              "for this stack.")
     cluster_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$",
                               description="ASCII letters, digits and hyphens (Atlas rule).")
     mongo_db_major_version: str = Field(description="Pinned major version; upgrades are a reviewed change.")
-    cluster_type: Literal["REPLICASET", "SHARDED", "GEOSHARDED"]
-    instance_size: str
-    disk_size_gb: int = Field(ge=10, le=4096)
-    electable_nodes: Literal[3, 5, 7] = 3
+    cluster_type: Literal["REPLICASET", "SHARDED", "GEOSHARDED"] = Field(
+        description="prod: GEOSHARDED (zones); REPLICASET/SHARDED have exactly one zone.")
+    instance_size: str = Field(description="Atlas tier: M10..M700, R40..R700 or *_NVME; sharded and prod: >= M30.")
+    disk_size_gb: int = Field(ge=10, le=4096, description="Initial disk per node (auto-scaling may grow it).")
+    electable_nodes: Literal[3, 5, 7] = Field(default=3, description="Electable nodes per shard, in the zone's "
+                                                                     "region (spread over its AZs).")
     auto_scaling: AtlasAutoScaling
-    zones: list[AtlasZone] = Field(min_length=1)
-    termination_protection: bool
+    zones: list[AtlasZone] = Field(min_length=1, description="Zones in order; default Americas (2 shards) + EU (1).")
+    termination_protection: bool = Field(description="prod: true.")
     backup: AtlasBackup
     backup_compliance: Optional[AtlasBackupCompliance] = None
     kms_private_networking: bool = Field(default=True, description="Atlas reaches the customer key over "
@@ -309,6 +312,10 @@ class AtlasConfig(_Section):
         dup_regions = sorted({r for r in regions if regions.count(r) > 1})
         if dup_regions:
             p.append(f"atlas.zones: each zone needs its own region (repeated: {dup_regions})")
+        cidrs = [str(ipaddress.ip_network(e.cidr)) for e in self.ip_access_list]
+        if len(set(cidrs)) != len(cidrs):
+            p.append(f"atlas.ipAccessList: each CIDR may appear once (repeated: "
+                     f"{sorted({c for c in cidrs if cidrs.count(c) > 1})})")
         if self.cluster_type != "GEOSHARDED" and len(self.zones) != 1:
             p.append(f"atlas.zones: clusterType {self.cluster_type} has exactly one zone, got {len(self.zones)}; "
                      "use GEOSHARDED for several zones")

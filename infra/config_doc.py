@@ -100,6 +100,13 @@ def render() -> str:
             "- `postgres.maxAllocatedStorageGb` > `allocatedStorageGb`; `iops` only with >= 400 GB.",
             "- `redis.numShards` = 1 without cluster mode; engine version >= 7 (IAM authentication).",
             "- Backup vault lock bounds admit the plan's retentions.",
+            "- `atlas` (optional; absent = no Atlas): zone names and regions unique; REPLICASET/SHARDED have one "
+            "zone (REPLICASET: 1 shard); sharded clusters >= M30; auto-scaling bounds bracket `instanceSize` in the "
+            "same tier class (no NVMe auto-scaling); EEA locations only in EU zones, whose snapshot copies stay in "
+            "the EU; IP access entries /16 or narrower (IPv6 /48), never 0.0.0.0/0 or ::/0; backup retention "
+            "grows from hourly to monthly. prod: GEOSHARDED, >= M30, termination protection, compute and disk "
+            "auto-scaling, every EEA country pinned to an EU zone, a `backupCopyRegion` per zone, "
+            "`backupCompliance` set.",
             ""]
     return "\n".join(out)
 
