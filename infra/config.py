@@ -15,9 +15,9 @@ import copy
 import ipaddress
 import json
 import re
-from typing import Any, Literal, Optional, get_args
+from typing import Annotated, Any, Literal, Optional, get_args
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from infra.config_atlas import AtlasConfig
@@ -63,6 +63,17 @@ def _check_window(value: str, weekly: bool) -> str:
     return value
 
 
+def _check_log_retention(v: int) -> int:
+    if v not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}")
+    return v
+
+
+# Reusable field types: a validation rule written once, named by what the value is.
+LogRetentionDays = Annotated[int, AfterValidator(_check_log_retention)]
+DailyWindow = Annotated[str, AfterValidator(lambda v: _check_window(v, weekly=False))]
+WeeklyWindow = Annotated[str, AfterValidator(lambda v: _check_window(v, weekly=True))]
+
 _WEEK_MINUTES = 7 * 24 * 60
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -98,7 +109,7 @@ def _overlaps(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
 class NetworkConfig(_Section):
     vpc_cidr: str = Field(description="IPv4 CIDR of the VPC, /16 to /24.")
     az_count: int = Field(ge=2, le=6, description="Availability Zones to spread subnets over (prod needs 3).")
-    flow_log_retention_days: int = Field(description="CloudWatch retention of VPC flow logs (days).")
+    flow_log_retention_days: LogRetentionDays = Field(description="CloudWatch retention of VPC flow logs (days).")
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -111,13 +122,6 @@ class NetworkConfig(_Section):
             raise ValueError("prefix length must be between /16 and /24 (AWS VPC limits)")
         if not net.is_private:
             raise ValueError("must be a private (RFC 1918) range")
-        return v
-
-    @field_validator("flow_log_retention_days")
-    @classmethod
-    def _retention(cls, v: int) -> int:
-        if v not in LOG_RETENTION_DAYS:
-            raise ValueError(f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}")
         return v
 
 
@@ -136,8 +140,8 @@ class PostgresConfig(_Section):
     multi_az: bool
     read_replicas: int = Field(ge=0, le=5)
     backup_retention_days: int = Field(ge=1, le=35)
-    backup_window: str
-    maintenance_window: str
+    backup_window: DailyWindow
+    maintenance_window: WeeklyWindow
     deletion_protection: bool
     performance_insights_retention_days: int
     monitoring_interval_seconds: int
@@ -146,14 +150,8 @@ class PostgresConfig(_Section):
     ca_cert_identifier: Literal["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] = "rds-ca-rsa2048-g1"
     log_min_duration_statement_ms: int = Field(default=500, ge=0, le=60000,
                                                description="Statements slower than this are logged.")
-    log_retention_days: int = Field(default=90, description="CloudWatch retention of the exported RDS logs (days).")
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _log_retention(cls, v: int) -> int:
-        if v not in LOG_RETENTION_DAYS:
-            raise ValueError(f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}")
-        return v
+    log_retention_days: LogRetentionDays = Field(default=90,
+                                                 description="CloudWatch retention of the exported RDS logs (days).")
 
     @model_validator(mode="after")
     def _windows_apart(self) -> "PostgresConfig":
@@ -176,16 +174,6 @@ class PostgresConfig(_Section):
         if v is not None and not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", v):
             raise ValueError("must be an RDS instance class such as 'db.r6g.large' (db.<family>.<size>)")
         return v
-
-    @field_validator("backup_window")
-    @classmethod
-    def _bw(cls, v: str) -> str:
-        return _check_window(v, weekly=False)
-
-    @field_validator("maintenance_window")
-    @classmethod
-    def _mw(cls, v: str) -> str:
-        return _check_window(v, weekly=True)
 
     @field_validator("performance_insights_retention_days")
     @classmethod
@@ -220,9 +208,9 @@ class RedisConfig(_Section):
     num_shards: int = Field(ge=1, le=500)
     replicas_per_shard: int = Field(ge=1, le=5, description=">= 1: automatic failover needs a replica.")
     snapshot_retention_days: int = Field(ge=1, le=35)
-    snapshot_window: str
-    maintenance_window: str
-    log_retention_days: int
+    snapshot_window: DailyWindow
+    maintenance_window: WeeklyWindow
+    log_retention_days: LogRetentionDays
     app_key_prefixes: list[str] = Field(
         default=["product:", "cart:", "session:", "reco:"], min_length=1,
         description="Key prefixes the application user may touch (its RBAC access string); see components/redis.py.")
@@ -250,23 +238,6 @@ class RedisConfig(_Section):
     def _ver(cls, v: str) -> str:
         if not re.fullmatch(r"\d+\.\d+", v):
             raise ValueError("must be a major.minor version such as '8.0' (valkey) or '7.1' (redis)")
-        return v
-
-    @field_validator("snapshot_window")
-    @classmethod
-    def _sw(cls, v: str) -> str:
-        return _check_window(v, weekly=False)
-
-    @field_validator("maintenance_window")
-    @classmethod
-    def _mw(cls, v: str) -> str:
-        return _check_window(v, weekly=True)
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _lr(cls, v: int) -> int:
-        if v not in LOG_RETENTION_DAYS:
-            raise ValueError(f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}")
         return v
 
     @model_validator(mode="after")

@@ -176,9 +176,9 @@ def write_export(synth: Synthesis, out_dir: Optional[Path] = None) -> Path:
     return path
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, limit: int = 48) -> str:
     text = json.dumps(value) if not isinstance(value, str) else value
-    return text if len(text) <= 48 else text[:45] + "..."
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def render_tree(synth: Synthesis) -> str:
@@ -209,7 +209,7 @@ def render_tree(synth: Synthesis) -> str:
 
 def render_outputs(synth: Synthesis) -> str:
     width = max((len(k) for k in synth.outputs), default=0)
-    return "\n".join(f"  {k.ljust(width)}  {_short(v)}" for k, v in sorted(synth.outputs.items()))
+    return "\n".join(f"  {k.ljust(width)}  {_short(v, 400)}" for k, v in sorted(synth.outputs.items()))
 
 
 def main_preview(stack: str, out_dir: Optional[str] = None, quiet: bool = False,

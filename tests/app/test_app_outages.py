@@ -1,0 +1,148 @@
+"""Outages with real servers stopped mid-test and restarted: Redis down -> reads still served; PostgreSQL down ->
+orders 503 naming PostgreSQL, catalog 200; restart -> orders succeed again and nothing is lost."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+import psycopg
+import pytest
+
+from app import db
+from app.api import create_app
+from app.devservers import PostgresServer, RedisServer, free_port
+from app.mongo import connect
+from app.seed import seed
+from app.services import Services
+from tests.app.apphelpers import LiveServer, make_settings, pg_conn, wait_for
+
+
+def sku_with_stock(dsn: str, units: int = 10) -> str:
+    with pg_conn(dsn) as conn:
+        return conn.execute(
+            "SELECT p.sku FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.active "
+            "GROUP BY p.sku HAVING sum(i.quantity) >= %s ORDER BY p.sku LIMIT 1", (units,)).fetchone()[0]
+
+
+def error_store(resp: httpx.Response) -> str:
+    assert "Traceback" not in resp.text
+    return resp.json()["error"]["store"]
+
+
+@pytest.fixture
+def own_redis():
+    with RedisServer(persistent=True, prefix="ecomart-test-redis-outage-") as server:
+        yield server
+
+
+@pytest.fixture
+def own_pg():
+    with PostgresServer(prefix="ecomart-test-pg-outage-") as server:
+        db.migrate(server.dsn())
+        yield server
+
+
+def test_redis_down_catalog_still_served_then_cache_and_carts_come_back(dsn, own_redis, mongo):
+    services = Services.build(make_settings(dsn, own_redis.url()), mongo=mongo)
+    with pg_conn(dsn) as conn:
+        sample = seed(conn, mongo, n_products=40, n_customers=3)
+    sku = sku_with_stock(dsn)
+    try:
+        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+            assert http.get("/products/p-00001").headers["X-Cache"] == "MISS"
+            warm = http.get("/products/p-00001")
+            assert warm.headers["X-Cache"] == "HIT"
+            assert http.post("/carts/cart-outage-1/items", json={"sku": sku, "quantity": 2}).status_code == 201
+
+            own_redis.stop()
+            down = http.get("/products/p-00001")
+            assert down.status_code == 200 and down.json() == warm.json()
+            assert down.headers["X-Cache"] == "BYPASS"
+            assert http.get("/products/p-00004").status_code == 200
+            listing = http.get("/products", params={"category": "groceries"})
+            assert listing.status_code == 200 and listing.json()["total"] > 0
+            resp = http.post("/carts/cart-outage-1/items", json={"sku": sku, "quantity": 1})
+            assert resp.status_code == 503 and error_store(resp) == "redis"
+            assert resp.headers.get("Retry-After")
+            assert error_store(http.get("/carts/cart-outage-1")) == "redis"
+            order = http.post("/orders", json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]},
+                              headers={"Idempotency-Key": f"k-{uuid.uuid4()}"})
+            assert order.status_code == 201, "orders do not need Redis"
+            health = http.get("/health")
+            assert health.status_code == 200 and health.json()["status"] == "degraded"
+            assert health.json()["stores"]["redis"]["ok"] is False
+
+            own_redis.start()
+            # the breaker retries Redis after its cooldown; the cache fills and hits again
+            wait_for(lambda: http.get("/products/p-00001").headers["X-Cache"] == "HIT", timeout=10, interval=0.2)
+            cart = http.get("/carts/cart-outage-1")
+            assert cart.status_code == 200 and cart.json()["items"][0]["quantity"] == 2, "the cart survived"
+            assert http.post("/carts/cart-outage-1/items", json={"sku": sku, "quantity": 1}).status_code == 201
+            assert http.get("/health").json()["status"] == "ok"
+    finally:
+        services.close()
+
+
+def test_postgres_down_orders_503_catalog_200_then_orders_resume_nothing_lost(own_pg, redis_url, mongo):
+    dsn = own_pg.dsn()
+    with pg_conn(dsn) as conn:
+        sample = seed(conn, mongo, n_products=40, n_customers=3)
+    sku = sku_with_stock(dsn, units=10)
+    services = Services.build(make_settings(dsn, redis_url, pg_pool_timeout=1.0), mongo=mongo)
+    try:
+        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+            def order(key: str) -> httpx.Response:
+                return http.post("/orders", headers={"Idempotency-Key": key},
+                                 json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
+
+            before = [order(f"before-{i:04d}").json() for i in range(3)]
+            assert all("id" in o for o in before)
+
+            own_pg.stop()
+            started = time.perf_counter()
+            resp = order("during-0001")
+            assert resp.status_code == 503 and error_store(resp) == "postgresql"
+            assert time.perf_counter() - started < 5, "a dead database answers fast, not after a long hang"
+            assert error_store(http.get(f"/orders/{before[0]['id']}")) == "postgresql"
+            assert http.get("/products/p-00001").status_code == 200
+            listing = http.get("/products", params={"category": "groceries", "max_price": "50"})
+            assert listing.status_code == 200 and listing.json()["total"] > 0
+            assert http.post("/carts/cart-pg-down/items", json={"sku": sku, "quantity": 1}).status_code == 201
+            health = http.get("/health").json()
+            assert health["status"] == "degraded" and health["stores"]["postgresql"]["ok"] is False
+
+            own_pg.start()
+            recovered_at = time.perf_counter()
+            retried = wait_for(lambda: (r := order("during-0001")).status_code == 201 and r, timeout=15, interval=0.2)
+            recovery_s = time.perf_counter() - recovered_at
+            print(f"recovered after {recovery_s:.2f}s")
+            assert recovery_s < 10
+            again = order("during-0001")
+            assert again.status_code == 200 and again.json()["id"] == retried.json()["id"], "retry after outage: one order"
+            assert order("after-0001").status_code == 201
+            for o in before:
+                assert http.get(f"/orders/{o['id']}").json() == o, "orders placed before the outage are intact"
+        with pg_conn(dsn) as conn:
+            assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 5
+            assert conn.execute("SELECT count(*) FROM payments").fetchone()[0] == 5
+            assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 5
+    finally:
+        services.close()
+
+
+def test_mongodb_unreachable_is_503_naming_mongodb(dsn, redis_url):
+    port = free_port()  # nothing listens here: a real pymongo client times out on server selection
+    handle = connect(f"mongodb://127.0.0.1:{port}/?directConnection=true", timeout_s=0.3)
+    services = Services.build(make_settings(dsn, redis_url), mongo=handle)
+    try:
+        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+            for path in ("/products/p-00001", "/products?category=groceries"):
+                resp = http.get(path)
+                assert resp.status_code == 503 and error_store(resp) == "mongodb", path
+            health = http.get("/health").json()
+            assert health["stores"]["mongodb"]["ok"] is False and health["stores"]["postgresql"]["ok"] is True
+    finally:
+        services.close()
+        handle.close()
