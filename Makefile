@@ -22,6 +22,10 @@ system-deps:
 preview: venv
 	$(PY) -m infra.cli preview --stack $(STACK)
 
+# The compliance check alone (synthesizes the stack offline): `make check STACK=prod`.
+check: venv
+	$(PY) -m infra.cli check --stack $(STACK)
+
 test: venv system-deps
 	$(PY) -m pytest -q
 

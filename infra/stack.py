@@ -13,7 +13,7 @@ import pulumi
 
 from components.atlas import Atlas, AtlasArgs
 from components.backup import Backup, BackupArgs
-from components.kms import Kms, KmsArgs
+from components.kms import DOMAINS, Kms, KmsArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.postgres import Postgres, PostgresArgs
@@ -30,6 +30,8 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         secondary_region=(cfg.secondary_region if cfg.is_prod or cfg.postgres.cross_region_backup_replication
                           or cfg.backup.cross_region_copy else None),
         document_policy_external=cfg.atlas is not None,
+        # The document-store key exists only for Atlas: an unused key is a finding (stack-kms-keys-in-use).
+        domains=DOMAINS if cfg.atlas is not None else tuple(d for d in DOMAINS if d != "document"),
     ))
     network = Network("network", NetworkArgs(
         prefix=prefix, vpc_cidr=cfg.network.vpc_cidr, az_count=cfg.network.az_count, region=cfg.region, tags=tags,

@@ -188,3 +188,20 @@ def test_cli_bad_config_exits_2_with_the_key_and_no_traceback(tmp_path):
 def test_cli_unknown_stack_exits_2():
     res = _cli("preview", "--stack", "qa", "--no-check")
     assert res.returncode == 2 and "no Pulumi.qa.yaml" in res.stderr and "dev" in res.stderr
+
+
+def test_stack_without_atlas_has_no_document_key_and_checks_clean(synth_with):
+    """Atlas is optional: without it no Atlas resource and no (unused) document-store key is declared."""
+    synth = synth_with("dev", atlas=None)
+    assert synth.config.atlas is None
+    assert not [r for r in synth.resources if r.type.startswith("mongodbatlas:")]
+    domains = {r.inputs["tags"]["data-domain"] for r in synth.of_type("aws:kms/key:Key")}
+    assert "document" not in domains and {"relational", "cache", "logs", "backups"} <= domains
+    assert synth.unknown_inputs() == []
+
+
+def test_stack_without_atlas_has_no_mandatory_violation(synth_with):
+    from policies.checker import check_export
+
+    result = check_export(synth_with("dev", atlas=None).export(), stack="dev")
+    assert result.mandatory == [], [(v.policy, v.urn) for v in result.mandatory]

@@ -1,0 +1,122 @@
+"""Benchmark of the offline policy check (``ecomart check``).
+
+- prod: wall time of checking the real prod stack's export (median of 5), and of ``ecomart check --stack prod``
+  end to end (offline synthesis + check, median of 5);
+- throughput: a synthetic 5,000-resource export made of renamed copies of the prod stack (so references still
+  resolve inside each copy, as in a real stack), checked in one go: resources per second (median of 3).
+
+Prints a table and writes build/bench/policy_check.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "build" / "bench" / "policy_check.json"
+
+
+def _median_seconds(fn: Callable[[], Any], runs: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), times
+
+
+# Resources nothing refers to, dropped from the last copies to land exactly on the target size.
+_LEAF_TYPES = ("aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:sns/topicSubscription:TopicSubscription",
+               "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "mongodbatlas:index/alertConfiguration:"
+               "AlertConfiguration", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+
+
+def synthetic_export(base: dict[str, Any], target: int) -> dict[str, Any]:
+    """Whole renamed copies of ``base``'s resources (every URN, id, name and ARN suffixed per copy, so references
+    resolve inside each copy as in a real stack), trimmed of leaf resources to exactly ``target`` resources."""
+    resources = base["deployment"]["resources"]
+    custom = [r for r in resources if r["type"] != "pulumi:pulumi:Stack"]
+    out: list[dict] = [r for r in resources if r["type"] == "pulumi:pulumi:Stack"]
+    text = json.dumps(custom)
+    # Provider-made ids (vpc-..., sg-..., key uuids, Atlas object ids) appear verbatim in other resources' inputs.
+    ids = sorted({r["id"] for r in custom if r.get("id") and "ecomart-prod" not in r["id"]}, key=len, reverse=True)
+    copy_no = 0
+    while len(out) < target:
+        suffix = f"-c{copy_no}"
+        renamed = text.replace("ecomart-prod", f"ecomart-prod{suffix}")
+        for rid in ids:
+            renamed = renamed.replace(f'"{rid}"', f'"{rid}{suffix}"').replace(f"/{rid}\"", f"/{rid}{suffix}\"")
+        batch = json.loads(renamed)
+        for r in batch:
+            r["urn"] = r["urn"] + suffix
+            if r.get("parent") and not r["parent"].endswith("::ecomart-data-platform-prod"):
+                r["parent"] = r["parent"] + suffix
+            r["dependencies"] = [d + suffix for d in r.get("dependencies", [])]
+            r["propertyDependencies"] = {k: [u + suffix for u in v]
+                                         for k, v in r.get("propertyDependencies", {}).items()}
+        out.extend(batch)
+        copy_no += 1
+    excess = len(out) - target
+    leaves = [id(r) for r in reversed(out) if r["type"] in _LEAF_TYPES]
+    dropped = set(leaves[:excess])
+    out = [r for r in out if id(r) not in dropped][:target]
+    doc = copy.deepcopy(base)
+    doc["deployment"]["resources"] = out
+    return doc
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.policy_check", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--resources", type=int, default=5000, help="size of the synthetic export")
+    parser.add_argument("--runs", type=int, default=5, help="runs for the prod medians")
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+
+    from infra.preview import synthesize
+    from policies.checker import check_export
+    from policies.registry import all_policies
+
+    policies = all_policies()
+    prod = synthesize("prod").export()
+    first = check_export(prod, stack="prod", policies=policies)
+    check_s, check_runs = _median_seconds(lambda: check_export(prod, stack="prod", policies=policies), args.runs)
+    e2e_s, e2e_runs = _median_seconds(
+        lambda: check_export(synthesize("prod").export(), stack="prod", policies=policies), args.runs)
+
+    big = synthetic_export(prod, args.resources)
+    n = len(big["deployment"]["resources"])
+    big_result = check_export(big, stack="prod", policies=policies)
+    big_s, big_runs = _median_seconds(lambda: check_export(big, stack="prod", policies=policies), 3)
+
+    results = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "policies": len(policies),
+        "prod": {"resources": first.resource_count, "violations": len(first.violations),
+                 "check_median_s": round(check_s, 4), "check_runs_s": [round(t, 4) for t in check_runs],
+                 "synthesize_and_check_median_s": round(e2e_s, 4),
+                 "synthesize_and_check_runs_s": [round(t, 4) for t in e2e_runs]},
+        "synthetic": {"resources": n, "violations": len(big_result.violations),
+                      "check_median_s": round(big_s, 4), "check_runs_s": [round(t, 4) for t in big_runs],
+                      "resources_per_second": round(n / big_s)},
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+    print(f"policy check ({len(policies)} policies)")
+    print(f"  prod check ({first.resource_count} resources, median of {args.runs}): {check_s * 1000:8.1f} ms")
+    print(f"  prod synthesize + check (median of {args.runs}):{'':7}{e2e_s * 1000:8.1f} ms")
+    print(f"  synthetic {n} resources (median of 3):{'':8}{big_s * 1000:8.1f} ms  "
+          f"= {n / big_s:,.0f} resources/s ({len(big_result.violations)} violations)")
+    print(f"  wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

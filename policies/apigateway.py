@@ -1,0 +1,102 @@
+"""API Gateway (REST v1 and HTTP v2) in front of the order service: access logs, payload logging, cache
+encryption, authorization and TLS policy."""
+
+from __future__ import annotations
+
+from policies.core import show, Res, Report, absent, is_true, known, resource_policy
+from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN
+from policies.tokens import (APIGW_DOMAIN, APIGW_METHOD, APIGW_METHOD_SETTINGS, APIGW_STAGE, APIGWV2_DOMAIN,
+                             APIGWV2_ROUTE, APIGWV2_STAGE)
+
+MODERN_TLS = ("TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09", "SecurityPolicy_TLS13_1_2_2021_06",
+              "SecurityPolicy_TLS13_1_2_PQ_2025_09", "SecurityPolicy_TLS12_1_2_2021_06")
+
+
+@resource_policy(
+    "apigw-stage-access-logs",
+    types=(APIGW_STAGE, APIGWV2_STAGE), severity="high", category="security",
+    controls=("pci-10-2-1", GDPR_BREACH),
+    description="API stages write access logs to a log group.",
+    why="Access logs (caller, route, status, latency) are the audit trail of every order and payment request.",
+    remediation="Set `access_log_settings={destination_arn: <log group ARN>, format: <JSON format>}`.",
+    checks=("accessLogSettings.destinationArn",),
+)
+def apigw_stage_access_logs(r: Res, report: Report) -> None:
+    dest = r.get("accessLogSettings.destinationArn")
+    if absent(dest):
+        report("accessLogSettings.destinationArn is not set: requests are not logged")
+
+
+@resource_policy(
+    "apigw-no-payload-logging",
+    types=(APIGW_METHOD_SETTINGS, APIGWV2_STAGE), severity="high", category="security",
+    controls=(GDPR_MIN, "pci-3-5-1", CCPA_SEC),
+    description="API execution logs never include full request/response bodies (`data_trace_enabled`).",
+    why="Order and payment requests carry addresses and card tokens; data tracing copies them into CloudWatch.",
+    remediation="Set `settings.data_trace_enabled=False` (REST) / `default_route_settings.data_trace_enabled="
+                "False` (HTTP/WebSocket).",
+    checks={APIGW_METHOD_SETTINGS: ("settings.dataTraceEnabled",),
+            APIGWV2_STAGE: ("defaultRouteSettings.dataTraceEnabled",)},
+)
+def apigw_no_payload_logging(r: Res, report: Report) -> None:
+    path = "settings.dataTraceEnabled" if r.type == APIGW_METHOD_SETTINGS else "defaultRouteSettings.dataTraceEnabled"
+    if is_true(r.get(path)):
+        report(f"{path} is true: request and response bodies (personal data) are logged")
+
+
+@resource_policy(
+    "apigw-cache-encrypted",
+    types=(APIGW_METHOD_SETTINGS,), severity="medium", category="security",
+    controls=(GDPR_ENC, "pci-3-5-1"),
+    description="API response caches are encrypted.",
+    why="Cached responses can hold customer data.",
+    remediation="Set `settings.cache_data_encrypted=True` wherever `caching_enabled` is true.",
+    checks=("settings.cacheDataEncrypted",),
+)
+def apigw_cache_encrypted(r: Res, report: Report) -> None:
+    if is_true(r.get("settings.cachingEnabled")):
+        encrypted = r.get("settings.cacheDataEncrypted")
+        if known(encrypted) and not is_true(encrypted):
+            report("settings.cacheDataEncrypted is not true on a cached method")
+
+
+@resource_policy(
+    "apigw-route-authorized",
+    types=(APIGW_METHOD, APIGWV2_ROUTE), severity="high", category="security",
+    controls=("pci-8-3-1", "pci-7-2-1", GDPR_CIA),
+    description="API routes and methods require authorization (IAM, Cognito/JWT or a Lambda authorizer); only "
+                "CORS preflight (OPTIONS) may be open.",
+    why="An unauthorized route exposes order and inventory operations to anyone on the internet.",
+    remediation="Set `authorization` (REST) / `authorization_type` (HTTP) to `AWS_IAM`, `JWT`, `CUSTOM` or "
+                "`COGNITO_USER_POOLS`.",
+    checks={APIGW_METHOD: ("authorization",), APIGWV2_ROUTE: ("authorizationType",)},
+)
+def apigw_route_authorized(r: Res, report: Report) -> None:
+    if r.type == APIGW_METHOD:
+        prop, method = "authorization", r.get("httpMethod")
+    else:
+        prop = "authorizationType"
+        route = r.get("routeKey")
+        method = route.split(" ", 1)[0] if isinstance(route, str) else None
+    if method == "OPTIONS":
+        return
+    value = r.get(prop)
+    if known(value) and (absent(value) or value == "NONE"):
+        report(f"{prop} is {show(value)}: the route is callable without authorization")
+
+
+@resource_policy(
+    "apigw-domain-tls12",
+    types=(APIGW_DOMAIN, APIGWV2_DOMAIN), severity="high", category="security",
+    controls=("pci-4-2-1", GDPR_ENC),
+    description="Custom domains accept TLS 1.2 or newer only.",
+    why="TLS 1.0/1.1 are broken and not allowed for cardholder data in transit.",
+    remediation="Set `security_policy=\"TLS_1_2\"` (REST) / `domain_name_configuration.security_policy="
+                "\"TLS_1_2\"` (HTTP).",
+    checks={APIGW_DOMAIN: ("securityPolicy",), APIGWV2_DOMAIN: ("domainNameConfiguration.securityPolicy",)},
+)
+def apigw_domain_tls12(r: Res, report: Report) -> None:
+    path = "securityPolicy" if r.type == APIGW_DOMAIN else "domainNameConfiguration.securityPolicy"
+    policy = r.get(path)
+    if known(policy) and policy not in MODERN_TLS:
+        report(f"{path} is {show(policy)}: TLS 1.2 or newer required")

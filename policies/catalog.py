@@ -1,0 +1,167 @@
+"""The policy catalog in docs/compliance.md, generated from the policies' own metadata.
+
+    .venv/bin/python -m policies.catalog                              # print the generated catalog
+    .venv/bin/python -m policies.catalog --write docs/compliance.md   # replace it between the markers
+    .venv/bin/python -m policies.catalog --check docs/compliance.md   # exit 1 when the committed file is stale
+
+Only the part between ``BEGIN``/``END`` markers is generated; the hand-written header above it (how to run,
+enforcement, dev's advisory findings) is kept as is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+from policies import enforcement
+from policies.core import PolicyMeta
+from policies.meta import CATEGORIES, CONTROLS, FRAMEWORKS, SEVERITIES
+from policies.registry import MODULES, metadata
+
+BEGIN = "<!-- BEGIN GENERATED CATALOG: python -m policies.catalog --write docs/compliance.md -->"
+END = "<!-- END GENERATED CATALOG -->"
+MAX_TYPES_LISTED = 12
+
+
+def _levels() -> dict[str, dict]:
+    return {stack: enforcement.load(enforcement.CONFIG_DIR / f"{stack}.json") for stack in ("prod", "dev")}
+
+
+def _controls_text(meta: PolicyMeta) -> str:
+    return "; ".join(f"{CONTROLS[c].framework_name} {CONTROLS[c].ref}" for c in meta.controls)
+
+
+def _types_text(meta: PolicyMeta) -> str:
+    if len(meta.resource_types) > MAX_TYPES_LISTED:
+        return f"every taggable resource type ({len(meta.resource_types)}, `policies/taggable_types.py`)"
+    return ", ".join(f"`{t}`" for t in meta.resource_types)
+
+
+def _reads_text(meta: PolicyMeta) -> str:
+    if len(meta.checks) > MAX_TYPES_LISTED:
+        paths = sorted({p for ps in meta.checks.values() for p in ps})
+        return ", ".join(f"`{p}`" for p in paths)
+    parts = []
+    for t, paths in meta.checks.items():
+        parts.append(f"{t.rsplit(':', 1)[-1]}: " + ", ".join(f"`{p}`" for p in paths))
+    return "; ".join(parts)
+
+
+def _config_text(meta: PolicyMeta, levels: dict[str, dict]) -> str:
+    if not meta.config_defaults:
+        return ""
+    parts = []
+    for key, default in meta.config_defaults.items():
+        per_stack = ", ".join(f"{s} {enforcement.properties_of(meta.id, cfg).get(key, default)}"
+                              for s, cfg in levels.items())
+        parts.append(f"`{key}` (default {default}; {per_stack})")
+    return "; ".join(parts)
+
+
+def render() -> str:
+    metas = metadata()
+    levels = _levels()
+    resource = [m for m in metas.values() if m.kind == "resource"]
+    stack = [m for m in metas.values() if m.kind == "stack"]
+    out = [BEGIN, "", "## Policy catalog", "",
+           f"{len(metas)} policies: {len(resource)} resource policies and {len(stack)} stack policies. "
+           "Generated from the policies' metadata (`policies/*.py`); do not edit this section by hand.", ""]
+
+    fw_counts = Counter(fw for m in metas.values() for fw in m.frameworks)
+    out += ["| Framework | Version | Policies |", "|---|---|---|"]
+    for fw in FRAMEWORKS.values():
+        out.append(f"| {fw.name} | {fw.version} | {fw_counts.get(fw.name, 0)} |")
+    out.append("")
+    sev = Counter(m.severity for m in metas.values())
+    cat = Counter(m.category for m in metas.values())
+    out += ["Severity: " + ", ".join(f"{s} {sev.get(s, 0)}" for s in reversed(SEVERITIES)) + ". Category: " +
+            ", ".join(f"{c} {cat.get(c, 0)}" for c in CATEGORIES) + ".", ""]
+
+    out += ["### Index", "", "| Policy | Kind | Severity | Category | prod | dev | Frameworks |",
+            "|---|---|---|---|---|---|---|"]
+    for m in _ordered(metas.values()):
+        out.append(f"| [`{m.id}`](#{m.id}) | {m.kind} | {m.severity} | {m.category} | "
+                   f"{enforcement.level_of(m.id, levels['prod'])} | {enforcement.level_of(m.id, levels['dev'])} | "
+                   f"{', '.join(m.frameworks)} |")
+    out.append("")
+
+    out += ["### Controls", "", "Which policies serve each framework control.", "",
+            "| Framework | Control | Policies |", "|---|---|---|"]
+    for c in CONTROLS.values():
+        ids = [m.id for m in _ordered(metas.values()) if c.key in m.controls]
+        if ids:
+            out.append(f"| {c.framework_name} | {c.ref}: {c.title} | {', '.join(f'`{i}`' for i in ids)} |")
+    out.append("")
+
+    for service in [m.rstrip("_") for m in MODULES]:
+        group = [m for m in _ordered(metas.values()) if m.service == service]
+        if not group:
+            continue
+        out += [f"### {service} (`policies/{_module_file(service)}`)", ""]
+        for m in group:
+            out += [f"#### {m.id}", "",
+                    "| | |", "|---|---|",
+                    f"| Kind | {m.kind} policy |",
+                    f"| Severity | {m.severity} |",
+                    f"| Category | {m.category}: {CATEGORIES[m.category].title} |",
+                    f"| Enforcement | prod: {enforcement.level_of(m.id, levels['prod'])}; dev: "
+                    f"{enforcement.level_of(m.id, levels['dev'])}; other stacks: as prod |",
+                    f"| Frameworks and controls | {_controls_text(m)} |",
+                    f"| Resource types | {_types_text(m)} |",
+                    f"| Reads | {_reads_text(m)} |"]
+            config = _config_text(m, levels)
+            if config:
+                out.append(f"| Config | {config} |")
+            out += ["", f"**What.** {m.description}", "", f"**Why.** {m.why}", "",
+                    f"**Remediation.** {m.remediation}", ""]
+    out.append(END)
+    return "\n".join(out) + "\n"
+
+
+def _module_file(service: str) -> str:
+    return {"lambda": "lambda_.py"}.get(service, f"{service}.py")
+
+
+def _ordered(metas) -> list[PolicyMeta]:
+    module_order = {m.rstrip("_"): i for i, m in enumerate(MODULES)}
+    return sorted(metas, key=lambda m: (module_order.get(m.service, 99), -SEVERITIES.index(m.severity), m.id))
+
+
+def splice(document: str, generated: str) -> str:
+    """``document`` with its generated section replaced (appended when it has none yet)."""
+    if BEGIN in document and END in document:
+        head = document[:document.index(BEGIN)]
+        tail = document[document.index(END) + len(END):].lstrip("\n")
+        return head + generated + (("\n" + tail) if tail else "")
+    return document.rstrip("\n") + "\n\n" + generated
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m policies.catalog", description=__doc__.split("\n\n")[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--write", metavar="FILE", help="replace the generated section of FILE")
+    group.add_argument("--check", metavar="FILE", help="exit 1 if FILE's generated section is stale")
+    args = parser.parse_args(argv)
+    generated = render()
+    if not args.write and not args.check:
+        sys.stdout.write(generated)
+        return 0
+    path = Path(args.write or args.check)
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    updated = splice(current, generated)
+    if args.check:
+        if updated != current:
+            print(f"{path} is stale: run python -m policies.catalog --write {path}", file=sys.stderr)
+            return 1
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(updated, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

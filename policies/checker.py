@@ -1,0 +1,533 @@
+"""``ecomart check``: evaluate the policy pack offline, without the Pulumi engine, on a stack export.
+
+The very same policy objects ``policies/__main__.py`` hands the Pulumi CLI are called here the way the engine calls
+them: each resource policy with a ``ResourceValidationArgs`` per resource (its ``inputs``, behind pulumi-policy's
+unknown-checking proxy), each stack policy once with a ``StackValidationArgs`` holding every resource (its
+``outputs`` over its ``inputs``, with parent, dependencies and property dependencies resolved to resources), and
+each policy's enforcement level and config properties from ``policies/config/<stack>.json`` (prod's for a stack
+without one). Secret values in an export (``{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+"ciphertext": ...}``) become ``OpaqueSecret``: set, but never judged; ``plaintext``/``value`` envelopes are unwrapped.
+
+    ecomart check --stack prod                      # synthesize offline (the preview), then check
+    ecomart check --export state.json               # a `pulumi stack export` file; stack name from its URNs
+    ecomart check --export state.json --stack prod  # ... checked as prod
+    ecomart check --stack dev --format markdown|json|sarif|table --output report.md
+
+Exit status: 0 no mandatory violation, 1 at least one, 2 bad input (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as _dt
+import hashlib
+import inspect
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from pulumi_policy import (PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
+                           StackValidationArgs)
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from policies import enforcement
+from policies.core import OpaqueSecret, PolicyMeta, meta_of
+from policies.meta import CONTROLS, FRAMEWORKS, SEVERITIES
+from policies.registry import PACK_NAME, all_policies
+
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+FORMATS = ("table", "json", "markdown", "sarif")
+ROOT = Path(__file__).resolve().parent.parent
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SECURITY_SEVERITY = {"low": "3.0", "medium": "5.5", "high": "8.0", "critical": "9.5"}
+
+
+class BadInput(Exception):
+    """Input the checker cannot check; the message is the one-line reason shown to the user."""
+
+
+@dataclass
+class Violation:
+    policy: str
+    severity: str
+    enforcement: str
+    urn: str
+    resource_type: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"policy": self.policy, "severity": self.severity, "enforcement": self.enforcement, "urn": self.urn,
+                "resource_type": self.resource_type, "message": self.message}
+
+
+@dataclass
+class Result:
+    stack: Optional[str]
+    config_path: Path
+    resource_count: int
+    evaluated: list[PolicyMeta]
+    disabled: list[str]
+    violations: list[Violation] = field(default_factory=list)
+    levels: dict[str, str] = field(default_factory=dict)
+    not_evaluable: list[tuple[str, str]] = field(default_factory=list)  # (policy, urn) stopped by an unknown
+    seconds: float = 0.0
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement == "mandatory"]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement != "mandatory"]
+
+    @property
+    def failed_ids(self) -> list[str]:
+        return sorted({v.policy for v in self.violations})
+
+    @property
+    def passed_ids(self) -> list[str]:
+        failed = set(self.failed_ids)
+        return [m.id for m in self.evaluated if m.id not in failed]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.mandatory else 0
+
+    def summary(self) -> dict[str, Any]:
+        by_severity = {s: sum(1 for v in self.violations if v.severity == s) for s in SEVERITIES}
+        return {
+            "stack": self.stack,
+            "config": _rel(self.config_path),
+            "resources": self.resource_count,
+            "policies": len(self.evaluated),
+            "resource_policies": sum(1 for m in self.evaluated if m.kind == "resource"),
+            "stack_policies": sum(1 for m in self.evaluated if m.kind == "stack"),
+            "disabled_policies": self.disabled,
+            "violations": len(self.violations),
+            "mandatory": len(self.mandatory),
+            "advisory": len(self.advisory),
+            "by_severity": by_severity,
+            "passed_policies": self.passed_ids,
+            "failed_policies": self.failed_ids,
+            "not_evaluable": len(self.not_evaluable),
+            "result": "fail" if self.mandatory else "pass",
+            "exit_code": self.exit_code,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def one_line(self) -> str:
+        s = self.summary()
+        verdict = "FAIL" if s["mandatory"] else "PASS"
+        return (f"{verdict}: stack {self.stack or '(unnamed)'} ({_rel(self.config_path)}): {s['resources']} "
+                f"resources, {s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} "
+                f"stack): {s['mandatory']} mandatory and {s['advisory']} advisory violations, "
+                f"{len(s['passed_policies'])} policies passed")
+
+
+def _rel(path: Path) -> str:
+    try:
+        return os.path.relpath(path, ROOT) if Path(path).is_absolute() else str(path)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return str(path)
+
+
+# --- reading an export -------------------------------------------------------------------------------------------------
+
+def decode(value: Any) -> Any:
+    """Export values as a policy would see them: secret envelopes unwrapped (or opaque), the rest unchanged."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            if "plaintext" in value:
+                text = value["plaintext"]
+                try:
+                    return decode(json.loads(text)) if isinstance(text, str) else decode(text)
+                except json.JSONDecodeError:
+                    return text
+            if "value" in value:
+                return decode(value["value"])
+            return OpaqueSecret()
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def read_export(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a directory, not a stack export file") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not UTF-8 text (a stack export is JSON)") from None
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadInput(f"{path}: not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    validate_export(doc, str(path))
+    return doc
+
+
+def validate_export(doc: Any, where: str = "export") -> list[dict[str, Any]]:
+    """The resources of a `pulumi stack export` document, or BadInput naming what is wrong."""
+    if not isinstance(doc, dict):
+        raise BadInput(f"{where}: not a pulumi stack export (expected a JSON object with 'version' and "
+                       "'deployment')")
+    if "deployment" not in doc or not isinstance(doc.get("deployment"), dict):
+        raise BadInput(f"{where}: not a pulumi stack export (no 'deployment' object)")
+    version = doc.get("version")
+    if version not in (1, 2, 3):
+        raise BadInput(f"{where}: unsupported stack export version {version!r} (expected 3)")
+    resources = doc["deployment"].get("resources")
+    if resources is None:
+        return []
+    if not isinstance(resources, list):
+        raise BadInput(f"{where}: deployment.resources is not a list")
+    for i, r in enumerate(resources):
+        if not isinstance(r, dict) or not isinstance(r.get("urn"), str) or not isinstance(r.get("type"), str):
+            raise BadInput(f"{where}: deployment.resources[{i}] has no 'urn' and 'type' strings")
+        if not r["urn"].startswith("urn:pulumi:"):
+            raise BadInput(f"{where}: deployment.resources[{i}].urn {r['urn'][:60]!r} is not a Pulumi URN")
+        for key in ("inputs", "outputs"):
+            if key in r and r[key] is not None and not isinstance(r[key], dict):
+                raise BadInput(f"{where}: deployment.resources[{i}].{key} is not an object")
+    return resources
+
+
+def stack_name_of(resources: list[dict[str, Any]]) -> Optional[str]:
+    """The stack named by the URNs (``urn:pulumi:<stack>::<project>::...``); BadInput if they disagree."""
+    names = {r["urn"].split(":", 3)[2].split("::", 1)[0] for r in resources if r["urn"].count(":") >= 3}
+    if len(names) > 1:
+        raise BadInput(f"resources belong to several stacks ({', '.join(sorted(names))}): pass --stack")
+    return next(iter(names), None) or None
+
+
+def _name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _options(entry: dict[str, Any]) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect=bool(entry.get("protect", False)), ignore_changes=[], delete_before_replace=None,
+        aliases=list(entry.get("aliases") or []), custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=list(entry.get("additionalSecretOutputs") or []), parent=entry.get("parent"))
+
+
+# --- evaluating ----------------------------------------------------------------------------------------------------------
+
+def _run(result: Any) -> None:
+    if inspect.isawaitable(result):
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(result)
+        finally:
+            loop.close()
+
+
+def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: Optional[Path] = None,
+                 policies: Optional[list[Any]] = None) -> Result:
+    """Run the pack over an export document (already validated or not)."""
+    started = time.perf_counter()
+    resources = validate_export(doc)
+    stack = stack or stack_name_of(resources)
+    path = Path(config_file) if config_file else enforcement.config_path(stack)
+    try:
+        config = enforcement.load(path)
+    except enforcement.PolicyConfigError as e:
+        raise BadInput(str(e)) from None
+    policies = policies if policies is not None else all_policies()
+    levels = {p.name: enforcement.level_of(p.name, config) for p in policies}
+    active = [p for p in policies if levels[p.name] != "disabled"]
+    result = Result(stack=stack, config_path=path, resource_count=sum(
+        1 for r in resources if r["type"] != "pulumi:pulumi:Stack" and not r["type"].startswith("pulumi:providers:")),
+        evaluated=[meta_of(p) for p in active], disabled=[p.name for p in policies if levels[p.name] == "disabled"],
+        levels=levels)
+    by_urn_type = {r["urn"]: r["type"] for r in resources}
+
+    def reporter(meta: PolicyMeta, default_urn: str):
+        def report(message: str, urn: Optional[str] = None) -> None:
+            target = urn or default_urn
+            result.violations.append(Violation(meta.id, meta.severity, levels[meta.id], target,
+                                               by_urn_type.get(target, ""), message or meta.description))
+        return report
+
+    def guarded(meta: PolicyMeta, urn: str, call) -> None:
+        try:
+            _run(call())
+        except UnknownValueError:
+            result.not_evaluable.append((meta.id, urn))
+        except _NotApplicableError:
+            pass
+        except Exception as e:  # noqa: BLE001 - a crashing policy must fail closed, not pass silently
+            result.violations.append(Violation(meta.id, meta.severity, "mandatory", urn, by_urn_type.get(urn, ""),
+                                               f"policy raised {type(e).__name__}: {e}"))
+
+    # Resource policies, indexed by the types they read (each also filters on type itself).
+    by_type: dict[str, list[Any]] = {}
+    for p in active:
+        meta = meta_of(p)
+        if meta.kind == "resource":
+            for t in meta.resource_types:
+                by_type.setdefault(t, []).append(p)
+    decoded: dict[str, tuple[dict, dict]] = {}
+    for entry in resources:
+        inputs = decode(entry.get("inputs") or {})
+        outputs = decode(entry.get("outputs") or {})
+        decoded[entry["urn"]] = (inputs, outputs)
+        for p in by_type.get(entry["type"], ()):
+            meta = meta_of(p)
+            args = ResourceValidationArgs(entry["type"], unknown_checking_proxy(inputs), entry["urn"],
+                                          _name_of(entry["urn"]), _options(entry), None,
+                                          enforcement.properties_of(p.name, config), {})
+            guarded(meta, entry["urn"], lambda p=p, args=args, meta=meta, urn=entry["urn"]:
+                    p.validate(args, reporter(meta, urn)))
+
+    # Stack policies: one view of the whole stack, as the engine builds it for AnalyzeStack.
+    stack_policies = [p for p in active if meta_of(p).kind == "stack"]
+    if stack_policies:
+        objects: dict[str, PolicyResource] = {}
+        for entry in resources:
+            inputs, outputs = decoded[entry["urn"]]
+            props = {**inputs, **outputs}
+            if entry.get("id") and "id" not in props:
+                props["id"] = entry["id"]
+            objects[entry["urn"]] = PolicyResource(entry["type"], unknown_checking_proxy(props), entry["urn"],
+                                                   _name_of(entry["urn"]), _options(entry), None, None, [], {})
+        for entry in resources:
+            obj = objects[entry["urn"]]
+            obj.parent = objects.get(entry.get("parent") or "")
+            obj.dependencies = [objects[u] for u in entry.get("dependencies") or [] if u in objects]
+            obj.property_dependencies = {k: [objects[u] for u in v if u in objects]
+                                         for k, v in (entry.get("propertyDependencies") or {}).items()}
+        resource_list = list(objects.values())
+        for p in stack_policies:
+            meta = meta_of(p)
+            args = StackValidationArgs(resource_list, enforcement.properties_of(p.name, config), {})
+            guarded(meta, "", lambda p=p, args=args, meta=meta: p.validate(args, reporter(meta, "")))
+
+    order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+    result.violations.sort(key=lambda v: (v.enforcement != "mandatory", order[v.severity], v.policy, v.urn))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def synthesize_export(stack: str) -> dict[str, Any]:
+    """Run the stack program offline (infra.preview) and return its export; BadInput on a bad config."""
+    from infra import config as stack_config
+    from infra.preview import synthesize
+
+    try:
+        return synthesize(stack).export()
+    except stack_config.ConfigError as e:
+        raise BadInput(f"stack {stack}: " + "; ".join(e.problems)) from None
+
+
+# --- rendering -------------------------------------------------------------------------------------------------------------
+
+def render_json(result: Result) -> str:
+    return json.dumps({"violations": [v.as_dict() for v in result.violations], "summary": result.summary()},
+                      indent=2) + "\n"
+
+
+def render_table(result: Result) -> str:
+    lines: list[str] = []
+    if result.violations:
+        rows = [("ENFORCEMENT", "SEVERITY", "POLICY", "RESOURCE", "MESSAGE")]
+        for v in result.violations:
+            resource = _name_of(v.urn) if v.urn else "(stack)"
+            if v.resource_type:
+                resource = f"{v.resource_type.rsplit(':', 1)[-1]} {resource}"
+            rows.append((v.enforcement, v.severity, v.policy, resource, v.message.splitlines()[0]))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        for r in rows:
+            lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:4])) + "  " + r[4])
+        lines.append("")
+    lines.append(result.one_line())
+    return "\n".join(lines) + "\n"
+
+
+def _status(result: Result, policy_id: str) -> str:
+    mine = [v for v in result.violations if v.policy == policy_id]
+    if not mine:
+        return "✅ pass"
+    if any(v.enforcement == "mandatory" for v in mine):
+        return "❌ fail"
+    return "⚠️ advisory"
+
+
+def render_markdown(result: Result) -> str:
+    s = result.summary()
+    out = [f"# Compliance report: stack `{result.stack or '(unnamed)'}`", "",
+           f"Policy pack `{PACK_NAME}`, enforcement from `{s['config']}`, "
+           f"{_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.", "",
+           f"**Result: {'FAIL' if s['mandatory'] else 'PASS'}**: {s['resources']} resources checked against "
+           f"{s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} stack); "
+           f"{s['mandatory']} mandatory and {s['advisory']} advisory violations; "
+           f"{len(s['passed_policies'])} policies passed.", ""]
+    if s["disabled_policies"]:
+        out += [f"Disabled by the config: {', '.join(s['disabled_policies'])}.", ""]
+    counts = {v.policy: 0 for v in result.violations}
+    for v in result.violations:
+        counts[v.policy] += 1
+    for fw in FRAMEWORKS.values():
+        controls = [c for c in CONTROLS.values() if c.framework == fw.key]
+        section: list[str] = []
+        for c in controls:
+            metas = [m for m in result.evaluated if c.key in m.controls]
+            if not metas:
+                continue
+            section += [f"### {fw.name} {c.ref}: {c.title}", "",
+                        "| Status | Policy | Severity | Enforcement | Findings |", "|---|---|---|---|---|"]
+            for m in sorted(metas, key=lambda m: (-SEVERITIES.index(m.severity), m.id)):
+                section.append(f"| {_status(result, m.id)} | `{m.id}` | {m.severity} | {result.levels[m.id]} | "
+                               f"{counts.get(m.id, 0) or '-'} |")
+            section.append("")
+        if section:
+            out += [f"## {fw.name} ({fw.version})", ""] + section
+    if result.violations:
+        out += ["## Findings", ""]
+        for pid in result.failed_ids:
+            meta = next(m for m in result.evaluated if m.id == pid)
+            out += [f"### `{pid}` ({meta.severity}, {result.levels[pid]})", "", meta.description, ""]
+            for v in (v for v in result.violations if v.policy == pid):
+                where = f"`{_name_of(v.urn)}` ({v.resource_type})" if v.urn else "stack"
+                out.append(f"- {where}: {v.message}")
+            out += ["", f"Remediation: {meta.remediation}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_sarif(result: Result) -> str:
+    metas = result.evaluated
+    index = {m.id: i for i, m in enumerate(metas)}
+    artifact = f"Pulumi.{result.stack}.yaml" if result.stack and (ROOT / f"Pulumi.{result.stack}.yaml").exists() \
+        else None
+    rules = []
+    for m in metas:
+        rules.append({
+            "id": m.id,
+            "name": "".join(w.capitalize() for w in m.id.split("-")),
+            "shortDescription": {"text": m.description},
+            "fullDescription": {"text": f"{m.description} Why: {m.why}"},
+            "help": {"text": f"Remediation: {m.remediation}",
+                     "markdown": f"**Remediation:** {m.remediation}\n\n**Why:** {m.why}"},
+            "defaultConfiguration": {"level": "error" if result.levels[m.id] == "mandatory" else "warning"},
+            "properties": {
+                "tags": ["security" if m.security_related else m.category, *m.frameworks,
+                         *(f"{CONTROLS[c].framework_name} {CONTROLS[c].ref}" for c in m.controls)],
+                "security-severity": SECURITY_SEVERITY[m.severity],
+                "severity": m.severity,
+                "resourceTypes": list(m.resource_types)[:50],
+            },
+        })
+    results = []
+    for v in result.violations:
+        location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": v.urn or f"stack:{result.stack}",
+                                                          "kind": "resource" if v.urn else "module"}]}
+        if artifact:
+            location["physicalLocation"] = {"artifactLocation": {"uri": artifact},
+                                            "region": {"startLine": 1}}
+        results.append({
+            "ruleId": v.policy,
+            "ruleIndex": index[v.policy],
+            "level": "error" if v.enforcement == "mandatory" else "warning",
+            "message": {"text": f"{v.message} ({v.resource_type or 'stack'})"},
+            "locations": [location],
+            "partialFingerprints": {"policyResource/v1": hashlib.sha256(
+                f"{v.policy}|{v.urn}|{v.message}".encode()).hexdigest()},
+            "properties": {"severity": v.severity, "enforcement": v.enforcement, "urn": v.urn,
+                           "resourceType": v.resource_type},
+        })
+    doc = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "ecomart-policy-check", "fullName": f"{PACK_NAME} CrossGuard policy pack "
+                                                                            "(offline checker)",
+                                "version": "1.0.0", "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
+                                "rules": rules}},
+            "automationDetails": {"id": f"ecomart-check/{result.stack or 'unnamed'}/"},
+            "results": results,
+            "properties": {"summary": result.summary()},
+        }],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+RENDERERS = {"table": render_table, "json": render_json, "markdown": render_markdown, "sarif": render_sarif}
+
+
+# --- command line ------------------------------------------------------------------------------------------------------
+
+def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("check", help="check a stack (synthesized offline) or a stack export against the "
+                                            "policy pack", description=__doc__.split("\n\n")[0])
+    p.add_argument("--stack", help="stack to synthesize offline (with no --export), or the stack whose "
+                                   "enforcement applies (default: from the export's URNs; unknown stacks get prod's)")
+    p.add_argument("--export", metavar="FILE", help="a `pulumi stack export` file (version 3) to check")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    p.add_argument("--policy-config", metavar="FILE", help="policy-pack config file to use instead of "
+                                                           "policies/config/<stack>.json")
+    p.set_defaults(func=_cli_check)
+    return p
+
+
+def _cli_check(args: argparse.Namespace) -> int:
+    try:
+        if not args.export and not args.stack:
+            raise BadInput("give --stack NAME (synthesize offline) or --export FILE (check a stack export)")
+        doc = read_export(args.export) if args.export else synthesize_export(args.stack)
+        result = check_export(doc, stack=args.stack,
+                              config_file=Path(args.policy_config) if args.policy_config else None)
+        text = RENDERERS[args.format](result)
+        if args.output:
+            out = Path(args.output)
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise BadInput(f"{args.output}: cannot write ({e.strerror})") from None
+            print(f"{result.one_line()} -> {args.output}")
+        else:
+            sys.stdout.write(text)
+        return result.exit_code
+    except BadInput as e:
+        print(f"ecomart check: {e}", file=sys.stderr)
+        return 2
+
+
+def main_check_after_preview(stack: str, export_path: Optional[Path]) -> int:
+    """Run after ``ecomart preview``: check the export it just wrote and print the table and summary."""
+    try:
+        if export_path is None:
+            raise BadInput("the preview wrote no export")
+        result = check_export(read_export(export_path), stack=stack)
+    except BadInput as e:
+        print(f"ecomart check: {e}", file=sys.stderr)
+        return 2
+    print("\nCompliance check (policies/, offline):")
+    sys.stdout.write(render_table(result))
+    return result.exit_code
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m policies.checker")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_check_parser(sub)
+    args = parser.parse_args(["check", *(argv if argv is not None else sys.argv[1:])])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

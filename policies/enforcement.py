@@ -1,0 +1,82 @@
+"""Enforcement per stack, in the standard policy-pack config format the Pulumi CLI reads.
+
+``policies/config/<stack>.json`` is what ``pulumi preview --policy-pack policies --policy-pack-config
+policies/config/<stack>.json`` is given, and what the offline checker reads for that stack::
+
+    {"all": "mandatory",
+     "rds-multi-az": {"enforcementLevel": "advisory"},
+     "rds-backup-retention": {"minimumDays": 7}}
+
+``all`` sets every policy's level; a policy's own entry overrides it (a string level, or an object with an
+optional ``enforcementLevel`` and the policy's config properties). A stack without a file of its own (e.g.
+``staging``) is checked with ``prod.json``: unknown stacks get prod strictness.
+
+The rules the files must follow (tests/policies/test_enforcement.py checks them against the policies' metadata):
+prod runs every high and critical policy as mandatory; nothing is ever disabled; dev may run only cost-driven and
+lifecycle policies (policies.meta.CATEGORIES ``dev_may_advise``) as advisory.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+CONFIG_DIR = Path(__file__).with_name("config")
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+STRICTEST = "prod"
+
+
+class PolicyConfigError(ValueError):
+    pass
+
+
+def config_path(stack: Optional[str]) -> Path:
+    """The config file for a stack: its own if there is one, else prod's (unknown stacks at prod strictness)."""
+    if stack:
+        own = CONFIG_DIR / f"{stack}.json"
+        if own.is_file():
+            return own
+    return CONFIG_DIR / f"{STRICTEST}.json"
+
+
+def load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyConfigError(f"policy config {path}: no such file") from None
+    except json.JSONDecodeError as e:
+        raise PolicyConfigError(f"policy config {path}: not JSON ({e.msg}, line {e.lineno})") from None
+    if not isinstance(data, dict):
+        raise PolicyConfigError(f"policy config {path}: expected a JSON object")
+    for key, value in data.items():
+        level = value if isinstance(value, str) else value.get("enforcementLevel") if isinstance(value, dict) \
+            else None
+        if isinstance(value, (str, dict)) and (level is None or level in LEVELS):
+            continue
+        raise PolicyConfigError(f"policy config {path}: {key!r} has enforcement level {level!r}; allowed: "
+                                f"{', '.join(LEVELS)}")
+    return data
+
+
+def level_of(name: str, config: Mapping[str, Any], default: str = "mandatory") -> str:
+    """The enforcement level of policy ``name`` under ``config`` (the pack's own default is mandatory)."""
+    entry = config.get(name)
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and entry.get("enforcementLevel"):
+        return entry["enforcementLevel"]
+    all_level = config.get("all")
+    if isinstance(all_level, str):
+        return all_level
+    if isinstance(all_level, dict) and all_level.get("enforcementLevel"):
+        return all_level["enforcementLevel"]
+    return default
+
+
+def properties_of(name: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config properties a policy gets (``args.get_config()``): its entry minus ``enforcementLevel``."""
+    entry = config.get(name)
+    if isinstance(entry, dict):
+        return {k: v for k, v in entry.items() if k != "enforcementLevel"}
+    return {}

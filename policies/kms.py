@@ -1,0 +1,74 @@
+"""Customer-managed KMS keys: rotation, deletion window, and key policies without a public principal."""
+
+from __future__ import annotations
+
+from policies.core import (show, PolicyDocumentError, Res, Report, known, not_true, num, policy_statements,
+                           public_allow_statements, resource_policy)
+from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
+from policies.tokens import KMS_KEY, KMS_KEY_POLICY, KMS_REPLICA_KEY
+
+
+@resource_policy(
+    "kms-key-rotation",
+    types=(KMS_KEY,), severity="high", category="security",
+    controls=("pci-3-7-4", "cis-3-8", GDPR_ENC),
+    description="Symmetric customer-managed keys rotate their key material at least yearly.",
+    why="Rotation bounds how much data one key version protects and is what PCI DSS calls the end of a key's "
+        "cryptoperiod.",
+    remediation="Set `enable_key_rotation=True` (and `rotation_period_in_days<=365` if set) on `aws.kms.Key`.",
+    checks=("enableKeyRotation", "rotationPeriodInDays"),
+)
+def kms_key_rotation(r: Res, report: Report) -> None:
+    spec = r.get("customerMasterKeySpec")
+    if known(spec) and spec not in (None, "SYMMETRIC_DEFAULT"):
+        return  # AWS rotates only symmetric keys
+    enabled = r.get("enableKeyRotation")
+    if not_true(enabled):
+        report(f"enableKeyRotation is {show(enabled)}: key material never changes")
+    period = r.get("rotationPeriodInDays")
+    if known(period) and period is not None and (num(period) or 0) > 365:
+        report(f"rotationPeriodInDays is {show(period)}: rotate at least every 365 days")
+
+
+@resource_policy(
+    "kms-key-deletion-window",
+    types=(KMS_KEY, KMS_REPLICA_KEY), severity="medium", category="resilience",
+    controls=(GDPR_RESTORE, "pci-3-6-1"),
+    description="Keys wait at least `minimumDays` (prod 30, dev 7) between a scheduled deletion and the deletion.",
+    why="Deleting a key destroys every byte encrypted with it, backups included; the waiting period is the time "
+        "to notice and cancel.",
+    remediation="Set `deletion_window_in_days` to at least the minimum (stack config `kms.deletionWindowDays`).",
+    checks=("deletionWindowInDays",),
+    config={"minimumDays": 30},
+    config_descriptions={"minimumDays": "Shortest allowed key deletion window, in days (AWS allows 7-30)."},
+)
+def kms_key_deletion_window(r: Res, report: Report) -> None:
+    raw = r.get("deletionWindowInDays")
+    if not known(raw) or raw is None:
+        return  # AWS default: 30 days
+    minimum = r.setting("minimumDays", 30)
+    days = num(raw)
+    if days is None or days < minimum:
+        report(f"deletionWindowInDays is {show(raw)}: at least {minimum} days required")
+
+
+@resource_policy(
+    "kms-key-policy-no-public-principal",
+    types=(KMS_KEY, KMS_REPLICA_KEY, KMS_KEY_POLICY), severity="critical", category="security",
+    controls=("pci-7-2-1", "pci-3-6-1", GDPR_CIA, CCPA_SEC),
+    description="No key policy allows a wildcard principal (`*`) without a condition.",
+    why="A key policy statement for `Principal: *` lets any AWS account use (or administer) the key that "
+        "protects our data.",
+    remediation="Set `policy` on `aws.kms.Key` (or `aws.kms.KeyPolicy`) to a document that names principals "
+                "explicitly (the account root, service principals, roles) and scopes service use with "
+                "`kms:ViaService`/`kms:CallerAccount` conditions.",
+    checks=("policy",),
+)
+def kms_key_policy_no_public_principal(r: Res, report: Report) -> None:
+    try:
+        statements = policy_statements(r.get("policy"))
+    except PolicyDocumentError as e:
+        report(f"policy: {e}")
+        return
+    for s in public_allow_statements(statements or []):
+        report(f"policy statement {s.get('Sid', '(no Sid)')!r} allows any principal without a condition")

@@ -1,0 +1,159 @@
+"""Lambda functions (the order service runs on Lambda behind API Gateway): network placement, secrets in the
+environment, runtimes, function URLs and resource policies. Named ``lambda_`` because ``lambda`` is a keyword.
+"""
+
+from __future__ import annotations
+
+import re
+
+from policies.core import show, Res, Report, absent, is_set, known, resource_policy
+from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_TEST
+from policies.tokens import LAMBDA_FUNCTION, LAMBDA_PERMISSION, LAMBDA_URL
+
+# Runtimes AWS no longer patches (deprecated): functions on them get no security fixes.
+DEPRECATED_RUNTIMES = frozenset({
+    "python2.7", "python3.6", "python3.7", "python3.8", "python3.9",
+    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x",
+    "nodejs18.x", "java8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet5.0",
+    "dotnet6", "dotnet7", "ruby2.5", "ruby2.7", "ruby3.2", "go1.x", "provided",
+})
+_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+# Names that hold a reference or a setting about a secret, not the secret itself (DB_SECRET_ARN, TOKEN_TTL).
+_REFERENCE_NAME = re.compile(r"(_ARN|_ID|_NAME|_REGION|_URL|_ENDPOINT|_HOST|_PORT|_PATH|_TTL|_SECONDS|_TIMEOUT|"
+                             r"_EXPIRY|_LIFETIME|_ENABLED|_LENGTH|_SIZE|_COUNT|_HEADER)$", re.I)
+_REFERENCE_VALUE = re.compile(r"^(arn:|alias/|/aws/|\{\{resolve:)")
+
+
+@resource_policy(
+    "lambda-in-vpc",
+    types=(LAMBDA_FUNCTION,), severity="high", category="security",
+    controls=("pci-1-3-2", "pci-1-4-4", GDPR_CIA),
+    description="Functions run in the VPC (subnets and security groups), reaching the data tier privately.",
+    why="Outside the VPC a function talks to the stores over public endpoints and its egress cannot be "
+        "restricted.",
+    remediation="Set `vpc_config={subnet_ids: <app subnets>, security_group_ids: [<app SG>]}`.",
+    checks=("vpcConfig.subnetIds", "vpcConfig.securityGroupIds"),
+)
+def lambda_in_vpc(r: Res, report: Report) -> None:
+    config = r.get("vpcConfig")
+    if not known(config):
+        return
+    if absent(config):
+        report("vpcConfig is not set: the function runs outside the VPC")
+        return
+    for prop in ("subnetIds", "securityGroupIds"):
+        value = config.get(prop)
+        if known(value) and absent(value):
+            report(f"vpcConfig.{prop} is empty")
+
+
+@resource_policy(
+    "lambda-environment-cmk",
+    types=(LAMBDA_FUNCTION,), severity="medium", category="security",
+    controls=(GDPR_ENC, "pci-3-6-1"),
+    description="Functions with environment variables encrypt them with a customer-managed key.",
+    why="Environment variables hold connection settings; with our key, reading them needs kms:Decrypt on it.",
+    remediation="Set `kms_key_arn=<CMK ARN>` on `aws.lambda_.Function`.",
+    checks=("kmsKeyArn",),
+)
+def lambda_environment_cmk(r: Res, report: Report) -> None:
+    variables = r.get("environment.variables")
+    if known(variables) and not absent(variables) and absent(r.get("kmsKeyArn")):
+        report("kmsKeyArn is not set: environment variables are encrypted with the AWS-managed key")
+
+
+@resource_policy(
+    "lambda-no-secrets-in-environment",
+    types=(LAMBDA_FUNCTION,), severity="high", category="security",
+    controls=("pci-8-6-2", "pci-8-3-2", CCPA_SEC),
+    description="No environment variable holds a literal password, token or key (pass an ARN and read it from "
+                "Secrets Manager).",
+    why="Environment variables are visible to anyone with lambda:GetFunctionConfiguration and in the stack "
+        "state; secrets there are never rotated.",
+    remediation="Remove the value from `environment.variables`: store it in Secrets Manager and pass its ARN "
+                "(`DB_SECRET_ARN`); use IAM auth for PostgreSQL and Redis.",
+    checks=("environment.variables",),
+)
+def lambda_no_secrets_in_environment(r: Res, report: Report) -> None:
+    variables = r.get("environment.variables")
+    if not known(variables) or not isinstance(variables, dict):
+        return
+    for name, value in variables.items():
+        if not _SECRET_NAME.search(name) or _REFERENCE_NAME.search(name):
+            continue
+        if isinstance(value, str) and _REFERENCE_VALUE.match(value):
+            continue
+        if not is_set(value):
+            continue
+        report(f"environment variable {name} holds a literal secret")
+
+
+@resource_policy(
+    "lambda-supported-runtime",
+    types=(LAMBDA_FUNCTION,), severity="medium", category="security",
+    controls=("pci-6-3-3",),
+    description="Functions run on a runtime AWS still patches.",
+    why="Deprecated runtimes get no security updates.",
+    remediation="Set `runtime` to a supported version (e.g. `python3.12`).",
+    checks=("runtime",),
+)
+def lambda_supported_runtime(r: Res, report: Report) -> None:
+    runtime = r.get("runtime")
+    if known(runtime) and runtime in DEPRECATED_RUNTIMES:
+        report(f"runtime is {show(runtime)}: deprecated, no security patches")
+
+
+@resource_policy(
+    "lambda-tracing-active",
+    types=(LAMBDA_FUNCTION,), severity="low", category="resilience",
+    controls=(GDPR_TEST,),
+    description="Functions trace requests with X-Ray (`tracing_config.mode=Active`).",
+    why="Traces show which store a slow or failing order request waited on.",
+    remediation="Set `tracing_config={\"mode\": \"Active\"}`.",
+    checks=("tracingConfig.mode",),
+)
+def lambda_tracing_active(r: Res, report: Report) -> None:
+    mode = r.get("tracingConfig.mode")
+    if known(mode) and mode != "Active":
+        report(f"tracingConfig.mode is {show(mode)}: requests are not traced")
+
+
+@resource_policy(
+    "lambda-function-url-iam",
+    types=(LAMBDA_URL,), severity="high", category="security",
+    controls=("pci-8-3-1", "pci-7-2-1", GDPR_CIA),
+    description="Function URLs require IAM authorization.",
+    why="`NONE` publishes the function to the internet, bypassing API Gateway's authorizers and throttling.",
+    remediation="Set `authorization_type=\"AWS_IAM\"` (or serve through API Gateway).",
+    checks=("authorizationType",),
+)
+def lambda_function_url_iam(r: Res, report: Report) -> None:
+    auth = r.get("authorizationType")
+    if known(auth) and auth != "AWS_IAM":
+        report(f"authorizationType is {show(auth)}: anyone on the internet can invoke the function")
+
+
+@resource_policy(
+    "lambda-permission-scoped",
+    types=(LAMBDA_PERMISSION,), severity="critical", category="security",
+    controls=("pci-7-2-1", GDPR_CIA, CCPA_SEC),
+    description="Invoke permissions name a principal (never `*`) and scope service principals to a source ARN or "
+                "account.",
+    why="`*` lets any account invoke the function; a service principal without `source_arn` lets any other "
+        "customer's API or bucket invoke it (confused deputy).",
+    remediation="Set `principal` to the service (`apigateway.amazonaws.com`) and `source_arn` to our API's "
+                "execution ARN.",
+    checks=("principal", "sourceArn"),
+)
+def lambda_permission_scoped(r: Res, report: Report) -> None:
+    principal = r.get("principal")
+    if not known(principal):
+        return
+    if principal == "*":
+        if absent(r.get("principalOrgId")):
+            report("principal is '*': any AWS account may invoke the function")
+        return
+    if isinstance(principal, str) and principal.endswith(".amazonaws.com") \
+            and absent(r.get("sourceArn")) and absent(r.get("sourceAccount")):
+        report(f"principal {principal} has no sourceArn/sourceAccount: any {principal} resource of any account "
+               "may invoke the function")

@@ -1,0 +1,85 @@
+"""Resource type tokens exactly as pulumi-aws 7.51 and pulumi-mongodbatlas 4.18 register them.
+
+tests/policies/test_provider_schema.py checks every token and every property path a policy reads against the
+installed provider SDKs, so a renamed argument fails the tests instead of silently passing everything.
+"""
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+RDS_PROXY = "aws:rds/proxy:Proxy"
+RDS_BACKUP_REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+
+EC_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+EC_SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache"
+EC_CLUSTER = "aws:elasticache/cluster:Cluster"
+EC_USER = "aws:elasticache/user:User"
+EC_USER_GROUP = "aws:elasticache/userGroup:UserGroup"
+EC_SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
+
+KMS_KEY = "aws:kms/key:Key"
+KMS_REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+KMS_ALIAS = "aws:kms/alias:Alias"
+
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+
+BACKUP_VAULT = "aws:backup/vault:Vault"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
+BACKUP_VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+
+S3_BUCKET = "aws:s3/bucket:Bucket"
+S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+S3_SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+S3_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+S3_ACL = "aws:s3/bucketAcl:BucketAcl"
+S3_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+LAMBDA_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+
+APIGW_STAGE = "aws:apigateway/stage:Stage"
+APIGW_METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
+APIGW_METHOD = "aws:apigateway/method:Method"
+APIGW_DOMAIN = "aws:apigateway/domainName:DomainName"
+APIGWV2_STAGE = "aws:apigatewayv2/stage:Stage"
+APIGWV2_ROUTE = "aws:apigatewayv2/route:Route"
+APIGWV2_DOMAIN = "aws:apigatewayv2/domainName:DomainName"
+
+IAM_POLICY = "aws:iam/policy:Policy"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_ROLE = "aws:iam/role:Role"
+
+ATLAS_CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
+ATLAS_IP_ACCESS = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
+ATLAS_DB_USER = "mongodbatlas:index/databaseUser:DatabaseUser"
+ATLAS_ENCRYPTION = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
+ATLAS_BACKUP_SCHEDULE = "mongodbatlas:index/cloudBackupSchedule:CloudBackupSchedule"
+ATLAS_AUDITING = "mongodbatlas:index/auditing:Auditing"
+ATLAS_PRIVATE_ENDPOINT = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
+ATLAS_PRIVATE_ENDPOINT_SERVICE = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"

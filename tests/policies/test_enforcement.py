@@ -1,0 +1,91 @@
+"""policies/config/<stack>.json: the standard policy-pack config format, and the enforcement rules from the
+policies' own metadata: prod runs every high/critical policy as mandatory, nothing is ever disabled, dev advises
+only on cost-driven and lifecycle policies and never on a security policy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policies import enforcement
+from policies.core import meta_of
+from policies.meta import CATEGORIES
+from policies.registry import all_policies
+
+POLICIES = {p.name: p for p in all_policies()}
+CONFIGS = {s: enforcement.load(enforcement.CONFIG_DIR / f"{s}.json") for s in ("dev", "prod")}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_config_file_uses_the_policy_pack_config_format(stack):
+    config = CONFIGS[stack]
+    assert config["all"] in enforcement.LEVELS
+    for key, value in config.items():
+        if key == "all":
+            continue
+        assert key in POLICIES, f"{stack}.json configures unknown policy {key}"
+        assert isinstance(value, (str, dict))
+        if isinstance(value, dict):
+            schema = POLICIES[key].config_schema
+            extra = set(value) - {"enforcementLevel"} - set(schema.properties if schema else {})
+            assert not extra, f"{stack}.json: {key} sets {extra}, not in the policy's config schema"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_nothing_is_disabled(stack):
+    assert all(enforcement.level_of(n, CONFIGS[stack]) != "disabled" for n in POLICIES)
+
+
+def test_prod_runs_high_and_critical_policies_as_mandatory():
+    for name, policy in POLICIES.items():
+        if meta_of(policy).severity in ("high", "critical"):
+            assert enforcement.level_of(name, CONFIGS["prod"]) == "mandatory", name
+
+
+def test_security_policies_are_mandatory_everywhere():
+    for name, policy in POLICIES.items():
+        if meta_of(policy).security_related:
+            for stack, config in CONFIGS.items():
+                assert enforcement.level_of(name, config) == "mandatory", (stack, name)
+
+
+def test_dev_advises_only_on_cost_driven_and_lifecycle_policies():
+    advisory = [n for n in POLICIES if enforcement.level_of(n, CONFIGS["dev"]) == "advisory"]
+    assert advisory, "dev downgrades the cost-driven policies"
+    for name in advisory:
+        assert CATEGORIES[meta_of(POLICIES[name]).category].dev_may_advise, name
+    assert {"rds-multi-az", "elasticache-cluster-mode-sharded", "backup-plan-cross-region-copy"} <= set(advisory)
+
+
+def test_dev_thresholds_are_never_stricter_than_nothing_and_prod_uses_the_defaults():
+    for name, policy in POLICIES.items():
+        defaults = meta_of(policy).config_defaults
+        prod = enforcement.properties_of(name, CONFIGS["prod"])
+        for key, value in prod.items():
+            assert value == defaults[key], f"prod.json loosens {name}.{key}"
+
+
+def test_unknown_stacks_get_prod_strictness(tmp_path):
+    assert enforcement.config_path("staging") == enforcement.CONFIG_DIR / "prod.json"
+    assert enforcement.config_path(None) == enforcement.CONFIG_DIR / "prod.json"
+    assert enforcement.config_path("dev") == enforcement.CONFIG_DIR / "dev.json"
+
+
+def test_level_resolution_follows_the_cli():
+    config = {"all": "advisory", "a": {"enforcementLevel": "mandatory"}, "b": "disabled", "c": {"minimumDays": 3}}
+    assert enforcement.level_of("a", config) == "mandatory"
+    assert enforcement.level_of("b", config) == "disabled"
+    assert enforcement.level_of("c", config) == "advisory"
+    assert enforcement.properties_of("c", config) == {"minimumDays": 3}
+    assert enforcement.level_of("x", {}) == "mandatory"
+
+
+def test_bad_config_is_refused(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"all": "sometimes"}))
+    with pytest.raises(enforcement.PolicyConfigError, match="sometimes"):
+        enforcement.load(bad)
+    bad.write_text("{")
+    with pytest.raises(enforcement.PolicyConfigError, match="not JSON"):
+        enforcement.load(bad)

@@ -1,0 +1,97 @@
+"""Every resource policy: its compliant cases pass, each one-property mutation is reported, unknown values are never
+reported and never crash it, and a secret value counts as set."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.core import OpaqueSecret, meta_of
+from policies.registry import resource_policies
+from tests.policies.helpers import UNKNOWN, covers, mutate, run_resource_policy, split
+from tests.policies.resource_cases import resolved
+
+CASES = resolved()
+MUTATIONS = [(pid, case, path, value) for pid, case in CASES for path, value in case.mutations.items()]
+
+
+def _id(pid, case, path=None):
+    return f"{pid}[{case.type.rsplit(':', 1)[-1]}{'/' + case.label if case.label else ''}]" + (f":{path}" if path else "")
+
+
+def test_every_resource_policy_has_cases():
+    assert {pid for pid, _ in CASES} == {p.name for p in resource_policies()}
+
+
+@pytest.mark.parametrize("policy", resource_policies(), ids=lambda p: p.name)
+def test_mutations_cover_every_checked_property(policy):
+    meta = meta_of(policy)
+    for rtype, paths in meta.checks.items():
+        mutated = [path for pid, case in CASES if pid == policy.name and case.type == rtype for path in case.mutations]
+        missing = [p for p in paths if not any(covers(m, p) for m in mutated)]
+        assert not missing, f"{policy.name} on {rtype}: no mutation of {missing}"
+
+
+@pytest.mark.parametrize("pid,case", CASES, ids=[_id(p, c) for p, c in CASES])
+def test_compliant_case_passes(pid, case):
+    assert run_resource_policy(pid, case.type, case.props, case.config) == []
+
+
+@pytest.mark.parametrize("pid,case,path,value", MUTATIONS, ids=[_id(p, c, path) for p, c, path, _ in MUTATIONS])
+def test_one_property_mutation_is_reported(pid, case, path, value):
+    messages = run_resource_policy(pid, case.type, mutate(case.props, path, value), case.config)
+    assert messages, f"{pid}: setting {path} to {value!r} was not reported"
+
+
+@pytest.mark.parametrize("pid,case,path,value", MUTATIONS, ids=[_id(p, c, path) for p, c, path, _ in MUTATIONS])
+def test_unknown_values_are_never_violations(pid, case, path, value):
+    # The value at the path, and every property on the way to it, unknown in turn (as during a preview).
+    parts = split(path)
+    for depth in range(1, len(parts) + 1):
+        prefix = ".".join(str(p) for p in parts[:depth])
+        props = mutate(case.props, prefix, UNKNOWN)
+        assert run_resource_policy(pid, case.type, props, case.config) == [], f"{pid}: unknown {prefix} reported"
+
+
+# Properties that must not be set at all: a secret there is still a violation.
+SECRET_IS_SET = {("rds-managed-master-password", "password"), ("rds-managed-master-password", "masterPassword"),
+                 ("elasticache-rbac-user-groups", "authToken"), ("atlas-database-user-iam", "password"),
+                 ("lambda-no-secrets-in-environment", "environment.variables.DB_PASSWORD"),
+                 ("lambda-no-secrets-in-environment", "environment.variables.STRIPE_API_KEY")}
+
+
+@pytest.mark.parametrize("pid,case,path,value", MUTATIONS, ids=[_id(p, c, path) for p, c, path, _ in MUTATIONS])
+def test_secret_values_count_as_set(pid, case, path, value):
+    props = mutate(case.props, path, OpaqueSecret())
+    messages = run_resource_policy(pid, case.type, props, case.config)
+    if (pid, path) in SECRET_IS_SET:
+        assert messages, f"{pid}: a secret {path} must count as set"
+    else:
+        assert messages == [], f"{pid}: a secret {path} is set and cannot be judged, yet was reported: {messages}"
+
+
+def test_read_replica_is_not_held_to_writer_rules():
+    from tests.policies.resource_cases import PG_WRITER
+    replica = {k: v for k, v in PG_WRITER.items() if k not in (
+        "manageMasterUserPassword", "masterUserSecretKmsKeyId", "backupRetentionPeriod", "finalSnapshotIdentifier",
+        "dbName", "username", "engine", "engineVersion")}
+    replica.update(identifier="ecomart-prod-pg-replica-1", multiAz=False, skipFinalSnapshot=True,
+                   replicateSourceDb="arn:aws:rds:us-east-1:123456789012:db:ecomart-prod-pg")
+    for source in (replica["replicateSourceDb"], UNKNOWN):
+        props = {**replica, "replicateSourceDb": source}
+        found = {p.name: run_resource_policy(p.name, "aws:rds/instance:Instance", props)
+                 for p in resource_policies() if "aws:rds/instance:Instance" in meta_of(p).resource_types}
+        assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_configured_minimum_is_read_from_policy_config():
+    from tests.policies.resource_cases import PG_WRITER
+    props = {**PG_WRITER, "backupRetentionPeriod": 14}
+    assert run_resource_policy("rds-backup-retention", "aws:rds/instance:Instance", props)
+    assert run_resource_policy("rds-backup-retention", "aws:rds/instance:Instance", props, {"minimumDays": 7}) == []
+
+
+def test_backup_copy_to_the_plans_own_region_is_reported():
+    from tests.policies.resource_cases import NAMED
+    plan = {**NAMED["PLAN"], "region": "us-west-2"}
+    messages = run_resource_policy("backup-plan-cross-region-copy", "aws:backup/plan:Plan", plan)
+    assert any("own region" in m for m in messages)

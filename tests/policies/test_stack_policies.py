@@ -1,0 +1,265 @@
+"""Every stack policy: the compliant stack passes; for each property it checks, a one-property change to one
+resource is reported; during a preview (references unknown, property dependencies known) it still sees through
+references and never reports an unknown."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from policies import tokens as T
+from policies.checker import check_export
+from policies.core import meta_of
+from policies.registry import stack_policies
+from tests.policies.helpers import UNKNOWN
+from tests.policies.stack_fixture import (CLUSTER_ARN, DELETE, REPLICA_KEY_ARN, WRITER_ARN, compliant_stack, find,
+                                          set_prop, urn)
+
+POLICIES = {p.name: p for p in stack_policies()}
+
+
+@pytest.fixture(scope="module")
+def mandatory(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cfg") / "all-mandatory.json"
+    path.write_text(json.dumps({"all": "mandatory"}))
+    return path
+
+
+def run(policy_id: str, doc: dict, config) -> list[str]:
+    result = check_export(doc, stack="prod", config_file=config, policies=[POLICIES[policy_id]])
+    return [f"{v.urn.rsplit('::', 1)[-1]}: {v.message}" for v in result.violations]
+
+
+def _selection_by_tags(doc):
+    set_prop(doc, "selection", "resources", [])
+    set_prop(doc, "selection", "selectionTags", [{"type": "STRINGEQUALS", "key": "backup", "value": "daily"}])
+    for name in ("pg-writer", "aurora"):
+        tags = find(doc, name)["inputs"]["tags"]
+        set_prop(doc, name, "tags", {**tags, "backup": "daily"})
+
+
+# (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
+M = [
+    ("stack-required-tags", "*", "tags", "owner missing",
+     None, lambda d: set_prop(d, "pg-writer", "tags", {k: v for k, v in find(d, "pg-writer")["inputs"]["tags"].items()
+                                                       if k != "owner"})),
+    ("stack-required-tags", "*", "tags", "bad environment", None, lambda d: set_prop(d, "vpc", "tags.environment", "qa")),
+    ("stack-required-tags", "*", "tags", "untagged", None, lambda d: set_prop(d, "catalog", "tags", DELETE)),
+    ("stack-data-store-alarms", T.RDS_INSTANCE, "identifier", "", None,
+     lambda d: set_prop(d, "pg-writer", "identifier", "pg-renamed")),
+    ("stack-data-store-alarms", T.EC_REPLICATION_GROUP, "replicationGroupId", "", None,
+     lambda d: set_prop(d, "cache", "replicationGroupId", "cache-renamed")),
+    ("stack-data-store-alarms", T.EC_REPLICATION_GROUP, "replicationGroupId", "a third shard", None,
+     lambda d: set_prop(d, "cache", "numNodeGroups", 3)),
+    ("stack-data-store-alarms", T.METRIC_ALARM, "metricName", "", None,
+     lambda d: set_prop(d, "pg-replica-ReplicaLag", "metricName", "NetworkIn")),
+    ("stack-data-store-alarms", T.METRIC_ALARM, "dimensions", "", None,
+     lambda d: set_prop(d, "cache-0002-002-Evictions", "dimensions", {"CacheClusterId": "other-0001-001"})),
+    ("stack-data-store-alarms", T.METRIC_ALARM, "alarmActions", "", None,
+     lambda d: set_prop(d, "pg-CPUUtilization", "alarmActions", [])),
+    ("stack-data-store-alarms", T.METRIC_ALARM, "okActions", "", None,
+     lambda d: set_prop(d, "cache-0001-001-CurrConnections", "okActions", DELETE)),
+    ("stack-rds-backup-coverage", T.RDS_INSTANCE, "arn", "", None,
+     lambda d: set_prop(d, "pg-writer", "arn", WRITER_ARN + "-new")),
+    ("stack-rds-backup-coverage", T.RDS_CLUSTER, "arn", "", None,
+     lambda d: set_prop(d, "aurora", "arn", CLUSTER_ARN + "-new")),
+    ("stack-rds-backup-coverage", T.BACKUP_SELECTION, "resources", "", None,
+     lambda d: set_prop(d, "selection", "resources", [CLUSTER_ARN])),
+    ("stack-rds-backup-coverage", T.BACKUP_SELECTION, "selectionTags", "", _selection_by_tags,
+     lambda d: set_prop(d, "selection", "selectionTags.0.value", "weekly")),
+    ("stack-data-stores-in-data-subnets", T.RDS_INSTANCE, "dbSubnetGroupName", "", None,
+     lambda d: set_prop(d, "pg-writer", "dbSubnetGroupName", DELETE)),
+    ("stack-data-stores-in-data-subnets", T.RDS_CLUSTER, "dbSubnetGroupName", "", None,
+     lambda d: set_prop(d, "aurora", "dbSubnetGroupName", "default")),
+    ("stack-data-stores-in-data-subnets", T.RDS_SUBNET_GROUP, "subnetIds", "", None,
+     lambda d: set_prop(d, "pg-subnets", "subnetIds", ["subnet-d0", "subnet-a0"])),
+    ("stack-data-stores-in-data-subnets", T.EC_REPLICATION_GROUP, "subnetGroupName", "", None,
+     lambda d: set_prop(d, "cache", "subnetGroupName", "made-by-hand")),
+    ("stack-data-stores-in-data-subnets", T.EC_SERVERLESS, "subnetIds", "", None,
+     lambda d: set_prop(d, "sessions", "subnetIds", ["subnet-a0"])),
+    ("stack-data-stores-in-data-subnets", T.EC_SUBNET_GROUP, "subnetIds", "", None,
+     lambda d: set_prop(d, "cache-subnets", "subnetIds", ["subnet-d0", "subnet-0123456789abcdef0"])),
+    ("stack-data-stores-in-data-subnets", T.SUBNET, "tags.tier", "", None,
+     lambda d: set_prop(d, "data-1", "tags.tier", "app")),
+    ("stack-kms-keys-in-use", T.KMS_KEY, "arn", "", None,
+     lambda d: set_prop(d, "key-relational", "arn", "arn:aws:kms:us-east-1:123456789012:key/other")),
+    ("stack-kms-keys-in-use", T.KMS_REPLICA_KEY, "arn", "", None,
+     lambda d: set_prop(d, "key-relational-dr", "arn", REPLICA_KEY_ARN + "-other")),
+    ("stack-prod-resilience", T.RDS_INSTANCE, "multiAz", "", None, lambda d: set_prop(d, "pg-writer", "multiAz", False)),
+    ("stack-prod-resilience", T.EC_REPLICATION_GROUP, "multiAzEnabled", "", None,
+     lambda d: set_prop(d, "cache", "multiAzEnabled", False)),
+    ("stack-prod-resilience", T.EC_REPLICATION_GROUP, "clusterMode", "", None,
+     lambda d: set_prop(d, "cache", "clusterMode", "disabled")),
+    ("stack-prod-resilience", T.EC_REPLICATION_GROUP, "numNodeGroups", "", None,
+     lambda d: set_prop(d, "cache", "numNodeGroups", 1)),
+    ("stack-prod-resilience", T.ATLAS_CLUSTER, "clusterType", "", None,
+     lambda d: set_prop(d, "catalog", "clusterType", "REPLICASET")),
+    ("stack-prod-resilience", T.ATLAS_CLUSTER, "replicationSpecs", "", None,
+     lambda d: set_prop(d, "catalog", "replicationSpecs", find(d, "catalog")["inputs"]["replicationSpecs"][:1])),
+    ("stack-prod-resilience", T.ATLAS_CLUSTER, "pitEnabled", "", None,
+     lambda d: set_prop(d, "catalog", "pitEnabled", False)),
+    ("stack-prod-resilience", T.ATLAS_CLUSTER, "backupEnabled", "", None,
+     lambda d: set_prop(d, "catalog", "backupEnabled", False)),
+    ("stack-vpc-flow-logs", T.VPC, "id", "", None, lambda d: set_prop(d, "vpc", "id", "vpc-2")),
+    ("stack-vpc-flow-logs", T.FLOW_LOG, "vpcId", "", None, lambda d: set_prop(d, "flow", "vpcId", "vpc-other")),
+    ("stack-vpc-flow-logs", T.FLOW_LOG, "trafficType", "", None, lambda d: set_prop(d, "flow", "trafficType", "REJECT")),
+    ("stack-data-store-ingress-from-security-groups", T.RDS_INSTANCE, "vpcSecurityGroupIds", "", None,
+     lambda d: set_prop(d, "pg-writer", "vpcSecurityGroupIds", ["sg-pg", "sg-app"])),
+    ("stack-data-store-ingress-from-security-groups", T.RDS_CLUSTER, "vpcSecurityGroupIds", "", None,
+     lambda d: set_prop(d, "aurora", "vpcSecurityGroupIds", ["sg-app"])),
+    ("stack-data-store-ingress-from-security-groups", T.RDS_PROXY, "vpcSecurityGroupIds", "", None,
+     lambda d: set_prop(d, "pg-proxy", "vpcSecurityGroupIds", ["sg-app"])),
+    ("stack-data-store-ingress-from-security-groups", T.EC_REPLICATION_GROUP, "securityGroupIds", "", None,
+     lambda d: set_prop(d, "cache", "securityGroupIds", ["sg-app"])),
+    ("stack-data-store-ingress-from-security-groups", T.EC_SERVERLESS, "securityGroupIds", "", None,
+     lambda d: set_prop(d, "sessions", "securityGroupIds", ["sg-app"])),
+    ("stack-data-store-ingress-from-security-groups", T.SECURITY_GROUP, "ingress", "", None,
+     lambda d: set_prop(d, "pg-sg", "ingress", [{"protocol": "tcp", "fromPort": 5432, "toPort": 5432,
+                                                 "cidrBlocks": ["10.50.0.0/16"]}])),
+    ("stack-data-store-ingress-from-security-groups", T.SG_INGRESS_RULE, "securityGroupId", "", None,
+     lambda d: set_prop(d, "vpc-to-app", "securityGroupId", "sg-pg")),
+    ("stack-data-store-ingress-from-security-groups", T.SG_INGRESS_RULE, "cidrIpv4", "", None,
+     lambda d: set_prop(d, "app-to-pg", "cidrIpv4", "10.50.0.0/16")),
+    ("stack-data-store-ingress-from-security-groups", T.SG_INGRESS_RULE, "cidrIpv6", "", None,
+     lambda d: set_prop(d, "app-to-pg", "cidrIpv6", "fd00::/8")),
+    ("stack-data-store-ingress-from-security-groups", T.SG_INGRESS_RULE, "prefixListId", "", None,
+     lambda d: set_prop(d, "app-to-pg", "prefixListId", "pl-0123456789")),
+    ("stack-data-store-ingress-from-security-groups", T.SG_RULE, "securityGroupId", "", None,
+     lambda d: set_prop(d, "vpc-to-app-https", "securityGroupId", "sg-redis")),
+    ("stack-data-store-ingress-from-security-groups", T.SG_RULE, "cidrBlocks", "", None,
+     lambda d: set_prop(d, "app-to-redis", "cidrBlocks", ["10.50.0.0/16"])),
+    ("stack-backup-vaults-locked", T.BACKUP_VAULT, "name", "", None,
+     lambda d: (set_prop(d, "vault", "name", "vault-2"), set_prop(d, "vault", "id", "vault-2"))),
+    ("stack-backup-vaults-locked", T.BACKUP_VAULT_LOCK, "backupVaultName", "", None,
+     lambda d: set_prop(d, "vault-lock", "backupVaultName", "another-vault")),
+    ("stack-elasticache-logs-to-encrypted-groups", T.EC_REPLICATION_GROUP, "logDeliveryConfigurations", "", None,
+     lambda d: set_prop(d, "cache", "logDeliveryConfigurations.0.destination", "/made/by/hand")),
+    ("stack-elasticache-logs-to-encrypted-groups", T.LOG_GROUP, "name", "", None,
+     lambda d: set_prop(d, "log-cache-engine", "name", "/ecomart/cache/engine")),
+    ("stack-elasticache-logs-to-encrypted-groups", T.LOG_GROUP, "kmsKeyId", "", None,
+     lambda d: set_prop(d, "log-cache-slow", "kmsKeyId", DELETE)),
+    ("stack-rds-log-groups-declared", T.RDS_INSTANCE, "identifier", "", None,
+     lambda d: set_prop(d, "pg-replica", "identifier", "pg-replica-9")),
+    ("stack-rds-log-groups-declared", T.RDS_INSTANCE, "enabledCloudwatchLogsExports", "", None,
+     lambda d: set_prop(d, "pg-writer", "enabledCloudwatchLogsExports", ["postgresql", "upgrade"])),
+    ("stack-rds-log-groups-declared", T.RDS_CLUSTER, "clusterIdentifier", "", None,
+     lambda d: set_prop(d, "aurora", "clusterIdentifier", "aurora-2")),
+    ("stack-rds-log-groups-declared", T.RDS_CLUSTER, "enabledCloudwatchLogsExports", "", None,
+     lambda d: set_prop(d, "aurora", "enabledCloudwatchLogsExports", ["postgresql", "instance"])),
+    ("stack-rds-log-groups-declared", T.LOG_GROUP, "name", "", None,
+     lambda d: set_prop(d, "log-pg", "name", "/aws/rds/instance/pg/postgres")),
+    ("stack-rds-log-groups-declared", T.LOG_GROUP, "kmsKeyId", "", None,
+     lambda d: set_prop(d, "log-aurora", "kmsKeyId", DELETE)),
+    ("stack-rds-cross-region-backups", T.RDS_INSTANCE, "arn", "", None,
+     lambda d: set_prop(d, "pg-writer", "arn", WRITER_ARN + "-new")),
+    ("stack-rds-cross-region-backups", T.RDS_BACKUP_REPLICATION, "sourceDbInstanceArn", "", None,
+     lambda d: set_prop(d, "pg-pitr-copy", "sourceDbInstanceArn", WRITER_ARN.replace(":db:pg", ":db:other"))),
+]
+
+
+def _id(m):
+    return f"{m[0]}:{m[1].rsplit(':', 1)[-1]}.{m[2]}" + (f"({m[3]})" if m[3] else "")
+
+
+@pytest.mark.parametrize("policy_id", sorted(POLICIES))
+def test_compliant_stack_passes(policy_id, mandatory):
+    assert run(policy_id, compliant_stack(), mandatory) == []
+
+
+@pytest.mark.parametrize("policy_id", sorted(POLICIES))
+def test_mutations_cover_every_checked_property(policy_id):
+    meta = meta_of(POLICIES[policy_id])
+    mutated = {(t, p) for pid, t, p, *_ in M if pid == policy_id}
+    if len(meta.resource_types) > 12:   # every taggable type: one property, any type
+        assert {p for _, p in mutated} >= {p for paths in meta.checks.values() for p in paths}
+        return
+    missing = [(t, p) for t, paths in meta.checks.items() for p in paths if (t, p) not in mutated]
+    assert not missing, f"{policy_id}: no mutation of {missing}"
+
+
+@pytest.mark.parametrize("mutation", M, ids=[_id(m) for m in M])
+def test_one_property_change_is_reported(mutation, mandatory):
+    policy_id, _, _, _, setup, change = mutation
+    doc = compliant_stack()
+    if setup:
+        setup(doc)
+        assert run(policy_id, doc, mandatory) == [], "the variant the mutation starts from must be compliant"
+    change(doc)
+    assert run(policy_id, doc, mandatory), f"{_id(mutation)} was not reported"
+
+
+def _as_preview(doc: dict) -> dict:
+    """The stack as ``pulumi preview`` shows it before anything exists: ids/ARNs unknown, property dependencies
+    say what each input was computed from."""
+    doc = copy.deepcopy(doc)
+    entries = doc["deployment"]["resources"]
+    by_identity: dict[str, str] = {}
+    names = ("name", "identifier", "replicationGroupId", "clusterIdentifier")
+    for e in entries:
+        # Computed outputs (ids, ARNs, key ids) are unknown in a preview; names given as inputs are known.
+        given = {e["inputs"].get(k) for k in names}
+        for key in ("id", "arn", "keyId"):
+            v = e["outputs"].get(key)
+            if isinstance(v, str) and v not in given:
+                by_identity.setdefault(v, e["urn"])
+
+    def blank(value, deps, prop, self_urn):
+        if isinstance(value, str) and value in by_identity and by_identity[value] != self_urn:
+            deps.setdefault(prop, []).append(by_identity[value])
+            return UNKNOWN
+        if isinstance(value, list):
+            return [blank(v, deps, prop, self_urn) for v in value]
+        if isinstance(value, dict):
+            return {k: blank(v, deps, prop, self_urn) for k, v in value.items()}
+        return value
+
+    for e in entries:
+        deps: dict[str, list[str]] = {}
+        e["inputs"] = {k: (v if k in ("name", "identifier", "replicationGroupId", "clusterIdentifier", "tags")
+                           else blank(v, deps, k, e["urn"])) for k, v in e["inputs"].items()}
+        e["outputs"] = dict(e["inputs"])  # a new resource's state during preview: its inputs, outputs unknown
+        e.pop("id", None)
+        if deps:
+            e["propertyDependencies"] = deps
+            e["dependencies"] = sorted({u for us in deps.values() for u in us})
+    return doc
+
+
+@pytest.mark.parametrize("policy_id", sorted(POLICIES))
+def test_preview_with_unknown_references_is_not_a_violation(policy_id, mandatory):
+    assert run(policy_id, _as_preview(compliant_stack()), mandatory) == []
+
+
+def test_preview_still_sees_a_store_in_an_app_subnet_through_property_dependencies(mandatory):
+    doc = compliant_stack()
+    set_prop(doc, "pg-subnets", "subnetIds", ["subnet-d0", "subnet-a0"])
+    preview = _as_preview(doc)
+    group = find(preview, "pg-subnets")
+    assert group["inputs"]["subnetIds"] == [UNKNOWN, UNKNOWN]
+    assert urn("aws:ec2/subnet:Subnet", "app-0") in group["propertyDependencies"]["subnetIds"]
+    assert any("app-0" in m for m in run("stack-data-stores-in-data-subnets", preview, mandatory))
+
+
+def test_preview_still_sees_an_unused_key_and_an_unbacked_writer(mandatory):
+    doc = compliant_stack()
+    set_prop(doc, "selection", "resources", [CLUSTER_ARN])
+    set_prop(doc, "catalog-ear", "awsKmsConfig.customerMasterKeyId", "not-our-key")
+    preview = _as_preview(doc)
+    assert any("pg-writer" in m for m in run("stack-rds-backup-coverage", preview, mandatory))
+    assert any("key-document" in m for m in run("stack-kms-keys-in-use", preview, mandatory))
+
+
+def test_alarms_with_unknown_dimensions_are_not_reported_as_missing(mandatory):
+    doc = compliant_stack()
+    set_prop(doc, "pg-CPUUtilization", "dimensions", UNKNOWN)
+    set_prop(doc, "pg-FreeableMemory", "metricName", "NetworkIn")
+    assert run("stack-data-store-alarms", doc, mandatory) == []
+
+
+def test_alias_references_count_as_key_use(mandatory):
+    doc = compliant_stack()
+    for name in ("pg-writer", "pg-replica", "aurora", "cache", "sessions"):
+        set_prop(doc, name, "kmsKeyId", "alias/ecomart-prod/relational")
+    assert run("stack-kms-keys-in-use", doc, mandatory) == []
