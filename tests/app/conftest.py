@@ -54,7 +54,7 @@ def redis_url(redis_server: RedisServer) -> str:
     import redis
 
     client = redis.Redis.from_url(redis_server.url())
-    client.flushall()
+    client.flushdb()
     client.close()
     return redis_server.url()
 

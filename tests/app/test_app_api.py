@@ -10,7 +10,33 @@ import httpx
 import pytest
 
 from app.relay import OutboxRelay
-from tests.app.apphelpers import pg_conn
+from tests.app.apphelpers import LiveServer, make_settings, pg_conn
+
+
+@pytest.fixture(scope="module")
+def ro_http(pg_server, template_db, redis_server):
+    """One seeded server shared by this module's tests that only read or are refused before writing."""
+    import psycopg
+
+    from app.api import create_app
+    from app.catalog import bootstrap
+    from app.mongo import connect
+    from app.seed import seed
+    from app.services import Services
+
+    name = "api_readonly"
+    dsn = pg_server.create_database(name, template=template_db)
+    mongo = connect(None)
+    bootstrap(mongo)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        seed(conn, mongo, n_products=40, n_customers=3)
+    services = Services.build(make_settings(dsn, redis_server.url(1)), mongo=mongo)
+    try:
+        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+            yield client
+    finally:
+        services.close()
+        pg_server.drop_database(name)
 
 
 def in_stock_sku(dsn: str, min_units: int = 5, active: bool = True) -> str:
@@ -38,8 +64,8 @@ def test_health_reports_each_store(http):
     assert body["stores"]["postgresql"]["outbox"] == {"pending": 0, "lag_seconds": 0.0}
 
 
-def test_openapi_document_lists_every_endpoint(http):
-    doc = http.get("/openapi.json").json()
+def test_openapi_document_lists_every_endpoint(ro_http):
+    doc = ro_http.get("/openapi.json").json()
     paths = doc["paths"]
     for path, method in [("/health", "get"), ("/products/{product_id}", "get"), ("/products", "get"),
                          ("/carts/{cart_id}/items", "post"), ("/carts/{cart_id}", "get"), ("/orders", "post"),
@@ -61,16 +87,16 @@ def test_product_read_goes_through_the_cache(http, seeded):
 
 def test_product_change_invalidates_the_cached_copy(http, services, seeded):
     http.get("/products/p-00002")
-    services.catalog.update_product("p-00002", {"name": "Renamed product"})
-    services.product_cache.invalidate("p-00002")
+    assert http.get("/products/p-00002").headers["X-Cache"] == "HIT"
+    services.catalog.update_product("p-00002", {"name": "Renamed product"})  # invalidates through on_change
     resp = http.get("/products/p-00002")
     assert resp.headers["X-Cache"] == "MISS" and resp.json()["name"] == "Renamed product"
 
 
-def test_unknown_and_malformed_product_ids(http, seeded):
-    resp = http.get("/products/p-99999")
+def test_unknown_and_malformed_product_ids(ro_http):
+    resp = ro_http.get("/products/p-99999")
     assert resp.status_code == 404 and error_of(resp)["id"] == "p-99999"
-    resp = http.get("/products/NOT_VALID!")
+    resp = ro_http.get("/products/NOT_VALID!")
     assert resp.status_code == 422 and error_of(resp)["field"] == "product_id"
 
 
@@ -98,8 +124,8 @@ def test_list_filters_facets_and_search(http, seeded):
     ({"min_price": "20", "max_price": "10"}, "min_price"), ({"category": "Bad Category"}, "category"),
     ({"limit": 0}, "limit"), ({"limit": 1000}, "limit"), ({"sort": "random"}, "sort"), ({"offset": -5}, "offset"),
 ])
-def test_bad_list_parameters_are_422_naming_the_field(http, params, field):
-    resp = http.get("/products", params=params)
+def test_bad_list_parameters_are_422_naming_the_field(ro_http, params, field):
+    resp = ro_http.get("/products", params=params)
     assert resp.status_code == 422
     assert error_of(resp)["field"] == field
 
@@ -121,8 +147,8 @@ def test_cart_add_and_get(http, seeded, dsn):
     ({"sku": "lower", "quantity": 1}, 422, "sku"),
     ({"sku": "GRO-00001", "quantity": 1, "extra": 1}, 422, "extra"),
 ])
-def test_bad_cart_input_names_the_field(http, seeded, body, status, field):
-    resp = http.post("/carts/cart-abc-123/items", json=body)
+def test_bad_cart_input_names_the_field(ro_http, body, status, field):
+    resp = ro_http.post("/carts/cart-abc-123/items", json=body)
     assert resp.status_code == status and error_of(resp)["field"] == field
 
 

@@ -26,7 +26,7 @@ PAST = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
 
 def core(**extra) -> dict:
     doc = {
-        "_id": "p-test-1", "sku": "TST-00001", "name": "Test product", "description": "d", "type": "grocery",
+        "_id": "p-test-1", "productId": "p-test-1", "location": "NL", "sku": "TST-00001", "name": "Test product", "description": "d", "type": "grocery",
         "price": {"amount_cents": 499, "currency": "EUR"}, "categories": ["groceries"], "active": True,
         "availability": {"status": "in_stock", "units": 5}, "tags": ["t"], "rating": {"avg": 4.5, "count": 2},
         "certifications": [{"name": "Fairtrade", "issuer": "Fairtrade International", "valid_until": FUTURE}],
@@ -53,7 +53,7 @@ def test_validator_accepts_each_product_shape(shape):
     assert product_errors(SHAPES[shape]) == []
 
 
-@pytest.mark.parametrize("missing", ["_id", "sku", "name", "description", "type", "price", "categories", "active",
+@pytest.mark.parametrize("missing", ["_id", "productId", "location", "sku", "name", "description", "type", "price", "categories", "active",
                                      "availability", "certifications", "tags", "rating", "updated_at"])
 def test_validator_rejects_a_product_missing_a_core_field(missing):
     doc = copy.deepcopy(SHAPES["grocery"])
@@ -82,12 +82,30 @@ def test_validator_requires_the_part_that_makes_the_type(ptype, part):
     (lambda d: d["variants"][1].update(sku="lower-case"), "variants[1].sku"),
     (lambda d: d["rating"].update(avg=7), "rating.avg"),
     (lambda d: d.update(active="yes"), "active"),
+    (lambda d: d.update(location="Netherlands"), "location"),
 ])
 def test_validator_names_the_bad_field(mutate, field):
     doc = copy.deepcopy(SHAPES["apparel"])
     mutate(doc)
     errors = product_errors(doc)
     assert errors and any(e.startswith(field + ":") for e in errors), errors
+
+
+def test_product_id_must_repeat_the_id_because_it_is_the_shard_key():
+    doc = copy.deepcopy(SHAPES["grocery"])
+    doc["productId"] = "p-other"
+    with pytest.raises(InvalidInput, match="productId"):
+        cat.check_product(doc)
+
+
+@pytest.mark.parametrize("collection", ["customer_profiles", "order_analytics", "recommendations"])
+def test_customer_owned_documents_must_carry_their_zone_key(collection):
+    v = python_validator(cat.VALIDATORS[collection]())
+    assert v.is_valid({"customerId": 7, "location": "DE", "anything": "else"})
+    assert not v.is_valid({"customerId": 7})  # would land in whichever zone owns the null range
+    assert not v.is_valid({"location": "DE"})
+    assert not v.is_valid({"customerId": 7, "location": "de"})
+    assert collection in cat.CUSTOMER_OWNED and list(cat.SHARD_KEYS[collection]) == ["location", "customerId"]
 
 
 def test_bson_integer_types_follow_pymongo_encoding():
@@ -154,9 +172,11 @@ def test_indexes_and_shard_plan():
         "unique": True, "partialFilterExpression": {"variants.sku": {"$exists": True}}}
     sharded = {s.name: s for s in index_specs(sharded=True)["products"]}
     assert "unique" not in sharded["sku"].options and "unique" not in sharded["variant_sku"].options
-    cmds = {c["shardCollection"]: c["key"] for c in shard_commands("ecomart")}
-    assert cmds["ecomart.products"] == {"_id": "hashed"}
-    assert cmds["ecomart.reviews"] == {"product_id": "hashed"}
+    cmds = {c["shardCollection"]: c["key"] for c in shard_commands("catalog")}
+    assert cmds["catalog.products"] == {"location": 1, "productId": "hashed"}
+    assert cmds["catalog.reviews"] == {"location": 1, "productId": "hashed"}
+    assert cmds["catalog.customer_profiles"] == {"location": 1, "customerId": "hashed"}
+    assert "catalog.product_popularity" not in cmds, "aggregates without personal data stay unsharded"
 
 
 def test_bootstrap_is_idempotent_and_explains_skipped_sharding():
@@ -164,7 +184,8 @@ def test_bootstrap_is_idempotent_and_explains_skipped_sharding():
     first = bootstrap(handle)
     second = bootstrap(handle)
     assert first.actions == second.actions
-    assert "skipped" in second.sharding and "mongos" in second.sharding and "products {'_id': 'hashed'}" in second.sharding
+    assert "skipped" in second.sharding and "mongos" in second.sharding
+    assert "products {'location': 1, 'productId': 'hashed'}" in second.sharding
     info = handle.db.products.index_information()
     assert {"category_price", "category_rating", "catalog_text", "certification_name", "sku_unique",
             "variant_sku_unique"} <= set(info)
@@ -203,11 +224,11 @@ def test_list_by_category_and_price_with_facets(catalog_store):
 def test_certification_filter_ignores_expired_certificates(catalog_store):
     c = catalog_store
     doc = copy.deepcopy(SHAPES["grocery"])
-    doc.update(_id="p-expired", sku="EXP-00001", certifications=[
+    doc.update(_id="p-expired", productId="p-expired", sku="EXP-00001", certifications=[
         {"name": "Demeter", "issuer": "Demeter International", "valid_until": PAST}])
     c.insert_product(doc)
     doc2 = copy.deepcopy(doc)
-    doc2.update(_id="p-valid", sku="VAL-00001", certifications=[
+    doc2.update(_id="p-valid", productId="p-valid", sku="VAL-00001", certifications=[
         {"name": "Demeter", "issuer": "Demeter International", "valid_until": FUTURE}])
     c.insert_product(doc2)
     res = c.list_products(ListQuery(certification="Demeter"))
@@ -254,22 +275,28 @@ def test_price_parsing_rejects_naming_the_field(raw):
 def test_reviews_use_buckets_and_keep_the_rating_summary(catalog_store):
     c = catalog_store
     doc = copy.deepcopy(SHAPES["home"])
-    doc.update(_id="p-reviewed", sku="REV-00001", rating={"avg": 0, "count": 0, "sum": 0})
+    doc.update(_id="p-reviewed", productId="p-reviewed", sku="REV-00001", rating={"avg": 0, "count": 0, "sum": 0})
     c.insert_product(doc)
-    ratings = [5, 4, 3] * 20 + [1] * 5  # 65 reviews -> 2 buckets (50 + 15)
+    ratings = [5, 4, 3] * 20 + [1] * 5  # 65 German reviews -> 2 buckets (50 + 15), 3 French -> 1 bucket
     for i, r in enumerate(ratings):
-        c.add_review("p-reviewed", customer_id=i + 1, rating=r)
-    buckets = list(c.reviews.find({"product_id": "p-reviewed"}))
-    assert sorted(b["count"] for b in buckets) == [15, 50]
-    assert sum(len(b["reviews"]) for b in buckets) == 65
+        c.add_review("p-reviewed", customer_id=i + 1, location="DE", rating=r)
+    for i in range(3):
+        c.add_review("p-reviewed", customer_id=100 + i, location="FR", rating=5)
+    ratings += [5, 5, 5]
+    buckets = list(c.reviews.find({"productId": "p-reviewed"}))
+    assert sorted((b["location"], b["count"]) for b in buckets) == [("DE", 15), ("DE", 50), ("FR", 3)]
+    assert sum(len(b["reviews"]) for b in buckets) == 68
+    assert all(cat.python_validator(cat.review_bucket_schema()).is_valid(b) for b in buckets)
     rating = c.get_raw("p-reviewed")["rating"]
-    assert rating["count"] == 65 and rating["sum"] == sum(ratings)
-    assert rating["avg"] == pytest.approx(sum(ratings) / 65)
+    assert rating["count"] == 68 and rating["sum"] == sum(ratings)
+    assert rating["avg"] == pytest.approx(sum(ratings) / 68)
     assert len(c.recent_reviews("p-reviewed", 10)) == 10
     with pytest.raises(InvalidInput, match="rating"):
-        c.add_review("p-reviewed", 1, 6)
+        c.add_review("p-reviewed", 1, "DE", 6)
+    with pytest.raises(InvalidInput, match="location"):
+        c.add_review("p-reviewed", 1, "Germany", 5)
     with pytest.raises(NotFound):
-        c.add_review("p-missing", 1, 5)
+        c.add_review("p-missing", 1, "DE", 5)
 
 
 def test_update_product_validates_and_rejects_key_changes(catalog_store):
@@ -278,6 +305,8 @@ def test_update_product_validates_and_rejects_key_changes(catalog_store):
     assert c.update_product(pid, {"name": "Renamed"})["name"] == "Renamed"
     with pytest.raises(InvalidInput, match="sku"):
         c.update_product(pid, {"sku": "NEW-00001"})
+    with pytest.raises(InvalidInput, match="location"):
+        c.update_product(pid, {"location": "US"})  # a shard key value
     with pytest.raises(InvalidInput, match="categories"):
         c.update_product(pid, {"categories": []})
     with pytest.raises(NotFound):
@@ -313,7 +342,7 @@ def test_real_server_enforces_the_validator(real_catalog):
     assert any("validator products: created" in a for a in report.actions)
     c.products.insert_one(SHAPES["electronics"])  # bypasses the client-side check on purpose
     bad = copy.deepcopy(SHAPES["apparel"])
-    bad.update(_id="p-bad", sku="BAD-00001")
+    bad.update(_id="p-bad", productId="p-bad", sku="BAD-00001")
     del bad["variants"]
     with pytest.raises(pymongo.errors.WriteError) as exc:
         c.products.insert_one(bad)
@@ -346,8 +375,8 @@ def test_real_server_review_is_transactional_where_supported(real_catalog):
     if not c.handle.supports_transactions():
         pytest.skip("MONGODB_URI points at a standalone server: transactions need a replica set or mongos")
     doc = copy.deepcopy(SHAPES["home"])
-    doc.update(_id="p-tx", sku="TXN-00001", rating={"avg": 0, "count": 0, "sum": 0})
+    doc.update(_id="p-tx", productId="p-tx", sku="TXN-00001", rating={"avg": 0, "count": 0, "sum": 0})
     c.insert_product(doc)
-    c.add_review("p-tx", 1, 5)
+    c.add_review("p-tx", 1, "DE", 5)
     assert c.get_raw("p-tx")["rating"]["count"] == 1
-    assert c.reviews.count_documents({"product_id": "p-tx"}) == 1
+    assert c.reviews.count_documents({"productId": "p-tx"}) == 1

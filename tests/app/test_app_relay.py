@@ -66,10 +66,18 @@ def test_relay_publishes_orders_and_reports_lag(services, seeded, dsn):
     assert relay.stats.batches == 3
     assert_exactly_once(services, dsn)
     doc = services.mongo.db.order_analytics.find_one({"_id": orders[0]["id"]})
-    assert doc["customer_id"] == orders[0]["customer_id"] and doc["total_cents"] == orders[0]["total_cents"]
+    assert doc["customerId"] == orders[0]["customer_id"] and doc["total_cents"] == orders[0]["total_cents"]
     assert doc["categories"], "categories are looked up in the catalog"
+    with pg_conn(dsn) as conn:
+        country = conn.execute("SELECT country FROM customers WHERE id = %s", (orders[0]["customer_id"],)).fetchone()[0]
+    assert doc["location"] == country, "customer-owned documents carry the customer's country (zone key)"
     profile = services.mongo.db.customer_profiles.find_one({"_id": orders[0]["customer_id"]})
     assert set(doc["categories"]) <= set(profile["categories"])
+    from app.catalog import VALIDATORS, python_validator
+
+    for coll in ("order_analytics", "customer_profiles", "recommendations"):
+        validator = python_validator(VALIDATORS[coll]())
+        assert all(validator.is_valid(d) for d in services.mongo.db[coll].find()), coll
     # recommendations were materialized for the customers in the batch
     assert services.mongo.db.recommendations.find_one({"_id": orders[0]["customer_id"]}) is not None
     relay.close()
@@ -201,3 +209,30 @@ def test_relay_process_killed_with_sigkill_then_restarted(services, seeded, dsn)
     finally:
         real.client.drop_database(real.db.name)
         real.close()
+
+
+def test_erasure_removes_customer_documents_and_reviews_everywhere(services, seeded, dsn):
+    from app.privacy import erase_customer_everywhere
+
+    orders = place_orders(services, seeded, 6)
+    OutboxRelay(dsn, services.mongo).drain()
+    customer = orders[0]["customer_id"]
+    product = services.mongo.db.products.find_one({"active": True, "type": "home"})
+    before = services.catalog.get_raw(product["_id"])["rating"]
+    services.catalog.add_review(product["_id"], customer, "NL", 1)
+    services.catalog.add_review(product["_id"], customer + 1000, "NL", 5)
+    db = services.mongo.db
+    assert db.order_analytics.count_documents({"customerId": customer}) >= 1
+    with pg_conn(dsn) as conn:
+        removed = erase_customer_everywhere(conn, services.mongo, customer, services.reco_cache)
+        again = erase_customer_everywhere(conn, services.mongo, customer, services.reco_cache)
+    assert removed["reviews"] == 1 and removed["order_analytics"] >= 1 and removed["customer_profiles"] == 1
+    assert set(again.values()) == {0}, "erasing twice is harmless"
+    for coll in ("order_analytics", "customer_profiles", "recommendations"):
+        assert db[coll].count_documents({"customerId": customer}) == 0
+    assert db.reviews.count_documents({"reviews.customerId": customer}) == 0
+    after = services.catalog.get_raw(product["_id"])["rating"]
+    assert after["count"] == before["count"] + 1 and after["sum"] == before.get("sum", 0) + 5
+    with pg_conn(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM orders WHERE customer_id = %s", (customer,)).fetchone()[0] >= 1
+        assert conn.execute("SELECT erased_at IS NOT NULL FROM customers WHERE id = %s", (customer,)).fetchone()[0]

@@ -1,0 +1,112 @@
+"""PostgreSQL access: connection pool, versioned migrations (yoyo), order partitions kept ahead.
+
+Migrations are plain SQL files in app/migrations applied by yoyo-migrations through its psycopg 3 backend
+(``postgresql+psycopg://``), which records them in its own tables and serialises concurrent runs with a lock.
+Apply them with ``python -m app.migrate`` (or ``yoyo apply --database postgresql+psycopg://... app/migrations``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Iterator, Optional
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from .errors import StoreUnavailable
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+PARTITION_MONTHS_AHEAD = 3
+
+# Errors that mean "PostgreSQL is not reachable / went away", as opposed to a bug or a constraint violation.
+UNAVAILABLE_ERRORS = (psycopg.OperationalError, psycopg.errors.AdminShutdown, psycopg.errors.CannotConnectNow,
+                      PoolTimeout)
+
+
+def yoyo_url(dsn: str) -> str:
+    """The DSN in yoyo's form: scheme ``postgresql+psycopg`` selects its psycopg 3 backend."""
+    parts = urlsplit(dsn)
+    if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg"):
+        raise ValueError(f"DATABASE_URL scheme {parts.scheme!r} is not PostgreSQL (expected postgresql://)")
+    return urlunsplit(("postgresql+psycopg",) + tuple(parts[1:]))
+
+
+def migrate(dsn: str, *, rollback_all: bool = False) -> list[str]:
+    """Apply pending migrations (or roll all back) and return the ids it applied/rolled back."""
+    from yoyo import get_backend, read_migrations
+
+    backend = get_backend(yoyo_url(dsn))
+    try:
+        migrations = read_migrations(str(MIGRATIONS_DIR))
+        with backend.lock():
+            if rollback_all:
+                todo = backend.to_rollback(migrations)
+                backend.rollback_migrations(todo)
+            else:
+                todo = backend.to_apply(migrations)
+                backend.apply_migrations(todo)
+        return [m.id for m in todo]
+    finally:
+        with contextlib.suppress(Exception):
+            backend.connection.close()
+
+
+def ensure_partitions(conn: psycopg.Connection, months_ahead: int = PARTITION_MONTHS_AHEAD,
+                      today: Optional[dt.date] = None) -> int:
+    """Create monthly order partitions from last month up to ``months_ahead`` months ahead (idempotent)."""
+    start = (today or dt.datetime.now(dt.timezone.utc).date()).replace(day=1) - dt.timedelta(days=1)
+    with conn.transaction():
+        (created,) = conn.execute(
+            "SELECT ecomart_ensure_order_partitions(%s, %s)", (start, months_ahead + 1)
+        ).fetchone()
+    return created
+
+
+def make_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 2.0,
+              name: str = "ecomart") -> ConnectionPool:
+    """A pool that never blocks start-up on a dead server and gives up on a checkout after ``timeout`` s.
+
+    ``check`` pings a pooled connection before handing it out, so after a PostgreSQL restart the first
+    request gets a fresh connection instead of a dead one. Connections are autocommit: every unit of work
+    is an explicit ``with conn.transaction():`` block.
+    """
+    pool = ConnectionPool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=timeout,
+        open=False,
+        name=name,
+        check=ConnectionPool.check_connection,
+        reconnect_timeout=30,
+        kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout)), "application_name": name,
+                "options": "-c statement_timeout=15000 -c lock_timeout=10000"},
+    )
+    pool.open(wait=False)
+    return pool
+
+
+@contextlib.contextmanager
+def connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+    """A pooled connection; any "server unreachable" error becomes StoreUnavailable('postgresql')."""
+    try:
+        with pool.connection() as conn:
+            yield conn
+    except UNAVAILABLE_ERRORS as exc:
+        raise StoreUnavailable("postgresql", _short(exc)) from exc
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def database_url_from_env() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("DATABASE_URL is not set (expected postgresql://user@host:port/dbname)")
+    return url

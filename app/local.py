@@ -1,0 +1,159 @@
+"""``python -m app.local`` (``make app``): run the whole service on this machine.
+
+Starts throwaway PostgreSQL and Redis servers on free loopback ports, applies the migrations, bootstraps
+and seeds the sample catalog (MongoDB at $MONGODB_URI, otherwise an in-process mongomock store - announced
+loudly, it is not a real MongoDB), places a few sample orders, runs the outbox relay in a thread and
+serves the API with uvicorn on 127.0.0.1. Ctrl-C or SIGTERM stops the API and both servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import signal
+import socket
+import sys
+import time
+import uuid
+
+import psycopg
+
+from . import db
+from .catalog import bootstrap
+from .devservers import PostgresServer, RedisServer, free_port
+from .errors import AppError
+from .mongo import MOCK_BANNER, connect
+from .orders import OrderLine
+from .seed import seed
+from .services import Services
+from .settings import Settings
+
+log = logging.getLogger("ecomart.local")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _shout(text: str) -> None:
+    bar = "*" * 100
+    print(f"\n{bar}\n{text}\n{bar}\n", file=sys.stderr, flush=True)
+
+
+def place_sample_orders(services: Services, customers: list[int], skus: list[str], n: int, seed_value: int = 11) -> int:
+    rng = random.Random(seed_value)
+    placed = 0
+    for _ in range(n):
+        lines = [OrderLine(sku, rng.randint(1, 2)) for sku in rng.sample(skus, rng.randint(1, 3))]
+        try:
+            services.orders.place_order(rng.choice(customers), lines, f"sample-{uuid.uuid4()}")
+            placed += 1
+        except AppError:
+            pass  # out of stock / inactive sample SKU: fine for sample data
+    return placed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.local", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
+                        help="API port on 127.0.0.1 (a free one is chosen if it is taken)")
+    parser.add_argument("--products", type=int, default=240, help="sample catalog size (>= 200 by default)")
+    parser.add_argument("--customers", type=int, default=50)
+    parser.add_argument("--sample-orders", type=int, default=40)
+    parser.add_argument("--check", action="store_true", help="set everything up, answer /health once, then stop")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def terminate(_signum, _frame):
+        # A requested stop: unwind through `finally` (uvicorn re-raises SIGTERM after its graceful shutdown).
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+    pg = redis_server = services = None
+    try:
+        pg = PostgresServer(prefix="ecomart-local-pg-").start()
+        redis_server = RedisServer(prefix="ecomart-local-redis-").start()
+        dsn, redis_url = pg.dsn(), redis_server.url()
+        log.info("PostgreSQL %s (data %s)", dsn, pg.dir)
+        log.info("Redis %s", redis_url)
+        applied = db.migrate(dsn)
+        log.info("migrations applied: %s", ", ".join(applied))
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            db.ensure_partitions(conn)
+
+        uri = os.environ.get("MONGODB_URI") or None
+        mongo = connect(uri, os.environ.get("MONGODB_DB", "catalog"))
+        if mongo.is_mock:
+            _shout(MOCK_BANNER)
+        report = bootstrap(mongo)
+        log.info("catalog bootstrap:\n%s", report)
+        existing = list(mongo.db.products.find()) if not mongo.is_mock else []
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            if existing:
+                summary = seed(conn, mongo, products=existing, write_catalog=False, n_customers=args.customers)
+                log.info("catalog at MONGODB_URI already has %d products: mirrored them into PostgreSQL",
+                         len(existing))
+            else:
+                summary = seed(conn, mongo, n_products=args.products, n_customers=args.customers)
+                log.info("seeded %d products (%s), %d sellable SKUs, %d reviews, %d customers", summary.products,
+                         ", ".join(f"{k} {v}" for k, v in sorted(summary.by_type.items())), summary.sellable_skus,
+                         summary.reviews, len(summary.customers))
+
+        settings = Settings(database_url=dsn, redis_url=redis_url, mongodb_uri=uri,
+                            mongodb_db=os.environ.get("MONGODB_DB", "catalog"),
+                            order_locking=os.environ.get("ORDER_LOCKING", "pessimistic"), relay_in_process=True)
+        services = Services.build(settings, mongo=mongo)
+        services.recommendations.refresh_category_top()
+        placed = place_sample_orders(services, summary.customers, summary.skus, args.sample_orders)
+        log.info("placed %d sample orders (the in-process relay publishes them to the catalog store)", placed)
+
+        from .api import create_app
+
+        app = create_app(services)
+        port = args.port if _port_free(args.port) else free_port()
+        base = f"http://127.0.0.1:{port}"
+        print(f"\nEcoMart API on {base}  (OpenAPI: {base}/docs, {base}/openapi.json)\n"
+              f"  curl {base}/health\n  curl '{base}/products?category=groceries&certification=Fairtrade'\n"
+              f"  curl {base}/products/p-00001\n"
+              f"  curl -X POST {base}/orders -H 'Idempotency-Key: demo-0001' -H 'content-type: application/json' "
+              f"-d '{{\"customer_id\": {summary.customers[0]}, \"items\": [{{\"sku\": \"{summary.skus[0]}\", \"quantity\": 1}}]}}'\n"
+              f"  curl {base}/customers/{summary.customers[0]}/recommendations\n"
+              f"PostgreSQL: {dsn}   Redis: {redis_url}   Ctrl-C stops everything.\n", flush=True)
+        if args.check:
+            from fastapi.testclient import TestClient
+
+            with TestClient(app) as client:
+                deadline = time.monotonic() + 15
+                while services.relay_thread and time.monotonic() < deadline:
+                    with psycopg.connect(dsn) as conn:
+                        if conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0] == 0:
+                            break
+                    time.sleep(0.2)
+                print(client.get("/health").json())
+            return 0
+
+        import uvicorn
+
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info"))
+        server.run()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if services is not None:
+            services.close()
+        for server in (redis_server, pg):
+            if server is not None:
+                server.cleanup()
+        print("stopped PostgreSQL and Redis", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+DROP TABLE inventory;
+DROP TABLE warehouses;
+DROP TABLE products;
+DROP TABLE customers;

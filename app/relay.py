@@ -1,0 +1,297 @@
+"""Outbox relay: publishes PostgreSQL outbox events into MongoDB, at least once, with idempotent effects.
+
+One batch = one PostgreSQL transaction: lock the oldest unpublished rows (``FOR UPDATE SKIP LOCKED``),
+apply each event to MongoDB, mark the rows published, commit. A relay killed anywhere in between leaves
+the rows unpublished (the transaction dies with its connection) and the next run delivers them again, so
+every MongoDB write must be idempotent (docs/adr/0013-outbox-relay.md):
+
+* order_analytics: one document per order, ``$setOnInsert`` upsert keyed by order id;
+* product_popularity: counters ``$inc``-ed only if the event id is not among the document's recent event
+  ids (the update's filter), which are pushed in the same atomic single-document update;
+* customer_profiles: ``$addToSet`` / ``$max`` - naturally idempotent;
+* catalog price: applied only if the event's price version is newer; availability: set from current
+  PostgreSQL stock (converges, never accumulates).
+
+``python -m app.relay`` runs it as a process (DATABASE_URL, MONGODB_URI, REDIS_URL for cache invalidation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import psycopg
+import pymongo
+from psycopg.rows import dict_row
+
+from .catalog import Catalog
+from .mongo import MongoHandle
+from .orders import OUTBOX_BATCH_SQL
+from .recommendations import Recommendations
+from .redis_stores import JsonCache
+
+log = logging.getLogger("ecomart.relay")
+
+RECENT_EVENT_WINDOW = 1000  # must exceed 2 x batch size: a re-delivered event is never older than that
+MAX_BATCH = RECENT_EVENT_WINDOW // 2 - 1
+RELAY_LOCK_KEY = 0x0EC0_0B0C  # pg advisory lock: one active relay at a time (others stand by)
+
+
+class RelayCrash(RuntimeError):
+    """Raised by injected faults in tests, standing in for a killed process."""
+
+
+@dataclass
+class RelayStats:
+    batches: int = 0
+    events: int = 0
+    last_batch_at: Optional[dt.datetime] = None
+    errors: int = 0
+    by_type: dict = field(default_factory=dict)
+
+
+class OutboxRelay:
+    def __init__(self, dsn: str, mongo: MongoHandle, *, batch_size: int = 100,
+                 product_cache: Optional[JsonCache] = None, reco_cache: Optional[JsonCache] = None,
+                 fault: Optional[Callable[[str, int], None]] = None) -> None:
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size={batch_size} must be 1..{MAX_BATCH} (idempotency window is "
+                             f"{RECENT_EVENT_WINDOW} events)")
+        self.dsn = dsn
+        self.mongo = mongo
+        self.db = mongo.db
+        self.catalog = Catalog(mongo)
+        self.reco = Recommendations(mongo, reco_cache)
+        self.product_cache = product_cache
+        self.batch_size = batch_size
+        self.fault = fault
+        self.stats = RelayStats()
+        self._conn: Optional[psycopg.Connection] = None
+
+    # -- connection -------------------------------------------------------------------------------
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row, connect_timeout=5,
+                                         application_name="ecomart-relay")
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- one batch ------------------------------------------------------------------------------
+    def run_once(self) -> int:
+        """Publish one batch; returns the number of events published (0: nothing to do or not the leader)."""
+        conn = self._connection()
+        touched_products: set[str] = set()
+        customers: set[int] = set()
+        try:
+            with conn.transaction():
+                leader = conn.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (RELAY_LOCK_KEY,)).fetchone()
+                if not leader["ok"]:
+                    return 0
+                events = conn.execute(OUTBOX_BATCH_SQL, (self.batch_size,)).fetchall()
+                if not events:
+                    return 0
+                categories = self._categories(events)
+                for i, ev in enumerate(events):
+                    self._apply(ev, categories, touched_products, customers)
+                    if self.fault:
+                        self.fault("applied", i)
+                self._sync_availability(conn, touched_products)
+                if self.fault:
+                    self.fault("before_mark", len(events))
+                conn.execute("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY(%s)",
+                             ([e["id"] for e in events],))
+        except BaseException:
+            self.stats.errors += 1
+            self.close()  # like a killed process: the connection (and its transaction) is gone
+            raise
+        # After commit: derived, idempotent, safe to redo.
+        if customers:
+            self.reco.refresh_customers(customers)
+        if self.product_cache is not None:
+            for pid in touched_products:
+                self.product_cache.invalidate(pid)
+        self.stats.batches += 1
+        self.stats.events += len(events)
+        self.stats.last_batch_at = dt.datetime.now(dt.timezone.utc)
+        return len(events)
+
+    def drain(self, max_batches: int = 10_000) -> int:
+        total = 0
+        for _ in range(max_batches):
+            n = self.run_once()
+            if n == 0:
+                break
+            total += n
+        return total
+
+    def lag(self) -> dict:
+        return outbox_lag(self._connection())
+
+    # -- applying events ------------------------------------------------------------------------
+    def _categories(self, events: list[dict]) -> dict[str, list[str]]:
+        ids = {i["catalog_id"] for e in events if e["event_type"] == "OrderPlaced" for i in e["payload"]["items"]}
+        if not ids:
+            return {}
+        return {d["_id"]: d.get("categories", [])
+                for d in self.db.products.find({"_id": {"$in": sorted(ids)}}, {"categories": 1})}
+
+    def _apply(self, ev: dict, categories: dict[str, list[str]], touched: set[str], customers: set[int]) -> None:
+        kind = ev["event_type"]
+        self.stats.by_type[kind] = self.stats.by_type.get(kind, 0) + 1
+        if kind == "OrderPlaced":
+            self._order_placed(ev, categories, touched, customers)
+        elif kind == "ProductPriceChanged":
+            p = ev["payload"]
+            self.catalog.apply_price(p["catalog_id"], int(p["price_cents"]), int(p["version"]))
+            touched.add(p["catalog_id"])
+        else:
+            log.warning("outbox event %s has unknown type %s; marking it published", ev["id"], kind)
+
+    def _order_placed(self, ev: dict, categories: dict[str, list[str]], touched: set[str],
+                      customers: set[int]) -> None:
+        p = ev["payload"]
+        created = dt.datetime.fromisoformat(p["created_at"])
+        cats = sorted({c for i in p["items"] for c in categories.get(i["catalog_id"], [])})
+        # Customer-owned documents: the filter carries the full shard key {location, customerId}.
+        owner = {"location": p["location"], "customerId": p["customer_id"]}
+        self.db.order_analytics.update_one(
+            {"_id": p["order_id"], **owner},
+            {"$setOnInsert": {"region": p["region"], "created_at": created, "total_cents": p["total_cents"],
+                              "currency": p["currency"], "categories": cats, "event_id": ev["id"],
+                              "items": [{k: i[k] for k in ("sku", "catalog_id", "quantity", "unit_price_cents")}
+                                        for i in p["items"]]}},
+            upsert=True)
+        for item in p["items"]:
+            try:
+                self.db.product_popularity.update_one(
+                    {"_id": item["sku"], "recent_events": {"$ne": ev["id"]}},
+                    {"$inc": {"units_sold": item["quantity"], "orders": 1,
+                              "revenue_cents": item["quantity"] * item["unit_price_cents"]},
+                     "$set": {"catalog_id": item["catalog_id"]},
+                     "$push": {"recent_events": {"$each": [ev["id"]], "$slice": -RECENT_EVENT_WINDOW}}},
+                    upsert=True)
+            except pymongo.errors.DuplicateKeyError:
+                pass  # the document exists and already lists this event: applied before
+            touched.add(item["catalog_id"])
+        self.db.customer_profiles.update_one(
+            {"_id": p["customer_id"], **owner},
+            {"$addToSet": {"categories": {"$each": cats},
+                           "purchased": {"$each": sorted({i["catalog_id"] for i in p["items"]})}},
+             "$max": {"last_order_at": created}},
+            upsert=True)
+        customers.add(p["customer_id"])
+
+    def _sync_availability(self, conn: psycopg.Connection, catalog_ids: set[str]) -> None:
+        if not catalog_ids:
+            return
+        rows = conn.execute(
+            "SELECT catalog_id, sum(q)::int AS units, count(*) FILTER (WHERE q > 0)::int AS skus_in_stock FROM ("
+            "  SELECT p.catalog_id, p.sku, coalesce(sum(i.quantity), 0) AS q FROM products p "
+            "  LEFT JOIN inventory i ON i.product_id = p.id WHERE p.catalog_id = ANY(%s) GROUP BY 1, 2) s "
+            "GROUP BY catalog_id", (sorted(catalog_ids),)).fetchall()
+        for r in rows:
+            self.catalog.set_availability(r["catalog_id"], r["units"], r["skus_in_stock"])
+
+
+def outbox_lag(conn: psycopg.Connection) -> dict:
+    """Unpublished events and the age of the oldest one (seconds): the relay's lag."""
+    cur = conn.cursor(row_factory=dict_row)
+    oldest = cur.execute(
+        "SELECT extract(epoch FROM now() - created_at)::float AS age FROM outbox "
+        "WHERE published_at IS NULL ORDER BY id LIMIT 1").fetchone()
+    pending = cur.execute("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL").fetchone()
+    return {"pending": pending["n"], "lag_seconds": round(oldest["age"], 3) if oldest else 0.0}
+
+
+class RelayThread(threading.Thread):
+    """Runs a relay in the background of the API process (local runs: mongomock lives in-process)."""
+
+    def __init__(self, relay: OutboxRelay, interval: float = 0.5) -> None:
+        super().__init__(name="outbox-relay", daemon=True)
+        self.relay = relay
+        self.interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                busy = self.relay.run_once() > 0
+            except Exception as exc:  # noqa: BLE001 - keep relaying after an outage
+                log.warning("relay batch failed (will retry): %s", str(exc).splitlines()[0] if str(exc) else exc)
+                busy = False
+            if not busy:
+                self._stop_event.wait(self.interval)
+        self.relay.close()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop_event.set()
+        self.join(timeout)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    from .mongo import connect
+    from .redis_stores import make_client
+
+    parser = argparse.ArgumentParser(prog="python -m app.relay", description="Publish outbox events to MongoDB.")
+    parser.add_argument("--once", action="store_true", help="publish until the outbox is empty, then exit")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--interval", type=float, default=0.5, help="seconds to sleep when idle")
+    parser.add_argument("--die-after-applying", type=int, default=None, help=argparse.SUPPRESS)  # kill -9 test
+    args = parser.parse_args(argv)
+    dsn = os.environ.get("DATABASE_URL")
+    uri = os.environ.get("MONGODB_URI")
+    if not dsn or not uri:
+        print("python -m app.relay needs DATABASE_URL and MONGODB_URI (mongomock is in-process only; "
+              "the local app runs its relay in a thread)", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    redis_url = os.environ.get("REDIS_URL")
+    product_cache = reco_cache = None
+    if redis_url:
+        client = make_client(redis_url)
+        product_cache = JsonCache(client, "product")
+        reco_cache = JsonCache(client, "reco")
+
+    applied = {"n": 0}
+
+    def die_after(stage: str, _i: int) -> None:  # test hook: a real kill -9 in the middle of a batch
+        if stage == "applied":
+            applied["n"] += 1
+            if applied["n"] >= args.die_after_applying:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    fault = die_after if args.die_after_applying is not None else None
+
+    relay = OutboxRelay(dsn, connect(uri, os.environ.get("MONGODB_DB", "catalog")), batch_size=args.batch_size,
+                        product_cache=product_cache, reco_cache=reco_cache, fault=fault)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.is_set():
+            n = relay.run_once()
+            if n:
+                log.info("published %d events; lag %s", n, relay.lag())
+            elif args.once:
+                break
+            else:
+                stop.wait(args.interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        relay.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Wiring: builds every store client and service from Settings. Nothing connects eagerly, so the app starts
+(and answers 503 naming the store) even while a store is down."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from psycopg_pool import ConnectionPool
+
+from . import db
+from .catalog import Catalog
+from .errors import StoreUnavailable
+from .mongo import MOCK_BANNER, MongoHandle, connect
+from .orders import OrderService
+from .recommendations import Recommendations
+from .redis_stores import CartStore, CircuitBreaker, JsonCache, SessionStore, make_client
+from .relay import OutboxRelay, RelayThread, outbox_lag
+from .settings import Settings
+
+log = logging.getLogger("ecomart")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    mongo: MongoHandle
+    catalog: Catalog
+    pool: Optional[ConnectionPool]
+    orders: Optional[OrderService]
+    redis: Any
+    product_cache: JsonCache
+    reco_cache: JsonCache
+    carts: CartStore
+    sessions: SessionStore
+    recommendations: Recommendations
+    relay_thread: Optional[RelayThread] = None
+    own_mongo: bool = False
+    extras: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, *, mongo: Optional[MongoHandle] = None) -> "Services":
+        own_mongo = mongo is None
+        if mongo is None:
+            mongo = connect(settings.mongodb_uri, settings.mongodb_db, timeout_s=settings.store_timeout * 4)
+            if mongo.is_mock:
+                log.warning("\n%s", MOCK_BANNER)
+        pool = None
+        orders = None
+        if settings.database_url:
+            pool = db.make_pool(settings.database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max,
+                                timeout=settings.pg_pool_timeout)
+            orders = OrderService(pool, locking=settings.order_locking)
+        client = make_client(settings.redis_url, settings.store_timeout) if settings.redis_url else None
+        breaker = CircuitBreaker()
+        product_cache = JsonCache(client, "product", ttl=settings.cache_ttl, jitter=settings.cache_jitter,
+                                  breaker=breaker)
+        reco_cache = JsonCache(client, "reco", ttl=settings.reco_ttl, jitter=settings.cache_jitter, breaker=breaker)
+        services = cls(
+            settings=settings, mongo=mongo, catalog=Catalog(mongo, on_change=product_cache.invalidate), pool=pool, orders=orders, redis=client,
+            product_cache=product_cache, reco_cache=reco_cache, carts=CartStore(client, settings.cart_ttl),
+            sessions=SessionStore(client, settings.session_ttl * 1000),
+            recommendations=Recommendations(mongo, reco_cache), own_mongo=own_mongo,
+        )
+        if settings.relay_in_process and settings.database_url:
+            relay = OutboxRelay(settings.database_url, mongo, product_cache=product_cache, reco_cache=reco_cache)
+            services.relay_thread = RelayThread(relay)
+            services.relay_thread.start()
+        return services
+
+    def require_orders(self) -> OrderService:
+        if self.orders is None:
+            raise StoreUnavailable("postgresql", "DATABASE_URL is not configured")
+        return self.orders
+
+    def health(self) -> dict:
+        stores: dict[str, dict] = {}
+
+        def probe(name: str, fn) -> None:
+            start = time.perf_counter()
+            try:
+                extra = fn() or {}
+                stores[name] = {"ok": True, "latency_ms": round((time.perf_counter() - start) * 1000, 2), **extra}
+            except Exception as exc:  # noqa: BLE001 - health reports, never raises
+                msg = str(exc).strip().splitlines()
+                stores[name] = {"ok": False, "error": (msg[0] if msg else type(exc).__name__)[:200]}
+
+        def pg() -> dict:
+            if self.pool is None:
+                raise RuntimeError("DATABASE_URL is not configured")
+            with self.pool.connection(timeout=min(1.0, self.settings.pg_pool_timeout)) as conn:
+                return {"outbox": outbox_lag(conn)}
+
+        def redis_ping() -> dict:
+            if self.redis is None:
+                raise RuntimeError("REDIS_URL is not configured")
+            self.redis.ping()
+            self.product_cache.breaker.reset()
+            stats = self.product_cache.stats
+            return {"product_cache": {"hits": stats.hits, "misses": stats.misses,
+                                      "hit_ratio": round(stats.hit_ratio, 4)}}
+
+        def mongo_ping() -> dict:
+            self.mongo.ping()
+            return {"kind": "mongomock (NOT a real MongoDB)" if self.mongo.is_mock else self.mongo.topology()}
+
+        probe("postgresql", pg)
+        probe("redis", redis_ping)
+        probe("mongodb", mongo_ping)
+        ok = all(s["ok"] for s in stores.values())
+        return {"status": "ok" if ok else "degraded", "stores": stores}
+
+    def close(self) -> None:
+        if self.relay_thread is not None:
+            self.relay_thread.stop()
+        if self.pool is not None:
+            self.pool.close()
+        if self.redis is not None:
+            try:
+                self.redis.close()
+            except Exception:  # noqa: BLE001
+                pass
+        if self.own_mongo:
+            self.mongo.close()

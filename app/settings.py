@@ -1,0 +1,90 @@
+"""Configuration from environment variables only (no secrets in code or files).
+
+DATABASE_URL, REDIS_URL and MONGODB_URI carry credentials when a deployment needs them; in AWS they are
+injected from Secrets Manager / IAM auth by the deployment, never written here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+LOCKING_VARIANTS = ("pessimistic", "optimistic")
+
+
+class SettingsError(ValueError):
+    """A bad environment variable: the message names the variable, the value and what is allowed."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an integer (allowed: {lo}..{hi})") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name}={value} is out of range (allowed: {lo}..{hi})")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number (allowed: {lo}..{hi})") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name}={value} is out of range (allowed: {lo}..{hi})")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: Optional[str] = None
+    redis_url: Optional[str] = None
+    mongodb_uri: Optional[str] = None  # None: an in-process mongomock store, announced as not a real MongoDB
+    mongodb_db: str = "catalog"  # the Atlas catalog database (infra: atlas.catalogDatabase)
+    order_locking: str = "pessimistic"
+    pg_pool_min: int = 1
+    pg_pool_max: int = 10
+    pg_pool_timeout: float = 2.0  # seconds to wait for a connection before answering 503
+    store_timeout: float = 0.5  # Redis socket timeouts, MongoDB server selection (x4)
+    cache_ttl: int = 300
+    cache_jitter: float = 0.1
+    cart_ttl: int = 7 * 24 * 3600
+    session_ttl: int = 30 * 60
+    reco_ttl: int = 600
+    relay_in_process: bool = False
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        env = os.environ if env is None else env
+        locking = env.get("ORDER_LOCKING", "pessimistic") or "pessimistic"
+        if locking not in LOCKING_VARIANTS:
+            raise SettingsError(f"ORDER_LOCKING={locking!r} is not allowed (allowed: {', '.join(LOCKING_VARIANTS)})")
+        for name in ("DATABASE_URL", "REDIS_URL", "MONGODB_URI"):
+            value = env.get(name)
+            if value and "://" not in value:
+                raise SettingsError(f"{name}={value!r} is not a URL (expected scheme://host...)")
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            mongodb_uri=env.get("MONGODB_URI") or None,
+            mongodb_db=env.get("MONGODB_DB", "catalog") or "catalog",
+            order_locking=locking,
+            pg_pool_min=_int(env, "PG_POOL_MIN", 1, 0, 100),
+            pg_pool_max=_int(env, "PG_POOL_MAX", 10, 1, 200),
+            pg_pool_timeout=_float(env, "PG_POOL_TIMEOUT", 2.0, 0.1, 60),
+            store_timeout=_float(env, "STORE_TIMEOUT", 0.5, 0.05, 30),
+            cache_ttl=_int(env, "CACHE_TTL", 300, 1, 86400),
+            cache_jitter=_float(env, "CACHE_TTL_JITTER", 0.1, 0, 0.5),
+            cart_ttl=_int(env, "CART_TTL", 7 * 24 * 3600, 1, 90 * 24 * 3600),
+            session_ttl=_int(env, "SESSION_TTL", 30 * 60, 1, 7 * 24 * 3600),
+            reco_ttl=_int(env, "RECO_TTL", 600, 1, 86400),
+            relay_in_process=(env.get("RELAY_IN_PROCESS", "") or "").lower() in ("1", "true", "yes"),
+        )

@@ -1,0 +1,86 @@
+"""``python -m app.local`` (what ``make app`` runs) end to end: starts its servers, seeds, serves on 127.0.0.1,
+and SIGTERM stops the API and both servers. Also: configuration errors name the variable."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.devservers import free_port
+from app.settings import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_make_app_serves_the_seeded_catalog_and_stops_cleanly_on_sigterm(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "DATABASE_URL", "REDIS_URL")}
+    log = open(tmp_path / "app.log", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "app.local", "--port", str(port), "--sample-orders", "10"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not port_open(port):
+            assert proc.poll() is None, (tmp_path / "app.log").read_text()
+            assert time.monotonic() < deadline, "the API did not come up"
+            time.sleep(0.2)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            health = http.get("/health").json()
+            assert {k: v["ok"] for k, v in health["stores"].items()} == {"postgresql": True, "redis": True,
+                                                                        "mongodb": True}
+            listing = http.get("/products", params={"limit": 1}).json()
+            assert listing["total"] >= 200
+            cats = {f["value"] for f in listing["facets"]["categories"]}
+            assert {"groceries", "apparel", "home-goods", "personal-care"} <= cats
+            assert http.get("/openapi.json").status_code == 200
+        output = (tmp_path / "app.log").read_text()
+        assert "NOT A REAL MongoDB" in output, "mongomock must be announced loudly"
+        pg_port = int(re.search(r"PostgreSQL: postgresql://postgres@127.0.0.1:(\d+)/", output).group(1))
+        redis_port = int(re.search(r"Redis: redis://127.0.0.1:(\d+)/", output).group(1))
+        assert port_open(pg_port) and port_open(redis_port)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert not port_open(port) and not port_open(pg_port) and not port_open(redis_port), \
+            "SIGTERM stops the API, PostgreSQL and Redis"
+        assert "stopped PostgreSQL and Redis" in (tmp_path / "app.log").read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        log.close()
+
+
+@pytest.mark.parametrize("env,name", [
+    ({"ORDER_LOCKING": "yolo"}, "ORDER_LOCKING"),
+    ({"PG_POOL_MAX": "0"}, "PG_POOL_MAX"),
+    ({"PG_POOL_TIMEOUT": "soon"}, "PG_POOL_TIMEOUT"),
+    ({"DATABASE_URL": "localhost:5432"}, "DATABASE_URL"),
+    ({"CACHE_TTL_JITTER": "0.9"}, "CACHE_TTL_JITTER"),
+])
+def test_bad_configuration_names_the_variable_and_what_is_allowed(env, name):
+    with pytest.raises(SettingsError, match=name) as exc:
+        Settings.from_env(env)
+    assert "allowed" in str(exc.value) or "expected" in str(exc.value)
+
+
+def test_configuration_comes_from_the_environment():
+    s = Settings.from_env({"DATABASE_URL": "postgresql://app@db:5432/ecomart", "REDIS_URL": "redis://cache:6379/0",
+                           "MONGODB_URI": "mongodb+srv://cluster.example.net", "ORDER_LOCKING": "optimistic"})
+    assert (s.database_url, s.redis_url, s.mongodb_uri, s.order_locking) == (
+        "postgresql://app@db:5432/ecomart", "redis://cache:6379/0", "mongodb+srv://cluster.example.net", "optimistic")
+    assert Settings.from_env({}).mongodb_uri is None
