@@ -67,10 +67,13 @@ class ManagedNamespace:
 
 
 CATALOG_NAMESPACES: tuple[ManagedNamespace, ...] = (
+    # Must match the app's shard plan (app/catalog.py SHARD_KEYS); tests/components/test_atlas.py checks it.
     ManagedNamespace("products", "productId", hashed=True, customer_owned=False),
+    # Review buckets hold one product's reviews by customers of one country: reviewers' personal data.
+    ManagedNamespace("reviews", "productId", hashed=True, customer_owned=True),
     ManagedNamespace("customer_profiles", "customerId", hashed=True, customer_owned=True),
-    ManagedNamespace("wishlists", "customerId", hashed=True, customer_owned=True),
-    ManagedNamespace("reviews", "customerId", hashed=True, customer_owned=True),
+    ManagedNamespace("order_analytics", "customerId", hashed=True, customer_owned=True),
+    ManagedNamespace("recommendations", "customerId", hashed=True, customer_owned=True),
 )
 
 

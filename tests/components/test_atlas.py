@@ -279,7 +279,16 @@ def test_prod_pins_every_eea_country_to_the_eu_zone(prod):
         assert n["customShardKey"] == ns.shard_key and n["isCustomShardKeyHashed"] is ns.hashed
         assert n["isShardKeyUnique"] is False
     assert {c for (_, c), n in namespaces.items() if n["customShardKey"] == "customerId"} == {
-        "customer_profiles", "wishlists", "reviews"}
+        "customer_profiles", "order_analytics", "recommendations"}
+
+
+def test_managed_namespaces_match_the_apps_shard_plan():
+    """The cluster shards exactly what the app writes, with the key the app's bootstrap would use."""
+    from app.catalog import SHARD_KEYS
+
+    declared = {ns.collection: {"location": 1, ns.shard_key: "hashed" if ns.hashed else 1}
+                for ns in CATALOG_NAMESPACES}
+    assert declared == SHARD_KEYS
 
 
 def test_dev_replica_set_has_no_global_config(dev):
