@@ -289,6 +289,25 @@ def public_allow_statements(statements: Sequence[dict]) -> list[dict]:
             and not s.get("Condition")]
 
 
+def document_statements(r: "Res", prop: str, report: "Report") -> Optional[list[dict]]:
+    """The statements of the policy document in ``prop``; a malformed document is reported as ``<prop>: why``.
+
+    None when the document is unknown, secret, absent or malformed, so callers never judge what they cannot read.
+    """
+    try:
+        return policy_statements(r.get(prop))
+    except PolicyDocumentError as e:
+        report(f"{prop}: {e}")
+        return None
+
+
+def report_public_statements(r: "Res", prop: str, report: "Report",
+                             grants: str = "allows any principal without a condition") -> None:
+    """Report each statement of the document in ``prop`` that is open to anyone (resource policies, trust policies)."""
+    for s in public_allow_statements(document_statements(r, prop, report) or []):
+        report(f"{prop} statement {s.get('Sid', '(no Sid)')!r} {grants}")
+
+
 def denies_insecure_transport(statements: Sequence[dict]) -> bool:
     for s in statements:
         cond = s.get("Condition") or {}

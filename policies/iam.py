@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policies.core import (PolicyDocumentError, Res, Report, admin_statements, known, policy_statements,
-                           public_allow_statements, resource_policy)
+from policies.core import (PolicyDocumentError, Report, Res, admin_statements, known, policy_statements,
+                           report_public_statements, resource_policy)
 from policies.meta import CCPA_SEC, GDPR_CIA
 from policies.tokens import IAM_POLICY, IAM_ROLE, IAM_ROLE_POLICY
 
@@ -49,10 +49,4 @@ def iam_no_admin_policy(r: Res, report: Report) -> None:
     checks=("assumeRolePolicy",),
 )
 def iam_role_trust_not_public(r: Res, report: Report) -> None:
-    try:
-        statements = policy_statements(r.get("assumeRolePolicy"))
-    except PolicyDocumentError as e:
-        report(f"assumeRolePolicy: {e}")
-        return
-    for s in public_allow_statements(statements or []):
-        report(f"assumeRolePolicy statement {s.get('Sid', '(no Sid)')!r} lets any principal assume the role")
+    report_public_statements(r, "assumeRolePolicy", report, grants="lets any principal assume the role")

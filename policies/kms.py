@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from policies.core import (show, PolicyDocumentError, Res, Report, known, not_true, num, policy_statements,
-                           public_allow_statements, resource_policy)
+from policies.core import (Report, Res, known, not_true, num, report_public_statements, resource_policy, show)
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import KMS_KEY, KMS_KEY_POLICY, KMS_REPLICA_KEY
 
@@ -65,10 +64,4 @@ def kms_key_deletion_window(r: Res, report: Report) -> None:
     checks=("policy",),
 )
 def kms_key_policy_no_public_principal(r: Res, report: Report) -> None:
-    try:
-        statements = policy_statements(r.get("policy"))
-    except PolicyDocumentError as e:
-        report(f"policy: {e}")
-        return
-    for s in public_allow_statements(statements or []):
-        report(f"policy statement {s.get('Sid', '(no Sid)')!r} allows any principal without a condition")
+    report_public_statements(r, "policy", report)

@@ -7,8 +7,8 @@ CloudWatch can use (``alias/aws/sns`` silently drops alarm notifications).
 
 from __future__ import annotations
 
-from policies.core import (show, PolicyDocumentError, Res, Report, absent, denies_insecure_transport, is_false, known,
-                           num, policy_statements, public_allow_statements, resource_policy)
+from policies.core import (Report, Res, absent, denies_insecure_transport, document_statements, is_false, known, num,
+                           report_public_statements, resource_policy, show)
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_TEST
 from policies.tokens import COMPOSITE_ALARM, LOG_GROUP, METRIC_ALARM, SNS_SUBSCRIPTION, SNS_TOPIC, SNS_TOPIC_POLICY
 
@@ -132,14 +132,6 @@ def sns_subscription_encrypted_transport(r: Res, report: Report) -> None:
         report(f"endpoint {show(endpoint)} is not an https:// URL")
 
 
-def _statements(r: Res, report: Report):
-    try:
-        return policy_statements(r.get("policy"))
-    except PolicyDocumentError as e:
-        report(f"policy: {e}")
-        return None
-
-
 @resource_policy(
     "sns-topic-policy-not-public",
     types=(SNS_TOPIC_POLICY,), severity="critical", category="security",
@@ -151,8 +143,7 @@ def _statements(r: Res, report: Report):
     checks=("policy",),
 )
 def sns_topic_policy_not_public(r: Res, report: Report) -> None:
-    for s in public_allow_statements(_statements(r, report) or []):
-        report(f"policy statement {s.get('Sid', '(no Sid)')!r} allows any principal without a condition")
+    report_public_statements(r, "policy", report)
 
 
 @resource_policy(
@@ -166,7 +157,7 @@ def sns_topic_policy_not_public(r: Res, report: Report) -> None:
     checks=("policy",),
 )
 def sns_topic_policy_deny_insecure_transport(r: Res, report: Report) -> None:
-    statements = _statements(r, report)
+    statements = document_statements(r, "policy", report)
     if statements is not None and not denies_insecure_transport(statements):
         report("policy has no Deny for aws:SecureTransport=false")
 

@@ -7,8 +7,8 @@ reads the resource that carries its setting.
 
 from __future__ import annotations
 
-from policies.core import (show, PolicyDocumentError, Res, Report, absent, denies_insecure_transport, known, not_true,
-                           policy_statements, public_allow_statements, resource_policy)
+from policies.core import (Report, Res, absent, denies_insecure_transport, document_statements, known, not_true,
+                           report_public_statements, resource_policy, show)
 from policies.meta import CCPA_BREACH, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import S3_ACL, S3_BUCKET, S3_POLICY, S3_PUBLIC_ACCESS_BLOCK, S3_SSE, S3_VERSIONING
 
@@ -94,14 +94,6 @@ def s3_versioning_enabled(r: Res, report: Report) -> None:
         report(f"versioningConfiguration.status is {show(status)}")
 
 
-def _statements(r: Res, report: Report):
-    try:
-        return policy_statements(r.get("policy"))
-    except PolicyDocumentError as e:
-        report(f"policy: {e}")
-        return None
-
-
 @resource_policy(
     "s3-policy-deny-insecure-transport",
     types=(S3_POLICY,), severity="medium", category="security",
@@ -113,7 +105,7 @@ def _statements(r: Res, report: Report):
     checks=("policy",),
 )
 def s3_policy_deny_insecure_transport(r: Res, report: Report) -> None:
-    statements = _statements(r, report)
+    statements = document_statements(r, "policy", report)
     if statements is not None and not denies_insecure_transport(statements):
         report("policy has no Deny for aws:SecureTransport=false")
 
@@ -129,5 +121,4 @@ def s3_policy_deny_insecure_transport(r: Res, report: Report) -> None:
     checks=("policy",),
 )
 def s3_policy_not_public(r: Res, report: Report) -> None:
-    for s in public_allow_statements(_statements(r, report) or []):
-        report(f"policy statement {s.get('Sid', '(no Sid)')!r} allows any principal without a condition")
+    report_public_statements(r, "policy", report)

@@ -6,8 +6,7 @@ where a ``secrets.py`` would shadow the standard library module of that name.
 
 from __future__ import annotations
 
-from policies.core import (show, PolicyDocumentError, Res, Report, absent, is_false, known, num, policy_statements,
-                           public_allow_statements, resource_policy)
+from policies.core import (Report, Res, absent, is_false, known, num, report_public_statements, resource_policy, show)
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import SECRET, SECRET_POLICY, SECRET_ROTATION
 
@@ -78,10 +77,4 @@ def secret_rotation_90_days(r: Res, report: Report) -> None:
 def secret_policy_not_public(r: Res, report: Report) -> None:
     if is_false(r.get("blockPublicPolicy")):
         report("blockPublicPolicy is false: a public policy could be attached")
-    try:
-        statements = policy_statements(r.get("policy"))
-    except PolicyDocumentError as e:
-        report(f"policy: {e}")
-        return
-    for s in public_allow_statements(statements or []):
-        report(f"policy statement {s.get('Sid', '(no Sid)')!r} allows any principal without a condition")
+    report_public_statements(r, "policy", report)
