@@ -13,7 +13,6 @@ Results: a table on stdout and build/bench/app_catalog.json. ``python -m bench.a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -28,7 +27,7 @@ from app.devservers import RedisServer
 from app.mongo import connect
 from app.redis_stores import JsonCache, make_client
 from app.seed import build_products, build_reviews
-from bench.app_orders import Zipf, percentile, table
+from bench.app_orders import Zipf, percentile, table, write_results
 
 OUT = Path("build/bench/app_catalog.json")
 
@@ -124,10 +123,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
                 ["reads", "n", "reads/s", "p50 ms", "p99 ms", "hit ratio"]))
     print(f"(catalog store: {store}; {results['distinct_products_read']} distinct products read; "
           f"{c['writes']} updates with invalidation; cache starts cold)")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out}\n", flush=True)
+    write_results(args.out, results)
     return results
 
 

@@ -173,6 +173,13 @@ def table(rows: list[list], headers: list[str]) -> str:
     return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
 
 
+def write_results(path: str, results: dict) -> None:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {out}\n", flush=True)
+
+
 def main(argv: Optional[list[str]] = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.app_orders", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "8")))
@@ -228,10 +235,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
                        "errors"]))
     print(f"(durable={results['durable']}; pgbench scale {args.pgbench_scale}; ratio = orders/s / pgbench tps at the "
           "same client count; errors = conflicts that exhausted retries or stock shortfalls)")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out}\n", flush=True)
+    write_results(args.out, results)
     return results
 
 

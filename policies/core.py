@@ -484,6 +484,21 @@ def _normalise_checks(types: Sequence[str], checks: ChecksSpec) -> dict[str, tup
     return {t: tuple(checks) for t in types}
 
 
+def _register(policy_class: type, meta: PolicyMeta, validate: Callable, fn: Callable,
+              config_descriptions: Optional[Mapping[str, str]]) -> Any:
+    """Build the pulumi-policy object from the metadata (the one place both kinds map it) and register it."""
+    policy = policy_class(
+        name=meta.id, description=meta.description, validate=validate,
+        severity=Severity(meta.severity), framework=_framework_field(meta.controls), tags=_tags_for(meta),
+        remediation_steps=meta.remediation,
+        config_schema=_config_schema(meta.config_defaults, config_descriptions or {}),
+    )
+    policy.__doc__ = fn.__doc__
+    _META[meta.id] = meta
+    _REGISTRY.append(policy)
+    return policy
+
+
 def resource_policy(id: str, *, types: Sequence[str], severity: str, category: str, controls: Sequence[str],
                     description: str, why: str, remediation: str, checks: ChecksSpec,
                     config: Optional[Mapping[str, Any]] = None,
@@ -509,16 +524,7 @@ def resource_policy(id: str, *, types: Sequence[str], severity: str, category: s
                 return
             fn(res, lambda message: report_violation(message, None))
 
-        policy = ResourceValidationPolicy(
-            name=id, description=description, validate=validate,
-            severity=Severity(severity), framework=_framework_field(meta.controls), tags=_tags_for(meta),
-            remediation_steps=remediation, config_schema=_config_schema(meta.config_defaults,
-                                                                        config_descriptions or {}),
-        )
-        policy.__doc__ = fn.__doc__
-        _META[id] = meta
-        _REGISTRY.append(policy)
-        return policy
+        return _register(ResourceValidationPolicy, meta, validate, fn, config_descriptions)
 
     return wrap
 
@@ -541,16 +547,7 @@ def stack_policy(id: str, *, types: Sequence[str], severity: str, category: str,
         def validate(args: StackValidationArgs, report_violation: Callable[[str, Optional[str]], None]) -> None:
             fn(Stack.of(args), report_violation)
 
-        policy = StackValidationPolicy(
-            name=id, description=description, validate=validate,
-            severity=Severity(severity), framework=_framework_field(meta.controls), tags=_tags_for(meta),
-            remediation_steps=remediation, config_schema=_config_schema(meta.config_defaults,
-                                                                        config_descriptions or {}),
-        )
-        policy.__doc__ = fn.__doc__
-        _META[id] = meta
-        _REGISTRY.append(policy)
-        return policy
+        return _register(StackValidationPolicy, meta, validate, fn, config_descriptions)
 
     return wrap
 
