@@ -203,8 +203,17 @@ def render_tree(synth: Synthesis) -> str:
     counts = synth.counts()
     lines.append("")
     lines.append(f"{sum(counts.values())} resources ({sum(1 for r in synth.resources if not r.custom)} components): "
-                 + ", ".join(f"{t.split(':')[-1]}×{n}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1])))
+                 + ", ".join(f"{label}×{n}" for label, n in _count_labels(counts)))
     return "\n".join(lines)
+
+
+def _count_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Counts by the type's short name, most first; a short name two providers share (``rds`` and ``elasticache``
+    both have ``ParameterGroup``) keeps its module so the summary never lists the same name twice. Ties by name, so two runs print the same line."""
+    short = {t: t.split(":")[-1] for t in counts}
+    clash = {name for name in short.values() if list(short.values()).count(name) > 1}
+    label = {t: f"{t.split(':')[1].split('/')[0]}.{name}" if name in clash else name for t, name in short.items()}
+    return sorted(((label[t], n) for t, n in counts.items()), key=lambda ln: (-ln[1], ln[0]))
 
 
 def render_outputs(synth: Synthesis) -> str:

@@ -157,6 +157,11 @@ def test_tree_shows_components_settings_and_counts(prod):
     assert "enableKeyRotation=true" in tree
     summary = tree.splitlines()[-1]
     assert summary.startswith(f"{len(prod.resources)} resources") and "Vpc×1" in summary
+    # rds and elasticache both have ParameterGroup and SubnetGroup: the summary tells them apart
+    assert "rds.ParameterGroup×1" in summary and "elasticache.ParameterGroup×1" in summary
+    assert "rds.SubnetGroup×1" in summary and "elasticache.SubnetGroup×1" in summary
+    labels = [item.rsplit("×", 1)[0] for item in summary.split(": ", 1)[1].split(", ")]
+    assert len(labels) == len(set(labels)), labels
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
