@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project-dir", help="directory holding Pulumi.<stack>.yaml (default: this project)")
     p.add_argument("--no-check", action="store_true", help="skip the compliance check after the preview")
     p.set_defaults(func=_preview)
+    pc = sub.add_parser("policy-config", help="policies/config/<stack>.json generated from platform_rules: check "
+                                              "that the committed files are current, or --write them")
+    pc.add_argument("--write", action="store_true", help="regenerate the files")
+    pc.set_defaults(func=lambda a: __import__("policies.enforcement", fromlist=["x"]).main_policy_config(a.write))
     try:
         from policies.checker import add_check_parser
     except ImportError:

@@ -23,9 +23,9 @@ from pydantic.alias_generators import to_camel
 from infra.config_atlas import AtlasConfig
 from infra.config_base import _Section
 
-PROJECT = "ecomart-data-platform"
-ENVIRONMENTS = ("dev", "staging", "prod")
-REQUIRED_TAG_KEYS = ("project", "environment", "owner", "cost-center", "data-classification")
+import platform_rules as rules
+from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DATA_CLASSIFICATIONS, DEFAULT_RDS_CA_CERTIFICATE,
+                            ENVIRONMENTS, PROJECT, REQUIRED_TAG_KEYS)
 
 # Regions the platform may deploy to (commercial partitions with every service used here).
 AWS_REGIONS = (
@@ -147,11 +147,10 @@ class PostgresConfig(_Section):
     monitoring_interval_seconds: int
     cross_region_backup_replication: bool = Field(description="Replicate automated backups to the secondary region.")
     database_name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
-    ca_cert_identifier: Literal["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] = "rds-ca-rsa2048-g1"
+    ca_cert_identifier: Literal[CURRENT_RDS_CA_CERTIFICATES] = DEFAULT_RDS_CA_CERTIFICATE  # type: ignore[valid-type]
     log_min_duration_statement_ms: int = Field(default=500, ge=0, le=60000,
                                                description="Statements slower than this are logged.")
-    log_retention_days: LogRetentionDays = Field(default=90,
-                                                 description="CloudWatch retention of the exported RDS logs (days).")
+    log_retention_days: LogRetentionDays = Field(description="CloudWatch retention of the exported RDS logs (days).")
 
     @model_validator(mode="after")
     def _windows_apart(self) -> "PostgresConfig":
@@ -323,12 +322,12 @@ class BackupConfig(_Section):
 
 class StackConfig(_Section):
     stack: str
-    environment: Literal["dev", "staging", "prod"]
+    environment: Literal[ENVIRONMENTS]  # type: ignore[valid-type]
     region: str
     secondary_region: str
     owner: str
     cost_center: str = Field(pattern=r"^[A-Za-z0-9-]{2,32}$")
-    data_classification: Literal["public", "internal", "confidential", "restricted"]
+    data_classification: Literal[DATA_CLASSIFICATIONS]  # type: ignore[valid-type]
     network: NetworkConfig
     kms: KmsConfig
     postgres: PostgresConfig
@@ -357,30 +356,52 @@ class StackConfig(_Section):
             raise ValueError(f"secondaryRegion must differ from aws:region ({self.region})")
         if self.environment != "prod":
             return self
-        rules = [
-            (self.network.az_count >= 3, f"network.azCount is {self.network.az_count}; prod needs >= 3"),
-            (self.postgres.multi_az, "postgres.multiAz is false; prod needs true"),
-            (self.postgres.deletion_protection, "postgres.deletionProtection is false; prod needs true"),
-            (self.postgres.backup_retention_days == 35,
-             f"postgres.backupRetentionDays is {self.postgres.backup_retention_days}; prod needs 35"),
-            (self.postgres.read_replicas >= 1, "postgres.readReplicas is 0; prod needs >= 1"),
-            (self.postgres.cross_region_backup_replication,
+        r = rules.PROD
+        checks = [
+            (self.network.az_count >= r.min_az_count,
+             f"network.azCount is {self.network.az_count}; prod needs >= {r.min_az_count}"),
+            (self.postgres.multi_az or not r.multi_az, "postgres.multiAz is false; prod needs true"),
+            (self.postgres.deletion_protection or not r.deletion_protection,
+             "postgres.deletionProtection is false; prod needs true"),
+            (self.postgres.read_replicas >= r.min_read_replicas,
+             f"postgres.readReplicas is {self.postgres.read_replicas}; prod needs >= {r.min_read_replicas}"),
+            (self.postgres.cross_region_backup_replication or not r.cross_region_pitr,
              "postgres.crossRegionBackupReplication is false; prod needs true"),
-            (self.kms.deletion_window_days == 30,
-             f"kms.deletionWindowDays is {self.kms.deletion_window_days}; prod needs 30"),
-            (self.redis.cluster_mode and self.redis.num_shards >= 2,
+            (r.cache_min_shards is None or (self.redis.cluster_mode and self.redis.num_shards >= r.cache_min_shards),
              f"redis.clusterMode/numShards is {self.redis.cluster_mode}/{self.redis.num_shards}; "
-             "prod needs cluster mode with >= 2 shards"),
-            (self.redis.replicas_per_shard >= 2,
-             f"redis.replicasPerShard is {self.redis.replicas_per_shard}; prod needs >= 2"),
-            (self.backup.cross_region_copy, "backup.crossRegionCopy is false; prod needs true"),
-            (self.backup.vault_lock, "backup.vaultLock is false; prod needs true"),
+             f"prod needs cluster mode with >= {r.cache_min_shards} shards"),
+            (self.redis.replicas_per_shard >= r.cache_min_replicas_per_shard,
+             f"redis.replicasPerShard is {self.redis.replicas_per_shard}; prod needs >= "
+             f"{r.cache_min_replicas_per_shard}"),
+            (self.backup.cross_region_copy or not r.backup_cross_region_copy,
+             "backup.crossRegionCopy is false; prod needs true"),
+            (self.backup.vault_lock or not r.backup_vault_lock, "backup.vaultLock is false; prod needs true"),
         ]
-        broken = [msg for ok, msg in rules if not ok]
+        broken = [msg for ok, msg in checks if not ok]
         if self.atlas is not None:
             broken += self.atlas.prod_problems()
         if broken:
             raise ValueError("prod rules: " + "; ".join(broken))
+        return self
+
+    @model_validator(mode="after")
+    def _environment_floors(self) -> "StackConfig":
+        """The retention floors of the stack's environment (platform_rules): what its policy check holds it to."""
+        r = rules.rules_for(self.environment)
+        floors = [
+            ("postgres.backupRetentionDays", self.postgres.backup_retention_days, r.pitr_days),
+            ("kms.deletionWindowDays", self.kms.deletion_window_days, r.key_deletion_window_days),
+            ("redis.snapshotRetentionDays", self.redis.snapshot_retention_days, r.cache_snapshot_retention_days),
+            ("postgres.logRetentionDays", self.postgres.log_retention_days, r.log_retention_days),
+            ("redis.logRetentionDays", self.redis.log_retention_days, r.log_retention_days),
+            ("network.flowLogRetentionDays", self.network.flow_log_retention_days, r.log_retention_days),
+            ("backup.dailyRetentionDays", self.backup.daily_retention_days, r.backup_daily_retention_days),
+            ("backup.monthlyRetentionDays", self.backup.monthly_retention_days, r.backup_long_term_days),
+        ]
+        broken = [f"{key} is {value}; {self.environment} needs >= {floor}" for key, value, floor in floors
+                  if value < floor]
+        if broken:
+            raise ValueError(f"{self.environment} rules (platform_rules): " + "; ".join(broken))
         return self
 
     @model_validator(mode="after")
@@ -418,6 +439,16 @@ class StackConfig(_Section):
         }
 
 
+def _deep_merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 # Defaults per environment. Explicit stack config wins, key by key (deep merge).
 _COMMON: dict[str, Any] = {
     "dataClassification": "confidential",
@@ -428,9 +459,9 @@ _COMMON: dict[str, Any] = {
     },
     "redis": {
         "engine": "valkey", "engineVersion": "8.0", "snapshotWindow": "02:00-03:00",
-        "maintenanceWindow": "sun:06:30-sun:07:30", "logRetentionDays": 90,
+        "maintenanceWindow": "sun:06:30-sun:07:30",
     },
-    "backup": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365, "scheduleUtcHour": 6,
+    "backup": {"scheduleUtcHour": 6,
                "vaultLockMinRetentionDays": 7, "vaultLockMaxRetentionDays": 400},
     # Applied only to a stack that has an atlas section (see load); zones: Americas 2 shards + EU 1 (EEA pinned).
     "atlas": {
@@ -442,18 +473,33 @@ _COMMON: dict[str, Any] = {
         ],
     },
 }
-ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
+
+
+def rule_defaults(r: rules.EnvironmentRules) -> dict[str, Any]:
+    """The config defaults an environment's rules imply (platform_rules): retention, keys, resilience."""
+    return {
+        "network": {"azCount": r.min_az_count},
+        "kms": {"deletionWindowDays": r.key_deletion_window_days},
+        "postgres": {"multiAz": r.multi_az, "backupRetentionDays": r.pitr_days,
+                     "deletionProtection": r.deletion_protection, "crossRegionBackupReplication": r.cross_region_pitr,
+                     "logRetentionDays": r.log_retention_days},
+        "redis": {"clusterMode": r.cache_min_shards is not None, "numShards": r.cache_min_shards or 1,
+                  "replicasPerShard": r.cache_min_replicas_per_shard,
+                  "snapshotRetentionDays": r.cache_snapshot_retention_days, "logRetentionDays": r.log_retention_days},
+        "backup": {"dailyRetentionDays": r.backup_daily_retention_days,
+                   "monthlyRetentionDays": r.backup_long_term_days, "crossRegionCopy": r.backup_cross_region_copy,
+                   "vaultLock": r.backup_vault_lock},
+    }
+
+
+# Sizing per environment; rule_defaults() above fills in what the environment's rules decide.
+_SIZING: dict[str, dict[str, Any]] = {
     "dev": {
-        "network": {"azCount": 2},
-        "kms": {"deletionWindowDays": 7},
         "postgres": {
             "instanceClass": "db.t4g.medium", "allocatedStorageGb": 20, "maxAllocatedStorageGb": 100,
-            "multiAz": False, "readReplicas": 0, "backupRetentionDays": 7, "deletionProtection": False,
-            "performanceInsightsRetentionDays": 7, "crossRegionBackupReplication": False,
+            "readReplicas": 0, "performanceInsightsRetentionDays": 7,
         },
-        "redis": {"nodeType": "cache.t4g.small", "clusterMode": False, "numShards": 1, "replicasPerShard": 1,
-                  "snapshotRetentionDays": 1},
-        "backup": {"crossRegionCopy": False, "vaultLock": False},
+        "redis": {"nodeType": "cache.t4g.small"},
         # M10: the smallest tier with customer-managed keys and continuous backup; a replica set (docs/adr/0007).
         "atlas": {
             "clusterType": "REPLICASET", "instanceSize": "M10", "diskSizeGb": 10, "terminationProtection": False,
@@ -466,17 +512,12 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         },
     },
     "prod": {
-        "network": {"azCount": 3},
-        "kms": {"deletionWindowDays": 30},
         "postgres": {
             "instanceClass": "db.r6g.large", "allocatedStorageGb": 100, "maxAllocatedStorageGb": 1000,
-            "multiAz": True, "readReplicas": 2, "backupRetentionDays": 35, "deletionProtection": True,
-            "performanceInsightsRetentionDays": 731, "crossRegionBackupReplication": True,
-            "monitoringIntervalSeconds": 15, "logRetentionDays": 365,
+            "readReplicas": 2, "performanceInsightsRetentionDays": 731, "monitoringIntervalSeconds": 15,
         },
-        "redis": {"nodeType": "cache.r7g.large", "clusterMode": True, "numShards": 2, "replicasPerShard": 2,
-                  "snapshotRetentionDays": 7, "logRetentionDays": 365},
-        "backup": {"crossRegionCopy": True, "vaultLock": True, "vaultLockMode": "compliance"},
+        "redis": {"nodeType": "cache.r7g.large"},
+        "backup": {"vaultLockMode": "compliance"},
         "atlas": {
             "clusterType": "GEOSHARDED", "instanceSize": "M30", "diskSizeGb": 100, "terminationProtection": True,
             "autoScaling": {"computeEnabled": True, "computeScaleDownEnabled": True, "computeMinInstanceSize": "M30",
@@ -487,19 +528,11 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         },
     },
 }
-ENVIRONMENT_DEFAULTS["staging"] = ENVIRONMENT_DEFAULTS["dev"]
+_SIZING["staging"] = _SIZING["dev"]
+ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
+    env: _deep_merge(rule_defaults(rules.rules_for(env)), _SIZING[env]) for env in ENVIRONMENTS}
 
 TOP_LEVEL_KEYS = {to_camel(name) for name in StackConfig.model_fields} - {"stack", "region"}
-
-
-def _deep_merge(base: dict, override: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def _decode(value: Any) -> Any:

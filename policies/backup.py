@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from policies.core import show, Res, Report, absent, is_true, known, num, resource_policy
+from platform_rules import PROD, policy_defaults
 from policies.meta import GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import BACKUP_PLAN, BACKUP_SELECTION, BACKUP_VAULT, BACKUP_VAULT_LOCK
 
@@ -55,14 +56,15 @@ def _rules(r: Res) -> list[dict] | None:
     "backup-plan-retention",
     types=(BACKUP_PLAN,), severity="high", category="resilience",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
-    description="Every backup rule keeps its recovery points at least `minimumDays` days (35) and the plan keeps "
-                "one rule for at least `longTermDays` (365).",
-    why="Daily points must outlive RDS's own 35-day PITR window to add anything; a yearly horizon covers problems "
-        "found at month-end or in an audit.",
+    description=f"Every backup rule keeps its recovery points at least `minimumDays` days "
+                f"({PROD.backup_daily_retention_days}) and the plan keeps one rule for at least `longTermDays` "
+                f"({PROD.backup_long_term_days}).",
+    why="Daily points must outlive RDS's own PITR window (at most 35 days) to add anything; a yearly horizon "
+        "covers problems found at month-end or in an audit.",
     remediation="Set `lifecycle.delete_after` on every rule (stack config `backup.dailyRetentionDays`, "
                 "`backup.monthlyRetentionDays`).",
     checks=("rules[].lifecycle.deleteAfter",),
-    config={"minimumDays": 35, "longTermDays": 365},
+    config=policy_defaults("backup-plan-retention"),
     config_descriptions={"minimumDays": "Shortest retention of any rule, in days.",
                          "longTermDays": "Retention at least one rule must reach, in days."},
 )
@@ -70,7 +72,7 @@ def backup_plan_retention(r: Res, report: Report) -> None:
     rules = _rules(r)
     if rules is None:
         return
-    minimum, long_term = r.setting("minimumDays", 35), r.setting("longTermDays", 365)
+    minimum, long_term = r.setting("minimumDays"), r.setting("longTermDays")
     longest = 0.0
     complete = all(known(x) for x in r.get("rules") or [])
     for i, rule in enumerate(rules):

@@ -357,9 +357,9 @@ class Res:
                 merged.update(t)
         return merged
 
-    def setting(self, key: str, default: Any) -> Any:
-        """A policy config property (from the policy-pack config file), or its default."""
-        value = self.config.get(key, default)
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A policy config property (from the policy-pack config file), else the policy's declared default."""
+        value = self.config.get(key)
         return default if value is None else value
 
 
@@ -519,7 +519,8 @@ def resource_policy(id: str, *, types: Sequence[str], severity: str, category: s
             if args.resource_type not in type_set:
                 return
             try:
-                res = Res(args.resource_type, plain(args.props), args.urn, args.name, args.get_config())
+                res = Res(args.resource_type, plain(args.props), args.urn, args.name,
+                          {**meta.config_defaults, **(args.get_config() or {})})
             except UnknownValueError:  # pragma: no cover - plain() reads the proxies' targets directly
                 return
             fn(res, lambda message: report_violation(message, None))
@@ -545,7 +546,8 @@ def stack_policy(id: str, *, types: Sequence[str], severity: str, category: str,
         _validate_metadata(meta)
 
         def validate(args: StackValidationArgs, report_violation: Callable[[str, Optional[str]], None]) -> None:
-            fn(Stack.of(args), report_violation)
+            stack = Stack.of(args)
+            fn(stack.with_config({**meta.config_defaults, **stack.config}), report_violation)
 
         return _register(StackValidationPolicy, meta, validate, fn, config_descriptions)
 
@@ -614,8 +616,8 @@ class Stack:
         clone.config = dict(config or {})
         return clone
 
-    def setting(self, key: str, default: Any) -> Any:
-        value = self.config.get(key, default)
+    def setting(self, key: str, default: Any = None) -> Any:
+        value = self.config.get(key)
         return default if value is None else value
 
     def of_type(self, *types: str) -> list[SRes]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from policies.core import show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num, resource_policy
+from platform_rules import DEV, PROD, policy_defaults
 from policies.meta import CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import EC_REPLICATION_GROUP, EC_SERVERLESS, EC_USER
 
@@ -98,14 +99,14 @@ def elasticache_automatic_failover_multi_az(r: Res, report: Report) -> None:
     "elasticache-cluster-mode-sharded",
     types=(EC_REPLICATION_GROUP,), severity="high", category="cost",
     controls=(GDPR_CIA, GDPR_RESTORE),
-    description="Replication groups run cluster mode with at least `minimumShards` shards (2) and "
-                "`minimumReplicas` replicas per shard (2).",
+    description=f"Replication groups run cluster mode with at least `minimumShards` shards ({PROD.cache_min_shards}) "
+                f"and `minimumReplicas` replicas per shard ({PROD.cache_min_replicas_per_shard}).",
     why="One shard is one engine thread and one node's memory for every cart and session; two replicas keep a "
         "replica in service while another is replaced. Dev runs this as advisory (1 primary + 1 replica).",
     remediation="Set `cluster_mode=\"enabled\"`, `num_node_groups>=2` and `replicas_per_node_group>=2` (stack "
                 "config `redis.clusterMode`, `redis.numShards`, `redis.replicasPerShard`).",
     checks=("clusterMode", "numNodeGroups", "replicasPerNodeGroup"),
-    config={"minimumShards": 2, "minimumReplicas": 2},
+    config=policy_defaults("elasticache-cluster-mode-sharded"),
     config_descriptions={"minimumShards": "Fewest node groups (shards).",
                          "minimumReplicas": "Fewest replicas per node group."},
 )
@@ -115,7 +116,7 @@ def elasticache_cluster_mode_sharded(r: Res, report: Report) -> None:
         report(f"clusterMode is {show(mode)}: the cache is a single shard")
         return
     shards, replicas = r.get("numNodeGroups"), r.get("replicasPerNodeGroup")
-    min_shards, min_replicas = r.setting("minimumShards", 2), r.setting("minimumReplicas", 2)
+    min_shards, min_replicas = r.setting("minimumShards"), r.setting("minimumReplicas")
     if known(shards) and (num(shards) or 0) < min_shards:
         report(f"numNodeGroups is {show(shards)}: at least {min_shards} shards required")
     if known(replicas) and (num(replicas) or 0) < min_replicas:
@@ -126,19 +127,20 @@ def elasticache_cluster_mode_sharded(r: Res, report: Report) -> None:
     "elasticache-snapshot-retention",
     types=(EC_REPLICATION_GROUP, EC_SERVERLESS), severity="medium", category="resilience",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
-    description="Daily snapshots are kept at least `minimumDays` days (prod 7, dev 1).",
+    description=f"Daily snapshots are kept at least `minimumDays` days (prod {PROD.cache_snapshot_retention_days}, "
+                f"dev {DEV.cache_snapshot_retention_days}).",
     why="Carts are customer state: a snapshot is the only way back after a bad deploy flushes or corrupts them.",
     remediation="Set `snapshot_retention_limit` (stack config `redis.snapshotRetentionDays`) and a "
                 "`snapshot_window`.",
     checks=("snapshotRetentionLimit",),
-    config={"minimumDays": 7},
+    config=policy_defaults("elasticache-snapshot-retention"),
     config_descriptions={"minimumDays": "Fewest days of snapshots kept."},
 )
 def elasticache_snapshot_retention(r: Res, report: Report) -> None:
     raw = r.get("snapshotRetentionLimit")
     if not known(raw):
         return
-    minimum = r.setting("minimumDays", 7)
+    minimum = r.setting("minimumDays")
     days = num(raw)
     if days is None or days < minimum:
         report(f"snapshotRetentionLimit is {show(raw)}: at least {minimum} days of snapshots required")

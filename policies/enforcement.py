@@ -1,6 +1,6 @@
 """Enforcement per stack, in the standard policy-pack config format the Pulumi CLI reads.
 
-``policies/config/<stack>.json`` is what ``pulumi preview --policy-pack policies --policy-pack-config
+``policies/config/<stack>.json`` (generated from ``platform_rules``: ``ecomart policy-config --write``) is what ``pulumi preview --policy-pack policies --policy-pack-config
 policies/config/<stack>.json`` is given, and what the offline checker reads for that stack::
 
     {"all": "mandatory",
@@ -22,9 +22,13 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+import platform_rules
+
 CONFIG_DIR = Path(__file__).with_name("config")
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
-STRICTEST = "prod"
+STRICTEST = platform_rules.STRICTEST_ENVIRONMENT
+# The stacks with a config file of their own, generated from platform_rules (others are checked as STRICTEST).
+GENERATED_STACKS = ("dev", "prod")
 
 
 class PolicyConfigError(ValueError):
@@ -80,3 +84,33 @@ def properties_of(name: str, config: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(entry, dict):
         return {k: v for k, v in entry.items() if k != "enforcementLevel"}
     return {}
+
+
+def render(stack: str) -> str:
+    """The config file of a stack, as generated from its environment's rules."""
+    return json.dumps(platform_rules.policy_config(stack), indent=2) + "\n"
+
+
+def stale_files(config_dir: Path = CONFIG_DIR) -> list[Path]:
+    """The generated config files whose committed content differs from the rules."""
+    return [config_dir / f"{s}.json" for s in GENERATED_STACKS
+            if not (config_dir / f"{s}.json").is_file()
+            or (config_dir / f"{s}.json").read_text(encoding="utf-8") != render(s)]
+
+
+def main_policy_config(write: bool, config_dir: Path = CONFIG_DIR) -> int:
+    """``ecomart policy-config``: print or --write the generated files; exit 1 when committed files are stale."""
+    import sys
+
+    stale = stale_files(config_dir)
+    if write:
+        for s in GENERATED_STACKS:
+            (config_dir / f"{s}.json").write_text(render(s), encoding="utf-8")
+        print(f"wrote {', '.join(f'{s}.json' for s in GENERATED_STACKS)} in {config_dir}")
+        return 0
+    if stale:
+        print("stale (regenerate with `ecomart policy-config --write`): " + ", ".join(str(p) for p in stale),
+              file=sys.stderr)
+        return 1
+    print(f"policy configs current: {', '.join(f'{s}.json' for s in GENERATED_STACKS)}")
+    return 0

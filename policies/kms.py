@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policies.core import (Report, Res, known, not_true, num, report_public_statements, resource_policy, show)
+from platform_rules import DEV, PROD, policy_defaults
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import KMS_KEY, KMS_KEY_POLICY, KMS_REPLICA_KEY
 
@@ -33,19 +34,20 @@ def kms_key_rotation(r: Res, report: Report) -> None:
     "kms-key-deletion-window",
     types=(KMS_KEY, KMS_REPLICA_KEY), severity="medium", category="resilience",
     controls=(GDPR_RESTORE, "pci-3-6-1"),
-    description="Keys wait at least `minimumDays` (prod 30, dev 7) between a scheduled deletion and the deletion.",
+    description=f"Keys wait at least `minimumDays` (prod {PROD.key_deletion_window_days}, dev "
+                f"{DEV.key_deletion_window_days}) between a scheduled deletion and the deletion.",
     why="Deleting a key destroys every byte encrypted with it, backups included; the waiting period is the time "
         "to notice and cancel.",
     remediation="Set `deletion_window_in_days` to at least the minimum (stack config `kms.deletionWindowDays`).",
     checks=("deletionWindowInDays",),
-    config={"minimumDays": 30},
+    config=policy_defaults("kms-key-deletion-window"),
     config_descriptions={"minimumDays": "Shortest allowed key deletion window, in days (AWS allows 7-30)."},
 )
 def kms_key_deletion_window(r: Res, report: Report) -> None:
     raw = r.get("deletionWindowInDays")
     if not known(raw) or raw is None:
         return  # AWS default: 30 days
-    minimum = r.setting("minimumDays", 30)
+    minimum = r.setting("minimumDays")
     days = num(raw)
     if days is None or days < minimum:
         report(f"deletionWindowInDays is {show(raw)}: at least {minimum} days required")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from policies.core import (Report, Res, absent, denies_insecure_transport, document_statements, is_false, known, num,
                            report_public_statements, resource_policy, show)
+from platform_rules import DEV, PROD, policy_defaults
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_TEST
 from policies.tokens import COMPOSITE_ALARM, LOG_GROUP, METRIC_ALARM, SNS_SUBSCRIPTION, SNS_TOPIC, SNS_TOPIC_POLICY
 
@@ -35,13 +36,13 @@ def log_group_kms_encrypted(r: Res, report: Report) -> None:
     "log-group-retention",
     types=(LOG_GROUP,), severity="medium", category="security",
     controls=("pci-10-5-1", GDPR_BREACH),
-    description="Log groups expire their events, after at least `minimumDays` days (prod 365 for PCI DSS 10.5.1, "
-                "dev 90).",
+    description=f"Log groups expire their events, after at least `minimumDays` days (prod {PROD.log_retention_days} "
+                f"for PCI DSS 10.5.1, dev {DEV.log_retention_days}).",
     why="Never-expiring logs keep personal data forever (GDPR storage limitation); too short a retention loses "
         "the audit trail an investigation needs.",
     remediation="Set `retention_in_days` to a CloudWatch retention period of at least the minimum.",
     checks=("retentionInDays",),
-    config={"minimumDays": 365},
+    config=policy_defaults("log-group-retention"),
     config_descriptions={"minimumDays": "Shortest allowed retention, in days."},
 )
 def log_group_retention(r: Res, report: Report) -> None:
@@ -52,7 +53,7 @@ def log_group_retention(r: Res, report: Report) -> None:
     if absent(raw) or days == 0:
         report("retentionInDays is not set: events are kept forever")
         return
-    minimum = r.setting("minimumDays", 365)
+    minimum = r.setting("minimumDays")
     if days is None or days < minimum:
         report(f"retentionInDays is {show(raw)}: at least {minimum} days required")
 

@@ -13,16 +13,18 @@ import re
 from policies.core import show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num, resource_policy
 from policies.meta import (CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RECORDS,
                            GDPR_RESTORE, GDPR_TEST)
+from platform_rules import CURRENT_RDS_CA_CERTIFICATES, DEV, PROD, RDS_REPLICA_SOURCE_PROPERTY, policy_defaults
 from policies.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY)
 
-CURRENT_CA_CERTIFICATES = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
+CURRENT_CA_CERTIFICATES = CURRENT_RDS_CA_CERTIFICATES
 
 
 def is_replica(r: Res) -> bool:
-    """A read replica (``replicateSourceDb`` set, even if still unknown) or a cluster member of a global cluster."""
-    if r.type == RDS_INSTANCE:
-        return not absent(r.get("replicateSourceDb"))
-    return not absent(r.get("replicationSourceIdentifier"))
+    """A read replica (``replicateSourceDb`` set, even if still unknown) or a cluster member of a global cluster.
+
+    Works for resource and stack policies alike (anything with ``type`` and ``get``)."""
+    prop = RDS_REPLICA_SOURCE_PROPERTY.get(r.type)
+    return prop is not None and not absent(r.get(prop))
 
 
 @resource_policy(
@@ -143,13 +145,13 @@ def rds_multi_az(r: Res, report: Report) -> None:
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="resilience",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
     description="Automated backups (point-in-time recovery) are kept at least `minimumDays` days "
-                "(prod 35, the RDS maximum; dev 7).",
+                f"(prod {PROD.pitr_days}, dev {DEV.pitr_days}).",
     why="PITR is how a bad migration or a deleted order is undone; a short window loses the ability to recover "
         "from problems noticed late.",
     remediation="Set `backup_retention_period` to at least the configured minimum (stack config "
                 "`postgres.backupRetentionDays`).",
     checks=("backupRetentionPeriod",),
-    config={"minimumDays": 35},
+    config=policy_defaults("rds-backup-retention"),
     config_descriptions={"minimumDays": "Shortest allowed automated backup retention, in days."},
 )
 def rds_backup_retention(r: Res, report: Report) -> None:
@@ -158,7 +160,7 @@ def rds_backup_retention(r: Res, report: Report) -> None:
     raw = r.get("backupRetentionPeriod")
     if not known(raw):
         return
-    minimum = r.setting("minimumDays", 35)
+    minimum = r.setting("minimumDays")
     days = num(raw)
     if days is None or days < minimum:
         report(f"backupRetentionPeriod is {show(raw)}: at least {minimum} days of point-in-time recovery required")

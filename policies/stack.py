@@ -14,7 +14,9 @@ from typing import Optional
 
 from policies.core import (show, SRes, Stack, StackReport, absent, as_list, identity, is_false, is_true, known, num,
                            stack_policy)
+from platform_rules import PROD, DATA_CLASSIFICATIONS, ENVIRONMENTS, REQUIRED_TAG_KEYS, elasticache_node_ids
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_RECORDS, GDPR_RESTORE, GDPR_TEST
+from policies.rds import is_replica
 from policies.taggable_types import TAGGABLE_TYPES
 from policies.tokens import (ATLAS_CLUSTER, BACKUP_SELECTION, BACKUP_VAULT, BACKUP_VAULT_LOCK, EC_CLUSTER,
                              EC_REPLICATION_GROUP, EC_SERVERLESS, EC_SUBNET_GROUP, FLOW_LOG, KMS_ALIAS, KMS_KEY,
@@ -22,9 +24,8 @@ from policies.tokens import (ATLAS_CLUSTER, BACKUP_SELECTION, BACKUP_VAULT, BACK
                              RDS_CLUSTER, RDS_INSTANCE, RDS_PROXY, RDS_SUBNET_GROUP, SECURITY_GROUP, SG_INGRESS_RULE,
                              SG_RULE, SUBNET, VPC)
 
-REQUIRED_TAGS = ("project", "environment", "owner", "cost-center", "data-classification")
-ENVIRONMENTS = ("dev", "staging", "prod")
-CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
+REQUIRED_TAGS = REQUIRED_TAG_KEYS
+CLASSIFICATIONS = DATA_CLASSIFICATIONS
 
 RDS_ALARM_METRICS = ("CPUUtilization", "FreeStorageSpace", "FreeableMemory", "DatabaseConnections", "ReadLatency",
                      "WriteLatency")
@@ -34,7 +35,7 @@ CACHE_ALARM_METRICS = ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage", 
 
 
 def _is_replica(r: SRes) -> bool:
-    return r.type == RDS_INSTANCE and not absent(r.get("replicateSourceDb"))
+    return r.type == RDS_INSTANCE and is_replica(r)
 
 
 def _writers(stack: Stack) -> list[SRes]:
@@ -107,11 +108,11 @@ def _cache_node_ids(rg: SRes) -> Optional[list[str]]:
         shards, replicas = num(rg.get("numNodeGroups")), num(rg.get("replicasPerNodeGroup"))
         if shards is None or replicas is None:
             return None
-        return [f"{rg_id}-{s:04d}-{n:03d}" for s in range(1, int(shards) + 1) for n in range(1, int(replicas) + 2)]
+        return [n for n, _ in elasticache_node_ids(rg_id, True, int(shards), int(replicas))]
     clusters = num(rg.get("numCacheClusters"))
     if clusters is None:
         return None
-    return [f"{rg_id}-{n:03d}" for n in range(1, int(clusters) + 1)]
+    return [n for n, _ in elasticache_node_ids(rg_id, False, 1, int(clusters) - 1)]
 
 
 @stack_policy(
@@ -391,8 +392,8 @@ def stack_kms_keys_in_use(stack: Stack, report: StackReport) -> None:
     "stack-prod-resilience",
     types=(RDS_INSTANCE, EC_REPLICATION_GROUP, ATLAS_CLUSTER), severity="high", category="cost",
     controls=(GDPR_CIA, GDPR_RESTORE, "pci-12-10-1"),
-    description="Every relational writer is Multi-AZ, every ElastiCache group is Multi-AZ and sharded (>= 2 "
-                "shards), and every Atlas cluster is sharded (>= 2 shards) with continuous (point-in-time) "
+    description=f"Every relational writer is Multi-AZ, every ElastiCache group is Multi-AZ and sharded (>= "
+                f"{PROD.cache_min_shards} shards), and every Atlas cluster is sharded (>= 2 shards) with continuous (point-in-time) "
                 "backups. Enforced in prod; dev runs it as advisory.",
     why="Prod must survive an Availability Zone failure with no data loss and scale its catalog and cache "
         "horizontally; these are the settings that promise it, across all stores at once.",
@@ -412,8 +413,9 @@ def stack_prod_resilience(stack: Stack, report: StackReport) -> None:
             report(f"ElastiCache group {identity(rg)} is not Multi-AZ", rg.urn)
         if known(mode) and mode != "enabled":
             report(f"ElastiCache group {identity(rg)} is not sharded (clusterMode {show(mode)})", rg.urn)
-        elif known(shards) and (num(shards) or 0) < 2:
-            report(f"ElastiCache group {identity(rg)} has {shards} shard(s): at least 2", rg.urn)
+        elif known(shards) and (num(shards) or 0) < PROD.cache_min_shards:
+            report(f"ElastiCache group {identity(rg)} has {shards} shard(s): at least {PROD.cache_min_shards}",
+                   rg.urn)
     for cluster in stack.of_type(ATLAS_CLUSTER):
         ctype, specs = cluster.get("clusterType"), cluster.get("replicationSpecs")
         if known(ctype) and ctype not in ("SHARDED", "GEOSHARDED"):

@@ -1,0 +1,194 @@
+"""The platform's environment rules, written once: stack config defaults, prod rules, policies and docs read them.
+
+Standard library only, on purpose: the CrossGuard pack runs in the small virtualenv the Pulumi CLI builds from
+``policies/requirements.txt`` (pulumi-policy and nothing else), and the components import this too, so nothing
+here may pull in pydantic or a provider SDK.
+
+What lives here (and nowhere else):
+
+- the environments and the tags every taggable resource carries;
+- per-environment thresholds (``ENVIRONMENT_RULES``): automated-backup (PITR) retention, key deletion window, cache
+  snapshot retention, log retention, AWS Backup retention, and the resilience floors prod is held to;
+- the RDS certificate authorities clients may be pinned to;
+- naming rules other code derives names from: the resource prefix, ElastiCache node ids, and which property
+  marks an RDS read replica.
+
+``infra/config.py`` takes its per-environment defaults and its prod rules from ``ENVIRONMENT_RULES``; the policy
+pack takes its threshold defaults from the strictest environment and ``policies/config/<stack>.json`` is generated
+from these rules (``ecomart policy-config --write``; a test fails when the committed files are stale). Changing
+the prod PITR rule is a one-line change to ``PROD.pitr_days`` below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Optional
+
+PROJECT = "ecomart-data-platform"
+ENVIRONMENTS = ("dev", "staging", "prod")
+STRICTEST_ENVIRONMENT = "prod"
+REQUIRED_TAG_KEYS = ("project", "environment", "owner", "cost-center", "data-classification")
+DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
+
+# RDS certificate authorities that are current (rds-ca-2019 expired in 2024). Clients verify the server with these.
+CURRENT_RDS_CA_CERTIFICATES = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
+DEFAULT_RDS_CA_CERTIFICATE = CURRENT_RDS_CA_CERTIFICATES[0]
+
+# The property that makes an RDS resource a replica of another (it then inherits backups, keys, subnet group).
+RDS_REPLICA_SOURCE_PROPERTY = {
+    "aws:rds/instance:Instance": "replicateSourceDb",
+    "aws:rds/cluster:Cluster": "replicationSourceIdentifier",
+}
+
+ELASTICACHE_GROUP_ID_MAX = 40  # ElastiCache's limit on replication group ids
+
+
+@dataclass(frozen=True)
+class EnvironmentRules:
+    """What an environment must keep. Thresholds are floors unless a field says otherwise; units in the name."""
+
+    name: str
+    pitr_days: int
+    """RDS automated-backup (point-in-time recovery) retention: the default and the floor."""
+    key_deletion_window_days: int
+    """KMS waiting period before a scheduled key deletion: the default and the floor (AWS allows 7-30)."""
+    cache_snapshot_retention_days: int
+    """ElastiCache daily snapshots kept: the default and the floor."""
+    log_retention_days: int
+    """Floor of every CloudWatch log group's retention (prod: PCI DSS 10.5.1's year)."""
+    backup_daily_retention_days: int
+    """AWS Backup daily recovery points: the default and the floor of every rule."""
+    backup_long_term_days: int
+    """AWS Backup's longest rule (monthly points) keeps at least this."""
+    min_az_count: int
+    multi_az: bool
+    """RDS writer runs Multi-AZ."""
+    deletion_protection: bool
+    min_read_replicas: int
+    cross_region_pitr: bool
+    """RDS automated backups replicated to the secondary region."""
+    cache_min_shards: Optional[int]
+    """ElastiCache cluster mode with at least this many shards (None: not required)."""
+    cache_min_replicas_per_shard: int
+    backup_cross_region_copy: bool
+    backup_vault_lock: bool
+    advisory_policies: tuple[str, ...] = ()
+    """Policies this environment runs as advisory (cost or lifecycle findings it accepts, documented)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PROD = EnvironmentRules(
+    name="prod",
+    pitr_days=35,
+    key_deletion_window_days=30,
+    cache_snapshot_retention_days=7,
+    log_retention_days=365,
+    backup_daily_retention_days=35,
+    backup_long_term_days=365,
+    min_az_count=3,
+    multi_az=True,
+    deletion_protection=True,
+    min_read_replicas=1,
+    cross_region_pitr=True,
+    cache_min_shards=2,
+    cache_min_replicas_per_shard=2,
+    backup_cross_region_copy=True,
+    backup_vault_lock=True,
+)
+
+DEV = EnvironmentRules(
+    name="dev",
+    pitr_days=7,
+    key_deletion_window_days=7,
+    cache_snapshot_retention_days=1,
+    log_retention_days=90,
+    backup_daily_retention_days=35,
+    backup_long_term_days=365,
+    min_az_count=2,
+    multi_az=False,
+    deletion_protection=False,
+    min_read_replicas=0,
+    cross_region_pitr=False,
+    cache_min_shards=None,
+    cache_min_replicas_per_shard=1,
+    backup_cross_region_copy=False,
+    backup_vault_lock=False,
+    advisory_policies=(
+        "rds-multi-az", "rds-deletion-protection", "rds-final-snapshot", "elasticache-cluster-mode-sharded",
+        "backup-plan-cross-region-copy", "atlas-cluster-termination-protection", "atlas-cluster-sharded",
+        "atlas-backup-snapshot-copies", "stack-prod-resilience", "stack-backup-vaults-locked",
+        "stack-rds-cross-region-backups",
+    ),
+)
+
+# Staging is sized like dev (its config defaults); its policy check runs at prod strictness (no file of its own).
+ENVIRONMENT_RULES: Mapping[str, EnvironmentRules] = {"dev": DEV, "staging": DEV, "prod": PROD}
+STRICTEST = ENVIRONMENT_RULES[STRICTEST_ENVIRONMENT]
+
+
+def rules_for(environment: str) -> EnvironmentRules:
+    try:
+        return ENVIRONMENT_RULES[environment]
+    except KeyError:
+        raise ValueError(f"environment {environment!r}: must be one of {list(ENVIRONMENTS)}") from None
+
+
+# Policy thresholds, by policy id and config property, as attribute names of EnvironmentRules. The pack's own
+# defaults are the strictest environment's; policies/config/<stack>.json carry each environment's values.
+POLICY_THRESHOLDS: Mapping[str, Mapping[str, str]] = {
+    "rds-backup-retention": {"minimumDays": "pitr_days"},
+    "kms-key-deletion-window": {"minimumDays": "key_deletion_window_days"},
+    "elasticache-snapshot-retention": {"minimumDays": "cache_snapshot_retention_days"},
+    "log-group-retention": {"minimumDays": "log_retention_days"},
+    "backup-plan-retention": {"minimumDays": "backup_daily_retention_days", "longTermDays": "backup_long_term_days"},
+    "elasticache-cluster-mode-sharded": {"minimumShards": "cache_min_shards",
+                                         "minimumReplicas": "cache_min_replicas_per_shard"},
+}
+
+
+def policy_default(policy_id: str, prop: str) -> Any:
+    """A policy threshold's default: the strictest environment's value."""
+    return getattr(STRICTEST, POLICY_THRESHOLDS[policy_id][prop])
+
+
+def policy_config(environment: str) -> dict[str, Any]:
+    """The standard policy-pack config (``--policy-pack-config``) of an environment, from its rules."""
+    rules = rules_for(environment)
+    config: dict[str, Any] = {"all": "mandatory"}
+    for policy_id in rules.advisory_policies:
+        config[policy_id] = {"enforcementLevel": "advisory"}
+    for policy_id, props in POLICY_THRESHOLDS.items():
+        values = {prop: getattr(rules, attr) for prop, attr in props.items()}
+        values = {k: v for k, v in values.items() if v is not None}
+        if values:
+            config.setdefault(policy_id, {}).update(values)
+    return config
+
+
+# --- naming rules ----------------------------------------------------------------------------------------------
+
+def resource_prefix(stack: str) -> str:
+    """Every physical name of a stack starts with this (``ecomart-prod-pg``, ``ecomart-prod-cache``)."""
+    return f"ecomart-{stack}"
+
+
+def elasticache_node_ids(group_id: str, cluster_mode: bool, num_shards: int,
+                         replicas_per_shard: int) -> list[tuple[str, bool]]:
+    """(CacheClusterId, created as primary) of every node of a replication group.
+
+    ElastiCache names nodes ``<group>-001``, ``<group>-002``, ... with cluster mode disabled, and
+    ``<group>-<shard:04d>-<node:03d>`` (``<group>-0001-001``) with cluster mode enabled; node 001 of each shard is
+    the primary at creation (roles move on failover).
+    """
+    per_shard = 1 + replicas_per_shard
+    if not cluster_mode:
+        return [(f"{group_id}-{n:03d}", n == 1) for n in range(1, per_shard + 1)]
+    return [(f"{group_id}-{s:04d}-{n:03d}", n == 1)
+            for s in range(1, num_shards + 1) for n in range(1, per_shard + 1)]
+
+
+def policy_defaults(policy_id: str) -> dict[str, Any]:
+    """Every threshold default of a policy (its config schema's defaults)."""
+    return {prop: policy_default(policy_id, prop) for prop in POLICY_THRESHOLDS[policy_id]}
