@@ -25,17 +25,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from components.kms import key_policy
-from components.network import Network
+from components.contract import arg
+from components.kms import domain_key
+from components.network import allow_tcp
 from components.tagging import with_name
-from infra.config_atlas import AtlasConfig, AtlasZone, to_atlas_region, to_aws_region
+from platform_rules import to_atlas_region, to_aws_region
 
 # Atlas' load balancers behind AWS PrivateLink give every node its own port in this range (Atlas docs,
 # "Port Ranges Used for Private Endpoints"); 27017 alone is not enough.
@@ -77,6 +78,78 @@ CATALOG_NAMESPACES: tuple[ManagedNamespace, ...] = (
 )
 
 
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # Atlas numbers them 1 (Sunday) .. 7 (Saturday)
+
+
+@dataclass(frozen=True)
+class Zone:
+    """One zone of the cluster: its shards' nodes live in ``region``; ``country_codes`` are pinned to it."""
+
+    name: str = arg("Atlas zone name (global clusters route by it).")
+    region: str = arg("Atlas name of the AWS region of the zone's nodes, e.g. US_EAST_1.")
+    shards: int = arg("Shards in this zone (one replication_specs entry each).", 1)
+    backup_copy_region: Optional[str] = arg("Atlas region snapshots of this zone are copied to; None: no copy.",
+                                            None)
+    country_codes: Sequence[str] = arg("ISO 3166 codes pinned to this zone (custom zone mappings).", ())
+
+
+@dataclass(frozen=True)
+class AutoScaling:
+    compute_enabled: bool = arg("Tier auto-scaling, per shard.", True)
+    compute_scale_down_enabled: bool = arg("Allow scaling down to compute_min_instance_size.", True)
+    compute_min_instance_size: Optional[str] = arg("Lower tier bound (same tier class).", None)
+    compute_max_instance_size: Optional[str] = arg("Upper tier bound (same tier class).", None)
+    disk_enabled: bool = arg("Disk auto-scaling.", True)
+
+
+@dataclass(frozen=True)
+class BackupPolicy:
+    """Continuous cloud backup (point in time) and the snapshot ladder; Atlas wants each rung kept longer."""
+
+    restore_window_days: int = arg("Point-in-time restore window; hourly snapshots are kept this long.", 7,
+                                   units="days")
+    hourly_every_hours: int = arg("Hours between hourly snapshots (1, 2, 4, 6, 8 or 12).", 6, units="hours")
+    daily_retention_days: int = arg("Daily snapshots kept.", 7, units="days")
+    weekly_retention_weeks: int = arg("Weekly snapshots kept.", 4, units="weeks")
+    monthly_retention_months: int = arg("Monthly snapshots kept.", 3, units="months")
+    reference_hour_of_day: int = arg("UTC hour snapshots are taken.", 3, units="hour of day")
+
+
+@dataclass(frozen=True)
+class BackupCompliance:
+    """Who may (with MongoDB support) lift the Backup Compliance Policy; Atlas requires a named person."""
+
+    authorized_email: str = arg("E-mail of the person named in the policy.")
+    authorized_first_name: str = arg("First name of that person.")
+    authorized_last_name: str = arg("Last name of that person.")
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    day_of_week: str = arg("sun..sat.", "sun")
+    hour_of_day: int = arg("Start hour in the project's time zone (UTC by default).", 8, units="hour of day")
+    auto_defer: bool = arg("Defer each maintenance once automatically.", False)
+
+    @property
+    def atlas_day(self) -> int:
+        """Atlas' numbering: Sunday = 1 .. Saturday = 7."""
+        return WEEKDAYS.index(self.day_of_week) + 1
+
+
+@dataclass(frozen=True)
+class IpAccessEntry:
+    cidr: str = arg("A network outside the VPC that may connect (the app uses PrivateLink and needs none).")
+    comment: str = arg("Why it may connect (shown in Atlas).")
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    replication_lag_seconds: float = arg("Oplog replication lag.", 60, units="seconds")
+    disk_used_percent: float = arg("Data partition used.", 80, units="%")
+    connections_percent: float = arg("Of the tier's connection limit.", 80, units="%")
+    query_targeting_ratio: float = arg("Scanned objects per returned document.", 1000, units="ratio")
+
+
 @dataclass(frozen=True)
 class AlertSpec:
     slug: str
@@ -86,7 +159,7 @@ class AlertSpec:
     units: str = "RAW"
 
 
-def alert_specs(settings: AtlasConfig) -> list[AlertSpec]:
+def alert_specs(settings: "AtlasArgs") -> list[AlertSpec]:
     """The alert configurations this project gets beyond Atlas' defaults (one resource each)."""
     t = settings.alert_thresholds
     return [
@@ -121,12 +194,12 @@ def default_audit_filter(database: str, namespaces: Sequence[ManagedNamespace]) 
     ]}, sort_keys=True)
 
 
-def shard_layout(settings: AtlasConfig) -> list[AtlasZone]:
+def shard_layout(settings: "AtlasArgs") -> list[Zone]:
     """One entry per shard, in replication_specs order (a zone with 2 shards appears twice)."""
     return [zone for zone in settings.zones for _ in range(zone.shards)]
 
 
-def replication_specs(settings: AtlasConfig) -> list[atlas.AdvancedClusterReplicationSpecArgs]:
+def replication_specs(settings: "AtlasArgs") -> list[atlas.AdvancedClusterReplicationSpecArgs]:
     """The new sharding schema: one replication spec per shard, each with its own region config and scaling."""
     a = settings.auto_scaling
     specs = []
@@ -163,29 +236,72 @@ def _private_srv(strings: Any) -> Optional[str]:
 
 @dataclass
 class AtlasArgs:
-    prefix: str
-    region: str
-    """AWS region of the app VPC and of the document key (the EncryptionAtRest and home PrivateLink region)."""
-    tags: dict[str, str]
-    settings: AtlasConfig
-    account_id: pulumi.Input[str]
-    document_key: aws.kms.Key
-    """Created without a policy (KmsArgs.document_policy_external): this component attaches it."""
-    network: Network
-    alert_emails: Sequence[str]
-    app_role_arn: Optional[pulumi.Input[str]] = None
-    """IAM role the catalog service runs as; None creates one (trusts Lambda and ECS tasks)."""
-    analytics_role_arn: Optional[pulumi.Input[str]] = None
-    namespaces: Sequence[ManagedNamespace] = field(default_factory=lambda: CATALOG_NAMESPACES)
+    prefix: str = arg("Physical-name prefix of AWS-side resources (roles, endpoint security group, key alias).")
+    region: str = arg("AWS region of the app VPC and of the customer key (the EncryptionAtRest and home "
+                      "PrivateLink region).")
+    org_id: str = arg("Atlas organisation the project is created in (24 hex digits; an identifier, not a secret).")
+    project_name: str = arg("Atlas project created for this cluster.")
+    cluster_name: str = arg("Cluster name (letters, digits, hyphens).")
+    vpc_id: pulumi.Input[str] = arg("The app VPC: PrivateLink interface endpoints are created in it.")
+    app_subnet_ids: Sequence[pulumi.Input[str]] = arg("Subnets of the endpoints (the app tier's).")
+    app_security_group_id: pulumi.Input[str] = arg("Security group of the app tier: the only source admitted to "
+                                                   "the endpoints (and given egress to them).")
+    zones: Sequence[Zone] = arg("Zones in order; one zone for REPLICASET/SHARDED, several for GEOSHARDED.")
+    alert_emails: Sequence[str] = arg("Who Atlas alerts e-mail.")
+    cluster_type: Literal["REPLICASET", "SHARDED", "GEOSHARDED"] = arg("GEOSHARDED pins zones' countries "
+                                                                       "(EU data residency).", "GEOSHARDED")
+    instance_size: str = arg("Atlas tier (sharded clusters: >= M30).", "M30")
+    disk_size_gb: int = arg("Initial disk per node (auto-scaling may grow it).", 100, units="GB")
+    electable_nodes: int = arg("Electable nodes per shard in its zone's region (3, 5 or 7).", 3)
+    mongo_db_major_version: str = arg("Pinned major version; upgrades are a reviewed change.", "8.0")
+    auto_scaling: AutoScaling = arg("Compute and disk auto-scaling.", factory=AutoScaling)
+    termination_protection: bool = arg("Refuse cluster deletion; also keeps backups after a deletion.", True)
+    backup: BackupPolicy = arg("Continuous backup and snapshot ladder.", factory=BackupPolicy)
+    backup_compliance: Optional[BackupCompliance] = arg("Backup Compliance Policy (irreversible without MongoDB "
+                                                        "support); None: none.", None)
+    kms_private_networking: bool = arg("Atlas reaches the customer key over AWS PrivateLink only.", True)
+    key_deletion_window_days: int = arg("Waiting period of the customer key's scheduled deletion.", 30,
+                                        units="days")
+    catalog_database: str = arg("Database the users are scoped to and the namespaces live in.", "catalog")
+    ip_access_list: Sequence[IpAccessEntry] = arg("Extra networks admitted (PrivateLink needs none).", ())
+    maintenance_window: MaintenanceWindow = arg("Weekly maintenance start.", factory=MaintenanceWindow)
+    alert_thresholds: AlertThresholds = arg("Where the metric alerts fire.", factory=AlertThresholds)
+    audit_filter: Optional[str] = arg("JSON audit filter; None: authentication/authorization failures, writes "
+                                      "to customer collections, DDL and user changes.", None)
+    app_role_arn: Optional[pulumi.Input[str]] = arg("IAM role the catalog service runs as; None creates one "
+                                                    "(trusts Lambda and ECS tasks).", None)
+    analytics_role_arn: Optional[pulumi.Input[str]] = arg("IAM role of read-only analytics; None creates one.",
+                                                          None)
+    namespaces: Sequence[ManagedNamespace] = arg("Sharded collections (GEOSHARDED) and the audited ones.",
+                                                 factory=lambda: CATALOG_NAMESPACES)
+    tags: Mapping[str, str] = arg("Tags of the Atlas project and of every AWS resource.", factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.zones:
+            raise ValueError("AtlasArgs.zones is empty: a cluster needs at least one zone")
+        if self.cluster_type != "GEOSHARDED" and len(self.zones) != 1:
+            raise ValueError(f"AtlasArgs.zones has {len(self.zones)} zones; {self.cluster_type} takes exactly one")
+        if self.maintenance_window.day_of_week not in WEEKDAYS:
+            raise ValueError(f"AtlasArgs.maintenance_window.day_of_week is {self.maintenance_window.day_of_week!r};"
+                             f" allowed: {', '.join(WEEKDAYS)}")
 
 
 class Atlas(pulumi.ComponentResource):
     """Atlas project + encrypted, privately reachable cluster + users, backups, auditing and alerts."""
 
+    project_id: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+    connection_string: pulumi.Output[Optional[str]]
+    private_connection_string: pulumi.Output[Optional[str]]
+    app_role_arn: pulumi.Input[str]
+    analytics_role_arn: pulumi.Input[str]
+    document_key: aws.kms.Key
+
     def __init__(self, name: str, args: AtlasArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:data:Atlas", name, None, opts)
-        s = args.settings
+        s = args
         self._child = pulumi.ResourceOptions(parent=self)
+        self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         tags = args.tags
 
         self.project = atlas.Project(
@@ -256,13 +372,13 @@ class Atlas(pulumi.ComponentResource):
             "projectId": self.project_id, "clusterName": self.cluster_name,
             "connectionString": self.connection_string, "privateConnectionString": self.private_connection_string,
             "encryptionRoleArn": self.encryption_role.arn, "appRoleArn": self.app_role_arn,
-            "analyticsRoleArn": self.analytics_role_arn,
+            "analyticsRoleArn": self.analytics_role_arn, "documentKeyArn": self.document_key.arn,
         })
 
     # --- encryption at rest -------------------------------------------------------------------------------------
     def _encryption_at_rest(self, name: str, args: AtlasArgs) -> list[pulumi.Resource]:
         """Setup -> IAM role (Atlas' account + external id) -> authorization -> key policy -> EncryptionAtRest."""
-        s = args.settings
+        s = args
         setup = atlas.CloudProviderAccessSetup(
             f"{name}-cloud-access",
             atlas.CloudProviderAccessSetupArgs(project_id=self.project_id, provider_name="AWS"),
@@ -285,27 +401,23 @@ class Atlas(pulumi.ComponentResource):
                              tags=with_name(args.tags, role_name)),
             opts=self._child,
         )
+        # The customer key is this component's own: its policy must name the role above, which exists only here.
+        self.document_key, self.document_key_alias = domain_key(
+            f"{name}-document-key", "document", prefix=args.prefix, region=args.region, account_id=self.account_id,
+            deletion_window_days=args.key_deletion_window_days, tags=args.tags, parent=self,
+            extra_statements=self.encryption_role.arn.apply(lambda arn: [{
+                "Sid": "AtlasEncryptionAtRestRole",
+                "Effect": "Allow",
+                "Principal": {"AWS": arn},
+                "Action": ATLAS_KMS_ACTIONS,
+                "Resource": "*",
+            }]))
         role_policy = aws.iam.RolePolicy(
             f"{name}-encryption-role-kms",
             aws.iam.RolePolicyArgs(
                 role=self.encryption_role.id,
-                policy=args.document_key.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
+                policy=self.document_key.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Action": ATLAS_KMS_ACTIONS, "Resource": arn}]})),
-            ),
-            opts=self._child,
-        )
-        self.key_policy = aws.kms.KeyPolicy(
-            f"{name}-document-key-policy",
-            aws.kms.KeyPolicyArgs(
-                key_id=args.document_key.id,
-                policy=pulumi.Output.all(args.account_id, self.encryption_role.arn).apply(
-                    lambda v: key_policy("document", v[0], args.region, extra_statements=[{
-                        "Sid": "AtlasEncryptionAtRestRole",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": v[1]},
-                        "Action": ATLAS_KMS_ACTIONS,
-                        "Resource": "*",
-                    }])),
             ),
             opts=self._child,
         )
@@ -322,11 +434,11 @@ class Atlas(pulumi.ComponentResource):
             atlas.EncryptionAtRestArgs(
                 project_id=self.project_id,
                 aws_kms_config=atlas.EncryptionAtRestAwsKmsConfigArgs(
-                    enabled=True, customer_master_key_id=args.document_key.key_id, region=kms_region,
+                    enabled=True, customer_master_key_id=self.document_key.key_id, region=kms_region,
                     role_id=authorization.role_id, require_private_networking=s.kms_private_networking),
             ),
-            # Atlas validates the key when this is created: its policy must already name the role.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.key_policy]),
+            # Atlas validates the key when this is created: its policy (on the key itself) already names the role.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.document_key, role_policy]),
         )
         ready: list[pulumi.Resource] = [self.encryption_at_rest]
         if s.kms_private_networking:
@@ -342,18 +454,18 @@ class Atlas(pulumi.ComponentResource):
     def _private_link(self, name: str, args: AtlasArgs) -> list[pulumi.Resource]:
         """One Atlas endpoint service per cluster region, each reached by an interface endpoint in the app VPC."""
         home = to_atlas_region(args.region)
-        regions = list(dict.fromkeys(z.region for z in args.settings.zones))
+        regions = list(dict.fromkeys(z.region for z in args.zones))
         sg_name = f"{args.prefix}-atlas-privatelink"
         self.endpoint_security_group = aws.ec2.SecurityGroup(
             f"{name}-privatelink-sg",
-            aws.ec2.SecurityGroupArgs(vpc_id=args.network.vpc_id, name=sg_name,
+            aws.ec2.SecurityGroupArgs(vpc_id=args.vpc_id, name=sg_name,
                                       description="MongoDB Atlas PrivateLink endpoints (from the app tier only)",
                                       tags=with_name(args.tags, sg_name, tier="atlas")),
             opts=self._child,
         )
-        args.network.allow(f"{name}-app-to-atlas", source=args.network.security_groups["app"],
-                           target=self.endpoint_security_group, port=PRIVATELINK_PORTS[0],
-                           to_port=PRIVATELINK_PORTS[1], description="app tier to MongoDB Atlas over PrivateLink")
+        allow_tcp(f"{name}-app-to-atlas", source_id=args.app_security_group_id,
+                  target_id=self.endpoint_security_group.id, port=PRIVATELINK_PORTS[0], to_port=PRIVATELINK_PORTS[1],
+                  description="app tier to MongoDB Atlas over PrivateLink", tags=args.tags, parent=self)
         self.vpc_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
         services: list[pulumi.Resource] = []
         for region in regions:
@@ -369,12 +481,12 @@ class Atlas(pulumi.ComponentResource):
             endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-vpce-{slug}",
                 aws.ec2.VpcEndpointArgs(
-                    vpc_id=args.network.vpc_id,
+                    vpc_id=args.vpc_id,
                     service_name=service.endpoint_service_name,
                     service_region=to_aws_region(region) if remote else None,
                     vpc_endpoint_type="Interface",
                     private_dns_enabled=False,  # Atlas publishes the endpoint's host names itself
-                    subnet_ids=args.network.app_subnet_ids,
+                    subnet_ids=list(args.app_subnet_ids),
                     security_group_ids=[self.endpoint_security_group.id],
                     tags=with_name(args.tags, f"{args.prefix}-atlas-{slug}-vpce"),
                 ),
@@ -392,7 +504,7 @@ class Atlas(pulumi.ComponentResource):
 
     # --- global cluster -------------------------------------------------------------------------------------
     def _global_cluster_config(self, name: str, args: AtlasArgs) -> None:
-        s = args.settings
+        s = args
         self.global_config = atlas.GlobalClusterConfig(
             f"{name}-global-config",
             atlas.GlobalClusterConfigArgs(
@@ -410,7 +522,7 @@ class Atlas(pulumi.ComponentResource):
 
     # --- backups ------------------------------------------------------------------------------------------------
     def _backups(self, name: str, args: AtlasArgs) -> None:
-        s = args.settings
+        s = args
         b = s.backup
         hourly = dict(frequency_interval=b.hourly_every_hours, retention_unit="days",
                       retention_value=b.restore_window_days)
@@ -477,7 +589,7 @@ class Atlas(pulumi.ComponentResource):
     def _workload_role(self, name: str, args: AtlasArgs, suffix: str, purpose: str) -> aws.iam.Role:
         """A role the catalog workload runs as: Lambda functions, or ECS tasks of this account."""
         role_name = f"{args.prefix}-catalog-{suffix}"
-        trust = pulumi.Output.from_input(args.account_id).apply(lambda acct: json.dumps({
+        trust = self.account_id.apply(lambda acct: json.dumps({
             "Version": "2012-10-17",
             "Statement": [
                 {"Sid": "LambdaRuns", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -496,7 +608,7 @@ class Atlas(pulumi.ComponentResource):
         )
 
     def _database_users(self, name: str, args: AtlasArgs) -> None:
-        s = args.settings
+        s = args
         self.app_role_arn = args.app_role_arn if args.app_role_arn is not None else self._workload_role(
             name, args, "app", "EcoMart catalog service; authenticates to Atlas as this role (MONGODB-AWS)").arn
         self.analytics_role_arn = (args.analytics_role_arn if args.analytics_role_arn is not None else
@@ -522,7 +634,7 @@ class Atlas(pulumi.ComponentResource):
 
     # --- auditing and alerts -------------------------------------------------------------------------------------
     def _auditing(self, name: str, args: AtlasArgs) -> None:
-        s = args.settings
+        s = args
         self.audit_filter = s.audit_filter or default_audit_filter(s.catalog_database, args.namespaces)
         atlas.Auditing(
             f"{name}-auditing",
@@ -537,7 +649,7 @@ class Atlas(pulumi.ComponentResource):
                                                                   interval_min=60, delay_min=0)
                          for email in args.alert_emails]
         self.alerts: dict[str, atlas.AlertConfiguration] = {}
-        for spec in alert_specs(args.settings):
+        for spec in alert_specs(args):
             metric = None
             if spec.metric:
                 metric = atlas.AlertConfigurationMetricThresholdConfigArgs(

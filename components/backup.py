@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Literal, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from components.contract import arg, require_together
 from components.tagging import with_name
-from infra.config import BackupConfig
 
 BACKUP_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
 RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
@@ -34,17 +34,40 @@ RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolic
 
 @dataclass
 class BackupArgs:
-    prefix: str
-    tags: dict[str, str]
-    settings: BackupConfig
-    kms_key_arn: pulumi.Input[str]
-    """The backups CMK (primary region)."""
-    resource_arns: Sequence[pulumi.Input[str]]
-    """ARNs of the resources the plan protects (the RDS writer, and anything else the stack adds)."""
-    copy_region: Optional[str] = None
-    """Copy every recovery point to a vault in this region (prod's secondary region)..."""
-    copy_kms_key_arn: Optional[pulumi.Input[str]] = None
-    """...encrypted with the backups key there."""
+    prefix: str = arg("Physical-name prefix: the vault is <prefix>-vault, the plan <prefix>-data.")
+    kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the vault (primary region).")
+    resource_arns: Sequence[pulumi.Input[str]] = arg("ARNs the plan protects (the RDS writer, any other store).")
+    daily_retention_days: int = arg("Daily recovery points kept (beyond RDS's own PITR window).", 35, units="days")
+    monthly_retention_days: int = arg("Monthly recovery points (the 1st of each month) kept.", 365, units="days")
+    schedule_utc_hour: int = arg("Hour (UTC) the daily and monthly jobs start; keep it clear of the RDS backup "
+                                 "and maintenance windows.", 6, units="hour of day")
+    start_window_minutes: int = arg("A job must start within this of its schedule.", 60, units="minutes")
+    completion_window_minutes: int = arg("A job must finish within this of its scheduled start.", 720,
+                                         units="minutes")
+    vault_lock: bool = arg("Lock the vault(s): recovery points cannot be deleted before min retention.", True)
+    vault_lock_mode: Literal["governance", "compliance"] = arg("compliance: immutable after "
+                                                               "vault_lock_changeable_for_days (not even root can "
+                                                               "remove it); governance: privileged IAM users can.",
+                                                               "governance")
+    vault_lock_min_retention_days: int = arg("Shortest retention the lock admits (<= daily_retention_days).", 7,
+                                             units="days")
+    vault_lock_max_retention_days: int = arg("Longest retention the lock admits (>= monthly_retention_days).", 400,
+                                             units="days")
+    vault_lock_changeable_for_days: int = arg("Compliance mode: grace period in which the lock can still be "
+                                              "changed (AWS minimum 3).", 14, units="days")
+    copy_region: Optional[str] = arg("Copy every recovery point to a vault in this region; None: no copies.", None)
+    copy_kms_key_arn: Optional[pulumi.Input[str]] = arg("The backups key in copy_region.", None)
+    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+
+    def __post_init__(self) -> None:
+        require_together(self, "copy_region", "copy_kms_key_arn")
+        if not self.resource_arns:
+            raise ValueError("BackupArgs.resource_arns is empty: a backup plan that protects nothing")
+        if self.vault_lock and not (self.vault_lock_min_retention_days <= self.daily_retention_days
+                                    and self.vault_lock_max_retention_days >= self.monthly_retention_days):
+            raise ValueError(f"BackupArgs: vault lock {self.vault_lock_min_retention_days}-"
+                             f"{self.vault_lock_max_retention_days} days would reject rules of "
+                             f"{self.daily_retention_days} and {self.monthly_retention_days} days")
 
 
 def daily_cron(hour: int) -> str:
@@ -60,14 +83,14 @@ def monthly_cron(hour: int) -> str:
 class Backup(pulumi.ComponentResource):
     """Vault(s), plan, selection and the service role; vault locks when configured."""
 
+    vault_name: pulumi.Output[str]
+    vault_arn: pulumi.Output[str]
+    copy_vault_arn: Optional[pulumi.Output[str]]
+    plan_id: pulumi.Output[str]
+
     def __init__(self, name: str, args: BackupArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        if (args.copy_region is None) != (args.copy_kms_key_arn is None):
-            raise ValueError("BackupArgs: copy_region and copy_kms_key_arn are set together "
-                             "(the destination vault needs a key in its own region)")
-        if not args.resource_arns:
-            raise ValueError("BackupArgs.resource_arns is empty: a backup plan that protects nothing")
         super().__init__("ecomart:data:Backup", name, None, opts)
-        s = args.settings
+        s = args
         child = pulumi.ResourceOptions(parent=self)
 
         self.vault = aws.backup.Vault(
@@ -155,7 +178,12 @@ class Backup(pulumi.ComponentResource):
                                "copyVaultName": self.copy_vault_name, "copyVaultArn": self.copy_vault_arn,
                                "planId": self.plan_id, "planArn": self.plan_arn, "roleArn": self.role_arn})
 
-    def _rule(self, label: str, schedule: str, retention_days: int, s: BackupConfig,
+    def stack_outputs(self) -> dict[str, pulumi.Input]:
+        """The stack outputs (camelCase) this component contributes."""
+        return {"backupVaultName": self.vault_name, "backupVaultArn": self.vault_arn, "backupPlanId": self.plan_id,
+                "backupCopyVaultArn": self.copy_vault_arn}
+
+    def _rule(self, label: str, schedule: str, retention_days: int, s: BackupArgs,
               tags: dict[str, str]) -> aws.backup.PlanRuleArgs:
         copy_actions = None
         if self.copy_vault is not None:

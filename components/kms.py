@@ -6,24 +6,28 @@ principal must call KMS itself, as CloudWatch Logs and CloudWatch alarms do, thr
 to this account). In prod the relational and backup domains get a key in the secondary region too, for automated
 backup replication and the cross-region backup vault.
 
-The document-store key's policy names the role MongoDB Atlas assumes, which the Atlas component creates: so when
-Atlas is enabled that component owns the key's policy (an ``aws.kms.KeyPolicy`` built with ``key_policy`` below)
-and this one leaves it alone. See docs/adr/0005-kms-key-per-data-domain.md.
+The document-store key's policy must name the role MongoDB Atlas assumes, which only exists inside the Atlas
+component: so that component creates the document key itself, with ``key_policy("document", ...)`` below plus a
+statement for its role, and this component makes keys for the other domains. See
+docs/adr/0005-kms-key-per-data-domain.md.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping, Optional, Sequence, get_args
 
 import pulumi
 import pulumi_aws as aws
 
+from components.contract import arg
 from components.tagging import with_name
 
-DOMAINS = ("relational", "cache", "document", "logs", "backups")
-SECONDARY_DOMAINS = ("relational", "backups")
+Domain = Literal["relational", "cache", "document", "logs", "backups"]
+DOMAINS: tuple[Domain, ...] = get_args(Domain)
+PRIMARY_DOMAINS: tuple[Domain, ...] = ("relational", "cache", "logs", "backups")
+SECONDARY_DOMAINS: tuple[Domain, ...] = ("relational", "backups")
 
 ADMIN_ACTIONS = [
     "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
@@ -44,7 +48,7 @@ _VIA_SERVICES: dict[str, list[tuple[str, bool]]] = {
 }
 
 
-def key_policy(domain: str, account_id: str, region: str,
+def key_policy(domain: Domain, account_id: str, region: str,
                extra_statements: Sequence[dict[str, Any]] = ()) -> str:
     """The key policy JSON of a domain key (plain values: call inside an ``apply``)."""
     root = f"arn:aws:iam::{account_id}:root"
@@ -87,66 +91,110 @@ def key_policy(domain: str, account_id: str, region: str,
     return json.dumps({"Version": "2012-10-17", "Id": f"ecomart-{domain}", "Statement": statements})
 
 
+def domain_key(res: str, domain: Domain, *, prefix: str, region: str, account_id: pulumi.Input[str],
+               deletion_window_days: int, tags: Mapping[str, str], parent: pulumi.Resource,
+               key_region: Optional[str] = None, alias_suffix: str = "",
+               extra_statements: pulumi.Input[Sequence[dict[str, Any]]] = ()) -> tuple[aws.kms.Key, aws.kms.Alias]:
+    """One domain's key and its alias ``alias/<prefix>/<domain><alias_suffix>``, children of ``parent``.
+
+    ``key_region`` None: the stack's primary region ``region``. ``extra_statements`` (may be an Output) join the
+    domain's key policy, for a component whose own principal must use its key (Atlas' encryption role).
+    """
+    where = key_region or region
+    key = aws.kms.Key(
+        res,
+        aws.kms.KeyArgs(
+            description=f"EcoMart {prefix} {domain} data ({where})",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=deletion_window_days,
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            policy=pulumi.Output.all(account_id, extra_statements).apply(
+                lambda v: key_policy(domain, v[0], where, extra_statements=v[1])),
+            region=key_region,
+            tags=with_name(tags, res, **{"data-domain": domain}),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    alias = aws.kms.Alias(
+        f"{res}-alias",
+        aws.kms.AliasArgs(name=f"alias/{prefix}/{domain}{alias_suffix}", target_key_id=key.key_id, region=key_region),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return key, alias
+
+
 @dataclass
 class KmsArgs:
-    prefix: str
-    region: str
-    tags: dict[str, str]
-    deletion_window_days: int
-    secondary_region: Optional[str] = None
-    """Set (prod) to add relational and backup keys there; pulumi-aws 7's per-resource ``region`` places them."""
-    document_policy_external: bool = False
-    """True when the Atlas component owns the document key's policy (it must name Atlas' role)."""
-    domains: Sequence[str] = field(default_factory=lambda: DOMAINS)
+    prefix: str = arg("Physical-name prefix of the stack: aliases are alias/<prefix>/<domain>.")
+    region: str = arg("The stack's primary AWS region (key policies scope kms:ViaService to it).")
+    tags: Mapping[str, str] = arg("Tags every key carries (a Name and data-domain tag are added).", factory=dict)
+    deletion_window_days: int = arg("Waiting period between a scheduled deletion and the deletion (AWS allows "
+                                    "7-30): the time to notice and cancel.", 30, units="days")
+    domains: Sequence[Domain] = arg("Domains that get a key in the primary region. The document store's key is "
+                                    "the Atlas component's own (its policy names Atlas' role).",
+                                    factory=lambda: PRIMARY_DOMAINS)
+    secondary_region: Optional[str] = arg("Region for the domains' disaster-recovery keys (cross-region PITR and "
+                                          "backup copies); None: no secondary keys.", None)
+    secondary_domains: Sequence[Domain] = arg("Domains that get a key in secondary_region.",
+                                              factory=lambda: SECONDARY_DOMAINS)
+
+    def __post_init__(self) -> None:
+        bad = [d for d in (*self.domains, *self.secondary_domains) if d not in DOMAINS]
+        if bad:
+            raise ValueError(f"KmsArgs: unknown domains {bad}; allowed: {list(DOMAINS)}")
+        if not 7 <= self.deletion_window_days <= 30:
+            raise ValueError(f"KmsArgs.deletion_window_days is {self.deletion_window_days}; AWS allows 7 to 30")
+
+
+@dataclass(frozen=True)
+class DomainKeys:
+    """The keys of one region, one attribute per domain (None: no key for that domain there)."""
+
+    relational: Optional[aws.kms.Key] = None
+    cache: Optional[aws.kms.Key] = None
+    document: Optional[aws.kms.Key] = None
+    logs: Optional[aws.kms.Key] = None
+    backups: Optional[aws.kms.Key] = None
+
+    def arns(self) -> dict[str, pulumi.Output[str]]:
+        """{domain: key ARN} of the keys that exist (a stack output's shape)."""
+        return {d: k.arn for d in DOMAINS if (k := getattr(self, d)) is not None}
+
+    def require(self, domain: Domain) -> aws.kms.Key:
+        key = getattr(self, domain)
+        if key is None:
+            raise ValueError(f"no {domain} key: add {domain!r} to KmsArgs.domains (or secondary_domains)")
+        return key
 
 
 class Kms(pulumi.ComponentResource):
-    """The platform's customer-managed keys. ``keys[domain]`` / ``secondary_keys[domain]`` are aws.kms.Key."""
+    """The platform's customer-managed keys: ``keys.<domain>`` in the primary region, ``secondary_keys.<domain>``
+    in the secondary one."""
 
-    keys: dict[str, aws.kms.Key]
-    secondary_keys: dict[str, aws.kms.Key]
+    keys: DomainKeys
+    secondary_keys: DomainKeys
+    account_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: KmsArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:security:Kms", name, None, opts)
         self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        self.keys = {}
         self.aliases: dict[str, aws.kms.Alias] = {}
-        for domain in args.domains:
-            external = domain == "document" and args.document_policy_external
-            self.keys[domain] = self._key(name, domain, None, args, external)
-        self.secondary_keys = {}
+        self.keys = DomainKeys(**{d: self._key(name, d, None, args) for d in args.domains})
+        self.secondary_keys = DomainKeys()
         if args.secondary_region:
-            for domain in SECONDARY_DOMAINS:
-                self.secondary_keys[domain] = self._key(name, domain, args.secondary_region, args, False,
-                                                        suffix="-dr")
-        self.key_arns = {d: k.arn for d, k in self.keys.items()}
-        self.secondary_key_arns = {d: k.arn for d, k in self.secondary_keys.items()}
+            self.secondary_keys = DomainKeys(**{d: self._key(name, d, args.secondary_region, args, suffix="-dr")
+                                                for d in args.secondary_domains})
+        self.key_arns = self.keys.arns()
+        self.secondary_key_arns = self.secondary_keys.arns()
         self.register_outputs({"keyArns": self.key_arns, "secondaryKeyArns": self.secondary_key_arns})
 
-    def _key(self, name: str, domain: str, region: Optional[str], args: KmsArgs, external_policy: bool,
+    def _key(self, name: str, domain: Domain, region: Optional[str], args: KmsArgs,
              suffix: str = "") -> aws.kms.Key:
         """A key in ``region`` (None: the stack's primary region)."""
-        res = f"{name}-{domain}{suffix}"
-        where = region or args.region
-        policy = None if external_policy else self.account_id.apply(lambda acct: key_policy(domain, acct, where))
-        key = aws.kms.Key(
-            res,
-            aws.kms.KeyArgs(
-                description=f"EcoMart {args.prefix} {domain} data ({where})",
-                enable_key_rotation=True,
-                rotation_period_in_days=365,
-                deletion_window_in_days=args.deletion_window_days,
-                key_usage="ENCRYPT_DECRYPT",
-                customer_master_key_spec="SYMMETRIC_DEFAULT",
-                policy=policy,
-                region=region,
-                tags=with_name(args.tags, res, **{"data-domain": domain}),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.aliases[f"{domain}{suffix}"] = aws.kms.Alias(
-            f"{res}-alias",
-            aws.kms.AliasArgs(name=f"alias/{args.prefix}/{domain}{suffix}", target_key_id=key.key_id, region=region),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        key, self.aliases[f"{domain}{suffix}"] = domain_key(
+            f"{name}-{domain}{suffix}", domain, prefix=args.prefix, region=args.region, key_region=region,
+            alias_suffix=suffix, account_id=self.account_id, deletion_window_days=args.deletion_window_days,
+            tags=args.tags, parent=self)
         return key

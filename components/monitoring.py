@@ -38,16 +38,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from components.contract import arg
 from components.inventory import MonitoredCache, MonitoredDb
 from components.tagging import with_name
-
-if TYPE_CHECKING:  # the thresholds section of the stack config (infra/config.py)
-    from infra.config import AlarmThresholds
+from platform_rules import elasticache_node_ids
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -84,17 +83,26 @@ def estimated_max_connections(instance_class: str) -> int:
 
 
 def cache_node_ids(cache: MonitoredCache) -> list[tuple[str, bool]]:
-    """(CacheClusterId, created as primary) of every node of a replication group.
+    """(CacheClusterId, created as primary) of every node of a replication group (platform_rules' naming rule)."""
+    return elasticache_node_ids(cache.replication_group_id, cache.cluster_mode, cache.num_shards,
+                                cache.replicas_per_shard)
 
-    ElastiCache names nodes ``<group>-001``, ``<group>-002``, ... with cluster mode disabled, and
-    ``<group>-<shard:04d>-<node:03d>`` (``<group>-0001-001``) with cluster mode enabled; node 001 of each shard is
-    the primary at creation (roles can move on failover).
-    """
-    rg, per_shard = cache.replication_group_id, 1 + cache.replicas_per_shard
-    if not cache.cluster_mode:
-        return [(f"{rg}-{n:03d}", n == 1) for n in range(1, per_shard + 1)]
-    return [(f"{rg}-{s:04d}-{n:03d}", n == 1)
-            for s in range(1, cache.num_shards + 1) for n in range(1, per_shard + 1)]
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """Where each alarm fires. Units in the names; see the module docstring for what each metric means."""
+
+    cpu_percent: float = arg("RDS CPU and ElastiCache engine-thread CPU.", 80, units="%")
+    free_storage_percent: float = arg("Alarm below this share of the initially allocated storage.", 15, units="%")
+    freeable_memory_mb: float = arg("RDS freeable memory floor.", 256, units="MiB")
+    connections_percent: float = arg("Of the instance class's max_connections estimate.", 80, units="%")
+    read_latency_ms: float = arg("RDS read latency ceiling.", 20, units="ms")
+    write_latency_ms: float = arg("RDS write latency ceiling.", 20, units="ms")
+    replica_lag_seconds: float = arg("RDS replica lag ceiling.", 30, units="seconds")
+    cache_memory_percent: float = arg("ElastiCache memory use ceiling.", 80, units="%")
+    cache_evictions: float = arg("Evictions per 5 minutes.", 100, units="count")
+    cache_connections: float = arg("Client connections per node.", 5000, units="count")
+    cache_replication_lag_seconds: float = arg("ElastiCache replication lag ceiling.", 5, units="seconds")
 
 
 @dataclass(frozen=True)
@@ -116,9 +124,9 @@ class AlarmSpec:
     description: str
 
 
-def db_alarm_specs(prefix: str, db: MonitoredDb, t: "AlarmThresholds") -> list[AlarmSpec]:
+def db_alarm_specs(prefix: str, db: MonitoredDb, t: AlarmThresholds) -> list[AlarmSpec]:
     """The alarms every RDS instance gets (ReplicaLag only for replicas)."""
-    dims = {"DBInstanceIdentifier": db.instance.identifier}
+    dims = {"DBInstanceIdentifier": db.identifier}
     free_bytes = t.free_storage_percent / 100 * db.allocated_storage_gb * GIB
     max_conn = estimated_max_connections(db.instance_class)
     conn_limit = round(t.connections_percent / 100 * max_conn)
@@ -150,7 +158,7 @@ def db_alarm_specs(prefix: str, db: MonitoredDb, t: "AlarmThresholds") -> list[A
     return specs
 
 
-def cache_alarm_specs(prefix: str, cache: MonitoredCache, t: "AlarmThresholds") -> list[AlarmSpec]:
+def cache_alarm_specs(prefix: str, cache: MonitoredCache, t: AlarmThresholds) -> list[AlarmSpec]:
     """The alarms every node of a replication group gets."""
     specs: list[AlarmSpec] = []
     for node_id, primary in cache_node_ids(cache):
@@ -198,21 +206,26 @@ def composite_rules(alarm_names: Sequence[str], limit: int = COMPOSITE_RULE_LIMI
 
 @dataclass
 class MonitoringArgs:
-    prefix: str
-    region: str
-    tags: dict[str, str]
-    logs_kms_key_arn: pulumi.Input[str]
-    """A customer-managed key whose policy lets cloudwatch.amazonaws.com use it (kms.keys["logs"])."""
-    alarm_emails: Sequence[str]
-    thresholds: "AlarmThresholds"
-    dbs: Sequence[MonitoredDb] = ()
-    caches: Sequence[MonitoredCache] = ()
+    prefix: str = arg("Physical-name prefix: alarms are <prefix>-<store>-<metric>, the topic <prefix>-data-alarms.")
+    region: str = arg("Region of the stores (dashboard widgets, the topic policy's alarm ARNs).")
+    logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the alarm topic; its policy must let "
+                                              "cloudwatch.amazonaws.com use it (never alias/aws/sns).")
+    alarm_emails: Sequence[str] = arg("Addresses subscribed to the alarm topic (each confirms by e-mail).")
+    dbs: Sequence[MonitoredDb] = arg("RDS instances to watch (Postgres.instances, or existing ones).", ())
+    caches: Sequence[MonitoredCache] = arg("ElastiCache groups to watch (Redis.caches, or existing ones).", ())
+    thresholds: AlarmThresholds = arg("Where each alarm fires.", factory=AlarmThresholds)
+    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
 
 
 class Monitoring(pulumi.ComponentResource):
     """SNS topic + subscriptions, derived metric alarms, the "data tier degraded" composite, one dashboard."""
 
     alarms: list[aws.cloudwatch.MetricAlarm]
+    topic_arn: pulumi.Output[str]
+    alarm_names: list[str]
+    composite_alarm_name: str
+    composite_alarm_arn: pulumi.Output[str]
+    dashboard_name: str
 
     def __init__(self, name: str, args: MonitoringArgs, opts: Optional[pulumi.ResourceOptions] = None):
         specs = [s for db in args.dbs for s in db_alarm_specs(args.prefix, db, args.thresholds)]
@@ -225,7 +238,7 @@ class Monitoring(pulumi.ComponentResource):
             raise ValueError(f"alarm names collide (store labels must be unique): {duplicates}")
         super().__init__("ecomart:observability:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.tags
+        tags = dict(args.tags)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
         topic_name = f"{args.prefix}-data-alarms"
@@ -325,6 +338,11 @@ class Monitoring(pulumi.ComponentResource):
             "dashboardName": self.dashboard_name,
         })
 
+    def stack_outputs(self) -> dict[str, pulumi.Input]:
+        """The stack outputs (camelCase) this component contributes."""
+        return {"alarmTopicArn": self.topic_arn, "dataTierAlarmName": self.composite_alarm_name,
+                "dashboardName": self.dashboard_name}
+
     def _composite(self, resource: str, alarm_name: str, rule: str, description: str, actions: list,
                    tags: dict[str, str], members: list, notify: bool) -> aws.cloudwatch.CompositeAlarm:
         return aws.cloudwatch.CompositeAlarm(
@@ -399,7 +417,7 @@ def dashboard_body(prefix: str, region: str, dbs: Sequence[MonitoredDb], caches:
                                        "alarms": list(alarm_arns[i:i + ALARM_WIDGET_LIMIT]),
                                        "sortBy": "stateUpdatedTimestamp"}})
     for db in dbs:
-        ident = db.instance.identifier
+        ident = db.identifier
 
         def rds(metric: str, **opts: Any) -> list:
             return ["AWS/RDS", metric, "DBInstanceIdentifier", ident, *([opts] if opts else [])]

@@ -12,11 +12,12 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_aws as aws
 
+from components.contract import arg
 from components.tagging import with_name
 
 # Interface endpoints the app and the data tier's automation need (no NAT: these are the only way out).
@@ -25,13 +26,26 @@ INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "kms", "sts", "logs", "monitori
 
 @dataclass
 class NetworkArgs:
-    prefix: str
-    vpc_cidr: str
-    az_count: int
-    region: str
-    tags: dict[str, str]
-    logs_kms_key_arn: pulumi.Input[str]
-    flow_log_retention_days: int
+    prefix: str = arg("Physical-name prefix of the stack (VPC, subnets and security groups are named from it).")
+    region: str = arg("AWS region: interface endpoints are com.amazonaws.<region>.<service>.")
+    vpc_cidr: str = arg("IPv4 CIDR of the VPC, /16 to /24; cut into 16 blocks: app subnets from block 0, data "
+                        "subnets from block 8.")
+    logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the flow-log group (its policy must let "
+                                              "logs.<region>.amazonaws.com use it).")
+    az_count: int = arg("Availability Zones to spread each tier's subnets over.", 3)
+    flow_log_retention_days: int = arg("CloudWatch retention of VPC flow logs.", 365, units="days")
+    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.az_count <= 6:
+            raise ValueError(f"NetworkArgs.az_count is {self.az_count}; allowed 2 to 6 (an app and a data subnet "
+                             "per AZ)")
+        try:
+            net = ipaddress.IPv4Network(self.vpc_cidr, strict=True)
+        except ValueError as e:
+            raise ValueError(f"NetworkArgs.vpc_cidr is {self.vpc_cidr!r}: not an IPv4 CIDR ({e})") from None
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError(f"NetworkArgs.vpc_cidr is {self.vpc_cidr!r}: prefix length must be /16 to /24")
 
 
 @dataclass(frozen=True)
@@ -52,13 +66,66 @@ def subnet_plan(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
     return [str(b) for b in blocks[:az_count]], [str(b) for b in blocks[8:8 + az_count]]
 
 
+def allow_tcp(name: str, *, source_id: pulumi.Input[str], target_id: pulumi.Input[str], port: int,
+              description: str, tags: Mapping[str, str], parent: pulumi.Resource,
+              to_port: Optional[int] = None) -> None:
+    """Least privilege between tiers: security group ``source_id`` may reach ``target_id`` on ``port`` (TCP, up to
+    ``to_port``) and nothing else.
+
+    Writes both halves, as children of ``parent`` (the component that needs the path): the target's ingress from
+    the source group and the source's egress to the target group. Every rule in the platform has this shape.
+    """
+    aws.vpc.SecurityGroupIngressRule(
+        f"{name}-in",
+        aws.vpc.SecurityGroupIngressRuleArgs(security_group_id=target_id, referenced_security_group_id=source_id,
+                                             ip_protocol="tcp", from_port=port, to_port=to_port or port,
+                                             description=description, tags=with_name(tags, f"{name}-in")),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-out",
+        aws.vpc.SecurityGroupEgressRuleArgs(security_group_id=source_id, referenced_security_group_id=target_id,
+                                            ip_protocol="tcp", from_port=port, to_port=to_port or port,
+                                            description=description, tags=with_name(tags, f"{name}-out")),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def flow_log_trust_policy(account_id: str, region: str) -> str:
+    """VPC Flow Logs may assume the role only for flow logs of this account and region (confused deputy)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                      "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{region}:{account_id}:vpc-flow-log/*"}}}]})
+
+
+def flow_log_role_policy(log_group_arn: str, account_id: str, region: str) -> str:
+    """What AWS documents the delivery role needs: write to this group, and describe groups and streams."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "WriteFlowLogs", "Effect": "Allow",
+         "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+         "Resource": [log_group_arn, f"{log_group_arn}:*"]},
+        {"Sid": "FindTheLogGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups",
+         "Resource": f"arn:aws:logs:{region}:{account_id}:log-group:*"},
+    ]})
+
+
 class Network(pulumi.ComponentResource):
     """VPC, subnets, route tables, NACLs, per-tier security groups, VPC endpoints and flow logs."""
+
+    vpc_id: pulumi.Output[str]
+    app_subnet_ids: list[pulumi.Output[str]]
+    data_subnet_ids: list[pulumi.Output[str]]
+    app_security_group_id: pulumi.Output[str]
+    endpoints_security_group_id: pulumi.Output[str]
+    postgres_security_group_id: pulumi.Output[str]
+    redis_security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = self._tags = args.tags
+        tags = self._tags = dict(args.tags)
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             aws.ec2.VpcArgs(cidr_block=args.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True,
@@ -132,10 +199,10 @@ class Network(pulumi.ComponentResource):
             )
         app_sg = self.security_groups["app"]
         for tier in DATA_TIERS:
-            self.allow(f"{name}-app-to-{tier.tier}", source=app_sg, target=self.security_groups[tier.tier],
-                       port=tier.port, description=f"app tier to {tier.description}")
-        self.allow(f"{name}-app-to-endpoints", source=app_sg, target=self.security_groups["endpoints"], port=443,
-                   description="app tier to AWS API endpoints")
+            allow_tcp(f"{name}-app-to-{tier.tier}", source_id=app_sg.id, target_id=self.security_groups[tier.tier].id,
+                      port=tier.port, description=f"app tier to {tier.description}", tags=tags, parent=self)
+        allow_tcp(f"{name}-app-to-endpoints", source_id=app_sg.id, target_id=self.security_groups["endpoints"].id,
+                  port=443, description="app tier to AWS API endpoints", tags=tags, parent=self)
 
         self.endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
         for service in INTERFACE_ENDPOINT_SERVICES:
@@ -165,9 +232,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs-role",
             aws.iam.RoleArgs(
                 name=f"{args.prefix}-vpc-flow-logs",
-                assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                    "Action": "sts:AssumeRole"}]}),
+                assume_role_policy=account_id.apply(lambda acct: flow_log_trust_policy(acct, args.region)),
                 tags=with_name(tags, f"{args.prefix}-vpc-flow-logs"),
             ),
             opts=child,
@@ -176,10 +241,8 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs-policy",
             aws.iam.RolePolicyArgs(
                 role=flow_role.id,
-                policy=self.flow_log_group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    "Resource": [arn, f"{arn}:*"]}]})),
+                policy=pulumi.Output.all(self.flow_log_group.arn, account_id).apply(
+                    lambda v: flow_log_role_policy(v[0], v[1], args.region)),
             ),
             opts=child,
         )
@@ -195,28 +258,14 @@ class Network(pulumi.ComponentResource):
         self.vpc_id = self.vpc.id
         self.app_subnet_ids = [s.id for s in self.app_subnets]
         self.data_subnet_ids = [s.id for s in self.data_subnets]
-        self.security_group_ids = {k: sg.id for k, sg in self.security_groups.items()}
+        self.app_security_group_id = self.security_groups["app"].id
+        self.endpoints_security_group_id = self.security_groups["endpoints"].id
+        self.postgres_security_group_id = self.security_groups["postgres"].id
+        self.redis_security_group_id = self.security_groups["redis"].id
         self.register_outputs({"vpcId": self.vpc_id, "appSubnetIds": self.app_subnet_ids,
-                               "dataSubnetIds": self.data_subnet_ids, "securityGroupIds": self.security_group_ids})
+                               "dataSubnetIds": self.data_subnet_ids,
+                               "securityGroupIds": {k: sg.id for k, sg in self.security_groups.items()}})
 
-    def allow(self, name: str, *, source: aws.ec2.SecurityGroup, target: aws.ec2.SecurityGroup, port: int,
-              description: str, to_port: Optional[int] = None) -> None:
-        """Least privilege between tiers: ``source`` may reach ``target`` on ``port`` (TCP) and nothing else.
-
-        Writes both halves: the target's ingress from the source group and the source's egress to the target
-        group. Other components (Atlas PrivateLink) use this too, so every rule has the same shape.
-        """
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-in",
-            aws.vpc.SecurityGroupIngressRuleArgs(security_group_id=target.id, referenced_security_group_id=source.id,
-                                                 ip_protocol="tcp", from_port=port, to_port=to_port or port,
-                                                 description=description, tags=with_name(self._tags, f"{name}-in")),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-out",
-            aws.vpc.SecurityGroupEgressRuleArgs(security_group_id=source.id, referenced_security_group_id=target.id,
-                                                ip_protocol="tcp", from_port=port, to_port=to_port or port,
-                                                description=description, tags=with_name(self._tags, f"{name}-out")),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+    def stack_outputs(self) -> dict[str, pulumi.Input]:
+        """The stack outputs (camelCase) this component contributes."""
+        return {"vpcId": self.vpc_id, "dataSubnetIds": pulumi.Output.all(*self.data_subnet_ids)}

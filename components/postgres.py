@@ -1,4 +1,4 @@
-"""RDS for PostgreSQL 16: the system of record for orders, inventory and payments (docs/adr/0001).
+"""RDS for PostgreSQL: the system of record for orders, inventory and payments (docs/adr/0001).
 
 Shape and why:
 - No password exists anywhere: RDS generates and rotates the master password in Secrets Manager, encrypted with the
@@ -18,18 +18,20 @@ Shape and why:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from components.contract import arg, require_together
 from components.inventory import MonitoredDb
 from components.tagging import with_name
-from infra.config import PostgresConfig
+from platform_rules import CURRENT_RDS_CA_CERTIFICATES, DEFAULT_RDS_CA_CERTIFICATE
 
 ENGINE = "postgres"
-PARAMETER_FAMILY = "postgres16"
+DEFAULT_MAJOR = "16"
 PORT = 5432
 MASTER_USERNAME = "ecomart_admin"
 LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
@@ -43,26 +45,64 @@ LOG_TEMP_FILES_KB = 10_240
 
 @dataclass
 class PostgresArgs:
-    prefix: str
-    tags: dict[str, str]
-    settings: PostgresConfig
-    subnet_ids: Sequence[pulumi.Input[str]]
-    """The network's isolated data subnets."""
-    security_group_id: pulumi.Input[str]
-    """The network's postgres security group (reachable from the app tier only)."""
-    kms_key_arn: pulumi.Input[str]
-    """The relational CMK: storage, Performance Insights, the managed master secret."""
-    logs_kms_key_arn: pulumi.Input[str]
-    """The logs CMK, for the log groups RDS exports into."""
-    final_snapshot: bool
-    """Take a final snapshot when the writer is deleted (prod)."""
-    backup_replication_region: Optional[str] = None
-    """Replicate automated backups (PITR) to this region (prod's secondary region)..."""
-    backup_replication_kms_key_arn: Optional[pulumi.Input[str]] = None
-    """...encrypted with the relational key there."""
+    prefix: str = arg("Physical-name prefix: the writer is <prefix>-pg, replicas <prefix>-pg-replica-<n>.")
+    subnet_ids: Sequence[pulumi.Input[str]] = arg("Private (data) subnets of an existing VPC, in >= 2 AZs.")
+    security_group_id: pulumi.Input[str] = arg("Security group of the instances (admit 5432 from the app tier "
+                                               "only).")
+    kms_key_arn: pulumi.Input[str] = arg("Customer-managed key: storage, Performance Insights and the managed "
+                                         "master secret.")
+    logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the log groups RDS exports into.")
+    instance_class: str = arg("Writer instance class (db.<family>.<size>).", "db.r6g.large")
+    engine_version: str = arg("PostgreSQL major version; RDS picks the newest minor and auto minor upgrades "
+                              "keep it current (docs/adr/0017).", DEFAULT_MAJOR)
+    database_name: str = arg("Initial database.", "ecomart")
+    replica_instance_class: Optional[str] = arg("Read replicas' class; None: the writer's.", None)
+    read_replicas: int = arg("Same-region read replicas (each gets its own alarms).", 0)
+    multi_az: bool = arg("Synchronous standby in another AZ for the writer (failover in about a minute).", True)
+    allocated_storage_gb: int = arg("Initial gp3 storage.", 100, units="GB")
+    max_allocated_storage_gb: int = arg("Storage autoscaling ceiling (> allocated_storage_gb).", 1000, units="GB")
+    iops: Optional[int] = arg("gp3 provisioned IOPS (only with >= 400 GB); None: the gp3 baseline.", None)
+    backup_retention_days: int = arg("Automated backups (PITR) kept; 1-35.", 35, units="days")
+    backup_window: str = arg("Daily automated-backup window, UTC (hh:mm-hh:mm).", "03:00-04:00")
+    maintenance_window: str = arg("Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:05:00-sun:06:00")
+    deletion_protection: bool = arg("Refuse API deletion of the writer and replicas.", True)
+    final_snapshot: bool = arg("Take a final snapshot and keep automated backups when the writer is deleted.", True)
+    performance_insights_retention_days: int = arg("Performance Insights retention (7, n*31 or 731).", 7,
+                                                   units="days")
+    monitoring_interval_seconds: int = arg("Enhanced monitoring granularity (1, 5, 10, 15, 30 or 60).", 60,
+                                           units="seconds")
+    ca_cert_identifier: str = arg("Server certificate authority clients verify against (a current RDS CA).",
+                                  DEFAULT_RDS_CA_CERTIFICATE)
+    log_min_duration_statement_ms: int = arg("Statements slower than this are logged.", 500, units="ms")
+    log_retention_days: int = arg("CloudWatch retention of the exported PostgreSQL logs.", 365, units="days")
+    backup_replication_region: Optional[str] = arg("Replicate automated backups (PITR) to this region; None: "
+                                                   "no cross-region PITR.", None)
+    backup_replication_kms_key_arn: Optional[pulumi.Input[str]] = arg("The relational key in "
+                                                                      "backup_replication_region.", None)
+    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+
+    def __post_init__(self) -> None:
+        require_together(self, "backup_replication_region", "backup_replication_kms_key_arn")
+        if not re.fullmatch(r"\d{2}", self.engine_version):
+            raise ValueError(f"PostgresArgs.engine_version is {self.engine_version!r}: give the major version only "
+                             f"(e.g. {DEFAULT_MAJOR!r}); RDS keeps the minor current (docs/adr/0017)")
+        if self.ca_cert_identifier not in CURRENT_RDS_CA_CERTIFICATES:
+            raise ValueError(f"PostgresArgs.ca_cert_identifier is {self.ca_cert_identifier!r}; allowed: "
+                             f"{', '.join(CURRENT_RDS_CA_CERTIFICATES)}")
+        if self.max_allocated_storage_gb <= self.allocated_storage_gb:
+            raise ValueError(f"PostgresArgs.max_allocated_storage_gb ({self.max_allocated_storage_gb}) must exceed "
+                             f"allocated_storage_gb ({self.allocated_storage_gb}) so storage can autoscale")
+        if not 1 <= self.backup_retention_days <= 35:
+            raise ValueError(f"PostgresArgs.backup_retention_days is {self.backup_retention_days}; RDS allows 1-35")
+        if len(self.subnet_ids) < 2:
+            raise ValueError("PostgresArgs.subnet_ids: a DB subnet group needs subnets in at least 2 AZs")
+
+    @property
+    def parameter_family(self) -> str:
+        return f"{ENGINE}{self.engine_version}"
 
 
-def parameters(settings: PostgresConfig) -> list[aws.rds.ParameterGroupParameterArgs]:
+def parameters(settings: PostgresArgs) -> list[aws.rds.ParameterGroupParameterArgs]:
     """The parameter group's settings. Static parameters must be applied at the next reboot (RDS rejects
     ``immediate`` for them); the others apply immediately."""
     def p(name: str, value: object, static: bool = False) -> aws.rds.ParameterGroupParameterArgs:
@@ -88,12 +128,16 @@ class Postgres(pulumi.ComponentResource):
     replicas: list[aws.rds.Instance]
     instances: list[MonitoredDb]
 
+    writer_arn: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    reader_endpoints: pulumi.Output[list]
+    master_secret_arn: pulumi.Output[Optional[str]]
+
     def __init__(self, name: str, args: PostgresArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        if (args.backup_replication_region is None) != (args.backup_replication_kms_key_arn is None):
-            raise ValueError("PostgresArgs: backup_replication_region and backup_replication_kms_key_arn are set "
-                             "together (a cross-region copy of an encrypted backup needs a key in that region)")
         super().__init__("ecomart:data:Postgres", name, None, opts)
-        s = args.settings
+        s = args
         child = pulumi.ResourceOptions(parent=self)
         self._args = args
         self._name = name
@@ -109,10 +153,11 @@ class Postgres(pulumi.ComponentResource):
             f"{name}-params",
             aws.rds.ParameterGroupArgs(
                 # The family is in the name: a major upgrade creates a new group instead of clashing with this one.
-                name=f"{args.prefix}-{PARAMETER_FAMILY}", family=PARAMETER_FAMILY,
-                description="EcoMart PostgreSQL 16: TLS only, pg_stat_statements, slow query/connection logging",
+                name=f"{args.prefix}-{s.parameter_family}", family=s.parameter_family,
+                description=f"EcoMart PostgreSQL {s.engine_version}: TLS only, pg_stat_statements, slow "
+                            "query/connection logging",
                 parameters=parameters(s),
-                tags=with_name(args.tags, f"{args.prefix}-{PARAMETER_FAMILY}"),
+                tags=with_name(args.tags, f"{args.prefix}-{s.parameter_family}"),
             ),
             opts=child,
         )
@@ -177,9 +222,9 @@ class Postgres(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.instances = [MonitoredDb(label="postgres-writer", instance=self.writer, role="writer",
+        self.instances = [MonitoredDb(label="postgres-writer", identifier=self.writer.identifier, role="writer",
                                       instance_class=s.instance_class, allocated_storage_gb=s.allocated_storage_gb)]
-        self.instances += [MonitoredDb(label=f"postgres-replica-{i}", instance=r, role="replica",
+        self.instances += [MonitoredDb(label=f"postgres-replica-{i}", identifier=r.identifier, role="replica",
                                        instance_class=replica_class, allocated_storage_gb=s.allocated_storage_gb)
                            for i, r in enumerate(self.replicas, start=1)]
         self.writer_arn = self.writer.arn
@@ -195,9 +240,21 @@ class Postgres(pulumi.ComponentResource):
             "replicaArns": [r.arn for r in self.replicas],
         })
 
+    def stack_outputs(self) -> dict[str, pulumi.Input]:
+        """The stack outputs (camelCase) this component contributes."""
+        return {
+            "postgresWriterEndpoint": self.endpoint,
+            "postgresWriterAddress": self.address,
+            "postgresPort": self.port,
+            "postgresReaderEndpoints": self.reader_endpoints,
+            "postgresMasterSecretArn": self.master_secret_arn,
+            "postgresWriterArn": self.writer_arn,
+            "postgresDatabaseName": self._args.database_name,
+        }
+
     def _shared(self, identifier: str) -> dict:
         """Settings every instance (writer and replicas) carries: security, storage, observability."""
-        args, s = self._args, self._args.settings
+        args = s = self._args
         return dict(
             db_subnet_group_name=self.subnet_group.name,
             parameter_group_name=self.parameter_group.name,
@@ -234,7 +291,7 @@ class Postgres(pulumi.ComponentResource):
                 f"{name}-log-{log}",
                 aws.cloudwatch.LogGroupArgs(
                     name=f"/aws/rds/instance/{identifier}/{log}",
-                    retention_in_days=args.settings.log_retention_days,
+                    retention_in_days=args.log_retention_days,
                     kms_key_id=args.logs_kms_key_arn,
                     tags=with_name(args.tags, f"{identifier}-{log}"),
                 ),

@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Literal, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from components.contract import arg
 from components.inventory import MonitoredCache
 from components.tagging import with_name
+from platform_rules import ELASTICACHE_GROUP_ID_MAX
 
 PORT = 6379
 # Commands the app may run on its own keys: data reads/writes, key expiry/TTL, MULTI/EXEC, connection handshake
@@ -60,28 +62,38 @@ def app_access_string(key_prefixes: Sequence[str], cluster_mode: bool) -> str:
 
 @dataclass
 class RedisArgs:
-    prefix: str
-    region: str
-    tags: dict[str, str]
-    engine: str
-    engine_version: str
-    node_type: str
-    cluster_mode: bool
-    num_shards: int
-    replicas_per_shard: int
-    snapshot_retention_days: int
-    snapshot_window: str
-    maintenance_window: str
-    log_retention_days: int
-    app_key_prefixes: Sequence[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    """The network's isolated data subnets."""
-    security_group_id: pulumi.Input[str]
-    """The network's redis tier security group (reachable from the app tier on 6379 only)."""
-    cache_kms_key_arn: pulumi.Input[str]
-    logs_kms_key_arn: pulumi.Input[str]
-    final_snapshot: bool = False
-    """Take a final snapshot when the group is deleted (prod)."""
+    prefix: str = arg("Physical-name prefix: the group is <prefix>-cache (at most 40 characters in all).")
+    region: str = arg("Region of the group (the log-delivery policy's source ARN).")
+    subnet_ids: Sequence[pulumi.Input[str]] = arg("Private (data) subnets of an existing VPC, in >= 2 AZs.")
+    security_group_id: pulumi.Input[str] = arg("Security group of the nodes (admit 6379 from the app tier only).")
+    cache_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the data at rest and snapshots.")
+    logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the slow-log and engine-log groups.")
+    engine: Literal["valkey", "redis"] = arg("valkey (docs/adr/0003) or redis (Redis OSS).", "valkey")
+    engine_version: str = arg("major.minor; IAM auth needs Valkey >= 7.2 or Redis OSS >= 7.0.", "8.0")
+    node_type: str = arg("cache.<family>.<size>.", "cache.r7g.large")
+    cluster_mode: bool = arg("Cluster mode enabled (sharded); off: one primary and its replicas.", True)
+    num_shards: int = arg("Node groups in cluster mode (must be 1 without it).", 2)
+    replicas_per_shard: int = arg("Replicas per shard; >= 1 so automatic failover has a target.", 2)
+    snapshot_retention_days: int = arg("Daily snapshots kept.", 7, units="days")
+    snapshot_window: str = arg("Daily snapshot window, UTC (hh:mm-hh:mm).", "02:00-03:00")
+    maintenance_window: str = arg("Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:06:30-sun:07:30")
+    log_retention_days: int = arg("CloudWatch retention of slow-log and engine-log.", 365, units="days")
+    app_key_prefixes: Sequence[str] = arg("Key prefixes the IAM-authenticated app user may touch (its ACL).",
+                                          factory=lambda: ("product:", "cart:", "session:", "reco:"))
+    final_snapshot: bool = arg("Take a final snapshot when the group is deleted.", True)
+    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+
+    def __post_init__(self) -> None:
+        group_id = f"{self.prefix}-cache"
+        if len(group_id) > ELASTICACHE_GROUP_ID_MAX:
+            raise ValueError(f"RedisArgs.prefix: replication group id {group_id!r} is {len(group_id)} characters; "
+                             f"ElastiCache allows {ELASTICACHE_GROUP_ID_MAX}: use a shorter prefix")
+        if not self.cluster_mode and self.num_shards != 1:
+            raise ValueError(f"RedisArgs.num_shards is {self.num_shards} but cluster_mode is off: exactly 1 shard")
+        if self.replicas_per_shard < 1:
+            raise ValueError("RedisArgs.replicas_per_shard must be >= 1: automatic failover needs a replica")
+        if not self.app_key_prefixes:
+            raise ValueError("RedisArgs.app_key_prefixes is empty: the app user could touch no key")
 
 
 class Redis(pulumi.ComponentResource):
@@ -96,14 +108,18 @@ class Redis(pulumi.ComponentResource):
     primary_endpoint: Optional[pulumi.Output[str]]
     reader_endpoint: Optional[pulumi.Output[str]]
 
+    replication_group_id: str
+    replication_group_arn: pulumi.Output[str]
+    app_user_name: pulumi.Output[str]
+    connect_policy_arn: pulumi.Output[str]
+    port: int
+
     def __init__(self, name: str, args: RedisArgs, opts: Optional[pulumi.ResourceOptions] = None):
         group_id = f"{args.prefix}-cache"
-        if len(group_id) > 40:
-            raise ValueError(f"replication group id {group_id!r} is {len(group_id)} characters; ElastiCache allows "
-                             "40: use a shorter stack name")
         super().__init__("ecomart:data:Redis", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.tags
+        tags = dict(args.tags)
+        self._cluster_mode = args.cluster_mode
         family = parameter_group_family(args.engine, args.engine_version)
 
         self.subnet_group = aws.elasticache.SubnetGroup(
@@ -256,6 +272,8 @@ class Redis(pulumi.ComponentResource):
         )
 
         self.replication_group_id = group_id
+        self.replication_group_arn = self.group.arn
+        self.connect_policy_arn = self.connect_policy.arn
         self.app_user_id = self.app_user.user_id
         self.app_user_name = self.app_user.user_name
         self.port = PORT
@@ -263,7 +281,7 @@ class Redis(pulumi.ComponentResource):
         self.primary_endpoint = None if args.cluster_mode else self.group.primary_endpoint_address
         self.reader_endpoint = None if args.cluster_mode else self.group.reader_endpoint_address
         self.caches = [MonitoredCache(
-            label="cache", group=self.group, replication_group_id=group_id, cluster_mode=args.cluster_mode,
+            label="cache", replication_group_id=group_id, cluster_mode=args.cluster_mode,
             num_shards=args.num_shards if args.cluster_mode else 1, replicas_per_shard=args.replicas_per_shard,
             node_type=args.node_type,
         )]
@@ -281,3 +299,10 @@ class Redis(pulumi.ComponentResource):
             outputs["primaryEndpoint"] = self.primary_endpoint
             outputs["readerEndpoint"] = self.reader_endpoint
         self.register_outputs(outputs)
+
+    def stack_outputs(self) -> dict[str, pulumi.Input]:
+        """The stack outputs (camelCase) this component contributes."""
+        endpoints = ({"redisConfigurationEndpoint": self.configuration_endpoint} if self._cluster_mode else
+                     {"redisPrimaryEndpoint": self.primary_endpoint, "redisReaderEndpoint": self.reader_endpoint})
+        return {**endpoints, "redisPort": self.port, "redisAppUser": self.app_user_name,
+                "redisConnectPolicyArn": self.connect_policy_arn}

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal, Optional, get_args
 from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.monitoring import AlarmThresholds as _AlarmDefaults
+from components.postgres import DEFAULT_MAJOR as POSTGRES_MAJOR
 from infra.config_atlas import AtlasConfig
 from infra.config_base import _Section
 
@@ -130,7 +132,8 @@ class KmsConfig(_Section):
 
 
 class PostgresConfig(_Section):
-    engine_version: str = Field(description="PostgreSQL 16 minor version, e.g. '16.8'.")
+    engine_version: str = Field(description="PostgreSQL major version; RDS keeps the minor current "
+                                            "(docs/adr/0017).")
     instance_class: str = Field(description="RDS instance class for the writer (db.*).")
     replica_instance_class: Optional[str] = Field(default=None, description="Instance class of read replicas; "
                                                                             "defaults to instance_class.")
@@ -163,8 +166,10 @@ class PostgresConfig(_Section):
     @field_validator("engine_version")
     @classmethod
     def _version(cls, v: str) -> str:
-        if not re.fullmatch(r"16\.\d{1,2}", v):
-            raise ValueError("must be a PostgreSQL 16 version such as '16.8'")
+        if v != POSTGRES_MAJOR:
+            raise ValueError(f"must be the PostgreSQL major version {POSTGRES_MAJOR!r}: RDS picks the newest minor "
+                             "and auto minor upgrades keep it current; a pinned minor drifts and is retired "
+                             "(docs/adr/0017)")
         return v
 
     @field_validator("instance_class", "replica_instance_class")
@@ -254,20 +259,25 @@ class RedisConfig(_Section):
         return self
 
 
+_ALARM = _AlarmDefaults()
+
+
 class AlarmThresholds(_Section):
-    cpu_percent: float = Field(default=80, gt=0, le=100)
-    free_storage_percent: float = Field(default=15, gt=0, lt=100,
+    """Defaults are the monitoring component's (components/monitoring.py AlarmThresholds)."""
+
+    cpu_percent: float = Field(default=_ALARM.cpu_percent, gt=0, le=100)
+    free_storage_percent: float = Field(default=_ALARM.free_storage_percent, gt=0, lt=100,
                                         description="Alarm below this share of allocated storage.")
-    freeable_memory_mb: float = Field(default=256, gt=0)
-    connections_percent: float = Field(default=80, gt=0, le=100,
+    freeable_memory_mb: float = Field(default=_ALARM.freeable_memory_mb, gt=0)
+    connections_percent: float = Field(default=_ALARM.connections_percent, gt=0, le=100,
                                        description="Of the instance class's max_connections estimate.")
-    read_latency_ms: float = Field(default=20, gt=0)
-    write_latency_ms: float = Field(default=20, gt=0)
-    replica_lag_seconds: float = Field(default=30, gt=0)
-    cache_memory_percent: float = Field(default=80, gt=0, le=100)
-    cache_evictions: float = Field(default=100, ge=0)
-    cache_connections: float = Field(default=5000, gt=0)
-    cache_replication_lag_seconds: float = Field(default=5, gt=0)
+    read_latency_ms: float = Field(default=_ALARM.read_latency_ms, gt=0)
+    write_latency_ms: float = Field(default=_ALARM.write_latency_ms, gt=0)
+    replica_lag_seconds: float = Field(default=_ALARM.replica_lag_seconds, gt=0)
+    cache_memory_percent: float = Field(default=_ALARM.cache_memory_percent, gt=0, le=100)
+    cache_evictions: float = Field(default=_ALARM.cache_evictions, ge=0)
+    cache_connections: float = Field(default=_ALARM.cache_connections, gt=0)
+    cache_replication_lag_seconds: float = Field(default=_ALARM.cache_replication_lag_seconds, gt=0)
 
 
 class MonitoringConfig(_Section):
@@ -454,7 +464,7 @@ _COMMON: dict[str, Any] = {
     "dataClassification": "confidential",
     "network": {"vpcCidr": "10.40.0.0/16", "flowLogRetentionDays": 365},
     "postgres": {
-        "engineVersion": "16.8", "databaseName": "ecomart", "backupWindow": "03:00-04:00",
+        "engineVersion": POSTGRES_MAJOR, "databaseName": "ecomart", "backupWindow": "03:00-04:00",
         "maintenanceWindow": "sun:05:00-sun:06:00", "monitoringIntervalSeconds": 60,
     },
     "redis": {

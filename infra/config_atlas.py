@@ -19,7 +19,9 @@ from typing import Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
+from components.atlas import WEEKDAYS, AlertThresholds as _AlertDefaults
 from infra.config_base import _Section
+from platform_rules import to_atlas_region, to_aws_region  # noqa: F401  (re-exported for the config's users)
 
 # Atlas cluster tiers this platform allows: general (M), low-CPU (R) and local-NVMe tiers.
 M_TIERS = ("M10", "M20", "M30", "M40", "M50", "M60", "M80", "M140", "M200", "M300", "M400", "M700")
@@ -42,7 +44,6 @@ EEA_COUNTRIES = (
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
     "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
 )
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # Atlas numbers them 1 (Sunday) .. 7 (Saturday)
 HOURLY_FREQUENCIES = (1, 2, 4, 6, 8, 12)
 MONGODB_MAJOR_VERSIONS = ("7.0", "8.0")
 
@@ -50,16 +51,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOCATION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 _MIN_IPV4_PREFIX = 16
 _MIN_IPV6_PREFIX = 48
-
-
-def to_aws_region(atlas_region: str) -> str:
-    """'EU_WEST_1' -> 'eu-west-1'."""
-    return atlas_region.lower().replace("_", "-")
-
-
-def to_atlas_region(aws_region: str) -> str:
-    """'eu-west-1' -> 'EU_WEST_1'."""
-    return aws_region.upper().replace("-", "_")
 
 
 def is_eu_region(atlas_region: str) -> bool:
@@ -223,11 +214,17 @@ class AtlasIpAccessEntry(_Section):
         return v
 
 
+_ALERT = _AlertDefaults()
+
+
 class AtlasAlertThresholds(_Section):
-    replication_lag_seconds: float = Field(default=60, gt=0)
-    disk_used_percent: float = Field(default=80, gt=0, lt=100)
-    connections_percent: float = Field(default=80, gt=0, le=100)
-    query_targeting_ratio: float = Field(default=1000, gt=1, description="Scanned objects per returned document.")
+    """Defaults are the Atlas component's (components/atlas.py AlertThresholds)."""
+
+    replication_lag_seconds: float = Field(default=_ALERT.replication_lag_seconds, gt=0)
+    disk_used_percent: float = Field(default=_ALERT.disk_used_percent, gt=0, lt=100)
+    connections_percent: float = Field(default=_ALERT.connections_percent, gt=0, le=100)
+    query_targeting_ratio: float = Field(default=_ALERT.query_targeting_ratio, gt=1,
+                                         description="Scanned objects per returned document.")
 
 
 class AtlasConfig(_Section):

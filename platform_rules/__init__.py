@@ -192,3 +192,13 @@ def elasticache_node_ids(group_id: str, cluster_mode: bool, num_shards: int,
 def policy_defaults(policy_id: str) -> dict[str, Any]:
     """Every threshold default of a policy (its config schema's defaults)."""
     return {prop: policy_default(policy_id, prop) for prop in POLICY_THRESHOLDS[policy_id]}
+
+
+def to_aws_region(atlas_region: str) -> str:
+    """Atlas names AWS regions in capitals: 'EU_WEST_1' -> 'eu-west-1'."""
+    return atlas_region.lower().replace("_", "-")
+
+
+def to_atlas_region(aws_region: str) -> str:
+    """'eu-west-1' -> 'EU_WEST_1'."""
+    return aws_region.upper().replace("-", "_")

@@ -119,9 +119,10 @@ def test_cluster_is_created_after_encryption_at_rest(stack):
     ear_pe = one(stack, A + "encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint")
     deps = set(cluster(stack).dependencies)
     assert ear.urn in deps and ear_pe.urn in deps
-    # and the encryption config waits for the key policy that names Atlas' role
-    key_policy = one(stack, "aws:kms/keyPolicy:KeyPolicy")
-    assert key_policy.urn in ear.dependencies
+    # and the encryption config waits for the key (whose policy names Atlas' role) and the role's KMS grant
+    key = one(stack, "aws:kms/key:Key", "catalog-document-key")
+    assert key.urn in ear.dependencies
+    assert one(stack, "aws:iam/rolePolicy:RolePolicy", "catalog-encryption-role-kms").urn in ear.dependencies
     auth = one(stack, A + "cloudProviderAccessAuthorization:CloudProviderAccessAuthorization")
     assert auth.urn in ear.dependencies
     assert one(stack, "aws:iam/rolePolicy:RolePolicy", "catalog-encryption-role-kms").urn in auth.dependencies
@@ -129,7 +130,7 @@ def test_cluster_is_created_after_encryption_at_rest(stack):
 
 def test_encryption_at_rest_uses_the_document_key_over_private_networking(stack):
     ear = one(stack, A + "encryptionAtRest:EncryptionAtRest").inputs
-    key = one(stack, "aws:kms/key:Key", "keys-document")
+    key = one(stack, "aws:kms/key:Key", "catalog-document-key")
     auth = one(stack, A + "cloudProviderAccessAuthorization:CloudProviderAccessAuthorization")
     setup = one(stack, A + "cloudProviderAccessSetup:CloudProviderAccessSetup")
     assert ear["projectId"] == project(stack).id
@@ -154,13 +155,17 @@ def test_atlas_role_trusts_only_atlas_account_with_the_external_id(stack):
 
 
 def test_document_key_policy_names_the_atlas_role_and_nothing_wider(stack):
-    key = one(stack, "aws:kms/key:Key", "keys-document")
-    assert key.inputs.get("policy") is None, "the KMS component leaves this key's policy to the Atlas component"
-    kp = one(stack, "aws:kms/keyPolicy:KeyPolicy")
-    assert kp.inputs["keyId"] == key.id
+    key = one(stack, "aws:kms/key:Key", "catalog-document-key")
+    assert key.parent == component(stack).urn, "the Atlas component owns its key and the key's whole policy"
+    assert not stack.of_type("aws:kms/keyPolicy:KeyPolicy"), "one policy, on the key itself"
+    assert key.inputs["enableKeyRotation"] is True and key.inputs["rotationPeriodInDays"] == 365
+    assert key.inputs["deletionWindowInDays"] == stack.config.kms.deletion_window_days
+    alias = one(stack, "aws:kms/alias:Alias", "catalog-document-key-alias")
+    assert alias.inputs == {"name": f"alias/ecomart-{stack.stack}/document", "targetKeyId": key.outputs["keyId"]}
+    assert alias.parent == component(stack).urn
     role_arn = one(stack, "aws:iam/role:Role", "catalog-encryption-role").outputs["arn"]
     assert role_arn.startswith("arn:aws:iam::123456789012:role/")
-    statements = json.loads(kp.inputs["policy"])["Statement"]
+    statements = json.loads(key.inputs["policy"])["Statement"]
     atlas_statements = [st for st in statements if st["Principal"].get("AWS") == role_arn]
     assert len(atlas_statements) == 1
     assert sorted(atlas_statements[0]["Action"]) == sorted(ATLAS_KMS_ACTIONS) == \
@@ -180,8 +185,8 @@ def test_without_an_atlas_section_nothing_atlas_is_declared(synth_with):
     assert synth.config.atlas is None
     assert not [r for r in synth.resources if r.type.startswith("mongodbatlas:") or r.type == "ecomart:data:Atlas"]
     assert not synth.of_type("aws:kms/keyPolicy:KeyPolicy")
-    assert not synth.of_type("aws:kms/key:Key") or not [k for k in synth.of_type("aws:kms/key:Key")
-                                                         if k.name == "keys-document"], "no unused document key"
+    assert not [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "document"], \
+        "no unused document key"
     assert all(json.loads(k.inputs["policy"])["Statement"] for k in synth.of_type("aws:kms/key:Key"))
     assert "atlasClusterName" not in synth.outputs
 
@@ -394,15 +399,22 @@ def test_every_child_is_parented_to_the_component(stack):
     comp = component(stack)
     kids = [r for r in stack.resources if r.parent == comp.urn]
     atlas_types = {r.type for r in stack.resources if r.type.startswith("mongodbatlas:")}
-    assert {r.type for r in kids} >= atlas_types | {"aws:kms/keyPolicy:KeyPolicy", "aws:iam/role:Role",
+    assert {r.type for r in kids} >= atlas_types | {"aws:kms/key:Key", "aws:kms/alias:Alias", "aws:iam/role:Role",
+                                                     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                                                     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
                                                      "aws:ec2/vpcEndpoint:VpcEndpoint"}
     for r in stack.resources:
-        if r.type.startswith("mongodbatlas:") or r.name.startswith("catalog-") and not r.name.startswith(
-                "catalog-app-to-atlas"):
+        if r.type.startswith("mongodbatlas:") or r.name.startswith("catalog-"):
             assert r.parent == comp.urn, r.urn
-    # the SG rule pair is written by Network.allow, so it belongs to the network like every other rule
+    # the app tier's path to the endpoints: written by the component that needs it, on the SG ids it was given
     network = one(stack, "ecomart:network:Network")
-    assert {r.parent for r in stack.resources if r.name.startswith("catalog-app-to-atlas")} == {network.urn}
+    app_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "network-app-sg").id
+    endpoint_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "catalog-privatelink-sg").id
+    rule_in = one(stack, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "catalog-app-to-atlas-in")
+    rule_out = one(stack, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "catalog-app-to-atlas-out")
+    assert (rule_in.inputs["securityGroupId"], rule_in.inputs["referencedSecurityGroupId"]) == (endpoint_sg, app_sg)
+    assert (rule_out.inputs["securityGroupId"], rule_out.inputs["referencedSecurityGroupId"]) == (app_sg, endpoint_sg)
+    assert not [r for r in stack.resources if r.parent == network.urn and r.name.startswith("catalog-")]
 
 
 def test_stack_outputs(stack):

@@ -74,11 +74,12 @@ def test_plan_has_a_daily_and_a_monthly_rule(stack, dev, prod):
 
 def test_schedule_follows_config(synth_with):
     synth = synth_with("dev", backup={"scheduleUtcHour": 22, "startWindowMinutes": 120,
-                                      "completionWindowMinutes": 300, "dailyRetentionDays": 14})
+                                      "completionWindowMinutes": 300, "monthlyRetentionDays": 400})
     found = rules(synth)
     assert found["daily"]["schedule"] == "cron(0 22 * * ? *)"
     assert found["daily"]["startWindow"] == 120 and found["daily"]["completionWindow"] == 300
-    assert found["daily"]["lifecycle"] == {"deleteAfter": 14}
+    assert found["daily"]["lifecycle"] == {"deleteAfter": 35}
+    assert found["monthly"]["lifecycle"] == {"deleteAfter": 400}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -200,7 +201,7 @@ def test_any_arns_can_be_protected_without_touching_the_component():
 
     def program(cfg):
         fs = pulumi.Output.from_input("arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1")
-        b = Backup("standalone", BackupArgs(prefix="t", tags=cfg.tags, settings=cfg.backup,
+        b = Backup("standalone", BackupArgs(prefix="t", tags=cfg.tags, vault_lock=False,
                                             kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k",
                                             resource_arns=[table, fs]))
         return {"vault": b.vault_name}
@@ -213,12 +214,12 @@ def test_any_arns_can_be_protected_without_touching_the_component():
 
 
 def test_bad_component_args_fail_before_anything_is_declared():
-    settings = c.load("dev", stack_bag("dev")).backup
     with pytest.raises(ValueError, match="protects nothing"):
-        Backup("b", BackupArgs(prefix="t", tags={}, settings=settings, kms_key_arn="k", resource_arns=[]))
-    with pytest.raises(ValueError, match="set together"):
-        Backup("b", BackupArgs(prefix="t", tags={}, settings=settings, kms_key_arn="k", resource_arns=["a"],
-                               copy_region="us-west-2"))
+        BackupArgs(prefix="t", kms_key_arn="k", resource_arns=[])
+    with pytest.raises(ValueError, match="copy_region, copy_kms_key_arn are set together"):
+        BackupArgs(prefix="t", kms_key_arn="k", resource_arns=["a"], copy_region="us-west-2")
+    with pytest.raises(ValueError, match="vault lock 40-400 days would reject rules of 35 and 365 days"):
+        BackupArgs(prefix="t", kms_key_arn="k", resource_arns=["a"], vault_lock_min_retention_days=40)
 
 
 # --- config keys this component added -------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from components.kms import DOMAINS
+from components.kms import DOMAINS, PRIMARY_DOMAINS, DomainKeys, Kms, KmsArgs
+from infra.preview import synthesize
 from tests.conftest import one
 
 
@@ -38,7 +39,8 @@ def test_every_key_has_an_alias(prod):
     aliases = {a.inputs["name"]: a for a in prod.of_type("aws:kms/alias:Alias")}
     for domain in DOMAINS:
         alias = aliases[f"alias/ecomart-prod/{domain}"]
-        key = one(prod, "aws:kms/key:Key", f"keys-{domain}")
+        owner = "catalog-document-key" if domain == "document" else f"keys-{domain}"  # Atlas owns the document key
+        key = one(prod, "aws:kms/key:Key", owner)
         assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
 
 
@@ -73,5 +75,38 @@ def test_via_service_conditions_name_the_region(prod):
 
 def test_children_are_parented_to_the_component(prod):
     comp = one(prod, "ecomart:security:Kms")
-    kids = [r for r in prod.resources if r.type in ("aws:kms/key:Key", "aws:kms/alias:Alias")]
-    assert kids and all(r.parent == comp.urn for r in kids)
+    kids = [r for r in prod.resources if r.type in ("aws:kms/key:Key", "aws:kms/alias:Alias")
+            and r.name.startswith("keys-")]
+    assert len(kids) == 2 * (len(PRIMARY_DOMAINS) + 2) and all(r.parent == comp.urn for r in kids)
+    assert {r.parent for r in prod.resources if r.type == "aws:kms/key:Key"} == {
+        comp.urn, one(prod, "ecomart:data:Atlas").urn}
+
+
+def test_domain_keys_are_typed_and_a_missing_one_is_named():
+    keys = DomainKeys()
+    assert keys.arns() == {}
+    with pytest.raises(ValueError, match="no document key: add 'document' to KmsArgs.domains"):
+        keys.require("document")
+
+
+@pytest.mark.parametrize("kwargs,fragment", [
+    ({"domains": ("relational", "audit")}, "unknown domains ['audit']"),
+    ({"deletion_window_days": 5}, "deletion_window_days is 5; AWS allows 7 to 30"),
+])
+def test_bad_args_are_refused_before_anything_is_declared(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
+        KmsArgs(prefix="p", region="us-east-1", **kwargs)
+
+
+def test_kms_alone_declares_exactly_the_requested_domains():
+    def program(cfg):
+        kms = Kms("solo", KmsArgs(prefix="solo", region="eu-west-1", domains=("cache",), deletion_window_days=7,
+                                  secondary_region="eu-central-1", secondary_domains=("cache",)))
+        assert kms.keys.relational is None and kms.keys.cache is not None
+        return {"arns": kms.keys.arns(), "dr": kms.secondary_keys.arns()}
+
+    synth = synthesize("dev", program=program)
+    keys = synth.of_type("aws:kms/key:Key")
+    assert sorted((k.name, k.inputs.get("region")) for k in keys) == [("solo-cache", None),
+                                                                     ("solo-cache-dr", "eu-central-1")]
+    assert set(synth.outputs["arns"]) == {"cache"} and set(synth.outputs["dr"]) == {"cache"}

@@ -266,13 +266,13 @@ def test_node_naming_matches_what_elasticache_reports(dev, prod):
     for synth in (dev, prod):
         rg = one(synth, RG)
         r = synth.config.redis
-        cache = MonitoredCache(label="cache", group=None, replication_group_id=rg.inputs["replicationGroupId"],
+        cache = MonitoredCache(label="cache", replication_group_id=rg.inputs["replicationGroupId"],
                                cluster_mode=r.cluster_mode, num_shards=r.num_shards,
                                replicas_per_shard=r.replicas_per_shard, node_type=r.node_type)
         assert [n for n, _ in cache_node_ids(cache)] == rg.outputs["memberClusters"]
-    assert cache_node_ids(MonitoredCache("c", None, "rg", False, 1, 1, "cache.t4g.small")) == [
+    assert cache_node_ids(MonitoredCache("c", "rg", False, 1, 1, "cache.t4g.small")) == [
         ("rg-001", True), ("rg-002", False)]
-    assert [n for n, _ in cache_node_ids(MonitoredCache("c", None, "rg", True, 2, 1, "x"))] == [
+    assert [n for n, _ in cache_node_ids(MonitoredCache("c", "rg", True, 2, 1, "x"))] == [
         "rg-0001-001", "rg-0001-002", "rg-0002-001", "rg-0002-002"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -47,7 +48,8 @@ def test_writer_engine_and_identity(stack, dev, prod):
     synth = stacks(dev, prod)[stack]
     cfg = synth.config.postgres
     w = writer(synth).inputs
-    assert w["engine"] == "postgres" and w["engineVersion"] == cfg.engine_version and w["engineVersion"][:3] == "16."
+    # The major only: RDS picks the newest 16.x and auto minor upgrades keep it there (docs/adr/0017).
+    assert w["engine"] == "postgres" and w["engineVersion"] == cfg.engine_version == "16"
     assert w["instanceClass"] == cfg.instance_class
     assert w["identifier"] == f"ecomart-{stack}-pg"
     assert w["dbName"] == cfg.database_name == "ecomart"
@@ -282,7 +284,7 @@ def test_monitored_instances_list_writer_then_replicas(monkeypatch):
     def program(cfg):
         outputs = infra.stack.build(cfg)
         pg = built[0]
-        return {**outputs, "_identifiers": [m.instance.identifier for m in pg.instances],
+        return {**outputs, "_identifiers": [m.identifier for m in pg.instances],
                 "_writer": pg.writer.identifier, "_replicas": [r.identifier for r in pg.replicas]}
 
     synth = synthesize("prod", program=program)
@@ -316,11 +318,22 @@ def test_dev_can_opt_into_backup_replication_and_gets_a_key_there(synth_with):
     assert rep.inputs["retentionPeriod"] == 7
 
 
-def test_replication_region_without_a_key_is_refused():
-    with pytest.raises(ValueError, match="set together"):
-        Postgres("pg", PostgresArgs(prefix="x", tags={}, settings=c.load("dev", stack_bag("dev")).postgres,
-                                    subnet_ids=[], security_group_id="sg-1", kms_key_arn="k", logs_kms_key_arn="l",
-                                    final_snapshot=False, backup_replication_region="us-west-2"))
+BASE_ARGS = dict(prefix="x", subnet_ids=["subnet-a", "subnet-b"], security_group_id="sg-1", kms_key_arn="k",
+                 logs_kms_key_arn="l")
+
+
+@pytest.mark.parametrize("kwargs,fragment", [
+    ({"backup_replication_region": "us-west-2"},
+     "backup_replication_region, backup_replication_kms_key_arn are set together"),
+    ({"engine_version": "16.8"}, "engine_version is '16.8': give the major version only"),
+    ({"ca_cert_identifier": "rds-ca-2019"}, "ca_cert_identifier is 'rds-ca-2019'; allowed: rds-ca-rsa2048-g1"),
+    ({"max_allocated_storage_gb": 100}, "max_allocated_storage_gb (100) must exceed allocated_storage_gb (100)"),
+    ({"backup_retention_days": 36}, "backup_retention_days is 36; RDS allows 1-35"),
+    ({"subnet_ids": ["subnet-a"]}, "at least 2 AZs"),
+])
+def test_bad_args_are_refused_before_anything_is_declared(kwargs, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        PostgresArgs(**{**BASE_ARGS, **kwargs})
 
 
 # --- stack outputs ---------------------------------------------------------------------------------------------

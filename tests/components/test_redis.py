@@ -278,14 +278,19 @@ def test_bad_redis_config_is_refused_naming_the_key(override, expected):
         assert fragment in text, (fragment, text)
 
 
-def test_replication_group_id_length_is_checked_before_anything_is_declared():
-    args = RedisArgs(prefix="ecomart-" + "x" * 40, region="us-east-1", tags={}, engine="valkey",
-                     engine_version="8.0", node_type="cache.t4g.small", cluster_mode=False, num_shards=1,
-                     replicas_per_shard=1, snapshot_retention_days=1, snapshot_window="02:00-03:00",
-                     maintenance_window="sun:06:30-sun:07:30", log_retention_days=90, app_key_prefixes=["cart:"],
-                     subnet_ids=[], security_group_id="sg-1", cache_kms_key_arn="k", logs_kms_key_arn="l")
-    with pytest.raises(ValueError, match=r"40"):
-        Redis("too-long", args)
+REDIS_BASE = dict(region="us-east-1", subnet_ids=["subnet-a"], security_group_id="sg-1", cache_kms_key_arn="k",
+                  logs_kms_key_arn="l")
+
+
+@pytest.mark.parametrize("kwargs,fragment", [
+    ({"prefix": "ecomart-" + "x" * 40}, "is 54 characters; ElastiCache allows 40"),
+    ({"prefix": "p", "cluster_mode": False, "num_shards": 2}, "num_shards is 2 but cluster_mode is off"),
+    ({"prefix": "p", "replicas_per_shard": 0}, "replicas_per_shard must be >= 1"),
+    ({"prefix": "p", "app_key_prefixes": ()}, "app_key_prefixes is empty"),
+])
+def test_bad_args_are_refused_before_anything_is_declared(kwargs, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        RedisArgs(**{**REDIS_BASE, **kwargs})
 
 
 def test_identifiers_follow_elasticache_rules(prod):

@@ -48,7 +48,7 @@ BAD_VALUES = [
     ({"postgres": {"readReplicas": 6}}, "postgres.readReplicas", "less than or equal to 5"),
     ({"postgres": {"instanceClass": "m5.large"}}, "postgres.instanceClass", "db.<family>.<size>"),
     ({"postgres": {"replicaInstanceClass": "cache.r7g.large"}}, "postgres.replicaInstanceClass", "db."),
-    ({"postgres": {"engineVersion": "15.4"}}, "postgres.engineVersion", "PostgreSQL 16"),
+    ({"postgres": {"engineVersion": "15.4"}}, "postgres.engineVersion", "major version '16'"),
     ({"postgres": {"multiAz": "yes"}}, "postgres.multiAz", "valid boolean"),
     ({"postgres": {"allocatedStorageGb": "100"}}, "postgres.allocatedStorageGb", "valid integer"),
     ({"postgres": {"allocatedStorageGb": 10}}, "postgres.allocatedStorageGb", "greater than or equal to 20"),
