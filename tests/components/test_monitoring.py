@@ -303,3 +303,75 @@ def test_monitoring_without_any_store_is_refused():
     with pytest.raises(ValueError, match="at least one store"):
         Monitoring("m", MonitoringArgs(prefix="p", region="us-east-1", tags={}, logs_kms_key_arn="k",
                                        alarm_emails=["a@b.example"], thresholds=AlarmThresholds()))
+
+
+# --- every value an alarm depends on, against the intended table -------------------------------------------------
+# Written from the design (docs/adr and the module docstring), not from the code: a changed period, statistic,
+# operator, evaluation count or threshold formula fails here. Thresholds are functions of the stack's config:
+# t = thresholds, gb = the instance's allocated storage, max_conn = the class's max_connections estimate.
+
+INTENDED = {
+    # metric: (namespace, statistic, comparison, period s, evaluation periods, datapoints to alarm, missing data,
+    #          threshold(t, gb, max_conn))
+    "CPUUtilization": ("AWS/RDS", "Average", "GreaterThanThreshold", 300, 3, 3, "breaching",
+                       lambda t, gb, mc: t.cpu_percent),
+    "FreeStorageSpace": ("AWS/RDS", "Minimum", "LessThanThreshold", 300, 2, 2, "ignore",
+                         lambda t, gb, mc: t.free_storage_percent / 100 * gb * 1024 ** 3),
+    "FreeableMemory": ("AWS/RDS", "Average", "LessThanThreshold", 300, 3, 3, "ignore",
+                       lambda t, gb, mc: t.freeable_memory_mb * 1024 ** 2),
+    "DatabaseConnections": ("AWS/RDS", "Maximum", "GreaterThanThreshold", 300, 2, 2, "ignore",
+                            lambda t, gb, mc: round(t.connections_percent / 100 * mc)),
+    "ReadLatency": ("AWS/RDS", "Average", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
+                    lambda t, gb, mc: t.read_latency_ms / 1000),
+    "WriteLatency": ("AWS/RDS", "Average", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
+                     lambda t, gb, mc: t.write_latency_ms / 1000),
+    "ReplicaLag": ("AWS/RDS", "Maximum", "GreaterThanThreshold", 60, 5, 3, "breaching",
+                   lambda t, gb, mc: t.replica_lag_seconds),
+    "EngineCPUUtilization": ("AWS/ElastiCache", "Average", "GreaterThanThreshold", 300, 3, 3, "breaching",
+                             lambda t, gb, mc: t.cpu_percent),
+    "DatabaseMemoryUsagePercentage": ("AWS/ElastiCache", "Average", "GreaterThanThreshold", 300, 3, 3, "ignore",
+                                      lambda t, gb, mc: t.cache_memory_percent),
+    "Evictions": ("AWS/ElastiCache", "Sum", "GreaterThanThreshold", 300, 3, 2, "notBreaching",
+                  lambda t, gb, mc: t.cache_evictions),
+    "CurrConnections": ("AWS/ElastiCache", "Maximum", "GreaterThanThreshold", 300, 2, 2, "ignore",
+                        lambda t, gb, mc: t.cache_connections),
+    "ReplicationLag": ("AWS/ElastiCache", "Maximum", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
+                       lambda t, gb, mc: t.cache_replication_lag_seconds),
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_alarm_matches_the_intended_table(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    t = synth.config.monitoring.thresholds
+    dbs = {db.outputs["identifier"]: db for db in synth.of_type(RDS)}
+    pg = synth.config.postgres
+    checked = set()
+    for a in synth.of_type(ALARM):
+        i = a.inputs
+        ns, stat, cmp, period, evals, dta, missing, threshold = INTENDED[i["metricName"]]
+        gb = mc = None
+        if ns == "AWS/RDS":
+            db = dbs[i["dimensions"]["DBInstanceIdentifier"]]
+            replica = bool(db.inputs.get("replicateSourceDb"))
+            cls = (pg.replica_instance_class or pg.instance_class) if replica else pg.instance_class
+            gb, mc = pg.allocated_storage_gb, estimated_max_connections(cls)
+        else:
+            assert set(i["dimensions"]) == {"CacheClusterId"}
+        got = (i["namespace"], i["statistic"], i["comparisonOperator"], i["period"], i["evaluationPeriods"],
+               i["datapointsToAlarm"], i["treatMissingData"])
+        assert got == (ns, stat, cmp, period, evals, dta, missing), (i["alarmName"] if "alarmName" in i else i["name"])
+        assert i["threshold"] == pytest.approx(threshold(t, gb, mc)), i["name"]
+        assert i["actionsEnabled"] is True
+        checked.add(i["metricName"])
+    expected = set(INTENDED) if stack == "prod" else set(INTENDED) - {"ReplicaLag"}
+    assert checked == expected
+
+
+def test_intended_table_holds_for_non_default_thresholds(synth_with):
+    """The same table with every threshold moved: no formula may ignore its config value."""
+    moved = {"cpuPercent": 61, "freeStoragePercent": 21, "freeableMemoryMb": 333, "connectionsPercent": 55,
+             "readLatencyMs": 7, "writeLatencyMs": 9, "replicaLagSeconds": 12, "cacheMemoryPercent": 66,
+             "cacheEvictions": 7, "cacheConnections": 900, "cacheReplicationLagSeconds": 3}
+    synth = synth_with("prod", monitoring={"thresholds": moved})
+    test_every_alarm_matches_the_intended_table("prod", None, synth)

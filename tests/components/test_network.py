@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 
 import pytest
 
@@ -101,9 +102,21 @@ def test_flow_logs_encrypted_with_retention(prod):
     role = one(prod, "aws:iam/role:Role", "network-flow-logs-role")
     assert flow.inputs["iamRoleArn"] == role.outputs["arn"]
     trust = json.loads(role.inputs["assumeRolePolicy"])
-    assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    # Only VPC Flow Logs acting for this account's flow logs in this region may assume it (confused deputy).
+    assert trust["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                      "ArnLike": {"aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*"}}}]
     policy = json.loads(one(prod, "aws:iam/rolePolicy:RolePolicy", "network-flow-logs-policy").inputs["policy"])
-    assert policy["Statement"][0]["Resource"][0] == group.outputs["arn"]
+    arn = group.outputs["arn"]
+    # What AWS documents the delivery role needs, and no more: DescribeLogGroups scoped to this account's groups.
+    assert policy["Statement"] == [
+        {"Sid": "WriteFlowLogs", "Effect": "Allow",
+         "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+         "Resource": [arn, f"{arn}:*"]},
+        {"Sid": "FindTheLogGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups",
+         "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:*"},
+    ]
 
 
 def test_children_are_parented_to_the_component(prod):
@@ -111,3 +124,15 @@ def test_children_are_parented_to_the_component(prod):
     for typ in ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/flowLog:FlowLog",
                 "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"):
         assert all(r.parent == comp.urn for r in prod.of_type(typ)), typ
+
+
+@pytest.mark.parametrize("kwargs,fragment", [
+    ({"az_count": 1}, "az_count is 1; allowed 2 to 6"),
+    ({"vpc_cidr": "10.0.0.0/8"}, "prefix length must be /16 to /24"),
+    ({"vpc_cidr": "not-a-cidr"}, "vpc_cidr is 'not-a-cidr': not an IPv4 CIDR"),
+])
+def test_bad_args_are_refused_before_anything_is_declared(kwargs, fragment):
+    from components.network import NetworkArgs
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        NetworkArgs(**{"prefix": "p", "region": "us-east-1", "vpc_cidr": "10.1.0.0/16", "logs_kms_key_arn": "k",
+                       **kwargs})
