@@ -21,7 +21,7 @@ from pydantic import Field, field_validator, model_validator
 
 from components.atlas import WEEKDAYS, AlertThresholds as _AlertDefaults
 from infra.config_base import _Section
-from platform_rules import to_atlas_region, to_aws_region  # noqa: F401  (re-exported for the config's users)
+from platform_rules import EEA_COUNTRIES, to_atlas_region, to_aws_region  # noqa: F401  (re-exported)
 
 # Atlas cluster tiers this platform allows: general (M), low-CPU (R) and local-NVMe tiers.
 M_TIERS = ("M10", "M20", "M30", "M40", "M50", "M60", "M80", "M140", "M200", "M300", "M400", "M700")
@@ -37,12 +37,6 @@ ATLAS_AWS_REGIONS = (
     "EU_WEST_1", "EU_WEST_2", "EU_WEST_3", "EU_CENTRAL_1", "EU_CENTRAL_2", "EU_NORTH_1", "EU_SOUTH_1", "EU_SOUTH_2",
     "AP_EAST_1", "AP_SOUTH_1", "AP_SOUTH_2", "AP_SOUTHEAST_1", "AP_SOUTHEAST_2", "AP_SOUTHEAST_3", "AP_SOUTHEAST_4",
     "AP_NORTHEAST_1", "AP_NORTHEAST_2", "AP_NORTHEAST_3", "ME_SOUTH_1", "ME_CENTRAL_1", "AF_SOUTH_1", "IL_CENTRAL_1",
-)
-# The European Economic Area (EU 27 + Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2. "EEA" in a zone's
-# ``locations`` expands to this list; GDPR applies to residents of all of them.
-EEA_COUNTRIES = (
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
-    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
 )
 HOURLY_FREQUENCIES = (1, 2, 4, 6, 8, 12)
 MONGODB_MAJOR_VERSIONS = ("7.0", "8.0")

@@ -52,6 +52,10 @@ _ARN_KIND = {
     "aws:s3/bucket:Bucket": ("s3", "{name}"),
     "aws:s3/bucketV2:BucketV2": ("s3", "{name}"),
     "aws:lambda/function:Function": ("lambda", "function:{name}"),
+    "aws:sqs/queue:Queue": ("sqs", "{name}"),
+    "aws:dynamodb/table:Table": ("dynamodb", "table/{name}"),
+    "aws:ecr/repository:Repository": ("ecr", "repository/{name}"),
+    "aws:ssm/parameter:Parameter": ("ssm", "parameter{name}"),
 }
 _GLOBAL_SERVICES = {"iam", "s3"}
 
@@ -68,7 +72,29 @@ _ID_PREFIX = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
     "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/instance:Instance": "i-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/networkInterface:NetworkInterface": "eni-",
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx-",
+    "aws:ec2/transitGateway:TransitGateway": "tgw-",
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": "eigw-",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+    "aws:ec2/route:Route": "r-",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule-",
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": "acl-",
+    "aws:ec2/defaultRouteTable:DefaultRouteTable": "rtb-",
+    "aws:ec2/vpcDhcpOptions:VpcDhcpOptions": "dopt-",
+    "aws:ec2/customerGateway:CustomerGateway": "cgw-",
+    "aws:ec2/vpnGateway:VpnGateway": "vgw-",
+    "aws:ec2/keyPair:KeyPair": "key-",
+    "aws:ebs/volume:Volume": "vol-",
 }
+# EC2 resources whose ARN names a different resource type than the token's kind (kebab-cased otherwise).
+_EC2_ARN_KIND = {"eip": "elastic-ip", "vpcEndpoint": "vpc-endpoint", "flowLog": "vpc-flow-log",
+                 "defaultSecurityGroup": "security-group", "defaultNetworkAcl": "network-acl",
+                 "defaultRouteTable": "route-table", "vpcDhcpOptions": "dhcp-options"}
 
 
 def _hex(seed: str, n: int = 17) -> str:
@@ -204,9 +230,21 @@ _EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
 }
 
 
-def resource_id(typ: str, name: str, inputs: dict) -> str:
+def _kebab(kind: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in kind).lstrip("-")
+
+
+def _ec2_prefix(typ: str) -> str:
+    """A known EC2 id prefix, else one derived from the type token (``aws:ec2/fooBar:FooBar`` -> ``fb-``)."""
     if typ in _ID_PREFIX:
-        return _ID_PREFIX[typ] + _hex(name)
+        return _ID_PREFIX[typ]
+    kind = typ.split(":")[-1]
+    return "".join(c for c in kind if c.isupper()).lower() + "-"
+
+
+def resource_id(typ: str, name: str, inputs: dict) -> str:
+    if typ in _ID_PREFIX or typ.startswith("aws:ec2/"):
+        return _ec2_prefix(typ) + _hex(name)
     if typ.startswith("mongodbatlas:"):
         return _object_id(typ + name)
     if typ in ("aws:backup/plan:Plan", "aws:backup/selection:Selection"):
@@ -221,8 +259,15 @@ def resource_id(typ: str, name: str, inputs: dict) -> str:
 
 
 def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> Optional[str]:
-    if not typ.startswith("aws:") or typ.startswith("aws:ec2/") and typ not in _ID_PREFIX:
+    """An ARN in the shape AWS gives this type: known patterns, EC2's ``<kind>/<id>``, else derived from the token
+    (``aws:<service>/<kind>:...`` -> ``arn:aws:<service>:<region>:<account>:<kind>/<id>``)."""
+    if not typ.startswith("aws:"):
         return None
+    if typ.startswith("aws:ec2/") or typ.startswith("aws:vpc/") or typ.startswith("aws:ebs/"):
+        kind = typ.split("/")[1].split(":")[0]
+        if typ.startswith("aws:vpc/securityGroup"):
+            kind = "securityGroupRule"
+        return f"arn:aws:ec2:{region}:{ACCOUNT_ID}:{_EC2_ARN_KIND.get(kind, _kebab(kind))}/{rid}"
     service, pattern = _ARN_KIND.get(typ, (typ.split(":")[1].split("/")[0], "{kind}/{id}"))
     kind = typ.split(":")[-1][0].lower() + typ.split(":")[-1][1:]
     arn_name = inputs.get("name") or inputs.get("identifier") or inputs.get("replicationGroupId") or rid

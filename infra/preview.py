@@ -53,12 +53,16 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Synthesis:
-    """A stack synthesized offline: its validated config, every registration, and the stack outputs."""
+    """A stack synthesized offline: its validated config, every registration, and the stack outputs.
+
+    ``config`` is None for an arbitrary program (``synthesize_program``); ``project``/``region`` say what ran."""
 
     stack: str
-    config: "stack_config.StackConfig"
+    config: Optional["stack_config.StackConfig"]
     registrations: list[Registration]
     outputs: dict[str, Any]
+    project: str = stack_config.PROJECT
+    region: str = "us-east-1"
 
     @property
     def resources(self) -> list[Registration]:
@@ -165,13 +169,159 @@ def _synthesize_in_context(stack, bag, cfg, program) -> Synthesis:
         return pulumi.Output.all(**exported).apply(lambda values: outputs.update(values))
 
     run()
-    return Synthesis(stack=stack, config=cfg, registrations=list(monitor.registrations), outputs=outputs)
+    return Synthesis(stack=stack, config=cfg, registrations=list(monitor.registrations), outputs=outputs,
+                     region=cfg.region)
 
 
-def write_export(synth: Synthesis, out_dir: Optional[Path] = None) -> Path:
-    out_dir = out_dir or ROOT / "build" / synth.stack
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "stack-export.json"
+# --- any Pulumi Python program ------------------------------------------------------------------------------------
+
+class ProgramError(Exception):
+    """A program that cannot be previewed: the message names the file, key or exception, one line."""
+
+
+@dataclass(frozen=True)
+class Program:
+    directory: Path
+    project: str
+    main: Path
+    stacks: tuple[str, ...]
+
+    def stack_file(self, stack: str) -> Path:
+        return self.directory / f"Pulumi.{stack}.yaml"
+
+
+def load_program(directory: Path) -> Program:
+    """Read a program directory's ``Pulumi.yaml``: its project name, entry point and stacks."""
+    import yaml
+
+    directory = Path(directory).resolve()
+    project_file = directory / "Pulumi.yaml"
+    if not project_file.is_file():
+        raise ProgramError(f"{directory}: no Pulumi.yaml (not a Pulumi project directory)")
+    try:
+        doc = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ProgramError(f"{project_file}: not YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+        raise ProgramError(f"{project_file}: needs a 'name'")
+    runtime = doc.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ProgramError(f"{project_file}: runtime is {runtime_name!r}; only Python programs can be previewed")
+    main = directory / str(doc.get("main") or ".")
+    if main.is_dir():
+        main = main / "__main__.py"
+    if not main.is_file():
+        raise ProgramError(f"{project_file}: entry point {os.path.relpath(main)} does not exist")
+    stacks = tuple(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in directory.glob("Pulumi.*.yaml")))
+    return Program(directory=directory, project=doc["name"], main=main, stacks=stacks)
+
+
+def default_stack(program: Program) -> str:
+    """The only stack of the program, else ``dev``."""
+    return program.stacks[0] if len(program.stacks) == 1 else "dev"
+
+
+def program_config(program: Program, stack: str) -> tuple[dict[str, str], list[str]]:
+    """(config bag, secret keys) as the engine hands them over: project defaults, then the stack's file."""
+    import yaml
+
+    bag: dict[str, str] = {}
+    secret_keys: list[str] = []
+    project_doc = yaml.safe_load((program.directory / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+
+    def put(key: str, value: Any) -> None:
+        full = key if ":" in key else f"{program.project}:{key}"
+        if isinstance(value, dict) and "secure" in value:
+            bag[full] = "[secret]"
+            secret_keys.append(full)
+        elif isinstance(value, (dict, list)):
+            bag[full] = json.dumps(value)
+        elif isinstance(value, bool):
+            bag[full] = "true" if value else "false"
+        else:
+            bag[full] = str(value)
+
+    for key, spec in (project_doc.get("config") or {}).items():
+        if isinstance(spec, dict) and ("value" in spec or "default" in spec):
+            put(key, spec.get("value", spec.get("default")))
+    path = program.stack_file(stack)
+    if path.is_file():
+        stack_doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(stack_doc, dict):
+            raise ProgramError(f"{path}: not a Pulumi stack settings file (expected a mapping with 'config')")
+        for key, value in (stack_doc.get("config") or {}).items():
+            put(key, value)
+    elif program.stacks:
+        raise ProgramError(f"{program.directory}: no {path.name}; stacks here: {', '.join(program.stacks)}")
+    return bag, secret_keys
+
+
+def synthesize_program(directory: Path, stack: Optional[str] = None) -> Synthesis:
+    """Run any Pulumi Python program under the mock engine with its own Pulumi.yaml and Pulumi.<stack>.yaml."""
+    program = load_program(Path(directory))
+    stack = stack or default_stack(program)
+    bag, secret_keys = program_config(program, stack)
+    return contextvars.Context().run(_program_in_context, program, stack, bag, secret_keys)
+
+
+def _program_in_context(program: Program, stack: str, bag: dict[str, str], secret_keys: list[str]) -> Synthesis:
+    import runpy
+    import sys
+
+    region = bag.get("aws:region", "us-east-1")
+    pulumi.runtime.set_all_config(dict(bag), secret_keys=secret_keys)
+    mocks = EcoMartMocks(region=region)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=program.project, stack=stack, preview=True, monitor=monitor)
+    outputs: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run():
+        root = pulumi.runtime.get_root_resource()
+        runpy.run_path(str(program.main), run_name="__main__")
+        exported = dict(root.outputs)
+        root.register_outputs(exported)  # what `pulumi.export` recorded, as the engine registers it at the end
+        return pulumi.Output.all(**exported).apply(lambda values: outputs.update(values))
+
+    saved_path, saved_cwd = list(sys.path), os.getcwd()
+    sys.path.insert(0, str(program.main.parent))
+    os.chdir(program.directory)
+    try:
+        run()
+    except pulumi.ConfigMissingError as e:
+        raise ProgramError(f"{program.directory}: the program needs config {e.key!r}; set it in "
+                           f"{program.stack_file(stack).name} (`pulumi config set` writes it there)") from None
+    except (ProgramError, SystemExit) as e:
+        raise ProgramError(f"{program.directory}: {e}") from None
+    except Exception as e:  # the program's own error: one line naming it, never a traceback
+        where = _program_frame(e, program.directory)
+        raise ProgramError(f"{program.directory}: the program raised {type(e).__name__}: {e}{where}") from None
+    finally:
+        sys.path[:] = saved_path
+        os.chdir(saved_cwd)
+    return Synthesis(stack=stack, config=None, registrations=list(monitor.registrations), outputs=outputs,
+                     project=program.project, region=region)
+
+
+def _program_frame(error: BaseException, directory: Path) -> str:
+    """`` (at FILE:LINE)`` of the innermost frame inside the program directory, if any."""
+    import traceback
+
+    inside = [f for f in traceback.extract_tb(error.__traceback__)
+              if Path(f.filename).resolve().is_relative_to(directory.resolve())]
+    if not inside:
+        return ""
+    frame = inside[-1]
+    return f" (at {os.path.relpath(frame.filename)}:{frame.lineno})"
+
+
+def write_export(synth: Synthesis, out_dir: Optional[Path] = None, path: Optional[Path] = None) -> Path:
+    """Write the export to ``path``, else ``out_dir/stack-export.json`` (default ``build/<stack>/``)."""
+    if path is None:
+        out_dir = out_dir or ROOT / "build" / synth.stack
+        path = out_dir / "stack-export.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(synth.export(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return path
 
@@ -221,21 +371,36 @@ def render_outputs(synth: Synthesis) -> str:
     return "\n".join(f"  {k.ljust(width)}  {_short(v, 400)}" for k, v in sorted(synth.outputs.items()))
 
 
-def main_preview(stack: str, out_dir: Optional[str] = None, quiet: bool = False,
-                 project_dir: Optional[str] = None) -> tuple[int, Optional[Path]]:
+def main_preview(stack: Optional[str], out_dir: Optional[str] = None, quiet: bool = False,
+                 project_dir: Optional[str] = None, program: Optional[str] = None,
+                 out_file: Optional[str] = None) -> tuple[int, Optional[Path]]:
     """CLI body of ``ecomart preview``: 0 on success, 2 on bad config (message on stderr, no traceback)."""
     import sys
 
     try:
-        synth = synthesize(stack, root=Path(project_dir) if project_dir else ROOT)
+        if program:
+            synth = synthesize_program(Path(program), stack)
+        else:
+            if not stack:
+                raise ProgramError("give --stack NAME (this project's stacks) or --program DIR")
+            synth = synthesize(stack, root=Path(project_dir) if project_dir else ROOT)
     except stack_config.ConfigError as e:
         print(f"ecomart preview: {e}", file=sys.stderr)
         return 2, None
+    except ProgramError as e:
+        print(f"ecomart preview: {e}", file=sys.stderr)
+        return 2, None
     unknown = synth.unknown_inputs()
-    path = write_export(synth, Path(out_dir) if out_dir else None)
+    if out_file:
+        path = write_export(synth, path=Path(out_file))
+    elif program:
+        path = write_export(synth, ROOT / "build" / Path(program).resolve().name / synth.stack)
+    else:
+        path = write_export(synth, Path(out_dir) if out_dir else None)
     if not quiet:
-        print(f"Stack {stack} ({synth.config.environment}, {synth.config.region}) — offline preview under "
-              "Pulumi's mock engine; nothing was created.\n")
+        what = (f"{synth.config.environment}, {synth.region}" if synth.config is not None else
+                f"program {synth.project} in {os.path.relpath(program or '.')}, {synth.region}")
+        print(f"Stack {synth.stack} ({what}) — offline preview under Pulumi's mock engine; nothing was created.\n")
         print(render_tree(synth))
         print("\nOutputs:")
         print(render_outputs(synth))

@@ -40,6 +40,13 @@ RDS_REPLICA_SOURCE_PROPERTY = {
     "aws:rds/cluster:Cluster": "replicationSourceIdentifier",
 }
 
+# The European Economic Area (EU 27 + Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2. "EEA" in a zone's
+# ``locations`` expands to this list; GDPR applies to residents of all of them.
+EEA_COUNTRIES = (
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
+    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+)
+
 ELASTICACHE_GROUP_ID_MAX = 40  # ElastiCache's limit on replication group ids
 
 

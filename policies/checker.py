@@ -333,6 +333,17 @@ def synthesize_export(stack: str) -> dict[str, Any]:
         raise BadInput(f"stack {stack}: " + "; ".join(e.problems)) from None
 
 
+def synthesize_program_export(directory: str, stack: Optional[str]) -> tuple[dict[str, Any], str]:
+    """Preview any Pulumi Python program offline; (export, stack name). BadInput when it cannot run."""
+    from infra.preview import ProgramError, synthesize_program
+
+    try:
+        synth = synthesize_program(Path(directory), stack)
+    except ProgramError as e:
+        raise BadInput(str(e)) from None
+    return synth.export(), synth.stack
+
+
 # --- rendering -------------------------------------------------------------------------------------------------------------
 
 def render_json(result: Result) -> str:
@@ -475,6 +486,8 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--stack", help="stack to synthesize offline (with no --export), or the stack whose "
                                    "enforcement applies (default: from the export's URNs; unknown stacks get prod's)")
     p.add_argument("--export", metavar="FILE", help="a `pulumi stack export` file (version 3) to check")
+    p.add_argument("--program", metavar="DIR", help="preview the Pulumi Python program in DIR offline and check it "
+                                                    "(--stack: its stack, default the only one, else dev)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument("--policy-config", metavar="FILE", help="policy-pack config file to use instead of "
@@ -485,10 +498,14 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def _cli_check(args: argparse.Namespace) -> int:
     try:
-        if not args.export and not args.stack:
-            raise BadInput("give --stack NAME (synthesize offline) or --export FILE (check a stack export)")
-        doc = read_export(args.export) if args.export else synthesize_export(args.stack)
-        result = check_export(doc, stack=args.stack,
+        if not args.export and not args.stack and not args.program:
+            raise BadInput("give --stack NAME (synthesize offline), --program DIR (any Pulumi Python program) or "
+                           "--export FILE (check a stack export)")
+        if args.program:
+            doc, stack = synthesize_program_export(args.program, args.stack)
+        else:
+            doc, stack = (read_export(args.export) if args.export else synthesize_export(args.stack)), args.stack
+        result = check_export(doc, stack=stack,
                               config_file=Path(args.policy_config) if args.policy_config else None)
         text = RENDERERS[args.format](result)
         if args.output:

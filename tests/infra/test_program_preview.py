@@ -1,0 +1,148 @@
+"""``ecomart preview --program DIR``: any Pulumi Python program under the mock engine, with clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.mocks import arn_for, resource_id
+from infra.preview import ProgramError, synthesize_program
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def program(tmp_path: Path, source: str, stacks: dict[str, str] | None = None, project: str = "demo",
+            runtime: str = "python", extra: str = "") -> Path:
+    d = tmp_path / project
+    d.mkdir()
+    (d / "Pulumi.yaml").write_text(f"name: {project}\nruntime: {runtime}\n{extra}")
+    (d / "__main__.py").write_text(source)
+    for name, text in (stacks or {}).items():
+        (d / f"Pulumi.{name}.yaml").write_text(text)
+    return d
+
+
+QUEUE = """
+import pulumi, pulumi_aws as aws
+cfg = pulumi.Config()
+key = aws.kms.Key("key", enable_key_rotation=True)
+q = aws.sqs.Queue("orders", name=cfg.require("queueName"), kms_master_key_id=key.arn)
+sg = aws.ec2.SecurityGroup("sg", vpc_id="vpc-1")
+nat = aws.ec2.NatGateway("nat", subnet_id="subnet-1")
+pulumi.export("queueArn", q.arn)
+pulumi.export("sgArn", sg.arn)
+pulumi.export("natId", nat.id)
+pulumi.export("region", cfg.get("note") or "none")
+"""
+
+
+def test_runs_a_program_with_its_own_config_and_exports(tmp_path):
+    d = program(tmp_path, QUEUE, {"only": "config:\n  aws:region: eu-west-3\n  demo:queueName: orders-q\n"},
+                extra="config:\n  note:\n    value: from-project\n")
+    synth = synthesize_program(d)
+    assert synth.stack == "only" and synth.project == "demo" and synth.region == "eu-west-3"
+    queue = next(r for r in synth.resources if r.type == "aws:sqs/queue:Queue")
+    key = next(r for r in synth.resources if r.type == "aws:kms/key:Key")
+    # another resource's output reached the input: nothing vanished
+    assert queue.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    assert key.outputs["arn"].startswith("arn:aws:kms:eu-west-3:123456789012:key/")
+    assert synth.outputs["queueArn"] == "arn:aws:sqs:eu-west-3:123456789012:orders-q"
+    assert synth.outputs["sgArn"].startswith("arn:aws:ec2:eu-west-3:123456789012:security-group/sg-")
+    assert synth.outputs["natId"].startswith("nat-")
+    assert synth.outputs["region"] == "from-project"
+    root = next(r for r in synth.registrations if r.type == "pulumi:pulumi:Stack")
+    assert root.outputs["queueArn"] == synth.outputs["queueArn"], "exports are in the stack export"
+    assert synth.unknown_inputs() == []
+
+
+def test_default_stack_is_the_only_one_else_dev(tmp_path):
+    d = program(tmp_path, QUEUE, {"a": "config:\n  demo:queueName: a\n", "dev": "config:\n  demo:queueName: d\n"})
+    assert synthesize_program(d).stack == "dev"
+    assert synthesize_program(d, "a").outputs["queueArn"].endswith(":a")
+    with pytest.raises(ProgramError, match=r"no Pulumi.prod.yaml; stacks here: a, dev"):
+        synthesize_program(d, "prod")
+
+
+def test_missing_config_names_the_key(tmp_path):
+    d = program(tmp_path, QUEUE, {"dev": "config:\n  aws:region: us-east-1\n"})
+    with pytest.raises(ProgramError) as e:
+        synthesize_program(d)
+    assert "needs config 'demo:queueName'" in str(e.value) and "Pulumi.dev.yaml" in str(e.value)
+
+
+def test_program_errors_are_one_line_with_the_place(tmp_path):
+    d = program(tmp_path, "import pulumi\n\nraise ValueError('no such tier: M5')\n")
+    with pytest.raises(ProgramError) as e:
+        synthesize_program(d)
+    assert "the program raised ValueError: no such tier: M5 (at " in str(e.value) and "__main__.py:3)" in str(e.value)
+
+
+@pytest.mark.parametrize("setup,fragment", [
+    (lambda d: (d / "Pulumi.yaml").unlink(), "no Pulumi.yaml"),
+    (lambda d: (d / "Pulumi.yaml").write_text("name: x\nruntime: nodejs\n"), "runtime is 'nodejs'"),
+    (lambda d: (d / "Pulumi.yaml").write_text("runtime: python\n"), "needs a 'name'"),
+    (lambda d: (d / "Pulumi.yaml").write_text("name: x\nruntime: python\nmain: src/\n"), "entry point"),
+    (lambda d: (d / "Pulumi.yaml").write_text("name: [\n"), "not YAML"),
+])
+def test_bad_program_directories(tmp_path, setup, fragment):
+    d = program(tmp_path, QUEUE)
+    setup(d)
+    with pytest.raises(ProgramError, match=fragment.replace("(", r"\(")):
+        synthesize_program(d)
+
+
+def test_unknown_outputs_are_reported_not_dropped(tmp_path, capsys):
+    """An output the mocks do not produce stays unknown in a dependent input: the preview says so (exit 1)."""
+    from infra.preview import main_preview
+    d = program(tmp_path, "import pulumi, pulumi_aws as aws\n"
+                          "fn = aws.lambda_.Function('fn', role='arn:aws:iam::123456789012:role/r', runtime='python3.12',"
+                          " handler='h.main', code=pulumi.FileArchive('.'))\n"
+                          "aws.ssm.Parameter('p', name='/x', type='String', value=fn.invoke_arn)\n")
+    code, path = main_preview(None, program=str(d), out_file=str(tmp_path / "out.json"), quiet=True)
+    assert code == 1 and path == tmp_path / "out.json"
+    assert "inputs stayed unknown" in capsys.readouterr().err
+
+
+def test_ids_and_arns_derive_from_the_type_token():
+    assert resource_id("aws:ec2/transitGatewayRouteTable:TransitGatewayRouteTable", "x", {}).startswith("tgrt-")  # initials of the kind
+    assert arn_for("aws:ec2/subnet:Subnet", "x", "subnet-1", {}, "us-east-1") == \
+        "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-1"
+    assert arn_for("aws:ecr/repository:Repository", "x", "app", {"name": "app"}, "eu-west-1") == \
+        "arn:aws:ecr:eu-west-1:123456789012:repository/app"
+    assert arn_for("aws:cloudwatch/logGroup:LogGroup", "x", "g", {"name": "/a/b"}, "us-east-1") == \
+        "arn:aws:logs:us-east-1:123456789012:log-group:/a/b"
+    assert arn_for("random:index/randomId:RandomId", "x", "r", {}, "us-east-1") is None
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "infra.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_cli_preview_and_check_of_an_example(tmp_path):
+    out = tmp_path / "export.json"
+    preview = run_cli("preview", "--program", "examples/redis-iam", "--out", str(out))
+    assert preview.returncode == 0, preview.stderr
+    assert "Stack example (program example-redis-iam" in preview.stdout and "PASS: stack example" in preview.stdout
+    assert json.loads(out.read_text())["version"] == 3
+    check = run_cli("check", "--program", "examples/redis-iam", "--format", "json")
+    assert check.returncode == 0, check.stderr
+    assert json.loads(check.stdout)["summary"]["mandatory"] == 0
+
+
+def test_cli_bad_program_is_one_line_exit_2(tmp_path):
+    for cmd in ("preview", "check"):
+        r = run_cli(cmd, "--program", str(tmp_path))
+        assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        assert "no Pulumi.yaml" in r.stderr
+
+
+def test_stack_preview_still_works_as_before():
+    r = run_cli("preview", "--stack", "dev", "--no-check", "--out-dir", "/tmp/ecomart-test-dev")
+    assert r.returncode == 0 and "Stack dev (dev, us-east-1)" in r.stdout
+    r = run_cli("preview")
+    assert r.returncode == 2 and "give --stack NAME" in r.stderr
