@@ -35,5 +35,12 @@ app: venv system-deps
 bench: venv system-deps
 	$(PY) -m bench
 
+# Regenerate everything generated from the code (each has a test that fails when it is stale).
+docs: venv
+	$(PY) -m infra.config_doc > docs/configuration.md
+	$(PY) -m components.doc --write
+	$(PY) -m policies.catalog --write docs/compliance.md
+	$(PY) -m infra.cli policy-config --write
+
 clean:
 	rm -rf build .pytest_cache

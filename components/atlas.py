@@ -4,9 +4,10 @@ Everything Atlas needs to hold restricted data lives here, in the order Atlas ne
 
 1. a project in the configured organisation (default alerts on);
 2. customer-managed encryption at rest: ``CloudProviderAccessSetup`` gives Atlas' AWS account and an external id,
-   an IAM role trusts exactly that pair, ``CloudProviderAccessAuthorization`` registers the role, the document
-   key's policy (an ``aws.kms.KeyPolicy``: the KMS component leaves that key's policy to us) lets only that role
-   encrypt/decrypt/describe, and ``EncryptionAtRest`` points Atlas at the key, reached over PrivateLink;
+   an IAM role trusts exactly that pair, the component's own document key (created after the role, so its one
+   policy can name it: ``components.kms.domain_key`` plus a statement letting only that role
+   encrypt/decrypt/describe), ``CloudProviderAccessAuthorization`` registers the role, and ``EncryptionAtRest``
+   points Atlas at the key, reached over PrivateLink;
 3. PrivateLink in every region the cluster has nodes in (Atlas returns private connection strings only then);
    the app VPC reaches remote regions with cross-region PrivateLink, so there is still one VPC and no peering;
 4. the ``AdvancedCluster`` (one ``replication_specs`` entry per shard), created only after 2 and 3 exist;

@@ -115,6 +115,10 @@ def _region_of(inputs: dict, default: str) -> str:
     return inputs.get("region") or default
 
 
+def _actual_engine_version(requested: str) -> str:
+    return requested if "." in requested else f"{requested}.9"
+
+
 def _rds_instance(name: str, inputs: dict, region: str) -> dict:
     ident = inputs.get("identifier") or name
     host = f"{ident}.c{_hex(name, 10)}.{region}.rds.amazonaws.com"
@@ -125,7 +129,8 @@ def _rds_instance(name: str, inputs: dict, region: str) -> dict:
         "hostedZoneId": "Z2R2ITUGPM61AM",
         "resourceId": "db-" + _hex(name, 26).upper(),
         "identifier": ident,
-        "engineVersionActual": inputs.get("engineVersion", "16.8"),
+        # RDS resolves a major-only version to its newest minor (docs/adr/0017); the mock names one.
+        "engineVersionActual": _actual_engine_version(str(inputs.get("engineVersion", "16"))),
     }
     if inputs.get("manageMasterUserPassword"):
         out["masterUserSecrets"] = [{

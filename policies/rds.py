@@ -35,7 +35,7 @@ def is_replica(r: Res) -> bool:
     why="Orders and payment records are personal and cardholder data; encryption with a key we control makes a "
         "leaked snapshot or volume unreadable and lets us revoke access by disabling the key.",
     remediation="Set `storage_encrypted=True` and `kms_key_id=<relational CMK ARN>` on `aws.rds.Instance` / "
-                "`aws.rds.Cluster` (components/postgres.py passes `kms.keys[\"relational\"].arn`).",
+                "`aws.rds.Cluster` (the stack passes `kms.keys.require(\"relational\").arn` to `PostgresArgs.kms_key_arn`).",
     checks=("storageEncrypted", "kmsKeyId"),
 )
 def rds_storage_encrypted(r: Res, report: Report) -> None:

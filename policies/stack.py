@@ -362,7 +362,7 @@ _NOT_A_USE = (KMS_ALIAS, KMS_KEY_POLICY, KMS_KEY, KMS_REPLICA_KEY)
                 "count).",
     why="An unused key is an unreviewed grant surface (its key policy still admits principals and services) and "
         "usually means a store was wired to the wrong key or to the AWS-managed one.",
-    remediation="Wire the key into the store it was created for (`kms_key_id=kms.keys[domain].arn`) or stop "
+    remediation="Wire the key into the store it was created for (`kms_key_id=kms.keys.require(domain).arn`) or stop "
                 "creating it.",
     checks=("arn",),
 )
