@@ -14,6 +14,7 @@ MODULES = [
     "bench.app_orders",
     "bench.app_catalog",
     "bench.policy_check",
+    "bench.infra_diff",
 ]
 
 

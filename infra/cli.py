@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                                               "that the committed files are current, or --write them")
     pc.add_argument("--write", action="store_true", help="regenerate the files")
     pc.set_defaults(func=lambda a: __import__("policies.enforcement", fromlist=["x"]).main_policy_config(a.write))
+    from infra.diff import add_diff_parser
+    add_diff_parser(sub)
     try:
         from policies.checker import add_check_parser
     except ImportError:
