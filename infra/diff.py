@@ -415,9 +415,11 @@ def _read(path: str) -> dict[str, Any]:
 def add_diff_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser("diff", help="compare two stack exports: resources, likely replacements and the "
                                            "policy delta", description=__doc__.split("\n\n")[0])
-    p.add_argument("--base", required=True, metavar="FILE", help="the base commit's stack export")
-    p.add_argument("--head", required=True, metavar="FILE", help="the head commit's stack export")
-    p.add_argument("--stack", help="stack whose policy config applies (default: from the URNs)")
+    p.add_argument("--base", required=True, metavar="FILE", action="append",
+                   help="the base commit's stack export (repeat with --head for several stacks, in order)")
+    p.add_argument("--head", required=True, metavar="FILE", action="append", help="the head commit's stack export")
+    p.add_argument("--stack", action="append", help="stack whose policy config applies, per pair (default: from "
+                                                    "the head's URNs)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.set_defaults(func=_cli_diff)
@@ -426,11 +428,15 @@ def add_diff_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def _cli_diff(args: argparse.Namespace) -> int:
     try:
-        base, head = _read(args.base), _read(args.head)
         from policies.checker import stack_name_of, validate_export
-        stack = args.stack or stack_name_of(validate_export(head, args.head))
-        result = diff_exports(base, head, stack=stack)
-        text = render_markdown([result]) if args.format == "markdown" else render_json([result])
+        if len(args.base) != len(args.head) or (args.stack and len(args.stack) != len(args.head)):
+            raise DiffError("give one --head (and one --stack, if any) per --base, in the same order")
+        results = []
+        for i, (base_path, head_path) in enumerate(zip(args.base, args.head)):
+            base, head = _read(base_path), _read(head_path)
+            stack = args.stack[i] if args.stack else stack_name_of(validate_export(head, head_path))
+            results.append(diff_exports(base, head, stack=stack))
+        text = render_markdown(results) if args.format == "markdown" else render_json(results)
         if args.output:
             try:
                 Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -439,7 +445,7 @@ def _cli_diff(args: argparse.Namespace) -> int:
                 raise DiffError(f"{args.output}: cannot write ({e.strerror})") from None
         else:
             sys.stdout.write(text)
-        return result.exit_code
+        return max(r.exit_code for r in results)
     except DiffError as e:
         print(f"ecomart diff: {e}", file=sys.stderr)
         return 2

@@ -278,6 +278,8 @@ def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> Optiona
     arn_name = inputs.get("name") or inputs.get("identifier") or inputs.get("replicationGroupId") or rid
     if typ == "aws:kms/alias:Alias":
         arn_name = inputs.get("name", f"alias/{name}")
+    if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        return f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(inputs.get('url', name)).split('://', 1)[-1]}"
     resource = pattern.format(name=arn_name, id=rid, kind=kind)
     if service in _GLOBAL_SERVICES:
         return f"arn:aws:{service}::{ACCOUNT_ID if service != 's3' else ''}:{resource}".replace("::::", ":::")
