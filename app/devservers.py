@@ -106,7 +106,9 @@ class PostgresServer:
     """A private PostgreSQL cluster: ``initdb`` once, then ``start``/``stop``/``restart`` on the same port.
 
     ``durable=False`` (the default, for tests) turns off fsync and synchronous commit: the data is
-    throwaway and the tests are about behaviour, not crash safety. The benchmark passes ``durable=True``.
+    throwaway and the tests are about behaviour, not crash safety. Anything a person runs (``make app``) and the
+    benchmark pass ``durable=True``. ``directory`` keeps the cluster there across runs (``cleanup`` then stops
+    the server and keeps the data); without it the cluster lives in a temporary directory deleted at cleanup.
     """
 
     def __init__(
@@ -116,18 +118,25 @@ class PostgresServer:
         durable: bool = False,
         settings: Optional[Mapping[str, str]] = None,
         prefix: str = "ecomart-pg-",
+        directory: Optional[str] = None,
     ) -> None:
         self.bin = pg_bin_dir()
         self._fixed_port = port is not None
         self.port = port or 0
-        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.keep = directory is not None
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        self.dir = os.path.abspath(directory) if directory else tempfile.mkdtemp(prefix=prefix)
         self.data = os.path.join(self.dir, "data")
+        self.durable = durable
         self.log = os.path.join(self.dir, "server.log")
         self.settings: dict[str, str] = {"max_connections": "200", "listen_addresses": LOOPBACK}
         if not durable:
             self.settings.update({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
         self.settings.update(settings or {})
-        self._initialized = False
+        # A kept directory that already holds a cluster is reused: same data as the last run.
+        self._initialized = os.path.exists(os.path.join(self.data, "PG_VERSION"))
+        self.reused = self._initialized
         self._running = False
         if _is_root():
             pw = pwd.getpwnam("postgres")
@@ -146,10 +155,13 @@ class PostgresServer:
         )
 
     def _initdb(self) -> None:
-        r = self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8",
+        sync = [] if self.durable else ["--no-sync"]  # a durable cluster's files are on disk before first start
+        r = self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", *sync, "-E", "UTF8",
                       "--locale=C.UTF-8" if self._has_c_utf8() else "--locale=C")
         if r.returncode != 0:
-            raise ServerError(f"initdb failed in {self.data}: {r.stderr.strip() or r.stdout.strip()}")
+            hint = (" (PostgreSQL runs as user postgres when started by root: that user must be able to reach "
+                    f"{self.dir})") if _is_root() and "Permission denied" in r.stderr else ""
+            raise ServerError(f"initdb failed in {self.data}: {r.stderr.strip() or r.stdout.strip()}{hint}")
         self._initialized = True
 
     @staticmethod
@@ -198,11 +210,12 @@ class PostgresServer:
         return self.start()
 
     def cleanup(self) -> None:
-        """Stop the server and delete its directory."""
+        """Stop the server and delete its directory (a kept ``directory``: stop cleanly, keep the data)."""
         try:
-            self.stop(mode="immediate")
+            self.stop(mode="fast" if self.keep else "immediate")
         finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            if not self.keep:
+                shutil.rmtree(self.dir, ignore_errors=True)
             _unregister(self)
 
     @property
@@ -242,7 +255,8 @@ class PostgresServer:
 class RedisServer:
     """A private redis-server child process; ``persistent=True`` keeps an append-only file across restarts."""
 
-    def __init__(self, *, port: Optional[int] = None, persistent: bool = False, prefix: str = "ecomart-redis-"):
+    def __init__(self, *, port: Optional[int] = None, persistent: bool = False, prefix: str = "ecomart-redis-",
+                 directory: Optional[str] = None):
         exe = os.environ.get("ECOMART_REDIS_SERVER") or shutil.which("redis-server")
         if not exe:
             raise ServerError(
@@ -252,7 +266,10 @@ class RedisServer:
         self._fixed_port = port is not None
         self.port = port or 0
         self.persistent = persistent
-        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.keep = directory is not None
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        self.dir = os.path.abspath(directory) if directory else tempfile.mkdtemp(prefix=prefix)
         self.log = os.path.join(self.dir, "redis.log")
         self._proc: Optional[subprocess.Popen] = None
         _register(self)
@@ -320,7 +337,8 @@ class RedisServer:
         try:
             self.stop()
         finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            if not self.keep:
+                shutil.rmtree(self.dir, ignore_errors=True)
             _unregister(self)
 
     @property

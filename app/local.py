@@ -1,9 +1,14 @@
 """``python -m app.local`` (``make app``): run the whole service on this machine.
 
-Starts throwaway PostgreSQL and Redis servers on free loopback ports, applies the migrations, bootstraps
-and seeds the sample catalog (MongoDB at $MONGODB_URI, otherwise an in-process mongomock store - announced
-loudly, it is not a real MongoDB), places a few sample orders, runs the outbox relay in a thread and
-serves the API with uvicorn on 127.0.0.1. Ctrl-C or SIGTERM stops the API and both servers.
+Starts PostgreSQL and Redis on free loopback ports, applies the migrations, bootstraps and seeds the sample
+catalog (MongoDB at $MONGODB_URI, otherwise an in-process mongomock store - announced loudly, it is not a real
+MongoDB), places a few sample orders, runs the outbox relay in a thread and serves the API with uvicorn on
+127.0.0.1. Ctrl-C or SIGTERM stops the API and both servers.
+
+Durable by default: PostgreSQL with fsync and synchronous commit on, Redis with its append-only file, both
+keeping their data in ``--data-dir`` (build/local), so an order answered 201 survives a crash and carts survive
+a restart; a restart reuses the data (stock is not reset). ``--fast`` runs throwaway servers without fsync or
+persistence instead, and says so at start-up (docs/app.md).
 """
 
 from __future__ import annotations
@@ -68,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--sample-orders", type=int, default=40)
     parser.add_argument("--check", action="store_true", help="set everything up, answer /health once, then stop")
+    parser.add_argument("--data-dir", default=os.path.join("build", "local"),
+                        help="where PostgreSQL and Redis keep their data across runs (default build/local)")
+    parser.add_argument("--fast", action="store_true",
+                        help="throwaway servers without fsync, synchronous commit or Redis persistence: faster, "
+                             "and a crash loses answered orders. Never for data you care about.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -78,8 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     pg = redis_server = services = None
     try:
-        pg = PostgresServer(prefix="ecomart-local-pg-").start()
-        redis_server = RedisServer(prefix="ecomart-local-redis-").start()
+        if args.fast:
+            _shout("FAST MODE (--fast): PostgreSQL runs with fsync=off and synchronous_commit=off and Redis keeps "
+                   "nothing.\nA crash or kill loses orders that were already answered 201; carts vanish on "
+                   "restart. Throwaway data only.")
+            pg = PostgresServer(prefix="ecomart-local-pg-").start()
+            redis_server = RedisServer(prefix="ecomart-local-redis-").start()
+        else:
+            pg = PostgresServer(durable=True, directory=os.path.join(args.data_dir, "postgres")).start()
+            redis_server = RedisServer(persistent=True, directory=os.path.join(args.data_dir, "redis")).start()
+            log.info("durable: PostgreSQL fsync/synchronous_commit on, Redis append-only file; data kept in %s%s",
+                     args.data_dir, " (reused from the last run)" if pg.reused else "")
         dsn, redis_url = pg.dsn(), redis_server.url()
         log.info("PostgreSQL %s (data %s)", dsn, pg.dir)
         log.info("Redis %s", redis_url)
@@ -101,17 +120,20 @@ def main(argv: list[str] | None = None) -> int:
                 log.info("catalog at MONGODB_URI already has %d products: mirrored them into PostgreSQL",
                          len(existing))
             else:
-                summary = seed(conn, mongo, n_products=args.products, n_customers=args.customers)
-                log.info("seeded %d products (%s), %d sellable SKUs, %d reviews, %d customers", summary.products,
-                         ", ".join(f"{k} {v}" for k, v in sorted(summary.by_type.items())), summary.sellable_skus,
-                         summary.reviews, len(summary.customers))
+                summary = seed(conn, mongo, n_products=args.products, n_customers=args.customers,
+                               reset_stock=not pg.reused)
+                log.info("seeded %d products (by category: %s), %d sellable SKUs, %d reviews, %d customers",
+                         summary.products,
+                         ", ".join(f"{k} {v}" for k, v in sorted(summary.by_category.items())),
+                         summary.sellable_skus, summary.reviews, len(summary.customers))
 
         settings = Settings(database_url=dsn, redis_url=redis_url, mongodb_uri=uri,
                             mongodb_db=os.environ.get("MONGODB_DB", "catalog"),
                             order_locking=os.environ.get("ORDER_LOCKING", "pessimistic"), relay_in_process=True)
         services = Services.build(settings, mongo=mongo)
         services.recommendations.refresh_category_top()
-        placed = place_sample_orders(services, summary.customers, summary.skus, args.sample_orders)
+        placed = 0 if pg.reused else place_sample_orders(services, summary.customers, summary.skus,
+                                                         args.sample_orders)
         log.info("placed %d sample orders (the in-process relay publishes them to the catalog store)", placed)
 
         from .api import create_app

@@ -110,7 +110,7 @@ class SeedSummary:
     reviews: int = 0
     customers: list[int] = field(default_factory=list)
     warehouses: dict[str, int] = field(default_factory=dict)
-    by_type: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)
     skus: list[str] = field(default_factory=list)
 
 
@@ -249,10 +249,11 @@ def sellable(doc: dict) -> list[tuple[str, str]]:
 
 def seed(conn: psycopg.Connection, mongo: MongoHandle, *, n_products: int = 240, n_customers: int = 50,
          seed_value: int = 7, stock_range: tuple[int, int] = (0, 120), products: Optional[list[dict]] = None,
-         write_catalog: bool = True) -> SeedSummary:
+         write_catalog: bool = True, reset_stock: bool = True) -> SeedSummary:
     """Load the sample catalog into MongoDB and the transactional side (products, warehouses, stock,
     customers) into PostgreSQL. Idempotent for PostgreSQL reference data; expects an empty catalog unless
-    ``write_catalog`` is False (then ``products`` are existing catalog documents to mirror)."""
+    ``write_catalog`` is False (then ``products`` are existing catalog documents to mirror). ``reset_stock=False``
+    keeps the stock of rows that exist (a restarted ``make app`` keeps what its orders took)."""
     rng = random.Random(seed_value + 2)
     docs = products if products is not None else build_products(n_products, seed_value)
     buckets = build_reviews(docs, seed_value) if write_catalog else []
@@ -280,7 +281,8 @@ def seed(conn: psycopg.Connection, mongo: MongoHandle, *, n_products: int = 240,
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO inventory (product_id, warehouse_id, quantity) VALUES (%s, %s, %s) "
-                "ON CONFLICT (product_id, warehouse_id) DO UPDATE SET quantity = EXCLUDED.quantity", stock_rows)
+                "ON CONFLICT (product_id, warehouse_id) DO "
+                + ("UPDATE SET quantity = EXCLUDED.quantity" if reset_stock else "NOTHING"), stock_rows)
         existing = conn.execute("SELECT count(*) FROM customers WHERE email LIKE 'customer%%@example.com'").fetchone()[0]
         for i in range(existing, n_customers):
             region, country = CUSTOMER_HOMES[i % len(CUSTOMER_HOMES)]
@@ -307,6 +309,7 @@ def seed(conn: psycopg.Connection, mongo: MongoHandle, *, n_products: int = 240,
     summary.sellable_skus = len(rows)
     summary.reviews = sum(b["count"] for b in buckets)
     summary.skus = [r[0] for r in rows]
-    for doc in docs:
-        summary.by_type[doc["type"]] = summary.by_type.get(doc["type"], 0) + 1
+    for doc in docs:  # counted by top-level category: the vocabulary GET /products?category= takes
+        top = doc["categories"][0]
+        summary.by_category[top] = summary.by_category.get(top, 0) + 1
     return summary

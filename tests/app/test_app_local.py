@@ -27,11 +27,12 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_make_app_serves_the_seeded_catalog_and_stops_cleanly_on_sigterm(tmp_path):
+def test_make_app_serves_the_seeded_catalog_and_stops_cleanly_on_sigterm(tmp_path, data_dir):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "DATABASE_URL", "REDIS_URL")}
     log = open(tmp_path / "app.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "app.local", "--port", str(port), "--sample-orders", "10"],
+    proc = subprocess.Popen([sys.executable, "-m", "app.local", "--port", str(port), "--sample-orders", "10",
+                             "--data-dir", str(data_dir)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -63,6 +64,87 @@ def test_make_app_serves_the_seeded_catalog_and_stops_cleanly_on_sigterm(tmp_pat
             proc.kill()
             proc.wait(10)
         log.close()
+
+
+@pytest.fixture
+def data_dir():
+    """A kept data directory PostgreSQL's own user can reach (tests run as root; pytest's tmp dirs are 0700)."""
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="ecomart-local-test-")
+    os.chmod(d, 0o711)
+    yield Path(d) / "data"
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _start(args, log_path, env):
+    log = open(log_path, "w+")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app.local", "--port", str(port), "--sample-orders", "3", *args],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while not port_open(port):
+        assert proc.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, "the API did not come up"
+        time.sleep(0.2)
+    output = log_path.read_text()
+    pg = re.search(r"PostgreSQL: (postgresql://postgres@127.0.0.1:\d+/\w+)", output).group(1)
+    redis_url = re.search(r"Redis: (redis://127.0.0.1:\d+/\d+)", output).group(1)
+    return proc, log, port, pg, redis_url
+
+
+def _stop(proc, log):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
+
+
+def test_make_app_is_durable_by_default_and_keeps_data_across_restarts(tmp_path, data_dir):
+    import psycopg
+    import redis
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "DATABASE_URL", "REDIS_URL")}
+    data = data_dir
+    proc, log, port, pg, redis_url = _start(["--data-dir", str(data)], tmp_path / "a.log", env)
+    try:
+        with psycopg.connect(pg) as conn:
+            assert conn.execute("SHOW fsync").fetchone()[0] == "on"
+            assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+            assert conn.execute("SHOW full_page_writes").fetchone()[0] == "on"
+            orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+        assert redis.Redis.from_url(redis_url).config_get("appendonly") == {"appendonly": "yes"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            sku = http.get("/products", params={"category": "groceries", "limit": 1}).json()["items"][0]["sku"]
+            assert http.post("/carts/keep-me-1234/items", json={"sku": sku, "quantity": 2}).status_code == 201
+        assert "durable: PostgreSQL fsync/synchronous_commit on" in (tmp_path / "a.log").read_text()
+    finally:
+        _stop(proc, log)
+    proc, log, port, pg, redis_url = _start(["--data-dir", str(data)], tmp_path / "b.log", env)
+    try:
+        assert "(reused from the last run)" in (tmp_path / "b.log").read_text()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            cart = http.get("/carts/keep-me-1234")
+            assert cart.status_code == 200 and cart.json()["items"][0]["quantity"] == 2, "the cart survived"
+        with psycopg.connect(pg) as conn:
+            assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == orders, \
+                "orders kept, and a restart places no new sample orders"
+    finally:
+        _stop(proc, log)
+
+
+def test_fast_mode_is_explicit_and_announced(tmp_path):
+    import psycopg
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "DATABASE_URL", "REDIS_URL")}
+    proc, log, port, pg, _ = _start(["--fast"], tmp_path / "fast.log", env)
+    try:
+        with psycopg.connect(pg) as conn:
+            assert conn.execute("SHOW fsync").fetchone()[0] == "off"
+        assert "FAST MODE (--fast)" in (tmp_path / "fast.log").read_text()
+    finally:
+        _stop(proc, log)
 
 
 @pytest.mark.parametrize("env,name", [
