@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Iterator, Optional
 from urllib.parse import urlsplit, urlunsplit
@@ -90,14 +92,64 @@ def make_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, timeout: float
     return pool
 
 
+class Breaker:
+    """Fail fast while PostgreSQL is known to be down.
+
+    Closed: calls go through. A "server unreachable" error opens it for ``cooldown`` seconds: calls then get
+    StoreUnavailable at once instead of each waiting for a connect or pool timeout (which held API worker
+    threads and slowed every other endpoint, catalog reads included). After the cooldown one caller probes with
+    a short checkout timeout (half-open); the others keep failing fast until the probe answers. Thread-safe.
+    """
+
+    def __init__(self, cooldown: float = 2.0, probe_timeout: float = 0.5) -> None:
+        self.cooldown = cooldown
+        self.probe_timeout = probe_timeout
+        self._open_until: Optional[float] = None
+        self._probing = threading.Lock()
+        self.trips = 0
+        self.fast_failures = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self._open_until is not None
+
+    def trip(self) -> None:
+        self._open_until = time.monotonic() + self.cooldown
+        self.trips += 1
+
+    def reset(self) -> None:
+        self._open_until = None
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[Optional[float]]:
+        """Yields None (closed: normal timeout) or the probe's timeout; raises StoreUnavailable when open."""
+        if self._open_until is None:
+            yield None
+            return
+        if time.monotonic() < self._open_until or not self._probing.acquire(blocking=False):
+            self.fast_failures += 1
+            raise StoreUnavailable("postgresql")
+        try:
+            yield self.probe_timeout
+        finally:
+            self._probing.release()
+
+
 @contextlib.contextmanager
-def connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
-    """A pooled connection; any "server unreachable" error becomes StoreUnavailable('postgresql')."""
-    try:
-        with pool.connection() as conn:
-            yield conn
-    except UNAVAILABLE_ERRORS as exc:
-        raise StoreUnavailable("postgresql", _short(exc)) from exc
+def connection(pool: ConnectionPool, breaker: Optional[Breaker] = None) -> Iterator[psycopg.Connection]:
+    """A pooled connection; any "server unreachable" error becomes StoreUnavailable('postgresql') and, with a
+    ``breaker``, opens it so the next callers fail fast."""
+    guard = breaker.guard() if breaker is not None else contextlib.nullcontext(None)
+    with guard as probe_timeout:
+        try:
+            with (pool.connection(timeout=probe_timeout) if probe_timeout else pool.connection()) as conn:
+                if breaker is not None and breaker.is_open:
+                    breaker.reset()  # the probe got a working connection
+                yield conn
+        except UNAVAILABLE_ERRORS as exc:
+            if breaker is not None:
+                breaker.trip()
+            raise StoreUnavailable("postgresql", _short(exc)) from exc
 
 
 def _short(exc: BaseException) -> str:

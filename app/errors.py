@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Optional
+
+MAX_ECHO = 64  # characters of a client's value echoed back in an error body
+
+def echo(value: Any) -> Any:
+    """A client's value as it may appear in an error body: strings cut to MAX_ECHO characters."""
+    if isinstance(value, str) and len(value) > MAX_ECHO:
+        return value[:MAX_ECHO] + f"… ({len(value)} characters)"
+    return value
 
 
 class AppError(Exception):
@@ -12,7 +21,7 @@ class AppError(Exception):
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.message = message
-        self.details = {k: v for k, v in details.items() if v is not None}
+        self.details = {k: echo(v) for k, v in details.items() if v is not None}
 
     def body(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, **self.details}}
@@ -84,11 +93,17 @@ class IdempotencyKeyReused(AppError):
 
 
 class StoreUnavailable(AppError):
-    """503: names the store (postgresql, redis, mongodb) that could not be reached."""
+    """503: names the store (postgresql, redis, mongodb) that could not be reached, and nothing else.
+
+    ``detail`` (the driver's message: host, port, errno) goes to the server log, never into a response: it names
+    internal addresses."""
 
     status = 503
     code = "store_unavailable"
 
     def __init__(self, store: str, detail: str = "") -> None:
-        super().__init__(f"{store} is unavailable" + (f": {detail}" if detail else ""), store=store)
+        super().__init__(f"{store} is unavailable", store=store)
         self.store = store
+        self.detail = detail
+        if detail:
+            logging.getLogger("ecomart.stores").warning("%s unavailable: %s", store, detail)

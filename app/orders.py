@@ -95,10 +95,11 @@ def allocate(lines: Sequence[OrderLine], products: dict[str, dict],
 
 class OrderService:
     def __init__(self, pool: ConnectionPool, *, locking: str = "pessimistic", max_attempts: int = 20,
-                 backoff_s: float = 0.002) -> None:
+                 backoff_s: float = 0.002, breaker: Optional[db.Breaker] = None) -> None:
         if locking not in LOCKING_VARIANTS:
             raise ValueError(f"locking={locking!r} is not one of {LOCKING_VARIANTS}")
         self.pool = pool
+        self.breaker = breaker if breaker is not None else db.Breaker()
         self.locking = locking
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
@@ -120,7 +121,7 @@ class OrderService:
         last_sku: Optional[str] = None
         for attempt in range(1, attempts + 1):
             try:
-                with db.connection(self.pool) as conn:
+                with db.connection(self.pool, self.breaker) as conn:
                     conn.row_factory = dict_row
                     try:
                         with conn.transaction():
@@ -250,12 +251,12 @@ class OrderService:
         }
 
     def get_order(self, order_id: int) -> dict:
-        with db.connection(self.pool) as conn:
+        with db.connection(self.pool, self.breaker) as conn:
             with conn.transaction():
                 return self._load(conn, order_id)
 
     def recent_orders(self, customer_id: int, limit: int = 20) -> list[dict]:
-        with db.connection(self.pool) as conn:
+        with db.connection(self.pool, self.breaker) as conn:
             return conn.cursor(row_factory=dict_row).execute(
                 RECENT_ORDERS_SQL, (customer_id, limit)).fetchall()
 

@@ -84,8 +84,9 @@ class Services:
                 extra = fn() or {}
                 stores[name] = {"ok": True, "latency_ms": round((time.perf_counter() - start) * 1000, 2), **extra}
             except Exception as exc:  # noqa: BLE001 - health reports, never raises
-                msg = str(exc).strip().splitlines()
-                stores[name] = {"ok": False, "error": (msg[0] if msg else type(exc).__name__)[:200]}
+                # The driver's message names hosts and ports: it goes to the log, the report says what failed.
+                log.warning("health: %s unavailable: %s", name, str(exc).strip().splitlines()[:1])
+                stores[name] = {"ok": False, "error": f"{name} unavailable ({type(exc).__name__})"}
 
         def pg() -> dict:
             if self.pool is None:

@@ -144,3 +144,90 @@ def test_mongodb_unreachable_is_503_naming_mongodb(dsn, redis_url):
     finally:
         services.close()
         handle.close()
+
+
+def test_postgres_down_orders_fail_fast_under_concurrency_and_name_no_address(own_pg, redis_url, mongo):
+    """Once PostgreSQL is known down, concurrent orders get 503 at once (one probe per cooldown reaches the pool)
+    instead of each holding a worker thread for the pool timeout; no response names a host or port."""
+    import concurrent.futures as cf
+
+    dsn = own_pg.dsn()
+    with pg_conn(dsn) as conn:
+        sample = seed(conn, mongo, n_products=30, n_customers=2)
+    sku = sku_with_stock(dsn, units=5)
+    services = Services.build(make_settings(dsn, redis_url, pg_pool_timeout=2.0), mongo=mongo)
+    orders = services.require_orders()
+    checkouts = {"n": 0}
+    real_connection = orders.pool.connection
+
+    def counting(*a, **kw):
+        checkouts["n"] += 1
+        return real_connection(*a, **kw)
+
+    orders.pool.connection = counting
+    orders.breaker.cooldown = 30  # no probe during the storm: every fast failure is the breaker's
+    try:
+        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+            own_pg.stop()
+            first = http.post("/orders", headers={"Idempotency-Key": "down-0000"},
+                              json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
+            assert first.status_code == 503 and orders.breaker.is_open
+            before = checkouts["n"]
+
+            def attempt(i: int) -> httpx.Response:
+                with httpx.Client(base_url=server.url, timeout=20) as c:
+                    return c.post("/orders", headers={"Idempotency-Key": f"down-{i:04d}"},
+                                  json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
+
+            with cf.ThreadPoolExecutor(40) as ex:
+                storm = list(ex.map(attempt, range(1, 81)))
+            assert [r.status_code for r in storm] == [503] * 80
+            assert checkouts["n"] == before, "while open, no attempt waited on the pool"
+            assert orders.breaker.fast_failures >= 80
+            for r in [first, *storm, http.get("/health")]:
+                assert "127.0.0.1" not in r.text and str(own_pg.port) not in r.text, r.text
+            assert first.json()["error"] == {"code": "store_unavailable", "message": "postgresql is unavailable",
+                                             "store": "postgresql"}
+            assert http.get("/products/p-00001").status_code == 200, "catalog reads unaffected"
+
+            own_pg.start()
+            orders.breaker.cooldown = 0.2
+            orders.breaker.trip()
+            ok = wait_for(lambda: (r := http.post(
+                "/orders", headers={"Idempotency-Key": "after-0001"},
+                json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})).status_code == 201
+                and r, timeout=15, interval=0.3)
+            assert ok and not orders.breaker.is_open, "the probe closed the breaker"
+    finally:
+        orders.pool.connection = real_connection
+        services.close()
+
+
+def test_breaker_lets_one_probe_through_after_the_cooldown():
+    import threading
+
+    breaker = db.Breaker(cooldown=0.05, probe_timeout=0.25)
+    breaker.trip()
+    from app.errors import StoreUnavailable
+    with pytest.raises(StoreUnavailable):
+        with breaker.guard():
+            pass
+    time.sleep(0.06)
+    inside, release = threading.Event(), threading.Event()
+    results = []
+
+    def probe():
+        with breaker.guard() as timeout:
+            results.append(timeout)
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=probe)
+    t.start()
+    assert inside.wait(5)
+    with pytest.raises(StoreUnavailable):  # a second caller while the probe is out: fails fast
+        with breaker.guard():
+            pass
+    release.set()
+    t.join(5)
+    assert results == [0.25]
