@@ -7,6 +7,7 @@ SKU (409) or the store (503). Tracebacks go to the server log, never into a resp
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
 from contextlib import asynccontextmanager
@@ -15,16 +16,20 @@ from typing import Any, Optional
 import psycopg
 import pymongo.errors
 import redis.exceptions
+from typing import Annotated
+
 from fastapi import FastAPI, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from psycopg_pool import PoolTimeout
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .catalog import PRODUCT_ID_RE, SKU_RE, ListQuery, price_to_cents
-from .errors import AppError, InvalidInput, NotFound, StoreUnavailable
+from .errors import AppError, InvalidInput, NotFound, ProductUnavailable, StoreUnavailable
 from .orders import MAX_LINES, MAX_QUANTITY, OrderLine
 from .redis_stores import CartStore
 from .services import Services
@@ -35,13 +40,27 @@ log = logging.getLogger("ecomart.api")
 CART_ID_RE = r"^[A-Za-z0-9_-]{8,64}$"
 CATEGORY_RE = r"^[a-z0-9][a-z0-9-]{0,63}$"
 MAX_ID = 2**63 - 1
+MAX_BODY_BYTES = 64 * 1024  # request bodies above this are refused (413) before they are read or parsed
+SEARCH_MIN_WORD = 2  # q must hold a word of at least this many letters or digits (one letter matches everything)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _json_int(value: Any) -> Any:
+    """JSON has one number type: 4.0 is the integer 4 (JSON Schema's "integer"); 4.5, "4" and true are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer as JSON Schema means it: 4 and 4.0, never "4" or true (strict after the float is folded).
+JsonInt = Annotated[int, BeforeValidator(_json_int)]
 
 
 # -- request/response models (they are the OpenAPI document) -----------------------------------------
 class CartItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: str = Field(pattern=SKU_RE, description="A sellable SKU (for apparel: a variant SKU)")
-    quantity: int = Field(default=1, ge=1, le=CartStore.MAX_PER_LINE, strict=True)
+    quantity: JsonInt = Field(default=1, ge=1, le=CartStore.MAX_PER_LINE, strict=True)
 
 
 class CartLineOut(BaseModel):
@@ -65,12 +84,12 @@ class CartOut(BaseModel):
 class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: str = Field(pattern=SKU_RE)
-    quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)
+    quantity: JsonInt = Field(ge=1, le=MAX_QUANTITY, strict=True)
 
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    customer_id: int = Field(gt=0, le=MAX_ID, strict=True)
+    customer_id: JsonInt = Field(gt=0, le=MAX_ID, strict=True)
     items: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -109,6 +128,75 @@ class ErrorOut(BaseModel):
 
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 404, 409, 422, 503)}
+BODY_ERRORS = {**ERRORS, 413: {"model": ErrorOut, "description": f"body over {MAX_BODY_BYTES} bytes"},
+               415: {"model": ErrorOut, "description": "Content-Type is not application/json"}}
+
+
+class BodyGuard:
+    """ASGI middleware: a body over MAX_BODY_BYTES is 413 and a body that is not ``application/json`` is 415,
+    both decided before the body is parsed (the declared Content-Length first, then the bytes as they stream)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            await self._reject(send, 413, "payload_too_large",
+                               f"request body over {MAX_BODY_BYTES} bytes (Content-Length {length[:20]})")
+            return
+        media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "application/json" and (length not in (None, "0") or "transfer-encoding" in headers):
+            await self._reject(send, 415, "unsupported_media_type",
+                               f"Content-Type must be application/json, got {media or '(none)'!r}"[:120])
+            return
+        # Read the body here, at most MAX_BODY_BYTES of it, then hand it to the app: the limit holds for a body
+        # without Content-Length (chunked) too, and nothing downstream ever sees more than the limit.
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay(b"", message), send)  # the client went away: let the app see it
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > MAX_BODY_BYTES:
+                await self._reject(send, 413, "payload_too_large", f"request body over {MAX_BODY_BYTES} bytes")
+                return
+        await self.app(scope, _replay(body, None), send)
+
+    @staticmethod
+    async def _reject(send: Any, status: int, code: str, message: str) -> None:
+        await JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})(
+            {"type": "http"}, None, send)
+
+
+def _replay(body: bytes, final: Optional[dict]) -> Any:
+    """An ASGI ``receive`` that delivers ``body`` once, then ``final`` (or a disconnect) like the server would."""
+    sent = False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return final if final is not None else {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def header_text(raw: Optional[str]) -> Optional[str]:
+    """A header value as the client wrote it: ASGI hands headers over as latin-1, clients send UTF-8."""
+    if raw is None:
+        return None
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return raw
 
 
 # -- error handling -----------------------------------------------------------------------------------
@@ -147,7 +235,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, {"error": {"code": code, "message": str(exc.detail)}})
+        # exc.headers carries Allow on a 405 (RFC 9110 requires it).
+        return _error(exc.status_code, {"error": {"code": code, "message": str(exc.detail)}}, exc.headers)
 
     def store_down(store: str):
         async def handler(_: Request, exc: Exception) -> JSONResponse:
@@ -192,13 +281,18 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
     app = FastAPI(
         title="EcoMart order and catalog service",
         version=__version__,
-        description="Catalog in MongoDB, orders/inventory/payments in PostgreSQL, cache/carts/sessions in Redis.",
+        description="Catalog in MongoDB, orders/inventory/payments in PostgreSQL, cache/carts/sessions in Redis. "
+                    f"Request bodies are JSON (Content-Type application/json) of at most {MAX_BODY_BYTES} bytes.",
         lifespan=lifespan,
+        docs_url=None,  # served below from the packaged Swagger UI: no CDN, works offline
+        redoc_url=None,
     )
     app.state.get_services = get_services
     install_error_handlers(app)
+    app.add_middleware(BodyGuard)
+    _install_docs(app)
 
-    @app.get("/health", tags=["ops"])
+    @app.get("/health", tags=["ops"], responses={503: {"description": "every store is down (same body)"}})
     def health(response: Response) -> dict:
         """Each store's status (and the outbox relay's lag). 200 unless every store is down."""
         report = get_services().health()
@@ -222,17 +316,27 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         certification: Optional[str] = Query(None, min_length=1, max_length=100),
         min_price: Optional[str] = Query(None, description="EUR, e.g. 4.99"),
         max_price: Optional[str] = Query(None, description="EUR, e.g. 20"),
-        q: Optional[str] = Query(None, min_length=1, max_length=200, description="text search"),
+        q: Optional[str] = Query(None, min_length=SEARCH_MIN_WORD, max_length=200,
+                                 description=f"text search; needs a word of at least {SEARCH_MIN_WORD} letters or "
+                                             "digits (punctuation and single letters are ignored)"),
         sort: str = Query("relevance", pattern=r"^(relevance|price_asc|price_desc|rating|name)$"),
         limit: int = Query(20, ge=1, le=100),
         offset: int = Query(0, ge=0, le=10_000),
     ) -> dict[str, Any]:
         """Filter by category, certification (currently valid) and price range, or search text; with facet counts."""
+        if q is not None and not re.search(rf"\w{{{SEARCH_MIN_WORD},}}", q):
+            raise InvalidInput("q", f"must contain a word of at least {SEARCH_MIN_WORD} letters or digits",
+                               value=q)
+        svc = get_services()
+        if category is not None:
+            known = svc.catalog.known_categories()
+            if category not in known:
+                raise InvalidInput("category", "unknown category; known: " + ", ".join(known), value=category)
         lo = price_to_cents("min_price", min_price)
         hi = price_to_cents("max_price", max_price)
         if lo is not None and hi is not None and lo > hi:
             raise InvalidInput("min_price", f"must not exceed max_price ({min_price} > {max_price})", value=min_price)
-        return get_services().catalog.list_products(ListQuery(
+        return svc.catalog.list_products(ListQuery(
             category=category, certification=certification, min_cents=lo, max_cents=hi, q=q, limit=limit,
             offset=offset, sort=sort))
 
@@ -253,11 +357,14 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         return CartOut(cart_id=cart_id, items=items, total_cents=sum(i.line_total_cents for i in items),
                        currency="EUR", expires_in_seconds=max(svc.carts.ttl_of(cart_id), 0))
 
-    @app.post("/carts/{cart_id}/items", tags=["carts"], status_code=201, responses=ERRORS, response_model=CartOut)
+    @app.post("/carts/{cart_id}/items", tags=["carts"], status_code=201, responses=BODY_ERRORS,
+              response_model=CartOut)
     def add_to_cart(item: CartItemIn, cart_id: str = Path(pattern=CART_ID_RE)) -> CartOut:
         """Add units of a SKU to a cart (a Redis hash that expires 7 days after the last change)."""
         svc = get_services()
-        svc.catalog.find_by_sku(item.sku)  # 404 naming the SKU if it is not in the catalog
+        doc, _ = svc.catalog.find_by_sku(item.sku)  # 404 naming the SKU if it is not in the catalog
+        if not doc.get("active", False):
+            raise ProductUnavailable(item.sku)  # 409 now, not at order time
         svc.carts.add(cart_id, item.sku, item.quantity)
         return cart_view(svc, cart_id)
 
@@ -265,7 +372,10 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
     def get_cart(cart_id: str = Path(pattern=CART_ID_RE)) -> CartOut:
         return cart_view(get_services(), cart_id)
 
-    @app.post("/orders", tags=["orders"], status_code=201, responses=ERRORS, response_model=OrderOut)
+    @app.post("/orders", tags=["orders"], status_code=201, response_model=OrderOut,
+              responses={**BODY_ERRORS, 200: {"model": OrderOut, "description": "a retry with the same "
+                                                  "Idempotency-Key: the order placed by the first request "
+                                                  "(header Idempotent-Replayed: true)"}})
     def place_order(
         body: OrderIn,
         response: Response,
@@ -278,7 +388,7 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
             raise InvalidInput("Idempotency-Key", "header is required for POST /orders", status=400)
         svc = get_services()
         order, created = svc.require_orders().place_order(
-            body.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], idempotency_key)
+            body.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], header_text(idempotency_key))
         if created:
             response.headers["Location"] = f"/orders/{order['id']}"
         else:
@@ -307,7 +417,40 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
             doc, _ = svc.recommendations.get(customer_id)
         return {"customer_id": customer_id, **(doc or {"by_category": []})}
 
+    _require_idempotency_key_in_schema(app)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI from the swagger-ui-bundle package (no CDN): /docs renders offline."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - docs",
+                                   swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
+
+
+def _require_idempotency_key_in_schema(app: FastAPI) -> None:
+    """The header is required (400 without it), though the handler takes it as optional so that its absence is
+    answered with our own 400 instead of a generic 422: say so in the OpenAPI document."""
+    base = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = base()
+        for param in schema["paths"]["/orders"]["post"].get("parameters", []):
+            if param.get("name") == "Idempotency-Key":
+                param["required"] = True
+                param["schema"] = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{8,200}$"}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Optional
@@ -682,6 +683,18 @@ class Catalog:
             out.extend(bucket.get("reviews", []))
         out.sort(key=lambda r: r["created_at"], reverse=True)
         return to_public(out[:limit])
+
+    CATEGORY_CACHE_SECONDS = 30.0
+
+    def known_categories(self) -> list[str]:
+        """Every category an active product is in (the vocabulary of ``category=``), cached for half a minute."""
+        cached = getattr(self, "_categories", None)
+        if cached is not None and time.monotonic() - cached[0] < self.CATEGORY_CACHE_SECONDS:
+            return cached[1]
+        values = sorted(v for v in self._guard(self.products.distinct, "categories", {"active": True})
+                        if isinstance(v, str))
+        self._categories = (time.monotonic(), values)
+        return values
 
     def lookup_skus(self, skus: Iterable[str]) -> dict[str, tuple[dict, Optional[dict]]]:
         """sku -> (product, variant or None) for the sellable SKUs found, in one query."""
