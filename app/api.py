@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from enum import Enum
 import threading
 import uuid
 from contextlib import asynccontextmanager
@@ -28,7 +29,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from .catalog import PRODUCT_ID_RE, SKU_RE, ListQuery, price_to_cents
+from .catalog import CATEGORIES, PRODUCT_ID_RE, SKU_RE, ListQuery, price_to_cents
 from .errors import AppError, InvalidInput, NotFound, ProductUnavailable, StoreUnavailable
 from .orders import MAX_LINES, MAX_QUANTITY, OrderLine
 from .redis_stores import CartStore
@@ -38,7 +39,8 @@ from .settings import Settings
 log = logging.getLogger("ecomart.api")
 
 CART_ID_RE = r"^[A-Za-z0-9_-]{8,64}$"
-CATEGORY_RE = r"^[a-z0-9][a-z0-9-]{0,63}$"
+Category = Enum("Category", {c.replace("-", "_"): c for c in CATEGORIES}, type=str)  # the OpenAPI enum
+PRICE_RE = r"^[0-9]{1,7}(\.[0-9]{1,2})?$"
 MAX_ID = 2**63 - 1
 MAX_BODY_BYTES = 64 * 1024  # request bodies above this are refused (413) before they are read or parsed
 SEARCH_MIN_WORD = 2  # q must hold a word of at least this many letters or digits (one letter matches everything)
@@ -312,11 +314,11 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
 
     @app.get("/products", tags=["catalog"], responses=ERRORS)
     def list_products(
-        category: Optional[str] = Query(None, pattern=CATEGORY_RE),
+        category: Optional[Category] = Query(None, description="one of the catalog's categories"),
         certification: Optional[str] = Query(None, min_length=1, max_length=100),
-        min_price: Optional[str] = Query(None, description="EUR, e.g. 4.99"),
-        max_price: Optional[str] = Query(None, description="EUR, e.g. 20"),
-        q: Optional[str] = Query(None, min_length=SEARCH_MIN_WORD, max_length=200,
+        min_price: Optional[str] = Query(None, pattern=PRICE_RE, description="EUR, e.g. 4.99"),
+        max_price: Optional[str] = Query(None, pattern=PRICE_RE, description="EUR, e.g. 20"),
+        q: Optional[str] = Query(None, min_length=SEARCH_MIN_WORD, max_length=200, pattern=rf"\w{{{SEARCH_MIN_WORD}}}",
                                  description=f"text search; needs a word of at least {SEARCH_MIN_WORD} letters or "
                                              "digits (punctuation and single letters are ignored)"),
         sort: str = Query("relevance", pattern=r"^(relevance|price_asc|price_desc|rating|name)$"),
@@ -328,16 +330,12 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
             raise InvalidInput("q", f"must contain a word of at least {SEARCH_MIN_WORD} letters or digits",
                                value=q)
         svc = get_services()
-        if category is not None:
-            known = svc.catalog.known_categories()
-            if category not in known:
-                raise InvalidInput("category", "unknown category; known: " + ", ".join(known), value=category)
         lo = price_to_cents("min_price", min_price)
         hi = price_to_cents("max_price", max_price)
         if lo is not None and hi is not None and lo > hi:
             raise InvalidInput("min_price", f"must not exceed max_price ({min_price} > {max_price})", value=min_price)
         return svc.catalog.list_products(ListQuery(
-            category=category, certification=certification, min_cents=lo, max_cents=hi, q=q, limit=limit,
+            category=category.value if category is not None else None, certification=certification, min_cents=lo, max_cents=hi, q=q, limit=limit,
             offset=offset, sort=sort))
 
     def cart_view(svc: Services, cart_id: str) -> CartOut:

@@ -24,6 +24,15 @@ from .errors import InvalidInput, NotFound, StoreUnavailable
 from .mongo import UNAVAILABLE_ERRORS, MongoHandle
 
 PRODUCT_TYPES = ("grocery", "apparel", "home", "personal_care", "electronics", "subscription")
+# The catalog's one category vocabulary: the product validator admits only these, GET /products?category= takes
+# only these (an unknown one is 422 listing them), and the seed draws from them. A product *type* (grocery) is
+# a schema variant, not a category (groceries).
+CATEGORIES = (
+    "accessories", "activewear", "apparel", "basics", "bedding", "beverages", "body-care", "breakfast", "cleaning",
+    "decor", "denim", "electronics", "energy-saving", "groceries", "hair-care", "home-goods", "kids", "kitchen",
+    "knitwear", "mens", "oral-care", "organic", "outerwear", "pantry", "personal-care", "shaving", "skincare",
+    "snacks", "subscriptions", "unisex", "womens", "zero-waste",
+)
 CURRENCIES = ("EUR",)
 PRODUCT_ID_RE = r"^[a-z0-9][a-z0-9-]{2,63}$"
 LOCATION_RE = r"^[A-Z]{2}$"  # ISO 3166-1 alpha-2: the zone-routing prefix of every shard key (docs/adr/0007)
@@ -89,7 +98,7 @@ def product_schema() -> dict:
                 },
             },
             "categories": {"bsonType": "array", "minItems": 1, "uniqueItems": True,
-                           "items": {"bsonType": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}},
+                           "items": {"bsonType": "string", "enum": list(CATEGORIES)}},
             "tags": {"bsonType": "array", "uniqueItems": True, "items": {"bsonType": "string"}},
             "active": {"bsonType": "bool"},
             "availability": {
@@ -683,18 +692,6 @@ class Catalog:
             out.extend(bucket.get("reviews", []))
         out.sort(key=lambda r: r["created_at"], reverse=True)
         return to_public(out[:limit])
-
-    CATEGORY_CACHE_SECONDS = 30.0
-
-    def known_categories(self) -> list[str]:
-        """Every category an active product is in (the vocabulary of ``category=``), cached for half a minute."""
-        cached = getattr(self, "_categories", None)
-        if cached is not None and time.monotonic() - cached[0] < self.CATEGORY_CACHE_SECONDS:
-            return cached[1]
-        values = sorted(v for v in self._guard(self.products.distinct, "categories", {"active": True})
-                        if isinstance(v, str))
-        self._categories = (time.monotonic(), values)
-        return values
 
     def lookup_skus(self, skus: Iterable[str]) -> dict[str, tuple[dict, Optional[dict]]]:
         """sku -> (product, variant or None) for the sellable SKUs found, in one query."""
