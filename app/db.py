@@ -147,9 +147,21 @@ def connection(pool: ConnectionPool, breaker: Optional[Breaker] = None) -> Itera
                     breaker.reset()  # the probe got a working connection
                 yield conn
         except UNAVAILABLE_ERRORS as exc:
+            if not server_unreachable(exc):
+                raise  # a deadlock, serialization failure or lock timeout: the server is fine, the caller decides
             if breaker is not None:
                 breaker.trip()
             raise StoreUnavailable("postgresql", _short(exc)) from exc
+
+
+def server_unreachable(exc: BaseException) -> bool:
+    """Whether an error means the server cannot be used (connection lost or refused, shutting down, pool
+    exhausted) - not one of the OperationalErrors a healthy server raises for one transaction (40001, 40P01
+    deadlock, 55P03 lock timeout, 57014 statement timeout)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    code = getattr(exc, "sqlstate", None)
+    return code is None or code.startswith("08") or code in ("57P01", "57P02", "57P03")
 
 
 def _short(exc: BaseException) -> str:

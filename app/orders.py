@@ -16,8 +16,10 @@ also a UNIQUE constraint, so a retry can never charge twice. See docs/adr/0010 a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import logging
 import random
 import re
 import time
@@ -32,6 +34,8 @@ from . import db
 from .errors import (ConcurrencyConflict, IdempotencyKeyReused, InsufficientStock, InvalidInput, NotFound,
                      ProductUnavailable)
 from .settings import LOCKING_VARIANTS
+
+log = logging.getLogger("ecomart.orders")
 
 MAX_LINES = 50
 MAX_QUANTITY = 1000
@@ -94,8 +98,8 @@ def allocate(lines: Sequence[OrderLine], products: dict[str, dict],
 
 
 class OrderService:
-    def __init__(self, pool: ConnectionPool, *, locking: str = "pessimistic", max_attempts: int = 20,
-                 backoff_s: float = 0.002, breaker: Optional[db.Breaker] = None) -> None:
+    def __init__(self, pool: ConnectionPool, *, locking: str = "pessimistic", max_attempts: int = 6,
+                 backoff_s: float = 0.002, max_backoff_s: float = 0.05, breaker: Optional[db.Breaker] = None) -> None:
         if locking not in LOCKING_VARIANTS:
             raise ValueError(f"locking={locking!r} is not one of {LOCKING_VARIANTS}")
         self.pool = pool
@@ -103,7 +107,9 @@ class OrderService:
         self.locking = locking
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
         self.retries = 0  # optimistic retries taken (for the benchmark)
+        self.fallbacks = 0  # optimistic orders placed by the pessimistic path after their retries
 
     # -- placing ----------------------------------------------------------------------------------
     def place_order(self, customer_id: int, lines: Sequence[OrderLine], idempotency_key: str, *,
@@ -117,27 +123,71 @@ class OrderService:
             raise InvalidInput("locking", f"must be one of {list(LOCKING_VARIANTS)}", value=variant)
         ordered = validate_lines(lines)
         digest = request_hash(customer_id, ordered)
-        attempts = self.max_attempts if variant == "optimistic" else 3
-        last_sku: Optional[str] = None
-        for attempt in range(1, attempts + 1):
+        if variant == "optimistic":
+            placed = self._place_optimistic(customer_id, ordered, idempotency_key, digest)
+            if placed is not None:
+                return placed
+            self.fallbacks += 1  # contention outlasted the retries: queue on the locks instead of giving up
+        return self._place_pessimistic(customer_id, ordered, idempotency_key, digest)
+
+    def _place_pessimistic(self, customer_id: int, lines: list[OrderLine], key: str,
+                           digest: str) -> tuple[dict, bool]:
+        """One round trip: ``ecomart_place_order`` (migration 0004) locks, checks and writes in one statement,
+        which is its own transaction (autocommit). A lock wait past lock_timeout is retried twice, then 409.
+
+        A deadlock is *not* retried: the function locks in one global order, so one means that order was broken,
+        and it must be seen (logged as an error, counted by PostgreSQL), not absorbed."""
+        for attempt in range(1, 4):
+            try:
+                with db.connection(self.pool, self.breaker) as conn:
+                    row = conn.execute(PLACE_FN_SQL, (customer_id, key, digest, [l.sku for l in lines],
+                                                      [l.quantity for l in lines])).fetchone()
+                    result = row[0]
+                    if result["outcome"] == "placed":
+                        return _order_view(customer_id, lines, result), True
+                    if result["outcome"] == "unknown_customer":
+                        raise NotFound("customer", customer_id)
+                    if result["outcome"] == "key_reused":
+                        raise IdempotencyKeyReused(key)
+                    with conn.transaction():
+                        conn.row_factory = dict_row
+                        try:
+                            return self._load(conn, result["order_id"]), False
+                        finally:
+                            conn.row_factory = psycopg.rows.tuple_row
+            except psycopg.errors.LockNotAvailable as exc:
+                if attempt == 3:
+                    raise ConcurrencyConflict(lines[0].sku, attempt) from exc
+                self.retries += 1
+                time.sleep(random.uniform(0, self.backoff_s * attempt))
+            except psycopg.errors.DeadlockDetected as exc:
+                log.error("deadlock placing an order (lock order violated?): %s", exc)
+                raise ConcurrencyConflict(lines[0].sku, attempt) from exc
+            except psycopg.Error as exc:
+                _raise_refusal(exc)
+                raise
+        raise AssertionError("unreachable")
+
+    def _place_optimistic(self, customer_id: int, lines: list[OrderLine], key: str,
+                          digest: str) -> Optional[tuple[dict, bool]]:
+        """Read without locks, decrement with version checks; on a conflict back off (exponential, full jitter,
+        capped) and retry, at most ``max_attempts`` times. None: give the order to the pessimistic path."""
+        for attempt in range(1, self.max_attempts + 1):
             try:
                 with db.connection(self.pool, self.breaker) as conn:
                     conn.row_factory = dict_row
                     try:
                         with conn.transaction():
-                            return self._place(conn, customer_id, ordered, idempotency_key, digest, variant)
+                            return self._place(conn, customer_id, lines, key, digest, "optimistic")
                     finally:
                         conn.row_factory = psycopg.rows.tuple_row
-            except _VersionConflict as conflict:
-                last_sku = conflict.sku
-            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure,
-                    psycopg.errors.LockNotAvailable) as exc:
-                last_sku = last_sku or (ordered[0].sku if ordered else None)
-                if attempt == attempts:
-                    raise ConcurrencyConflict(last_sku, attempts) from exc
-            self.retries += 1
-            time.sleep(random.uniform(0, self.backoff_s * min(attempt, 10)))
-        raise ConcurrencyConflict(last_sku, attempts)
+            except (_VersionConflict, psycopg.errors.SerializationFailure, psycopg.errors.LockNotAvailable,
+                    psycopg.errors.DeadlockDetected):
+                pass
+            if attempt < self.max_attempts:
+                self.retries += 1
+                time.sleep(random.uniform(0, min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))))
+        return None
 
     def _place(self, conn: psycopg.Connection, customer_id: int, lines: list[OrderLine], key: str,
                digest: str, variant: str) -> tuple[dict, bool]:
@@ -300,6 +350,37 @@ SELECT o.id, o.created_at, pay.id AS payment_id, (SELECT count(*) FROM stock) AS
        (SELECT count(*) FROM items) AS item_rows, (SELECT count(*) FROM claim) AS claimed
 FROM o, pay
 """
+
+PLACE_FN_SQL = "SELECT ecomart_place_order(%s, %s, %s, %s::text[], %s::int[])"
+
+
+def _order_view(customer_id: int, lines: Sequence[OrderLine], result: dict) -> dict:
+    """The API's view of an order the function just placed (no second query)."""
+    by_sku = {i["sku"]: i for i in result.get("items", [])}
+    created = result["created_at"]
+    return {
+        "id": result["id"], "customer_id": customer_id, "status": "pending_payment",
+        "total_cents": result["total_cents"], "currency": result["currency"],
+        "created_at": dt.datetime.fromisoformat(created).isoformat() if isinstance(created, str) else created,
+        "items": [{"sku": l.sku, "quantity": l.quantity, "unit_price_cents": by_sku[l.sku]["unit_price_cents"]}
+                  for l in lines] if by_sku else [],
+        "payment": {"id": result["payment_id"], "amount_cents": result["total_cents"],
+                    "currency": result["currency"], "status": "pending"},
+    }
+
+
+def _raise_refusal(exc: psycopg.Error) -> None:
+    """The function's refusals (SQLSTATE EC...) as the app's errors; anything else is left to the caller."""
+    code = getattr(exc, "sqlstate", None)
+    message = exc.diag.message_primary if exc.diag else None
+    if code == "ECNF1":
+        raise NotFound("sku", message) from exc
+    if code == "ECIN1":
+        raise ProductUnavailable(message) from exc
+    if code == "ECST1":
+        detail = json.loads(exc.diag.message_detail)
+        raise InsufficientStock(detail["sku"], detail["requested"], detail["available"]) from exc
+
 
 RECENT_ORDERS_SQL = ("SELECT id, status, total_cents, created_at FROM orders WHERE customer_id = %s "
                      "ORDER BY created_at DESC LIMIT %s")

@@ -231,3 +231,15 @@ def test_breaker_lets_one_probe_through_after_the_cooldown():
     release.set()
     t.join(5)
     assert results == [0.25]
+
+
+def test_only_connection_failures_count_as_postgresql_unavailable():
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    assert db.server_unreachable(psycopg.OperationalError("connection refused"))
+    assert db.server_unreachable(PoolTimeout("no connection in 2 s"))
+    assert db.server_unreachable(psycopg.errors.AdminShutdown())
+    for healthy_server_error in (psycopg.errors.DeadlockDetected(), psycopg.errors.SerializationFailure(),
+                                 psycopg.errors.LockNotAvailable(), psycopg.errors.QueryCanceled()):
+        assert not db.server_unreachable(healthy_server_error), type(healthy_server_error).__name__

@@ -1,0 +1,1 @@
+DROP FUNCTION ecomart_place_order(bigint, text, text, text[], integer[]);
