@@ -1,13 +1,16 @@
 """Outbox relay: publishes PostgreSQL outbox events into MongoDB, at least once, with idempotent effects.
 
-One batch = one PostgreSQL transaction: lock the oldest unpublished rows (``FOR UPDATE SKIP LOCKED``),
-apply each event to MongoDB, mark the rows published, commit. A relay killed anywhere in between leaves
-the rows unpublished (the transaction dies with its connection) and the next run delivers them again, so
-every MongoDB write must be idempotent (docs/adr/0013-outbox-relay.md):
+One batch = one PostgreSQL transaction: lock the oldest unpublished rows (``FOR UPDATE SKIP LOCKED``, so several
+relays can run at once, each taking rows the others have not locked), apply the batch to MongoDB in a few bulk
+writes, mark the rows published, commit. A relay killed anywhere in between leaves the rows unpublished (the
+transaction dies with its connection) and the next run delivers them again, so every MongoDB write must be
+idempotent (docs/adr/0013-outbox-relay.md). Relays wake on ``LISTEN ecomart_outbox`` (a statement trigger on the
+outbox NOTIFYs at commit), polling every ``interval`` seconds only as a fallback:
 
 * order_analytics: one document per order, ``$setOnInsert`` upsert keyed by order id;
-* product_popularity: counters ``$inc``-ed only if the event id is not among the document's recent event
-  ids (the update's filter), which are pushed in the same atomic single-document update;
+* product_popularity: the document is created empty first (an upsert on ``_id`` alone, which concurrent relays
+  may race on safely), then counters are ``$inc``-ed only if the event id is not among the document's recent
+  event ids (the update's filter), which are pushed in the same atomic single-document update;
 * customer_profiles: ``$addToSet`` / ``$max`` - naturally idempotent;
 * catalog price: applied only if the event's price version is newer; availability: set from current
   PostgreSQL stock (converges, never accumulates).
@@ -24,6 +27,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -41,7 +45,7 @@ log = logging.getLogger("ecomart.relay")
 
 RECENT_EVENT_WINDOW = 1000  # must exceed 2 x batch size: a re-delivered event is never older than that
 MAX_BATCH = RECENT_EVENT_WINDOW // 2 - 1
-RELAY_LOCK_KEY = 0x0EC0_0B0C  # pg advisory lock: one active relay at a time (others stand by)
+NOTIFY_CHANNEL = "ecomart_outbox"  # migration 0005: NOTIFY on every transaction that writes outbox rows
 
 
 class RelayCrash(RuntimeError):
@@ -89,23 +93,17 @@ class OutboxRelay:
 
     # -- one batch ------------------------------------------------------------------------------
     def run_once(self) -> int:
-        """Publish one batch; returns the number of events published (0: nothing to do or not the leader)."""
+        """Publish one batch; returns the number of events published (0: nothing unlocked to do)."""
         conn = self._connection()
         touched_products: set[str] = set()
         customers: set[int] = set()
         try:
             with conn.transaction():
-                leader = conn.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (RELAY_LOCK_KEY,)).fetchone()
-                if not leader["ok"]:
-                    return 0
                 events = conn.execute(OUTBOX_BATCH_SQL, (self.batch_size,)).fetchall()
                 if not events:
                     return 0
                 categories = self._categories(events)
-                for i, ev in enumerate(events):
-                    self._apply(ev, categories, touched_products, customers)
-                    if self.fault:
-                        self.fault("applied", i)
+                self._apply_batch(events, categories, touched_products, customers)
                 self._sync_availability(conn, touched_products)
                 if self.fault:
                     self.fault("before_mark", len(events))
@@ -146,50 +144,89 @@ class OutboxRelay:
         return {d["_id"]: d.get("categories", [])
                 for d in self.db.products.find({"_id": {"$in": sorted(ids)}}, {"categories": 1})}
 
-    def _apply(self, ev: dict, categories: dict[str, list[str]], touched: set[str], customers: set[int]) -> None:
-        kind = ev["event_type"]
-        self.stats.by_type[kind] = self.stats.by_type.get(kind, 0) + 1
-        if kind == "OrderPlaced":
-            self._order_placed(ev, categories, touched, customers)
-        elif kind == "ProductPriceChanged":
-            p = ev["payload"]
-            self.catalog.apply_price(p["catalog_id"], int(p["price_cents"]), int(p["version"]))
-            touched.add(p["catalog_id"])
-        else:
-            log.warning("outbox event %s has unknown type %s; marking it published", ev["id"], kind)
+    def _apply_batch(self, events: list[dict], categories: dict[str, list[str]], touched: set[str],
+                     customers: set[int]) -> None:
+        """The batch's effects in a handful of bulk writes (one round trip each), every one idempotent."""
+        analytics, ensure, counters = [], {}, []
+        profiles: dict[int, dict] = {}
+        for ev in events:
+            kind = ev["event_type"]
+            self.stats.by_type[kind] = self.stats.by_type.get(kind, 0) + 1
+            if kind == "OrderPlaced":
+                self._order_placed(ev, categories, touched, customers, analytics, ensure, counters, profiles)
+            elif kind == "ProductPriceChanged":
+                p = ev["payload"]
+                self.catalog.apply_price(p["catalog_id"], int(p["price_cents"]), int(p["version"]))
+                touched.add(p["catalog_id"])
+            else:
+                log.warning("outbox event %s has unknown type %s; marking it published", ev["id"], kind)
+        # Four bulk writes; ``fault("applied", stage)`` after each lets tests crash between them (0-3).
+        if analytics:
+            self._bulk(self.db.order_analytics, analytics)
+        self._stage(0)
+        if ensure:
+            self._bulk(self.db.product_popularity, list(ensure.values()))
+        self._stage(1)
+        if counters:
+            self._bulk(self.db.product_popularity, counters)
+        self._stage(2)
+        if profiles:
+            self._bulk(self.db.customer_profiles, [
+                ({"_id": cid, **p["owner"]},
+                 {"$addToSet": {"categories": {"$each": sorted(p["categories"])},
+                                "purchased": {"$each": sorted(p["purchased"])}},
+                  "$max": {"last_order_at": p["last_order_at"]}},
+                 True)
+                for cid, p in profiles.items()])
+        self._stage(3)
 
-    def _order_placed(self, ev: dict, categories: dict[str, list[str]], touched: set[str],
-                      customers: set[int]) -> None:
+    def _bulk(self, collection, ops: list[tuple[dict, dict, bool]]) -> None:
+        """One unordered bulk write (one round trip). mongomock 4.3 cannot take pymongo 4.20's UpdateOne in
+        bulk_write, so on mongomock the same updates run one by one: the tests there check the effects, and the
+        bulk path itself runs only against a real server (MONGODB_URI)."""
+        if not self.mongo.is_mock:
+            collection.bulk_write([pymongo.UpdateOne(f, u, upsert=up) for f, u, up in ops], ordered=False)
+            return
+        for filter_, update, upsert in ops:
+            collection.update_one(filter_, update, upsert=upsert)
+
+    def _stage(self, stage: int) -> None:
+        if self.fault:
+            self.fault("applied", stage)
+
+    def _order_placed(self, ev: dict, categories: dict[str, list[str]], touched: set[str], customers: set[int],
+                      analytics: list, ensure: dict, counters: list, profiles: dict) -> None:
         p = ev["payload"]
         created = dt.datetime.fromisoformat(p["created_at"])
         cats = sorted({c for i in p["items"] for c in categories.get(i["catalog_id"], [])})
         # Customer-owned documents: the filter carries the full shard key {location, customerId}.
         owner = {"location": p["location"], "customerId": p["customer_id"]}
-        self.db.order_analytics.update_one(
+        analytics.append((
             {"_id": p["order_id"], **owner},
             {"$setOnInsert": {"region": p["region"], "created_at": created, "total_cents": p["total_cents"],
                               "currency": p["currency"], "categories": cats, "event_id": ev["id"],
                               "items": [{k: i[k] for k in ("sku", "catalog_id", "quantity", "unit_price_cents")}
                                         for i in p["items"]]}},
-            upsert=True)
+            True))
         for item in p["items"]:
-            try:
-                self.db.product_popularity.update_one(
-                    {"_id": item["sku"], "recent_events": {"$ne": ev["id"]}},
-                    {"$inc": {"units_sold": item["quantity"], "orders": 1,
-                              "revenue_cents": item["quantity"] * item["unit_price_cents"]},
-                     "$set": {"catalog_id": item["catalog_id"]},
-                     "$push": {"recent_events": {"$each": [ev["id"]], "$slice": -RECENT_EVENT_WINDOW}}},
-                    upsert=True)
-            except pymongo.errors.DuplicateKeyError:
-                pass  # the document exists and already lists this event: applied before
+            ensure.setdefault(item["sku"], (
+                {"_id": item["sku"]},
+                {"$setOnInsert": {"units_sold": 0, "orders": 0, "revenue_cents": 0, "recent_events": []}},
+                True))
+            counters.append((
+                {"_id": item["sku"], "recent_events": {"$ne": ev["id"]}},
+                {"$inc": {"units_sold": item["quantity"], "orders": 1,
+                          "revenue_cents": item["quantity"] * item["unit_price_cents"]},
+                 "$set": {"catalog_id": item["catalog_id"]},
+                 "$push": {"recent_events": {"$each": [ev["id"]], "$slice": -RECENT_EVENT_WINDOW}}},
+                False))
             touched.add(item["catalog_id"])
-        self.db.customer_profiles.update_one(
-            {"_id": p["customer_id"], **owner},
-            {"$addToSet": {"categories": {"$each": cats},
-                           "purchased": {"$each": sorted({i["catalog_id"] for i in p["items"]})}},
-             "$max": {"last_order_at": created}},
-            upsert=True)
+        # Profiles merge (set unions and a max): combining a batch's events per customer is the same effect.
+        prof = profiles.setdefault(p["customer_id"], {"owner": owner, "categories": set(), "purchased": set(),
+                                                      "last_order_at": created})
+        prof["categories"].update(cats)
+        prof["purchased"].update(i["catalog_id"] for i in p["items"])
+        prof["last_order_at"] = max(prof["last_order_at"], created)
         customers.add(p["customer_id"])
 
     def _sync_availability(self, conn: psycopg.Connection, catalog_ids: set[str]) -> None:
@@ -214,6 +251,35 @@ def outbox_lag(conn: psycopg.Connection) -> dict:
     return {"pending": pending["n"], "lag_seconds": round(oldest["age"], 3) if oldest else 0.0}
 
 
+class Wakeup:
+    """``LISTEN ecomart_outbox`` on its own connection: ``wait(timeout)`` returns when an order commits (or after
+    ``timeout``: the poll fallback, also after a lost connection, which is reopened on the next wait)."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._conn: Optional[psycopg.Connection] = None
+
+    def wait(self, timeout: float) -> bool:
+        try:
+            if self._conn is None or self._conn.closed or self._conn.broken:
+                self._conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5,
+                                             application_name="ecomart-relay-listen")
+                self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            woke = False
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                woke = True
+            return woke
+        except psycopg.Error:
+            self.close()
+            time.sleep(min(timeout, 1.0))
+            return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 class RelayThread(threading.Thread):
     """Runs a relay in the background of the API process (local runs: mongomock lives in-process)."""
 
@@ -222,6 +288,7 @@ class RelayThread(threading.Thread):
         self.relay = relay
         self.interval = interval
         self._stop_event = threading.Event()
+        self.wakeup = Wakeup(relay.dsn)
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -230,12 +297,18 @@ class RelayThread(threading.Thread):
             except Exception as exc:  # noqa: BLE001 - keep relaying after an outage
                 log.warning("relay batch failed (will retry): %s", str(exc).splitlines()[0] if str(exc) else exc)
                 busy = False
-            if not busy:
-                self._stop_event.wait(self.interval)
+            if not busy and not self._stop_event.is_set():
+                self.wakeup.wait(self.interval)
+        self.wakeup.close()
         self.relay.close()
 
     def stop(self, timeout: float = 10) -> None:
         self._stop_event.set()
+        try:  # wake the LISTEN wait now rather than after its poll interval
+            with psycopg.connect(self.relay.dsn, autocommit=True, connect_timeout=2) as conn:
+                conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        except psycopg.Error:
+            pass  # the server is down: the wait ends on its own timeout
         self.join(timeout)
 
 
@@ -246,7 +319,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.relay", description="Publish outbox events to MongoDB.")
     parser.add_argument("--once", action="store_true", help="publish until the outbox is empty, then exit")
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--interval", type=float, default=0.5, help="seconds to sleep when idle")
+    parser.add_argument("--interval", type=float, default=2.0,
+                        help="poll fallback: seconds to wait for a NOTIFY when idle")
     parser.add_argument("--die-after-applying", type=int, default=None, help=argparse.SUPPRESS)  # kill -9 test
     args = parser.parse_args(argv)
     dsn = os.environ.get("DATABASE_URL")
@@ -277,6 +351,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         product_cache=product_cache, reco_cache=reco_cache, fault=fault)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    wakeup = Wakeup(dsn)
     try:
         while not stop.is_set():
             n = relay.run_once()
@@ -285,10 +360,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             elif args.once:
                 break
             else:
-                stop.wait(args.interval)
+                wakeup.wait(args.interval)
     except KeyboardInterrupt:
         pass
     finally:
+        wakeup.close()
         relay.close()
     return 0
 

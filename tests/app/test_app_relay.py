@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 
 import pytest
@@ -83,8 +84,10 @@ def test_relay_publishes_orders_and_reports_lag(services, seeded, dsn):
     relay.close()
 
 
-@pytest.mark.parametrize("crash_at", [("applied", 0), ("applied", 3), ("applied", 6), ("before_mark", None)],
-                         ids=["after-first-apply", "mid-batch", "last-apply", "between-apply-and-mark"])
+@pytest.mark.parametrize("crash_at", [("applied", 0), ("applied", 1), ("applied", 2), ("applied", 3),
+                                      ("before_mark", None)],
+                         ids=["after-analytics", "after-counter-docs", "after-counters", "after-profiles",
+                              "between-apply-and-mark"])
 def test_relay_killed_mid_batch_then_restarted_applies_each_event_once(services, seeded, dsn, crash_at):
     place_orders(services, seeded, 20)
     stage, index = crash_at
@@ -136,6 +139,7 @@ def test_two_relays_at_once_never_double_apply(services, seeded, dsn):
         barrier.wait()
         for _ in range(200):
             published[i] += relays[i].run_once()
+            time.sleep(0.005)  # let the other relay take the next rows
             with pg_conn(dsn) as conn:
                 if outbox_lag(conn)["pending"] == 0:
                     break
@@ -146,6 +150,7 @@ def test_two_relays_at_once_never_double_apply(services, seeded, dsn):
     for t in threads:
         t.join(60)
     assert sum(published) == 30
+    assert all(published), f"both relays published (SKIP LOCKED, no single leader): {published}"
     assert_exactly_once(services, dsn)
     for r in relays:
         r.close()
@@ -198,7 +203,7 @@ def test_relay_process_killed_with_sigkill_then_restarted(services, seeded, dsn)
         env = {**os.environ, "DATABASE_URL": dsn, "MONGODB_URI": REAL_MONGO, "MONGODB_DB": real.db.name}
         env.pop("REDIS_URL", None)
         killed = subprocess.run([sys.executable, "-m", "app.relay", "--once", "--batch-size", "10",
-                                 "--die-after-applying", "14"], env=env, timeout=60)
+                                 "--die-after-applying", "6"], env=env, timeout=60)
         assert killed.returncode == -signal.SIGKILL
         done = subprocess.run([sys.executable, "-m", "app.relay", "--once", "--batch-size", "10"], env=env,
                               timeout=60)
@@ -236,3 +241,29 @@ def test_erasure_removes_customer_documents_and_reviews_everywhere(services, see
     with pg_conn(dsn) as conn:
         assert conn.execute("SELECT count(*) FROM orders WHERE customer_id = %s", (customer,)).fetchone()[0] >= 1
         assert conn.execute("SELECT erased_at IS NOT NULL FROM customers WHERE id = %s", (customer,)).fetchone()[0]
+
+
+def test_relay_is_woken_by_notify_not_by_its_poll(services, seeded, dsn):
+    """With a 60 s poll interval, an order's event is still published within seconds: the outbox trigger's
+    NOTIFY wakes the relay at commit."""
+    from app.relay import RelayThread
+
+    relay = OutboxRelay(dsn, services.mongo, batch_size=50)
+    thread = RelayThread(relay, interval=60)
+    thread.start()
+    try:
+        time.sleep(0.5)  # the relay found nothing and is now waiting on LISTEN
+        order = place_orders(services, seeded, 1)[0]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if services.mongo.db.order_analytics.find_one({"_id": order["id"]}):
+                break
+            time.sleep(0.05)
+        assert services.mongo.db.order_analytics.find_one({"_id": order["id"]}), "woken by NOTIFY"
+        assert time.monotonic() < deadline
+    finally:
+        thread.stop()
+    with pg_conn(dsn) as conn:
+        trigger = conn.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'outbox'::regclass "
+                               "AND NOT tgisinternal").fetchall()
+    assert [t[0] for t in trigger] == ["outbox_notify"]

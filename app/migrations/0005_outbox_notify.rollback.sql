@@ -1,0 +1,2 @@
+DROP TRIGGER outbox_notify ON outbox;
+DROP FUNCTION ecomart_outbox_notify();
