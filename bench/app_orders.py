@@ -1,5 +1,7 @@
 """Order placement under contention: pessimistic vs optimistic stock locking at 8 and 32 concurrent clients,
-beside pgbench's built-in TPC-B-like script on the same PostgreSQL server with the same client counts.
+beside pgbench running the order transaction itself (a custom script calling the same ecomart_place_order the app
+calls, on the same data: the database's own speed for this work) and pgbench's TPC-B-like script, at the same
+client counts; then the same orders over HTTP (a real client on loopback against uvicorn) at 16 and 64 clients.
 
 Both run against one throwaway, durable PostgreSQL 15 (fsync and synchronous_commit on). The order
 workload draws 1-3 lines per order from a Zipf(1.1) distribution over 2,000 SKUs, so the hottest SKUs
@@ -36,6 +38,7 @@ from app.orders import OrderLine, OrderService
 
 OUT = Path("build/bench/app_orders.json")
 CLIENTS = (8, 32)
+HTTP_CLIENTS = (16, 64)
 VARIANTS = ("pessimistic", "optimistic")
 
 
@@ -139,23 +142,47 @@ def run_orders(dsn: str, variant: str, clients: int, duration: float, warmup: fl
         "p50_ms": round(percentile(lat, 50) * 1000, 2), "p99_ms": round(percentile(lat, 99) * 1000, 2),
         "mean_ms": round(statistics.fmean(lat) * 1000, 2) if lat else None,
         "optimistic_retries": retries if variant == "optimistic" else 0,
+        "fallbacks": svc.fallbacks,
         "retries_per_order": round(retries / len(lat), 3) if lat and variant == "optimistic" else 0.0,
         "errors": errors,
     }
 
 
-def run_pgbench(server: PostgresServer, clients: int, duration: float, scale: int, workdir: str) -> dict:
+# The order transaction as a pgbench script: 1-3 Zipf(1.1) SKUs out of the benchmark's 2,000, 1-3 units each, a
+# random customer and a fresh idempotency key - the same call, statements and locks as OrderService's.
+ORDER_SCRIPT = r"""
+\set cid random(1, :ncustomers)
+\set k1 random_zipfian(1, :nskus, 1.1)
+\set k2 random_zipfian(1, :nskus, 1.1)
+\set k3 random_zipfian(1, :nskus, 1.1)
+\set n random(1, 3)
+\set q random(1, 3)
+SELECT ecomart_place_order(:cid::bigint, 'pgb-' || gen_random_uuid(), md5(random()::text), s.skus,
+                           array_fill(:q::int, ARRAY[cardinality(s.skus)]))
+FROM (SELECT ARRAY(SELECT DISTINCT 'BEN-' || lpad(x::text, 5, '0')
+                   FROM unnest((ARRAY[:k1::int, :k2::int, :k3::int])[1:(:n::int)]) x ORDER BY 1) AS skus) s;
+"""
+
+
+def run_pgbench(server: PostgresServer, clients: int, duration: float, scale: int, workdir: str,
+                database: str = "pgbench", script: Optional[str] = None, defines: Optional[dict] = None) -> dict:
     pgbench = os.path.join(pg_bin_dir(), "pgbench")
-    prefix = os.path.join(workdir, f"pgbench_c{clients}")
+    prefix = os.path.join(workdir, f"pgbench_{database}_c{clients}")
+    extra: list[str] = []
+    if script is not None:
+        path = os.path.join(workdir, f"{database}.sql")
+        Path(path).write_text(script)
+        os.chmod(path, 0o644)
+        extra = ["-f", path, *(f"-D{k}={v}" for k, v in (defines or {}).items())]
     cmd = [pgbench, "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "-n", "-M", "prepared",
            "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)), "-T", str(int(duration)),
-           "-l", "--log-prefix", prefix, "pgbench"]
+           "-l", "--log-prefix", prefix, *extra, database]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration * 4 + 60, cwd=workdir)
     if out.returncode != 0:
         raise RuntimeError(f"pgbench failed: {out.stderr.strip()}")
     tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout).group(1))
     lat: list[float] = []
-    for path in Path(workdir).glob(f"pgbench_c{clients}.*"):
+    for path in Path(workdir).glob(f"pgbench_{database}_c{clients}.*"):
         for line in path.read_text().splitlines():
             parts = line.split()
             if len(parts) >= 3:
@@ -164,6 +191,110 @@ def run_pgbench(server: PostgresServer, clients: int, duration: float, scale: in
     lat.sort()
     return {"clients": clients, "tps": round(tps, 1), "transactions": len(lat),
             "p50_ms": round(percentile(lat, 50), 2), "p99_ms": round(percentile(lat, 99), 2)}
+
+
+def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[str], customers: list[int],
+             seed: int, workers: int) -> dict:
+    """POST /orders through a real HTTP client on loopback against uvicorn (``workers`` processes, each with a
+    PostgreSQL pool sized to its share of the clients). Bounded: ``duration`` seconds of measurement."""
+    import httpx
+
+    from app.devservers import free_port
+
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": dsn, "PG_POOL_MIN": "2",
+           "PG_POOL_MAX": str(max(4, clients // workers + 2)), "PG_POOL_TIMEOUT": "30"}
+    for var in ("REDIS_URL", "MONGODB_URI"):
+        env.pop(var, None)
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.api:app", "--host", "127.0.0.1", "--port",
+                               str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("uvicorn did not come up")
+            time.sleep(0.2)
+        import multiprocessing as mp
+
+        # The clients run in their own processes (threads within each): one Python process with 64 client
+        # threads would measure its own GIL, not the server.
+        procs = min(4, clients)
+        ctx = mp.get_context("fork")
+        results_q = ctx.Queue()
+        workers_ = [ctx.Process(target=_http_clients, args=(base, [i for i in range(clients) if i % procs == p],
+                                                            duration, warmup, skus, customers, seed, results_q))
+                    for p in range(procs)]
+        for w in workers_:
+            w.start()
+        lat, statuses, elapsed = [], {}, duration
+        for _ in workers_:
+            part_lat, part_status, part_elapsed = results_q.get(timeout=duration + warmup + 120)
+            lat += part_lat
+            for k, v in part_status.items():
+                statuses[k] = statuses.get(k, 0) + v
+            elapsed = max(elapsed, part_elapsed)
+        for w in workers_:
+            w.join(30)
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    lat.sort()
+    return {"transport": "http", "clients": clients, "workers": workers, "client_processes": procs,
+            "orders": len(lat),
+            "orders_per_s": round(len(lat) / elapsed, 1), "p50_ms": round(percentile(lat, 50) * 1000, 2),
+            "p99_ms": round(percentile(lat, 99) * 1000, 2), "non_201": statuses}
+
+
+def _http_clients(base: str, ids: list[int], duration: float, warmup: float, skus: list[str],
+                  customers: list[int], seed: int, out) -> None:
+    """One client process: a thread per client id, each with its own keep-alive connection."""
+    import httpx
+
+    stop, measuring = threading.Event(), threading.Event()
+    latencies: list[list[float]] = [[] for _ in ids]
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def client(slot: int, i: int) -> None:
+        rng = random.Random(seed * 1000 + i)
+        zipf = Zipf(len(skus), 1.1, rng)
+        with httpx.Client(base_url=base, timeout=60) as http:
+            while not stop.is_set():
+                picks = sorted({zipf.sample() for _ in range(rng.randint(1, 3))})
+                body = {"customer_id": rng.choice(customers),
+                        "items": [{"sku": skus[k], "quantity": rng.randint(1, 3)} for k in picks]}
+                started = time.perf_counter()
+                resp = http.post("/orders", json=body, headers={"Idempotency-Key": f"h-{uuid.uuid4().hex}"})
+                if measuring.is_set():
+                    if resp.status_code == 201:
+                        latencies[slot].append(time.perf_counter() - started)
+                    else:
+                        with lock:
+                            statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(slot, i), daemon=True) for slot, i in enumerate(ids)]
+    for t in threads:
+        t.start()
+    time.sleep(warmup)
+    measuring.set()
+    t0 = time.perf_counter()
+    time.sleep(duration)
+    measuring.clear()
+    elapsed = time.perf_counter() - t0
+    stop.set()
+    for t in threads:
+        t.join(60)
+    out.put(([x for per in latencies for x in per], statuses, elapsed))
 
 
 def table(rows: list[list], headers: list[str]) -> str:
@@ -188,6 +319,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--not-durable", action="store_true", help="fsync off (faster, not crash safe)")
+    parser.add_argument("--http-workers", type=int, default=2, help="uvicorn worker processes for the HTTP runs")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
 
@@ -195,7 +327,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
     results: dict = {"benchmark": "app_orders", "duration_s": args.duration, "durable": not args.not_durable,
                      "cpus": os.cpu_count(), "workload": {"skus": args.skus, "zipf_s": 1.1, "lines_per_order": "1-3",
                                                           "units_per_line": "1-3"},
-                     "orders": [], "pgbench": [], "ratio": []}
+                     "orders": [], "pgbench": [], "same_script": [], "http": [], "ratio": []}
     settings = {"shared_buffers": "256MB", "max_wal_size": "2GB"}
     with PostgresServer(durable=not args.not_durable, settings=settings, prefix="ecomart-bench-pg-") as server, \
             tempfile.TemporaryDirectory(prefix="ecomart-bench-") as workdir:
@@ -209,6 +341,24 @@ def main(argv: Optional[list[str]] = None) -> dict:
                 results["orders"].append(r)
                 print(f"  {variant:<11} {clients:>2} clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
                       f"p99 {r['p99_ms']} ms", flush=True)
+        # The same work in pgbench: the order transaction as a custom script on the same data.
+        for clients in CLIENTS:
+            r = run_pgbench(server, clients, args.duration, args.pgbench_scale, workdir, database="orders_bench",
+                            script=ORDER_SCRIPT, defines={"ncustomers": len(customers), "nskus": len(skus)})
+            results["same_script"].append(r)
+            print(f"  same-script {clients:>2} clients: {r['tps']:>8} tps       p50 {r['p50_ms']} ms  "
+                  f"p99 {r['p99_ms']} ms", flush=True)
+        # Over HTTP: uvicorn workers, a real client on loopback.
+        inproc16 = run_orders(dsn, "pessimistic", 16, args.duration, args.warmup, skus, customers, seed=16)
+        results["orders"].append(inproc16)
+        print(f"  pessimistic 16 clients: {inproc16['orders_per_s']:>8} orders/s  p50 {inproc16['p50_ms']} ms  "
+              f"p99 {inproc16['p99_ms']} ms", flush=True)
+        for clients in HTTP_CLIENTS:
+            r = run_http(dsn, clients, args.duration, args.warmup + 1, skus, customers, seed=clients,
+                         workers=args.http_workers)
+            results["http"].append(r)
+            print(f"  http        {clients:>2} clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
+                  f"p99 {r['p99_ms']} ms  (workers {r['workers']}, non-201 {r['non_201']})", flush=True)
         server.create_database("pgbench")
         init = subprocess.run([os.path.join(pg_bin_dir(), "pgbench"), "-h", "127.0.0.1", "-p", str(server.port),
                                "-U", "postgres", "-i", "-q", "-s", str(args.pgbench_scale), "pgbench"],
@@ -222,19 +372,33 @@ def main(argv: Optional[list[str]] = None) -> dict:
                   f"p99 {r['p99_ms']} ms", flush=True)
 
     pg_tps = {r["clients"]: r["tps"] for r in results["pgbench"]}
+    same = {r["clients"]: r["tps"] for r in results["same_script"]}
+    inproc = {r["clients"]: r["orders_per_s"] for r in results["orders"] if r["variant"] == "pessimistic"}
     rows = []
     for r in results["orders"]:
-        ratio = round(r["orders_per_s"] / pg_tps[r["clients"]], 3) if pg_tps.get(r["clients"]) else None
-        results["ratio"].append({"variant": r["variant"], "clients": r["clients"], "orders_per_pgbench_tx": ratio})
-        rows.append([r["variant"], r["clients"], r["orders_per_s"], r["p50_ms"], r["p99_ms"], pg_tps[r["clients"]],
-                     ratio, r["retries_per_order"], sum(r["errors"].values())])
+        c = r["clients"]
+        ratio = round(r["orders_per_s"] / same[c], 3) if same.get(c) else None
+        tpcb = round(r["orders_per_s"] / pg_tps[c], 3) if pg_tps.get(c) else None
+        results["ratio"].append({"variant": r["variant"], "clients": c, "orders_per_same_script_tx": ratio,
+                                 "orders_per_tpcb_tx": tpcb})
+        rows.append([r["variant"], c, r["orders_per_s"], r["p50_ms"], r["p99_ms"], same.get(c, "-"), ratio or "-",
+                     tpcb or "-", r["retries_per_order"], r.get("fallbacks", 0), sum(r["errors"].values())])
+    for r in results["same_script"]:
+        rows.append(["pgbench order script", r["clients"], r["tps"], r["p50_ms"], r["p99_ms"], r["tps"], 1.0, "-",
+                     "-", "-", "-"])
     for r in results["pgbench"]:
-        rows.append(["pgbench tpcb", r["clients"], r["tps"], r["p50_ms"], r["p99_ms"], r["tps"], 1.0, "-", "-"])
+        rows.append(["pgbench tpcb", r["clients"], r["tps"], r["p50_ms"], r["p99_ms"], "-", "-", 1.0, "-", "-", "-"])
+    for r in results["http"]:
+        base = inproc.get(16) if r["clients"] == 16 else None
+        r["http_per_inprocess_16"] = round(r["orders_per_s"] / base, 3) if base else None
+        rows.append([f"http ({r['workers']} workers)", r["clients"], r["orders_per_s"], r["p50_ms"], r["p99_ms"],
+                     "-", r["http_per_inprocess_16"] or "-", "-", "-", "-", sum(r["non_201"].values())])
     print()
-    print(table(rows, ["workload", "clients", "tx/s", "p50 ms", "p99 ms", "pgbench tps", "ratio", "retries/order",
-                       "errors"]))
-    print(f"(durable={results['durable']}; pgbench scale {args.pgbench_scale}; ratio = orders/s / pgbench tps at the "
-          "same client count; errors = conflicts that exhausted retries or stock shortfalls)")
+    print(table(rows, ["workload", "clients", "tx/s", "p50 ms", "p99 ms", "same-script tps", "ratio",
+                       "÷ tpcb", "retries/order", "fallbacks", "errors"]))
+    print(f"(durable={results['durable']}; ratio = orders/s ÷ the same order transaction in pgbench at the same "
+          "client count (http rows: ÷ in-process pessimistic at 16 clients); ÷ tpcb = orders/s ÷ pgbench's TPC-B-like "
+          f"script (scale {args.pgbench_scale}); errors = orders that gave up or found no stock)")
     write_results(args.out, results)
     return results
 
