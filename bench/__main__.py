@@ -12,6 +12,7 @@ import time
 
 MODULES = [
     "bench.app_orders",
+    "bench.app_relay",
     "bench.app_catalog",
     "bench.policy_check",
     "bench.infra_diff",
