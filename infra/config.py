@@ -649,14 +649,17 @@ def raw_from_yaml(path: str) -> dict[str, str]:
     if not isinstance(doc, dict):
         raise ConfigError([f"{path}: not a Pulumi stack settings file (expected a mapping with 'config')"])
     cfg = doc.get("config") or {}
-    bag: dict[str, str] = {}
-    for key, value in cfg.items():
-        if isinstance(value, dict) and "secure" in value:
-            bag[key] = "[secret]"
-        elif isinstance(value, (dict, list)):
-            bag[key] = json.dumps(value)
-        elif isinstance(value, bool):
-            bag[key] = "true" if value else "false"
-        else:
-            bag[key] = str(value)
-    return bag
+    return {key: bag_text(value)[0] for key, value in cfg.items()}
+
+
+def bag_text(value: Any) -> tuple[str, bool]:
+    """(text, is secret) of one stack-file value as the engine hands it to a program: structured values as JSON,
+    booleans as true/false, a ``secure:`` value as a placeholder (its plaintext needs the stack's secrets
+    provider)."""
+    if isinstance(value, dict) and "secure" in value:
+        return "[secret]", True
+    if isinstance(value, (dict, list)):
+        return json.dumps(value), False
+    if isinstance(value, bool):
+        return ("true" if value else "false"), False
+    return str(value), False

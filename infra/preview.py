@@ -232,15 +232,9 @@ def program_config(program: Program, stack: str) -> tuple[dict[str, str], list[s
 
     def put(key: str, value: Any) -> None:
         full = key if ":" in key else f"{program.project}:{key}"
-        if isinstance(value, dict) and "secure" in value:
-            bag[full] = "[secret]"
+        bag[full], secret = stack_config.bag_text(value)
+        if secret:
             secret_keys.append(full)
-        elif isinstance(value, (dict, list)):
-            bag[full] = json.dumps(value)
-        elif isinstance(value, bool):
-            bag[full] = "true" if value else "false"
-        else:
-            bag[full] = str(value)
 
     for key, spec in (project_doc.get("config") or {}).items():
         if isinstance(spec, dict) and ("value" in spec or "default" in spec):
