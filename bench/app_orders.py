@@ -329,6 +329,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--not-durable", action="store_true", help="fsync off (faster, not crash safe)")
     parser.add_argument("--http-workers", type=int, default=2, help="uvicorn worker processes for the HTTP runs")
+    parser.add_argument("--pairs", type=int, default=3, help="app / same-script run pairs per client count")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
 
@@ -347,30 +348,52 @@ def main(argv: Optional[list[str]] = None) -> dict:
         # Warm the server (shared buffers, WAL files, plans) before anything is measured: the first measured run
         # would otherwise pay for it alone and be compared with the warm runs after it.
         run_orders(dsn, "pessimistic", 8, args.warmup * 2, 0.5, skus, customers, seed=99)
-        for variant in VARIANTS:
-            for clients in CLIENTS:
-                r = run_orders(dsn, variant, clients, args.duration, args.warmup, skus, customers, seed=clients)
-                results["orders"].append(r)
-                print(f"  {variant:<11} {clients:>2} clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
-                      f"p99 {r['p99_ms']} ms", flush=True)
-        # The same work in pgbench: the order transaction as a custom script on the same data.
+        # Pessimistic and the same work in pgbench (the order transaction as a custom script on the same data)
+        # run back to back, ``--pairs`` times per client count: on a shared machine the load drifts, and a ratio
+        # of two neighbouring runs is what holds. Reported: the median pair.
         for clients in CLIENTS:
-            r = run_pgbench(server, clients, args.duration, args.pgbench_scale, workdir, database="orders_bench",
-                            script=ORDER_SCRIPT, defines={"ncustomers": len(customers), "nskus": len(skus)})
-            results["same_script"].append(r)
-            print(f"  same-script {clients:>2} clients: {r['tps']:>8} tps       p50 {r['p50_ms']} ms  "
-                  f"p99 {r['p99_ms']} ms", flush=True)
-        # Over HTTP: uvicorn workers, a real client on loopback.
-        inproc16 = run_orders(dsn, "pessimistic", 16, args.duration, args.warmup, skus, customers, seed=16)
+            pairs = []
+            for rep in range(args.pairs):
+                app_run = run_orders(dsn, "pessimistic", clients, args.duration, args.warmup, skus, customers,
+                                     seed=clients * 10 + rep)
+                same_run = run_pgbench(server, clients, args.duration, args.pgbench_scale, workdir,
+                                       database="orders_bench", script=ORDER_SCRIPT,
+                                       defines={"ncustomers": len(customers), "nskus": len(skus)})
+                pairs.append((app_run["orders_per_s"] / same_run["tps"], app_run, same_run))
+                print(f"  pessimistic {clients:>2} clients: {app_run['orders_per_s']:>8} orders/s  p50 "
+                      f"{app_run['p50_ms']} ms  p99 {app_run['p99_ms']} ms | same-script {same_run['tps']} tps "
+                      f"p50 {same_run['p50_ms']} ms | ratio {pairs[-1][0]:.3f}", flush=True)
+            pairs.sort(key=lambda p: p[0])
+            _, app_run, same_run = pairs[len(pairs) // 2]
+            app_run["pair_ratios"] = [round(p[0], 3) for p in pairs]
+            results["orders"].append(app_run)
+            results["same_script"].append(same_run)
+        for clients in CLIENTS:
+            r = run_orders(dsn, "optimistic", clients, args.duration, args.warmup, skus, customers, seed=clients)
+            results["orders"].append(r)
+            print(f"  optimistic  {clients:>2} clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
+                  f"p99 {r['p99_ms']} ms  (fallbacks {r['fallbacks']}, gave up {r['errors']['conflict']})",
+                  flush=True)
+        # Over HTTP (uvicorn workers, a real client on loopback) against in-process, in neighbouring pairs at 16
+        # clients (median pair reported), then 64 clients once.
+        http_pairs = []
+        for rep in range(args.pairs):
+            inproc = run_orders(dsn, "pessimistic", 16, args.duration, args.warmup, skus, customers, seed=160 + rep)
+            over_http = run_http(dsn, 16, args.duration, args.warmup + 1, skus, customers, seed=16 + rep,
+                                 workers=args.http_workers)
+            http_pairs.append((over_http["orders_per_s"] / inproc["orders_per_s"], inproc, over_http))
+            print(f"  16 clients: in-process {inproc['orders_per_s']} orders/s, http {over_http['orders_per_s']} "
+                  f"orders/s (p50 {over_http['p50_ms']} ms, p99 {over_http['p99_ms']} ms) | ratio "
+                  f"{http_pairs[-1][0]:.3f}", flush=True)
+        http_pairs.sort(key=lambda p: p[0])
+        _, inproc16, http16 = http_pairs[len(http_pairs) // 2]
+        http16["pair_ratios"] = [round(p[0], 3) for p in http_pairs]
         results["orders"].append(inproc16)
-        print(f"  pessimistic 16 clients: {inproc16['orders_per_s']:>8} orders/s  p50 {inproc16['p50_ms']} ms  "
-              f"p99 {inproc16['p99_ms']} ms", flush=True)
-        for clients in HTTP_CLIENTS:
-            r = run_http(dsn, clients, args.duration, args.warmup + 1, skus, customers, seed=clients,
-                         workers=args.http_workers)
-            results["http"].append(r)
-            print(f"  http        {clients:>2} clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
-                  f"p99 {r['p99_ms']} ms  (workers {r['workers']}, non-201 {r['non_201']})", flush=True)
+        results["http"].append(http16)
+        r = run_http(dsn, 64, args.duration, args.warmup + 1, skus, customers, seed=64, workers=args.http_workers)
+        results["http"].append(r)
+        print(f"  http        64 clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
+              f"p99 {r['p99_ms']} ms  (workers {r['workers']}, non-201 {r['non_201']})", flush=True)
         server.create_database("pgbench")
         init = subprocess.run([os.path.join(pg_bin_dir(), "pgbench"), "-h", "127.0.0.1", "-p", str(server.port),
                                "-U", "postgres", "-i", "-q", "-s", str(args.pgbench_scale), "pgbench"],
@@ -393,6 +416,8 @@ def main(argv: Optional[list[str]] = None) -> dict:
         tpcb = round(r["orders_per_s"] / pg_tps[c], 3) if pg_tps.get(c) else None
         results["ratio"].append({"variant": r["variant"], "clients": c, "orders_per_same_script_tx": ratio,
                                  "orders_per_tpcb_tx": tpcb})
+        if r["variant"] == "pessimistic" and r.get("pair_ratios"):
+            ratio = f"{ratio} ({min(r['pair_ratios'])}-{max(r['pair_ratios'])})"
         rows.append([r["variant"], c, r["orders_per_s"], r["p50_ms"], r["p99_ms"], same.get(c, "-"), ratio or "-",
                      tpcb or "-", r["retries_per_order"], r.get("fallbacks", 0), sum(r["errors"].values())])
     for r in results["same_script"]:
@@ -403,8 +428,11 @@ def main(argv: Optional[list[str]] = None) -> dict:
     for r in results["http"]:
         base = inproc.get(16) if r["clients"] == 16 else None
         r["http_per_inprocess_16"] = round(r["orders_per_s"] / base, 3) if base else None
+        shown = r["http_per_inprocess_16"] or "-"
+        if r.get("pair_ratios"):
+            shown = f"{shown} ({min(r['pair_ratios'])}-{max(r['pair_ratios'])})"
         rows.append([f"http ({r['workers']} workers)", r["clients"], r["orders_per_s"], r["p50_ms"], r["p99_ms"],
-                     "-", r["http_per_inprocess_16"] or "-", "-", "-", "-", sum(r["non_201"].values())])
+                     "-", shown, "-", "-", "-", sum(r["non_201"].values())])
     print()
     print(table(rows, ["workload", "clients", "tx/s", "p50 ms", "p99 ms", "same-script tps", "ratio",
                        "÷ tpcb", "retries/order", "fallbacks", "errors"]))
