@@ -78,6 +78,21 @@ class Result:
     levels: dict[str, str] = field(default_factory=dict)
     not_evaluable: list[tuple[str, str]] = field(default_factory=list)  # (policy, urn) stopped by an unknown
     seconds: float = 0.0
+    present_types: frozenset = frozenset()  # resource types the export holds
+
+    def status(self, policy_id: str) -> str:
+        """``fail`` (a finding, mandatory or advisory), ``not-applicable`` (no resource of the types the policy
+        reads, so it judged nothing), else ``pass``."""
+        if any(v.policy == policy_id for v in self.violations):
+            return "fail"
+        meta = next(m for m in self.evaluated if m.id == policy_id)
+        if not set(meta.resource_types) & self.present_types:
+            return "not-applicable"
+        return "pass"
+
+    @property
+    def not_applicable_ids(self) -> list[str]:
+        return [m.id for m in self.evaluated if self.status(m.id) == "not-applicable"]
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -93,8 +108,7 @@ class Result:
 
     @property
     def passed_ids(self) -> list[str]:
-        failed = set(self.failed_ids)
-        return [m.id for m in self.evaluated if m.id not in failed]
+        return [m.id for m in self.evaluated if self.status(m.id) == "pass"]
 
     @property
     def exit_code(self) -> int:
@@ -116,6 +130,7 @@ class Result:
             "by_severity": by_severity,
             "passed_policies": self.passed_ids,
             "failed_policies": self.failed_ids,
+            "not_applicable_policies": self.not_applicable_ids,
             "not_evaluable": len(self.not_evaluable),
             "result": "fail" if self.mandatory else "pass",
             "exit_code": self.exit_code,
@@ -128,7 +143,7 @@ class Result:
         return (f"{verdict}: stack {self.stack or '(unnamed)'} ({_rel(self.config_path)}): {s['resources']} "
                 f"resources, {s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} "
                 f"stack): {s['mandatory']} mandatory and {s['advisory']} advisory violations, "
-                f"{len(s['passed_policies'])} policies passed")
+                f"{len(s['passed_policies'])} policies passed, {len(s['not_applicable_policies'])} not applicable")
 
 
 def _rel(path: Path) -> str:
@@ -252,7 +267,7 @@ def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: 
     result = Result(stack=stack, config_path=path, resource_count=sum(
         1 for r in resources if r["type"] != "pulumi:pulumi:Stack" and not r["type"].startswith("pulumi:providers:")),
         evaluated=[meta_of(p) for p in active], disabled=[p.name for p in policies if levels[p.name] == "disabled"],
-        levels=levels)
+        levels=levels, present_types=frozenset(r["type"] for r in resources))
     by_urn_type = {r["urn"]: r["type"] for r in resources}
 
     def reporter(meta: PolicyMeta, default_urn: str):
@@ -347,8 +362,13 @@ def synthesize_program_export(directory: str, stack: Optional[str]) -> tuple[dic
 # --- rendering -------------------------------------------------------------------------------------------------------------
 
 def render_json(result: Result) -> str:
-    return json.dumps({"violations": [v.as_dict() for v in result.violations], "summary": result.summary()},
-                      indent=2) + "\n"
+    counts: dict[str, int] = {}
+    for v in result.violations:
+        counts[v.policy] = counts.get(v.policy, 0) + 1
+    policies = [{"id": m.id, "status": result.status(m.id), "enforcement": result.levels[m.id],
+                 "severity": m.severity, "findings": counts.get(m.id, 0)} for m in result.evaluated]
+    return json.dumps({"violations": [v.as_dict() for v in result.violations], "policies": policies,
+                       "summary": result.summary()}, indent=2) + "\n"
 
 
 def render_table(result: Result) -> str:
@@ -364,15 +384,20 @@ def render_table(result: Result) -> str:
         for r in rows:
             lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:4])) + "  " + r[4])
         lines.append("")
+    na = result.not_applicable_ids
+    if na:
+        lines.append(f"n/a — no resource of these types ({len(na)}): " + ", ".join(na))
     lines.append(result.one_line())
     return "\n".join(lines) + "\n"
 
 
 def _status(result: Result, policy_id: str) -> str:
-    mine = [v for v in result.violations if v.policy == policy_id]
-    if not mine:
+    status = result.status(policy_id)
+    if status == "not-applicable":
+        return "n/a — no resource of these types"
+    if status == "pass":
         return "✅ pass"
-    if any(v.enforcement == "mandatory" for v in mine):
+    if any(v.enforcement == "mandatory" for v in result.violations if v.policy == policy_id):
         return "❌ fail"
     return "⚠️ advisory"
 
@@ -385,7 +410,8 @@ def render_markdown(result: Result) -> str:
            f"**Result: {'FAIL' if s['mandatory'] else 'PASS'}**: {s['resources']} resources checked against "
            f"{s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} stack); "
            f"{s['mandatory']} mandatory and {s['advisory']} advisory violations; "
-           f"{len(s['passed_policies'])} policies passed.", ""]
+           f"{len(s['passed_policies'])} policies passed; {len(s['not_applicable_policies'])} not applicable "
+           "(no resource of the types they read).", ""]
     if s["disabled_policies"]:
         out += [f"Disabled by the config: {', '.join(s['disabled_policies'])}.", ""]
     counts = {v.policy: 0 for v in result.violations}
@@ -458,6 +484,11 @@ def render_sarif(result: Result) -> str:
                 f"{v.policy}|{v.urn}|{v.message}".encode()).hexdigest()},
             "properties": {"severity": v.severity, "enforcement": v.enforcement, "urn": v.urn,
                            "resourceType": v.resource_type},
+        })
+    for pid in result.not_applicable_ids:
+        results.append({
+            "ruleId": pid, "ruleIndex": index[pid], "kind": "notApplicable", "level": "none",
+            "message": {"text": "not applicable: no resource of the types this policy reads"},
         })
     doc = {
         "$schema": SARIF_SCHEMA,

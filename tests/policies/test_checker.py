@@ -169,15 +169,22 @@ def test_exit_codes_from_the_real_entry_point(tmp_path):
 def test_json_format(capsys):
     assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"violations", "summary"}
+    assert set(data) == {"violations", "policies", "summary"}
     for v in data["violations"]:
         assert set(v) == {"policy", "severity", "enforcement", "urn", "resource_type", "message"}
     assert {v["policy"] for v in data["violations"]} == {"stack-backup-vaults-locked", "kms-key-deletion-window"}
     s = data["summary"]
     assert s["stack"] == "staging" and s["config"] == "policies/config/prod.json"
     assert s["mandatory"] == 2 and s["advisory"] == 0 and s["result"] == "fail" and s["exit_code"] == 1
-    assert "rds-multi-az" in s["passed_policies"]
-    assert s["policies"] == len(s["passed_policies"]) + len(s["failed_policies"])
+    assert "kms-key-rotation" in s["passed_policies"]
+    assert "rds-multi-az" in s["not_applicable_policies"], "no RDS instance: judged nothing, not a pass"
+    assert s["policies"] == len(s["passed_policies"]) + len(s["failed_policies"]) + \
+        len(s["not_applicable_policies"])
+    statuses = {p["id"]: p["status"] for p in data["policies"]}
+    assert len(statuses) == s["policies"] and set(statuses.values()) <= {"pass", "fail", "not-applicable"}
+    assert statuses["stack-backup-vaults-locked"] == "fail" and statuses["kms-key-rotation"] == "pass"
+    assert statuses["rds-multi-az"] == "not-applicable"
+    assert {k for k, v in statuses.items() if v == "not-applicable"} == set(s["not_applicable_policies"])
 
 
 def test_markdown_groups_by_framework_control_and_lists_passed_policies(tmp_path, capsys):
@@ -189,7 +196,8 @@ def test_markdown_groups_by_framework_control_and_lists_passed_policies(tmp_path
     for fw in FRAMEWORKS.values():
         assert f"## {fw.name}" in text
     assert "### GDPR Art. 32(1)(c)" in text and "### CIS AWS Foundations Benchmark 5.4" in text
-    assert "| ✅ pass | `rds-storage-encrypted` |" in text
+    assert "| ✅ pass | `kms-key-rotation` |" in text
+    assert "| n/a — no resource of these types | `rds-storage-encrypted` |" in text, "nothing to check is not a pass"
     assert "| ❌ fail | `stack-backup-vaults-locked` |" in text
     assert "Remediation:" in text and "**Result: FAIL**" in text
 
@@ -209,8 +217,13 @@ def test_sarif_is_valid_sarif_2_1_0(sarif_schema, capsys):
     assert doc["version"] == "2.1.0" and len(rules) == 117
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        if result.get("kind") == "notApplicable":
+            assert result["level"] == "none"
+            continue
         assert result["level"] in ("error", "warning")
         assert result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith(("urn:pulumi:", "stack:"))
+    na = {r["ruleId"] for r in run["results"] if r.get("kind") == "notApplicable"}
+    assert "apigw-route-authorized" in na and "rds-managed-master-password" not in na
     assert {r["ruleId"] for r in run["results"]} >= {"rds-managed-master-password", "elasticache-rbac-user-groups"}
 
 
@@ -250,3 +263,11 @@ def test_a_crashing_policy_fails_closed():
     finally:
         del core._META["test-crash"]
     assert result.exit_code == 1 and "RuntimeError: bug" in result.violations[0].message
+
+
+def test_table_tells_not_applicable_from_pass(capsys):
+    assert ecomart(["check", "--export", str(EXPORTS / "staging.json")]) == 1
+    out = capsys.readouterr().out
+    line = next(l for l in out.splitlines() if l.startswith("n/a — no resource of these types"))
+    assert "rds-multi-az" in line and "kms-key-rotation" not in line
+    assert "not applicable" in out.splitlines()[-1]
