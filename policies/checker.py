@@ -61,10 +61,15 @@ class Violation:
     urn: str
     resource_type: str
     message: str
+    waiver: Optional[Any] = None  # the policies.waivers.Waiver that covers it
 
-    def as_dict(self) -> dict[str, str]:
-        return {"policy": self.policy, "severity": self.severity, "enforcement": self.enforcement, "urn": self.urn,
-                "resource_type": self.resource_type, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"policy": self.policy, "severity": self.severity, "enforcement": self.enforcement,
+                             "urn": self.urn, "resource_type": self.resource_type, "message": self.message}
+        if self.waiver is not None:
+            d["waived"] = {"entry": self.waiver.index, "reason": self.waiver.reason,
+                           "approver": self.waiver.approver, "expires": self.waiver.expires.isoformat()}
+        return d
 
 
 @dataclass
@@ -83,8 +88,9 @@ class Result:
     def status(self, policy_id: str) -> str:
         """``fail`` (a finding, mandatory or advisory), ``not-applicable`` (no resource of the types the policy
         reads, so it judged nothing), else ``pass``."""
-        if any(v.policy == policy_id for v in self.violations):
-            return "fail"
+        mine = [v for v in self.violations if v.policy == policy_id]
+        if mine:
+            return "waived" if all(v.waiver is not None for v in mine) else "fail"
         meta = next(m for m in self.evaluated if m.id == policy_id)
         if not set(meta.resource_types) & self.present_types:
             return "not-applicable"
@@ -96,15 +102,19 @@ class Result:
 
     @property
     def mandatory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement == "mandatory"]
+        return [v for v in self.violations if v.enforcement == "mandatory" and v.waiver is None]
 
     @property
     def advisory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement != "mandatory"]
+        return [v for v in self.violations if v.enforcement != "mandatory" and v.waiver is None]
+
+    @property
+    def waived(self) -> list[Violation]:
+        return [v for v in self.violations if v.waiver is not None]
 
     @property
     def failed_ids(self) -> list[str]:
-        return sorted({v.policy for v in self.violations})
+        return sorted({v.policy for v in self.violations if v.waiver is None})
 
     @property
     def passed_ids(self) -> list[str]:
@@ -131,6 +141,8 @@ class Result:
             "passed_policies": self.passed_ids,
             "failed_policies": self.failed_ids,
             "not_applicable_policies": self.not_applicable_ids,
+            "waived": len(self.waived),
+            "waived_policies": [m.id for m in self.evaluated if self.status(m.id) == "waived"],
             "not_evaluable": len(self.not_evaluable),
             "result": "fail" if self.mandatory else "pass",
             "exit_code": self.exit_code,
@@ -142,8 +154,9 @@ class Result:
         verdict = "FAIL" if s["mandatory"] else "PASS"
         return (f"{verdict}: stack {self.stack or '(unnamed)'} ({_rel(self.config_path)}): {s['resources']} "
                 f"resources, {s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} "
-                f"stack): {s['mandatory']} mandatory and {s['advisory']} advisory violations, "
-                f"{len(s['passed_policies'])} policies passed, {len(s['not_applicable_policies'])} not applicable")
+                f"stack): {s['mandatory']} mandatory and {s['advisory']} advisory violations"
+                + (f" ({s['waived']} more waived)" if s["waived"] else "")
+                + f", {len(s['passed_policies'])} policies passed, {len(s['not_applicable_policies'])} not applicable")
 
 
 def _rel(path: Path) -> str:
@@ -251,8 +264,34 @@ def _run(result: Any) -> None:
 
 
 def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: Optional[Path] = None,
-                 policies: Optional[list[Any]] = None) -> Result:
-    """Run the pack over an export document (already validated or not)."""
+                 policies: Optional[list[Any]] = None, waivers_file: Optional[Path] = None) -> Result:
+    """Run the pack over an export document (already validated or not). Waivers: ``waivers_file``, else
+    policies/waivers.yaml when present; a waived violation is kept in the result, marked, and not counted."""
+    from policies import waivers as waiver_mod
+
+    ids = [p.name for p in (policies or all_policies())]
+    path_w = Path(waivers_file) if waivers_file else (waiver_mod.DEFAULT_PATH if waiver_mod.DEFAULT_PATH.is_file()
+                                                        else None)
+    try:
+        loaded = waiver_mod.load(path_w, ids) if path_w else []
+    except waiver_mod.WaiverError as e:
+        raise BadInput(str(e)) from None
+    previous_suppress = waiver_mod.SUPPRESS
+    waiver_mod.use(loaded)
+    waiver_mod.SUPPRESS = False
+    try:
+        result = _check_export(doc, stack, config_file, policies)
+    finally:
+        waiver_mod.SUPPRESS = previous_suppress
+        waiver_mod.use(None)
+    for v in result.violations:
+        if v.policy != "stack-waivers-current":
+            v.waiver = next((w for w in loaded if not w.expired() and w.matches(v.policy, v.urn)), None)
+    return result
+
+
+def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Optional[Path],
+                  policies: Optional[list[Any]]) -> Result:
     started = time.perf_counter()
     resources = validate_export(doc)
     stack = stack or stack_name_of(resources)
@@ -379,7 +418,10 @@ def render_table(result: Result) -> str:
             resource = _name_of(v.urn) if v.urn else "(stack)"
             if v.resource_type:
                 resource = f"{v.resource_type.rsplit(':', 1)[-1]} {resource}"
-            rows.append((v.enforcement, v.severity, v.policy, resource, v.message.splitlines()[0]))
+            level = f"waived({v.enforcement})" if v.waiver is not None else v.enforcement
+            message = v.message.splitlines()[0] + (f"  [waived until {v.waiver.expires.isoformat()} by "
+                                                   f"{v.waiver.approver}: {v.waiver.reason}]" if v.waiver else "")
+            rows.append((level, v.severity, v.policy, resource, message))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         for r in rows:
             lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:4])) + "  " + r[4])
@@ -395,6 +437,8 @@ def _status(result: Result, policy_id: str) -> str:
     status = result.status(policy_id)
     if status == "not-applicable":
         return "n/a — no resource of these types"
+    if status == "waived":
+        return "🟦 waived"
     if status == "pass":
         return "✅ pass"
     if any(v.enforcement == "mandatory" for v in result.violations if v.policy == policy_id):
@@ -484,6 +528,9 @@ def render_sarif(result: Result) -> str:
                 f"{v.policy}|{v.urn}|{v.message}".encode()).hexdigest()},
             "properties": {"severity": v.severity, "enforcement": v.enforcement, "urn": v.urn,
                            "resourceType": v.resource_type},
+            **({"suppressions": [{"kind": "external", "status": "accepted",
+                                  "justification": f"{v.waiver.reason} (approved by {v.waiver.approver}, expires "
+                                                   f"{v.waiver.expires.isoformat()})"}]} if v.waiver else {}),
         })
     for pid in result.not_applicable_ids:
         results.append({
@@ -523,6 +570,8 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument("--policy-config", metavar="FILE", help="policy-pack config file to use instead of "
                                                            "policies/config/<stack>.json")
+    p.add_argument("--waivers", metavar="FILE", help="waiver file (default policies/waivers.yaml when present): "
+                                                     "waived findings are reported as waived and not counted")
     p.set_defaults(func=_cli_check)
     return p
 
@@ -537,7 +586,8 @@ def _cli_check(args: argparse.Namespace) -> int:
         else:
             doc, stack = (read_export(args.export) if args.export else synthesize_export(args.stack)), args.stack
         result = check_export(doc, stack=stack,
-                              config_file=Path(args.policy_config) if args.policy_config else None)
+                              config_file=Path(args.policy_config) if args.policy_config else None,
+                              waivers_file=Path(args.waivers) if args.waivers else None)
         text = RENDERERS[args.format](result)
         if args.output:
             out = Path(args.output)

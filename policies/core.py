@@ -37,6 +37,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 from pulumi_policy.secret import Secret, _DictSecretsProxy, _ListSecretsProxy
 
+from policies import waivers
 from policies.meta import CATEGORIES, CONTROLS, SEVERITIES, Control
 
 # Every sentinel the engine uses for a value not known during preview (pulumi_policy.proxy).
@@ -523,7 +524,14 @@ def resource_policy(id: str, *, types: Sequence[str], severity: str, category: s
                           {**meta.config_defaults, **(args.get_config() or {})})
             except UnknownValueError:  # pragma: no cover - plain() reads the proxies' targets directly
                 return
-            fn(res, lambda message: report_violation(message, None))
+            urn = args.urn
+
+            def report(message: str) -> None:
+                if waivers.SUPPRESS and waivers.waiver_for(meta.id, urn):
+                    return  # waived (policies/waivers.py): the engine is not told
+                report_violation(message, None)
+
+            fn(res, report)
 
         return _register(ResourceValidationPolicy, meta, validate, fn, config_descriptions)
 
@@ -547,7 +555,13 @@ def stack_policy(id: str, *, types: Sequence[str], severity: str, category: str,
 
         def validate(args: StackValidationArgs, report_violation: Callable[[str, Optional[str]], None]) -> None:
             stack = Stack.of(args)
-            fn(stack.with_config({**meta.config_defaults, **stack.config}), report_violation)
+
+            def report(message: str, urn: Optional[str] = None) -> None:
+                if waivers.SUPPRESS and waivers.waiver_for(meta.id, urn or ""):
+                    return  # waived (policies/waivers.py): the engine is not told
+                report_violation(message, urn)
+
+            fn(stack.with_config({**meta.config_defaults, **stack.config}), report)
 
         return _register(StackValidationPolicy, meta, validate, fn, config_descriptions)
 

@@ -16,6 +16,7 @@ from policies.core import (show, SRes, Stack, StackReport, absent, as_list, iden
                            stack_policy)
 from platform_rules import PROD, DATA_CLASSIFICATIONS, ENVIRONMENTS, REQUIRED_TAG_KEYS, elasticache_node_ids
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_RECORDS, GDPR_RESTORE, GDPR_TEST
+from policies import waivers
 from policies.rds import is_replica
 from policies.taggable_types import TAGGABLE_TYPES
 from policies.tokens import (ATLAS_CLUSTER, BACKUP_SELECTION, BACKUP_VAULT, BACKUP_VAULT_LOCK, EC_CLUSTER,
@@ -639,3 +640,20 @@ def stack_rds_cross_region_backups(stack: Stack, report: StackReport) -> None:
             continue
         report(f"RDS writer {identity(db)} does not replicate its automated backups to another region", db.urn)
 
+
+# --- waivers ------------------------------------------------------------------------------------------------------
+
+@stack_policy(
+    "stack-waivers-current",
+    types=("pulumi:pulumi:Stack",), severity="high", category="governance",
+    controls=(GDPR_RECORDS, "pci-12-5-1"),
+    description="Every waiver in policies/waivers.yaml is unexpired: an expired exception is itself a finding.",
+    why="A waiver is a reviewed, time-boxed exception; past its date nobody is accountable for it any more, and the "
+        "finding it hides must be fixed or the waiver re-approved.",
+    remediation="Fix the waived finding and delete the entry, or have the approver extend `expires` after review.",
+    checks={"pulumi:pulumi:Stack": ()},
+)
+def stack_waivers_current(stack: Stack, report: StackReport) -> None:
+    for w in waivers.current():
+        if w.expired():
+            report(f"{w.label()} expired: fix the finding or re-approve the waiver ({w.reason})")

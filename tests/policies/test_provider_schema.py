@@ -15,7 +15,9 @@ from tests.policies.provider_schema import has_path, resource_class
 OUTPUT_PROPERTIES = {"arn", "id"}
 PAIRS = sorted({(t, path) for p in all_policies() for t, paths in meta_of(p).checks.items()
                 if len(meta_of(p).resource_types) <= 12 for path in paths})
-TYPES = sorted({t for p in all_policies() for t in meta_of(p).resource_types if len(meta_of(p).resource_types) <= 12})
+# pulumi:pulumi:Stack (the engine's root resource, which stack-waivers-current anchors on) has no provider.
+TYPES = sorted({t for p in all_policies() for t in meta_of(p).resource_types
+                if len(meta_of(p).resource_types) <= 12 and not t.startswith("pulumi:")})
 
 
 @pytest.mark.parametrize("token", TYPES)
