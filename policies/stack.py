@@ -299,6 +299,28 @@ def _check_subnets(stack: Stack, holder: SRes, prop: str, report: StackReport) -
         report(f"{identity(holder)} names no subnets", holder.urn)
 
 
+def _same_region_replica(stack: Stack, store: SRes) -> bool:
+    """A read replica that inherits its source's subnet group: an RDS instance replicating a source by identifier
+    (only possible within a region) or by the ARN of a source in the same region."""
+    if store.type != RDS_INSTANCE or not is_replica(store):
+        return False
+    source = store.get("replicateSourceDb")
+    if not known(source) or not isinstance(source, str):
+        return False
+    if not source.startswith("arn:"):
+        return True
+    source_region = source.split(":")[3] if source.count(":") >= 4 else ""
+    own = store.get("region")
+    if known(own) and isinstance(own, str) and own:
+        return own == source_region
+    sources = stack.refs(store, "replicateSourceDb", (RDS_INSTANCE,))
+    if sources:  # a source in this stack: same region unless the replica names another one (handled above)
+        src_region = stack.by_urn[next(iter(sources))].get("region")
+        return not (known(src_region) and isinstance(src_region, str) and src_region and
+                    src_region != source_region)
+    return False
+
+
 def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: StackReport,
                  seen: set[str]) -> None:
     value = store.get(prop)
@@ -309,6 +331,8 @@ def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: 
         return
     if not known(value):
         return
+    if absent(value) and _same_region_replica(stack, store):
+        return  # RDS places a same-region read replica in its source's subnet group, which is checked there
     if absent(value):
         report(f"{identity(store)} has no {prop}: it is placed in the default VPC, outside the data subnets",
                store.urn)

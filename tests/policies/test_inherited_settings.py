@@ -1,0 +1,52 @@
+"""What replicas inherit is not a finding on the replica (issue 13): a same-region read replica without its own
+subnet group sits in its source's; a cross-region one without one is in that region's default VPC."""
+
+from __future__ import annotations
+
+from policies.checker import check_export
+
+STACK = {"urn": "urn:pulumi:prod::p::pulumi:pulumi:Stack::p-prod", "type": "pulumi:pulumi:Stack", "custom": False}
+GROUP = {"urn": "urn:pulumi:prod::p::aws:rds/subnetGroup:SubnetGroup::data",
+         "type": "aws:rds/subnetGroup:SubnetGroup", "custom": True, "inputs": {"name": "data",
+                                                                           "subnetIds": ["subnet-1"]}}
+SUBNET = {"urn": "urn:pulumi:prod::p::aws:ec2/subnet:Subnet::data-0", "type": "aws:ec2/subnet:Subnet",
+          "custom": True, "id": "subnet-1", "inputs": {"cidrBlock": "10.0.8.0/24", "tags": {"tier": "data"}},
+          "outputs": {"id": "subnet-1"}}
+WRITER = {"urn": "urn:pulumi:prod::p::aws:rds/instance:Instance::writer", "type": "aws:rds/instance:Instance",
+          "custom": True, "inputs": {"identifier": "writer", "engine": "postgres", "dbSubnetGroupName": "data"},
+          "outputs": {"arn": "arn:aws:rds:us-east-1:123456789012:db:writer"}}
+
+
+def findings(*resources) -> list[str]:
+    doc = {"version": 3, "deployment": {"resources": [STACK, GROUP, SUBNET, WRITER, *resources]}}
+    result = check_export(doc, stack="prod")
+    return [v.message for v in result.violations if v.policy == "stack-data-stores-in-data-subnets"]
+
+
+def replica(source: str, **inputs) -> dict:
+    return {"urn": "urn:pulumi:prod::p::aws:rds/instance:Instance::replica", "type": "aws:rds/instance:Instance",
+            "custom": True, "inputs": {"identifier": "replica", "replicateSourceDb": source, **inputs}}
+
+
+def test_the_baseline_is_clean():
+    assert findings() == []
+
+
+def test_same_region_replica_by_identifier_inherits_the_subnet_group():
+    assert findings(replica("writer")) == []
+
+
+def test_same_region_replica_by_arn_inherits_the_subnet_group():
+    assert findings(replica("arn:aws:rds:us-east-1:123456789012:db:writer")) == []
+
+
+def test_cross_region_replica_without_a_subnet_group_is_in_the_default_vpc():
+    found = findings(replica("arn:aws:rds:us-east-1:123456789012:db:writer", region="us-west-2"))
+    assert len(found) == 1 and "replica has no dbSubnetGroupName" in found[0]
+
+
+def test_a_writer_without_a_subnet_group_is_still_reported():
+    lone = {**WRITER, "urn": WRITER["urn"].replace("writer", "lone"),
+            "inputs": {"identifier": "lone", "engine": "postgres"}}
+    found = findings(lone)
+    assert len(found) == 1 and "lone has no dbSubnetGroupName" in found[0]
