@@ -33,8 +33,7 @@ from typing import Any, Optional
 
 from pulumi_policy import (PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
                            StackValidationArgs)
-from pulumi_policy.policy import _NotApplicableError
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from policies.sdk import NotApplicableError, UnknownValueError, unknown_checking_proxy
 
 from policies import enforcement
 from policies.core import OpaqueSecret, PolicyMeta, meta_of
@@ -321,7 +320,7 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
             _run(call())
         except UnknownValueError:
             result.not_evaluable.append((meta.id, urn))
-        except _NotApplicableError:
+        except NotApplicableError:
             pass
         except Exception as e:  # noqa: BLE001 - a crashing policy must fail closed, not pass silently
             result.violations.append(Violation(meta.id, meta.severity, "mandatory", urn, by_urn_type.get(urn, ""),

@@ -34,8 +34,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
-from pulumi_policy.secret import Secret, _DictSecretsProxy, _ListSecretsProxy
+from policies import sdk
+from policies.sdk import UnknownValueError
 
 from policies import waivers
 from policies.meta import CATEGORIES, CONTROLS, SEVERITIES, Control
@@ -91,10 +91,10 @@ def plain(value: Any) -> Any:
     """Ordinary dicts/lists from whatever the engine or the checker handed over; unknowns become ``UNKNOWN``."""
     if isinstance(value, str):
         return UNKNOWN if value in UNKNOWN_SENTINELS else value
-    if isinstance(value, Secret):
+    if sdk.is_secret(value):
         return plain(value.value)
-    if isinstance(value, (_DictProxy, _DictSecretsProxy, _ListProxy, _ListSecretsProxy)):
-        value = value["__target"]  # the proxies' documented escape hatch: no unknown check on the way
+    if sdk.is_proxy(value):
+        value = sdk.proxy_target(value)  # the proxies' escape hatch: no unknown check on the way
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
