@@ -36,7 +36,7 @@ from pulumi_policy import (PolicyCustomTimeouts, PolicyResource, PolicyResourceO
 from policies.sdk import NotApplicableError, UnknownValueError, unknown_checking_proxy
 
 from policies import enforcement
-from policies.core import OpaqueSecret, PolicyMeta, meta_of
+from policies.core import OpaqueSecret, PolicyMeta, meta_of, plain_cache
 from policies.meta import CONTROLS, FRAMEWORKS, SEVERITIES
 from policies.registry import PACK_NAME, all_policies
 
@@ -279,7 +279,8 @@ def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: 
     waiver_mod.use(loaded)
     waiver_mod.SUPPRESS = False
     try:
-        result = _check_export(doc, stack, config_file, policies)
+        with plain_cache():
+            result = _check_export(doc, stack, config_file, policies)
     finally:
         waiver_mod.SUPPRESS = previous_suppress
         waiver_mod.use(None)
@@ -338,10 +339,14 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
         inputs = decode(entry.get("inputs") or {})
         outputs = decode(entry.get("outputs") or {})
         decoded[entry["urn"]] = (inputs, outputs)
-        for p in by_type.get(entry["type"], ()):
+        policies_here = by_type.get(entry["type"], ())
+        if not policies_here:
+            continue
+        # One proxy per resource, shared by its policies (the engine also hands each the same property values).
+        props, options, name = unknown_checking_proxy(inputs), _options(entry), _name_of(entry["urn"])
+        for p in policies_here:
             meta = meta_of(p)
-            args = ResourceValidationArgs(entry["type"], unknown_checking_proxy(inputs), entry["urn"],
-                                          _name_of(entry["urn"]), _options(entry), None,
+            args = ResourceValidationArgs(entry["type"], props, entry["urn"], name, options, None,
                                           enforcement.properties_of(p.name, config), {})
             guarded(meta, entry["urn"], lambda p=p, args=args, meta=meta, urn=entry["urn"]:
                     p.validate(args, reporter(meta, urn)))

@@ -19,6 +19,7 @@ the Pulumi CLI builds from ``policies/requirements.txt``.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 from collections.abc import Mapping
@@ -87,6 +88,22 @@ class OpaqueSecret:
         return hash(OpaqueSecret)
 
 
+_PLAIN_CACHE: Optional[dict[int, tuple[Any, Any]]] = None
+
+
+@contextlib.contextmanager
+def plain_cache() -> Iterator[None]:
+    """While open, ``plain`` of a proxy whose target it has seen returns the same result (the offline checker
+    hands one proxy to every policy of a resource; the targets live for the whole check, so ids are stable).
+    Results are shared: policies read them and never change them."""
+    global _PLAIN_CACHE
+    previous, _PLAIN_CACHE = _PLAIN_CACHE, {}
+    try:
+        yield
+    finally:
+        _PLAIN_CACHE = previous
+
+
 def plain(value: Any) -> Any:
     """Ordinary dicts/lists from whatever the engine or the checker handed over; unknowns become ``UNKNOWN``."""
     if isinstance(value, str):
@@ -94,7 +111,16 @@ def plain(value: Any) -> Any:
     if sdk.is_secret(value):
         return plain(value.value)
     if sdk.is_proxy(value):
-        value = sdk.proxy_target(value)  # the proxies' escape hatch: no unknown check on the way
+        target = sdk.proxy_target(value)  # the proxies' escape hatch: no unknown check on the way
+        cache = _PLAIN_CACHE
+        if cache is not None:
+            hit = cache.get(id(target))
+            if hit is not None and hit[0] is target:
+                return hit[1]
+            result = plain(target)
+            cache[id(target)] = (target, result)
+            return result
+        value = target
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
