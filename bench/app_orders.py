@@ -306,6 +306,14 @@ def _http_clients(base: str, ids: list[int], duration: float, warmup: float, sku
     out.put(([x for per in latencies for x in per], statuses, elapsed))
 
 
+def median_pair(pairs: list[tuple[float, dict, dict]]) -> tuple[dict, dict]:
+    """The (first, second) runs of the pair with the median ratio; the first gets every pair's ratio."""
+    pairs = sorted(pairs, key=lambda p: p[0])
+    _, first, second = pairs[len(pairs) // 2]
+    first["pair_ratios"] = [round(p[0], 3) for p in pairs]
+    return first, second
+
+
 def table(rows: list[list], headers: list[str]) -> str:
     cells = [headers] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
@@ -363,9 +371,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
                 print(f"  pessimistic {clients:>2} clients: {app_run['orders_per_s']:>8} orders/s  p50 "
                       f"{app_run['p50_ms']} ms  p99 {app_run['p99_ms']} ms | same-script {same_run['tps']} tps "
                       f"p50 {same_run['p50_ms']} ms | ratio {pairs[-1][0]:.3f}", flush=True)
-            pairs.sort(key=lambda p: p[0])
-            _, app_run, same_run = pairs[len(pairs) // 2]
-            app_run["pair_ratios"] = [round(p[0], 3) for p in pairs]
+            app_run, same_run = median_pair(pairs)
             results["orders"].append(app_run)
             results["same_script"].append(same_run)
         for clients in CLIENTS:
@@ -385,9 +391,8 @@ def main(argv: Optional[list[str]] = None) -> dict:
             print(f"  16 clients: in-process {inproc['orders_per_s']} orders/s, http {over_http['orders_per_s']} "
                   f"orders/s (p50 {over_http['p50_ms']} ms, p99 {over_http['p99_ms']} ms) | ratio "
                   f"{http_pairs[-1][0]:.3f}", flush=True)
-        http_pairs.sort(key=lambda p: p[0])
-        _, inproc16, http16 = http_pairs[len(http_pairs) // 2]
-        http16["pair_ratios"] = [round(p[0], 3) for p in http_pairs]
+        inproc16, http16 = median_pair(http_pairs)
+        http16["pair_ratios"] = inproc16.pop("pair_ratios")
         results["orders"].append(inproc16)
         results["http"].append(http16)
         r = run_http(dsn, 64, args.duration, args.warmup + 1, skus, customers, seed=64, workers=args.http_workers)
