@@ -209,3 +209,22 @@ def to_aws_region(atlas_region: str) -> str:
 def to_atlas_region(aws_region: str) -> str:
     """'eu-west-1' -> 'EU_WEST_1'."""
     return aws_region.upper().replace("-", "_")
+
+
+# --- the portable profile: public catalogues' own thresholds, for stacks this repository did not write ------------
+# (policies/config/portable.json is generated from these plus the policies' house-rule metadata: house rules off.)
+PORTABLE_ENVIRONMENT = "portable"
+PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
+    # AWS Security Hub FSBP RDS.11: automatic backups enabled, backupRetentionMinimum default 7 days.
+    "rds-backup-retention": {"minimumDays": 7},
+    # FSBP KMS.3 asks only that keys are not scheduled for deletion; 7 is the shortest window AWS allows.
+    "kms-key-deletion-window": {"minimumDays": 7},
+    # FSBP ElastiCache.1: automatic backups enabled, snapshotRetentionPeriod default 1 day.
+    "elasticache-snapshot-retention": {"minimumDays": 1},
+    # FSBP CloudWatch.16: log groups retained for at least 365 days (PCI DSS v4.0.1 10.5.1: 12 months).
+    "log-group-retention": {"minimumDays": 365},
+    # FSBP Backup has no retention floor; PCI DSS 10.5.1's year is the long-term horizon, daily points >= 7 days.
+    "backup-plan-retention": {"minimumDays": 7, "longTermDays": 365},
+    # House rule (disabled in this profile); its thresholds stay at the catalogue-neutral minimum.
+    "elasticache-cluster-mode-sharded": {"minimumShards": 1, "minimumReplicas": 1},
+}

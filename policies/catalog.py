@@ -27,7 +27,7 @@ MAX_TYPES_LISTED = 12
 
 
 def _levels() -> dict[str, dict]:
-    return {stack: enforcement.load(enforcement.CONFIG_DIR / f"{stack}.json") for stack in ("prod", "dev")}
+    return {stack: enforcement.load(enforcement.CONFIG_DIR / f"{stack}.json") for stack in ("prod", "dev", "portable")}
 
 
 def _controls_text(meta: PolicyMeta) -> str:
@@ -80,11 +80,12 @@ def render() -> str:
     out += ["Severity: " + ", ".join(f"{s} {sev.get(s, 0)}" for s in reversed(SEVERITIES)) + ". Category: " +
             ", ".join(f"{c} {cat.get(c, 0)}" for c in CATEGORIES) + ".", ""]
 
-    out += ["### Index", "", "| Policy | Kind | Severity | Category | prod | dev | Frameworks |",
-            "|---|---|---|---|---|---|---|"]
+    out += ["### Index", "", "| Policy | Kind | Severity | Category | prod | dev | portable | Frameworks |",
+            "|---|---|---|---|---|---|---|---|"]
     for m in _ordered(metas.values()):
-        out.append(f"| [`{m.id}`](#{m.id}) | {m.kind} | {m.severity} | {m.category} | "
-                   f"{enforcement.level_of(m.id, levels['prod'])} | {enforcement.level_of(m.id, levels['dev'])} | "
+        out.append(f"| [`{m.id}`](#{m.id}) | {m.kind}{' (house rule)' if m.house_rule else ''} | {m.severity} | "
+                   f"{m.category} | {enforcement.level_of(m.id, levels['prod'])} | "
+                   f"{enforcement.level_of(m.id, levels['dev'])} | {enforcement.level_of(m.id, levels['portable'])} | "
                    f"{', '.join(m.frameworks)} |")
     out.append("")
 
@@ -104,11 +105,14 @@ def render() -> str:
         for m in group:
             out += [f"#### {m.id}", "",
                     "| | |", "|---|---|",
-                    f"| Kind | {m.kind} policy |",
+                    f"| Kind | {m.kind} policy" + ("; an EcoMart house rule, not a public control (off in the "
+                                                   "portable profile)" if m.house_rule else "; a framework control")
+                    + " |",
                     f"| Severity | {m.severity} |",
                     f"| Category | {m.category}: {CATEGORIES[m.category].title} |",
                     f"| Enforcement | prod: {enforcement.level_of(m.id, levels['prod'])}; dev: "
-                    f"{enforcement.level_of(m.id, levels['dev'])}; other stacks: as prod |",
+                    f"{enforcement.level_of(m.id, levels['dev'])}; portable: "
+                    f"{enforcement.level_of(m.id, levels['portable'])}; other stacks: as prod |",
                     f"| Frameworks and controls | {_controls_text(m)} |",
                     f"| Resource types | {_types_text(m)} |",
                     f"| Reads | {_reads_text(m)} |"]

@@ -432,6 +432,9 @@ class PolicyMeta:
     remediation: str
     checks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # type -> property paths it reads
     config_defaults: Mapping[str, Any] = field(default_factory=dict)
+    house_rule: bool = False
+    """An EcoMart house rule (a convention of this repository's stacks), not a public control: the portable
+    profile disables it (policies/config/portable.json)."""
 
     @property
     def control_objects(self) -> list[Control]:
@@ -528,6 +531,7 @@ def _register(policy_class: type, meta: PolicyMeta, validate: Callable, fn: Call
 
 def resource_policy(id: str, *, types: Sequence[str], severity: str, category: str, controls: Sequence[str],
                     description: str, why: str, remediation: str, checks: ChecksSpec,
+                    house_rule: bool = False,
                     config: Optional[Mapping[str, Any]] = None,
                     config_descriptions: Optional[Mapping[str, str]] = None,
                     ) -> Callable[[Callable[[Res, Report], None]], ResourceValidationPolicy]:
@@ -538,7 +542,8 @@ def resource_policy(id: str, *, types: Sequence[str], severity: str, category: s
         meta = PolicyMeta(id=id, kind="resource", service=fn.__module__.rsplit(".", 1)[-1].rstrip("_"),
                           severity=severity, category=category, controls=tuple(controls), resource_types=types_t,
                           description=description, why=why, remediation=remediation,
-                          checks=_normalise_checks(types_t, checks), config_defaults=dict(config or {}))
+                          checks=_normalise_checks(types_t, checks), config_defaults=dict(config or {}),
+                          house_rule=house_rule)
         _validate_metadata(meta)
         type_set = frozenset(types_t)
 
@@ -566,6 +571,7 @@ def resource_policy(id: str, *, types: Sequence[str], severity: str, category: s
 
 def stack_policy(id: str, *, types: Sequence[str], severity: str, category: str, controls: Sequence[str],
                  description: str, why: str, remediation: str, checks: ChecksSpec,
+                 house_rule: bool = False,
                  config: Optional[Mapping[str, Any]] = None,
                  config_descriptions: Optional[Mapping[str, str]] = None,
                  ) -> Callable[[Callable[["Stack", StackReport], None]], StackValidationPolicy]:
@@ -576,7 +582,7 @@ def stack_policy(id: str, *, types: Sequence[str], severity: str, category: str,
         meta = PolicyMeta(id=id, kind="stack", service="stack", severity=severity, category=category,
                           controls=tuple(controls), resource_types=types_t, description=description, why=why,
                           remediation=remediation, checks=_normalise_checks(types_t, checks),
-                          config_defaults=dict(config or {}))
+                          config_defaults=dict(config or {}), house_rule=house_rule)
         _validate_metadata(meta)
 
         def validate(args: StackValidationArgs, report_violation: Callable[[str, Optional[str]], None]) -> None:

@@ -97,6 +97,7 @@ def elasticache_automatic_failover_multi_az(r: Res, report: Report) -> None:
 
 @resource_policy(
     "elasticache-cluster-mode-sharded",
+    house_rule=True,
     types=(EC_REPLICATION_GROUP,), severity="high", category="cost",
     controls=(GDPR_CIA, GDPR_RESTORE),
     description=f"Replication groups run cluster mode with at least `minimumShards` shards ({PROD.cache_min_shards}) "
@@ -148,6 +149,7 @@ def elasticache_snapshot_retention(r: Res, report: Report) -> None:
 
 @resource_policy(
     "elasticache-log-delivery",
+    house_rule=True,
     types=(EC_REPLICATION_GROUP,), severity="medium", category="security",
     controls=("pci-10-2-1", GDPR_BREACH),
     description="Slow-log and engine-log are delivered to CloudWatch Logs (or Kinesis Firehose).",
@@ -185,6 +187,7 @@ def elasticache_log_delivery(r: Res, report: Report) -> None:
 
 @resource_policy(
     "elasticache-custom-parameter-group",
+    house_rule=True,
     types=(EC_REPLICATION_GROUP,), severity="medium", category="security",
     controls=("pci-2-2-1",),
     description="Replication groups use a parameter group of their own, never `default.*`.",

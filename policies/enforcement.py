@@ -27,8 +27,9 @@ import platform_rules
 CONFIG_DIR = Path(__file__).with_name("config")
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 STRICTEST = platform_rules.STRICTEST_ENVIRONMENT
-# The stacks with a config file of their own, generated from platform_rules (others are checked as STRICTEST).
-GENERATED_STACKS = ("dev", "prod")
+# The stacks with a config file of their own, generated from platform_rules (others are checked as STRICTEST),
+# and the portable profile for auditing stacks this repository did not write (`--policy-config ...portable.json`).
+GENERATED_STACKS = ("dev", "prod", platform_rules.PORTABLE_ENVIRONMENT)
 
 
 class PolicyConfigError(ValueError):
@@ -87,8 +88,23 @@ def properties_of(name: str, config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render(stack: str) -> str:
-    """The config file of a stack, as generated from its environment's rules."""
+    """The config file of a stack, as generated from its environment's rules (portable: the catalogues'
+    thresholds, every house rule disabled)."""
+    if stack == platform_rules.PORTABLE_ENVIRONMENT:
+        return json.dumps(portable_config(), indent=2) + "\n"
     return json.dumps(platform_rules.policy_config(stack), indent=2) + "\n"
+
+
+def portable_config() -> dict[str, Any]:
+    from policies.registry import metadata
+
+    config: dict[str, Any] = {"all": "mandatory"}
+    for pid, meta in sorted(metadata().items()):
+        if meta.house_rule:
+            config[pid] = {"enforcementLevel": "disabled"}
+    for pid, values in platform_rules.PORTABLE_THRESHOLDS.items():
+        config.setdefault(pid, {}).update(values)
+    return config
 
 
 def stale_files(config_dir: Path = CONFIG_DIR) -> list[Path]:

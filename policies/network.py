@@ -174,6 +174,7 @@ def subnet_no_public_ip_on_launch(r: Res, report: Report) -> None:
 
 @resource_policy(
     "subnet-tier-tag",
+    house_rule=True,
     types=(SUBNET,), severity="medium", category="governance",
     controls=(GDPR_RECORDS, "pci-12-5-1"),
     description=f"Subnets carry a `tier` tag ({', '.join(VALID_TIERS)}).",

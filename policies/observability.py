@@ -149,6 +149,7 @@ def sns_topic_policy_not_public(r: Res, report: Report) -> None:
 
 @resource_policy(
     "sns-topic-policy-deny-insecure-transport",
+    house_rule=True,
     types=(SNS_TOPIC_POLICY,), severity="medium", category="security",
     controls=("pci-4-2-1", GDPR_ENC),
     description="SNS topic policies deny requests made without TLS (`aws:SecureTransport` false).",

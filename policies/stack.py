@@ -118,6 +118,7 @@ def _cache_node_ids(rg: SRes) -> Optional[list[str]]:
 
 @stack_policy(
     "stack-data-store-alarms",
+    house_rule=True,
     types=(RDS_INSTANCE, EC_REPLICATION_GROUP, METRIC_ALARM), severity="high", category="resilience",
     controls=("pci-10-7-2", GDPR_BREACH, GDPR_TEST, GDPR_CIA),
     description="Every RDS instance has CPU, free storage, freeable memory, connections and read/write latency "
@@ -345,6 +346,7 @@ def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: 
 
 @stack_policy(
     "stack-data-stores-in-data-subnets",
+    house_rule=True,
     types=(RDS_INSTANCE, RDS_CLUSTER, RDS_SUBNET_GROUP, EC_REPLICATION_GROUP, EC_CLUSTER, EC_SERVERLESS,
            EC_SUBNET_GROUP, SUBNET),
     severity="critical", category="security",
@@ -604,6 +606,7 @@ def stack_elasticache_logs_to_encrypted_groups(stack: Stack, report: StackReport
 
 @stack_policy(
     "stack-rds-log-groups-declared",
+    house_rule=True,
     types=(RDS_INSTANCE, RDS_CLUSTER, LOG_GROUP), severity="medium", category="security",
     controls=("pci-10-3-2", "pci-10-5-1", GDPR_BREACH),
     description="Every log an RDS instance or cluster exports has its log group (/aws/rds/instance/<id>/<log>) "

@@ -89,3 +89,39 @@ def test_bad_config_is_refused(tmp_path):
     bad.write_text("{")
     with pytest.raises(enforcement.PolicyConfigError, match="not JSON"):
         enforcement.load(bad)
+
+
+PORTABLE = enforcement.load(enforcement.CONFIG_DIR / "portable.json")
+
+
+def test_portable_profile_disables_exactly_the_house_rules():
+    from policies.registry import metadata
+    meta = metadata()
+    house = {pid for pid, m in meta.items() if m.house_rule}
+    assert house and len(house) < len(meta) // 4, "house rules are the exception"
+    disabled = {pid for pid in meta if enforcement.level_of(pid, PORTABLE) == "disabled"}
+    assert disabled == house
+    assert all(enforcement.level_of(pid, PORTABLE) == "mandatory" for pid in meta if pid not in house)
+
+
+def test_portable_thresholds_are_the_catalogues_defaults():
+    import platform_rules
+    for pid, values in platform_rules.PORTABLE_THRESHOLDS.items():
+        assert enforcement.properties_of(pid, PORTABLE) == dict(values)
+    assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {"minimumDays": 7}  # FSBP RDS.11
+    assert enforcement.properties_of("log-group-retention", PORTABLE) == {"minimumDays": 365}  # FSBP CloudWatch.16
+
+
+def test_a_seven_day_pitr_passes_portable_and_fails_prod():
+    from policies.checker import check_export
+    stack = {"urn": "urn:pulumi:x::p::pulumi:pulumi:Stack::p-x", "type": "pulumi:pulumi:Stack", "custom": False}
+    db = {"urn": "urn:pulumi:x::p::aws:rds/instance:Instance::db", "type": "aws:rds/instance:Instance",
+          "custom": True, "inputs": {"identifier": "db", "backupRetentionPeriod": 7}}
+    doc = {"version": 3, "deployment": {"resources": [stack, db]}}
+
+    def retention(config):
+        return [v for v in check_export(doc, stack="x", config_file=config).violations
+                if v.policy == "rds-backup-retention"]
+
+    assert retention(enforcement.CONFIG_DIR / "portable.json") == []
+    assert len(retention(enforcement.CONFIG_DIR / "prod.json")) == 1
