@@ -3,7 +3,9 @@
 - prod: wall time of checking the real prod stack's export (median of 5), and of ``ecomart check --stack prod``
   end to end (offline synthesis + check, median of 5);
 - throughput: a synthetic 5,000-resource export made of renamed copies of the prod stack (so references still
-  resolve inside each copy, as in a real stack), checked in one go: resources per second (median of 3).
+  resolve inside each copy, as in a real stack), checked in one go: resources per second (median of 3);
+- scale: a synthetic 50,000-resource export checked once in a fresh process: resources per second and the
+  process's peak memory (maxrss), the figures issue 13 sets targets for (>= 15,000/s, <= 400 MB).
 
 Prints a table and writes build/bench/policy_check.json.
 """
@@ -73,10 +75,41 @@ def synthetic_export(base: dict[str, Any], target: int) -> dict[str, Any]:
     return doc
 
 
+_SCALE_CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[2])
+from bench.policy_check import synthetic_export
+from infra.preview import synthesize
+from policies.checker import check_export
+from policies.registry import all_policies
+pols = all_policies()
+doc = synthetic_export(synthesize("prod").export(), int(sys.argv[1]))
+n = len(doc["deployment"]["resources"])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+result = check_export(doc, stack="prod", policies=pols)
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"resources": n, "seconds": round(seconds, 3), "resources_per_second": round(n / seconds),
+                  "violations": len(result.violations), "peak_rss_mb": round(peak / 1024),
+                  "check_peak_rss_mb_delta": round((peak - before) / 1024)}))
+"""
+
+
+def _scale_run(resources: int) -> dict[str, Any]:
+    """The scale figures, measured in a fresh interpreter so its peak memory is the check's, not this run's."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _SCALE_CHILD, str(resources), str(ROOT)], capture_output=True,
+                         text=True, timeout=1800, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.policy_check", description=__doc__.split("\n\n")[0])
     parser.add_argument("--resources", type=int, default=5000, help="size of the synthetic export")
     parser.add_argument("--runs", type=int, default=5, help="runs for the prod medians")
+    parser.add_argument("--scale-resources", type=int, default=50_000, help="size of the one-shot scale run")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
 
     from infra.preview import synthesize
@@ -95,6 +128,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     big_result = check_export(big, stack="prod", policies=policies)
     big_s, big_runs = _median_seconds(lambda: check_export(big, stack="prod", policies=policies), 3)
 
+    big50 = _scale_run(args.scale_resources)
+
     results = {
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "policies": len(policies),
@@ -105,6 +140,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         "synthetic": {"resources": n, "violations": len(big_result.violations),
                       "check_median_s": round(big_s, 4), "check_runs_s": [round(t, 4) for t in big_runs],
                       "resources_per_second": round(n / big_s)},
+        "scale": big50,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -114,6 +150,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"  prod synthesize + check (median of {args.runs}):{'':7}{e2e_s * 1000:8.1f} ms")
     print(f"  synthetic {n} resources (median of 3):{'':8}{big_s * 1000:8.1f} ms  "
           f"= {n / big_s:,.0f} resources/s ({len(big_result.violations)} violations)")
+    print(f"  synthetic {big50['resources']} resources, fresh process (one run): {big50['seconds'] * 1000:8.1f} ms  "
+          f"= {big50['resources_per_second']:,} resources/s, peak RSS {big50['peak_rss_mb']} MB "
+          f"(check alone {big50['check_peak_rss_mb_delta']} MB over the loaded export)")
     print(f"  wrote {OUT.relative_to(ROOT)}")
     return 0
 
