@@ -6,7 +6,8 @@ where a ``secrets.py`` would shadow the standard library module of that name.
 
 from __future__ import annotations
 
-from policies.core import (Report, Res, absent, is_false, known, num, report_public_statements, resource_policy, show)
+from policies.core import (Report, Res, absent, is_false, known, not_true, num, report_public_statements, resource_policy,
+                           show)
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import SECRET, SECRET_POLICY, SECRET_ROTATION
 
@@ -75,6 +76,7 @@ def secret_rotation_90_days(r: Res, report: Report) -> None:
     checks=("blockPublicPolicy", "policy"),
 )
 def secret_policy_not_public(r: Res, report: Report) -> None:
-    if is_false(r.get("blockPublicPolicy")):
-        report("blockPublicPolicy is false: a public policy could be attached")
+    value = r.get("blockPublicPolicy")
+    if not_true(value):  # absent is false: AWS's default does not block public policies
+        report(f"blockPublicPolicy is {show(value)}: a public policy could be attached")
     report_public_statements(r, "policy", report)
