@@ -24,6 +24,16 @@ PER_CATEGORY = 2
 KEEP_PER_CATEGORY = 12  # headroom for excluding what the customer already bought
 
 
+
+def upsert_replace(collection, filter_: dict, doc: dict) -> None:
+    """``replace_one(upsert=True)``, retried once on a duplicate key: two writers (relays) upserting the same new
+    ``_id`` race, and the loser's insert collides; the retry then finds the document and replaces it. (MongoDB
+    4.2+ retries such an upsert itself; mongomock does not.)"""
+    try:
+        collection.replace_one(filter_, doc, upsert=True)
+    except pymongo.errors.DuplicateKeyError:
+        collection.replace_one(filter_, doc, upsert=True)
+
 class Recommendations:
     def __init__(self, handle: MongoHandle, cache: Optional[JsonCache] = None, *, per_category: int = PER_CATEGORY):
         self.handle = handle
@@ -45,8 +55,8 @@ class Recommendations:
         now = dt.datetime.now(dt.timezone.utc)
         rows = list(self.db.products.aggregate(pipeline))
         for row in rows:
-            self.db.category_top_rated.replace_one({"_id": row["_id"]}, {"top": row["top"], "generated_at": now},
-                                                   upsert=True)
+            upsert_replace(self.db.category_top_rated, {"_id": row["_id"]},
+                           {"top": row["top"], "generated_at": now})
         seen = [r["_id"] for r in rows]
         self.db.category_top_rated.delete_many({"_id": {"$nin": seen}})
         return len(rows)
@@ -78,8 +88,8 @@ class Recommendations:
                         p["rating"] = round(float(p["rating"]), 2)
                     by_category.append({"category": category, "products": picks})
             owner = {"location": location, "customerId": cid}
-            self.db.recommendations.replace_one(
-                {"_id": cid, **owner}, {**owner, "by_category": by_category, "generated_at": now}, upsert=True)
+            upsert_replace(self.db.recommendations, {"_id": cid, **owner},
+                           {**owner, "by_category": by_category, "generated_at": now})
             written += 1
             if self.cache is not None:
                 self.cache.invalidate(cid)

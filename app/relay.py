@@ -113,12 +113,16 @@ class OutboxRelay:
             self.stats.errors += 1
             self.close()  # like a killed process: the connection (and its transaction) is gone
             raise
-        # After commit: derived, idempotent, safe to redo.
-        if customers:
-            self.reco.refresh_customers(customers)
-        if self.product_cache is not None:
-            for pid in touched_products:
-                self.product_cache.invalidate(pid)
+        # After commit: derived, idempotent, safe to redo. The batch is published whatever happens here: a failure
+        # is logged (the next event of the customer or product redoes it), never reported as a failed batch.
+        try:
+            if customers:
+                self.reco.refresh_customers(customers)
+            if self.product_cache is not None:
+                for pid in touched_products:
+                    self.product_cache.invalidate(pid)
+        except Exception as exc:  # noqa: BLE001 - derived work after the commit; logged, retried by later events
+            log.warning("relay: batch published, but refreshing derived data failed: %s", exc)
         self.stats.batches += 1
         self.stats.events += len(events)
         self.stats.last_batch_at = dt.datetime.now(dt.timezone.utc)
@@ -188,7 +192,12 @@ class OutboxRelay:
             collection.bulk_write([pymongo.UpdateOne(f, u, upsert=up) for f, u, up in ops], ordered=False)
             return
         for filter_, update, upsert in ops:
-            collection.update_one(filter_, update, upsert=upsert)
+            try:
+                collection.update_one(filter_, update, upsert=upsert)
+            except pymongo.errors.DuplicateKeyError:
+                if not upsert:
+                    raise
+                collection.update_one(filter_, update, upsert=upsert)  # a concurrent relay inserted it first
 
     def _stage(self, stage: int) -> None:
         if self.fault:
