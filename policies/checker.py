@@ -36,6 +36,7 @@ from pulumi_policy import (PolicyCustomTimeouts, PolicyResource, PolicyResourceO
 from policies.sdk import NotApplicableError, UnknownValueError, unknown_checking_proxy
 
 from policies import enforcement
+from policies.files import read_text
 from policies.core import OpaqueSecret, PolicyMeta, meta_of, plain_cache
 from policies.meta import CONTROLS, FRAMEWORKS, SEVERITIES
 from policies.registry import PACK_NAME, all_policies
@@ -187,17 +188,7 @@ def decode(value: Any) -> Any:
 
 
 def read_export(path: str | Path) -> dict[str, Any]:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory, not a stack export file") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{path}: not UTF-8 text (a stack export is JSON)") from None
-    except OSError as e:
-        raise BadInput(f"{path}: cannot read ({e.strerror})") from None
+    text = read_text(path, BadInput, "stack export file", "JSON")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:

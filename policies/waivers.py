@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from policies.files import read_text
+
 DEFAULT_PATH = Path(__file__).with_name("waivers.yaml")
 FIELDS = ("policy", "resource", "reason", "approver", "expires")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -98,12 +100,7 @@ def parse(doc: Any, known_policies: Iterable[str], where: str = "waivers") -> li
 def load(path: Path, known_policies: Iterable[str]) -> list[Waiver]:
     import yaml
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise WaiverError(f"{path}: no such waiver file") from None
-    except OSError as e:
-        raise WaiverError(f"{path}: cannot read ({e.strerror})") from None
+    text = read_text(path, WaiverError, "waiver file", "YAML")
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as e:

@@ -121,3 +121,18 @@ def test_the_crossguard_wrappers_honour_the_same_waivers():
     finally:
         waivers.use(None)
 
+
+
+@pytest.mark.parametrize("make,fragment", [
+    (lambda d: d / "absent.yaml", "absent.yaml: no such file"),
+    (lambda d: d, "is a directory, not a waiver file"),
+    (lambda d: (d / "latin1.yaml", (d / "latin1.yaml").write_bytes(b"\xff\xfe waivers: []"))[0],
+     "not UTF-8 text (a waiver file is YAML)"),
+    (lambda d: (d / "bad.yaml", (d / "bad.yaml").write_text("waivers: [\n"))[0], "not YAML ("),
+])
+def test_an_unreadable_waiver_file_is_one_line_of_bad_input(tmp_path, capsys, make, fragment):
+    path = make(tmp_path)
+    assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--waivers", str(path)]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert captured.out == "" and len(lines) == 1 and lines[0].startswith("ecomart check: ") and fragment in lines[0]
