@@ -181,7 +181,7 @@ class Backup(pulumi.ComponentResource):
     def stack_outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs (camelCase) this component contributes."""
         return {"backupVaultName": self.vault_name, "backupVaultArn": self.vault_arn, "backupPlanId": self.plan_id,
-                "backupCopyVaultArn": self.copy_vault_arn}
+                "backupCopyVaultArn": self.copy_vault_arn, "backupRoleArn": self.role_arn}
 
     def _rule(self, label: str, schedule: str, retention_days: int, s: BackupArgs,
               tags: dict[str, str]) -> aws.backup.PlanRuleArgs:

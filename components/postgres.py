@@ -249,6 +249,8 @@ class Postgres(pulumi.ComponentResource):
             "postgresReaderEndpoints": self.reader_endpoints,
             "postgresMasterSecretArn": self.master_secret_arn,
             "postgresWriterArn": self.writer_arn,
+            "postgresWriterIdentifier": self.writer.identifier,
+            "postgresReplicaIdentifiers": pulumi.Output.all(*[r.identifier for r in self.replicas]),
             "postgresDatabaseName": self._args.database_name,
         }
 

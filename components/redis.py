@@ -304,5 +304,5 @@ class Redis(pulumi.ComponentResource):
         """The stack outputs (camelCase) this component contributes."""
         endpoints = ({"redisConfigurationEndpoint": self.configuration_endpoint} if self._cluster_mode else
                      {"redisPrimaryEndpoint": self.primary_endpoint, "redisReaderEndpoint": self.reader_endpoint})
-        return {**endpoints, "redisPort": self.port, "redisAppUser": self.app_user_name,
+        return {**endpoints, "redisReplicationGroupId": self.replication_group_id, "redisPort": self.port, "redisAppUser": self.app_user_name,
                 "redisConnectPolicyArn": self.connect_policy_arn}

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     pc.set_defaults(func=lambda a: __import__("policies.enforcement", fromlist=["x"]).main_policy_config(a.write))
     from infra.diff import add_diff_parser
     add_diff_parser(sub)
+    from runbooks.cli import add_runbook_parser
+    add_runbook_parser(sub)
     try:
         from policies.checker import add_check_parser
     except ImportError:
@@ -55,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "runbook":  # a runbook's own parameters follow its name: parsed by the runbook
+        from runbooks.cli import main_runbook
+        return main_runbook(args, extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.func(args)
 
 

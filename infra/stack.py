@@ -126,6 +126,11 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     ))
     key_arns = {**kms.key_arns, **({"document": atlas.document_key.arn} if atlas is not None else {})}
     return {
+        # Where the stack lives: the runbooks (runbooks/) read these with the component outputs below.
+        "stack": cfg.stack,
+        "environment": cfg.environment,
+        "region": cfg.region,
+        "secondaryRegion": cfg.secondary_region,
         **network.stack_outputs(),
         "kmsKeyArns": pulumi.Output.all(**key_arns),
         **(atlas.stack_outputs() if atlas is not None else {}),

@@ -1,0 +1,110 @@
+"""Runbooks against emulated AWS: moto where it emulates the API, botocore's Stubber where it does not."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+REGION, DR = "us-east-1", "us-west-2"
+
+
+@pytest.fixture
+def aws_env(monkeypatch):
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+                 "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def moto_aws(aws_env):
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+class CallLog:
+    """Every API call the runbook's clients made, with its parameters as given, seen by botocore itself."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict]] = []
+
+    def factory(self, region: str):
+        session = boto3.session.Session(region_name=region)
+
+        def record(params, model, **_):
+            self.calls.append((model.service_model.service_name, model.name, dict(params)))
+        session.events.register("before-parameter-build", record)
+        return session
+
+    def ops(self) -> list[str]:
+        return [op for _, op, _ in self.calls]
+
+    def params(self, op: str) -> dict:
+        found = [p for _, o, p in self.calls if o == op]
+        assert found, f"{op} was not called; calls: {self.ops()}"
+        return found[-1]
+
+
+@pytest.fixture
+def call_log():
+    return CallLog()
+
+
+def run_book(name, outputs, params=None, *, execute=False, tmp_path: Path, call_log=None, extra=None,
+             stack="dev", clock=None, sleep=None, clients=None):
+    from runbooks.cli import load_all, run
+    from runbooks.core import Clients, Facts
+
+    book = load_all()[name]
+    values = {p.name: p.default for p in book.params}
+    values.update(params or {})
+    facts = Facts(stack=stack, outputs=outputs, source="outputs test.json", deployed=True)
+    out = io.StringIO()
+    kwargs = {"poll_seconds": 0}
+    if clock is not None:
+        kwargs["clock"] = clock
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    else:
+        kwargs["sleep"] = lambda s: None
+    code, path, ctx = run(book, facts, values, execute=execute, confirm=stack if execute else None, out=out,
+                          evidence_dir=tmp_path, clients=clients or Clients(call_log.factory if call_log else None),
+                          extra=extra, **kwargs)
+    return code, json.loads(path.read_text()), out.getvalue(), ctx
+
+
+class StubbedClients:
+    """Clients whose calls go to botocore Stubbers: each request is validated against botocore's service model."""
+
+    def __init__(self) -> None:
+        from botocore.stub import Stubber
+
+        self._Stubber = Stubber
+        self.stubs: dict[tuple[str, str], object] = {}
+        self._clients: dict[tuple[str, str], object] = {}
+        self.calls: list[tuple[str, str, str]] = []
+
+    def stub(self, service: str, region: str = REGION):
+        key = (service, region)
+        if key not in self._clients:
+            client = boto3.session.Session(region_name=region, aws_access_key_id="x", aws_secret_access_key="x") \
+                .client(service, region_name=region)
+            stubber = self._Stubber(client)
+            stubber.activate()
+            self._clients[key], self.stubs[key] = client, stubber
+        return self.stubs[key]
+
+    def get(self, service: str, region: str):
+        if (service, region) not in self._clients:
+            raise AssertionError(f"unexpected client {service} in {region}")
+        return self._clients[(service, region)]
+
+    def assert_no_pending(self) -> None:
+        for s in self.stubs.values():
+            s.assert_no_pending_responses()
