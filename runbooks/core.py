@@ -286,8 +286,12 @@ class Context:
                 raise VerificationFailed(f"timed out after {timeout:g} s waiting until {what}")
             self.sleep(poll if poll is not None else self.poll_seconds)
 
-    def check(self, name: str, ok: bool, detail: str = "") -> bool:
-        """A verification result; a failed one stops the run (exit 1) after it is recorded."""
+    def check(self, name: str, ok: bool, detail: str = "", *, why: str = "") -> bool:
+        """A verification result; a failed one stops the run (exit 1) after it is recorded.
+
+        ``detail`` is what was observed (always shown), ``why`` what a failure means (shown only on failure)."""
+        if not ok and why:
+            detail = f"{detail}; {why}" if detail else why
         self.checks.append({"check": name, "ok": bool(ok), "detail": detail,
                             "step": self._step["n"] if self._step else None})
         self.say(f"   {'ok' if ok else 'FAILED'}: {name}{' — ' + detail if detail else ''}")

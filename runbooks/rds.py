@@ -27,8 +27,9 @@ def _exists(ctx: Context, identifier: str, region: Optional[str] = None) -> Opti
     from botocore.exceptions import ClientError
 
     try:
-        return ctx.read("rds", "DescribeDBInstances", region=region,
-                        DBInstanceIdentifier=identifier)["DBInstances"][0]
+        found = ctx.read("rds", "DescribeDBInstances", region=region,
+                         DBInstanceIdentifier=identifier)["DBInstances"]
+        return found[0] if found else None
     except ClientError as e:
         if e.response.get("Error", {}).get("Code") == "DBInstanceNotFound":
             return None
@@ -206,7 +207,7 @@ def failover_drill(ctx: Context) -> None:
                   verify="the writer is available and Multi-AZ"):
         before = _instance(ctx, writer)
         if ctx.calls_made:
-            ctx.check("writer is Multi-AZ", before["MultiAZ"] is True, "a single-AZ instance cannot fail over")
+            ctx.check("writer is Multi-AZ", before["MultiAZ"] is True, why="a single-AZ instance cannot fail over")
             ctx.check("writer is available", before["DBInstanceStatus"] == "available",
                       f"status {before['DBInstanceStatus']}")
             ctx.measure("az_before", before["AvailabilityZone"])
@@ -227,8 +228,8 @@ def failover_drill(ctx: Context) -> None:
             events = _events(ctx, writer, started)
             t0 = _event_time(events, FAILOVER_STARTED) or started
             t1 = _event_time(events, FAILOVER_DONE)
-            ctx.check("RDS reported the failover completed", t1 is not None,
-                      f"{len(events)} events since {started.isoformat()}, none says the failover completed")
+            ctx.check("RDS reported the failover completed", t1 is not None, f"{len(events)} events since "
+                      f"{started.isoformat()}", why="none says the failover completed")
             ctx.measure("rto_seconds", round((t1 - t0).total_seconds(), 1), "s")
             ctx.check("writer moved AZ", after["AvailabilityZone"] != before["AvailabilityZone"],
                       f"{before['AvailabilityZone']} -> {after['AvailabilityZone']}")
@@ -270,11 +271,11 @@ def regional_recovery(ctx: Context) -> None:
         backup = None
         if ctx.calls_made:
             found = resp.get("DBInstanceAutomatedBackups", [])
-            ctx.check(f"replicated automated backups of {writer} in {dr}", bool(found),
-                      "none: is InstanceAutomatedBackupsReplication deployed and healthy?")
+            ctx.check(f"replicated automated backups of {writer} in {dr}", bool(found), f"{len(found)} found",
+                      why="is InstanceAutomatedBackupsReplication deployed and healthy?")
             backup = found[0]
             latest = backup.get("RestoreWindow", {}).get("LatestTime")
-            ctx.check("a latest restorable time is reported", latest is not None, "the restore window is empty")
+            ctx.check("a latest restorable time is reported", latest is not None, why="the restore window is empty")
             ctx.measure("rpo_seconds", round((now - latest).total_seconds(), 1), "s")
         arn = backup["DBInstanceAutomatedBackupsArn"] if backup else resp["DBInstanceAutomatedBackups"][0][
             "DBInstanceAutomatedBackupsArn"]
