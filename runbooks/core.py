@@ -233,7 +233,7 @@ class Context:
         self.say(f"   already done: {why}")
 
     # -- calls ---------------------------------------------------------------------------------------------------
-    def _record(self, mode: str, service: str, op: str, region: str, params: dict) -> None:
+    def record_call(self, mode: str, service: str, op: str, region: str, params: dict) -> None:
         entry = {"mode": mode, "call": f"{service}.{op}", "region": region, "params": _jsonable(params),
                  "at": _iso(self.clock())}
         if self._step is not None:
@@ -247,9 +247,9 @@ class Context:
             raise ValueError(f"{service}.{op} is not a read: use ctx.change")
         region = region or self.region
         if not self.calls_made:
-            self._record("would-read", service, op, region, params)
+            self.record_call("would-read", service, op, region, params)
             return Pending(f"{service}.{op}")
-        self._record("read", service, op, region, params)
+        self.record_call("read", service, op, region, params)
         return self._invoke(service, op, region, params)
 
     def change(self, service: str, op: str, *, region: Optional[str] = None, **params: Any) -> Any:
@@ -260,9 +260,9 @@ class Context:
             raise ValueError(f"runbook {self.book.name} does not declare {service}:{op} among its changes")
         region = region or self.region
         if not self.execute:
-            self._record("would", service, op, region, params)
+            self.record_call("would", service, op, region, params)
             return Pending(f"{service}.{op}")
-        self._record("call", service, op, region, params)
+        self.record_call("call", service, op, region, params)
         return self._invoke(service, op, region, params)
 
     def _invoke(self, service: str, op: str, region: str, params: dict) -> Any:
