@@ -39,7 +39,8 @@ GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
 
 # Services that use each domain's key on a caller's behalf (kms:ViaService) — and whether they need grants.
 _VIA_SERVICES: dict[str, list[tuple[str, bool]]] = {
-    "relational": [("rds", True), ("secretsmanager", False)],
+    # SQS: the orders queued while PostgreSQL is down (components/resilience.py) are relational data too.
+    "relational": [("rds", True), ("secretsmanager", False), ("sqs", False)],
     "cache": [("elasticache", True)],
     "document": [],
     "logs": [("sns", False)],

@@ -204,6 +204,16 @@ def composite_rules(alarm_names: Sequence[str], limit: int = COMPOSITE_RULE_LIMI
     return rules
 
 
+# The runbook each alarm's description names, by metric (`ecomart runbook show NAME`); anything else: triage.
+DEFAULT_RUNBOOKS: dict[str, str] = {"FreeStorageSpace": "postgres-maintenance"}
+DEFAULT_RUNBOOK = "data-tier-triage"
+
+
+def with_runbook(description: str, runbook: str) -> str:
+    """An alarm description that tells the person paged what to run first."""
+    return f"{description}. Runbook: {runbook} (ecomart runbook show {runbook})"
+
+
 @dataclass
 class MonitoringArgs:
     prefix: str = arg("Physical-name prefix: alarms are <prefix>-<store>-<metric>, the topic <prefix>-data-alarms.")
@@ -215,6 +225,10 @@ class MonitoringArgs:
     caches: Sequence[MonitoredCache] = arg("ElastiCache groups to watch (Redis.caches, or existing ones).", ())
     thresholds: AlarmThresholds = arg("Where each alarm fires.", factory=AlarmThresholds)
     tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+    runbooks: Mapping[str, str] = arg("Runbook named in an alarm's description, by metric name: the page says "
+                                      "what to run first.", factory=lambda: dict(DEFAULT_RUNBOOKS))
+    default_runbook: str = arg("Runbook of every alarm whose metric is not in runbooks (and of the composite).",
+                               DEFAULT_RUNBOOK)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -274,7 +288,8 @@ class Monitoring(pulumi.ComponentResource):
                 f"{name}-{s.name.removeprefix(args.prefix + '-')}",
                 aws.cloudwatch.MetricAlarmArgs(
                     name=s.name,
-                    alarm_description=s.description,
+                    alarm_description=with_runbook(s.description, args.runbooks.get(s.metric,
+                                                                                     args.default_runbook)),
                     namespace=s.namespace,
                     metric_name=s.metric,
                     dimensions=s.dimensions,
@@ -309,7 +324,8 @@ class Monitoring(pulumi.ComponentResource):
                                                              for i in range(1, len(rules) + 1)))]
         self.composite = self._composite(
             f"{name}-data-tier-degraded", composite_name, rules[0],
-            f"EcoMart {args.prefix} data tier degraded: any database or cache alarm is firing", actions, tags,
+            with_runbook(f"EcoMart {args.prefix} data tier degraded: any database or cache alarm is firing",
+                         args.default_runbook), actions, tags,
             self.composite_parts or self.alarms, notify=True)
 
         self.dashboard_name = f"{args.prefix}-data-tier"

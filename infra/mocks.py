@@ -219,6 +219,9 @@ _EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:kms/key:Key": lambda name, inputs, region: {"keyId": _uuid(name)},
+    # SQS: the id of a queue is its URL, and so is its `url` output.
+    "aws:sqs/queue:Queue": lambda name, inputs, region: {
+        "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{inputs.get('name', name)}"},
     "aws:kms/replicaKey:ReplicaKey": lambda name, inputs, region: {"keyId": "mrk-" + _hex(name, 32)},
     "aws:ec2/vpc:Vpc": lambda name, inputs, region: {"defaultSecurityGroupId": "sg-" + _hex(name + "dsg"),
                                                      "mainRouteTableId": "rtb-" + _hex(name + "rt"),

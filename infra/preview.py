@@ -338,7 +338,9 @@ def render_tree(synth: Synthesis) -> str:
         settings = [f"{k}={_short(reg.inputs[k])}" for k in KEY_SETTINGS.get(reg.type, ()) if k in reg.inputs]
         label = f"{reg.type}  {reg.name}" + (f"  [{', '.join(settings)}]" if settings else "")
         lines.append(label if top else f"{prefix}{'└─ ' if last else '├─ '}{label}")
-        kids = children.get(reg.urn, [])
+        # Registrations arrive in the order the engine resolves them, not the program's: sort, so two runs of the
+        # same stack print the same tree.
+        kids = sorted(children.get(reg.urn, []), key=lambda k: (k.name, k.type))
         for i, kid in enumerate(kids):
             visit(kid, "" if top else prefix + ("   " if last else "│  "), i == len(kids) - 1, False)
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from components.atlas import Atlas, AtlasArgs
 from components.backup import Backup, BackupArgs
 from components.kms import Kms, KmsArgs
+from components.resilience import Resilience, ResilienceArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.postgres import Postgres, PostgresArgs
@@ -124,6 +125,12 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         copy_region=cfg.secondary_region if cfg.backup.cross_region_copy else None,
         copy_kms_key_arn=kms.secondary_keys.require("backups").arn if cfg.backup.cross_region_copy else None,
     ))
+    resilience = Resilience("operations", ResilienceArgs(
+        prefix=prefix, tags=tags, writer_arn=postgres.writer_arn, cache_arn=redis.replication_group_arn,
+        cache_az=network.data_subnets[0].availability_zone, stop_alarm_arn=monitoring.composite_alarm_arn,
+        queue_kms_key_arn=kms.keys.require("relational").arn, logs_kms_key_arn=kms.keys.require("logs").arn,
+        log_retention_days=cfg.postgres.log_retention_days,
+    ))
     key_arns = {**kms.key_arns, **({"document": atlas.document_key.arn} if atlas is not None else {})}
     return {
         # Where the stack lives: the runbooks (runbooks/) read these with the component outputs below.
@@ -138,4 +145,5 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         **redis.stack_outputs(),
         **monitoring.stack_outputs(),
         **backup.stack_outputs(),
+        **resilience.stack_outputs(),
     }

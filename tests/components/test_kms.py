@@ -67,7 +67,7 @@ def test_key_policies_have_no_wildcard_principal_and_scope_services(prod, domain
 def test_via_service_conditions_name_the_region(prod):
     relational = _statements(one(prod, "aws:kms/key:Key", "keys-relational"))
     via = {st["Condition"]["StringEquals"]["kms:ViaService"] for st in relational if "Condition" in st}
-    assert via == {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"}
+    assert via == {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"}
     logs = _statements(one(prod, "aws:kms/key:Key", "keys-logs"))
     services = {st["Principal"].get("Service") for st in logs}
     assert {"logs.us-east-1.amazonaws.com", "cloudwatch.amazonaws.com"} <= services
