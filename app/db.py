@@ -19,10 +19,12 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from platform_rules import RETENTION
+
 from .errors import StoreUnavailable
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-PARTITION_MONTHS_AHEAD = 3
+PARTITION_MONTHS_AHEAD = RETENTION.partition_months_ahead  # platform_rules: one rule, one place
 
 # Errors that mean "PostgreSQL is not reachable / went away", as opposed to a bug or a constraint violation.
 UNAVAILABLE_ERRORS = (psycopg.OperationalError, psycopg.errors.AdminShutdown, psycopg.errors.CannotConnectNow,

@@ -158,6 +158,8 @@ class OutboxRelay:
             self.stats.by_type[kind] = self.stats.by_type.get(kind, 0) + 1
             if kind == "OrderPlaced":
                 self._order_placed(ev, categories, touched, customers, analytics, ensure, counters, profiles)
+            elif kind == "AvailabilityResync":  # inventory-reconciliation: recompute from PostgreSQL below
+                touched.add(ev["payload"]["catalog_id"])
             elif kind == "ProductPriceChanged":
                 p = ev["payload"]
                 self.catalog.apply_price(p["catalog_id"], int(p["price_cents"]), int(p["version"]))

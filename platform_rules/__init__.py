@@ -228,3 +228,20 @@ PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
     # House rule (disabled in this profile); its thresholds stay at the catalogue-neutral minimum.
     "elasticache-cluster-mode-sharded": {"minimumShards": 1, "minimumReplicas": 1},
 }
+
+
+@dataclass(frozen=True)
+class DataRetention:
+    """How long the order database keeps what (runbooks/postgres-maintenance.md applies it)."""
+
+    # Orders, items and payments are accounting records: EU member states ask for 6-10 years; 10 years covers all.
+    order_months: int = 120
+    # Published outbox events: kept a week for debugging the relay, then purged (MongoDB has their effect).
+    outbox_published_days: int = 7
+    # Idempotency keys: far longer than any client retries an order (the API documents 24 h), then purged.
+    idempotency_key_days: int = 30
+    # Monthly order partitions kept ready ahead of time (the app also extends them at start-up).
+    partition_months_ahead: int = 3
+
+
+RETENTION = DataRetention()

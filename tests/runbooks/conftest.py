@@ -108,3 +108,7 @@ class StubbedClients:
     def assert_no_pending(self) -> None:
         for s in self.stubs.values():
             s.assert_no_pending_responses()
+
+
+# Real PostgreSQL and Redis servers (started by the tests), the same fixtures the app tests use.
+from tests.app.conftest import dsn, mongo, pg_server, redis_server, redis_url, seeded, services, template_db  # noqa: E402,F401
