@@ -31,7 +31,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .catalog import CATEGORIES, PRODUCT_ID_RE, SKU_RE, ListQuery, price_to_cents
 from .errors import AppError, InvalidInput, NotFound, ProductUnavailable, StoreUnavailable
-from .orders import MAX_LINES, MAX_QUANTITY, OrderLine
+from .orders import IDEMPOTENCY_KEY_RE, MAX_LINES, MAX_QUANTITY, OrderLine, validate_lines
+from .read_only import outcome as queued_outcome
 from .redis_stores import CartStore
 from .services import Services
 from .settings import Settings
@@ -371,7 +372,9 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         return cart_view(get_services(), cart_id)
 
     @app.post("/orders", tags=["orders"], status_code=201, response_model=OrderOut,
-              responses={**BODY_ERRORS, 200: {"model": OrderOut, "description": "a retry with the same "
+              responses={**BODY_ERRORS, 202: {"description": "orders are read-only (PostgreSQL is down): the order "
+                                                       "is queued; its status_url tells the outcome"},
+                         200: {"model": OrderOut, "description": "a retry with the same "
                                                   "Idempotency-Key: the order placed by the first request "
                                                   "(header Idempotent-Replayed: true)"}})
     def place_order(
@@ -384,6 +387,8 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         if not idempotency_key:
             raise InvalidInput("Idempotency-Key", "header is required for POST /orders", status=400)
         svc = get_services()
+        if svc.read_only is not None and svc.read_only.is_on():
+            return queue_order(svc, body, header_text(idempotency_key))
         order, created = svc.require_orders().place_order(
             body.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], header_text(idempotency_key))
         # The hot path: the service built this dict to OrderOut's shape (schemathesis checks it against the
@@ -391,6 +396,23 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         if created:
             return JSONResponse(order, status_code=201, headers={"Location": f"/orders/{order['id']}"})
         return JSONResponse(order, status_code=200, headers={"Idempotent-Replayed": "true"})
+
+    def queue_order(svc: Services, body: OrderIn, key: str) -> JSONResponse:
+        """Read-only mode: the order is validated, queued durably and placed when PostgreSQL is back (202)."""
+        if not re.fullmatch(IDEMPOTENCY_KEY_RE, key or ""):
+            raise InvalidInput("Idempotency-Key", "must be 8-200 characters of A-Z a-z 0-9 _ . : -", status=400,
+                               value=key)
+        lines = validate_lines([OrderLine(i.sku, i.quantity) for i in body.items])
+        status = svc.intake.enqueue(body.customer_id, [{"sku": l.sku, "quantity": l.quantity} for l in lines], key)
+        url = f"/orders/queued/{status['tracking']}"
+        return JSONResponse({**status, "status_url": url}, status_code=202, headers={"Location": url})
+
+    @app.get("/orders/queued/{tracking}", tags=["orders"], responses=ERRORS)
+    def queued_order(tracking: str = Path(pattern=r"^q_[0-9a-f]{32}$")) -> dict[str, Any]:
+        """The outcome of an order accepted while orders were read-only: queued, placed (with its order) or
+        refused (with the reason)."""
+        svc = get_services()
+        return queued_outcome(tracking, svc.redis, svc.pool)
 
     @app.get("/orders/{order_id}", tags=["orders"], responses=ERRORS, response_model=OrderOut)
     def get_order(order_id: int = Path(gt=0, le=MAX_ID)) -> dict:

@@ -18,6 +18,7 @@ from .orders import OrderService
 from .recommendations import Recommendations
 from .redis_stores import CartStore, CircuitBreaker, JsonCache, SessionStore, make_client
 from .relay import OutboxRelay, RelayThread, outbox_lag
+from .read_only import OrderIntake, ReadOnlyFlag
 from .settings import Settings
 
 log = logging.getLogger("ecomart")
@@ -37,6 +38,8 @@ class Services:
     sessions: SessionStore
     recommendations: Recommendations
     relay_thread: Optional[RelayThread] = None
+    read_only: Optional[ReadOnlyFlag] = None  # orders read-only mode: the flag and the intake queue, or neither
+    intake: Optional[OrderIntake] = None
     own_mongo: bool = False
     extras: dict = field(default_factory=dict)
 
@@ -64,6 +67,13 @@ class Services:
             sessions=SessionStore(client, settings.session_ttl * 1000),
             recommendations=Recommendations(mongo, reco_cache), own_mongo=own_mongo,
         )
+        if settings.read_only_parameter and settings.queued_orders_queue_url:
+            import boto3
+
+            services.read_only = ReadOnlyFlag(boto3.client("ssm", region_name=settings.aws_region),
+                                              settings.read_only_parameter, ttl=settings.read_only_cache_seconds)
+            services.intake = OrderIntake(boto3.client("sqs", region_name=settings.aws_region),
+                                          settings.queued_orders_queue_url, client)
         if settings.relay_in_process and settings.database_url:
             relay = OutboxRelay(settings.database_url, mongo, product_cache=product_cache, reco_cache=reco_cache)
             services.relay_thread = RelayThread(relay)

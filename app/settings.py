@@ -60,6 +60,11 @@ class Settings:
     session_ttl: int = 30 * 60
     reco_ttl: int = 600
     relay_in_process: bool = False
+    # Orders read-only mode (runbooks/orders-read-only-mode.md): both set, or the mode is not available.
+    read_only_parameter: Optional[str] = None  # the stack output ordersReadOnlyParameter
+    queued_orders_queue_url: Optional[str] = None  # the stack output queuedOrdersQueueUrl
+    read_only_cache_seconds: float = 5.0
+    aws_region: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -67,6 +72,9 @@ class Settings:
         locking = env.get("ORDER_LOCKING", "pessimistic") or "pessimistic"
         if locking not in LOCKING_VARIANTS:
             raise SettingsError(f"ORDER_LOCKING={locking!r} is not allowed (allowed: {', '.join(LOCKING_VARIANTS)})")
+        if bool(env.get("ORDERS_READ_ONLY_PARAMETER")) != bool(env.get("QUEUED_ORDERS_QUEUE_URL")):
+            raise SettingsError("ORDERS_READ_ONLY_PARAMETER and QUEUED_ORDERS_QUEUE_URL are set together (the "
+                                "stack outputs ordersReadOnlyParameter and queuedOrdersQueueUrl)")
         for name in ("DATABASE_URL", "REDIS_URL", "MONGODB_URI"):
             value = env.get(name)
             if value and "://" not in value:
@@ -87,4 +95,8 @@ class Settings:
             session_ttl=_int(env, "SESSION_TTL", 30 * 60, 1, 7 * 24 * 3600),
             reco_ttl=_int(env, "RECO_TTL", 600, 1, 86400),
             relay_in_process=(env.get("RELAY_IN_PROCESS", "") or "").lower() in ("1", "true", "yes"),
+            read_only_parameter=env.get("ORDERS_READ_ONLY_PARAMETER") or None,
+            queued_orders_queue_url=env.get("QUEUED_ORDERS_QUEUE_URL") or None,
+            read_only_cache_seconds=_float(env, "READ_ONLY_CACHE_SECONDS", 5.0, 0, 300),
+            aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
         )
