@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from runbooks.core import (EVIDENCE_DIR, PROTECTED_STACKS, REGISTRY, Context, Facts, Runbook, RunbookError,
+from runbooks.core import (PROTECTED_STACKS, REGISTRY, Context, Facts, Runbook, RunbookError,
                            VerificationFailed, write_evidence)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_FINDINGS = 0, 1, 2, 3
@@ -73,7 +73,7 @@ def _param_value(book: Runbook, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(book: Runbook, facts: Facts, params: dict[str, Any], *, execute: bool = False,
-        confirm: Optional[str] = None, out: Any = None, evidence_dir: Path = EVIDENCE_DIR,
+        confirm: Optional[str] = None, out: Any = None, evidence_dir: Optional[Path] = None,
         **context_kwargs: Any) -> tuple[int, Optional[Path], Context]:
     """Run a runbook; (exit code, evidence file, context). Errors are reported as one line, never raised."""
     out = out or sys.stdout
@@ -106,7 +106,9 @@ def run(book: Runbook, facts: Facts, params: dict[str, Any], *, execute: bool = 
         ctx.say(f"runbook {book.name}: {line}")
     if not execute and outcome == "ok":
         outcome = "dry-run" if facts.deployed else "planned"
-    path = write_evidence(ctx.evidence(outcome, error), evidence_dir)
+    from runbooks import core
+
+    path = write_evidence(ctx.evidence(outcome, error), evidence_dir or core.EVIDENCE_DIR)
     ctx.say(f"evidence: {path}")
     return code, path, ctx
 
@@ -152,11 +154,33 @@ def _run(args: argparse.Namespace, extra_argv: list[str]) -> int:
             raise RunbookError(f"no runbook {args.name!r}; runbooks: {', '.join(sorted(books))}")
         params = _param_value(book, _param_parser(book).parse_args(extra_argv))
         facts = facts_from_outputs(args.stack, args.outputs) if args.outputs else facts_from_preview(args.stack)
-        code, _, _ = run(book, facts, params, execute=args.execute, confirm=args.confirm)
+        code, _, _ = run(book, facts, params, execute=args.execute, confirm=args.confirm,
+                         extra=_extra(facts))
         return code
     except RunbookError as e:
         print(f"ecomart runbook: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _extra(facts: Facts) -> dict[str, Any]:
+    """Handles a runbook may need beyond AWS: a connection to a restored database (IAM auth, TLS)."""
+    import os
+
+    user = os.environ.get("ECOMART_RUNBOOK_DB_USER")
+    if not user or not facts.deployed:
+        return {}
+    region, dbname = facts.outputs.get("region"), facts.outputs.get("postgresDatabaseName", "ecomart")
+
+    def connect(host: str, port: int) -> Any:
+        import boto3
+        import psycopg
+
+        token = boto3.client("rds", region_name=region).generate_db_auth_token(host, port, user, region)
+        # TLS required; the server certificate is checked against the RDS CA bundle when PGSSLROOTCERT names it.
+        mode = "verify-full" if os.environ.get("PGSSLROOTCERT") else "require"
+        return psycopg.connect(host=host, port=port, user=user, password=token, dbname=dbname, sslmode=mode,
+                               connect_timeout=10)
+    return {"connect": connect}
 
 
 class _Parser(argparse.ArgumentParser):

@@ -124,3 +124,10 @@ def test_atlas_http_error_is_one_line_with_atlas_error_code(keys, tmp_path):
     assert code == 2
     assert ev["error"] == (f"Atlas GET /groups/{GROUP}/clusters/gone: HTTP 404 RESOURCE_NOT_FOUND: "
                            f"no /groups/{GROUP}/clusters/gone")
+
+
+def test_failover_dry_run_only_reads(keys, tmp_path):
+    fake = FakeAtlas()
+    code, ev, out, _ = _run("atlas-failover-test", fake, tmp_path=tmp_path)
+    assert code == 0, out
+    assert {r.method for r in fake.requests} == {"GET"} and "WOULD CALL atlas.POST" in out

@@ -144,3 +144,43 @@ def test_kms_key_audit_on_moto_reports_each_property(moto_aws, tmp_path, call_lo
                                              "operations": ["Decrypt"]}]
     assert rows["cache"]["wildcard_principals"] == ["Open"]
     assert all(op.startswith(("Describe", "List", "Get")) for op in call_log.ops())
+
+
+def test_regional_recovery_dry_run_reads_only(tmp_path):
+    clients = StubbedClients()
+    clients.stub("rds", DR).add_response("describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": [{
+        "DBInstanceAutomatedBackupsArn": BACKUP_ARN, "DBInstanceIdentifier": WRITER,
+        "RestoreWindow": {"LatestTime": T0}}]}, {"DBInstanceIdentifier": WRITER})
+    clients.stub("rds", DR).add_client_error("describe_db_instances", "DBInstanceNotFound", "not found")
+    code, ev, out, _ = run_book("rds-regional-recovery", OUTPUTS, tmp_path=tmp_path, clients=clients,
+                                clock=Clock())
+    assert code == 0, out
+    clients.assert_no_pending()  # nothing else was queued: a restore call would have failed the run
+    assert "WOULD CALL rds.RestoreDBInstanceToPointInTime (us-west-2)" in out
+
+
+def test_failover_drill_via_fis_starts_the_stacks_experiment(tmp_path):
+    clients, clock = StubbedClients(), Clock()
+    clients.stub("rds").add_response("describe_db_instances", _inst("us-east-1a"), {"DBInstanceIdentifier": WRITER})
+    clients.stub("fis").add_response("start_experiment", {"experiment": {"id": "EXP123"}}, {
+        "experimentTemplateId": "EXT1a2b3c", "clientToken": f"drill-{WRITER}-202612010400"})
+    rds = clients.stub("rds")
+    rds.add_response("describe_db_instances", _inst("us-east-1b"), {"DBInstanceIdentifier": WRITER})
+    rds.add_response("describe_events", {"Events": [
+        {"Date": T0 + dt.timedelta(seconds=10), "Message": "Multi-AZ instance failover started."},
+        {"Date": T0 + dt.timedelta(seconds=40), "Message": "Multi-AZ instance failover completed"}]},
+        {"SourceIdentifier": WRITER, "SourceType": "db-instance", "StartTime": T0})
+    code, ev, out, _ = run_book("rds-failover-drill", {**OUTPUTS, "fisTemplateIds": {"rds-failover": "EXT1a2b3c"}},
+                                {"via-fis": "yes"}, execute=True, tmp_path=tmp_path, clients=clients, clock=clock,
+                                sleep=clock.sleep)
+    assert code == 0, out
+    clients.assert_no_pending()
+    assert "RebootDBInstance" not in out and ev["measurements"]["rto_seconds"]["value"] == 30.0
+
+
+def test_triage_on_moto_reads_only(writer, tmp_path, call_log):  # noqa: F811
+    code, ev, out, _ = run_book("data-tier-triage", {**OUTPUTS, "dataTierAlarmName": "ecomart-dev-data-tier-degraded"},
+                                tmp_path=tmp_path, call_log=call_log)
+    assert code == 0, out
+    assert call_log.ops() == ["DescribeAlarms", "DescribeDBInstances", "DescribeEvents"]
+    assert {c["check"]: c["ok"] for c in ev["checks"]} == {f"{WRITER} available": True}
