@@ -83,3 +83,6 @@ ATLAS_BACKUP_SCHEDULE = "mongodbatlas:index/cloudBackupSchedule:CloudBackupSched
 ATLAS_AUDITING = "mongodbatlas:index/auditing:Auditing"
 ATLAS_PRIVATE_ENDPOINT = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
 ATLAS_PRIVATE_ENDPOINT_SERVICE = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
+SQS_QUEUE = "aws:sqs/queue:Queue"
+SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+FIS_TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"

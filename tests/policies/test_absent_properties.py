@@ -56,6 +56,8 @@ ABSENT_IS_COMPLIANT: dict[tuple[str, str], str] = {
     ("sns-subscription-encrypted-transport", "protocol"): _REQUIRED,
     ("sns-subscription-encrypted-transport", "endpoint"): _REQUIRED,
     ("sns-topic-policy-not-public", "policy"): _REQUIRED,
+    ("sqs-policy-not-public", "policy"): _REQUIRED,
+    ("sqs-policy-deny-insecure-transport", "policy"): _REQUIRED,
     ("sns-topic-policy-deny-insecure-transport", "policy"): _REQUIRED,
     ("backup-vault-no-force-destroy", "forceDestroy"): "unset: defaults to false",
     ("s3-no-public-acl", "acl"): "unset: the bucket owner's private ACL",
