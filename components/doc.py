@@ -24,6 +24,7 @@ COMPONENTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
                                      "MaintenanceWindow", "IpAccessEntry", "AlertThresholds")),
     ("monitoring", "Monitoring", "MonitoringArgs", ("AlarmThresholds",)),
     ("backup", "Backup", "BackupArgs", ()),
+    ("resilience", "Resilience", "ResilienceArgs", ()),
 )
 DOC = Path(__file__).resolve().parent.parent / "docs" / "components.md"
 

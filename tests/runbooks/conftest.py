@@ -112,3 +112,16 @@ class StubbedClients:
 
 # Real PostgreSQL and Redis servers (started by the tests), the same fixtures the app tests use.
 from tests.app.conftest import dsn, mongo, pg_server, redis_server, redis_url, seeded, services, template_db  # noqa: E402,F401
+
+
+class Clock:
+    """A fake clock for waits: ``sleep`` advances it, so polling loops run instantly and times are exact."""
+
+    def __init__(self, start):
+        self.t = start.timestamp()
+
+    def __call__(self):
+        return self.t
+
+    def sleep(self, s):
+        self.t += s

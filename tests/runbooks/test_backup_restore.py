@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.runbooks.conftest import StubbedClients, run_book
+from tests.runbooks.conftest import Clock, StubbedClients, run_book
 
 WRITER = "ecomart-dev-pg"
 ARN = f"arn:aws:rds:us-east-1:123456789012:db:{WRITER}"
@@ -60,20 +60,10 @@ def stubs(*, execute: bool):
     return clients
 
 
-class Clock:
-    def __init__(self):
-        self.t = NOW.timestamp()
-
-    def __call__(self):
-        return self.t
-
-    def sleep(self, s):
-        self.t += s
-
 
 def test_dry_run_picks_the_latest_completed_point_and_starts_nothing(tmp_path):
     clients = stubs(execute=False)
-    clock = Clock()
+    clock = Clock(NOW)
     code, ev, out, _ = run_book("backup-restore-test", OUTPUTS, tmp_path=tmp_path, clients=clients, clock=clock)
     assert code == 0, out
     clients.assert_no_pending()
@@ -83,7 +73,7 @@ def test_dry_run_picks_the_latest_completed_point_and_starts_nothing(tmp_path):
 
 
 def test_execute_restores_validates_and_deletes_the_scratch_instance(tmp_path):
-    clients, clock = stubs(execute=True), Clock()
+    clients, clock = stubs(execute=True), Clock(NOW)
     code, ev, out, _ = run_book("backup-restore-test", OUTPUTS, execute=True, tmp_path=tmp_path, clients=clients,
                                 clock=clock, sleep=clock.sleep)
     assert code == 0, out
@@ -93,7 +83,7 @@ def test_execute_restores_validates_and_deletes_the_scratch_instance(tmp_path):
 
 
 def test_failed_restore_job_stops_before_validation_and_says_why(tmp_path):
-    clients, clock = stubs(execute=False), Clock()
+    clients, clock = stubs(execute=False), Clock(NOW)
     bk = clients.stub("backup")
     bk.add_response("start_restore_job", {"RestoreJobId": "job-1"})
     bk.add_response("describe_restore_job", {"RestoreJobId": "job-1", "Status": "FAILED",

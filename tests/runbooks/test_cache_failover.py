@@ -6,7 +6,7 @@ import datetime as dt
 
 from botocore.stub import ANY
 
-from tests.runbooks.conftest import StubbedClients, run_book
+from tests.runbooks.conftest import Clock, StubbedClients, run_book
 
 GROUP = "ecomart-dev-cache"
 OUTPUTS = {"stack": "dev", "region": "us-east-1", "redisReplicationGroupId": GROUP}
@@ -29,16 +29,6 @@ def event(minutes):
                                      "ecomart-dev-cache-002 completed"}]}
 
 
-class Clock:
-    def __init__(self):
-        self.t = T0.timestamp()
-
-    def __call__(self):
-        return self.t
-
-    def sleep(self, s):
-        self.t += s
-
 
 def test_dry_run_reads_the_group_and_only_prints_the_failover(tmp_path):
     clients = StubbedClients()
@@ -52,7 +42,7 @@ def test_dry_run_reads_the_group_and_only_prints_the_failover(tmp_path):
 
 
 def test_execute_fails_over_waits_and_measures(tmp_path):
-    clients, clock = StubbedClients(), Clock()
+    clients, clock = StubbedClients(), Clock(T0)
     ec = clients.stub("elasticache")
     ec.add_response("describe_replication_groups", group(), {"ReplicationGroupId": GROUP})
     ec.add_response("test_failover", {"ReplicationGroup": group("modifying")["ReplicationGroups"][0]},
@@ -71,7 +61,7 @@ def test_execute_fails_over_waits_and_measures(tmp_path):
 
 
 def test_a_primary_that_did_not_change_fails_the_drill(tmp_path):
-    clients, clock = StubbedClients(), Clock()
+    clients, clock = StubbedClients(), Clock(T0)
     ec = clients.stub("elasticache")
     ec.add_response("describe_replication_groups", group(), {"ReplicationGroupId": GROUP})
     ec.add_response("test_failover", {"ReplicationGroup": group()["ReplicationGroups"][0]},

@@ -9,22 +9,12 @@ import datetime as dt
 import boto3
 from botocore.stub import ANY
 
-from tests.runbooks.conftest import DR, REGION, StubbedClients, run_book
+from tests.runbooks.conftest import Clock, DR, REGION, StubbedClients, run_book
 from tests.runbooks.test_rds_pitr import WRITER, writer  # noqa: F401 (fixture)
 
 OUTPUTS = {"stack": "dev", "region": REGION, "secondaryRegion": DR, "postgresWriterIdentifier": WRITER}
 T0 = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.timezone.utc)
 
-
-class Clock:
-    def __init__(self, start=T0):
-        self.t = start.timestamp()
-
-    def __call__(self):
-        return self.t
-
-    def sleep(self, s):
-        self.t += s
 
 
 def test_failover_drill_on_moto_reboots_with_failover_and_reports_what_it_could_not_see(writer, tmp_path,  # noqa: F811
@@ -49,7 +39,7 @@ def _inst(az, status="available", multi=True):
 
 
 def test_failover_drill_measures_rto_from_rds_events_and_checks_the_az(tmp_path):
-    clients, clock = StubbedClients(), Clock()
+    clients, clock = StubbedClients(), Clock(T0)
     rds = clients.stub("rds")
     rds.add_response("describe_db_instances", _inst("us-east-1a"), {"DBInstanceIdentifier": WRITER})
     rds.add_response("reboot_db_instance", {"DBInstance": {"DBInstanceIdentifier": WRITER}},
@@ -83,7 +73,7 @@ BACKUP_ARN = f"arn:aws:rds:{DR}:123456789012:auto-backup:ab-xyz"
 
 
 def test_regional_recovery_reports_rpo_and_restores_in_the_secondary_region(tmp_path):
-    clients, clock = StubbedClients(), Clock()
+    clients, clock = StubbedClients(), Clock(T0)
     dr = clients.stub("rds", DR)
     dr.add_response("describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": [{
         "DBInstanceAutomatedBackupsArn": BACKUP_ARN, "DBInstanceIdentifier": WRITER,
@@ -153,14 +143,14 @@ def test_regional_recovery_dry_run_reads_only(tmp_path):
         "RestoreWindow": {"LatestTime": T0}}]}, {"DBInstanceIdentifier": WRITER})
     clients.stub("rds", DR).add_client_error("describe_db_instances", "DBInstanceNotFound", "not found")
     code, ev, out, _ = run_book("rds-regional-recovery", OUTPUTS, tmp_path=tmp_path, clients=clients,
-                                clock=Clock())
+                                clock=Clock(T0))
     assert code == 0, out
     clients.assert_no_pending()  # nothing else was queued: a restore call would have failed the run
     assert "WOULD CALL rds.RestoreDBInstanceToPointInTime (us-west-2)" in out
 
 
 def test_failover_drill_via_fis_starts_the_stacks_experiment(tmp_path):
-    clients, clock = StubbedClients(), Clock()
+    clients, clock = StubbedClients(), Clock(T0)
     clients.stub("rds").add_response("describe_db_instances", _inst("us-east-1a"), {"DBInstanceIdentifier": WRITER})
     clients.stub("fis").add_response("start_experiment", {"experiment": {"id": "EXP123"}}, {
         "experimentTemplateId": "EXT1a2b3c", "clientToken": f"drill-{WRITER}-202612010400"})
