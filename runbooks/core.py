@@ -33,6 +33,14 @@ class RunbookError(Exception):
     """Bad input or a missing fact: one line for the operator, exit 2."""
 
 
+class AwsError(RunbookError):
+    """An AWS call refused: one line naming the call, the region and AWS's code and message."""
+
+    def __init__(self, call: str, region: str, code: str, message: str) -> None:
+        super().__init__(f"{call} in {region} refused: {code}: {message}".rstrip(": "))
+        self.code = code
+
+
 class VerificationFailed(Exception):
     """A check after a step failed: the run stops there, exit 1, the evidence says which."""
 
@@ -268,9 +276,18 @@ class Context:
     def _invoke(self, service: str, op: str, region: str, params: dict) -> Any:
         from botocore import xform_name
 
+        from botocore.exceptions import ClientError, EndpointConnectionError
+
         client = self.clients.get(service, region)
         self.clients.calls.append((service, op, region))
-        return getattr(client, xform_name(op))(**params)
+        try:
+            return getattr(client, xform_name(op))(**params)
+        except ClientError as e:
+            err = e.response.get("Error", {})
+            raise AwsError(f"{service}.{op}", region, err.get("Code", "error"), err.get("Message", "")) from None
+        except EndpointConnectionError:
+            raise RunbookError(f"{service}.{op}: cannot reach {service} in {region} (is {region!r} a region "
+                               "that has it, and is the network up?)") from None
 
     def wait(self, what: str, probe: Callable[[], Any], *, timeout: float, poll: Optional[float] = None) -> Any:
         """Poll ``probe`` (a read) until it returns something truthy, or fail after ``timeout`` seconds."""

@@ -24,14 +24,14 @@ def _exists(ctx: Context, identifier: str, region: Optional[str] = None) -> Opti
     """The instance, or None when it does not exist (reads are not made in an offline plan: None too)."""
     if not ctx.calls_made:
         return None
-    from botocore.exceptions import ClientError
+    from runbooks.core import AwsError
 
     try:
         found = ctx.read("rds", "DescribeDBInstances", region=region,
                          DBInstanceIdentifier=identifier)["DBInstances"]
         return found[0] if found else None
-    except ClientError as e:
-        if e.response.get("Error", {}).get("Code") == "DBInstanceNotFound":
+    except AwsError as e:
+        if e.code == "DBInstanceNotFound":
             return None
         raise
 

@@ -113,5 +113,13 @@ def test_missing_writer_is_one_line_naming_it(moto_aws, tmp_path, call_log):
     code, ev, out, _ = run_book("rds-pitr-restore", OUTPUTS, {"target-time": dt.datetime.now(dt.timezone.utc)},
                                 tmp_path=tmp_path, call_log=call_log)
     assert code == 2
-    assert ev["error"].startswith("DescribeDBInstances refused: DBInstanceNotFound")
+    assert ev["error"].startswith("rds.DescribeDBInstances in us-east-1 refused: DBInstanceNotFound")
     assert WRITER in ev["error"] and "Traceback" not in out
+
+
+def test_wrong_region_names_the_call_and_the_region(writer, tmp_path, call_log):
+    code, ev, out, _ = run_book("rds-pitr-restore", {**OUTPUTS, "region": "eu-west-1"},
+                                {"target-time": dt.datetime.now(dt.timezone.utc)}, tmp_path=tmp_path,
+                                call_log=call_log)
+    assert code == 2
+    assert ev["error"].startswith("rds.DescribeDBInstances in eu-west-1 refused: DBInstanceNotFound")
