@@ -19,7 +19,8 @@ import pymongo.errors
 import redis.exceptions
 from typing import Annotated
 
-from fastapi import FastAPI, Header, Path, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -29,6 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .auth import Authenticator, Principal
 from .catalog import CATEGORIES, PRODUCT_ID_RE, SKU_RE, ListQuery, price_to_cents
 from .errors import AppError, InvalidInput, NotFound, ProductUnavailable, StoreUnavailable
 from .orders import IDEMPOTENCY_KEY_RE, MAX_LINES, MAX_QUANTITY, OrderLine, validate_lines
@@ -92,7 +94,9 @@ class OrderLineIn(BaseModel):
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    customer_id: JsonInt = Field(gt=0, le=MAX_ID, strict=True)
+    customer_id: Optional[JsonInt] = Field(None, gt=0, le=MAX_ID, strict=True,
+                                           description="Optional: the customer is the token's; if given it must "
+                                                       "be the same")
     items: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -131,6 +135,8 @@ class ErrorOut(BaseModel):
 
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 404, 409, 422, 503)}
+AUTH_ERRORS = {401: {"model": ErrorOut, "description": "token missing, expired, wrongly signed or for another "
+                                                        "audience"}}
 BODY_ERRORS = {**ERRORS, 413: {"model": ErrorOut, "description": f"body over {MAX_BODY_BYTES} bytes"},
                415: {"model": ErrorOut, "description": "Content-Type is not application/json"}}
 
@@ -219,6 +225,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(_: Request, exc: AppError) -> JSONResponse:
         headers = {"Retry-After": "5"} if exc.status == 503 else None
+        if exc.status == 401:
+            headers = {"WWW-Authenticate": 'Bearer realm="ecomart"'}
         return _error(exc.status, exc.body(), headers)
 
     @app.exception_handler(RequestValidationError)
@@ -291,6 +299,17 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         redoc_url=None,
     )
     app.state.get_services = get_services
+    bearer = HTTPBearer(auto_error=False, description="A JWT of the configured issuer (AUTH_ISSUER); on Lambda "
+                                                      "API Gateway's JWT authorizer verifies it first")
+
+    def current_customer(request: Request,
+                         _credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Principal:
+        """The verified customer of this request (401 otherwise); customer routes depend on it."""
+        svc = get_services()
+        auth = state.get("auth")
+        if auth is None:
+            auth = state["auth"] = Authenticator(svc.settings.auth)
+        return auth.principal(request.headers, request.scope)
     install_error_handlers(app)
     app.add_middleware(BodyGuard)
     _install_docs(app)
@@ -339,8 +358,13 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
             category=category.value if category is not None else None, certification=certification, min_cents=lo, max_cents=hi, q=q, limit=limit,
             offset=offset, sort=sort))
 
-    def cart_view(svc: Services, cart_id: str) -> CartOut:
-        lines = svc.carts.get(cart_id)
+    def cart_key(who: Principal, cart_id: str) -> str:
+        """Carts live under their customer: another customer's cart id is simply not found."""
+        return f"c{who.customer_id}.{cart_id}"
+
+    def cart_view(svc: Services, cart_id: str, who: Principal) -> CartOut:
+        key = cart_key(who, cart_id)
+        lines = svc.carts.get(key)
         if not lines:
             raise NotFound("cart", cart_id)
         found = svc.catalog.lookup_skus(lines)
@@ -354,25 +378,26 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
                                      variant={k: variant[k] for k in ("size", "colour") if k in variant} if variant else None,
                                      unit_price_cents=unit, line_total_cents=unit * qty))
         return CartOut(cart_id=cart_id, items=items, total_cents=sum(i.line_total_cents for i in items),
-                       currency="EUR", expires_in_seconds=max(svc.carts.ttl_of(cart_id), 0))
+                       currency="EUR", expires_in_seconds=max(svc.carts.ttl_of(key), 0))
 
-    @app.post("/carts/{cart_id}/items", tags=["carts"], status_code=201, responses=BODY_ERRORS,
+    @app.post("/carts/{cart_id}/items", tags=["carts"], status_code=201, responses={**BODY_ERRORS, **AUTH_ERRORS},
               response_model=CartOut)
-    def add_to_cart(item: CartItemIn, cart_id: str = Path(pattern=CART_ID_RE)) -> CartOut:
+    def add_to_cart(item: CartItemIn, cart_id: str = Path(pattern=CART_ID_RE),
+                    who: Principal = Depends(current_customer)) -> CartOut:
         """Add units of a SKU to a cart (a Redis hash that expires 7 days after the last change)."""
         svc = get_services()
         doc, _ = svc.catalog.find_by_sku(item.sku)  # 404 naming the SKU if it is not in the catalog
         if not doc.get("active", False):
             raise ProductUnavailable(item.sku)  # 409 now, not at order time
-        svc.carts.add(cart_id, item.sku, item.quantity)
-        return cart_view(svc, cart_id)
+        svc.carts.add(cart_key(who, cart_id), item.sku, item.quantity)
+        return cart_view(svc, cart_id, who)
 
-    @app.get("/carts/{cart_id}", tags=["carts"], responses=ERRORS, response_model=CartOut)
-    def get_cart(cart_id: str = Path(pattern=CART_ID_RE)) -> CartOut:
-        return cart_view(get_services(), cart_id)
+    @app.get("/carts/{cart_id}", tags=["carts"], responses={**ERRORS, **AUTH_ERRORS}, response_model=CartOut)
+    def get_cart(cart_id: str = Path(pattern=CART_ID_RE), who: Principal = Depends(current_customer)) -> CartOut:
+        return cart_view(get_services(), cart_id, who)
 
     @app.post("/orders", tags=["orders"], status_code=201, response_model=OrderOut,
-              responses={**BODY_ERRORS, 202: {"description": "orders are read-only (PostgreSQL is down): the order "
+              responses={**BODY_ERRORS, **AUTH_ERRORS, 202: {"description": "orders are read-only (PostgreSQL is down): the order "
                                                        "is queued; its status_url tells the outcome"},
                          200: {"model": OrderOut, "description": "a retry with the same "
                                                   "Idempotency-Key: the order placed by the first request "
@@ -382,44 +407,59 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         idempotency_key: Optional[str] = Header(None, alias="Idempotency-Key",
                                                 description="Required; 8-200 chars. Retries with the same key "
                                                             "return the same order and never charge twice."),
+        who: Principal = Depends(current_customer),
     ) -> dict:
         """Place an order in one PostgreSQL transaction (stock, order, items, pending payment, outbox event)."""
         if not idempotency_key:
             raise InvalidInput("Idempotency-Key", "header is required for POST /orders", status=400)
+        if body.customer_id is not None and body.customer_id != who.customer_id:
+            raise InvalidInput("customer_id", "must be the authenticated customer (the token's; omit it)",
+                               value=body.customer_id)
         svc = get_services()
         if svc.read_only is not None and svc.read_only.is_on():
-            return queue_order(svc, body, header_text(idempotency_key))
+            return queue_order(svc, who.customer_id, body, header_text(idempotency_key))
         order, created = svc.require_orders().place_order(
-            body.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], header_text(idempotency_key))
+            who.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], header_text(idempotency_key))
         # The hot path: the service built this dict to OrderOut's shape (schemathesis checks it against the
         # schema), so it is sent as it is instead of being validated and serialized a second time.
         if created:
             return JSONResponse(order, status_code=201, headers={"Location": f"/orders/{order['id']}"})
         return JSONResponse(order, status_code=200, headers={"Idempotent-Replayed": "true"})
 
-    def queue_order(svc: Services, body: OrderIn, key: str) -> JSONResponse:
+    def queue_order(svc: Services, customer_id: int, body: OrderIn, key: str) -> JSONResponse:
         """Read-only mode: the order is validated, queued durably and placed when PostgreSQL is back (202)."""
         if not re.fullmatch(IDEMPOTENCY_KEY_RE, key or ""):
             raise InvalidInput("Idempotency-Key", "must be 8-200 characters of A-Z a-z 0-9 _ . : -", status=400,
                                value=key)
         lines = validate_lines([OrderLine(i.sku, i.quantity) for i in body.items])
-        status = svc.intake.enqueue(body.customer_id, [{"sku": l.sku, "quantity": l.quantity} for l in lines], key)
+        status = svc.intake.enqueue(customer_id, [{"sku": l.sku, "quantity": l.quantity} for l in lines], key)
         url = f"/orders/queued/{status['tracking']}"
         return JSONResponse({**status, "status_url": url}, status_code=202, headers={"Location": url})
 
-    @app.get("/orders/queued/{tracking}", tags=["orders"], responses=ERRORS)
-    def queued_order(tracking: str = Path(pattern=r"^q_[0-9a-f]{32}$")) -> dict[str, Any]:
+    @app.get("/orders/queued/{tracking}", tags=["orders"], responses={**ERRORS, **AUTH_ERRORS})
+    def queued_order(tracking: str = Path(pattern=r"^q_[0-9a-f]{32}$"),
+                     who: Principal = Depends(current_customer)) -> dict[str, Any]:
         """The outcome of an order accepted while orders were read-only: queued, placed (with its order) or
         refused (with the reason)."""
         svc = get_services()
-        return queued_outcome(tracking, svc.redis, svc.pool)
+        found = queued_outcome(tracking, svc.redis, svc.pool)
+        if found.get("customer_id") != who.customer_id:
+            raise NotFound("queued order", tracking)
+        return found
 
-    @app.get("/orders/{order_id}", tags=["orders"], responses=ERRORS, response_model=OrderOut)
-    def get_order(order_id: int = Path(gt=0, le=MAX_ID)) -> dict:
-        return get_services().require_orders().get_order(order_id)
+    @app.get("/orders/{order_id}", tags=["orders"], responses={**ERRORS, **AUTH_ERRORS}, response_model=OrderOut)
+    def get_order(order_id: int = Path(gt=0, le=MAX_ID), who: Principal = Depends(current_customer)) -> dict:
+        order = get_services().require_orders().get_order(order_id)
+        if order["customer_id"] != who.customer_id:
+            raise NotFound("order", order_id)  # the same answer as for an id that does not exist
+        return order
 
-    @app.get("/customers/{customer_id}/recommendations", tags=["recommendations"], responses=ERRORS)
-    def recommendations(response: Response, customer_id: int = Path(gt=0, le=MAX_ID)) -> dict[str, Any]:
+    @app.get("/customers/{customer_id}/recommendations", tags=["recommendations"],
+             responses={**ERRORS, **AUTH_ERRORS})
+    def recommendations(response: Response, customer_id: int = Path(gt=0, le=MAX_ID),
+                        who: Principal = Depends(current_customer)) -> dict[str, Any]:
+        if customer_id != who.customer_id:
+            raise NotFound("customer", customer_id)
         """Top two highest-rated products in each category the customer bought from (materialized, cached)."""
         svc = get_services()
         doc, source = svc.recommendations.get(customer_id)

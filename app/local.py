@@ -33,7 +33,10 @@ from .mongo import MOCK_BANNER, connect
 from .orders import OrderLine
 from .seed import seed
 from .services import Services
+from .auth import AuthConfig, issue_token, new_key_pair
 from .settings import Settings
+
+LOCAL_ISSUER, LOCAL_AUDIENCE = "http://127.0.0.1/ecomart-local-issuer", "ecomart-api"
 
 log = logging.getLogger("ecomart.local")
 
@@ -127,9 +130,13 @@ def main(argv: list[str] | None = None) -> int:
                          ", ".join(f"{k} {v}" for k, v in sorted(summary.by_category.items())),
                          summary.sellable_skus, summary.reviews, len(summary.customers))
 
+        # A local token issuer: a throwaway key for this run only (docs/adr/0021); the API verifies its tokens.
+        private_pem, public_pem = new_key_pair()
+        auth = AuthConfig(mode="jwt", issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE, public_key_pem=public_pem)
         settings = Settings(database_url=dsn, redis_url=redis_url, mongodb_uri=uri,
                             mongodb_db=os.environ.get("MONGODB_DB", "catalog"),
-                            order_locking=os.environ.get("ORDER_LOCKING", "pessimistic"), relay_in_process=True)
+                            order_locking=os.environ.get("ORDER_LOCKING", "pessimistic"), relay_in_process=True,
+                            auth=auth)
         services = Services.build(settings, mongo=mongo)
         services.recommendations.refresh_category_top()
         placed = 0 if pg.reused else place_sample_orders(services, summary.customers, summary.skus,
@@ -141,12 +148,19 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(services)
         port = args.port if _port_free(args.port) else free_port()
         base = f"http://127.0.0.1:{port}"
+        customer = summary.customers[0]
+        token = issue_token(private_pem, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE, customer_id=customer,
+                            lifetime_seconds=12 * 3600)
         print(f"\nEcoMart API on {base}  (OpenAPI: {base}/docs, {base}/openapi.json)\n"
               f"  curl {base}/health\n  curl '{base}/products?category=groceries&certification=Fairtrade'\n"
               f"  curl {base}/products/p-00001\n"
-              f"  curl -X POST {base}/orders -H 'Idempotency-Key: demo-0001' -H 'content-type: application/json' "
-              f"-d '{{\"customer_id\": {summary.customers[0]}, \"items\": [{{\"sku\": \"{summary.skus[0]}\", \"quantity\": 1}}]}}'\n"
-              f"  curl {base}/customers/{summary.customers[0]}/recommendations\n"
+              f"Carts, orders and recommendations need a token. Sample customer {customer} (valid 12 h, this run "
+              f"only):\n"
+              f"export ECOMART_TOKEN={token}\n"
+              f"  curl -X POST {base}/orders -H \"Authorization: Bearer $ECOMART_TOKEN\" "
+              f"-H 'Idempotency-Key: demo-0001' -H 'content-type: application/json' "
+              f"-d '{{\"items\": [{{\"sku\": \"{summary.skus[0]}\", \"quantity\": 1}}]}}'\n"
+              f"  curl -H \"Authorization: Bearer $ECOMART_TOKEN\" {base}/customers/{customer}/recommendations\n"
               f"PostgreSQL: {dsn}   Redis: {redis_url}   Ctrl-C stops everything.\n", flush=True)
         if args.check:
             from fastapi.testclient import TestClient

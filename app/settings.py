@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
+from .auth import AuthConfig, AuthError
+
 LOCKING_VARIANTS = ("pessimistic", "optimistic")
 
 
@@ -65,6 +67,7 @@ class Settings:
     queued_orders_queue_url: Optional[str] = None  # the stack output queuedOrdersQueueUrl
     read_only_cache_seconds: float = 5.0
     aws_region: Optional[str] = None
+    auth: Optional[AuthConfig] = None  # None: customer routes answer 401 (fail closed); see app/auth.py
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -75,6 +78,10 @@ class Settings:
         if bool(env.get("ORDERS_READ_ONLY_PARAMETER")) != bool(env.get("QUEUED_ORDERS_QUEUE_URL")):
             raise SettingsError("ORDERS_READ_ONLY_PARAMETER and QUEUED_ORDERS_QUEUE_URL are set together (the "
                                 "stack outputs ordersReadOnlyParameter and queuedOrdersQueueUrl)")
+        try:
+            auth = AuthConfig.from_env(env)
+        except AuthError as e:
+            raise SettingsError(str(e)) from None
         for name in ("DATABASE_URL", "REDIS_URL", "MONGODB_URI"):
             value = env.get(name)
             if value and "://" not in value:
@@ -99,4 +106,5 @@ class Settings:
             queued_orders_queue_url=env.get("QUEUED_ORDERS_QUEUE_URL") or None,
             read_only_cache_seconds=_float(env, "READ_ONLY_CACHE_SECONDS", 5.0, 0, 300),
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+            auth=auth,
         )

@@ -201,9 +201,21 @@ def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[
 
     from app.devservers import free_port
 
+    from app.auth import issue_token, new_key_pair
+
     port = free_port()
+    # Customers authenticate with tokens the server verifies itself (AUTH_MODE=jwt: each request pays for an
+    # RS256 verification, which API Gateway's authorizer does instead on Lambda).
+    private_pem, public_pem = new_key_pair()
+    key_file = Path(tempfile.mkdtemp(prefix="ecomart-bench-")) / "issuer.pem"
+    key_file.write_text(public_pem)
+    issuer, audience = "https://bench.ecomart.example", "ecomart-bench"
+    tokens = {c: issue_token(private_pem, issuer=issuer, audience=audience, customer_id=c,
+                             lifetime_seconds=6 * 3600) for c in customers}
     env = {**os.environ, "DATABASE_URL": dsn, "PG_POOL_MIN": "2",
-           "PG_POOL_MAX": str(max(4, clients // workers + 2)), "PG_POOL_TIMEOUT": "30"}
+           "PG_POOL_MAX": str(max(4, clients // workers + 2)), "PG_POOL_TIMEOUT": "30",
+           "AUTH_ISSUER": issuer, "AUTH_AUDIENCE": audience,
+           "AUTH_PUBLIC_KEY_FILE": str(key_file)}
     for var in ("REDIS_URL", "MONGODB_URI"):
         env.pop(var, None)
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.api:app", "--host", "127.0.0.1", "--port",
@@ -229,7 +241,7 @@ def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[
         ctx = mp.get_context("fork")
         results_q = ctx.Queue()
         workers_ = [ctx.Process(target=_http_clients, args=(base, [i for i in range(clients) if i % procs == p],
-                                                            duration, warmup, skus, customers, seed, results_q))
+                                                            duration, warmup, skus, tokens, seed, results_q))
                     for p in range(procs)]
         for w in workers_:
             w.start()
@@ -256,7 +268,7 @@ def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[
 
 
 def _http_clients(base: str, ids: list[int], duration: float, warmup: float, skus: list[str],
-                  customers: list[int], seed: int, out) -> None:
+                  tokens: dict[int, str], seed: int, out) -> None:
     """One client process: a thread per client id, each with its own keep-alive connection (the standard
     library's http.client: a real HTTP/1.1 client that costs little CPU, so the server is what is measured)."""
     import http.client
@@ -267,6 +279,7 @@ def _http_clients(base: str, ids: list[int], duration: float, warmup: float, sku
     latencies: list[list[float]] = [[] for _ in ids]
     statuses: dict[int, int] = {}
     lock = threading.Lock()
+    customers = sorted(tokens)
 
     def client(slot: int, i: int) -> None:
         rng = random.Random(seed * 1000 + i)
@@ -275,11 +288,12 @@ def _http_clients(base: str, ids: list[int], duration: float, warmup: float, sku
         try:
             while not stop.is_set():
                 picks = sorted({zipf.sample() for _ in range(rng.randint(1, 3))})
-                body = json.dumps({"customer_id": rng.choice(customers),
-                                   "items": [{"sku": skus[k], "quantity": rng.randint(1, 3)} for k in picks]})
+                customer = rng.choice(customers)
+                body = json.dumps({"items": [{"sku": skus[k], "quantity": rng.randint(1, 3)} for k in picks]})
                 started = time.perf_counter()
                 conn.request("POST", "/orders", body=body, headers={
-                    "Content-Type": "application/json", "Idempotency-Key": f"h-{uuid.uuid4().hex}"})
+                    "Content-Type": "application/json", "Idempotency-Key": f"h-{uuid.uuid4().hex}",
+                    "Authorization": f"Bearer {tokens[customer]}"})
                 resp = conn.getresponse()
                 resp.read()
                 if measuring.is_set():

@@ -16,7 +16,7 @@ from app.devservers import PostgresServer, RedisServer
 from app.mongo import connect
 from app.seed import seed
 from app.services import Services
-from tests.app.apphelpers import LiveServer, make_settings
+from tests.app.apphelpers import authed_client, LiveServer, make_settings
 
 TEMPLATE = "ecomart_template"
 
@@ -90,5 +90,5 @@ def live(services: Services) -> Iterator[str]:
 
 @pytest.fixture
 def http(live: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live, timeout=30) as client:
+    with authed_client(base_url=live, timeout=30) as client:
         yield client

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.relay import OutboxRelay
-from tests.app.apphelpers import LiveServer, make_settings, pg_conn
+from tests.app.apphelpers import authed_client, bearer, LiveServer, make_settings, pg_conn
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def ro_http(pg_server, template_db, redis_server):
         seed(conn, mongo, n_products=40, n_customers=3)
     services = Services.build(make_settings(dsn, redis_server.url(1)), mongo=mongo)
     try:
-        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=30) as client:
             yield client
     finally:
         services.close()
@@ -187,7 +187,12 @@ def test_order_errors_name_field_id_or_sku(http, seeded, dsn):
     resp = http.post("/orders", json={"customer_id": seeded.customers[0], "items": []},
                      headers={"Idempotency-Key": "order-0003"})
     assert resp.status_code == 422 and error_of(resp)["field"] == "items"
-    resp = http.post("/orders", json={"items": [{"sku": sku, "quantity": 1}]}, headers={"Idempotency-Key": "order-0004"})
+    # the customer is the token's: a body without customer_id is that customer's order, another one is refused
+    resp = http.post("/orders", json={"items": [{"sku": sku, "quantity": 1}]},
+                     headers={"Idempotency-Key": "order-0004", **bearer(seeded.customers[1])})
+    assert resp.status_code == 201 and resp.json()["customer_id"] == seeded.customers[1]
+    resp = http.post("/orders", json=order_body(seeded.customers[0], sku),
+                     headers={"Idempotency-Key": "order-0004b", **bearer(seeded.customers[1])})
     assert resp.status_code == 422 and error_of(resp)["field"] == "customer_id"
     resp = http.post("/orders", json=order_body(999999, sku), headers={"Idempotency-Key": "order-0005"})
     assert resp.status_code == 404 and error_of(resp)["resource"] == "customer"
@@ -213,7 +218,7 @@ def test_same_order_retried_20_times_concurrently_gives_one_order_one_payment(ht
     key = f"retry-{uuid.uuid4()}"
 
     def attempt(_):
-        with httpx.Client(base_url=live, timeout=30) as c:
+        with authed_client(base_url=live, timeout=30) as c:
             return c.post("/orders", json=body, headers={"Idempotency-Key": key})
 
     with ThreadPoolExecutor(20) as ex:
@@ -261,7 +266,7 @@ def test_unexpected_errors_are_500_without_traceback(services, seeded):
         raise ZeroDivisionError("secret internals")
 
     services.catalog.list_products = boom
-    with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url) as c:
+    with LiveServer(create_app(services)) as server, authed_client(base_url=server.url) as c:
         resp = c.get("/products")
     assert resp.status_code == 500
     assert "secret" not in resp.text and "Traceback" not in resp.text

@@ -49,6 +49,14 @@ def test_make_app_serves_the_seeded_catalog_and_stops_cleanly_on_sigterm(tmp_pat
             cats = {f["value"] for f in listing["facets"]["categories"]}
             assert {"groceries", "apparel", "home-goods", "personal-care"} <= cats
             assert http.get("/openapi.json").status_code == 200
+            output = (tmp_path / "app.log").read_text()
+            token = re.search(r"^export ECOMART_TOKEN=(\S+)$", output, re.M).group(1)
+            customer = int(re.search(r"Sample customer (\d+)", output).group(1))
+            assert http.get(f"/customers/{customer}/recommendations").status_code == 401
+            auth = {"Authorization": f"Bearer {token}"}
+            assert http.get(f"/customers/{customer}/recommendations", headers=auth).status_code == 200
+            assert f'curl -H "Authorization: Bearer $ECOMART_TOKEN" http://127.0.0.1:{port}/customers/{customer}' \
+                   f'/recommendations' in output
         output = (tmp_path / "app.log").read_text()
         assert "NOT A REAL MongoDB" in output, "mongomock must be announced loudly"
         pg_port = int(re.search(r"PostgreSQL: postgresql://postgres@127.0.0.1:(\d+)/", output).group(1))
@@ -93,6 +101,10 @@ def _start(args, log_path, env):
     return proc, log, port, pg, redis_url
 
 
+def _token(output: str) -> str:
+    return re.search(r"^export ECOMART_TOKEN=(\S+)$", output, re.M).group(1)
+
+
 def _stop(proc, log):
     proc.send_signal(signal.SIGTERM)
     try:
@@ -118,7 +130,9 @@ def test_make_app_is_durable_by_default_and_keeps_data_across_restarts(tmp_path,
         assert redis.Redis.from_url(redis_url).config_get("appendonly") == {"appendonly": "yes"}
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
             sku = http.get("/products", params={"category": "groceries", "limit": 1}).json()["items"][0]["sku"]
-            assert http.post("/carts/keep-me-1234/items", json={"sku": sku, "quantity": 2}).status_code == 201
+            auth = {"Authorization": f"Bearer {_token((tmp_path / 'a.log').read_text())}"}
+            assert http.post("/carts/keep-me-1234/items", json={"sku": sku, "quantity": 2},
+                             headers=auth).status_code == 201
         assert "durable: PostgreSQL fsync/synchronous_commit on" in (tmp_path / "a.log").read_text()
     finally:
         _stop(proc, log)
@@ -126,7 +140,9 @@ def test_make_app_is_durable_by_default_and_keeps_data_across_restarts(tmp_path,
     try:
         assert "(reused from the last run)" in (tmp_path / "b.log").read_text()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            cart = http.get("/carts/keep-me-1234")
+            # a new run has a new throwaway issuer key: the cart belongs to the customer, not to the token
+            cart = http.get("/carts/keep-me-1234",
+                            headers={"Authorization": f"Bearer {_token((tmp_path / 'b.log').read_text())}"})
             assert cart.status_code == 200 and cart.json()["items"][0]["quantity"] == 2, "the cart survived"
         with psycopg.connect(pg) as conn:
             assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == orders, \

@@ -15,7 +15,7 @@ from app.devservers import PostgresServer, RedisServer, free_port
 from app.mongo import connect
 from app.seed import seed
 from app.services import Services
-from tests.app.apphelpers import LiveServer, make_settings, pg_conn, wait_for
+from tests.app.apphelpers import authed_client, LiveServer, make_settings, pg_conn, wait_for
 
 
 def sku_with_stock(dsn: str, units: int = 10) -> str:
@@ -49,7 +49,7 @@ def test_redis_down_catalog_still_served_then_cache_and_carts_come_back(dsn, own
         sample = seed(conn, mongo, n_products=40, n_customers=3)
     sku = sku_with_stock(dsn)
     try:
-        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+        with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
             assert http.get("/products/p-00001").headers["X-Cache"] == "MISS"
             warm = http.get("/products/p-00001")
             assert warm.headers["X-Cache"] == "HIT"
@@ -91,7 +91,7 @@ def test_postgres_down_orders_503_catalog_200_then_orders_resume_nothing_lost(ow
     sku = sku_with_stock(dsn, units=10)
     services = Services.build(make_settings(dsn, redis_url, pg_pool_timeout=1.0), mongo=mongo)
     try:
-        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+        with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
             def order(key: str) -> httpx.Response:
                 return http.post("/orders", headers={"Idempotency-Key": key},
                                  json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
@@ -135,7 +135,7 @@ def test_mongodb_unreachable_is_503_naming_mongodb(dsn, redis_url):
     handle = connect(f"mongodb://127.0.0.1:{port}/?directConnection=true", timeout_s=0.3)
     services = Services.build(make_settings(dsn, redis_url), mongo=handle)
     try:
-        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+        with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
             for path in ("/products/p-00001", "/products?category=groceries"):
                 resp = http.get(path)
                 assert resp.status_code == 503 and error_store(resp) == "mongodb", path
@@ -167,7 +167,7 @@ def test_postgres_down_orders_fail_fast_under_concurrency_and_name_no_address(ow
     orders.pool.connection = counting
     orders.breaker.cooldown = 30  # no probe during the storm: every fast failure is the breaker's
     try:
-        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+        with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
             own_pg.stop()
             first = http.post("/orders", headers={"Idempotency-Key": "down-0000"},
                               json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
@@ -175,7 +175,7 @@ def test_postgres_down_orders_fail_fast_under_concurrency_and_name_no_address(ow
             before = checkouts["n"]
 
             def attempt(i: int) -> httpx.Response:
-                with httpx.Client(base_url=server.url, timeout=20) as c:
+                with authed_client(base_url=server.url, timeout=20) as c:
                     return c.post("/orders", headers={"Idempotency-Key": f"down-{i:04d}"},
                                   json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
 

@@ -14,7 +14,7 @@ from app.devservers import PostgresServer
 from app.read_only import OrderIntake, ReadOnlyFlag, tracking_ref
 from app.seed import seed
 from app.services import Services
-from tests.app.apphelpers import LiveServer, make_settings, pg_conn, wait_for
+from tests.app.apphelpers import authed_client, LiveServer, make_settings, pg_conn, wait_for
 from tests.runbooks.conftest import REGION, run_book
 
 PARAM = "/ecomart-dev/orders/read-only"
@@ -58,7 +58,7 @@ def test_orders_queue_while_postgres_is_down_and_drain_exactly_once(own_pg, redi
         assert code == 0, out
         assert boto3.client("ssm", region_name=REGION).get_parameter(Name=PARAM)["Parameter"]["Value"] == "on"
         own_pg.stop()
-        with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+        with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
             assert http.get("/products/p-00001").status_code == 200  # catalog unaffected
             def order(key, sku, qty):
                 return http.post("/orders", json={"customer_id": customer, "items": [{"sku": sku, "quantity": qty}]},

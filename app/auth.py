@@ -1,0 +1,180 @@
+"""Who is calling: the customer comes from a verified token, never from the body or the path.
+
+Two modes (``AUTH_MODE``):
+
+- ``jwt`` (local, tests, any host without API Gateway): the app verifies the bearer token itself with PyJWT —
+  signature (RS256/ES256, keys from the issuer's JWKS URL or a PEM file), ``exp``/``nbf``/``iat`` with a small
+  leeway, issuer and audience.
+- ``gateway`` (on Lambda behind the HTTP API): API Gateway's JWT authorizer has verified the token before the
+  request reached the function; the app reads the claims from the request context Mangum passes
+  (``requestContext.authorizer.jwt.claims``). A request without that context is refused, so the mode cannot be
+  tricked into trusting a header.
+
+The customer id is the claim ``AUTH_CUSTOMER_CLAIM`` (default ``custom:customer_id``, a Cognito custom attribute).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from .errors import AppError
+
+MODES = ("jwt", "gateway")
+ALGORITHMS = ("RS256", "ES256")
+DEFAULT_CLAIM = "custom:customer_id"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+
+
+class AuthError(ValueError):
+    """Bad authentication settings (a start-up error naming the variable)."""
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    mode: str
+    issuer: str
+    audience: str
+    jwks_url: Optional[str] = None
+    public_key_pem: Optional[str] = None
+    customer_claim: str = DEFAULT_CLAIM
+    leeway_seconds: int = 30
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Optional["AuthConfig"]:
+        """None when AUTH_ISSUER is unset: then every customer route answers 401 (fail closed)."""
+        issuer = env.get("AUTH_ISSUER") or ""
+        if not issuer:
+            return None
+        mode = env.get("AUTH_MODE", "jwt") or "jwt"
+        if mode not in MODES:
+            raise AuthError(f"AUTH_MODE={mode!r} is not allowed (allowed: {', '.join(MODES)})")
+        audience = env.get("AUTH_AUDIENCE") or ""
+        if not audience:
+            raise AuthError("AUTH_AUDIENCE is required with AUTH_ISSUER (the API's client id / audience)")
+        jwks, pem_file = env.get("AUTH_JWKS_URL") or None, env.get("AUTH_PUBLIC_KEY_FILE") or None
+        pem = None
+        if mode == "jwt":
+            if not jwks and not pem_file:
+                raise AuthError("AUTH_MODE=jwt needs AUTH_JWKS_URL (the issuer's keys) or AUTH_PUBLIC_KEY_FILE")
+            if pem_file:
+                try:
+                    with open(pem_file, encoding="ascii") as f:
+                        pem = f.read()
+                except OSError as e:
+                    raise AuthError(f"AUTH_PUBLIC_KEY_FILE={pem_file!r}: cannot read ({e.strerror})") from None
+        return cls(mode=mode, issuer=issuer, audience=audience, jwks_url=jwks, public_key_pem=pem,
+                   customer_claim=env.get("AUTH_CUSTOMER_CLAIM", DEFAULT_CLAIM) or DEFAULT_CLAIM)
+
+
+@dataclass(frozen=True)
+class Principal:
+    customer_id: int
+    subject: str
+
+
+class Authenticator:
+    def __init__(self, config: Optional[AuthConfig]) -> None:
+        self.config = config
+        self._jwks = None
+        if config is not None and config.mode == "jwt" and config.jwks_url:
+            import jwt
+
+            self._jwks = jwt.PyJWKClient(config.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+
+    def principal(self, headers: Mapping[str, str], scope: Mapping[str, Any]) -> Principal:
+        cfg = self.config
+        if cfg is None:
+            raise Unauthorized("authentication is not configured on this server (AUTH_ISSUER)")
+        if cfg.mode == "gateway":
+            claims = _gateway_claims(scope)
+            if claims is None:
+                raise Unauthorized("no claims verified by API Gateway in the request context")
+            return _principal(claims, cfg)
+        return _principal(self._verify(_bearer(headers), cfg), cfg)
+
+    def _verify(self, token: str, cfg: AuthConfig) -> dict:
+        import jwt
+
+        try:
+            key: Any = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else cfg.public_key_pem
+            return jwt.decode(token, key, algorithms=list(ALGORITHMS), audience=cfg.audience, issuer=cfg.issuer,
+                              leeway=cfg.leeway_seconds, options={"require": ["exp", "iat", "sub"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token expired") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized("token audience is not this API") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthorized("token issuer is not trusted") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized("token signature does not verify") from None
+        except jwt.MissingRequiredClaimError as e:
+            raise Unauthorized(f"token lacks the {e.claim} claim") from None
+        except jwt.PyJWKClientError:
+            raise Unauthorized("token signing key is not one of the issuer's") from None
+        except jwt.InvalidTokenError as e:
+            raise Unauthorized(f"token is not valid ({e.__class__.__name__})") from None
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    value = headers.get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    if not value:
+        raise Unauthorized("Authorization header missing: send 'Authorization: Bearer <token>'")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Authorization header is not 'Bearer <token>'")
+    return token.strip()
+
+
+def _gateway_claims(scope: Mapping[str, Any]) -> Optional[dict]:
+    event = scope.get("aws.event") or {}
+    ctx = event.get("requestContext", {}) if isinstance(event, dict) else {}
+    claims = ((ctx.get("authorizer") or {}).get("jwt") or {}).get("claims")
+    return claims if isinstance(claims, dict) else None
+
+
+def _principal(claims: Mapping[str, Any], cfg: AuthConfig) -> Principal:
+    raw = claims.get(cfg.customer_claim)
+    try:
+        customer = int(str(raw))
+    except (TypeError, ValueError):
+        raise Unauthorized(f"token has no customer (claim {cfg.customer_claim!r})") from None
+    if customer <= 0:
+        raise Unauthorized(f"token has no customer (claim {cfg.customer_claim!r})")
+    return Principal(customer_id=customer, subject=str(claims.get("sub", "")))
+
+
+def issue_token(private_key_pem: str, *, issuer: str, audience: str, customer_id: int, subject: Optional[str] = None,
+                lifetime_seconds: int = 3600, now: Optional[int] = None, claim: str = DEFAULT_CLAIM,
+                kid: Optional[str] = None) -> str:
+    """A token like the issuer's (the local issuer of ``make app`` and the tests)."""
+    import time
+
+    import jwt
+
+    iat = int(time.time()) if now is None else now
+    payload = {"iss": issuer, "aud": audience, "sub": subject or f"customer-{customer_id}", "iat": iat,
+               "exp": iat + lifetime_seconds, claim: str(customer_id), "token_use": "id"}
+    return jwt.encode(payload, private_key_pem, algorithm="RS256", headers={"kid": kid} if kid else None)
+
+
+def new_key_pair() -> tuple[str, str]:
+    """(private PEM, public PEM) of a throwaway RSA-2048 key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+def env_config() -> Optional[AuthConfig]:
+    return AuthConfig.from_env(os.environ)
