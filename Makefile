@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STACK  ?= dev
 
-.PHONY: venv system-deps preview check test app bench docs clean
+.PHONY: venv system-deps preview check test app bench docs package clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: venv system-deps
 
 app: venv system-deps
 	$(PY) -m app.local
+
+# The Lambda artifact (build/lambda/app-py312-arm64.zip): reproducible, its size and hash printed.
+package: venv
+	$(PY) -m infra.package
 
 bench: venv system-deps
 	$(PY) -m bench

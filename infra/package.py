@@ -1,0 +1,160 @@
+"""``make package``: the Lambda artifact, reproducibly — ``app/`` and ``platform_rules/`` plus the app's pinned
+runtime dependencies installed for the Lambda platform (docs/adr/0022-lambda-compute.md).
+
+- What goes in: ``RUNTIME_PACKAGES`` at the versions ``pyproject.toml`` pins, their dependencies at the versions
+  this project's virtualenv has (so the artifact runs what the tests ran), binary wheels for the target platform
+  only (``--only-binary=:all:``), no bytecode; no test, dev or infrastructure package.
+- Deterministic: entries sorted, every timestamp 1980-01-01, permissions normalised, no ``__pycache__``; two builds
+  give the same bytes (tested).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "lambda"
+
+# Lambda: Python 3.12 on Graviton (arm64). Why: docs/adr/0022-lambda-compute.md.
+RUNTIME = "python3.12"
+ARCHITECTURE = "arm64"
+# Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels (psycopg-binary 3.3) load there.
+PLATFORMS = {"arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
+             "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64")}
+# What the app imports at run time (uvicorn, mongomock, pulumi... are not in the function).
+RUNTIME_PACKAGES = ("fastapi", "pydantic", "mangum", "psycopg", "psycopg-pool", "redis", "pymongo",
+                    "pymongo-auth-aws", "PyJWT", "cryptography", "boto3", "yoyo-migrations", "jsonschema",
+                    "swagger-ui-bundle")
+EXTRAS = {"psycopg": "[binary]"}
+SOURCES = ("app", "platform_rules")
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class PackageError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    architecture: str = ARCHITECTURE
+    python: str = RUNTIME.removeprefix("python")
+
+    @property
+    def name(self) -> str:
+        return f"app-py{self.python.replace('.', '')}-{self.architecture}.zip"
+
+
+def pinned(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
+    """name (lower case) -> pinned version, from pyproject's dependencies."""
+    import tomllib
+
+    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    out = {}
+    for d in deps:
+        m = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?==([^;\s]+)", d)
+        if m:
+            out[m.group(1).lower()] = m.group(3)
+    return out
+
+
+def requirements() -> list[str]:
+    pins = pinned()
+    missing = [p for p in RUNTIME_PACKAGES if p.lower() not in pins]
+    if missing:
+        raise PackageError(f"pyproject.toml pins no version of {', '.join(missing)}")
+    return [f"{p}{EXTRAS.get(p, '')}=={pins[p.lower()]}" for p in RUNTIME_PACKAGES]
+
+
+def constraints() -> list[str]:
+    """This virtualenv's versions: the artifact's transitive dependencies are the ones the tests ran with."""
+    out = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
+                         text=True, check=True).stdout
+    return [line for line in out.splitlines() if "==" in line and not line.startswith("-e")]
+
+
+def build(target: Target = Target(), out_dir: Path = BUILD, quiet: bool = True) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    artifact = out_dir / target.name
+    with tempfile.TemporaryDirectory(prefix="ecomart-package-") as tmp:
+        site = Path(tmp) / "site"
+        reqs, cons = Path(tmp) / "requirements.txt", Path(tmp) / "constraints.txt"
+        reqs.write_text("\n".join(requirements()) + "\n")
+        cons.write_text("\n".join(c for c in constraints() if not c.lower().startswith("ecomart")) + "\n")
+        cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-compile",
+               "--target", str(site), *[a for p in PLATFORMS[target.architecture] for a in ("--platform", p)],
+               "--implementation", "cp",
+               "--python-version", target.python, "--only-binary=:all:", "-r", str(reqs), "-c", str(cons)]
+        if quiet:
+            cmd.insert(4, "-q")
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            tail = (res.stderr or res.stdout).strip().splitlines()[-3:]
+            raise PackageError("pip could not install the runtime dependencies for "
+                               f"{target.architecture}/python{target.python}: " + " | ".join(tail))
+        for src in SOURCES:
+            shutil.copytree(ROOT / src, site / src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        _zip(site, artifact)
+    return artifact
+
+
+def _zip(root: Path, artifact: Path) -> None:
+    files = sorted((p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                    and p.suffix != ".pyc"), key=lambda p: p.relative_to(root).as_posix())
+    tmp = artifact.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for path in files:
+            rel = path.relative_to(root).as_posix()
+            info = zipfile.ZipInfo(rel, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            mode = 0o755 if os.access(path, os.X_OK) and path.suffix in ("", ".so") else 0o644
+            info.external_attr = (0o100000 | mode) << 16
+            info.create_system = 3
+            z.writestr(info, path.read_bytes())
+    tmp.replace(artifact)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def ensure(target: Target = Target(), out_dir: Path = BUILD) -> Path:
+    """The artifact, built if missing (the preview uses it as the functions' code)."""
+    artifact = out_dir / target.name
+    return artifact if artifact.exists() else build(target, out_dir)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__.splitlines()[0])
+    p.add_argument("--architecture", choices=sorted(PLATFORMS), default=ARCHITECTURE)
+    p.add_argument("--python", default=RUNTIME.removeprefix("python"), help="e.g. 3.12")
+    p.add_argument("--out-dir", default=str(BUILD))
+    args = p.parse_args(argv)
+    started = time.monotonic()
+    try:
+        artifact = build(Target(args.architecture, args.python), Path(args.out_dir))
+    except PackageError as e:
+        print(f"package: {e}", file=sys.stderr)
+        return 2
+    size = artifact.stat().st_size
+    with zipfile.ZipFile(artifact) as z:
+        unpacked = sum(i.file_size for i in z.infolist())
+        entries = len(z.infolist())
+    print(f"{os.path.relpath(artifact)}: {size / 1e6:.1f} MB ({unpacked / 1e6:.1f} MB unpacked, {entries} files), "
+          f"sha256 {sha256(artifact)}, built in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""`make package`: the Lambda artifact is reproducible, holds only the runtime (for the Lambda platform), and the
+same recipe built for this machine serves /health through a Lambda event with nothing but the artifact on the
+path (no virtualenv)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from infra.package import RUNTIME_PACKAGES, Target, build, requirements, sha256
+
+HOST = Target(architecture="x86_64" if __import__("platform").machine() == "x86_64" else "arm64",
+              python=f"{sys.version_info.major}.{sys.version_info.minor}")
+
+
+@pytest.fixture(scope="module")
+def lambda_artifact(tmp_path_factory):
+    return build(Target(), tmp_path_factory.mktemp("a"))
+
+
+def test_two_builds_give_the_same_bytes(lambda_artifact, tmp_path):
+    again = build(Target(), tmp_path)
+    assert sha256(again) == sha256(lambda_artifact)
+    with zipfile.ZipFile(lambda_artifact) as z:
+        infos = z.infolist()
+    names = [i.filename for i in infos]
+    assert names == sorted(names)
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+
+
+def test_artifact_holds_the_runtime_and_nothing_of_dev_or_infra(lambda_artifact):
+    with zipfile.ZipFile(lambda_artifact) as z:
+        names = z.namelist()
+        tops = {n.split("/")[0] for n in names}
+        elf = [z.read(n)[:20] for n in names if n.endswith(".so")]
+    assert "app/lambda_handler.py" in names and "platform_rules/__init__.py" in names
+    assert {"app", "platform_rules", "fastapi", "mangum", "psycopg", "psycopg_binary", "redis", "pymongo", "jwt",
+            "cryptography", "yoyo", "jsonschema"} <= tops
+    for dev in ("pulumi", "pulumi_aws", "pytest", "moto", "uvicorn", "mongomock", "schemathesis", "tests", "infra",
+                "policies", "components"):
+        assert dev not in tops, dev
+    # native extensions are Linux ELF for arm64 (e_machine 183 = EM_AARCH64)
+    assert elf and all(h[:4] == b"\x7fELF" and int.from_bytes(h[18:20], "little") == 183 for h in elf)
+    assert len(requirements()) == len(RUNTIME_PACKAGES) and all("==" in r for r in requirements())
+
+
+def test_the_recipe_built_for_this_machine_serves_health_from_the_artifact_alone(tmp_path):
+    artifact = build(HOST, tmp_path / "host")
+    root = tmp_path / "unpacked"
+    with zipfile.ZipFile(artifact) as z:
+        z.extractall(root)
+    event = {"version": "2.0", "routeKey": "$default", "rawPath": "/health", "rawQueryString": "",
+             "headers": {"host": "x.execute-api.us-east-1.amazonaws.com"},
+             "requestContext": {"http": {"method": "GET", "path": "/health", "protocol": "HTTP/1.1",
+                                         "sourceIp": "127.0.0.1", "userAgent": "t"}, "stage": "$default",
+                                "requestId": "r", "accountId": "123456789012", "apiId": "x", "domainName": "x",
+                                "domainPrefix": "x", "time": "", "timeEpoch": 0},
+             "isBase64Encoded": False}
+    script = ("import json, sys, time; t = time.perf_counter(); from app.lambda_handler import handler; "
+              "imported = time.perf_counter() - t; r = handler(json.loads(sys.argv[1]), None); "
+              "print(json.dumps({'status': r['statusCode'], 'body': json.loads(r['body']), 'import_s': imported, "
+              "'paths': [p for p in sys.path if 'site-packages' in p]}))")
+    # -S: no site-packages at all (not this virtualenv's, not the system's): only the artifact and the stdlib.
+    env = {"PYTHONPATH": str(root), "MONGODB_URI": "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200",
+           "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    res = subprocess.run([sys.executable, "-S", "-c", script, json.dumps(event)], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["paths"] == []
+    assert out["status"] in (200, 503) and set(out["body"]["stores"]) == {"postgresql", "redis", "mongodb"}
+    print(f"handler import {out['import_s'] * 1000:.0f} ms")
