@@ -71,15 +71,18 @@ def ensure_partitions(conn: psycopg.Connection, months_ahead: int = PARTITION_MO
 
 
 def make_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 2.0,
-              name: str = "ecomart") -> ConnectionPool:
+              name: str = "ecomart", connection_class: Optional[type] = None) -> ConnectionPool:
     """A pool that never blocks start-up on a dead server and gives up on a checkout after ``timeout`` s.
 
     ``check`` pings a pooled connection before handing it out, so after a PostgreSQL restart the first
     request gets a fresh connection instead of a dead one. Connections are autocommit: every unit of work
-    is an explicit ``with conn.transaction():`` block.
+    is an explicit ``with conn.transaction():`` block. ``connection_class``: e.g. app.iam_auth's, which puts a
+    fresh IAM token in for every new connection.
     """
+    extra = {"connection_class": connection_class} if connection_class is not None else {}
     pool = ConnectionPool(
         dsn,
+        **extra,
         min_size=min_size,
         max_size=max_size,
         timeout=timeout,

@@ -33,7 +33,7 @@ def rds_token(host: str, port: int, user: str, region: str, session: Any = None)
 
 
 def iam_connection_class(host: str, port: int, user: str, region: str, session: Any = None,
-                         token: Callable[..., str] = rds_token) -> type:
+                         token: Optional[Callable[..., str]] = None) -> type:
     """A psycopg Connection class whose ``connect`` puts a fresh token in for every new connection (the pool calls
     it whenever it opens one), with TLS; pass it as ``ConnectionPool(connection_class=...)``."""
     import os
@@ -43,7 +43,8 @@ def iam_connection_class(host: str, port: int, user: str, region: str, session: 
     class IamConnection(psycopg.Connection):
         @classmethod
         def connect(cls, conninfo: str = "", **kwargs: Any):  # type: ignore[override]
-            kwargs.update(host=host, port=port, user=user, password=token(host, port, user, region, session))
+            sign = token or rds_token  # looked up per connection (tests replace the module's rds_token)
+            kwargs.update(host=host, port=port, user=user, password=sign(host, port, user, region, session))
             if "sslmode" not in conninfo and "sslmode" not in kwargs:
                 kwargs["sslmode"] = "verify-full" if os.environ.get("PGSSLROOTCERT") else "require"
             return super().connect(conninfo, **kwargs)

@@ -24,6 +24,32 @@ from .settings import Settings
 log = logging.getLogger("ecomart")
 
 
+def _pg_iam(settings: Settings) -> Optional[type]:
+    """With PG_IAM_USER: connections carry a fresh RDS IAM token (the RDS Proxy or writer in DATABASE_URL)."""
+    if not settings.pg_iam_user:
+        return None
+    from urllib.parse import urlsplit
+
+    from .iam_auth import iam_connection_class
+
+    url = urlsplit(settings.database_url)
+    return iam_connection_class(url.hostname, url.port or 5432, settings.pg_iam_user, settings.aws_region)
+
+
+def _redis_client(settings: Settings) -> Any:
+    if not settings.redis_url:
+        return None
+    if not settings.redis_iam_user:
+        return make_client(settings.redis_url, settings.store_timeout)
+    from urllib.parse import urlsplit
+
+    from .iam_auth import elasticache_client
+
+    url = urlsplit(settings.redis_url)
+    return elasticache_client(url.hostname, url.port or 6379, settings.redis_cache_name, settings.redis_iam_user,
+                              settings.aws_region, timeout=settings.store_timeout)
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -54,9 +80,9 @@ class Services:
         orders = None
         if settings.database_url:
             pool = db.make_pool(settings.database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max,
-                                timeout=settings.pg_pool_timeout)
+                                timeout=settings.pg_pool_timeout, connection_class=_pg_iam(settings))
             orders = OrderService(pool, locking=settings.order_locking)
-        client = make_client(settings.redis_url, settings.store_timeout) if settings.redis_url else None
+        client = _redis_client(settings)
         breaker = CircuitBreaker()
         product_cache = JsonCache(client, "product", ttl=settings.cache_ttl, jitter=settings.cache_jitter,
                                   breaker=breaker)

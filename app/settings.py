@@ -68,6 +68,10 @@ class Settings:
     read_only_cache_seconds: float = 5.0
     aws_region: Optional[str] = None
     auth: Optional[AuthConfig] = None  # None: customer routes answer 401 (fail closed); see app/auth.py
+    # IAM auth to the stores (app/iam_auth.py): the database user / ElastiCache user id to sign tokens for.
+    pg_iam_user: Optional[str] = None  # every new connection to DATABASE_URL's host gets an RDS token as password
+    redis_iam_user: Optional[str] = None  # REDIS_URL's host with TLS and a SigV4 token; needs REDIS_CACHE_NAME
+    redis_cache_name: Optional[str] = None  # the replication group id the ElastiCache token is signed for
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -78,6 +82,12 @@ class Settings:
         if bool(env.get("ORDERS_READ_ONLY_PARAMETER")) != bool(env.get("QUEUED_ORDERS_QUEUE_URL")):
             raise SettingsError("ORDERS_READ_ONLY_PARAMETER and QUEUED_ORDERS_QUEUE_URL are set together (the "
                                 "stack outputs ordersReadOnlyParameter and queuedOrdersQueueUrl)")
+        if env.get("REDIS_IAM_USER") and not env.get("REDIS_CACHE_NAME"):
+            raise SettingsError("REDIS_IAM_USER needs REDIS_CACHE_NAME (the replication group id the token is "
+                                "signed for)")
+        if (env.get("PG_IAM_USER") or env.get("REDIS_IAM_USER")) and not (env.get("AWS_REGION") or
+                                                                       env.get("AWS_DEFAULT_REGION")):
+            raise SettingsError("PG_IAM_USER / REDIS_IAM_USER need AWS_REGION (tokens are signed for a region)")
         try:
             auth = AuthConfig.from_env(env)
         except AuthError as e:
@@ -107,4 +117,7 @@ class Settings:
             read_only_cache_seconds=_float(env, "READ_ONLY_CACHE_SECONDS", 5.0, 0, 300),
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
             auth=auth,
+            pg_iam_user=env.get("PG_IAM_USER") or None,
+            redis_iam_user=env.get("REDIS_IAM_USER") or None,
+            redis_cache_name=env.get("REDIS_CACHE_NAME") or None,
         )

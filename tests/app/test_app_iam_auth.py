@@ -138,3 +138,58 @@ def test_atlas_uri_uses_mongodb_aws_and_refuses_credentials():
     assert parsed["options"]["authMechanism"] == "MONGODB-AWS" and parsed["options"]["authSource"] == "$external"
     with pytest.raises(ValueError, match="must not carry credentials"):
         atlas_uri("mongodb+srv://user:pw@host.mongodb.net")
+
+
+def test_services_sign_every_pg_connection_when_pg_iam_user_is_set(dsn, redis_url, mongo, seeded, monkeypatch):
+    import app.iam_auth
+    from app.orders import OrderLine
+    from app.services import Services
+    from tests.app.apphelpers import make_settings
+    from tests.app.test_app_api import in_stock_sku
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", AKID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    signed = []
+    real = app.iam_auth.rds_token
+
+    def spy(host, port, user, region, session=None):
+        token = real(host, port, user, region, session)
+        signed.append((host, port, user, region, token))
+        return token
+    monkeypatch.setattr(app.iam_auth, "rds_token", spy)
+    host = urlsplit(dsn).hostname
+    svc = Services.build(make_settings(dsn + "?sslmode=disable", redis_url, pg_iam_user="postgres",
+                                       aws_region="us-east-1"), mongo=mongo)
+    try:
+        order, created = svc.require_orders().place_order(seeded.customers[0], [OrderLine(in_stock_sku(dsn), 1)],
+                                                          "iam-order-0001")
+        assert created and order["id"] > 0
+    finally:
+        svc.close()
+    assert signed and {s[:4] for s in signed} == {(host, urlsplit(dsn).port, "postgres", "us-east-1")}
+    assert all("Action=connect" in s[4] and "DBUser=postgres" in s[4] for s in signed)
+
+
+def test_services_use_the_elasticache_iam_client_with_tls(monkeypatch):
+    from app.iam_auth import ElastiCacheIamProvider
+    from app.services import _redis_client
+    from app.settings import Settings
+
+    client = _redis_client(Settings(redis_url="rediss://clustercfg.ecomart-prod-cache.abc.cache.amazonaws.com:6379",
+                                    redis_iam_user="ecomart-prod-app", redis_cache_name="ecomart-prod-cache",
+                                    aws_region="us-east-1"))
+    kw = client.connection_pool.connection_kwargs
+    assert isinstance(kw["credential_provider"], ElastiCacheIamProvider)
+    assert kw["credential_provider"].cache_name == "ecomart-prod-cache" and kw["ssl_cert_reqs"] == "required"
+    assert client.connection_pool.connection_class.__name__ == "SSLConnection"
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"REDIS_IAM_USER": "u"}, "REDIS_IAM_USER needs REDIS_CACHE_NAME"),
+    ({"PG_IAM_USER": "u"}, "need AWS_REGION"),
+])
+def test_iam_settings_are_checked_together(env, message):
+    from app.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
