@@ -151,22 +151,32 @@ def stack_data_store_alarms(stack: Stack, report: StackReport) -> None:
     def covering(metric: str, match) -> list[SRes]:
         return list({a.urn: a for a, d in by_metric.get(metric, ()) if match(a, d)}.values())
 
+    # Indexes by (metric, dimension, value) and by (metric, dimension, dependency URN): one lookup per store and
+    # metric instead of a scan of every alarm (at 50,000 resources the scan was most of the whole check's time).
+    by_value: dict[tuple, dict[str, SRes]] = {}
+    by_dependency: dict[tuple, dict[str, SRes]] = {}
+    for a, ms in watched:
+        deps = a.property_dependencies.get("dimensions", []) + a.property_dependencies.get("metricQueries", [])
+        for m, d in ms:
+            if not isinstance(d, dict):
+                continue
+            for key, value in d.items():
+                if isinstance(value, str):
+                    by_value.setdefault((m, key, value), {})[a.urn] = a
+                for u in deps:
+                    by_dependency.setdefault((m, key, u), {})[a.urn] = a
+
     used: set[str] = set()
     for db in stack.of_type(RDS_INSTANCE):
         ident = db.get("identifier")
         if not known(ident) or absent(ident):
             ident = db.get("id")
 
-        def matches_db(alarm: SRes, dims: dict, db=db, ident=ident) -> bool:
-            value = dims.get("DBInstanceIdentifier")
-            if isinstance(ident, str) and value == ident:
-                return True
-            deps = alarm.property_dependencies.get("dimensions", []) + \
-                alarm.property_dependencies.get("metricQueries", [])
-            return "DBInstanceIdentifier" in dims and db.urn in deps
-
         for metric in (RDS_REPLICA_ALARM_METRICS if _is_replica(db) else RDS_ALARM_METRICS):
-            found = covering(metric, matches_db)
+            # the alarm names the instance, or its dimensions come from the instance (an unknown identifier)
+            hits = dict(by_value.get((metric, "DBInstanceIdentifier", ident), {})) if isinstance(ident, str) else {}
+            hits.update(by_dependency.get((metric, "DBInstanceIdentifier", db.urn), {}))
+            found = list(hits.values())
             used.update(a.urn for a in found)
             if not found and not blind:
                 report(f"RDS instance {identity(db)} has no {metric} alarm", db.urn)
@@ -177,7 +187,7 @@ def stack_data_store_alarms(stack: Stack, report: StackReport) -> None:
         for metric in CACHE_ALARM_METRICS:
             if nodes is not None:
                 for node in nodes:
-                    found = covering(metric, lambda a, d, node=node: d.get("CacheClusterId") == node)
+                    found = list(by_value.get((metric, "CacheClusterId", node), {}).values())
                     used.update(a.urn for a in found)
                     if not found and not blind:
                         report(f"ElastiCache node {node} of {identity(rg)} has no {metric} alarm", rg.urn)
@@ -402,8 +412,7 @@ def stack_kms_keys_in_use(stack: Stack, report: StackReport) -> None:
     for r in stack.resources:
         if r.type in _NOT_A_USE:
             continue
-        for prop in set(r.props) | set(r.property_dependencies):
-            used |= stack.refs(r, prop, key_types)
+        used |= stack.all_refs(r, key_types)
     for r in stack.resources:  # a replica key is used through its own use; its primary through the replica
         if r.type == KMS_REPLICA_KEY and r.urn in used:
             used |= stack.refs(r, "primaryKeyArn", (KMS_KEY,))

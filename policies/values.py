@@ -78,8 +78,27 @@ def plain_cache() -> Iterator[None]:
         _PLAIN_CACHE = previous
 
 
+class PlainDict(dict):
+    """Properties that are plain already (the offline checker makes them once per resource): ``plain`` returns
+    them as they are instead of walking them again. Shared by every policy of the resource: read, never changed."""
+
+    __slots__ = ()
+
+
 def plain(value: Any) -> Any:
     """Ordinary dicts/lists from whatever the engine or the checker handed over; unknowns become ``UNKNOWN``."""
+    kind = type(value)
+    if kind is PlainDict:
+        return value
+    # Exact-type fast paths first: JSON gives dict/list/str/int/float/bool/None, and the ABC checks below are slow.
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
+    if kind is str:
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if kind in (int, float, bool) or value is None:
+        return value
     if isinstance(value, str):
         return UNKNOWN if value in UNKNOWN_SENTINELS else value
     if sdk.is_secret(value):
