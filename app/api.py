@@ -34,6 +34,7 @@ from .auth import Authenticator, Principal
 from .catalog import CATEGORIES, PRODUCT_ID_RE, SKU_RE, ListQuery, price_to_cents
 from .errors import AppError, InvalidInput, NotFound, ProductUnavailable, StoreUnavailable
 from .orders import IDEMPOTENCY_KEY_RE, MAX_LINES, MAX_QUANTITY, OrderLine, validate_lines
+from .public_ids import PATTERN as ORDER_ID_PATTERN
 from .read_only import outcome as queued_outcome
 from .redis_stores import CartStore
 from .services import Services
@@ -114,7 +115,7 @@ class PaymentOut(BaseModel):
 
 
 class OrderOut(BaseModel):
-    id: int
+    id: str = Field(pattern=ORDER_ID_PATTERN, description="opaque: not a sequence number (app/public_ids.py)")
     customer_id: int
     status: str
     total_cents: int
@@ -422,6 +423,7 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
             who.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], header_text(idempotency_key))
         # The hot path: the service built this dict to OrderOut's shape (schemathesis checks it against the
         # schema), so it is sent as it is instead of being validated and serialized a second time.
+        order = {**order, "id": svc.require_order_ids().public(order["id"])}
         if created:
             return JSONResponse(order, status_code=201, headers={"Location": f"/orders/{order['id']}"})
         return JSONResponse(order, status_code=200, headers={"Idempotent-Replayed": "true"})
@@ -445,14 +447,24 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         found = queued_outcome(tracking, svc.redis, svc.pool)
         if found.get("customer_id") != who.customer_id:
             raise NotFound("queued order", tracking)
+        if found.get("order_id") is not None:
+            public = svc.require_order_ids().public(found["order_id"])
+            found = {**found, "order_id": public, "order_url": f"/orders/{public}"}
         return found
 
     @app.get("/orders/{order_id}", tags=["orders"], responses={**ERRORS, **AUTH_ERRORS}, response_model=OrderOut)
-    def get_order(order_id: int = Path(gt=0, le=MAX_ID), who: Principal = Depends(current_customer)) -> dict:
-        order = get_services().require_orders().get_order(order_id)
+    def get_order(order_id: str = Path(pattern=ORDER_ID_PATTERN), who: Principal = Depends(current_customer)) -> dict:
+        svc = get_services()
+        internal = svc.require_order_ids().internal(order_id)
+        if internal is None:
+            raise NotFound("order", order_id)  # not an id this deployment issued
+        try:
+            order = svc.require_orders().get_order(internal)
+        except NotFound:
+            raise NotFound("order", order_id) from None  # never echo the internal id
         if order["customer_id"] != who.customer_id:
             raise NotFound("order", order_id)  # the same answer as for an id that does not exist
-        return order
+        return {**order, "id": order_id}
 
     @app.get("/customers/{customer_id}/recommendations", tags=["recommendations"],
              responses={**ERRORS, **AUTH_ERRORS})

@@ -18,6 +18,7 @@ from .orders import OrderService
 from .recommendations import Recommendations
 from .redis_stores import CartStore, CircuitBreaker, JsonCache, SessionStore, make_client
 from .relay import OutboxRelay, RelayThread, outbox_lag
+from .public_ids import OrderIds, OrderIdsFromDb
 from .read_only import OrderIntake, ReadOnlyFlag
 from .settings import Settings
 
@@ -66,6 +67,7 @@ class Services:
     relay_thread: Optional[RelayThread] = None
     read_only: Optional[ReadOnlyFlag] = None  # orders read-only mode: the flag and the intake queue, or neither
     intake: Optional[OrderIntake] = None
+    order_ids: Optional[OrderIdsFromDb] = None  # the opaque order ids clients see (key read from PostgreSQL once)
     own_mongo: bool = False
     extras: dict = field(default_factory=dict)
 
@@ -93,6 +95,8 @@ class Services:
             sessions=SessionStore(client, settings.session_ttl * 1000),
             recommendations=Recommendations(mongo, reco_cache), own_mongo=own_mongo,
         )
+        if pool is not None:
+            services.order_ids = OrderIdsFromDb(pool)
         if settings.read_only_parameter and settings.queued_orders_queue_url:
             import boto3
 
@@ -105,6 +109,11 @@ class Services:
             services.relay_thread = RelayThread(relay)
             services.relay_thread.start()
         return services
+
+    def require_order_ids(self) -> OrderIds:
+        if self.order_ids is None:
+            raise StoreUnavailable("postgresql", "DATABASE_URL is not configured")
+        return self.order_ids.get()
 
     def require_orders(self) -> OrderService:
         if self.orders is None:

@@ -206,8 +206,10 @@ def test_order_errors_name_field_id_or_sku(http, seeded, dsn):
     http.post("/orders", json=order_body(seeded.customers[0], sku), headers={"Idempotency-Key": "order-0008"})
     resp = http.post("/orders", json=order_body(seeded.customers[0], sku, 2), headers={"Idempotency-Key": "order-0008"})
     assert resp.status_code == 422 and error_of(resp)["field"] == "Idempotency-Key"
-    resp = http.get("/orders/987654321")
+    resp = http.get("/orders/o_" + "a" * 26)  # well formed, but not an id this key issued
     assert resp.status_code == 404 and error_of(resp)["resource"] == "order"
+    resp = http.get("/orders/987654321")  # internal ids are not accepted: ids are opaque
+    assert resp.status_code == 422 and error_of(resp)["field"] == "order_id"
     resp = http.get("/orders/abc")
     assert resp.status_code == 422 and error_of(resp)["field"] == "order_id"
 

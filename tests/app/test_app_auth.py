@@ -54,7 +54,7 @@ NOW = int(time.time())
 ])
 def test_customer_routes_refuse_bad_tokens_with_401(raw, seeded, headers, message):
     for method, path in (("GET", "/carts/cart-0001"), ("POST", "/carts/cart-0001/items"), ("POST", "/orders"),
-                         ("GET", "/orders/1"), ("GET", "/orders/queued/q_" + "0" * 32),
+                         ("GET", "/orders/o_" + "a" * 26), ("GET", "/orders/queued/q_" + "0" * 32),
                          ("GET", "/customers/1/recommendations")):
         body = {"items": [{"sku": "X-1", "quantity": 1}]} if path == "/orders" else \
             ({"sku": "X-1", "quantity": 1} if method == "POST" else None)
@@ -83,7 +83,7 @@ def test_own_cart_and_order_are_yours_and_nobody_elses(raw, seeded, dsn):
     order_id = placed.json()["id"]
     assert raw.get(f"/orders/{order_id}", headers=bearer(a)).status_code == 200
     theirs = raw.get(f"/orders/{order_id}", headers=bearer(b))
-    missing = raw.get("/orders/999999999", headers=bearer(b))
+    missing = raw.get("/orders/o_" + "a" * 26, headers=bearer(b))
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json()["error"].keys() == missing.json()["error"].keys()  # nothing tells the two apart
     assert raw.get(f"/customers/{b}/recommendations", headers=bearer(a)).status_code == 404

@@ -14,7 +14,7 @@ from app.orders import OUTBOX_BATCH_SQL, RECENT_ORDERS_SQL
 from tests.app.apphelpers import pg_conn
 
 TABLES = {"customers", "products", "warehouses", "inventory", "orders", "order_items", "payments",
-          "idempotency_keys", "outbox", "queued_order_outcomes"}
+          "idempotency_keys", "outbox", "queued_order_outcomes", "ecomart_keys"}
 
 
 def tables(dsn: str) -> set[str]:
@@ -28,15 +28,15 @@ def test_migrations_replay_on_an_empty_database_and_roll_back(pg_server):
     name = "replay_empty"
     dsn = pg_server.create_database(name)
     try:
-        assert db.migrate(dsn) == ["0001_core", "0002_orders", "0003_outbox", "0004_place_order", "0005_outbox_notify", "0006_queued_orders"]
+        assert db.migrate(dsn) == ["0001_core", "0002_orders", "0003_outbox", "0004_place_order", "0005_outbox_notify", "0006_queued_orders", "0007_order_id_key"]
         assert TABLES <= tables(dsn)
         assert db.migrate(dsn) == [], "a second run applies nothing"
-        assert db.migrate(dsn, rollback_all=True) == ["0006_queued_orders", "0005_outbox_notify", "0004_place_order", "0003_outbox", "0002_orders", "0001_core"]
+        assert db.migrate(dsn, rollback_all=True) == ["0007_order_id_key", "0006_queued_orders", "0005_outbox_notify", "0004_place_order", "0003_outbox", "0002_orders", "0001_core"]
         assert not TABLES & tables(dsn)
         with pg_conn(dsn) as conn:
             assert conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'ecomart_ensure_order_partitions'"
                                 ).fetchone()[0] == 0
-        assert db.migrate(dsn) == ["0001_core", "0002_orders", "0003_outbox", "0004_place_order", "0005_outbox_notify", "0006_queued_orders"], "and apply again from scratch"
+        assert db.migrate(dsn) == ["0001_core", "0002_orders", "0003_outbox", "0004_place_order", "0005_outbox_notify", "0006_queued_orders", "0007_order_id_key"], "and apply again from scratch"
     finally:
         pg_server.drop_database(name)
 

@@ -1,0 +1,1 @@
+DROP TABLE ecomart_keys;
