@@ -21,7 +21,9 @@ from components.contract import arg
 from components.tagging import with_name
 
 # Interface endpoints the app and the data tier's automation need (no NAT: these are the only way out).
-INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "kms", "sts", "logs", "monitoring")
+# ssm and sqs: the orders read-only flag and the queued-orders queue (components/resilience.py), which the app must
+# reach exactly when PostgreSQL is down.
+INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "kms", "sts", "logs", "monitoring", "ssm", "sqs")
 
 
 @dataclass

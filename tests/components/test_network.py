@@ -85,6 +85,9 @@ def test_interface_endpoints_in_app_subnets(prod):
     endpoints = prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     services = {e.inputs["serviceName"] for e in endpoints}
     assert {f"com.amazonaws.us-east-1.{s}" for s in INTERFACE_ENDPOINT_SERVICES} <= services
+    # written out, not read back from the constant: read-only mode needs ssm and sqs without a NAT
+    assert {f"com.amazonaws.us-east-1.{s}" for s in ("secretsmanager", "kms", "sts", "logs", "monitoring", "ssm",
+                                                     "sqs")} <= services
     app_ids = {s.outputs["id"] for s in subnets(prod, "app")}
     for e in endpoints:
         if e.name.startswith("network-"):
