@@ -12,6 +12,11 @@ from policies.core import show, Res, Report, absent, is_true, known, num, resour
 from platform_rules import PROD, policy_defaults
 from policies.meta import GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import BACKUP_PLAN, BACKUP_SELECTION, BACKUP_VAULT, BACKUP_VAULT_LOCK
+import fnmatch
+from typing import Optional
+from policies.core import SRes, Stack, StackReport, as_list, identity, stack_policy
+from policies.tokens import RDS_CLUSTER, RDS_INSTANCE
+from policies.relations import writers
 
 _ARN_REGION = re.compile(r"^arn:[^:]+:backup:([a-z0-9-]+):")
 
@@ -170,3 +175,89 @@ def backup_selection_scoped(r: Res, report: Report) -> None:
     if known(resources) and absent(resources) and known(tags) and absent(tags) and known(conditions) \
             and absent(conditions):
         report("resources and selectionTags are empty: the selection protects nothing")
+
+
+# === stack policies: how these resources relate to the rest of the stack =====================
+
+# --- backup coverage --------------------------------------------------------------------------------------------------
+
+def _selection_covers(stack: Stack, selection: SRes, db: SRes) -> Optional[bool]:
+    """True/False, or None when the selection's resources are unknown."""
+    arn = db.get("arn")
+    deps = selection.property_dependencies.get("resources", [])
+    if db.urn in deps:
+        covered = True
+    else:
+        resources = selection.get("resources")
+        if not known(resources):
+            return None if not deps else False
+        covered = False
+        for pattern in resources or []:
+            if not known(pattern):
+                if deps:
+                    continue  # computed from the resources in ``deps``, and this store is not one of them
+                return None
+            if not isinstance(pattern, str):
+                continue
+            if isinstance(arn, str) and known(arn) and (pattern == arn or ("*" in pattern
+                                                                            and fnmatch.fnmatchcase(arn, pattern))):
+                covered = True
+            elif pattern == "*" or ("*" in pattern and ":rds:" in pattern and ":db:" in pattern
+                                    and not (isinstance(arn, str) and known(arn))):
+                covered = True
+        if not covered:
+            tags = db.tags()
+            if known(tags):
+                for cond in as_list(selection.get("selectionTags")):
+                    if isinstance(cond, dict) and cond.get("type") == "STRINGEQUALS" \
+                            and tags.get(cond.get("key")) == cond.get("value"):
+                        covered = True
+    if covered and isinstance(arn, str) and known(arn):
+        for pattern in as_list(selection.get("notResources")):
+            if isinstance(pattern, str) and fnmatch.fnmatchcase(arn, pattern):
+                return False
+    return covered
+
+
+@stack_policy(
+    "stack-rds-backup-coverage",
+    types=(RDS_INSTANCE, RDS_CLUSTER, BACKUP_SELECTION), severity="high", category="resilience",
+    controls=(GDPR_RESTORE, "pci-12-10-1"),
+    description="Every RDS writer instance and every RDS cluster is covered by an AWS Backup selection (by ARN, "
+                "wildcard or tag).",
+    why="RDS automated backups end at 35 days and die with the instance's retention; AWS Backup holds the "
+        "daily/monthly recovery points (in a locked, cross-region vault in prod). A store outside every "
+        "selection has none of that. (Read replicas are rebuilt from the writer, and AWS Backup does not "
+        "support them.)",
+    remediation="Add the store's ARN to `backup_resource_arns` in infra/stack.py (the backup component's "
+                "selection `resources`).",
+    checks={RDS_INSTANCE: ("arn",), RDS_CLUSTER: ("arn",), BACKUP_SELECTION: ("resources", "selectionTags")},
+)
+def stack_rds_backup_coverage(stack: Stack, report: StackReport) -> None:
+    selections = stack.of_type(BACKUP_SELECTION)
+    for db in writers(stack) + stack.of_type(RDS_CLUSTER):
+        results = [_selection_covers(stack, s, db) for s in selections]
+        if any(results) or None in results:
+            continue
+        report(f"{identity(db)} is in no AWS Backup selection", db.urn)
+
+# --- backup vault locks ----------------------------------------------------------------------------------------------
+
+@stack_policy(
+    "stack-backup-vaults-locked",
+    types=(BACKUP_VAULT, BACKUP_VAULT_LOCK), severity="high", category="lifecycle",
+    controls=(GDPR_RESTORE, GDPR_CIA, "pci-12-10-1"),
+    description="Every backup vault (including cross-region copy vaults) has a vault lock.",
+    why="Without a lock anyone with backup permissions (or an attacker holding them) can delete recovery points "
+        "before their retention ends. Dev runs this as advisory: a locked vault cannot be torn down.",
+    remediation="Set stack config `backup.vaultLock: true` (an `aws.backup.VaultLockConfiguration` per vault).",
+    checks={BACKUP_VAULT: ("name",), BACKUP_VAULT_LOCK: ("backupVaultName",)},
+)
+def stack_backup_vaults_locked(stack: Stack, report: StackReport) -> None:
+    locks = stack.of_type(BACKUP_VAULT_LOCK)
+    unknown = any(not known(lock.get("backupVaultName")) and not lock.property_dependencies.get("backupVaultName")
+                  for lock in locks)
+    for vault in stack.of_type(BACKUP_VAULT):
+        if any(vault.urn in stack.refs(lock, "backupVaultName", (BACKUP_VAULT,)) for lock in locks) or unknown:
+            continue
+        report(f"backup vault {identity(vault)} has no vault lock", vault.urn)

@@ -208,7 +208,9 @@ def stack_policy(id: str, *, types: Sequence[str], severity: str, category: str,
 
     def wrap(fn: Callable[["Stack", StackReport], None]) -> StackValidationPolicy:
         types_t = tuple(types)
-        meta = PolicyMeta(id=id, kind="stack", service="stack", severity=severity, category=category,
+        # grouped by service like the resource policies: a stack policy lives in its service's module
+        meta = PolicyMeta(id=id, kind="stack", service=fn.__module__.rsplit(".", 1)[-1].rstrip("_"),
+                          severity=severity, category=category,
                           controls=tuple(controls), resource_types=types_t, description=description, why=why,
                           remediation=remediation, checks=_normalise_checks(types_t, checks),
                           config_defaults=dict(config or {}), house_rule=house_rule)

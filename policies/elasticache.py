@@ -13,6 +13,9 @@ from policies.core import show, Res, Report, absent, is_false, is_set, is_true, 
 from platform_rules import DEV, PROD, policy_defaults
 from policies.meta import CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import EC_REPLICATION_GROUP, EC_SERVERLESS, EC_USER
+from policies.core import Stack, StackReport, identity, stack_policy
+from policies.tokens import LOG_GROUP
+from policies.relations import log_group_problems
 
 REQUIRED_LOGS = ("slow-log", "engine-log")
 # IAM authentication and the current security fixes: Valkey >= 7.2, Redis OSS >= 7.0.
@@ -357,3 +360,40 @@ def elasticache_user_least_privilege(r: Res, report: Report) -> None:
         all_commands and "-@dangerous" not in tokens[tokens.index("+@all" if "+@all" in tokens else "allcommands"):])
     if dangerous_allowed:
         report(f"accessString {show(access)} allows @dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG)")
+
+
+# === stack policies: how these resources relate to the rest of the stack =====================
+
+@stack_policy(
+    "stack-elasticache-logs-to-encrypted-groups",
+    types=(EC_REPLICATION_GROUP, LOG_GROUP), severity="medium", category="security",
+    controls=("pci-10-3-2", "pci-10-2-1", GDPR_BREACH),
+    description="ElastiCache slow/engine logs go to log groups declared in the stack, KMS-encrypted and with "
+                "retention.",
+    why="A log destination that is not declared here is created by nobody (delivery fails) or by hand (no "
+        "encryption, no retention).",
+    remediation="Create the `aws.cloudwatch.LogGroup` (with `kms_key_id` and `retention_in_days`) and pass its "
+                "name as the delivery `destination`.",
+    checks={EC_REPLICATION_GROUP: ("logDeliveryConfigurations",), LOG_GROUP: ("name", "kmsKeyId")},
+)
+def stack_elasticache_logs_to_encrypted_groups(stack: Stack, report: StackReport) -> None:
+    groups_by_name = {g.get("name"): g for g in stack.of_type(LOG_GROUP) if isinstance(g.get("name"), str)}
+    for rg in stack.of_type(EC_REPLICATION_GROUP):
+        configs = rg.get("logDeliveryConfigurations")
+        if not known(configs):
+            continue
+        deps = [stack.by_urn[u] for u in rg.property_dependencies.get("logDeliveryConfigurations", [])
+                if u in stack.by_urn and stack.by_urn[u].type == LOG_GROUP]
+        for c in configs or []:
+            if not isinstance(c, dict) or c.get("destinationType") != "cloudwatch-logs":
+                continue
+            dest = c.get("destination")
+            if not known(dest):
+                continue
+            group = groups_by_name.get(dest) or next((g for g in deps if g.get("name") == dest), None)
+            if group is None:
+                report(f"{identity(rg)} delivers {c.get('logType')} to log group {show(dest)}, which this stack does "
+                       "not declare", rg.urn)
+                continue
+            for problem in log_group_problems(group):
+                report(f"{identity(rg)} delivers {c.get('logType')} to {show(dest)}, which is {problem}", group.urn)

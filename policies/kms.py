@@ -6,6 +6,8 @@ from policies.core import (Report, Res, known, not_true, num, report_public_stat
 from platform_rules import DEV, PROD, policy_defaults
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.tokens import KMS_KEY, KMS_KEY_POLICY, KMS_REPLICA_KEY
+from policies.core import Stack, StackReport, identity, stack_policy
+from policies.tokens import KMS_ALIAS
 
 
 @resource_policy(
@@ -67,3 +69,41 @@ def kms_key_deletion_window(r: Res, report: Report) -> None:
 )
 def kms_key_policy_no_public_principal(r: Res, report: Report) -> None:
     report_public_statements(r, "policy", report)
+
+
+# === stack policies: how these resources relate to the rest of the stack =====================
+
+# --- every KMS key used -------------------------------------------------------------------------------------------------
+
+_NOT_A_USE = (KMS_ALIAS, KMS_KEY_POLICY, KMS_KEY, KMS_REPLICA_KEY)
+
+
+@stack_policy(
+    "stack-kms-keys-in-use",
+    types=(KMS_KEY, KMS_REPLICA_KEY), severity="medium", category="security",
+    controls=("pci-3-6-1", GDPR_CIA),
+    description="Every customer-managed key is used by at least one resource (aliases and key policies do not "
+                "count).",
+    why="An unused key is an unreviewed grant surface (its key policy still admits principals and services) and "
+        "usually means a store was wired to the wrong key or to the AWS-managed one.",
+    remediation="Wire the key into the store it was created for (`kms_key_id=kms.keys.require(domain).arn`) or stop "
+                "creating it.",
+    checks=("arn",),
+)
+def stack_kms_keys_in_use(stack: Stack, report: StackReport) -> None:
+    keys = stack.of_type(KMS_KEY, KMS_REPLICA_KEY)
+    if not keys:
+        return
+    key_types = (KMS_KEY, KMS_REPLICA_KEY)
+    used: set[str] = set()
+    for r in stack.resources:
+        if r.type in _NOT_A_USE:
+            continue
+        used |= stack.all_refs(r, key_types)
+    for r in stack.resources:  # a replica key is used through its own use; its primary through the replica
+        if r.type == KMS_REPLICA_KEY and r.urn in used:
+            used |= stack.refs(r, "primaryKeyArn", (KMS_KEY,))
+    for key in keys:
+        if key.urn in used:
+            continue
+        report(f"KMS key {identity(key)} is not used by any resource", key.urn)

@@ -17,6 +17,9 @@ from policies.core import (show, Res, Report, absent, is_open_cidr, is_public_ci
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_RECORDS
 from policies.tokens import (DEFAULT_SG, FLOW_LOG, NETWORK_ACL, NETWORK_ACL_RULE, SECURITY_GROUP, SG_EGRESS_RULE,
                              SG_INGRESS_RULE, SG_RULE, SUBNET, VPC_ENDPOINT)
+from policies.core import SRes, Stack, StackReport, as_list, identity, stack_policy
+from policies.tokens import EC_CLUSTER, EC_REPLICATION_GROUP, EC_SERVERLESS, EC_SUBNET_GROUP, RDS_CLUSTER, RDS_INSTANCE, RDS_PROXY, RDS_SUBNET_GROUP, VPC
+from policies.relations import is_replica
 
 DATA_PORTS = {5432: "PostgreSQL", 6379: "Redis/Valkey", 27017: "MongoDB", 3306: "MySQL", 1433: "SQL Server",
               1521: "Oracle", 9042: "Cassandra", 11211: "Memcached"}
@@ -280,3 +283,192 @@ def vpc_endpoint_private(r: Res, report: Report) -> None:
     groups = r.get("securityGroupIds")
     if known(groups) and absent(groups):
         report("securityGroupIds is empty: the endpoint gets the VPC's default security group")
+
+
+# === stack policies: how these resources relate to the rest of the stack =====================
+
+# --- data subnets ---------------------------------------------------------------------------------------------------
+
+def _check_subnet_group(stack: Stack, group: SRes, report: StackReport, seen: set[str]) -> None:
+    if group.urn in seen:
+        return
+    seen.add(group.urn)
+    _check_subnets(stack, group, "subnetIds", report)
+
+
+def _check_subnets(stack: Stack, holder: SRes, prop: str, report: StackReport) -> None:
+    value = holder.get(prop)
+    subnets = stack.refs(holder, prop, (SUBNET,))
+    for urn in sorted(subnets):
+        subnet = stack.by_urn[urn]
+        tags = subnet.tags()
+        if not known(tags):
+            continue
+        tier = tags.get("tier")
+        if known(tier) and tier != "data":
+            report(f"{identity(holder)} uses subnet {identity(subnet)} of tier {show(tier)}, not a data subnet",
+                   holder.urn)
+    if not known(value):
+        return
+    resolved_ids = {s for urn in subnets for s in (stack.by_urn[urn].get("id"),) if isinstance(s, str)}
+    literal = [v for v in as_list(value) if isinstance(v, str) and known(v)]
+    unknown_entries = any(not known(v) for v in as_list(value))
+    undeclared = [v for v in literal if v not in resolved_ids]
+    if undeclared and not holder.property_dependencies.get(prop):
+        report(f"{identity(holder)} uses subnets {undeclared} not declared in this stack: cannot show they are "
+               "data subnets", holder.urn)
+    if not literal and not subnets and not unknown_entries:
+        report(f"{identity(holder)} names no subnets", holder.urn)
+
+
+def _same_region_replica(stack: Stack, store: SRes) -> bool:
+    """A read replica that inherits its source's subnet group: an RDS instance replicating a source by identifier
+    (only possible within a region) or by the ARN of a source in the same region."""
+    if store.type != RDS_INSTANCE or not is_replica(store):
+        return False
+    source = store.get("replicateSourceDb")
+    if not known(source) or not isinstance(source, str):
+        return False
+    if not source.startswith("arn:"):
+        return True
+    source_region = source.split(":")[3] if source.count(":") >= 4 else ""
+    own = store.get("region")
+    if known(own) and isinstance(own, str) and own:
+        return own == source_region
+    sources = stack.refs(store, "replicateSourceDb", (RDS_INSTANCE,))
+    if sources:  # a source in this stack: same region unless the replica names another one (handled above)
+        src_region = stack.by_urn[next(iter(sources))].get("region")
+        return not (known(src_region) and isinstance(src_region, str) and src_region and
+                    src_region != source_region)
+    return False
+
+
+def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: StackReport,
+                 seen: set[str]) -> None:
+    value = store.get(prop)
+    groups = stack.refs(store, prop, (group_type,))
+    if groups:
+        for urn in groups:
+            _check_subnet_group(stack, stack.by_urn[urn], report, seen)
+        return
+    if not known(value):
+        return
+    if absent(value) and _same_region_replica(stack, store):
+        return  # RDS places a same-region read replica in its source's subnet group, which is checked there
+    if absent(value):
+        report(f"{identity(store)} has no {prop}: it is placed in the default VPC, outside the data subnets",
+               store.urn)
+    elif isinstance(value, str) and value.startswith("default"):
+        report(f"{identity(store)} uses subnet group {show(value)}: the default VPC's subnets", store.urn)
+    else:
+        report(f"{identity(store)} uses subnet group {show(value)}, which is not declared in this stack: cannot show "
+               "it holds only data subnets", store.urn)
+
+
+@stack_policy(
+    "stack-data-stores-in-data-subnets",
+    house_rule=True,
+    types=(RDS_INSTANCE, RDS_CLUSTER, RDS_SUBNET_GROUP, EC_REPLICATION_GROUP, EC_CLUSTER, EC_SERVERLESS,
+           EC_SUBNET_GROUP, SUBNET),
+    severity="critical", category="security",
+    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC),
+    description="Every data store (RDS instances and clusters, ElastiCache groups, clusters and serverless caches) "
+                "sits in a subnet group whose subnets are all tagged `tier=data`.",
+    why="The data subnets are the isolated tier: no internet route, a NACL admitting only the VPC. A store "
+        "placed in an application subnet or the default VPC loses that isolation.",
+    remediation="Give the store the data subnets' subnet group (`db_subnet_group_name` / `subnet_group_name`), "
+                "built from `network.data_subnet_ids`.",
+    checks={RDS_INSTANCE: ("dbSubnetGroupName",), RDS_CLUSTER: ("dbSubnetGroupName",),
+            RDS_SUBNET_GROUP: ("subnetIds",), EC_REPLICATION_GROUP: ("subnetGroupName",),
+            EC_SERVERLESS: ("subnetIds",), EC_SUBNET_GROUP: ("subnetIds",),
+            SUBNET: ("tags.tier",)},
+)
+def stack_data_stores_in_data_subnets(stack: Stack, report: StackReport) -> None:
+    seen: set[str] = set()
+    for store in stack.of_type(RDS_INSTANCE, RDS_CLUSTER):
+        _store_group(stack, store, "dbSubnetGroupName", RDS_SUBNET_GROUP, report, seen)
+    for store in stack.of_type(EC_REPLICATION_GROUP, EC_CLUSTER):
+        if store.type == EC_CLUSTER and not absent(store.get("replicationGroupId")):
+            continue  # a member of a replication group: placed by the group
+        _store_group(stack, store, "subnetGroupName", EC_SUBNET_GROUP, report, seen)
+    for cache in stack.of_type(EC_SERVERLESS):
+        _check_subnets(stack, cache, "subnetIds", report)
+    for group in stack.of_type(RDS_SUBNET_GROUP, EC_SUBNET_GROUP):
+        _check_subnet_group(stack, group, report, seen)
+
+# --- flow logs ------------------------------------------------------------------------------------------------------
+
+@stack_policy(
+    "stack-vpc-flow-logs",
+    types=(VPC, FLOW_LOG), severity="high", category="security",
+    controls=("cis-3-9", "pci-10-2-1", GDPR_BREACH),
+    description="Every VPC has a flow log capturing ALL traffic.",
+    why="Flow logs are the only record of which address talked to a database; without them an exfiltration "
+        "cannot be scoped.",
+    remediation="Declare an `aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type=\"ALL\", ...)` for every VPC (the network "
+                "component does).",
+    checks={VPC: ("id",), FLOW_LOG: ("vpcId", "trafficType")},
+)
+def stack_vpc_flow_logs(stack: Stack, report: StackReport) -> None:
+    logs = stack.of_type(FLOW_LOG)
+    for vpc in stack.of_type(VPC):
+        covering = [f for f in logs if vpc.urn in stack.refs(f, "vpcId", (VPC,))]
+        unknown = any(not known(f.get("vpcId")) and not f.property_dependencies.get("vpcId") for f in logs)
+        if not covering:
+            if not unknown:
+                report(f"VPC {identity(vpc)} has no flow log", vpc.urn)
+            continue
+        traffic = [f.get("trafficType") for f in covering]
+        if all(known(t) and t != "ALL" for t in traffic):
+            report(f"VPC {identity(vpc)}'s flow logs capture only {sorted(set(map(str, traffic)))} traffic", vpc.urn)
+
+# --- data-store ingress ------------------------------------------------------------------------------------------------
+
+@stack_policy(
+    "stack-data-store-ingress-from-security-groups",
+    types=(RDS_INSTANCE, RDS_CLUSTER, RDS_PROXY, EC_REPLICATION_GROUP, EC_SERVERLESS, SECURITY_GROUP, SG_RULE,
+           SG_INGRESS_RULE),
+    severity="critical", category="security",
+    controls=("pci-1-3-1", "pci-1-4-4", GDPR_CIA, CCPA_SEC),
+    description="Security groups of data stores admit traffic only from other security groups, never from a CIDR "
+                "or prefix list.",
+    why="Tier-to-tier rules name exactly which workloads may connect; a CIDR (even a private one) admits whatever "
+        "lands in that range, including the data subnets themselves.",
+    remediation="Write ingress rules with `referenced_security_group_id=<app SG>` (`Network.allow`).",
+    checks={RDS_INSTANCE: ("vpcSecurityGroupIds",), RDS_CLUSTER: ("vpcSecurityGroupIds",),
+            RDS_PROXY: ("vpcSecurityGroupIds",), EC_REPLICATION_GROUP: ("securityGroupIds",),
+            EC_SERVERLESS: ("securityGroupIds",), SECURITY_GROUP: ("ingress",),
+            SG_RULE: ("securityGroupId", "cidrBlocks"),
+            SG_INGRESS_RULE: ("securityGroupId", "cidrIpv4", "cidrIpv6", "prefixListId")},
+)
+def stack_data_store_ingress_from_security_groups(stack: Stack, report: StackReport) -> None:
+    store_groups: dict[str, str] = {}
+    for store in stack.of_type(RDS_INSTANCE, RDS_CLUSTER, RDS_PROXY):
+        for urn in stack.refs(store, "vpcSecurityGroupIds", (SECURITY_GROUP,)):
+            store_groups.setdefault(urn, identity(store))
+    for store in stack.of_type(EC_REPLICATION_GROUP, EC_SERVERLESS):
+        for urn in stack.refs(store, "securityGroupIds", (SECURITY_GROUP,)):
+            store_groups.setdefault(urn, identity(store))
+    if not store_groups:
+        return
+    for urn, store in store_groups.items():
+        sg = stack.by_urn[urn]
+        rules = sg.get("ingress")
+        if known(rules):
+            for i, rule in enumerate(rules or []):
+                if isinstance(rule, dict) and any(not absent(rule.get(k)) for k in
+                                                  ("cidrBlocks", "ipv6CidrBlocks", "prefixListIds")):
+                    report(f"security group {identity(sg)} of {store}: ingress[{i}] admits a CIDR/prefix list",
+                           sg.urn)
+    for rule in stack.of_type(SG_INGRESS_RULE, SG_RULE):
+        if rule.type == SG_RULE and rule.get("type") != "ingress":
+            continue
+        for urn in stack.refs(rule, "securityGroupId", (SECURITY_GROUP,)):
+            if urn not in store_groups:
+                continue
+            sources = ("cidrIpv4", "cidrIpv6", "prefixListId") if rule.type == SG_INGRESS_RULE else \
+                ("cidrBlocks", "ipv6CidrBlocks", "prefixListIds")
+            cidr = [k for k in sources if not absent(rule.get(k))]
+            if cidr:
+                report(f"rule {identity(rule)} admits {', '.join(cidr)} into {store_groups[urn]}'s security group",
+                       rule.urn)

@@ -12,6 +12,11 @@ from policies.core import (Report, Res, absent, denies_insecure_transport, docum
 from platform_rules import DEV, PROD, policy_defaults
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_TEST
 from policies.tokens import COMPOSITE_ALARM, LOG_GROUP, METRIC_ALARM, SNS_SUBSCRIPTION, SNS_TOPIC, SNS_TOPIC_POLICY
+from typing import Optional
+from policies.core import SRes, Stack, StackReport, identity, stack_policy
+from platform_rules import elasticache_node_ids
+from policies.tokens import EC_REPLICATION_GROUP, RDS_INSTANCE
+from policies.relations import CACHE_ALARM_METRICS, RDS_ALARM_METRICS, RDS_REPLICA_ALARM_METRICS, is_rds_replica
 
 AWS_MANAGED_SNS_KEYS = ("alias/aws/sns",)
 
@@ -163,3 +168,141 @@ def sns_topic_policy_deny_insecure_transport(r: Res, report: Report) -> None:
     if statements is not None and not denies_insecure_transport(statements):
         report("policy has no Deny for aws:SecureTransport=false")
 
+
+# === stack policies: how these resources relate to the rest of the stack =====================
+
+# --- alarms for every store ------------------------------------------------------------------------------------------
+
+def _alarm_metrics(alarm: SRes) -> Optional[list[tuple[object, object]]]:
+    """(metric name, dimensions) an alarm watches; None when that is unknown."""
+    out: list[tuple[object, object]] = []
+    metric, dims = alarm.get("metricName"), alarm.get("dimensions")
+    if not known(metric) or not known(dims):
+        return None
+    if not absent(metric):
+        out.append((metric, dims or {}))
+    queries = alarm.get("metricQueries")
+    if not known(queries):
+        return None
+    for q in queries or []:
+        m = q.get("metric") if isinstance(q, dict) else None
+        if not known(m):
+            return None
+        if isinstance(m, dict):
+            if not known(m.get("metricName")) or not known(m.get("dimensions")):
+                return None
+            out.append((m.get("metricName"), m.get("dimensions") or {}))
+    return out
+
+
+def _cache_node_ids(rg: SRes) -> Optional[list[str]]:
+    """ElastiCache's node ids for a replication group (<id>-001.. or <id>-0001-001..), None when unknown."""
+    rg_id, mode = rg.get("replicationGroupId"), rg.get("clusterMode")
+    if not known(rg_id) or not isinstance(rg_id, str) or not known(mode):
+        return None
+    if mode == "enabled":
+        shards, replicas = num(rg.get("numNodeGroups")), num(rg.get("replicasPerNodeGroup"))
+        if shards is None or replicas is None:
+            return None
+        return [n for n, _ in elasticache_node_ids(rg_id, True, int(shards), int(replicas))]
+    clusters = num(rg.get("numCacheClusters"))
+    if clusters is None:
+        return None
+    return [n for n, _ in elasticache_node_ids(rg_id, False, 1, int(clusters) - 1)]
+
+
+@stack_policy(
+    "stack-data-store-alarms",
+    house_rule=True,
+    types=(RDS_INSTANCE, EC_REPLICATION_GROUP, METRIC_ALARM), severity="high", category="resilience",
+    controls=("pci-10-7-2", GDPR_BREACH, GDPR_TEST, GDPR_CIA),
+    description="Every RDS instance has CPU, free storage, freeable memory, connections and read/write latency "
+                "alarms (replicas also replica lag), every ElastiCache node has engine CPU, memory, evictions, "
+                "connections and replication lag alarms, and each of these alarms notifies (alarm and OK actions).",
+    why="These are the alarms the monitoring component promises; a store added without them fails silently. An "
+        "alarm without actions is the same as none.",
+    remediation="Pass every store to the monitoring component (`MonitoredDb` / `MonitoredCache` in "
+                "components/inventory.py); alarms need `alarm_actions` and `ok_actions` set to the alarm topic.",
+    checks={RDS_INSTANCE: ("identifier",), EC_REPLICATION_GROUP: ("replicationGroupId",),
+            METRIC_ALARM: ("metricName", "dimensions", "alarmActions", "okActions")},
+)
+def stack_data_store_alarms(stack: Stack, report: StackReport) -> None:
+    alarms = stack.of_type(METRIC_ALARM)
+    watched: list[tuple[SRes, list[tuple[object, object]]]] = []
+    blind = False  # some alarm's metric/dimensions are unknown: it might cover anything
+    for a in alarms:
+        metrics = _alarm_metrics(a)
+        if metrics is None:
+            blind = True
+        else:
+            watched.append((a, metrics))
+
+    by_metric: dict[object, list[tuple[SRes, dict]]] = {}
+    for a, ms in watched:
+        for m, d in ms:
+            if isinstance(d, dict):
+                by_metric.setdefault(m, []).append((a, d))
+
+    def covering(metric: str, match) -> list[SRes]:
+        return list({a.urn: a for a, d in by_metric.get(metric, ()) if match(a, d)}.values())
+
+    # Indexes by (metric, dimension, value) and by (metric, dimension, dependency URN): one lookup per store and
+    # metric instead of a scan of every alarm (at 50,000 resources the scan was most of the whole check's time).
+    by_value: dict[tuple, dict[str, SRes]] = {}
+    by_dependency: dict[tuple, dict[str, SRes]] = {}
+    for a, ms in watched:
+        deps = a.property_dependencies.get("dimensions", []) + a.property_dependencies.get("metricQueries", [])
+        for m, d in ms:
+            if not isinstance(d, dict):
+                continue
+            for key, value in d.items():
+                if isinstance(value, str):
+                    by_value.setdefault((m, key, value), {})[a.urn] = a
+                for u in deps:
+                    by_dependency.setdefault((m, key, u), {})[a.urn] = a
+
+    used: set[str] = set()
+    for db in stack.of_type(RDS_INSTANCE):
+        ident = db.get("identifier")
+        if not known(ident) or absent(ident):
+            ident = db.get("id")
+
+        for metric in (RDS_REPLICA_ALARM_METRICS if is_rds_replica(db) else RDS_ALARM_METRICS):
+            # the alarm names the instance, or its dimensions come from the instance (an unknown identifier)
+            hits = dict(by_value.get((metric, "DBInstanceIdentifier", ident), {})) if isinstance(ident, str) else {}
+            hits.update(by_dependency.get((metric, "DBInstanceIdentifier", db.urn), {}))
+            found = list(hits.values())
+            used.update(a.urn for a in found)
+            if not found and not blind:
+                report(f"RDS instance {identity(db)} has no {metric} alarm", db.urn)
+
+    for rg in stack.of_type(EC_REPLICATION_GROUP):
+        rg_id = rg.get("replicationGroupId")
+        nodes = _cache_node_ids(rg)
+        for metric in CACHE_ALARM_METRICS:
+            if nodes is not None:
+                for node in nodes:
+                    found = list(by_value.get((metric, "CacheClusterId", node), {}).values())
+                    used.update(a.urn for a in found)
+                    if not found and not blind:
+                        report(f"ElastiCache node {node} of {identity(rg)} has no {metric} alarm", rg.urn)
+            else:
+                def in_group(alarm: SRes, dims: dict, rg=rg, rg_id=rg_id) -> bool:
+                    node = dims.get("CacheClusterId")
+                    if isinstance(rg_id, str) and isinstance(node, str) and node.startswith(rg_id + "-"):
+                        return True
+                    return rg.urn in alarm.property_dependencies.get("dimensions", [])
+                found = covering(metric, in_group)
+                used.update(a.urn for a in found)
+                if not found and not blind:
+                    report(f"ElastiCache group {identity(rg)} has no {metric} alarm", rg.urn)
+
+    for a in alarms:
+        if a.urn not in used:
+            continue
+        if is_false(a.get("actionsEnabled")):
+            report(f"alarm {identity(a)} watches a data store but has actions disabled", a.urn)
+        for prop in ("alarmActions", "okActions"):
+            value = a.get(prop)
+            if known(value) and absent(value):
+                report(f"alarm {identity(a)} watches a data store but has no {prop}", a.urn)

@@ -13,18 +13,15 @@ import re
 from policies.core import show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num, resource_policy
 from policies.meta import (CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RECORDS,
                            GDPR_RESTORE, GDPR_TEST)
-from platform_rules import CURRENT_RDS_CA_CERTIFICATES, DEV, PROD, RDS_REPLICA_SOURCE_PROPERTY, policy_defaults
+from platform_rules import CURRENT_RDS_CA_CERTIFICATES, DEV, PROD, policy_defaults
 from policies.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY)
+from policies.core import Stack, StackReport, identity, stack_policy
+from policies.tokens import LOG_GROUP
+from policies.relations import log_group_problems, writers
+from policies.relations import is_replica  # noqa: F401 (its resource policies use it too)
 
 CURRENT_CA_CERTIFICATES = CURRENT_RDS_CA_CERTIFICATES
 
-
-def is_replica(r: Res) -> bool:
-    """A read replica (``replicateSourceDb`` set, even if still unknown) or a cluster member of a global cluster.
-
-    Works for resource and stack policies alike (anything with ``type`` and ``get``)."""
-    prop = RDS_REPLICA_SOURCE_PROPERTY.get(r.type)
-    return prop is not None and not absent(r.get(prop))
 
 
 @resource_policy(
@@ -506,3 +503,67 @@ def rds_proxy_debug_logging_off(r: Res, report: Report) -> None:
     if is_true(r.get("debugLogging")):
         report("debugLogging is true: SQL text with customer data would be logged")
 
+
+# === stack policies: how these resources relate to the rest of the stack =====================
+
+@stack_policy(
+    "stack-rds-log-groups-declared",
+    house_rule=True,
+    types=(RDS_INSTANCE, RDS_CLUSTER, LOG_GROUP), severity="medium", category="security",
+    controls=("pci-10-3-2", "pci-10-5-1", GDPR_BREACH),
+    description="Every log an RDS instance or cluster exports has its log group (/aws/rds/instance/<id>/<log>) "
+                "declared in the stack, KMS-encrypted and with retention.",
+    why="Otherwise RDS creates the group itself on first export: unencrypted with a customer key and never "
+        "expiring.",
+    remediation="Create `aws.cloudwatch.LogGroup(name=f\"/aws/rds/instance/{identifier}/{log}\", kms_key_id=..., "
+                "retention_in_days=...)` before the instance (components/postgres.py does).",
+    checks={RDS_INSTANCE: ("identifier", "enabledCloudwatchLogsExports"),
+            RDS_CLUSTER: ("clusterIdentifier", "enabledCloudwatchLogsExports"), LOG_GROUP: ("name", "kmsKeyId")},
+)
+def stack_rds_log_groups_declared(stack: Stack, report: StackReport) -> None:
+    groups_by_name = {g.get("name"): g for g in stack.of_type(LOG_GROUP) if isinstance(g.get("name"), str)}
+    for db in stack.of_type(RDS_INSTANCE, RDS_CLUSTER):
+        exports = db.get("enabledCloudwatchLogsExports")
+        if not known(exports) or absent(exports):
+            continue
+        kind, prop = ("instance", "identifier") if db.type == RDS_INSTANCE else ("cluster", "clusterIdentifier")
+        ident = db.get(prop)
+        if not known(ident):
+            continue
+        if absent(ident):
+            report(f"{identity(db)} exports logs but has no {prop}: its log groups cannot be declared up front",
+                   db.urn)
+            continue
+        for log in exports:
+            if not known(log):
+                continue
+            name = f"/aws/rds/{kind}/{ident}/{log}"
+            group = groups_by_name.get(name)
+            if group is None:
+                report(f"{identity(db)} exports {log} to {name}, which this stack does not declare (RDS would "
+                       "create it unencrypted, never expiring)", db.urn)
+                continue
+            for problem in log_group_problems(group):
+                report(f"{identity(db)} exports {log} to {name}, which is {problem}", group.urn)
+
+# --- cross-region PITR ----------------------------------------------------------------------------------------------
+
+@stack_policy(
+    "stack-rds-cross-region-backups",
+    types=(RDS_INSTANCE, RDS_BACKUP_REPLICATION), severity="high", category="cost",
+    controls=(GDPR_RESTORE, "pci-12-10-1"),
+    description="Every RDS writer replicates its automated backups (point-in-time recovery) to another region.",
+    why="A regional outage or a region-scoped incident must not take point-in-time recovery with it. Dev runs "
+        "this as advisory.",
+    remediation="Set stack config `postgres.crossRegionBackupReplication: true` (an "
+                "`aws.rds.InstanceAutomatedBackupsReplication` per writer, encrypted in the secondary region).",
+    checks={RDS_INSTANCE: ("arn",), RDS_BACKUP_REPLICATION: ("sourceDbInstanceArn",)},
+)
+def stack_rds_cross_region_backups(stack: Stack, report: StackReport) -> None:
+    replications = stack.of_type(RDS_BACKUP_REPLICATION)
+    unknown = any(not known(r.get("sourceDbInstanceArn")) and not r.property_dependencies.get("sourceDbInstanceArn")
+                  for r in replications)
+    for db in writers(stack):
+        if unknown or any(db.urn in stack.refs(r, "sourceDbInstanceArn", (RDS_INSTANCE,)) for r in replications):
+            continue
+        report(f"RDS writer {identity(db)} does not replicate its automated backups to another region", db.urn)

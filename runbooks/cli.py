@@ -78,8 +78,8 @@ def run(book: Runbook, facts: Facts, params: dict[str, Any], *, execute: bool = 
     """Run a runbook; (exit code, evidence file, context). Errors are reported as one line, never raised."""
     out = out or sys.stdout
     if execute and not facts.deployed:
-        raise RunbookError(f"--execute needs the deployed stack's outputs: give --outputs FILE (the offline "
-                           f"preview's ids are not real)")
+        raise RunbookError("--execute needs the deployed stack's outputs: give --outputs FILE (the offline "
+                           "preview's ids are not real)")
     if execute and facts.stack in PROTECTED_STACKS and confirm != facts.stack:
         raise RunbookError(f"stack {facts.stack} is protected: add --confirm {facts.stack} to --execute")
     for key in book.needs:
