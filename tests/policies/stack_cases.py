@@ -1,6 +1,8 @@
-"""Every stack policy: the compliant stack passes; for each property it checks, a one-property change to one
-resource is reported; during a preview (references unknown, property dependencies known) it still sees through
-references and never reports an unknown."""
+"""The stack-policy harness the per-service test files share: the compliant stack, the one-property mutation of
+every property each stack policy checks, and the three generic tests (compliant passes; every checked property has a
+mutation that is reported; a preview with unknown references is never a violation), generated per service so each
+service's stack policies are tested beside its resource policies (``tests/policies/test_<service>_stack_policies.py``).
+"""
 
 from __future__ import annotations
 
@@ -14,14 +16,13 @@ from policies.checker import check_export
 from policies.core import meta_of
 from policies.registry import stack_policies
 from tests.policies.helpers import UNKNOWN
-from tests.policies.stack_fixture import (CLUSTER_ARN, DELETE, REPLICA_KEY_ARN, WRITER_ARN, compliant_stack, find,
+from tests.policies.stack_fixture import (CLUSTER_ARN, DELETE, REPLICA_KEY_ARN, WRITER_ARN, compliant_stack, find,  # noqa: F401
                                           set_prop, urn)
 
 POLICIES = {p.name: p for p in stack_policies()}
 
 
-@pytest.fixture(scope="module")
-def mandatory(tmp_path_factory):
+def mandatory_config(tmp_path_factory):
     path = tmp_path_factory.mktemp("cfg") / "all-mandatory.json"
     path.write_text(json.dumps({"all": "mandatory"}))
     return path
@@ -159,35 +160,10 @@ M = [
 ]
 
 
+
 def _id(m):
     return f"{m[0]}:{m[1].rsplit(':', 1)[-1]}.{m[2]}" + (f"({m[3]})" if m[3] else "")
 
-
-@pytest.mark.parametrize("policy_id", sorted(POLICIES))
-def test_compliant_stack_passes(policy_id, mandatory):
-    assert run(policy_id, compliant_stack(), mandatory) == []
-
-
-@pytest.mark.parametrize("policy_id", sorted(POLICIES))
-def test_mutations_cover_every_checked_property(policy_id):
-    meta = meta_of(POLICIES[policy_id])
-    mutated = {(t, p) for pid, t, p, *_ in M if pid == policy_id}
-    if len(meta.resource_types) > 12:   # every taggable type: one property, any type
-        assert {p for _, p in mutated} >= {p for paths in meta.checks.values() for p in paths}
-        return
-    missing = [(t, p) for t, paths in meta.checks.items() for p in paths if (t, p) not in mutated]
-    assert not missing, f"{policy_id}: no mutation of {missing}"
-
-
-@pytest.mark.parametrize("mutation", M, ids=[_id(m) for m in M])
-def test_one_property_change_is_reported(mutation, mandatory):
-    policy_id, _, _, _, setup, change = mutation
-    doc = compliant_stack()
-    if setup:
-        setup(doc)
-        assert run(policy_id, doc, mandatory) == [], "the variant the mutation starts from must be compliant"
-    change(doc)
-    assert run(policy_id, doc, mandatory), f"{_id(mutation)} was not reported"
 
 
 def _as_preview(doc: dict) -> dict:
@@ -227,39 +203,55 @@ def _as_preview(doc: dict) -> dict:
     return doc
 
 
-@pytest.mark.parametrize("policy_id", sorted(POLICIES))
-def test_preview_with_unknown_references_is_not_a_violation(policy_id, mandatory):
-    assert run(policy_id, _as_preview(compliant_stack()), mandatory) == []
+
+def service_of(policy_id: str) -> str:
+    return meta_of(POLICIES[policy_id]).service
 
 
-def test_preview_still_sees_a_store_in_an_app_subnet_through_property_dependencies(mandatory):
-    doc = compliant_stack()
-    set_prop(doc, "pg-subnets", "subnetIds", ["subnet-d0", "subnet-a0"])
-    preview = _as_preview(doc)
-    group = find(preview, "pg-subnets")
-    assert group["inputs"]["subnetIds"] == [UNKNOWN, UNKNOWN]
-    assert urn("aws:ec2/subnet:Subnet", "app-0") in group["propertyDependencies"]["subnetIds"]
-    assert any("app-0" in m for m in run("stack-data-stores-in-data-subnets", preview, mandatory))
+def ids_of(service: str) -> list[str]:
+    return sorted(p for p in POLICIES if service_of(p) == service)
 
 
-def test_preview_still_sees_an_unused_key_and_an_unbacked_writer(mandatory):
-    doc = compliant_stack()
-    set_prop(doc, "selection", "resources", [CLUSTER_ARN])
-    set_prop(doc, "catalog-ear", "awsKmsConfig.customerMasterKeyId", "not-our-key")
-    preview = _as_preview(doc)
-    assert any("pg-writer" in m for m in run("stack-rds-backup-coverage", preview, mandatory))
-    assert any("key-document" in m for m in run("stack-kms-keys-in-use", preview, mandatory))
+def generic_tests(service: str) -> dict:
+    """The generic tests for ``service``'s stack policies, to put in that service's test module."""
+    ids = ids_of(service)
+    cases = [m for m in M if m[0] in ids]
+    assert ids, f"no stack policy of service {service}"
 
+    @pytest.fixture(scope="module")
+    def mandatory(tmp_path_factory):
+        return mandatory_config(tmp_path_factory)
 
-def test_alarms_with_unknown_dimensions_are_not_reported_as_missing(mandatory):
-    doc = compliant_stack()
-    set_prop(doc, "pg-CPUUtilization", "dimensions", UNKNOWN)
-    set_prop(doc, "pg-FreeableMemory", "metricName", "NetworkIn")
-    assert run("stack-data-store-alarms", doc, mandatory) == []
+    @pytest.mark.parametrize("policy_id", ids)
+    def test_compliant_stack_passes(policy_id, mandatory):
+        assert run(policy_id, compliant_stack(), mandatory) == []
 
+    @pytest.mark.parametrize("policy_id", ids)
+    def test_mutations_cover_every_checked_property(policy_id):
+        meta = meta_of(POLICIES[policy_id])
+        mutated = {(t, p) for pid, t, p, *_ in M if pid == policy_id}
+        if len(meta.resource_types) > 12:   # every taggable type: one property, any type
+            assert {p for _, p in mutated} >= {p for paths in meta.checks.values() for p in paths}
+            return
+        missing = [(t, p) for t, paths in meta.checks.items() for p in paths if (t, p) not in mutated]
+        assert not missing, f"{policy_id}: no mutation of {missing}"
 
-def test_alias_references_count_as_key_use(mandatory):
-    doc = compliant_stack()
-    for name in ("pg-writer", "pg-replica", "aurora", "cache", "sessions"):
-        set_prop(doc, name, "kmsKeyId", "alias/ecomart-prod/relational")
-    assert run("stack-kms-keys-in-use", doc, mandatory) == []
+    @pytest.mark.parametrize("mutation", cases, ids=[_id(m) for m in cases])
+    def test_one_property_change_is_reported(mutation, mandatory):
+        policy_id, _, _, _, setup, change = mutation
+        doc = compliant_stack()
+        if setup:
+            setup(doc)
+            assert run(policy_id, doc, mandatory) == [], "the variant the mutation starts from must be compliant"
+        change(doc)
+        assert run(policy_id, doc, mandatory), f"{_id(mutation)} was not reported"
+
+    @pytest.mark.parametrize("policy_id", ids)
+    def test_preview_with_unknown_references_is_not_a_violation(policy_id, mandatory):
+        assert run(policy_id, _as_preview(compliant_stack()), mandatory) == []
+
+    return {"mandatory": mandatory, "test_compliant_stack_passes": test_compliant_stack_passes,
+            "test_mutations_cover_every_checked_property": test_mutations_cover_every_checked_property,
+            "test_one_property_change_is_reported": test_one_property_change_is_reported,
+            "test_preview_with_unknown_references_is_not_a_violation":
+                test_preview_with_unknown_references_is_not_a_violation}
