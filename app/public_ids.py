@@ -42,7 +42,10 @@ class OrderIds:
         block = dec.update(raw) + dec.finalize()
         if block[8:] != _CHECK:
             return None
-        return int.from_bytes(block[:8], "big")
+        internal = int.from_bytes(block[:8], "big")
+        # 26 base32 characters carry 130 bits for 128: the last character's 2 spare bits must be the canonical
+        # zeros, so one order has exactly one id (an id with other spare bits is not one this key issued)
+        return internal if self.public(internal) == public else None
 
 
 class OrderIdsFromDb:
