@@ -37,8 +37,8 @@ from policies.sdk import NotApplicableError, UnknownValueError
 
 from policies import enforcement
 from policies.files import read_text
-from policies.core import OpaqueSecret, PolicyMeta, meta_of, plain_cache
-from policies.values import UNKNOWN, UNKNOWN_SENTINELS, PlainDict, plain
+from policies.core import OpaqueSecret, PolicyMeta, meta_of
+from policies.values import UNKNOWN, UNKNOWN_SENTINELS, PlainDict
 from policies.meta import CONTROLS, FRAMEWORKS, SEVERITIES
 from policies.registry import PACK_NAME, all_policies
 
@@ -170,7 +170,8 @@ def _rel(path: Path) -> str:
 # --- reading an export -------------------------------------------------------------------------------------------------
 
 def decode(value: Any) -> Any:
-    """Export values as a policy would see them: secret envelopes unwrapped (or opaque), the rest unchanged."""
+    """Export values as a policy would see them (what ``values.plain`` makes of the engine's): secret envelopes
+    unwrapped (or opaque), unknown sentinels ``UNKNOWN``, the rest unchanged — in one walk."""
     if isinstance(value, dict):
         if value.get(SECRET_SIG_KEY) == SECRET_SIG:
             if "plaintext" in value:
@@ -185,24 +186,9 @@ def decode(value: Any) -> Any:
         return {k: decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [decode(v) for v in value]
+    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
+        return UNKNOWN
     return value
-
-
-def decode_plain(value: Any) -> Any:
-    """``plain(decode(value))`` in one walk (the checker's per-resource step): secret envelopes unwrapped (or
-    opaque) and unknown sentinels made ``UNKNOWN``, without building the intermediate copy."""
-    kind = type(value)
-    if kind is dict:
-        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
-            return plain(decode(value))
-        return {k: decode_plain(v) for k, v in value.items()}
-    if kind is list:
-        return [decode_plain(v) for v in value]
-    if kind is str:
-        return UNKNOWN if value in UNKNOWN_SENTINELS else value
-    if kind in (int, float, bool) or value is None:
-        return value
-    return plain(decode(value))
 
 
 def read_export(path: str | Path) -> dict[str, Any]:
@@ -288,8 +274,7 @@ def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: 
     waiver_mod.use(loaded)
     waiver_mod.SUPPRESS = False
     try:
-        with plain_cache():
-            result = _check_export(doc, stack, config_file, policies)
+        result = _check_export(doc, stack, config_file, policies)
     finally:
         waiver_mod.SUPPRESS = previous_suppress
         waiver_mod.use(None)
@@ -357,8 +342,8 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
         # Plain once per resource and shared by its policies: the engine hands policies proxies that the policies'
         # first step (values.plain) unwraps again; offline the values are made plain directly (issue 13: at 50,000
         # resources the proxies and their second walk were half the check's time).
-        inputs = PlainDict(decode_plain(entry.get("inputs") or {}))
-        outputs = PlainDict(decode_plain(entry.get("outputs") or {}))
+        inputs = PlainDict(decode(entry.get("inputs") or {}))
+        outputs = PlainDict(decode(entry.get("outputs") or {}))
         decoded[entry["urn"]] = (inputs, outputs)
         policies_here = by_type.get(entry["type"], ())
         if not policies_here:
@@ -386,12 +371,8 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
             obj = objects[entry["urn"]]
             obj.parent = objects.get(entry.get("parent") or "")
             obj.dependencies = [objects[u] for u in entry.get("dependencies") or [] if u in objects]
-            prop_deps = {k: [u for u in v if u in objects]
-                         for k, v in (entry.get("propertyDependencies") or {}).items()}
-            obj.property_dependencies = {k: [objects[u] for u in v] for k, v in prop_deps.items()}
-            # the URNs too, so the stack view (views.Stack.of) need not map the objects back to them
-            obj._ecomart_refs = (obj.parent.urn if obj.parent is not None else entry.get("parent"),  # type: ignore
-                                 [d.urn for d in obj.dependencies], prop_deps)
+            obj.property_dependencies = {k: [objects[u] for u in v if u in objects]
+                                         for k, v in (entry.get("propertyDependencies") or {}).items()}
         resource_list = list(objects.values())
         for p in stack_policies:
             meta = meta_of(p)

@@ -37,7 +37,7 @@ from policies.networks import OPEN_CIDRS, is_open_cidr, is_public_cidr, port_ran
 from policies.sdk import UnknownValueError
 from policies.values import (UNKNOWN, UNKNOWN_SENTINELS, OpaqueSecret, absent, any_unknown, as_list,  # noqa: F401
                              contains_unknown, is_false, is_set, is_true, known, lookup, not_true, num, plain,
-                             plain_cache, show, walk_strings)
+                             show, walk_strings)
 from policies.views import Report, Res, SRes, Stack, StackReport, identity  # noqa: F401
 
 # --- declaring policies -------------------------------------------------------------------------------------------------

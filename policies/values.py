@@ -9,7 +9,6 @@ Standard library and the SDK adapter only (policies/sdk.py).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any, Iterator, Optional
 
@@ -62,22 +61,6 @@ class OpaqueSecret:
         return hash(OpaqueSecret)
 
 
-_PLAIN_CACHE: Optional[dict[int, tuple[Any, Any]]] = None
-
-
-@contextlib.contextmanager
-def plain_cache() -> Iterator[None]:
-    """While open, ``plain`` of a proxy whose target it has seen returns the same result (the offline checker
-    hands one proxy to every policy of a resource; the targets live for the whole check, so ids are stable).
-    Results are shared: policies read them and never change them."""
-    global _PLAIN_CACHE
-    previous, _PLAIN_CACHE = _PLAIN_CACHE, {}
-    try:
-        yield
-    finally:
-        _PLAIN_CACHE = previous
-
-
 class PlainDict(dict):
     """Properties that are plain already (the offline checker makes them once per resource): ``plain`` returns
     them as they are instead of walking them again. Shared by every policy of the resource: read, never changed."""
@@ -104,16 +87,7 @@ def plain(value: Any) -> Any:
     if sdk.is_secret(value):
         return plain(value.value)
     if sdk.is_proxy(value):
-        target = sdk.proxy_target(value)  # the proxies' escape hatch: no unknown check on the way
-        cache = _PLAIN_CACHE
-        if cache is not None:
-            hit = cache.get(id(target))
-            if hit is not None and hit[0] is target:
-                return hit[1]
-            result = plain(target)
-            cache[id(target)] = (target, result)
-            return result
-        value = target
+        value = sdk.proxy_target(value)  # the proxies' escape hatch: no unknown check on the way
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -61,11 +61,8 @@ class SRes(Res):
                  dependencies: Sequence[str], property_dependencies: Mapping[str, Sequence[str]]):
         super().__init__(type_, props, urn, name)
         self.parent = parent
-        # taken as given when they are lists already (the checker's and the SDK path's are fresh): read, never changed
-        self.dependencies = dependencies if type(dependencies) is list else list(dependencies)
-        self.property_dependencies = property_dependencies if type(property_dependencies) is dict and all(
-            type(v) is list for v in property_dependencies.values()) else \
-            {k: list(v) for k, v in property_dependencies.items()}
+        self.dependencies = list(dependencies)
+        self.property_dependencies = {k: list(v) for k, v in property_dependencies.items()}
 
 
 class Stack:
@@ -89,11 +86,10 @@ class Stack:
         if cached is not None and cached[0] == id(args.resources) and cached[1] == len(args.resources):
             return cached[2].with_config(args.get_config())
         view = cls([
-            SRes(r.resource_type, plain(r.props), r.urn, r.name, *refs) if (refs := getattr(r, "_ecomart_refs", None))
-            else SRes(r.resource_type, plain(r.props), r.urn, r.name,
-                      r.parent.urn if r.parent is not None else getattr(r.opts, "parent", None),
-                      [d.urn for d in r.dependencies],
-                      {k: [d.urn for d in v] for k, v in r.property_dependencies.items()})
+            SRes(r.resource_type, plain(r.props), r.urn, r.name,
+                 r.parent.urn if r.parent is not None else getattr(r.opts, "parent", None),
+                 [d.urn for d in r.dependencies],
+                 {k: [d.urn for d in v] for k, v in r.property_dependencies.items()})
             for r in args.resources
         ], args.get_config())
         if anchor is not None:
