@@ -15,7 +15,6 @@ The customer id is the claim ``AUTH_CUSTOMER_CLAIM`` (default ``custom:customer_
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
@@ -175,6 +174,3 @@ def new_key_pair() -> tuple[str, str]:
                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return private, public
 
-
-def env_config() -> Optional[AuthConfig]:
-    return AuthConfig.from_env(os.environ)

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
+
 from .errors import AppError, NotFound, StoreUnavailable
 
 log = logging.getLogger("ecomart.read_only")
@@ -54,10 +56,10 @@ class ReadOnlyFlag:
             try:
                 self.reads += 1
                 value = self.ssm.get_parameter(Name=self.name)["Parameter"]["Value"]
-                self._value = value.strip().lower() == "on"
+                self._value = value.strip().lower() == READ_ONLY_ON
             except Exception as exc:  # noqa: BLE001 - keep the last known value; an SSM blip must not flip modes
                 log.warning("read-only flag %s unreadable (%s); keeping %s", self.name, exc.__class__.__name__,
-                            "on" if self._value else "off")
+                            READ_ONLY_ON if self._value else READ_ONLY_OFF)
             self._read_at = now
             return self._value
 

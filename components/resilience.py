@@ -19,11 +19,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.contract import arg
+from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
 from components.tagging import with_name
 
 FIS_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "fis.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-READ_ONLY_VALUES = ("off", "on")
 
 
 @dataclass
@@ -148,7 +148,8 @@ class Resilience(pulumi.ComponentResource):
         self.read_only = aws.ssm.Parameter(
             f"{name}-read-only",
             aws.ssm.ParameterArgs(
-                name=self.read_only_parameter_name, type="String", value="off", allowed_pattern="^(on|off)$",
+                name=self.read_only_parameter_name, type="String", value=READ_ONLY_OFF,
+                allowed_pattern=f"^({READ_ONLY_ON}|{READ_ONLY_OFF})$",
                 description="on: PostgreSQL is down, orders are queued (runbook orders-read-only-mode)",
                 tags=with_name(tags, self.read_only_parameter_name)),
             # The runbook flips it; a deploy must not flip it back in the middle of an incident.

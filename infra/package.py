@@ -129,12 +129,6 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def ensure(target: Target = Target(), out_dir: Path = BUILD) -> Path:
-    """The artifact, built if missing (the preview uses it as the functions' code)."""
-    artifact = out_dir / target.name
-    return artifact if artifact.exists() else build(target, out_dir)
-
-
 def main(argv: Optional[list[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__.splitlines()[0])
     p.add_argument("--architecture", choices=sorted(PLATFORMS), default=ARCHITECTURE)

@@ -245,3 +245,7 @@ class DataRetention:
 
 
 RETENTION = DataRetention()
+
+
+# The orders read-only flag's two values (components/resilience.py declares it, the app reads it, the runbook sets it).
+READ_ONLY_ON, READ_ONLY_OFF = "on", "off"

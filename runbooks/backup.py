@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from runbooks.core import Context, Param, RunbookError, is_pending, runbook
+from runbooks.core import Context, Param, RunbookError, VerificationFailed, is_pending, runbook
 from runbooks.rds import _available, _exists, _instance, verify_orders
 
 WAIT_RESTORE_SECONDS = 3 * 3600
@@ -62,7 +62,6 @@ def backup_restore_test(ctx: Context) -> None:
     def finished() -> Any:
         j = ctx.read("backup", "DescribeRestoreJob", RestoreJobId=job["RestoreJobId"])
         if j["Status"] in ("FAILED", "ABORTED"):
-            from runbooks.core import VerificationFailed
             raise VerificationFailed(f"restore job {job['RestoreJobId']} {j['Status']}: {j.get('StatusMessage')}")
         return j if j["Status"] == "COMPLETED" else None
 

@@ -6,7 +6,7 @@ import datetime as _dt
 import re
 
 from platform_rules import RETENTION
-from runbooks.core import Context, Param, runbook
+from runbooks.core import Context, Param, RunbookError, runbook
 from runbooks.data import close, sql_change, sql_read
 
 _PARTITION = re.compile(r"^(orders|order_items)_y(\d{4})m(\d{2})$")
@@ -53,7 +53,6 @@ def _purge(ctx: Context, what: str, count_sql: str, delete_sql: str, params: tup
 def maintenance(ctx: Context) -> None:
     for name in ("months-ahead", "retention-months", "outbox-days", "idempotency-days", "batch"):
         if ctx.params[name] < (1 if name in ("batch", "retention-months") else 0):
-            from runbooks.core import RunbookError
             raise RunbookError(f"--{name} {ctx.params[name]}: must be a positive number")
     today = _dt.datetime.fromtimestamp(ctx.clock(), _dt.timezone.utc).date()
     try:
@@ -78,9 +77,8 @@ def maintenance(ctx: Context) -> None:
                               ", ".join(w for w in wanted if w not in now_present))
 
         months = ctx.params["retention-months"]
-        cutoff = _months(today.replace(day=1), 0)[0]
-        y, m = divmod(cutoff.year * 12 + cutoff.month - 1 - months, 12)
-        cutoff = _dt.date(y, m + 1, 1)
+        y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
+        cutoff = _dt.date(y, m + 1, 1)  # the first of the month `months` before this one
         with ctx.step(f"Detach order partitions wholly before {cutoff} ({months} months of retention)",
                       verify="detached tables are no longer partitions; payments still referencing them block it"):
             rows = sql_read(ctx, "SELECT c.relname AS n, p.relname AS parent FROM pg_inherits i "

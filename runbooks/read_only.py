@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
 from runbooks.core import Context, Param, RunbookError, is_pending, runbook
 from runbooks.data import database_url
 
@@ -12,8 +13,8 @@ APP_FLAG_CACHE_SECONDS = 5.0  # app.settings READ_ONLY_CACHE_SECONDS default: th
 
 
 def _state(value: str) -> str:
-    if value not in ("on", "off"):
-        raise ValueError("must be on or off")
+    if value not in (READ_ONLY_ON, READ_ONLY_OFF):
+        raise ValueError(f"must be {READ_ONLY_ON} or {READ_ONLY_OFF}")
     return value
 
 
@@ -57,7 +58,7 @@ def read_only_mode(ctx: Context) -> None:
                 after = ctx.read("ssm", "GetParameter", Name=name)["Parameter"]["Value"]
                 ctx.check(f"flag reads {state}", after == state, after)
                 ctx.sleep(APP_FLAG_CACHE_SECONDS)  # every app instance's cache has expired after this
-    if state == "on":
+    if state == READ_ONLY_ON:
         with ctx.step("While on: what customers see"):
             ctx.say("   POST /orders answers 202 with a tracking reference (GET /orders/queued/<ref>); catalog, "
                     "carts and recommendations are unaffected; GET /orders/<id> answers 503 until PostgreSQL is back")
