@@ -30,6 +30,7 @@ log = logging.getLogger("ecomart.read_only")
 TRACKING_PREFIX = "q_"
 OUTCOME_TTL_SECONDS = 14 * 24 * 3600  # as long as SQS keeps a queued order
 REDIS_PREFIX = "ecomart:queued:"
+FLAG_CACHE_SECONDS = 5.0  # how long an app instance keeps the flag it read (READ_ONLY_CACHE_SECONDS)
 
 
 def tracking_ref(customer_id: int, idempotency_key: str) -> str:
@@ -39,7 +40,7 @@ def tracking_ref(customer_id: int, idempotency_key: str) -> str:
 
 
 class ReadOnlyFlag:
-    def __init__(self, ssm: Any, name: str, *, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, ssm: Any, name: str, *, ttl: float = FLAG_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic):
         self.ssm, self.name, self.ttl, self.clock = ssm, name, ttl, clock
         self._value = False
         self._read_at: Optional[float] = None
@@ -114,8 +115,8 @@ def outcome(tracking: str, redis_client: Any, pool: Any) -> dict:
             raw = redis_client.get(REDIS_PREFIX + tracking)
             if raw:
                 return json.loads(raw)
-        except Exception:  # noqa: BLE001 - fall through to PostgreSQL
-            pass
+        except Exception as exc:  # noqa: BLE001 - Redis down: PostgreSQL has the outcomes too
+            log.warning("queued order %s: Redis unreadable (%s), asking PostgreSQL", tracking, exc.__class__.__name__)
     if pool is not None:
         with pool.connection() as conn:
             row = conn.execute("SELECT tracking, status, customer_id, order_id, reason, queued_at, decided_at "
@@ -193,8 +194,9 @@ def drain(sqs: Any, queue_url: str, orders: Any, pool: Any, redis_client: Any = 
             if redis_client is not None:
                 try:
                     redis_client.set(REDIS_PREFIX + order.tracking, json.dumps(view), ex=OUTCOME_TTL_SECONDS)
-                except Exception:  # noqa: BLE001 - PostgreSQL has it; the status endpoint falls back to it
-                    pass
+                except Exception as exc:  # noqa: BLE001 - PostgreSQL has it; the status endpoint falls back to it
+                    log.warning("queued order %s: outcome not cached in Redis (%s)", order.tracking,
+                                exc.__class__.__name__)
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=msg["ReceiptHandle"])
             if view["status"] == "placed":
                 stats.placed += 1
