@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping, Optional
 
 from .auth import AuthConfig, AuthError
+from .read_only import FLAG_CACHE_SECONDS
 
 LOCKING_VARIANTS = ("pessimistic", "optimistic")
 
@@ -65,7 +66,7 @@ class Settings:
     # Orders read-only mode (runbooks/orders-read-only-mode.md): both set, or the mode is not available.
     read_only_parameter: Optional[str] = None  # the stack output ordersReadOnlyParameter
     queued_orders_queue_url: Optional[str] = None  # the stack output queuedOrdersQueueUrl
-    read_only_cache_seconds: float = 5.0
+    read_only_cache_seconds: float = FLAG_CACHE_SECONDS
     aws_region: Optional[str] = None
     auth: Optional[AuthConfig] = None  # None: customer routes answer 401 (fail closed); see app/auth.py
     # IAM auth to the stores (app/iam_auth.py): the database user / ElastiCache user id to sign tokens for.
@@ -114,7 +115,7 @@ class Settings:
             relay_in_process=(env.get("RELAY_IN_PROCESS", "") or "").lower() in ("1", "true", "yes"),
             read_only_parameter=env.get("ORDERS_READ_ONLY_PARAMETER") or None,
             queued_orders_queue_url=env.get("QUEUED_ORDERS_QUEUE_URL") or None,
-            read_only_cache_seconds=_float(env, "READ_ONLY_CACHE_SECONDS", 5.0, 0, 300),
+            read_only_cache_seconds=_float(env, "READ_ONLY_CACHE_SECONDS", FLAG_CACHE_SECONDS, 0, 300),
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
             auth=auth,
             pg_iam_user=env.get("PG_IAM_USER") or None,

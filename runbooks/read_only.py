@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from app.read_only import FLAG_CACHE_SECONDS as APP_FLAG_CACHE_SECONDS  # the app follows the flag within this
 from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
 from runbooks.core import Context, Param, RunbookError, is_pending, runbook
 from runbooks.data import database_url
-
-APP_FLAG_CACHE_SECONDS = 5.0  # app.settings READ_ONLY_CACHE_SECONDS default: the app follows within this
 
 
 def _state(value: str) -> str:

@@ -73,6 +73,12 @@ def test_execute_restores_a_copy_shaped_like_the_writer_and_leaves_it_alone(writ
     assert sent["VpcSecurityGroupIds"] == [writer["sg"]]
     assert sent["DBParameterGroupName"] == "ecomart-dev-postgres16" and sent["EnableIAMDatabaseAuthentication"]
     assert sent["RestoreTime"] == target and sent["DeletionProtection"] is True and sent["PubliclyAccessible"] is False
+    described = boto3.client("rds", region_name=REGION).describe_db_instances(
+        DBInstanceIdentifier=WRITER)["DBInstances"][0]
+    assert sent["MultiAZ"] is False and sent["CopyTagsToSnapshot"] is True
+    assert sent["DBInstanceClass"] == "db.t4g.medium" and sent["StorageType"] == described["StorageType"]
+    assert sent["CACertificateIdentifier"] == described["CACertificateIdentifier"]
+    assert {"Key": "restore-time", "Value": target.isoformat()} in sent["Tags"]
     modify = call_log.params("ModifyDBInstance")
     # moto does not keep Enhanced Monitoring settings (the writer reads back 0): the call must carry what the
     # writer reports, whatever that is; test_monitoring_copied_from_the_writer pins a real value with Stubber.

@@ -11,7 +11,7 @@ import pytest
 from app import db
 from app.api import create_app
 from app.devservers import PostgresServer
-from app.read_only import OrderIntake, ReadOnlyFlag, tracking_ref
+from app.read_only import FLAG_CACHE_SECONDS, OrderIntake, ReadOnlyFlag, tracking_ref
 from app.seed import seed
 from app.services import Services
 from tests.app.apphelpers import authed_client, LiveServer, make_settings, pg_conn, wait_for
@@ -53,9 +53,11 @@ def test_orders_queue_while_postgres_is_down_and_drain_exactly_once(own_pg, redi
     r = redis_lib.Redis.from_url(redis_url, decode_responses=True)
     services.intake = OrderIntake(boto3.client("sqs", region_name=REGION), stack["queuedOrdersQueueUrl"], r)
     try:
+        slept: list[float] = []
         code, ev, out, _ = run_book("orders-read-only-mode", stack, {"state": "on"}, execute=True,
-                                    tmp_path=tmp_path)
+                                    tmp_path=tmp_path, sleep=slept.append)
         assert code == 0, out
+        assert slept == [FLAG_CACHE_SECONDS]  # it waits until every app instance's cached flag has expired
         assert boto3.client("ssm", region_name=REGION).get_parameter(Name=PARAM)["Parameter"]["Value"] == "on"
         own_pg.stop()
         with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
