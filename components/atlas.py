@@ -273,6 +273,8 @@ class AtlasArgs:
                                                     "(trusts Lambda and ECS tasks).", None)
     analytics_role_arn: Optional[pulumi.Input[str]] = arg("IAM role of read-only analytics; None creates one.",
                                                           None)
+    app_user: bool = arg("Create the catalog service's role (unless app_role_arn) and database user; False when "
+                         "the app's functions bring their own users (components/service.py does).", True)
     namespaces: Sequence[ManagedNamespace] = arg("Sharded collections (GEOSHARDED) and the audited ones.",
                                                  factory=lambda: CATALOG_NAMESPACES)
     tags: Mapping[str, str] = arg("Tags of the Atlas project and of every AWS resource.", factory=dict)
@@ -294,7 +296,7 @@ class Atlas(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     connection_string: pulumi.Output[Optional[str]]
     private_connection_string: pulumi.Output[Optional[str]]
-    app_role_arn: pulumi.Input[str]
+    app_role_arn: Optional[pulumi.Input[str]]
     analytics_role_arn: pulumi.Input[str]
     document_key: aws.kms.Key
 
@@ -610,8 +612,10 @@ class Atlas(pulumi.ComponentResource):
 
     def _database_users(self, name: str, args: AtlasArgs) -> None:
         s = args
-        self.app_role_arn = args.app_role_arn if args.app_role_arn is not None else self._workload_role(
-            name, args, "app", "EcoMart catalog service; authenticates to Atlas as this role (MONGODB-AWS)").arn
+        self.app_role_arn = None
+        if args.app_user:
+            self.app_role_arn = args.app_role_arn if args.app_role_arn is not None else self._workload_role(
+                name, args, "app", "EcoMart catalog service; authenticates to Atlas as this role (MONGODB-AWS)").arn
         self.analytics_role_arn = (args.analytics_role_arn if args.analytics_role_arn is not None else
                                    self._workload_role(name, args, "analytics",
                                                        "Read-only catalog analytics; authenticates to Atlas as this "
@@ -619,6 +623,8 @@ class Atlas(pulumi.ComponentResource):
         self.users: dict[str, atlas.DatabaseUser] = {}
         for key, role_arn, mongo_role, what in (("app", self.app_role_arn, "readWrite", "catalog service"),
                                                 ("analytics", self.analytics_role_arn, "read", "analytics")):
+            if role_arn is None:
+                continue
             self.users[key] = atlas.DatabaseUser(
                 f"{name}-{key}-user",
                 atlas.DatabaseUserArgs(

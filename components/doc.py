@@ -25,6 +25,8 @@ COMPONENTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("monitoring", "Monitoring", "MonitoringArgs", ("AlarmThresholds",)),
     ("backup", "Backup", "BackupArgs", ()),
     ("resilience", "Resilience", "ResilienceArgs", ()),
+    ("resilience", "ReadOnlyMode", "ReadOnlyModeArgs", ()),
+    ("service", "Service", "ServiceArgs", ("FunctionSettings",)),
 )
 DOC = Path(__file__).resolve().parent.parent / "docs" / "components.md"
 

@@ -37,3 +37,45 @@ class MonitoredCache:
     num_shards: int
     replicas_per_shard: int
     node_type: str
+
+
+@dataclass(frozen=True)
+class MonitoredFunction:
+    label: str
+    """Short name in alarm and dashboard titles, unique in the stack, e.g. "api"."""
+    function_name: str
+    """The literal function name (the FunctionName dimension)."""
+    timeout_seconds: int
+    """Sizes the duration alarm (near the timeout)."""
+    reserved_concurrency: int
+    """Sizes the concurrency alarm (near the reserved limit)."""
+
+
+@dataclass(frozen=True)
+class MonitoredApi:
+    label: str
+    """Short name in alarm and dashboard titles, unique in the stack."""
+    api_id: pulumi.Input[str]
+    """The HTTP API's id (the ApiId dimension)."""
+    stage: str
+    """The stage whose metrics are watched (the Stage dimension; "$default")."""
+
+
+@dataclass(frozen=True)
+class MonitoredProxy:
+    label: str
+    """Short name in alarm and dashboard titles, unique in the stack."""
+    proxy_name: str
+    """The RDS Proxy's name (the ProxyName dimension)."""
+    max_connections: int
+    """Connections the proxy may open to its target (the pool's share of max_connections): sizes the alarm."""
+
+
+@dataclass(frozen=True)
+class MonitoredLag:
+    label: str
+    """Short name in alarm and dashboard titles, unique in the stack."""
+    namespace: str
+    metric: str
+    dimensions: dict
+    """A custom age metric (seconds) a worker publishes: the outbox relay's oldest pending event."""

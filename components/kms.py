@@ -24,9 +24,9 @@ import pulumi_aws as aws
 from components.contract import arg
 from components.tagging import with_name
 
-Domain = Literal["relational", "cache", "document", "logs", "backups"]
+Domain = Literal["relational", "cache", "document", "logs", "backups", "compute"]
 DOMAINS: tuple[Domain, ...] = get_args(Domain)
-PRIMARY_DOMAINS: tuple[Domain, ...] = ("relational", "cache", "logs", "backups")
+PRIMARY_DOMAINS: tuple[Domain, ...] = ("relational", "cache", "logs", "backups", "compute")
 SECONDARY_DOMAINS: tuple[Domain, ...] = ("relational", "backups")
 
 ADMIN_ACTIONS = [
@@ -46,6 +46,9 @@ _VIA_SERVICES: dict[str, list[tuple[str, bool]]] = {
     "logs": [("sns", False)],
     # RDS snapshots are copied by AWS Backup through RDS itself (CopyDBSnapshot), so RDS must use this key too.
     "backups": [("backup", True), ("rds", True)],
+    # The app's functions (components/service.py): Lambda encrypts their environment (with a grant per function),
+    # SQS their dead-letter queue.
+    "compute": [("lambda", True), ("sqs", False)],
 }
 
 
@@ -158,6 +161,7 @@ class DomainKeys:
     document: Optional[aws.kms.Key] = None
     logs: Optional[aws.kms.Key] = None
     backups: Optional[aws.kms.Key] = None
+    compute: Optional[aws.kms.Key] = None
 
     def arns(self) -> dict[str, pulumi.Output[str]]:
         """{domain: key ARN} of the keys that exist (a stack output's shape)."""

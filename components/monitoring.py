@@ -44,7 +44,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.contract import arg
-from components.inventory import MonitoredCache, MonitoredDb
+from components.inventory import (MonitoredApi, MonitoredCache, MonitoredDb, MonitoredFunction, MonitoredLag,
+                                  MonitoredProxy)
 from components.tagging import with_name
 from platform_rules import elasticache_node_ids
 
@@ -103,6 +104,20 @@ class AlarmThresholds:
     cache_evictions: float = arg("Evictions per 5 minutes.", 100, units="count")
     cache_connections: float = arg("Client connections per node.", 5000, units="count")
     cache_replication_lag_seconds: float = arg("ElastiCache replication lag ceiling.", 5, units="seconds")
+    function_errors: float = arg("Lambda invocation errors per minute (in 3 of 5 minutes).", 5, units="count")
+    function_throttles: float = arg("Lambda throttled invocations per minute: any means the reserved "
+                                    "concurrency is too low.", 0, units="count")
+    function_duration_percent: float = arg("Longest invocation as a share of the function's timeout.", 80,
+                                           units="%")
+    function_concurrency_percent: float = arg("Concurrent executions as a share of the reserved concurrency.", 80,
+                                              units="%")
+    api_server_errors: float = arg("HTTP API 5xx responses per minute (in 3 of 5 minutes).", 5, units="count")
+    api_latency_p99_ms: float = arg("HTTP API p99 latency ceiling (the integration's timeout is 29 s).", 2000,
+                                    units="ms")
+    proxy_connections_percent: float = arg("RDS Proxy connections to the database as a share of its pool.", 80,
+                                           units="%")
+    outbox_lag_seconds: float = arg("Age of the oldest unpublished outbox event (no data: the relay is not "
+                                    "running).", 60, units="seconds")
 
 
 @dataclass(frozen=True)
@@ -188,6 +203,65 @@ def cache_alarm_specs(prefix: str, cache: MonitoredCache, t: AlarmThresholds) ->
     return specs
 
 
+def function_alarm_specs(prefix: str, fn: MonitoredFunction, t: AlarmThresholds) -> list[AlarmSpec]:
+    """Errors, throttles, duration near the timeout and concurrency near the reserved limit."""
+    dims = {"FunctionName": fn.function_name}
+    base = f"{prefix}-{fn.label}"
+    slow_ms = t.function_duration_percent / 100 * fn.timeout_seconds * 1000
+    busy = t.function_concurrency_percent / 100 * fn.reserved_concurrency
+
+    def spec(slug, metric, stat, threshold, period, evals, dta, what):
+        return AlarmSpec(f"{base}-{slug}", fn.label, "AWS/Lambda", metric, dims, stat, "GreaterThanThreshold",
+                         float(threshold), period, evals, dta, "notBreaching",
+                         f"function {fn.function_name}: {what}")
+
+    return [
+        spec("errors", "Errors", "Sum", t.function_errors, 60, 5, 3,
+             f"more than {t.function_errors:g} errors per minute"),
+        spec("throttles", "Throttles", "Sum", t.function_throttles, 60, 5, 2,
+             f"more than {t.function_throttles:g} throttled invocations per minute (reserved concurrency "
+             f"{fn.reserved_concurrency})"),
+        spec("duration", "Duration", "Maximum", slow_ms, 60, 5, 3,
+             f"an invocation ran longer than {slow_ms:g} ms ({t.function_duration_percent:g}% of the "
+             f"{fn.timeout_seconds} s timeout)"),
+        spec("concurrency", "ConcurrentExecutions", "Maximum", busy, 60, 5, 3,
+             f"more than {busy:g} concurrent executions ({t.function_concurrency_percent:g}% of the reserved "
+             f"{fn.reserved_concurrency})"),
+    ]
+
+
+def api_alarm_specs(prefix: str, api: MonitoredApi, t: AlarmThresholds) -> list[AlarmSpec]:
+    """5xx responses and p99 latency of an HTTP API stage (detailed metrics on)."""
+    dims = {"ApiId": api.api_id, "Stage": api.stage}
+    base = f"{prefix}-{api.label}"
+    return [
+        AlarmSpec(f"{base}-5xx", api.label, "AWS/ApiGateway", "5xx", dims, "Sum", "GreaterThanThreshold",
+                  float(t.api_server_errors), 60, 5, 3, "notBreaching",
+                  f"HTTP API {api.label}: more than {t.api_server_errors:g} 5xx responses per minute"),
+        AlarmSpec(f"{base}-latency", api.label, "AWS/ApiGateway", "Latency", dims, "p99", "GreaterThanThreshold",
+                  float(t.api_latency_p99_ms), 60, 5, 3, "notBreaching",
+                  f"HTTP API {api.label}: p99 latency above {t.api_latency_p99_ms:g} ms"),
+    ]
+
+
+def proxy_alarm_specs(prefix: str, proxy: MonitoredProxy, t: AlarmThresholds) -> list[AlarmSpec]:
+    """Connections from the proxy to the database near the pool's limit (clients then wait to borrow one)."""
+    limit = t.proxy_connections_percent / 100 * proxy.max_connections
+    return [AlarmSpec(f"{prefix}-{proxy.label}-connections", proxy.label, "AWS/RDS", "DatabaseConnections",
+                      {"ProxyName": proxy.proxy_name}, "Maximum", "GreaterThanThreshold", float(round(limit)), 60,
+                      5, 3, "ignore",
+                      f"RDS Proxy {proxy.proxy_name}: more than {round(limit)} database connections "
+                      f"({t.proxy_connections_percent:g}% of its {proxy.max_connections})")]
+
+
+def lag_alarm_specs(prefix: str, lag: MonitoredLag, t: AlarmThresholds) -> list[AlarmSpec]:
+    """A worker's published age metric: too old, or not published at all (missing data breaches)."""
+    return [AlarmSpec(f"{prefix}-{lag.label}-lag", lag.label, lag.namespace, lag.metric, dict(lag.dimensions),
+                      "Maximum", "GreaterThanThreshold", float(t.outbox_lag_seconds), 60, 3, 2, "breaching",
+                      f"{lag.label}: oldest pending event older than {t.outbox_lag_seconds:g} s (no data: the "
+                      "relay is not running)")]
+
+
 def composite_rules(alarm_names: Sequence[str], limit: int = COMPOSITE_RULE_LIMIT) -> list[str]:
     """``ALARM("a") OR ALARM("b") ...`` split into as few rules as fit CloudWatch's rule length limit."""
     rules: list[str] = []
@@ -223,6 +297,10 @@ class MonitoringArgs:
     alarm_emails: Sequence[str] = arg("Addresses subscribed to the alarm topic (each confirms by e-mail).")
     dbs: Sequence[MonitoredDb] = arg("RDS instances to watch (Postgres.instances, or existing ones).", ())
     caches: Sequence[MonitoredCache] = arg("ElastiCache groups to watch (Redis.caches, or existing ones).", ())
+    functions: Sequence[MonitoredFunction] = arg("Lambda functions to watch (Service.functions).", ())
+    apis: Sequence[MonitoredApi] = arg("HTTP API stages to watch (Service.apis).", ())
+    proxies: Sequence[MonitoredProxy] = arg("RDS Proxies to watch (Service.proxies).", ())
+    lags: Sequence[MonitoredLag] = arg("Published age metrics to watch (Service.lags: the outbox relay).", ())
     thresholds: AlarmThresholds = arg("Where each alarm fires.", factory=AlarmThresholds)
     tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
     runbooks: Mapping[str, str] = arg("Runbook named in an alarm's description, by metric name: the page says "
@@ -244,8 +322,13 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(self, name: str, args: MonitoringArgs, opts: Optional[pulumi.ResourceOptions] = None):
         specs = [s for db in args.dbs for s in db_alarm_specs(args.prefix, db, args.thresholds)]
         specs += [s for c in args.caches for s in cache_alarm_specs(args.prefix, c, args.thresholds)]
+        specs += [s for f in args.functions for s in function_alarm_specs(args.prefix, f, args.thresholds)]
+        specs += [s for a in args.apis for s in api_alarm_specs(args.prefix, a, args.thresholds)]
+        specs += [s for p in args.proxies for s in proxy_alarm_specs(args.prefix, p, args.thresholds)]
+        specs += [s for lag in args.lags for s in lag_alarm_specs(args.prefix, lag, args.thresholds)]
         if not specs:
-            raise ValueError("monitoring needs at least one store: both dbs and caches are empty")
+            raise ValueError("monitoring needs at least one store or service: dbs, caches, functions, apis, "
+                             "proxies and lags are all empty")
         names = [s.name for s in specs]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -293,7 +376,9 @@ class Monitoring(pulumi.ComponentResource):
                     namespace=s.namespace,
                     metric_name=s.metric,
                     dimensions=s.dimensions,
-                    statistic=s.statistic,
+                    # Percentiles (p99) are extended statistics in CloudWatch's API.
+                    statistic=None if s.statistic.startswith("p") else s.statistic,
+                    extended_statistic=s.statistic if s.statistic.startswith("p") else None,
                     comparison_operator=s.comparison,
                     threshold=s.threshold,
                     period=s.period,
@@ -324,7 +409,8 @@ class Monitoring(pulumi.ComponentResource):
                                                              for i in range(1, len(rules) + 1)))]
         self.composite = self._composite(
             f"{name}-data-tier-degraded", composite_name, rules[0],
-            with_runbook(f"EcoMart {args.prefix} data tier degraded: any database or cache alarm is firing",
+            with_runbook(f"EcoMart {args.prefix} data tier degraded: any database, cache or service alarm is "
+                         "firing",
                          args.default_runbook), actions, tags,
             self.composite_parts or self.alarms, notify=True)
 
@@ -335,7 +421,8 @@ class Monitoring(pulumi.ComponentResource):
                 dashboard_name=self.dashboard_name,
                 dashboard_body=pulumi.Output.json_dumps(dashboard_body(
                     args.prefix, region, args.dbs, args.caches,
-                    [self.composite.arn, *(a.arn for a in self.alarms)])),
+                    [self.composite.arn, *(a.arn for a in self.alarms)],
+                    functions=args.functions, apis=args.apis, proxies=args.proxies, lags=args.lags)),
             ),
             opts=child,
         )
@@ -419,7 +506,9 @@ def _metric_widget(title: str, region: str, metrics: list, stat: str, period: in
 
 
 def dashboard_body(prefix: str, region: str, dbs: Sequence[MonitoredDb], caches: Sequence[MonitoredCache],
-                   alarm_arns: Sequence[pulumi.Input[str]]) -> dict[str, Any]:
+                   alarm_arns: Sequence[pulumi.Input[str]], *, functions: Sequence[MonitoredFunction] = (),
+                   apis: Sequence[MonitoredApi] = (), proxies: Sequence[MonitoredProxy] = (),
+                   lags: Sequence[MonitoredLag] = ()) -> dict[str, Any]:
     """Alarm status first, then a row of widgets per database instance and per cache (values may be Outputs)."""
     stores = [f"RDS {d.label} ({d.role})" for d in dbs] + [f"ElastiCache {c.label} ({c.replication_group_id})"
                                                           for c in caches]
@@ -465,6 +554,27 @@ def dashboard_body(prefix: str, region: str, dbs: Sequence[MonitoredDb], caches:
                                       "Maximum", 300))
         widgets.append(_metric_widget(f"{title}: replication lag (s)", region, per_node("ReplicationLag"),
                                       "Maximum", 60))
+    for fn in functions:
+        def lam(metric: str, **opts: Any) -> list:
+            return ["AWS/Lambda", metric, "FunctionName", fn.function_name, *([opts] if opts else [])]
+
+        widgets.append(_metric_widget(f"Lambda {fn.label}: errors and throttles", region,
+                                      [lam("Errors"), lam("Throttles")], "Sum", 60))
+        widgets.append(_metric_widget(f"Lambda {fn.label}: duration (ms, max) and concurrency", region,
+                                      [lam("Duration"), lam("ConcurrentExecutions", yAxis="right")], "Maximum", 60))
+    for api in apis:
+        widgets.append(_metric_widget(f"HTTP API {api.label}: 4xx and 5xx", region, [
+            ["AWS/ApiGateway", m, "ApiId", api.api_id, "Stage", api.stage] for m in ("4xx", "5xx")], "Sum", 60))
+        widgets.append(_metric_widget(f"HTTP API {api.label}: latency p99 (ms)", region, [
+            ["AWS/ApiGateway", "Latency", "ApiId", api.api_id, "Stage", api.stage]], "p99", 60))
+    for proxy in proxies:
+        widgets.append(_metric_widget(f"RDS Proxy {proxy.label}: connections", region, [
+            ["AWS/RDS", m, "ProxyName", proxy.proxy_name] for m in ("DatabaseConnections", "ClientConnections")],
+            "Maximum", 60))
+    for lag in lags:
+        dims = [x for kv in sorted(lag.dimensions.items()) for x in kv]
+        widgets.append(_metric_widget(f"{lag.label}: oldest pending event (s)", region,
+                                      [[lag.namespace, lag.metric, *dims]], "Maximum", 60))
     # Lay out on CloudWatch's 24-column grid, left to right, top to bottom.
     x = y = row_height = 0
     for w in widgets:

@@ -110,6 +110,7 @@ class Redis(pulumi.ComponentResource):
 
     replication_group_id: str
     replication_group_arn: pulumi.Output[str]
+    app_user_id: str
     app_user_name: pulumi.Output[str]
     connect_policy_arn: pulumi.Output[str]
     port: int
@@ -274,7 +275,7 @@ class Redis(pulumi.ComponentResource):
         self.replication_group_id = group_id
         self.replication_group_arn = self.group.arn
         self.connect_policy_arn = self.connect_policy.arn
-        self.app_user_id = self.app_user.user_id
+        self.app_user_id = app_user_id  # literal: the ElastiCache IAM token names it
         self.app_user_name = self.app_user.user_name
         self.port = PORT
         self.configuration_endpoint = self.group.configuration_endpoint_address if args.cluster_mode else None

@@ -4,7 +4,7 @@
   AZ power interruption of the cache's replication group. Each stops on the composite "data tier degraded"
   alarm *only if it was already fine when the experiment started* (FIS refuses to start while a stop alarm is in
   ALARM) and runs under a role allowed exactly those actions on exactly those resources.
-- **Orders read-only mode** (PostgreSQL down, MongoDB up): an SSM parameter the app reads (cached a few seconds)
+- **Orders read-only mode** (``ReadOnlyMode``; PostgreSQL down, MongoDB up): an SSM parameter the app reads (cached a few seconds)
   and a KMS-encrypted SQS queue (with its dead-letter queue) that holds the orders accepted while it is on; the
   drain worker places them when it goes off. See runbooks/orders-read-only-mode.md.
 """
@@ -34,12 +34,23 @@ class ResilienceArgs:
     cache_az: pulumi.Input[str] = arg("Availability Zone whose cache nodes lose power in the experiment (one of "
                                       "the group's: the data tier's first subnet's).")
     stop_alarm_arn: pulumi.Input[str] = arg("Composite alarm that stops every experiment (data tier degraded).")
-    queue_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the queued-orders queues (it holds orders, "
-                                               "so the relational key; its policy lets sqs use it).")
     logs_kms_key_arn: pulumi.Input[str] = arg("Key of the FIS experiment log group.")
     log_retention_days: int = arg("Retention of the FIS experiment log group.", 365, units="days")
     cache_power_off_minutes: int = arg("How long the cache AZ stays without power in the experiment.", 10,
                                        units="minutes")
+    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.cache_power_off_minutes <= 720:
+            raise ValueError(f"ResilienceArgs.cache_power_off_minutes: {self.cache_power_off_minutes} is not "
+                             "within 1..720 (FIS allows up to 12 hours)")
+
+
+@dataclass
+class ReadOnlyModeArgs:
+    prefix: str = arg("Physical-name prefix: /<prefix>/orders/read-only, <prefix>-queued-orders(-dlq).")
+    queue_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the queued-orders queues (it holds orders, "
+                                               "so the relational key; its policy lets sqs use it).")
     queue_retention_seconds: int = arg("How long a queued order is kept (SQS maximum 14 days): an outage longer "
                                        "than this loses orders, so the maximum.", 1_209_600, units="seconds")
     drain_visibility_seconds: int = arg("Visibility timeout: a drain worker has this long to place one order "
@@ -49,14 +60,18 @@ class ResilienceArgs:
     tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.cache_power_off_minutes <= 720:
-            raise ValueError(f"ResilienceArgs.cache_power_off_minutes: {self.cache_power_off_minutes} is not "
-                             "within 1..720 (FIS allows up to 12 hours)")
         if not 60 <= self.queue_retention_seconds <= 1_209_600:
-            raise ValueError(f"ResilienceArgs.queue_retention_seconds: {self.queue_retention_seconds} is not "
+            raise ValueError(f"ReadOnlyModeArgs.queue_retention_seconds: {self.queue_retention_seconds} is not "
                              "within 60..1209600 (SQS limits)")
         if not 1 <= self.max_receives <= 1000:
-            raise ValueError(f"ResilienceArgs.max_receives: {self.max_receives} is not within 1..1000")
+            raise ValueError(f"ReadOnlyModeArgs.max_receives: {self.max_receives} is not within 1..1000")
+
+
+def tls_only_queue_policy(queue_arn: str) -> str:
+    """An SQS queue policy that refuses every request not made over TLS (FSBP SQS.1's companion)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": queue_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
 
 
 def fis_role_policy(writer_arn: str, cache_arn: str) -> dict:
@@ -73,12 +88,9 @@ def fis_role_policy(writer_arn: str, cache_arn: str) -> dict:
 
 
 class Resilience(pulumi.ComponentResource):
-    """FIS templates (and their role and log group), the read-only flag and the queued-orders queue."""
+    """FIS templates (and their role and log group)."""
 
     fis_template_ids: pulumi.Output[dict]
-    read_only_parameter_name: str
-    queue_url: pulumi.Output[str]
-    queue_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: ResilienceArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:operations:Resilience", name, None, opts)
@@ -144,6 +156,31 @@ class Resilience(pulumi.ComponentResource):
             opts=template_opts,
         )
 
+        self.fis_template_ids = pulumi.Output.all(self.rds_failover.id, self.cache_az_power.id).apply(
+            lambda v: {"rds-failover": v[0], "cache-az-power": v[1]})
+        self.register_outputs({"fisTemplateIds": self.fis_template_ids})
+
+    def stack_outputs(self) -> dict[str, pulumi.Input]:
+        """The stack outputs (camelCase) this component contributes."""
+        return {"fisTemplateIds": self.fis_template_ids}
+
+
+class ReadOnlyMode(pulumi.ComponentResource):
+    """The orders read-only flag (SSM) and the queued-orders queue with its dead-letter queue.
+
+    Apart from the FIS templates because the app's functions need the flag and the queue (components/service.py)
+    while the templates need the composite alarm that watches those functions: flag and queue come first.
+    """
+
+    read_only_parameter_name: str
+    read_only_parameter_arn: pulumi.Output[str]
+    queue_url: pulumi.Output[str]
+    queue_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ReadOnlyModeArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ecomart:operations:ReadOnlyMode", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        p, tags = args.prefix, dict(args.tags)
         self.read_only_parameter_name = f"/{p}/orders/read-only"
         self.read_only = aws.ssm.Parameter(
             f"{name}-read-only",
@@ -176,24 +213,17 @@ class Resilience(pulumi.ComponentResource):
             opts=child,
         )
         for label, q in (("queue", self.queue), ("dlq", self.dead_letters)):
-            aws.sqs.QueuePolicy(
-                f"{name}-{label}-tls-only",
-                aws.sqs.QueuePolicyArgs(queue_url=q.url, policy=q.arn.apply(lambda a: json.dumps({
-                    "Version": "2012-10-17", "Statement": [{
-                        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
-                        "Resource": a, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))),
-                opts=child,
-            )
+            aws.sqs.QueuePolicy(f"{name}-{label}-tls-only",
+                                aws.sqs.QueuePolicyArgs(queue_url=q.url, policy=q.arn.apply(tls_only_queue_policy)),
+                                opts=child)
 
-        self.fis_template_ids = pulumi.Output.all(self.rds_failover.id, self.cache_az_power.id).apply(
-            lambda v: {"rds-failover": v[0], "cache-az-power": v[1]})
+        self.read_only_parameter_arn = self.read_only.arn
         self.queue_url = self.queue.url
         self.queue_arn = self.queue.arn
-        self.register_outputs({"fisTemplateIds": self.fis_template_ids, "queueUrl": self.queue_url,
-                               "readOnlyParameter": self.read_only_parameter_name})
+        self.register_outputs({"queueUrl": self.queue_url, "readOnlyParameter": self.read_only_parameter_name})
 
     def stack_outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs (camelCase) this component contributes."""
-        return {"fisTemplateIds": self.fis_template_ids, "ordersReadOnlyParameter": self.read_only_parameter_name,
+        return {"ordersReadOnlyParameter": self.read_only_parameter_name,
                 "queuedOrdersQueueUrl": self.queue_url, "queuedOrdersQueueArn": self.queue_arn,
                 "queuedOrdersDlqUrl": self.dead_letters.url}

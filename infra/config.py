@@ -278,6 +278,14 @@ class AlarmThresholds(_Section):
     cache_evictions: float = Field(default=_ALARM.cache_evictions, ge=0)
     cache_connections: float = Field(default=_ALARM.cache_connections, gt=0)
     cache_replication_lag_seconds: float = Field(default=_ALARM.cache_replication_lag_seconds, gt=0)
+    function_errors: float = Field(default=_ALARM.function_errors, ge=0)
+    function_throttles: float = Field(default=_ALARM.function_throttles, ge=0)
+    function_duration_percent: float = Field(default=_ALARM.function_duration_percent, gt=0, le=100)
+    function_concurrency_percent: float = Field(default=_ALARM.function_concurrency_percent, gt=0, le=100)
+    api_server_errors: float = Field(default=_ALARM.api_server_errors, ge=0)
+    api_latency_p99_ms: float = Field(default=_ALARM.api_latency_p99_ms, gt=0)
+    proxy_connections_percent: float = Field(default=_ALARM.proxy_connections_percent, gt=0, le=100)
+    outbox_lag_seconds: float = Field(default=_ALARM.outbox_lag_seconds, gt=0)
 
 
 class MonitoringConfig(_Section):
@@ -291,6 +299,62 @@ class MonitoringConfig(_Section):
         if bad:
             raise ValueError(f"not e-mail addresses: {bad}")
         return v
+
+
+class FunctionConfig(_Section):
+    memory_mb: int = Field(ge=128, le=10240, description="Memory (and CPU share), MiB.")
+    timeout_seconds: int = Field(ge=1, le=900)
+    reserved_concurrency: int = Field(ge=1, le=1000, description="Executions reserved for the function (and its "
+                                                                 "cap).")
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
+
+
+class ServiceConfig(_Section):
+    """The app on Lambda (components/service.py): functions, relay, API throttling, authentication, domain."""
+
+    api: FunctionConfig
+    migrations: FunctionConfig
+    relay: FunctionConfig
+    relay_run_seconds: int = Field(ge=10, le=890, description="One relay invocation listens this long.")
+    relay_schedules: int = Field(ge=1, le=10, description="Relays started each minute (in parallel).")
+    throttling_rate_limit: float = Field(gt=0, le=10000, description="Default route's requests per second.")
+    throttling_burst_limit: int = Field(ge=1, le=5000)
+    proxy_pool_percent: int = Field(ge=10, le=100, description="Share of the writer's max_connections the proxy "
+                                                               "may open.")
+    jwt_issuer: Optional[str] = Field(default=None, description="External OIDC issuer (https://...); unset: the "
+                                                                "stack creates a Cognito user pool.")
+    jwt_audience: list[str] = Field(default=[], description="Audiences accepted with jwtIssuer.")
+    customer_claim: str = Field(default="custom:customer_id", pattern=r"^[A-Za-z0-9_:.-]{1,64}$")
+    user_pool_deletion_protection: bool
+    domain_name: Optional[str] = Field(default=None, description="Custom domain of the API (TLS 1.2).")
+    certificate_arn: Optional[str] = Field(default=None, description="ACM certificate of domainName.")
+    log_retention_days: LogRetentionDays
+
+    @model_validator(mode="after")
+    def _shape(self) -> "ServiceConfig":
+        if self.api.timeout_seconds >= 30:
+            raise ValueError(f"api.timeoutSeconds is {self.api.timeout_seconds}; the HTTP API ends an integration "
+                             "at 30 s: allowed 1..29")
+        if not 10 <= self.relay_run_seconds <= self.relay.timeout_seconds - 10:
+            raise ValueError(f"relayRunSeconds ({self.relay_run_seconds}) must be 10 .. relay.timeoutSeconds - 10 "
+                             f"({self.relay.timeout_seconds - 10})")
+        if self.relay.reserved_concurrency < 2 * self.relay_schedules:
+            raise ValueError(f"relay.reservedConcurrency ({self.relay.reserved_concurrency}) must be >= 2 x "
+                             f"relaySchedules ({2 * self.relay_schedules})")
+        if self.jwt_issuer is not None and (not self.jwt_issuer.startswith("https://") or not self.jwt_audience):
+            raise ValueError(f"jwtIssuer ({self.jwt_issuer!r}) must be an https:// URL and needs jwtAudience")
+        if self.jwt_issuer is None and self.jwt_audience:
+            raise ValueError("jwtAudience is set without jwtIssuer (the Cognito client's id is the audience)")
+        if (self.domain_name is None) != (self.certificate_arn is None):
+            raise ValueError("domainName and certificateArn are set together")
+        if self.domain_name is not None and not _DOMAIN.match(self.domain_name):
+            raise ValueError(f"domainName {self.domain_name!r} is not a lowercase DNS name")
+        if self.certificate_arn is not None and not _ACM_ARN.match(self.certificate_arn):
+            raise ValueError(f"certificateArn {self.certificate_arn!r} is not an ACM certificate ARN")
+        return self
 
 
 class BackupConfig(_Section):
@@ -344,6 +408,7 @@ class StackConfig(_Section):
     redis: RedisConfig
     monitoring: MonitoringConfig
     backup: BackupConfig
+    service: ServiceConfig
     atlas: Optional[AtlasConfig] = None
 
     @field_validator("region", "secondary_region")
@@ -405,6 +470,7 @@ class StackConfig(_Section):
             ("postgres.logRetentionDays", self.postgres.log_retention_days, r.log_retention_days),
             ("redis.logRetentionDays", self.redis.log_retention_days, r.log_retention_days),
             ("network.flowLogRetentionDays", self.network.flow_log_retention_days, r.log_retention_days),
+            ("service.logRetentionDays", self.service.log_retention_days, r.log_retention_days),
             ("backup.dailyRetentionDays", self.backup.daily_retention_days, r.backup_daily_retention_days),
             ("backup.monthlyRetentionDays", self.backup.monthly_retention_days, r.backup_long_term_days),
         ]
@@ -473,6 +539,9 @@ _COMMON: dict[str, Any] = {
     },
     "backup": {"scheduleUtcHour": 6,
                "vaultLockMinRetentionDays": 7, "vaultLockMaxRetentionDays": 400},
+    "service": {"migrations": {"memoryMb": 512, "timeoutSeconds": 300, "reservedConcurrency": 1},
+                "relay": {"memoryMb": 512, "timeoutSeconds": 75, "reservedConcurrency": 2},
+                "relayRunSeconds": 55, "relaySchedules": 1, "proxyPoolPercent": 50},
     # Applied only to a stack that has an atlas section (see load); zones: Americas 2 shards + EU 1 (EEA pinned).
     "atlas": {
         "mongoDbMajorVersion": "8.0", "catalogDatabase": "catalog",
@@ -499,6 +568,7 @@ def rule_defaults(r: rules.EnvironmentRules) -> dict[str, Any]:
         "backup": {"dailyRetentionDays": r.backup_daily_retention_days,
                    "monthlyRetentionDays": r.backup_long_term_days, "crossRegionCopy": r.backup_cross_region_copy,
                    "vaultLock": r.backup_vault_lock},
+        "service": {"logRetentionDays": r.log_retention_days, "userPoolDeletionProtection": r.deletion_protection},
     }
 
 
@@ -510,6 +580,8 @@ _SIZING: dict[str, dict[str, Any]] = {
             "readReplicas": 0, "performanceInsightsRetentionDays": 7,
         },
         "redis": {"nodeType": "cache.t4g.small"},
+        "service": {"api": {"memoryMb": 1024, "timeoutSeconds": 29, "reservedConcurrency": 10},
+                    "throttlingRateLimit": 20.0, "throttlingBurstLimit": 40},
         # M10: the smallest tier with customer-managed keys and continuous backup; a replica set (docs/adr/0007).
         "atlas": {
             "clusterType": "REPLICASET", "instanceSize": "M10", "diskSizeGb": 10, "terminationProtection": False,
@@ -527,6 +599,9 @@ _SIZING: dict[str, dict[str, Any]] = {
             "readReplicas": 2, "performanceInsightsRetentionDays": 731, "monitoringIntervalSeconds": 15,
         },
         "redis": {"nodeType": "cache.r7g.large"},
+        "service": {"api": {"memoryMb": 1024, "timeoutSeconds": 29, "reservedConcurrency": 100},
+                    "relay": {"memoryMb": 512, "timeoutSeconds": 75, "reservedConcurrency": 4},
+                    "throttlingRateLimit": 200.0, "throttlingBurstLimit": 400},
         "backup": {"vaultLockMode": "compliance"},
         "atlas": {
             "clusterType": "GEOSHARDED", "instanceSize": "M30", "diskSizeGb": 100, "terminationProtection": True,

@@ -215,6 +215,17 @@ def _mongodbatlas(typ: str, name: str, inputs: dict) -> dict:
     return out
 
 
+def _api_id(name: str) -> str:
+    """API Gateway ids: 10 lowercase alphanumerics."""
+    return _hex("api" + name, 10)
+
+
+def _lambda_function(name: str, inputs: dict, region: str) -> dict:
+    arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{inputs.get('name', name)}"
+    return {"arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST",
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+
+
 _EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -235,6 +246,27 @@ _EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
     "aws:backup/plan:Plan": lambda name, inputs, region: {"version": _hex(name, 32)},
     "aws:iam/role:Role": lambda name, inputs, region: {"uniqueId": "AROA" + _hex(name, 17).upper()},
     "aws:secretsmanager/secret:Secret": lambda name, inputs, region: {},
+    "aws:rds/proxy:Proxy": lambda name, inputs, region: {
+        "arn": f"arn:aws:rds:{region}:{ACCOUNT_ID}:db-proxy:prx-{_hex(name, 17)}",
+        "endpoint": f"{inputs.get('name', name)}.proxy-c{_hex(name, 10)}.{region}.rds.amazonaws.com"},
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": lambda name, inputs, region: {"name": "default"},
+    "aws:lambda/function:Function": _lambda_function,
+    "aws:lambda/invocation:Invocation": lambda name, inputs, region: {"result": json.dumps({"applied": []})},
+    "aws:apigatewayv2/api:Api": lambda name, inputs, region: {
+        "arn": f"arn:aws:apigateway:{region}::/apis/{_api_id(name)}",
+        "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{_api_id(name)}",
+        "apiEndpoint": f"https://{_api_id(name)}.execute-api.{region}.amazonaws.com"},
+    "aws:apigatewayv2/stage:Stage": lambda name, inputs, region: {
+        # The $default stage is served at the API's root.
+        "invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/" + (
+            "" if inputs.get("name") == "$default" else f"{inputs.get('name')}"),
+        "arn": f"arn:aws:apigateway:{region}::/apis/{inputs.get('apiId')}/stages/{inputs.get('name')}"},
+    "aws:cognito/userPool:UserPool": lambda name, inputs, region: {
+        "arn": f"arn:aws:cognito-idp:{region}:{ACCOUNT_ID}:userpool/{region}_{_hex(name, 9)}",
+        "endpoint": f"cognito-idp.{region}.amazonaws.com/{region}_{_hex(name, 9)}"},
+    "aws:scheduler/schedule:Schedule": lambda name, inputs, region: {
+        "arn": f"arn:aws:scheduler:{region}:{ACCOUNT_ID}:schedule/{inputs.get('groupName', 'default')}/"
+               f"{inputs.get('name', name)}"},
 }
 
 
@@ -250,13 +282,22 @@ def _ec2_prefix(typ: str) -> str:
     return "".join(c for c in kind if c.isupper()).lower() + "-"
 
 
-def resource_id(typ: str, name: str, inputs: dict) -> str:
+def resource_id(typ: str, name: str, inputs: dict, region: str = "us-east-1") -> str:
     if typ in _ID_PREFIX or typ.startswith("aws:ec2/"):
         return _ec2_prefix(typ) + _hex(name)
     if typ.startswith("mongodbatlas:"):
         return _object_id(typ + name)
     if typ in ("aws:backup/plan:Plan", "aws:backup/selection:Selection"):
         return _uuid(name)  # AWS Backup generates these ids; they are not the resource's name
+    if typ == "aws:apigatewayv2/api:Api":
+        return _api_id(name)
+    if typ.startswith("aws:apigatewayv2/") and typ not in ("aws:apigatewayv2/domainName:DomainName",
+                                                           "aws:apigatewayv2/stage:Stage"):
+        return _hex(typ + name, 7)  # integration, route, authorizer, mapping ids
+    if typ == "aws:cognito/userPool:UserPool":
+        return f"{region}_{_hex(name, 9)}"
+    if typ == "aws:cognito/userPoolClient:UserPoolClient":
+        return _hex("client" + name, 26)
     for key in ("identifier", "replicationGroupId", "name", "bucket", "functionName", "dashboardName",
                 "alarmName", "roleName", "userId", "userGroupId"):
         if isinstance(inputs.get(key), str) and inputs[key]:
@@ -300,7 +341,7 @@ class EcoMartMocks(pulumi.runtime.Mocks):
         if not args.custom or args.typ.startswith("pulumi:providers:"):
             return f"{args.name}_id", inputs
         region = _region_of(inputs, self.region)
-        rid = resource_id(args.typ, args.name, inputs)
+        rid = resource_id(args.typ, args.name, inputs, region)
         outputs = dict(inputs)
         outputs.setdefault("id", rid)
         arn = arn_for(args.typ, args.name, rid, inputs, region)
@@ -406,4 +447,33 @@ def _plain(value: Any) -> Any:
     urn = getattr(value, "urn", None)
     if urn is not None:
         return f"<resource reference {type(value).__name__}>"
+    if isinstance(value, (pulumi.asset.FileArchive, pulumi.asset.FileAsset)):
+        return _file_asset(value)
     return json.loads(json.dumps(value, default=str))
+
+
+_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"  # Pulumi's signature keys of serialized archives and assets
+_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+
+
+def _file_asset(value: Any) -> dict:
+    """An archive or asset as Pulumi's state shows it: signature, path (relative to the project) and content hash."""
+    import os
+
+    path = value.path
+    h = hashlib.sha256()
+    if os.path.isdir(path):  # a directory archive: its files' names and bytes
+        for root, dirs, files in sorted(os.walk(path)):
+            dirs.sort()
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                h.update(os.path.relpath(full, path).encode() + b"\0")
+                with open(full, "rb") as f:
+                    h.update(f.read())
+    elif os.path.exists(path):
+        with open(path, "rb") as f:
+            h.update(f.read())
+    digest = h.hexdigest()
+    rel = os.path.relpath(path) if os.path.isabs(path) and not os.path.relpath(path).startswith("..") else path
+    sig = _ARCHIVE_SIG if isinstance(value, pulumi.asset.FileArchive) else _ASSET_SIG
+    return {"4dabf18193072939515e22adb298388d": sig, "path": rel, "hash": digest}

@@ -24,12 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from platform_rules import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "lambda"
 
 # Lambda: Python 3.12 on Graviton (arm64). Why: docs/adr/0022-lambda-compute.md.
-RUNTIME = "python3.12"
-ARCHITECTURE = "arm64"
+RUNTIME = LAMBDA_RUNTIME
+ARCHITECTURE = LAMBDA_ARCHITECTURE
 # Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels (psycopg-binary 3.3) load there.
 PLATFORMS = {"arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
              "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64")}
@@ -106,7 +108,13 @@ def build(target: Target = Target(), out_dir: Path = BUILD, quiet: bool = True) 
         for src in SOURCES:
             shutil.copytree(ROOT / src, site / src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         _zip(site, artifact)
+    stamp(artifact).write_text(inputs_digest(target) + "\n")
     return artifact
+
+
+def stamp(artifact: Path) -> Path:
+    """The sidecar that records which inputs (``inputs_digest``) an artifact was built from."""
+    return artifact.with_name(artifact.name + ".inputs")
 
 
 def _zip(root: Path, artifact: Path) -> None:
@@ -123,6 +131,28 @@ def _zip(root: Path, artifact: Path) -> None:
             info.create_system = 3
             z.writestr(info, path.read_bytes())
     tmp.replace(artifact)
+
+
+def inputs_digest(target: Target = Target()) -> str:
+    """What the artifact is built from: the target, the pinned requirements and every source file's bytes."""
+    h = hashlib.sha256(f"{target.name}\n".encode())
+    for line in (*requirements(), *constraints()):
+        h.update(line.encode() + b"\n")
+    for src in SOURCES:
+        for path in sorted((ROOT / src).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def ensure(target: Target = Target(), out_dir: Path = BUILD) -> Path:
+    """The artifact for the current sources: reused when it was built from exactly these inputs (a sidecar
+    ``.inputs`` file records their digest), rebuilt otherwise, so a preview or deploy never ships stale code."""
+    artifact = out_dir / target.name
+    recorded = stamp(artifact)
+    if artifact.exists() and recorded.exists() and recorded.read_text().strip() == inputs_digest(target):
+        return artifact
+    return build(target, out_dir)
 
 
 def sha256(path: Path) -> str:

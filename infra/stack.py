@@ -23,11 +23,14 @@ from pydantic import BaseModel
 from components.atlas import Atlas, AtlasArgs
 from components.backup import Backup, BackupArgs
 from components.kms import Kms, KmsArgs
-from components.resilience import Resilience, ResilienceArgs
-from components.monitoring import Monitoring, MonitoringArgs
+from components.resilience import ReadOnlyMode, ReadOnlyModeArgs, Resilience, ResilienceArgs
+from components.service import Service, ServiceArgs
+from components.monitoring import Monitoring, MonitoringArgs, estimated_max_connections
 from components.network import Network, NetworkArgs
 from components.postgres import Postgres, PostgresArgs
 from components.redis import Redis, RedisArgs
+from infra import package
+from infra.app_contract import app_routes, migrations_hash
 from infra.config import StackConfig
 from platform_rules import resource_prefix
 
@@ -81,7 +84,8 @@ def args_from(cls: type, section: Optional[BaseModel], **wiring: Any) -> Any:
     return cls(**kwargs)
 
 
-def build(cfg: StackConfig) -> dict[str, Any]:
+def build(cfg: StackConfig, code_path: Optional[str] = None) -> dict[str, Any]:
+    """The stack; ``code_path`` is the Lambda artifact (None: ``make package``'s, built when missing or stale)."""
     prefix = resource_prefix(cfg.stack)
     tags = cfg.tags
     # Keys in the secondary region whenever something is copied there (always in prod).
@@ -114,10 +118,38 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             app_subnet_ids=network.app_subnet_ids, app_security_group_id=network.app_security_group_id,
             key_deletion_window_days=cfg.kms.deletion_window_days,
             alert_emails=cfg.atlas.alert_emails or cfg.monitoring.alarm_emails,
+            app_user=False,  # the service's functions have their own Atlas users (components/service.py)
         ))
+    read_only = ReadOnlyMode("operations", ReadOnlyModeArgs(
+        prefix=prefix, tags=tags, queue_kms_key_arn=kms.keys.require("relational").arn))
+    service = Service("app", args_from(
+        ServiceArgs, cfg.service, prefix=prefix, region=cfg.region, tags=tags,
+        code_path=code_path or str(package.ensure()), routes=app_routes(), migrations_hash=migrations_hash(),
+        vpc_id=network.vpc_id, app_subnet_ids=network.app_subnet_ids, data_subnet_ids=network.data_subnet_ids,
+        endpoints_security_group_id=network.endpoints_security_group_id,
+        postgres_security_group_id=network.postgres_security_group_id,
+        redis_security_group_id=network.redis_security_group_id,
+        db_instance_identifier=postgres.writer.identifier, db_resource_id=postgres.writer.resource_id,
+        db_address=postgres.address, db_name=cfg.postgres.database_name,
+        db_max_connections=estimated_max_connections(cfg.postgres.instance_class),
+        master_secret_arn=postgres.master_secret_arn, relational_kms_key_arn=kms.keys.require("relational").arn,
+        compute_kms_key_arn=kms.keys.require("compute").arn, logs_kms_key_arn=kms.keys.require("logs").arn,
+        redis_endpoint=redis.configuration_endpoint if cfg.redis.cluster_mode else redis.primary_endpoint,
+        redis_replication_group_id=redis.replication_group_id, redis_replication_group_arn=redis.replication_group_arn,
+        redis_user_id=redis.app_user_id, redis_user_arn=redis.app_user.arn,
+        read_only_parameter_name=read_only.read_only_parameter_name,
+        read_only_parameter_arn=read_only.read_only_parameter_arn,
+        queued_orders_queue_url=read_only.queue_url, queued_orders_queue_arn=read_only.queue_arn,
+        user_pool_deletion_protection=cfg.service.user_pool_deletion_protection,
+        **({} if atlas is None else dict(
+            atlas_project_id=atlas.project_id, atlas_cluster_name=atlas.cluster_name,
+            atlas_private_srv=atlas.private_connection_string,
+            atlas_security_group_id=atlas.endpoint_security_group.id, catalog_database=cfg.atlas.catalog_database)),
+    ))
     monitoring = Monitoring("monitoring", args_from(
         MonitoringArgs, cfg.monitoring, prefix=prefix, region=cfg.region, tags=tags,
         logs_kms_key_arn=kms.keys.require("logs").arn, dbs=postgres.instances, caches=redis.caches,
+        functions=service.functions, apis=service.apis, proxies=service.proxies, lags=service.lags,
     ))
     backup = Backup("backup", args_from(
         BackupArgs, cfg.backup, prefix=prefix, tags=tags, kms_key_arn=kms.keys.require("backups").arn,
@@ -128,8 +160,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     resilience = Resilience("operations", ResilienceArgs(
         prefix=prefix, tags=tags, writer_arn=postgres.writer_arn, cache_arn=redis.replication_group_arn,
         cache_az=network.data_subnets[0].availability_zone, stop_alarm_arn=monitoring.composite_alarm_arn,
-        queue_kms_key_arn=kms.keys.require("relational").arn, logs_kms_key_arn=kms.keys.require("logs").arn,
-        log_retention_days=cfg.postgres.log_retention_days,
+        logs_kms_key_arn=kms.keys.require("logs").arn, log_retention_days=cfg.postgres.log_retention_days,
     ))
     key_arns = {**kms.key_arns, **({"document": atlas.document_key.arn} if atlas is not None else {})}
     return {
@@ -141,9 +172,13 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         **network.stack_outputs(),
         "kmsKeyArns": pulumi.Output.all(**key_arns),
         **(atlas.stack_outputs() if atlas is not None else {}),
+        # The catalog's app role is the API function's (its Atlas user names it).
+        **({"atlasAppRoleArn": service.role_arns["api"]} if atlas is not None else {}),
         **postgres.stack_outputs(),
         **redis.stack_outputs(),
         **monitoring.stack_outputs(),
         **backup.stack_outputs(),
+        **read_only.stack_outputs(),
         **resilience.stack_outputs(),
+        **service.stack_outputs(),
     }

@@ -126,7 +126,7 @@ DEV = EnvironmentRules(
         "rds-multi-az", "rds-deletion-protection", "rds-final-snapshot", "elasticache-cluster-mode-sharded",
         "backup-plan-cross-region-copy", "atlas-cluster-termination-protection", "atlas-cluster-sharded",
         "atlas-backup-snapshot-copies", "stack-prod-resilience", "stack-backup-vaults-locked",
-        "stack-rds-cross-region-backups",
+        "stack-rds-cross-region-backups", "cognito-deletion-protection",
     ),
 )
 
@@ -249,3 +249,18 @@ RETENTION = DataRetention()
 
 # The orders read-only flag's two values (components/resilience.py declares it, the app reads it, the runbook sets it).
 READ_ONLY_ON, READ_ONLY_OFF = "on", "off"
+
+# The app on Lambda (components/service.py deploys what infra/package.py builds): docs/adr/0022-lambda-compute.md.
+LAMBDA_RUNTIME = "python3.12"
+LAMBDA_ARCHITECTURE = "arm64"
+# HTTP API routes anyone may call without a token: health and catalog reads. Everything customer-specific needs a
+# JWT. tests/app checks the app's OpenAPI declares exactly these public; the apigw-route-authorized policy allows
+# exactly these unauthenticated (a new public route is a reviewed change here, not a side effect of app code).
+PUBLIC_ROUTES = ("GET /health", "GET /products", "GET /products/{product_id}")
+# The PostgreSQL role the API and the relay log in as with IAM (through RDS Proxy); the migrations function creates
+# it (GRANT rds_iam) and the functions' roles may rds-db:connect as this user only.
+PG_APP_USER = "ecomart_app"
+# The outbox relay's lag (age of the oldest unpublished event): app/relay.py publishes it, monitoring alarms on it.
+OUTBOX_LAG_NAMESPACE = "EcoMart/Outbox"
+OUTBOX_LAG_METRIC = "OldestPendingEventAgeSeconds"
+OUTBOX_LAG_DIMENSION = "Stack"

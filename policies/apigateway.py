@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from policies.core import show, Res, Report, absent, is_true, known, resource_policy
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN
-from policies.tokens import (APIGW_DOMAIN, APIGW_METHOD, APIGW_METHOD_SETTINGS, APIGW_STAGE, APIGWV2_DOMAIN,
+from platform_rules import PUBLIC_ROUTES
+from policies.tokens import (APIGW_DOMAIN, APIGW_METHOD, APIGW_METHOD_SETTINGS, APIGW_STAGE, APIGWV2_AUTHORIZER,
+                             APIGWV2_DOMAIN,
                              APIGWV2_ROUTE, APIGWV2_STAGE)
 
 MODERN_TLS = ("TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09", "SecurityPolicy_TLS13_1_2_2021_06",
@@ -65,11 +67,15 @@ def apigw_cache_encrypted(r: Res, report: Report) -> None:
     types=(APIGW_METHOD, APIGWV2_ROUTE), severity="high", category="security",
     controls=("pci-8-3-1", "pci-7-2-1", GDPR_CIA),
     description="API routes and methods require authorization (IAM, Cognito/JWT or a Lambda authorizer); only "
-                "CORS preflight (OPTIONS) may be open.",
+                "CORS preflight (OPTIONS) and the HTTP API routes listed in `publicRoutes` (health and catalog "
+                "reads: platform_rules.PUBLIC_ROUTES) may be open.",
     why="An unauthorized route exposes order and inventory operations to anyone on the internet.",
     remediation="Set `authorization` (REST) / `authorization_type` (HTTP) to `AWS_IAM`, `JWT`, `CUSTOM` or "
-                "`COGNITO_USER_POOLS`.",
+                "`COGNITO_USER_POOLS`; a route that must be public is added to platform_rules.PUBLIC_ROUTES, "
+                "a reviewed change.",
     checks={APIGW_METHOD: ("authorization",), APIGWV2_ROUTE: ("authorizationType",)},
+    config={"publicRoutes": list(PUBLIC_ROUTES)},
+    config_descriptions={"publicRoutes": "HTTP API route keys (\"GET /path\") that may be called without a token."},
 )
 def apigw_route_authorized(r: Res, report: Report) -> None:
     if r.type == APIGW_METHOD:
@@ -80,6 +86,11 @@ def apigw_route_authorized(r: Res, report: Report) -> None:
         method = route.split(" ", 1)[0] if isinstance(route, str) else None
     if method == "OPTIONS":
         return
+    if r.type == APIGWV2_ROUTE:
+        if not known(route) or (not absent(route) and not isinstance(route, str)):
+            return  # unknown until apply, or secret: it cannot be judged
+        if route in (r.setting("publicRoutes") or ()):
+            return  # listed public (platform_rules.PUBLIC_ROUTES)
     value = r.get(prop)
     if known(value) and (absent(value) or value == "NONE"):
         report(f"{prop} is {show(value)}: the route is callable without authorization")
@@ -100,3 +111,62 @@ def apigw_domain_tls12(r: Res, report: Report) -> None:
     policy = r.get(path)
     if known(policy) and policy not in MODERN_TLS:
         report(f"{path} is {show(policy)}: TLS 1.2 or newer required")
+
+
+@resource_policy(
+    "apigw-jwt-authorizer-verified",
+    types=(APIGWV2_AUTHORIZER,), severity="high", category="security",
+    controls=("pci-8-3-1", GDPR_CIA),
+    description="JWT authorizers name an https issuer and at least one audience, and read the token from the "
+                "Authorization header.",
+    why="Without an audience any token of the issuer (another app's) is accepted; an http issuer's keys can be "
+        "swapped in transit.",
+    remediation="Set `jwt_configuration={issuer: \"https://...\", audiences: [<client id>]}` and "
+                "`identity_sources=[\"$request.header.Authorization\"]`.",
+    checks=("jwtConfiguration.issuer", "jwtConfiguration.audiences", "identitySources"),
+)
+def apigw_jwt_authorizer_verified(r: Res, report: Report) -> None:
+    if r.get("authorizerType") != "JWT":
+        return
+    issuer, audiences = r.get("jwtConfiguration.issuer"), r.get("jwtConfiguration.audiences")
+    if known(issuer) and (absent(issuer) or not str(issuer).startswith("https://")):
+        report(f"jwtConfiguration.issuer is {show(issuer)}: an https:// issuer is required")
+    if known(audiences) and absent(audiences):
+        report("jwtConfiguration.audiences is empty: tokens issued for any client are accepted")
+    sources = r.get("identitySources")
+    if known(sources) and "$request.header.Authorization" not in (sources or []):
+        report(f"identitySources is {show(sources)}: the token is not read from the Authorization header")
+
+
+@resource_policy(
+    "apigw-stage-throttling",
+    types=(APIGWV2_STAGE,), severity="medium", category="resilience",
+    controls=(GDPR_CIA, CCPA_SEC),
+    description="HTTP API stages throttle the default route (rate and burst set, above zero).",
+    why="Without a stage limit one client's burst takes the whole account's API Gateway quota and every "
+        "function's concurrency, and runs up the bill.",
+    remediation="Set `default_route_settings={throttling_rate_limit: <rps>, throttling_burst_limit: <n>}` "
+                "(stack config `service.throttlingRateLimit`, `service.throttlingBurstLimit`).",
+    checks=("defaultRouteSettings.throttlingRateLimit", "defaultRouteSettings.throttlingBurstLimit"),
+)
+def apigw_stage_throttling(r: Res, report: Report) -> None:
+    for prop in ("throttlingRateLimit", "throttlingBurstLimit"):
+        value = r.get(f"defaultRouteSettings.{prop}")
+        if known(value) and (absent(value) or not isinstance(value, (int, float)) or value <= 0):
+            report(f"defaultRouteSettings.{prop} is {show(value)}: the stage is not throttled")
+
+
+@resource_policy(
+    "apigw-stage-detailed-metrics",
+    types=(APIGWV2_STAGE,), severity="low", category="resilience",
+    controls=("pci-10-7-2",),
+    description="HTTP API stages publish per-route metrics (`detailed_metrics_enabled`).",
+    why="Per-route 5xx and latency show which endpoint fails; the API-wide figure hides a failing checkout "
+        "behind healthy catalog reads.",
+    remediation="Set `default_route_settings={detailed_metrics_enabled: True}`.",
+    checks=("defaultRouteSettings.detailedMetricsEnabled",),
+)
+def apigw_stage_detailed_metrics(r: Res, report: Report) -> None:
+    value = r.get("defaultRouteSettings.detailedMetricsEnabled")
+    if known(value) and not is_true(value):
+        report(f"defaultRouteSettings.detailedMetricsEnabled is {show(value)}: no per-route metrics")

@@ -112,6 +112,10 @@ def _config_schema(defaults: Mapping[str, Any], descriptions: Mapping[str, str])
         return None
     props = {}
     for key, value in defaults.items():
+        if isinstance(value, (list, tuple)):
+            props[key] = {"type": "array", "items": {"type": "string"}, "default": list(value),
+                          "description": descriptions.get(key, key)}
+            continue
         kind = "integer" if isinstance(value, int) and not isinstance(value, bool) else \
             "number" if isinstance(value, float) else "boolean" if isinstance(value, bool) else "string"
         props[key] = {"type": kind, "default": value, "description": descriptions.get(key, key)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from policies.core import show, Res, Report, absent, is_set, known, resource_policy
-from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_TEST
+from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE, GDPR_TEST
 from policies.tokens import LAMBDA_FUNCTION, LAMBDA_PERMISSION, LAMBDA_URL
 
 # Runtimes AWS no longer patches (deprecated): functions on them get no security fixes.
@@ -157,3 +157,41 @@ def lambda_permission_scoped(r: Res, report: Report) -> None:
             and absent(r.get("sourceArn")) and absent(r.get("sourceAccount")):
         report(f"principal {principal} has no sourceArn/sourceAccount: any {principal} resource of any account "
                "may invoke the function")
+
+
+@resource_policy(
+    "lambda-reserved-concurrency",
+    types=(LAMBDA_FUNCTION,), severity="medium", category="resilience",
+    controls=(GDPR_CIA,),
+    description="Functions reserve (and so cap) their concurrency.",
+    why="Uncapped, a burst scales a function until it exhausts the account's concurrency (starving the others) "
+        "and the proxy's connections; reserved, it always has its share.",
+    remediation="Set `reserved_concurrent_executions` to a positive number (stack config "
+                "`service.<function>.reservedConcurrency`).",
+    checks=("reservedConcurrentExecutions",),
+)
+def lambda_reserved_concurrency(r: Res, report: Report) -> None:
+    value = r.get("reservedConcurrentExecutions")
+    if not known(value):
+        return
+    if absent(value) or not isinstance(value, (int, float)) or value < 1:
+        report(f"reservedConcurrentExecutions is {show(value)}: the function's concurrency is not reserved")
+
+
+@resource_policy(
+    "lambda-dead-letter-target",
+    types=(LAMBDA_FUNCTION,), severity="medium", category="resilience",
+    controls=(GDPR_CIA, GDPR_RESTORE),
+    description="Functions send failed asynchronous invocations to a dead-letter target.",
+    why="Without one, an event that failed its retries (a scheduled relay run, an async call) is dropped "
+        "without trace.",
+    remediation="Set `dead_letter_config={target_arn: <SQS queue or SNS topic ARN>}`.",
+    checks=("deadLetterConfig.targetArn",),
+)
+def lambda_dead_letter_target(r: Res, report: Report) -> None:
+    config = r.get("deadLetterConfig")
+    if not known(config):
+        return
+    target = config.get("targetArn") if isinstance(config, dict) else None
+    if absent(config) or (known(target) and absent(target)):
+        report("deadLetterConfig.targetArn is not set: failed asynchronous invocations are dropped")

@@ -106,6 +106,8 @@ CONTROLS = _controls(
     ("pci-8-2-2", "pci", "8.2.2", "No shared or generic accounts"),
     ("pci-8-3-1", "pci", "8.3.1", "All access is authenticated"),
     ("pci-8-3-2", "pci", "8.3.2", "Authentication factors are unreadable in storage and transit"),
+    ("pci-8-3-6", "pci", "8.3.6", "Passwords are at least 12 characters and contain numeric and alphabetic "
+                                  "characters"),
     ("pci-8-3-9", "pci", "8.3.9", "Passwords are changed at least every 90 days"),
     ("pci-8-6-2", "pci", "8.6.2", "No hard-coded passwords for system and application accounts"),
     ("pci-10-2-1", "pci", "10.2.1", "Audit logs are enabled and active for all system components"),

@@ -14,7 +14,8 @@ from policies.core import show, Res, Report, absent, is_false, is_set, is_true, 
 from policies.meta import (CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RECORDS,
                            GDPR_RESTORE, GDPR_TEST)
 from platform_rules import CURRENT_RDS_CA_CERTIFICATES, DEV, PROD, policy_defaults
-from policies.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY)
+from policies.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY,
+                             RDS_PROXY_ENDPOINT)
 from policies.core import Stack, StackReport, identity, stack_policy
 from policies.tokens import LOG_GROUP
 from policies.relations import log_group_problems, writers
@@ -502,6 +503,22 @@ def rds_proxy_iam_auth(r: Res, report: Report) -> None:
 def rds_proxy_debug_logging_off(r: Res, report: Report) -> None:
     if is_true(r.get("debugLogging")):
         report("debugLogging is true: SQL text with customer data would be logged")
+
+
+@resource_policy(
+    "rds-proxy-endpoint-security-groups",
+    types=(RDS_PROXY, RDS_PROXY_ENDPOINT), severity="high", category="security",
+    controls=("pci-1-3-1", GDPR_CIA),
+    description="RDS Proxies and proxy endpoints name their own security groups (never the VPC's default).",
+    why="Without a group the proxy lands in the VPC's default group: whoever may use that group reaches the "
+        "database's front door.",
+    remediation="Set `vpc_security_group_ids=[<proxy SG admitting 5432 from the app's SG only>]`.",
+    checks=("vpcSecurityGroupIds",),
+)
+def rds_proxy_endpoint_security_groups(r: Res, report: Report) -> None:
+    groups = r.get("vpcSecurityGroupIds")
+    if known(groups) and absent(groups):
+        report("vpcSecurityGroupIds is empty: the proxy uses the VPC's default security group")
 
 
 # === stack policies: how these resources relate to the rest of the stack =====================

@@ -13,7 +13,7 @@ from policies.core import PolicyMeta, meta_of, registered
 
 PACK_NAME = "ecomart-data-platform"
 MODULES = ("rds", "elasticache", "kms", "network", "observability", "backup", "s3", "lambda_", "secretsmanager",
-           "apigateway", "atlas", "iam", "operations", "stack")
+           "apigateway", "cognito", "scheduler", "atlas", "iam", "operations", "stack")
 
 
 def all_policies() -> list[Any]:

@@ -220,18 +220,21 @@ def test_private_link_in_every_cluster_region_from_the_app_subnets(stack):
 
 
 def test_only_the_app_tier_reaches_the_endpoints_on_atlas_ports(stack):
+    """The app tier and the service's functions (components/service.py writes its own path), nothing else."""
     pl_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "catalog-privatelink-sg")
     app_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "network-app-sg")
+    fn_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "app-functions-sg")
     ingress = [r for r in stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
                if r.inputs["securityGroupId"] == pl_sg.id]
-    assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"],
-             r.inputs["ipProtocol"]) for r in ingress] == [(app_sg.id, *PRIVATELINK_PORTS, "tcp")]
+    assert sorted((r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"],
+                   r.inputs["ipProtocol"]) for r in ingress) == sorted([(app_sg.id, *PRIVATELINK_PORTS, "tcp"),
+                                                                        (fn_sg.id, *PRIVATELINK_PORTS, "tcp")])
     assert PRIVATELINK_PORTS == (1024, 65535)
     assert not any("cidrIpv4" in r.inputs or "cidrIpv6" in r.inputs for r in ingress)
     egress = [r for r in stack.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
               if r.inputs.get("referencedSecurityGroupId") == pl_sg.id]
-    assert [(r.inputs["securityGroupId"], r.inputs["fromPort"], r.inputs["toPort"]) for r in egress] == \
-        [(app_sg.id, *PRIVATELINK_PORTS)]
+    assert sorted((r.inputs["securityGroupId"], r.inputs["fromPort"], r.inputs["toPort"]) for r in egress) == \
+        sorted([(app_sg.id, *PRIVATELINK_PORTS), (fn_sg.id, *PRIVATELINK_PORTS)])
 
 
 def test_ip_access_list_holds_only_configured_narrow_cidrs(dev, prod):
@@ -247,11 +250,18 @@ def test_ip_access_list_holds_only_configured_narrow_cidrs(dev, prod):
 
 # --- database users --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("key, mongo_role", [("app", "readWrite"), ("analytics", "read")])
-def test_database_users_authenticate_with_their_iam_role_on_the_catalog_only(stack, key, mongo_role):
-    user = one(stack, A + "databaseUser:DatabaseUser", f"catalog-{key}-user").inputs
-    role = one(stack, "aws:iam/role:Role", f"catalog-{key}-role")
-    assert user["username"] == role.outputs["arn"] == f"arn:aws:iam::123456789012:role/ecomart-{stack.stack}-catalog-{key}"
+@pytest.mark.parametrize("user_name, role_name, physical, mongo_role", [
+    ("catalog-analytics-user", "catalog-analytics-role", "catalog-analytics", "read"),
+    # the app's functions log in as their own roles (components/service.py)
+    ("app-api-atlas-user", "app-api-role", "api", "readWrite"),
+    ("app-relay-atlas-user", "app-relay-role", "relay", "readWrite"),
+])
+def test_database_users_authenticate_with_their_iam_role_on_the_catalog_only(stack, user_name, role_name, physical,
+                                                                            mongo_role):
+    user = one(stack, A + "databaseUser:DatabaseUser", user_name).inputs
+    role = one(stack, "aws:iam/role:Role", role_name)
+    assert user["username"] == role.outputs["arn"] == f"arn:aws:iam::123456789012:role/ecomart-{stack.stack}-{physical}"
+    assert user["projectId"] == project(stack).id
     assert user["awsIamType"] == "ROLE" and user["authDatabaseName"] == "$external"
     assert user["roles"] == [{"roleName": mongo_role, "databaseName": "catalog"}]
     assert user["scopes"] == [{"name": cluster(stack).inputs["name"], "type": "CLUSTER"}]
@@ -260,7 +270,9 @@ def test_database_users_authenticate_with_their_iam_role_on_the_catalog_only(sta
 
 
 def test_workload_roles_trust_lambda_and_this_accounts_ecs_tasks(stack):
-    for key in ("app", "analytics"):
+    assert not [r for r in stack.of_type("aws:iam/role:Role") if r.name == "catalog-app-role"], \
+        "the service's functions bring their own roles: no unused catalog-app role"
+    for key in ("analytics",):
         statements = json.loads(one(stack, "aws:iam/role:Role", f"catalog-{key}-role").inputs["assumeRolePolicy"])[
             "Statement"]
         assert {st["Principal"]["Service"] for st in statements} == {"lambda.amazonaws.com", "ecs-tasks.amazonaws.com"}
@@ -403,9 +415,11 @@ def test_every_child_is_parented_to_the_component(stack):
                                                      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
                                                      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
                                                      "aws:ec2/vpcEndpoint:VpcEndpoint"}
+    service = one(stack, "ecomart:app:Service")
     for r in stack.resources:
         if r.type.startswith("mongodbatlas:") or r.name.startswith("catalog-"):
-            assert r.parent == comp.urn, r.urn
+            # the service's functions' users are the service's (they name its roles)
+            assert r.parent == (service.urn if r.name.endswith("-atlas-user") else comp.urn), r.urn
     # the app tier's path to the endpoints: written by the component that needs it, on the SG ids it was given
     network = one(stack, "ecomart:network:Network")
     app_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "network-app-sg").id
@@ -426,7 +440,7 @@ def test_stack_outputs(stack):
     expected = private.get("srvShardOptimizedConnectionString") or private["srvConnectionString"]
     assert out["atlasPrivateConnectionString"] == expected
     assert ("-lb." in expected) is (stack.stack == "prod"), "sharded clusters use the shard-optimized string"
-    assert out["atlasAppRoleArn"] == one(stack, "aws:iam/role:Role", "catalog-app-role").outputs["arn"]
+    assert out["atlasAppRoleArn"] == one(stack, "aws:iam/role:Role", "app-api-role").outputs["arn"]
     assert all("@" not in out[k] for k in ("atlasConnectionString", "atlasPrivateConnectionString")), \
         "no credentials in connection strings (IAM authentication)"
 
@@ -442,10 +456,10 @@ def test_resource_counts(dev, prod):
     assert counts(prod) == {"Project": 1, "CloudProviderAccessSetup": 1, "CloudProviderAccessAuthorization": 1,
                             "EncryptionAtRest": 1, "EncryptionAtRestPrivateEndpoint": 1, "PrivateLinkEndpoint": 2,
                             "PrivateLinkEndpointService": 2, "AdvancedCluster": 1, "GlobalClusterConfig": 1,
-                            "CloudBackupSchedule": 1, "BackupCompliancePolicy": 1, "DatabaseUser": 2,
+                            "CloudBackupSchedule": 1, "BackupCompliancePolicy": 1, "DatabaseUser": 3,
                             "Auditing": 1, "AlertConfiguration": 11, "MaintenanceWindow": 1}
     assert counts(dev) == {"Project": 1, "CloudProviderAccessSetup": 1, "CloudProviderAccessAuthorization": 1,
                            "EncryptionAtRest": 1, "EncryptionAtRestPrivateEndpoint": 1, "PrivateLinkEndpoint": 1,
                            "PrivateLinkEndpointService": 1, "AdvancedCluster": 1, "CloudBackupSchedule": 1,
-                           "DatabaseUser": 2, "Auditing": 1, "AlertConfiguration": 11, "MaintenanceWindow": 1,
+                           "DatabaseUser": 3, "Auditing": 1, "AlertConfiguration": 11, "MaintenanceWindow": 1,
                            "ProjectIpAccessList": 1}

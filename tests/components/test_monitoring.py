@@ -27,7 +27,11 @@ MISSING = {"CPUUtilization": "breaching", "ReplicaLag": "breaching", "EngineCPUU
            "FreeStorageSpace": "ignore", "FreeableMemory": "ignore", "DatabaseConnections": "ignore",
            "DatabaseMemoryUsagePercentage": "ignore", "CurrConnections": "ignore",
            "ReadLatency": "notBreaching", "WriteLatency": "notBreaching", "Evictions": "notBreaching",
-           "ReplicationLag": "notBreaching"}
+           "ReplicationLag": "notBreaching",
+           # the service: no invocation/request means nothing failed; a relay that stops publishing is down
+           "Errors": "notBreaching", "Throttles": "notBreaching", "Duration": "notBreaching",
+           "ConcurrentExecutions": "notBreaching", "5xx": "notBreaching", "Latency": "notBreaching",
+           "OldestPendingEventAgeSeconds": "breaching"}
 TOPIC_ARN = re.compile(rf"^arn:aws:sns:us-east-1:{ACCOUNT_ID}:ecomart-(dev|prod)-data-alarms$")
 
 
@@ -48,9 +52,19 @@ def expected_alarms(synth) -> set[tuple[str, str, str]]:
     return out
 
 
+def store_alarms(synth) -> list:
+    """The data stores' alarms (RDS instances and cache nodes); the service's are tested below."""
+    return [a for a in synth.of_type(ALARM)
+            if set(a.inputs["dimensions"]) in ({"DBInstanceIdentifier"}, {"CacheClusterId"})]
+
+
+def service_alarms(synth) -> list:
+    return [a for a in synth.of_type(ALARM) if a not in store_alarms(synth)]
+
+
 def actual_alarms(synth) -> set[tuple[str, str, str]]:
     found = set()
-    for a in synth.of_type(ALARM):
+    for a in store_alarms(synth):
         (dim,) = a.inputs["dimensions"].values()
         found.add((a.inputs["namespace"], a.inputs["metricName"], dim))
     return found
@@ -61,7 +75,7 @@ def topic_arn(synth):
 
 
 def by_metric(synth, metric):
-    return [a for a in synth.of_type(ALARM) if a.inputs["metricName"] == metric]
+    return [a for a in store_alarms(synth) if a.inputs["metricName"] == metric]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -106,13 +120,17 @@ def test_every_declared_store_has_its_alarms_and_nothing_else(stack, dev, prod):
     synth = synth_of(stack, dev, prod)
     assert synth.of_type(RDS) and synth.of_type(RG)
     assert actual_alarms(synth) == expected_alarms(synth)
-    assert len(synth.of_type(ALARM)) == len(expected_alarms(synth))
+    assert len(store_alarms(synth)) == len(expected_alarms(synth))
 
 
 def test_alarm_counts_per_stack(dev, prod):
     # dev: writer (6) + 2 cache nodes x 5; prod: writer (6) + 2 replicas x 7 + 2 shards x 3 nodes x 5.
-    assert len(dev.of_type(ALARM)) == 6 + 2 * 5 == 16
-    assert len(prod.of_type(ALARM)) == 6 + 2 * 7 + 2 * 3 * 5 == 50
+    assert len(store_alarms(dev)) == 6 + 2 * 5 == 16
+    assert len(store_alarms(prod)) == 6 + 2 * 7 + 2 * 3 * 5 == 50
+    # the service (both stacks): 3 functions x 4, the API's 5xx and p99 latency, the proxy, the relay's lag
+    for synth in (dev, prod):
+        assert len(service_alarms(synth)) == 3 * 4 + 2 + 1 + 1 == 16
+    assert len(dev.of_type(ALARM)) == 32 and len(prod.of_type(ALARM)) == 66
     assert len(by_metric(dev, "ReplicaLag")) == 0 and len(by_metric(prod, "ReplicaLag")) == 2
 
 
@@ -347,7 +365,7 @@ def test_every_alarm_matches_the_intended_table(stack, dev, prod):
     dbs = {db.outputs["identifier"]: db for db in synth.of_type(RDS)}
     pg = synth.config.postgres
     checked = set()
-    for a in synth.of_type(ALARM):
+    for a in store_alarms(synth):
         i = a.inputs
         ns, stat, cmp, period, evals, dta, missing, threshold = INTENDED[i["metricName"]]
         gb = mc = None
@@ -375,3 +393,93 @@ def test_intended_table_holds_for_non_default_thresholds(synth_with):
              "cacheEvictions": 7, "cacheConnections": 900, "cacheReplicationLagSeconds": 3}
     synth = synth_with("prod", monitoring={"thresholds": moved})
     test_every_alarm_matches_the_intended_table("prod", None, synth)
+
+
+# The service's alarms (components/service.py declares, monitoring derives): (namespace, metric) -> (statistic,
+# comparison, period, evaluations, datapoints, missing data, threshold(t, ctx)). ctx: the function's config, the
+# proxy's pool size.
+SERVICE_INTENDED = {
+    ("AWS/Lambda", "Errors"): ("Sum", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
+                               lambda t, c: t.function_errors),
+    ("AWS/Lambda", "Throttles"): ("Sum", "GreaterThanThreshold", 60, 5, 2, "notBreaching",
+                                  lambda t, c: t.function_throttles),
+    ("AWS/Lambda", "Duration"): ("Maximum", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
+                                 lambda t, c: t.function_duration_percent / 100 * c.timeout_seconds * 1000),
+    ("AWS/Lambda", "ConcurrentExecutions"): ("Maximum", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
+                                             lambda t, c: t.function_concurrency_percent / 100 *
+                                             c.reserved_concurrency),
+    ("AWS/ApiGateway", "5xx"): ("Sum", "GreaterThanThreshold", 60, 5, 3, "notBreaching", lambda t, c: t.api_server_errors),
+    ("AWS/ApiGateway", "Latency"): ("p99", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
+                                    lambda t, c: t.api_latency_p99_ms),
+    ("AWS/RDS", "DatabaseConnections"): ("Maximum", "GreaterThanThreshold", 60, 5, 3, "ignore",
+                                         lambda t, c: round(t.proxy_connections_percent / 100 * c)),
+    ("EcoMart/Outbox", "OldestPendingEventAgeSeconds"): ("Maximum", "GreaterThanThreshold", 60, 3, 2, "breaching",
+                                                         lambda t, c: t.outbox_lag_seconds),
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_service_alarm_matches_the_intended_table(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    cfg = synth.config
+    t, prefix = cfg.monitoring.thresholds, f"ecomart-{stack}"
+    functions = {f"{prefix}-{k}": getattr(cfg.service, k) for k in ("api", "migrations", "relay")}
+    pool = estimated_max_connections(cfg.postgres.instance_class) * cfg.service.proxy_pool_percent // 100
+    api = one(synth, "aws:apigatewayv2/api:Api")
+    seen = set()
+    for a in service_alarms(synth):
+        i = a.inputs
+        key = (i["namespace"], i["metricName"])
+        stat, cmp, period, evals, dta, missing, threshold = SERVICE_INTENDED[key]
+        dims = i["dimensions"]
+        if key[0] == "AWS/Lambda":
+            ctx = functions[dims["FunctionName"]]
+            assert set(dims) == {"FunctionName"}
+        elif key[0] == "AWS/ApiGateway":
+            ctx = None
+            assert dims == {"ApiId": api.id, "Stage": "$default"}
+        elif key[0] == "AWS/RDS":
+            ctx = pool
+            assert dims == {"ProxyName": f"{prefix}-db-proxy"}
+        else:
+            ctx = None
+            assert dims == {"Stack": prefix}
+        # percentiles go in extendedStatistic, everything else in statistic
+        got_stat = i.get("extendedStatistic") if stat.startswith("p") else i.get("statistic")
+        assert (stat.startswith("p") and "statistic" not in i) or (not stat.startswith("p") and
+                                                                   "extendedStatistic" not in i), i["name"]
+        got = (got_stat, i["comparisonOperator"], i["period"], i["evaluationPeriods"], i["datapointsToAlarm"],
+               i["treatMissingData"])
+        assert got == (stat, cmp, period, evals, dta, missing), i["name"]
+        assert i["threshold"] == pytest.approx(threshold(t, ctx)), i["name"]
+        assert i["alarmActions"] == [topic_arn(synth)] and i["actionsEnabled"] is True
+        seen.add((key, dims.get("FunctionName")))
+    assert {k for k, _ in seen} == set(SERVICE_INTENDED)
+    assert {f for (ns, _), f in seen if ns == "AWS/Lambda"} == set(functions)
+
+
+def test_service_alarm_thresholds_follow_config(synth_with):
+    """Every service threshold moved: the table above must still hold (no formula ignores its value)."""
+    moved = {"functionErrors": 9, "functionThrottles": 2, "functionDurationPercent": 70,
+             "functionConcurrencyPercent": 60, "apiServerErrors": 11, "apiLatencyP99Ms": 1500, "proxyConnectionsPercent": 65,
+             "outboxLagSeconds": 45}
+    synth = synth_with("prod", monitoring={"thresholds": moved}, service={"relay": {
+        "memoryMb": 512, "timeoutSeconds": 100, "reservedConcurrency": 6}})
+    test_every_service_alarm_matches_the_intended_table("prod", None, synth)
+    relay = [a for a in service_alarms(synth) if a.inputs["dimensions"].get("FunctionName") == "ecomart-prod-relay"]
+    assert {a.inputs["metricName"]: a.inputs["threshold"] for a in relay}["Duration"] == 70_000
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_service_alarms_are_in_the_composite_and_on_the_dashboard(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    rule = one(synth, COMPOSITE).inputs["alarmRule"]
+    body = json.loads(one(synth, "aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    text = json.dumps(body)
+    for a in service_alarms(synth):
+        assert f'ALARM("{a.inputs["name"]}")' in rule
+        assert a.outputs["arn"] in text
+    for fn in ("api", "migrations", "relay"):
+        assert f'"FunctionName", "ecomart-{stack}-{fn}"' in text
+    assert '"ProxyName", "ecomart-' + stack + '-db-proxy"' in text
+    assert '["EcoMart/Outbox", "OldestPendingEventAgeSeconds", "Stack", "ecomart-' + stack + '"]' in text

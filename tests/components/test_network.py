@@ -53,11 +53,15 @@ def test_data_stores_reachable_only_from_the_app_tier(prod):
     for rule in rules:
         assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.name
         by_target.setdefault(sgs.get(rule.inputs["securityGroupId"]), []).append(rule)
-    for tier, port in (("postgres", 5432), ("redis", 6379)):
-        (rule,) = by_target[tier]
-        assert sgs[rule.inputs["referencedSecurityGroupId"]] == "app"
-        assert rule.inputs["fromPort"] == rule.inputs["toPort"] == port
-        assert rule.inputs["ipProtocol"] == "tcp"
+    # the app tier; and the service's own groups (components/service.py): PostgreSQL only through the proxy (and
+    # the migrations function, which creates the IAM role), the cache from the functions
+    for tier, port, sources in (("postgres", 5432, {"app", "db-proxy", "migrations"}),
+                                ("redis", 6379, {"app", "functions"})):
+        rules_in = by_target[tier]
+        assert sorted(sgs[r.inputs["referencedSecurityGroupId"]] for r in rules_in) == sorted(sources)
+        for rule in rules_in:
+            assert rule.inputs["fromPort"] == rule.inputs["toPort"] == port
+            assert rule.inputs["ipProtocol"] == "tcp"
     for sg in prod.of_type("aws:ec2/securityGroup:SecurityGroup"):
         assert "ingress" not in sg.inputs and "egress" not in sg.inputs, "rules are separate resources"
 

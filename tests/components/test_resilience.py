@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from components.resilience import ResilienceArgs, fis_role_policy
+from components.resilience import ReadOnlyModeArgs, ResilienceArgs, fis_role_policy
 from tests.conftest import one
 
 FIS = "aws:fis/experimentTemplate:ExperimentTemplate"
@@ -94,11 +94,15 @@ def test_read_only_flag_starts_off_and_admits_only_on_or_off(synth):
         "cache-az-power": one(synth, FIS, "operations-cache-az-power").outputs["id"]}
 
 
-@pytest.mark.parametrize("field,value,allowed", [("cache_power_off_minutes", 0, "1..720"),
-                                                 ("queue_retention_seconds", 2_000_000, "60..1209600"),
-                                                 ("max_receives", 0, "1..1000")])
-def test_bad_args_name_the_field_and_the_range(field, value, allowed):
-    base = dict(prefix="p", writer_arn="a", cache_arn="b", cache_az="us-east-1a", stop_alarm_arn="c",
-                queue_kms_key_arn="k", logs_kms_key_arn="l")
-    with pytest.raises(ValueError, match=rf"{field}: {value} is not within {allowed}"):
-        ResilienceArgs(**base, **{field: value})
+@pytest.mark.parametrize("cls,field,value,allowed", [
+    ("ResilienceArgs", "cache_power_off_minutes", 0, "1..720"),
+    ("ReadOnlyModeArgs", "queue_retention_seconds", 2_000_000, "60..1209600"),
+    ("ReadOnlyModeArgs", "max_receives", 0, "1..1000")])
+def test_bad_args_name_the_field_and_the_range(cls, field, value, allowed):
+    if cls == "ResilienceArgs":
+        make, base = ResilienceArgs, dict(prefix="p", writer_arn="a", cache_arn="b", cache_az="us-east-1a",
+                                          stop_alarm_arn="c", logs_kms_key_arn="l")
+    else:
+        make, base = ReadOnlyModeArgs, dict(prefix="p", queue_kms_key_arn="k")
+    with pytest.raises(ValueError, match=rf"{cls}.{field}: {value} is not within {allowed}"):
+        make(**base, **{field: value})

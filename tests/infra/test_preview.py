@@ -92,7 +92,9 @@ def test_every_component_has_children_and_its_type_in_the_urn(synth):
 def _args_class(token: str):
     """pulumi_aws class for a type token, e.g. aws:rds/instance:Instance -> pulumi_aws.rds.InstanceArgs."""
     package, module_path, cls = token.split(":")
-    module = importlib.import_module(f"pulumi_{package}.{module_path.split('/')[0]}")
+    name = module_path.split("/")[0]
+    module = importlib.import_module(f"pulumi_{package}.{name}_" if name == "lambda" else
+                                     f"pulumi_{package}.{name}")
     return getattr(module, f"{cls}Args", None)
 
 

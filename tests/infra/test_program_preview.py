@@ -101,7 +101,7 @@ def test_unknown_outputs_are_reported_not_dropped(tmp_path, capsys):
     d = program(tmp_path, "import pulumi, pulumi_aws as aws\n"
                           "fn = aws.lambda_.Function('fn', role='arn:aws:iam::123456789012:role/r', runtime='python3.12',"
                           " handler='h.main', code=pulumi.FileArchive('.'))\n"
-                          "aws.ssm.Parameter('p', name='/x', type='String', value=fn.invoke_arn)\n")
+                          "aws.ssm.Parameter('p', name='/x', type='String', value=fn.signing_job_arn)\n")
     code, path = main_preview(None, program=str(d), out_file=str(tmp_path / "out.json"), quiet=True)
     assert code == 1 and path == tmp_path / "out.json"
     assert "inputs stayed unknown" in capsys.readouterr().err

@@ -212,6 +212,11 @@ CASES: dict[str, list[Case]] = {
     "rds-proxy-require-tls": [Case(T.RDS_PROXY, PROXY, {"requireTls": False})],
     "rds-proxy-iam-auth": [Case(T.RDS_PROXY, PROXY, {"auths.0.iamAuth": "DISABLED"})],
     "rds-proxy-debug-logging-off": [Case(T.RDS_PROXY, PROXY, {"debugLogging": True})],
+    "rds-proxy-endpoint-security-groups": [
+        Case(T.RDS_PROXY, PROXY, {"vpcSecurityGroupIds": []}),
+        Case(T.RDS_PROXY_ENDPOINT, {"dbProxyName": "ecomart-prod-pg-proxy", "dbProxyEndpointName": "reads",
+                                    "vpcSubnetIds": ["subnet-1", "subnet-2"], "vpcSecurityGroupIds": ["sg-1"],
+                                    "targetRole": "READ_ONLY"}, {"vpcSecurityGroupIds": DELETE}, label="endpoint")],
     # ElastiCache
     "elasticache-encryption-at-rest-cmk": [
         Case(T.EC_REPLICATION_GROUP, CACHE, {"atRestEncryptionEnabled": False, "kmsKeyId": DELETE}),
@@ -506,6 +511,13 @@ CASES: dict[str, list[Case]] = {
     ],
     "lambda-supported-runtime": [Case(T.LAMBDA_FUNCTION, "FUNCTION", {"runtime": "python3.8"})],
     "lambda-tracing-active": [Case(T.LAMBDA_FUNCTION, "FUNCTION", {"tracingConfig.mode": "PassThrough"})],
+    "lambda-reserved-concurrency": [
+        Case(T.LAMBDA_FUNCTION, "FUNCTION", {"reservedConcurrentExecutions": -1}),
+        Case(T.LAMBDA_FUNCTION, "FUNCTION", {"reservedConcurrentExecutions": 0}, label="zero: the function is off"),
+        Case(T.LAMBDA_FUNCTION, "FUNCTION", {"reservedConcurrentExecutions": DELETE}, label="absent")],
+    "lambda-dead-letter-target": [
+        Case(T.LAMBDA_FUNCTION, "FUNCTION", {"deadLetterConfig.targetArn": ""}),
+        Case(T.LAMBDA_FUNCTION, "FUNCTION", {"deadLetterConfig": DELETE}, label="absent")],
     "lambda-function-url-iam": [Case(T.LAMBDA_URL, {"functionName": "ecomart-orders", "authorizationType": "AWS_IAM"},
                                      {"authorizationType": "NONE"})],
     "lambda-permission-scoped": [
@@ -554,6 +566,46 @@ CASES: dict[str, list[Case]] = {
                               "authorization": "AWS_IAM"}, {"authorization": "NONE"}),
         Case(T.APIGWV2_ROUTE, {"apiId": "api-2", "routeKey": "POST /orders", "authorizationType": "JWT",
                                "authorizerId": "auth-1"}, {"authorizationType": "NONE"}),
+        # a listed public route is fine open; the same route is reported once the list no longer names it
+        Case(T.APIGWV2_ROUTE, {"apiId": "api-2", "routeKey": "GET /products", "authorizationType": "NONE"},
+             {"routeKey": "GET /orders/{order_id}"}, label="public list"),
+    ],
+    "apigw-jwt-authorizer-verified": [
+        Case(T.APIGWV2_AUTHORIZER, "AUTHORIZER", {"jwtConfiguration.issuer": "http://issuer.example",
+                                                  "jwtConfiguration.audiences": [],
+                                                  "identitySources": ["$request.querystring.token"]}),
+        Case(T.APIGWV2_AUTHORIZER, "AUTHORIZER", {"jwtConfiguration.issuer": DELETE}, label="no issuer"),
+        Case(T.APIGWV2_AUTHORIZER, "AUTHORIZER", {"jwtConfiguration.audiences": DELETE}, label="no audience"),
+    ],
+    "apigw-stage-throttling": [
+        Case(T.APIGWV2_STAGE, "HTTP_STAGE", {"defaultRouteSettings.throttlingRateLimit": 0,
+                                             "defaultRouteSettings.throttlingBurstLimit": 0}),
+        Case(T.APIGWV2_STAGE, "HTTP_STAGE", {"defaultRouteSettings.throttlingRateLimit": DELETE,
+                                             "defaultRouteSettings.throttlingBurstLimit": DELETE}, label="absent"),
+    ],
+    "apigw-stage-detailed-metrics": [
+        Case(T.APIGWV2_STAGE, "HTTP_STAGE", {"defaultRouteSettings.detailedMetricsEnabled": False}),
+        Case(T.APIGWV2_STAGE, "HTTP_STAGE", {"defaultRouteSettings.detailedMetricsEnabled": DELETE}, label="absent"),
+    ],
+    "cognito-password-policy": [
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"passwordPolicy.minimumLength": 8,
+                                                "passwordPolicy.requireNumbers": False,
+                                                "passwordPolicy.requireLowercase": False}),
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"passwordPolicy": DELETE}, label="absent"),
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"passwordPolicy.minimumLength": 11}, label="one short"),
+    ],
+    "cognito-mfa-available": [
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"mfaConfiguration": "OFF"}),
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"mfaConfiguration": DELETE}, label="absent"),
+    ],
+    "cognito-deletion-protection": [
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"deletionProtection": "INACTIVE"}),
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"deletionProtection": DELETE}, label="absent"),
+    ],
+    "scheduler-target-dead-letter": [
+        Case(T.SCHEDULER_SCHEDULE, "RELAY_SCHEDULE", {"target.deadLetterConfig.arn": "", "target.retryPolicy": {}}),
+        Case(T.SCHEDULER_SCHEDULE, "RELAY_SCHEDULE", {"target.deadLetterConfig": DELETE,
+                                                      "target.retryPolicy": DELETE}, label="absent"),
     ],
     "apigw-domain-tls12": [
         Case(T.APIGW_DOMAIN, {"domainName": "api.ecomart.example", "securityPolicy": "TLS_1_2"},
@@ -640,7 +692,23 @@ NAMED = {
                  "kmsKeyArn": KEY_ARN, "vpcConfig": {"subnetIds": ["subnet-app-0"], "securityGroupIds": ["sg-app"]},
                  "environment": {"variables": {"DB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:x",
                                                "LOG_LEVEL": "INFO", "REDIS_TOKEN_TTL": "900"}},
-                 "tracingConfig": {"mode": "Active"}},
+                 "tracingConfig": {"mode": "Active"}, "reservedConcurrentExecutions": 10,
+                 "deadLetterConfig": {"targetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:ecomart-prod-functions-dlq"}},
+    "AUTHORIZER": {"apiId": "api-2", "name": "customers", "authorizerType": "JWT",
+                   "identitySources": ["$request.header.Authorization"],
+                   "jwtConfiguration": {"issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
+                                        "audiences": ["client-1"]}},
+    "HTTP_STAGE": {"apiId": "api-2", "name": "$default", "autoDeploy": True, "defaultRouteSettings": {
+        "throttlingRateLimit": 100, "throttlingBurstLimit": 200, "detailedMetricsEnabled": True}},
+    "USER_POOL": {"name": "ecomart-prod-customers", "mfaConfiguration": "OPTIONAL", "deletionProtection": "ACTIVE",
+                  "passwordPolicy": {"minimumLength": 12, "requireLowercase": True, "requireUppercase": True,
+                                     "requireNumbers": True, "requireSymbols": True}},
+    "RELAY_SCHEDULE": {"name": "ecomart-prod-outbox-relay-1", "scheduleExpression": "rate(1 minute)",
+                       "flexibleTimeWindow": {"mode": "OFF"}, "target": {
+                           "arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:ecomart-prod-relay",
+                           "roleArn": ROLE_ARN,
+                           "retryPolicy": {"maximumRetryAttempts": 0, "maximumEventAgeInSeconds": 60},
+                           "deadLetterConfig": {"arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:ecomart-prod-functions-dlq"}}},
     "CLUSTER": {"projectId": "66d0c0e9a1b2c3d4e5f60718", "name": "catalog", "clusterType": "GEOSHARDED",
                 "replicationSpecs": [_spec("US_EAST_1"), _spec("EU_WEST_1")], "mongoDbMajorVersion": "8.0",
                 "backupEnabled": True, "pitEnabled": True, "encryptionAtRestProvider": "AWS",

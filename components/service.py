@@ -1,0 +1,754 @@
+"""The app on top of the data tier: Lambda functions behind an authenticated HTTP API, PostgreSQL through RDS Proxy.
+
+What it declares (docs/adr/0022-lambda-compute.md, docs/adr/0021-customer-authentication.md):
+
+- **Three functions** from one artifact (``make package``), in the private app subnets, each with its own role:
+  the *API* (Mangum behind API Gateway), the *migrations* runner (invoked by the deploy whenever the migrations'
+  hash changes; it also creates the IAM-authenticated database role) and the *outbox relay* (EventBridge
+  Scheduler starts one every minute; each runs ``relay_run_seconds`` waking on ``LISTEN`` so events flow within
+  seconds of the commit; more relays in parallel take disjoint rows with ``SKIP LOCKED``). Active tracing,
+  environment encrypted with the compute CMK and holding no secret, reserved concurrency, a KMS-encrypted
+  dead-letter queue for asynchronous invocations, log groups with retention and the logs CMK.
+- **No password in any path.** The API and the relay reach PostgreSQL through **RDS Proxy** with end-to-end IAM
+  authentication (``default_auth_scheme = "IAM_AUTH"``: the proxy, too, logs in with IAM), ElastiCache with
+  ``elasticache:Connect`` tokens and Atlas with ``MONGODB-AWS`` as their own roles (the Atlas database users name
+  them). Only the migrations runner reads the RDS-managed master secret, to create that IAM role in the first
+  place; it reaches the writer directly and nothing else.
+- **Network**: the API/relay security group may reach the proxy, Redis, the Atlas PrivateLink endpoints and the
+  AWS API endpoints, nothing else; the proxy's group admits only it; the migrations group reaches the writer and
+  the AWS API endpoints.
+- **HTTP API** (API Gateway v2): one route per app endpoint (read from the app's OpenAPI by the stack), catalog
+  reads and ``/health`` public, every customer route behind a JWT authorizer (a Cognito user pool and app client
+  unless an external OIDC issuer is configured). ``$default`` stage with access logs (no bodies, no tokens) in a
+  KMS-encrypted group, default-route throttling and detailed metrics; an optional custom domain (TLS 1.2).
+- ``functions``, ``apis``, ``proxies`` and ``lags`` feed the monitoring component, which derives the alarms.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_mongodbatlas as atlas
+
+from components.atlas import PRIVATELINK_PORTS
+from components.contract import arg, require_together
+from components.inventory import MonitoredApi, MonitoredFunction, MonitoredLag, MonitoredProxy
+from components.network import allow_tcp
+from components.resilience import tls_only_queue_policy
+from components.tagging import with_name
+from platform_rules import (LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, OUTBOX_LAG_DIMENSION, OUTBOX_LAG_METRIC,
+                            OUTBOX_LAG_NAMESPACE, PG_APP_USER)
+
+PG_PORT = 5432
+STAGE = "$default"
+HANDLERS = {"api": "app.lambda_handler.handler", "migrations": "app.lambda_handler.migrate",
+            "relay": "app.lambda_handler.relay"}
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+API_GATEWAY_TIMEOUT_SECONDS = 30  # HTTP APIs end an integration at 30 s
+# Stage access log: who, what, outcome, timing. No body, no query string, no Authorization header.
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "time": "$context.requestTimeEpoch",
+    "routeKey": "$context.routeKey", "status": "$context.status", "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength", "latencyMs": "$context.responseLatency",
+    "integrationLatencyMs": "$context.integrationLatency", "integrationError": "$context.integrationErrorMessage",
+    "authorizerError": "$context.authorizer.error", "subject": "$context.authorizer.claims.sub",
+}, sort_keys=True)
+_PATH = re.compile(r"^/[A-Za-z0-9_\-/{}.]*$")
+
+
+@dataclass(frozen=True)
+class ServiceRoute:
+    method: str
+    """HTTP method (GET, POST, ...)."""
+    path: str
+    """The app's path, parameters in braces (``/orders/{order_id}``): API Gateway uses the same syntax."""
+    authorized: bool
+    """True: a customer's JWT is required (the authorizer checks it before the function runs)."""
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    memory_mb: int = arg("Memory (and so CPU share) of the function.", 512, units="MiB")
+    timeout_seconds: int = arg("Longest invocation before Lambda stops it.", 30, units="seconds")
+    reserved_concurrency: int = arg("Executions reserved for (and at most run by) the function: caps its "
+                                    "connections and its cost.", 10)
+
+    def check(self, field: str) -> None:
+        if not 128 <= self.memory_mb <= 10240:
+            raise ValueError(f"ServiceArgs.{field}.memory_mb: {self.memory_mb} is not within 128..10240")
+        if not 1 <= self.timeout_seconds <= 900:
+            raise ValueError(f"ServiceArgs.{field}.timeout_seconds: {self.timeout_seconds} is not within 1..900")
+        if not 1 <= self.reserved_concurrency <= 1000:
+            raise ValueError(f"ServiceArgs.{field}.reserved_concurrency: {self.reserved_concurrency} is not "
+                             "within 1..1000")
+
+
+@dataclass
+class ServiceArgs:
+    prefix: str = arg("Physical-name prefix: functions <prefix>-api|-migrations|-relay, <prefix>-db-proxy, ...")
+    region: str = arg("Region of the functions (ARNs of the rds-db users and log groups).")
+    code_path: str = arg("The Lambda artifact (make package): app/ with its runtime dependencies, a zip.")
+    routes: Sequence[ServiceRoute] = arg("One HTTP API route per app endpoint (the stack reads them from the app's "
+                                         "OpenAPI).")
+    migrations_hash: str = arg("Hash of the app's migrations: the migrations function runs on every deploy that "
+                               "changes it.")
+    vpc_id: pulumi.Input[str] = arg("VPC of the data tier.")
+    app_subnet_ids: Sequence[pulumi.Input[str]] = arg("Private app subnets the functions run in (>= 2 AZs).")
+    data_subnet_ids: Sequence[pulumi.Input[str]] = arg("Data subnets the RDS Proxy runs in.")
+    endpoints_security_group_id: pulumi.Input[str] = arg("Group of the AWS API interface endpoints (admits 443 "
+                                                         "from the functions).")
+    postgres_security_group_id: pulumi.Input[str] = arg("Group of the PostgreSQL instances (admits the proxy "
+                                                        "and the migrations function).")
+    redis_security_group_id: pulumi.Input[str] = arg("Group of the cache nodes (admits the functions).")
+    db_instance_identifier: pulumi.Input[str] = arg("The writer the proxy targets.")
+    db_resource_id: pulumi.Input[str] = arg("The writer's resource id (db-...): the proxy's rds-db:connect ARN.")
+    db_address: pulumi.Input[str] = arg("The writer's host name (the migrations function connects to it).")
+    db_name: str = arg("Database the app uses.")
+    db_max_connections: int = arg("The writer's max_connections (estimate): the proxy's pool is a share of it.")
+    master_secret_arn: pulumi.Input[str] = arg("RDS-managed master user secret: only the migrations function "
+                                               "reads it.")
+    relational_kms_key_arn: pulumi.Input[str] = arg("Key of the master secret and of the queued-orders queue.")
+    compute_kms_key_arn: pulumi.Input[str] = arg("Key of the functions' environment and the dead-letter queue.")
+    logs_kms_key_arn: pulumi.Input[str] = arg("Key of the functions' and the API's log groups.")
+    redis_endpoint: pulumi.Input[str] = arg("Cache endpoint host (configuration endpoint in cluster mode).")
+    redis_replication_group_id: str = arg("Replication group id (the ElastiCache IAM token is signed for it).")
+    redis_replication_group_arn: pulumi.Input[str] = arg("Replication group ARN (elasticache:Connect).")
+    redis_user_id: str = arg("The IAM-authenticated ElastiCache user (id == name).")
+    redis_user_arn: pulumi.Input[str] = arg("That user's ARN (elasticache:Connect).")
+    read_only_parameter_name: str = arg("SSM parameter of the orders read-only mode.")
+    read_only_parameter_arn: pulumi.Input[str] = arg("Its ARN (ssm:GetParameter).")
+    queued_orders_queue_url: pulumi.Input[str] = arg("Queue of the orders accepted in read-only mode.")
+    queued_orders_queue_arn: pulumi.Input[str] = arg("Its ARN (sqs:SendMessage).")
+    atlas_project_id: Optional[pulumi.Input[str]] = arg("Atlas project: the functions' database users live "
+                                                        "there; None: no catalog store.", None)
+    atlas_cluster_name: Optional[pulumi.Input[str]] = arg("Cluster the users are scoped to.", None)
+    atlas_private_srv: Optional[pulumi.Input[str]] = arg("SRV string of the cluster's private endpoint.", None)
+    atlas_security_group_id: Optional[pulumi.Input[str]] = arg("Group of the Atlas PrivateLink endpoints.", None)
+    catalog_database: str = arg("Atlas database the users may read and write.", "catalog")
+    api: FunctionSettings = arg("API function.", factory=lambda: FunctionSettings(1024, 29, 50))
+    migrations: FunctionSettings = arg("Migrations function (one at a time).",
+                                       factory=lambda: FunctionSettings(512, 300, 1))
+    relay: FunctionSettings = arg("Outbox relay function (one per schedule, plus the overlap at the minute).",
+                                  factory=lambda: FunctionSettings(512, 75, 2))
+    relay_run_seconds: int = arg("How long one relay invocation keeps listening before it returns (the next "
+                                 "starts on the minute).", 55, units="seconds")
+    relay_schedules: int = arg("Relays started each minute: parallel relays take disjoint rows (SKIP LOCKED).", 1)
+    throttling_rate_limit: float = arg("Default route's steady request rate.", 100, units="requests/s")
+    throttling_burst_limit: int = arg("Default route's burst.", 200, units="requests")
+    proxy_pool_percent: int = arg("Share of the writer's max_connections the proxy may open (the rest: "
+                                  "migrations, operators, replicas' needs).", 50, units="%")
+    proxy_idle_client_timeout_seconds: int = arg("Idle client connections the proxy closes after.", 1800,
+                                                 units="seconds")
+    jwt_issuer: Optional[str] = arg("External OIDC issuer (https://...); None: a Cognito user pool is created.",
+                                    None)
+    jwt_audience: Sequence[str] = arg("Audiences the authorizer accepts with jwt_issuer (Cognito: the app "
+                                      "client's id).", ())
+    customer_claim: str = arg("Claim that carries the customer id (app/auth.py).", "custom:customer_id")
+    user_pool_deletion_protection: bool = arg("Cognito refuses to delete the pool (prod: the customers' "
+                                              "accounts).", True)
+    domain_name: Optional[str] = arg("Custom domain of the API (TLS 1.2); None: the execute-api URL.", None)
+    certificate_arn: Optional[pulumi.Input[str]] = arg("ACM certificate of domain_name, in the API's region.",
+                                                       None)
+    log_retention_days: int = arg("Retention of the functions' and the API's log groups.", 365, units="days")
+    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+
+    def __post_init__(self) -> None:
+        require_together(self, "domain_name", "certificate_arn")
+        require_together(self, "atlas_project_id", "atlas_cluster_name", "atlas_private_srv",
+                         "atlas_security_group_id")
+        for field in ("api", "migrations", "relay"):
+            getattr(self, field).check(field)
+        if self.api.timeout_seconds >= API_GATEWAY_TIMEOUT_SECONDS:
+            raise ValueError(f"ServiceArgs.api.timeout_seconds: {self.api.timeout_seconds} must be below the HTTP "
+                             f"API's {API_GATEWAY_TIMEOUT_SECONDS} s integration timeout")
+        if not 10 <= self.relay_run_seconds <= self.relay.timeout_seconds - 10:
+            raise ValueError(f"ServiceArgs.relay_run_seconds: {self.relay_run_seconds} must be 10 .. "
+                             f"relay.timeout_seconds - 10 ({self.relay.timeout_seconds - 10})")
+        if not 1 <= self.relay_schedules <= 10:
+            raise ValueError(f"ServiceArgs.relay_schedules: {self.relay_schedules} is not within 1..10")
+        if self.relay.reserved_concurrency < 2 * self.relay_schedules:
+            raise ValueError(f"ServiceArgs.relay.reserved_concurrency: {self.relay.reserved_concurrency} is below "
+                             f"2 x relay_schedules ({2 * self.relay_schedules}): a relay still finishing would "
+                             "throttle the next one")
+        if not 10 <= self.proxy_pool_percent <= 100:
+            raise ValueError(f"ServiceArgs.proxy_pool_percent: {self.proxy_pool_percent} is not within 10..100")
+        if self.jwt_issuer is not None and (not self.jwt_issuer.startswith("https://") or not self.jwt_audience):
+            raise ValueError(f"ServiceArgs.jwt_issuer: {self.jwt_issuer!r} needs an https:// URL and at least one "
+                             "jwt_audience")
+        if not self.routes:
+            raise ValueError("ServiceArgs.routes is empty: the API would serve nothing")
+        keys = [r.route_key for r in self.routes]
+        for r in self.routes:
+            if r.method not in HTTP_METHODS or not _PATH.match(r.path):
+                raise ValueError(f"ServiceArgs.routes: {r.route_key!r} is not METHOD /path (methods: "
+                                 f"{', '.join(HTTP_METHODS)})")
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"ServiceArgs.routes: duplicates {sorted({k for k in keys if keys.count(k) > 1})}")
+
+
+def lambda_trust(account_id: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
+
+
+def service_trust(service: str, account_id: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
+
+
+def proxy_db_user_arn(region: str, account_id: str, proxy_arn: str, user: str) -> str:
+    """``rds-db:connect`` resource of a proxy's database user: dbuser:prx-<id>/<user> (the proxy ARN's last part)."""
+    return f"arn:aws:rds-db:{region}:{account_id}:dbuser:{proxy_arn.rsplit(':', 1)[-1]}/{user}"
+
+
+def function_base_statements(*, region: str, account_id: str, log_group_arn: str, subnet_ids: Sequence[str],
+                             security_group_id: str, dlq_arn: str, compute_key_arn: str) -> list[dict]:
+    """What every function needs: its own log group, X-Ray, ENIs in its subnets and group, its DLQ and keys.
+
+    xray:Put* and ec2:Describe* have no resource-level permissions in AWS, so those are "*"."""
+    eni = f"arn:aws:ec2:{region}:{account_id}:network-interface/*"
+    return [
+        {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [f"{log_group_arn}:*"]},
+        {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+         "Resource": "*"},
+        {"Sid": "DescribeNetworkInterfaces", "Effect": "Allow",
+         "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+         "Resource": "*"},
+        {"Sid": "NetworkInterfacesInOwnSubnetsAndGroup", "Effect": "Allow", "Action": ["ec2:CreateNetworkInterface"],
+         "Resource": [eni, *(f"arn:aws:ec2:{region}:{account_id}:subnet/{s}" for s in subnet_ids),
+                      f"arn:aws:ec2:{region}:{account_id}:security-group/{security_group_id}"]},
+        {"Sid": "ManageOwnNetworkInterfaces", "Effect": "Allow",
+         "Action": ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+         "Resource": [eni]},
+        {"Sid": "DeadLetters", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq_arn]},
+        {"Sid": "ComputeKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+         "Resource": [compute_key_arn]},
+    ]
+
+
+def api_statements(*, proxy_user_arn: str, redis_arns: Sequence[str], parameter_arn: str, queue_arn: str,
+                   relational_key_arn: str) -> list[dict]:
+    """The API: PostgreSQL as the app user through the proxy, the cache as its user, the read-only flag, and the
+    queued-orders queue (encrypted with the relational key)."""
+    return [
+        {"Sid": "PostgresThroughProxy", "Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [proxy_user_arn]},
+        {"Sid": "CacheAsAppUser", "Effect": "Allow", "Action": ["elasticache:Connect"], "Resource": list(redis_arns)},
+        {"Sid": "ReadOnlyFlag", "Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": [parameter_arn]},
+        {"Sid": "QueueOrders", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue_arn]},
+        {"Sid": "QueueKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+         "Resource": [relational_key_arn]},
+    ]
+
+
+def relay_statements(*, proxy_user_arn: str, redis_arns: Sequence[str]) -> list[dict]:
+    """The relay: PostgreSQL and the cache like the API, and its lag metric (PutMetricData cannot be scoped to a
+    resource: the namespace condition scopes it)."""
+    return [
+        {"Sid": "PostgresThroughProxy", "Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [proxy_user_arn]},
+        {"Sid": "CacheAsAppUser", "Effect": "Allow", "Action": ["elasticache:Connect"], "Resource": list(redis_arns)},
+        {"Sid": "PublishLag", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
+         "Condition": {"StringEquals": {"cloudwatch:namespace": OUTBOX_LAG_NAMESPACE}}},
+    ]
+
+
+def migrations_statements(*, secret_arn: str, relational_key_arn: str, region: str) -> list[dict]:
+    """The migrations runner: the master secret only (decrypted through Secrets Manager only)."""
+    return [
+        {"Sid": "MasterSecret", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+         "Resource": [secret_arn]},
+        {"Sid": "MasterSecretKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [relational_key_arn],
+         "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}}},
+    ]
+
+
+def policy_document(statements: Sequence[dict]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def code_hash(path: str) -> str:
+    """Lambda's source_code_hash: base64 of the archive's SHA-256 (a new artifact is a new deployment)."""
+    with open(path, "rb") as f:
+        return base64.b64encode(hashlib.sha256(f.read()).digest()).decode()
+
+
+class Service(pulumi.ComponentResource):
+    """Functions, their roles, groups, logs and DLQ; RDS Proxy; HTTP API with JWT authorizer; relay schedules."""
+
+    api_url: pulumi.Output[str]
+    function_names: dict[str, str]
+    proxy_endpoint: pulumi.Output[str]
+    role_arns: dict[str, pulumi.Output[str]]
+    functions: list[MonitoredFunction]
+    apis: list[MonitoredApi]
+    proxies: list[MonitoredProxy]
+    lags: list[MonitoredLag]
+
+    def __init__(self, name: str, args: ServiceArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ecomart:app:Service", name, None, opts)
+        self._name, self._args = name, args
+        self._child = child = pulumi.ResourceOptions(parent=self)
+        p, tags = args.prefix, dict(args.tags)
+        self._tags = tags
+        self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        self.function_names = {k: f"{p}-{k}" for k in HANDLERS}
+
+        self._security_groups(name, args)
+        self._proxy(name, args)
+
+        dlq_name = f"{p}-functions-dlq"
+        self.dead_letters = aws.sqs.Queue(
+            f"{name}-dlq",
+            aws.sqs.QueueArgs(name=dlq_name, kms_master_key_id=args.compute_kms_key_arn,
+                              kms_data_key_reuse_period_seconds=300, message_retention_seconds=1_209_600,
+                              tags=with_name(tags, dlq_name)),
+            opts=child,
+        )
+        aws.sqs.QueuePolicy(f"{name}-dlq-tls-only",
+                            aws.sqs.QueuePolicyArgs(queue_url=self.dead_letters.url,
+                                                    policy=self.dead_letters.arn.apply(tls_only_queue_policy)),
+                            opts=child)
+
+        proxy_user = pulumi.Output.all(self.account_id, self.proxy.arn).apply(
+            lambda v: proxy_db_user_arn(args.region, v[0], v[1], PG_APP_USER))
+        redis_arns = pulumi.Output.all(args.redis_replication_group_arn, args.redis_user_arn)
+        specific = {
+            "api": pulumi.Output.all(proxy_user, redis_arns, args.read_only_parameter_arn,
+                                     args.queued_orders_queue_arn, args.relational_kms_key_arn).apply(
+                lambda v: api_statements(proxy_user_arn=v[0], redis_arns=v[1], parameter_arn=v[2], queue_arn=v[3],
+                                         relational_key_arn=v[4])),
+            "relay": pulumi.Output.all(proxy_user, redis_arns).apply(
+                lambda v: relay_statements(proxy_user_arn=v[0], redis_arns=v[1])),
+            "migrations": pulumi.Output.all(args.master_secret_arn, args.relational_kms_key_arn).apply(
+                lambda v: migrations_statements(secret_arn=v[0], relational_key_arn=v[1], region=args.region)),
+        }
+        self._auth(name, args)
+        atlas_env: dict[str, pulumi.Input[str]] = {}
+        if args.atlas_private_srv is not None:
+            atlas_env = {"MONGODB_ATLAS_SRV": args.atlas_private_srv, "MONGODB_DB": args.catalog_database}
+        pg_env = {"DATABASE_URL": self.proxy.endpoint.apply(
+            lambda host: f"postgresql://{host}:{PG_PORT}/{args.db_name}?sslmode=require"),
+            "PG_IAM_USER": PG_APP_USER}
+        redis_env = {"REDIS_URL": pulumi.Output.from_input(args.redis_endpoint).apply(
+            lambda host: f"rediss://{host}:6379/0"),
+            "REDIS_IAM_USER": args.redis_user_id, "REDIS_CACHE_NAME": args.redis_replication_group_id}
+        environments: dict[str, dict[str, pulumi.Input[str]]] = {
+            "api": {**pg_env, **redis_env, **atlas_env, "AUTH_MODE": "gateway", "AUTH_ISSUER": self.jwt_issuer,
+                    "AUTH_AUDIENCE": self.jwt_audience.apply(",".join), "AUTH_CUSTOMER_CLAIM": args.customer_claim,
+                    "ORDERS_READ_ONLY_PARAMETER": args.read_only_parameter_name,
+                    "QUEUED_ORDERS_QUEUE_URL": args.queued_orders_queue_url},
+            "relay": {**pg_env, **redis_env, **atlas_env, "RELAY_RUN_SECONDS": str(args.relay_run_seconds),
+                      "OUTBOX_LAG_DIMENSION_VALUE": p},
+            "migrations": {"DB_HOST": args.db_address, "DB_PORT": str(PG_PORT), "DB_NAME": args.db_name,
+                           "DB_MASTER_SECRET_ARN": args.master_secret_arn, "PG_APP_USER": PG_APP_USER},
+        }
+
+        code = pulumi.FileArchive(args.code_path)
+        source_hash = code_hash(args.code_path)
+        self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
+        self.roles: dict[str, aws.iam.Role] = {}
+        self.lambdas: dict[str, aws.lambda_.Function] = {}
+        for key, settings in (("api", args.api), ("migrations", args.migrations), ("relay", args.relay)):
+            fn_name = self.function_names[key]
+            sg_id = self.migrations_sg.id if key == "migrations" else self.functions_sg.id
+            log_name = f"/aws/lambda/{fn_name}"
+            log_group = self.log_groups[key] = aws.cloudwatch.LogGroup(
+                f"{name}-{key}-logs",
+                aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=args.log_retention_days,
+                                            kms_key_id=args.logs_kms_key_arn, tags=with_name(tags, log_name)),
+                opts=child,
+            )
+            role = self.roles[key] = aws.iam.Role(
+                f"{name}-{key}-role",
+                aws.iam.RoleArgs(name=fn_name, description=f"EcoMart {p} {key} function",
+                                 assume_role_policy=self.account_id.apply(lambda_trust),
+                                 tags=with_name(tags, fn_name)),
+                opts=child,
+            )
+            policy = pulumi.Output.all(self.account_id, log_group.arn, pulumi.Output.all(*args.app_subnet_ids),
+                                       sg_id, self.dead_letters.arn, args.compute_kms_key_arn, specific[key]).apply(
+                lambda v: policy_document(function_base_statements(
+                    region=args.region, account_id=v[0], log_group_arn=v[1], subnet_ids=v[2],
+                    security_group_id=v[3], dlq_arn=v[4], compute_key_arn=v[5]) + v[6]))
+            role_policy = aws.iam.RolePolicy(
+                f"{name}-{key}-policy", aws.iam.RolePolicyArgs(name=f"{fn_name}-least-privilege", role=role.id,
+                                                               policy=policy),
+                opts=child,
+            )
+            self.lambdas[key] = aws.lambda_.Function(
+                f"{name}-{key}",
+                aws.lambda_.FunctionArgs(
+                    name=fn_name,
+                    description=f"EcoMart {p} {key} ({HANDLERS[key]})",
+                    role=role.arn,
+                    runtime=LAMBDA_RUNTIME,
+                    architectures=[LAMBDA_ARCHITECTURE],
+                    handler=HANDLERS[key],
+                    code=code,
+                    source_code_hash=source_hash,
+                    memory_size=settings.memory_mb,
+                    timeout=settings.timeout_seconds,
+                    reserved_concurrent_executions=settings.reserved_concurrency,
+                    kms_key_arn=args.compute_kms_key_arn,
+                    environment=aws.lambda_.FunctionEnvironmentArgs(variables=environments[key]),
+                    tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+                    dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=self.dead_letters.arn),
+                    vpc_config=aws.lambda_.FunctionVpcConfigArgs(subnet_ids=list(args.app_subnet_ids),
+                                                                 security_group_ids=[sg_id]),
+                    logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON",
+                                                                         log_group=log_group.name),
+                    tags=with_name(tags, fn_name, function=key),
+                ),
+                # The role must be able to create ENIs and write logs before the function is created.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
+            )
+
+        self._atlas_users(name, args)
+        self._migrations_run(name, args)
+        self._relay_schedules(name, args)
+        self._http_api(name, args)
+
+        self.role_arns = {k: r.arn for k, r in self.roles.items()}
+        self.functions = [MonitoredFunction(label=k, function_name=self.function_names[k],
+                                            timeout_seconds=s.timeout_seconds,
+                                            reserved_concurrency=s.reserved_concurrency)
+                          for k, s in (("api", args.api), ("relay", args.relay), ("migrations", args.migrations))]
+        self.apis = [MonitoredApi(label="api-gateway", api_id=self.api.id, stage=STAGE)]
+        self.proxies = [MonitoredProxy(label="db-proxy", proxy_name=self.proxy_name,
+                                       max_connections=self.proxy_max_connections)]
+        self.lags = [MonitoredLag(label="outbox-relay", namespace=OUTBOX_LAG_NAMESPACE, metric=OUTBOX_LAG_METRIC,
+                                  dimensions={OUTBOX_LAG_DIMENSION: p})]
+        self.proxy_endpoint = self.proxy.endpoint
+        self.register_outputs({"apiUrl": self.api_url, "functionNames": self.function_names,
+                               "proxyEndpoint": self.proxy_endpoint, "jwtIssuer": self.jwt_issuer,
+                               "roleArns": self.role_arns})
+
+    # --- network ----------------------------------------------------------------------------------------------
+    def _security_groups(self, name: str, args: ServiceArgs) -> None:
+        p, tags = args.prefix, self._tags
+
+        def group(key: str, description: str) -> aws.ec2.SecurityGroup:
+            return aws.ec2.SecurityGroup(
+                f"{name}-{key}-sg",
+                aws.ec2.SecurityGroupArgs(vpc_id=args.vpc_id, name=f"{p}-{key}", description=description,
+                                          tags=with_name(tags, f"{p}-{key}", tier=key)),
+                opts=self._child,
+            )
+
+        self.functions_sg = group("functions", "EcoMart API and outbox relay functions")
+        self.migrations_sg = group("migrations", "EcoMart migrations function (the writer, directly)")
+        self.proxy_sg = group("db-proxy", "RDS Proxy for PostgreSQL (from the functions only)")
+        fn, mig = self.functions_sg.id, self.migrations_sg.id
+        rules = [
+            ("functions-to-proxy", fn, self.proxy_sg.id, PG_PORT, None, "functions to RDS Proxy"),
+            ("proxy-to-postgres", self.proxy_sg.id, args.postgres_security_group_id, PG_PORT, None,
+             "RDS Proxy to the PostgreSQL writer"),
+            ("functions-to-redis", fn, args.redis_security_group_id, 6379, None, "functions to the cache"),
+            ("functions-to-endpoints", fn, args.endpoints_security_group_id, 443, None,
+             "functions to AWS API endpoints (SSM, SQS, CloudWatch)"),
+            ("migrations-to-postgres", mig, args.postgres_security_group_id, PG_PORT, None,
+             "migrations function to the PostgreSQL writer"),
+            ("migrations-to-endpoints", mig, args.endpoints_security_group_id, 443, None,
+             "migrations function to Secrets Manager"),
+        ]
+        if args.atlas_security_group_id is not None:
+            rules.append(("functions-to-atlas", fn, args.atlas_security_group_id, PRIVATELINK_PORTS[0],
+                          PRIVATELINK_PORTS[1], "functions to MongoDB Atlas over PrivateLink"))
+        for slug, source, target, port, to_port, description in rules:
+            allow_tcp(f"{name}-{slug}", source_id=source, target_id=target, port=port, to_port=to_port,
+                      description=description, tags=tags, parent=self)
+
+    # --- RDS Proxy --------------------------------------------------------------------------------------------
+    def _proxy(self, name: str, args: ServiceArgs) -> None:
+        p, tags = args.prefix, self._tags
+        self.proxy_name = f"{p}-db-proxy"
+        self.proxy_max_connections = max(1, args.db_max_connections * args.proxy_pool_percent // 100)
+        self.proxy_role = aws.iam.Role(
+            f"{name}-proxy-role",
+            aws.iam.RoleArgs(name=self.proxy_name, description=f"RDS Proxy {self.proxy_name} logs in with IAM",
+                             assume_role_policy=self.account_id.apply(lambda a: service_trust("rds.amazonaws.com", a)),
+                             tags=with_name(tags, self.proxy_name)),
+            opts=self._child,
+        )
+        # End-to-end IAM: the proxy itself connects to the writer as the app user with an IAM token.
+        proxy_policy = aws.iam.RolePolicy(
+            f"{name}-proxy-policy",
+            aws.iam.RolePolicyArgs(
+                name=f"{self.proxy_name}-connect", role=self.proxy_role.id,
+                policy=pulumi.Output.all(self.account_id, args.db_resource_id).apply(lambda v: policy_document([{
+                    "Sid": "ConnectToWriterAsAppUser", "Effect": "Allow", "Action": ["rds-db:connect"],
+                    "Resource": [f"arn:aws:rds-db:{args.region}:{v[0]}:dbuser:{v[1]}/{PG_APP_USER}"]}]))),
+            opts=self._child,
+        )
+        self.proxy = aws.rds.Proxy(
+            f"{name}-proxy",
+            aws.rds.ProxyArgs(
+                name=self.proxy_name, engine_family="POSTGRESQL", role_arn=self.proxy_role.arn,
+                default_auth_scheme="IAM_AUTH", require_tls=True, debug_logging=False,
+                idle_client_timeout=args.proxy_idle_client_timeout_seconds,
+                vpc_subnet_ids=list(args.data_subnet_ids), vpc_security_group_ids=[self.proxy_sg.id],
+                tags=with_name(tags, self.proxy_name)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[proxy_policy]),
+        )
+        self.proxy_target_group = aws.rds.ProxyDefaultTargetGroup(
+            f"{name}-proxy-pool",
+            aws.rds.ProxyDefaultTargetGroupArgs(
+                db_proxy_name=self.proxy.name,
+                connection_pool_config=aws.rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs(
+                    max_connections_percent=args.proxy_pool_percent,
+                    max_idle_connections_percent=max(1, args.proxy_pool_percent // 2),
+                    connection_borrow_timeout=10)),
+            opts=self._child,
+        )
+        aws.rds.ProxyTarget(
+            f"{name}-proxy-writer",
+            aws.rds.ProxyTargetArgs(db_proxy_name=self.proxy.name, target_group_name=self.proxy_target_group.name,
+                                    db_instance_identifier=args.db_instance_identifier),
+            opts=self._child,
+        )
+
+    # --- authentication -------------------------------------------------------------------------------------
+    def _auth(self, name: str, args: ServiceArgs) -> None:
+        """A Cognito user pool and public app client (no secret), unless an external issuer is configured."""
+        self.user_pool = self.user_pool_client = None
+        if args.jwt_issuer is not None:
+            self.jwt_issuer = pulumi.Output.from_input(args.jwt_issuer)
+            self.jwt_audience = pulumi.Output.from_input(list(args.jwt_audience))
+            return
+        pool_name = f"{args.prefix}-customers"
+        self.user_pool = aws.cognito.UserPool(
+            f"{name}-customers",
+            aws.cognito.UserPoolArgs(
+                name=pool_name,
+                username_attributes=["email"], auto_verified_attributes=["email"],
+                mfa_configuration="OPTIONAL",
+                software_token_mfa_configuration=aws.cognito.UserPoolSoftwareTokenMfaConfigurationArgs(enabled=True),
+                password_policy=aws.cognito.UserPoolPasswordPolicyArgs(
+                    minimum_length=12, require_lowercase=True, require_uppercase=True, require_numbers=True,
+                    require_symbols=True, temporary_password_validity_days=3, password_history_size=5),
+                account_recovery_setting=aws.cognito.UserPoolAccountRecoverySettingArgs(recovery_mechanisms=[
+                    aws.cognito.UserPoolAccountRecoverySettingRecoveryMechanismArgs(name="verified_email",
+                                                                                   priority=1)]),
+                admin_create_user_config=aws.cognito.UserPoolAdminCreateUserConfigArgs(
+                    allow_admin_create_user_only=False),
+                deletion_protection="ACTIVE" if args.user_pool_deletion_protection else "INACTIVE",
+                # The customer id the app reads (app/auth.py): the back office sets it (AdminUpdateUserAttributes);
+                # the web client may read but not write it (write_attributes below).
+                schemas=[aws.cognito.UserPoolSchemaArgs(
+                    name=args.customer_claim.removeprefix("custom:"), attribute_data_type="Number", mutable=True,
+                    developer_only_attribute=False,
+                    number_attribute_constraints=aws.cognito.UserPoolSchemaNumberAttributeConstraintsArgs(
+                        min_value="1"))],
+                tags=with_name(self._tags, pool_name)),
+            opts=self._child,
+        )
+        self.user_pool_client = aws.cognito.UserPoolClient(
+            f"{name}-web-client",
+            aws.cognito.UserPoolClientArgs(
+                name=f"{args.prefix}-web", user_pool_id=self.user_pool.id, generate_secret=False,
+                explicit_auth_flows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                prevent_user_existence_errors="ENABLED", enable_token_revocation=True,
+                id_token_validity=60, access_token_validity=60, refresh_token_validity=30,
+                token_validity_units=aws.cognito.UserPoolClientTokenValidityUnitsArgs(
+                    id_token="minutes", access_token="minutes", refresh_token="days"),
+                read_attributes=["email", args.customer_claim], write_attributes=["email"]),
+            opts=self._child,
+        )
+        self.jwt_issuer = self.user_pool.id.apply(
+            lambda pool_id: f"https://cognito-idp.{args.region}.amazonaws.com/{pool_id}")
+        self.jwt_audience = self.user_pool_client.id.apply(lambda cid: [cid])
+
+    # --- Atlas database users -------------------------------------------------------------------------------
+    def _atlas_users(self, name: str, args: ServiceArgs) -> None:
+        """Each function that touches the catalog logs in to Atlas as its own role (MONGODB-AWS)."""
+        self.atlas_users: dict[str, atlas.DatabaseUser] = {}
+        if args.atlas_project_id is None:
+            return
+        for key in ("api", "relay"):
+            self.atlas_users[key] = atlas.DatabaseUser(
+                f"{name}-{key}-atlas-user",
+                atlas.DatabaseUserArgs(
+                    project_id=args.atlas_project_id, username=self.roles[key].arn, auth_database_name="$external",
+                    aws_iam_type="ROLE",
+                    roles=[atlas.DatabaseUserRoleArgs(role_name="readWrite", database_name=args.catalog_database)],
+                    scopes=[atlas.DatabaseUserScopeArgs(name=args.atlas_cluster_name, type="CLUSTER")],
+                    description=f"EcoMart {key} function (readWrite on {args.catalog_database} only)"),
+                opts=self._child,
+            )
+
+    # --- migrations on deploy -------------------------------------------------------------------------------
+    def _migrations_run(self, name: str, args: ServiceArgs) -> None:
+        """Invoked by the deploy whenever the migrations (or the artifact) change; a failure fails the deploy."""
+        self.migrations_invocation = aws.lambda_.Invocation(
+            f"{name}-migrate",
+            aws.lambda_.InvocationArgs(
+                function_name=self.lambdas["migrations"].name,
+                input=json.dumps({"action": "migrate"}),
+                triggers={"migrations": args.migrations_hash}),
+            opts=self._child,
+        )
+
+    # --- outbox relay schedules -----------------------------------------------------------------------------
+    def _relay_schedules(self, name: str, args: ServiceArgs) -> None:
+        p, relay = args.prefix, self.lambdas["relay"]
+        role_name = f"{p}-relay-scheduler"
+        self.scheduler_role = aws.iam.Role(
+            f"{name}-scheduler-role",
+            aws.iam.RoleArgs(name=role_name, description="EventBridge Scheduler starts the outbox relay",
+                             assume_role_policy=self.account_id.apply(
+                                 lambda a: service_trust("scheduler.amazonaws.com", a)),
+                             tags=with_name(self._tags, role_name)),
+            opts=self._child,
+        )
+        scheduler_policy = aws.iam.RolePolicy(
+            f"{name}-scheduler-policy",
+            aws.iam.RolePolicyArgs(
+                name=f"{role_name}-invoke", role=self.scheduler_role.id,
+                policy=pulumi.Output.all(relay.arn, self.dead_letters.arn, args.compute_kms_key_arn).apply(
+                    lambda v: policy_document([
+                        {"Sid": "InvokeRelay", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+                         "Resource": [v[0]]},
+                        {"Sid": "DeadLetters", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [v[1]]},
+                        {"Sid": "DeadLetterKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                         "Resource": [v[2]]},
+                    ]))),
+            opts=self._child,
+        )
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-relay-async",
+            # A relay that failed is not retried: the next one starts within a minute and takes the same rows.
+            aws.lambda_.FunctionEventInvokeConfigArgs(function_name=relay.name, maximum_retry_attempts=0,
+                                                      maximum_event_age_in_seconds=120),
+            opts=self._child,
+        )
+        self.schedules = [
+            aws.scheduler.Schedule(
+                f"{name}-relay-schedule-{i}",
+                aws.scheduler.ScheduleArgs(
+                    name=f"{p}-outbox-relay-{i}",
+                    description=f"Start outbox relay {i} of {args.relay_schedules} every minute",
+                    schedule_expression="rate(1 minute)",
+                    flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
+                    state="ENABLED",
+                    target=aws.scheduler.ScheduleTargetArgs(
+                        arn=relay.arn, role_arn=self.scheduler_role.arn, input=json.dumps({"relay": i}),
+                        retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(maximum_retry_attempts=0,
+                                                                                  maximum_event_age_in_seconds=60),
+                        dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(
+                            arn=self.dead_letters.arn))),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
+            )
+            for i in range(1, args.relay_schedules + 1)
+        ]
+
+    # --- HTTP API ---------------------------------------------------------------------------------------------
+    def _http_api(self, name: str, args: ServiceArgs) -> None:
+        p, tags = args.prefix, self._tags
+        api_name = f"{p}-api"
+        self.api = aws.apigatewayv2.Api(
+            f"{name}-http-api",
+            aws.apigatewayv2.ApiArgs(name=api_name, protocol_type="HTTP",
+                                     description=f"EcoMart {p} order and catalog API",
+                                     disable_execute_api_endpoint=args.domain_name is not None,
+                                     tags=with_name(tags, api_name)),
+            opts=self._child,
+        )
+        api_fn = self.lambdas["api"]
+        self.integration = aws.apigatewayv2.Integration(
+            f"{name}-lambda-integration",
+            aws.apigatewayv2.IntegrationArgs(api_id=self.api.id, integration_type="AWS_PROXY",
+                                             integration_uri=api_fn.invoke_arn, payload_format_version="2.0",
+                                             timeout_milliseconds=(API_GATEWAY_TIMEOUT_SECONDS - 1) * 1000),
+            opts=self._child,
+        )
+        self.authorizer = aws.apigatewayv2.Authorizer(
+            f"{name}-jwt",
+            aws.apigatewayv2.AuthorizerArgs(
+                api_id=self.api.id, name=f"{p}-customers", authorizer_type="JWT",
+                identity_sources=["$request.header.Authorization"],
+                jwt_configuration=aws.apigatewayv2.AuthorizerJwtConfigurationArgs(issuer=self.jwt_issuer,
+                                                                                  audiences=self.jwt_audience)),
+            opts=self._child,
+        )
+        target = self.integration.id.apply(lambda i: f"integrations/{i}")
+        self.routes: dict[str, aws.apigatewayv2.Route] = {}
+        for route in args.routes:
+            slug = re.sub(r"[^a-z0-9]+", "-", route.route_key.lower()).strip("-")
+            self.routes[route.route_key] = aws.apigatewayv2.Route(
+                f"{name}-route-{slug}",
+                aws.apigatewayv2.RouteArgs(
+                    api_id=self.api.id, route_key=route.route_key, target=target,
+                    authorization_type="JWT" if route.authorized else "NONE",
+                    authorizer_id=self.authorizer.id if route.authorized else None),
+                opts=self._child,
+            )
+        log_name = f"/aws/apigateway/{api_name}"
+        self.access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=args.log_retention_days,
+                                        kms_key_id=args.logs_kms_key_arn, tags=with_name(tags, log_name)),
+            opts=self._child,
+        )
+        self.stage = aws.apigatewayv2.Stage(
+            f"{name}-stage",
+            aws.apigatewayv2.StageArgs(
+                api_id=self.api.id, name=STAGE, auto_deploy=True,
+                access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
+                    destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT),
+                default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                    throttling_rate_limit=args.throttling_rate_limit,
+                    throttling_burst_limit=args.throttling_burst_limit, detailed_metrics_enabled=True),
+                tags=with_name(tags, f"{api_name}-default")),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.routes.values())),
+        )
+        aws.lambda_.Permission(
+            f"{name}-api-invoke",
+            aws.lambda_.PermissionArgs(
+                action="lambda:InvokeFunction", function=api_fn.name, principal="apigateway.amazonaws.com",
+                source_account=self.account_id,
+                # Only this API's $default stage, any route.
+                source_arn=self.api.execution_arn.apply(lambda a: f"{a}/{STAGE}/*")),
+            opts=self._child,
+        )
+        self.api_url = self.stage.invoke_url
+        if args.domain_name is not None:
+            self.domain = aws.apigatewayv2.DomainName(
+                f"{name}-domain",
+                aws.apigatewayv2.DomainNameArgs(
+                    domain_name=args.domain_name,
+                    domain_name_configuration=aws.apigatewayv2.DomainNameDomainNameConfigurationArgs(
+                        certificate_arn=args.certificate_arn, endpoint_type="REGIONAL", security_policy="TLS_1_2"),
+                    tags=with_name(tags, args.domain_name)),
+                opts=self._child,
+            )
+            aws.apigatewayv2.ApiMapping(
+                f"{name}-domain-mapping",
+                aws.apigatewayv2.ApiMappingArgs(api_id=self.api.id, domain_name=self.domain.id, stage=self.stage.id),
+                opts=self._child,
+            )
+            self.api_url = pulumi.Output.from_input(f"https://{args.domain_name}/")
+
+    def stack_outputs(self) -> dict[str, Any]:
+        """The stack outputs (camelCase) this component contributes."""
+        out: dict[str, Any] = {
+            "apiUrl": self.api_url, "functionNames": self.function_names, "dbProxyEndpoint": self.proxy_endpoint,
+            "jwtIssuer": self.jwt_issuer, "jwtAudience": self.jwt_audience, "functionRoleArns": self.role_arns,
+            "functionsDlqUrl": self.dead_letters.url,
+        }
+        if self.user_pool is not None:
+            out["userPoolId"] = self.user_pool.id
+            out["userPoolClientId"] = self.user_pool_client.id
+        return out
