@@ -17,6 +17,7 @@ from typing import Iterator, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from platform_rules import RETENTION
@@ -68,6 +69,46 @@ def ensure_partitions(conn: psycopg.Connection, months_ahead: int = PARTITION_MO
             "SELECT ecomart_ensure_order_partitions(%s, %s)", (start, months_ahead + 1)
         ).fetchone()
     return created
+
+
+IAM_GRANT_ROLE = "rds_iam"  # RDS's role: its members log in with an IAM token instead of a password
+
+
+def require_iam_support(conn: psycopg.Connection) -> None:
+    if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (IAM_GRANT_ROLE,)).fetchone():
+        raise RuntimeError(f"role {IAM_GRANT_ROLE} does not exist: this is not an RDS PostgreSQL instance (IAM "
+                           "authentication needs one)")
+
+
+def ensure_iam_role(conn: psycopg.Connection, user: str) -> list[str]:
+    """Create (idempotently) the login role the app and the relay use through RDS Proxy, authenticated by IAM.
+
+    Run by the migrations function as the master user, after the migrations. The role has no password: on RDS,
+    membership of ``rds_iam`` makes it log in with IAM tokens only. It may read and write the app's tables and use
+    their sequences (also those later migrations create: default privileges), and nothing else: no DDL, no
+    CREATE on the schema, no other database. Returns the statements it ran (for the deploy log).
+    """
+    require_iam_support(conn)
+    who, db_name = sql.Identifier(user), sql.Identifier(conn.info.dbname)
+    owner = sql.Identifier(conn.execute("SELECT current_user").fetchone()[0])
+    statements = []
+    if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone():
+        statements.append(sql.SQL("CREATE ROLE {} LOGIN").format(who))
+    statements += [
+        sql.SQL("GRANT {} TO {}").format(sql.Identifier(IAM_GRANT_ROLE), who),
+        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db_name, who),
+        sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(who),
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(who),
+        sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(who),
+        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON "
+                "TABLES TO {}").format(owner, who),
+        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}")
+        .format(owner, who),
+    ]
+    with conn.transaction():
+        for stmt in statements:
+            conn.execute(stmt)
+    return [stmt.as_string(conn) for stmt in statements]
 
 
 def make_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 2.0,

@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import psycopg
 import pymongo
@@ -64,7 +64,8 @@ class RelayStats:
 class OutboxRelay:
     def __init__(self, dsn: str, mongo: MongoHandle, *, batch_size: int = 100,
                  product_cache: Optional[JsonCache] = None, reco_cache: Optional[JsonCache] = None,
-                 fault: Optional[Callable[[str, int], None]] = None) -> None:
+                 fault: Optional[Callable[[str, int], None]] = None,
+                 connection_class: type = psycopg.Connection) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size={batch_size} must be 1..{MAX_BATCH} (idempotency window is "
                              f"{RECENT_EVENT_WINDOW} events)")
@@ -77,13 +78,14 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.fault = fault
         self.stats = RelayStats()
+        self.connection_class = connection_class  # app.iam_auth's IAM connection class behind RDS Proxy
         self._conn: Optional[psycopg.Connection] = None
 
     # -- connection -------------------------------------------------------------------------------
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row, connect_timeout=5,
-                                         application_name="ecomart-relay")
+            self._conn = self.connection_class.connect(self.dsn, autocommit=True, row_factory=dict_row,
+                                                       connect_timeout=5, application_name="ecomart-relay")
         return self._conn
 
     def close(self) -> None:
@@ -266,15 +268,16 @@ class Wakeup:
     """``LISTEN ecomart_outbox`` on its own connection: ``wait(timeout)`` returns when an order commits (or after
     ``timeout``: the poll fallback, also after a lost connection, which is reopened on the next wait)."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, connection_class: type = psycopg.Connection) -> None:
         self.dsn = dsn
+        self.connection_class = connection_class
         self._conn: Optional[psycopg.Connection] = None
 
     def wait(self, timeout: float) -> bool:
         try:
             if self._conn is None or self._conn.closed or self._conn.broken:
-                self._conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5,
-                                             application_name="ecomart-relay-listen")
+                self._conn = self.connection_class.connect(self.dsn, autocommit=True, connect_timeout=5,
+                                                           application_name="ecomart-relay-listen")
                 self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             woke = False
             for _ in self._conn.notifies(timeout=timeout, stop_after=1):
@@ -289,6 +292,49 @@ class Wakeup:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def run_for(relay: OutboxRelay, wakeup: Any, seconds: float, *, interval: float = 1.0,
+            publish: Optional[Callable[[dict], None]] = None, publish_every: float = 10.0,
+            clock: Callable[[], float] = time.monotonic) -> dict:
+    """Publish events for about ``seconds`` (one scheduled Lambda invocation), then return.
+
+    Between batches it waits for a NOTIFY but at most ``interval`` seconds, so events flow within about
+    ``interval`` even where notifications do not arrive (through RDS Proxy a LISTEN pins its session, and
+    whether the proxy forwards notifications cannot be verified here). ``publish`` gets the lag
+    (``outbox_lag``) every ``publish_every`` seconds and once at the end: the relay's lag metric.
+    """
+    deadline = clock() + seconds
+    next_report = clock()
+    published = 0
+    while True:
+        n = relay.run_once()
+        published += n
+        now = clock()
+        if publish is not None and now >= next_report:
+            publish(relay.lag())
+            next_report = now + publish_every
+        if now >= deadline:
+            break
+        if n == 0:
+            wakeup.wait(min(interval, max(0.0, deadline - now)))
+    lag = relay.lag()
+    if publish is not None:
+        publish(lag)
+    return {"published": published, **lag}
+
+
+def lag_publisher(cloudwatch: Any, stack: str) -> Callable[[dict], None]:
+    """``publish`` for ``run_for``: the age of the oldest pending event as a CloudWatch metric (monitoring alarms
+    on it: too old, or missing because no relay runs)."""
+    from platform_rules import OUTBOX_LAG_DIMENSION, OUTBOX_LAG_METRIC, OUTBOX_LAG_NAMESPACE
+
+    def publish(lag: dict) -> None:
+        cloudwatch.put_metric_data(Namespace=OUTBOX_LAG_NAMESPACE, MetricData=[{
+            "MetricName": OUTBOX_LAG_METRIC, "Dimensions": [{"Name": OUTBOX_LAG_DIMENSION, "Value": stack}],
+            "Value": float(lag["lag_seconds"]), "Unit": "Seconds"}])
+
+    return publish
 
 
 class RelayThread(threading.Thread):

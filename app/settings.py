@@ -97,10 +97,18 @@ class Settings:
             value = env.get(name)
             if value and "://" not in value:
                 raise SettingsError(f"{name}={value!r} is not a URL (expected scheme://host...)")
+        mongodb_uri = env.get("MONGODB_URI") or None
+        if mongodb_uri is None and env.get("MONGODB_ATLAS_SRV"):
+            from .iam_auth import atlas_uri  # on Lambda: the private endpoint's SRV, MONGODB-AWS as the role
+
+            srv = env["MONGODB_ATLAS_SRV"]
+            if not srv.startswith("mongodb+srv://"):
+                raise SettingsError(f"MONGODB_ATLAS_SRV={srv!r} is not an SRV connection string (mongodb+srv://...)")
+            mongodb_uri = atlas_uri(srv, env.get("MONGODB_DB", "catalog") or "catalog")
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             redis_url=env.get("REDIS_URL") or None,
-            mongodb_uri=env.get("MONGODB_URI") or None,
+            mongodb_uri=mongodb_uri,
             mongodb_db=env.get("MONGODB_DB", "catalog") or "catalog",
             order_locking=locking,
             pg_pool_min=_int(env, "PG_POOL_MIN", 1, 0, 100),

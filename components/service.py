@@ -275,6 +275,17 @@ def migrations_statements(*, secret_arn: str, relational_key_arn: str, region: s
     ]
 
 
+def scheduler_statements(*, relay_arn: str, migrations_arn: str, dlq_arn: str, compute_key_arn: str) -> list[dict]:
+    """EventBridge Scheduler: start the relay and the partitions run, and dead-letter what it could not deliver."""
+    return [
+        {"Sid": "InvokeScheduledFunctions", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+         "Resource": [relay_arn, migrations_arn]},
+        {"Sid": "DeadLetters", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq_arn]},
+        {"Sid": "DeadLetterKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+         "Resource": [compute_key_arn]},
+    ]
+
+
 def policy_document(statements: Sequence[dict]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
@@ -418,7 +429,7 @@ class Service(pulumi.ComponentResource):
 
         self._atlas_users(name, args)
         self._migrations_run(name, args)
-        self._relay_schedules(name, args)
+        self._schedules(name, args)
         self._http_api(name, args)
 
         self.role_arns = {k: r.arn for k, r in self.roles.items()}
@@ -601,13 +612,14 @@ class Service(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    # --- outbox relay schedules -----------------------------------------------------------------------------
-    def _relay_schedules(self, name: str, args: ServiceArgs) -> None:
-        p, relay = args.prefix, self.lambdas["relay"]
-        role_name = f"{p}-relay-scheduler"
+    # --- schedules: outbox relay, order partitions ---------------------------------------------------------------
+    def _schedules(self, name: str, args: ServiceArgs) -> None:
+        p, relay, migrations = args.prefix, self.lambdas["relay"], self.lambdas["migrations"]
+        role_name = f"{p}-scheduler"
         self.scheduler_role = aws.iam.Role(
             f"{name}-scheduler-role",
-            aws.iam.RoleArgs(name=role_name, description="EventBridge Scheduler starts the outbox relay",
+            aws.iam.RoleArgs(name=role_name, description="EventBridge Scheduler starts the outbox relay and the "
+                                                         "weekly order-partitions run",
                              assume_role_policy=self.account_id.apply(
                                  lambda a: service_trust("scheduler.amazonaws.com", a)),
                              tags=with_name(self._tags, role_name)),
@@ -617,14 +629,9 @@ class Service(pulumi.ComponentResource):
             f"{name}-scheduler-policy",
             aws.iam.RolePolicyArgs(
                 name=f"{role_name}-invoke", role=self.scheduler_role.id,
-                policy=pulumi.Output.all(relay.arn, self.dead_letters.arn, args.compute_kms_key_arn).apply(
-                    lambda v: policy_document([
-                        {"Sid": "InvokeRelay", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-                         "Resource": [v[0]]},
-                        {"Sid": "DeadLetters", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [v[1]]},
-                        {"Sid": "DeadLetterKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                         "Resource": [v[2]]},
-                    ]))),
+                policy=pulumi.Output.all(relay.arn, migrations.arn, self.dead_letters.arn,
+                                         args.compute_kms_key_arn).apply(lambda v: policy_document(
+                    scheduler_statements(relay_arn=v[0], migrations_arn=v[1], dlq_arn=v[2], compute_key_arn=v[3])))),
             opts=self._child,
         )
         aws.lambda_.FunctionEventInvokeConfig(
@@ -653,6 +660,22 @@ class Service(pulumi.ComponentResource):
             )
             for i in range(1, args.relay_schedules + 1)
         ]
+        # Order partitions ahead (app/db.py ensure_partitions): weekly, well inside the months kept ahead.
+        self.partitions_schedule = aws.scheduler.Schedule(
+            f"{name}-partitions-schedule",
+            aws.scheduler.ScheduleArgs(
+                name=f"{p}-order-partitions", description="Create the monthly order partitions ahead",
+                schedule_expression="rate(7 days)",
+                flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="FLEXIBLE",
+                                                                                  maximum_window_in_minutes=60),
+                state="ENABLED",
+                target=aws.scheduler.ScheduleTargetArgs(
+                    arn=migrations.arn, role_arn=self.scheduler_role.arn, input=json.dumps({"action": "partitions"}),
+                    retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(maximum_retry_attempts=3,
+                                                                              maximum_event_age_in_seconds=3600),
+                    dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
+        )
 
     # --- HTTP API ---------------------------------------------------------------------------------------------
     def _http_api(self, name: str, args: ServiceArgs) -> None:
