@@ -28,7 +28,7 @@ import pulumi_aws as aws
 from components.contract import arg, require_together
 from components.inventory import MonitoredDb
 from components.tagging import with_name
-from platform_rules import CURRENT_RDS_CA_CERTIFICATES, DEFAULT_RDS_CA_CERTIFICATE
+from platform_rules import POSTGRES_HARDENING, POSTGRES_PRELOAD, CURRENT_RDS_CA_CERTIFICATES, DEFAULT_RDS_CA_CERTIFICATE
 
 ENGINE = "postgres"
 DEFAULT_MAJOR = "16"
@@ -111,7 +111,8 @@ def parameters(settings: PostgresArgs) -> list[aws.rds.ParameterGroupParameterAr
 
     return [
         p("rds.force_ssl", 1),
-        p("shared_preload_libraries", "pg_stat_statements", static=True),
+        p("shared_preload_libraries", ",".join(POSTGRES_PRELOAD), static=True),
+        *(p(name, value) for name, value in POSTGRES_HARDENING.items()),
         p("log_min_duration_statement", settings.log_min_duration_statement_ms),
         p("log_connections", 1),
         p("log_disconnections", 1),

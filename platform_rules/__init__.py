@@ -126,7 +126,7 @@ DEV = EnvironmentRules(
         "rds-multi-az", "rds-deletion-protection", "rds-final-snapshot", "elasticache-cluster-mode-sharded",
         "backup-plan-cross-region-copy", "atlas-cluster-termination-protection", "atlas-cluster-sharded",
         "atlas-backup-snapshot-copies", "stack-prod-resilience", "stack-backup-vaults-locked",
-        "stack-rds-cross-region-backups", "cognito-deletion-protection",
+        "stack-rds-cross-region-backups", "cognito-deletion-protection", "atlas-cluster-retain-backups",
     ),
 )
 
@@ -253,6 +253,17 @@ READ_ONLY_ON, READ_ONLY_OFF = "on", "off"
 # The app on Lambda (components/service.py deploys what infra/package.py builds): docs/adr/0022-lambda-compute.md.
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_ARCHITECTURE = "arm64"
+# PostgreSQL hardening (CIS PostgreSQL Benchmark, as far as RDS parameters express it): the postgres component sets
+# these and the rds-parameter-group-hardening policy requires them. pgAudit also needs `pgaudit` in
+# shared_preload_libraries (the component adds it) and `CREATE EXTENSION pgaudit` once per database.
+POSTGRES_HARDENING = {
+    "password_encryption": "scram-sha-256",  # no MD5 password hashes
+    "ssl_min_protocol_version": "TLSv1.2",   # TLS 1.0/1.1 refused
+    "log_statement": "ddl",                  # every schema change is logged
+    "pgaudit.log": "ddl,role",               # ... and audited, with role/privilege changes
+}
+POSTGRES_PRELOAD = ("pg_stat_statements", "pgaudit")
+
 # HTTP API routes anyone may call without a token: health and catalog reads. Everything customer-specific needs a
 # JWT. tests/app checks the app's OpenAPI declares exactly these public; the apigw-route-authorized policy allows
 # exactly these unauthenticated (a new public route is a reviewed change here, not a side effect of app code).

@@ -4,7 +4,7 @@ encryption, authorization and TLS policy."""
 from __future__ import annotations
 
 from policies.core import show, Res, Report, absent, is_true, known, resource_policy
-from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN
+from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_TEST
 from platform_rules import PUBLIC_ROUTES
 from policies.tokens import (APIGW_DOMAIN, APIGW_METHOD, APIGW_METHOD_SETTINGS, APIGW_STAGE, APIGWV2_AUTHORIZER,
                              APIGWV2_DOMAIN,
@@ -17,7 +17,7 @@ MODERN_TLS = ("TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09", "SecurityPolicy_TLS
 @resource_policy(
     "apigw-stage-access-logs",
     types=(APIGW_STAGE, APIGWV2_STAGE), severity="high", category="security",
-    controls=("pci-10-2-1", GDPR_BREACH),
+    controls=("pci-10-2-1", GDPR_BREACH, "fsbp-apigateway-9"),
     description="API stages write access logs to a log group.",
     why="Access logs (caller, route, status, latency) are the audit trail of every order and payment request.",
     remediation="Set `access_log_settings={destination_arn: <log group ARN>, format: <JSON format>}`.",
@@ -49,7 +49,7 @@ def apigw_no_payload_logging(r: Res, report: Report) -> None:
 @resource_policy(
     "apigw-cache-encrypted",
     types=(APIGW_METHOD_SETTINGS,), severity="medium", category="security",
-    controls=(GDPR_ENC, "pci-3-5-1"),
+    controls=(GDPR_ENC, "pci-3-5-1", "fsbp-apigateway-5"),
     description="API response caches are encrypted.",
     why="Cached responses can hold customer data.",
     remediation="Set `settings.cache_data_encrypted=True` wherever `caching_enabled` is true.",
@@ -65,7 +65,7 @@ def apigw_cache_encrypted(r: Res, report: Report) -> None:
 @resource_policy(
     "apigw-route-authorized",
     types=(APIGW_METHOD, APIGWV2_ROUTE), severity="high", category="security",
-    controls=("pci-8-3-1", "pci-7-2-1", GDPR_CIA),
+    controls=("pci-8-3-1", "pci-7-2-1", GDPR_CIA, "fsbp-apigateway-8"),
     description="API routes and methods require authorization (IAM, Cognito/JWT or a Lambda authorizer); only "
                 "CORS preflight (OPTIONS) and the HTTP API routes listed in `publicRoutes` (health and catalog "
                 "reads: platform_rules.PUBLIC_ROUTES) may be open.",
@@ -170,3 +170,18 @@ def apigw_stage_detailed_metrics(r: Res, report: Report) -> None:
     value = r.get("defaultRouteSettings.detailedMetricsEnabled")
     if known(value) and not is_true(value):
         report(f"defaultRouteSettings.detailedMetricsEnabled is {show(value)}: no per-route metrics")
+
+
+@resource_policy(
+    "apigw-rest-stage-xray",
+    types=(APIGW_STAGE,), severity="low", category="resilience",
+    controls=(GDPR_TEST, "fsbp-apigateway-3"),
+    description="REST API stages trace requests with X-Ray (`xray_tracing_enabled`).",
+    why="Traces tie a slow or failing API call to the function and store it waited on.",
+    remediation="Set `xray_tracing_enabled=True` on `aws.apigateway.Stage`.",
+    checks=("xrayTracingEnabled",),
+)
+def apigw_rest_stage_xray(r: Res, report: Report) -> None:
+    value = r.get("xrayTracingEnabled")
+    if known(value) and not is_true(value):
+        report(f"xrayTracingEnabled is {show(value)}: requests are not traced")

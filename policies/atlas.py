@@ -10,9 +10,11 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from policies.core import UNKNOWN, show, Res, Report, absent, is_false, is_set, known, not_true, num, resource_policy
+from policies.core import (UNKNOWN, show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num,
+                           resource_policy)
 from policies.meta import CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RESTORE
-from policies.tokens import (ATLAS_AUDITING, ATLAS_BACKUP_SCHEDULE, ATLAS_CLUSTER, ATLAS_DB_USER, ATLAS_ENCRYPTION,
+from policies.tokens import (ATLAS_ORGANIZATION,
+                             ATLAS_AUDITING, ATLAS_BACKUP_SCHEDULE, ATLAS_CLUSTER, ATLAS_DB_USER, ATLAS_ENCRYPTION,
                              ATLAS_IP_ACCESS)
 
 SHARDED_TYPES = ("SHARDED", "GEOSHARDED")
@@ -24,7 +26,7 @@ MIN_ACCESS_PREFIX = {4: 16, 6: 48}
 @resource_policy(
     "atlas-cluster-encryption-cmk",
     types=(ATLAS_CLUSTER,), severity="critical", category="security",
-    controls=(GDPR_ENC, "pci-3-5-1", CCPA_BREACH),
+    controls=(GDPR_ENC, "pci-3-5-1", CCPA_BREACH, "atlas-clusters-encryption-at-rest-enabled"),
     description="Atlas clusters encrypt storage with our AWS KMS key (`encryption_at_rest_provider=AWS`).",
     why="Atlas' own volume encryption uses MongoDB-held keys; with AWS KMS the document CMK decides, and "
         "disabling it makes the data unreadable.",
@@ -41,7 +43,7 @@ def atlas_cluster_encryption_cmk(r: Res, report: Report) -> None:
 @resource_policy(
     "atlas-cluster-tls12",
     types=(ATLAS_CLUSTER,), severity="high", category="security",
-    controls=("pci-4-2-1", GDPR_ENC),
+    controls=("pci-4-2-1", GDPR_ENC, "atlas-clusters-tls-enabled"),
     description="Atlas clusters accept TLS 1.2 or newer only.",
     why="TLS 1.0/1.1 are broken; PCI DSS forbids them for data in transit.",
     remediation="Set `advanced_configuration.minimum_enabled_tls_protocol=\"TLS1_2\"` (or TLS1_3).",
@@ -74,7 +76,7 @@ def atlas_cluster_server_side_javascript_off(r: Res, report: Report) -> None:
 @resource_policy(
     "atlas-cluster-continuous-backup",
     types=(ATLAS_CLUSTER,), severity="high", category="resilience",
-    controls=(GDPR_RESTORE, "pci-12-10-1"),
+    controls=(GDPR_RESTORE, "pci-12-10-1", "atlas-clusters-backup-enabled"),
     description="Atlas clusters take cloud backups with point-in-time restore.",
     why="Snapshots alone lose everything since the last one; continuous backup restores to the minute before a "
         "bad write.",
@@ -194,7 +196,7 @@ def atlas_cluster_supported_version(r: Res, report: Report) -> None:
 @resource_policy(
     "atlas-ip-access-list-narrow",
     types=(ATLAS_IP_ACCESS,), severity="critical", category="security",
-    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC),
+    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC, "atlas-projects-network-access-list-exposed-to-internet"),
     description="Atlas IP access list entries are never 0.0.0.0/0 and no wider than /16 (IPv6 /48).",
     why="The app reaches Atlas over PrivateLink; an open access list puts the cluster's login prompt on the "
         "internet.",
@@ -219,7 +221,7 @@ def atlas_ip_access_list_narrow(r: Res, report: Report) -> None:
 @resource_policy(
     "atlas-database-user-iam",
     types=(ATLAS_DB_USER,), severity="high", category="security",
-    controls=("pci-8-6-2", "pci-8-3-1", CCPA_SEC),
+    controls=("pci-8-6-2", "pci-8-3-1", CCPA_SEC, "atlas-clusters-authentication-enabled"),
     description="Atlas database users authenticate with AWS IAM (or X.509/LDAP/OIDC), never a password.",
     why="IAM authentication uses the workload's role credentials; a SCRAM password would have to be stored and "
         "rotated somewhere.",
@@ -263,7 +265,7 @@ def atlas_database_user_least_privilege(r: Res, report: Report) -> None:
 @resource_policy(
     "atlas-encryption-at-rest-kms",
     types=(ATLAS_ENCRYPTION,), severity="critical", category="security",
-    controls=(GDPR_ENC, "pci-3-6-1", CCPA_BREACH),
+    controls=(GDPR_ENC, "pci-3-6-1", CCPA_BREACH, "atlas-clusters-encryption-at-rest-enabled"),
     description="Atlas encryption at rest uses an AWS KMS key through an IAM role (no access keys), reached over "
                 "private networking.",
     why="The role is revocable and has no secret; access keys would be a long-lived credential stored in state. "
@@ -296,7 +298,8 @@ def atlas_encryption_at_rest_kms(r: Res, report: Report) -> None:
 @resource_policy(
     "atlas-auditing-enabled",
     types=(ATLAS_AUDITING,), severity="high", category="security",
-    controls=("pci-10-2-1", GDPR_BREACH, CCPA_SEC),
+    controls=("pci-10-2-1", GDPR_BREACH, CCPA_SEC, "atlas-projects-auditing-enabled",
+              "atlas-checklist-auditing-authorizations"),
     description="Database auditing is enabled for the Atlas project.",
     why="Authentication failures, user and role changes and writes to customer collections must leave an audit "
         "trail.",
@@ -346,3 +349,69 @@ def atlas_backup_snapshot_copies(r: Res, report: Report) -> None:
     if known(copies) and absent(copies):
         report("copySettings is empty: snapshots stay in the cluster's regions")
 
+
+
+@resource_policy(
+    "atlas-organization-hardened",
+    types=(ATLAS_ORGANIZATION,), severity="high", category="security",
+    controls=("pci-8-3-1", GDPR_CIA, CCPA_SEC, "atlas-organizations-mfa-required",
+              "atlas-organizations-api-access-list-required", "atlas-organizations-security-contact-defined"),
+    description="Atlas organizations require MFA and an API access list, and name a security contact.",
+    why="The organization owns every project: without MFA a phished password, without an API access list a "
+        "leaked API key, is enough to reach every cluster; MongoDB's security notices go to the security contact.",
+    remediation="Set `multi_factor_auth_required=True`, `api_access_list_required=True` and `security_contact` on "
+                "`mongodbatlas.Organization`.",
+    checks=("multiFactorAuthRequired", "apiAccessListRequired", "securityContact"),
+)
+def atlas_organization_hardened(r: Res, report: Report) -> None:
+    for prop, what in (("multiFactorAuthRequired", "members may sign in without MFA"),
+                       ("apiAccessListRequired", "API keys work from any address")):
+        value = r.get(prop)
+        if known(value) and not is_true(value):
+            report(f"{prop} is {show(value)}: {what}")
+    contact = r.get("securityContact")
+    if known(contact) and absent(contact):
+        report("securityContact is not set: MongoDB's security notices reach no one")
+
+
+_SHARED_PROVIDERS = ("TENANT", "FLEX")
+
+
+@resource_policy(
+    "atlas-cluster-dedicated-tier",
+    types=(ATLAS_CLUSTER,), severity="high", category="security",
+    controls=(GDPR_ENC, GDPR_RESTORE, "atlas-checklist-dedicated-tier"),
+    description="Clusters run on dedicated tiers (M10+), never shared-tier or Flex (`provider_name` TENANT/FLEX).",
+    why="Shared and Flex clusters have no customer-managed keys, no continuous backup, no PrivateLink and no "
+        "auditing: none of the catalog's other controls can hold there.",
+    remediation="Set `provider_name=\"AWS\"` with an `electable_specs.instance_size` of M10 or larger in every "
+                "region config.",
+    checks=("replicationSpecs[].regionConfigs[].providerName",),
+)
+def atlas_cluster_dedicated_tier(r: Res, report: Report) -> None:
+    specs = r.get("replicationSpecs")
+    if not known(specs) or not isinstance(specs, list):
+        return
+    for i, spec in enumerate(specs):
+        configs = spec.get("regionConfigs") if isinstance(spec, dict) else None
+        if not known(configs) or not isinstance(configs, list):
+            continue
+        for j, rc in enumerate(configs):
+            provider = rc.get("providerName") if isinstance(rc, dict) else None
+            if known(provider) and isinstance(provider, str) and provider.upper() in _SHARED_PROVIDERS:
+                report(f"replicationSpecs[{i}].regionConfigs[{j}].providerName is {show(provider)}: a shared tier")
+
+
+@resource_policy(
+    "atlas-cluster-retain-backups",
+    types=(ATLAS_CLUSTER,), severity="high", category="lifecycle",
+    controls=(GDPR_RESTORE, "pci-12-10-1", "atlas-checklist-retain-backups"),
+    description="Clusters keep their backups when they are deleted (`retain_backups_enabled`).",
+    why="Without it, deleting the cluster (by mistake or by an attacker) deletes every snapshot with it.",
+    remediation="Set `retain_backups_enabled=True` (stack config `atlas.terminationProtection` sets both).",
+    checks=("retainBackupsEnabled",),
+)
+def atlas_cluster_retain_backups(r: Res, report: Report) -> None:
+    value = r.get("retainBackupsEnabled")
+    if known(value) and not is_true(value):
+        report(f"retainBackupsEnabled is {show(value)}: deleting the cluster deletes its backups")

@@ -24,7 +24,7 @@ _ARN_REGION = re.compile(r"^arn:[^:]+:backup:([a-z0-9-]+):")
 @resource_policy(
     "backup-vault-cmk",
     types=(BACKUP_VAULT,), severity="high", category="security",
-    controls=(GDPR_ENC, "pci-3-5-1"),
+    controls=(GDPR_ENC, "pci-3-5-1", "fsbp-backup-1"),
     description="Backup vaults encrypt recovery points with a customer-managed key.",
     why="Recovery points are complete copies of the databases; with our key, access to them is governed (and "
         "revocable) by its key policy.",

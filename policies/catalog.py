@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from policies import enforcement
+from policies.catalogues import CATALOGUES
 from policies.core import PolicyMeta
 from policies.meta import CATEGORIES, CONTROLS, FRAMEWORKS, SEVERITIES
 from policies.registry import MODULES, metadata
@@ -89,9 +90,14 @@ def render() -> str:
                    f"{', '.join(m.frameworks)} |")
     out.append("")
 
-    out += ["### Controls", "", "Which policies serve each framework control.", "",
+    out += coverage(metas)
+
+    catalogue_keys = {cat.key for cat in CATALOGUES}
+    out += ["### Controls", "", "Which policies serve each framework control (the catalogues: above).", "",
             "| Framework | Control | Policies |", "|---|---|---|"]
     for c in CONTROLS.values():
+        if c.framework in catalogue_keys:
+            continue
         ids = [m.id for m in _ordered(metas.values()) if c.key in m.controls]
         if ids:
             out.append(f"| {c.framework_name} | {c.ref}: {c.title} | {', '.join(f'`{i}`' for i in ids)} |")
@@ -123,6 +129,36 @@ def render() -> str:
                     f"**Remediation.** {m.remediation}", ""]
     out.append(END)
     return "\n".join(out) + "\n"
+
+
+def coverage_counts(metas=None) -> dict[str, Counter]:
+    """Per catalogue: how many controls are covered by a policy, and how many are not, by reason."""
+    metas = metas or metadata()
+    cited = {c for m in metas.values() for c in m.controls}
+    return {cat.key: Counter("covered" if c.key in cited else c.uncovered[0] if c.uncovered else "uncited"
+                             for c in cat.controls) for cat in CATALOGUES}
+
+
+def coverage(metas) -> list[str]:
+    """One table per public catalogue: each control, the policies that implement it or why none does."""
+    out = ["### Coverage of public catalogues", "",
+           "Every control of each catalogue for the services of an AWS + Atlas data tier (`policies/catalogues.py`):"
+           " the policies citing it, or why none does — *not expressible* (runtime or account state the declared "
+           "inputs do not hold), *not applicable* (another engine or resource kind), *gap* (no policy yet).", ""]
+    counts = coverage_counts(metas)
+    for cat in CATALOGUES:
+        n = counts[cat.key]
+        out += [f"#### {cat.name} ({cat.version})", "",
+                f"{len(cat.controls)} controls: {n['covered']} covered, {n['gap']} gaps, "
+                f"{n['not-expressible']} not expressible, {n['not-applicable']} not applicable. "
+                f"Source: {cat.url}", "", "| Control | Title | Policies, or why none |", "|---|---|---|"]
+        for c in cat.controls:
+            ids = [m.id for m in _ordered(metas.values()) if c.key in m.controls]
+            where = ", ".join(f"[`{i}`](#{i})" for i in ids) if ids else \
+                f"*{c.uncovered[0]}*: {c.uncovered[1]}" if c.uncovered else "**not covered and no reason given**"
+            out.append(f"| {c.ref} | {c.title} | {where} |")
+        out.append("")
+    return out
 
 
 def _module_file(service: str) -> str:

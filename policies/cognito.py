@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from policies.core import show, Res, Report, absent, is_true, known, num, resource_policy
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_RESTORE
-from policies.tokens import COGNITO_USER_POOL
+from policies.tokens import COGNITO_IDENTITY_POOL, COGNITO_USER_POOL
 
 MIN_PASSWORD_LENGTH = 12  # PCI DSS v4.0.1 8.3.6
 
@@ -13,7 +13,7 @@ MIN_PASSWORD_LENGTH = 12  # PCI DSS v4.0.1 8.3.6
 @resource_policy(
     "cognito-password-policy",
     types=(COGNITO_USER_POOL,), severity="high", category="security",
-    controls=("pci-8-3-6", CCPA_SEC),
+    controls=("pci-8-3-6", CCPA_SEC, "fsbp-cognito-3"),
     description=f"User pools require passwords of at least `minimumLength` ({MIN_PASSWORD_LENGTH}) characters "
                 "with numbers and letters.",
     why="Short or letter-only passwords fall to credential stuffing; customer accounts hold addresses and "
@@ -69,3 +69,17 @@ def cognito_deletion_protection(r: Res, report: Report) -> None:
     value = r.get("deletionProtection")
     if known(value) and value != "ACTIVE":
         report(f"deletionProtection is {show(value)}: the pool (every customer account) can be deleted")
+
+
+@resource_policy(
+    "cognito-identity-pool-no-unauthenticated",
+    types=(COGNITO_IDENTITY_POOL,), severity="high", category="security",
+    controls=("pci-8-3-1", GDPR_CIA, "fsbp-cognito-2"),
+    description="Identity pools give AWS credentials to signed-in users only (no unauthenticated identities).",
+    why="Unauthenticated identities hand temporary AWS credentials (the pool's guest role) to anyone.",
+    remediation="Set `allow_unauthenticated_identities=False`.",
+    checks=("allowUnauthenticatedIdentities",),
+)
+def cognito_identity_pool_no_unauthenticated(r: Res, report: Report) -> None:
+    if is_true(r.get("allowUnauthenticatedIdentities")):
+        report("allowUnauthenticatedIdentities is true: anyone gets the guest role's credentials")

@@ -25,7 +25,7 @@ MINIMUM_ENGINE = {"valkey": (7, 2), "redis": (7, 0)}
 @resource_policy(
     "elasticache-encryption-at-rest-cmk",
     types=(EC_REPLICATION_GROUP,), severity="critical", category="security",
-    controls=(GDPR_ENC, "pci-3-5-1", CCPA_BREACH),
+    controls=(GDPR_ENC, "pci-3-5-1", CCPA_BREACH, "fsbp-elasticache-4"),
     description="Replication groups encrypt data at rest (nodes, snapshots, swap) with a customer-managed key.",
     why="Carts and sessions identify customers; snapshots of an unencrypted cache are readable by anyone who can "
         "copy them.",
@@ -44,7 +44,7 @@ def elasticache_encryption_at_rest_cmk(r: Res, report: Report) -> None:
 @resource_policy(
     "elasticache-transit-encryption-required",
     types=(EC_REPLICATION_GROUP,), severity="critical", category="security",
-    controls=("pci-4-2-1", GDPR_ENC, CCPA_BREACH),
+    controls=("pci-4-2-1", GDPR_ENC, CCPA_BREACH, "fsbp-elasticache-5"),
     description="Replication groups require TLS (`transit_encryption_enabled` and mode `required`).",
     why="Without TLS, session tokens and cart contents cross the network in plaintext; mode `preferred` still "
         "accepts plaintext clients.",
@@ -84,7 +84,7 @@ def elasticache_rbac_user_groups(r: Res, report: Report) -> None:
 @resource_policy(
     "elasticache-automatic-failover-multi-az",
     types=(EC_REPLICATION_GROUP,), severity="high", category="resilience",
-    controls=(GDPR_CIA, GDPR_RESTORE),
+    controls=(GDPR_CIA, GDPR_RESTORE, "fsbp-elasticache-3"),
     description="Replication groups fail over automatically to a replica in another AZ.",
     why="Without automatic failover a primary failure makes every cart and session write fail until someone "
         "promotes a replica by hand.",
@@ -130,7 +130,7 @@ def elasticache_cluster_mode_sharded(r: Res, report: Report) -> None:
 @resource_policy(
     "elasticache-snapshot-retention",
     types=(EC_REPLICATION_GROUP, EC_SERVERLESS), severity="medium", category="resilience",
-    controls=(GDPR_RESTORE, "pci-12-10-1"),
+    controls=(GDPR_RESTORE, "pci-12-10-1", "fsbp-elasticache-1"),
     description=f"Daily snapshots are kept at least `minimumDays` days (prod {PROD.cache_snapshot_retention_days}, "
                 f"dev {DEV.cache_snapshot_retention_days}).",
     why="Carts are customer state: a snapshot is the only way back after a bad deploy flushes or corrupts them.",
@@ -212,7 +212,7 @@ def elasticache_custom_parameter_group(r: Res, report: Report) -> None:
 @resource_policy(
     "elasticache-auto-minor-version-upgrade",
     types=(EC_REPLICATION_GROUP,), severity="medium", category="security",
-    controls=("pci-6-3-3",),
+    controls=("pci-6-3-3", "fsbp-elasticache-2"),
     description="Minor engine versions (security patches) are applied automatically.",
     why="Engine CVEs are fixed in minor releases; manual patching lags behind.",
     remediation="Leave `auto_minor_version_upgrade` unset or `True`.",
@@ -226,7 +226,7 @@ def elasticache_auto_minor_version_upgrade(r: Res, report: Report) -> None:
 @resource_policy(
     "elasticache-engine-version-supported",
     types=(EC_REPLICATION_GROUP,), severity="medium", category="security",
-    controls=("pci-6-3-3", "pci-8-3-1"),
+    controls=("pci-6-3-3", "pci-8-3-1", "fsbp-elasticache-6"),
     description="Replication groups run Valkey >= 7.2 or Redis OSS >= 7.0 (IAM authentication, current fixes).",
     why="Older engines lack IAM authentication and receive no security fixes.",
     remediation="Set `engine_version` to Valkey 8.x (stack default) or Redis OSS 7.x.",
@@ -249,7 +249,7 @@ def elasticache_engine_version_supported(r: Res, report: Report) -> None:
 @resource_policy(
     "elasticache-in-subnet-group",
     types=(EC_REPLICATION_GROUP,), severity="high", category="security",
-    controls=("pci-1-4-4", GDPR_CIA),
+    controls=("pci-1-4-4", GDPR_CIA, "fsbp-elasticache-7"),
     description="Replication groups name a subnet group and security groups (never the default VPC/group).",
     why="Without a subnet group the cache lands in the default VPC; without security groups it gets the VPC's "
         "default group.",
@@ -296,7 +296,7 @@ def _acl_enabled(access_string: str) -> bool:
 @resource_policy(
     "elasticache-user-authenticated",
     types=(EC_USER,), severity="critical", category="security",
-    controls=("pci-8-3-1", "pci-8-6-2", CCPA_SEC),
+    controls=("pci-8-3-1", "pci-8-6-2", CCPA_SEC, "fsbp-elasticache-6"),
     description="Every enabled RBAC user authenticates with IAM or a password; only a switched-off user may be "
                 "password-less.",
     why="An enabled user with `no-password-required` lets anyone who reaches the endpoint act as that user.",

@@ -13,7 +13,7 @@ from policies.tokens import KMS_ALIAS
 @resource_policy(
     "kms-key-rotation",
     types=(KMS_KEY,), severity="high", category="security",
-    controls=("pci-3-7-4", "cis-3-8", GDPR_ENC),
+    controls=("pci-3-7-4", "cis-3-8", GDPR_ENC, "fsbp-kms-4"),
     description="Symmetric customer-managed keys rotate their key material at least yearly.",
     why="Rotation bounds how much data one key version protects and is what PCI DSS calls the end of a key's "
         "cryptoperiod.",
@@ -35,7 +35,7 @@ def kms_key_rotation(r: Res, report: Report) -> None:
 @resource_policy(
     "kms-key-deletion-window",
     types=(KMS_KEY, KMS_REPLICA_KEY), severity="medium", category="resilience",
-    controls=(GDPR_RESTORE, "pci-3-6-1"),
+    controls=(GDPR_RESTORE, "pci-3-6-1", "fsbp-kms-3"),
     description=f"Keys wait at least `minimumDays` (prod {PROD.key_deletion_window_days}, dev "
                 f"{DEV.key_deletion_window_days}) between a scheduled deletion and the deletion.",
     why="Deleting a key destroys every byte encrypted with it, backups included; the waiting period is the time "
@@ -58,7 +58,7 @@ def kms_key_deletion_window(r: Res, report: Report) -> None:
 @resource_policy(
     "kms-key-policy-no-public-principal",
     types=(KMS_KEY, KMS_REPLICA_KEY, KMS_KEY_POLICY), severity="critical", category="security",
-    controls=("pci-7-2-1", "pci-3-6-1", GDPR_CIA, CCPA_SEC),
+    controls=("pci-7-2-1", "pci-3-6-1", GDPR_CIA, CCPA_SEC, "fsbp-kms-5"),
     description="No key policy allows a wildcard principal (`*`) without a condition.",
     why="A key policy statement for `Principal: *` lets any AWS account use (or administer) the key that "
         "protects our data.",

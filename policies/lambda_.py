@@ -27,7 +27,7 @@ _REFERENCE_VALUE = re.compile(r"^(arn:|alias/|/aws/|\{\{resolve:)")
 @resource_policy(
     "lambda-in-vpc",
     types=(LAMBDA_FUNCTION,), severity="high", category="security",
-    controls=("pci-1-3-2", "pci-1-4-4", GDPR_CIA),
+    controls=("pci-1-3-2", "pci-1-4-4", GDPR_CIA, "fsbp-lambda-3"),
     description="Functions run in the VPC (subnets and security groups), reaching the data tier privately.",
     why="Outside the VPC a function talks to the stores over public endpoints and its egress cannot be "
         "restricted.",
@@ -91,7 +91,7 @@ def lambda_no_secrets_in_environment(r: Res, report: Report) -> None:
 @resource_policy(
     "lambda-supported-runtime",
     types=(LAMBDA_FUNCTION,), severity="medium", category="security",
-    controls=("pci-6-3-3",),
+    controls=("pci-6-3-3", "fsbp-lambda-2"),
     description="Functions run on a runtime AWS still patches.",
     why="Deprecated runtimes get no security updates.",
     remediation="Set `runtime` to a supported version (e.g. `python3.12`).",
@@ -121,7 +121,7 @@ def lambda_tracing_active(r: Res, report: Report) -> None:
 @resource_policy(
     "lambda-function-url-iam",
     types=(LAMBDA_URL,), severity="high", category="security",
-    controls=("pci-8-3-1", "pci-7-2-1", GDPR_CIA),
+    controls=("pci-8-3-1", "pci-7-2-1", GDPR_CIA, "fsbp-lambda-1"),
     description="Function URLs require IAM authorization.",
     why="`NONE` publishes the function to the internet, bypassing API Gateway's authorizers and throttling.",
     remediation="Set `authorization_type=\"AWS_IAM\"` (or serve through API Gateway).",
@@ -136,7 +136,7 @@ def lambda_function_url_iam(r: Res, report: Report) -> None:
 @resource_policy(
     "lambda-permission-scoped",
     types=(LAMBDA_PERMISSION,), severity="critical", category="security",
-    controls=("pci-7-2-1", GDPR_CIA, CCPA_SEC),
+    controls=("pci-7-2-1", GDPR_CIA, CCPA_SEC, "fsbp-lambda-1"),
     description="Invoke permissions name a principal (never `*`) and scope service principals to a source ARN or "
                 "account.",
     why="`*` lets any account invoke the function; a service principal without `source_arn` lets any other "
@@ -195,3 +195,21 @@ def lambda_dead_letter_target(r: Res, report: Report) -> None:
     target = config.get("targetArn") if isinstance(config, dict) else None
     if absent(config) or (known(target) and absent(target)):
         report("deadLetterConfig.targetArn is not set: failed asynchronous invocations are dropped")
+
+
+@resource_policy(
+    "lambda-multiple-subnets",
+    types=(LAMBDA_FUNCTION,), severity="medium", category="resilience",
+    controls=(GDPR_CIA, "fsbp-lambda-5"),
+    description="Functions in a VPC run in at least two subnets (one per Availability Zone).",
+    why="In one subnet the function stops with that Availability Zone.",
+    remediation="List one private subnet per AZ in `vpc_config.subnet_ids` (the app subnets). The subnets' AZs "
+                "are not among the function's inputs: two subnets of one AZ pass here.",
+    checks=("vpcConfig.subnetIds",),
+)
+def lambda_multiple_subnets(r: Res, report: Report) -> None:
+    subnets = r.get("vpcConfig.subnetIds")
+    if not known(subnets) or absent(r.get("vpcConfig")) or absent(subnets):
+        return  # outside the VPC (lambda-in-vpc reports it) or not known yet
+    if isinstance(subnets, list) and len(set(map(str, subnets))) < 2:
+        report(f"vpcConfig.subnetIds has {len(set(map(str, subnets)))} subnet: one Availability Zone")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policies.catalogues import CATALOGUES
+
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -50,6 +52,8 @@ FRAMEWORKS = {
     "pci": Framework("pci", "PCI DSS", "v4.0.1", "https://www.pcisecuritystandards.org/document_library/"),
     "cis": Framework("cis", "CIS AWS Foundations Benchmark", "v3.0.0",
                      "https://www.cisecurity.org/benchmark/amazon_web_services"),
+    # The catalogues policies/catalogues.py lists control by control (coverage tables in docs/compliance.md).
+    **{c.key: Framework(c.key, c.name, c.version, c.url) for c in CATALOGUES},
 }
 
 
@@ -130,6 +134,9 @@ CONTROLS = _controls(
     ("cis-5-3", "cis", "5.3", "No security group allows ingress from ::/0 to remote administration ports"),
     ("cis-5-4", "cis", "5.4", "The default security group of every VPC restricts all traffic"),
 )
+
+# Every catalogue control is citable by its key ("fsbp-rds-3"); whether a policy does is the coverage.
+CONTROLS.update({c.key: Control(c.key, cat.key, c.ref, c.title) for cat in CATALOGUES for c in cat.controls})
 
 # Short names used throughout the policy modules.
 GDPR_MIN, GDPR_CONF, GDPR_DESIGN, GDPR_RECORDS = "gdpr-5-1-c", "gdpr-5-1-f", "gdpr-25", "gdpr-30"

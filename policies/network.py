@@ -61,7 +61,8 @@ _SG_CHECKS = {
 @resource_policy(
     "sg-no-open-ingress",
     types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE), severity="critical", category="security",
-    controls=("pci-1-3-1", "cis-5-2", "cis-5-3", GDPR_CIA, CCPA_SEC),
+    controls=("pci-1-3-1", "cis-5-2", "cis-5-3", GDPR_CIA, CCPA_SEC, "fsbp-ec2-18", "fsbp-ec2-19", "fsbp-ec2-53",
+              "fsbp-ec2-54"),
     description="No security group rule admits 0.0.0.0/0 or ::/0, on any port.",
     why="Nothing in the data platform serves the internet: every tier is reached from another tier's security "
         "group or through a VPC endpoint, so an open CIDR is always a mistake.",
@@ -80,7 +81,7 @@ def sg_no_open_ingress(r: Res, report: Report) -> None:
 @resource_policy(
     "sg-no-public-ingress-data-ports",
     types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE), severity="critical", category="security",
-    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC),
+    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC, "fsbp-ec2-19"),
     description="No security group rule admits a public (non-RFC 1918) CIDR to a database or cache port "
                 "(5432, 6379, 27017, 3306, 1433, 1521, 9042, 11211).",
     why="Data stores hold the customer and cardholder data; even a narrow public range (one office, one vendor) "
@@ -146,7 +147,7 @@ def sg_no_unrestricted_egress(r: Res, report: Report) -> None:
 @resource_policy(
     "default-security-group-closed",
     types=(DEFAULT_SG,), severity="high", category="security",
-    controls=("cis-5-4", "pci-1-3-1"),
+    controls=("cis-5-4", "pci-1-3-1", "fsbp-ec2-2"),
     description="Every VPC's default security group has no rules at all.",
     why="Anything launched without a security group lands in the default group; with rules, it silently gets "
         "network access.",
@@ -163,7 +164,7 @@ def default_security_group_closed(r: Res, report: Report) -> None:
 @resource_policy(
     "subnet-no-public-ip-on-launch",
     types=(SUBNET,), severity="high", category="security",
-    controls=("pci-1-4-4", GDPR_CIA),
+    controls=("pci-1-4-4", GDPR_CIA, "fsbp-ec2-15"),
     description="Subnets do not give instances public IP addresses on launch.",
     why="The platform has no public tier; a public address on a data-tier network interface makes it reachable "
         "from the internet as soon as a route exists.",
@@ -222,7 +223,7 @@ def _nacl_entries(r: Res) -> Iterator[tuple[str, Any, Any, Any, Any, Any]]:
 @resource_policy(
     "nacl-no-open-admin-ingress",
     types=(NETWORK_ACL, NETWORK_ACL_RULE), severity="high", category="security",
-    controls=("cis-5-1", "pci-1-3-1"),
+    controls=("cis-5-1", "pci-1-3-1", "fsbp-ec2-21"),
     description="No network ACL allows ingress from 0.0.0.0/0 or ::/0 to SSH/RDP (or to all ports).",
     why="NACLs are the subnet-level backstop behind security groups; an allow-all entry from the internet removes "
         "it.",
@@ -244,7 +245,7 @@ def nacl_no_open_admin_ingress(r: Res, report: Report) -> None:
 @resource_policy(
     "flow-log-all-traffic",
     types=(FLOW_LOG,), severity="medium", category="security",
-    controls=("cis-3-9", "pci-10-2-1", GDPR_BREACH),
+    controls=("cis-3-9", "pci-10-2-1", GDPR_BREACH, "fsbp-ec2-6"),
     description="Flow logs capture ALL traffic (accepted and rejected) to a destination.",
     why="Accepted flows are what an exfiltration investigation needs; REJECT-only logs show only the attempts "
         "that failed.",
@@ -371,7 +372,7 @@ def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: 
     types=(RDS_INSTANCE, RDS_CLUSTER, RDS_SUBNET_GROUP, EC_REPLICATION_GROUP, EC_CLUSTER, EC_SERVERLESS,
            EC_SUBNET_GROUP, SUBNET),
     severity="critical", category="security",
-    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC),
+    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC, "fsbp-rds-18"),
     description="Every data store (RDS instances and clusters, ElastiCache groups, clusters and serverless caches) "
                 "sits in a subnet group whose subnets are all tagged `tier=data`.",
     why="The data subnets are the isolated tier: no internet route, a NACL admitting only the VPC. A store "
@@ -401,7 +402,7 @@ def stack_data_stores_in_data_subnets(stack: Stack, report: StackReport) -> None
 @stack_policy(
     "stack-vpc-flow-logs",
     types=(VPC, FLOW_LOG), severity="high", category="security",
-    controls=("cis-3-9", "pci-10-2-1", GDPR_BREACH),
+    controls=("cis-3-9", "pci-10-2-1", GDPR_BREACH, "fsbp-ec2-6"),
     description="Every VPC has a flow log capturing ALL traffic.",
     why="Flow logs are the only record of which address talked to a database; without them an exfiltration "
         "cannot be scoped.",

@@ -40,7 +40,7 @@ def log_group_kms_encrypted(r: Res, report: Report) -> None:
 @resource_policy(
     "log-group-retention",
     types=(LOG_GROUP,), severity="medium", category="security",
-    controls=("pci-10-5-1", GDPR_BREACH),
+    controls=("pci-10-5-1", GDPR_BREACH, "fsbp-cloudwatch-16"),
     description=f"Log groups expire their events, after at least `minimumDays` days (prod {PROD.log_retention_days} "
                 f"for PCI DSS 10.5.1, dev {DEV.log_retention_days}).",
     why="Never-expiring logs keep personal data forever (GDPR storage limitation); too short a retention loses "
@@ -66,7 +66,7 @@ def log_group_retention(r: Res, report: Report) -> None:
 @resource_policy(
     "metric-alarm-notifies",
     types=(METRIC_ALARM,), severity="medium", category="resilience",
-    controls=("pci-10-7-2", GDPR_BREACH, GDPR_TEST),
+    controls=("pci-10-7-2", GDPR_BREACH, GDPR_TEST, "fsbp-cloudwatch-15", "fsbp-cloudwatch-17"),
     description="Metric alarms have actions enabled and notify on ALARM and on OK.",
     why="An alarm without actions changes colour on a dashboard nobody watches; the OK notification tells the "
         "on-call the incident is over.",
@@ -85,7 +85,7 @@ def metric_alarm_notifies(r: Res, report: Report) -> None:
 @resource_policy(
     "composite-alarm-notifies",
     types=(COMPOSITE_ALARM,), severity="medium", category="resilience",
-    controls=("pci-10-7-2", GDPR_BREACH),
+    controls=("pci-10-7-2", GDPR_BREACH, "fsbp-cloudwatch-15", "fsbp-cloudwatch-17"),
     description="Composite alarms that have actions enabled notify on ALARM and on OK.",
     why="The composite 'data tier degraded' alarm is the page; chunk composites that only feed another composite "
         "may run with actions disabled.",
@@ -105,7 +105,7 @@ def composite_alarm_notifies(r: Res, report: Report) -> None:
 @resource_policy(
     "sns-topic-cmk",
     types=(SNS_TOPIC,), severity="high", category="security",
-    controls=(GDPR_ENC, "pci-3-5-1"),
+    controls=(GDPR_ENC, "pci-3-5-1", "fsbp-sns-1"),
     description="SNS topics are encrypted with a customer-managed key (not `alias/aws/sns`).",
     why="Alarm messages name databases, hosts and thresholds. `alias/aws/sns` cannot be used by CloudWatch, "
         "so alarm notifications to such a topic are silently dropped.",
@@ -141,7 +141,7 @@ def sns_subscription_encrypted_transport(r: Res, report: Report) -> None:
 @resource_policy(
     "sns-topic-policy-not-public",
     types=(SNS_TOPIC_POLICY,), severity="critical", category="security",
-    controls=("pci-7-2-1", GDPR_CIA),
+    controls=("pci-7-2-1", GDPR_CIA, "fsbp-sns-4"),
     description="No SNS topic policy allows a wildcard principal without a condition.",
     why="Anyone could publish forged alarms to the on-call or subscribe to read them.",
     remediation="Set `policy` on `aws.sns.TopicPolicy` to grant `sns:Publish` to `cloudwatch.amazonaws.com` "

@@ -20,7 +20,7 @@ AWS_MANAGED_SQS_KEYS = ("alias/aws/sqs",)
 @resource_policy(
     "sqs-queue-cmk",
     types=(SQS_QUEUE,), severity="high", category="security",
-    controls=(GDPR_ENC, "pci-3-5-1", CCPA_SEC),
+    controls=(GDPR_ENC, "pci-3-5-1", CCPA_SEC, "fsbp-sqs-1"),
     description="SQS queues are encrypted with a customer-managed KMS key (not SSE-SQS or `alias/aws/sqs`).",
     why="Queued orders hold customer ids and order lines; with a CMK the key policy, not just the queue policy, "
         "decides who can read them, and key use is logged in CloudTrail.",
@@ -72,7 +72,7 @@ def sqs_queue_dead_letter(r: Res, report: Report) -> None:
 @resource_policy(
     "sqs-policy-not-public",
     types=(SQS_QUEUE_POLICY,), severity="critical", category="security",
-    controls=("pci-7-2-1", GDPR_CIA),
+    controls=("pci-7-2-1", GDPR_CIA, "fsbp-sqs-3"),
     description="No SQS queue policy allows a wildcard principal without a condition.",
     why="Anyone could read queued orders or inject forged ones.",
     remediation="Grant only named roles in `policy`; keep the Deny of insecure transport.",

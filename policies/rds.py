@@ -13,9 +13,10 @@ import re
 from policies.core import show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num, resource_policy
 from policies.meta import (CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RECORDS,
                            GDPR_RESTORE, GDPR_TEST)
-from platform_rules import CURRENT_RDS_CA_CERTIFICATES, DEV, PROD, policy_defaults
+from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DEV, POSTGRES_HARDENING, POSTGRES_PRELOAD, PROD,
+                            policy_defaults)
 from policies.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY,
-                             RDS_PROXY_ENDPOINT)
+                             RDS_PROXY_ENDPOINT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT, RDS_SNAPSHOT_COPY)
 from policies.core import Stack, StackReport, identity, stack_policy
 from policies.tokens import LOG_GROUP
 from policies.relations import log_group_problems, writers
@@ -28,7 +29,7 @@ CURRENT_CA_CERTIFICATES = CURRENT_RDS_CA_CERTIFICATES
 @resource_policy(
     "rds-storage-encrypted",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="critical", category="security",
-    controls=(GDPR_ENC, "pci-3-5-1", "cis-2-3-1", CCPA_BREACH),
+    controls=(GDPR_ENC, "pci-3-5-1", "cis-2-3-1", CCPA_BREACH, "fsbp-rds-3", "fsbp-rds-4", "fsbp-rds-27"),
     description="RDS instances and clusters encrypt storage at rest with a customer-managed KMS key.",
     why="Orders and payment records are personal and cardholder data; encryption with a key we control makes a "
         "leaked snapshot or volume unreadable and lets us revoke access by disabling the key.",
@@ -53,7 +54,7 @@ def rds_storage_encrypted(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-not-publicly-accessible",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="critical", category="security",
-    controls=("pci-1-4-4", "cis-2-3-3", GDPR_CIA, CCPA_SEC),
+    controls=("pci-1-4-4", "cis-2-3-3", GDPR_CIA, CCPA_SEC, "fsbp-rds-2"),
     description="RDS instances and clusters are never publicly accessible.",
     why="A public endpoint puts the database one leaked credential away from the internet.",
     remediation="Set `publicly_accessible=False` and place the instance in the data subnets' DB subnet group.",
@@ -67,7 +68,7 @@ def rds_not_publicly_accessible(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-iam-authentication",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="security",
-    controls=("pci-8-3-1", "pci-8-6-2", GDPR_CIA, CCPA_SEC),
+    controls=("pci-8-3-1", "pci-8-6-2", GDPR_CIA, CCPA_SEC, "fsbp-rds-10", "fsbp-rds-12"),
     description="RDS instances and clusters accept IAM database authentication.",
     why="With IAM authentication applications log in with short-lived tokens tied to their role, so no "
         "long-lived database password is shipped to them.",
@@ -122,7 +123,7 @@ def rds_master_secret_cmk(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-multi-az",
     types=(RDS_INSTANCE,), severity="high", category="cost",
-    controls=(GDPR_CIA, GDPR_RESTORE, "pci-12-10-1"),
+    controls=(GDPR_CIA, GDPR_RESTORE, "pci-12-10-1", "fsbp-rds-5"),
     description="Every RDS writer instance runs Multi-AZ (a synchronous standby in another Availability Zone).",
     why="Without a standby an AZ outage or an instance failure stops order taking until a restore completes; "
         "Multi-AZ fails over in about a minute with no data loss.",
@@ -141,7 +142,7 @@ def rds_multi_az(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-backup-retention",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="resilience",
-    controls=(GDPR_RESTORE, "pci-12-10-1"),
+    controls=(GDPR_RESTORE, "pci-12-10-1", "fsbp-rds-11", "cis-pg-backups"),
     description="Automated backups (point-in-time recovery) are kept at least `minimumDays` days "
                 f"(prod {PROD.pitr_days}, dev {DEV.pitr_days}).",
     why="PITR is how a bad migration or a deleted order is undone; a short window loses the ability to recover "
@@ -167,7 +168,7 @@ def rds_backup_retention(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-deletion-protection",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="lifecycle",
-    controls=(GDPR_CIA, GDPR_RESTORE),
+    controls=(GDPR_CIA, GDPR_RESTORE, "fsbp-rds-7", "fsbp-rds-8"),
     description="RDS writers and clusters have deletion protection on.",
     why="A mistaken `pulumi destroy` or a replacement diff must not be able to drop the system of record.",
     remediation="Set `deletion_protection=True` (stack config `postgres.deletionProtection`). Dev runs this as "
@@ -223,7 +224,7 @@ def rds_performance_insights_encrypted(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-enhanced-monitoring",
     types=(RDS_INSTANCE,), severity="low", category="resilience",
-    controls=(GDPR_TEST,),
+    controls=(GDPR_TEST, "fsbp-rds-6"),
     description="Enhanced monitoring publishes OS metrics (interval > 0) through its IAM role.",
     why="CloudWatch's hypervisor metrics hide memory pressure and process-level CPU; diagnosing an incident "
         "needs the OS view.",
@@ -246,7 +247,7 @@ _REQUIRED_LOG_EXPORTS = {"postgres": {"postgresql"}, "aurora-postgresql": {"post
 @resource_policy(
     "rds-log-exports",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="security",
-    controls=("pci-10-2-1", GDPR_BREACH, CCPA_SEC),
+    controls=("pci-10-2-1", GDPR_BREACH, CCPA_SEC, "fsbp-rds-9", "fsbp-rds-36", "fsbp-rds-37"),
     description="Database logs (PostgreSQL log incl. connections; MySQL audit/error) are exported to CloudWatch "
                 "Logs.",
     why="Connection and statement logs are the audit trail an investigation needs; kept on the instance they "
@@ -271,7 +272,7 @@ def rds_log_exports(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-auto-minor-version-upgrade",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="medium", category="security",
-    controls=("pci-6-3-3", "cis-2-3-2"),
+    controls=("pci-6-3-3", "cis-2-3-2", "fsbp-rds-13", "fsbp-rds-35", "cis-pg-1-patches"),
     description="Minor engine versions (security patches) are applied automatically in the maintenance window.",
     why="PostgreSQL minor releases fix CVEs; manual patching lags behind.",
     remediation="Leave `auto_minor_version_upgrade` at its default or set it to `True`.",
@@ -285,7 +286,7 @@ def rds_auto_minor_version_upgrade(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-copy-tags-to-snapshot",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="low", category="governance",
-    controls=(GDPR_RECORDS, "pci-12-5-1"),
+    controls=(GDPR_RECORDS, "pci-12-5-1", "fsbp-rds-16", "fsbp-rds-17", "fsbp-rds-47"),
     description="Snapshots inherit the instance's tags (owner, data-classification).",
     why="A snapshot holds the same personal data as its instance; without the tags it drops out of the inventory "
         "and its classification is lost.",
@@ -340,7 +341,7 @@ def rds_ca_certificate_current(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-engine-version-supported",
     types=(RDS_INSTANCE,), severity="medium", category="security",
-    controls=("pci-6-3-3",),
+    controls=("pci-6-3-3", "cis-pg-1-patches"),
     description="PostgreSQL instances run a major version in RDS standard support (>= `minimumPostgresMajor`, "
                 "default 14).",
     why="Versions past standard support get no security fixes (and cost extended-support fees).",
@@ -375,7 +376,7 @@ def _parameters(r: Res) -> dict[str, object]:
 @resource_policy(
     "rds-parameter-group-force-tls",
     types=(RDS_PARAMETER_GROUP,), severity="high", category="security",
-    controls=("pci-4-2-1", GDPR_ENC, CCPA_BREACH),
+    controls=("pci-4-2-1", GDPR_ENC, CCPA_BREACH, "cis-pg-tls"),
     description="PostgreSQL parameter groups set `rds.force_ssl=1`; MySQL/MariaDB ones `require_secure_transport=1`.",
     why="Without it a client can connect in plaintext inside the VPC and credentials and customer data cross the "
         "network unencrypted.",
@@ -408,7 +409,7 @@ _PG_LOGGING = {"log_connections": ("1", "on", "true"), "log_disconnections": ("1
 @resource_policy(
     "rds-parameter-group-logging",
     types=(RDS_PARAMETER_GROUP,), severity="medium", category="security",
-    controls=("pci-10-2-1", GDPR_BREACH),
+    controls=("pci-10-2-1", GDPR_BREACH, "cis-pg-log-connections", "cis-pg-log-disconnections"),
     description="PostgreSQL parameter groups log connections, disconnections and slow statements "
                 "(`log_min_duration_statement` >= 0).",
     why="Who connected when, and which statements ran long, is the evidence an incident review starts from.",
@@ -425,7 +426,9 @@ def rds_parameter_group_logging(r: Res, report: Report) -> None:
     params = _parameters(r)
     for name, ok in _PG_LOGGING.items():
         value = params.get(name)
-        if known(value) and str(value).strip().lower() not in ok:
+        if name not in params:
+            report(f"{name} is not set: RDS' default is off, connections are not logged")
+        elif known(value) and str(value).strip().lower() not in ok:
             report(f"{name} is {show(value)}: connections are not logged")
     slow = params.get("log_min_duration_statement")
     if known(slow):
@@ -435,9 +438,44 @@ def rds_parameter_group_logging(r: Res, report: Report) -> None:
 
 
 @resource_policy(
+    "rds-parameter-group-hardening",
+    types=(RDS_PARAMETER_GROUP,), severity="medium", category="security",
+    controls=("pci-2-2-1", "pci-8-3-2", "pci-4-2-1", "pci-10-2-1", "cis-pg-password-encryption", "cis-pg-tls-min",
+              "cis-pg-log-statement", "cis-pg-pgaudit"),
+    description="PostgreSQL parameter groups set the CIS hardening RDS exposes: "
+                + ", ".join(f"`{k}={v}`" for k, v in POSTGRES_HARDENING.items())
+                + f", and preload `{', '.join(POSTGRES_PRELOAD)}`.",
+    why="MD5 hashes and TLS 1.0/1.1 are broken; unlogged DDL and role changes leave an incident without "
+        "evidence. RDS' defaults (md5-compatible hashing, TLS 1.0 allowed on older versions, log_statement=none) "
+        "meet none of these.",
+    remediation="Add the parameters above to `parameters` (platform_rules.POSTGRES_HARDENING; the postgres "
+                "component sets them) and run `CREATE EXTENSION pgaudit` in each database.",
+    checks=("parameters",),
+)
+def rds_parameter_group_hardening(r: Res, report: Report) -> None:
+    family = r.get("family")
+    params_raw = r.get("parameters")
+    if not known(family) or "postgres" not in str(family or "") or not known(params_raw) \
+            or any(not known(p) for p in params_raw or []):
+        return
+    params = _parameters(r)
+    for name, wanted in POSTGRES_HARDENING.items():
+        value = params.get(name)
+        if name not in params:
+            report(f"{name} is not set (required: {wanted})")
+        elif known(value) and str(value).strip().lower() != wanted.lower():
+            report(f"{name} is {show(value)} (required: {wanted})")
+    preload = params.get("shared_preload_libraries")
+    if known(preload):
+        loaded = {x.strip() for x in str(preload or "").split(",")}
+        if "pgaudit" not in loaded:
+            report(f"shared_preload_libraries is {show(preload)}: pgaudit is not loaded")
+
+
+@resource_policy(
     "rds-backup-replication-encrypted",
     types=(RDS_BACKUP_REPLICATION,), severity="high", category="security",
-    controls=(GDPR_ENC, "pci-3-5-1"),
+    controls=(GDPR_ENC, "pci-3-5-1", "fsbp-rds-4"),
     description="Automated backups replicated to another region are encrypted with a CMK there, kept >= 7 days.",
     why="A cross-region copy is a second copy of all personal data; it must be as protected as the original.",
     remediation="Set `kms_key_id=<relational CMK ARN in the destination region>` and `retention_period>=7` on "
@@ -455,7 +493,7 @@ def rds_backup_replication_encrypted(r: Res, report: Report) -> None:
 @resource_policy(
     "rds-proxy-require-tls",
     types=(RDS_PROXY,), severity="high", category="security",
-    controls=("pci-4-2-1", GDPR_ENC),
+    controls=("pci-4-2-1", GDPR_ENC, "fsbp-rds-43"),
     description="RDS Proxy requires TLS from clients.",
     why="The proxy terminates client connections; without TLS credentials and data travel in plaintext.",
     remediation="Set `require_tls=True` on `aws.rds.Proxy`.",
@@ -519,6 +557,48 @@ def rds_proxy_endpoint_security_groups(r: Res, report: Report) -> None:
     groups = r.get("vpcSecurityGroupIds")
     if known(groups) and absent(groups):
         report("vpcSecurityGroupIds is empty: the proxy uses the VPC's default security group")
+
+
+@resource_policy(
+    "rds-snapshot-not-public",
+    types=(RDS_SNAPSHOT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT_COPY), severity="critical", category="security",
+    controls=(GDPR_CIA, CCPA_BREACH, "fsbp-rds-1"),
+    description="Manual DB and cluster snapshots (and their copies) are not shared with `all` accounts.",
+    why="A public snapshot is the whole database, restorable by anyone with an AWS account.",
+    remediation="Remove `all` from `shared_accounts`; name the account ids that need the snapshot.",
+    checks=("sharedAccounts",),
+)
+def rds_snapshot_not_public(r: Res, report: Report) -> None:
+    shared = r.get("sharedAccounts")
+    if known(shared) and isinstance(shared, list) and any(isinstance(a, str) and a.lower() == "all"
+                                                           for a in shared):
+        report("sharedAccounts includes 'all': the snapshot is public")
+
+
+# Names every attacker tries first (and RDS' own reserved ones): FSBP RDS.24/25.
+DEFAULT_MASTER_USERNAMES = frozenset({"postgres", "admin", "root", "master", "administrator", "awsuser", "sa",
+                                      "user", "rdsadmin"})
+
+
+@resource_policy(
+    "rds-custom-master-username",
+    types=(RDS_INSTANCE, RDS_CLUSTER), severity="low", category="security",
+    controls=("pci-2-2-1", "fsbp-rds-24", "fsbp-rds-25"),
+    description="Writers and clusters use a master user name other than the engine's default (`postgres`, "
+                "`admin`, ...).",
+    why="A well-known administrator name is half of a brute-force login; a custom one leaves only the password "
+        "(which RDS manages) to guess.",
+    remediation="Set `username` (instances) / `master_username` (clusters) to a custom name (the postgres "
+                "component uses `ecomart_admin`).",
+    checks={RDS_INSTANCE: ("username",), RDS_CLUSTER: ("masterUsername",)},
+)
+def rds_custom_master_username(r: Res, report: Report) -> None:
+    if is_replica(r):
+        return  # a replica has its source's users
+    prop = "username" if r.type == RDS_INSTANCE else "masterUsername"
+    name = r.get(prop)
+    if known(name) and isinstance(name, str) and name.lower() in DEFAULT_MASTER_USERNAMES:
+        report(f"{prop} is {show(name)}: a default administrator name")
 
 
 # === stack policies: how these resources relate to the rest of the stack =====================

@@ -19,7 +19,7 @@ BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "r
 @resource_policy(
     "s3-public-access-block",
     types=(S3_PUBLIC_ACCESS_BLOCK,), severity="critical", category="security",
-    controls=("cis-2-1-4", "pci-1-4-4", GDPR_CIA, CCPA_BREACH),
+    controls=("cis-2-1-4", "pci-1-4-4", GDPR_CIA, CCPA_BREACH, "fsbp-s3-8"),
     description="Bucket public access blocks turn on all four settings.",
     why="Any one of them off lets a later ACL or bucket policy make objects public.",
     remediation="Set `block_public_acls`, `block_public_policy`, `ignore_public_acls` and "
@@ -67,7 +67,7 @@ def s3_encryption_cmk(r: Res, report: Report) -> None:
 @resource_policy(
     "s3-no-public-acl",
     types=(S3_BUCKET, S3_ACL), severity="critical", category="security",
-    controls=("cis-2-1-4", GDPR_CIA, CCPA_BREACH),
+    controls=("cis-2-1-4", GDPR_CIA, CCPA_BREACH, "fsbp-s3-2", "fsbp-s3-3", "fsbp-s3-12"),
     description="Buckets never carry a public canned ACL.",
     why="`public-read` and friends expose every object to the internet or to every AWS account.",
     remediation="Remove the canned `acl` (use `private` and bucket-owner-enforced object ownership).",
@@ -97,7 +97,7 @@ def s3_versioning_enabled(r: Res, report: Report) -> None:
 @resource_policy(
     "s3-policy-deny-insecure-transport",
     types=(S3_POLICY,), severity="medium", category="security",
-    controls=("cis-2-1-1", "pci-4-2-1", GDPR_ENC),
+    controls=("cis-2-1-1", "pci-4-2-1", GDPR_ENC, "fsbp-s3-5"),
     description="Bucket policies deny requests made without TLS.",
     why="Without the deny, objects can be read and written over plain HTTP.",
     remediation="Add to `policy` on `aws.s3.BucketPolicy` a Deny for `s3:*` with `Bool: {aws:SecureTransport: "
@@ -113,7 +113,7 @@ def s3_policy_deny_insecure_transport(r: Res, report: Report) -> None:
 @resource_policy(
     "s3-policy-not-public",
     types=(S3_POLICY,), severity="critical", category="security",
-    controls=("cis-2-1-4", GDPR_CIA, CCPA_BREACH),
+    controls=("cis-2-1-4", GDPR_CIA, CCPA_BREACH, "fsbp-s3-2", "fsbp-s3-3", "fsbp-s3-6"),
     description="No bucket policy allows a wildcard principal without a condition.",
     why="`Principal: *` without a condition makes the bucket public to every AWS account or the internet.",
     remediation="In `policy` on `aws.s3.BucketPolicy` name the principals; scope service access with "

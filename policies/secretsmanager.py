@@ -45,7 +45,7 @@ def secret_recovery_window(r: Res, report: Report) -> None:
 @resource_policy(
     "secret-rotation-90-days",
     types=(SECRET_ROTATION,), severity="high", category="security",
-    controls=("pci-8-3-9", CCPA_SEC),
+    controls=("pci-8-3-9", CCPA_SEC, "fsbp-secretsmanager-1", "fsbp-secretsmanager-4"),
     description="Secret rotation is enabled and runs at least every 90 days.",
     why="PCI DSS limits password lifetime to 90 days; a leaked credential stops working at the next rotation.",
     remediation="Set `rotation_rules={\"automatically_after_days\": 30}` (or a schedule expression) on "

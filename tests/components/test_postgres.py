@@ -185,7 +185,12 @@ def test_parameter_group(stack, dev, prod):
     assert group.inputs["family"] == "postgres16"
     params = {p["name"]: (p["value"], p["applyMethod"]) for p in group.inputs["parameters"]}
     assert params["rds.force_ssl"] == ("1", "immediate")
-    assert params["shared_preload_libraries"] == ("pg_stat_statements", "pending-reboot")
+    assert params["shared_preload_libraries"] == ("pg_stat_statements,pgaudit", "pending-reboot")
+    # the CIS hardening RDS exposes (written as literals here: a changed rule must change this test too)
+    assert params["password_encryption"] == ("scram-sha-256", "immediate")
+    assert params["ssl_min_protocol_version"] == ("TLSv1.2", "immediate")
+    assert params["log_statement"] == ("ddl", "immediate")
+    assert params["pgaudit.log"] == ("ddl,role", "immediate")
     assert params["log_min_duration_statement"] == (str(synth.config.postgres.log_min_duration_statement_ms),
                                                     "immediate")
     assert params["log_connections"] == ("1", "immediate")

@@ -32,6 +32,9 @@ CW_PUBLISH = {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Principal": 
 ADMIN = {"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}
 CONNECT = {"Sid": "ConnectAsAppUser", "Effect": "Allow", "Action": "elasticache:Connect",
            "Resource": [f"arn:aws:elasticache:us-east-1:{ACCOUNT}:replicationgroup:ecomart-prod-cache"]}
+DECRYPT_ONE_KEY = {"Sid": "ComputeKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                   "Resource": [KEY_ARN]}
+DECRYPT_ALL = {"Sid": "AnyKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*"}
 LAMBDA_TRUST = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
 PUBLIC_TRUST = {"Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
 
@@ -64,8 +67,12 @@ PG_PARAMS = {
                    {"name": "log_connections", "value": "1", "applyMethod": "immediate"},
                    {"name": "log_disconnections", "value": "1", "applyMethod": "immediate"},
                    {"name": "log_min_duration_statement", "value": "500", "applyMethod": "immediate"},
-                   {"name": "shared_preload_libraries", "value": "pg_stat_statements",
-                    "applyMethod": "pending-reboot"}],
+                   {"name": "shared_preload_libraries", "value": "pg_stat_statements,pgaudit",
+                    "applyMethod": "pending-reboot"},
+                   {"name": "password_encryption", "value": "scram-sha-256", "applyMethod": "immediate"},
+                   {"name": "ssl_min_protocol_version", "value": "TLSv1.2", "applyMethod": "immediate"},
+                   {"name": "log_statement", "value": "ddl", "applyMethod": "immediate"},
+                   {"name": "pgaudit.log", "value": "ddl,role", "applyMethod": "immediate"}],
 }
 MYSQL_PARAMS = {"family": "mysql8.0", "name": "ecomart-mysql8",
                 "parameters": [{"name": "require_secure_transport", "value": "ON"}]}
@@ -212,6 +219,25 @@ CASES: dict[str, list[Case]] = {
     "rds-proxy-require-tls": [Case(T.RDS_PROXY, PROXY, {"requireTls": False})],
     "rds-proxy-iam-auth": [Case(T.RDS_PROXY, PROXY, {"auths.0.iamAuth": "DISABLED"})],
     "rds-proxy-debug-logging-off": [Case(T.RDS_PROXY, PROXY, {"debugLogging": True})],
+    "rds-parameter-group-hardening": [
+        Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.5.value": "md5"}, label="md5"),
+        Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.6.value": "TLSv1"}, label="tls 1.0"),
+        Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.7.value": "none"}, label="no ddl log"),
+        Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.4.value": "pg_stat_statements"}, label="no pgaudit"),
+        Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters": PG_PARAMS["parameters"][:5]}, label="absent"),
+    ],
+    "rds-snapshot-not-public": [
+        Case(T.RDS_SNAPSHOT, {"dbInstanceIdentifier": "ecomart-prod-pg", "dbSnapshotIdentifier": "pre-upgrade",
+                              "sharedAccounts": ["210987654321"]}, {"sharedAccounts": ["all"]}),
+        Case(T.RDS_CLUSTER_SNAPSHOT, {"dbClusterIdentifier": "c", "dbClusterSnapshotIdentifier": "s"},
+             {"sharedAccounts": ["ALL"]}, label="cluster"),
+        Case(T.RDS_SNAPSHOT_COPY, {"sourceDbSnapshotIdentifier": "arn:aws:rds:us-east-1:1:snapshot:s",
+                                   "targetDbSnapshotIdentifier": "copy"}, {"sharedAccounts": ["all"]}, label="copy"),
+    ],
+    "rds-custom-master-username": [
+        Case(T.RDS_INSTANCE, PG_WRITER, {"username": "postgres"}),
+        Case(T.RDS_CLUSTER, AURORA, {"masterUsername": "admin"}, label="cluster"),
+    ],
     "rds-proxy-endpoint-security-groups": [
         Case(T.RDS_PROXY, PROXY, {"vpcSecurityGroupIds": []}),
         Case(T.RDS_PROXY_ENDPOINT, {"dbProxyName": "ecomart-prod-pg-proxy", "dbProxyEndpointName": "reads",
@@ -515,6 +541,11 @@ CASES: dict[str, list[Case]] = {
         Case(T.LAMBDA_FUNCTION, "FUNCTION", {"reservedConcurrentExecutions": -1}),
         Case(T.LAMBDA_FUNCTION, "FUNCTION", {"reservedConcurrentExecutions": 0}, label="zero: the function is off"),
         Case(T.LAMBDA_FUNCTION, "FUNCTION", {"reservedConcurrentExecutions": DELETE}, label="absent")],
+    "lambda-multiple-subnets": [
+        Case(T.LAMBDA_FUNCTION, {"name": "f", "role": ROLE_ARN, "vpcConfig": {
+            "subnetIds": ["subnet-app-0", "subnet-app-1"], "securityGroupIds": ["sg-app"]}},
+             {"vpcConfig.subnetIds": ["subnet-app-0"]}),
+    ],
     "lambda-dead-letter-target": [
         Case(T.LAMBDA_FUNCTION, "FUNCTION", {"deadLetterConfig.targetArn": ""}),
         Case(T.LAMBDA_FUNCTION, "FUNCTION", {"deadLetterConfig": DELETE}, label="absent")],
@@ -570,6 +601,12 @@ CASES: dict[str, list[Case]] = {
         Case(T.APIGWV2_ROUTE, {"apiId": "api-2", "routeKey": "GET /products", "authorizationType": "NONE"},
              {"routeKey": "GET /orders/{order_id}"}, label="public list"),
     ],
+    "apigw-rest-stage-xray": [
+        Case(T.APIGW_STAGE, {"restApi": "api-1", "deployment": "dep-1", "stageName": "prod",
+                             "xrayTracingEnabled": True}, {"xrayTracingEnabled": False}),
+        Case(T.APIGW_STAGE, {"restApi": "api-1", "deployment": "dep-1", "stageName": "prod",
+                             "xrayTracingEnabled": True}, {"xrayTracingEnabled": DELETE}, label="absent"),
+    ],
     "apigw-jwt-authorizer-verified": [
         Case(T.APIGWV2_AUTHORIZER, "AUTHORIZER", {"jwtConfiguration.issuer": "http://issuer.example",
                                                   "jwtConfiguration.audiences": [],
@@ -602,6 +639,10 @@ CASES: dict[str, list[Case]] = {
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"deletionProtection": "INACTIVE"}),
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"deletionProtection": DELETE}, label="absent"),
     ],
+    "cognito-identity-pool-no-unauthenticated": [
+        Case(T.COGNITO_IDENTITY_POOL, {"identityPoolName": "ecomart", "allowUnauthenticatedIdentities": False},
+             {"allowUnauthenticatedIdentities": True}),
+    ],
     "scheduler-target-dead-letter": [
         Case(T.SCHEDULER_SCHEDULE, "RELAY_SCHEDULE", {"target.deadLetterConfig.arn": "", "target.retryPolicy": {}}),
         Case(T.SCHEDULER_SCHEDULE, "RELAY_SCHEDULE", {"target.deadLetterConfig": DELETE,
@@ -621,11 +662,43 @@ CASES: dict[str, list[Case]] = {
         Case(T.IAM_ROLE, {"assumeRolePolicy": doc(LAMBDA_TRUST), "inlinePolicies": [
             {"name": "connect", "policy": doc(CONNECT)}]}, {"inlinePolicies.0.policy": doc(ADMIN)}),
     ],
+    "iam-no-decrypt-all-keys": [
+        Case(T.IAM_ROLE_POLICY, {"role": "r", "policy": doc(DECRYPT_ONE_KEY)}, {"policy": doc(DECRYPT_ALL)}),
+        Case(T.IAM_POLICY, {"name": "p", "policy": doc(DECRYPT_ONE_KEY)},
+             {"policy": doc({**DECRYPT_ALL, "Action": "kms:*", "Resource": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"})},
+             label="kms:* on key/*"),
+        Case(T.IAM_ROLE, {"assumeRolePolicy": doc(LAMBDA_TRUST), "inlinePolicies": [
+            {"name": "k", "policy": doc(DECRYPT_ONE_KEY)}]}, {"inlinePolicies.0.policy": doc(DECRYPT_ALL)},
+             label="inline"),
+    ],
+    "iam-no-service-wildcard-actions": [
+        Case(T.IAM_POLICY, {"name": "ecomart-prod-cache-connect", "policy": doc(CONNECT)},
+             {"policy": doc({**CONNECT, "Action": "elasticache:*"})}),
+    ],
     "iam-role-trust-not-public": [
         Case(T.IAM_ROLE, {"assumeRolePolicy": doc(LAMBDA_TRUST)}, {"assumeRolePolicy": doc(PUBLIC_TRUST)}),
     ],
     # Atlas
     "atlas-cluster-encryption-cmk": [Case(T.ATLAS_CLUSTER, "CLUSTER", {"encryptionAtRestProvider": "NONE"})],
+    "atlas-organization-hardened": [
+        Case(T.ATLAS_ORGANIZATION, {"name": "ecomart", "orgOwnerId": "u1", "roleNames": ["ORG_OWNER"],
+                                    "multiFactorAuthRequired": True, "apiAccessListRequired": True,
+                                    "securityContact": "security@ecomart.example"},
+             {"multiFactorAuthRequired": False, "apiAccessListRequired": False, "securityContact": ""}),
+        Case(T.ATLAS_ORGANIZATION, {"name": "ecomart", "orgOwnerId": "u1", "roleNames": ["ORG_OWNER"],
+                                    "multiFactorAuthRequired": True, "apiAccessListRequired": True,
+                                    "securityContact": "security@ecomart.example"},
+             {"multiFactorAuthRequired": DELETE, "apiAccessListRequired": DELETE, "securityContact": DELETE},
+             label="absent"),
+    ],
+    "atlas-cluster-dedicated-tier": [
+        Case(T.ATLAS_CLUSTER, "CLUSTER", {"replicationSpecs.0.regionConfigs.0.providerName": "TENANT"}),
+        Case(T.ATLAS_CLUSTER, "CLUSTER", {"replicationSpecs.1.regionConfigs.0.providerName": "FLEX"}, label="flex"),
+    ],
+    "atlas-cluster-retain-backups": [
+        Case(T.ATLAS_CLUSTER, "CLUSTER", {"retainBackupsEnabled": False}),
+        Case(T.ATLAS_CLUSTER, "CLUSTER", {"retainBackupsEnabled": DELETE}, label="absent"),
+    ],
     "atlas-cluster-tls12": [Case(T.ATLAS_CLUSTER, "CLUSTER",
                                  {"advancedConfiguration.minimumEnabledTlsProtocol": "TLS1_0"})],
     "atlas-cluster-server-side-javascript-off": [
@@ -712,7 +785,7 @@ NAMED = {
     "CLUSTER": {"projectId": "66d0c0e9a1b2c3d4e5f60718", "name": "catalog", "clusterType": "GEOSHARDED",
                 "replicationSpecs": [_spec("US_EAST_1"), _spec("EU_WEST_1")], "mongoDbMajorVersion": "8.0",
                 "backupEnabled": True, "pitEnabled": True, "encryptionAtRestProvider": "AWS",
-                "terminationProtectionEnabled": True, "redactClientLogData": True,
+                "terminationProtectionEnabled": True, "redactClientLogData": True, "retainBackupsEnabled": True,
                 "advancedConfiguration": {"minimumEnabledTlsProtocol": "TLS1_2", "javascriptEnabled": False}},
     "ONE_SPEC": [_spec("US_EAST_1")],
     "DB_USER": {"projectId": "p", "username": f"arn:aws:iam::{ACCOUNT}:role/ecomart-prod-catalog-app",

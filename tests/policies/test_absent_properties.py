@@ -82,6 +82,17 @@ ABSENT_IS_COMPLIANT: dict[tuple[str, str], str] = {
     ("atlas-database-user-iam", "password"): _NO_SECRET,
     ("atlas-database-user-least-privilege", "roles.0.roleName"): _REQUIRED,
     ("atlas-backup-restore-window", "restoreWindowDays"): "unset: Atlas keeps its default window (7 days)",
+    ("rds-snapshot-not-public", "sharedAccounts"): "unset: a snapshot is shared with no account",
+    ("rds-custom-master-username", "username"): "unset: only replicas and restores omit it (they keep the source's)",
+    ("rds-custom-master-username", "masterUsername"): "unset: only replicas and restores omit it",
+    ("lambda-multiple-subnets", "vpcConfig.subnetIds"): "unset: the function is outside the VPC, reported by "
+                                                        "lambda-in-vpc",
+    ("cognito-identity-pool-no-unauthenticated", "allowUnauthenticatedIdentities"): _REQUIRED,
+    ("iam-no-decrypt-all-keys", "policy"): _REQUIRED,
+    ("iam-no-decrypt-all-keys", "inlinePolicies.0.policy"): "unset: the inline policy allows nothing",
+    ("iam-no-service-wildcard-actions", "policy"): _REQUIRED,
+    ("atlas-cluster-dedicated-tier", "replicationSpecs.0.regionConfigs.0.providerName"): _REQUIRED,
+    ("atlas-cluster-dedicated-tier", "replicationSpecs.1.regionConfigs.0.providerName"): _REQUIRED,
 }
 
 CASES = [(pid, case, path) for pid, case in resolved() for path in case.mutations]
