@@ -185,3 +185,34 @@ def apigw_rest_stage_xray(r: Res, report: Report) -> None:
     value = r.get("xrayTracingEnabled")
     if known(value) and not is_true(value):
         report(f"xrayTracingEnabled is {show(value)}: requests are not traced")
+
+
+@resource_policy(
+    "apigw-rest-execution-logging",
+    types=(APIGW_METHOD_SETTINGS,), severity="medium", category="security",
+    controls=("pci-10-2-1", GDPR_BREACH, "fsbp-apigateway-1"),
+    description="REST API stages log execution errors at least (`settings.logging_level` ERROR or INFO).",
+    why="Without execution logs a failing integration or authorizer leaves no trace of why a request failed.",
+    remediation="Set `settings.logging_level=\"ERROR\"` (or `\"INFO\"`) on `aws.apigateway.MethodSettings` "
+                "for `*/*`.",
+    checks=("settings.loggingLevel",),
+)
+def apigw_rest_execution_logging(r: Res, report: Report) -> None:
+    level = r.get("settings.loggingLevel")
+    if known(level) and (absent(level) or str(level).upper() not in ("ERROR", "INFO")):
+        report(f"settings.loggingLevel is {show(level)}: execution errors are not logged")
+
+
+@resource_policy(
+    "apigw-rest-stage-client-certificate",
+    types=(APIGW_STAGE,), severity="low", category="security",
+    controls=("pci-4-2-1", "fsbp-apigateway-2"),
+    description="REST API stages present a client certificate to their backends (`client_certificate_id`).",
+    why="With it an HTTP backend can tell API Gateway's calls from anyone else's.",
+    remediation="Create an `aws.apigateway.ClientCertificate` and set `client_certificate_id` on the stage.",
+    checks=("clientCertificateId",),
+)
+def apigw_rest_stage_client_certificate(r: Res, report: Report) -> None:
+    cert = r.get("clientCertificateId")
+    if known(cert) and absent(cert):
+        report("clientCertificateId is not set: backends cannot authenticate API Gateway")

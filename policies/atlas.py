@@ -13,7 +13,7 @@ import re
 from policies.core import (UNKNOWN, show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num,
                            resource_policy)
 from policies.meta import CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RESTORE
-from policies.tokens import (ATLAS_ORGANIZATION,
+from policies.tokens import (ATLAS_ORGANIZATION, ATLAS_PROJECT, ATLAS_BACKUP_COMPLIANCE,
                              ATLAS_AUDITING, ATLAS_BACKUP_SCHEDULE, ATLAS_CLUSTER, ATLAS_DB_USER, ATLAS_ENCRYPTION,
                              ATLAS_IP_ACCESS)
 
@@ -415,3 +415,37 @@ def atlas_cluster_retain_backups(r: Res, report: Report) -> None:
     value = r.get("retainBackupsEnabled")
     if known(value) and not is_true(value):
         report(f"retainBackupsEnabled is {show(value)}: deleting the cluster deletes its backups")
+
+
+@resource_policy(
+    "atlas-project-default-alerts",
+    types=(ATLAS_PROJECT,), severity="medium", category="resilience",
+    controls=("pci-10-7-2", GDPR_BREACH, "atlas-checklist-default-alerts"),
+    description="Projects keep Atlas' default alerts (`with_default_alerts_settings` not false).",
+    why="The defaults page on a down host, a failed backup or a replication lag before any custom alert exists.",
+    remediation="Leave `with_default_alerts_settings` unset or `True` on `mongodbatlas.Project`.",
+    checks=("withDefaultAlertsSettings",),
+)
+def atlas_project_default_alerts(r: Res, report: Report) -> None:
+    if is_false(r.get("withDefaultAlertsSettings")):
+        report("withDefaultAlertsSettings is false: the project starts without Atlas' default alerts")
+
+
+@resource_policy(
+    "atlas-backup-compliance-policy-strict",
+    types=(ATLAS_BACKUP_COMPLIANCE,), severity="high", category="resilience",
+    controls=(GDPR_RESTORE, "pci-12-10-1", "atlas-checklist-backup-compliance-policy"),
+    description="Backup compliance policies enforce encryption at rest, point-in-time recovery and copy protection.",
+    why="The compliance policy is the floor nobody (not even a project owner) can lower; without these three it "
+        "does not stop the deletions and downgrades it exists for.",
+    remediation="Set `encryption_at_rest_enabled=True`, `pit_enabled=True` and `copy_protection_enabled=True` on "
+                "`mongodbatlas.BackupCompliancePolicy`.",
+    checks=("encryptionAtRestEnabled", "pitEnabled", "copyProtectionEnabled"),
+)
+def atlas_backup_compliance_policy_strict(r: Res, report: Report) -> None:
+    for prop, what in (("encryptionAtRestEnabled", "snapshots may use Atlas-managed keys"),
+                       ("pitEnabled", "point-in-time recovery may be switched off"),
+                       ("copyProtectionEnabled", "snapshot copies in other regions may be deleted")):
+        value = r.get(prop)
+        if known(value) and not is_true(value):
+            report(f"{prop} is {show(value)}: {what}")

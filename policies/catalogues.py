@@ -137,11 +137,9 @@ FSBP = Catalogue("fsbp", "AWS Security Hub FSBP", "v1.0.0 (controls as of 2025)"
     _fsbp("Lambda.2", "Lambda functions should use supported runtimes"),
     _fsbp("Lambda.3", "Lambda functions should be in a VPC"),
     _fsbp("Lambda.5", "VPC Lambda functions should operate in multiple Availability Zones"),
-    _fsbp("APIGateway.1", "API Gateway REST and WebSocket API execution logging should be enabled",
-          (GAP, "execution logging (method settings loggingLevel) is not judged; access logs are "
-                "(apigw-stage-access-logs)")),
+    _fsbp("APIGateway.1", "API Gateway REST and WebSocket API execution logging should be enabled"),
     _fsbp("APIGateway.2", "API Gateway REST API stages should be configured to use SSL certificates for backend "
-                          "authentication", (GAP, "REST stages' clientCertificateId is not judged")),
+                          "authentication"),
     _fsbp("APIGateway.3", "API Gateway REST API stages should have AWS X-Ray tracing enabled"),
     _fsbp("APIGateway.4", "API Gateway should be associated with a WAF Web ACL",
           (NE, "the association is a separate resource naming the stage by ARN; HTTP APIs cannot be associated "
@@ -255,11 +253,9 @@ ATLAS_CHECKS = Catalogue(
                          "Access over private endpoints only",
                          (GAP, "no stack policy yet checks that every endpoint service has its interface endpoint")),
         CatalogueControl("atlas-checklist-backup-compliance-policy", "checklist: backup compliance policy",
-                         "A backup compliance policy enforces encryption, PITR and copy protection",
-                         (GAP, "the house stacks declare one in prod; no policy judges its fields yet")),
+                         "A backup compliance policy enforces encryption, PITR and copy protection"),
         CatalogueControl("atlas-checklist-default-alerts", "checklist: alerts",
-                         "Default alerts are kept (with_default_alerts_settings)",
-                         (GAP, "no policy judges the project's with_default_alerts_settings yet")),
+                         "Default alerts are kept (with_default_alerts_settings)"),
     ))
 
 CATALOGUES: tuple[Catalogue, ...] = (FSBP, CIS_POSTGRES, ATLAS_CHECKS)

@@ -82,6 +82,8 @@ IAM_ROLE = "aws:iam/role:Role"
 
 ATLAS_CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
 ATLAS_ORGANIZATION = "mongodbatlas:index/organization:Organization"
+ATLAS_PROJECT = "mongodbatlas:index/project:Project"
+ATLAS_BACKUP_COMPLIANCE = "mongodbatlas:index/backupCompliancePolicy:BackupCompliancePolicy"
 ATLAS_IP_ACCESS = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 ATLAS_DB_USER = "mongodbatlas:index/databaseUser:DatabaseUser"
 ATLAS_ENCRYPTION = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"

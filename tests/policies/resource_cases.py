@@ -607,6 +607,16 @@ CASES: dict[str, list[Case]] = {
         Case(T.APIGW_STAGE, {"restApi": "api-1", "deployment": "dep-1", "stageName": "prod",
                              "xrayTracingEnabled": True}, {"xrayTracingEnabled": DELETE}, label="absent"),
     ],
+    "apigw-rest-execution-logging": [
+        Case(T.APIGW_METHOD_SETTINGS, {"restApi": "api-1", "stageName": "prod", "methodPath": "*/*", "settings": {
+            "loggingLevel": "ERROR", "dataTraceEnabled": False}}, {"settings.loggingLevel": "OFF"}),
+        Case(T.APIGW_METHOD_SETTINGS, {"restApi": "api-1", "stageName": "prod", "methodPath": "*/*", "settings": {
+            "loggingLevel": "INFO"}}, {"settings.loggingLevel": DELETE}, label="absent"),
+    ],
+    "apigw-rest-stage-client-certificate": [
+        Case(T.APIGW_STAGE, {"restApi": "api-1", "deployment": "dep-1", "stageName": "prod",
+                             "clientCertificateId": "cert-1"}, {"clientCertificateId": DELETE}),
+    ],
     "apigw-jwt-authorizer-verified": [
         Case(T.APIGWV2_AUTHORIZER, "AUTHORIZER", {"jwtConfiguration.issuer": "http://issuer.example",
                                                   "jwtConfiguration.audiences": [],
@@ -691,6 +701,17 @@ CASES: dict[str, list[Case]] = {
              {"multiFactorAuthRequired": DELETE, "apiAccessListRequired": DELETE, "securityContact": DELETE},
              label="absent"),
     ],
+    "atlas-project-default-alerts": [
+        Case(T.ATLAS_PROJECT, {"orgId": "o", "name": "ecomart-prod", "withDefaultAlertsSettings": True},
+             {"withDefaultAlertsSettings": False}),
+    ],
+    "atlas-backup-compliance-policy-strict": [
+        Case(T.ATLAS_BACKUP_COMPLIANCE, "COMPLIANCE",
+             {"encryptionAtRestEnabled": False, "pitEnabled": False, "copyProtectionEnabled": False}),
+        Case(T.ATLAS_BACKUP_COMPLIANCE, "COMPLIANCE",
+             {"encryptionAtRestEnabled": DELETE, "pitEnabled": DELETE, "copyProtectionEnabled": DELETE},
+             label="absent"),
+    ],
     "atlas-cluster-dedicated-tier": [
         Case(T.ATLAS_CLUSTER, "CLUSTER", {"replicationSpecs.0.regionConfigs.0.providerName": "TENANT"}),
         Case(T.ATLAS_CLUSTER, "CLUSTER", {"replicationSpecs.1.regionConfigs.0.providerName": "FLEX"}, label="flex"),
@@ -767,6 +788,9 @@ NAMED = {
                                                "LOG_LEVEL": "INFO", "REDIS_TOKEN_TTL": "900"}},
                  "tracingConfig": {"mode": "Active"}, "reservedConcurrentExecutions": 10,
                  "deadLetterConfig": {"targetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:ecomart-prod-functions-dlq"}},
+    "COMPLIANCE": {"projectId": "p", "authorizedEmail": "dpo@ecomart.example", "authorizedUserFirstName": "A",
+                   "authorizedUserLastName": "B", "encryptionAtRestEnabled": True, "pitEnabled": True,
+                   "copyProtectionEnabled": True, "restoreWindowDays": 7},
     "AUTHORIZER": {"apiId": "api-2", "name": "customers", "authorizerType": "JWT",
                    "identitySources": ["$request.header.Authorization"],
                    "jwtConfiguration": {"issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",

@@ -93,6 +93,7 @@ ABSENT_IS_COMPLIANT: dict[tuple[str, str], str] = {
     ("iam-no-service-wildcard-actions", "policy"): _REQUIRED,
     ("atlas-cluster-dedicated-tier", "replicationSpecs.0.regionConfigs.0.providerName"): _REQUIRED,
     ("atlas-cluster-dedicated-tier", "replicationSpecs.1.regionConfigs.0.providerName"): _REQUIRED,
+    ("atlas-project-default-alerts", "withDefaultAlertsSettings"): "unset: Atlas creates the default alerts",
 }
 
 CASES = [(pid, case, path) for pid, case in resolved() for path in case.mutations]
