@@ -12,8 +12,10 @@ import re
 
 from policies.core import (UNKNOWN, show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num,
                            resource_policy)
+from policies.core import Stack, StackReport, identity, stack_policy
 from policies.meta import CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RESTORE
-from policies.tokens import (ATLAS_ORGANIZATION, ATLAS_PROJECT, ATLAS_BACKUP_COMPLIANCE,
+from policies.tokens import (ATLAS_ORGANIZATION, ATLAS_PROJECT, ATLAS_BACKUP_COMPLIANCE, ATLAS_PRIVATE_ENDPOINT,
+                             ATLAS_PRIVATE_ENDPOINT_SERVICE,
                              ATLAS_AUDITING, ATLAS_BACKUP_SCHEDULE, ATLAS_CLUSTER, ATLAS_DB_USER, ATLAS_ENCRYPTION,
                              ATLAS_IP_ACCESS)
 
@@ -449,3 +451,40 @@ def atlas_backup_compliance_policy_strict(r: Res, report: Report) -> None:
         value = r.get(prop)
         if known(value) and not is_true(value):
             report(f"{prop} is {show(value)}: {what}")
+
+
+
+# === stack policies: how these resources relate to the rest of the stack =====================
+
+@stack_policy(
+    "stack-atlas-private-endpoints-complete",
+    types=(ATLAS_PRIVATE_ENDPOINT, ATLAS_PRIVATE_ENDPOINT_SERVICE), severity="high", category="security",
+    controls=("pci-1-4-4", GDPR_CIA, "atlas-checklist-privatelink"),
+    description="Every Atlas private endpoint service has its interface endpoint registered "
+                "(`mongodbatlas.PrivateLinkEndpointService` naming its `private_link_id`).",
+    why="An endpoint service without a registered interface endpoint leaves the cluster reachable only over its "
+        "public access list, or not at all from the app: private access looks configured and is not.",
+    remediation="Declare a `mongodbatlas.PrivateLinkEndpointService(private_link_id=<endpoint>.private_link_id, "
+                "endpoint_service_id=<aws.ec2.VpcEndpoint>.id)` for each `PrivateLinkEndpoint`.",
+    checks={ATLAS_PRIVATE_ENDPOINT: ("privateLinkId",), ATLAS_PRIVATE_ENDPOINT_SERVICE: ("privateLinkId",)},
+)
+def stack_atlas_private_endpoints_complete(stack: Stack, report: StackReport) -> None:
+    services = stack.of_type(ATLAS_PRIVATE_ENDPOINT_SERVICE)
+    registered_urns: set[str] = set()
+    registered_ids: set[str] = set()
+    for s in services:
+        value = s.get("privateLinkId")
+        registered_urns |= set(s.property_dependencies.get("privateLinkId", ()))
+        if known(value) and isinstance(value, str):
+            registered_ids.add(value)
+        elif not s.property_dependencies.get("privateLinkId"):
+            return  # a service whose endpoint cannot be told yet: no judgement
+    for endpoint in stack.of_type(ATLAS_PRIVATE_ENDPOINT):
+        link = endpoint.get("privateLinkId")
+        if endpoint.urn in registered_urns:
+            continue
+        if not known(link):
+            continue
+        if link not in registered_ids:
+            report(f"Atlas private endpoint {identity(endpoint)} has no registered interface endpoint "
+                   "(PrivateLinkEndpointService)", endpoint.urn)

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from policies.core import (show, Res, Report, absent, is_open_cidr, is_public_cidr, is_true, known, not_true,
                            port_range_covers, resource_policy)
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_RECORDS
-from policies.tokens import (DEFAULT_SG, FLOW_LOG, NETWORK_ACL, NETWORK_ACL_RULE, SECURITY_GROUP, SG_EGRESS_RULE,
+from policies.tokens import (DEFAULT_SG, FLOW_LOG, NETWORK_ACL, NETWORK_ACL_ASSOCIATION, NETWORK_ACL_RULE, SECURITY_GROUP, SG_EGRESS_RULE,
                              SG_INGRESS_RULE, SG_RULE, SUBNET, VPC_ENDPOINT)
 from policies.core import SRes, Stack, StackReport, as_list, identity, stack_policy
 from policies.tokens import EC_CLUSTER, EC_REPLICATION_GROUP, EC_SERVERLESS, EC_SUBNET_GROUP, RDS_CLUSTER, RDS_INSTANCE, RDS_PROXY, RDS_SUBNET_GROUP, VPC
@@ -473,3 +473,30 @@ def stack_data_store_ingress_from_security_groups(stack: Stack, report: StackRep
             if cidr:
                 report(f"rule {identity(rule)} admits {', '.join(cidr)} into {store_groups[urn]}'s security group",
                        rule.urn)
+
+
+@stack_policy(
+    "stack-network-acls-associated",
+    types=(NETWORK_ACL, NETWORK_ACL_ASSOCIATION), severity="low", category="governance",
+    controls=("pci-1-2-5", "fsbp-ec2-16"),
+    description="Every network ACL protects at least one subnet (its `subnet_ids`, or an "
+                "`aws.ec2.NetworkAclAssociation` naming it).",
+    why="An ACL attached to nothing protects nothing while it looks, in a review of the rules, as if it did.",
+    remediation="Set `subnet_ids` on `aws.ec2.NetworkAcl` (or associate it with `aws.ec2.NetworkAclAssociation`), "
+                "or delete it.",
+    checks={NETWORK_ACL: ("subnetIds",), NETWORK_ACL_ASSOCIATION: ("networkAclId",)},
+)
+def stack_network_acls_associated(stack: Stack, report: StackReport) -> None:
+    associations = stack.of_type(NETWORK_ACL_ASSOCIATION)
+    if any(not known(a.get("networkAclId")) and not a.property_dependencies.get("networkAclId")
+           for a in associations):
+        return  # an association whose ACL cannot be told yet: no judgement
+    associated: set[str] = set()
+    for a in associations:
+        associated |= stack.refs(a, "networkAclId", (NETWORK_ACL,))
+    for acl in stack.of_type(NETWORK_ACL):
+        subnets = acl.get("subnetIds")
+        if not known(subnets) or acl.property_dependencies.get("subnetIds"):
+            continue
+        if absent(subnets) and acl.urn not in associated:
+            report(f"network ACL {identity(acl)} is associated with no subnet", acl.urn)

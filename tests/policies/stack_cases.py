@@ -43,6 +43,14 @@ def _selection_by_tags(doc):
 
 # (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
 M = [
+    ("stack-network-acls-associated", T.NETWORK_ACL, "subnetIds", "", None,
+     lambda d: set_prop(d, "data-nacl", "subnetIds", DELETE)),
+    ("stack-network-acls-associated", T.NETWORK_ACL_ASSOCIATION, "networkAclId", "", None,
+     lambda d: set_prop(d, "app-nacl-assoc", "networkAclId", "acl-other")),
+    ("stack-atlas-private-endpoints-complete", T.ATLAS_PRIVATE_ENDPOINT, "privateLinkId", "", None,
+     lambda d: set_prop(d, "catalog-pl", "privateLinkId", "pl-new")),
+    ("stack-atlas-private-endpoints-complete", T.ATLAS_PRIVATE_ENDPOINT_SERVICE, "privateLinkId", "", None,
+     lambda d: set_prop(d, "catalog-pl-service", "privateLinkId", "pl-other")),
     ("stack-required-tags", "*", "tags", "owner missing",
      None, lambda d: set_prop(d, "pg-writer", "tags", {k: v for k, v in find(d, "pg-writer")["inputs"]["tags"].items()
                                                        if k != "owner"})),

@@ -72,6 +72,11 @@ def compliant_stack() -> dict[str, Any]:
                             ("app-0", "subnet-a0", "app")):
         add(_entry("aws:ec2/subnet:Subnet", name, {"vpcId": "vpc-1", "cidrBlock": "10.50.0.0/20",
                                                    "tags": {**t, "tier": tier}}, rid=sid))
+    add(_entry("aws:ec2/networkAcl:NetworkAcl", "data-nacl", {"vpcId": "vpc-1", "subnetIds": ["subnet-d0", "subnet-d1"],
+                                                           "tags": t}, rid="acl-1"))
+    add(_entry("aws:ec2/networkAcl:NetworkAcl", "app-nacl", {"vpcId": "vpc-1", "tags": t}, rid="acl-2"))
+    add(_entry("aws:ec2/networkAclAssociation:NetworkAclAssociation", "app-nacl-assoc", {
+        "networkAclId": "acl-2", "subnetId": "subnet-a0"}, rid="aclassoc-1"))
     add(_entry("aws:ec2/flowLog:FlowLog", "flow", {"vpcId": "vpc-1", "trafficType": "ALL",
                                                    "logDestination": arn("logs", "log-group:/flow"), "tags": t},
                rid="fl-1"))
@@ -158,6 +163,11 @@ def compliant_stack() -> dict[str, Any]:
     add(_entry("mongodbatlas:index/advancedCluster:AdvancedCluster", "catalog", {
         "projectId": "p1", "name": "catalog", "clusterType": "GEOSHARDED", "replicationSpecs": [spec, spec],
         "backupEnabled": True, "pitEnabled": True, "tags": t}, rid="c1"))
+    add(_entry("mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint", "catalog-pl", {
+        "projectId": "p1", "providerName": "AWS", "region": "US_EAST_1"}, {"privateLinkId": "pl-1"}, rid="pl-1"))
+    add(_entry("mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService", "catalog-pl-service", {
+        "projectId": "p1", "providerName": "AWS", "privateLinkId": "pl-1", "endpointServiceId": "vpce-atlas"},
+        rid="pls-1"))
     add(_entry("mongodbatlas:index/encryptionAtRest:EncryptionAtRest", "catalog-ear", {
         "projectId": "p1", "awsKmsConfig": {"enabled": True, "customerMasterKeyId": KEYS["document"][0],
                                             "roleId": "r1", "region": "US_EAST_1"}}, rid="ear-1"))

@@ -27,7 +27,22 @@ def test_type_token_is_registered_by_the_provider(token):
 
 @pytest.mark.parametrize("token,path", PAIRS, ids=[f"{t.rsplit(':', 1)[-1]}.{p}" for t, p in PAIRS])
 def test_property_path_exists(token, path):
-    assert path in OUTPUT_PROPERTIES or has_path(token, path), f"{token} has no input {path}"
+    assert path in OUTPUT_PROPERTIES or has_path(token, path) or is_output(token, path), \
+        f"{token} has no input or output {path}"
+
+
+def is_output(token: str, path: str) -> bool:
+    """A top-level output the provider computes (``privateLinkId`` of an Atlas private endpoint)."""
+    import re
+
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", path).lower()
+    cls = resource_class(token)
+    return "." not in path and "[" not in path and isinstance(getattr(cls, snake, None), property)
+
+
+def test_a_misspelt_output_is_caught():
+    assert is_output("mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint", "privateLinkId")
+    assert not is_output("mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint", "privateLinkID")
 
 
 def test_a_misspelt_property_is_caught():
