@@ -20,7 +20,7 @@ from policies.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, 
 from policies.core import Stack, StackReport, identity, stack_policy
 from policies.tokens import LOG_GROUP
 from policies.relations import log_group_problems, writers
-from policies.relations import is_replica  # noqa: F401 (its resource policies use it too)
+from policies.relations import is_replica, replica_in_source_region  # noqa: F401 (resource policies use them)
 
 CURRENT_CA_CERTIFICATES = CURRENT_RDS_CA_CERTIFICATES
 
@@ -315,6 +315,8 @@ def rds_custom_parameter_group(r: Res, report: Report) -> None:
     name = r.get("parameterGroupName")
     if not known(name):
         return
+    if absent(name) and replica_in_source_region(r):
+        return  # a same-region read replica without one uses its source's parameter group
     if absent(name):
         report("parameterGroupName is not set: the instance gets the engine's default parameter group")
     elif isinstance(name, str) and name.startswith("default."):

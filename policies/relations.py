@@ -29,6 +29,22 @@ def is_replica(r: Res) -> bool:
     return prop is not None and not absent(r.get(prop))
 
 
+def replica_in_source_region(r: Res) -> bool:
+    """A read replica known to be in its source's region: its source named by identifier (only possible within a
+    region) or by an ARN of the replica's own (explicit) region. Such a replica inherits its source's subnet group
+    and parameter group when it names none (CreateDBInstanceReadReplica); a cross-region one gets the defaults."""
+    if r.type != RDS_INSTANCE or not is_replica(r):
+        return False
+    source = r.get("replicateSourceDb")
+    if not known(source) or not isinstance(source, str):
+        return False
+    if not source.startswith("arn:"):
+        return True
+    own = r.get("region")
+    return known(own) and isinstance(own, str) and bool(own) and source.count(":") >= 4 \
+        and source.split(":")[3] == own
+
+
 def is_rds_replica(r: SRes) -> bool:
     return r.type == RDS_INSTANCE and is_replica(r)
 

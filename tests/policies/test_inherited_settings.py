@@ -50,3 +50,34 @@ def test_a_writer_without_a_subnet_group_is_still_reported():
             "inputs": {"identifier": "lone", "engine": "postgres"}}
     found = findings(lone)
     assert len(found) == 1 and "lone has no dbSubnetGroupName" in found[0]
+
+
+# --- every policy against a bare read replica: what it reports is what a replica does not inherit -----------------
+
+# CreateDBInstanceReadReplica: a replica takes its source's storage encryption and key, engine, master user and
+# password, backup settings and (same region) subnet and parameter group; it does NOT take IAM database auth, log
+# exports, Performance Insights, enhanced monitoring, Multi-AZ or deletion protection (each has its own
+# parameter), nor tags. Those findings are real on a replica; anything else reported would be a false positive.
+NOT_INHERITED = {"rds-iam-authentication", "rds-log-exports", "rds-performance-insights-encrypted",
+                 "rds-enhanced-monitoring", "stack-required-tags", "stack-data-store-alarms"}
+
+
+def bare_replica_findings(source: str, **inputs) -> set[str]:
+    rep = {"urn": "urn:pulumi:prod::p::aws:rds/instance:Instance::replica", "type": "aws:rds/instance:Instance",
+           "custom": True, "inputs": {"identifier": "replica", "replicateSourceDb": source,
+                                      "instanceClass": "db.r6g.large", **inputs}}
+    doc = {"version": 3, "deployment": {"resources": [STACK, rep]}}
+    return {v.policy for v in check_export(doc, stack="prod").violations}
+
+
+def test_a_same_region_replica_is_reported_only_for_what_it_does_not_inherit():
+    assert bare_replica_findings("writer") == NOT_INHERITED
+    assert bare_replica_findings("arn:aws:rds:us-east-1:123456789012:db:writer", region="us-east-1") == NOT_INHERITED
+
+
+def test_a_cross_region_replica_also_needs_its_own_parameter_and_subnet_groups():
+    """Across regions RDS gives a replica that names neither the region's default parameter group and the default
+    VPC; a replica whose region cannot be told (ARN source, no explicit region) is judged the same way."""
+    cross = NOT_INHERITED | {"rds-custom-parameter-group", "stack-data-stores-in-data-subnets"}
+    assert bare_replica_findings("arn:aws:rds:us-east-1:123456789012:db:writer", region="us-west-2") == cross
+    assert bare_replica_findings("arn:aws:rds:us-east-1:123456789012:db:writer") == cross
