@@ -81,3 +81,19 @@ def test_a_cross_region_replica_also_needs_its_own_parameter_and_subnet_groups()
     cross = NOT_INHERITED | {"rds-custom-parameter-group", "stack-data-stores-in-data-subnets"}
     assert bare_replica_findings("arn:aws:rds:us-east-1:123456789012:db:writer", region="us-west-2") == cross
     assert bare_replica_findings("arn:aws:rds:us-east-1:123456789012:db:writer") == cross
+
+
+def test_members_and_replica_keys_are_judged_through_what_they_belong_to():
+    """A cache node of a replication group, an Aurora cluster instance and a multi-Region replica key take
+    encryption, subnets, engine settings and rotation from their group, cluster or primary key: no policy reports
+    those on the member (tags are each resource's own; an unused key is a finding of its own)."""
+    members = [("aws:elasticache/cluster:Cluster", {"clusterId": "cache-0001-003", "replicationGroupId": "cache"}),
+               ("aws:rds/clusterInstance:ClusterInstance", {"identifier": "aurora-1", "clusterIdentifier": "aurora",
+                                                           "instanceClass": "db.r6g.large",
+                                                           "engine": "aurora-postgresql"}),
+               ("aws:kms/replicaKey:ReplicaKey", {"primaryKeyArn": "arn:aws:kms:us-east-1:123456789012:key/mrk-1"})]
+    for typ, inputs in members:
+        member = {"urn": f"urn:pulumi:prod::p::{typ}::m", "type": typ, "custom": True, "inputs": inputs}
+        doc = {"version": 3, "deployment": {"resources": [STACK, member]}}
+        found = {v.policy for v in check_export(doc, stack="prod").violations}
+        assert found - {"stack-required-tags", "stack-kms-keys-in-use"} == set(), (typ, found)
