@@ -16,7 +16,8 @@ from policies.meta import (CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_EN
 from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DEV, POSTGRES_HARDENING, POSTGRES_PRELOAD, PROD,
                             policy_defaults)
 from policies.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY,
-                             RDS_PROXY_ENDPOINT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT, RDS_SNAPSHOT_COPY)
+                             RDS_PROXY_ENDPOINT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT, RDS_SNAPSHOT_COPY,
+                             RDS_CLUSTER_INSTANCE)
 from policies.core import Stack, StackReport, identity, stack_policy
 from policies.tokens import LOG_GROUP
 from policies.relations import log_group_problems, writers
@@ -666,3 +667,30 @@ def stack_rds_cross_region_backups(stack: Stack, report: StackReport) -> None:
         if unknown or any(db.urn in stack.refs(r, "sourceDbInstanceArn", (RDS_INSTANCE,)) for r in replications):
             continue
         report(f"RDS writer {identity(db)} does not replicate its automated backups to another region", db.urn)
+
+
+@stack_policy(
+    "stack-rds-clusters-multi-az",
+    types=(RDS_CLUSTER, RDS_CLUSTER_INSTANCE), severity="high", category="cost",
+    controls=(GDPR_CIA, GDPR_RESTORE, "fsbp-rds-15"),
+    description="Aurora clusters have at least two instances (a writer and a reader in another AZ to fail over "
+                "to); Multi-AZ DB clusters (`db_cluster_instance_class` set) are Multi-AZ by construction.",
+    why="An Aurora cluster with one instance has nothing to fail over to: an AZ or instance failure stops writes "
+        "until a new instance is created.",
+    remediation="Declare a second `aws.rds.ClusterInstance` for the cluster (`cluster_identifier`), in another "
+                "AZ.",
+    checks={RDS_CLUSTER: ("engine",), RDS_CLUSTER_INSTANCE: ("clusterIdentifier",)},
+)
+def stack_rds_clusters_multi_az(stack: Stack, report: StackReport) -> None:
+    members = stack.of_type(RDS_CLUSTER_INSTANCE)
+    if any(not known(m.get("clusterIdentifier")) and not m.property_dependencies.get("clusterIdentifier")
+           for m in members):
+        return  # a member whose cluster cannot be told yet: no judgement
+    for cluster in stack.of_type(RDS_CLUSTER):
+        engine = cluster.get("engine")
+        if not known(engine) or not str(engine or "").startswith("aurora") or is_replica(cluster):
+            continue
+        count = sum(1 for m in members if cluster.urn in stack.refs(m, "clusterIdentifier", (RDS_CLUSTER,)))
+        if count < 2:
+            report(f"Aurora cluster {identity(cluster)} has {count} instance(s): nothing to fail over to",
+                   cluster.urn)

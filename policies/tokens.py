@@ -6,6 +6,7 @@ installed provider SDKs, so a renamed argument fails the tests instead of silent
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"

@@ -43,6 +43,10 @@ def _selection_by_tags(doc):
 
 # (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
 M = [
+    ("stack-rds-clusters-multi-az", T.RDS_CLUSTER, "engine", "", None,
+     lambda d: d["deployment"]["resources"].remove(find(d, "aurora-2"))),
+    ("stack-rds-clusters-multi-az", T.RDS_CLUSTER_INSTANCE, "clusterIdentifier", "", None,
+     lambda d: set_prop(d, "aurora-1", "clusterIdentifier", "other-cluster")),
     ("stack-network-acls-associated", T.NETWORK_ACL, "subnetIds", "", None,
      lambda d: set_prop(d, "data-nacl", "subnetIds", DELETE)),
     ("stack-network-acls-associated", T.NETWORK_ACL_ASSOCIATION, "networkAclId", "", None,

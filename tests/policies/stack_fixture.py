@@ -117,6 +117,10 @@ def compliant_stack() -> dict[str, Any]:
                {"arn": arn("rds", "db:pg-replica-1")}, rid="pg-replica-1"))
     add(_entry("aws:rds/cluster:Cluster", "aurora", {"clusterIdentifier": "aurora", "engine": "aurora-postgresql",
                                                      **rds_common}, {"arn": CLUSTER_ARN}, rid="aurora"))
+    for i in (1, 2):
+        add(_entry("aws:rds/clusterInstance:ClusterInstance", f"aurora-{i}", {
+            "identifier": f"aurora-{i}", "clusterIdentifier": "aurora", "instanceClass": "db.r6g.large",
+            "engine": "aurora-postgresql", "tags": t}, rid=f"aurora-{i}"))
     add(_entry("aws:rds/proxy:Proxy", "pg-proxy", {"name": "pg-proxy", "engineFamily": "POSTGRESQL",
                                                    "vpcSecurityGroupIds": ["sg-pg"],
                                                    "vpcSubnetIds": ["subnet-d0", "subnet-d1"], "tags": t},
