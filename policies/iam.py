@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from policies.core import (PolicyDocumentError, Report, Res, admin_statements, known, policy_statements,
                            report_public_statements, resource_policy)
 from policies.documents import _as_str_list
@@ -18,6 +20,17 @@ def _documents(r: Res) -> list[tuple[str, object]]:
     return [("policy", r.get("policy"))]
 
 
+def _statements(r: Res, report: Report) -> Iterator[tuple[str, list[dict]]]:
+    """(label, statements) of each policy document ``r`` holds; a malformed document is reported and skipped."""
+    for label, document in _documents(r):
+        try:
+            statements = policy_statements(document)
+        except PolicyDocumentError as e:
+            report(f"{label}: {e}")
+            continue
+        yield label, statements or []
+
+
 @resource_policy(
     "iam-no-admin-policy",
     types=(IAM_POLICY, IAM_ROLE_POLICY, IAM_ROLE), severity="critical", category="security",
@@ -29,13 +42,8 @@ def _documents(r: Res) -> list[tuple[str, object]]:
     checks={IAM_POLICY: ("policy",), IAM_ROLE_POLICY: ("policy",), IAM_ROLE: ("inlinePolicies[].policy",)},
 )
 def iam_no_admin_policy(r: Res, report: Report) -> None:
-    for label, document in _documents(r):
-        try:
-            statements = policy_statements(document)
-        except PolicyDocumentError as e:
-            report(f"{label}: {e}")
-            continue
-        for s in admin_statements(statements or []):
+    for label, statements in _statements(r, report):
+        for s in admin_statements(statements):
             report(f"{label} statement {s.get('Sid', '(no Sid)')!r} allows every action on every resource")
 
 
@@ -80,13 +88,8 @@ def _all_keys(resource: str) -> bool:
     checks={IAM_POLICY: ("policy",), IAM_ROLE_POLICY: ("policy",), IAM_ROLE: ("inlinePolicies[].policy",)},
 )
 def iam_no_decrypt_all_keys(r: Res, report: Report) -> None:
-    for label, document in _documents(r):
-        try:
-            statements = policy_statements(document)
-        except PolicyDocumentError as e:
-            report(f"{label}: {e}")
-            continue
-        for s in statements or []:
+    for label, statements in _statements(r, report):
+        for s in statements:
             if s.get("Effect") != "Allow" or "NotResource" in s or "NotAction" in s:
                 continue
             actions = [a for a in _as_str_list(s.get("Action"))

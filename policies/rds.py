@@ -9,6 +9,7 @@ only make sense for a writer skip instances with ``replicateSourceDb`` set.
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from policies.core import show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num, resource_policy
 from policies.meta import (CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RECORDS,
@@ -368,6 +369,15 @@ def rds_engine_version_supported(r: Res, report: Report) -> None:
         report(f"engineVersion is {show(version)}: PostgreSQL below {minimum} is out of RDS standard support")
 
 
+def _postgres_parameters(r: Res) -> Optional[dict[str, object]]:
+    """A PostgreSQL parameter group's parameters by name; None for another engine or while any is unknown."""
+    family, params_raw = r.get("family"), r.get("parameters")
+    if not known(family) or "postgres" not in str(family or "") or not known(params_raw) \
+            or any(not known(p) for p in params_raw or []):
+        return None
+    return _parameters(r)
+
+
 def _parameters(r: Res) -> dict[str, object]:
     out: dict[str, object] = {}
     for p in r.get("parameters") or []:
@@ -421,12 +431,9 @@ _PG_LOGGING = {"log_connections": ("1", "on", "true"), "log_disconnections": ("1
     checks=("parameters",),
 )
 def rds_parameter_group_logging(r: Res, report: Report) -> None:
-    family = r.get("family")
-    params_raw = r.get("parameters")
-    if not known(family) or "postgres" not in str(family or "") or not known(params_raw) \
-            or any(not known(p) for p in params_raw or []):
+    params = _postgres_parameters(r)
+    if params is None:
         return
-    params = _parameters(r)
     for name, ok in _PG_LOGGING.items():
         value = params.get(name)
         if name not in params:
@@ -456,12 +463,9 @@ def rds_parameter_group_logging(r: Res, report: Report) -> None:
     checks=("parameters",),
 )
 def rds_parameter_group_hardening(r: Res, report: Report) -> None:
-    family = r.get("family")
-    params_raw = r.get("parameters")
-    if not known(family) or "postgres" not in str(family or "") or not known(params_raw) \
-            or any(not known(p) for p in params_raw or []):
+    params = _postgres_parameters(r)
+    if params is None:
         return
-    params = _parameters(r)
     for name, wanted in POSTGRES_HARDENING.items():
         value = params.get(name)
         if name not in params:
