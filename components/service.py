@@ -197,13 +197,8 @@ class ServiceArgs:
             raise ValueError(f"ServiceArgs.routes: duplicates {sorted({k for k in keys if keys.count(k) > 1})}")
 
 
-def lambda_trust(account_id: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
-
-
 def service_trust(service: str, account_id: str) -> str:
+    """A role ``service`` may assume for this account only (aws:SourceAccount: no confused deputy)."""
     return json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
@@ -385,7 +380,8 @@ class Service(pulumi.ComponentResource):
             role = self.roles[key] = aws.iam.Role(
                 f"{name}-{key}-role",
                 aws.iam.RoleArgs(name=fn_name, description=f"EcoMart {p} {key} function",
-                                 assume_role_policy=self.account_id.apply(lambda_trust),
+                                 assume_role_policy=self.account_id.apply(
+                                     lambda a: service_trust("lambda.amazonaws.com", a)),
                                  tags=with_name(tags, fn_name)),
                 opts=child,
             )
