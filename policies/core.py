@@ -230,7 +230,9 @@ def stack_policy(id: str, *, types: Sequence[str], severity: str, category: str,
 
             fn(stack.with_config({**meta.config_defaults, **stack.config}), report)
 
-        return _register(StackValidationPolicy, meta, validate, fn, config_descriptions)
+        policy = _register(StackValidationPolicy, meta, validate, fn, config_descriptions)
+        policy.reads_stack_view = True  # reads args only through Stack.of: the checker may hand it a built view
+        return policy
 
     return wrap
 

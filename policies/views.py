@@ -65,6 +65,12 @@ class SRes(Res):
         self.property_dependencies = {k: list(v) for k, v in property_dependencies.items()}
 
 
+class _ViewCarrier:
+    """Stands in for ``args.resources[0]`` to carry a prebuilt view (see ``Stack.carried_by``)."""
+
+    _ecomart_stack_view: tuple
+
+
 class Stack:
     """All resources of a stack with lookups by type and by reference. Built once per StackValidationArgs."""
 
@@ -98,6 +104,14 @@ class Stack:
             except AttributeError:  # pragma: no cover - a PolicyResource with __slots__
                 pass
         return view
+
+    def carried_by(self, config: Optional[Mapping[str, Any]]) -> StackValidationArgs:
+        """Arguments whose ``Stack.of`` is this view, for policies that read a stack only through it (the offline
+        checker builds the view straight from the export instead of building PolicyResource objects first)."""
+        carrier = _ViewCarrier()
+        resources = [carrier]
+        carrier._ecomart_stack_view = (id(resources), len(resources), self)
+        return StackValidationArgs(resources, dict(config or {}), {})
 
     def with_config(self, config: Optional[Mapping[str, Any]]) -> "Stack":
         if dict(config or {}) == self.config:
