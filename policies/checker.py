@@ -195,10 +195,15 @@ def decode(value: Any) -> Any:
 
 def read_export(path: str | Path) -> dict[str, Any]:
     text = read_text(path, BadInput, "stack export file", "JSON")
+    collecting = gc.isenabled()
+    gc.disable()  # parsing makes only acyclic objects: the collector's rescans of the growing heap are waste
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise BadInput(f"{path}: not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    finally:
+        if collecting:
+            gc.enable()
     validate_export(doc, str(path))
     return doc
 
@@ -346,6 +351,7 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
         if meta.kind == "resource":
             for t in meta.resource_types:
                 by_type.setdefault(t, []).append(p)
+    settings = {p.name: enforcement.properties_of(p.name, config) for p in active}  # once per policy, not per resource
     decoded: dict[str, tuple[dict, dict]] = {}
     options_cache: dict[str, PolicyResourceOptions] = {}
 
@@ -370,7 +376,7 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
         for p in policies_here:
             meta = meta_of(p)
             args = ResourceValidationArgs(entry["type"], props, entry["urn"], name, options, None,
-                                          enforcement.properties_of(p.name, config), {})
+                                          settings[p.name], {})
             guarded(meta, entry["urn"], lambda p=p, args=args, meta=meta, urn=entry["urn"]:
                     p.validate(args, reporter(meta, urn)))
 
@@ -384,7 +390,7 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
                            _name_of(entry["urn"]), entry.get("parent") or None,
                            [u for u in entry.get("dependencies") or () if u in present],
                            {k: [u for u in v if u in present]
-                            for k, v in (entry.get("propertyDependencies") or {}).items()})
+                            for k, v in (entry.get("propertyDependencies") or {}).items()}, owned=True)
                       for entry in resources])
         for p in stack_policies:
             meta = meta_of(p)

@@ -58,11 +58,18 @@ class SRes(Res):
     __slots__ = ("parent", "dependencies", "property_dependencies")
 
     def __init__(self, type_: str, props: dict, urn: str, name: str, parent: Optional[str],
-                 dependencies: Sequence[str], property_dependencies: Mapping[str, Sequence[str]]):
+                 dependencies: Sequence[str], property_dependencies: Mapping[str, Sequence[str]],
+                 owned: bool = False):
+        """``owned``: the caller built ``dependencies`` and ``property_dependencies`` for this resource alone (the
+        checker does), so they are kept instead of copied."""
         super().__init__(type_, props, urn, name)
         self.parent = parent
-        self.dependencies = list(dependencies)
-        self.property_dependencies = {k: list(v) for k, v in property_dependencies.items()}
+        if owned:
+            self.dependencies = dependencies  # type: ignore[assignment]
+            self.property_dependencies = property_dependencies  # type: ignore[assignment]
+        else:
+            self.dependencies = list(dependencies)
+            self.property_dependencies = {k: list(v) for k, v in property_dependencies.items()}
 
 
 class _ViewCarrier:
