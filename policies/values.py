@@ -10,7 +10,7 @@ Standard library and the SDK adapter only (policies/sdk.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from policies import sdk
 
