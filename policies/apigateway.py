@@ -3,7 +3,7 @@ encryption, authorization and TLS policy."""
 
 from __future__ import annotations
 
-from policies.core import show, Res, Report, absent, is_true, known, resource_policy
+from policies.core import show, Res, Report, absent, is_true, known, not_true, resource_policy
 from policies.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_TEST
 from platform_rules import PUBLIC_ROUTES
 from policies.tokens import (APIGW_DOMAIN, APIGW_METHOD, APIGW_METHOD_SETTINGS, APIGW_STAGE, APIGWV2_AUTHORIZER,
@@ -58,7 +58,7 @@ def apigw_no_payload_logging(r: Res, report: Report) -> None:
 def apigw_cache_encrypted(r: Res, report: Report) -> None:
     if is_true(r.get("settings.cachingEnabled")):
         encrypted = r.get("settings.cacheDataEncrypted")
-        if known(encrypted) and not is_true(encrypted):
+        if not_true(encrypted):
             report("settings.cacheDataEncrypted is not true on a cached method")
 
 
@@ -168,7 +168,7 @@ def apigw_stage_throttling(r: Res, report: Report) -> None:
 )
 def apigw_stage_detailed_metrics(r: Res, report: Report) -> None:
     value = r.get("defaultRouteSettings.detailedMetricsEnabled")
-    if known(value) and not is_true(value):
+    if not_true(value):
         report(f"defaultRouteSettings.detailedMetricsEnabled is {show(value)}: no per-route metrics")
 
 
@@ -183,7 +183,7 @@ def apigw_stage_detailed_metrics(r: Res, report: Report) -> None:
 )
 def apigw_rest_stage_xray(r: Res, report: Report) -> None:
     value = r.get("xrayTracingEnabled")
-    if known(value) and not is_true(value):
+    if not_true(value):
         report(f"xrayTracingEnabled is {show(value)}: requests are not traced")
 
 

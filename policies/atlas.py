@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from policies.core import (UNKNOWN, show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num,
+from policies.core import (UNKNOWN, show, Res, Report, absent, is_false, is_set, known, not_true, num,
                            resource_policy)
 from policies.core import Stack, StackReport, identity, stack_policy
 from policies.meta import CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RESTORE
@@ -369,7 +369,7 @@ def atlas_organization_hardened(r: Res, report: Report) -> None:
     for prop, what in (("multiFactorAuthRequired", "members may sign in without MFA"),
                        ("apiAccessListRequired", "API keys work from any address")):
         value = r.get(prop)
-        if known(value) and not is_true(value):
+        if not_true(value):
             report(f"{prop} is {show(value)}: {what}")
     contact = r.get("securityContact")
     if known(contact) and absent(contact):
@@ -415,7 +415,7 @@ def atlas_cluster_dedicated_tier(r: Res, report: Report) -> None:
 )
 def atlas_cluster_retain_backups(r: Res, report: Report) -> None:
     value = r.get("retainBackupsEnabled")
-    if known(value) and not is_true(value):
+    if not_true(value):
         report(f"retainBackupsEnabled is {show(value)}: deleting the cluster deletes its backups")
 
 
@@ -449,7 +449,7 @@ def atlas_backup_compliance_policy_strict(r: Res, report: Report) -> None:
                        ("pitEnabled", "point-in-time recovery may be switched off"),
                        ("copyProtectionEnabled", "snapshot copies in other regions may be deleted")):
         value = r.get(prop)
-        if known(value) and not is_true(value):
+        if not_true(value):
             report(f"{prop} is {show(value)}: {what}")
 
 

@@ -3,7 +3,7 @@ deletion protection."""
 
 from __future__ import annotations
 
-from policies.core import show, Res, Report, absent, is_true, known, num, resource_policy
+from policies.core import show, Res, Report, absent, is_true, known, not_true, num, resource_policy
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_RESTORE
 from policies.tokens import COGNITO_IDENTITY_POOL, COGNITO_USER_POOL
 
@@ -36,7 +36,7 @@ def cognito_password_policy(r: Res, report: Report) -> None:
         report(f"passwordPolicy.minimumLength is {show(length)}: at least {floor} required")
     for prop in ("requireNumbers", "requireLowercase"):
         value = r.get(f"passwordPolicy.{prop}")
-        if known(value) and not is_true(value):
+        if not_true(value):
             report(f"passwordPolicy.{prop} is {show(value)}: passwords need numbers and letters")
 
 

@@ -5,7 +5,7 @@ resource policies (``policies/<service>.py``); what they share is in ``policies/
 
 from __future__ import annotations
 
-from policies.core import Stack, StackReport, absent, identity, is_true, known, num, show, stack_policy
+from policies.core import Stack, StackReport, absent, identity, known, not_true, num, show, stack_policy
 from platform_rules import DATA_CLASSIFICATIONS, ENVIRONMENTS, PROD, REQUIRED_TAG_KEYS
 from policies.meta import GDPR_CIA, GDPR_RECORDS, GDPR_RESTORE
 from policies.tokens import ATLAS_CLUSTER, EC_REPLICATION_GROUP, RDS_INSTANCE
@@ -68,11 +68,11 @@ def stack_required_tags(stack: Stack, report: StackReport) -> None:
 def stack_prod_resilience(stack: Stack, report: StackReport) -> None:
     for db in writers(stack):
         value = db.get("multiAz")
-        if known(value) and not is_true(value):
+        if not_true(value):
             report(f"RDS writer {identity(db)} is not Multi-AZ", db.urn)
     for rg in stack.of_type(EC_REPLICATION_GROUP):
         multi_az, mode, shards = rg.get("multiAzEnabled"), rg.get("clusterMode"), rg.get("numNodeGroups")
-        if known(multi_az) and not is_true(multi_az):
+        if not_true(multi_az):
             report(f"ElastiCache group {identity(rg)} is not Multi-AZ", rg.urn)
         if known(mode) and mode != "enabled":
             report(f"ElastiCache group {identity(rg)} is not sharded (clusterMode {show(mode)})", rg.urn)
@@ -87,7 +87,7 @@ def stack_prod_resilience(stack: Stack, report: StackReport) -> None:
             report(f"Atlas cluster {identity(cluster)} has {len(specs or [])} shard(s): at least 2", cluster.urn)
         for prop in ("backupEnabled", "pitEnabled"):
             value = cluster.get(prop)
-            if known(value) and not is_true(value):
+            if not_true(value):
                 report(f"Atlas cluster {identity(cluster)} has {prop}={show(value)}: no point-in-time backups",
                        cluster.urn)
 
