@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Iterator
 
 from policies.core import (PolicyDocumentError, Report, Res, admin_statements, known, policy_statements,
@@ -66,8 +67,6 @@ _DECRYPT = ("kms:decrypt", "kms:reencryptfrom")
 
 def _allows(action: str, wanted: str) -> bool:
     """An IAM action pattern (``kms:*``, ``kms:Decr*``, ``*``) matches ``wanted`` (case-insensitive)."""
-    import fnmatch
-
     return fnmatch.fnmatchcase(wanted, action.lower())
 
 
