@@ -289,6 +289,21 @@ class AtlasArgs:
                              f" allowed: {', '.join(WEEKDAYS)}")
 
 
+def iam_database_user(resource_name: str, *, project_id: pulumi.Input[str], role_arn: pulumi.Input[str],
+                      mongo_role: str, database: str, cluster_name: pulumi.Input[str], who: str,
+                      parent: pulumi.Resource) -> atlas.DatabaseUser:
+    """A database user that is an AWS IAM role (MONGODB-AWS, no password): one role on one database, one cluster."""
+    return atlas.DatabaseUser(
+        resource_name,
+        atlas.DatabaseUserArgs(
+            project_id=project_id, username=role_arn, auth_database_name="$external", aws_iam_type="ROLE",
+            roles=[atlas.DatabaseUserRoleArgs(role_name=mongo_role, database_name=database)],
+            scopes=[atlas.DatabaseUserScopeArgs(name=cluster_name, type="CLUSTER")],
+            description=f"EcoMart {who} ({mongo_role} on {database} only)"),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
 class Atlas(pulumi.ComponentResource):
     """Atlas project + encrypted, privately reachable cluster + users, backups, auditing and alerts."""
 
@@ -625,19 +640,9 @@ class Atlas(pulumi.ComponentResource):
                                                 ("analytics", self.analytics_role_arn, "read", "analytics")):
             if role_arn is None:
                 continue
-            self.users[key] = atlas.DatabaseUser(
-                f"{name}-{key}-user",
-                atlas.DatabaseUserArgs(
-                    project_id=self.project_id,
-                    username=role_arn,
-                    auth_database_name="$external",
-                    aws_iam_type="ROLE",
-                    roles=[atlas.DatabaseUserRoleArgs(role_name=mongo_role, database_name=s.catalog_database)],
-                    scopes=[atlas.DatabaseUserScopeArgs(name=self.cluster.name, type="CLUSTER")],
-                    description=f"EcoMart {what} ({mongo_role} on {s.catalog_database} only)",
-                ),
-                opts=self._child,
-            )
+            self.users[key] = iam_database_user(
+                f"{name}-{key}-user", project_id=self.project_id, role_arn=role_arn, mongo_role=mongo_role,
+                database=s.catalog_database, cluster_name=self.cluster.name, who=what, parent=self)
 
     # --- auditing and alerts -------------------------------------------------------------------------------------
     def _auditing(self, name: str, args: AtlasArgs) -> None:

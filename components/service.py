@@ -37,7 +37,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from components.atlas import PRIVATELINK_PORTS
+from components.atlas import PRIVATELINK_PORTS, iam_database_user
 from components.contract import arg, require_together
 from components.inventory import MonitoredApi, MonitoredFunction, MonitoredLag, MonitoredProxy
 from components.network import allow_tcp
@@ -585,16 +585,10 @@ class Service(pulumi.ComponentResource):
         if args.atlas_project_id is None:
             return
         for key in ("api", "relay"):
-            self.atlas_users[key] = atlas.DatabaseUser(
-                f"{name}-{key}-atlas-user",
-                atlas.DatabaseUserArgs(
-                    project_id=args.atlas_project_id, username=self.roles[key].arn, auth_database_name="$external",
-                    aws_iam_type="ROLE",
-                    roles=[atlas.DatabaseUserRoleArgs(role_name="readWrite", database_name=args.catalog_database)],
-                    scopes=[atlas.DatabaseUserScopeArgs(name=args.atlas_cluster_name, type="CLUSTER")],
-                    description=f"EcoMart {key} function (readWrite on {args.catalog_database} only)"),
-                opts=self._child,
-            )
+            self.atlas_users[key] = iam_database_user(
+                f"{name}-{key}-atlas-user", project_id=args.atlas_project_id, role_arn=self.roles[key].arn,
+                mongo_role="readWrite", database=args.catalog_database, cluster_name=args.atlas_cluster_name,
+                who=f"{key} function", parent=self)
 
     # --- migrations on deploy -------------------------------------------------------------------------------
     def _migrations_run(self, name: str, args: ServiceArgs) -> None:
