@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 from urllib.parse import quote, urlencode
 
 from mangum import Mangum
@@ -30,25 +30,26 @@ RELAY_MARGIN_SECONDS = 10  # a relay run ends this long before the function's ti
 _relay_runtime: dict[str, Any] = {}
 
 
-def _env(name: str, env: Optional[dict] = None) -> str:
-    value = (env if env is not None else os.environ).get(name)
+def _env(name: str, env: Mapping[str, str]) -> str:
+    value = env.get(name)
     if not value:
         raise RuntimeError(f"{name} is not set in the function's environment (components/service.py sets it)")
     return value
 
 
-def master_dsn(secrets: Any, env: Optional[dict] = None) -> str:
+def master_dsn(secrets: Any, env: Mapping[str, str]) -> str:
     """A DSN for the writer as the master user, from the RDS-managed secret (never stored anywhere else)."""
     secret = json.loads(secrets.get_secret_value(SecretId=_env("DB_MASTER_SECRET_ARN", env))["SecretString"])
-    e = env if env is not None else os.environ
     # TLS always; the server is verified when the RDS CA bundle is given (PGSSLROOTCERT)
-    sslmode = e.get("PGSSLMODE") or ("verify-full" if e.get("PGSSLROOTCERT") else "require")
+    sslmode = env.get("PGSSLMODE") or ("verify-full" if env.get("PGSSLROOTCERT") else "require")
     query = urlencode({"sslmode": sslmode, "connect_timeout": 10, "application_name": "ecomart-migrations"})
     return (f"postgresql://{quote(secret['username'], safe='')}:{quote(secret['password'], safe='')}@"
-            f"{_env('DB_HOST', env)}:{int(e.get('DB_PORT', '5432'))}/{quote(_env('DB_NAME', env), safe='')}?{query}")
+            f"{_env('DB_HOST', env)}:{int(env.get('DB_PORT', '5432'))}/{quote(_env('DB_NAME', env), safe='')}"
+            f"?{query}")
 
 
-def migrate(event: Optional[dict], context: Any, *, secrets: Any = None, env: Optional[dict] = None) -> dict:
+def migrate(event: Optional[dict], context: Any, *, secrets: Any = None,
+            env: Optional[Mapping[str, str]] = None) -> dict:
     """``{"action": "migrate"}`` (the deploy): migrations, partitions, the IAM role; ``{"action": "partitions"}``
     (weekly): partitions only."""
     import boto3
@@ -59,9 +60,9 @@ def migrate(event: Optional[dict], context: Any, *, secrets: Any = None, env: Op
     action = (event or {}).get("action", "migrate")
     if action not in ("migrate", "partitions"):
         raise ValueError(f"unknown action {action!r} (allowed: migrate, partitions)")
-    e = env if env is not None else os.environ
+    env = os.environ if env is None else env
     if secrets is None:
-        secrets = boto3.client("secretsmanager", region_name=e.get("AWS_REGION"))
+        secrets = boto3.client("secretsmanager", region_name=env.get("AWS_REGION"))
     dsn = master_dsn(secrets, env)
     if action == "migrate":
         with psycopg.connect(dsn) as conn:
@@ -98,7 +99,7 @@ def relay(event: Optional[dict], context: Any) -> dict:
                               reco_cache=JsonCache(cache, "reco") if cache is not None else None, **kwargs),
             wakeup=Wakeup(settings.database_url, **kwargs),
             publish=lag_publisher(boto3.client("cloudwatch", region_name=settings.aws_region),
-                                  _env("OUTBOX_LAG_DIMENSION_VALUE")))
+                                  _env("OUTBOX_LAG_DIMENSION_VALUE", os.environ)))
     seconds = float(os.environ.get("RELAY_RUN_SECONDS", "55"))
     if context is not None:
         seconds = min(seconds, context.get_remaining_time_in_millis() / 1000 - RELAY_MARGIN_SECONDS)

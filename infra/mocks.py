@@ -13,7 +13,9 @@ unknown sentinel into the dependent input and ``tests/infra/test_preview.py`` fa
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -452,17 +454,21 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"  # Pulumi's signature keys of serialized archives and assets
-_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
-
-
-def _file_asset(value: Any) -> dict:
-    """An archive or asset as Pulumi's state shows it: signature, path (relative to the project) and content hash."""
-    import os
-
-    path = value.path
+@functools.lru_cache(maxsize=8)
+def _file_hash(path: str, size: int, mtime_ns: int) -> str:
+    """sha256 of a file, once per version of it (size and mtime in the key): every function of a stack shares the
+    35 MB Lambda artifact, and a test session synthesizes the stacks many times."""
     h = hashlib.sha256()
-    if os.path.isdir(path):  # a directory archive: its files' names and bytes
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _tree_hash(path: str) -> str:
+    """sha256 over a directory archive's files' names and bytes (nothing when the path does not exist)."""
+    h = hashlib.sha256()
+    if os.path.isdir(path):
         for root, dirs, files in sorted(os.walk(path)):
             dirs.sort()
             for name in sorted(files):
@@ -470,10 +476,18 @@ def _file_asset(value: Any) -> dict:
                 h.update(os.path.relpath(full, path).encode() + b"\0")
                 with open(full, "rb") as f:
                     h.update(f.read())
-    elif os.path.exists(path):
-        with open(path, "rb") as f:
-            h.update(f.read())
-    digest = h.hexdigest()
+    return h.hexdigest()
+
+
+_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"  # Pulumi's signature keys of serialized archives and assets
+_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+
+
+def _file_asset(value: Any) -> dict:
+    """An archive or asset as Pulumi's state shows it: signature, path (relative to the project) and content hash."""
+    path = value.path
+    stat = os.stat(path) if os.path.isfile(path) else None
+    digest = _file_hash(path, stat.st_size, stat.st_mtime_ns) if stat else _tree_hash(path)
     rel = os.path.relpath(path) if os.path.isabs(path) and not os.path.relpath(path).startswith("..") else path
     sig = _ARCHIVE_SIG if isinstance(value, pulumi.asset.FileArchive) else _ASSET_SIG
     return {"4dabf18193072939515e22adb298388d": sig, "path": rel, "hash": digest}
