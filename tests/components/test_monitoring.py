@@ -483,3 +483,13 @@ def test_service_alarms_are_in_the_composite_and_on_the_dashboard(stack, dev, pr
         assert f'"FunctionName", "ecomart-{stack}-{fn}"' in text
     assert '"ProxyName", "ecomart-' + stack + '-db-proxy"' in text
     assert '["EcoMart/Outbox", "OldestPendingEventAgeSeconds", "Stack", "ecomart-' + stack + '"]' in text
+
+
+def test_service_alarm_defaults_are_the_designed_ones():
+    """Written from the design (docs/adr/0022, the issue): a changed default must change this test too, not only the
+    generated reference."""
+    t = AlarmThresholds()
+    assert (t.function_errors, t.function_throttles, t.function_duration_percent,
+            t.function_concurrency_percent) == (5, 0, 80, 80)
+    assert (t.api_server_errors, t.api_latency_p99_ms) == (5, 2000)
+    assert (t.proxy_connections_percent, t.outbox_lag_seconds) == (80, 60)

@@ -536,3 +536,15 @@ def test_code_hash_is_lambdas_base64_sha256(tmp_path):
 def test_every_args_field_is_documented():
     for f in dataclasses.fields(ServiceArgs):
         assert f.metadata.get("doc"), f.name
+
+
+def test_service_sizes_per_stack_are_the_designed_ones(dev, prod):
+    """The sizing written once in infra/config.py, pinned here from the design: a changed default fails this."""
+    for synth, api_reserved, relay_reserved in ((dev, 10, 2), (prod, 100, 4)):
+        sizes = {k: (f.inputs["memorySize"], f.inputs["timeout"], f.inputs["reservedConcurrentExecutions"])
+                 for k in HANDLERS for f in [one(synth, FN, f"app-{k}")]}
+        assert sizes == {"api": (1024, 29, api_reserved), "migrations": (512, 300, 1),
+                         "relay": (512, 75, relay_reserved)}
+        env = one(synth, FN, "app-relay").inputs["environment"]["variables"]
+        assert env["RELAY_RUN_SECONDS"] == "55"
+        assert synth.config.service.proxy_pool_percent == 50
