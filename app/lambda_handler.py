@@ -83,16 +83,16 @@ def relay(event: Optional[dict], context: Any) -> dict:
     from .mongo import connect
     from .redis_stores import JsonCache
     from .relay import OutboxRelay, Wakeup, lag_publisher, run_for
-    from .services import _pg_iam, _redis_client
+    from .services import pg_connection_class, redis_client
     from .settings import Settings
 
     if not _relay_runtime:
         settings = Settings.from_env()
         if not settings.database_url or not settings.mongodb_uri:
             raise RuntimeError("the relay needs DATABASE_URL and MONGODB_URI or MONGODB_ATLAS_SRV")
-        conn_class = _pg_iam(settings)
+        conn_class = pg_connection_class(settings)
         kwargs = {"connection_class": conn_class} if conn_class is not None else {}
-        cache = _redis_client(settings)
+        cache = redis_client(settings)
         _relay_runtime.update(
             relay=OutboxRelay(settings.database_url, connect(settings.mongodb_uri, settings.mongodb_db),
                               product_cache=JsonCache(cache, "product") if cache is not None else None,

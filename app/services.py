@@ -25,7 +25,7 @@ from .settings import Settings
 log = logging.getLogger("ecomart")
 
 
-def _pg_iam(settings: Settings) -> Optional[type]:
+def pg_connection_class(settings: Settings) -> Optional[type]:
     """With PG_IAM_USER: connections carry a fresh RDS IAM token (the RDS Proxy or writer in DATABASE_URL)."""
     if not settings.pg_iam_user:
         return None
@@ -37,7 +37,8 @@ def _pg_iam(settings: Settings) -> Optional[type]:
     return iam_connection_class(url.hostname, url.port or 5432, settings.pg_iam_user, settings.aws_region)
 
 
-def _redis_client(settings: Settings) -> Any:
+def redis_client(settings: Settings) -> Any:
+    """The Redis client REDIS_URL names: with REDIS_IAM_USER, TLS and an ElastiCache IAM token per connection."""
     if not settings.redis_url:
         return None
     if not settings.redis_iam_user:
@@ -82,9 +83,9 @@ class Services:
         orders = None
         if settings.database_url:
             pool = db.make_pool(settings.database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max,
-                                timeout=settings.pg_pool_timeout, connection_class=_pg_iam(settings))
+                                timeout=settings.pg_pool_timeout, connection_class=pg_connection_class(settings))
             orders = OrderService(pool, locking=settings.order_locking)
-        client = _redis_client(settings)
+        client = redis_client(settings)
         breaker = CircuitBreaker()
         product_cache = JsonCache(client, "product", ttl=settings.cache_ttl, jitter=settings.cache_jitter,
                                   breaker=breaker)

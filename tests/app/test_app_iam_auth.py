@@ -172,10 +172,10 @@ def test_services_sign_every_pg_connection_when_pg_iam_user_is_set(dsn, redis_ur
 
 def test_services_use_the_elasticache_iam_client_with_tls(monkeypatch):
     from app.iam_auth import ElastiCacheIamProvider
-    from app.services import _redis_client
+    from app.services import redis_client
     from app.settings import Settings
 
-    client = _redis_client(Settings(redis_url="rediss://clustercfg.ecomart-prod-cache.abc.cache.amazonaws.com:6379",
+    client = redis_client(Settings(redis_url="rediss://clustercfg.ecomart-prod-cache.abc.cache.amazonaws.com:6379",
                                     redis_iam_user="ecomart-prod-app", redis_cache_name="ecomart-prod-cache",
                                     aws_region="us-east-1"))
     kw = client.connection_pool.connection_kwargs
