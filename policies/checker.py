@@ -38,6 +38,8 @@ from pulumi_policy import (PolicyCustomTimeouts, PolicyResource, PolicyResourceO
 from policies.sdk import NotApplicableError, UnknownValueError
 
 from policies import enforcement
+from policies.exports import (SECRET_SIG, SECRET_SIG_KEY, BadInput, iter_resources, not_an_export, validate_entry,
+                              validate_version)
 from policies.files import read_text
 from policies.core import OpaqueSecret, PolicyMeta, meta_of
 from policies.views import SRes, Stack
@@ -45,16 +47,10 @@ from policies.values import UNKNOWN, UNKNOWN_SENTINELS, PlainDict
 from policies.meta import CONTROLS, FRAMEWORKS, SEVERITIES
 from policies.registry import PACK_NAME, all_policies
 
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 FORMATS = ("table", "json", "markdown", "sarif")
 ROOT = Path(__file__).resolve().parent.parent
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SECURITY_SEVERITY = {"low": "3.0", "medium": "5.5", "high": "8.0", "critical": "9.5"}
-
-
-class BadInput(Exception):
-    """Input the checker cannot check; the message is the one-line reason shown to the user."""
 
 
 @dataclass
@@ -174,8 +170,10 @@ def _rel(path: Path) -> str:
 
 def decode(value: Any) -> Any:
     """Export values as a policy would see them (what ``values.plain`` makes of the engine's): secret envelopes
-    unwrapped (or opaque), unknown sentinels ``UNKNOWN``, the rest unchanged — in one walk."""
-    if isinstance(value, dict):
+    unwrapped (or opaque), unknown sentinels ``UNKNOWN``, the rest unchanged — in one walk. Copy on write: a dict
+    or list with nothing to decode inside is returned itself, so a clean export is not duplicated in memory."""
+    kind = type(value)
+    if kind is dict or isinstance(value, dict):
         if value.get(SECRET_SIG_KEY) == SECRET_SIG:
             if "plaintext" in value:
                 text = value["plaintext"]
@@ -186,10 +184,24 @@ def decode(value: Any) -> Any:
             if "value" in value:
                 return decode(value["value"])
             return OpaqueSecret()
-        return {k: decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
+        out: Optional[dict] = None
+        for k, v in value.items():
+            d = decode(v)
+            if d is not v:
+                if out is None:
+                    out = dict(value)
+                out[k] = d
+        return value if out is None else out
+    if kind is list or isinstance(value, list):
+        items: Optional[list] = None
+        for i, v in enumerate(value):
+            d = decode(v)
+            if d is not v:
+                if items is None:
+                    items = list(value)
+                items[i] = d
+        return value if items is None else items
+    if (kind is str or isinstance(value, str)) and value in UNKNOWN_SENTINELS:
         return UNKNOWN
     return value
 
@@ -209,6 +221,7 @@ def without_cyclic_gc() -> Iterator[None]:
 
 
 def read_export(path: str | Path) -> dict[str, Any]:
+    """The whole export at ``path``, validated (``check_export_file`` streams it instead)."""
     text = read_text(path, BadInput, "stack export file", "JSON")
     try:
         with without_cyclic_gc():
@@ -222,44 +235,35 @@ def read_export(path: str | Path) -> dict[str, Any]:
 def validate_export(doc: Any, where: str = "export") -> list[dict[str, Any]]:
     """The resources of a `pulumi stack export` document, or BadInput naming what is wrong."""
     if not isinstance(doc, dict):
-        raise BadInput(f"{where}: not a pulumi stack export (expected a JSON object with 'version' and "
-                       "'deployment')")
+        raise not_an_export(where)
     if "deployment" not in doc or not isinstance(doc.get("deployment"), dict):
-        raise BadInput(f"{where}: not a pulumi stack export (no 'deployment' object)")
-    version = doc.get("version")
-    if version not in (1, 2, 3):
-        raise BadInput(f"{where}: unsupported stack export version {version!r} (expected 3)")
+        raise not_an_export(where, "no 'deployment' object")
+    validate_version(doc.get("version"), where)
     resources = doc["deployment"].get("resources")
     if resources is None:
         return []
     if not isinstance(resources, list):
         raise BadInput(f"{where}: deployment.resources is not a list")
     for i, r in enumerate(resources):
-        if not isinstance(r, dict) or not isinstance(r.get("urn"), str) or not isinstance(r.get("type"), str):
-            raise BadInput(f"{where}: deployment.resources[{i}] has no 'urn' and 'type' strings")
-        if not r["urn"].startswith("urn:pulumi:"):
-            raise BadInput(f"{where}: deployment.resources[{i}].urn {r['urn'][:60]!r} is not a Pulumi URN")
-        for key in ("inputs", "outputs"):
-            if key in r and r[key] is not None and not isinstance(r[key], dict):
-                raise BadInput(f"{where}: deployment.resources[{i}].{key} is not an object")
+        validate_entry(r, i, where)
     return resources
 
 
+def _stack_of(urn: str) -> Optional[str]:
+    """The stack a URN names (``urn:pulumi:<stack>::<project>::...``), None when it names none."""
+    return urn.split(":", 3)[2].split("::", 1)[0] or None if urn.count(":") >= 3 else None
+
+
 def stack_name_of(resources: list[dict[str, Any]]) -> Optional[str]:
-    """The stack named by the URNs (``urn:pulumi:<stack>::<project>::...``); BadInput if they disagree."""
-    names = {r["urn"].split(":", 3)[2].split("::", 1)[0] for r in resources if r["urn"].count(":") >= 3}
+    """The stack named by the URNs; BadInput if they disagree."""
+    names = {_stack_of(r["urn"]) for r in resources} - {None}
     if len(names) > 1:
-        raise BadInput(f"resources belong to several stacks ({', '.join(sorted(names))}): pass --stack")
-    return next(iter(names), None) or None
+        raise _several_stacks(names)
+    return next(iter(names), None)
 
 
-def _stack_props(entry: dict[str, Any], decoded: tuple[dict, dict]) -> PlainDict:
-    """What a stack policy sees of a resource: its outputs over its inputs, and its id."""
-    inputs, outputs = decoded
-    props = PlainDict({**inputs, **outputs})
-    if entry.get("id") and "id" not in props:
-        props["id"] = entry["id"]
-    return props
+def _several_stacks(names: set) -> BadInput:
+    return BadInput(f"resources belong to several stacks ({', '.join(sorted(names))}): pass --stack")
 
 
 def _name_of(urn: str) -> str:
@@ -288,6 +292,21 @@ def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: 
                  policies: Optional[list[Any]] = None, waivers_file: Optional[Path] = None) -> Result:
     """Run the pack over an export document (already validated or not). Waivers: ``waivers_file``, else
     policies/waivers.yaml when present; a waived violation is kept in the result, marked, and not counted."""
+    resources = validate_export(doc)
+    return _with_waivers(lambda: _check(((r, False) for r in resources), stack, config_file, policies, False),
+                         policies, waivers_file)
+
+
+def check_export_file(path: str | Path, stack: Optional[str] = None, config_file: Optional[Path] = None,
+                      policies: Optional[list[Any]] = None, waivers_file: Optional[Path] = None) -> Result:
+    """``check_export`` of the export at ``path``, read one resource at a time (policies.exports): what is kept of a
+    resource after its resource policies ran is what the stack policies see (its outputs over its inputs), so a
+    large export is never in memory whole. Same result as ``check_export(read_export(path))``."""
+    return _with_waivers(lambda: _check(iter_resources(path), stack, config_file, policies, True), policies,
+                         waivers_file)
+
+
+def _with_waivers(run, policies: Optional[list[Any]], waivers_file: Optional[Path]) -> Result:
     from policies import waivers as waiver_mod
 
     ids = [p.name for p in (policies or all_policies())]
@@ -302,7 +321,7 @@ def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: 
     waiver_mod.SUPPRESS = False
     try:
         with without_cyclic_gc():
-            result = _check_export(doc, stack, config_file, policies)
+            result = run()
     finally:
         waiver_mod.SUPPRESS = previous_suppress
         waiver_mod.use(None)
@@ -312,11 +331,34 @@ def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: 
     return result
 
 
-def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Optional[Path],
-                  policies: Optional[list[Any]]) -> Result:
+def _named_stack(entries: Iterator[tuple[dict[str, Any], bool]]) -> tuple[Optional[str], Iterator]:
+    """The stack the URNs name, read from the first entries that name one, and the entries again — checking as
+    they pass that every later URN names the same stack."""
+    head: list[tuple[dict[str, Any], bool]] = []
+    name = None
+    for item in entries:
+        head.append(item)
+        name = _stack_of(item[0]["urn"])
+        if name is not None:
+            break
+
+    def again() -> Iterator[tuple[dict[str, Any], bool]]:
+        yield from head
+        for item in entries:
+            other = _stack_of(item[0]["urn"])
+            if other is not None and other != name:
+                raise _several_stacks({name, other})
+            yield item
+    return name, again()
+
+
+def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str], config_file: Optional[Path],
+           policies: Optional[list[Any]], consume: bool) -> Result:
+    """The pack over ``entries`` ((resource, values already plain)). ``consume``: the entries are the checker's
+    own (read from a file), so each one's inputs and outputs are dropped once its resource policies ran."""
     started = time.perf_counter()
-    resources = validate_export(doc)
-    stack = stack or stack_name_of(resources)
+    if not stack:
+        stack, entries = _named_stack(iter(entries))
     path = Path(config_file) if config_file else enforcement.config_path(stack)
     try:
         config = enforcement.load(path)
@@ -325,11 +367,9 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
     policies = policies if policies is not None else all_policies()
     levels = {p.name: enforcement.level_of(p.name, config) for p in policies}
     active = [p for p in policies if levels[p.name] != "disabled"]
-    result = Result(stack=stack, config_path=path, resource_count=sum(
-        1 for r in resources if r["type"] != "pulumi:pulumi:Stack" and not r["type"].startswith("pulumi:providers:")),
-        evaluated=[meta_of(p) for p in active], disabled=[p.name for p in policies if levels[p.name] == "disabled"],
-        levels=levels, present_types=frozenset(r["type"] for r in resources))
-    by_urn_type = {r["urn"]: r["type"] for r in resources}
+    result = Result(stack=stack, config_path=path, resource_count=0, evaluated=[meta_of(p) for p in active],
+                    disabled=[p.name for p in policies if levels[p.name] == "disabled"], levels=levels)
+    by_urn_type: dict[str, str] = {}
 
     def reporter(meta: PolicyMeta, default_urn: str):
         def report(message: str, urn: Optional[str] = None) -> None:
@@ -357,57 +397,69 @@ def _check_export(doc: dict[str, Any], stack: Optional[str], config_file: Option
             for t in meta.resource_types:
                 by_type.setdefault(t, []).append(p)
     settings = {p.name: enforcement.properties_of(p.name, config) for p in active}  # once per policy, not per resource
-    decoded: dict[str, tuple[dict, dict]] = {}
-    options_cache: dict[str, PolicyResourceOptions] = {}
-
-    def options_of(entry: dict[str, Any]) -> PolicyResourceOptions:
-        """One options object per resource, shared by its resource and stack policies (read only)."""
-        found = options_cache.get(entry["urn"])
-        if found is None:
-            found = options_cache[entry["urn"]] = _options(entry)
-        return found
-
-    for entry in resources:
+    kept: list[tuple[dict[str, Any], PlainDict]] = []  # (entry, what stack policies see of it), in export order
+    urns: dict[str, str] = {}  # every URN, to its own string
+    counted = 0
+    for entry, clean in entries:
+        urn, type_ = entry["urn"], entry["type"]
+        by_urn_type[urn] = type_
+        if type_ != "pulumi:pulumi:Stack" and not type_.startswith("pulumi:providers:"):
+            counted += 1
         # Plain once per resource and shared by its policies: the engine hands policies proxies that the policies'
         # first step (values.plain) unwraps again; offline the values are made plain directly (issue 13: at 50,000
-        # resources the proxies and their second walk were half the check's time).
-        inputs = PlainDict(decode(entry.get("inputs") or {}))
-        outputs = PlainDict(decode(entry.get("outputs") or {}))
-        decoded[entry["urn"]] = (inputs, outputs)
-        policies_here = by_type.get(entry["type"], ())
-        if not policies_here:
-            continue
-        props, options, name = inputs, options_of(entry), _name_of(entry["urn"])
-        for p in policies_here:
-            meta = meta_of(p)
-            args = ResourceValidationArgs(entry["type"], props, entry["urn"], name, options, None,
-                                          settings[p.name], {})
-            guarded(meta, entry["urn"], lambda p=p, args=args, meta=meta, urn=entry["urn"]:
-                    p.validate(args, reporter(meta, urn)))
+        # resources the proxies and their second walk were half the check's time), or not at all when the reader
+        # saw nothing to decode in the resource's text.
+        raw_in, raw_out = entry.get("inputs") or {}, entry.get("outputs") or {}
+        inputs = PlainDict(raw_in if clean else decode(raw_in))
+        outputs = raw_out if clean else decode(raw_out)
+        policies_here = by_type.get(type_, ())
+        if policies_here:
+            options, name = _options(entry), _name_of(urn)
+            for p in policies_here:
+                meta = meta_of(p)
+                args = ResourceValidationArgs(type_, inputs, urn, name, options, None, settings[p.name], {})
+                guarded(meta, urn, lambda p=p, args=args, meta=meta, urn=urn: p.validate(args, reporter(meta, urn)))
+        props = PlainDict({**inputs, **outputs})
+        if entry.get("id") and "id" not in props:
+            props["id"] = entry["id"]
+        if consume:  # what is kept of the entry: its URN once (references to earlier resources share it), no values
+            entry.pop("inputs", None)
+            entry.pop("outputs", None)
+            for key in ("dependencies", "parent", "propertyDependencies"):
+                value = entry.get(key)
+                if value and type(value) is list:
+                    entry[key] = [urns.get(u, u) for u in value]
+                elif value and type(value) is dict:
+                    entry[key] = {k: [urns.get(u, u) for u in v] if type(v) is list else v for k, v in value.items()}
+                elif value:
+                    entry[key] = urns.get(value, value)
+        urns[urn] = urn
+        kept.append((entry, props))
+    result.resource_count = counted
+    result.present_types = frozenset(by_urn_type.values())
 
-    # Stack policies: one view of the whole stack, as the engine builds it for AnalyzeStack.
+    # Stack policies: one view of the whole stack, as the engine builds it for AnalyzeStack. References to resources
+    # outside the export are dropped, as the engine does; kept references are the resources' own URN strings.
     stack_policies = [p for p in active if meta_of(p).kind == "stack"]
     if stack_policies and all(getattr(p, "reads_stack_view", False) for p in stack_policies):
         # The pack's own stack policies read the stack only through its view: build that from the export
         # directly (at 50,000 resources the PolicyResource objects and their conversion were half the check).
-        present = decoded.keys()  # references to resources outside the export are dropped, as the engine does
-        view = Stack([SRes(entry["type"], _stack_props(entry, decoded[entry["urn"]]), entry["urn"],
-                           _name_of(entry["urn"]), entry.get("parent") or None,
-                           [u for u in entry.get("dependencies") or () if u in present],
-                           {k: [u for u in v if u in present]
+        view = Stack([SRes(entry["type"], props, entry["urn"], _name_of(entry["urn"]), entry.get("parent") or None,
+                           [urns[u] for u in entry.get("dependencies") or () if u in urns],
+                           {k: [urns[u] for u in v if u in urns]
                             for k, v in (entry.get("propertyDependencies") or {}).items()}, owned=True)
-                      for entry in resources])
+                      for entry, props in kept])
+        del kept
         for p in stack_policies:
             meta = meta_of(p)
             args = view.carried_by(enforcement.properties_of(p.name, config))
             guarded(meta, "", lambda p=p, args=args, meta=meta: p.validate(args, reporter(meta, "")))
     elif stack_policies:
         objects: dict[str, PolicyResource] = {}
-        for entry in resources:
-            props = _stack_props(entry, decoded[entry["urn"]])
-            objects[entry["urn"]] = PolicyResource(entry["type"], props, entry["urn"],
-                                                   _name_of(entry["urn"]), options_of(entry), None, None, [], {})
-        for entry in resources:
+        for entry, props in kept:
+            objects[entry["urn"]] = PolicyResource(entry["type"], props, entry["urn"], _name_of(entry["urn"]),
+                                                   _options(entry), None, None, [], {})
+        for entry, _ in kept:
             obj = objects[entry["urn"]]
             obj.parent = objects.get(entry.get("parent") or "")
             obj.dependencies = [objects[u] for u in entry.get("dependencies") or [] if u in objects]
@@ -633,10 +685,10 @@ def _cli_check(args: argparse.Namespace) -> int:
         if args.program:
             doc, stack = synthesize_program_export(args.program, args.stack)
         else:
-            doc, stack = (read_export(args.export) if args.export else synthesize_export(args.stack)), args.stack
-        result = check_export(doc, stack=stack,
-                              config_file=Path(args.policy_config) if args.policy_config else None,
-                              waivers_file=Path(args.waivers) if args.waivers else None)
+            doc, stack = None if args.export else synthesize_export(args.stack), args.stack
+        options = dict(stack=stack, config_file=Path(args.policy_config) if args.policy_config else None,
+                       waivers_file=Path(args.waivers) if args.waivers else None)
+        result = check_export_file(args.export, **options) if doc is None else check_export(doc, **options)
         text = RENDERERS[args.format](result)
         if args.output:
             out = Path(args.output)
@@ -659,7 +711,7 @@ def main_check_after_preview(stack: str, export_path: Optional[Path]) -> int:
     try:
         if export_path is None:
             raise BadInput("the preview wrote no export")
-        result = check_export(read_export(export_path), stack=stack)
+        result = check_export_file(export_path, stack=stack)
     except BadInput as e:
         print(f"ecomart check: {e}", file=sys.stderr)
         return 2
