@@ -257,7 +257,8 @@ def stack_backup_vaults_locked(stack: Stack, report: StackReport) -> None:
     locks = stack.of_type(BACKUP_VAULT_LOCK)
     unknown = any(not known(lock.get("backupVaultName")) and not lock.property_dependencies.get("backupVaultName")
                   for lock in locks)
+    locked = stack.referenced(locks, "backupVaultName", (BACKUP_VAULT,))
     for vault in stack.of_type(BACKUP_VAULT):
-        if any(vault.urn in stack.refs(lock, "backupVaultName", (BACKUP_VAULT,)) for lock in locks) or unknown:
+        if vault.urn in locked or unknown:
             continue
         report(f"backup vault {identity(vault)} has no vault lock", vault.urn)

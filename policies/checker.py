@@ -397,8 +397,13 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
             for t in meta.resource_types:
                 by_type.setdefault(t, []).append(p)
     settings = {p.name: enforcement.properties_of(p.name, config) for p in active}  # once per policy, not per resource
-    kept: list[tuple[dict[str, Any], PlainDict]] = []  # (entry, what stack policies see of it), in export order
-    urns: dict[str, str] = {}  # every URN, to its own string
+    # What stack policies see of each resource, in export order: (entry, outputs over inputs, parent, dependencies,
+    # property dependencies). References name resources of the export by their own URN strings; a reference to a
+    # resource not read yet is settled after the last one (the engine drops references to resources outside the
+    # export). Pulumi writes dependencies before dependents, so that is rare.
+    kept: list[tuple[dict[str, Any], PlainDict, Optional[str], list[str], dict[str, list[str]]]] = []
+    urns: dict[str, str] = {}
+    unsettled: list[tuple[int, Any, Any]] = []
     counted = 0
     for entry, clean in entries:
         urn, type_ = entry["urn"], entry["type"]
@@ -422,33 +427,31 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
         props = PlainDict({**inputs, **outputs})
         if entry.get("id") and "id" not in props:
             props["id"] = entry["id"]
-        if consume:  # what is kept of the entry: its URN once (references to earlier resources share it), no values
-            entry.pop("inputs", None)
-            entry.pop("outputs", None)
-            for key in ("dependencies", "parent", "propertyDependencies"):
-                value = entry.get(key)
-                if value and type(value) is list:
-                    entry[key] = [urns.get(u, u) for u in value]
-                elif value and type(value) is dict:
-                    entry[key] = {k: [urns.get(u, u) for u in v] if type(v) is list else v for k, v in value.items()}
-                elif value:
-                    entry[key] = urns.get(value, value)
+        raw_deps, raw_pdeps = entry.get("dependencies") or (), entry.get("propertyDependencies") or {}
+        deps = [urns[u] for u in raw_deps if u in urns]
+        pdeps = {k: [urns[u] for u in v if u in urns] for k, v in raw_pdeps.items()}
+        if len(deps) != len(raw_deps) or any(len(pdeps[k]) != len(v) for k, v in raw_pdeps.items()):
+            unsettled.append((len(kept), raw_deps, raw_pdeps))
+        if consume:  # the entry is ours: keep no values of it
+            for key in ("inputs", "outputs", "dependencies", "propertyDependencies"):
+                entry.pop(key, None)
+        parent = entry.get("parent") or None
         urns[urn] = urn
-        kept.append((entry, props))
+        kept.append((entry, props, urns.get(parent, parent), deps, pdeps))
     result.resource_count = counted
     result.present_types = frozenset(by_urn_type.values())
+    for i, raw_deps, raw_pdeps in unsettled:
+        entry, props, parent, _, _ = kept[i]
+        kept[i] = (entry, props, urns.get(parent, parent), [urns[u] for u in raw_deps if u in urns],
+                   {k: [urns[u] for u in v if u in urns] for k, v in raw_pdeps.items()})
+    del unsettled
 
-    # Stack policies: one view of the whole stack, as the engine builds it for AnalyzeStack. References to resources
-    # outside the export are dropped, as the engine does; kept references are the resources' own URN strings.
     stack_policies = [p for p in active if meta_of(p).kind == "stack"]
     if stack_policies and all(getattr(p, "reads_stack_view", False) for p in stack_policies):
         # The pack's own stack policies read the stack only through its view: build that from the export
         # directly (at 50,000 resources the PolicyResource objects and their conversion were half the check).
-        view = Stack([SRes(entry["type"], props, entry["urn"], _name_of(entry["urn"]), entry.get("parent") or None,
-                           [urns[u] for u in entry.get("dependencies") or () if u in urns],
-                           {k: [urns[u] for u in v if u in urns]
-                            for k, v in (entry.get("propertyDependencies") or {}).items()}, owned=True)
-                      for entry, props in kept])
+        view = Stack([SRes(entry["type"], props, entry["urn"], _name_of(entry["urn"]), parent, deps, pdeps,
+                           owned=True) for entry, props, parent, deps, pdeps in kept])
         del kept
         for p in stack_policies:
             meta = meta_of(p)
@@ -456,15 +459,14 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
             guarded(meta, "", lambda p=p, args=args, meta=meta: p.validate(args, reporter(meta, "")))
     elif stack_policies:
         objects: dict[str, PolicyResource] = {}
-        for entry, props in kept:
+        for entry, props, *_ in kept:
             objects[entry["urn"]] = PolicyResource(entry["type"], props, entry["urn"], _name_of(entry["urn"]),
                                                    _options(entry), None, None, [], {})
-        for entry, _ in kept:
+        for entry, _, parent, deps, pdeps in kept:
             obj = objects[entry["urn"]]
-            obj.parent = objects.get(entry.get("parent") or "")
-            obj.dependencies = [objects[u] for u in entry.get("dependencies") or [] if u in objects]
-            obj.property_dependencies = {k: [objects[u] for u in v if u in objects]
-                                         for k, v in (entry.get("propertyDependencies") or {}).items()}
+            obj.parent = objects.get(parent or "")
+            obj.dependencies = [objects[u] for u in deps]
+            obj.property_dependencies = {k: [objects[u] for u in v] for k, v in pdeps.items()}
         resource_list = list(objects.values())
         for p in stack_policies:
             meta = meta_of(p)

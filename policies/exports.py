@@ -24,8 +24,9 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 EXPORT_VERSIONS = (1, 2, 3)
 
 # A resource whose text holds none of these has no secret envelope and no unknown sentinel, so its parsed values
-# are already what a policy sees (no decode walk). "\u" because an escape could spell either.
-_MARKERS = (SECRET_SIG_KEY, "\\u", *sorted(UNKNOWN_SENTINELS))
+# are already what a policy sees (no decode walk). Both are spelled in hex digits and "-", whose escapes all begin
+# "\u00": that too, so an escaped spelling is decoded like a plain one.
+_MARKERS = (SECRET_SIG_KEY, "\\u00", *sorted(UNKNOWN_SENTINELS))
 _MARKER_LEN = max(map(len, _MARKERS))
 _BLANKS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()

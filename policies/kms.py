@@ -78,6 +78,14 @@ def kms_key_policy_no_public_principal(r: Res, report: Report) -> None:
 _NOT_A_USE = (KMS_ALIAS, KMS_KEY_POLICY, KMS_KEY, KMS_REPLICA_KEY)
 
 
+def _with_primaries(stack: Stack, used: set[str]) -> set[str]:
+    """A replica key is used through its own use; its primary through the replica."""
+    for r in stack.of_type(KMS_REPLICA_KEY):
+        if r.urn in used:
+            used |= stack.refs(r, "primaryKeyArn", (KMS_KEY,))
+    return used
+
+
 @stack_policy(
     "stack-kms-keys-in-use",
     types=(KMS_KEY, KMS_REPLICA_KEY), severity="medium", category="security",
@@ -95,14 +103,12 @@ def stack_kms_keys_in_use(stack: Stack, report: StackReport) -> None:
     if not keys:
         return
     key_types = (KMS_KEY, KMS_REPLICA_KEY)
-    used: set[str] = set()
-    for r in stack.resources:
-        if r.type in _NOT_A_USE:
-            continue
-        used |= stack.all_refs(r, key_types)
-    for r in stack.resources:  # a replica key is used through its own use; its primary through the replica
-        if r.type == KMS_REPLICA_KEY and r.urn in used:
-            used |= stack.refs(r, "primaryKeyArn", (KMS_KEY,))
+    users = [r for r in stack.resources if r.type not in _NOT_A_USE]
+    # The engine's recorded references first (cheap); the walk of every value for literal ids and ARNs only when
+    # some key is not used through them (a deployed export from elsewhere) — the same verdict either way.
+    used = _with_primaries(stack, set().union(*(stack.dependency_refs(r, key_types) for r in users)))
+    if any(key.urn not in used for key in keys):
+        used = _with_primaries(stack, set().union(*(stack.all_refs(r, key_types) for r in users)))
     for key in keys:
         if key.urn in used:
             continue

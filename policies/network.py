@@ -412,9 +412,10 @@ def stack_data_stores_in_data_subnets(stack: Stack, report: StackReport) -> None
 )
 def stack_vpc_flow_logs(stack: Stack, report: StackReport) -> None:
     logs = stack.of_type(FLOW_LOG)
+    logs_of = stack.referenced(logs, "vpcId", (VPC,))
+    unknown = any(not known(f.get("vpcId")) and not f.property_dependencies.get("vpcId") for f in logs)
     for vpc in stack.of_type(VPC):
-        covering = [f for f in logs if vpc.urn in stack.refs(f, "vpcId", (VPC,))]
-        unknown = any(not known(f.get("vpcId")) and not f.property_dependencies.get("vpcId") for f in logs)
+        covering = logs_of.get(vpc.urn, [])
         if not covering:
             if not unknown:
                 report(f"VPC {identity(vpc)} has no flow log", vpc.urn)

@@ -667,8 +667,9 @@ def stack_rds_cross_region_backups(stack: Stack, report: StackReport) -> None:
     replications = stack.of_type(RDS_BACKUP_REPLICATION)
     unknown = any(not known(r.get("sourceDbInstanceArn")) and not r.property_dependencies.get("sourceDbInstanceArn")
                   for r in replications)
+    replicated = stack.referenced(replications, "sourceDbInstanceArn", (RDS_INSTANCE,))
     for db in writers(stack):
-        if unknown or any(db.urn in stack.refs(r, "sourceDbInstanceArn", (RDS_INSTANCE,)) for r in replications):
+        if unknown or db.urn in replicated:
             continue
         report(f"RDS writer {identity(db)} does not replicate its automated backups to another region", db.urn)
 
@@ -690,11 +691,12 @@ def stack_rds_clusters_multi_az(stack: Stack, report: StackReport) -> None:
     if any(not known(m.get("clusterIdentifier")) and not m.property_dependencies.get("clusterIdentifier")
            for m in members):
         return  # a member whose cluster cannot be told yet: no judgement
+    member_of = stack.referenced(members, "clusterIdentifier", (RDS_CLUSTER,))
     for cluster in stack.of_type(RDS_CLUSTER):
         engine = cluster.get("engine")
         if not known(engine) or not str(engine or "").startswith("aurora") or is_replica(cluster):
             continue
-        count = sum(1 for m in members if cluster.urn in stack.refs(m, "clusterIdentifier", (RDS_CLUSTER,)))
+        count = len(member_of.get(cluster.urn, ()))
         if count < 2:
             report(f"Aurora cluster {identity(cluster)} has {count} instance(s): nothing to fail over to",
                    cluster.urn)

@@ -182,14 +182,30 @@ class Stack:
         asks what a resource refers to anywhere (e.g. which keys are in use), not through which property."""
         wanted = set(types)
         by_urn = self.by_urn
-        found = {u for deps in res.property_dependencies.values() for u in deps
-                 if u in by_urn and by_urn[u].type in wanted}
+        found = self.dependency_refs(res, types)
         index = self._identity_index()
         for s in walk_strings(res.props):
             for urn in index.get(s, ()):
                 if urn != res.urn and by_urn[urn].type in wanted:
                     found.add(urn)
         return found
+
+    def referenced(self, sources: Sequence[SRes], prop: str, types: Sequence[str]) -> dict[str, list[SRes]]:
+        """For every resource of ``types`` that some source's ``prop`` refers to, those sources: "which locks name
+        this vault" for every vault at once, instead of asking each lock about each vault (quadratic in stacks of
+        thousands of resources)."""
+        out: dict[str, list[SRes]] = {}
+        for source in sources:
+            for urn in self.refs(source, prop, types):
+                out.setdefault(urn, []).append(source)
+        return out
+
+    def dependency_refs(self, res: SRes, types: Sequence[str]) -> set[str]:
+        """The part of ``all_refs`` the engine recorded (per-property dependencies), without walking any value."""
+        wanted = set(types)
+        by_urn = self.by_urn
+        return {u for deps in res.property_dependencies.values() for u in deps
+                if u in by_urn and by_urn[u].type in wanted}
 
     def referrers(self, target: SRes, types: Sequence[str], props: Optional[Sequence[str]] = None
                   ) -> list[tuple[SRes, str]]:

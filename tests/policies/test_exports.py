@@ -237,3 +237,10 @@ def test_a_null_resources_list_is_an_empty_stack(tmp_path):
     path = _write(tmp_path, {"version": 3, "deployment": {"manifest": {}, "resources": None}})
     result = check_export_file(path, stack="prod")
     assert result.resource_count == 0 and result.exit_code == 0
+
+
+def test_every_escape_that_could_spell_a_marker_is_itself_a_marker():
+    """The markers are hex digits and "-", so any escaped spelling of one holds ``\\u00``, which is a marker."""
+    spelled = "".join(m for m in exports._MARKERS if m != "\\u00")
+    assert set(spelled) <= set("0123456789abcdef-") and "\\u00" in exports._MARKERS
+    assert set(UNKNOWN_SENTINELS) | {SECRET_SIG_KEY} <= set(exports._MARKERS)
