@@ -280,7 +280,7 @@ def _options(entry: dict[str, Any]) -> PolicyResourceOptions:
 # --- evaluating ----------------------------------------------------------------------------------------------------------
 
 def _run(result: Any) -> None:
-    if inspect.isawaitable(result):
+    if result is not None and inspect.isawaitable(result):
         loop = asyncio.new_event_loop()
         try:
             loop.run_until_complete(result)
@@ -389,14 +389,30 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
             result.violations.append(Violation(meta.id, meta.severity, "mandatory", urn, by_urn_type.get(urn, ""),
                                                f"policy raised {type(e).__name__}: {e}"))
 
-    # Resource policies, indexed by the types they read (each also filters on type itself).
-    by_type: dict[str, list[Any]] = {}
+    # Resource policies, indexed by the types they read (each also filters on type itself), each with its reporter
+    # (the resource being checked is ``current``) and its config properties; equal configs are one object, so one
+    # ResourceValidationArgs per resource serves every policy that has it (most have none).
+    current = [""]
+
+    def resource_reporter(meta: PolicyMeta):
+        level = levels[meta.id]
+
+        def report(message: str, urn: Optional[str] = None) -> None:
+            target = urn or current[0]
+            result.violations.append(Violation(meta.id, meta.severity, level, target, by_urn_type.get(target, ""),
+                                               message or meta.description))
+        return report
+
+    configs: dict[str, dict[str, Any]] = {}
+    runs_by_type: dict[str, list[tuple[Any, PolicyMeta, Any, str]]] = {}
     for p in active:
         meta = meta_of(p)
         if meta.kind == "resource":
+            properties = enforcement.properties_of(p.name, config)
+            key = json.dumps(properties, sort_keys=True, default=repr)
+            configs.setdefault(key, properties)
             for t in meta.resource_types:
-                by_type.setdefault(t, []).append(p)
-    settings = {p.name: enforcement.properties_of(p.name, config) for p in active}  # once per policy, not per resource
+                runs_by_type.setdefault(t, []).append((p, meta, resource_reporter(meta), key))
     # What stack policies see of each resource, in export order: (entry, outputs over inputs, parent, dependencies,
     # property dependencies). References name resources of the export by their own URN strings; a reference to a
     # resource not read yet is settled after the last one (the engine drops references to resources outside the
@@ -417,20 +433,32 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
         raw_in, raw_out = entry.get("inputs") or {}, entry.get("outputs") or {}
         inputs = PlainDict(raw_in if clean else decode(raw_in))
         outputs = raw_out if clean else decode(raw_out)
-        policies_here = by_type.get(type_, ())
-        if policies_here:
+        runs = runs_by_type.get(type_)
+        if runs:
+            current[0] = urn
             options, name = _options(entry), _name_of(urn)
-            for p in policies_here:
-                meta = meta_of(p)
-                args = ResourceValidationArgs(type_, inputs, urn, name, options, None, settings[p.name], {})
-                guarded(meta, urn, lambda p=p, args=args, meta=meta, urn=urn: p.validate(args, reporter(meta, urn)))
+            args_by_config: dict[str, ResourceValidationArgs] = {}
+            for p, meta, report, key in runs:
+                args = args_by_config.get(key)
+                if args is None:
+                    args = args_by_config[key] = ResourceValidationArgs(type_, inputs, urn, name, options, None,
+                                                                        configs[key], {})
+                try:
+                    _run(p.validate(args, report))
+                except UnknownValueError:
+                    result.not_evaluable.append((meta.id, urn))
+                except NotApplicableError:
+                    pass
+                except Exception as e:  # noqa: BLE001 - a crashing policy must fail closed, not pass silently
+                    result.violations.append(Violation(meta.id, meta.severity, "mandatory", urn, type_,
+                                                       f"policy raised {type(e).__name__}: {e}"))
         props = PlainDict({**inputs, **outputs})
         if entry.get("id") and "id" not in props:
             props["id"] = entry["id"]
         raw_deps, raw_pdeps = entry.get("dependencies") or (), entry.get("propertyDependencies") or {}
         deps = [urns[u] for u in raw_deps if u in urns]
         pdeps = {k: [urns[u] for u in v if u in urns] for k, v in raw_pdeps.items()}
-        if len(deps) != len(raw_deps) or any(len(pdeps[k]) != len(v) for k, v in raw_pdeps.items()):
+        if len(deps) != len(raw_deps) or sum(map(len, pdeps.values())) != sum(map(len, raw_pdeps.values())):
             unsettled.append((len(kept), raw_deps, raw_pdeps))
         if consume:  # the entry is ours: keep no values of it
             for key in ("inputs", "outputs", "dependencies", "propertyDependencies"):

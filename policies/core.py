@@ -179,13 +179,17 @@ def resource_policy(id: str, *, types: Sequence[str], severity: str, category: s
                           house_rule=house_rule)
         _validate_metadata(meta)
         type_set = frozenset(types_t)
+        # (config given, the defaults under it), swapped whole: the checker gives one config object per policy.
+        last: list[tuple[Any, dict]] = [(object(), {})]
 
         def validate(args: ResourceValidationArgs, report_violation: Callable[[str, Optional[str]], None]) -> None:
             if args.resource_type not in type_set:
                 return
+            given, seen = args.get_config(), last[0]
+            if seen[0] is not given:
+                seen = last[0] = (given, {**meta.config_defaults, **(given or {})})
             try:
-                res = Res(args.resource_type, plain(args.props), args.urn, args.name,
-                          {**meta.config_defaults, **(args.get_config() or {})})
+                res = Res(args.resource_type, plain(args.props), args.urn, args.name, seen[1])
             except UnknownValueError:  # pragma: no cover - plain() reads the proxies' targets directly
                 return
             urn = args.urn

@@ -46,6 +46,18 @@ def validate_entry(r: Any, i: int, where: str) -> None:
     for key in ("inputs", "outputs"):
         if key in r and r[key] is not None and not isinstance(r[key], dict):
             raise BadInput(f"{where}: deployment.resources[{i}].{key} is not an object")
+    parent, deps, pdeps = r.get("parent"), r.get("dependencies"), r.get("propertyDependencies")
+    if parent is not None and not isinstance(parent, str):
+        raise BadInput(f"{where}: deployment.resources[{i}].parent is not a URN string")
+    if deps is not None and not _urn_list(deps):
+        raise BadInput(f"{where}: deployment.resources[{i}].dependencies is not a list of URN strings")
+    if pdeps is not None and not (isinstance(pdeps, dict) and all(map(_urn_list, pdeps.values()))):
+        raise BadInput(f"{where}: deployment.resources[{i}].propertyDependencies is not an object of lists of URN "
+                       "strings")
+
+
+def _urn_list(value: Any) -> bool:
+    return type(value) is list and all(type(u) is str for u in value)
 
 
 def validate_version(version: Any, where: str) -> None:

@@ -8,7 +8,8 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from pulumi_policy import StackValidationArgs
 
-from policies.values import (UNKNOWN, OpaqueSecret, absent, as_list, known, lookup, plain, walk_strings)
+from policies.values import (UNKNOWN, OpaqueSecret, PlainDict, absent, as_list, known, lookup, plain,
+                             walk_strings)
 
 Report = Callable[[str], None]
 StackReport = Callable[[str, Optional[str]], None]
@@ -28,6 +29,8 @@ class Res:
 
     def get(self, path: str, default: Any = None) -> Any:
         """Value at a dotted path (``advancedConfiguration.minimumEnabledTlsProtocol``); UNKNOWN passes through."""
+        if "." not in path and type(self.props) in (dict, PlainDict):  # most reads: one key of the resource
+            return self.props.get(path, default)
         return lookup(self.props, path, default)
 
     def tags(self) -> Any:

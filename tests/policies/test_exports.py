@@ -216,6 +216,15 @@ def test_broken_json_is_reported_where_json_loads_reports_it(tmp_path, text):
     ('{"version": 3, "deployment": {"resources": [{"urn": "x", "type": "t"}]}}', "resources[0].urn 'x' is not a"),
     ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "inputs": 1}]}}',
      "deployment.resources[0].inputs is not an object"),
+    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "dependencies": 5}]}}',
+     "deployment.resources[0].dependencies is not a list of URN strings"),
+    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "dependencies": [{}]}]}}',
+     "deployment.resources[0].dependencies is not a list of URN strings"),
+    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", '
+     '"propertyDependencies": {"x": "urn:pulumi:s::p::t::b"}}]}}',
+     "deployment.resources[0].propertyDependencies is not an object of lists of URN strings"),
+    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "parent": 1}]}}',
+     "deployment.resources[0].parent is not a URN string"),
 ])
 def test_shape_errors_name_the_key(tmp_path, text, reason):
     path = tmp_path / "shape.json"
