@@ -50,6 +50,8 @@ class Res:
         return default if value is None else value
 
 
+_KMS_KEYS = frozenset({"aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"})
+
 # Properties that name a resource, and so may appear verbatim in another resource's inputs.
 _IDENTITY_PROPS = ("id", "arn", "identifier", "name", "keyId", "replicationGroupId", "userGroupId", "userId",
                    "bucket", "functionName", "alarmName", "clusterIdentifier", "projectId", "clusterId")
@@ -91,7 +93,7 @@ class Stack:
         self._by_type: dict[str, list[SRes]] = {}
         for r in self.resources:
             self._by_type.setdefault(r.type, []).append(r)
-        self._cache: dict[str, Any] = {}  # shared with with_config() clones
+        self._cache: dict[Any, Any] = {}  # shared with with_config() clones
 
     @classmethod
     def of(cls, args: StackValidationArgs) -> "Stack":
@@ -141,25 +143,30 @@ class Stack:
             out.extend(self._by_type.get(t, ()))
         return out
 
-    def _identity_index(self) -> dict[str, set[str]]:
-        if "identities" not in self._cache:
-            index: dict[str, set[str]] = {}
-            for r in self.resources:
+    def _identity_index(self, types: Sequence[str]) -> dict[str, set[str]]:
+        """Identity (id, ARN, name...) -> URNs of the resources of ``types`` that have it, built once per set of
+        types: only resources of the types asked for can be the answer, so only they are indexed."""
+        wanted = frozenset(types)
+        index = self._cache.get(wanted)
+        if index is None:
+            index = {}
+            for r in self.of_type(*sorted(wanted)):
                 for key in _IDENTITY_PROPS:
                     value = r.props.get(key)
                     if isinstance(value, str) and value and known(value):
                         index.setdefault(value, set()).add(r.urn)
             # KMS aliases stand for their target key: a reference to the alias is a reference to the key.
-            for alias in self.of_type("aws:kms/alias:Alias"):
-                name = alias.get("name")
-                targets = self.refs(alias, "targetKeyId", ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"),
-                                    _index=index)
-                if isinstance(name, str):
-                    for key in (name, alias.get("arn")):
-                        if isinstance(key, str):
-                            index.setdefault(key, set()).update(targets)
-            self._cache["identities"] = index
-        return self._cache["identities"]
+            if wanted & _KMS_KEYS:
+                for alias in self.of_type("aws:kms/alias:Alias"):
+                    name = alias.get("name")
+                    targets = self.refs(alias, "targetKeyId", tuple(sorted(_KMS_KEYS)),
+                                        _index=index if wanted >= _KMS_KEYS else None)
+                    if isinstance(name, str):
+                        for key in (name, alias.get("arn")):
+                            if isinstance(key, str):
+                                index.setdefault(key, set()).update(targets)
+            self._cache[wanted] = index
+        return index
 
     def refs(self, res: SRes, prop: str, types: Sequence[str], _index: Optional[dict[str, set[str]]] = None
              ) -> set[str]:
@@ -172,7 +179,7 @@ class Stack:
         wanted = set(types)
         found = {u for u in res.property_dependencies.get(prop, ()) if u in self.by_urn
                  and self.by_urn[u].type in wanted}
-        index = _index if _index is not None else self._identity_index()
+        index = _index if _index is not None else self._identity_index(types)
         value = res.props.get(prop)
         for s in walk_strings(value):
             for urn in index.get(s, ()):
@@ -186,7 +193,7 @@ class Stack:
         wanted = set(types)
         by_urn = self.by_urn
         found = self.dependency_refs(res, types)
-        index = self._identity_index()
+        index = self._identity_index(types)
         for s in walk_strings(res.props):
             for urn in index.get(s, ()):
                 if urn != res.urn and by_urn[urn].type in wanted:
