@@ -456,8 +456,9 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
         if entry.get("id") and "id" not in props:
             props["id"] = entry["id"]
         raw_deps, raw_pdeps = entry.get("dependencies") or (), entry.get("propertyDependencies") or {}
-        deps = [urns[u] for u in raw_deps if u in urns]
-        pdeps = {k: [urns[u] for u in v if u in urns] for k, v in raw_pdeps.items()}
+        known_urn = urns.get  # URNs are never empty: filter(None, ...) drops exactly the ones not read (yet)
+        deps = list(filter(None, map(known_urn, raw_deps)))
+        pdeps = {k: list(filter(None, map(known_urn, v))) for k, v in raw_pdeps.items()}
         if len(deps) != len(raw_deps) or sum(map(len, pdeps.values())) != sum(map(len, raw_pdeps.values())):
             unsettled.append((len(kept), raw_deps, raw_pdeps))
         if consume:  # the entry is ours: keep no values of it
@@ -470,8 +471,8 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     result.present_types = frozenset(by_urn_type.values())
     for i, raw_deps, raw_pdeps in unsettled:
         entry, props, parent, _, _ = kept[i]
-        kept[i] = (entry, props, urns.get(parent, parent), [urns[u] for u in raw_deps if u in urns],
-                   {k: [urns[u] for u in v if u in urns] for k, v in raw_pdeps.items()})
+        kept[i] = (entry, props, urns.get(parent, parent), list(filter(None, map(urns.get, raw_deps))),
+                   {k: list(filter(None, map(urns.get, v))) for k, v in raw_pdeps.items()})
     del unsettled
 
     stack_policies = [p for p in active if meta_of(p).kind == "stack"]
