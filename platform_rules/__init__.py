@@ -149,6 +149,8 @@ POLICY_THRESHOLDS: Mapping[str, Mapping[str, str]] = {
     "kms-key-deletion-window": {"minimumDays": "key_deletion_window_days"},
     "elasticache-snapshot-retention": {"minimumDays": "cache_snapshot_retention_days"},
     "log-group-retention": {"minimumDays": "log_retention_days"},
+    # audit logs kept in S3 (object lock default retention) are audit logs too: the same rule as log groups
+    "s3-object-lock-retention": {"minimumDays": "log_retention_days"},
     "backup-plan-retention": {"minimumDays": "backup_daily_retention_days", "longTermDays": "backup_long_term_days"},
     "elasticache-cluster-mode-sharded": {"minimumShards": "cache_min_shards",
                                          "minimumReplicas": "cache_min_replicas_per_shard"},
@@ -223,6 +225,8 @@ PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
     "elasticache-snapshot-retention": {"minimumDays": 1},
     # FSBP CloudWatch.16: log groups retained for at least 365 days (PCI DSS v4.0.1 10.5.1: 12 months).
     "log-group-retention": {"minimumDays": 365},
+    # PCI DSS v4.0.1 10.5.1 again, for audit logs held in S3 under object lock.
+    "s3-object-lock-retention": {"minimumDays": 365},
     # FSBP Backup has no retention floor; PCI DSS 10.5.1's year is the long-term horizon, daily points >= 7 days.
     "backup-plan-retention": {"minimumDays": 7, "longTermDays": 365},
     # House rule (disabled in this profile); its thresholds stay at the catalogue-neutral minimum.

@@ -60,6 +60,14 @@ S3_SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncrypt
 S3_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 S3_ACL = "aws:s3/bucketAcl:BucketAcl"
 S3_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+S3_BUCKET_V2 = "aws:s3/bucketV2:BucketV2"  # pulumi-aws 7 keeps the v6 name as a deprecated alias of Bucket
+S3_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+S3_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+S3_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+S3_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+S3_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
+CLOUDTRAIL = "aws:cloudtrail/trail:Trail"
+CONFIG_DELIVERY_CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 LAMBDA_URL = "aws:lambda/functionUrl:FunctionUrl"

@@ -521,6 +521,16 @@ CASES: dict[str, list[Case]] = {
         Case(T.S3_VERSIONING, {"bucket": "b", "versioningConfiguration": {"status": "Enabled"}},
              {"versioningConfiguration.status": "Suspended"}),
     ],
+    "s3-ownership-controls-enforced": [
+        Case(T.S3_OWNERSHIP, {"bucket": "b", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+             {"rule.objectOwnership": "ObjectWriter"}),
+    ],
+    "s3-object-lock-retention": [
+        Case(T.S3_OBJECT_LOCK, {"bucket": "b", "objectLockEnabled": "Enabled",
+                                "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 365}}},
+             {"rule.defaultRetention.mode": "FOREVER", "rule.defaultRetention.days": 30,
+              "rule.defaultRetention.years": 1}),
+    ],
     "s3-policy-deny-insecure-transport": [
         Case(T.S3_POLICY, {"bucket": "b", "policy": doc(DENY_HTTP)}, {"policy": doc(CONNECT)}),
     ],

@@ -16,8 +16,8 @@ from policies.checker import check_export
 from policies.core import meta_of
 from policies.registry import stack_policies
 from tests.policies.helpers import UNKNOWN
-from tests.policies.stack_fixture import (CLUSTER_ARN, DELETE, REPLICA_KEY_ARN, WRITER_ARN, compliant_stack, find,  # noqa: F401
-                                          set_prop, urn)
+from tests.policies.stack_fixture import (AUDIT_BUCKET, CLUSTER_ARN, DELETE, REPLICA_KEY_ARN, WRITER_ARN,  # noqa: F401
+                                          compliant_stack, find, set_prop, urn)
 
 POLICIES = {p.name: p for p in stack_policies()}
 
@@ -41,8 +41,113 @@ def _selection_by_tags(doc):
         set_prop(doc, name, "tags", {**tags, "backup": "daily"})
 
 
+def _rename_bucket(doc: dict, name: str, new: str) -> None:
+    """The bucket's name, id and ARN changed: what referred to it by name now refers to nothing."""
+    for prop, value in (("bucket", new), ("id", new), ("arn", f"arn:aws:s3:::{new}")):
+        set_prop(doc, name, prop, value)
+    find(doc, name)["id"] = new
+
+
+def _add_bucket(doc: dict, name: str, bucket: str, rtype: str = T.S3_BUCKET) -> None:
+    doc["deployment"]["resources"].append({
+        "urn": urn(rtype, name), "custom": True, "type": rtype, "id": bucket,
+        "inputs": {"bucket": bucket, "tags": dict(find(doc, "audit-bucket")["inputs"]["tags"])},
+        "outputs": {"bucket": bucket, "id": bucket, "arn": f"arn:aws:s3:::{bucket}",
+                    "tags": dict(find(doc, "audit-bucket")["inputs"]["tags"])}})
+
+
+def _as_v2(doc: dict, name: str) -> None:
+    entry = find(doc, name)
+    entry["type"], entry["urn"] = T.S3_BUCKET_V2, urn(T.S3_BUCKET_V2, name)
+
+
+def _drop(doc: dict, name: str) -> None:
+    doc["deployment"]["resources"].remove(find(doc, name))
+
+
+PLAIN = "ecomart-prod-plain"  # a bucket nothing protects
+
+
+def _with_audit_sources(doc: dict) -> None:
+    """A plain bucket beside the stack, and the flow log and a Config channel delivering to the audit bucket."""
+    _add_bucket(doc, "plain-bucket", PLAIN)
+    set_prop(doc, "flow", "logDestinationType", "s3")
+    set_prop(doc, "flow", "logDestination", f"arn:aws:s3:::{AUDIT_BUCKET}/flow-logs/")
+    doc["deployment"]["resources"].append({
+        "urn": urn(T.CONFIG_DELIVERY_CHANNEL, "config-channel"), "custom": True, "type": T.CONFIG_DELIVERY_CHANNEL,
+        "id": "default", "inputs": {"name": "default", "s3BucketName": AUDIT_BUCKET},
+        "outputs": {"name": "default", "s3BucketName": AUDIT_BUCKET, "id": "default"}})
+
+
+def _notify_by(prop: str, value):
+    def setup(doc: dict) -> None:
+        set_prop(doc, "meta-log-bucket-notification", "topics", DELETE)
+        set_prop(doc, "meta-log-bucket-notification", prop, value)
+    return setup
+
+
 # (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
 M = [
+    ("stack-s3-access-logging", T.S3_BUCKET, "bucket", "", None,
+     lambda d: _rename_bucket(d, "audit-bucket", "ecomart-prod-renamed")),
+    ("stack-s3-access-logging", T.S3_BUCKET_V2, "bucket", "", None,
+     lambda d: _add_bucket(d, "legacy-bucket", "ecomart-prod-legacy", T.S3_BUCKET_V2)),
+    ("stack-s3-access-logging", T.S3_LOGGING, "bucket", "", None,
+     lambda d: set_prop(d, "audit-bucket-logging", "bucket", "ecomart-prod-other")),
+    ("stack-s3-access-logging", T.S3_LOGGING, "targetBucket", "into itself", None,
+     lambda d: set_prop(d, "audit-bucket-logging", "targetBucket", AUDIT_BUCKET)),
+    ("stack-s3-lifecycle", T.S3_BUCKET, "bucket", "", None,
+     lambda d: _rename_bucket(d, "audit-bucket", "ecomart-prod-renamed")),
+    ("stack-s3-lifecycle", T.S3_BUCKET_V2, "bucket", "", None,
+     lambda d: _add_bucket(d, "legacy-bucket", "ecomart-prod-legacy", T.S3_BUCKET_V2)),
+    ("stack-s3-lifecycle", T.S3_LIFECYCLE, "bucket", "", None,
+     lambda d: set_prop(d, "audit-bucket-lifecycle", "bucket", "ecomart-prod-other")),
+    ("stack-s3-lifecycle", T.S3_LIFECYCLE, "rules[].status", "", None,
+     lambda d: set_prop(d, "audit-bucket-lifecycle", "rules.0.status", "Disabled")),
+    ("stack-s3-event-notifications", T.S3_BUCKET, "bucket", "", None,
+     lambda d: _rename_bucket(d, "audit-bucket", "ecomart-prod-renamed")),
+    ("stack-s3-event-notifications", T.S3_BUCKET_V2, "bucket", "", None,
+     lambda d: _add_bucket(d, "legacy-bucket", "ecomart-prod-legacy", T.S3_BUCKET_V2)),
+    ("stack-s3-event-notifications", T.S3_NOTIFICATION, "bucket", "", None,
+     lambda d: set_prop(d, "audit-bucket-notification", "bucket", "ecomart-prod-other")),
+    ("stack-s3-event-notifications", T.S3_NOTIFICATION, "eventbridge", "", None,
+     lambda d: set_prop(d, "audit-bucket-notification", "eventbridge", False)),
+    ("stack-s3-event-notifications", T.S3_NOTIFICATION, "topics", "", None,
+     lambda d: set_prop(d, "meta-log-bucket-notification", "topics", [])),
+    ("stack-s3-event-notifications", T.S3_NOTIFICATION, "queues", "",
+     _notify_by("queues", [{"queueArn": "arn:aws:sqs:us-east-1:123456789012:q", "events": ["s3:ObjectCreated:*"]}]),
+     lambda d: set_prop(d, "meta-log-bucket-notification", "queues", [])),
+    ("stack-s3-event-notifications", T.S3_NOTIFICATION, "lambdaFunctions", "",
+     _notify_by("lambdaFunctions", [{"lambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                                     "events": ["s3:ObjectCreated:*"]}]),
+     lambda d: set_prop(d, "meta-log-bucket-notification", "lambdaFunctions", [])),
+    ("stack-s3-audit-buckets-protected", T.S3_BUCKET, "forceDestroy", "", None,
+     lambda d: set_prop(d, "audit-bucket", "forceDestroy", True)),
+    ("stack-s3-audit-buckets-protected", T.S3_BUCKET, "objectLockEnabled", "", lambda d: _drop(d, "audit-bucket-lock"),
+     lambda d: set_prop(d, "audit-bucket", "objectLockEnabled", False)),
+    ("stack-s3-audit-buckets-protected", T.S3_BUCKET_V2, "forceDestroy", "", lambda d: _as_v2(d, "audit-bucket"),
+     lambda d: set_prop(d, "audit-bucket", "forceDestroy", True)),
+    ("stack-s3-audit-buckets-protected", T.S3_BUCKET_V2, "objectLockEnabled", "",
+     lambda d: (_as_v2(d, "audit-bucket"), _drop(d, "audit-bucket-lock")),
+     lambda d: set_prop(d, "audit-bucket", "objectLockEnabled", False)),
+    ("stack-s3-audit-buckets-protected", T.S3_VERSIONING, "bucket", "", None,
+     lambda d: set_prop(d, "audit-bucket-versioning", "bucket", "ecomart-prod-other")),
+    ("stack-s3-audit-buckets-protected", T.S3_VERSIONING, "versioningConfiguration.status", "", None,
+     lambda d: set_prop(d, "access-log-bucket-versioning", "versioningConfiguration.status", "Suspended")),
+    ("stack-s3-audit-buckets-protected", T.S3_OBJECT_LOCK, "bucket", "",
+     lambda d: set_prop(d, "audit-bucket", "objectLockEnabled", False),
+     lambda d: set_prop(d, "audit-bucket-lock", "bucket", "ecomart-prod-other")),
+    ("stack-s3-audit-buckets-protected", T.S3_OBJECT_LOCK, "objectLockEnabled", "",
+     lambda d: set_prop(d, "audit-bucket", "objectLockEnabled", False),
+     lambda d: set_prop(d, "audit-bucket-lock", "objectLockEnabled", "Disabled")),
+    ("stack-s3-audit-buckets-protected", T.CLOUDTRAIL, "s3BucketName", "", _with_audit_sources,
+     lambda d: set_prop(d, "trail", "s3BucketName", PLAIN)),
+    ("stack-s3-audit-buckets-protected", T.FLOW_LOG, "logDestination", "", _with_audit_sources,
+     lambda d: set_prop(d, "flow", "logDestination", f"arn:aws:s3:::{PLAIN}/flow-logs/")),
+    ("stack-s3-audit-buckets-protected", T.CONFIG_DELIVERY_CHANNEL, "s3BucketName", "", _with_audit_sources,
+     lambda d: set_prop(d, "config-channel", "s3BucketName", PLAIN)),
+    ("stack-s3-audit-buckets-protected", T.S3_LOGGING, "targetBucket", "", _with_audit_sources,
+     lambda d: set_prop(d, "audit-bucket-logging", "targetBucket", PLAIN)),
     ("stack-rds-clusters-multi-az", T.RDS_CLUSTER, "engine", "", None,
      lambda d: d["deployment"]["resources"].remove(find(d, "aurora-2"))),
     ("stack-rds-clusters-multi-az", T.RDS_CLUSTER_INSTANCE, "clusterIdentifier", "", None,

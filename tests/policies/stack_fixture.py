@@ -30,6 +30,7 @@ KEYS = {d: (f"key-{d}-0000-0000-0000-000000000000", arn("kms", f"key/key-{d}-000
 REPLICA_KEY_ARN = arn("kms", "key/mrk-relational-dr", "us-west-2")
 TOPIC = arn("sns", "ecomart-prod-data-alarms")
 WRITER_ARN, CLUSTER_ARN = arn("rds", "db:pg"), arn("rds", "cluster:aurora")
+AUDIT_BUCKET, ACCESS_LOG_BUCKET = "ecomart-prod-audit", "ecomart-prod-access-logs"
 RDS_METRICS = ("CPUUtilization", "FreeStorageSpace", "FreeableMemory", "DatabaseConnections", "ReadLatency",
                "WriteLatency")
 CACHE_METRICS = ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections",
@@ -175,6 +176,40 @@ def compliant_stack() -> dict[str, Any]:
     add(_entry("mongodbatlas:index/encryptionAtRest:EncryptionAtRest", "catalog-ear", {
         "projectId": "p1", "awsKmsConfig": {"enabled": True, "customerMasterKeyId": KEYS["document"][0],
                                             "roleId": "r1", "region": "US_EAST_1"}}, rid="ear-1"))
+    # S3: an audit bucket (CloudTrail's) and the bucket receiving both buckets' server access logs.
+    for name, bucket, locked in (("audit-bucket", AUDIT_BUCKET, True), ("access-log-bucket", ACCESS_LOG_BUCKET, False)):
+        add(_entry("aws:s3/bucket:Bucket", name, {"bucket": bucket, "forceDestroy": False, "objectLockEnabled": locked,
+                                                  "tags": t}, {"arn": f"arn:aws:s3:::{bucket}"}, rid=bucket))
+        add(_entry("aws:s3/bucketVersioning:BucketVersioning", f"{name}-versioning", {
+            "bucket": bucket, "versioningConfiguration": {"status": "Enabled"}}, rid=bucket))
+        add(_entry("aws:s3/bucketOwnershipControls:BucketOwnershipControls", f"{name}-ownership", {
+            "bucket": bucket, "rule": {"objectOwnership": "BucketOwnerEnforced"}}, rid=bucket))
+        add(_entry("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{name}-lifecycle", {
+            "bucket": bucket, "rules": [{"id": "expire", "status": "Enabled", "expiration": {"days": 400},
+                                         "noncurrentVersionExpiration": {"noncurrentDays": 30}}]}, rid=bucket))
+        add(_entry("aws:s3/bucketNotification:BucketNotification", f"{name}-notification", {
+            "bucket": bucket, "eventbridge": True}, rid=bucket))
+        add(_entry("aws:s3/bucketLogging:BucketLogging", f"{name}-logging", {
+            "bucket": bucket, "targetBucket": ACCESS_LOG_BUCKET if name == "audit-bucket" else AUDIT_BUCKET + "-meta",
+            "targetPrefix": f"{bucket}/"}, rid=bucket))
+    add(_entry("aws:s3/bucket:Bucket", "meta-log-bucket", {"bucket": AUDIT_BUCKET + "-meta", "forceDestroy": False,
+                                                           "tags": t}, {"arn": f"arn:aws:s3:::{AUDIT_BUCKET}-meta"},
+               rid=AUDIT_BUCKET + "-meta"))
+    add(_entry("aws:s3/bucketVersioning:BucketVersioning", "meta-log-bucket-versioning", {
+        "bucket": AUDIT_BUCKET + "-meta", "versioningConfiguration": {"status": "Enabled"}}, rid=AUDIT_BUCKET + "-meta"))
+    add(_entry("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "meta-log-bucket-lifecycle", {
+        "bucket": AUDIT_BUCKET + "-meta", "rules": [{"id": "expire", "status": "Enabled",
+                                                    "expiration": {"days": 400}}]}, rid=AUDIT_BUCKET + "-meta"))
+    add(_entry("aws:s3/bucketNotification:BucketNotification", "meta-log-bucket-notification", {
+        "bucket": AUDIT_BUCKET + "-meta", "topics": [{"topicArn": TOPIC, "events": ["s3:ObjectRemoved:*"]}]},
+        rid=AUDIT_BUCKET + "-meta"))
+    add(_entry("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "audit-bucket-lock", {
+        "bucket": AUDIT_BUCKET, "objectLockEnabled": "Enabled",
+        "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 365}}}, rid=AUDIT_BUCKET))
+    add(_entry("aws:cloudtrail/trail:Trail", "trail", {"name": "ecomart-prod", "s3BucketName": AUDIT_BUCKET,
+                                                       "isMultiRegionTrail": True, "enableLogFileValidation": True,
+                                                       "kmsKeyId": KEYS["logs"][1], "tags": t},
+               {"arn": arn("cloudtrail", "trail/ecomart-prod")}, rid=arn("cloudtrail", "trail/ecomart-prod")))
     return {"version": 3, "deployment": {"manifest": {"time": "2025-01-01T00:00:00Z", "magic": "", "version": "test"},
                                          "resources": r}}
 

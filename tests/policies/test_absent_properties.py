@@ -61,6 +61,7 @@ ABSENT_IS_COMPLIANT: dict[tuple[str, str], str] = {
     ("sns-topic-policy-deny-insecure-transport", "policy"): _REQUIRED,
     ("backup-vault-no-force-destroy", "forceDestroy"): "unset: defaults to false",
     ("s3-no-public-acl", "acl"): "unset: the bucket owner's private ACL",
+    ("s3-object-lock-retention", "rule.defaultRetention.years"): "unset: the retention is given in days",
     ("s3-policy-deny-insecure-transport", "policy"): _REQUIRED,
     ("s3-policy-not-public", "policy"): _REQUIRED,
     ("lambda-no-secrets-in-environment", "environment.variables.DB_PASSWORD"): _NO_SECRET,
