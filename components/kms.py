@@ -91,6 +91,14 @@ def key_policy(domain: Domain, account_id: str, region: str,
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         })
+        statements.append({
+            "Sid": "RdsEventsPublishToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.rds.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        })
     statements.extend(extra_statements)
     return json.dumps({"Version": "2012-10-17", "Id": f"ecomart-{domain}", "Statement": statements})
 

@@ -47,7 +47,7 @@ from components.contract import arg
 from components.inventory import (MonitoredApi, MonitoredCache, MonitoredDb, MonitoredFunction, MonitoredLag,
                                   MonitoredProxy)
 from components.tagging import with_name
-from platform_rules import elasticache_node_ids
+from platform_rules import RDS_EVENT_CATEGORIES, elasticache_node_ids
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -295,7 +295,11 @@ class MonitoringArgs:
     logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the alarm topic; its policy must let "
                                               "cloudwatch.amazonaws.com use it (never alias/aws/sns).")
     alarm_emails: Sequence[str] = arg("Addresses subscribed to the alarm topic (each confirms by e-mail).")
-    dbs: Sequence[MonitoredDb] = arg("RDS instances to watch (Postgres.instances, or existing ones).", ())
+    dbs: Sequence[MonitoredDb] = arg("RDS instances to watch (Postgres.instances, or existing ones); their RDS events "
+                                     "(platform_rules.RDS_EVENT_CATEGORIES) page too.", ())
+    db_parameter_groups: Sequence[pulumi.Input[str]] = arg(
+        "Names of the DB parameter groups whose configuration changes page (Postgres.parameter_group_names).", ())
+    db_clusters: Sequence[pulumi.Input[str]] = arg("Identifiers of RDS clusters whose events page.", ())
     caches: Sequence[MonitoredCache] = arg("ElastiCache groups to watch (Redis.caches, or existing ones).", ())
     functions: Sequence[MonitoredFunction] = arg("Lambda functions to watch (Service.functions).", ())
     apis: Sequence[MonitoredApi] = arg("HTTP API stages to watch (Service.apis).", ())
@@ -362,6 +366,30 @@ class Monitoring(pulumi.ComponentResource):
                 opts=child,
             )
             for i, email in enumerate(args.alarm_emails)
+        ]
+
+        # RDS event notifications to the same topic, scoped to this stack's sources (an account may hold others').
+        # DB security groups (EC2-Classic) no longer exist: that subscription has no sources and stays quiet
+        # unless one is created in the account.
+        sources: dict[str, Sequence[pulumi.Input[str]]] = {}
+        if args.dbs:
+            sources["db-instance"] = [db.identifier for db in args.dbs]
+            sources["db-security-group"] = []
+        if args.db_clusters:
+            sources["db-cluster"] = list(args.db_clusters)
+            sources.setdefault("db-security-group", [])
+        if args.db_parameter_groups:
+            sources["db-parameter-group"] = list(args.db_parameter_groups)
+        self.event_subscriptions = [
+            aws.rds.EventSubscription(
+                f"{name}-rds-events-{source_type}",
+                aws.rds.EventSubscriptionArgs(
+                    name=f"{args.prefix}-rds-{source_type}", sns_topic=self.topic.arn, source_type=source_type,
+                    source_ids=list(ids) or None, event_categories=list(RDS_EVENT_CATEGORIES[source_type]),
+                    enabled=True, tags=with_name(tags, f"{args.prefix}-rds-{source_type}")),
+                opts=child,
+            )
+            for source_type, ids in sources.items()
         ]
 
         actions = [self.topic.arn]
@@ -464,7 +492,8 @@ class Monitoring(pulumi.ComponentResource):
 
 
 def topic_policy(topic_arn: str, account_id: str, region: str) -> dict[str, Any]:
-    """Owner administers, CloudWatch alarms of this account publish, nothing arrives without TLS."""
+    """Owner administers, CloudWatch alarms and RDS event subscriptions of this account publish, nothing arrives
+    without TLS."""
     return {
         "Version": "2012-10-17",
         "Id": "ecomart-data-alarms",
@@ -486,6 +515,15 @@ def topic_policy(topic_arn: str, account_id: str, region: str) -> dict[str, Any]
                 "Resource": topic_arn,
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
                               "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"}},
+            },
+            {
+                "Sid": "RdsEventsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.rds.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                              "ArnLike": {"aws:SourceArn": f"arn:aws:rds:{region}:{account_id}:es:*"}},
             },
             {
                 "Sid": "DenyInsecureTransport",

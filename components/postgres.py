@@ -228,6 +228,7 @@ class Postgres(pulumi.ComponentResource):
         self.instances += [MonitoredDb(label=f"postgres-replica-{i}", identifier=r.identifier, role="replica",
                                        instance_class=replica_class, allocated_storage_gb=s.allocated_storage_gb)
                            for i, r in enumerate(self.replicas, start=1)]
+        self.parameter_group_names = [self.parameter_group.name]
         self.writer_arn = self.writer.arn
         self.endpoint = self.writer.endpoint
         self.address = self.writer.address

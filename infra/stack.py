@@ -148,7 +148,8 @@ def build(cfg: StackConfig, code_path: Optional[str] = None) -> dict[str, Any]:
     ))
     monitoring = Monitoring("monitoring", args_from(
         MonitoringArgs, cfg.monitoring, prefix=prefix, region=cfg.region, tags=tags,
-        logs_kms_key_arn=kms.keys.require("logs").arn, dbs=postgres.instances, caches=redis.caches,
+        logs_kms_key_arn=kms.keys.require("logs").arn, dbs=postgres.instances,
+        db_parameter_groups=postgres.parameter_group_names, caches=redis.caches,
         functions=service.functions, apis=service.apis, proxies=service.proxies, lags=service.lags,
     ))
     backup = Backup("backup", args_from(

@@ -254,6 +254,17 @@ RETENTION = DataRetention()
 # The orders read-only flag's two values (components/resilience.py declares it, the app reads it, the runbook sets it).
 READ_ONLY_ON, READ_ONLY_OFF = "on", "off"
 
+# RDS event notifications the alarm topic receives, per event source type (the monitoring component subscribes with
+# these; the stack-rds-event-subscriptions policy requires at least AWS Security Hub FSBP RDS.19-RDS.22's categories,
+# and a test holds these to include them). Failover and low storage page too: they are what an on-call engineer
+# acts on first.
+RDS_EVENT_CATEGORIES: Mapping[str, tuple[str, ...]] = {
+    "db-instance": ("availability", "configuration change", "failover", "failure", "low storage", "maintenance"),
+    "db-cluster": ("failover", "failure", "maintenance"),
+    "db-parameter-group": ("configuration change",),
+    "db-security-group": ("configuration change", "failure"),
+}
+
 # The app on Lambda (components/service.py deploys what infra/package.py builds): docs/adr/0022-lambda-compute.md.
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_ARCHITECTURE = "arm64"

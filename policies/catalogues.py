@@ -75,15 +75,13 @@ FSBP = Catalogue("fsbp", "AWS Security Hub FSBP", "v1.0.0 (controls as of 2025)"
     _fsbp("RDS.16", "RDS DB clusters should be configured to copy tags to snapshots"),
     _fsbp("RDS.17", "RDS DB instances should be configured to copy tags to snapshots"),
     _fsbp("RDS.18", "RDS instances should be deployed in a VPC"),
-    _fsbp("RDS.19", "Existing RDS event notification subscriptions should be configured for critical cluster events",
-          (NA, "the platform pages on CloudWatch alarms (stack-data-store-alarms), it declares no RDS event "
-               "subscriptions; the control judges existing ones")),
+    _fsbp("RDS.19", "Existing RDS event notification subscriptions should be configured for critical cluster events"),
     _fsbp("RDS.20", "Existing RDS event notification subscriptions should be configured for critical database "
-                    "instance events", (NA, "as RDS.19: no RDS event subscriptions are declared")),
+                    "instance events"),
     _fsbp("RDS.21", "An RDS event notifications subscription should be configured for critical database parameter "
-                    "group events", (GAP, "no policy requires an RDS event subscription")),
+                    "group events"),
     _fsbp("RDS.22", "An RDS event notifications subscription should be configured for critical database security "
-                    "group events", (GAP, "as RDS.21: no policy requires an RDS event subscription")),
+                    "group events"),
     _fsbp("RDS.23", "RDS instances should not use a database engine default port",
           (GAP, "not adopted by the house stacks (5432 is admitted only from the app's security groups); a policy "
                 "for other stacks is not written yet")),

@@ -19,8 +19,8 @@ from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DEV, POSTGRES_HARDENING
 from policies.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY,
                              RDS_PROXY_ENDPOINT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT, RDS_SNAPSHOT_COPY,
                              RDS_CLUSTER_INSTANCE)
-from policies.core import Stack, StackReport, identity, stack_policy
-from policies.tokens import LOG_GROUP
+from policies.core import SRes, Stack, StackReport, identity, stack_policy
+from policies.tokens import LOG_GROUP, RDS_EVENT_SUBSCRIPTION
 from policies.relations import log_group_problems, writers
 from policies.relations import is_replica, replica_in_source_region  # noqa: F401 (resource policies use them)
 
@@ -700,3 +700,74 @@ def stack_rds_clusters_multi_az(stack: Stack, report: StackReport) -> None:
         if count < 2:
             report(f"Aurora cluster {identity(cluster)} has {count} instance(s): nothing to fail over to",
                    cluster.urn)
+
+
+# --- event notifications ----------------------------------------------------------------------------------------------
+
+# AWS Security Hub FSBP RDS.19-RDS.22: per event source type, the categories a subscription must deliver.
+FSBP_RDS_EVENTS: dict[str, tuple[str, ...]] = {
+    "db-cluster": ("failure", "maintenance"),  # RDS.19
+    "db-instance": ("configuration change", "failure", "maintenance"),  # RDS.20
+    "db-parameter-group": ("configuration change",),  # RDS.21
+    "db-security-group": ("configuration change", "failure"),  # RDS.22
+}
+# The stack's sources of each type: (resource type, the property RDS names it by in sourceIds).
+_EVENT_SOURCES = {"db-instance": (RDS_INSTANCE, "identifier"), "db-cluster": (RDS_CLUSTER, "clusterIdentifier"),
+                  "db-parameter-group": (RDS_PARAMETER_GROUP, "name")}
+
+
+@stack_policy(
+    "stack-rds-event-subscriptions",
+    types=(RDS_INSTANCE, RDS_CLUSTER, RDS_PARAMETER_GROUP, RDS_EVENT_SUBSCRIPTION), severity="medium",
+    category="resilience",
+    controls=("pci-10-7-2", GDPR_BREACH, "fsbp-rds-19", "fsbp-rds-20", "fsbp-rds-21", "fsbp-rds-22"),
+    description="Every RDS instance, cluster and DB parameter group is covered by an enabled RDS event subscription "
+                "(matching source type, its id among `sourceIds` or none listed) delivering at least FSBP's critical "
+                "categories: instances configuration change/failure/maintenance, clusters failure/maintenance, "
+                "parameter groups configuration change; and a stack with RDS subscribes to DB security group "
+                "configuration change/failure.",
+    why="RDS announces failures, forced maintenance and configuration changes as events, not metrics: without a "
+        "subscription nobody hears that a failover happened or that a parameter group was changed.",
+    remediation="Pass the instances, clusters and parameter groups to the monitoring component (`dbs`, "
+                "`db_clusters`, `db_parameter_groups`): it subscribes the alarm topic with "
+                "`platform_rules.RDS_EVENT_CATEGORIES`.",
+    checks={RDS_INSTANCE: ("identifier",), RDS_CLUSTER: ("clusterIdentifier",), RDS_PARAMETER_GROUP: ("name",),
+            RDS_EVENT_SUBSCRIPTION: ("sourceType", "eventCategories", "sourceIds", "enabled", "snsTopic")},
+)
+def stack_rds_event_subscriptions(stack: Stack, report: StackReport) -> None:
+    subscriptions = stack.of_type(RDS_EVENT_SUBSCRIPTION)
+    if any(not known(s.get(p)) and not s.property_dependencies.get(p)
+           for s in subscriptions for p in ("sourceType", "eventCategories", "sourceIds", "enabled")):
+        return  # a subscription that cannot be read yet might cover anything
+
+    def delivered(source_type: str, source: Optional[SRes], id_prop: str) -> Optional[set]:
+        """Categories the enabled subscriptions of ``source_type`` covering ``source`` deliver; None for all."""
+        out: set = set()
+        for s in subscriptions:
+            if s.get("sourceType") != source_type or is_false(s.get("enabled")) or absent(s.get("snsTopic")):
+                continue
+            ids = s.get("sourceIds")
+            if source is not None and not absent(ids):
+                named = source.get(id_prop)
+                if source.urn not in stack.refs(s, "sourceIds", (source.type,)) and named not in (ids or []):
+                    continue
+            categories = s.get("eventCategories")
+            if absent(categories):
+                return None  # every category of the source type
+            out |= {c for c in categories if isinstance(c, str)}
+        return out
+
+    for source_type, (rtype, id_prop) in _EVENT_SOURCES.items():
+        for source in stack.of_type(rtype):
+            got = delivered(source_type, source, id_prop)
+            missing = [] if got is None else [c for c in FSBP_RDS_EVENTS[source_type] if c not in got]
+            if missing:
+                report(f"{identity(source)} ({source_type}) has no enabled event subscription delivering "
+                       f"{', '.join(missing)}", source.urn)
+    stores = sorted(stack.of_type(RDS_INSTANCE, RDS_CLUSTER), key=lambda r: r.urn)
+    if stores:
+        got = delivered("db-security-group", None, "")
+        missing = [] if got is None else [c for c in FSBP_RDS_EVENTS["db-security-group"] if c not in got]
+        if missing:
+            report(f"no enabled event subscription delivers DB security group {', '.join(missing)} events "
+                   f"(this stack holds RDS: {identity(stores[0])})", stores[0].urn)

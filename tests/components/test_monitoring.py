@@ -493,3 +493,65 @@ def test_service_alarm_defaults_are_the_designed_ones():
             t.function_concurrency_percent) == (5, 0, 80, 80)
     assert (t.api_server_errors, t.api_latency_p99_ms) == (5, 2000)
     assert (t.proxy_connections_percent, t.outbox_lag_seconds) == (80, 60)
+
+
+# --- RDS event notifications --------------------------------------------------------------------------------------
+
+EVENTS = "aws:rds/eventSubscription:EventSubscription"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_rds_events_of_this_stacks_sources_reach_the_alarm_topic(stack, dev, prod):
+    from platform_rules import RDS_EVENT_CATEGORIES
+
+    synth = synth_of(stack, dev, prod)
+    subs = {s.inputs["sourceType"]: s for s in synth.of_type(EVENTS)}
+    assert set(subs) == {"db-instance", "db-parameter-group", "db-security-group"}  # no RDS clusters declared
+    prefix = f"ecomart-{stack}"
+    for source_type, s in subs.items():
+        assert s.inputs["name"] == f"{prefix}-rds-{source_type}"
+        assert s.inputs["snsTopic"] == topic_arn(synth) and s.inputs["enabled"] is True
+        assert s.inputs["eventCategories"] == list(RDS_EVENT_CATEGORIES[source_type])
+        assert s.inputs["tags"]["environment"] == stack
+    assert sorted(subs["db-instance"].inputs["sourceIds"]) == sorted(
+        db.outputs["identifier"] for db in synth.of_type(RDS))
+    assert subs["db-parameter-group"].inputs["sourceIds"] == [
+        p.outputs["name"] for p in synth.of_type("aws:rds/parameterGroup:ParameterGroup")]
+    assert "sourceIds" not in subs["db-security-group"].inputs  # EC2-Classic groups: none exist to name
+
+
+def test_our_event_categories_include_the_catalogue_minimum():
+    from platform_rules import RDS_EVENT_CATEGORIES
+    from policies.rds import FSBP_RDS_EVENTS
+
+    for source_type, required in FSBP_RDS_EVENTS.items():
+        assert set(required) <= set(RDS_EVENT_CATEGORIES[source_type]), source_type
+
+
+def test_no_event_subscription_without_rds(synth_with):
+    """A monitoring component watching only caches or functions subscribes to nothing of RDS."""
+    from components.inventory import MonitoredCache as Cache
+
+    def program(_cfg):
+        Monitoring("mon", MonitoringArgs(prefix="x", region="us-east-1", logs_kms_key_arn="arn:aws:kms:us-east-1:"
+                                         f"{ACCOUNT_ID}:key/k", alarm_emails=[],
+                                         caches=[Cache("c", "c", False, 1, 1, "cache.t4g.small")]))
+        return {}
+    synth = synth_with("dev", program)
+    assert synth.of_type(ALARM)
+    assert synth.of_type(EVENTS) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_rds_may_publish_events_to_the_encrypted_topic(stack, dev, prod):
+    synth = synth_of(stack, dev, prod)
+    policy = json.loads(one(synth, "aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    (rds,) = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "events.rds.amazonaws.com"}]
+    assert rds["Effect"] == "Allow" and rds["Action"] == "sns:Publish" and rds["Resource"] == topic_arn(synth)
+    assert rds["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                                "ArnLike": {"aws:SourceArn": f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:es:*"}}
+    (logs_key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "logs"]
+    key_policy = json.loads(logs_key.inputs["policy"])
+    (kms,) = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "events.rds.amazonaws.com"}]
+    assert kms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"] and kms["Resource"] == "*"
+    assert kms["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}

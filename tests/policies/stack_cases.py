@@ -41,6 +41,13 @@ def _selection_by_tags(doc):
         set_prop(doc, name, "tags", {**tags, "backup": "daily"})
 
 
+def _rename(doc: dict, name: str, prop: str, new: str) -> None:
+    """A resource's name property and id changed together (RDS names its resources by them)."""
+    set_prop(doc, name, prop, new)
+    set_prop(doc, name, "id", new)
+    find(doc, name)["id"] = new
+
+
 def _rename_bucket(doc: dict, name: str, new: str) -> None:
     """The bucket's name, id and ARN changed: what referred to it by name now refers to nothing."""
     for prop, value in (("bucket", new), ("id", new), ("arn", f"arn:aws:s3:::{new}")):
@@ -88,6 +95,22 @@ def _notify_by(prop: str, value):
 
 # (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
 M = [
+    ("stack-rds-event-subscriptions", T.RDS_INSTANCE, "identifier", "", None,
+     lambda d: _rename(d, "pg-replica", "identifier", "pg-replica-9")),
+    ("stack-rds-event-subscriptions", T.RDS_CLUSTER, "clusterIdentifier", "", None,
+     lambda d: _rename(d, "aurora", "clusterIdentifier", "aurora-9")),
+    ("stack-rds-event-subscriptions", T.RDS_PARAMETER_GROUP, "name", "", None,
+     lambda d: _rename(d, "pg-params", "name", "pg15-custom")),
+    ("stack-rds-event-subscriptions", T.RDS_EVENT_SUBSCRIPTION, "sourceType", "", None,
+     lambda d: set_prop(d, "events-db-cluster", "sourceType", "db-cluster-snapshot")),
+    ("stack-rds-event-subscriptions", T.RDS_EVENT_SUBSCRIPTION, "eventCategories", "", None,
+     lambda d: set_prop(d, "events-db-instance", "eventCategories", ["failure", "maintenance"])),
+    ("stack-rds-event-subscriptions", T.RDS_EVENT_SUBSCRIPTION, "sourceIds", "", None,
+     lambda d: set_prop(d, "events-db-instance", "sourceIds", ["pg"])),
+    ("stack-rds-event-subscriptions", T.RDS_EVENT_SUBSCRIPTION, "enabled", "", None,
+     lambda d: set_prop(d, "events-db-security-group", "enabled", False)),
+    ("stack-rds-event-subscriptions", T.RDS_EVENT_SUBSCRIPTION, "snsTopic", "", None,
+     lambda d: set_prop(d, "events-db-parameter-group", "snsTopic", DELETE)),
     ("stack-s3-access-logging", T.S3_BUCKET, "bucket", "", None,
      lambda d: _rename_bucket(d, "audit-bucket", "ecomart-prod-renamed")),
     ("stack-s3-access-logging", T.S3_BUCKET_V2, "bucket", "", None,
@@ -259,7 +282,7 @@ M = [
     ("stack-elasticache-logs-to-encrypted-groups", T.LOG_GROUP, "kmsKeyId", "", None,
      lambda d: set_prop(d, "log-cache-slow", "kmsKeyId", DELETE)),
     ("stack-rds-log-groups-declared", T.RDS_INSTANCE, "identifier", "", None,
-     lambda d: set_prop(d, "pg-replica", "identifier", "pg-replica-9")),
+     lambda d: _rename(d, "pg-replica", "identifier", "pg-replica-9")),
     ("stack-rds-log-groups-declared", T.RDS_INSTANCE, "enabledCloudwatchLogsExports", "", None,
      lambda d: set_prop(d, "pg-writer", "enabledCloudwatchLogsExports", ["postgresql", "upgrade"])),
     ("stack-rds-log-groups-declared", T.RDS_CLUSTER, "clusterIdentifier", "", None,

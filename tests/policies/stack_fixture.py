@@ -176,6 +176,17 @@ def compliant_stack() -> dict[str, Any]:
     add(_entry("mongodbatlas:index/encryptionAtRest:EncryptionAtRest", "catalog-ear", {
         "projectId": "p1", "awsKmsConfig": {"enabled": True, "customerMasterKeyId": KEYS["document"][0],
                                             "roleId": "r1", "region": "US_EAST_1"}}, rid="ear-1"))
+    add(_entry("aws:rds/parameterGroup:ParameterGroup", "pg-params", {"name": "pg15", "family": "postgres15",
+                                                                   "tags": t}, rid="pg15"))
+    for source_type, ids, categories in (
+            ("db-instance", ["pg", "pg-replica-1"], ["configuration change", "failure", "maintenance"]),
+            ("db-cluster", ["aurora"], ["failure", "maintenance"]),
+            ("db-parameter-group", ["pg15"], ["configuration change"]),
+            ("db-security-group", [], ["configuration change", "failure"])):
+        add(_entry("aws:rds/eventSubscription:EventSubscription", f"events-{source_type}", {
+            "name": f"events-{source_type}", "snsTopic": TOPIC, "sourceType": source_type, "sourceIds": ids,
+            "eventCategories": categories, "enabled": True, "tags": t},
+            {"arn": arn("rds", f"es:events-{source_type}")}, rid=f"events-{source_type}"))
     # S3: an audit bucket (CloudTrail's) and the bucket receiving both buckets' server access logs.
     for name, bucket, locked in (("audit-bucket", AUDIT_BUCKET, True), ("access-log-bucket", ACCESS_LOG_BUCKET, False)):
         add(_entry("aws:s3/bucket:Bucket", name, {"bucket": bucket, "forceDestroy": False, "objectLockEnabled": locked,

@@ -57,9 +57,11 @@ def test_a_writer_without_a_subnet_group_is_still_reported():
 # CreateDBInstanceReadReplica: a replica takes its source's storage encryption and key, engine, master user and
 # password, backup settings and (same region) subnet and parameter group; it does NOT take IAM database auth, log
 # exports, Performance Insights, enhanced monitoring, Multi-AZ or deletion protection (each has its own
-# parameter), nor tags. Those findings are real on a replica; anything else reported would be a false positive.
+# parameter), nor tags; and an event subscription names its sources, so the source's does not cover the replica.
+# Those findings are real on a replica; anything else reported would be a false positive.
 NOT_INHERITED = {"rds-iam-authentication", "rds-log-exports", "rds-performance-insights-encrypted",
-                 "rds-enhanced-monitoring", "stack-required-tags", "stack-data-store-alarms"}
+                 "rds-enhanced-monitoring", "stack-required-tags", "stack-data-store-alarms",
+                 "stack-rds-event-subscriptions"}
 
 
 def bare_replica_findings(source: str, **inputs) -> set[str]:

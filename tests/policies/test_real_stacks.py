@@ -124,3 +124,20 @@ def test_make_preview_runs_the_check_after_the_preview(tmp_path):
     assert "Compliance check" in run.stdout
     assert run.stdout.strip().splitlines()[-1].startswith("PASS: stack dev (policies/config/dev.json)")
     assert (tmp_path / "stack-export.json").exists()
+
+
+def test_the_real_stacks_pass_rds_event_coverage_because_of_their_subscriptions(prod_export):
+    """Without the monitoring component's RDS event subscriptions, prod's writer, replicas, parameter group and the
+    DB security group requirement are each reported: the pass above is earned, not vacuous."""
+    import copy
+
+    doc = copy.deepcopy(prod_export)
+    resources = doc["deployment"]["resources"]
+    subs = [r for r in resources if r["type"] == "aws:rds/eventSubscription:EventSubscription"]
+    assert len(subs) == 3
+    for r in subs:
+        resources.remove(r)
+    found = [v for v in check_export(doc, stack="prod").violations if v.policy == "stack-rds-event-subscriptions"]
+    dbs = [r for r in resources if r["type"] in ("aws:rds/instance:Instance", "aws:rds/parameterGroup:ParameterGroup")]
+    assert {v.urn for v in found} == {r["urn"] for r in dbs}
+    assert len(found) == len(dbs) + 1 and any("DB security group" in v.message for v in found)
