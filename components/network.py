@@ -19,6 +19,7 @@ import pulumi_aws as aws
 
 from components.contract import arg
 from components.tagging import with_name
+from platform_rules import POSTGRES_PORT
 
 # Interface endpoints the app and the data tier's automation need (no NAT: these are the only way out).
 # ssm and sqs: the orders read-only flag and the queued-orders queue (components/resilience.py), which the app must
@@ -58,7 +59,7 @@ class TierPort:
 
 
 # Data-store tiers: (security group key, port). The app tier may reach each; nothing else may.
-DATA_TIERS = (TierPort("postgres", 5432, "PostgreSQL"), TierPort("redis", 6379, "Redis/Valkey"))
+DATA_TIERS = (TierPort("postgres", POSTGRES_PORT, "PostgreSQL"), TierPort("redis", 6379, "Redis/Valkey"))
 
 
 def subnet_plan(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:

@@ -28,11 +28,12 @@ import pulumi_aws as aws
 from components.contract import arg, require_together
 from components.inventory import MonitoredDb
 from components.tagging import with_name
-from platform_rules import POSTGRES_HARDENING, POSTGRES_PRELOAD, CURRENT_RDS_CA_CERTIFICATES, DEFAULT_RDS_CA_CERTIFICATE
+from platform_rules import (POSTGRES_HARDENING, POSTGRES_PORT, POSTGRES_PRELOAD, CURRENT_RDS_CA_CERTIFICATES,
+                            DEFAULT_RDS_CA_CERTIFICATE)
 
 ENGINE = "postgres"
 DEFAULT_MAJOR = "16"
-PORT = 5432
+PORT = POSTGRES_PORT  # not the engine default (FSBP RDS.23): platform_rules
 MASTER_USERNAME = "ecomart_admin"
 LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
@@ -47,8 +48,8 @@ LOG_TEMP_FILES_KB = 10_240
 class PostgresArgs:
     prefix: str = arg("Physical-name prefix: the writer is <prefix>-pg, replicas <prefix>-pg-replica-<n>.")
     subnet_ids: Sequence[pulumi.Input[str]] = arg("Private (data) subnets of an existing VPC, in >= 2 AZs.")
-    security_group_id: pulumi.Input[str] = arg("Security group of the instances (admit 5432 from the app tier "
-                                               "only).")
+    security_group_id: pulumi.Input[str] = arg("Security group of the instances (admit the PostgreSQL "
+                                               "port, platform_rules.POSTGRES_PORT, from the app tier only).")
     kms_key_arn: pulumi.Input[str] = arg("Customer-managed key: storage, Performance Insights and the managed "
                                          "master secret.")
     logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the log groups RDS exports into.")

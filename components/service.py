@@ -44,9 +44,9 @@ from components.network import allow_tcp
 from components.resilience import tls_only_queue_policy
 from components.tagging import with_name
 from platform_rules import (LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, OUTBOX_LAG_DIMENSION, OUTBOX_LAG_METRIC,
-                            OUTBOX_LAG_NAMESPACE, PG_APP_USER)
+                            OUTBOX_LAG_NAMESPACE, PG_APP_USER, POSTGRES_PORT, RDS_PROXY_POSTGRES_PORT)
 
-PG_PORT = 5432
+PROXY_PORT = RDS_PROXY_POSTGRES_PORT  # RDS Proxy's PostgreSQL endpoint: fixed, whatever the target's port
 STAGE = "$default"
 HANDLERS = {"api": "app.lambda_handler.handler", "migrations": "app.lambda_handler.migrate",
             "relay": "app.lambda_handler.relay"}
@@ -136,6 +136,8 @@ class ServiceArgs:
     atlas_private_srv: Optional[pulumi.Input[str]] = arg("SRV string of the cluster's private endpoint.", None)
     atlas_security_group_id: Optional[pulumi.Input[str]] = arg("Group of the Atlas PrivateLink endpoints.", None)
     catalog_database: str = arg("Atlas database the users may read and write.", "catalog")
+    db_port: int = arg("The writer's port (Postgres.PORT): the proxy and the migrations function connect to it; the "
+                       "functions reach the proxy on RDS Proxy's fixed 5432.", POSTGRES_PORT)
     api: FunctionSettings = arg("API function.", factory=lambda: FunctionSettings(1024, 29, 50))
     migrations: FunctionSettings = arg("Migrations function (one at a time).",
                                        factory=lambda: FunctionSettings(512, 300, 1))
@@ -346,7 +348,7 @@ class Service(pulumi.ComponentResource):
         if args.atlas_private_srv is not None:
             atlas_env = {"MONGODB_ATLAS_SRV": args.atlas_private_srv, "MONGODB_DB": args.catalog_database}
         pg_env = {"DATABASE_URL": self.proxy.endpoint.apply(
-            lambda host: f"postgresql://{host}:{PG_PORT}/{args.db_name}?sslmode=require"),
+            lambda host: f"postgresql://{host}:{PROXY_PORT}/{args.db_name}?sslmode=require"),
             "PG_IAM_USER": PG_APP_USER}
         redis_env = {"REDIS_URL": pulumi.Output.from_input(args.redis_endpoint).apply(
             lambda host: f"rediss://{host}:6379/0"),
@@ -358,7 +360,7 @@ class Service(pulumi.ComponentResource):
                     "QUEUED_ORDERS_QUEUE_URL": args.queued_orders_queue_url},
             "relay": {**pg_env, **redis_env, **atlas_env, "RELAY_RUN_SECONDS": str(args.relay_run_seconds),
                       "OUTBOX_LAG_DIMENSION_VALUE": p},
-            "migrations": {"DB_HOST": args.db_address, "DB_PORT": str(PG_PORT), "DB_NAME": args.db_name,
+            "migrations": {"DB_HOST": args.db_address, "DB_PORT": str(args.db_port), "DB_NAME": args.db_name,
                            "DB_MASTER_SECRET_ARN": args.master_secret_arn, "PG_APP_USER": PG_APP_USER},
         }
 
@@ -460,13 +462,13 @@ class Service(pulumi.ComponentResource):
         self.proxy_sg = group("db-proxy", "RDS Proxy for PostgreSQL (from the functions only)")
         fn, mig = self.functions_sg.id, self.migrations_sg.id
         rules = [
-            ("functions-to-proxy", fn, self.proxy_sg.id, PG_PORT, None, "functions to RDS Proxy"),
-            ("proxy-to-postgres", self.proxy_sg.id, args.postgres_security_group_id, PG_PORT, None,
+            ("functions-to-proxy", fn, self.proxy_sg.id, PROXY_PORT, None, "functions to RDS Proxy"),
+            ("proxy-to-postgres", self.proxy_sg.id, args.postgres_security_group_id, args.db_port, None,
              "RDS Proxy to the PostgreSQL writer"),
             ("functions-to-redis", fn, args.redis_security_group_id, 6379, None, "functions to the cache"),
             ("functions-to-endpoints", fn, args.endpoints_security_group_id, 443, None,
              "functions to AWS API endpoints (SSM, SQS, CloudWatch)"),
-            ("migrations-to-postgres", mig, args.postgres_security_group_id, PG_PORT, None,
+            ("migrations-to-postgres", mig, args.postgres_security_group_id, args.db_port, None,
              "migrations function to the PostgreSQL writer"),
             ("migrations-to-endpoints", mig, args.endpoints_security_group_id, 443, None,
              "migrations function to Secrets Manager"),

@@ -126,8 +126,8 @@ def _rds_instance(name: str, inputs: dict, region: str) -> dict:
     host = f"{ident}.c{_hex(name, 10)}.{region}.rds.amazonaws.com"
     out = {
         "address": host,
-        "endpoint": f"{host}:5432",
-        "port": 5432,
+        "endpoint": f"{host}:{int(inputs.get('port') or 5432)}",
+        "port": int(inputs.get("port") or 5432),
         "hostedZoneId": "Z2R2ITUGPM61AM",
         "resourceId": "db-" + _hex(name, 26).upper(),
         "identifier": ident,

@@ -27,7 +27,7 @@ from components.resilience import ReadOnlyMode, ReadOnlyModeArgs, Resilience, Re
 from components.service import Service, ServiceArgs
 from components.monitoring import Monitoring, MonitoringArgs, estimated_max_connections
 from components.network import Network, NetworkArgs
-from components.postgres import Postgres, PostgresArgs
+from components.postgres import PORT as PG_PORT, Postgres, PostgresArgs
 from components.redis import Redis, RedisArgs
 from infra import package
 from infra.app_contract import app_routes, migrations_hash
@@ -130,7 +130,7 @@ def build(cfg: StackConfig, code_path: Optional[str] = None) -> dict[str, Any]:
         postgres_security_group_id=network.postgres_security_group_id,
         redis_security_group_id=network.redis_security_group_id,
         db_instance_identifier=postgres.writer.identifier, db_resource_id=postgres.writer.resource_id,
-        db_address=postgres.address, db_name=cfg.postgres.database_name,
+        db_address=postgres.address, db_port=PG_PORT, db_name=cfg.postgres.database_name,
         db_max_connections=estimated_max_connections(cfg.postgres.instance_class),
         master_secret_arn=postgres.master_secret_arn, relational_kms_key_arn=kms.keys.require("relational").arn,
         compute_kms_key_arn=kms.keys.require("compute").arn, logs_kms_key_arn=kms.keys.require("logs").arn,

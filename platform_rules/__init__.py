@@ -254,6 +254,13 @@ RETENTION = DataRetention()
 # The orders read-only flag's two values (components/resilience.py declares it, the app reads it, the runbook sets it).
 READ_ONLY_ON, READ_ONLY_OFF = "on", "off"
 
+# PostgreSQL's port on the RDS instances: not the engine default 5432 (AWS Security Hub FSBP RDS.23), the port
+# scanners and credential-stuffing tools try first. RDS Proxy's PostgreSQL endpoint listens on 5432 whatever port its
+# target uses, so the app's functions (which connect through the proxy) keep 5432; only the proxy and the migrations
+# function reach the instances, on this port.
+POSTGRES_PORT = 5433
+RDS_PROXY_POSTGRES_PORT = 5432
+
 # RDS event notifications the alarm topic receives, per event source type (the monitoring component subscribes with
 # these; the stack-rds-event-subscriptions policy requires at least AWS Security Hub FSBP RDS.19-RDS.22's categories,
 # and a test holds these to include them). Failover and low storage page too: they are what an on-call engineer

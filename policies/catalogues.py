@@ -82,9 +82,7 @@ FSBP = Catalogue("fsbp", "AWS Security Hub FSBP", "v1.0.0 (controls as of 2025)"
                     "group events"),
     _fsbp("RDS.22", "An RDS event notifications subscription should be configured for critical database security "
                     "group events"),
-    _fsbp("RDS.23", "RDS instances should not use a database engine default port",
-          (GAP, "not adopted by the house stacks (5432 is admitted only from the app's security groups); a policy "
-                "for other stacks is not written yet")),
+    _fsbp("RDS.23", "RDS instances should not use a database engine default port"),
     _fsbp("RDS.24", "RDS database clusters should use a custom administrator username"),
     _fsbp("RDS.25", "RDS database instances should use a custom administrator username"),
     _fsbp("RDS.27", "RDS DB clusters should be encrypted at rest"),

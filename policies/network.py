@@ -20,9 +20,11 @@ from policies.tokens import (DEFAULT_SG, FLOW_LOG, NETWORK_ACL, NETWORK_ACL_ASSO
 from policies.core import SRes, Stack, StackReport, as_list, identity, stack_policy
 from policies.tokens import EC_CLUSTER, EC_REPLICATION_GROUP, EC_SERVERLESS, EC_SUBNET_GROUP, RDS_CLUSTER, RDS_INSTANCE, RDS_PROXY, RDS_SUBNET_GROUP, VPC
 from policies.relations import is_replica
+from platform_rules import POSTGRES_PORT
 
-DATA_PORTS = {5432: "PostgreSQL", 6379: "Redis/Valkey", 27017: "MongoDB", 3306: "MySQL", 1433: "SQL Server",
-              1521: "Oracle", 9042: "Cassandra", 11211: "Memcached"}
+# Engine defaults, and this platform's PostgreSQL port (not the default: FSBP RDS.23).
+DATA_PORTS = {5432: "PostgreSQL", POSTGRES_PORT: "PostgreSQL", 6379: "Redis/Valkey", 27017: "MongoDB", 3306: "MySQL",
+              1433: "SQL Server", 1521: "Oracle", 9042: "Cassandra", 11211: "Memcached"}
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 VALID_TIERS = ("data", "app", "endpoints", "public")
 
@@ -83,7 +85,7 @@ def sg_no_open_ingress(r: Res, report: Report) -> None:
     types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE), severity="critical", category="security",
     controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC, "fsbp-ec2-19"),
     description="No security group rule admits a public (non-RFC 1918) CIDR to a database or cache port "
-                "(5432, 6379, 27017, 3306, 1433, 1521, 9042, 11211).",
+                f"({', '.join(map(str, DATA_PORTS))}).",
     why="Data stores hold the customer and cardholder data; even a narrow public range (one office, one vendor) "
         "on their ports makes them internet-facing. checkov does not flag these ports.",
     remediation="Replace `cidr_ipv4`/`cidr_blocks` with `referenced_security_group_id=<app tier SG>` "

@@ -167,6 +167,38 @@ def rds_backup_retention(r: Res, report: Report) -> None:
         report(f"backupRetentionPeriod is {show(raw)}: at least {minimum} days of point-in-time recovery required")
 
 
+# Engine default ports (what FSBP RDS.23 calls the engine's default), by engine name prefix.
+ENGINE_DEFAULT_PORTS = (("aurora-postgresql", 5432), ("postgres", 5432), ("aurora-mysql", 3306), ("aurora", 3306),
+                        ("mysql", 3306), ("mariadb", 3306), ("sqlserver", 1433), ("oracle", 1521), ("db2", 50000))
+
+
+@resource_policy(
+    "rds-non-default-port",
+    types=(RDS_INSTANCE, RDS_CLUSTER), severity="low", category="security",
+    controls=(GDPR_CIA, "fsbp-rds-23"),
+    description="RDS instances and clusters listen on a port other than their engine's default (5432 for "
+                "PostgreSQL, 3306 for MySQL...). A read replica without `port` inherits its source's.",
+    why="Scanners and credential-stuffing tools try the default ports first; a known port also makes a "
+        "mistakenly opened security group easier to exploit. (RDS Proxy keeps its fixed port: clients of the "
+        "proxy are unaffected.)",
+    remediation="Set `port` (platform_rules.POSTGRES_PORT for this platform's PostgreSQL) and admit that port in "
+                "the security groups.",
+    checks=("port",),
+)
+def rds_non_default_port(r: Res, report: Report) -> None:
+    port, engine = r.get("port"), r.get("engine")
+    if not known(port) or not known(engine) or not isinstance(engine, str):
+        return
+    if port is None and is_replica(r):
+        return  # inherits its source's port
+    default = next((p for prefix, p in ENGINE_DEFAULT_PORTS if engine.startswith(prefix)), None)
+    if default is None:
+        return
+    value = num(port)
+    if value is None or value == default:
+        report(f"port is {show(port)}: {engine}'s default {default} (set another port)")
+
+
 @resource_policy(
     "rds-deletion-protection",
     types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="lifecycle",

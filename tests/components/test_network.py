@@ -10,6 +10,7 @@ import pytest
 
 from components.network import INTERFACE_ENDPOINT_SERVICES, subnet_plan
 from tests.conftest import one
+from platform_rules import POSTGRES_PORT
 
 
 def subnets(synth, tier):
@@ -55,7 +56,7 @@ def test_data_stores_reachable_only_from_the_app_tier(prod):
         by_target.setdefault(sgs.get(rule.inputs["securityGroupId"]), []).append(rule)
     # the app tier; and the service's own groups (components/service.py): PostgreSQL only through the proxy (and
     # the migrations function, which creates the IAM role), the cache from the functions
-    for tier, port, sources in (("postgres", 5432, {"app", "db-proxy", "migrations"}),
+    for tier, port, sources in (("postgres", POSTGRES_PORT, {"app", "db-proxy", "migrations"}),
                                 ("redis", 6379, {"app", "functions"})):
         rules_in = by_target[tier]
         assert sorted(sgs[r.inputs["referencedSecurityGroupId"]] for r in rules_in) == sorted(sources)

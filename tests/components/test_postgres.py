@@ -12,6 +12,7 @@ from components.postgres import (ENHANCED_MONITORING_POLICY, IDLE_IN_TRANSACTION
 from infra import config as c
 from infra.preview import synthesize
 from tests.conftest import one, stack_bag
+from platform_rules import POSTGRES_PORT
 
 RDS = "aws:rds/instance:Instance"
 COMPONENT = "ecomart:data:Postgres"
@@ -53,7 +54,7 @@ def test_writer_engine_and_identity(stack, dev, prod):
     assert w["instanceClass"] == cfg.instance_class
     assert w["identifier"] == f"ecomart-{stack}-pg"
     assert w["dbName"] == cfg.database_name == "ecomart"
-    assert w["port"] == 5432
+    assert w["port"] == POSTGRES_PORT != 5432  # not the engine default (FSBP RDS.23)
     assert w["autoMinorVersionUpgrade"] is True
     assert w["caCertIdentifier"] == cfg.ca_cert_identifier == "rds-ca-rsa2048-g1"
 
@@ -348,7 +349,7 @@ def test_stack_outputs(stack, dev, prod):
     synth = stacks(dev, prod)[stack]
     w = writer(synth)
     out = synth.outputs
-    assert out["postgresWriterEndpoint"] == w.outputs["endpoint"] == f"{w.outputs['address']}:5432"
+    assert out["postgresWriterEndpoint"] == w.outputs["endpoint"] == f"{w.outputs['address']}:{POSTGRES_PORT}"
     assert out["postgresWriterAddress"].endswith(".us-east-1.rds.amazonaws.com")
     assert out["postgresReaderEndpoints"] == [r.outputs["endpoint"] for r in replicas(synth)]
     assert len(out["postgresReaderEndpoints"]) == synth.config.postgres.read_replicas

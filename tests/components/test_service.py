@@ -20,6 +20,7 @@ from infra.mocks import ACCOUNT_ID
 from platform_rules import (LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, OUTBOX_LAG_NAMESPACE, PG_APP_USER,
                             PUBLIC_ROUTES)
 from tests.conftest import one
+from platform_rules import POSTGRES_PORT
 
 FN = "aws:lambda/function:Function"
 ROLE = "aws:iam/role:Role"
@@ -131,7 +132,7 @@ def test_environments_hold_no_secret_and_name_their_stores(synth):
     assert relay["RELAY_RUN_SECONDS"] == str(synth.config.service.relay_run_seconds)
     assert relay["OUTBOX_LAG_DIMENSION_VALUE"] == p
     assert migrations == {"DB_HOST": one(synth, "aws:rds/instance:Instance", "postgres-writer").outputs["address"],
-                          "DB_PORT": "5432", "DB_NAME": db, "DB_MASTER_SECRET_ARN": synth.outputs[
+                          "DB_PORT": str(POSTGRES_PORT), "DB_NAME": db, "DB_MASTER_SECRET_ARN": synth.outputs[
                               "postgresMasterSecretArn"], "PG_APP_USER": PG_APP_USER}
     for env in (api, relay, migrations):
         text = json.dumps(env).lower()
@@ -247,9 +248,9 @@ def test_functions_reach_only_the_proxy_cache_atlas_and_aws_endpoints(synth):
     assert egress_of("app-functions-sg") == sorted([
         ("app-db-proxy-sg", 5432, 5432), ("network-redis-sg", 6379, 6379), ("network-endpoints-sg", 443, 443),
         ("catalog-privatelink-sg", 1024, 65535)])
-    assert egress_of("app-migrations-sg") == sorted([("network-postgres-sg", 5432, 5432),
+    assert egress_of("app-migrations-sg") == sorted([("network-postgres-sg", POSTGRES_PORT, POSTGRES_PORT),
                                                      ("network-endpoints-sg", 443, 443)])
-    assert egress_of("app-db-proxy-sg") == [("network-postgres-sg", 5432, 5432)]
+    assert egress_of("app-db-proxy-sg") == [("network-postgres-sg", POSTGRES_PORT, POSTGRES_PORT)]
     ingress = [(groups[r.inputs["referencedSecurityGroupId"]], r.inputs["fromPort"]) for r in synth.of_type(INGRESS)
                if r.inputs["securityGroupId"] == sg_id(synth, "app-db-proxy-sg")]
     assert ingress == [("app-functions-sg", 5432)]

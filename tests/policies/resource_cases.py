@@ -521,6 +521,11 @@ CASES: dict[str, list[Case]] = {
         Case(T.S3_VERSIONING, {"bucket": "b", "versioningConfiguration": {"status": "Enabled"}},
              {"versioningConfiguration.status": "Suspended"}),
     ],
+    "rds-non-default-port": [
+        Case(T.RDS_INSTANCE, {"engine": "postgres", "port": 5433}, {"port": 5432}),
+        Case(T.RDS_CLUSTER, {"engine": "aurora-postgresql", "port": 6432}, {"port": 5432}),
+        Case(T.RDS_INSTANCE, {"engine": "mysql", "port": 3307}, {"port": 3306}),
+    ],
     "s3-ownership-controls-enforced": [
         Case(T.S3_OWNERSHIP, {"bucket": "b", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
              {"rule.objectOwnership": "ObjectWriter"}),

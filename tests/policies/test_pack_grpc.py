@@ -65,8 +65,8 @@ def _configure(stub, stack: str) -> None:
     stub.Configure(request)
 
 
-WRITER = {"identifier": "db", "engine": "postgres", "engineVersion": "16.8", "storageEncrypted": True,
-          "kmsKeyId": UNKNOWN, "publiclyAccessible": False, "iamDatabaseAuthenticationEnabled": True,
+WRITER = {"identifier": "db", "engine": "postgres", "port": 5433, "engineVersion": "16.8",
+          "storageEncrypted": True, "kmsKeyId": UNKNOWN, "publiclyAccessible": False, "iamDatabaseAuthenticationEnabled": True,
           "manageMasterUserPassword": True, "masterUserSecretKmsKeyId": UNKNOWN, "multiAz": False,
           "backupRetentionPeriod": 7, "deletionProtection": True, "finalSnapshotIdentifier": "db-final",
           "copyTagsToSnapshot": True, "performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": UNKNOWN,
