@@ -159,6 +159,9 @@ class ServiceArgs:
     customer_claim: str = arg("Claim that carries the customer id (app/auth.py).", "custom:customer_id")
     user_pool_deletion_protection: bool = arg("Cognito refuses to delete the pool (prod: the customers' "
                                               "accounts).", True)
+    user_pool_threat_protection: bool = arg("Plus feature plan with threat protection ENFORCED: sign-ins with "
+                                            "leaked credentials or risky context are blocked or challenged "
+                                            "(priced per monthly active user).", True)
     domain_name: Optional[str] = arg("Custom domain of the API (TLS 1.2); None: the execute-api URL.", None)
     certificate_arn: Optional[pulumi.Input[str]] = arg("ACM certificate of domain_name, in the API's region.",
                                                        None)
@@ -554,6 +557,9 @@ class Service(pulumi.ComponentResource):
                 admin_create_user_config=aws.cognito.UserPoolAdminCreateUserConfigArgs(
                     allow_admin_create_user_only=False),
                 deletion_protection="ACTIVE" if args.user_pool_deletion_protection else "INACTIVE",
+                user_pool_tier="PLUS" if args.user_pool_threat_protection else "ESSENTIALS",
+                user_pool_add_ons=aws.cognito.UserPoolUserPoolAddOnsArgs(advanced_security_mode="ENFORCED")
+                if args.user_pool_threat_protection else None,
                 # The customer id the app reads (app/auth.py): the back office sets it (AdminUpdateUserAttributes);
                 # the web client may read but not write it (write_attributes below).
                 schemas=[aws.cognito.UserPoolSchemaArgs(

@@ -329,6 +329,9 @@ class ServiceConfig(_Section):
     jwt_audience: list[str] = Field(default=[], description="Audiences accepted with jwtIssuer.")
     customer_claim: str = Field(default="custom:customer_id", pattern=r"^[A-Za-z0-9_:.-]{1,64}$")
     user_pool_deletion_protection: bool
+    user_pool_threat_protection: bool = Field(
+        default=True, description="Cognito Plus plan with threat protection ENFORCED (FSBP Cognito.1): leaked "
+                                  "credentials and risky sign-ins are blocked or challenged.")
     domain_name: Optional[str] = Field(default=None, description="Custom domain of the API (TLS 1.2).")
     certificate_arn: Optional[str] = Field(default=None, description="ACM certificate of domainName.")
     log_retention_days: LogRetentionDays

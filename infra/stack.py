@@ -141,6 +141,7 @@ def build(cfg: StackConfig, code_path: Optional[str] = None) -> dict[str, Any]:
         read_only_parameter_arn=read_only.read_only_parameter_arn,
         queued_orders_queue_url=read_only.queue_url, queued_orders_queue_arn=read_only.queue_arn,
         user_pool_deletion_protection=cfg.service.user_pool_deletion_protection,
+        user_pool_threat_protection=cfg.service.user_pool_threat_protection,
         **({} if atlas is None else dict(
             atlas_project_id=atlas.project_id, atlas_cluster_name=atlas.cluster_name,
             atlas_private_srv=atlas.private_connection_string,

@@ -150,8 +150,7 @@ FSBP = Catalogue("fsbp", "AWS Security Hub FSBP", "v1.0.0 (controls as of 2025)"
     _fsbp("SQS.1", "Amazon SQS queues should be encrypted at rest"),
     _fsbp("SQS.3", "SQS queue access policies should not allow public access"),
     _fsbp("Cognito.1", "Cognito user pools should have threat protection activated with full function enforcement "
-                       "mode for standard authentication",
-          (GAP, "threat protection needs the Plus tier; not required by the house stacks, no policy yet")),
+                       "mode for standard authentication"),
     _fsbp("Cognito.2", "Cognito identity pools should not allow unauthenticated identities"),
     _fsbp("Cognito.3", "Password policies for Cognito user pools should have strong configurations"),
     _fsbp("CloudWatch.15", "CloudWatch alarms should have specified actions configured"),

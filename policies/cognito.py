@@ -83,3 +83,25 @@ def cognito_deletion_protection(r: Res, report: Report) -> None:
 def cognito_identity_pool_no_unauthenticated(r: Res, report: Report) -> None:
     if is_true(r.get("allowUnauthenticatedIdentities")):
         report("allowUnauthenticatedIdentities is true: anyone gets the guest role's credentials")
+
+
+@resource_policy(
+    "cognito-threat-protection",
+    types=(COGNITO_USER_POOL,), severity="medium", category="security",
+    controls=(CCPA_SEC, GDPR_CIA, "fsbp-cognito-1"),
+    description="User pools run threat protection in full-function mode: `userPoolAddOns.advancedSecurityMode` "
+                "ENFORCED, on the Plus feature plan (`userPoolTier` PLUS) it requires.",
+    why="Threat protection blocks or challenges sign-ins with credentials known to be leaked and sign-ins from "
+        "risky context; audit mode only records them, and without it credential stuffing against customer "
+        "accounts goes unnoticed.",
+    remediation="Set `user_pool_tier=\"PLUS\"` and `user_pool_add_ons={\"advanced_security_mode\": \"ENFORCED\"}` "
+                "(stack config `service.userPoolThreatProtection: true`).",
+    checks=("userPoolAddOns.advancedSecurityMode", "userPoolTier"),
+)
+def cognito_threat_protection(r: Res, report: Report) -> None:
+    mode, tier = r.get("userPoolAddOns.advancedSecurityMode"), r.get("userPoolTier")
+    if known(mode) and mode != "ENFORCED":
+        report(f"userPoolAddOns.advancedSecurityMode is {show(mode)}: threat protection must be ENFORCED")
+    if known(tier) and tier != "PLUS":
+        report(f"userPoolTier is {show(tier)}: threat protection needs the PLUS plan (new pools default to "
+               "ESSENTIALS)")

@@ -360,6 +360,7 @@ def test_user_pool_passwords_mfa_deletion_protection_and_client(synth):
                                                     "requireSymbols"))
     assert pool["mfaConfiguration"] == "OPTIONAL" and pool["softwareTokenMfaConfiguration"] == {"enabled": True}
     assert pool["deletionProtection"] == ("ACTIVE" if synth.stack == "prod" else "INACTIVE")
+    assert pool["userPoolTier"] == "PLUS" and pool["userPoolAddOns"] == {"advancedSecurityMode": "ENFORCED"}
     assert pool["usernameAttributes"] == ["email"]
     (schema,) = pool["schemas"]
     assert (schema["name"], schema["attributeDataType"]) == ("customer_id", "Number")
@@ -549,3 +550,8 @@ def test_service_sizes_per_stack_are_the_designed_ones(dev, prod):
         env = one(synth, FN, "app-relay").inputs["environment"]["variables"]
         assert env["RELAY_RUN_SECONDS"] == "55"
         assert synth.config.service.proxy_pool_percent == 50
+
+
+def test_threat_protection_can_be_turned_off_and_then_the_pool_is_on_essentials(synth_with):
+    pool = one(synth_with("dev", service={"userPoolThreatProtection": False}), "aws:cognito/userPool:UserPool").inputs
+    assert pool["userPoolTier"] == "ESSENTIALS" and "userPoolAddOns" not in pool

@@ -660,6 +660,11 @@ CASES: dict[str, list[Case]] = {
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"mfaConfiguration": "OFF"}),
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"mfaConfiguration": DELETE}, label="absent"),
     ],
+    "cognito-threat-protection": [
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"userPoolAddOns.advancedSecurityMode": "AUDIT",
+                                                "userPoolTier": "ESSENTIALS"}),
+        Case(T.COGNITO_USER_POOL, "USER_POOL", {"userPoolAddOns": DELETE}, label="no add-ons"),
+    ],
     "cognito-deletion-protection": [
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"deletionProtection": "INACTIVE"}),
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"deletionProtection": DELETE}, label="absent"),
@@ -813,6 +818,7 @@ NAMED = {
     "HTTP_STAGE": {"apiId": "api-2", "name": "$default", "autoDeploy": True, "defaultRouteSettings": {
         "throttlingRateLimit": 100, "throttlingBurstLimit": 200, "detailedMetricsEnabled": True}},
     "USER_POOL": {"name": "ecomart-prod-customers", "mfaConfiguration": "OPTIONAL", "deletionProtection": "ACTIVE",
+                  "userPoolTier": "PLUS", "userPoolAddOns": {"advancedSecurityMode": "ENFORCED"},
                   "passwordPolicy": {"minimumLength": 12, "requireLowercase": True, "requireUppercase": True,
                                      "requireNumbers": True, "requireSymbols": True}},
     "RELAY_SCHEDULE": {"name": "ecomart-prod-outbox-relay-1", "scheduleExpression": "rate(1 minute)",
