@@ -17,7 +17,8 @@ from policies.meta import CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC
 from policies.tokens import (ATLAS_ORGANIZATION, ATLAS_PROJECT, ATLAS_BACKUP_COMPLIANCE, ATLAS_PRIVATE_ENDPOINT,
                              ATLAS_PRIVATE_ENDPOINT_SERVICE,
                              ATLAS_AUDITING, ATLAS_BACKUP_SCHEDULE, ATLAS_CLUSTER, ATLAS_DB_USER, ATLAS_ENCRYPTION,
-                             ATLAS_IP_ACCESS)
+                             ATLAS_IP_ACCESS, ATLAS_PROJECT_SERVICE_ACCOUNT, ATLAS_PROJECT_SERVICE_ACCOUNT_SECRET,
+                             ATLAS_SERVICE_ACCOUNT, ATLAS_SERVICE_ACCOUNT_SECRET)
 
 SHARDED_TYPES = ("SHARDED", "GEOSHARDED")
 BROAD_ROLES = ("atlasAdmin", "readWriteAnyDatabase", "readAnyDatabase", "dbAdminAnyDatabase", "root",
@@ -374,6 +375,39 @@ def atlas_organization_hardened(r: Res, report: Report) -> None:
     contact = r.get("securityContact")
     if known(contact) and absent(contact):
         report("securityContact is not set: MongoDB's security notices reach no one")
+
+
+# Prowler's organizations_service_account_secrets_expiration default (max_service_account_secret_validity_hours).
+SERVICE_ACCOUNT_SECRET_MAX_HOURS = 8
+
+
+@resource_policy(
+    "atlas-service-account-secret-expiry",
+    types=(ATLAS_SERVICE_ACCOUNT, ATLAS_PROJECT_SERVICE_ACCOUNT, ATLAS_SERVICE_ACCOUNT_SECRET,
+           ATLAS_PROJECT_SERVICE_ACCOUNT_SECRET), severity="high", category="security",
+    controls=("pci-8-3-1", GDPR_CIA, CCPA_SEC, "atlas-organizations-service-account-secrets-expiration"),
+    description="Atlas Admin API service-account secrets expire within `maximumHours` hours "
+                "(`secretExpiresAfterHours`; a service account created `withoutInitialSecret` has none).",
+    why="A service-account secret is a bearer credential to the Admin API of the whole organization or project; "
+        "one that lives for months outlasts the pipeline that used it and every rotation that should have "
+        "replaced it.",
+    remediation="Set `secret_expires_after_hours` to at most the maximum (issue secrets per pipeline run with "
+                "`mongodbatlas.ServiceAccountSecret`), and the organization's maximum secret validity alike.",
+    checks=("secretExpiresAfterHours",),
+    config={"maximumHours": SERVICE_ACCOUNT_SECRET_MAX_HOURS},
+    config_descriptions={"maximumHours": "Longest allowed secret validity, in hours."},
+)
+def atlas_service_account_secret_expiry(r: Res, report: Report) -> None:
+    if r.type in (ATLAS_SERVICE_ACCOUNT, ATLAS_PROJECT_SERVICE_ACCOUNT) and r.get("withoutInitialSecret") is True:
+        return
+    hours, maximum = r.get("secretExpiresAfterHours"), r.setting("maximumHours")
+    if not known(hours):
+        return
+    value = num(hours)
+    if value is None:
+        report("secretExpiresAfterHours is not set: the secret's validity is whatever the organization allows")
+    elif value > maximum:
+        report(f"secretExpiresAfterHours is {show(hours)}: at most {maximum} hours")
 
 
 _SHARED_PROVIDERS = ("TENANT", "FLEX")

@@ -526,6 +526,17 @@ CASES: dict[str, list[Case]] = {
         Case(T.RDS_CLUSTER, {"engine": "aurora-postgresql", "port": 6432}, {"port": 5432}),
         Case(T.RDS_INSTANCE, {"engine": "mysql", "port": 3307}, {"port": 3306}),
     ],
+    "atlas-service-account-secret-expiry": [
+        Case(T.ATLAS_SERVICE_ACCOUNT, {"orgId": "o", "name": "ci", "description": "CI", "roles": ["ORG_READ_ONLY"],
+                                       "secretExpiresAfterHours": 8}, {"secretExpiresAfterHours": 2160}),
+        Case(T.ATLAS_PROJECT_SERVICE_ACCOUNT, {"projectId": "p", "name": "ci", "description": "CI",
+                                               "roles": ["GROUP_READ_ONLY"], "secretExpiresAfterHours": 4},
+             {"secretExpiresAfterHours": 9}),
+        Case(T.ATLAS_SERVICE_ACCOUNT_SECRET, {"orgId": "o", "clientId": "mdb_sa_id_1", "secretExpiresAfterHours": 8},
+             {"secretExpiresAfterHours": 720}),
+        Case(T.ATLAS_PROJECT_SERVICE_ACCOUNT_SECRET, {"projectId": "p", "clientId": "mdb_sa_id_1",
+                                                      "secretExpiresAfterHours": 1}, {"secretExpiresAfterHours": 24}),
+    ],
     "s3-ownership-controls-enforced": [
         Case(T.S3_OWNERSHIP, {"bucket": "b", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
              {"rule.objectOwnership": "ObjectWriter"}),
