@@ -125,3 +125,15 @@ def test_a_seven_day_pitr_passes_portable_and_fails_prod():
 
     assert retention(enforcement.CONFIG_DIR / "portable.json") == []
     assert len(retention(enforcement.CONFIG_DIR / "prod.json")) == 1
+
+
+def test_the_house_conventions_a_foreign_stack_was_reported_for_are_off_in_portable():
+    """Issue 13's reviewer saw these on a compliant stack written elsewhere: conventions of this repository (a
+    `tier` tag, an alarm per metric per node, engine-log delivery...), not controls. Portable runs none of them,
+    and the retention floors it keeps are the catalogues' (7 days of PITR, not 35; a year of backups, as PCI asks)."""
+    conventions = {"stack-data-store-alarms", "stack-data-stores-in-data-subnets", "subnet-tier-tag",
+                   "elasticache-cluster-mode-sharded", "elasticache-custom-parameter-group", "elasticache-log-delivery",
+                   "stack-rds-log-groups-declared", "sns-topic-policy-deny-insecure-transport"}
+    assert all(enforcement.level_of(pid, PORTABLE) == "disabled" for pid in conventions)
+    assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {"minimumDays": 7}
+    assert enforcement.properties_of("backup-plan-retention", PORTABLE)["minimumDays"] == 7
