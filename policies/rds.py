@@ -772,22 +772,40 @@ def stack_rds_event_subscriptions(stack: Stack, report: StackReport) -> None:
            for s in subscriptions for p in ("sourceType", "eventCategories", "sourceIds", "enabled")):
         return  # a subscription that cannot be read yet might cover anything
 
+    # What each source type's enabled subscriptions deliver, indexed once: to every source (no sourceIds), and to
+    # the sources they name (by URN through the references, and by the literal id). None: every category.
+    everyone: dict[str, Optional[set]] = {}
+    named: dict[tuple[str, str], Optional[set]] = {}
+
+    def merge(into: dict, key, categories: Optional[set]) -> None:
+        if key in into and into[key] is None:
+            return
+        into[key] = None if categories is None else (into.get(key) or set()) | categories
+
+    for s in subscriptions:
+        source_type = s.get("sourceType")
+        if not isinstance(source_type, str) or is_false(s.get("enabled")) or absent(s.get("snsTopic")):
+            continue
+        categories = s.get("eventCategories")
+        delivers = None if absent(categories) else {c for c in categories if isinstance(c, str)}
+        ids = s.get("sourceIds")
+        if absent(ids):
+            merge(everyone, source_type, delivers)
+            continue
+        rtype = _EVENT_SOURCES.get(source_type, (None,))[0]
+        targets = set(stack.refs(s, "sourceIds", (rtype,))) if rtype else set()
+        targets |= {i for i in ids if isinstance(i, str)}
+        for target in targets:
+            merge(named, (source_type, target), delivers)
+
     def delivered(source_type: str, source: Optional[SRes], id_prop: str) -> Optional[set]:
         """Categories the enabled subscriptions of ``source_type`` covering ``source`` deliver; None for all."""
-        out: set = set()
-        for s in subscriptions:
-            if s.get("sourceType") != source_type or is_false(s.get("enabled")) or absent(s.get("snsTopic")):
-                continue
-            ids = s.get("sourceIds")
-            if source is not None and not absent(ids):
-                named = source.get(id_prop)
-                if source.urn not in stack.refs(s, "sourceIds", (source.type,)) and named not in (ids or []):
-                    continue
-            categories = s.get("eventCategories")
-            if absent(categories):
-                return None  # every category of the source type
-            out |= {c for c in categories if isinstance(c, str)}
-        return out
+        parts = [everyone.get(source_type, set())]
+        if source is not None:
+            ident = source.get(id_prop)
+            parts += [named.get((source_type, source.urn), set()),
+                      named.get((source_type, ident), set()) if isinstance(ident, str) else set()]
+        return None if any(p is None for p in parts) else set().union(*parts)
 
     for source_type, (rtype, id_prop) in _EVENT_SOURCES.items():
         for source in stack.of_type(rtype):
