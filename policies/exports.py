@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import IO, Any, Iterator
 
+from policies.files import open_bytes
 from policies.values import UNKNOWN_SENTINELS
 
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -264,24 +265,13 @@ class _Window:
         return -1
 
 
-def _open(path: str | Path) -> IO[bytes]:
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory, not a stack export file") from None
-    except OSError as e:
-        raise BadInput(f"{path}: cannot read ({e.strerror})") from None
-
-
 def iter_resources(path: str | Path) -> Iterator[tuple[dict[str, Any], bool]]:
     """The resources of the export at ``path`` as they are read, each validated and with a flag: True when its
     text holds no secret envelope and no unknown sentinel (its values need no decoding). BadInput, naming the file
     and the place, for anything that is not a version 1-3 export; a problem after the resources (a missing
     ``version``, trailing text) surfaces when the iteration ends."""
     where = str(path)
-    with _open(path) as f:
+    with open_bytes(path, BadInput, "stack export file") as f:
         w = _Window(f, where)
         if w.peek() == "\ufeff":
             raise w.error("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0)

@@ -39,7 +39,8 @@ db = Postgres("orders", PostgresArgs(
 ))
 alarms = Monitoring("alarms", MonitoringArgs(
     prefix=prefix, region=region, logs_kms_key_arn=keys.keys.require("logs").arn,
-    alarm_emails=[config.require("alarmEmail")], dbs=db.instances, tags=tags,
+    alarm_emails=[config.require("alarmEmail")], dbs=db.instances,
+    db_parameter_groups=db.parameter_group_names, tags=tags,  # their configuration changes page too
 ))
 backups = Backup("backups", BackupArgs(
     prefix=prefix, kms_key_arn=keys.keys.require("backups").arn, resource_arns=[db.writer_arn],
