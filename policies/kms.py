@@ -106,7 +106,8 @@ def stack_kms_keys_in_use(stack: Stack, report: StackReport) -> None:
     users = [r for r in stack.resources if r.type not in _NOT_A_USE]
     # The engine's recorded references first (cheap); the walk of every value for literal ids and ARNs only when
     # some key is not used through them (a deployed export from elsewhere) — the same verdict either way.
-    used = _with_primaries(stack, set().union(*(stack.dependency_refs(r, key_types) for r in users)))
+    recorded = set().union(*(deps for r in users for deps in r.property_dependencies.values()))
+    used = _with_primaries(stack, {k.urn for k in keys if k.urn in recorded})
     if any(key.urn not in used for key in keys):
         used = _with_primaries(stack, set().union(*(stack.all_refs(r, key_types) for r in users)))
     for key in keys:

@@ -38,6 +38,8 @@ class Res:
         tags, tags_all = self.get("tags"), self.get("tagsAll")
         if not known(tags) or not known(tags_all):
             return UNKNOWN
+        if not tags_all and isinstance(tags, dict):
+            return tags  # nothing to merge (read only, as every caller uses it)
         merged: dict[str, Any] = {}
         for t in (tags_all, tags):
             if isinstance(t, dict):
