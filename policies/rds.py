@@ -787,14 +787,16 @@ def stack_rds_event_subscriptions(stack: Stack, report: StackReport) -> None:
         if not isinstance(source_type, str) or is_false(s.get("enabled")) or absent(s.get("snsTopic")):
             continue
         categories = s.get("eventCategories")
+        if not isinstance(categories, list) and not absent(categories):
+            continue  # computed from other resources, not readable yet: it is not counted as delivering anything
         delivers = None if absent(categories) else {c for c in categories if isinstance(c, str)}
         ids = s.get("sourceIds")
         if absent(ids):
             merge(everyone, source_type, delivers)
             continue
         rtype = _EVENT_SOURCES.get(source_type, (None,))[0]
-        targets = set(stack.refs(s, "sourceIds", (rtype,))) if rtype else set()
-        targets |= {i for i in ids if isinstance(i, str)}
+        targets = set(stack.refs(s, "sourceIds", (rtype,))) if rtype else set()  # also what the engine recorded
+        targets |= {i for i in ids if isinstance(i, str)} if isinstance(ids, list) else set()
         for target in targets:
             merge(named, (source_type, target), delivers)
 
