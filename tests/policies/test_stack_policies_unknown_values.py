@@ -38,13 +38,18 @@ def _set(node: dict, parts: list[str], value) -> bool:
 
 @pytest.mark.parametrize("policy_id,rtype,path", CASES, ids=[f"{p}:{t.rsplit(':', 1)[-1]}.{x}" for p, t, x in CASES])
 def test_an_unknown_checked_property_never_crashes_the_policy(policy_id, rtype, path, mandatory):
-    for value in (UNKNOWN, [UNKNOWN]):
+    """Also with the engine's record of what the value is computed from (a preview has it), so a policy that
+    stops at an unknown it cannot place goes on to read the value."""
+    for value, recorded in ((UNKNOWN, False), (UNKNOWN, True), ([UNKNOWN], True)):
         doc = compliant_stack()
+        others = [e["urn"] for e in doc["deployment"]["resources"] if e["type"] != rtype][1:]
         touched = 0
         for entry in doc["deployment"]["resources"]:
             if entry["type"] == rtype:
                 for part in ("inputs", "outputs"):
                     touched += _set(entry.get(part) or {}, path.split("."), value)
+                if recorded:
+                    entry.setdefault("propertyDependencies", {})[path.split(".")[0].removesuffix("[]")] = others
         if not touched:
             continue  # the compliant stack has no such value to make unknown (or no list there)
         messages = run(policy_id, doc, mandatory)
