@@ -371,30 +371,10 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
                     disabled=[p.name for p in policies if levels[p.name] == "disabled"], levels=levels)
     by_urn_type: dict[str, str] = {}
 
-    def reporter(meta: PolicyMeta, default_urn: str):
-        def report(message: str, urn: Optional[str] = None) -> None:
-            target = urn or default_urn
-            result.violations.append(Violation(meta.id, meta.severity, levels[meta.id], target,
-                                               by_urn_type.get(target, ""), message or meta.description))
-        return report
-
-    def guarded(meta: PolicyMeta, urn: str, call) -> None:
-        try:
-            _run(call())
-        except UnknownValueError:
-            result.not_evaluable.append((meta.id, urn))
-        except NotApplicableError:
-            pass
-        except Exception as e:  # noqa: BLE001 - a crashing policy must fail closed, not pass silently
-            result.violations.append(Violation(meta.id, meta.severity, "mandatory", urn, by_urn_type.get(urn, ""),
-                                               f"policy raised {type(e).__name__}: {e}"))
-
-    # Resource policies, indexed by the types they read (each also filters on type itself), each with its reporter
-    # (the resource being checked is ``current``) and its config properties; equal configs are one object, so one
-    # ResourceValidationArgs per resource serves every policy that has it (most have none).
+    # The resource being checked (empty while the stack policies run): the default target of a report.
     current = [""]
 
-    def resource_reporter(meta: PolicyMeta):
+    def reporter(meta: PolicyMeta):
         level = levels[meta.id]
 
         def report(message: str, urn: Optional[str] = None) -> None:
@@ -403,6 +383,22 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
                                                message or meta.description))
         return report
 
+    def guarded(meta: PolicyMeta, validate, args: Any, report) -> None:
+        """One policy call: unknown values stop it without a finding; a crash fails closed, as a violation."""
+        try:
+            _run(validate(args, report))
+        except UnknownValueError:
+            result.not_evaluable.append((meta.id, current[0]))
+        except NotApplicableError:
+            pass
+        except Exception as e:  # noqa: BLE001 - a crashing policy must fail closed, not pass silently
+            result.violations.append(Violation(meta.id, meta.severity, "mandatory", current[0],
+                                               by_urn_type.get(current[0], ""),
+                                               f"policy raised {type(e).__name__}: {e}"))
+
+    # Resource policies, indexed by the types they read (each also filters on type itself), each with its reporter
+    # and its config properties; equal configs are one object, so one ResourceValidationArgs per resource serves
+    # every policy that has it (most have none).
     configs: dict[str, dict[str, Any]] = {}
     runs_by_type: dict[str, list[tuple[Any, PolicyMeta, Any, str]]] = {}
     for p in active:
@@ -412,7 +408,7 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
             key = json.dumps(properties, sort_keys=True, default=repr)
             configs.setdefault(key, properties)
             for t in meta.resource_types:
-                runs_by_type.setdefault(t, []).append((p, meta, resource_reporter(meta), key))
+                runs_by_type.setdefault(t, []).append((p, meta, reporter(meta), key))
     # What stack policies see of each resource, in export order: (entry, outputs over inputs, parent, dependencies,
     # property dependencies). References name resources of the export by their own URN strings; a reference to a
     # resource not read yet is settled after the last one (the engine drops references to resources outside the
@@ -443,15 +439,7 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
                 if args is None:
                     args = args_by_config[key] = ResourceValidationArgs(type_, inputs, urn, name, options, None,
                                                                         configs[key], {})
-                try:
-                    _run(p.validate(args, report))
-                except UnknownValueError:
-                    result.not_evaluable.append((meta.id, urn))
-                except NotApplicableError:
-                    pass
-                except Exception as e:  # noqa: BLE001 - a crashing policy must fail closed, not pass silently
-                    result.violations.append(Violation(meta.id, meta.severity, "mandatory", urn, type_,
-                                                       f"policy raised {type(e).__name__}: {e}"))
+                guarded(meta, p.validate, args, report)
         props = PlainDict({**inputs, **outputs})
         if entry.get("id") and "id" not in props:
             props["id"] = entry["id"]
@@ -475,6 +463,7 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
                    {k: list(filter(None, map(urns.get, v))) for k, v in raw_pdeps.items()})
     del unsettled
 
+    current[0] = ""  # a stack policy's report names its resource, or the stack
     stack_policies = [p for p in active if meta_of(p).kind == "stack"]
     if stack_policies and all(getattr(p, "reads_stack_view", False) for p in stack_policies):
         # The pack's own stack policies read the stack only through its view: build that from the export
@@ -485,7 +474,7 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
         for p in stack_policies:
             meta = meta_of(p)
             args = view.carried_by(enforcement.properties_of(p.name, config))
-            guarded(meta, "", lambda p=p, args=args, meta=meta: p.validate(args, reporter(meta, "")))
+            guarded(meta, p.validate, args, reporter(meta))
     elif stack_policies:
         objects: dict[str, PolicyResource] = {}
         for entry, props, *_ in kept:
@@ -500,7 +489,7 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
         for p in stack_policies:
             meta = meta_of(p)
             args = StackValidationArgs(resource_list, enforcement.properties_of(p.name, config), {})
-            guarded(meta, "", lambda p=p, args=args, meta=meta: p.validate(args, reporter(meta, "")))
+            guarded(meta, p.validate, args, reporter(meta))
 
     order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
     result.violations.sort(key=lambda v: (v.enforcement != "mandatory", order[v.severity], v.policy, v.urn))

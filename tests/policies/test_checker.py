@@ -273,3 +273,40 @@ def test_table_tells_not_applicable_from_pass(capsys):
     line = next(l for l in out.splitlines() if l.startswith("n/a — no resource of these types"))
     assert "rds-multi-az" in line and "kms-key-rotation" not in line
     assert "not applicable" in out.splitlines()[-1]
+
+
+def test_findings_name_the_right_resource_after_resource_policies_ran():
+    """A resource policy crashes on the key (its finding names the key); then a stack policy reports without naming
+    a resource and another crashes: both name the stack (""), not the last resource a resource policy saw."""
+    from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+    from policies import core
+
+    def resource_boom(args, report):
+        if args.resource_type == "aws:kms/key:Key":
+            raise RuntimeError("resource bug")
+
+    def stack_says(args, report):
+        report("the stack as a whole")
+
+    def stack_boom(args, report):
+        raise RuntimeError("stack bug")
+
+    policies = [ResourceValidationPolicy(name="t-res", description="r", validate=resource_boom),
+                StackValidationPolicy(name="t-says", description="s", validate=stack_says),
+                StackValidationPolicy(name="t-boom", description="b", validate=stack_boom)]
+    for p, kind in zip(policies, ("resource", "stack", "stack")):
+        core._META[p.name] = core.PolicyMeta(
+            id=p.name, kind=kind, service="test", severity="low", category="governance", controls=("gdpr-30",),
+            resource_types=("aws:kms/key:Key",), description=p.name, why="test", remediation="none",
+            checks={"aws:kms/key:Key": ("policy",)})
+    try:
+        doc = read_export(EXPORTS / "staging.json")
+        result = check_export(doc, policies=policies)
+    finally:
+        for p in policies:
+            del core._META[p.name]
+    by_policy = {v.policy: v for v in result.violations}
+    key_urn = next(r["urn"] for r in doc["deployment"]["resources"] if r["type"] == "aws:kms/key:Key")
+    assert by_policy["t-res"].urn == key_urn and "resource bug" in by_policy["t-res"].message
+    assert (by_policy["t-says"].urn, by_policy["t-says"].message) == ("", "the stack as a whole")
+    assert by_policy["t-boom"].urn == "" and "stack bug" in by_policy["t-boom"].message
