@@ -242,26 +242,28 @@ class _Window:
         a list of whole values and the caller reads one value instead. Only boundaries before ``limit``; -1 when
         none is found."""
         buf, floor, hi = self.buf, self.pos, limit
+
+        def before(k: int) -> int:
+            """The last character before ``k`` that is not blank (not below the window's start)."""
+            k -= 1
+            while k > floor and buf[k] in " \t\n\r":
+                k -= 1
+            return k
+
         for _ in range(16):
             j = buf.rfind(anchor, floor, hi)
             if j < 0:
                 return -1
             hi = j
-            k = j - 1
-            while k > floor and buf[k] in " \t\n\r":
-                k -= 1
-            if buf[k] != "{":
+            brace = before(j)
+            if buf[brace] != "{":
                 continue
-            k -= 1
-            while k > floor and buf[k] in " \t\n\r":
-                k -= 1
-            if buf[k] != ",":
+            comma = before(brace)
+            if buf[comma] != ",":
                 continue
-            k -= 1
-            while k > floor and buf[k] in " \t\n\r":
-                k -= 1
-            if buf[k] == "}":
-                return k + 1
+            end = before(comma)
+            if buf[end] == "}":
+                return end + 1
         return -1
 
 
