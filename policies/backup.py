@@ -255,8 +255,7 @@ def stack_rds_backup_coverage(stack: Stack, report: StackReport) -> None:
 )
 def stack_backup_vaults_locked(stack: Stack, report: StackReport) -> None:
     locks = stack.of_type(BACKUP_VAULT_LOCK)
-    unknown = any(not known(lock.get("backupVaultName")) and not lock.property_dependencies.get("backupVaultName")
-                  for lock in locks)
+    unknown = any(lock.unplaced("backupVaultName") for lock in locks)
     locked = stack.referenced(locks, "backupVaultName", (BACKUP_VAULT,))
     for vault in stack.of_type(BACKUP_VAULT):
         if vault.urn in locked or unknown:

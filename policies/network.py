@@ -415,7 +415,7 @@ def stack_data_stores_in_data_subnets(stack: Stack, report: StackReport) -> None
 def stack_vpc_flow_logs(stack: Stack, report: StackReport) -> None:
     logs = stack.of_type(FLOW_LOG)
     logs_of = stack.referenced(logs, "vpcId", (VPC,))
-    unknown = any(not known(f.get("vpcId")) and not f.property_dependencies.get("vpcId") for f in logs)
+    unknown = any(f.unplaced("vpcId") for f in logs)
     for vpc in stack.of_type(VPC):
         covering = logs_of.get(vpc.urn, [])
         if not covering:
@@ -491,8 +491,7 @@ def stack_data_store_ingress_from_security_groups(stack: Stack, report: StackRep
 )
 def stack_network_acls_associated(stack: Stack, report: StackReport) -> None:
     associations = stack.of_type(NETWORK_ACL_ASSOCIATION)
-    if any(not known(a.get("networkAclId")) and not a.property_dependencies.get("networkAclId")
-           for a in associations):
+    if any(a.unplaced("networkAclId") for a in associations):
         return  # an association whose ACL cannot be told yet: no judgement
     associated: set[str] = set()
     for a in associations:

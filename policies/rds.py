@@ -697,8 +697,7 @@ def stack_rds_log_groups_declared(stack: Stack, report: StackReport) -> None:
 )
 def stack_rds_cross_region_backups(stack: Stack, report: StackReport) -> None:
     replications = stack.of_type(RDS_BACKUP_REPLICATION)
-    unknown = any(not known(r.get("sourceDbInstanceArn")) and not r.property_dependencies.get("sourceDbInstanceArn")
-                  for r in replications)
+    unknown = any(r.unplaced("sourceDbInstanceArn") for r in replications)
     replicated = stack.referenced(replications, "sourceDbInstanceArn", (RDS_INSTANCE,))
     for db in writers(stack):
         if unknown or db.urn in replicated:
@@ -720,8 +719,7 @@ def stack_rds_cross_region_backups(stack: Stack, report: StackReport) -> None:
 )
 def stack_rds_clusters_multi_az(stack: Stack, report: StackReport) -> None:
     members = stack.of_type(RDS_CLUSTER_INSTANCE)
-    if any(not known(m.get("clusterIdentifier")) and not m.property_dependencies.get("clusterIdentifier")
-           for m in members):
+    if any(m.unplaced("clusterIdentifier") for m in members):
         return  # a member whose cluster cannot be told yet: no judgement
     member_of = stack.referenced(members, "clusterIdentifier", (RDS_CLUSTER,))
     for cluster in stack.of_type(RDS_CLUSTER):
@@ -768,7 +766,7 @@ _EVENT_SOURCES = {"db-instance": (RDS_INSTANCE, "identifier"), "db-cluster": (RD
 )
 def stack_rds_event_subscriptions(stack: Stack, report: StackReport) -> None:
     subscriptions = stack.of_type(RDS_EVENT_SUBSCRIPTION)
-    if any(not known(s.get(p)) and not s.property_dependencies.get(p)
+    if any(s.unplaced(p)
            for s in subscriptions for p in ("sourceType", "eventCategories", "sourceIds", "enabled")):
         return  # a subscription that cannot be read yet might cover anything
 

@@ -198,7 +198,7 @@ def _configured(stack: Stack, config_type: str) -> tuple[dict[str, list[SRes]], 
     """Bucket URN -> the ``config_type`` resources whose ``bucket`` names it; and whether one of them names a bucket
     that cannot be told yet (a preview without recorded dependencies): then no bucket is judged as lacking it."""
     configs = stack.of_type(config_type)
-    unknown = any(not known(c.get("bucket")) and not c.property_dependencies.get("bucket") for c in configs)
+    unknown = any(c.unplaced("bucket") for c in configs)
     return stack.referenced(configs, "bucket", BUCKETS), unknown
 
 
@@ -218,7 +218,7 @@ def _access_log_targets(stack: Stack) -> tuple[dict[str, set[str]], bool]:
     targets: dict[str, set[str]] = {}
     unknown = False
     for logging in stack.of_type(S3_LOGGING):
-        if not known(logging.get("targetBucket")) and not logging.property_dependencies.get("targetBucket"):
+        if logging.unplaced("targetBucket"):
             unknown = True
         sources = stack.refs(logging, "bucket", BUCKETS)
         for target in _bucket_refs(stack, logging, "targetBucket"):

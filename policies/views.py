@@ -78,6 +78,11 @@ class SRes(Res):
             self.dependencies = list(dependencies)
             self.property_dependencies = {k: list(v) for k, v in property_dependencies.items()}
 
+    def unplaced(self, prop: str) -> bool:
+        """``prop`` is not known yet and the engine recorded nothing it is computed from: what it refers to cannot
+        be told (a stack policy then judges nothing that depends on it)."""
+        return not known(self.get(prop)) and not self.property_dependencies.get(prop)
+
 
 class _ViewCarrier:
     """Stands in for ``args.resources[0]`` to carry a prebuilt view (see ``Stack.carried_by``)."""
