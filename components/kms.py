@@ -83,22 +83,17 @@ def key_policy(domain: Domain, account_id: str, region: str,
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                                       f"arn:aws:logs:{region}:{account_id}:log-group:*"}},
         })
-        statements.append({
-            "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        })
-        statements.append({
-            "Sid": "RdsEventsPublishToEncryptedTopic",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.rds.amazonaws.com"},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        })
+        # The services that publish to the alarm topic this key encrypts (components/monitoring.py).
+        for sid, service in (("CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com"),
+                             ("RdsEventsPublishToEncryptedTopic", "events.rds.amazonaws.com")):
+            statements.append({
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            })
     statements.extend(extra_statements)
     return json.dumps({"Version": "2012-10-17", "Id": f"ecomart-{domain}", "Statement": statements})
 

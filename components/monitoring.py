@@ -491,6 +491,11 @@ class Monitoring(pulumi.ComponentResource):
         )
 
 
+# Who publishes to the alarm topic, from this account only: (Sid, service principal, source service, ARN kind).
+_TOPIC_PUBLISHERS = (("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", "cloudwatch", "alarm"),
+                     ("RdsEventsPublish", "events.rds.amazonaws.com", "rds", "es"))
+
+
 def topic_policy(topic_arn: str, account_id: str, region: str) -> dict[str, Any]:
     """Owner administers, CloudWatch alarms and RDS event subscriptions of this account publish, nothing arrives
     without TLS."""
@@ -507,24 +512,15 @@ def topic_policy(topic_arn: str, account_id: str, region: str) -> dict[str, Any]
                            "sns:ListSubscriptionsByTopic", "sns:Publish"],
                 "Resource": topic_arn,
             },
-            {
-                "Sid": "CloudWatchAlarmsPublish",
+            *({
+                "Sid": sid,
                 "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Principal": {"Service": service},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
-                              "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"}},
-            },
-            {
-                "Sid": "RdsEventsPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.rds.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
-                              "ArnLike": {"aws:SourceArn": f"arn:aws:rds:{region}:{account_id}:es:*"}},
-            },
+                              "ArnLike": {"aws:SourceArn": f"arn:aws:{source}:{region}:{account_id}:{kind}:*"}},
+            } for sid, service, source, kind in _TOPIC_PUBLISHERS),
             {
                 "Sid": "DenyInsecureTransport",
                 "Effect": "Deny",
