@@ -520,6 +520,19 @@ def test_rds_events_of_this_stacks_sources_reach_the_alarm_topic(stack, dev, pro
     assert "sourceIds" not in subs["db-security-group"].inputs  # EC2-Classic groups: none exist to name
 
 
+def test_the_rds_events_that_page_are_as_designed():
+    """FSBP RDS.19-22's categories, plus what an on-call engineer acts on first: a failover, an instance running
+    out of storage, an instance unavailable."""
+    from platform_rules import RDS_EVENT_CATEGORIES
+
+    assert dict(RDS_EVENT_CATEGORIES) == {
+        "db-instance": ("availability", "configuration change", "failover", "failure", "low storage", "maintenance"),
+        "db-cluster": ("failover", "failure", "maintenance"),
+        "db-parameter-group": ("configuration change",),
+        "db-security-group": ("configuration change", "failure"),
+    }
+
+
 def test_our_event_categories_include_the_catalogue_minimum():
     from platform_rules import RDS_EVENT_CATEGORIES
     from policies.rds import FSBP_RDS_EVENTS
