@@ -26,6 +26,7 @@ COMPONENTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("backup", "Backup", "BackupArgs", ()),
     ("resilience", "Resilience", "ResilienceArgs", ()),
     ("resilience", "ReadOnlyMode", "ReadOnlyModeArgs", ()),
+    ("artifacts", "CodeArtifacts", "CodeArtifactsArgs", ()),
     ("service", "Service", "ServiceArgs", ("FunctionSettings",)),
 )
 DOC = Path(__file__).resolve().parent.parent / "docs" / "components.md"

@@ -43,12 +43,13 @@ _VIA_SERVICES: dict[str, list[tuple[str, bool]]] = {
     "relational": [("rds", True), ("secretsmanager", False), ("sqs", False)],
     "cache": [("elasticache", True)],
     "document": [],
-    "logs": [("sns", False)],
+    # S3: the server access logs of the artifact bucket (components/artifacts.py), read by operators through S3.
+    "logs": [("sns", False), ("s3", False)],
     # RDS snapshots are copied by AWS Backup through RDS itself (CopyDBSnapshot), so RDS must use this key too.
     "backups": [("backup", True), ("rds", True)],
     # The app's functions (components/service.py): Lambda encrypts their environment (with a grant per function),
-    # SQS their dead-letter queue.
-    "compute": [("lambda", True), ("sqs", False)],
+    # SQS their dead-letter queue, S3 the signed code they deploy from (components/artifacts.py).
+    "compute": [("lambda", True), ("sqs", False), ("s3", False)],
 }
 
 
@@ -83,9 +84,11 @@ def key_policy(domain: Domain, account_id: str, region: str,
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                                       f"arn:aws:logs:{region}:{account_id}:log-group:*"}},
         })
-        # The services that publish to the alarm topic this key encrypts (components/monitoring.py).
+        # The services that publish to the alarm topic this key encrypts (components/monitoring.py), and S3's log
+        # delivery writing server access logs into the SSE-KMS access-log bucket (components/artifacts.py).
         for sid, service in (("CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com"),
-                             ("RdsEventsPublishToEncryptedTopic", "events.rds.amazonaws.com")):
+                             ("RdsEventsPublishToEncryptedTopic", "events.rds.amazonaws.com"),
+                             ("S3ServerAccessLogsEncrypt", "logging.s3.amazonaws.com")):
             statements.append({
                 "Sid": sid,
                 "Effect": "Allow",

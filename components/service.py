@@ -2,7 +2,8 @@
 
 What it declares (docs/adr/0022-lambda-compute.md, docs/adr/0021-customer-authentication.md):
 
-- **Three functions** from one artifact (``make package``), in the private app subnets, each with its own role:
+- **Three functions** from one signed artifact (``make package``, signed by ``components/artifacts.py``; their code
+  signing config enforces the signature), in the private app subnets, each with its own role:
   the *API* (Mangum behind API Gateway), the *migrations* runner (invoked by the deploy whenever the migrations'
   hash changes; it also creates the IAM-authenticated database role) and the *outbox relay* (EventBridge
   Scheduler starts one every minute; each runs ``relay_run_seconds`` waking on ``LISTEN`` so events flow within
@@ -26,8 +27,6 @@ What it declares (docs/adr/0022-lambda-compute.md, docs/adr/0021-customer-authen
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -98,7 +97,12 @@ class FunctionSettings:
 class ServiceArgs:
     prefix: str = arg("Physical-name prefix: functions <prefix>-api|-migrations|-relay, <prefix>-db-proxy, ...")
     region: str = arg("Region of the functions (ARNs of the rds-db users and log groups).")
-    code_path: str = arg("The Lambda artifact (make package): app/ with its runtime dependencies, a zip.")
+    code_s3_bucket: pulumi.Input[str] = arg("Bucket of the signed Lambda artifact (CodeArtifacts.bucket_name).")
+    code_s3_key: pulumi.Input[str] = arg("Key of the signed artifact (CodeArtifacts.signed_key): a new key is a new "
+                                         "deployment of every function.")
+    code_signing_config_arn: pulumi.Input[str] = arg("Code signing config the functions enforce "
+                                                     "(CodeArtifacts.code_signing_config_arn): unsigned code is "
+                                                     "refused.")
     routes: Sequence[ServiceRoute] = arg("One HTTP API route per app endpoint (the stack reads them from the app's "
                                          "OpenAPI).")
     migrations_hash: str = arg("Hash of the app's migrations: the migrations function runs on every deploy that "
@@ -290,12 +294,6 @@ def policy_document(statements: Sequence[dict]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def code_hash(path: str) -> str:
-    """Lambda's source_code_hash: base64 of the archive's SHA-256 (a new artifact is a new deployment)."""
-    with open(path, "rb") as f:
-        return base64.b64encode(hashlib.sha256(f.read()).digest()).decode()
-
-
 class Service(pulumi.ComponentResource):
     """Functions, their roles, groups, logs and DLQ; RDS Proxy; HTTP API with JWT authorizer; relay schedules."""
 
@@ -367,8 +365,6 @@ class Service(pulumi.ComponentResource):
                            "DB_MASTER_SECRET_ARN": args.master_secret_arn, "PG_APP_USER": PG_APP_USER},
         }
 
-        code = pulumi.FileArchive(args.code_path)
-        source_hash = code_hash(args.code_path)
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         self.roles: dict[str, aws.iam.Role] = {}
         self.lambdas: dict[str, aws.lambda_.Function] = {}
@@ -409,8 +405,9 @@ class Service(pulumi.ComponentResource):
                     runtime=LAMBDA_RUNTIME,
                     architectures=[LAMBDA_ARCHITECTURE],
                     handler=HANDLERS[key],
-                    code=code,
-                    source_code_hash=source_hash,
+                    s3_bucket=args.code_s3_bucket,
+                    s3_key=args.code_s3_key,
+                    code_signing_config_arn=args.code_signing_config_arn,
                     memory_size=settings.memory_mb,
                     timeout=settings.timeout_seconds,
                     reserved_concurrent_executions=settings.reserved_concurrency,

@@ -228,6 +228,13 @@ def _lambda_function(name: str, inputs: dict, region: str) -> dict:
             "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
 
 
+def _signing_profile(name: str, inputs: dict, region: str) -> dict:
+    profile = inputs.get("name") or f"{inputs.get('namePrefix', '')}{_hex(name, 20).upper()}"
+    arn = f"arn:aws:signer:{region}:{ACCOUNT_ID}:/signing-profiles/{profile}"
+    version = _hex("v" + name, 10)
+    return {"name": profile, "arn": arn, "version": version, "versionArn": f"{arn}/{version}", "status": "Active"}
+
+
 _EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -266,6 +273,19 @@ _EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
     "aws:cognito/userPool:UserPool": lambda name, inputs, region: {
         "arn": f"arn:aws:cognito-idp:{region}:{ACCOUNT_ID}:userpool/{region}_{_hex(name, 9)}",
         "endpoint": f"cognito-idp.{region}.amazonaws.com/{region}_{_hex(name, 9)}"},
+    # Signer: a generated profile name ([A-Za-z0-9_]) and its versioned ARN; a finished job and its signed object.
+    "aws:signer/signingProfile:SigningProfile": lambda name, inputs, region: _signing_profile(name, inputs, region),
+    "aws:signer/signingJob:SigningJob": lambda name, inputs, region: {
+        "jobId": _uuid(name), "status": "Succeeded", "platformId": "AWSLambda-SHA384-ECDSA",
+        "signedObjects": [{"s3s": [{"bucket": (inputs.get("destination") or {}).get("s3", {}).get("bucket"),
+                                    "key": f"{(inputs.get('destination') or {}).get('s3', {}).get('prefix', '')}"
+                                           f"{_uuid(name)}.zip"}]}]},
+    "aws:lambda/codeSigningConfig:CodeSigningConfig": lambda name, inputs, region: {
+        "arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:code-signing-config:csc-{_hex(name, 17)}",
+        "configId": f"csc-{_hex(name, 17)}"},
+    "aws:s3/bucketObjectv2:BucketObjectv2": lambda name, inputs, region: {
+        "versionId": _hex("version" + name, 32), "etag": _hex("etag" + name, 32),
+        "arn": f"arn:aws:s3:::{inputs.get('bucket')}/{inputs.get('key')}"},
     "aws:scheduler/schedule:Schedule": lambda name, inputs, region: {
         "arn": f"arn:aws:scheduler:{region}:{ACCOUNT_ID}:schedule/{inputs.get('groupName', 'default')}/"
                f"{inputs.get('name', name)}"},
@@ -298,6 +318,10 @@ def resource_id(typ: str, name: str, inputs: dict, region: str = "us-east-1") ->
         return _hex(typ + name, 7)  # integration, route, authorizer, mapping ids
     if typ == "aws:cognito/userPool:UserPool":
         return f"{region}_{_hex(name, 9)}"
+    if typ == "aws:signer/signingProfile:SigningProfile":
+        return _signing_profile(name, inputs, region)["name"]  # a profile's id is its name
+    if typ == "aws:s3/bucketObjectv2:BucketObjectv2" and inputs.get("key"):
+        return inputs["key"]
     if typ == "aws:cognito/userPoolClient:UserPoolClient":
         return _hex("client" + name, 26)
     for key in ("identifier", "replicationGroupId", "name", "bucket", "functionName", "dashboardName",
@@ -390,6 +414,8 @@ class Registration:
     inputs: dict = field(default_factory=dict)
     outputs: dict = field(default_factory=dict)
     id: Optional[str] = None
+    retain_on_delete: bool = False
+    """``retain_on_delete``: a destroy leaves the cloud resource in place."""
 
 
 class RecordingMonitor(MockMonitor):
@@ -414,6 +440,7 @@ class RecordingMonitor(MockMonitor):
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             provider=request.provider or None,
             id=response.id or None,
+            retain_on_delete=bool(request.retainOnDelete),
         )
         if request.type != "pulumi:pulumi:Stack":
             registered = self.resources.get(response.urn)

@@ -20,6 +20,7 @@ from typing import Any, Optional
 import pulumi
 from pydantic import BaseModel
 
+from components.artifacts import CodeArtifacts, CodeArtifactsArgs
 from components.atlas import Atlas, AtlasArgs
 from components.backup import Backup, BackupArgs
 from components.kms import Kms, KmsArgs
@@ -122,9 +123,16 @@ def build(cfg: StackConfig, code_path: Optional[str] = None) -> dict[str, Any]:
         ))
     read_only = ReadOnlyMode("operations", ReadOnlyModeArgs(
         prefix=prefix, tags=tags, queue_kms_key_arn=kms.keys.require("relational").arn))
+    # The functions deploy only what the stack's signing profile signed (docs/adr/0023-signed-lambda-code.md).
+    code = CodeArtifacts("code", CodeArtifactsArgs(
+        prefix=prefix, tags=tags, code_path=code_path or str(package.ensure()),
+        kms_key_arn=kms.keys.require("compute").arn, access_logs_kms_key_arn=kms.keys.require("logs").arn,
+        access_log_retention_days=cfg.service.log_retention_days, force_destroy=not cfg.is_prod,
+    ))
     service = Service("app", args_from(
         ServiceArgs, cfg.service, prefix=prefix, region=cfg.region, tags=tags,
-        code_path=code_path or str(package.ensure()), routes=app_routes(), migrations_hash=migrations_hash(),
+        code_s3_bucket=code.bucket_name, code_s3_key=code.signed_key,
+        code_signing_config_arn=code.code_signing_config_arn, routes=app_routes(), migrations_hash=migrations_hash(),
         vpc_id=network.vpc_id, app_subnet_ids=network.app_subnet_ids, data_subnet_ids=network.data_subnet_ids,
         endpoints_security_group_id=network.endpoints_security_group_id,
         postgres_security_group_id=network.postgres_security_group_id,

@@ -275,6 +275,12 @@ RDS_EVENT_CATEGORIES: Mapping[str, tuple[str, ...]] = {
 # The app on Lambda (components/service.py deploys what infra/package.py builds): docs/adr/0022-lambda-compute.md.
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_ARCHITECTURE = "arm64"
+# The one AWS Signer platform Lambda accepts signatures from (components/artifacts.py signs with it; the
+# lambda-code-signing policies require it): docs/adr/0023-signed-lambda-code.md.
+LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA"
+# Longest signature validity: the component's default and the signer-profile-lambda-platform policy's maximum (an
+# artifact older than this can no longer be deployed; AWS Signer's own default is 135 months).
+LAMBDA_SIGNATURE_VALIDITY_MONTHS = 60
 # PostgreSQL hardening (CIS PostgreSQL Benchmark, as far as RDS parameters express it): the postgres component sets
 # these and the rds-parameter-group-hardening policy requires them. pgAudit also needs `pgaudit` in
 # shared_preload_libraries (the component adds it) and `CREATE EXTENSION pgaudit` once per database.

@@ -1,14 +1,16 @@
 """Lambda functions (the order service runs on Lambda behind API Gateway): network placement, secrets in the
-environment, runtimes, function URLs and resource policies. Named ``lambda_`` because ``lambda`` is a keyword.
+environment, runtimes, code signing, function URLs and resource policies. Named ``lambda_`` because ``lambda`` is
+a keyword.
 """
 
 from __future__ import annotations
 
 import re
 
-from policies.core import show, Res, Report, absent, is_set, known, resource_policy
+from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM
+from policies.core import show, Res, Report, absent, is_set, known, num, resource_policy
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE, GDPR_TEST
-from policies.tokens import LAMBDA_FUNCTION, LAMBDA_PERMISSION, LAMBDA_URL
+from policies.tokens import LAMBDA_CODE_SIGNING, LAMBDA_FUNCTION, LAMBDA_PERMISSION, LAMBDA_URL, SIGNER_PROFILE
 
 # Runtimes AWS no longer patches (deprecated): functions on them get no security fixes.
 DEPRECATED_RUNTIMES = frozenset({
@@ -116,6 +118,91 @@ def lambda_tracing_active(r: Res, report: Report) -> None:
     mode = r.get("tracingConfig.mode")
     if known(mode) and mode != "Active":
         report(f"tracingConfig.mode is {show(mode)}: requests are not traced")
+
+
+@resource_policy(
+    "lambda-code-signing",
+    types=(LAMBDA_FUNCTION,), severity="high", category="security",
+    controls=(GDPR_CIA, "nist-cm-14", "nist-si-7-15"),
+    description="Functions deployed from a zip have a code signing config (`codeSigningConfigArn`). Container-image "
+                "functions are exempt: Lambda does not verify image signatures.",
+    why="Without one, whoever may update the function's code (or the bucket it is deployed from) can run code "
+        "nobody reviewed or built; with an enforcing config Lambda refuses any zip the stack's signing profile "
+        "did not sign.",
+    remediation="Sign the artifact with an `aws.signer.SigningProfile` (platform `AWSLambda-SHA384-ECDSA`) through "
+                "an `aws.signer.SigningJob`, deploy the signed object (`s3_bucket`/`s3_key`) and set "
+                "`code_signing_config_arn` to an `aws.lambda_.CodeSigningConfig` that allows that profile "
+                "(components/artifacts.py does all of it).",
+    checks=("codeSigningConfigArn",),
+)
+def lambda_code_signing(r: Res, report: Report) -> None:
+    package = r.get("packageType")
+    if not known(package) or package == "Image":
+        return
+    if absent(r.get("codeSigningConfigArn")):
+        report("codeSigningConfigArn is not set: Lambda deploys any code, signed or not")
+
+
+@resource_policy(
+    "lambda-code-signing-enforced",
+    types=(LAMBDA_CODE_SIGNING,), severity="high", category="security",
+    controls=(GDPR_CIA, "nist-cm-14", "nist-si-7-15"),
+    description="Code signing configs enforce (`policies.untrustedArtifactOnDeployment` is `Enforce`; the API's "
+                "default is `Warn`) and allow at least one signing profile.",
+    why="With `Warn`, Lambda deploys unsigned or foreign-signed code and only logs it: the config verifies "
+        "nothing anyone acts on.",
+    remediation="Set `policies={\"untrusted_artifact_on_deployment\": \"Enforce\"}` and `allowed_publishers="
+                "{\"signing_profile_version_arns\": [<profile>.version_arn]}`.",
+    checks=("policies.untrustedArtifactOnDeployment", "allowedPublishers.signingProfileVersionArns"),
+)
+def lambda_code_signing_enforced(r: Res, report: Report) -> None:
+    action = r.get("policies.untrustedArtifactOnDeployment")
+    if known(action) and action != "Enforce":
+        report(f"policies.untrustedArtifactOnDeployment is {show(action)}"
+               + (" (the API's default, Warn)" if absent(action) else "")
+               + ": unsigned code still deploys")
+    profiles = r.get("allowedPublishers.signingProfileVersionArns")
+    if known(profiles) and absent(profiles):
+        report("allowedPublishers.signingProfileVersionArns is empty: no publisher is trusted")
+
+
+@resource_policy(
+    "signer-profile-lambda-platform",
+    types=(SIGNER_PROFILE,), severity="medium", category="security",
+    controls=("nist-cm-14",),
+    description=f"Signing profiles sign on Lambda's platform (`platformId` `{LAMBDA_SIGNING_PLATFORM}`) with a "
+                "signature validity of at most `maximumMonths` months.",
+    why="Lambda accepts only that platform's signatures; a long validity keeps an old, possibly vulnerable "
+        "artifact deployable for years (an expired signature is refused at deploy).",
+    remediation=f"Set `platform_id=\"{LAMBDA_SIGNING_PLATFORM}\"` and `signature_validity_period={{\"type\": "
+                "\"MONTHS\", \"value\": <= maximumMonths}}`.",
+    checks=("platformId", "signatureValidityPeriod.value", "signatureValidityPeriod.type"),
+    config={"maximumMonths": LAMBDA_SIGNATURE_VALIDITY_MONTHS},
+    config_descriptions={"maximumMonths": "Longest allowed signature validity, in months (AWS Signer's default "
+                                          "is 135)."},
+)
+def signer_profile_lambda_platform(r: Res, report: Report) -> None:
+    platform = r.get("platformId")
+    if known(platform) and platform != LAMBDA_SIGNING_PLATFORM:
+        report(f"platformId is {show(platform)}: Lambda verifies only {LAMBDA_SIGNING_PLATFORM} signatures")
+    period = r.get("signatureValidityPeriod")
+    if not known(period):
+        return
+    maximum = r.setting("maximumMonths")
+    if absent(period):
+        report(f"signatureValidityPeriod is not set: AWS Signer's default, 135 months, exceeds {maximum}")
+        return
+    value, unit = period.get("value"), period.get("type")
+    if not known(value) or not known(unit):
+        return
+    if value is None or unit is None:
+        report("signatureValidityPeriod needs both type and value (the provider requires them)")
+        return
+    months = {"DAYS": 1 / 30, "MONTHS": 1, "YEARS": 12}.get(str(unit))
+    if months is None:
+        report(f"signatureValidityPeriod.type is {show(unit)}: DAYS, MONTHS or YEARS")
+    elif months * (num(value) or 0) > maximum:
+        report(f"signatureValidityPeriod is {show(value)} {unit}: at most {maximum} months")
 
 
 @resource_policy(

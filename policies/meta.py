@@ -52,6 +52,7 @@ FRAMEWORKS = {
     "pci": Framework("pci", "PCI DSS", "v4.0.1", "https://www.pcisecuritystandards.org/document_library/"),
     "cis": Framework("cis", "CIS AWS Foundations Benchmark", "v3.0.0",
                      "https://www.cisecurity.org/benchmark/amazon_web_services"),
+    "nist": Framework("nist", "NIST SP 800-53", "Rev. 5", "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final"),
     # The catalogues policies/catalogues.py lists control by control (coverage tables in docs/compliance.md).
     **{c.key: Framework(c.key, c.name, c.version, c.url) for c in CATALOGUES},
 }
@@ -133,6 +134,10 @@ CONTROLS = _controls(
     ("cis-5-2", "cis", "5.2", "No security group allows ingress from 0.0.0.0/0 to remote administration ports"),
     ("cis-5-3", "cis", "5.3", "No security group allows ingress from ::/0 to remote administration ports"),
     ("cis-5-4", "cis", "5.4", "The default security group of every VPC restricts all traffic"),
+    # NIST SP 800-53 (cited where no catalogue above has the control: code integrity)
+    ("nist-cm-14", "nist", "CM-14", "Signed components: software is installed only if signed with an approved "
+                                    "certificate"),
+    ("nist-si-7-15", "nist", "SI-7(15)", "Code authentication: software is authenticated before installation"),
 )
 
 # Every catalogue control is citable by its key ("fsbp-rds-3"); whether a policy does is the coverage.

@@ -73,6 +73,8 @@ CONFIG_DELIVERY_CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 LAMBDA_URL = "aws:lambda/functionUrl:FunctionUrl"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+LAMBDA_CODE_SIGNING = "aws:lambda/codeSigningConfig:CodeSigningConfig"
+SIGNER_PROFILE = "aws:signer/signingProfile:SigningProfile"
 
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"

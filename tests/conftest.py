@@ -63,3 +63,10 @@ def one(synth: Synthesis, typ: str, name: Optional[str] = None):
     found = [r for r in synth.registrations if r.type == typ and (name is None or r.name == name)]
     assert len(found) == 1, f"expected one {typ} {name or ''}, found {[r.name for r in found]}"
     return found[0]
+
+
+def domain_key_arn(synth: Synthesis, domain: str) -> str:
+    """ARN of the primary-region KMS key of a data domain (components/kms.py tags each key with its domain)."""
+    (key,) = [k for k in synth.of_type("aws:kms/key:Key")
+              if k.inputs["tags"]["data-domain"] == domain and not k.name.endswith("-dr")]
+    return key.outputs["arn"]

@@ -4,22 +4,19 @@ ARNs."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
 import json
 
 import pytest
 
 from components.monitoring import estimated_max_connections
-from components.service import (ACCESS_LOG_FORMAT, HANDLERS, FunctionSettings, ServiceArgs, ServiceRoute,
-                                code_hash)
+from components.service import ACCESS_LOG_FORMAT, HANDLERS, FunctionSettings, ServiceArgs, ServiceRoute
 from infra.app_contract import app_routes, migrations_hash
 from infra.config import ConfigError
 from infra.mocks import ACCOUNT_ID
 from platform_rules import (LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, OUTBOX_LAG_NAMESPACE, PG_APP_USER,
                             PUBLIC_ROUTES)
-from tests.conftest import one
+from tests.conftest import domain_key_arn as key_arn, one
 from platform_rules import POSTGRES_PORT
 
 FN = "aws:lambda/function:Function"
@@ -41,12 +38,6 @@ def synth(request, dev, prod):
 
 def prefix(synth) -> str:
     return f"ecomart-{synth.stack}"
-
-
-def key_arn(synth, domain: str) -> str:
-    (key,) = [k for k in synth.of_type("aws:kms/key:Key")
-              if k.inputs["tags"]["data-domain"] == domain and not k.name.endswith("-dr")]
-    return key.outputs["arn"]
 
 
 def sg_id(synth, name: str) -> str:
@@ -89,13 +80,15 @@ def test_three_functions_from_the_artifact_with_the_configured_sizes(synth):
         assert i["deadLetterConfig"] == {"targetArn": one(synth, "aws:sqs/queue:Queue", "app-dlq").outputs["arn"]}
         assert i["loggingConfig"] == {"logFormat": "JSON", "logGroup": f"/aws/lambda/{prefix(synth)}-{key}"}
         assert i["role"] == one(synth, ROLE, f"app-{key}-role").outputs["arn"]
-        # the code: the artifact, and its hash (a new artifact is a new deployment)
-        code = i["code"]
-        assert code["path"].endswith("app-py312-arm64.zip")
-        with open(code["path"], "rb") as f:
-            data = f.read()
-        assert code["hash"] == hashlib.sha256(data).hexdigest()
-        assert i["sourceCodeHash"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
+        # the code: the signed object the signing job wrote, under the enforcing code signing config
+        # (tests/components/test_artifacts.py follows it back to the uploaded artifact)
+        job = one(synth, "aws:signer/signingJob:SigningJob", "code-signing-job")
+        (signed,) = job.outputs["signedObjects"][0]["s3s"]
+        assert "code" not in i and "sourceCodeHash" not in i and "imageUri" not in i
+        assert (i["s3Bucket"], i["s3Key"]) == (signed["bucket"], signed["key"])
+        assert i["s3Bucket"] == f"{prefix(synth)}-lambda-artifacts-{ACCOUNT_ID}"
+        assert i["codeSigningConfigArn"] == one(synth, "aws:lambda/codeSigningConfig:CodeSigningConfig",
+                                                "code-code-signing").outputs["arn"]
 
 
 def test_functions_run_in_the_app_subnets_in_their_own_groups(synth):
@@ -158,10 +151,11 @@ def test_dead_letter_queue_encrypted_and_tls_only(synth):
                    "Resource": q.outputs["arn"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
 
 
-def test_compute_key_lets_lambda_and_sqs_use_it_only_through_themselves(synth):
+def test_compute_key_lets_lambda_sqs_and_s3_use_it_only_through_themselves(synth):
+    # S3: the signed code the functions deploy from (components/artifacts.py)
     policy = json.loads(one(synth, "aws:kms/key:Key", "keys-compute").inputs["policy"])
     via = {s["Condition"]["StringEquals"]["kms:ViaService"] for s in policy["Statement"] if "Condition" in s}
-    assert via == {f"lambda.{REGION}.amazonaws.com", f"sqs.{REGION}.amazonaws.com"}
+    assert via == {f"lambda.{REGION}.amazonaws.com", f"sqs.{REGION}.amazonaws.com", f"s3.{REGION}.amazonaws.com"}
 
 
 # --- roles -------------------------------------------------------------------------------------------------------
@@ -499,7 +493,8 @@ def test_bad_service_config_is_a_clear_error(synth_with, service, fragment):
 
 
 def _args(**kw):
-    base = dict(prefix="p", region=REGION, code_path="x.zip", routes=[ServiceRoute("GET", "/health", False)],
+    base = dict(prefix="p", region=REGION, code_s3_bucket="b", code_s3_key="signed/k.zip",
+                code_signing_config_arn="csc", routes=[ServiceRoute("GET", "/health", False)],
                 migrations_hash="h", vpc_id="v", app_subnet_ids=["s"], data_subnet_ids=["d"],
                 endpoints_security_group_id="e", postgres_security_group_id="pg", redis_security_group_id="r",
                 db_instance_identifier="db", db_resource_id="db-X", db_address="h", db_name="n", db_max_connections=100,
@@ -527,12 +522,6 @@ def test_bad_args_name_the_field(kw, fragment):
     with pytest.raises(ValueError) as e:
         _args(**kw)
     assert fragment in str(e.value)
-
-
-def test_code_hash_is_lambdas_base64_sha256(tmp_path):
-    f = tmp_path / "a.zip"
-    f.write_bytes(b"artifact")
-    assert code_hash(str(f)) == base64.b64encode(hashlib.sha256(b"artifact").digest()).decode()
 
 
 def test_every_args_field_is_documented():

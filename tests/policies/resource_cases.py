@@ -38,6 +38,15 @@ DECRYPT_ALL = {"Sid": "AnyKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "R
 LAMBDA_TRUST = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
 PUBLIC_TRUST = {"Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
 
+CSC_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0a1b2c3d4e5f60718"
+CODE_SIGNING = {"description": "only code signed by the stack's profile", "allowedPublishers": {
+    "signingProfileVersionArns": [f"arn:aws:signer:us-east-1:{ACCOUNT}:/signing-profiles/ecomart_prod_lambda_A/x1"]},
+    "policies": {"untrustedArtifactOnDeployment": "Enforce"}}
+SIGNING_PROFILE = {"namePrefix": "ecomart_prod_lambda_", "platformId": "AWSLambda-SHA384-ECDSA",
+                   "signatureValidityPeriod": {"type": "MONTHS", "value": 60}}
+_IMAGE_FUNCTION = {"name": "ecomart-image", "role": ROLE_ARN, "packageType": "Image",
+                   "imageUri": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/app@sha256:{'0' * 64}"}
+
 # --- RDS ------------------------------------------------------------------------------------------------------------
 PG_WRITER = {
     "identifier": "ecomart-prod-pg", "engine": "postgres", "engineVersion": "16.8", "instanceClass": "db.r6g.xlarge",
@@ -562,6 +571,32 @@ CASES: dict[str, list[Case]] = {
         Case(T.LAMBDA_FUNCTION, "FUNCTION", {"environment.variables.STRIPE_API_KEY": "sk_live_abc"}, label="api key"),
     ],
     "lambda-supported-runtime": [Case(T.LAMBDA_FUNCTION, "FUNCTION", {"runtime": "python3.8"})],
+    "lambda-code-signing": [
+        Case(T.LAMBDA_FUNCTION, "FUNCTION", {"codeSigningConfigArn": ""}),
+        Case(T.LAMBDA_FUNCTION, "FUNCTION", {"codeSigningConfigArn": DELETE}, label="absent"),
+        Case(T.LAMBDA_FUNCTION, _IMAGE_FUNCTION, {"packageType": "Zip"},
+             label="an image function needs no config; the same as a zip does"),
+    ],
+    "lambda-code-signing-enforced": [
+        Case(T.LAMBDA_CODE_SIGNING, CODE_SIGNING,
+             {"policies.untrustedArtifactOnDeployment": "Warn",
+              "allowedPublishers.signingProfileVersionArns": []}),
+        Case(T.LAMBDA_CODE_SIGNING, CODE_SIGNING, {"policies": DELETE},
+             label="no policies block: the API's default is Warn"),
+    ],
+    "signer-profile-lambda-platform": [
+        Case(T.SIGNER_PROFILE, SIGNING_PROFILE,
+             {"platformId": "AWSIoTDeviceManagement-SHA256-ECDSA", "signatureValidityPeriod.value": 61,
+              "signatureValidityPeriod.type": "FORTNIGHTS"}),
+        Case(T.SIGNER_PROFILE, SIGNING_PROFILE, {"signatureValidityPeriod": DELETE},
+             label="absent: AWS Signer's default, 135 months"),
+        Case(T.SIGNER_PROFILE, SIGNING_PROFILE, {"signatureValidityPeriod": {"type": "YEARS", "value": 6}},
+             label="6 years"),
+        Case(T.SIGNER_PROFILE, SIGNING_PROFILE, {"signatureValidityPeriod": {"type": "DAYS", "value": 1830}},
+             label="1830 days", config={"maximumMonths": 60}),
+        Case(T.SIGNER_PROFILE, {**SIGNING_PROFILE, "signatureValidityPeriod": {"type": "MONTHS", "value": 24}},
+             {"signatureValidityPeriod.value": 25}, config={"maximumMonths": 24}, label="configured maximum"),
+    ],
     "lambda-tracing-active": [Case(T.LAMBDA_FUNCTION, "FUNCTION", {"tracingConfig.mode": "PassThrough"})],
     "lambda-reserved-concurrency": [
         Case(T.LAMBDA_FUNCTION, "FUNCTION", {"reservedConcurrentExecutions": -1}),
@@ -814,7 +849,8 @@ NAMED = {
          "copyActions": [{"destinationVaultArn": f"arn:aws:backup:us-west-2:{ACCOUNT}:backup-vault:ecomart-prod-vault-dr",
                           "lifecycle": {"deleteAfter": 365}}]}]},
     "FUNCTION": {"name": "ecomart-orders", "role": ROLE_ARN, "runtime": "python3.12", "handler": "app.handler",
-                 "kmsKeyArn": KEY_ARN, "vpcConfig": {"subnetIds": ["subnet-app-0"], "securityGroupIds": ["sg-app"]},
+                 "kmsKeyArn": KEY_ARN, "s3Bucket": "ecomart-prod-lambda-artifacts-123456789012",
+                 "s3Key": "signed/0d1f2b8e-6c1a-4f53-9d1e-3b8f8c2f5a10.zip", "codeSigningConfigArn": CSC_ARN, "vpcConfig": {"subnetIds": ["subnet-app-0"], "securityGroupIds": ["sg-app"]},
                  "environment": {"variables": {"DB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:x",
                                                "LOG_LEVEL": "INFO", "REDIS_TOKEN_TTL": "900"}},
                  "tracingConfig": {"mode": "Active"}, "reservedConcurrentExecutions": 10,
