@@ -59,7 +59,7 @@ def test_streamed_and_loaded_checks_agree_on_the_hand_written_exports(name):
 
 @pytest.mark.parametrize("indent", [None, 4])
 @pytest.mark.parametrize("chunk", [exports._CHUNK, 4096])
-def test_streamed_and_loaded_checks_agree_on_large_exports(synthetic, tmp_path, monkeypatch, indent, chunk):
+def test_streamed_and_loaded_checks_agree_on_large_exports(synthetic, tmp_path, monkeypatch, indent, chunk, parser):
     monkeypatch.setattr(exports, "_CHUNK", chunk)
     streamed = _findings(check_export_file(_write(tmp_path, synthetic, indent), stack="prod"))
     loaded = _findings(check_export(synthetic, stack="prod"))
@@ -78,9 +78,56 @@ def _entries(path):
     return [r for r, _ in iter_resources(path)]
 
 
+@pytest.fixture(params=["jiter", "json"])
+def parser(request, monkeypatch):
+    """Both window parsers: pydantic's (the project's virtualenv) and the standard library's (without it)."""
+    assert exports._fast_loads is not None, "pydantic_core is pinned in pyproject.toml"
+    if request.param == "json":
+        monkeypatch.setattr(exports, "_fast_loads", None)
+    return request.param
+
+
+_TRICKY = [
+    '[1, 2.5, -0, -0.0, 1e400, -1E400, 1.5e-400, 5e-324, 1.7976931348623157e308, 0.30000000000000004]',
+    '[123456789012345678901234567890, -98765432109876543210.5, 2.2250738585072011e-308]',
+    '[NaN, Infinity, -Infinity]',
+    '[{"a": 1, "a": 2}, {"": null}]',
+    '["\\ud800", "\\udc00x", "\\ud83d\\ude00", "\\u0000", "\\/", "caf\\u00e9"]',
+    '["Café ☕ 東京", "\u2028"]',
+    '[true, false, null, [], {}, [[[]]]]',
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY)
+def test_the_window_parser_makes_exactly_what_json_loads_makes(text, parser):
+    """Values and their types, including what jiter refuses and json accepts (lone surrogate escapes: json)."""
+    got = exports._whole_list(text)
+    want = json.loads(text)
+    assert repr(got) == repr(want) and [type(v) for v in got] == [type(v) for v in want]
+
+
+def test_the_window_parser_agrees_with_json_on_random_numbers(parser):
+    import random
+
+    rng = random.Random(13)
+    numbers = [repr(rng.uniform(-1e12, 1e12)) for _ in range(300)]
+    numbers += [f"{rng.randint(0, 10 ** 20)}.{rng.randint(0, 10 ** 20)}e{rng.randint(-330, 330)}" for _ in range(300)]
+    numbers += [repr(rng.random() * 10 ** rng.randint(-320, 300)) for _ in range(300)]
+    text = "[" + ", ".join(numbers) + "]"
+    got, want = exports._whole_list(text), json.loads(text)
+    assert repr(got) == repr(want) and [type(v) for v in got] == [type(v) for v in want]
+
+
+@pytest.mark.parametrize("text", ['[1, 2', '[1] 2', '{"a": 1}x', '[1,]', '["a\x01"]', '', '[01]'])
+def test_text_that_is_not_exactly_one_array_is_left_to_the_one_value_reader(text, parser):
+    assert exports._whole_list(text) is None or json.loads(text) == exports._whole_list(text)
+    if text in ('[1, 2', '[1] 2', '[1,]', '["a\x01"]', '', '[01]'):
+        assert exports._whole_list(text) is None
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
 @pytest.mark.parametrize("indent", [None, 1])
-def test_entries_are_those_json_loads_makes_at_any_window_size(tmp_path, monkeypatch, chunk, indent):
+def test_entries_are_those_json_loads_makes_at_any_window_size(tmp_path, monkeypatch, chunk, indent, parser):
     """Window edges inside strings, numbers, multi-byte characters and escapes."""
     doc = compliant_stack()
     doc["deployment"]["resources"][1]["outputs"]["note"] = "Café ☕ 東京 \"quoted\" \\ back\\slash \u00e9"
@@ -88,6 +135,16 @@ def test_entries_are_those_json_loads_makes_at_any_window_size(tmp_path, monkeyp
     monkeypatch.setattr(exports, "_CHUNK", chunk)
     path = _write(tmp_path, doc, indent)
     assert _entries(path) == json.loads(path.read_text(encoding="utf-8"))["deployment"]["resources"]
+
+
+def test_a_lone_surrogate_escape_reads_as_json_loads_reads_it(tmp_path, parser):
+    """json accepts ``"\\ud800"``, jiter refuses it: the window holding it is read by json instead."""
+    doc = compliant_stack()
+    doc["deployment"]["resources"][3]["outputs"]["surrogate"] = "\ud800"
+    path = tmp_path / "surrogate.json"
+    path.write_text(json.dumps(doc), encoding="ascii")
+    assert _entries(path) == json.loads(path.read_text(encoding="ascii"))["deployment"]["resources"]
+    assert _entries(path)[3]["outputs"]["surrogate"] == "\ud800"
 
 
 def test_a_nested_object_that_looks_like_a_resource_boundary_is_not_split_on(tmp_path, monkeypatch):
@@ -196,7 +253,7 @@ def test_a_truncated_export_is_reported_where_json_loads_reports_it(tmp_path, mo
     '[1] 2',
     '',
 ])
-def test_broken_json_is_reported_where_json_loads_reports_it(tmp_path, text):
+def test_broken_json_is_reported_where_json_loads_reports_it(tmp_path, text, parser):
     path = tmp_path / "broken.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(BadInput) as e:
