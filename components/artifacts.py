@@ -25,7 +25,7 @@ import pulumi_aws as aws
 
 from components.contract import arg
 from components.tagging import with_name
-from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM
+from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM, SIGNER_MAX_VALIDITY_MONTHS
 
 SIGNED_PREFIX = "signed/"
 """Where the signing job writes signed zips (the unsigned uploads are under ``unsigned/``)."""
@@ -61,10 +61,9 @@ class CodeArtifactsArgs:
         if not 1 <= self.noncurrent_version_days <= 365:
             raise ValueError(f"CodeArtifactsArgs.noncurrent_version_days: {self.noncurrent_version_days} is not "
                              "within 1..365")
-        # AWS Signer: a validity period of 1 month up to 135 months.
-        if not 1 <= self.signature_validity_months <= 135:
+        if not 1 <= self.signature_validity_months <= SIGNER_MAX_VALIDITY_MONTHS:
             raise ValueError(f"CodeArtifactsArgs.signature_validity_months: {self.signature_validity_months} is not "
-                             "within 1..135 (AWS Signer's limits)")
+                             f"within 1..{SIGNER_MAX_VALIDITY_MONTHS} (AWS Signer's limits)")
 
 
 def artifact_key(path: str) -> str:

@@ -142,6 +142,14 @@ def rules_for(environment: str) -> EnvironmentRules:
         raise ValueError(f"environment {environment!r}: must be one of {list(ENVIRONMENTS)}") from None
 
 
+# The one AWS Signer platform Lambda accepts signatures from (components/artifacts.py signs with it; the
+# lambda-code-signing policies require it): docs/adr/0023-signed-lambda-code.md.
+LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA"
+# Longest signature validity: the component's default and the signer-profile-lambda-platform policy's maximum (an
+# artifact older than this can no longer be deployed; AWS Signer's own default is 135 months).
+LAMBDA_SIGNATURE_VALIDITY_MONTHS = 60
+SIGNER_MAX_VALIDITY_MONTHS = 135  # AWS Signer's longest signature validity, and its default
+
 # Policy thresholds, by policy id and config property, as attribute names of EnvironmentRules. The pack's own
 # defaults are the strictest environment's; policies/config/<stack>.json carry each environment's values.
 POLICY_THRESHOLDS: Mapping[str, Mapping[str, str]] = {
@@ -229,6 +237,9 @@ PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
     "s3-object-lock-retention": {"minimumDays": 365},
     # FSBP Backup has no retention floor; PCI DSS 10.5.1's year is the long-term horizon, daily points >= 7 days.
     "backup-plan-retention": {"minimumDays": 7, "longTermDays": 365},
+    # NIST CM-14 / SI-7(15) set no signature lifetime: AWS Signer's own maximum (and default), so only the platform
+    # is judged.
+    "signer-profile-lambda-platform": {"maximumMonths": SIGNER_MAX_VALIDITY_MONTHS},
     # House rule (disabled in this profile); its thresholds stay at the catalogue-neutral minimum.
     "elasticache-cluster-mode-sharded": {"minimumShards": 1, "minimumReplicas": 1},
 }
@@ -275,12 +286,6 @@ RDS_EVENT_CATEGORIES: Mapping[str, tuple[str, ...]] = {
 # The app on Lambda (components/service.py deploys what infra/package.py builds): docs/adr/0022-lambda-compute.md.
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_ARCHITECTURE = "arm64"
-# The one AWS Signer platform Lambda accepts signatures from (components/artifacts.py signs with it; the
-# lambda-code-signing policies require it): docs/adr/0023-signed-lambda-code.md.
-LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA"
-# Longest signature validity: the component's default and the signer-profile-lambda-platform policy's maximum (an
-# artifact older than this can no longer be deployed; AWS Signer's own default is 135 months).
-LAMBDA_SIGNATURE_VALIDITY_MONTHS = 60
 # PostgreSQL hardening (CIS PostgreSQL Benchmark, as far as RDS parameters express it): the postgres component sets
 # these and the rds-parameter-group-hardening policy requires them. pgAudit also needs `pgaudit` in
 # shared_preload_libraries (the component adds it) and `CREATE EXTENSION pgaudit` once per database.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM
+from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM, SIGNER_MAX_VALIDITY_MONTHS
 from policies.core import show, Res, Report, absent, is_set, known, num, resource_policy
 from policies.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE, GDPR_TEST
 from policies.tokens import LAMBDA_CODE_SIGNING, LAMBDA_FUNCTION, LAMBDA_PERMISSION, LAMBDA_URL, SIGNER_PROFILE
@@ -179,7 +179,7 @@ def lambda_code_signing_enforced(r: Res, report: Report) -> None:
     checks=("platformId", "signatureValidityPeriod.value", "signatureValidityPeriod.type"),
     config={"maximumMonths": LAMBDA_SIGNATURE_VALIDITY_MONTHS},
     config_descriptions={"maximumMonths": "Longest allowed signature validity, in months (AWS Signer's default "
-                                          "is 135)."},
+                                          f"and maximum is {SIGNER_MAX_VALIDITY_MONTHS})."},
 )
 def signer_profile_lambda_platform(r: Res, report: Report) -> None:
     platform = r.get("platformId")
@@ -190,7 +190,9 @@ def signer_profile_lambda_platform(r: Res, report: Report) -> None:
         return
     maximum = r.setting("maximumMonths")
     if absent(period):
-        report(f"signatureValidityPeriod is not set: AWS Signer's default, 135 months, exceeds {maximum}")
+        if SIGNER_MAX_VALIDITY_MONTHS > maximum:
+            report(f"signatureValidityPeriod is not set: AWS Signer's default, {SIGNER_MAX_VALIDITY_MONTHS} months, "
+                   f"exceeds {maximum}")
         return
     value, unit = period.get("value"), period.get("type")
     if not known(value) or not known(unit):
