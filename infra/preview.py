@@ -114,6 +114,8 @@ class Synthesis:
                 entry["propertyDependencies"] = r.property_dependencies
             if r.provider:
                 entry["provider"] = r.provider
+            if r.retain_on_delete:
+                entry["retainOnDelete"] = True  # as `pulumi stack export` writes it (omitted when false)
             resources.append(entry)
         return {
             "version": 3,

@@ -110,6 +110,12 @@ def test_both_buckets_are_private_encrypted_versioned_expiring_and_notifying(
         assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 1}
 
 
+def test_the_export_says_which_resources_a_destroy_leaves(synth):
+    kept = sorted(r["urn"].rsplit("::", 1)[-1] for r in synth.export()["deployment"]["resources"]
+                  if r.get("retainOnDelete"))
+    assert kept == ["code-access-logs", "code-access-logs-versioning"]
+
+
 def test_bucket_policies_deny_plain_http_and_admit_only_the_artifact_buckets_log_delivery(synth):
     artifacts, logs = one(synth, BUCKET, "code-artifacts"), one(synth, BUCKET, "code-access-logs")
     policies = {r.inputs["bucket"]: json.loads(r.inputs["policy"]) for r in synth.of_type(
