@@ -414,6 +414,16 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     # resource not read yet is settled after the last one (the engine drops references to resources outside the
     # export). Pulumi writes dependencies before dependents, so that is rare.
     kept: list[tuple[dict[str, Any], PlainDict, Optional[str], list[str], dict[str, list[str]]]] = []
+    stack_policies = [p for p in active if meta_of(p).kind == "stack"]
+    # The pack's own stack policies read property dependencies only through the view, where an empty list and no
+    # entry are the same: empty ones are not kept (three in four of a Pulumi export's entries are empty). Anyone
+    # else's stack policies get every key, as the engine hands them over.
+    by_view = all(getattr(p, "reads_stack_view", False) for p in stack_policies)
+
+    def property_deps(raw: dict[str, list[str]], known_urn) -> dict[str, list[str]]:
+        if by_view:
+            return {k: list(filter(None, map(known_urn, v))) for k, v in raw.items() if v}
+        return {k: list(filter(None, map(known_urn, v))) for k, v in raw.items()}
     urns: dict[str, str] = {}
     unsettled: list[tuple[int, Any, Any]] = []
     counted = 0
@@ -446,7 +456,7 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
         raw_deps, raw_pdeps = entry.get("dependencies") or (), entry.get("propertyDependencies") or {}
         known_urn = urns.get  # URNs are never empty: filter(None, ...) drops exactly the ones not read (yet)
         deps = list(filter(None, map(known_urn, raw_deps)))
-        pdeps = {k: list(filter(None, map(known_urn, v))) for k, v in raw_pdeps.items()}
+        pdeps = property_deps(raw_pdeps, known_urn) if raw_pdeps else {}
         if len(deps) != len(raw_deps) or sum(map(len, pdeps.values())) != sum(map(len, raw_pdeps.values())):
             unsettled.append((len(kept), raw_deps, raw_pdeps))
         if consume:  # the entry is ours: keep no values of it
@@ -460,12 +470,11 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     for i, raw_deps, raw_pdeps in unsettled:
         entry, props, parent, _, _ = kept[i]
         kept[i] = (entry, props, urns.get(parent, parent), list(filter(None, map(urns.get, raw_deps))),
-                   {k: list(filter(None, map(urns.get, v))) for k, v in raw_pdeps.items()})
+                   property_deps(raw_pdeps, urns.get))
     del unsettled
 
     current[0] = ""  # a stack policy's report names its resource, or the stack
-    stack_policies = [p for p in active if meta_of(p).kind == "stack"]
-    if stack_policies and all(getattr(p, "reads_stack_view", False) for p in stack_policies):
+    if stack_policies and by_view:
         # The pack's own stack policies read the stack only through its view: build that from the export
         # directly (at 50,000 resources the PolicyResource objects and their conversion were half the check).
         view = Stack([SRes(entry["type"], props, entry["urn"], _name_of(entry["urn"]), parent, deps, pdeps,

@@ -71,3 +71,45 @@ def test_export_order_does_not_matter_and_references_outside_the_export_are_drop
     path.write_text(json.dumps(doc))
     streamed = sorted((v.policy, v.urn, v.message) for v in check_export_file(path, stack="prod").violations)
     assert streamed == expected and len(expected) >= 2
+
+
+def test_empty_property_dependencies_reach_foreign_policies_and_mean_nothing_to_the_packs(monkeypatch):
+    """Pulumi records a list for every input, mostly empty. A stack policy that is not the pack's gets every key,
+    as the engine hands them over; the pack's own view keeps only the non-empty ones, which its policies read the
+    same way (``.get(prop)`` empty or absent): the same findings with every list emptied or padded."""
+    from pulumi_policy import StackValidationPolicy
+
+    key = "urn:pulumi:x::p::aws:kms/key:Key::k"
+    db = "urn:pulumi:x::p::aws:rds/instance:Instance::db"
+    doc = {"version": 3, "deployment": {"resources": [
+        {"urn": "urn:pulumi:x::p::pulumi:pulumi:Stack::p-x", "type": "pulumi:pulumi:Stack", "custom": False},
+        {"urn": key, "type": "aws:kms/key:Key", "custom": True, "inputs": {}, "outputs": {"arn": "arn:k"}},
+        {"urn": db, "type": "aws:rds/instance:Instance", "custom": True, "inputs": {"kmsKeyId": "arn:k"},
+         "dependencies": [key], "propertyDependencies": {"identifier": [], "kmsKeyId": [key], "tags": []}}]}}
+    seen = {}
+
+    def look(args, report):
+        for r in args.resources:
+            seen[r.urn] = {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}
+
+    from policies import core
+
+    foreign = StackValidationPolicy(name="t-look", description="d", validate=look)
+    monkeypatch.setitem(core._META, foreign.name, core.PolicyMeta(
+        id=foreign.name, kind="stack", service="test", severity="low", category="governance", controls=("gdpr-30",),
+        resource_types=("aws:kms/key:Key",), description="d", why="test", remediation="none",
+        checks={"aws:kms/key:Key": ("policy",)}))
+    check_export(doc, stack="x", policies=[foreign])
+    assert seen[db] == {"identifier": [], "kmsKeyId": [key], "tags": []}
+
+    padded = compliant_stack()
+    set_prop(padded, "pg-writer", "dbSubnetGroupName", "default")
+    for r in padded["deployment"]["resources"]:
+        pdeps = r.setdefault("propertyDependencies", {})
+        for prop in r.get("inputs", {}):
+            pdeps.setdefault(prop, [])
+    policies = list(stack_policies())
+    view = _findings(padded, policies)
+    for p in policies:
+        monkeypatch.setattr(p, "reads_stack_view", False, raising=False)
+    assert _findings(padded, policies) == view and view
