@@ -106,7 +106,7 @@ class CodeArtifacts(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CodeArtifactsArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:app:CodeArtifacts", name, None, opts)
-        self._name, self._tags = name, dict(args.tags)
+        self._tags = dict(args.tags)
         child = pulumi.ResourceOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         p = args.prefix
@@ -141,8 +141,8 @@ class CodeArtifacts(pulumi.ComponentResource):
         aws.s3.BucketLogging(
             f"{name}-artifacts-access-logging",
             aws.s3.BucketLoggingInitArgs(bucket=self.artifacts.id, target_bucket=self.access_logs.id,
-                                     target_prefix=self.artifacts.bucket.apply(
-                                         lambda b: ACCESS_LOGS_PREFIX_FORMAT.format(bucket=b))),
+                                         target_prefix=self.artifacts.bucket.apply(
+                                             lambda b: ACCESS_LOGS_PREFIX_FORMAT.format(bucket=b))),
             opts=child,
         )
 
