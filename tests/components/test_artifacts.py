@@ -144,6 +144,10 @@ def test_the_logs_key_lets_s3_log_delivery_encrypt_for_this_account_only(synth):
     assert st["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert st["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    # and whoever reads the logs (or S3 itself, writing with the caller's identity) uses the key only through S3
+    via = {s["Condition"]["StringEquals"]["kms:ViaService"] for s in statements.values()
+           if "kms:ViaService" in s.get("Condition", {}).get("StringEquals", {})}
+    assert f"s3.{synth.config.region}.amazonaws.com" in via
 
 
 def test_a_new_artifact_is_a_new_key(tmp_path):
