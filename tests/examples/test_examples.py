@@ -4,6 +4,7 @@ README says."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ def synths():
 
 def test_there_are_at_least_four_examples():
     assert {d.name for d in EXAMPLES} >= {"postgres-multi-az", "redis-iam", "atlas-sharded",
-                                           "monitoring-existing-stores"}
+                                           "monitoring-existing-stores", "signed-lambda-code"}
     for d in EXAMPLES:
         assert (d / "README.md").is_file() and (d / "__main__.py").is_file()
 
@@ -33,7 +34,11 @@ def test_example_uses_components_alone(name):
     tree = ast.parse((ROOT / "examples" / name / "__main__.py").read_text())
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert {m.split(".")[0] for m in modules} <= {"pulumi", "components", "platform_rules"}, modules
+    # components, the platform rules, the providers' SDKs for the example's own resources and the standard library
+    allowed = {"pulumi", "pulumi_aws", "pulumi_mongodbatlas", "components", "platform_rules"}
+    tops = {m.split(".")[0] for m in modules}
+    assert tops - allowed <= set(sys.stdlib_module_names), modules
+    assert not tops & {"infra", "app", "policies", "runbooks", "bench"}, modules
 
 
 @pytest.mark.parametrize("name", [d.name for d in EXAMPLES])
@@ -97,3 +102,21 @@ def test_monitoring_example_watches_the_existing_stores(synths):
     assert cpu.inputs["threshold"] == 70
     assert not of_type(s, "aws:rds/instance:Instance"), "watching a store declares nothing of it"
     assert json.loads(json.dumps(s.outputs))["alarmNames"][0].startswith("legacy-example-")
+
+
+def test_signed_lambda_code_example(synths):
+    s = synths["signed-lambda-code"]
+    (fn,) = of_type(s, "aws:lambda/function:Function")
+    (job,) = of_type(s, "aws:signer/signingJob:SigningJob")
+    (csc,) = of_type(s, "aws:lambda/codeSigningConfig:CodeSigningConfig")
+    (obj,) = of_type(s, "aws:s3/bucketObjectv2:BucketObjectv2")
+    (signed,) = job.outputs["signedObjects"][0]["s3s"]
+    assert (fn.inputs["s3Bucket"], fn.inputs["s3Key"]) == (signed["bucket"], signed["key"])
+    assert fn.inputs["codeSigningConfigArn"] == csc.outputs["arn"]
+    assert csc.inputs["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}
+    assert job.inputs["source"]["s3"]["version"] == obj.outputs["versionId"]
+    assert "code" not in fn.inputs and fn.inputs["vpcConfig"]["subnetIds"]
+    # the zip is reproducible: previewing again uploads the same content-addressed key (no new signing job)
+    again = synthesize_program(ROOT / "examples" / "signed-lambda-code")
+    (obj2,) = of_type(again, "aws:s3/bucketObjectv2:BucketObjectv2")
+    assert obj2.inputs["key"] == obj.inputs["key"]
