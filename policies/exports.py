@@ -274,8 +274,12 @@ def _whole_list(text: str) -> list | None:
     if _fast_loads is not None:
         try:
             return _fast_loads(text)
-        except ValueError:
-            pass
+        except ValueError:  # not one array to jiter: json's verdict is the one that counts
+            return _json_whole_list(text)
+    return _json_whole_list(text)
+
+
+def _json_whole_list(text: str) -> list | None:
     try:
         batch, stop = _DECODER.raw_decode(text)
     except json.JSONDecodeError:
