@@ -233,11 +233,10 @@ class CodeArtifacts(pulumi.ComponentResource):
         return bucket, versioning
 
 
-def _signed_key(objects: Optional[list]) -> str:
+def _signed_key(objects: Optional[Sequence[aws.signer.outputs.SigningJobSignedObject]]) -> str:
     """The signed object's key from the job's ``signed_objects`` (one object, one S3 location)."""
     for obj in objects or []:
-        for s3 in (obj.get("s3s") if isinstance(obj, dict) else getattr(obj, "s3s", None)) or []:
-            key = s3.get("key") if isinstance(s3, dict) else getattr(s3, "key", None)
-            if key:
-                return key
+        for s3 in obj.s3s or []:
+            if s3.key:
+                return s3.key
     raise ValueError("the signing job reported no signed object")
