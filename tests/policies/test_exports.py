@@ -120,9 +120,7 @@ def test_the_window_parser_agrees_with_json_on_random_numbers(parser):
 
 @pytest.mark.parametrize("text", ['[1, 2', '[1] 2', '{"a": 1}x', '[1,]', '["a\x01"]', '', '[01]'])
 def test_text_that_is_not_exactly_one_array_is_left_to_the_one_value_reader(text, parser):
-    assert exports._whole_list(text) is None or json.loads(text) == exports._whole_list(text)
-    if text in ('[1, 2', '[1] 2', '[1,]', '["a\x01"]', '', '[01]'):
-        assert exports._whole_list(text) is None
+    assert exports._whole_list(text) is None
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
