@@ -420,10 +420,10 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     # else's stack policies get every key, as the engine hands them over.
     by_view = all(getattr(p, "reads_stack_view", False) for p in stack_policies)
 
+    keep_empty = not by_view
+
     def property_deps(raw: dict[str, list[str]], known_urn) -> dict[str, list[str]]:
-        if by_view:
-            return {k: list(filter(None, map(known_urn, v))) for k, v in raw.items() if v}
-        return {k: list(filter(None, map(known_urn, v))) for k, v in raw.items()}
+        return {k: list(filter(None, map(known_urn, v))) for k, v in raw.items() if v or keep_empty}
     urns: dict[str, str] = {}
     unsettled: list[tuple[int, Any, Any]] = []
     counted = 0
