@@ -20,11 +20,11 @@ system-deps:
 
 # The main job: offline preview of a stack under Pulumi's mock engine, then the compliance check.
 preview: venv
-	$(PY) -m infra.cli preview --stack $(STACK)
+	$(PY) -m ecomart preview --stack $(STACK)
 
 # The compliance check alone (synthesizes the stack offline): `make check STACK=prod`.
 check: venv
-	$(PY) -m infra.cli check --stack $(STACK)
+	$(PY) -m ecomart check --stack $(STACK)
 
 test: venv system-deps
 	$(PY) -m pytest -q
@@ -39,12 +39,9 @@ package: venv
 bench: venv system-deps
 	$(PY) -m bench
 
-# Regenerate everything generated from the code (each has a test that fails when it is stale).
+# Regenerate everything generated from the code, in dependency order (a test fails when any is stale).
 docs: venv
-	$(PY) -m infra.config_doc > docs/configuration.md
-	$(PY) -m components.doc --write
-	$(PY) -m policies.catalog --write docs/compliance.md
-	$(PY) -m infra.cli policy-config --write
+	$(PY) -m ecomart docs --write
 
 clean:
 	rm -rf build .pytest_cache

@@ -20,8 +20,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
 
-    from infra.diff import diff_exports, render_markdown
-    from infra.preview import synthesize
+    from ecomart.stackdiff import diff_exports, render_markdown
+    from ecomart.synthesis import synthesize
     from tests.conftest import stack_bag
 
     base = synthesize("prod").export()

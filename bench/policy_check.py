@@ -8,7 +8,7 @@
   reviewer runs it, streamed from the file (``check_export_file``, what ``ecomart check --export`` does), in a fresh
   process each time (3 runs): resources per second of the check (reading and parsing included) and the process's
   peak memory (VmHWM, interpreter and imports included) — the figures issue 13 sets targets for (>= 15,000/s,
-  <= 400 MB); plus the command's wall time (``python -m infra.cli check --export``, start-up included) and, for
+  <= 400 MB); plus the command's wall time (``python -m ecomart check --export``, start-up included) and, for
   comparison, the same export checked from memory (``check_export`` of the loaded document).
 
 Prints a table and writes build/bench/policy_check.json.
@@ -91,8 +91,9 @@ def hwm_mb():
         return next(round(int(line.split()[1]) / 1024) for line in f if line.startswith("VmHWM:"))
 
 
-from policies.checker import check_export_file, read_export, check_export, render_json
-from policies.registry import all_policies
+from policies.engine.checker import check_export_file, read_export, check_export
+from policies.engine.results import render_json
+from policies.engine.registry import all_policies
 pols = all_policies()
 base = hwm_mb()
 t = time.perf_counter()
@@ -135,7 +136,7 @@ def _scale_run(prod: dict[str, Any], resources: int, runs: int = 3) -> dict[str,
         walls = []
         for _ in range(runs):
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "infra.cli", "check", "--export", str(path), "--stack",
+            done = subprocess.run([sys.executable, "-m", "ecomart", "check", "--export", str(path), "--stack",
                                    "prod", "--format", "json", "--output", str(Path(tmp) / "report.json")], cwd=ROOT,
                                   capture_output=True, text=True, timeout=1800)
             if done.returncode not in (0, 1):  # 1: the check found mandatory violations, which is still a check
@@ -161,9 +162,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--scale-resources", type=int, default=50_000, help="size of the one-shot scale run")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
 
-    from infra.preview import synthesize
-    from policies.checker import check_export
-    from policies.registry import all_policies
+    from ecomart.synthesis import synthesize
+    from policies.engine.checker import check_export
+    from policies.engine.registry import all_policies
 
     policies = all_policies()
     prod = synthesize("prod").export()

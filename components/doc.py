@@ -9,9 +9,8 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
-import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 
 # (module, component class, Args class, nested settings dataclasses worth a table of their own)
@@ -93,19 +92,3 @@ def render() -> str:
         if outputs:
             out += ["Outputs: " + ", ".join(f"`{n}` (`{t}`)" for n, t in outputs) + ".", ""]
     return "\n".join(out).rstrip() + "\n"
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    text = render()
-    if "--write" in argv:
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC}")
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-

@@ -6,7 +6,6 @@ The schema is the single source of truth; tests/infra/test_config_doc.py fails w
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -109,7 +108,3 @@ def render() -> str:
             "`backupCompliance` set.",
             ""]
     return "\n".join(out)
-
-
-if __name__ == "__main__":
-    sys.stdout.write(render())

@@ -17,13 +17,16 @@ if _ROOT not in sys.path:
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policies.registry import PACK_NAME, all_policies  # noqa: E402
+from policies.engine.core import suppressing  # noqa: E402
+from policies.engine.registry import PACK_NAME, all_policies  # noqa: E402
+from policies.engine.waivers import default_waivers  # noqa: E402
 
 PolicyPack(
     name=PACK_NAME,
     # Without --policy-pack-config every policy blocks: a stack nobody configured is held to prod's strictness.
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=all_policies(),
+    # Waived findings (policies/waivers.yaml or $ECOMART_WAIVERS) are not reported to the engine.
+    policies=[suppressing(p, waivers) for waivers in [default_waivers()] for p in all_policies()],
     description="EcoMart data platform: RDS, ElastiCache, KMS, network, CloudWatch/SNS, AWS Backup, S3, Lambda, "
                 "Secrets Manager, API Gateway and MongoDB Atlas, mapped to GDPR, CCPA, PCI DSS v4 and CIS AWS.",
     provider="aws",

@@ -1,4 +1,4 @@
-"""Shared fixtures: stacks synthesized offline under Pulumi's mock engine (infra/preview.py)."""
+"""Shared fixtures: stacks synthesized offline under Pulumi's mock engine (ecomart/synthesis.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional
 import pytest
 
 from infra import config as stack_config
-from infra.preview import Synthesis, synthesize
+from ecomart.synthesis import Synthesis, synthesize
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def stack_bag(stack: str, **overrides: Any) -> dict[str, str]:
 
     A value of None removes the key. Top-level string keys are given as-is.
     """
-    from infra.preview import stack_file
+    from ecomart.synthesis import stack_file
 
     bag = stack_config.raw_from_yaml(str(stack_file(stack)))
     for section, value in overrides.items():

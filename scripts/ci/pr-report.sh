@@ -26,19 +26,19 @@ trap 'git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1 || true' EX
 diff_args=()
 for stack in "${stacks[@]}"; do
   echo "== $stack: head"
-  "$py" -m infra.cli preview --stack "$stack" --no-check --out "$out/head-$stack.json" > "$out/head-$stack.log"
-  "$py" -m infra.cli check --export "$out/head-$stack.json" --stack "$stack" --format sarif \
+  "$py" -m ecomart preview --stack "$stack" --no-check --out "$out/head-$stack.json" > "$out/head-$stack.log"
+  "$py" -m ecomart check --export "$out/head-$stack.json" --stack "$stack" --format sarif \
     --output "$out/$stack.sarif" || true   # findings are reported by the diff and SARIF; the diff decides the exit
   echo "== $stack: base ($base_sha)"
   # The base commit's own code, with this checkout's pinned virtualenv (-m puts the base tree first on sys.path).
-  (cd "$tree" && "$py" -m infra.cli preview --stack "$stack" --no-check --out "$out/base-$stack.json") \
+  (cd "$tree" && "$py" -m ecomart preview --stack "$stack" --no-check --out "$out/base-$stack.json") \
     > "$out/base-$stack.log"
   diff_args+=(--base "$out/base-$stack.json" --head "$out/head-$stack.json" --stack "$stack")
 done
 
-"$py" -m infra.cli diff "${diff_args[@]}" --format json --output "$out/diff.json" || true
+"$py" -m ecomart diff "${diff_args[@]}" --format json --output "$out/diff.json" || true
 set +e
-"$py" -m infra.cli diff "${diff_args[@]}" --format markdown --output "$out/diff.md"
+"$py" -m ecomart diff "${diff_args[@]}" --format markdown --output "$out/diff.md"
 status=$?
 set -e
 echo "wrote $out/diff.md (ecomart diff exit $status)"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.preview import synthesize_program
-from policies.checker import check_export
+from ecomart.synthesis import synthesize_program
+from policies.engine.checker import check_export
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = "ecomart/ecomart-data-platform"
@@ -97,7 +97,7 @@ def test_passes_the_pack_with_nothing_unknown(synth):
 
 def test_bad_repository_is_named(tmp_path):
     import shutil
-    from infra.preview import ProgramError
+    from ecomart.synthesis import ProgramError
     d = tmp_path / "bootstrap"
     shutil.copytree(ROOT / "bootstrap", d)
     cfg = (d / "Pulumi.ci.yaml").read_text().replace("ecomart/ecomart-data-platform", "just-a-name")

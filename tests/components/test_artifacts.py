@@ -10,8 +10,8 @@ import pytest
 
 from components.artifacts import (ACCESS_LOGS_PREFIX_FORMAT, SIGNED_PREFIX, CodeArtifacts, CodeArtifactsArgs,
                                   artifact_key)
-from infra.mocks import ACCOUNT_ID
-from infra.preview import synthesize
+from ecomart.mocks import ACCOUNT_ID
+from ecomart.synthesis import synthesize
 from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM
 from tests.conftest import domain_key_arn as key_arn, one
 

@@ -10,7 +10,7 @@ import pytest
 
 from components.backup import BACKUP_POLICY, RESTORE_POLICY, Backup, BackupArgs
 from infra import config as c
-from infra.preview import synthesize
+from ecomart.synthesis import synthesize
 from tests.conftest import one, stack_bag
 
 COMPONENT = "ecomart:data:Backup"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.kms import DOMAINS, PRIMARY_DOMAINS, DomainKeys, Kms, KmsArgs
-from infra.preview import synthesize
+from ecomart.synthesis import synthesize
 from tests.conftest import one
 
 

@@ -11,7 +11,7 @@ from components.inventory import MonitoredCache
 from components.monitoring import (COMPOSITE_RULE_LIMIT, GIB, MIB, Monitoring, MonitoringArgs, cache_node_ids,
                                    composite_rules, estimated_max_connections, instance_memory_gib)
 from infra.config import AlarmThresholds
-from infra.mocks import ACCOUNT_ID
+from ecomart.mocks import ACCOUNT_ID
 from tests.conftest import one
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -535,7 +535,7 @@ def test_the_rds_events_that_page_are_as_designed():
 
 def test_our_event_categories_include_the_catalogue_minimum():
     from platform_rules import RDS_EVENT_CATEGORIES
-    from policies.rds import FSBP_RDS_EVENTS
+    from policies.rules.rds import FSBP_RDS_EVENTS
 
     for source_type, required in FSBP_RDS_EVENTS.items():
         assert set(required) <= set(RDS_EVENT_CATEGORIES[source_type]), source_type

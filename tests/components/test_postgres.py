@@ -10,7 +10,7 @@ import pytest
 from components.postgres import (ENHANCED_MONITORING_POLICY, IDLE_IN_TRANSACTION_TIMEOUT_MS, LOG_EXPORTS, Postgres,
                                  PostgresArgs)
 from infra import config as c
-from infra.preview import synthesize
+from ecomart.synthesis import synthesize
 from tests.conftest import one, stack_bag
 from platform_rules import POSTGRES_PORT
 

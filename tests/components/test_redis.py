@@ -9,7 +9,7 @@ import pytest
 
 from components.redis import RedisArgs, Redis, app_access_string, parameter_group_family
 from infra.config import REQUIRED_TAG_KEYS, ConfigError
-from infra.mocks import ACCOUNT_ID
+from ecomart.mocks import ACCOUNT_ID
 from tests.conftest import one
 
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"

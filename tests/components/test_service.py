@@ -13,7 +13,7 @@ from components.monitoring import estimated_max_connections
 from components.service import ACCESS_LOG_FORMAT, HANDLERS, FunctionSettings, ServiceArgs, ServiceRoute
 from infra.app_contract import app_routes, migrations_hash
 from infra.config import ConfigError
-from infra.mocks import ACCOUNT_ID
+from ecomart.mocks import ACCOUNT_ID
 from platform_rules import (LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, OUTBOX_LAG_NAMESPACE, PG_APP_USER,
                             PUBLIC_ROUTES)
 from tests.conftest import domain_key_arn as key_arn, one

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.preview import synthesize_program
-from policies.checker import check_export
+from ecomart.synthesis import synthesize_program
+from policies.engine.checker import check_export
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.parent for p in (ROOT / "examples").glob("*/Pulumi.yaml"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.diff import ABSENT, REPLACEMENT_PROPERTIES, SECRET, UNKNOWN, diff_exports, input_changes, mask, \
+from ecomart.stackdiff import ABSENT, REPLACEMENT_PROPERTIES, SECRET, UNKNOWN, diff_exports, input_changes, mask, \
     render_json, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +136,7 @@ def test_new_mandatory_violation_exits_1(base, synth_with, tmp_path):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "infra.cli", "diff", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "ecomart", "diff", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
 
 

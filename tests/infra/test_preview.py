@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from infra import config as c
-from infra.preview import ROOT, render_tree, synthesize, write_export
+from ecomart.synthesis import ROOT, render_tree, synthesize, write_export
 from tests.conftest import stack_bag
 
 STACKS = ["dev", "prod"]
@@ -167,7 +167,7 @@ def test_tree_shows_components_settings_and_counts(prod):
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ecomart", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120)
 
 
@@ -208,7 +208,7 @@ def test_stack_without_atlas_has_no_document_key_and_checks_clean(synth_with):
 
 
 def test_stack_without_atlas_has_no_mandatory_violation(synth_with):
-    from policies.checker import check_export
+    from policies.engine.checker import check_export
 
     result = check_export(synth_with("dev", atlas=None).export(), stack="dev")
     assert result.mandatory == [], [(v.policy, v.urn) for v in result.mandatory]

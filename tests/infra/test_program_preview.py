@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.mocks import arn_for, resource_id
-from infra.preview import ProgramError, synthesize_program
+from ecomart.mocks import arn_for, resource_id
+from ecomart.synthesis import ProgramError, synthesize_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,7 +97,7 @@ def test_bad_program_directories(tmp_path, setup, fragment):
 
 def test_unknown_outputs_are_reported_not_dropped(tmp_path, capsys):
     """An output the mocks do not produce stays unknown in a dependent input: the preview says so (exit 1)."""
-    from infra.preview import main_preview
+    from ecomart.commands.preview import preview as main_preview
     d = program(tmp_path, "import pulumi, pulumi_aws as aws\n"
                           "fn = aws.lambda_.Function('fn', role='arn:aws:iam::123456789012:role/r', runtime='python3.12',"
                           " handler='h.main', code=pulumi.FileArchive('.'))\n"
@@ -119,7 +119,7 @@ def test_ids_and_arns_derive_from_the_type_token():
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "infra.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ecomart", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
 
 

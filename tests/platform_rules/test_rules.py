@@ -12,9 +12,10 @@ import pytest
 
 import platform_rules as rules
 from infra import config as c
-from policies import enforcement
-from policies.core import meta_of
-from policies.registry import all_policies, metadata
+from ecomart.commands.policy_config import policy_config
+from policies.engine import enforcement
+from policies.engine.core import meta_of
+from policies.engine.registry import all_policies, metadata
 from tests.conftest import stack_bag
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,11 +41,11 @@ def test_committed_policy_configs_are_generated_from_the_rules():
 def test_stale_policy_config_is_reported(tmp_path, capsys):
     for stack in enforcement.GENERATED_STACKS:
         (tmp_path / f"{stack}.json").write_text(enforcement.render(stack))
-    assert enforcement.main_policy_config(False, tmp_path) == 0
+    assert policy_config(False, tmp_path) == 0
     (tmp_path / "prod.json").write_text('{"all": "mandatory"}\n')
-    assert enforcement.main_policy_config(False, tmp_path) == 1
+    assert policy_config(False, tmp_path) == 1
     assert "prod.json" in capsys.readouterr().err
-    assert enforcement.main_policy_config(True, tmp_path) == 0
+    assert policy_config(True, tmp_path) == 0
     assert enforcement.stale_files(tmp_path) == []
 
 
@@ -82,7 +83,7 @@ def test_advisory_policies_exist():
 
 
 def test_shared_rule_objects_are_the_same_objects_everywhere():
-    from policies import rds, stack
+    from policies.rules import cross_service as stack, rds
     assert c.ENVIRONMENTS is rules.ENVIRONMENTS and c.REQUIRED_TAG_KEYS is rules.REQUIRED_TAG_KEYS
     assert stack.REQUIRED_TAGS is rules.REQUIRED_TAG_KEYS and stack.ENVIRONMENTS is rules.ENVIRONMENTS
     assert rds.CURRENT_CA_CERTIFICATES is rules.CURRENT_RDS_CA_CERTIFICATES

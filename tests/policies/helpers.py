@@ -12,8 +12,8 @@ from typing import Any, Optional
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies.core import meta_of
-from policies.registry import all_policies
+from policies.engine.core import meta_of
+from policies.engine.registry import all_policies
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"   # what the engine (and the mock preview) puts in unknown inputs
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"

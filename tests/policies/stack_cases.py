@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from policies import tokens as T
-from policies.checker import check_export
-from policies.core import meta_of
-from policies.registry import stack_policies
+from policies.engine import tokens as T
+from policies.engine.checker import check_export
+from policies.engine.core import meta_of
+from policies.engine.registry import stack_policies
 from tests.policies.helpers import UNKNOWN
 from tests.policies.stack_fixture import (AUDIT_BUCKET, CLUSTER_ARN, DELETE, REPLICA_KEY_ARN, WRITER_ARN,  # noqa: F401
                                           compliant_stack, find, set_prop, urn)

@@ -1,4 +1,4 @@
-"""Stack policies of atlas (policies/atlas.py): the generic cases of tests/policies/stack_cases.py."""
+"""Stack policies of atlas (policies/rules/atlas.py): the generic cases of tests/policies/stack_cases.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ globals().update(generic_tests("atlas"))
 
 
 def test_a_service_account_created_without_a_secret_has_no_expiry_to_judge():
-    from policies import tokens as T
+    from policies.engine import tokens as T
     from tests.policies.helpers import run_resource_policy
 
     account = {"orgId": "o", "name": "ci", "description": "CI", "roles": ["ORG_READ_ONLY"]}

@@ -1,4 +1,4 @@
-"""Stack policies of backup (policies/backup.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
+"""Stack policies of backup (policies/rules/backup.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
 
 from __future__ import annotations
 

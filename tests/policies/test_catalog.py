@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policies import catalog
-from policies.registry import all_policies
+from policies.engine import docs as catalog
+from policies.engine.registry import all_policies
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "compliance.md"
 
@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "compliance.md"
 def test_committed_catalog_is_current():
     current = DOC.read_text(encoding="utf-8")
     assert catalog.splice(current, catalog.render()) == current, \
-        "docs/compliance.md is stale: run .venv/bin/python -m policies.catalog --write docs/compliance.md"
+        "docs/compliance.md is stale: run `ecomart docs --write`"
 
 
 def test_catalog_lists_every_policy_with_what_why_and_remediation():
@@ -33,10 +33,29 @@ def test_splice_keeps_the_hand_written_header():
     assert out.startswith("# Title\n\nhand-written\n\n") and "new" in out and "old" not in out
 
 
-def test_check_mode_reports_a_stale_file(tmp_path, capsys):
-    stale = tmp_path / "compliance.md"
-    stale.write_text("# header\n")
-    assert catalog.main(["--check", str(stale)]) == 1
-    assert catalog.main(["--write", str(stale)]) == 0
-    assert catalog.main(["--check", str(stale)]) == 0
-    assert stale.read_text().startswith("# header\n")
+def test_ecomart_docs_reports_stale_files_and_one_write_leaves_none(tmp_path, capsys):
+    """A platform_rules change (here: prod's log retention) changes the policy configs and the catalogue that shows
+    them; one ``ecomart docs --write`` leaves neither stale (the catalogue is rendered from the generated configs,
+    not from the committed files)."""
+    import dataclasses
+    from unittest import mock
+
+    import platform_rules
+    from ecomart.commands.docs import docs, generated
+
+    for rel, text in generated().items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    assert docs(False, tmp_path) == 0
+    longer = dataclasses.replace(platform_rules.PROD, log_retention_days=400)
+    with mock.patch.dict(platform_rules.ENVIRONMENT_RULES, {"prod": longer}), \
+            mock.patch.object(platform_rules, "STRICTEST", longer):
+        assert docs(False, tmp_path) == 1
+        assert "policies/config/prod.json" in capsys.readouterr().err
+        assert docs(True, tmp_path) == 0
+        assert docs(False, tmp_path) == 0, "one write must leave nothing stale"
+        assert '"minimumDays": 400' in (tmp_path / "policies/config/prod.json").read_text()
+        catalogue = (tmp_path / "docs/compliance.md").read_text()
+        log_groups = catalogue.split("#### log-group-retention\n", 1)[1].split("#### ", 1)[0]
+        assert "prod 400" in log_groups, "the catalogue shows the configs this run generated"
+    assert (tmp_path / "docs/compliance.md").read_text().startswith("# ")

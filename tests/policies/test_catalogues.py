@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from policies.catalog import coverage_counts
-from policies.catalogues import CATALOGUES, catalogue_controls
-from policies.meta import CONTROLS
-from policies.registry import metadata
+from policies.engine.docs import coverage_counts
+from policies.engine.catalogues import CATALOGUES, catalogue_controls
+from policies.engine.meta import CONTROLS
+from policies.engine.registry import metadata
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "compliance.md"
 CITED = {c for m in metadata().values() for c in m.controls}

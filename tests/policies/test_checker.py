@@ -11,13 +11,14 @@ from pathlib import Path
 
 import jsonschema
 
-from policies.registry import all_policies
+from policies.engine.registry import all_policies
 import pytest
 
-from infra.cli import main as ecomart
-from policies import checker
-from policies.checker import BadInput, check_export, read_export
-from policies.meta import FRAMEWORKS
+from ecomart.cli import main as ecomart
+from ecomart.commands.check import check_after_preview
+from policies.engine import checker
+from policies.engine.checker import BadInput, check_export, read_export
+from policies.engine.meta import FRAMEWORKS
 
 EXPORTS = Path(__file__).with_name("exports")
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,7 +158,7 @@ def test_a_broken_policy_config_is_bad_input(tmp_path, capsys):
 def test_exit_codes_from_the_real_entry_point(tmp_path):
     """The installed command line (a fresh interpreter): exit codes and no traceback on stderr."""
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "infra.cli", "check", *args], cwd=ROOT, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "ecomart", "check", *args], cwd=ROOT, capture_output=True,
                               text=True, timeout=120)
 
     missing = run("--export", str(tmp_path / "nope.json"))
@@ -242,14 +243,14 @@ def test_table_format_lists_advisory_findings_and_a_summary(capsys):
 
 
 def test_after_preview_hook_prints_the_summary_and_returns_the_exit_code(capsys):
-    assert checker.main_check_after_preview("staging", EXPORTS / "staging.json") == 1
+    assert check_after_preview("staging", EXPORTS / "staging.json") == 1
     assert "FAIL: stack staging" in capsys.readouterr().out
-    assert checker.main_check_after_preview("prod", EXPORTS / "missing.json") == 2
+    assert check_after_preview("prod", EXPORTS / "missing.json") == 2
 
 
 def test_a_crashing_policy_fails_closed():
     from pulumi_policy import ResourceValidationPolicy
-    from policies import core
+    from policies.engine import core
 
     def boom(args, report):
         if args.resource_type == "aws:kms/key:Key":
@@ -279,7 +280,7 @@ def test_findings_name_the_right_resource_after_resource_policies_ran():
     """A resource policy crashes on the key (its finding names the key); then a stack policy reports without naming
     a resource and another crashes: both name the stack (""), not the last resource a resource policy saw."""
     from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
-    from policies import core
+    from policies.engine import core
 
     def resource_boom(args, report):
         if args.resource_type == "aws:kms/key:Key":

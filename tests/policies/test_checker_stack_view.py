@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import gc
 
-from policies.checker import check_export
-from policies.registry import stack_policies
+from policies.engine.checker import check_export
+from policies.engine.registry import stack_policies
 from tests.policies.stack_cases import compliant_stack, set_prop
 
 
@@ -48,7 +48,7 @@ def test_the_collector_is_restored():
 def test_export_order_does_not_matter_and_references_outside_the_export_are_dropped(tmp_path):
     """Dependents before their dependencies (references settled after the last resource is read) and references
     to resources the export does not hold: the same findings, loaded or streamed, as the export in Pulumi's order."""
-    from policies.checker import check_export_file
+    from policies.engine.checker import check_export_file
     import json
 
     from tests.policies.stack_cases import _as_preview
@@ -92,7 +92,7 @@ def test_empty_property_dependencies_reach_foreign_policies_and_mean_nothing_to_
         for r in args.resources:
             seen[r.urn] = {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}
 
-    from policies import core
+    from policies.engine import core
 
     foreign = StackValidationPolicy(name="t-look", description="d", validate=look)
     monkeypatch.setitem(core._META, foreign.name, core.PolicyMeta(

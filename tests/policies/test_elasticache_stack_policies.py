@@ -1,4 +1,4 @@
-"""Stack policies of elasticache (policies/elasticache.py): the generic cases of tests/policies/stack_cases.py."""
+"""Stack policies of elasticache (policies/rules/elasticache.py): the generic cases of tests/policies/stack_cases.py."""
 
 from __future__ import annotations
 

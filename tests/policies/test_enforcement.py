@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from policies import enforcement
-from policies.core import meta_of
-from policies.meta import CATEGORIES
-from policies.registry import all_policies
+from policies.engine import enforcement
+from policies.engine.core import meta_of
+from policies.engine.meta import CATEGORIES
+from policies.engine.registry import all_policies
 
 POLICIES = {p.name: p for p in all_policies()}
 CONFIGS = {s: enforcement.load(enforcement.CONFIG_DIR / f"{s}.json") for s in ("dev", "prod")}
@@ -95,7 +95,7 @@ PORTABLE = enforcement.load(enforcement.CONFIG_DIR / "portable.json")
 
 
 def test_portable_profile_disables_exactly_the_house_rules():
-    from policies.registry import metadata
+    from policies.engine.registry import metadata
     meta = metadata()
     house = {pid for pid, m in meta.items() if m.house_rule}
     assert house and len(house) < len(meta) // 4, "house rules are the exception"
@@ -113,7 +113,7 @@ def test_portable_thresholds_are_the_catalogues_defaults():
 
 
 def test_a_seven_day_pitr_passes_portable_and_fails_prod():
-    from policies.checker import check_export
+    from policies.engine.checker import check_export
     stack = {"urn": "urn:pulumi:x::p::pulumi:pulumi:Stack::p-x", "type": "pulumi:pulumi:Stack", "custom": False}
     db = {"urn": "urn:pulumi:x::p::aws:rds/instance:Instance::db", "type": "aws:rds/instance:Instance",
           "custom": True, "inputs": {"identifier": "db", "backupRetentionPeriod": 7}}

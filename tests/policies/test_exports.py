@@ -1,4 +1,4 @@
-"""Reading an export one resource at a time (policies/exports.py, ``ecomart check --export``): the same findings as
+"""Reading an export one resource at a time (policies/engine/exports.py, ``ecomart check --export``): the same findings as
 checking the loaded document, the same entries as ``json.loads`` whatever the window size and layout, the same
 error positions on broken text, and a window that stays small however large the file is."""
 
@@ -11,10 +11,10 @@ import re
 import pytest
 
 from bench.policy_check import synthetic_export
-from policies import exports
-from policies.checker import BadInput, check_export, check_export_file, read_export
-from policies.exports import SECRET_SIG, SECRET_SIG_KEY, iter_resources
-from policies.values import UNKNOWN_SENTINELS
+from policies.engine import exports
+from policies.engine.checker import BadInput, check_export, check_export_file, read_export
+from policies.engine.exports import SECRET_SIG, SECRET_SIG_KEY, iter_resources
+from policies.engine.values import UNKNOWN_SENTINELS
 from tests.policies.stack_cases import compliant_stack, set_prop
 from tests.policies.test_checker import EXPORTS
 

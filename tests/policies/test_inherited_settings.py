@@ -3,7 +3,7 @@ subnet group sits in its source's; a cross-region one without one is in that reg
 
 from __future__ import annotations
 
-from policies.checker import check_export
+from policies.engine.checker import check_export
 
 STACK = {"urn": "urn:pulumi:prod::p::pulumi:pulumi:Stack::p-prod", "type": "pulumi:pulumi:Stack", "custom": False}
 GROUP = {"urn": "urn:pulumi:prod::p::aws:rds/subnetGroup:SubnetGroup::data",

@@ -1,4 +1,4 @@
-"""Stack policies of kms (policies/kms.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
+"""Stack policies of kms (policies/rules/kms.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
 
 from __future__ import annotations
 

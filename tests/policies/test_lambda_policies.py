@@ -3,8 +3,8 @@ unsigned functions in the portable profile, its Signer defaults, and what our ow
 
 from __future__ import annotations
 
-from policies import enforcement
-from policies.checker import check_export
+from policies.engine import enforcement
+from policies.engine.checker import check_export
 
 STACK = {"urn": "urn:pulumi:x::p::pulumi:pulumi:Stack::p-x", "type": "pulumi:pulumi:Stack", "custom": False}
 

@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from policies.core import meta_of
-from policies.meta import CONTROLS, FRAMEWORKS
-from policies.registry import MODULES, all_policies, resource_policies, stack_policies
-from policies import tokens as T
+from policies.engine.core import meta_of
+from policies.engine.meta import CONTROLS, FRAMEWORKS
+from policies.engine.registry import MODULES, all_policies, resource_policies, stack_policies
+from policies.engine import tokens as T
 
 POLICIES = all_policies()
 

@@ -1,4 +1,4 @@
-"""Stack policies of network (policies/network.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
+"""Stack policies of network (policies/rules/network.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stack policies of observability (policies/observability.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
+"""Stack policies of observability (policies/rules/observability.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
 
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from policies import enforcement
-from policies.registry import all_policies, stack_policies
+from policies.engine import enforcement
+from policies.engine.registry import all_policies, stack_policies
 
 PACK = Path(__file__).resolve().parents[2] / "policies"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

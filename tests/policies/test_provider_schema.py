@@ -7,8 +7,8 @@ import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-from policies.core import meta_of
-from policies.registry import all_policies
+from policies.engine.core import meta_of
+from policies.engine.registry import all_policies
 from tests.policies.provider_schema import has_path, resource_class
 
 # Outputs the stack policies match references against (present in a deployed stack's state, not in inputs).

@@ -1,4 +1,4 @@
-"""Stack policies of rds (policies/rds.py): the generic cases of tests/policies/stack_cases.py."""
+"""Stack policies of rds (policies/rules/rds.py): the generic cases of tests/policies/stack_cases.py."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-from policies.checker import check_export
-from policies.core import meta_of
-from policies.registry import all_policies
+from policies.engine.checker import check_export
+from policies.engine.core import meta_of
+from policies.engine.registry import all_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "compliance.md"
@@ -118,7 +118,7 @@ def test_one_change_to_the_real_prod_stack_is_caught(prod_export, policy, change
 
 def test_make_preview_runs_the_check_after_the_preview(tmp_path):
     """`make preview` runs `ecomart preview`, which checks the export it wrote and prints the summary."""
-    run = subprocess.run([sys.executable, "-m", "infra.cli", "preview", "--stack", "dev", "--out-dir", str(tmp_path)],
+    run = subprocess.run([sys.executable, "-m", "ecomart", "preview", "--stack", "dev", "--out-dir", str(tmp_path)],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Compliance check" in run.stdout

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from policies.core import OpaqueSecret, meta_of
-from policies.registry import resource_policies
-from tests.policies.helpers import UNKNOWN, covers, mutate, run_resource_policy, split
-from tests.policies.resource_cases import resolved
+from policies.engine.core import OpaqueSecret, meta_of
+from policies.engine.registry import resource_policies
+from tests.policies.helpers import POLICIES, UNKNOWN, covers, mutate, run_resource_policy, split
+from tests.policies.cases import resolved
 
 CASES = resolved()
 MUTATIONS = [(pid, case, path, value) for pid, case in CASES for path, value in case.mutations.items()]
@@ -20,6 +20,19 @@ def _id(pid, case, path=None):
 
 def test_every_resource_policy_has_cases():
     assert {pid for pid, _ in CASES} == {p.name for p in resource_policies()}
+
+
+def test_cases_sit_beside_their_service():
+    """tests/policies/cases/<module>.py holds exactly the cases of policies/rules/<module>.py's resource policies."""
+    from policies.engine.registry import MODULES
+    from tests.policies.cases import modules
+
+    with_resource_policies = {m for m in MODULES
+                              if any(meta_of(p).service == m.rstrip("_") for p in resource_policies())}
+    assert set(modules()) == with_resource_policies
+    for name, module in modules().items():
+        strays = [pid for pid in module.CASES if meta_of(POLICIES[pid]).service != name.rstrip("_")]
+        assert not strays, f"tests/policies/cases/{name}.py holds cases of other services' policies: {strays}"
 
 
 @pytest.mark.parametrize("policy", resource_policies(), ids=lambda p: p.name)
@@ -52,25 +65,18 @@ def test_unknown_values_are_never_violations(pid, case, path, value):
         assert run_resource_policy(pid, case.type, props, case.config) == [], f"{pid}: unknown {prefix} reported"
 
 
-# Properties that must not be set at all: a secret there is still a violation.
-SECRET_IS_SET = {("rds-managed-master-password", "password"), ("rds-managed-master-password", "masterPassword"),
-                 ("elasticache-rbac-user-groups", "authToken"), ("atlas-database-user-iam", "password"),
-                 ("lambda-no-secrets-in-environment", "environment.variables.DB_PASSWORD"),
-                 ("lambda-no-secrets-in-environment", "environment.variables.STRIPE_API_KEY")}
-
-
 @pytest.mark.parametrize("pid,case,path,value", MUTATIONS, ids=[_id(p, c, path) for p, c, path, _ in MUTATIONS])
 def test_secret_values_count_as_set(pid, case, path, value):
     props = mutate(case.props, path, OpaqueSecret())
     messages = run_resource_policy(pid, case.type, props, case.config)
-    if (pid, path) in SECRET_IS_SET:
+    if path in meta_of(POLICIES[pid]).secret_is_set:
         assert messages, f"{pid}: a secret {path} must count as set"
     else:
         assert messages == [], f"{pid}: a secret {path} is set and cannot be judged, yet was reported: {messages}"
 
 
 def test_read_replica_is_not_held_to_writer_rules():
-    from tests.policies.resource_cases import PG_WRITER
+    from tests.policies.cases.shapes import PG_WRITER
     replica = {k: v for k, v in PG_WRITER.items() if k not in (
         "manageMasterUserPassword", "masterUserSecretKmsKeyId", "backupRetentionPeriod", "finalSnapshotIdentifier",
         "dbName", "username", "engine", "engineVersion")}
@@ -84,14 +90,14 @@ def test_read_replica_is_not_held_to_writer_rules():
 
 
 def test_configured_minimum_is_read_from_policy_config():
-    from tests.policies.resource_cases import PG_WRITER
+    from tests.policies.cases.shapes import PG_WRITER
     props = {**PG_WRITER, "backupRetentionPeriod": 14}
     assert run_resource_policy("rds-backup-retention", "aws:rds/instance:Instance", props)
     assert run_resource_policy("rds-backup-retention", "aws:rds/instance:Instance", props, {"minimumDays": 7}) == []
 
 
 def test_backup_copy_to_the_plans_own_region_is_reported():
-    from tests.policies.resource_cases import NAMED
+    from tests.policies.cases.shapes import NAMED
     plan = {**NAMED["PLAN"], "region": "us-west-2"}
     messages = run_resource_policy("backup-plan-cross-region-copy", "aws:backup/plan:Plan", plan)
     assert any("own region" in m for m in messages)

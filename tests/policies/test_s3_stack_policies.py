@@ -1,4 +1,4 @@
-"""Stack policies of s3 (policies/s3.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
+"""Stack policies of s3 (policies/rules/s3.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ globals().update(generic_tests("s3"))
 
 # --- the resource policies of s3 that need more than the generic cases ---------------------------------------------
 
-from policies import tokens as T  # noqa: E402
+from policies.engine import tokens as T  # noqa: E402
 from tests.policies.helpers import run_resource_policy  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""The pulumi-policy private API the pack relies on (policies/sdk.py), pinned name by name and by behaviour: an SDK
+"""The pulumi-policy private API the pack relies on (policies/engine/sdk.py), pinned name by name and by behaviour: an SDK
 upgrade that changes one fails here."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from policies import sdk
-from policies.core import UNKNOWN, plain
+from policies.engine import sdk
+from policies.engine.core import UNKNOWN, plain
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 STRING_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

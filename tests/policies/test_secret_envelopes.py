@@ -4,8 +4,8 @@ both ways, and a judged property behind an opaque secret is never a finding nor 
 
 from __future__ import annotations
 
-from policies.checker import SECRET_SIG, SECRET_SIG_KEY, check_export, decode
-from policies.core import OpaqueSecret, absent, known
+from policies.engine.checker import SECRET_SIG, SECRET_SIG_KEY, check_export, decode
+from policies.engine.core import OpaqueSecret, absent, known
 
 SIG = {SECRET_SIG_KEY: SECRET_SIG}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.core import meta_of
+from policies.engine.core import meta_of
 from tests.policies.helpers import UNKNOWN
 from tests.policies.stack_cases import POLICIES, compliant_stack, mandatory_config, run
 

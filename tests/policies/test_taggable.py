@@ -1,12 +1,12 @@
-"""policies/taggable_types.py (generated) says exactly which resource types take tags, for the services the stacks
-use. The full list is regenerated with `python -m policies.taggable` (a minute: it imports all of pulumi-aws)."""
+"""policies/engine/taggable_types.py (generated) says exactly which resource types take tags, for the services the stacks
+use. The full list is regenerated with `python -m policies.engine.taggable` (a minute: it imports all of pulumi-aws)."""
 
 from __future__ import annotations
 
 import pytest
 
-from policies.taggable import provider_modules, taggable_in
-from policies.taggable_types import TAGGABLE_TYPES
+from policies.engine.taggable import provider_modules, taggable_in
+from policies.engine.taggable_types import TAGGABLE_TYPES
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -1,4 +1,4 @@
-"""Waivers (policies/waivers.py): a waived finding is reported as waived and not counted, an expired waiver is a
+"""Waivers (policies/engine/waivers.py): a waived finding is reported as waived and not counted, an expired waiver is a
 mandatory finding naming its entry, a malformed file is bad input, and the CrossGuard wrappers honour the file."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.cli import main as ecomart
-from policies import waivers
-from policies.checker import BadInput, check_export
-from policies.registry import all_policies
+from ecomart.cli import main as ecomart
+from policies.engine import waivers
+from policies.engine.checker import BadInput, check_export
+from policies.engine.registry import all_policies
 
 EXPORTS = Path(__file__).resolve().parent / "exports"
 STAGING = json.loads((EXPORTS / "staging.json").read_text())  # 2 mandatory findings at prod strictness
@@ -100,27 +100,48 @@ def test_cli_exit_codes_with_waivers(tmp_path, capsys):
 
 
 def test_the_crossguard_wrappers_honour_the_same_waivers():
-    """Under the Pulumi CLI (SUPPRESS on) a waived finding is never reported to the engine."""
+    """The pack as the Pulumi CLI serves it (policies/__main__.py: ``suppressing``) never tells the engine of a
+    waived finding, and the registered policy itself (what the offline checker runs) reports it."""
     from pulumi_policy import ResourceValidationArgs
+
+    from policies.engine.core import suppressing
 
     policy = next(p for p in all_policies() if p.name == "rds-not-publicly-accessible")
     urn = "urn:pulumi:prod::ecomart-data-platform::aws:rds/instance:Instance::legacy-db"
     args = ResourceValidationArgs("aws:rds/instance:Instance", {"publiclyAccessible": True}, urn, "legacy-db",
                                   None, None, {}, {})
-    reported: list[str] = []
     waiver = waivers.parse({"waivers": [entry(policy="rds-not-publicly-accessible", resource="legacy-*")]},
                            [p.name for p in all_policies()])
-    assert waivers.SUPPRESS is True
-    try:
-        waivers.use([])
-        policy.validate(args, lambda message, urn=None: reported.append(message))
-        assert len(reported) == 1, "not waived: reported"
-        waivers.use(waiver)
-        policy.validate(args, lambda message, urn=None: reported.append(message))
-        assert len(reported) == 1, "waived: the engine is not told"
-    finally:
-        waivers.use(None)
 
+    def reports(p) -> list[str]:
+        reported: list[str] = []
+        p.validate(args, lambda message, urn=None: reported.append(message))
+        return reported
+
+    assert len(reports(suppressing(policy, []))) == 1, "not waived: reported"
+    assert reports(suppressing(policy, waiver)) == [], "waived: the engine is not told"
+    assert len(reports(policy)) == 1, "the registered policy (the checker's) still reports; the checker marks it"
+
+
+def test_a_waiver_silences_exactly_its_policy_on_its_resources():
+    """Dropping the policy-id comparison in Waiver.matches would let one waiver silence every finding on a
+    resource; a glob that names other resources must not reach them either."""
+    ids = [p.name for p in all_policies()]
+    (w,) = waivers.parse({"waivers": [entry(policy="rds-multi-az", resource="ecomart-dev-pg*")]}, ids)
+    urn = "urn:pulumi:dev::ecomart-data-platform::ecomart:data:Postgres$aws:rds/instance:Instance::ecomart-dev-pg"
+    assert w.matches("rds-multi-az", urn)
+    assert not w.matches("rds-deletion-protection", urn)
+    assert not w.matches("rds-multi-az", urn.replace("ecomart-dev-pg", "ecomart-dev-cache"))
+    assert waivers.waiver_for([w], "rds-deletion-protection", urn) is None
+
+
+def test_a_waiver_lasts_through_its_expiry_date_and_not_a_day_longer():
+    ids = [p.name for p in all_policies()]
+    (w,) = waivers.parse({"waivers": [entry(policy="rds-multi-az", resource="*", expires="2027-03-31")]}, ids)
+    urn = "urn:pulumi:dev::ecomart-data-platform::aws:rds/instance:Instance::db"
+    on_the_day, day_after = dt.date(2027, 3, 31), dt.date(2027, 4, 1)
+    assert not w.expired(on_the_day) and waivers.waiver_for([w], "rds-multi-az", urn, on_the_day) is w
+    assert w.expired(day_after) and waivers.waiver_for([w], "rds-multi-az", urn, day_after) is None
 
 
 @pytest.mark.parametrize("make,fragment", [

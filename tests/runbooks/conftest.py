@@ -58,7 +58,7 @@ def call_log():
 
 def run_book(name, outputs, params=None, *, execute=False, tmp_path: Path, call_log=None, extra=None,
              stack="dev", clock=None, sleep=None, clients=None):
-    from runbooks.cli import load_all, run
+    from runbooks.runner import load_all, run
     from runbooks.core import Clients, Facts
 
     book = load_all()[name]

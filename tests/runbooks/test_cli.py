@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from infra.cli import main
-from runbooks.cli import load_all
+from ecomart.cli import main
+from runbooks.runner import load_all
 from runbooks.core import Clients
 
 BOOKS = load_all()

@@ -121,7 +121,6 @@ def test_dry_run_of_read_only_mode_changes_nothing(stack, tmp_path, call_log):
 
 
 def test_bad_state_names_the_allowed_values(stack, tmp_path):
-    from runbooks.cli import main_runbook  # noqa: F401
-    from infra.cli import main
+    from ecomart.cli import main
 
     assert main(["runbook", "run", "orders-read-only-mode", "--stack", "dev", "--state", "maybe"]) == 2

@@ -1,0 +1,1 @@
+"""The subcommands of ``ecomart``, one module each (see ecomart/cli.py)."""

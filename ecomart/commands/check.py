@@ -1,0 +1,108 @@
+"""``ecomart check``: evaluate the policy pack offline, without the Pulumi engine, on a stack export — one a real
+``pulumi stack export`` wrote, or one the offline preview makes of this project's stack or any Pulumi Python program.
+
+    ecomart check --stack prod                      # synthesize offline (the preview), then check
+    ecomart check --export state.json               # a `pulumi stack export` file; stack name from its URNs
+    ecomart check --export state.json --stack prod  # ... checked as prod
+    ecomart check --stack dev --format markdown|json|sarif|table --output report.md
+
+Exit status: 0 no mandatory violation, 1 at least one, 2 bad input (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from policies.engine.exports import BadInput
+from policies.engine.results import FORMATS
+
+HELP = "check a stack (synthesized offline) or a stack export against the policy pack"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stack", help="stack to synthesize offline (with no --export), or the stack whose "
+                                   "enforcement applies (default: from the export's URNs; unknown stacks get prod's)")
+    p.add_argument("--export", metavar="FILE", help="a `pulumi stack export` file (version 3) to check")
+    p.add_argument("--program", metavar="DIR", help="preview the Pulumi Python program in DIR offline and check it "
+                                                    "(--stack: its stack, default the only one, else dev)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    p.add_argument("--policy-config", metavar="FILE", help="policy-pack config file to use instead of "
+                                                           "policies/config/<stack>.json")
+    p.add_argument("--waivers", metavar="FILE", help="waiver file (default policies/waivers.yaml when present): "
+                                                     "waived findings are reported as waived and not counted")
+
+
+def run(args: argparse.Namespace) -> int:
+    from policies.engine import checker
+    from policies.engine.results import RENDERERS
+
+    try:
+        if not args.export and not args.stack and not args.program:
+            raise BadInput("give --stack NAME (synthesize offline), --program DIR (any Pulumi Python program) or "
+                           "--export FILE (check a stack export)")
+        if args.program:
+            doc, stack = synthesize_program_export(args.program, args.stack)
+        else:
+            doc, stack = None if args.export else synthesize_export(args.stack), args.stack
+        options = dict(stack=stack, config_file=Path(args.policy_config) if args.policy_config else None,
+                       waivers_file=Path(args.waivers) if args.waivers else None)
+        result = (checker.check_export_file(args.export, **options) if doc is None
+                  else checker.check_export(doc, **options))
+        text = RENDERERS[args.format](result)
+        if args.output:
+            out = Path(args.output)
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise BadInput(f"{args.output}: cannot write ({e.strerror})") from None
+            print(f"{result.one_line()} -> {args.output}")
+        else:
+            sys.stdout.write(text)
+        return result.exit_code
+    except BadInput as e:
+        print(f"ecomart check: {e}", file=sys.stderr)
+        return 2
+
+
+def check_after_preview(stack: str, export_path: Optional[Path]) -> int:
+    """Run after ``ecomart preview``: check the export it just wrote and print the table and summary."""
+    from policies.engine.checker import check_export_file
+    from policies.engine.results import render_table
+
+    try:
+        if export_path is None:
+            raise BadInput("the preview wrote no export")
+        result = check_export_file(export_path, stack=stack)
+    except BadInput as e:
+        print(f"ecomart check: {e}", file=sys.stderr)
+        return 2
+    print("\nCompliance check (policies/, offline):")
+    sys.stdout.write(render_table(result))
+    return result.exit_code
+
+
+def synthesize_export(stack: str) -> dict[str, Any]:
+    """Run the stack program offline (ecomart.synthesis) and return its export; BadInput on a bad config."""
+    from infra import config as stack_config
+    from ecomart.synthesis import synthesize
+
+    try:
+        return synthesize(stack).export()
+    except stack_config.ConfigError as e:
+        raise BadInput(f"stack {stack}: " + "; ".join(e.problems)) from None
+
+
+def synthesize_program_export(directory: str, stack: Optional[str]) -> tuple[dict[str, Any], str]:
+    """Preview any Pulumi Python program offline; (export, stack name). BadInput when it cannot run."""
+    from ecomart.synthesis import ProgramError, synthesize_program
+
+    try:
+        synth = synthesize_program(Path(directory), stack)
+    except ProgramError as e:
+        raise BadInput(str(e)) from None
+    return synth.export(), synth.stack

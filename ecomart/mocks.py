@@ -1,0 +1,520 @@
+"""Realistic mocks for Pulumi's mock engine: the offline preview and the tests synthesize stacks with these.
+
+Why realistic: under mocks an output the mock does not return resolves to nothing and silently drops every input
+that used it. So every resource gets a provider-shaped id, an ARN in the right partition/region/account, and the
+endpoints, names and nested outputs the program reads (RDS endpoints and managed secret, ElastiCache endpoints,
+Atlas project ids, ...). ``RecordingMonitor`` also keeps what the engine would know and the SDK's mock hides from
+``Mocks.new_resource``: each resource's parent, dependencies and custom flag, so the preview can write a graph in
+the shape of ``pulumi stack export``.
+
+When a component reads an output this module does not produce, the preview (run as a dry run) carries Pulumi's
+unknown sentinel into the dependent input and ``tests/infra/test_preview.py`` fails: extend ``_EXTRA_OUTPUTS``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import pulumi
+from pulumi.runtime.mocks import MockMonitor
+
+ACCOUNT_ID = "123456789012"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
+
+# Type tokens whose ARN does not follow arn:aws:<service>:<region>:<account>:<kind>/<id>.
+_ARN_KIND = {
+    "aws:rds/instance:Instance": ("rds", "db:{name}"),
+    "aws:rds/parameterGroup:ParameterGroup": ("rds", "pg:{name}"),
+    "aws:rds/subnetGroup:SubnetGroup": ("rds", "subgrp:{name}"),
+    "aws:rds/optionGroup:OptionGroup": ("rds", "og:{name}"),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": ("rds", "auto-backup:{id}"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("elasticache", "replicationgroup:{name}"),
+    "aws:elasticache/parameterGroup:ParameterGroup": ("elasticache", "parametergroup:{name}"),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("elasticache", "subnetgroup:{name}"),
+    "aws:elasticache/user:User": ("elasticache", "user:{name}"),
+    "aws:elasticache/userGroup:UserGroup": ("elasticache", "usergroup:{name}"),
+    "aws:iam/role:Role": ("iam", "role/{name}"),
+    "aws:iam/policy:Policy": ("iam", "policy/{name}"),
+    "aws:kms/key:Key": ("kms", "key/{id}"),
+    "aws:kms/alias:Alias": ("kms", "{name}"),
+    "aws:kms/replicaKey:ReplicaKey": ("kms", "key/{id}"),
+    "aws:sns/topic:Topic": ("sns", "{name}"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:{name}"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("cloudwatch", "alarm:{name}"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("cloudwatch", "alarm:{name}"),
+    "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch", "dashboard/{name}"),
+    "aws:backup/vault:Vault": ("backup", "backup-vault:{name}"),
+    "aws:backup/plan:Plan": ("backup", "backup-plan:{id}"),
+    "aws:secretsmanager/secret:Secret": ("secretsmanager", "secret:{name}-AbCdEf"),
+    "aws:s3/bucket:Bucket": ("s3", "{name}"),
+    "aws:s3/bucketV2:BucketV2": ("s3", "{name}"),
+    "aws:lambda/function:Function": ("lambda", "function:{name}"),
+    "aws:sqs/queue:Queue": ("sqs", "{name}"),
+    "aws:dynamodb/table:Table": ("dynamodb", "table/{name}"),
+    "aws:ecr/repository:Repository": ("ecr", "repository/{name}"),
+    "aws:ssm/parameter:Parameter": ("ssm", "parameter{name}"),
+}
+_GLOBAL_SERVICES = {"iam", "s3"}
+
+# Id prefixes of EC2-style ids.
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/networkAcl:NetworkAcl": "acl-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/instance:Instance": "i-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/networkInterface:NetworkInterface": "eni-",
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx-",
+    "aws:ec2/transitGateway:TransitGateway": "tgw-",
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": "eigw-",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+    "aws:ec2/route:Route": "r-",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule-",
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": "acl-",
+    "aws:ec2/defaultRouteTable:DefaultRouteTable": "rtb-",
+    "aws:ec2/vpcDhcpOptions:VpcDhcpOptions": "dopt-",
+    "aws:ec2/customerGateway:CustomerGateway": "cgw-",
+    "aws:ec2/vpnGateway:VpnGateway": "vgw-",
+    "aws:ec2/keyPair:KeyPair": "key-",
+    "aws:ebs/volume:Volume": "vol-",
+}
+# EC2 resources whose ARN names a different resource type than the token's kind (kebab-cased otherwise).
+_EC2_ARN_KIND = {"eip": "elastic-ip", "vpcEndpoint": "vpc-endpoint", "flowLog": "vpc-flow-log",
+                 "defaultSecurityGroup": "security-group", "defaultNetworkAcl": "network-acl",
+                 "defaultRouteTable": "route-table", "vpcDhcpOptions": "dhcp-options"}
+
+
+def _hex(seed: str, n: int = 17) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+def _uuid(seed: str) -> str:
+    h = _hex(seed, 32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _object_id(seed: str) -> str:
+    """A 24-hex-digit id, the shape of Atlas project/cluster ids."""
+    return _hex(seed, 24)
+
+
+def _region_of(inputs: dict, default: str) -> str:
+    return inputs.get("region") or default
+
+
+def _actual_engine_version(requested: str) -> str:
+    return requested if "." in requested else f"{requested}.9"
+
+
+def _rds_instance(name: str, inputs: dict, region: str) -> dict:
+    ident = inputs.get("identifier") or name
+    host = f"{ident}.c{_hex(name, 10)}.{region}.rds.amazonaws.com"
+    out = {
+        "address": host,
+        "endpoint": f"{host}:{int(inputs.get('port') or 5432)}",
+        "port": int(inputs.get("port") or 5432),
+        "hostedZoneId": "Z2R2ITUGPM61AM",
+        "resourceId": "db-" + _hex(name, 26).upper(),
+        "identifier": ident,
+        # RDS resolves a major-only version to its newest minor (docs/adr/0017); the mock names one.
+        "engineVersionActual": _actual_engine_version(str(inputs.get("engineVersion", "16"))),
+    }
+    if inputs.get("manageMasterUserPassword"):
+        out["masterUserSecrets"] = [{
+            "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-{_uuid(name)}-AbCdEf",
+            "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""),
+            "secretStatus": "active",
+        }]
+    return out
+
+
+def _replication_group(name: str, inputs: dict, region: str) -> dict:
+    rg = inputs.get("replicationGroupId") or name
+    suffix = f"{_hex(name, 6)}.cache.amazonaws.com"
+    # ElastiCache's node naming: <rg>-001.. (cluster mode disabled), <rg>-0001-001.. (enabled).
+    if inputs.get("clusterMode") == "enabled":
+        members = [f"{rg}-{s:04d}-{n:03d}" for s in range(1, int(inputs.get("numNodeGroups", 1)) + 1)
+                   for n in range(1, int(inputs.get("replicasPerNodeGroup", 0)) + 2)]
+    else:
+        members = [f"{rg}-{n:03d}" for n in range(1, int(inputs.get("numCacheClusters", 1)) + 1)]
+    out: dict[str, Any] = {"port": inputs.get("port", 6379), "memberClusters": members}
+    if inputs.get("clusterMode") == "enabled":
+        out["configurationEndpointAddress"] = f"clustercfg.{rg}.{suffix}"
+    else:
+        out["primaryEndpointAddress"] = f"master.{rg}.{suffix}"
+        out["readerEndpointAddress"] = f"replica.{rg}.{suffix}"
+    return out
+
+
+def _mongodbatlas(typ: str, name: str, inputs: dict) -> dict:
+    out: dict[str, Any] = {}
+    if typ == "mongodbatlas:index/project:Project":
+        out["projectId"] = _object_id(typ + name)  # the same value as the resource id, as in Atlas
+        out["clusterCount"] = 0
+    if typ == "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup":
+        out["roleId"] = _object_id(name)
+        out["awsConfigs"] = [{"atlasAwsAccountArn": "arn:aws:iam::536727724300:root",
+                              "atlasAssumedRoleExternalId": _uuid(name)}]
+    if typ == "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization":
+        out["authorizedDate"] = "2025-01-01T00:00:00Z"
+        out["featureUsages"] = [{"featureType": "ENCRYPTION_AT_REST", "featureId": {}}]
+    if typ == "mongodbatlas:index/advancedCluster:AdvancedCluster":
+        cluster = inputs.get("name", name)
+        host = f"{cluster}.{_hex(cluster, 5)}.mongodb.net"
+        sharded = inputs.get("clusterType") in ("SHARDED", "GEOSHARDED")
+        specs = inputs.get("replicationSpecs") or []
+        # Atlas returns every shard's spec with its zone id (one per zone name) and shard id.
+        out["replicationSpecs"] = [{**spec, "zoneName": spec.get("zoneName", "Zone 1"),
+                                    "zoneId": _object_id(f"{cluster}/zone/{spec.get('zoneName', 'Zone 1')}"),
+                                    "externalId": _object_id(f"{cluster}/shard/{i}")}
+                                   for i, spec in enumerate(specs)]
+        regions = list(dict.fromkeys(rc.get("regionName", "US_EAST_1") for spec in specs
+                                     for rc in spec.get("regionConfigs", [])))
+        private = {"srvConnectionString": f"mongodb+srv://{cluster}-pl-0.{_hex(cluster, 5)}.mongodb.net",
+                   "connectionString": f"mongodb://pl-0-{regions[0].lower() if regions else 'us_east_1'}."
+                                       f"{_hex(cluster, 5)}.mongodb.net:1024/?ssl=true",
+                   "type": "MONGOS" if sharded else "REPLICA_SET",
+                   "endpoints": [{"endpointId": "vpce-" + _hex(f"{cluster}/{r}"), "providerName": "AWS",
+                                  "region": r} for r in regions]}
+        if sharded:
+            private["srvShardOptimizedConnectionString"] = (f"mongodb+srv://{cluster}-pl-0-lb."
+                                                            f"{_hex(cluster, 5)}.mongodb.net")
+        out["clusterId"] = _object_id(name)
+        out["connectionStrings"] = {
+            "standard": f"mongodb://{host}:27017/?ssl=true&authSource=admin",
+            "standardSrv": f"mongodb+srv://{host}",
+            "privateEndpoints": [private],
+        }
+        out["stateName"] = "IDLE"
+        out["mongoDbVersion"] = f"{inputs.get('mongoDbMajorVersion', '8.0')}.3"
+    if typ == "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint":
+        aws_region = str(inputs.get("region", "US_EAST_1")).lower().replace("_", "-")
+        out["privateLinkId"] = _object_id(name)
+        out["endpointServiceName"] = f"com.amazonaws.vpce.{aws_region}.vpce-svc-{_hex(name, 17)}"
+        out["interfaceEndpoints"] = []
+        out["status"] = "AVAILABLE"
+    if typ == "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService":
+        out["awsConnectionStatus"] = "AVAILABLE"
+        out["interfaceEndpointId"] = inputs.get("endpointServiceId")
+    if typ == "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint":
+        out["status"] = "ACTIVE"
+        out["privateEndpointConnectionName"] = f"atlas-kms-{_hex(name, 8)}"
+    return out
+
+
+def _api_id(name: str) -> str:
+    """API Gateway ids: 10 lowercase alphanumerics."""
+    return _hex("api" + name, 10)
+
+
+def _lambda_function(name: str, inputs: dict, region: str) -> dict:
+    arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{inputs.get('name', name)}"
+    return {"arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST",
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+
+
+def _signing_profile(name: str, inputs: dict, region: str) -> dict:
+    profile = inputs.get("name") or f"{inputs.get('namePrefix', '')}{_hex(name, 20).upper()}"
+    arn = f"arn:aws:signer:{region}:{ACCOUNT_ID}:/signing-profiles/{profile}"
+    version = _hex("v" + name, 10)
+    return {"name": profile, "arn": arn, "version": version, "versionArn": f"{arn}/{version}", "status": "Active"}
+
+
+_EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:kms/key:Key": lambda name, inputs, region: {"keyId": _uuid(name)},
+    # SQS: the id of a queue is its URL, and so is its `url` output.
+    "aws:sqs/queue:Queue": lambda name, inputs, region: {
+        "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{inputs.get('name', name)}"},
+    "aws:kms/replicaKey:ReplicaKey": lambda name, inputs, region: {"keyId": "mrk-" + _hex(name, 32)},
+    "aws:ec2/vpc:Vpc": lambda name, inputs, region: {"defaultSecurityGroupId": "sg-" + _hex(name + "dsg"),
+                                                     "mainRouteTableId": "rtb-" + _hex(name + "rt"),
+                                                     "defaultNetworkAclId": "acl-" + _hex(name + "acl")},
+    "aws:ec2/vpcEndpoint:VpcEndpoint": lambda name, inputs, region: {
+        "dnsEntries": [{"dnsName": f"vpce-{_hex(name)}.{inputs.get('serviceName', 'svc')}", "hostedZoneId": "Z7HUB"}],
+        "networkInterfaceIds": ["eni-" + _hex(name)]},
+    "aws:sns/topic:Topic": lambda name, inputs, region: {"name": inputs.get("name", name)},
+    "aws:cloudwatch/dashboard:Dashboard": lambda name, inputs, region: {
+        "dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{inputs.get('dashboardName', name)}"},
+    "aws:backup/plan:Plan": lambda name, inputs, region: {"version": _hex(name, 32)},
+    "aws:iam/role:Role": lambda name, inputs, region: {"uniqueId": "AROA" + _hex(name, 17).upper()},
+    "aws:secretsmanager/secret:Secret": lambda name, inputs, region: {},
+    "aws:rds/proxy:Proxy": lambda name, inputs, region: {
+        "arn": f"arn:aws:rds:{region}:{ACCOUNT_ID}:db-proxy:prx-{_hex(name, 17)}",
+        "endpoint": f"{inputs.get('name', name)}.proxy-c{_hex(name, 10)}.{region}.rds.amazonaws.com"},
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": lambda name, inputs, region: {"name": "default"},
+    "aws:lambda/function:Function": _lambda_function,
+    "aws:lambda/invocation:Invocation": lambda name, inputs, region: {"result": json.dumps({"applied": []})},
+    "aws:apigatewayv2/api:Api": lambda name, inputs, region: {
+        "arn": f"arn:aws:apigateway:{region}::/apis/{_api_id(name)}",
+        "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{_api_id(name)}",
+        "apiEndpoint": f"https://{_api_id(name)}.execute-api.{region}.amazonaws.com"},
+    "aws:apigatewayv2/stage:Stage": lambda name, inputs, region: {
+        # The $default stage is served at the API's root.
+        "invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/" + (
+            "" if inputs.get("name") == "$default" else f"{inputs.get('name')}"),
+        "arn": f"arn:aws:apigateway:{region}::/apis/{inputs.get('apiId')}/stages/{inputs.get('name')}"},
+    "aws:cognito/userPool:UserPool": lambda name, inputs, region: {
+        "arn": f"arn:aws:cognito-idp:{region}:{ACCOUNT_ID}:userpool/{region}_{_hex(name, 9)}",
+        "endpoint": f"cognito-idp.{region}.amazonaws.com/{region}_{_hex(name, 9)}"},
+    # Signer: a generated profile name ([A-Za-z0-9_]) and its versioned ARN; a finished job and its signed object.
+    "aws:signer/signingProfile:SigningProfile": lambda name, inputs, region: _signing_profile(name, inputs, region),
+    "aws:signer/signingJob:SigningJob": lambda name, inputs, region: {
+        "jobId": _uuid(name), "status": "Succeeded", "platformId": "AWSLambda-SHA384-ECDSA",
+        "signedObjects": [{"s3s": [{"bucket": (inputs.get("destination") or {}).get("s3", {}).get("bucket"),
+                                    "key": f"{(inputs.get('destination') or {}).get('s3', {}).get('prefix', '')}"
+                                           f"{_uuid(name)}.zip"}]}]},
+    "aws:lambda/codeSigningConfig:CodeSigningConfig": lambda name, inputs, region: {
+        "arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:code-signing-config:csc-{_hex(name, 17)}",
+        "configId": f"csc-{_hex(name, 17)}"},
+    "aws:s3/bucketObjectv2:BucketObjectv2": lambda name, inputs, region: {
+        "versionId": _hex("version" + name, 32), "etag": _hex("etag" + name, 32),
+        "arn": f"arn:aws:s3:::{inputs.get('bucket')}/{inputs.get('key')}"},
+    "aws:scheduler/schedule:Schedule": lambda name, inputs, region: {
+        "arn": f"arn:aws:scheduler:{region}:{ACCOUNT_ID}:schedule/{inputs.get('groupName', 'default')}/"
+               f"{inputs.get('name', name)}"},
+}
+
+
+def _kebab(kind: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in kind).lstrip("-")
+
+
+def _ec2_prefix(typ: str) -> str:
+    """A known EC2 id prefix, else one derived from the type token (``aws:ec2/fooBar:FooBar`` -> ``fb-``)."""
+    if typ in _ID_PREFIX:
+        return _ID_PREFIX[typ]
+    kind = typ.split(":")[-1]
+    return "".join(c for c in kind if c.isupper()).lower() + "-"
+
+
+def resource_id(typ: str, name: str, inputs: dict, region: str = "us-east-1") -> str:
+    if typ in _ID_PREFIX or typ.startswith("aws:ec2/"):
+        return _ec2_prefix(typ) + _hex(name)
+    if typ.startswith("mongodbatlas:"):
+        return _object_id(typ + name)
+    if typ in ("aws:backup/plan:Plan", "aws:backup/selection:Selection"):
+        return _uuid(name)  # AWS Backup generates these ids; they are not the resource's name
+    if typ == "aws:apigatewayv2/api:Api":
+        return _api_id(name)
+    if typ.startswith("aws:apigatewayv2/") and typ not in ("aws:apigatewayv2/domainName:DomainName",
+                                                           "aws:apigatewayv2/stage:Stage"):
+        return _hex(typ + name, 7)  # integration, route, authorizer, mapping ids
+    if typ == "aws:cognito/userPool:UserPool":
+        return f"{region}_{_hex(name, 9)}"
+    if typ == "aws:signer/signingProfile:SigningProfile":
+        return _signing_profile(name, inputs, region)["name"]  # a profile's id is its name
+    if typ == "aws:s3/bucketObjectv2:BucketObjectv2" and inputs.get("key"):
+        return inputs["key"]
+    if typ == "aws:cognito/userPoolClient:UserPoolClient":
+        return _hex("client" + name, 26)
+    for key in ("identifier", "replicationGroupId", "name", "bucket", "functionName", "dashboardName",
+                "alarmName", "roleName", "userId", "userGroupId"):
+        if isinstance(inputs.get(key), str) and inputs[key]:
+            return inputs[key]
+    if typ in ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"):
+        return _uuid(name)
+    return f"{name}-{_hex(name, 8)}"
+
+
+def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> Optional[str]:
+    """An ARN in the shape AWS gives this type: known patterns, EC2's ``<kind>/<id>``, else derived from the token
+    (``aws:<service>/<kind>:...`` -> ``arn:aws:<service>:<region>:<account>:<kind>/<id>``)."""
+    if not typ.startswith("aws:"):
+        return None
+    if typ.startswith("aws:ec2/") or typ.startswith("aws:vpc/") or typ.startswith("aws:ebs/"):
+        kind = typ.split("/")[1].split(":")[0]
+        if typ.startswith("aws:vpc/securityGroup"):
+            kind = "securityGroupRule"
+        return f"arn:aws:ec2:{region}:{ACCOUNT_ID}:{_EC2_ARN_KIND.get(kind, _kebab(kind))}/{rid}"
+    service, pattern = _ARN_KIND.get(typ, (typ.split(":")[1].split("/")[0], "{kind}/{id}"))
+    kind = typ.split(":")[-1][0].lower() + typ.split(":")[-1][1:]
+    arn_name = inputs.get("name") or inputs.get("identifier") or inputs.get("replicationGroupId") or rid
+    if typ == "aws:kms/alias:Alias":
+        arn_name = inputs.get("name", f"alias/{name}")
+    if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        return f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(inputs.get('url', name)).split('://', 1)[-1]}"
+    resource = pattern.format(name=arn_name, id=rid, kind=kind)
+    if service in _GLOBAL_SERVICES:
+        return f"arn:aws:{service}::{ACCOUNT_ID if service != 's3' else ''}:{resource}".replace("::::", ":::")
+    return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+
+class EcoMartMocks(pulumi.runtime.Mocks):
+    """Provider-shaped outputs for every resource and the few invokes the program makes."""
+
+    def __init__(self, region: str = "us-east-1"):
+        self.region = region
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        if not args.custom or args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}_id", inputs
+        region = _region_of(inputs, self.region)
+        rid = resource_id(args.typ, args.name, inputs, region)
+        outputs = dict(inputs)
+        outputs.setdefault("id", rid)
+        arn = arn_for(args.typ, args.name, rid, inputs, region)
+        if arn:
+            outputs.setdefault("arn", arn)
+        if args.typ.startswith("aws:") and "tags" in inputs:
+            outputs["tagsAll"] = inputs["tags"]
+        extra = _EXTRA_OUTPUTS.get(args.typ)
+        if extra:
+            outputs.update(extra(args.name, inputs, region))
+        if args.typ.startswith("mongodbatlas:"):
+            outputs.update(_mongodbatlas(args.typ, args.name, inputs))
+        return rid, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAEXAMPLE",
+                    "id": ACCOUNT_ID}
+        if token in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
+            region = args.args.get("region") or args.args.get("name") or self.region
+            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            region = self.region
+            names = [f"{region}{s}" for s in "abcdef"]
+            return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "id": region}
+        raise NotImplementedError(f"EcoMartMocks has no answer for invoke {token!r}: add one in ecomart/mocks.py")
+
+
+@dataclass
+class Registration:
+    """What the engine knows of one registered resource (stack-export shape)."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: Optional[str]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    provider: Optional[str]
+    inputs: dict = field(default_factory=dict)
+    outputs: dict = field(default_factory=dict)
+    id: Optional[str] = None
+    retain_on_delete: bool = False
+    """``retain_on_delete``: a destroy leaves the cloud resource in place."""
+
+
+class RecordingMonitor(MockMonitor):
+    """MockMonitor that also records parent, dependencies and outputs of every registration."""
+
+    def __init__(self, mocks: EcoMartMocks):
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self._by_urn: dict[str, Registration] = {}
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        from pulumi.runtime import rpc
+
+        reg = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or None,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            provider=request.provider or None,
+            id=response.id or None,
+            retain_on_delete=bool(request.retainOnDelete),
+        )
+        if request.type != "pulumi:pulumi:Stack":
+            registered = self.resources.get(response.urn)
+            reg.inputs = _plain(rpc.deserialize_properties(request.object, keep_unknowns=True))
+            reg.outputs = _plain(registered.state) if registered else {}
+        self.registrations.append(reg)
+        self._by_urn[reg.urn] = reg
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        from pulumi.runtime import rpc
+
+        reg = self._by_urn.get(request.urn)
+        if reg is not None and reg.type == "pulumi:pulumi:Stack":
+            reg.outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
+        return super().RegisterResourceOutputs(request)
+
+
+def _plain(value: Any) -> Any:
+    """Deep-copy into JSON-able values (resource references become their URN; floats that are ints become ints)."""
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    urn = getattr(value, "urn", None)
+    if urn is not None:
+        return f"<resource reference {type(value).__name__}>"
+    if isinstance(value, (pulumi.asset.FileArchive, pulumi.asset.FileAsset)):
+        return _file_asset(value)
+    return json.loads(json.dumps(value, default=str))
+
+
+@functools.lru_cache(maxsize=8)
+def _file_hash(path: str, size: int, mtime_ns: int) -> str:
+    """sha256 of a file, once per version of it (size and mtime in the key): every function of a stack shares the
+    35 MB Lambda artifact, and a test session synthesizes the stacks many times."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _tree_hash(path: str) -> str:
+    """sha256 over a directory archive's files' names and bytes (nothing when the path does not exist)."""
+    h = hashlib.sha256()
+    if os.path.isdir(path):
+        for root, dirs, files in sorted(os.walk(path)):
+            dirs.sort()
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                h.update(os.path.relpath(full, path).encode() + b"\0")
+                with open(full, "rb") as f:
+                    h.update(f.read())
+    return h.hexdigest()
+
+
+_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"  # Pulumi's signature keys of serialized archives and assets
+_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+
+
+def _file_asset(value: Any) -> dict:
+    """An archive or asset as Pulumi's state shows it: signature, path (relative to the project) and content hash."""
+    path = value.path
+    stat = os.stat(path) if os.path.isfile(path) else None
+    digest = _file_hash(path, stat.st_size, stat.st_mtime_ns) if stat else _tree_hash(path)
+    rel = os.path.relpath(path) if os.path.isabs(path) and not os.path.relpath(path).startswith("..") else path
+    sig = _ARCHIVE_SIG if isinstance(value, pulumi.asset.FileArchive) else _ASSET_SIG
+    return {"4dabf18193072939515e22adb298388d": sig, "path": rel, "hash": digest}

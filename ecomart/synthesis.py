@@ -1,0 +1,401 @@
+"""The offline preview: run the stack program under Pulumi's mock engine and show/export what it would create.
+
+No Pulumi CLI, engine or cloud account is needed. The program runs as a dry run (like ``pulumi preview``) with the
+stack's own ``Pulumi.<stack>.yaml``; config is validated before anything is declared. The result is printed as a
+resource tree and written in the shape of ``pulumi stack export`` (version 3) to ``build/<stack>/stack-export.json``,
+the one format the policy checker and reviewers read. See docs/adr/0004-verifying-infrastructure-offline.md.
+"""
+
+from __future__ import annotations
+
+import collections
+import heapq
+import contextvars
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import pulumi
+
+from infra import config as stack_config
+from ecomart.mocks import UNKNOWN, EcoMartMocks, RecordingMonitor, Registration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What a reviewer checks first, per resource type (engine camelCase input names).
+KEY_SETTINGS: dict[str, tuple[str, ...]] = {
+    "aws:ec2/vpc:Vpc": ("cidrBlock",),
+    "aws:ec2/subnet:Subnet": ("cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType", "privateDnsEnabled"),
+    "aws:ec2/flowLog:FlowLog": ("trafficType",),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("fromPort", "toPort", "ipProtocol",
+                                                                   "referencedSecurityGroupId", "cidrIpv4"),
+    "aws:kms/key:Key": ("enableKeyRotation", "deletionWindowInDays", "multiRegion"),
+    "aws:rds/instance:Instance": ("engineVersion", "instanceClass", "multiAz", "storageType", "storageEncrypted",
+                                  "backupRetentionPeriod", "deletionProtection", "iamDatabaseAuthenticationEnabled",
+                                  "manageMasterUserPassword", "performanceInsightsEnabled", "replicateSourceDb",
+                                  "publiclyAccessible"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("engine", "engineVersion", "nodeType", "clusterMode",
+                                                          "numNodeGroups", "replicasPerNodeGroup",
+                                                          "atRestEncryptionEnabled", "transitEncryptionEnabled",
+                                                          "automaticFailoverEnabled", "multiAzEnabled"),
+    "aws:cloudwatch/logGroup:LogGroup": ("retentionInDays",),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "threshold", "comparisonOperator"),
+    "aws:backup/vault:Vault": ("name",),
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": ("minRetentionDays", "maxRetentionDays"),
+    "mongodbatlas:index/advancedCluster:AdvancedCluster": ("clusterType", "mongoDbMajorVersion",
+                                                           "backupEnabled", "pitEnabled",
+                                                           "encryptionAtRestProvider", "terminationProtectionEnabled"),
+}
+
+
+@dataclass
+class Synthesis:
+    """A stack synthesized offline: its validated config, every registration, and the stack outputs.
+
+    ``config`` is None for an arbitrary program (``synthesize_program``); ``project``/``region`` say what ran."""
+
+    stack: str
+    config: Optional["stack_config.StackConfig"]
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    project: str = stack_config.PROJECT
+    region: str = "us-east-1"
+
+    @property
+    def resources(self) -> list[Registration]:
+        """Every resource but the root stack and providers."""
+        return [r for r in self.registrations
+                if r.type != "pulumi:pulumi:Stack" and not r.type.startswith("pulumi:providers:")]
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == typ]
+
+    def by_urn(self) -> dict[str, Registration]:
+        return {r.urn: r for r in self.registrations}
+
+    def counts(self) -> collections.Counter:
+        return collections.Counter(r.type for r in self.resources)
+
+    def unknown_inputs(self) -> list[tuple[str, str]]:
+        """(urn, property path) of every input that stayed unknown: an output the mocks do not produce."""
+        found: list[tuple[str, str]] = []
+
+        def walk(urn: str, path: str, value: Any) -> None:
+            if value == UNKNOWN:
+                found.append((urn, path))
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    walk(urn, f"{path}.{k}" if path else k, v)
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    walk(urn, f"{path}[{i}]", v)
+
+        for r in self.resources:
+            walk(r.urn, "", r.inputs)
+        return found
+
+    def ordered(self) -> list[Registration]:
+        """The registrations in a deterministic order that respects the graph, as ``pulumi stack export`` does
+        (parents, providers and dependencies before dependents): the mock engine resolves registrations in whatever
+        order their inputs settle, so ties are broken by URN and two previews of one program write the same file."""
+        by_urn = {r.urn: r for r in self.registrations}
+        after: dict[str, set[str]] = {u: set() for u in by_urn}
+        waiting: dict[str, int] = {u: 0 for u in by_urn}
+        for r in self.registrations:
+            provider = r.provider.rsplit("::", 1)[0] if r.provider else None  # a reference is "<urn>::<id>"
+            before = {r.parent, provider,
+                      *r.dependencies, *(u for urns in r.property_dependencies.values() for u in urns)}
+            for u in before - {None, r.urn}:
+                if u in by_urn and r.urn not in after[u]:
+                    after[u].add(r.urn)
+                    waiting[r.urn] += 1
+        ready = [u for u, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
+        out: list[Registration] = []
+        while ready:
+            u = heapq.heappop(ready)
+            out.append(by_urn[u])
+            for v in after[u]:
+                waiting[v] -= 1
+                if waiting[v] == 0:
+                    heapq.heappush(ready, v)
+        if len(out) != len(by_urn):  # a cycle the engine would refuse: keep the rest in URN order
+            seen = {r.urn for r in out}
+            out += sorted((r for r in self.registrations if r.urn not in seen), key=lambda r: r.urn)
+        return out
+
+    def export(self) -> dict[str, Any]:
+        """The graph in the shape of ``pulumi stack export`` (deployment version 3), in ``ordered()`` order with
+        dependency lists sorted."""
+        resources = []
+        for r in self.ordered():
+            entry: dict[str, Any] = {"urn": r.urn, "custom": r.custom, "type": r.type}
+            if r.custom and r.id:
+                entry["id"] = r.id
+            entry["inputs"] = r.inputs
+            entry["outputs"] = r.outputs
+            if r.parent:
+                entry["parent"] = r.parent
+            if r.dependencies:
+                entry["dependencies"] = sorted(r.dependencies)
+            if r.property_dependencies:
+                entry["propertyDependencies"] = {k: sorted(v) for k, v in sorted(r.property_dependencies.items())}
+            if r.provider:
+                entry["provider"] = r.provider
+            if r.retain_on_delete:
+                entry["retainOnDelete"] = True  # as `pulumi stack export` writes it (omitted when false)
+            resources.append(entry)
+        return {
+            "version": 3,
+            "deployment": {
+                "manifest": {
+                    "time": _dt.datetime.now(_dt.timezone.utc).isoformat(),
+                    "magic": "",
+                    "version": f"pulumi-python-sdk {pulumi.__version__ if hasattr(pulumi, '__version__') else ''}"
+                               " (offline mock preview)",
+                },
+                "resources": resources,
+            },
+        }
+
+
+def stack_file(stack: str, root: Path = ROOT) -> Path:
+    return root / f"Pulumi.{stack}.yaml"
+
+
+def load_config(stack: str, bag: Optional[dict[str, Any]] = None, root: Path = ROOT):
+    """(bag, validated config) for a stack; raises ConfigError before anything is declared."""
+    if bag is None:
+        path = stack_file(stack, root)
+        if not path.exists():
+            known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+            raise stack_config.ConfigError([f"stack {stack!r}: no {path.name}; stacks here: {', '.join(known)}"])
+        bag = stack_config.raw_from_yaml(str(path))
+    return bag, stack_config.load(stack, bag)
+
+
+def synthesize(stack: str, bag: Optional[dict[str, Any]] = None,
+               program: Optional[Callable[["stack_config.StackConfig"], dict[str, Any]]] = None,
+               root: Path = ROOT) -> Synthesis:
+    """Run the stack program under the mock engine, in a fresh context so stacks never bleed into each other."""
+    bag, cfg = load_config(stack, bag, root)
+    if program is None:
+        from infra.stack import build as program
+    # Every piece of Pulumi runtime state (settings, root stack, config) lives in context variables: a brand-new
+    # Context gives this synthesis its own, whatever ran before in the process.
+    return contextvars.Context().run(_synthesize_in_context, stack, bag, cfg, program)
+
+
+def _synthesize_in_context(stack, bag, cfg, program) -> Synthesis:
+    pulumi.runtime.set_all_config(dict(bag), secret_keys=[])
+    mocks = EcoMartMocks(region=cfg.region)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=stack_config.PROJECT, stack=stack, preview=True, monitor=monitor)
+    outputs: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run():
+        exported = program(cfg)
+        return pulumi.Output.all(**exported).apply(lambda values: outputs.update(values))
+
+    run()
+    return Synthesis(stack=stack, config=cfg, registrations=list(monitor.registrations), outputs=outputs,
+                     region=cfg.region)
+
+
+# --- any Pulumi Python program ------------------------------------------------------------------------------------
+
+class ProgramError(Exception):
+    """A program that cannot be previewed: the message names the file, key or exception, one line."""
+
+
+@dataclass(frozen=True)
+class Program:
+    directory: Path
+    project: str
+    main: Path
+    stacks: tuple[str, ...]
+
+    def stack_file(self, stack: str) -> Path:
+        return self.directory / f"Pulumi.{stack}.yaml"
+
+
+def load_program(directory: Path) -> Program:
+    """Read a program directory's ``Pulumi.yaml``: its project name, entry point and stacks."""
+    import yaml
+
+    directory = Path(directory).resolve()
+    project_file = directory / "Pulumi.yaml"
+    if not project_file.is_file():
+        raise ProgramError(f"{directory}: no Pulumi.yaml (not a Pulumi project directory)")
+    try:
+        doc = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ProgramError(f"{project_file}: not YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+        raise ProgramError(f"{project_file}: needs a 'name'")
+    runtime = doc.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ProgramError(f"{project_file}: runtime is {runtime_name!r}; only Python programs can be previewed")
+    main = directory / str(doc.get("main") or ".")
+    if main.is_dir():
+        main = main / "__main__.py"
+    if not main.is_file():
+        raise ProgramError(f"{project_file}: entry point {os.path.relpath(main)} does not exist")
+    stacks = tuple(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in directory.glob("Pulumi.*.yaml")))
+    return Program(directory=directory, project=doc["name"], main=main, stacks=stacks)
+
+
+def default_stack(program: Program) -> str:
+    """The only stack of the program, else ``dev``."""
+    return program.stacks[0] if len(program.stacks) == 1 else "dev"
+
+
+def program_config(program: Program, stack: str) -> tuple[dict[str, str], list[str]]:
+    """(config bag, secret keys) as the engine hands them over: project defaults, then the stack's file."""
+    import yaml
+
+    bag: dict[str, str] = {}
+    secret_keys: list[str] = []
+    project_doc = yaml.safe_load((program.directory / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+
+    def put(key: str, value: Any) -> None:
+        full = key if ":" in key else f"{program.project}:{key}"
+        bag[full], secret = stack_config.bag_text(value)
+        if secret:
+            secret_keys.append(full)
+
+    for key, spec in (project_doc.get("config") or {}).items():
+        if isinstance(spec, dict) and ("value" in spec or "default" in spec):
+            put(key, spec.get("value", spec.get("default")))
+    path = program.stack_file(stack)
+    if path.is_file():
+        stack_doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(stack_doc, dict):
+            raise ProgramError(f"{path}: not a Pulumi stack settings file (expected a mapping with 'config')")
+        for key, value in (stack_doc.get("config") or {}).items():
+            put(key, value)
+    elif program.stacks:
+        raise ProgramError(f"{program.directory}: no {path.name}; stacks here: {', '.join(program.stacks)}")
+    return bag, secret_keys
+
+
+def synthesize_program(directory: Path, stack: Optional[str] = None) -> Synthesis:
+    """Run any Pulumi Python program under the mock engine with its own Pulumi.yaml and Pulumi.<stack>.yaml."""
+    program = load_program(Path(directory))
+    stack = stack or default_stack(program)
+    bag, secret_keys = program_config(program, stack)
+    return contextvars.Context().run(_program_in_context, program, stack, bag, secret_keys)
+
+
+def _program_in_context(program: Program, stack: str, bag: dict[str, str], secret_keys: list[str]) -> Synthesis:
+    import runpy
+    import sys
+
+    region = bag.get("aws:region", "us-east-1")
+    pulumi.runtime.set_all_config(dict(bag), secret_keys=secret_keys)
+    mocks = EcoMartMocks(region=region)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=program.project, stack=stack, preview=True, monitor=monitor)
+    outputs: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run():
+        root = pulumi.runtime.get_root_resource()
+        runpy.run_path(str(program.main), run_name="__main__")
+        exported = dict(root.outputs)
+        root.register_outputs(exported)  # what `pulumi.export` recorded, as the engine registers it at the end
+        return pulumi.Output.all(**exported).apply(lambda values: outputs.update(values))
+
+    saved_path, saved_cwd = list(sys.path), os.getcwd()
+    sys.path.insert(0, str(program.main.parent))
+    os.chdir(program.directory)
+    try:
+        run()
+    except pulumi.ConfigMissingError as e:
+        raise ProgramError(f"{program.directory}: the program needs config {e.key!r}; set it in "
+                           f"{program.stack_file(stack).name} (`pulumi config set` writes it there)") from None
+    except (ProgramError, SystemExit) as e:
+        raise ProgramError(f"{program.directory}: {e}") from None
+    except Exception as e:  # the program's own error: one line naming it, never a traceback
+        where = _program_frame(e, program.directory)
+        raise ProgramError(f"{program.directory}: the program raised {type(e).__name__}: {e}{where}") from None
+    finally:
+        sys.path[:] = saved_path
+        os.chdir(saved_cwd)
+    return Synthesis(stack=stack, config=None, registrations=list(monitor.registrations), outputs=outputs,
+                     project=program.project, region=region)
+
+
+def _program_frame(error: BaseException, directory: Path) -> str:
+    """`` (at FILE:LINE)`` of the innermost frame inside the program directory, if any."""
+    import traceback
+
+    inside = [f for f in traceback.extract_tb(error.__traceback__)
+              if Path(f.filename).resolve().is_relative_to(directory.resolve())]
+    if not inside:
+        return ""
+    frame = inside[-1]
+    return f" (at {os.path.relpath(frame.filename)}:{frame.lineno})"
+
+
+def write_export(synth: Synthesis, out_dir: Optional[Path] = None, path: Optional[Path] = None) -> Path:
+    """Write the export to ``path``, else ``out_dir/stack-export.json`` (default ``build/<stack>/``)."""
+    if path is None:
+        out_dir = out_dir or ROOT / "build" / synth.stack
+        path = out_dir / "stack-export.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(synth.export(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _short(value: Any, limit: int = 48) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def render_tree(synth: Synthesis) -> str:
+    """Parent/child tree with the settings a reviewer checks, then counts per type."""
+    children: dict[Optional[str], list[Registration]] = collections.defaultdict(list)
+    for r in synth.registrations:
+        if r.type.startswith("pulumi:providers:"):
+            continue
+        children[r.parent].append(r)
+    lines: list[str] = []
+
+    def visit(reg: Registration, prefix: str, last: bool, top: bool) -> None:
+        settings = [f"{k}={_short(reg.inputs[k])}" for k in KEY_SETTINGS.get(reg.type, ()) if k in reg.inputs]
+        label = f"{reg.type}  {reg.name}" + (f"  [{', '.join(settings)}]" if settings else "")
+        lines.append(label if top else f"{prefix}{'└─ ' if last else '├─ '}{label}")
+        # Registrations arrive in the order the engine resolves them, not the program's: sort, so two runs of the
+        # same stack print the same tree.
+        kids = sorted(children.get(reg.urn, []), key=lambda k: (k.name, k.type))
+        for i, kid in enumerate(kids):
+            visit(kid, "" if top else prefix + ("   " if last else "│  "), i == len(kids) - 1, False)
+
+    for r in children.get(None, []):
+        visit(r, "", True, True)
+    counts = synth.counts()
+    lines.append("")
+    lines.append(f"{sum(counts.values())} resources ({sum(1 for r in synth.resources if not r.custom)} components): "
+                 + ", ".join(f"{label}×{n}" for label, n in _count_labels(counts)))
+    return "\n".join(lines)
+
+
+def _count_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Counts by the type's short name, most first; a short name two providers share (``rds`` and ``elasticache``
+    both have ``ParameterGroup``) keeps its module so the summary never lists the same name twice. Ties by name, so two runs print the same line."""
+    short = {t: t.split(":")[-1] for t in counts}
+    clash = {name for name in short.values() if list(short.values()).count(name) > 1}
+    label = {t: f"{t.split(':')[1].split('/')[0]}.{name}" if name in clash else name for t, name in short.items()}
+    return sorted(((label[t], n) for t, n in counts.items()), key=lambda ln: (-ln[1], ln[0]))
+
+
+def render_outputs(synth: Synthesis) -> str:
+    width = max((len(k) for k in synth.outputs), default=0)
+    return "\n".join(f"  {k.ljust(width)}  {_short(v, 400)}" for k, v in sorted(synth.outputs.items()))

@@ -1,0 +1,51 @@
+"""Policy families: one check, several services. Each factory declares a resource policy (with all the metadata of
+``resource_policy``) whose body is the family's, so "no public principal" or "deny plain HTTP" is written once and
+every service's policy says the same thing the same way.
+
+    public_policy_rule(__name__, "sqs-policy-not-public", types=(SQS_QUEUE_POLICY,), ...)
+
+``module`` is the declaring rule module's ``__name__``: the policy's service is read from it, as for a decorated
+policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from policies.engine.core import resource_policy
+from policies.engine.documents import denies_insecure_transport, document_statements, report_public_statements
+from policies.engine.views import Report, Res
+
+
+def _declare(module: str, body: Callable[[Res, Report], None], doc: str, id: str, **meta: Any) -> Any:
+    body.__module__ = module
+    body.__qualname__ = body.__name__ = id.replace("-", "_")
+    body.__doc__ = doc
+    return resource_policy(id, **meta)(body)
+
+
+def public_policy_rule(module: str, id: str, *, types: Sequence[str], prop: str = "policy",
+                       grants: str = "allows any principal without a condition", severity: str = "critical",
+                       **meta: Any) -> Any:
+    """A resource policy that reports every statement of the document in ``prop`` open to anyone (a wildcard
+    principal with no condition)."""
+
+    def check(r: Res, report: Report) -> None:
+        report_public_statements(r, prop, report, grants=grants)
+
+    return _declare(module, check, f"No statement of `{prop}` is open to any principal.", id, types=types,
+                    severity=severity, category="security", checks=(prop,), **meta)
+
+
+def insecure_transport_rule(module: str, id: str, *, types: Sequence[str], prop: str = "policy",
+                            severity: str = "medium", **meta: Any) -> Any:
+    """A resource policy that requires the document in ``prop`` to deny requests made without TLS
+    (``aws:SecureTransport`` false)."""
+
+    def check(r: Res, report: Report) -> None:
+        statements = document_statements(r, prop, report)
+        if statements is not None and not denies_insecure_transport(statements):
+            report(f"{prop} has no Deny for aws:SecureTransport=false")
+
+    return _declare(module, check, f"`{prop}` denies requests made without TLS.", id, types=types,
+                    severity=severity, category="security", checks=(prop,), **meta)

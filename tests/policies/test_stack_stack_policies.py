@@ -1,8 +1,0 @@
-"""Stack policies of cross-service (policies/stack.py): the generic cases of tests/policies/stack_cases.py."""
-
-from __future__ import annotations
-
-from tests.policies.stack_cases import (CLUSTER_ARN, UNKNOWN, _as_preview, compliant_stack, find,  # noqa: F401
-                                        generic_tests, run, set_prop, urn)
-
-globals().update(generic_tests("stack"))

@@ -1,0 +1,55 @@
+"""The layout's import rules (docs/adr/0024-layout.md): each package imports only what sits below it, so a
+component runs outside this stack, the policy pack runs with pulumi-policy alone, and the CLI is the only thing
+on top. Imports inside functions and under TYPE_CHECKING count."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = ("app", "bench", "bootstrap", "components", "ecomart", "infra", "platform_rules", "policies", "runbooks")
+# package -> the project packages it must never import
+FORBIDDEN = {
+    "platform_rules": set(PROJECT) - {"platform_rules"},
+    "components": {"app", "bench", "ecomart", "infra", "policies", "runbooks"},
+    "policies": {"app", "bench", "components", "ecomart", "infra", "runbooks"},
+    "runbooks": {"bench", "ecomart", "infra", "components", "policies"},
+    "app": {"bench", "components", "ecomart", "infra", "policies", "runbooks"},
+    "infra": {"bench", "ecomart", "policies", "runbooks"},
+}
+FILES = [(pkg, p) for pkg in FORBIDDEN for p in sorted((ROOT / pkg).rglob("*.py"))]
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+    return names
+
+
+@pytest.mark.parametrize("pkg,path", FILES, ids=[str(p.relative_to(ROOT)) for _, p in FILES])
+def test_a_package_imports_nothing_above_it(pkg, path):
+    bad = sorted(m for m in imports(path) if m.split(".")[0] in FORBIDDEN[pkg])
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}: {pkg} must not depend on them"
+
+
+def test_the_import_check_sees_imports_inside_functions_and_type_checking(tmp_path):
+    sample = tmp_path / "x.py"
+    sample.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from infra.config import A\n"
+                      "def f():\n    import ecomart.cli\n")
+    assert {"infra.config", "ecomart.cli"} <= imports(sample)
+
+
+def test_the_policy_pack_needs_only_pulumi_policy_and_the_standard_library():
+    """policies/requirements.txt is all the Pulumi CLI installs for the pack: nothing else may be imported."""
+    import sys
+
+    # pydantic_core: an optional faster JSON parser, imported under try/except ImportError (policies/engine/exports.py)
+    allowed = {"pulumi_policy", "pulumi", "yaml", "policies", "platform_rules", "pydantic_core"} | \
+        set(sys.stdlib_module_names)
+    for path in sorted((ROOT / "policies").rglob("*.py")):
+        bad = sorted(m for m in imports(path) if m.split(".")[0] not in allowed)
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}, which policies/requirements.txt does not install"
