@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import arg
+from components.contract import Placement, arg, settings
 from components.tagging import with_name
 from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM, SIGNER_MAX_VALIDITY_MONTHS
 
@@ -34,36 +34,29 @@ ACCESS_LOGS_PREFIX_FORMAT = "{bucket}/"
 """Key prefix of a bucket's server access logs in the access-log bucket (one prefix per source bucket)."""
 
 
+@settings
+class CodeArtifactsSettings:
+    """The stack config's ``artifacts`` section."""
+
+    access_log_retention_days: int = arg("How long server access logs (and their replaced versions) are kept.",
+                                         365, units="days", ge=1, le=3650)
+    noncurrent_version_days: int = arg("How long a replaced artifact version is kept (the rollback window; current "
+                                       "objects are kept: the functions' code is the current signed key).", 30,
+                                       units="days", ge=1, le=365)
+    signature_validity_months: int = arg("How long a signature stays valid: Lambda refuses to deploy code whose "
+                                         "signature expired (revoke the profile to stop it sooner; AWS Signer's "
+                                         "limits).", LAMBDA_SIGNATURE_VALIDITY_MONTHS, units="months", ge=1,
+                                         le=SIGNER_MAX_VALIDITY_MONTHS)
+    force_destroy: bool = arg("A destroy empties the artifact bucket (dev); the access-log bucket is never "
+                              "force-destroyed and is kept on destroy.", False)
+
+
 @dataclass
-class CodeArtifactsArgs:
-    prefix: str = arg("Physical-name prefix: buckets <prefix>-lambda-artifacts-<account> and "
-                      "<prefix>-access-logs-<account>, signing profile <prefix>_lambda_*.")
+class CodeArtifactsLinks:
     code_path: str = arg("The Lambda artifact to sign (make package): a zip.")
     kms_key_arn: pulumi.Input[str] = arg("Key of the artifact bucket (SSE-KMS): the compute domain's.")
     access_logs_kms_key_arn: pulumi.Input[str] = arg("Key of the access-log bucket: the logs domain's (its policy "
                                                      "lets logging.s3.amazonaws.com of this account use it).")
-    access_log_retention_days: int = arg("How long server access logs (and their replaced versions) are kept.",
-                                         365, units="days")
-    noncurrent_version_days: int = arg("How long a replaced artifact version is kept (the rollback window; current "
-                                       "objects are kept: the functions' code is the current signed key).", 30,
-                                       units="days")
-    signature_validity_months: int = arg("How long a signature stays valid: Lambda refuses to deploy code whose "
-                                         "signature expired (revoke the profile to stop it sooner).",
-                                         LAMBDA_SIGNATURE_VALIDITY_MONTHS, units="months")
-    force_destroy: bool = arg("A destroy empties the artifact bucket (dev); the access-log bucket is never "
-                              "force-destroyed and is kept on destroy.", False)
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.access_log_retention_days <= 3650:
-            raise ValueError(f"CodeArtifactsArgs.access_log_retention_days: {self.access_log_retention_days} is not "
-                             "within 1..3650")
-        if not 1 <= self.noncurrent_version_days <= 365:
-            raise ValueError(f"CodeArtifactsArgs.noncurrent_version_days: {self.noncurrent_version_days} is not "
-                             "within 1..365")
-        if not 1 <= self.signature_validity_months <= SIGNER_MAX_VALIDITY_MONTHS:
-            raise ValueError(f"CodeArtifactsArgs.signature_validity_months: {self.signature_validity_months} is not "
-                             f"within 1..{SIGNER_MAX_VALIDITY_MONTHS} (AWS Signer's limits)")
 
 
 def artifact_key(path: str) -> str:
@@ -104,29 +97,30 @@ class CodeArtifacts(pulumi.ComponentResource):
     signing_profile_version_arn: pulumi.Output[str]
     access_logs_bucket_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: CodeArtifactsArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: CodeArtifactsSettings, links: CodeArtifactsLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:app:CodeArtifacts", name, None, opts)
-        self._tags = dict(args.tags)
+        self._tags = dict(place.tags)
         child = pulumi.ResourceOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        p = args.prefix
+        p = place.prefix
 
         # Access logs: never emptied by a destroy, and kept when the stack goes (retain_on_delete).
         self.access_logs, _ = self._bucket(
-            f"{name}-access-logs", account_id.apply(lambda a: f"{p}-access-logs-{a}"), args.access_logs_kms_key_arn,
+            f"{name}-access-logs", account_id.apply(lambda a: f"{p}-access-logs-{a}"), links.access_logs_kms_key_arn,
             force_destroy=False, retain=True, rule=aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="expire-access-logs", status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.access_log_retention_days),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=settings.access_log_retention_days),
                 noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=args.access_log_retention_days)))
+                    noncurrent_days=settings.access_log_retention_days)))
         self.artifacts, artifacts_versioning = self._bucket(
-            f"{name}-artifacts", account_id.apply(lambda a: f"{p}-lambda-artifacts-{a}"), args.kms_key_arn,
-            force_destroy=args.force_destroy, retain=False, rule=aws.s3.BucketLifecycleConfigurationRuleArgs(
+            f"{name}-artifacts", account_id.apply(lambda a: f"{p}-lambda-artifacts-{a}"), links.kms_key_arn,
+            force_destroy=settings.force_destroy, retain=False, rule=aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="expire-replaced-artifacts", status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
                 noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=args.noncurrent_version_days),
+                    noncurrent_days=settings.noncurrent_version_days),
                 abort_incomplete_multipart_upload=(
                     aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                         days_after_initiation=1))))
@@ -153,7 +147,7 @@ class CodeArtifacts(pulumi.ComponentResource):
                 name_prefix=f"{p.replace('-', '_')}_lambda_",
                 platform_id=LAMBDA_SIGNING_PLATFORM,
                 signature_validity_period=aws.signer.SigningProfileSignatureValidityPeriodArgs(
-                    type="MONTHS", value=args.signature_validity_months),
+                    type="MONTHS", value=settings.signature_validity_months),
                 tags=with_name(self._tags, f"{p}-lambda-signing")),
             opts=child,
         )
@@ -168,12 +162,12 @@ class CodeArtifacts(pulumi.ComponentResource):
             opts=child,
         )
 
-        key = artifact_key(args.code_path)
+        key = artifact_key(links.code_path)
         self.unsigned = aws.s3.BucketObjectv2(
             f"{name}-unsigned",
-            aws.s3.BucketObjectv2Args(bucket=self.artifacts.id, key=key, source=pulumi.FileAsset(args.code_path),
+            aws.s3.BucketObjectv2Args(bucket=self.artifacts.id, key=key, source=pulumi.FileAsset(links.code_path),
                                       content_type="application/zip", server_side_encryption="aws:kms",
-                                      kms_key_id=args.kms_key_arn, bucket_key_enabled=True,
+                                      kms_key_id=links.kms_key_arn, bucket_key_enabled=True,
                                       tags=with_name(self._tags, key)),
             # Versioning must be on before the upload: the signing job signs an object version.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[artifacts_versioning]),

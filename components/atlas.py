@@ -24,20 +24,22 @@ docs/adr/0007-atlas-shard-key-and-zones.md for the shard key and zone design.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Optional, Sequence
+from typing import Any, Literal, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from components.contract import arg
+from components.aws_values import EMAIL
+from components.contract import Placement, SettingError, SettingErrors, arg, fail, settings
 from components.kms import domain_key
 from components.network import allow_tcp
 from components.tagging import with_name
-from platform_rules import to_atlas_region, to_aws_region
+from platform_rules import EEA_COUNTRIES, to_atlas_region, to_aws_region
 
 # Atlas' load balancers behind AWS PrivateLink give every node its own port in this range (Atlas docs,
 # "Port Ranges Used for Private Endpoints"); 27017 alone is not enough.
@@ -62,10 +64,10 @@ class ManagedNamespace:
     a document in a zone. ``customer_owned`` collections hold personal data: their writes are audited.
     """
 
-    collection: str
-    shard_key: str
-    hashed: bool
-    customer_owned: bool
+    collection: str = arg("Collection of the catalog database.")
+    shard_key: str = arg("The field after ``location`` in the shard key (Atlas prepends ``location``).")
+    hashed: bool = arg("That field is hashed in the shard key (spreads writes within a zone).")
+    customer_owned: bool = arg("Holds customers' personal data: its writes are audited.")
 
 
 CATALOG_NAMESPACES: tuple[ManagedNamespace, ...] = (
@@ -80,55 +82,155 @@ CATALOG_NAMESPACES: tuple[ManagedNamespace, ...] = (
 
 
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # Atlas numbers them 1 (Sunday) .. 7 (Saturday)
+# Atlas cluster tiers this platform allows: general (M), low-CPU (R) and local-NVMe tiers.
+M_TIERS = ("M10", "M20", "M30", "M40", "M50", "M60", "M80", "M140", "M200", "M300", "M400", "M700")
+R_TIERS = ("R40", "R50", "R60", "R80", "R200", "R300", "R400", "R700")
+NVME_TIERS = ("M40_NVME", "M50_NVME", "M60_NVME", "M80_NVME", "M200_NVME", "M400_NVME")
+TIERS = M_TIERS + R_TIERS + NVME_TIERS
+SHARDED_MIN_TIER = 30  # Atlas: sharded and global clusters need M30 or larger.
+# Atlas' names of the AWS regions (US_EAST_1 is us-east-1).
+ATLAS_AWS_REGIONS = (
+    "US_EAST_1", "US_EAST_2", "US_WEST_1", "US_WEST_2", "CA_CENTRAL_1", "CA_WEST_1", "SA_EAST_1", "MX_CENTRAL_1",
+    "EU_WEST_1", "EU_WEST_2", "EU_WEST_3", "EU_CENTRAL_1", "EU_CENTRAL_2", "EU_NORTH_1", "EU_SOUTH_1", "EU_SOUTH_2",
+    "AP_EAST_1", "AP_SOUTH_1", "AP_SOUTH_2", "AP_SOUTHEAST_1", "AP_SOUTHEAST_2", "AP_SOUTHEAST_3", "AP_SOUTHEAST_4",
+    "AP_NORTHEAST_1", "AP_NORTHEAST_2", "AP_NORTHEAST_3", "ME_SOUTH_1", "ME_CENTRAL_1", "AF_SOUTH_1", "IL_CENTRAL_1",
+)
+HOURLY_FREQUENCIES = (1, 2, 4, 6, 8, 12)
+MONGODB_MAJOR_VERSIONS = ("7.0", "8.0")
+_MIN_IPV4_PREFIX, _MIN_IPV6_PREFIX = 16, 48
 
 
-@dataclass(frozen=True)
+def is_eu_region(atlas_region: str) -> bool:
+    return atlas_region.startswith("EU_")
+
+
+def tier_family(tier: str) -> str:
+    return "NVME" if tier.endswith("_NVME") else tier[0]
+
+
+def tier_number(tier: str) -> int:
+    return int(re.sub(r"\D", "", tier.removesuffix("_NVME")))
+
+
+def _tier(v: str) -> Optional[str]:
+    return None if v in TIERS else f"not an Atlas cluster tier; allowed: {', '.join(TIERS)}"
+
+
+def _atlas_region(v: str) -> Optional[str]:
+    if v in ATLAS_AWS_REGIONS:
+        return None
+    hint = f" (Atlas spells it {to_atlas_region(v)!r})" if to_atlas_region(v) in ATLAS_AWS_REGIONS else ""
+    return f"not an Atlas AWS region name{hint}; allowed: {', '.join(ATLAS_AWS_REGIONS)}"
+
+
+def _location(code: str) -> Optional[str]:
+    ok = code == "EEA" or re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code)
+    return None if ok else "must be ISO 3166 codes (e.g. 'DE', 'US-CA') or 'EEA'"
+
+
+def _access_cidr(v: str) -> Optional[str]:
+    try:
+        net = ipaddress.ip_network(v, strict=True)
+    except ValueError as e:
+        return f"must be a CIDR block such as '203.0.113.0/24' ({e})"
+    if net.prefixlen == 0:
+        return ("opens the cluster to the whole internet; list the exact networks that need access (the app tier "
+                "uses PrivateLink and needs no entry)")
+    minimum = _MIN_IPV4_PREFIX if net.version == 4 else _MIN_IPV6_PREFIX
+    if net.prefixlen < minimum:
+        return f"is wider than /{minimum}; IP access list entries must be /{minimum} or narrower (IPv{net.version})"
+    return None
+
+
+def _audit_filter(v: str) -> Optional[str]:
+    try:
+        parsed = json.loads(v)
+    except json.JSONDecodeError as e:
+        return f"must be a JSON audit filter document ({e})"
+    return None if isinstance(parsed, dict) and parsed else "must be a non-empty JSON object (an audit filter)"
+
+
+_tier.means = "an Atlas tier: M10..M700, R40..R700 or *_NVME"  # type: ignore[attr-defined]
+_atlas_region.means = "an Atlas AWS region name (US_EAST_1, EU_WEST_1, ...)"  # type: ignore[attr-defined]
+_location.means = "ISO 3166 codes ('DE', 'US-CA') or 'EEA'"  # type: ignore[attr-defined]
+_access_cidr.means = "a CIDR no wider than /16 (IPv4) or /48 (IPv6)"  # type: ignore[attr-defined]
+_audit_filter.means = "a non-empty JSON object"  # type: ignore[attr-defined]
+
+
+@settings
 class Zone:
-    """One zone of the cluster: its shards' nodes live in ``region``; ``country_codes`` are pinned to it."""
+    """One zone of the cluster: its shards' nodes live in ``region``; ``locations`` are pinned to it."""
 
-    name: str = arg("Atlas zone name (global clusters route by it).")
-    region: str = arg("Atlas name of the AWS region of the zone's nodes, e.g. US_EAST_1.")
-    shards: int = arg("Shards in this zone (one replication_specs entry each).", 1)
+    name: str = arg("Atlas zone name (global clusters route by it).", pattern=r"[A-Za-z0-9][A-Za-z0-9 _-]{0,63}",
+                   means="letters, digits, spaces, _ - (at most 64)")
+    region: str = arg("Atlas name of the AWS region of the zone's nodes, e.g. US_EAST_1.", check=_atlas_region)
+    shards: int = arg("Shards in this zone (one replication_specs entry each).", 1, ge=1, le=70)
     backup_copy_region: Optional[str] = arg("Atlas region snapshots of this zone are copied to; None: no copy.",
-                                            None)
-    country_codes: Sequence[str] = arg("ISO 3166 codes pinned to this zone (custom zone mappings).", ())
+                                            None, check=_atlas_region)
+    locations: Sequence[str] = arg("ISO 3166 codes pinned to this zone (custom zone mappings; global clusters "
+                                   "only); 'EEA' stands for every EEA country.", (), check=_location)
+
+    @property
+    def country_codes(self) -> list[str]:
+        """``locations`` with 'EEA' expanded, in order, without duplicates."""
+        out: list[str] = []
+        for code in self.locations:
+            for c in (EEA_COUNTRIES if code == "EEA" else (code,)):
+                if c not in out:
+                    out.append(c)
+        return out
 
 
-@dataclass(frozen=True)
+@settings
 class AutoScaling:
     compute_enabled: bool = arg("Tier auto-scaling, per shard.", True)
     compute_scale_down_enabled: bool = arg("Allow scaling down to compute_min_instance_size.", True)
-    compute_min_instance_size: Optional[str] = arg("Lower tier bound (same tier class).", None)
-    compute_max_instance_size: Optional[str] = arg("Upper tier bound (same tier class).", None)
+    compute_min_instance_size: Optional[str] = arg("Lower tier bound (same tier class; required with scale-down).",
+                                                   "M30", check=_tier)
+    compute_max_instance_size: Optional[str] = arg("Upper tier bound (same tier class; required with compute "
+                                                   "auto-scaling).", "M60", check=_tier)
     disk_enabled: bool = arg("Disk auto-scaling.", True)
 
 
-@dataclass(frozen=True)
+@settings
 class BackupPolicy:
     """Continuous cloud backup (point in time) and the snapshot ladder; Atlas wants each rung kept longer."""
 
     restore_window_days: int = arg("Point-in-time restore window; hourly snapshots are kept this long.", 7,
-                                   units="days")
-    hourly_every_hours: int = arg("Hours between hourly snapshots (1, 2, 4, 6, 8 or 12).", 6, units="hours")
-    daily_retention_days: int = arg("Daily snapshots kept.", 7, units="days")
-    weekly_retention_weeks: int = arg("Weekly snapshots kept.", 4, units="weeks")
-    monthly_retention_months: int = arg("Monthly snapshots kept.", 3, units="months")
-    reference_hour_of_day: int = arg("UTC hour snapshots are taken.", 3, units="hour of day")
+                                   units="days", ge=7, le=365)
+    hourly_every_hours: int = arg("Hours between hourly snapshots.", 6, units="hours", one_of=HOURLY_FREQUENCIES)
+    daily_retention_days: int = arg("Daily snapshots kept.", 7, units="days", ge=1, le=3650)
+    weekly_retention_weeks: int = arg("Weekly snapshots kept.", 4, units="weeks", ge=1, le=520)
+    monthly_retention_months: int = arg("Monthly snapshots kept.", 3, units="months", ge=1, le=120)
+    reference_hour_of_day: int = arg("UTC hour snapshots are taken.", 3, units="hour of day", ge=0, le=23)
+
+    def rules(self) -> None:
+        # Atlas refuses a policy whose less frequent snapshots are kept for less time than more frequent ones.
+        if self.daily_retention_days < self.restore_window_days:
+            fail(self, f"daily_retention_days ({self.daily_retention_days}) is below restore_window_days "
+                       f"({self.restore_window_days}): daily snapshots must outlive the hourly ones")
+        if self.weekly_retention_weeks * 7 < self.daily_retention_days:
+            fail(self, f"weekly_retention_weeks ({self.weekly_retention_weeks}) keeps weekly snapshots shorter "
+                       f"than daily ones ({self.daily_retention_days} days)")
+        if self.monthly_retention_months * 31 < self.weekly_retention_weeks * 7:
+            fail(self, f"monthly_retention_months ({self.monthly_retention_months}) keeps monthly snapshots "
+                       f"shorter than weekly ones ({self.weekly_retention_weeks} weeks)")
 
 
-@dataclass(frozen=True)
+@settings
 class BackupCompliance:
     """Who may (with MongoDB support) lift the Backup Compliance Policy; Atlas requires a named person."""
 
-    authorized_email: str = arg("E-mail of the person named in the policy.")
-    authorized_first_name: str = arg("First name of that person.")
-    authorized_last_name: str = arg("Last name of that person.")
+    authorized_email: str = arg("E-mail of the person named in the policy.", pattern=EMAIL, means="an e-mail address")
+    authorized_first_name: str = arg("First name of that person.", pattern=r".{1,64}", means="1 to 64 characters")
+    authorized_last_name: str = arg("Last name of that person.", pattern=r".{1,64}", means="1 to 64 characters")
 
 
-@dataclass(frozen=True)
+@settings
 class MaintenanceWindow:
-    day_of_week: str = arg("sun..sat.", "sun")
-    hour_of_day: int = arg("Start hour in the project's time zone (UTC by default).", 8, units="hour of day")
+    day_of_week: str = arg("sun..sat.", "sun", one_of=WEEKDAYS)
+    hour_of_day: int = arg("Start hour in the project's time zone (UTC by default).", 8, units="hour of day",
+                           ge=0, le=23)
     auto_defer: bool = arg("Defer each maintenance once automatically.", False)
 
     @property
@@ -137,18 +239,19 @@ class MaintenanceWindow:
         return WEEKDAYS.index(self.day_of_week) + 1
 
 
-@dataclass(frozen=True)
+@settings
 class IpAccessEntry:
-    cidr: str = arg("A network outside the VPC that may connect (the app uses PrivateLink and needs none).")
-    comment: str = arg("Why it may connect (shown in Atlas).")
+    cidr: str = arg("A network outside the VPC that may connect (the app uses PrivateLink and needs none).",
+                    check=_access_cidr)
+    comment: str = arg("Why it may connect (shown in Atlas).", pattern=r".{1,80}", means="1 to 80 characters")
 
 
-@dataclass(frozen=True)
+@settings
 class AlertThresholds:
-    replication_lag_seconds: float = arg("Oplog replication lag.", 60, units="seconds")
-    disk_used_percent: float = arg("Data partition used.", 80, units="%")
-    connections_percent: float = arg("Of the tier's connection limit.", 80, units="%")
-    query_targeting_ratio: float = arg("Scanned objects per returned document.", 1000, units="ratio")
+    replication_lag_seconds: float = arg("Oplog replication lag.", 60, units="seconds", gt=0)
+    disk_used_percent: float = arg("Data partition used.", 80, units="%", gt=0, lt=100)
+    connections_percent: float = arg("Of the tier's connection limit.", 80, units="%", gt=0, le=100)
+    query_targeting_ratio: float = arg("Scanned objects per returned document.", 1000, units="ratio", gt=1)
 
 
 @dataclass(frozen=True)
@@ -160,7 +263,7 @@ class AlertSpec:
     units: str = "RAW"
 
 
-def alert_specs(settings: "AtlasArgs") -> list[AlertSpec]:
+def alert_specs(settings: "AtlasSettings") -> list[AlertSpec]:
     """The alert configurations this project gets beyond Atlas' defaults (one resource each)."""
     t = settings.alert_thresholds
     return [
@@ -195,12 +298,12 @@ def default_audit_filter(database: str, namespaces: Sequence[ManagedNamespace]) 
     ]}, sort_keys=True)
 
 
-def shard_layout(settings: "AtlasArgs") -> list[Zone]:
+def shard_layout(settings: "AtlasSettings") -> list[Zone]:
     """One entry per shard, in replication_specs order (a zone with 2 shards appears twice)."""
     return [zone for zone in settings.zones for _ in range(zone.shards)]
 
 
-def replication_specs(settings: "AtlasArgs") -> list[atlas.AdvancedClusterReplicationSpecArgs]:
+def replication_specs(settings: "AtlasSettings") -> list[atlas.AdvancedClusterReplicationSpecArgs]:
     """The new sharding schema: one replication spec per shard, each with its own region config and scaling."""
     a = settings.auto_scaling
     specs = []
@@ -235,26 +338,33 @@ def _private_srv(strings: Any) -> Optional[str]:
     return None
 
 
-@dataclass
-class AtlasArgs:
-    prefix: str = arg("Physical-name prefix of AWS-side resources (roles, endpoint security group, key alias).")
-    region: str = arg("AWS region of the app VPC and of the customer key (the EncryptionAtRest and home "
-                      "PrivateLink region).")
-    org_id: str = arg("Atlas organisation the project is created in (24 hex digits; an identifier, not a secret).")
-    project_name: str = arg("Atlas project created for this cluster.")
-    cluster_name: str = arg("Cluster name (letters, digits, hyphens).")
-    vpc_id: pulumi.Input[str] = arg("The app VPC: PrivateLink interface endpoints are created in it.")
-    app_subnet_ids: Sequence[pulumi.Input[str]] = arg("Subnets of the endpoints (the app tier's).")
-    app_security_group_id: pulumi.Input[str] = arg("Security group of the app tier: the only source admitted to "
-                                                   "the endpoints (and given egress to them).")
-    zones: Sequence[Zone] = arg("Zones in order; one zone for REPLICASET/SHARDED, several for GEOSHARDED.")
-    alert_emails: Sequence[str] = arg("Who Atlas alerts e-mail.")
+DEFAULT_ZONES = (Zone("Americas", "US_EAST_1", 2, "US_WEST_2"),
+                 Zone("EU", "EU_WEST_1", 1, "EU_CENTRAL_1", ("EEA",)))
+
+
+@settings
+class AtlasSettings:
+    """The stack config's ``atlas`` section; a stack without one has no Atlas."""
+
+    org_id: str = arg("Atlas organisation the project is created in (24 hex digits; an identifier, not a secret).",
+                      pattern=r"[0-9a-f]{24}", means="24 hex digits")
+    project_name: str = arg("Atlas project created for this cluster.", pattern=r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}",
+                       means="letters, digits, spaces, _ . - (at most 64)")
+    cluster_name: str = arg("Cluster name (ASCII letters, digits, hyphens: Atlas' rule).",
+                            pattern=r"[A-Za-z0-9][A-Za-z0-9-]{0,63}",
+                            means="ASCII letters, digits and hyphens (at most 64)")
+    zones: Sequence[Zone] = arg("Zones in order; one zone for REPLICASET/SHARDED, several for GEOSHARDED. Default: "
+                                "Americas (2 shards) + EU (1, the EEA pinned to it).", factory=lambda: DEFAULT_ZONES,
+                                non_empty=True)
     cluster_type: Literal["REPLICASET", "SHARDED", "GEOSHARDED"] = arg("GEOSHARDED pins zones' countries "
                                                                        "(EU data residency).", "GEOSHARDED")
-    instance_size: str = arg("Atlas tier (sharded clusters: >= M30).", "M30")
-    disk_size_gb: int = arg("Initial disk per node (auto-scaling may grow it).", 100, units="GB")
-    electable_nodes: int = arg("Electable nodes per shard in its zone's region (3, 5 or 7).", 3)
-    mongo_db_major_version: str = arg("Pinned major version; upgrades are a reviewed change.", "8.0")
+    instance_size: str = arg("Atlas tier: M10..M700, R40..R700 or *_NVME (sharded clusters: >= M30).", "M30",
+                             check=_tier)
+    disk_size_gb: int = arg("Initial disk per node (auto-scaling may grow it).", 100, units="GB", ge=10, le=4096)
+    electable_nodes: int = arg("Electable nodes per shard in its zone's region (spread over its AZs).", 3,
+                               one_of=(3, 5, 7))
+    mongo_db_major_version: str = arg("Pinned major version; upgrades are a reviewed change.", "8.0",
+                                      one_of=MONGODB_MAJOR_VERSIONS)
     auto_scaling: AutoScaling = arg("Compute and disk auto-scaling.", factory=AutoScaling)
     termination_protection: bool = arg("Refuse cluster deletion; also keeps backups after a deletion.", True)
     backup: BackupPolicy = arg("Continuous backup and snapshot ladder.", factory=BackupPolicy)
@@ -262,31 +372,119 @@ class AtlasArgs:
                                                         "support); None: none.", None)
     kms_private_networking: bool = arg("Atlas reaches the customer key over AWS PrivateLink only.", True)
     key_deletion_window_days: int = arg("Waiting period of the customer key's scheduled deletion.", 30,
-                                        units="days")
-    catalog_database: str = arg("Database the users are scoped to and the namespaces live in.", "catalog")
+                                        units="days", ge=7, le=30)
+    catalog_database: str = arg("Database the users are scoped to and the namespaces live in.", "catalog",
+                                pattern=r"[A-Za-z][A-Za-z0-9_]{0,37}", means="a database name (a letter, then letters, digits, _)")
     ip_access_list: Sequence[IpAccessEntry] = arg("Extra networks admitted (PrivateLink needs none).", ())
     maintenance_window: MaintenanceWindow = arg("Weekly maintenance start.", factory=MaintenanceWindow)
+    alert_emails: Optional[Sequence[str]] = arg("Who Atlas alerts e-mail; None: the stack's alarm e-mails.", None,
+                                                non_empty=True, pattern=EMAIL, means="e-mail addresses")
     alert_thresholds: AlertThresholds = arg("Where the metric alerts fire.", factory=AlertThresholds)
     audit_filter: Optional[str] = arg("JSON audit filter; None: authentication/authorization failures, writes "
-                                      "to customer collections, DDL and user changes.", None)
+                                      "to customer collections, DDL and user changes.", None, check=_audit_filter)
+    app_user: bool = arg("Create the catalog service's role (unless AtlasLinks.app_role_arn) and database user; "
+                         "false when the app's functions bring their own users (components/service.py does).", True)
+
+    def rules(self) -> None:
+        problems = self.problems()
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise SettingErrors(problems)
+
+    def problems(self) -> list[SettingError]:
+        """What Atlas would refuse of this shape (the zones, tiers, auto-scaling bounds and access list), each
+        naming the field it is about."""
+        found: list[tuple[str, str]] = []
+
+        class _P(list):
+            def append(self, item: str) -> None:  # "field: message" or "field (detail): message"
+                field, _, message = item.partition(": ")
+                found.append((field.split(" ")[0], item if not message else message if " " not in field else
+                              f"{field.split(' ', 1)[1]} {message}"))
+        p = _P()
+        names = [z.name for z in self.zones]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            p.append(f"zones: zone names must be unique (repeated: {dupes})")
+        regions = [z.region for z in self.zones]
+        dup_regions = sorted({r for r in regions if regions.count(r) > 1})
+        if dup_regions:
+            p.append(f"zones: each zone needs its own region (repeated: {dup_regions})")
+        cidrs = [str(ipaddress.ip_network(e.cidr)) for e in self.ip_access_list]
+        if len(set(cidrs)) != len(cidrs):
+            p.append(f"ip_access_list: each CIDR may appear once (repeated: "
+                     f"{sorted({c for c in cidrs if cidrs.count(c) > 1})})")
+        if self.cluster_type != "GEOSHARDED" and len(self.zones) != 1:
+            p.append(f"zones: cluster_type {self.cluster_type} has exactly one zone, got {len(self.zones)}; use "
+                     "GEOSHARDED for several zones")
+        if self.cluster_type == "REPLICASET" and self.zones[0].shards != 1:
+            p.append(f"zones.0.shards: {self.zones[0].shards}, but a REPLICASET has exactly 1 shard")
+        if self.cluster_type != "GEOSHARDED" and any(z.locations for z in self.zones):
+            p.append("zones: locations (zone mappings) exist only on GEOSHARDED (global) clusters")
+        seen: dict[str, str] = {}
+        for z in self.zones:
+            for code in z.country_codes:
+                if code in seen and seen[code] != z.name:
+                    p.append(f"zones: location {code} is mapped to both {seen[code]!r} and {z.name!r}")
+                seen.setdefault(code, z.name)
+            eea = [c for c in z.country_codes if c in EEA_COUNTRIES]
+            if eea and not is_eu_region(z.region):
+                p.append(f"zones ({z.name}): EEA locations {eea[:3]}... must live in an EU region, not {z.region} "
+                         "(EU data residency)")
+            if z.backup_copy_region is not None:
+                if z.backup_copy_region == z.region:
+                    p.append(f"zones ({z.name}): backup_copy_region must differ from the zone's region {z.region}")
+                if is_eu_region(z.region) and not is_eu_region(z.backup_copy_region):
+                    p.append(f"zones ({z.name}): backup_copy_region {z.backup_copy_region} is outside the EU: "
+                             "snapshots of an EU zone must stay in EU regions")
+        a = self.auto_scaling
+        if self.instance_size in NVME_TIERS and (a.compute_enabled or a.disk_enabled):
+            p.append(f"auto_scaling: instance_size {self.instance_size} is an NVMe tier, which Atlas cannot "
+                     "auto-scale (set compute_enabled and disk_enabled to false)")
+        sharded = self.cluster_type in ("SHARDED", "GEOSHARDED")
+        if sharded and tier_number(self.instance_size) < SHARDED_MIN_TIER:
+            p.append(f"instance_size: {self.instance_size}, but {self.cluster_type} clusters need "
+                     f"M{SHARDED_MIN_TIER} or larger")
+        if a.compute_enabled and a.compute_max_instance_size is None:
+            p.append("auto_scaling.compute_max_instance_size: required when compute_enabled is true")
+        if a.compute_scale_down_enabled and a.compute_min_instance_size is None:
+            p.append("auto_scaling.compute_min_instance_size: required when compute_scale_down_enabled is true")
+        if a.compute_scale_down_enabled and not a.compute_enabled:
+            p.append("auto_scaling.compute_scale_down_enabled: needs compute_enabled true")
+        for key, bound, within in (
+            ("compute_min_instance_size", a.compute_min_instance_size,
+             lambda b: tier_number(b) <= tier_number(self.instance_size)),
+            ("compute_max_instance_size", a.compute_max_instance_size,
+             lambda b: tier_number(b) >= tier_number(self.instance_size)),
+        ):
+            if bound is None:
+                continue
+            if tier_family(bound) != tier_family(self.instance_size):
+                p.append(f"auto_scaling.{key}: {bound} is not in the same tier class as instance_size "
+                         f"{self.instance_size} (Atlas cannot auto-scale between M, R and NVMe tiers)")
+            elif not within(bound):
+                p.append(f"auto_scaling.{key}: {bound} does not bracket instance_size {self.instance_size}")
+            elif key == "compute_min_instance_size" and sharded and tier_number(bound) < SHARDED_MIN_TIER:
+                p.append(f"auto_scaling.compute_min_instance_size: {bound} is below M{SHARDED_MIN_TIER}, the "
+                         f"smallest tier of a {self.cluster_type} cluster")
+        return [SettingError(type(self).__name__, field, None, message) for field, message in found]
+
+
+@dataclass
+class AtlasLinks:
+    vpc_id: pulumi.Input[str] = arg("The app VPC: PrivateLink interface endpoints are created in it.")
+    app_subnet_ids: Sequence[pulumi.Input[str]] = arg("Subnets of the endpoints (the app tier's).")
+    app_security_group_id: pulumi.Input[str] = arg("Security group of the app tier: the only source admitted to "
+                                                   "the endpoints (and given egress to them).")
+    alert_emails: Sequence[str] = arg("Who Atlas alerts e-mail when AtlasSettings.alert_emails is None (the "
+                                      "stack's alarm e-mails).", ())
     app_role_arn: Optional[pulumi.Input[str]] = arg("IAM role the catalog service runs as; None creates one "
                                                     "(trusts Lambda and ECS tasks).", None)
     analytics_role_arn: Optional[pulumi.Input[str]] = arg("IAM role of read-only analytics; None creates one.",
                                                           None)
-    app_user: bool = arg("Create the catalog service's role (unless app_role_arn) and database user; False when "
-                         "the app's functions bring their own users (components/service.py does).", True)
-    namespaces: Sequence[ManagedNamespace] = arg("Sharded collections (GEOSHARDED) and the audited ones.",
-                                                 factory=lambda: CATALOG_NAMESPACES)
-    tags: Mapping[str, str] = arg("Tags of the Atlas project and of every AWS resource.", factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.zones:
-            raise ValueError("AtlasArgs.zones is empty: a cluster needs at least one zone")
-        if self.cluster_type != "GEOSHARDED" and len(self.zones) != 1:
-            raise ValueError(f"AtlasArgs.zones has {len(self.zones)} zones; {self.cluster_type} takes exactly one")
-        if self.maintenance_window.day_of_week not in WEEKDAYS:
-            raise ValueError(f"AtlasArgs.maintenance_window.day_of_week is {self.maintenance_window.day_of_week!r};"
-                             f" allowed: {', '.join(WEEKDAYS)}")
+    namespaces: Sequence[ManagedNamespace] = arg("Sharded collections (GEOSHARDED) and the audited ones: the "
+                                                 "app's shard plan.", factory=lambda: CATALOG_NAMESPACES)
 
 
 def iam_database_user(resource_name: str, *, project_id: pulumi.Input[str], role_arn: pulumi.Input[str],
@@ -315,12 +513,16 @@ class Atlas(pulumi.ComponentResource):
     analytics_role_arn: pulumi.Input[str]
     document_key: aws.kms.Key
 
-    def __init__(self, name: str, args: AtlasArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: AtlasSettings, links: AtlasLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:data:Atlas", name, None, opts)
-        s = args
+        if not (settings.alert_emails or links.alert_emails):
+            raise ValueError("Atlas: no alert e-mails (AtlasSettings.alert_emails or AtlasLinks.alert_emails)")
+        self._settings, self._links, self._place = settings, links, place
+        s = settings
         self._child = pulumi.ResourceOptions(parent=self)
         self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        tags = args.tags
+        tags = place.tags
 
         self.project = atlas.Project(
             f"{name}-project",
@@ -329,8 +531,8 @@ class Atlas(pulumi.ComponentResource):
         )
         self.project_id = self.project.id
 
-        encryption_ready = self._encryption_at_rest(name, args)
-        endpoint_services = self._private_link(name, args)
+        encryption_ready = self._encryption_at_rest(name)
+        endpoint_services = self._private_link(name)
 
         self.cluster = atlas.AdvancedCluster(
             f"{name}-cluster",
@@ -363,11 +565,11 @@ class Atlas(pulumi.ComponentResource):
         self.cluster_name = self.cluster.name
 
         if s.cluster_type == "GEOSHARDED":
-            self._global_cluster_config(name, args)
-        self._backups(name, args)
-        self._database_users(name, args)
-        self._auditing(name, args)
-        self._alerts(name, args)
+            self._global_cluster_config(name)
+        self._backups(name)
+        self._database_users(name)
+        self._auditing(name)
+        self._alerts(name)
         atlas.MaintenanceWindow(
             f"{name}-maintenance-window",
             atlas.MaintenanceWindowArgs(project_id=self.project_id, day_of_week=s.maintenance_window.atlas_day,
@@ -394,9 +596,9 @@ class Atlas(pulumi.ComponentResource):
         })
 
     # --- encryption at rest -------------------------------------------------------------------------------------
-    def _encryption_at_rest(self, name: str, args: AtlasArgs) -> list[pulumi.Resource]:
+    def _encryption_at_rest(self, name: str) -> list[pulumi.Resource]:
+        s, place = self._settings, self._place
         """Setup -> IAM role (Atlas' account + external id) -> authorization -> key policy -> EncryptionAtRest."""
-        s = args
         setup = atlas.CloudProviderAccessSetup(
             f"{name}-cloud-access",
             atlas.CloudProviderAccessSetupArgs(project_id=self.project_id, provider_name="AWS"),
@@ -411,18 +613,18 @@ class Atlas(pulumi.ComponentResource):
                 "Action": "sts:AssumeRole",
                 "Condition": {"StringEquals": {"sts:ExternalId": v[1]}},
             }]}))
-        role_name = f"{args.prefix}-atlas-encryption"
+        role_name = f"{place.prefix}-atlas-encryption"
         self.encryption_role = aws.iam.Role(
             f"{name}-encryption-role",
             aws.iam.RoleArgs(name=role_name, assume_role_policy=trust,
                              description="MongoDB Atlas encrypts the catalog cluster with the document key",
-                             tags=with_name(args.tags, role_name)),
+                             tags=with_name(place.tags, role_name)),
             opts=self._child,
         )
         # The customer key is this component's own: its policy must name the role above, which exists only here.
         self.document_key, self.document_key_alias = domain_key(
-            f"{name}-document-key", "document", prefix=args.prefix, region=args.region, account_id=self.account_id,
-            deletion_window_days=args.key_deletion_window_days, tags=args.tags, parent=self,
+            f"{name}-document-key", "document", prefix=place.prefix, region=place.region, account_id=self.account_id,
+            deletion_window_days=s.key_deletion_window_days, tags=place.tags, parent=self,
             extra_statements=self.encryption_role.arn.apply(lambda arn: [{
                 "Sid": "AtlasEncryptionAtRestRole",
                 "Effect": "Allow",
@@ -446,7 +648,7 @@ class Atlas(pulumi.ComponentResource):
                 aws=atlas.CloudProviderAccessAuthorizationAwsArgs(iam_assumed_role_arn=self.encryption_role.arn)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
         )
-        kms_region = to_atlas_region(args.region)
+        kms_region = to_atlas_region(place.region)
         self.encryption_at_rest = atlas.EncryptionAtRest(
             f"{name}-encryption-at-rest",
             atlas.EncryptionAtRestArgs(
@@ -469,21 +671,22 @@ class Atlas(pulumi.ComponentResource):
         return ready
 
     # --- PrivateLink ------------------------------------------------------------------------------------------
-    def _private_link(self, name: str, args: AtlasArgs) -> list[pulumi.Resource]:
+    def _private_link(self, name: str) -> list[pulumi.Resource]:
+        s, links, place = self._settings, self._links, self._place
         """One Atlas endpoint service per cluster region, each reached by an interface endpoint in the app VPC."""
-        home = to_atlas_region(args.region)
-        regions = list(dict.fromkeys(z.region for z in args.zones))
-        sg_name = f"{args.prefix}-atlas-privatelink"
+        home = to_atlas_region(place.region)
+        regions = list(dict.fromkeys(z.region for z in s.zones))
+        sg_name = f"{place.prefix}-atlas-privatelink"
         self.endpoint_security_group = aws.ec2.SecurityGroup(
             f"{name}-privatelink-sg",
-            aws.ec2.SecurityGroupArgs(vpc_id=args.vpc_id, name=sg_name,
+            aws.ec2.SecurityGroupArgs(vpc_id=links.vpc_id, name=sg_name,
                                       description="MongoDB Atlas PrivateLink endpoints (from the app tier only)",
-                                      tags=with_name(args.tags, sg_name, tier="atlas")),
+                                      tags=with_name(place.tags, sg_name, tier="atlas")),
             opts=self._child,
         )
-        allow_tcp(f"{name}-app-to-atlas", source_id=args.app_security_group_id,
+        allow_tcp(f"{name}-app-to-atlas", source_id=links.app_security_group_id,
                   target_id=self.endpoint_security_group.id, port=PRIVATELINK_PORTS[0], to_port=PRIVATELINK_PORTS[1],
-                  description="app tier to MongoDB Atlas over PrivateLink", tags=args.tags, parent=self)
+                  description="app tier to MongoDB Atlas over PrivateLink", tags=place.tags, parent=self)
         self.vpc_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
         services: list[pulumi.Resource] = []
         for region in regions:
@@ -499,14 +702,14 @@ class Atlas(pulumi.ComponentResource):
             endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-vpce-{slug}",
                 aws.ec2.VpcEndpointArgs(
-                    vpc_id=args.vpc_id,
+                    vpc_id=links.vpc_id,
                     service_name=service.endpoint_service_name,
                     service_region=to_aws_region(region) if remote else None,
                     vpc_endpoint_type="Interface",
                     private_dns_enabled=False,  # Atlas publishes the endpoint's host names itself
-                    subnet_ids=list(args.app_subnet_ids),
+                    subnet_ids=list(links.app_subnet_ids),
                     security_group_ids=[self.endpoint_security_group.id],
-                    tags=with_name(args.tags, f"{args.prefix}-atlas-{slug}-vpce"),
+                    tags=with_name(place.tags, f"{place.prefix}-atlas-{slug}-vpce"),
                 ),
                 opts=self._child,
             )
@@ -521,8 +724,8 @@ class Atlas(pulumi.ComponentResource):
         return services
 
     # --- global cluster -------------------------------------------------------------------------------------
-    def _global_cluster_config(self, name: str, args: AtlasArgs) -> None:
-        s = args
+    def _global_cluster_config(self, name: str) -> None:
+        s, links = self._settings, self._links
         self.global_config = atlas.GlobalClusterConfig(
             f"{name}-global-config",
             atlas.GlobalClusterConfigArgs(
@@ -531,7 +734,7 @@ class Atlas(pulumi.ComponentResource):
                 managed_namespaces=[atlas.GlobalClusterConfigManagedNamespaceArgs(
                     db=s.catalog_database, collection=ns.collection, custom_shard_key=ns.shard_key,
                     is_custom_shard_key_hashed=ns.hashed, is_shard_key_unique=False,
-                ) for ns in args.namespaces],
+                ) for ns in links.namespaces],
                 custom_zone_mappings=[atlas.GlobalClusterConfigCustomZoneMappingArgs(location=code, zone=zone.name)
                                       for zone in s.zones for code in zone.country_codes],
             ),
@@ -539,8 +742,8 @@ class Atlas(pulumi.ComponentResource):
         )
 
     # --- backups ------------------------------------------------------------------------------------------------
-    def _backups(self, name: str, args: AtlasArgs) -> None:
-        s = args
+    def _backups(self, name: str) -> None:
+        s = self._settings
         b = s.backup
         hourly = dict(frequency_interval=b.hourly_every_hours, retention_unit="days",
                       retention_value=b.restore_window_days)
@@ -604,9 +807,10 @@ class Atlas(pulumi.ComponentResource):
             )
 
     # --- database users (AWS IAM, no passwords) -------------------------------------------------------------
-    def _workload_role(self, name: str, args: AtlasArgs, suffix: str, purpose: str) -> aws.iam.Role:
+    def _workload_role(self, name: str, suffix: str, purpose: str) -> aws.iam.Role:
+        place = self._place
         """A role the catalog workload runs as: Lambda functions, or ECS tasks of this account."""
-        role_name = f"{args.prefix}-catalog-{suffix}"
+        role_name = f"{place.prefix}-catalog-{suffix}"
         trust = self.account_id.apply(lambda acct: json.dumps({
             "Version": "2012-10-17",
             "Statement": [
@@ -615,24 +819,24 @@ class Atlas(pulumi.ComponentResource):
                 {"Sid": "EcsTasksOfThisAccount", "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                  "Action": "sts:AssumeRole",
                  "Condition": {"StringEquals": {"aws:SourceAccount": acct},
-                               "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{args.region}:{acct}:*"}}},
+                               "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{place.region}:{acct}:*"}}},
             ],
         }))
         return aws.iam.Role(
             f"{name}-{suffix}-role",
             aws.iam.RoleArgs(name=role_name, assume_role_policy=trust, description=purpose,
-                             tags=with_name(args.tags, role_name)),
+                             tags=with_name(place.tags, role_name)),
             opts=self._child,
         )
 
-    def _database_users(self, name: str, args: AtlasArgs) -> None:
-        s = args
+    def _database_users(self, name: str) -> None:
+        s, links = self._settings, self._links
         self.app_role_arn = None
-        if args.app_user:
-            self.app_role_arn = args.app_role_arn if args.app_role_arn is not None else self._workload_role(
-                name, args, "app", "EcoMart catalog service; authenticates to Atlas as this role (MONGODB-AWS)").arn
-        self.analytics_role_arn = (args.analytics_role_arn if args.analytics_role_arn is not None else
-                                   self._workload_role(name, args, "analytics",
+        if s.app_user:
+            self.app_role_arn = links.app_role_arn if links.app_role_arn is not None else self._workload_role(
+                name, "app", "EcoMart catalog service; authenticates to Atlas as this role (MONGODB-AWS)").arn
+        self.analytics_role_arn = (links.analytics_role_arn if links.analytics_role_arn is not None else
+                                   self._workload_role(name, "analytics",
                                                        "Read-only catalog analytics; authenticates to Atlas as this "
                                                        "role").arn)
         self.users: dict[str, atlas.DatabaseUser] = {}
@@ -645,9 +849,9 @@ class Atlas(pulumi.ComponentResource):
                 database=s.catalog_database, cluster_name=self.cluster.name, who=what, parent=self)
 
     # --- auditing and alerts -------------------------------------------------------------------------------------
-    def _auditing(self, name: str, args: AtlasArgs) -> None:
-        s = args
-        self.audit_filter = s.audit_filter or default_audit_filter(s.catalog_database, args.namespaces)
+    def _auditing(self, name: str) -> None:
+        s, links = self._settings, self._links
+        self.audit_filter = s.audit_filter or default_audit_filter(s.catalog_database, links.namespaces)
         atlas.Auditing(
             f"{name}-auditing",
             # auditAuthorizationSuccess: CRUD is audited as successful authCheck events (costs some throughput).
@@ -656,12 +860,13 @@ class Atlas(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _alerts(self, name: str, args: AtlasArgs) -> None:
+    def _alerts(self, name: str) -> None:
+        s, links = self._settings, self._links
         notifications = [atlas.AlertConfigurationNotificationArgs(type_name="EMAIL", email_address=email,
                                                                   interval_min=60, delay_min=0)
-                         for email in args.alert_emails]
+                         for email in (s.alert_emails or links.alert_emails)]
         self.alerts: dict[str, atlas.AlertConfiguration] = {}
-        for spec in alert_specs(args):
+        for spec in alert_specs(s):
             metric = None
             if spec.metric:
                 metric = atlas.AlertConfigurationMetricThresholdConfigArgs(

@@ -20,54 +20,81 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal, Mapping, Optional, Sequence
+from typing import Literal, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import arg, require_together
+from components.contract import Placement, arg, fail, require_together, settings
 from components.tagging import with_name
 
 BACKUP_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+# A vault lock admits recovery points kept up to this many days beyond the longest rule (a rule lengthened a little
+# later still fits under the lock).
+LOCK_MAX_MARGIN_DAYS = 35
 RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
 
 
-@dataclass
-class BackupArgs:
-    prefix: str = arg("Physical-name prefix: the vault is <prefix>-vault, the plan <prefix>-data.")
-    kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the vault (primary region).")
-    resource_arns: Sequence[pulumi.Input[str]] = arg("ARNs the plan protects (the RDS writer, any other store).")
-    daily_retention_days: int = arg("Daily recovery points kept (beyond RDS's own PITR window).", 35, units="days")
-    monthly_retention_days: int = arg("Monthly recovery points (the 1st of each month) kept.", 365, units="days")
+@settings
+class BackupSettings:
+    """The stack config's ``backup`` section."""
+
+    daily_retention_days: int = arg("Daily recovery points kept (beyond RDS's own PITR window).", 35, units="days",
+                                    ge=7, le=35)
+    monthly_retention_days: int = arg("Monthly recovery points (the 1st of each month) kept.", 365, units="days",
+                                      ge=90, le=3650)
     schedule_utc_hour: int = arg("Hour (UTC) the daily and monthly jobs start; keep it clear of the RDS backup "
-                                 "and maintenance windows.", 6, units="hour of day")
-    start_window_minutes: int = arg("A job must start within this of its schedule.", 60, units="minutes")
-    completion_window_minutes: int = arg("A job must finish within this of its scheduled start.", 720,
-                                         units="minutes")
+                                 "and maintenance windows.", 6, units="hour of day", ge=0, le=23)
+    start_window_minutes: int = arg("A job must start within this of its schedule.", 60, units="minutes",
+                                    ge=60, le=1440)
+    completion_window_minutes: int = arg("A job must finish within this of its scheduled start (at least 60 more "
+                                         "than start_window_minutes).", 720, units="minutes", ge=120, le=10080)
+    cross_region_copy: bool = arg("Copy every recovery point to a vault in the secondary region (BackupLinks "
+                                  "names it and its key).", False)
     vault_lock: bool = arg("Lock the vault(s): recovery points cannot be deleted before min retention.", True)
     vault_lock_mode: Literal["governance", "compliance"] = arg("compliance: immutable after "
                                                                "vault_lock_changeable_for_days (not even root can "
-                                                               "remove it); governance: privileged IAM users can.",
-                                                               "governance")
+                                                               "remove it; docs/adr/0006); governance: privileged "
+                                                               "IAM users can.", "governance")
     vault_lock_min_retention_days: int = arg("Shortest retention the lock admits (<= daily_retention_days).", 7,
-                                             units="days")
-    vault_lock_max_retention_days: int = arg("Longest retention the lock admits (>= monthly_retention_days).", 400,
-                                             units="days")
+                                             units="days", ge=1, le=36500)
+    vault_lock_max_retention_days: Optional[int] = arg("Longest retention the lock admits (>= "
+                                                       "monthly_retention_days); None: monthly_retention_days + 35.",
+                                                       None, units="days", ge=1, le=36500)
     vault_lock_changeable_for_days: int = arg("Compliance mode: grace period in which the lock can still be "
-                                              "changed (AWS minimum 3).", 14, units="days")
-    copy_region: Optional[str] = arg("Copy every recovery point to a vault in this region; None: no copies.", None)
+                                              "changed or removed (AWS minimum 3).", 14, units="days", ge=3,
+                                              le=36500)
+
+    @property
+    def lock_max_days(self) -> int:
+        """The vault lock's longest admitted retention: set, or a month beyond the monthly rule's."""
+        return self.vault_lock_max_retention_days or self.monthly_retention_days + LOCK_MAX_MARGIN_DAYS
+
+    def rules(self) -> None:
+        if self.completion_window_minutes < self.start_window_minutes + 60:
+            fail(self, f"completion_window_minutes ({self.completion_window_minutes}) must be at least 60 more "
+                       f"than start_window_minutes ({self.start_window_minutes}) (AWS Backup rule)")
+        if self.vault_lock_min_retention_days > self.daily_retention_days:
+            fail(self, f"vault_lock_min_retention_days ({self.vault_lock_min_retention_days}) exceeds "
+                       f"daily_retention_days ({self.daily_retention_days}): the vault lock would reject the plan")
+        if self.lock_max_days < self.monthly_retention_days:
+            fail(self, f"vault_lock_max_retention_days ({self.vault_lock_max_retention_days}) is below "
+                       f"monthly_retention_days ({self.monthly_retention_days}): the vault lock would reject "
+                       "the plan")
+
+
+@dataclass
+class BackupLinks:
+    kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the vault (primary region).")
+    resource_arns: Sequence[pulumi.Input[str]] = arg("ARNs the plan protects (the RDS writer, any other store).")
+    copy_region: Optional[str] = arg("Where recovery points are copied when the settings ask for it (the "
+                                     "secondary region).", None)
     copy_kms_key_arn: Optional[pulumi.Input[str]] = arg("The backups key in copy_region.", None)
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
 
     def __post_init__(self) -> None:
         require_together(self, "copy_region", "copy_kms_key_arn")
         if not self.resource_arns:
-            raise ValueError("BackupArgs.resource_arns is empty: a backup plan that protects nothing")
-        if self.vault_lock and not (self.vault_lock_min_retention_days <= self.daily_retention_days
-                                    and self.vault_lock_max_retention_days >= self.monthly_retention_days):
-            raise ValueError(f"BackupArgs: vault lock {self.vault_lock_min_retention_days}-"
-                             f"{self.vault_lock_max_retention_days} days would reject rules of "
-                             f"{self.daily_retention_days} and {self.monthly_retention_days} days")
+            raise ValueError("BackupLinks.resource_arns is empty: a backup plan that protects nothing")
 
 
 def daily_cron(hour: int) -> str:
@@ -88,30 +115,34 @@ class Backup(pulumi.ComponentResource):
     copy_vault_arn: Optional[pulumi.Output[str]]
     plan_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: BackupArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: BackupSettings, links: BackupLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:data:Backup", name, None, opts)
-        s = args
+        s = settings
+        if s.cross_region_copy and links.copy_region is None:
+            raise ValueError("BackupSettings.cross_region_copy is true: BackupLinks needs copy_region and "
+                             "copy_kms_key_arn")
         child = pulumi.ResourceOptions(parent=self)
 
         self.vault = aws.backup.Vault(
             f"{name}-vault",
-            aws.backup.VaultArgs(name=f"{args.prefix}-vault", kms_key_arn=args.kms_key_arn, force_destroy=False,
-                                 tags=with_name(args.tags, f"{args.prefix}-vault")),
+            aws.backup.VaultArgs(name=f"{place.prefix}-vault", kms_key_arn=links.kms_key_arn, force_destroy=False,
+                                 tags=with_name(place.tags, f"{place.prefix}-vault")),
             opts=child,
         )
         self.copy_vault: Optional[aws.backup.Vault] = None
-        if args.copy_region:
+        if s.cross_region_copy:
             self.copy_vault = aws.backup.Vault(
                 f"{name}-vault-dr",
-                aws.backup.VaultArgs(name=f"{args.prefix}-vault-dr", kms_key_arn=args.copy_kms_key_arn,
-                                     force_destroy=False, region=args.copy_region,
-                                     tags=with_name(args.tags, f"{args.prefix}-vault-dr")),
+                aws.backup.VaultArgs(name=f"{place.prefix}-vault-dr", kms_key_arn=links.copy_kms_key_arn,
+                                     force_destroy=False, region=links.copy_region,
+                                     tags=with_name(place.tags, f"{place.prefix}-vault-dr")),
                 opts=child,
             )
 
         self.vault_locks: list[aws.backup.VaultLockConfiguration] = []
         if s.vault_lock:
-            for suffix, vault, region in (("", self.vault, None), ("-dr", self.copy_vault, args.copy_region)):
+            for suffix, vault, region in (("", self.vault, None), ("-dr", self.copy_vault, links.copy_region)):
                 if vault is None:
                     continue
                 self.vault_locks.append(aws.backup.VaultLockConfiguration(
@@ -119,7 +150,7 @@ class Backup(pulumi.ComponentResource):
                     aws.backup.VaultLockConfigurationArgs(
                         backup_vault_name=vault.name,
                         min_retention_days=s.vault_lock_min_retention_days,
-                        max_retention_days=s.vault_lock_max_retention_days,
+                        max_retention_days=s.lock_max_days,
                         # Set: compliance mode, immutable after this many days. Unset: governance mode.
                         changeable_for_days=(s.vault_lock_changeable_for_days
                                              if s.vault_lock_mode == "compliance" else None),
@@ -128,27 +159,27 @@ class Backup(pulumi.ComponentResource):
                     opts=child,
                 ))
 
-        rule_tags = {**args.tags, "backup-plan": f"{args.prefix}-data"}
+        rule_tags = {**place.tags, "backup-plan": f"{place.prefix}-data"}
         rules = [
             self._rule("daily", daily_cron(s.schedule_utc_hour), s.daily_retention_days, s, rule_tags),
             self._rule("monthly", monthly_cron(s.schedule_utc_hour), s.monthly_retention_days, s, rule_tags),
         ]
         self.plan = aws.backup.Plan(
             f"{name}-plan",
-            aws.backup.PlanArgs(name=f"{args.prefix}-data", rules=rules,
-                                tags=with_name(args.tags, f"{args.prefix}-data")),
+            aws.backup.PlanArgs(name=f"{place.prefix}-data", rules=rules,
+                                tags=with_name(place.tags, f"{place.prefix}-data")),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.vault_locks),
         )
 
         self.role = aws.iam.Role(
             f"{name}-role",
             aws.iam.RoleArgs(
-                name=f"{args.prefix}-backup",
+                name=f"{place.prefix}-backup",
                 description="AWS Backup takes and restores EcoMart data-tier recovery points",
                 assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
                     "Action": "sts:AssumeRole"}]}),
-                tags=with_name(args.tags, f"{args.prefix}-backup"),
+                tags=with_name(place.tags, f"{place.prefix}-backup"),
             ),
             opts=child,
         )
@@ -162,8 +193,8 @@ class Backup(pulumi.ComponentResource):
         ]
         self.selection = aws.backup.Selection(
             f"{name}-selection",
-            aws.backup.SelectionArgs(name=f"{args.prefix}-data-stores", plan_id=self.plan.id,
-                                     iam_role_arn=self.role.arn, resources=list(args.resource_arns)),
+            aws.backup.SelectionArgs(name=f"{place.prefix}-data-stores", plan_id=self.plan.id,
+                                     iam_role_arn=self.role.arn, resources=list(links.resource_arns)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
         )
 
@@ -183,7 +214,7 @@ class Backup(pulumi.ComponentResource):
         return {"backupVaultName": self.vault_name, "backupVaultArn": self.vault_arn, "backupPlanId": self.plan_id,
                 "backupCopyVaultArn": self.copy_vault_arn, "backupRoleArn": self.role_arn}
 
-    def _rule(self, label: str, schedule: str, retention_days: int, s: BackupArgs,
+    def _rule(self, label: str, schedule: str, retention_days: int, s: BackupSettings,
               tags: dict[str, str]) -> aws.backup.PlanRuleArgs:
         copy_actions = None
         if self.copy_vault is not None:

@@ -21,7 +21,7 @@ from typing import Any, Literal, Mapping, Optional, Sequence, get_args
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import arg
+from components.contract import Placement, arg, settings
 from components.tagging import with_name
 
 Domain = Literal["relational", "cache", "document", "logs", "backups", "compute"]
@@ -135,27 +135,25 @@ def domain_key(res: str, domain: Domain, *, prefix: str, region: str, account_id
     return key, alias
 
 
-@dataclass
-class KmsArgs:
-    prefix: str = arg("Physical-name prefix of the stack: aliases are alias/<prefix>/<domain>.")
-    region: str = arg("The stack's primary AWS region (key policies scope kms:ViaService to it).")
-    tags: Mapping[str, str] = arg("Tags every key carries (a Name and data-domain tag are added).", factory=dict)
-    deletion_window_days: int = arg("Waiting period between a scheduled deletion and the deletion (AWS allows "
-                                    "7-30): the time to notice and cancel.", 30, units="days")
+@settings
+class KmsSettings:
+    """The stack config's ``kms`` section."""
+
+    deletion_window_days: int = arg("Waiting period between a scheduled deletion and the deletion: the time to "
+                                    "notice and cancel (the environment's rules set the floor).", 30, units="days",
+                                    ge=7, le=30)
     domains: Sequence[Domain] = arg("Domains that get a key in the primary region. The document store's key is "
                                     "the Atlas component's own (its policy names Atlas' role).",
-                                    factory=lambda: PRIMARY_DOMAINS)
+                                    factory=lambda: PRIMARY_DOMAINS, one_of=DOMAINS)
+    secondary_domains: Sequence[Domain] = arg("Domains that get a key in the secondary region (when the stack "
+                                              "copies anything there).", factory=lambda: SECONDARY_DOMAINS,
+                                              one_of=DOMAINS)
+
+
+@dataclass
+class KmsLinks:
     secondary_region: Optional[str] = arg("Region for the domains' disaster-recovery keys (cross-region PITR and "
                                           "backup copies); None: no secondary keys.", None)
-    secondary_domains: Sequence[Domain] = arg("Domains that get a key in secondary_region.",
-                                              factory=lambda: SECONDARY_DOMAINS)
-
-    def __post_init__(self) -> None:
-        bad = [d for d in (*self.domains, *self.secondary_domains) if d not in DOMAINS]
-        if bad:
-            raise ValueError(f"KmsArgs: unknown domains {bad}; allowed: {list(DOMAINS)}")
-        if not 7 <= self.deletion_window_days <= 30:
-            raise ValueError(f"KmsArgs.deletion_window_days is {self.deletion_window_days}; AWS allows 7 to 30")
 
 
 @dataclass(frozen=True)
@@ -176,7 +174,7 @@ class DomainKeys:
     def require(self, domain: Domain) -> aws.kms.Key:
         key = getattr(self, domain)
         if key is None:
-            raise ValueError(f"no {domain} key: add {domain!r} to KmsArgs.domains (or secondary_domains)")
+            raise ValueError(f"no {domain} key: add {domain!r} to KmsSettings.domains (or secondary_domains)")
         return key
 
 
@@ -188,24 +186,25 @@ class Kms(pulumi.ComponentResource):
     secondary_keys: DomainKeys
     account_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: KmsArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: KmsSettings, links: KmsLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:security:Kms", name, None, opts)
         self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         self.aliases: dict[str, aws.kms.Alias] = {}
-        self.keys = DomainKeys(**{d: self._key(name, d, None, args) for d in args.domains})
+        self._settings, self._place = settings, place
+        self.keys = DomainKeys(**{d: self._key(name, d, None) for d in settings.domains})
         self.secondary_keys = DomainKeys()
-        if args.secondary_region:
-            self.secondary_keys = DomainKeys(**{d: self._key(name, d, args.secondary_region, args, suffix="-dr")
-                                                for d in args.secondary_domains})
+        if links.secondary_region:
+            self.secondary_keys = DomainKeys(**{d: self._key(name, d, links.secondary_region, suffix="-dr")
+                                                for d in settings.secondary_domains})
         self.key_arns = self.keys.arns()
         self.secondary_key_arns = self.secondary_keys.arns()
         self.register_outputs({"keyArns": self.key_arns, "secondaryKeyArns": self.secondary_key_arns})
 
-    def _key(self, name: str, domain: Domain, region: Optional[str], args: KmsArgs,
-             suffix: str = "") -> aws.kms.Key:
+    def _key(self, name: str, domain: Domain, region: Optional[str], suffix: str = "") -> aws.kms.Key:
         """A key in ``region`` (None: the stack's primary region)."""
         key, self.aliases[f"{domain}{suffix}"] = domain_key(
-            f"{name}-{domain}{suffix}", domain, prefix=args.prefix, region=args.region, key_region=region,
-            alias_suffix=suffix, account_id=self.account_id, deletion_window_days=args.deletion_window_days,
-            tags=args.tags, parent=self)
+            f"{name}-{domain}{suffix}", domain, prefix=self._place.prefix, region=self._place.region,
+            key_region=region, alias_suffix=suffix, account_id=self.account_id,
+            deletion_window_days=self._settings.deletion_window_days, tags=self._place.tags, parent=self)
         return key

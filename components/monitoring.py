@@ -43,7 +43,8 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import arg
+from components.aws_values import EMAIL
+from components.contract import Placement, arg, settings
 from components.inventory import (MonitoredApi, MonitoredCache, MonitoredDb, MonitoredFunction, MonitoredLag,
                                   MonitoredProxy)
 from components.tagging import with_name
@@ -89,35 +90,35 @@ def cache_node_ids(cache: MonitoredCache) -> list[tuple[str, bool]]:
                                 cache.replicas_per_shard)
 
 
-@dataclass(frozen=True)
+@settings
 class AlarmThresholds:
     """Where each alarm fires. Units in the names; see the module docstring for what each metric means."""
 
-    cpu_percent: float = arg("RDS CPU and ElastiCache engine-thread CPU.", 80, units="%")
-    free_storage_percent: float = arg("Alarm below this share of the initially allocated storage.", 15, units="%")
-    freeable_memory_mb: float = arg("RDS freeable memory floor.", 256, units="MiB")
-    connections_percent: float = arg("Of the instance class's max_connections estimate.", 80, units="%")
-    read_latency_ms: float = arg("RDS read latency ceiling.", 20, units="ms")
-    write_latency_ms: float = arg("RDS write latency ceiling.", 20, units="ms")
-    replica_lag_seconds: float = arg("RDS replica lag ceiling.", 30, units="seconds")
-    cache_memory_percent: float = arg("ElastiCache memory use ceiling.", 80, units="%")
-    cache_evictions: float = arg("Evictions per 5 minutes.", 100, units="count")
-    cache_connections: float = arg("Client connections per node.", 5000, units="count")
-    cache_replication_lag_seconds: float = arg("ElastiCache replication lag ceiling.", 5, units="seconds")
-    function_errors: float = arg("Lambda invocation errors per minute (in 3 of 5 minutes).", 5, units="count")
+    cpu_percent: float = arg("RDS CPU and ElastiCache engine-thread CPU.", 80, units="%", gt=0, le=100)
+    free_storage_percent: float = arg("Alarm below this share of the initially allocated storage.", 15, units="%", gt=0, lt=100)
+    freeable_memory_mb: float = arg("RDS freeable memory floor.", 256, units="MiB", gt=0)
+    connections_percent: float = arg("Of the instance class's max_connections estimate.", 80, units="%", gt=0, le=100)
+    read_latency_ms: float = arg("RDS read latency ceiling.", 20, units="ms", gt=0)
+    write_latency_ms: float = arg("RDS write latency ceiling.", 20, units="ms", gt=0)
+    replica_lag_seconds: float = arg("RDS replica lag ceiling.", 30, units="seconds", gt=0)
+    cache_memory_percent: float = arg("ElastiCache memory use ceiling.", 80, units="%", gt=0, le=100)
+    cache_evictions: float = arg("Evictions per 5 minutes.", 100, units="count", ge=0)
+    cache_connections: float = arg("Client connections per node.", 5000, units="count", gt=0)
+    cache_replication_lag_seconds: float = arg("ElastiCache replication lag ceiling.", 5, units="seconds", gt=0)
+    function_errors: float = arg("Lambda invocation errors per minute (in 3 of 5 minutes).", 5, units="count", ge=0)
     function_throttles: float = arg("Lambda throttled invocations per minute: any means the reserved "
-                                    "concurrency is too low.", 0, units="count")
+                                    "concurrency is too low.", 0, units="count", ge=0)
     function_duration_percent: float = arg("Longest invocation as a share of the function's timeout.", 80,
-                                           units="%")
+                                           units="%", gt=0, le=100)
     function_concurrency_percent: float = arg("Concurrent executions as a share of the reserved concurrency.", 80,
-                                              units="%")
-    api_server_errors: float = arg("HTTP API 5xx responses per minute (in 3 of 5 minutes).", 5, units="count")
+                                              units="%", gt=0, le=100)
+    api_server_errors: float = arg("HTTP API 5xx responses per minute (in 3 of 5 minutes).", 5, units="count", ge=0)
     api_latency_p99_ms: float = arg("HTTP API p99 latency ceiling (the integration's timeout is 29 s).", 2000,
-                                    units="ms")
+                                    units="ms", gt=0)
     proxy_connections_percent: float = arg("RDS Proxy connections to the database as a share of its pool.", 80,
-                                           units="%")
+                                           units="%", gt=0, le=100)
     outbox_lag_seconds: float = arg("Age of the oldest unpublished outbox event (no data: the relay is not "
-                                    "running).", 60, units="seconds")
+                                    "running).", 60, units="seconds", gt=0)
 
 
 @dataclass(frozen=True)
@@ -288,13 +289,23 @@ def with_runbook(description: str, runbook: str) -> str:
     return f"{description}. Runbook: {runbook} (ecomart runbook show {runbook})"
 
 
+@settings
+class MonitoringSettings:
+    """The stack config's ``monitoring`` section."""
+
+    alarm_emails: Sequence[str] = arg("Addresses subscribed to the alarm topic (each confirms by e-mail).",
+                                      non_empty=True, pattern=EMAIL, means="e-mail addresses")
+    thresholds: AlarmThresholds = arg("Where each alarm fires.", factory=AlarmThresholds)
+    runbooks: Mapping[str, str] = arg("Runbook named in an alarm's description, by metric name: the page says "
+                                      "what to run first.", factory=lambda: dict(DEFAULT_RUNBOOKS))
+    default_runbook: str = arg("Runbook of every alarm whose metric is not in runbooks (and of the composite).",
+                               DEFAULT_RUNBOOK)
+
+
 @dataclass
-class MonitoringArgs:
-    prefix: str = arg("Physical-name prefix: alarms are <prefix>-<store>-<metric>, the topic <prefix>-data-alarms.")
-    region: str = arg("Region of the stores (dashboard widgets, the topic policy's alarm ARNs).")
+class MonitoringLinks:
     logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the alarm topic; its policy must let "
                                               "cloudwatch.amazonaws.com use it (never alias/aws/sns).")
-    alarm_emails: Sequence[str] = arg("Addresses subscribed to the alarm topic (each confirms by e-mail).")
     dbs: Sequence[MonitoredDb] = arg("RDS instances to watch (Postgres.instances, or existing ones); their RDS events "
                                      "(platform_rules.RDS_EVENT_CATEGORIES) page too.", ())
     db_parameter_groups: Sequence[pulumi.Input[str]] = arg(
@@ -305,12 +316,6 @@ class MonitoringArgs:
     apis: Sequence[MonitoredApi] = arg("HTTP API stages to watch (Service.apis).", ())
     proxies: Sequence[MonitoredProxy] = arg("RDS Proxies to watch (Service.proxies).", ())
     lags: Sequence[MonitoredLag] = arg("Published age metrics to watch (Service.lags: the outbox relay).", ())
-    thresholds: AlarmThresholds = arg("Where each alarm fires.", factory=AlarmThresholds)
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
-    runbooks: Mapping[str, str] = arg("Runbook named in an alarm's description, by metric name: the page says "
-                                      "what to run first.", factory=lambda: dict(DEFAULT_RUNBOOKS))
-    default_runbook: str = arg("Runbook of every alarm whose metric is not in runbooks (and of the composite).",
-                               DEFAULT_RUNBOOK)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -323,13 +328,14 @@ class Monitoring(pulumi.ComponentResource):
     composite_alarm_arn: pulumi.Output[str]
     dashboard_name: str
 
-    def __init__(self, name: str, args: MonitoringArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        specs = [s for db in args.dbs for s in db_alarm_specs(args.prefix, db, args.thresholds)]
-        specs += [s for c in args.caches for s in cache_alarm_specs(args.prefix, c, args.thresholds)]
-        specs += [s for f in args.functions for s in function_alarm_specs(args.prefix, f, args.thresholds)]
-        specs += [s for a in args.apis for s in api_alarm_specs(args.prefix, a, args.thresholds)]
-        specs += [s for p in args.proxies for s in proxy_alarm_specs(args.prefix, p, args.thresholds)]
-        specs += [s for lag in args.lags for s in lag_alarm_specs(args.prefix, lag, args.thresholds)]
+    def __init__(self, name: str, settings: MonitoringSettings, links: MonitoringLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        specs = [s for db in links.dbs for s in db_alarm_specs(place.prefix, db, settings.thresholds)]
+        specs += [s for c in links.caches for s in cache_alarm_specs(place.prefix, c, settings.thresholds)]
+        specs += [s for f in links.functions for s in function_alarm_specs(place.prefix, f, settings.thresholds)]
+        specs += [s for a in links.apis for s in api_alarm_specs(place.prefix, a, settings.thresholds)]
+        specs += [s for p in links.proxies for s in proxy_alarm_specs(place.prefix, p, settings.thresholds)]
+        specs += [s for lag in links.lags for s in lag_alarm_specs(place.prefix, lag, settings.thresholds)]
         if not specs:
             raise ValueError("monitoring needs at least one store or service: dbs, caches, functions, apis, "
                              "proxies and lags are all empty")
@@ -339,17 +345,17 @@ class Monitoring(pulumi.ComponentResource):
             raise ValueError(f"alarm names collide (store labels must be unique): {duplicates}")
         super().__init__("ecomart:observability:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.tags)
+        tags = dict(place.tags)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
-        topic_name = f"{args.prefix}-data-alarms"
+        topic_name = f"{place.prefix}-data-alarms"
         self.topic = aws.sns.Topic(
             f"{name}-topic",
-            aws.sns.TopicArgs(name=topic_name, display_name=f"EcoMart {args.prefix} data tier alarms",
-                              kms_master_key_id=args.logs_kms_key_arn, tags=with_name(tags, topic_name)),
+            aws.sns.TopicArgs(name=topic_name, display_name=f"EcoMart {place.prefix} data tier alarms",
+                              kms_master_key_id=links.logs_kms_key_arn, tags=with_name(tags, topic_name)),
             opts=child,
         )
-        region = args.region
+        region = place.region
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             aws.sns.TopicPolicyArgs(
@@ -365,28 +371,28 @@ class Monitoring(pulumi.ComponentResource):
                 aws.sns.TopicSubscriptionArgs(topic=self.topic.arn, protocol="email", endpoint=email),
                 opts=child,
             )
-            for i, email in enumerate(args.alarm_emails)
+            for i, email in enumerate(settings.alarm_emails)
         ]
 
         # RDS event notifications to the same topic, scoped to this stack's sources (an account may hold others').
         # DB security groups (EC2-Classic) no longer exist: that subscription has no sources and stays quiet
         # unless one is created in the account.
         sources: dict[str, Sequence[pulumi.Input[str]]] = {}
-        if args.dbs:
-            sources["db-instance"] = [db.identifier for db in args.dbs]
+        if links.dbs:
+            sources["db-instance"] = [db.identifier for db in links.dbs]
             sources["db-security-group"] = []
-        if args.db_clusters:
-            sources["db-cluster"] = list(args.db_clusters)
+        if links.db_clusters:
+            sources["db-cluster"] = list(links.db_clusters)
             sources.setdefault("db-security-group", [])
-        if args.db_parameter_groups:
-            sources["db-parameter-group"] = list(args.db_parameter_groups)
+        if links.db_parameter_groups:
+            sources["db-parameter-group"] = list(links.db_parameter_groups)
         self.event_subscriptions = [
             aws.rds.EventSubscription(
                 f"{name}-rds-events-{source_type}",
                 aws.rds.EventSubscriptionArgs(
-                    name=f"{args.prefix}-rds-{source_type}", sns_topic=self.topic.arn, source_type=source_type,
+                    name=f"{place.prefix}-rds-{source_type}", sns_topic=self.topic.arn, source_type=source_type,
                     source_ids=list(ids) or None, event_categories=list(RDS_EVENT_CATEGORIES[source_type]),
-                    enabled=True, tags=with_name(tags, f"{args.prefix}-rds-{source_type}")),
+                    enabled=True, tags=with_name(tags, f"{place.prefix}-rds-{source_type}")),
                 opts=child,
             )
             for source_type, ids in sources.items()
@@ -396,11 +402,11 @@ class Monitoring(pulumi.ComponentResource):
         self.specs = specs
         self.alarms = [
             aws.cloudwatch.MetricAlarm(
-                f"{name}-{s.name.removeprefix(args.prefix + '-')}",
+                f"{name}-{s.name.removeprefix(place.prefix + '-')}",
                 aws.cloudwatch.MetricAlarmArgs(
                     name=s.name,
-                    alarm_description=with_runbook(s.description, args.runbooks.get(s.metric,
-                                                                                     args.default_runbook)),
+                    alarm_description=with_runbook(s.description, settings.runbooks.get(s.metric,
+                                                                                     settings.default_runbook)),
                     namespace=s.namespace,
                     metric_name=s.metric,
                     dimensions=s.dimensions,
@@ -424,7 +430,7 @@ class Monitoring(pulumi.ComponentResource):
         ]
 
         # The composite names its members literally; depends_on makes sure they exist before it is created.
-        composite_name = f"{args.prefix}-data-tier-degraded"
+        composite_name = f"{place.prefix}-data-tier-degraded"
         rules = composite_rules(names)
         self.composite_parts: list[aws.cloudwatch.CompositeAlarm] = []
         if len(rules) > 1:  # very large tiers: one composite per chunk, the top one ORs the chunks
@@ -437,20 +443,20 @@ class Monitoring(pulumi.ComponentResource):
                                                              for i in range(1, len(rules) + 1)))]
         self.composite = self._composite(
             f"{name}-data-tier-degraded", composite_name, rules[0],
-            with_runbook(f"EcoMart {args.prefix} data tier degraded: any database, cache or service alarm is "
+            with_runbook(f"EcoMart {place.prefix} data tier degraded: any database, cache or service alarm is "
                          "firing",
-                         args.default_runbook), actions, tags,
+                         settings.default_runbook), actions, tags,
             self.composite_parts or self.alarms, notify=True)
 
-        self.dashboard_name = f"{args.prefix}-data-tier"
+        self.dashboard_name = f"{place.prefix}-data-tier"
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             aws.cloudwatch.DashboardArgs(
                 dashboard_name=self.dashboard_name,
                 dashboard_body=pulumi.Output.json_dumps(dashboard_body(
-                    args.prefix, region, args.dbs, args.caches,
+                    place.prefix, region, links.dbs, links.caches,
                     [self.composite.arn, *(a.arn for a in self.alarms)],
-                    functions=args.functions, apis=args.apis, proxies=args.proxies, lags=args.lags)),
+                    functions=links.functions, apis=links.apis, proxies=links.proxies, lags=links.lags)),
             ),
             opts=child,
         )

@@ -17,7 +17,8 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import arg
+from components.aws_values import log_retention, private_vpc_cidr
+from components.contract import Placement, arg, settings
 from components.tagging import with_name
 from platform_rules import POSTGRES_PORT
 
@@ -27,28 +28,22 @@ from platform_rules import POSTGRES_PORT
 INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "kms", "sts", "logs", "monitoring", "ssm", "sqs")
 
 
+@settings
+class NetworkSettings:
+    """The stack config's ``network`` section."""
+
+    vpc_cidr: str = arg("IPv4 CIDR of the VPC, /16 to /24, private (RFC 1918); cut into 16 blocks: app subnets from "
+                        "block 0, data subnets from block 8.", "10.40.0.0/16", check=private_vpc_cidr)
+    az_count: int = arg("Availability Zones to spread each tier's subnets over (an app and a data subnet per AZ; "
+                        "the environment's rules set the floor).", 3, ge=2, le=6)
+    flow_log_retention_days: int = arg("CloudWatch retention of VPC flow logs.", 365, units="days",
+                                       check=log_retention)
+
+
 @dataclass
-class NetworkArgs:
-    prefix: str = arg("Physical-name prefix of the stack (VPC, subnets and security groups are named from it).")
-    region: str = arg("AWS region: interface endpoints are com.amazonaws.<region>.<service>.")
-    vpc_cidr: str = arg("IPv4 CIDR of the VPC, /16 to /24; cut into 16 blocks: app subnets from block 0, data "
-                        "subnets from block 8.")
+class NetworkLinks:
     logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the flow-log group (its policy must let "
                                               "logs.<region>.amazonaws.com use it).")
-    az_count: int = arg("Availability Zones to spread each tier's subnets over.", 3)
-    flow_log_retention_days: int = arg("CloudWatch retention of VPC flow logs.", 365, units="days")
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
-
-    def __post_init__(self) -> None:
-        if not 2 <= self.az_count <= 6:
-            raise ValueError(f"NetworkArgs.az_count is {self.az_count}; allowed 2 to 6 (an app and a data subnet "
-                             "per AZ)")
-        try:
-            net = ipaddress.IPv4Network(self.vpc_cidr, strict=True)
-        except ValueError as e:
-            raise ValueError(f"NetworkArgs.vpc_cidr is {self.vpc_cidr!r}: not an IPv4 CIDR ({e})") from None
-        if not 16 <= net.prefixlen <= 24:
-            raise ValueError(f"NetworkArgs.vpc_cidr is {self.vpc_cidr!r}: prefix length must be /16 to /24")
 
 
 @dataclass(frozen=True)
@@ -124,27 +119,28 @@ class Network(pulumi.ComponentResource):
     postgres_security_group_id: pulumi.Output[str]
     redis_security_group_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: NetworkSettings, links: NetworkLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = self._tags = dict(args.tags)
+        tags = self._tags = dict(place.tags)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            aws.ec2.VpcArgs(cidr_block=args.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True,
-                            tags=with_name(tags, f"{args.prefix}-vpc")),
+            aws.ec2.VpcArgs(cidr_block=settings.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True,
+                            tags=with_name(tags, f"{place.prefix}-vpc")),
             opts=child,
         )
         vpc_child = pulumi.ResourceOptions(parent=self, depends_on=[self.vpc])
         azs = aws.get_availability_zones_output(state="available",
                                                 opts=pulumi.InvokeOutputOptions(parent=self)).names
-        app_cidrs, data_cidrs = subnet_plan(args.vpc_cidr, args.az_count)
+        app_cidrs, data_cidrs = subnet_plan(settings.vpc_cidr, settings.az_count)
         self.app_subnets: list[aws.ec2.Subnet] = []
         self.data_subnets: list[aws.ec2.Subnet] = []
         for tier, cidrs, bucket in (("app", app_cidrs, self.app_subnets), ("data", data_cidrs, self.data_subnets)):
             table = aws.ec2.RouteTable(
                 f"{name}-{tier}-rt",
-                aws.ec2.RouteTableArgs(vpc_id=self.vpc.id, tags=with_name(tags, f"{args.prefix}-{tier}-rt",
+                aws.ec2.RouteTableArgs(vpc_id=self.vpc.id, tags=with_name(tags, f"{place.prefix}-{tier}-rt",
                                                                            tier=tier)),
                 opts=child,
             )
@@ -154,7 +150,7 @@ class Network(pulumi.ComponentResource):
                     aws.ec2.SubnetArgs(
                         vpc_id=self.vpc.id, cidr_block=cidr, availability_zone=azs[i],
                         map_public_ip_on_launch=False,
-                        tags=with_name(tags, f"{args.prefix}-{tier}-{i}", tier=tier),
+                        tags=with_name(tags, f"{place.prefix}-{tier}-{i}", tier=tier),
                     ),
                     opts=child,
                 )
@@ -172,10 +168,10 @@ class Network(pulumi.ComponentResource):
                 vpc_id=self.vpc.id,
                 subnet_ids=[s.id for s in self.data_subnets],
                 ingress=[aws.ec2.NetworkAclIngressArgs(rule_no=100, action="allow", protocol="-1",
-                                                       cidr_block=args.vpc_cidr, from_port=0, to_port=0)],
+                                                       cidr_block=settings.vpc_cidr, from_port=0, to_port=0)],
                 egress=[aws.ec2.NetworkAclEgressArgs(rule_no=100, action="allow", protocol="-1",
-                                                     cidr_block=args.vpc_cidr, from_port=0, to_port=0)],
-                tags=with_name(tags, f"{args.prefix}-data-nacl", tier="data"),
+                                                     cidr_block=settings.vpc_cidr, from_port=0, to_port=0)],
+                tags=with_name(tags, f"{place.prefix}-data-nacl", tier="data"),
             ),
             opts=child,
         )
@@ -184,7 +180,7 @@ class Network(pulumi.ComponentResource):
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg",
             aws.ec2.DefaultSecurityGroupArgs(vpc_id=self.vpc.id, ingress=[], egress=[],
-                                             tags=with_name(tags, f"{args.prefix}-default-closed")),
+                                             tags=with_name(tags, f"{place.prefix}-default-closed")),
             opts=child,
         )
 
@@ -196,8 +192,8 @@ class Network(pulumi.ComponentResource):
             self.security_groups[key] = aws.ec2.SecurityGroup(
                 f"{name}-{key}-sg",
                 aws.ec2.SecurityGroupArgs(vpc_id=self.vpc.id, description=description,
-                                          name=f"{args.prefix}-{key}",
-                                          tags=with_name(tags, f"{args.prefix}-{key}", tier=key)),
+                                          name=f"{place.prefix}-{key}",
+                                          tags=with_name(tags, f"{place.prefix}-{key}", tier=key)),
                 opts=vpc_child,
             )
         app_sg = self.security_groups["app"]
@@ -213,30 +209,30 @@ class Network(pulumi.ComponentResource):
                 f"{name}-{service}-vpce",
                 aws.ec2.VpcEndpointArgs(
                     vpc_id=self.vpc.id,
-                    service_name=f"com.amazonaws.{args.region}.{service}",
+                    service_name=f"com.amazonaws.{place.region}.{service}",
                     vpc_endpoint_type="Interface",
                     private_dns_enabled=True,
                     subnet_ids=[s.id for s in self.app_subnets],
                     security_group_ids=[self.security_groups["endpoints"].id],
-                    tags=with_name(tags, f"{args.prefix}-{service}-vpce"),
+                    tags=with_name(tags, f"{place.prefix}-{service}-vpce"),
                 ),
                 opts=child,
             )
 
         self.flow_log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            aws.cloudwatch.LogGroupArgs(name=f"/ecomart/{args.prefix}/vpc-flow-logs",
-                                        retention_in_days=args.flow_log_retention_days,
-                                        kms_key_id=args.logs_kms_key_arn,
-                                        tags=with_name(tags, f"{args.prefix}-vpc-flow-logs")),
+            aws.cloudwatch.LogGroupArgs(name=f"/ecomart/{place.prefix}/vpc-flow-logs",
+                                        retention_in_days=settings.flow_log_retention_days,
+                                        kms_key_id=links.logs_kms_key_arn,
+                                        tags=with_name(tags, f"{place.prefix}-vpc-flow-logs")),
             opts=child,
         )
         flow_role = aws.iam.Role(
             f"{name}-flow-logs-role",
             aws.iam.RoleArgs(
-                name=f"{args.prefix}-vpc-flow-logs",
-                assume_role_policy=account_id.apply(lambda acct: flow_log_trust_policy(acct, args.region)),
-                tags=with_name(tags, f"{args.prefix}-vpc-flow-logs"),
+                name=f"{place.prefix}-vpc-flow-logs",
+                assume_role_policy=account_id.apply(lambda acct: flow_log_trust_policy(acct, place.region)),
+                tags=with_name(tags, f"{place.prefix}-vpc-flow-logs"),
             ),
             opts=child,
         )
@@ -245,7 +241,7 @@ class Network(pulumi.ComponentResource):
             aws.iam.RolePolicyArgs(
                 role=flow_role.id,
                 policy=pulumi.Output.all(self.flow_log_group.arn, account_id).apply(
-                    lambda v: flow_log_role_policy(v[0], v[1], args.region)),
+                    lambda v: flow_log_role_policy(v[0], v[1], place.region)),
             ),
             opts=child,
         )
@@ -254,7 +250,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.FlowLogArgs(vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
                                 log_destination=self.flow_log_group.arn, iam_role_arn=flow_role.arn,
                                 max_aggregation_interval=60,
-                                tags=with_name(tags, f"{args.prefix}-vpc-flow-log")),
+                                tags=with_name(tags, f"{place.prefix}-vpc-flow-log")),
             opts=child,
         )
 

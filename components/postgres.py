@@ -18,21 +18,21 @@ Shape and why:
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import arg, require_together
+from components.aws_values import log_retention, daily_window, overlaps, weekly_spans, weekly_window
+from components.contract import Placement, arg, fail, require_together, settings
 from components.inventory import MonitoredDb
 from components.tagging import with_name
-from platform_rules import (POSTGRES_HARDENING, POSTGRES_PORT, POSTGRES_PRELOAD, CURRENT_RDS_CA_CERTIFICATES,
-                            DEFAULT_RDS_CA_CERTIFICATE)
+from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DEFAULT_RDS_CA_CERTIFICATE, POSTGRES_DEFAULT_MAJOR,
+                            POSTGRES_HARDENING, POSTGRES_PORT, POSTGRES_PRELOAD, POSTGRES_SUPPORTED_MAJORS)
 
 ENGINE = "postgres"
-DEFAULT_MAJOR = "16"
+DEFAULT_MAJOR = POSTGRES_DEFAULT_MAJOR
 PORT = POSTGRES_PORT  # not the engine default (FSBP RDS.23): platform_rules
 MASTER_USERNAME = "ecomart_admin"
 LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
@@ -44,66 +44,91 @@ IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000
 LOG_TEMP_FILES_KB = 10_240
 
 
-@dataclass
-class PostgresArgs:
-    prefix: str = arg("Physical-name prefix: the writer is <prefix>-pg, replicas <prefix>-pg-replica-<n>.")
-    subnet_ids: Sequence[pulumi.Input[str]] = arg("Private (data) subnets of an existing VPC, in >= 2 AZs.")
-    security_group_id: pulumi.Input[str] = arg("Security group of the instances (admit the PostgreSQL "
-                                               "port, platform_rules.POSTGRES_PORT, from the app tier only).")
-    kms_key_arn: pulumi.Input[str] = arg("Customer-managed key: storage, Performance Insights and the managed "
-                                         "master secret.")
-    logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the log groups RDS exports into.")
-    instance_class: str = arg("Writer instance class (db.<family>.<size>).", "db.r6g.large")
+def _pi_retention(days: int) -> Optional[str]:
+    ok = days == 7 or (days % 31 == 0 and 31 <= days <= 713) or days == 731
+    return None if ok else "must be 7, a multiple of 31 up to 713, or 731 (Performance Insights retention)"
+
+
+_pi_retention.means = "7, a multiple of 31 up to 713, or 731"  # type: ignore[attr-defined]
+
+
+@settings
+class PostgresSettings:
+    """The stack config's ``postgres`` section."""
+
+    instance_class: str = arg("Writer instance class (db.<family>.<size>).", "db.r6g.large",
+                              pattern=r"db\.[a-z0-9]+\.[a-z0-9]+", means="an RDS instance class (db.<family>.<size>)")
     engine_version: str = arg("PostgreSQL major version; RDS picks the newest minor and auto minor upgrades "
-                              "keep it current (docs/adr/0017).", DEFAULT_MAJOR)
-    database_name: str = arg("Initial database.", "ecomart")
-    replica_instance_class: Optional[str] = arg("Read replicas' class; None: the writer's.", None)
-    read_replicas: int = arg("Same-region read replicas (each gets its own alarms).", 0)
+                              "keep it current (docs/adr/0017).", POSTGRES_DEFAULT_MAJOR,
+                              one_of=POSTGRES_SUPPORTED_MAJORS)
+    database_name: str = arg("Initial database.", "ecomart", pattern=r"[a-z][a-z0-9_]{0,62}",
+                         means="a lowercase identifier: a-z first, then a-z 0-9 _ (at most 63)")
+    replica_instance_class: Optional[str] = arg("Read replicas' class; None: the writer's.", None,
+                                                pattern=r"db\.[a-z0-9]+\.[a-z0-9]+",
+                                                means="an RDS instance class (db.<family>.<size>)")
+    read_replicas: int = arg("Same-region read replicas (each gets its own alarms).", 0, ge=0, le=5)
     multi_az: bool = arg("Synchronous standby in another AZ for the writer (failover in about a minute).", True)
-    allocated_storage_gb: int = arg("Initial gp3 storage.", 100, units="GB")
-    max_allocated_storage_gb: int = arg("Storage autoscaling ceiling (> allocated_storage_gb).", 1000, units="GB")
-    iops: Optional[int] = arg("gp3 provisioned IOPS (only with >= 400 GB); None: the gp3 baseline.", None)
-    backup_retention_days: int = arg("Automated backups (PITR) kept; 1-35.", 35, units="days")
-    backup_window: str = arg("Daily automated-backup window, UTC (hh:mm-hh:mm).", "03:00-04:00")
-    maintenance_window: str = arg("Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:05:00-sun:06:00")
+    allocated_storage_gb: int = arg("Initial gp3 storage.", 100, units="GB", ge=20, le=65536)
+    max_allocated_storage_gb: int = arg("Storage autoscaling ceiling (> allocated_storage_gb).", 1000, units="GB",
+                                        ge=20, le=65536)
+    iops: Optional[int] = arg("gp3 provisioned IOPS (only with >= 400 GB); None: the gp3 baseline.", None,
+                              ge=3000, le=80000)
+    backup_retention_days: int = arg("Automated backups (PITR) kept.", 35, units="days", ge=1, le=35)
+    backup_window: str = arg("Daily automated-backup window, UTC (hh:mm-hh:mm).", "03:00-04:00",
+                             check=daily_window)
+    maintenance_window: str = arg("Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:05:00-sun:06:00",
+                                  check=weekly_window)
     deletion_protection: bool = arg("Refuse API deletion of the writer and replicas.", True)
     final_snapshot: bool = arg("Take a final snapshot and keep automated backups when the writer is deleted.", True)
-    performance_insights_retention_days: int = arg("Performance Insights retention (7, n*31 or 731).", 7,
-                                                   units="days")
-    monitoring_interval_seconds: int = arg("Enhanced monitoring granularity (1, 5, 10, 15, 30 or 60).", 60,
-                                           units="seconds")
+    performance_insights_retention_days: int = arg("Performance Insights retention (7, a multiple of 31 up to "
+                                                   "713, or 731).", 7, units="days", check=_pi_retention)
+    monitoring_interval_seconds: int = arg("Enhanced monitoring granularity (enhanced monitoring is required).",
+                                           60, units="seconds", one_of=(1, 5, 10, 15, 30, 60))
     ca_cert_identifier: str = arg("Server certificate authority clients verify against (a current RDS CA).",
-                                  DEFAULT_RDS_CA_CERTIFICATE)
-    log_min_duration_statement_ms: int = arg("Statements slower than this are logged.", 500, units="ms")
-    log_retention_days: int = arg("CloudWatch retention of the exported PostgreSQL logs.", 365, units="days")
-    backup_replication_region: Optional[str] = arg("Replicate automated backups (PITR) to this region; None: "
-                                                   "no cross-region PITR.", None)
-    backup_replication_kms_key_arn: Optional[pulumi.Input[str]] = arg("The relational key in "
-                                                                      "backup_replication_region.", None)
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+                                  DEFAULT_RDS_CA_CERTIFICATE, one_of=CURRENT_RDS_CA_CERTIFICATES)
+    log_min_duration_statement_ms: int = arg("Statements slower than this are logged.", 500, units="ms",
+                                             ge=0, le=60000)
+    log_retention_days: int = arg("CloudWatch retention of the exported PostgreSQL logs.", 365, units="days",
+                                  check=log_retention)
+    cross_region_backup_replication: bool = arg("Replicate automated backups (PITR) to the secondary region "
+                                                "(PostgresLinks names it and its key).", False)
 
-    def __post_init__(self) -> None:
-        require_together(self, "backup_replication_region", "backup_replication_kms_key_arn")
-        if not re.fullmatch(r"\d{2}", self.engine_version):
-            raise ValueError(f"PostgresArgs.engine_version is {self.engine_version!r}: give the major version only "
-                             f"(e.g. {DEFAULT_MAJOR!r}); RDS keeps the minor current (docs/adr/0017)")
-        if self.ca_cert_identifier not in CURRENT_RDS_CA_CERTIFICATES:
-            raise ValueError(f"PostgresArgs.ca_cert_identifier is {self.ca_cert_identifier!r}; allowed: "
-                             f"{', '.join(CURRENT_RDS_CA_CERTIFICATES)}")
+    def rules(self) -> None:
         if self.max_allocated_storage_gb <= self.allocated_storage_gb:
-            raise ValueError(f"PostgresArgs.max_allocated_storage_gb ({self.max_allocated_storage_gb}) must exceed "
-                             f"allocated_storage_gb ({self.allocated_storage_gb}) so storage can autoscale")
-        if not 1 <= self.backup_retention_days <= 35:
-            raise ValueError(f"PostgresArgs.backup_retention_days is {self.backup_retention_days}; RDS allows 1-35")
-        if len(self.subnet_ids) < 2:
-            raise ValueError("PostgresArgs.subnet_ids: a DB subnet group needs subnets in at least 2 AZs")
+            fail(self, f"max_allocated_storage_gb ({self.max_allocated_storage_gb}) must exceed "
+                       f"allocated_storage_gb ({self.allocated_storage_gb}) so storage can autoscale")
+        if self.iops is not None and self.allocated_storage_gb < 400:
+            fail(self, f"iops ({self.iops}) can only be set with allocated_storage_gb >= 400 (it is "
+                       f"{self.allocated_storage_gb}; gp3 has a fixed baseline below 400 GB)")
+        if overlaps(weekly_spans(self.backup_window), weekly_spans(self.maintenance_window)):
+            fail(self, f"backup_window ({self.backup_window}) overlaps maintenance_window "
+                       f"({self.maintenance_window}); RDS requires them apart")
 
     @property
     def parameter_family(self) -> str:
         return f"{ENGINE}{self.engine_version}"
 
 
-def parameters(settings: PostgresArgs) -> list[aws.rds.ParameterGroupParameterArgs]:
+@dataclass
+class PostgresLinks:
+    subnet_ids: Sequence[pulumi.Input[str]] = arg("Private (data) subnets of an existing VPC, in >= 2 AZs.")
+    security_group_id: pulumi.Input[str] = arg("Security group of the instances (admit the PostgreSQL "
+                                               "port, platform_rules.POSTGRES_PORT, from the app tier only).")
+    kms_key_arn: pulumi.Input[str] = arg("Customer-managed key: storage, Performance Insights and the managed "
+                                         "master secret.")
+    logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the log groups RDS exports into.")
+    backup_replication_region: Optional[str] = arg("Where automated backups are replicated when the settings ask "
+                                                   "for it (the secondary region).", None)
+    backup_replication_kms_key_arn: Optional[pulumi.Input[str]] = arg("The relational key in "
+                                                                      "backup_replication_region.", None)
+
+    def __post_init__(self) -> None:
+        require_together(self, "backup_replication_region", "backup_replication_kms_key_arn")
+        if len(self.subnet_ids) < 2:
+            raise ValueError("PostgresLinks.subnet_ids: a DB subnet group needs subnets in at least 2 AZs")
+
+
+def parameters(settings: PostgresSettings) -> list[aws.rds.ParameterGroupParameterArgs]:
     """The parameter group's settings. Static parameters must be applied at the next reboot (RDS rejects
     ``immediate`` for them); the others apply immediately."""
     def p(name: str, value: object, static: bool = False) -> aws.rds.ParameterGroupParameterArgs:
@@ -137,35 +162,39 @@ class Postgres(pulumi.ComponentResource):
     reader_endpoints: pulumi.Output[list]
     master_secret_arn: pulumi.Output[Optional[str]]
 
-    def __init__(self, name: str, args: PostgresArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: PostgresSettings, links: PostgresLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:data:Postgres", name, None, opts)
-        s = args
+        s = settings
+        if s.cross_region_backup_replication and links.backup_replication_region is None:
+            raise ValueError("PostgresSettings.cross_region_backup_replication is true: PostgresLinks needs "
+                             "backup_replication_region and backup_replication_kms_key_arn")
         child = pulumi.ResourceOptions(parent=self)
-        self._args = args
+        self._settings, self._links, self._place = settings, links, place
         self._name = name
 
         self.subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            aws.rds.SubnetGroupArgs(name=f"{args.prefix}-postgres", description="EcoMart PostgreSQL: data subnets",
-                                    subnet_ids=list(args.subnet_ids),
-                                    tags=with_name(args.tags, f"{args.prefix}-postgres")),
+            aws.rds.SubnetGroupArgs(name=f"{place.prefix}-postgres", description="EcoMart PostgreSQL: data subnets",
+                                    subnet_ids=list(links.subnet_ids),
+                                    tags=with_name(place.tags, f"{place.prefix}-postgres")),
             opts=child,
         )
         self.parameter_group = aws.rds.ParameterGroup(
             f"{name}-params",
             aws.rds.ParameterGroupArgs(
                 # The family is in the name: a major upgrade creates a new group instead of clashing with this one.
-                name=f"{args.prefix}-{s.parameter_family}", family=s.parameter_family,
+                name=f"{place.prefix}-{s.parameter_family}", family=s.parameter_family,
                 description=f"EcoMart PostgreSQL {s.engine_version}: TLS only, pg_stat_statements, slow "
                             "query/connection logging",
                 parameters=parameters(s),
-                tags=with_name(args.tags, f"{args.prefix}-{s.parameter_family}"),
+                tags=with_name(place.tags, f"{place.prefix}-{s.parameter_family}"),
             ),
             opts=child,
         )
-        self.monitoring_role = self._monitoring_role(name, args)
+        self.monitoring_role = self._monitoring_role(name, place)
 
-        writer_id = f"{args.prefix}-pg"
+        writer_id = f"{place.prefix}-pg"
         self.writer = aws.rds.Instance(
             f"{name}-writer",
             aws.rds.InstanceArgs(
@@ -176,16 +205,16 @@ class Postgres(pulumi.ComponentResource):
                 db_name=s.database_name,
                 username=MASTER_USERNAME,
                 manage_master_user_password=True,
-                master_user_secret_kms_key_id=args.kms_key_arn,
+                master_user_secret_kms_key_id=links.kms_key_arn,
                 allocated_storage=s.allocated_storage_gb,
                 multi_az=s.multi_az,
                 backup_retention_period=s.backup_retention_days,
                 backup_window=s.backup_window,
                 # Keep the automated backups (PITR) after a deletion in prod: the final snapshot is not enough
                 # to restore to a point in time.
-                delete_automated_backups=not args.final_snapshot,
-                skip_final_snapshot=not args.final_snapshot,
-                final_snapshot_identifier=f"{writer_id}-final" if args.final_snapshot else None,
+                delete_automated_backups=not s.final_snapshot,
+                skip_final_snapshot=not s.final_snapshot,
+                final_snapshot_identifier=f"{writer_id}-final" if s.final_snapshot else None,
                 **self._shared(writer_id),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self._before_instance(name, writer_id)),
@@ -194,7 +223,7 @@ class Postgres(pulumi.ComponentResource):
         self.replicas = []
         replica_class = s.replica_instance_class or s.instance_class
         for i in range(1, s.read_replicas + 1):
-            ident = f"{args.prefix}-pg-replica-{i}"
+            ident = f"{place.prefix}-pg-replica-{i}"
             self.replicas.append(aws.rds.Instance(
                 f"{name}-replica-{i}",
                 aws.rds.InstanceArgs(
@@ -212,14 +241,14 @@ class Postgres(pulumi.ComponentResource):
             ))
 
         self.backup_replication: Optional[aws.rds.InstanceAutomatedBackupsReplication] = None
-        if args.backup_replication_region:
+        if s.cross_region_backup_replication:
             self.backup_replication = aws.rds.InstanceAutomatedBackupsReplication(
                 f"{name}-backups-replication",
                 aws.rds.InstanceAutomatedBackupsReplicationArgs(
                     source_db_instance_arn=self.writer.arn,
-                    kms_key_id=args.backup_replication_kms_key_arn,
+                    kms_key_id=links.backup_replication_kms_key_arn,
                     retention_period=s.backup_retention_days,
-                    region=args.backup_replication_region,
+                    region=links.backup_replication_region,
                 ),
                 opts=child,
             )
@@ -254,16 +283,16 @@ class Postgres(pulumi.ComponentResource):
             "postgresWriterArn": self.writer_arn,
             "postgresWriterIdentifier": self.writer.identifier,
             "postgresReplicaIdentifiers": pulumi.Output.all(*[r.identifier for r in self.replicas]),
-            "postgresDatabaseName": self._args.database_name,
+            "postgresDatabaseName": self._settings.database_name,
         }
 
     def _shared(self, identifier: str) -> dict:
         """Settings every instance (writer and replicas) carries: security, storage, observability."""
-        args = s = self._args
+        s, links, place = self._settings, self._links, self._place
         return dict(
             db_subnet_group_name=self.subnet_group.name,
             parameter_group_name=self.parameter_group.name,
-            vpc_security_group_ids=[args.security_group_id],
+            vpc_security_group_ids=[links.security_group_id],
             publicly_accessible=False,
             port=PORT,
             network_type="IPV4",
@@ -271,7 +300,7 @@ class Postgres(pulumi.ComponentResource):
             iops=s.iops,
             max_allocated_storage=s.max_allocated_storage_gb,
             storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
+            kms_key_id=links.kms_key_arn,
             iam_database_authentication_enabled=True,
             ca_cert_identifier=s.ca_cert_identifier,
             auto_minor_version_upgrade=True,
@@ -279,38 +308,38 @@ class Postgres(pulumi.ComponentResource):
             copy_tags_to_snapshot=True,
             deletion_protection=s.deletion_protection,
             performance_insights_enabled=True,
-            performance_insights_kms_key_id=args.kms_key_arn,
+            performance_insights_kms_key_id=links.kms_key_arn,
             performance_insights_retention_period=s.performance_insights_retention_days,
             monitoring_interval=s.monitoring_interval_seconds,
             monitoring_role_arn=self.monitoring_role.arn,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            tags=with_name(args.tags, identifier),
+            tags=with_name(place.tags, identifier),
         )
 
     def _before_instance(self, name: str, identifier: str) -> list[pulumi.Resource]:
         """The log groups RDS exports into (encrypted, with retention) and the monitoring policy attachment."""
-        args = self._args
+        s, links, place = self._settings, self._links, self._place
         groups: list[pulumi.Resource] = [self._monitoring_attachment]
         for log in LOG_EXPORTS:
             groups.append(aws.cloudwatch.LogGroup(
                 f"{name}-log-{log}",
                 aws.cloudwatch.LogGroupArgs(
                     name=f"/aws/rds/instance/{identifier}/{log}",
-                    retention_in_days=args.log_retention_days,
-                    kms_key_id=args.logs_kms_key_arn,
-                    tags=with_name(args.tags, f"{identifier}-{log}"),
+                    retention_in_days=s.log_retention_days,
+                    kms_key_id=links.logs_kms_key_arn,
+                    tags=with_name(place.tags, f"{identifier}-{log}"),
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             ))
         return groups
 
-    def _monitoring_role(self, name: str, args: PostgresArgs) -> aws.iam.Role:
+    def _monitoring_role(self, name: str, place: Placement) -> aws.iam.Role:
         """Enhanced monitoring's role, assumable only by RDS acting for this account (confused-deputy guard)."""
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         role = aws.iam.Role(
             f"{name}-monitoring-role",
             aws.iam.RoleArgs(
-                name=f"{args.prefix}-rds-monitoring",
+                name=f"{place.prefix}-rds-monitoring",
                 description="RDS enhanced monitoring publishes OS metrics for EcoMart PostgreSQL",
                 assume_role_policy=account_id.apply(lambda acct: json.dumps({
                     "Version": "2012-10-17",
@@ -321,7 +350,7 @@ class Postgres(pulumi.ComponentResource):
                         "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
                     }],
                 })),
-                tags=with_name(args.tags, f"{args.prefix}-rds-monitoring"),
+                tags=with_name(place.tags, f"{place.prefix}-rds-monitoring"),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal, Mapping, Optional, Sequence
+from typing import Literal, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import arg
+from components.aws_values import log_retention, daily_window, overlaps, weekly_spans, weekly_window
+from components.contract import Placement, arg, fail, settings
 from components.inventory import MonitoredCache
 from components.tagging import with_name
 from platform_rules import ELASTICACHE_GROUP_ID_MAX
@@ -60,40 +61,58 @@ def app_access_string(key_prefixes: Sequence[str], cluster_mode: bool) -> str:
     return f"on {keys} {APP_COMMANDS}" + (f" {CLUSTER_DISCOVERY}" if cluster_mode else "")
 
 
+# ElastiCache engine versions with IAM authentication (Redis OSS >= 7.0, Valkey >= 7.2): docs/adr/0003.
+ENGINE_VERSIONS = {"redis": ("7.0", "7.1"), "valkey": ("7.2", "8.0", "8.1")}
+KEY_PREFIX = r"[a-z][a-z0-9_-]{0,30}:"
+
+
+@settings
+class RedisSettings:
+    """The stack config's ``redis`` section."""
+
+    engine: Literal["valkey", "redis"] = arg("valkey (docs/adr/0003) or redis (Redis OSS).", "valkey")
+    engine_version: str = arg("major.minor with IAM authentication: Valkey 7.2, 8.0, 8.1; Redis OSS 7.0, 7.1.",
+                              "8.0", pattern=r"\d+\.\d+", means="major.minor (e.g. '8.0')")
+    node_type: str = arg("cache.<family>.<size>.", "cache.r7g.large", pattern=r"cache\.[a-z0-9]+\.[a-z0-9]+",
+                         means="an ElastiCache node type (cache.<family>.<size>)")
+    cluster_mode: bool = arg("Cluster mode enabled (sharded); off: one primary and its replicas.", True)
+    num_shards: int = arg("Node groups in cluster mode (must be 1 without it).", 2, ge=1, le=500)
+    replicas_per_shard: int = arg("Replicas per shard; >= 1 so automatic failover has a target.", 2, ge=1, le=5)
+    snapshot_retention_days: int = arg("Daily snapshots kept.", 7, units="days", ge=1, le=35)
+    snapshot_window: str = arg("Daily snapshot window, UTC (hh:mm-hh:mm).", "02:00-03:00", check=daily_window)
+    maintenance_window: str = arg("Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:06:30-sun:07:30",
+                                  check=weekly_window)
+    log_retention_days: int = arg("CloudWatch retention of slow-log and engine-log.", 365, units="days",
+                                  check=log_retention)
+    app_key_prefixes: Sequence[str] = arg("Key prefixes the IAM-authenticated app user may touch (its RBAC access "
+                                          "string: lowercase letter first, then a-z 0-9 _ -, ending in ':'; no "
+                                          "wildcards or spaces).", factory=lambda: ("product:", "cart:", "session:",
+                                                                                    "reco:"),
+                                          non_empty=True, pattern=KEY_PREFIX,
+                                          means="key prefixes like 'cart:'")
+    final_snapshot: bool = arg("Take a final snapshot when the group is deleted.", True)
+
+    def rules(self) -> None:
+        if not self.cluster_mode and self.num_shards != 1:
+            fail(self, f"num_shards is {self.num_shards} but cluster_mode is false: without cluster mode there is "
+                       "exactly 1 shard")
+        supported = ENGINE_VERSIONS[self.engine]
+        if self.engine_version not in supported:
+            fail(self, f"engine_version {self.engine_version} is not offered for engine {self.engine!r} with IAM "
+                       f"authentication; allowed: {list(supported)}", "engine_version", self.engine_version)
+        if len(set(self.app_key_prefixes)) != len(self.app_key_prefixes):
+            fail(self, "duplicate key prefixes", "app_key_prefixes", list(self.app_key_prefixes))
+        if overlaps(weekly_spans(self.snapshot_window), weekly_spans(self.maintenance_window)):
+            fail(self, f"snapshot_window ({self.snapshot_window}) overlaps maintenance_window "
+                       f"({self.maintenance_window}); ElastiCache requires them apart")
+
+
 @dataclass
-class RedisArgs:
-    prefix: str = arg("Physical-name prefix: the group is <prefix>-cache (at most 40 characters in all).")
-    region: str = arg("Region of the group (the log-delivery policy's source ARN).")
+class RedisLinks:
     subnet_ids: Sequence[pulumi.Input[str]] = arg("Private (data) subnets of an existing VPC, in >= 2 AZs.")
     security_group_id: pulumi.Input[str] = arg("Security group of the nodes (admit 6379 from the app tier only).")
     cache_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the data at rest and snapshots.")
     logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the slow-log and engine-log groups.")
-    engine: Literal["valkey", "redis"] = arg("valkey (docs/adr/0003) or redis (Redis OSS).", "valkey")
-    engine_version: str = arg("major.minor; IAM auth needs Valkey >= 7.2 or Redis OSS >= 7.0.", "8.0")
-    node_type: str = arg("cache.<family>.<size>.", "cache.r7g.large")
-    cluster_mode: bool = arg("Cluster mode enabled (sharded); off: one primary and its replicas.", True)
-    num_shards: int = arg("Node groups in cluster mode (must be 1 without it).", 2)
-    replicas_per_shard: int = arg("Replicas per shard; >= 1 so automatic failover has a target.", 2)
-    snapshot_retention_days: int = arg("Daily snapshots kept.", 7, units="days")
-    snapshot_window: str = arg("Daily snapshot window, UTC (hh:mm-hh:mm).", "02:00-03:00")
-    maintenance_window: str = arg("Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:06:30-sun:07:30")
-    log_retention_days: int = arg("CloudWatch retention of slow-log and engine-log.", 365, units="days")
-    app_key_prefixes: Sequence[str] = arg("Key prefixes the IAM-authenticated app user may touch (its ACL).",
-                                          factory=lambda: ("product:", "cart:", "session:", "reco:"))
-    final_snapshot: bool = arg("Take a final snapshot when the group is deleted.", True)
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
-
-    def __post_init__(self) -> None:
-        group_id = f"{self.prefix}-cache"
-        if len(group_id) > ELASTICACHE_GROUP_ID_MAX:
-            raise ValueError(f"RedisArgs.prefix: replication group id {group_id!r} is {len(group_id)} characters; "
-                             f"ElastiCache allows {ELASTICACHE_GROUP_ID_MAX}: use a shorter prefix")
-        if not self.cluster_mode and self.num_shards != 1:
-            raise ValueError(f"RedisArgs.num_shards is {self.num_shards} but cluster_mode is off: exactly 1 shard")
-        if self.replicas_per_shard < 1:
-            raise ValueError("RedisArgs.replicas_per_shard must be >= 1: automatic failover needs a replica")
-        if not self.app_key_prefixes:
-            raise ValueError("RedisArgs.app_key_prefixes is empty: the app user could touch no key")
 
 
 class Redis(pulumi.ComponentResource):
@@ -115,18 +134,22 @@ class Redis(pulumi.ComponentResource):
     connect_policy_arn: pulumi.Output[str]
     port: int
 
-    def __init__(self, name: str, args: RedisArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        group_id = f"{args.prefix}-cache"
+    def __init__(self, name: str, settings: RedisSettings, links: RedisLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        group_id = f"{place.prefix}-cache"
+        if len(group_id) > ELASTICACHE_GROUP_ID_MAX:
+            raise ValueError(f"Placement.prefix: replication group id {group_id!r} is {len(group_id)} characters; "
+                             f"ElastiCache allows {ELASTICACHE_GROUP_ID_MAX}: use a shorter prefix")
         super().__init__("ecomart:data:Redis", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.tags)
-        self._cluster_mode = args.cluster_mode
-        family = parameter_group_family(args.engine, args.engine_version)
+        tags = dict(place.tags)
+        self._cluster_mode = settings.cluster_mode
+        family = parameter_group_family(settings.engine, settings.engine_version)
 
         self.subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
-            aws.elasticache.SubnetGroupArgs(name=group_id, description=f"EcoMart {args.prefix} cache: data subnets",
-                                            subnet_ids=list(args.subnet_ids), tags=with_name(tags, group_id)),
+            aws.elasticache.SubnetGroupArgs(name=group_id, description=f"EcoMart {place.prefix} cache: data subnets",
+                                            subnet_ids=list(links.subnet_ids), tags=with_name(tags, group_id)),
             opts=child,
         )
         # The family is in the name so an engine upgrade creates the new group before the old one is deleted.
@@ -135,9 +158,9 @@ class Redis(pulumi.ComponentResource):
             aws.elasticache.ParameterGroupArgs(
                 name=f"{group_id}-{family}",
                 family=family,
-                description=f"EcoMart {args.prefix} cache ({args.engine} {args.engine_version})",
+                description=f"EcoMart {place.prefix} cache ({settings.engine} {settings.engine_version})",
                 parameters=[aws.elasticache.ParameterGroupParameterArgs(name=k, value=v) for k, v in (
-                    ("cluster-enabled", "yes" if args.cluster_mode else "no"),
+                    ("cluster-enabled", "yes" if settings.cluster_mode else "no"),
                     ("maxmemory-policy", "volatile-ttl"),
                     ("lazyfree-lazy-eviction", "yes"),
                     ("lazyfree-lazy-expire", "yes"),
@@ -151,16 +174,16 @@ class Redis(pulumi.ComponentResource):
 
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         for log_type in ("slow-log", "engine-log"):
-            log_name = f"/ecomart/{args.prefix}/elasticache/{group_id}/{log_type}"
+            log_name = f"/ecomart/{place.prefix}/elasticache/{group_id}/{log_type}"
             self.log_groups[log_type] = aws.cloudwatch.LogGroup(
                 f"{name}-{log_type}",
-                aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=args.log_retention_days,
-                                            kms_key_id=args.logs_kms_key_arn,
+                aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=settings.log_retention_days,
+                                            kms_key_id=links.logs_kms_key_arn,
                                             tags=with_name(tags, f"{group_id}-{log_type}")),
                 opts=child,
             )
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        region = args.region
+        region = place.region
         log_policy = aws.cloudwatch.LogResourcePolicy(
             f"{name}-log-delivery",
             aws.cloudwatch.LogResourcePolicyArgs(
@@ -180,7 +203,7 @@ class Redis(pulumi.ComponentResource):
         )
 
         # IAM authentication: user id == user name (an ElastiCache rule for "iam" users).
-        app_user_id = f"{args.prefix}-app"
+        app_user_id = f"{place.prefix}-app"
         self.app_user = aws.elasticache.User(
             f"{name}-app-user",
             aws.elasticache.UserArgs(
@@ -188,7 +211,7 @@ class Redis(pulumi.ComponentResource):
                 user_name=app_user_id,
                 engine=RBAC_ENGINE,
                 authentication_mode=aws.elasticache.UserAuthenticationModeArgs(type="iam"),
-                access_string=app_access_string(args.app_key_prefixes, args.cluster_mode),
+                access_string=app_access_string(settings.app_key_prefixes, settings.cluster_mode),
                 tags=with_name(tags, app_user_id, role="application"),
             ),
             opts=child,
@@ -197,12 +220,12 @@ class Redis(pulumi.ComponentResource):
         self.default_user = aws.elasticache.User(
             f"{name}-default-user",
             aws.elasticache.UserArgs(
-                user_id=f"{args.prefix}-default-off",
+                user_id=f"{place.prefix}-default-off",
                 user_name="default",
                 engine=RBAC_ENGINE,
                 authentication_mode=aws.elasticache.UserAuthenticationModeArgs(type="no-password-required"),
                 access_string=DISABLED_ACCESS,
-                tags=with_name(tags, f"{args.prefix}-default-off", role="disabled-default"),
+                tags=with_name(tags, f"{place.prefix}-default-off", role="disabled-default"),
             ),
             opts=child,
         )
@@ -217,33 +240,33 @@ class Redis(pulumi.ComponentResource):
             opts=child,
         )
 
-        shape = (dict(cluster_mode="enabled", num_node_groups=args.num_shards,
-                      replicas_per_node_group=args.replicas_per_shard)
-                 if args.cluster_mode else
-                 dict(cluster_mode="disabled", num_cache_clusters=1 + args.replicas_per_shard))
+        shape = (dict(cluster_mode="enabled", num_node_groups=settings.num_shards,
+                      replicas_per_node_group=settings.replicas_per_shard)
+                 if settings.cluster_mode else
+                 dict(cluster_mode="disabled", num_cache_clusters=1 + settings.replicas_per_shard))
         self.group = aws.elasticache.ReplicationGroup(
             f"{name}-group",
             aws.elasticache.ReplicationGroupArgs(
                 replication_group_id=group_id,
-                description=f"EcoMart {args.prefix}: product cache, carts, sessions",
-                engine=args.engine,
-                engine_version=args.engine_version,
-                node_type=args.node_type,
+                description=f"EcoMart {place.prefix}: product cache, carts, sessions",
+                engine=settings.engine,
+                engine_version=settings.engine_version,
+                node_type=settings.node_type,
                 port=PORT,
                 parameter_group_name=self.parameter_group.name,
                 subnet_group_name=self.subnet_group.name,
-                security_group_ids=[args.security_group_id],
+                security_group_ids=[links.security_group_id],
                 at_rest_encryption_enabled=True,
-                kms_key_id=args.cache_kms_key_arn,
+                kms_key_id=links.cache_kms_key_arn,
                 transit_encryption_enabled=True,
                 transit_encryption_mode="required",
                 user_group_ids=[self.user_group.user_group_id],
                 automatic_failover_enabled=True,
                 multi_az_enabled=True,
-                snapshot_retention_limit=args.snapshot_retention_days,
-                snapshot_window=args.snapshot_window,
-                maintenance_window=args.maintenance_window,
-                final_snapshot_identifier=f"{group_id}-final" if args.final_snapshot else None,
+                snapshot_retention_limit=settings.snapshot_retention_days,
+                snapshot_window=settings.snapshot_window,
+                maintenance_window=settings.maintenance_window,
+                final_snapshot_identifier=f"{group_id}-final" if settings.final_snapshot else None,
                 auto_minor_version_upgrade=True,
                 apply_immediately=False,
                 log_delivery_configurations=[
@@ -252,7 +275,7 @@ class Redis(pulumi.ComponentResource):
                         destination=group.name)
                     for log_type, group in self.log_groups.items()
                 ],
-                tags=with_name(tags, group_id, engine=args.engine),
+                tags=with_name(tags, group_id, engine=settings.engine),
                 **shape,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_policy]),
@@ -278,13 +301,13 @@ class Redis(pulumi.ComponentResource):
         self.app_user_id = app_user_id  # literal: the ElastiCache IAM token names it
         self.app_user_name = self.app_user.user_name
         self.port = PORT
-        self.configuration_endpoint = self.group.configuration_endpoint_address if args.cluster_mode else None
-        self.primary_endpoint = None if args.cluster_mode else self.group.primary_endpoint_address
-        self.reader_endpoint = None if args.cluster_mode else self.group.reader_endpoint_address
+        self.configuration_endpoint = self.group.configuration_endpoint_address if settings.cluster_mode else None
+        self.primary_endpoint = None if settings.cluster_mode else self.group.primary_endpoint_address
+        self.reader_endpoint = None if settings.cluster_mode else self.group.reader_endpoint_address
         self.caches = [MonitoredCache(
-            label="cache", replication_group_id=group_id, cluster_mode=args.cluster_mode,
-            num_shards=args.num_shards if args.cluster_mode else 1, replicas_per_shard=args.replicas_per_shard,
-            node_type=args.node_type,
+            label="cache", replication_group_id=group_id, cluster_mode=settings.cluster_mode,
+            num_shards=settings.num_shards if settings.cluster_mode else 1, replicas_per_shard=settings.replicas_per_shard,
+            node_type=settings.node_type,
         )]
         outputs = {
             "replicationGroupId": group_id,
@@ -294,7 +317,7 @@ class Redis(pulumi.ComponentResource):
             "connectPolicyArn": self.connect_policy.arn,
             "port": PORT,
         }
-        if args.cluster_mode:
+        if settings.cluster_mode:
             outputs["configurationEndpoint"] = self.configuration_endpoint
         else:
             outputs["primaryEndpoint"] = self.primary_endpoint

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import arg
+from components.aws_values import log_retention
+from components.contract import Placement, arg, settings
 from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
 from components.tagging import with_name
 
@@ -26,45 +27,44 @@ FIS_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "fis.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
+@settings
+class ResilienceSettings:
+    """The stack config's ``resilience`` section: the FIS drills."""
+
+    log_retention_days: int = arg("Retention of the FIS experiment log group.", 365, units="days",
+                                  check=log_retention)
+    cache_power_off_minutes: int = arg("How long the cache AZ stays without power in the experiment (FIS allows up "
+                                       "to 12 hours).", 10, units="minutes", ge=1, le=720)
+
+
 @dataclass
-class ResilienceArgs:
-    prefix: str = arg("Physical-name prefix: <prefix>-fis, <prefix>-queued-orders, /<prefix>/orders/read-only.")
+class ResilienceLinks:
     writer_arn: pulumi.Input[str] = arg("ARN of the PostgreSQL writer the failover experiment reboots.")
     cache_arn: pulumi.Input[str] = arg("ARN of the replication group the AZ power experiment interrupts.")
     cache_az: pulumi.Input[str] = arg("Availability Zone whose cache nodes lose power in the experiment (one of "
                                       "the group's: the data tier's first subnet's).")
     stop_alarm_arn: pulumi.Input[str] = arg("Composite alarm that stops every experiment (data tier degraded).")
     logs_kms_key_arn: pulumi.Input[str] = arg("Key of the FIS experiment log group.")
-    log_retention_days: int = arg("Retention of the FIS experiment log group.", 365, units="days")
-    cache_power_off_minutes: int = arg("How long the cache AZ stays without power in the experiment.", 10,
-                                       units="minutes")
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
 
-    def __post_init__(self) -> None:
-        if not 1 <= self.cache_power_off_minutes <= 720:
-            raise ValueError(f"ResilienceArgs.cache_power_off_minutes: {self.cache_power_off_minutes} is not "
-                             "within 1..720 (FIS allows up to 12 hours)")
+
+@settings
+class ReadOnlyModeSettings:
+    """The stack config's ``readOnlyMode`` section: the orders read-only flag and the queued-orders queue."""
+
+    queue_retention_seconds: int = arg("How long a queued order is kept (SQS maximum 14 days): an outage longer "
+                                       "than this loses orders, so the maximum.", 1_209_600, units="seconds",
+                                       ge=60, le=1_209_600)
+    drain_visibility_seconds: int = arg("Visibility timeout: a drain worker has this long to place one order "
+                                        "before another may try it (the idempotency key keeps it once).", 120,
+                                        units="seconds", ge=0, le=43_200)
+    max_receives: int = arg("Receives before an order goes to the dead-letter queue (a bug, not stock).", 5,
+                            ge=1, le=1000)
 
 
 @dataclass
-class ReadOnlyModeArgs:
-    prefix: str = arg("Physical-name prefix: /<prefix>/orders/read-only, <prefix>-queued-orders(-dlq).")
+class ReadOnlyModeLinks:
     queue_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the queued-orders queues (it holds orders, "
                                                "so the relational key; its policy lets sqs use it).")
-    queue_retention_seconds: int = arg("How long a queued order is kept (SQS maximum 14 days): an outage longer "
-                                       "than this loses orders, so the maximum.", 1_209_600, units="seconds")
-    drain_visibility_seconds: int = arg("Visibility timeout: a drain worker has this long to place one order "
-                                        "before another may try it (the idempotency key keeps it once).", 120,
-                                        units="seconds")
-    max_receives: int = arg("Receives before an order goes to the dead-letter queue (a bug, not stock).", 5)
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
-
-    def __post_init__(self) -> None:
-        if not 60 <= self.queue_retention_seconds <= 1_209_600:
-            raise ValueError(f"ReadOnlyModeArgs.queue_retention_seconds: {self.queue_retention_seconds} is not "
-                             "within 60..1209600 (SQS limits)")
-        if not 1 <= self.max_receives <= 1000:
-            raise ValueError(f"ReadOnlyModeArgs.max_receives: {self.max_receives} is not within 1..1000")
 
 
 def tls_only_queue_policy(queue_arn: str) -> str:
@@ -92,10 +92,11 @@ class Resilience(pulumi.ComponentResource):
 
     fis_template_ids: pulumi.Output[dict]
 
-    def __init__(self, name: str, args: ResilienceArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: ResilienceSettings, links: ResilienceLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:operations:Resilience", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        p, tags = args.prefix, dict(args.tags)
+        p, tags = place.prefix, dict(place.tags)
 
         role_name = f"{p}-fis"
         self.fis_role = aws.iam.Role(
@@ -107,17 +108,17 @@ class Resilience(pulumi.ComponentResource):
         self.fis_policy = aws.iam.RolePolicy(
             f"{name}-fis-policy",
             aws.iam.RolePolicyArgs(role=self.fis_role.id, policy=pulumi.Output.all(
-                args.writer_arn, args.cache_arn).apply(lambda v: json.dumps(fis_role_policy(v[0], v[1])))),
+                links.writer_arn, links.cache_arn).apply(lambda v: json.dumps(fis_role_policy(v[0], v[1])))),
             opts=child,
         )
         self.fis_log_group = aws.cloudwatch.LogGroup(
             f"{name}-fis-logs",
-            aws.cloudwatch.LogGroupArgs(name=f"/aws/fis/{p}", retention_in_days=args.log_retention_days,
-                                        kms_key_id=args.logs_kms_key_arn, tags=with_name(tags, f"/aws/fis/{p}")),
+            aws.cloudwatch.LogGroupArgs(name=f"/aws/fis/{p}", retention_in_days=settings.log_retention_days,
+                                        kms_key_id=links.logs_kms_key_arn, tags=with_name(tags, f"/aws/fis/{p}")),
             opts=child,
         )
         stop = [aws.fis.ExperimentTemplateStopConditionArgs(source="aws:cloudwatch:alarm",
-                                                            value=args.stop_alarm_arn)]
+                                                            value=links.stop_alarm_arn)]
         logs = aws.fis.ExperimentTemplateLogConfigurationArgs(
             log_schema_version=2,
             cloudwatch_logs_configuration=aws.fis.ExperimentTemplateLogConfigurationCloudwatchLogsConfigurationArgs(
@@ -134,7 +135,7 @@ class Resilience(pulumi.ComponentResource):
                     target=aws.fis.ExperimentTemplateActionTargetArgs(key="DBInstances", value="writer"))],
                 targets=[aws.fis.ExperimentTemplateTargetArgs(name="writer", resource_type="aws:rds:db",
                                                               selection_mode="ALL",
-                                                              resource_arns=[args.writer_arn])],
+                                                              resource_arns=[links.writer_arn])],
                 tags=with_name(tags, f"{p}-rds-failover")),
             opts=template_opts,
         )
@@ -142,16 +143,16 @@ class Resilience(pulumi.ComponentResource):
             f"{name}-cache-az-power",
             aws.fis.ExperimentTemplateArgs(
                 description=f"{p}: interrupt power to the cache nodes in one AZ for "
-                            f"{args.cache_power_off_minutes} min (cache-failover-drill)",
+                            f"{settings.cache_power_off_minutes} min (cache-failover-drill)",
                 role_arn=self.fis_role.arn, stop_conditions=stop, log_configuration=logs,
                 actions=[aws.fis.ExperimentTemplateActionArgs(
                     name="interrupt-az-power", action_id="aws:elasticache:replicationgroup-interrupt-az-power",
                     parameters=[aws.fis.ExperimentTemplateActionParameterArgs(
-                        key="duration", value=f"PT{args.cache_power_off_minutes}M")],
+                        key="duration", value=f"PT{settings.cache_power_off_minutes}M")],
                     target=aws.fis.ExperimentTemplateActionTargetArgs(key="ReplicationGroups", value="cache"))],
                 targets=[aws.fis.ExperimentTemplateTargetArgs(
                     name="cache", resource_type="aws:elasticache:replicationgroup", selection_mode="ALL",
-                    resource_arns=[args.cache_arn], parameters={"availabilityZoneIdentifier": args.cache_az})],
+                    resource_arns=[links.cache_arn], parameters={"availabilityZoneIdentifier": links.cache_az})],
                 tags=with_name(tags, f"{p}-cache-az-power")),
             opts=template_opts,
         )
@@ -177,10 +178,11 @@ class ReadOnlyMode(pulumi.ComponentResource):
     queue_url: pulumi.Output[str]
     queue_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ReadOnlyModeArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: ReadOnlyModeSettings, links: ReadOnlyModeLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:operations:ReadOnlyMode", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        p, tags = args.prefix, dict(args.tags)
+        p, tags = place.prefix, dict(place.tags)
         self.read_only_parameter_name = f"/{p}/orders/read-only"
         self.read_only = aws.ssm.Parameter(
             f"{name}-read-only",
@@ -195,7 +197,7 @@ class ReadOnlyMode(pulumi.ComponentResource):
         dlq_name = f"{p}-queued-orders-dlq"
         self.dead_letters = aws.sqs.Queue(
             f"{name}-queued-orders-dlq",
-            aws.sqs.QueueArgs(name=dlq_name, kms_master_key_id=args.queue_kms_key_arn,
+            aws.sqs.QueueArgs(name=dlq_name, kms_master_key_id=links.queue_kms_key_arn,
                               kms_data_key_reuse_period_seconds=300,
                               message_retention_seconds=1_209_600, tags=with_name(tags, dlq_name)),
             opts=child,
@@ -204,11 +206,11 @@ class ReadOnlyMode(pulumi.ComponentResource):
         self.queue = aws.sqs.Queue(
             f"{name}-queued-orders",
             aws.sqs.QueueArgs(
-                name=queue_name, kms_master_key_id=args.queue_kms_key_arn, kms_data_key_reuse_period_seconds=300,
-                message_retention_seconds=args.queue_retention_seconds,
-                visibility_timeout_seconds=args.drain_visibility_seconds, receive_wait_time_seconds=20,
+                name=queue_name, kms_master_key_id=links.queue_kms_key_arn, kms_data_key_reuse_period_seconds=300,
+                message_retention_seconds=settings.queue_retention_seconds,
+                visibility_timeout_seconds=settings.drain_visibility_seconds, receive_wait_time_seconds=20,
                 redrive_policy=self.dead_letters.arn.apply(lambda a: json.dumps(
-                    {"deadLetterTargetArn": a, "maxReceiveCount": args.max_receives})),
+                    {"deadLetterTargetArn": a, "maxReceiveCount": settings.max_receives})),
                 tags=with_name(tags, queue_name)),
             opts=child,
         )

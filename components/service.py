@@ -30,14 +30,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
 from components.atlas import PRIVATELINK_PORTS, iam_database_user
-from components.contract import arg, require_together
+from components.aws_values import log_retention
+from components.contract import Placement, arg, fail, require_together, settings
 from components.inventory import MonitoredApi, MonitoredFunction, MonitoredLag, MonitoredProxy
 from components.network import allow_tcp
 from components.resilience import tls_only_queue_policy
@@ -64,49 +65,122 @@ _PATH = re.compile(r"^/[A-Za-z0-9_\-/{}.]*$")
 
 @dataclass(frozen=True)
 class ServiceRoute:
-    method: str
-    """HTTP method (GET, POST, ...)."""
-    path: str
-    """The app's path, parameters in braces (``/orders/{order_id}``): API Gateway uses the same syntax."""
-    authorized: bool
-    """True: a customer's JWT is required (the authorizer checks it before the function runs)."""
+    method: str = arg("HTTP method (GET, POST, ...).")
+    path: str = arg("The app's path, parameters in braces (``/orders/{order_id}``): API Gateway uses the same "
+                    "syntax.")
+    authorized: bool = arg("True: a customer's JWT is required (the authorizer checks it before the function runs).")
 
     @property
     def route_key(self) -> str:
         return f"{self.method} {self.path}"
 
 
-@dataclass(frozen=True)
+@settings
 class FunctionSettings:
-    memory_mb: int = arg("Memory (and so CPU share) of the function.", 512, units="MiB")
-    timeout_seconds: int = arg("Longest invocation before Lambda stops it.", 30, units="seconds")
+    memory_mb: int = arg("Memory (and so CPU share) of the function.", 512, units="MiB", ge=128, le=10240)
+    timeout_seconds: int = arg("Longest invocation before Lambda stops it.", 30, units="seconds", ge=1, le=900)
     reserved_concurrency: int = arg("Executions reserved for (and at most run by) the function: caps its "
-                                    "connections and its cost.", 10)
-
-    def check(self, field: str) -> None:
-        if not 128 <= self.memory_mb <= 10240:
-            raise ValueError(f"ServiceArgs.{field}.memory_mb: {self.memory_mb} is not within 128..10240")
-        if not 1 <= self.timeout_seconds <= 900:
-            raise ValueError(f"ServiceArgs.{field}.timeout_seconds: {self.timeout_seconds} is not within 1..900")
-        if not 1 <= self.reserved_concurrency <= 1000:
-            raise ValueError(f"ServiceArgs.{field}.reserved_concurrency: {self.reserved_concurrency} is not "
-                             "within 1..1000")
+                                    "connections and its cost.", 10, ge=1, le=1000)
 
 
-@dataclass
-class ServiceArgs:
-    prefix: str = arg("Physical-name prefix: functions <prefix>-api|-migrations|-relay, <prefix>-db-proxy, ...")
-    region: str = arg("Region of the functions (ARNs of the rds-db users and log groups).")
-    code_s3_bucket: pulumi.Input[str] = arg("Bucket of the signed Lambda artifact (CodeArtifacts.bucket_name).")
-    code_s3_key: pulumi.Input[str] = arg("Key of the signed artifact (CodeArtifacts.signed_key): a new key is a new "
-                                         "deployment of every function.")
-    code_signing_config_arn: pulumi.Input[str] = arg("Code signing config the functions enforce "
-                                                     "(CodeArtifacts.code_signing_config_arn): unsigned code is "
-                                                     "refused.")
-    routes: Sequence[ServiceRoute] = arg("One HTTP API route per app endpoint (the stack reads them from the app's "
-                                         "OpenAPI).")
+_DOMAIN = r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+_ACM_ARN = r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}"
+
+
+@settings
+class ServiceSettings:
+    """The stack config's ``service`` section: the app on Lambda, its API, authentication and domain."""
+
+    api: FunctionSettings = arg("API function (its timeout is below the HTTP API's 30 s integration timeout).",
+                                factory=lambda: FunctionSettings(1024, 29, 50))
+    migrations: FunctionSettings = arg("Migrations function (one at a time).",
+                                       factory=lambda: FunctionSettings(512, 300, 1))
+    relay: FunctionSettings = arg("Outbox relay function (one per schedule, plus the overlap at the minute).",
+                                  factory=lambda: FunctionSettings(512, 75, 2))
+    relay_run_seconds: int = arg("How long one relay invocation keeps listening before it returns (the next "
+                                 "starts on the minute; 10 .. relay.timeout_seconds - 10).", 55, units="seconds",
+                                 ge=10, le=890)
+    relay_schedules: int = arg("Relays started each minute: parallel relays take disjoint rows (SKIP LOCKED).", 1,
+                               ge=1, le=10)
+    throttling_rate_limit: float = arg("Default route's steady request rate.", 100, units="requests/s", gt=0,
+                                       le=10000)
+    throttling_burst_limit: int = arg("Default route's burst.", 200, units="requests", ge=1, le=5000)
+    proxy_pool_percent: int = arg("Share of the writer's max_connections the proxy may open (the rest: "
+                                  "migrations, operators, replicas' needs).", 50, units="%", ge=10, le=100)
+    proxy_idle_client_timeout_seconds: int = arg("Idle client connections the proxy closes after.", 1800,
+                                                 units="seconds", ge=1, le=28800)
+    jwt_issuer: Optional[str] = arg("External OIDC issuer (https://...); None: a Cognito user pool is created.",
+                                    None, pattern=r"https://\S+", means="an https:// URL")
+    jwt_audience: Sequence[str] = arg("Audiences the authorizer accepts with jwt_issuer (Cognito: the app "
+                                      "client's id).", ())
+    customer_claim: str = arg("Claim that carries the customer id (app/auth.py).", "custom:customer_id",
+                              pattern=r"[A-Za-z0-9_:.-]{1,64}", means="a claim name (letters, digits, _ : . -)")
+    user_pool_deletion_protection: bool = arg("Cognito refuses to delete the pool (prod: the customers' "
+                                              "accounts).", True)
+    user_pool_threat_protection: bool = arg("Plus feature plan with threat protection ENFORCED (FSBP Cognito.1): "
+                                            "sign-ins with leaked credentials or risky context are blocked or "
+                                            "challenged (priced per monthly active user).", True)
+    domain_name: Optional[str] = arg("Custom domain of the API (TLS 1.2); None: the execute-api URL.", None,
+                                     pattern=_DOMAIN, means="a lowercase DNS name")
+    certificate_arn: Optional[str] = arg("ACM certificate of domain_name, in the API's region.", None,
+                                         pattern=_ACM_ARN, means="an ACM certificate ARN")
+    log_retention_days: int = arg("Retention of the functions' and the API's log groups.", 365, units="days",
+                                  check=log_retention)
+
+    def rules(self) -> None:
+        require_together(self, "domain_name", "certificate_arn")
+        if self.api.timeout_seconds >= API_GATEWAY_TIMEOUT_SECONDS:
+            fail(self, f"must be below the HTTP API's {API_GATEWAY_TIMEOUT_SECONDS} s integration timeout "
+                       f"(allowed 1..{API_GATEWAY_TIMEOUT_SECONDS - 1})", "api.timeout_seconds",
+                 self.api.timeout_seconds)
+        if self.relay_run_seconds > self.relay.timeout_seconds - 10:
+            fail(self, f"relay_run_seconds ({self.relay_run_seconds}) must be 10 .. relay.timeout_seconds - 10 "
+                       f"({self.relay.timeout_seconds - 10})")
+        if self.relay.reserved_concurrency < 2 * self.relay_schedules:
+            fail(self, f"relay.reserved_concurrency ({self.relay.reserved_concurrency}) must be >= 2 x "
+                       f"relay_schedules ({2 * self.relay_schedules}): a relay still finishing would throttle the "
+                       "next one")
+        if self.jwt_issuer is not None and not self.jwt_audience:
+            fail(self, f"jwt_issuer ({self.jwt_issuer!r}) needs at least one jwt_audience")
+        if self.jwt_issuer is None and self.jwt_audience:
+            fail(self, "jwt_audience is set without jwt_issuer (the Cognito client's id is the audience)")
+
+
+@dataclass(frozen=True)
+class AppLink:
+    """What the stack reads from the app itself (infra/app_contract.py)."""
+
+    routes: Sequence[ServiceRoute] = arg("One HTTP API route per app endpoint (from the app's OpenAPI).")
     migrations_hash: str = arg("Hash of the app's migrations: the migrations function runs on every deploy that "
                                "changes it.")
+
+    def __post_init__(self) -> None:
+        if not self.routes:
+            raise ValueError("AppLink.routes is empty: the API would serve nothing")
+        keys = [r.route_key for r in self.routes]
+        for r in self.routes:
+            if r.method not in HTTP_METHODS or not _PATH.match(r.path):
+                raise ValueError(f"AppLink.routes: {r.route_key!r} is not METHOD /path (methods: "
+                                 f"{', '.join(HTTP_METHODS)})")
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"AppLink.routes: duplicates {sorted({k for k in keys if keys.count(k) > 1})}")
+
+
+@dataclass(frozen=True)
+class CodeLink:
+    """The signed Lambda artifact (components/artifacts.py)."""
+
+    s3_bucket: pulumi.Input[str] = arg("Bucket of the signed artifact (CodeArtifacts.bucket_name).")
+    s3_key: pulumi.Input[str] = arg("Key of the signed artifact (CodeArtifacts.signed_key): a new key is a new "
+                                    "deployment of every function.")
+    signing_config_arn: pulumi.Input[str] = arg("Code signing config the functions enforce "
+                                                "(CodeArtifacts.code_signing_config_arn): unsigned code is refused.")
+
+
+@dataclass(frozen=True)
+class NetworkLink:
+    """The VPC the functions and the proxy run in (components/network.py)."""
+
     vpc_id: pulumi.Input[str] = arg("VPC of the data tier.")
     app_subnet_ids: Sequence[pulumi.Input[str]] = arg("Private app subnets the functions run in (>= 2 AZs).")
     data_subnet_ids: Sequence[pulumi.Input[str]] = arg("Data subnets the RDS Proxy runs in.")
@@ -115,95 +189,74 @@ class ServiceArgs:
     postgres_security_group_id: pulumi.Input[str] = arg("Group of the PostgreSQL instances (admits the proxy "
                                                         "and the migrations function).")
     redis_security_group_id: pulumi.Input[str] = arg("Group of the cache nodes (admits the functions).")
-    db_instance_identifier: pulumi.Input[str] = arg("The writer the proxy targets.")
-    db_resource_id: pulumi.Input[str] = arg("The writer's resource id (db-...): the proxy's rds-db:connect ARN.")
-    db_address: pulumi.Input[str] = arg("The writer's host name (the migrations function connects to it).")
-    db_name: str = arg("Database the app uses.")
-    db_max_connections: int = arg("The writer's max_connections (estimate): the proxy's pool is a share of it.")
+
+
+@dataclass(frozen=True)
+class DatabaseLink:
+    """The PostgreSQL writer (components/postgres.py)."""
+
+    instance_identifier: pulumi.Input[str] = arg("The writer the proxy targets.")
+    resource_id: pulumi.Input[str] = arg("The writer's resource id (db-...): the proxy's rds-db:connect ARN.")
+    address: pulumi.Input[str] = arg("The writer's host name (the migrations function connects to it).")
+    name: str = arg("Database the app uses.")
+    max_connections: int = arg("The writer's max_connections (estimate): the proxy's pool is a share of it.")
     master_secret_arn: pulumi.Input[str] = arg("RDS-managed master user secret: only the migrations function "
                                                "reads it.")
-    relational_kms_key_arn: pulumi.Input[str] = arg("Key of the master secret and of the queued-orders queue.")
-    compute_kms_key_arn: pulumi.Input[str] = arg("Key of the functions' environment and the dead-letter queue.")
-    logs_kms_key_arn: pulumi.Input[str] = arg("Key of the functions' and the API's log groups.")
-    redis_endpoint: pulumi.Input[str] = arg("Cache endpoint host (configuration endpoint in cluster mode).")
-    redis_replication_group_id: str = arg("Replication group id (the ElastiCache IAM token is signed for it).")
-    redis_replication_group_arn: pulumi.Input[str] = arg("Replication group ARN (elasticache:Connect).")
-    redis_user_id: str = arg("The IAM-authenticated ElastiCache user (id == name).")
-    redis_user_arn: pulumi.Input[str] = arg("That user's ARN (elasticache:Connect).")
-    read_only_parameter_name: str = arg("SSM parameter of the orders read-only mode.")
-    read_only_parameter_arn: pulumi.Input[str] = arg("Its ARN (ssm:GetParameter).")
-    queued_orders_queue_url: pulumi.Input[str] = arg("Queue of the orders accepted in read-only mode.")
-    queued_orders_queue_arn: pulumi.Input[str] = arg("Its ARN (sqs:SendMessage).")
-    atlas_project_id: Optional[pulumi.Input[str]] = arg("Atlas project: the functions' database users live "
-                                                        "there; None: no catalog store.", None)
-    atlas_cluster_name: Optional[pulumi.Input[str]] = arg("Cluster the users are scoped to.", None)
-    atlas_private_srv: Optional[pulumi.Input[str]] = arg("SRV string of the cluster's private endpoint.", None)
-    atlas_security_group_id: Optional[pulumi.Input[str]] = arg("Group of the Atlas PrivateLink endpoints.", None)
-    catalog_database: str = arg("Atlas database the users may read and write.", "catalog")
-    db_port: int = arg("The writer's port (Postgres.PORT): the proxy and the migrations function connect to it; the "
-                       "functions reach the proxy on RDS Proxy's fixed 5432.", POSTGRES_PORT)
-    api: FunctionSettings = arg("API function.", factory=lambda: FunctionSettings(1024, 29, 50))
-    migrations: FunctionSettings = arg("Migrations function (one at a time).",
-                                       factory=lambda: FunctionSettings(512, 300, 1))
-    relay: FunctionSettings = arg("Outbox relay function (one per schedule, plus the overlap at the minute).",
-                                  factory=lambda: FunctionSettings(512, 75, 2))
-    relay_run_seconds: int = arg("How long one relay invocation keeps listening before it returns (the next "
-                                 "starts on the minute).", 55, units="seconds")
-    relay_schedules: int = arg("Relays started each minute: parallel relays take disjoint rows (SKIP LOCKED).", 1)
-    throttling_rate_limit: float = arg("Default route's steady request rate.", 100, units="requests/s")
-    throttling_burst_limit: int = arg("Default route's burst.", 200, units="requests")
-    proxy_pool_percent: int = arg("Share of the writer's max_connections the proxy may open (the rest: "
-                                  "migrations, operators, replicas' needs).", 50, units="%")
-    proxy_idle_client_timeout_seconds: int = arg("Idle client connections the proxy closes after.", 1800,
-                                                 units="seconds")
-    jwt_issuer: Optional[str] = arg("External OIDC issuer (https://...); None: a Cognito user pool is created.",
-                                    None)
-    jwt_audience: Sequence[str] = arg("Audiences the authorizer accepts with jwt_issuer (Cognito: the app "
-                                      "client's id).", ())
-    customer_claim: str = arg("Claim that carries the customer id (app/auth.py).", "custom:customer_id")
-    user_pool_deletion_protection: bool = arg("Cognito refuses to delete the pool (prod: the customers' "
-                                              "accounts).", True)
-    user_pool_threat_protection: bool = arg("Plus feature plan with threat protection ENFORCED: sign-ins with "
-                                            "leaked credentials or risky context are blocked or challenged "
-                                            "(priced per monthly active user).", True)
-    domain_name: Optional[str] = arg("Custom domain of the API (TLS 1.2); None: the execute-api URL.", None)
-    certificate_arn: Optional[pulumi.Input[str]] = arg("ACM certificate of domain_name, in the API's region.",
-                                                       None)
-    log_retention_days: int = arg("Retention of the functions' and the API's log groups.", 365, units="days")
-    tags: Mapping[str, str] = arg("Tags every resource carries (a Name is added).", factory=dict)
+    port: int = arg("The writer's port (Postgres.PORT): the proxy and the migrations function connect to it; the "
+                    "functions reach the proxy on RDS Proxy's fixed 5432.", POSTGRES_PORT)
 
-    def __post_init__(self) -> None:
-        require_together(self, "domain_name", "certificate_arn")
-        require_together(self, "atlas_project_id", "atlas_cluster_name", "atlas_private_srv",
-                         "atlas_security_group_id")
-        for field in ("api", "migrations", "relay"):
-            getattr(self, field).check(field)
-        if self.api.timeout_seconds >= API_GATEWAY_TIMEOUT_SECONDS:
-            raise ValueError(f"ServiceArgs.api.timeout_seconds: {self.api.timeout_seconds} must be below the HTTP "
-                             f"API's {API_GATEWAY_TIMEOUT_SECONDS} s integration timeout")
-        if not 10 <= self.relay_run_seconds <= self.relay.timeout_seconds - 10:
-            raise ValueError(f"ServiceArgs.relay_run_seconds: {self.relay_run_seconds} must be 10 .. "
-                             f"relay.timeout_seconds - 10 ({self.relay.timeout_seconds - 10})")
-        if not 1 <= self.relay_schedules <= 10:
-            raise ValueError(f"ServiceArgs.relay_schedules: {self.relay_schedules} is not within 1..10")
-        if self.relay.reserved_concurrency < 2 * self.relay_schedules:
-            raise ValueError(f"ServiceArgs.relay.reserved_concurrency: {self.relay.reserved_concurrency} is below "
-                             f"2 x relay_schedules ({2 * self.relay_schedules}): a relay still finishing would "
-                             "throttle the next one")
-        if not 10 <= self.proxy_pool_percent <= 100:
-            raise ValueError(f"ServiceArgs.proxy_pool_percent: {self.proxy_pool_percent} is not within 10..100")
-        if self.jwt_issuer is not None and (not self.jwt_issuer.startswith("https://") or not self.jwt_audience):
-            raise ValueError(f"ServiceArgs.jwt_issuer: {self.jwt_issuer!r} needs an https:// URL and at least one "
-                             "jwt_audience")
-        if not self.routes:
-            raise ValueError("ServiceArgs.routes is empty: the API would serve nothing")
-        keys = [r.route_key for r in self.routes]
-        for r in self.routes:
-            if r.method not in HTTP_METHODS or not _PATH.match(r.path):
-                raise ValueError(f"ServiceArgs.routes: {r.route_key!r} is not METHOD /path (methods: "
-                                 f"{', '.join(HTTP_METHODS)})")
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"ServiceArgs.routes: duplicates {sorted({k for k in keys if keys.count(k) > 1})}")
+
+@dataclass(frozen=True)
+class CacheLink:
+    """The ElastiCache group and its IAM-authenticated user (components/redis.py)."""
+
+    endpoint: pulumi.Input[str] = arg("Cache endpoint host (configuration endpoint in cluster mode).")
+    replication_group_id: str = arg("Replication group id (the ElastiCache IAM token is signed for it).")
+    replication_group_arn: pulumi.Input[str] = arg("Replication group ARN (elasticache:Connect).")
+    user_id: str = arg("The IAM-authenticated ElastiCache user (id == name).")
+    user_arn: pulumi.Input[str] = arg("That user's ARN (elasticache:Connect).")
+
+
+@dataclass(frozen=True)
+class KeysLink:
+    """The customer-managed keys the service uses (components/kms.py)."""
+
+    relational: pulumi.Input[str] = arg("Key of the master secret and of the queued-orders queue.")
+    compute: pulumi.Input[str] = arg("Key of the functions' environment and the dead-letter queue.")
+    logs: pulumi.Input[str] = arg("Key of the functions' and the API's log groups.")
+
+
+@dataclass(frozen=True)
+class ReadOnlyLink:
+    """The orders read-only flag and the queued-orders queue (components/resilience.py ReadOnlyMode)."""
+
+    parameter_name: str = arg("SSM parameter of the orders read-only mode.")
+    parameter_arn: pulumi.Input[str] = arg("Its ARN (ssm:GetParameter).")
+    queue_url: pulumi.Input[str] = arg("Queue of the orders accepted in read-only mode.")
+    queue_arn: pulumi.Input[str] = arg("Its ARN (sqs:SendMessage).")
+
+
+@dataclass(frozen=True)
+class CatalogLink:
+    """The Atlas cluster the functions' database users live in (components/atlas.py)."""
+
+    project_id: pulumi.Input[str] = arg("Atlas project: the functions' database users live there.")
+    cluster_name: pulumi.Input[str] = arg("Cluster the users are scoped to.")
+    private_srv: pulumi.Input[str] = arg("SRV string of the cluster's private endpoint.")
+    security_group_id: pulumi.Input[str] = arg("Group of the Atlas PrivateLink endpoints.")
+    database: str = arg("Atlas database the users may read and write.", "catalog")
+
+
+@dataclass(frozen=True)
+class ServiceLinks:
+    app: AppLink = arg("Routes and migrations the stack reads from the app.")
+    code: CodeLink = arg("The signed artifact the functions deploy.")
+    network: NetworkLink = arg("Subnets and security groups.")
+    database: DatabaseLink = arg("The PostgreSQL writer.")
+    cache: CacheLink = arg("The cache and its app user.")
+    keys: KeysLink = arg("The keys of secrets, queues, environments and logs.")
+    read_only: ReadOnlyLink = arg("The orders read-only flag and queue.")
+    catalog: Optional[CatalogLink] = arg("The Atlas catalog; None: no catalog store.", None)
 
 
 def service_trust(service: str, account_id: str) -> str:
@@ -306,22 +359,25 @@ class Service(pulumi.ComponentResource):
     proxies: list[MonitoredProxy]
     lags: list[MonitoredLag]
 
-    def __init__(self, name: str, args: ServiceArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, settings: ServiceSettings, links: ServiceLinks, place: Placement,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ecomart:app:Service", name, None, opts)
-        self._name, self._args = name, args
+        self._name = name
+        self._settings, self._links, self._place = settings, links, place
+        s = settings
         self._child = child = pulumi.ResourceOptions(parent=self)
-        p, tags = args.prefix, dict(args.tags)
+        p, tags = place.prefix, dict(place.tags)
         self._tags = tags
         self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         self.function_names = {k: f"{p}-{k}" for k in HANDLERS}
 
-        self._security_groups(name, args)
-        self._proxy(name, args)
+        self._security_groups(name)
+        self._proxy(name)
 
         dlq_name = f"{p}-functions-dlq"
         self.dead_letters = aws.sqs.Queue(
             f"{name}-dlq",
-            aws.sqs.QueueArgs(name=dlq_name, kms_master_key_id=args.compute_kms_key_arn,
+            aws.sqs.QueueArgs(name=dlq_name, kms_master_key_id=links.keys.compute,
                               kms_data_key_reuse_period_seconds=300, message_retention_seconds=1_209_600,
                               tags=with_name(tags, dlq_name)),
             opts=child,
@@ -332,50 +388,50 @@ class Service(pulumi.ComponentResource):
                             opts=child)
 
         proxy_user = pulumi.Output.all(self.account_id, self.proxy.arn).apply(
-            lambda v: proxy_db_user_arn(args.region, v[0], v[1], PG_APP_USER))
-        redis_arns = pulumi.Output.all(args.redis_replication_group_arn, args.redis_user_arn)
+            lambda v: proxy_db_user_arn(place.region, v[0], v[1], PG_APP_USER))
+        redis_arns = pulumi.Output.all(links.cache.replication_group_arn, links.cache.user_arn)
         specific = {
-            "api": pulumi.Output.all(proxy_user, redis_arns, args.read_only_parameter_arn,
-                                     args.queued_orders_queue_arn, args.relational_kms_key_arn).apply(
+            "api": pulumi.Output.all(proxy_user, redis_arns, links.read_only.parameter_arn,
+                                     links.read_only.queue_arn, links.keys.relational).apply(
                 lambda v: api_statements(proxy_user_arn=v[0], redis_arns=v[1], parameter_arn=v[2], queue_arn=v[3],
                                          relational_key_arn=v[4])),
             "relay": pulumi.Output.all(proxy_user, redis_arns).apply(
                 lambda v: relay_statements(proxy_user_arn=v[0], redis_arns=v[1])),
-            "migrations": pulumi.Output.all(args.master_secret_arn, args.relational_kms_key_arn).apply(
-                lambda v: migrations_statements(secret_arn=v[0], relational_key_arn=v[1], region=args.region)),
+            "migrations": pulumi.Output.all(links.database.master_secret_arn, links.keys.relational).apply(
+                lambda v: migrations_statements(secret_arn=v[0], relational_key_arn=v[1], region=place.region)),
         }
-        self._auth(name, args)
+        self._auth(name)
         atlas_env: dict[str, pulumi.Input[str]] = {}
-        if args.atlas_private_srv is not None:
-            atlas_env = {"MONGODB_ATLAS_SRV": args.atlas_private_srv, "MONGODB_DB": args.catalog_database}
+        if links.catalog is not None:
+            atlas_env = {"MONGODB_ATLAS_SRV": links.catalog.private_srv, "MONGODB_DB": links.catalog.database}
         pg_env = {"DATABASE_URL": self.proxy.endpoint.apply(
-            lambda host: f"postgresql://{host}:{PROXY_PORT}/{args.db_name}?sslmode=require"),
+            lambda host: f"postgresql://{host}:{PROXY_PORT}/{links.database.name}?sslmode=require"),
             "PG_IAM_USER": PG_APP_USER}
-        redis_env = {"REDIS_URL": pulumi.Output.from_input(args.redis_endpoint).apply(
+        redis_env = {"REDIS_URL": pulumi.Output.from_input(links.cache.endpoint).apply(
             lambda host: f"rediss://{host}:6379/0"),
-            "REDIS_IAM_USER": args.redis_user_id, "REDIS_CACHE_NAME": args.redis_replication_group_id}
+            "REDIS_IAM_USER": links.cache.user_id, "REDIS_CACHE_NAME": links.cache.replication_group_id}
         environments: dict[str, dict[str, pulumi.Input[str]]] = {
             "api": {**pg_env, **redis_env, **atlas_env, "AUTH_MODE": "gateway", "AUTH_ISSUER": self.jwt_issuer,
-                    "AUTH_AUDIENCE": self.jwt_audience.apply(",".join), "AUTH_CUSTOMER_CLAIM": args.customer_claim,
-                    "ORDERS_READ_ONLY_PARAMETER": args.read_only_parameter_name,
-                    "QUEUED_ORDERS_QUEUE_URL": args.queued_orders_queue_url},
-            "relay": {**pg_env, **redis_env, **atlas_env, "RELAY_RUN_SECONDS": str(args.relay_run_seconds),
+                    "AUTH_AUDIENCE": self.jwt_audience.apply(",".join), "AUTH_CUSTOMER_CLAIM": s.customer_claim,
+                    "ORDERS_READ_ONLY_PARAMETER": links.read_only.parameter_name,
+                    "QUEUED_ORDERS_QUEUE_URL": links.read_only.queue_url},
+            "relay": {**pg_env, **redis_env, **atlas_env, "RELAY_RUN_SECONDS": str(s.relay_run_seconds),
                       "OUTBOX_LAG_DIMENSION_VALUE": p},
-            "migrations": {"DB_HOST": args.db_address, "DB_PORT": str(args.db_port), "DB_NAME": args.db_name,
-                           "DB_MASTER_SECRET_ARN": args.master_secret_arn, "PG_APP_USER": PG_APP_USER},
+            "migrations": {"DB_HOST": links.database.address, "DB_PORT": str(links.database.port), "DB_NAME": links.database.name,
+                           "DB_MASTER_SECRET_ARN": links.database.master_secret_arn, "PG_APP_USER": PG_APP_USER},
         }
 
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         self.roles: dict[str, aws.iam.Role] = {}
         self.lambdas: dict[str, aws.lambda_.Function] = {}
-        for key, settings in (("api", args.api), ("migrations", args.migrations), ("relay", args.relay)):
+        for key, settings in (("api", s.api), ("migrations", s.migrations), ("relay", s.relay)):
             fn_name = self.function_names[key]
             sg_id = self.migrations_sg.id if key == "migrations" else self.functions_sg.id
             log_name = f"/aws/lambda/{fn_name}"
             log_group = self.log_groups[key] = aws.cloudwatch.LogGroup(
                 f"{name}-{key}-logs",
-                aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=args.log_retention_days,
-                                            kms_key_id=args.logs_kms_key_arn, tags=with_name(tags, log_name)),
+                aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=s.log_retention_days,
+                                            kms_key_id=links.keys.logs, tags=with_name(tags, log_name)),
                 opts=child,
             )
             role = self.roles[key] = aws.iam.Role(
@@ -386,10 +442,10 @@ class Service(pulumi.ComponentResource):
                                  tags=with_name(tags, fn_name)),
                 opts=child,
             )
-            policy = pulumi.Output.all(self.account_id, log_group.arn, pulumi.Output.all(*args.app_subnet_ids),
-                                       sg_id, self.dead_letters.arn, args.compute_kms_key_arn, specific[key]).apply(
+            policy = pulumi.Output.all(self.account_id, log_group.arn, pulumi.Output.all(*links.network.app_subnet_ids),
+                                       sg_id, self.dead_letters.arn, links.keys.compute, specific[key]).apply(
                 lambda v: policy_document(function_base_statements(
-                    region=args.region, account_id=v[0], log_group_arn=v[1], subnet_ids=v[2],
+                    region=place.region, account_id=v[0], log_group_arn=v[1], subnet_ids=v[2],
                     security_group_id=v[3], dlq_arn=v[4], compute_key_arn=v[5]) + v[6]))
             role_policy = aws.iam.RolePolicy(
                 f"{name}-{key}-policy", aws.iam.RolePolicyArgs(name=f"{fn_name}-least-privilege", role=role.id,
@@ -405,17 +461,17 @@ class Service(pulumi.ComponentResource):
                     runtime=LAMBDA_RUNTIME,
                     architectures=[LAMBDA_ARCHITECTURE],
                     handler=HANDLERS[key],
-                    s3_bucket=args.code_s3_bucket,
-                    s3_key=args.code_s3_key,
-                    code_signing_config_arn=args.code_signing_config_arn,
+                    s3_bucket=links.code.s3_bucket,
+                    s3_key=links.code.s3_key,
+                    code_signing_config_arn=links.code.signing_config_arn,
                     memory_size=settings.memory_mb,
                     timeout=settings.timeout_seconds,
                     reserved_concurrent_executions=settings.reserved_concurrency,
-                    kms_key_arn=args.compute_kms_key_arn,
+                    kms_key_arn=links.keys.compute,
                     environment=aws.lambda_.FunctionEnvironmentArgs(variables=environments[key]),
                     tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
                     dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=self.dead_letters.arn),
-                    vpc_config=aws.lambda_.FunctionVpcConfigArgs(subnet_ids=list(args.app_subnet_ids),
+                    vpc_config=aws.lambda_.FunctionVpcConfigArgs(subnet_ids=list(links.network.app_subnet_ids),
                                                                  security_group_ids=[sg_id]),
                     logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON",
                                                                          log_group=log_group.name),
@@ -425,16 +481,16 @@ class Service(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
             )
 
-        self._atlas_users(name, args)
-        self._migrations_run(name, args)
-        self._schedules(name, args)
-        self._http_api(name, args)
+        self._atlas_users(name)
+        self._migrations_run(name)
+        self._schedules(name)
+        self._http_api(name)
 
         self.role_arns = {k: r.arn for k, r in self.roles.items()}
         self.functions = [MonitoredFunction(label=k, function_name=self.function_names[k],
                                             timeout_seconds=s.timeout_seconds,
                                             reserved_concurrency=s.reserved_concurrency)
-                          for k, s in (("api", args.api), ("relay", args.relay), ("migrations", args.migrations))]
+                          for k, s in (("api", s.api), ("relay", s.relay), ("migrations", s.migrations))]
         self.apis = [MonitoredApi(label="api-gateway", api_id=self.api.id, stage=STAGE)]
         self.proxies = [MonitoredProxy(label="db-proxy", proxy_name=self.proxy_name,
                                        max_connections=self.proxy_max_connections)]
@@ -446,13 +502,14 @@ class Service(pulumi.ComponentResource):
                                "roleArns": self.role_arns})
 
     # --- network ----------------------------------------------------------------------------------------------
-    def _security_groups(self, name: str, args: ServiceArgs) -> None:
-        p, tags = args.prefix, self._tags
+    def _security_groups(self, name: str) -> None:
+        links, place = self._links, self._place
+        p, tags = place.prefix, self._tags
 
         def group(key: str, description: str) -> aws.ec2.SecurityGroup:
             return aws.ec2.SecurityGroup(
                 f"{name}-{key}-sg",
-                aws.ec2.SecurityGroupArgs(vpc_id=args.vpc_id, name=f"{p}-{key}", description=description,
+                aws.ec2.SecurityGroupArgs(vpc_id=links.network.vpc_id, name=f"{p}-{key}", description=description,
                                           tags=with_name(tags, f"{p}-{key}", tier=key)),
                 opts=self._child,
             )
@@ -463,28 +520,29 @@ class Service(pulumi.ComponentResource):
         fn, mig = self.functions_sg.id, self.migrations_sg.id
         rules = [
             ("functions-to-proxy", fn, self.proxy_sg.id, PROXY_PORT, None, "functions to RDS Proxy"),
-            ("proxy-to-postgres", self.proxy_sg.id, args.postgres_security_group_id, args.db_port, None,
+            ("proxy-to-postgres", self.proxy_sg.id, links.network.postgres_security_group_id, links.database.port, None,
              "RDS Proxy to the PostgreSQL writer"),
-            ("functions-to-redis", fn, args.redis_security_group_id, 6379, None, "functions to the cache"),
-            ("functions-to-endpoints", fn, args.endpoints_security_group_id, 443, None,
+            ("functions-to-redis", fn, links.network.redis_security_group_id, 6379, None, "functions to the cache"),
+            ("functions-to-endpoints", fn, links.network.endpoints_security_group_id, 443, None,
              "functions to AWS API endpoints (SSM, SQS, CloudWatch)"),
-            ("migrations-to-postgres", mig, args.postgres_security_group_id, args.db_port, None,
+            ("migrations-to-postgres", mig, links.network.postgres_security_group_id, links.database.port, None,
              "migrations function to the PostgreSQL writer"),
-            ("migrations-to-endpoints", mig, args.endpoints_security_group_id, 443, None,
+            ("migrations-to-endpoints", mig, links.network.endpoints_security_group_id, 443, None,
              "migrations function to Secrets Manager"),
         ]
-        if args.atlas_security_group_id is not None:
-            rules.append(("functions-to-atlas", fn, args.atlas_security_group_id, PRIVATELINK_PORTS[0],
+        if links.catalog is not None:
+            rules.append(("functions-to-atlas", fn, links.catalog.security_group_id, PRIVATELINK_PORTS[0],
                           PRIVATELINK_PORTS[1], "functions to MongoDB Atlas over PrivateLink"))
         for slug, source, target, port, to_port, description in rules:
             allow_tcp(f"{name}-{slug}", source_id=source, target_id=target, port=port, to_port=to_port,
                       description=description, tags=tags, parent=self)
 
     # --- RDS Proxy --------------------------------------------------------------------------------------------
-    def _proxy(self, name: str, args: ServiceArgs) -> None:
-        p, tags = args.prefix, self._tags
+    def _proxy(self, name: str) -> None:
+        s, links, place = self._settings, self._links, self._place
+        p, tags = place.prefix, self._tags
         self.proxy_name = f"{p}-db-proxy"
-        self.proxy_max_connections = max(1, args.db_max_connections * args.proxy_pool_percent // 100)
+        self.proxy_max_connections = max(1, links.database.max_connections * s.proxy_pool_percent // 100)
         self.proxy_role = aws.iam.Role(
             f"{name}-proxy-role",
             aws.iam.RoleArgs(name=self.proxy_name, description=f"RDS Proxy {self.proxy_name} logs in with IAM",
@@ -497,9 +555,9 @@ class Service(pulumi.ComponentResource):
             f"{name}-proxy-policy",
             aws.iam.RolePolicyArgs(
                 name=f"{self.proxy_name}-connect", role=self.proxy_role.id,
-                policy=pulumi.Output.all(self.account_id, args.db_resource_id).apply(lambda v: policy_document([{
+                policy=pulumi.Output.all(self.account_id, links.database.resource_id).apply(lambda v: policy_document([{
                     "Sid": "ConnectToWriterAsAppUser", "Effect": "Allow", "Action": ["rds-db:connect"],
-                    "Resource": [f"arn:aws:rds-db:{args.region}:{v[0]}:dbuser:{v[1]}/{PG_APP_USER}"]}]))),
+                    "Resource": [f"arn:aws:rds-db:{place.region}:{v[0]}:dbuser:{v[1]}/{PG_APP_USER}"]}]))),
             opts=self._child,
         )
         self.proxy = aws.rds.Proxy(
@@ -507,8 +565,8 @@ class Service(pulumi.ComponentResource):
             aws.rds.ProxyArgs(
                 name=self.proxy_name, engine_family="POSTGRESQL", role_arn=self.proxy_role.arn,
                 default_auth_scheme="IAM_AUTH", require_tls=True, debug_logging=False,
-                idle_client_timeout=args.proxy_idle_client_timeout_seconds,
-                vpc_subnet_ids=list(args.data_subnet_ids), vpc_security_group_ids=[self.proxy_sg.id],
+                idle_client_timeout=s.proxy_idle_client_timeout_seconds,
+                vpc_subnet_ids=list(links.network.data_subnet_ids), vpc_security_group_ids=[self.proxy_sg.id],
                 tags=with_name(tags, self.proxy_name)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[proxy_policy]),
         )
@@ -517,27 +575,28 @@ class Service(pulumi.ComponentResource):
             aws.rds.ProxyDefaultTargetGroupArgs(
                 db_proxy_name=self.proxy.name,
                 connection_pool_config=aws.rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs(
-                    max_connections_percent=args.proxy_pool_percent,
-                    max_idle_connections_percent=max(1, args.proxy_pool_percent // 2),
+                    max_connections_percent=s.proxy_pool_percent,
+                    max_idle_connections_percent=max(1, s.proxy_pool_percent // 2),
                     connection_borrow_timeout=10)),
             opts=self._child,
         )
         aws.rds.ProxyTarget(
             f"{name}-proxy-writer",
             aws.rds.ProxyTargetArgs(db_proxy_name=self.proxy.name, target_group_name=self.proxy_target_group.name,
-                                    db_instance_identifier=args.db_instance_identifier),
+                                    db_instance_identifier=links.database.instance_identifier),
             opts=self._child,
         )
 
     # --- authentication -------------------------------------------------------------------------------------
-    def _auth(self, name: str, args: ServiceArgs) -> None:
+    def _auth(self, name: str) -> None:
+        s, place = self._settings, self._place
         """A Cognito user pool and public app client (no secret), unless an external issuer is configured."""
         self.user_pool = self.user_pool_client = None
-        if args.jwt_issuer is not None:
-            self.jwt_issuer = pulumi.Output.from_input(args.jwt_issuer)
-            self.jwt_audience = pulumi.Output.from_input(list(args.jwt_audience))
+        if s.jwt_issuer is not None:
+            self.jwt_issuer = pulumi.Output.from_input(s.jwt_issuer)
+            self.jwt_audience = pulumi.Output.from_input(list(s.jwt_audience))
             return
-        pool_name = f"{args.prefix}-customers"
+        pool_name = f"{place.prefix}-customers"
         self.user_pool = aws.cognito.UserPool(
             f"{name}-customers",
             aws.cognito.UserPoolArgs(
@@ -553,14 +612,14 @@ class Service(pulumi.ComponentResource):
                                                                                    priority=1)]),
                 admin_create_user_config=aws.cognito.UserPoolAdminCreateUserConfigArgs(
                     allow_admin_create_user_only=False),
-                deletion_protection="ACTIVE" if args.user_pool_deletion_protection else "INACTIVE",
-                user_pool_tier="PLUS" if args.user_pool_threat_protection else "ESSENTIALS",
+                deletion_protection="ACTIVE" if s.user_pool_deletion_protection else "INACTIVE",
+                user_pool_tier="PLUS" if s.user_pool_threat_protection else "ESSENTIALS",
                 user_pool_add_ons=aws.cognito.UserPoolUserPoolAddOnsArgs(advanced_security_mode="ENFORCED")
-                if args.user_pool_threat_protection else None,
+                if s.user_pool_threat_protection else None,
                 # The customer id the app reads (app/auth.py): the back office sets it (AdminUpdateUserAttributes);
                 # the web client may read but not write it (write_attributes below).
                 schemas=[aws.cognito.UserPoolSchemaArgs(
-                    name=args.customer_claim.removeprefix("custom:"), attribute_data_type="Number", mutable=True,
+                    name=s.customer_claim.removeprefix("custom:"), attribute_data_type="Number", mutable=True,
                     developer_only_attribute=False,
                     number_attribute_constraints=aws.cognito.UserPoolSchemaNumberAttributeConstraintsArgs(
                         min_value="1"))],
@@ -570,46 +629,49 @@ class Service(pulumi.ComponentResource):
         self.user_pool_client = aws.cognito.UserPoolClient(
             f"{name}-web-client",
             aws.cognito.UserPoolClientArgs(
-                name=f"{args.prefix}-web", user_pool_id=self.user_pool.id, generate_secret=False,
+                name=f"{place.prefix}-web", user_pool_id=self.user_pool.id, generate_secret=False,
                 explicit_auth_flows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                 prevent_user_existence_errors="ENABLED", enable_token_revocation=True,
                 id_token_validity=60, access_token_validity=60, refresh_token_validity=30,
                 token_validity_units=aws.cognito.UserPoolClientTokenValidityUnitsArgs(
                     id_token="minutes", access_token="minutes", refresh_token="days"),
-                read_attributes=["email", args.customer_claim], write_attributes=["email"]),
+                read_attributes=["email", s.customer_claim], write_attributes=["email"]),
             opts=self._child,
         )
         self.jwt_issuer = self.user_pool.id.apply(
-            lambda pool_id: f"https://cognito-idp.{args.region}.amazonaws.com/{pool_id}")
+            lambda pool_id: f"https://cognito-idp.{place.region}.amazonaws.com/{pool_id}")
         self.jwt_audience = self.user_pool_client.id.apply(lambda cid: [cid])
 
     # --- Atlas database users -------------------------------------------------------------------------------
-    def _atlas_users(self, name: str, args: ServiceArgs) -> None:
+    def _atlas_users(self, name: str) -> None:
+        links = self._links
         """Each function that touches the catalog logs in to Atlas as its own role (MONGODB-AWS)."""
         self.atlas_users: dict[str, atlas.DatabaseUser] = {}
-        if args.atlas_project_id is None:
+        if links.catalog is None:
             return
         for key in ("api", "relay"):
             self.atlas_users[key] = iam_database_user(
-                f"{name}-{key}-atlas-user", project_id=args.atlas_project_id, role_arn=self.roles[key].arn,
-                mongo_role="readWrite", database=args.catalog_database, cluster_name=args.atlas_cluster_name,
+                f"{name}-{key}-atlas-user", project_id=links.catalog.project_id, role_arn=self.roles[key].arn,
+                mongo_role="readWrite", database=links.catalog.database, cluster_name=links.catalog.cluster_name,
                 who=f"{key} function", parent=self)
 
     # --- migrations on deploy -------------------------------------------------------------------------------
-    def _migrations_run(self, name: str, args: ServiceArgs) -> None:
+    def _migrations_run(self, name: str) -> None:
+        links = self._links
         """Invoked by the deploy whenever the migrations (or the artifact) change; a failure fails the deploy."""
         self.migrations_invocation = aws.lambda_.Invocation(
             f"{name}-migrate",
             aws.lambda_.InvocationArgs(
                 function_name=self.lambdas["migrations"].name,
                 input=json.dumps({"action": "migrate"}),
-                triggers={"migrations": args.migrations_hash}),
+                triggers={"migrations": links.app.migrations_hash}),
             opts=self._child,
         )
 
     # --- schedules: outbox relay, order partitions ---------------------------------------------------------------
-    def _schedules(self, name: str, args: ServiceArgs) -> None:
-        p, relay, migrations = args.prefix, self.lambdas["relay"], self.lambdas["migrations"]
+    def _schedules(self, name: str) -> None:
+        s, links, place = self._settings, self._links, self._place
+        p, relay, migrations = place.prefix, self.lambdas["relay"], self.lambdas["migrations"]
         role_name = f"{p}-scheduler"
         self.scheduler_role = aws.iam.Role(
             f"{name}-scheduler-role",
@@ -625,7 +687,7 @@ class Service(pulumi.ComponentResource):
             aws.iam.RolePolicyArgs(
                 name=f"{role_name}-invoke", role=self.scheduler_role.id,
                 policy=pulumi.Output.all(relay.arn, migrations.arn, self.dead_letters.arn,
-                                         args.compute_kms_key_arn).apply(lambda v: policy_document(
+                                         links.keys.compute).apply(lambda v: policy_document(
                     scheduler_statements(relay_arn=v[0], migrations_arn=v[1], dlq_arn=v[2], compute_key_arn=v[3])))),
             opts=self._child,
         )
@@ -641,7 +703,7 @@ class Service(pulumi.ComponentResource):
                 f"{name}-relay-schedule-{i}",
                 aws.scheduler.ScheduleArgs(
                     name=f"{p}-outbox-relay-{i}",
-                    description=f"Start outbox relay {i} of {args.relay_schedules} every minute",
+                    description=f"Start outbox relay {i} of {s.relay_schedules} every minute",
                     schedule_expression="rate(1 minute)",
                     flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
                     state="ENABLED",
@@ -653,7 +715,7 @@ class Service(pulumi.ComponentResource):
                             arn=self.dead_letters.arn))),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
             )
-            for i in range(1, args.relay_schedules + 1)
+            for i in range(1, s.relay_schedules + 1)
         ]
         # Order partitions ahead (app/db.py ensure_partitions): weekly, well inside the months kept ahead.
         self.partitions_schedule = aws.scheduler.Schedule(
@@ -673,14 +735,15 @@ class Service(pulumi.ComponentResource):
         )
 
     # --- HTTP API ---------------------------------------------------------------------------------------------
-    def _http_api(self, name: str, args: ServiceArgs) -> None:
-        p, tags = args.prefix, self._tags
+    def _http_api(self, name: str) -> None:
+        s, links, place = self._settings, self._links, self._place
+        p, tags = place.prefix, self._tags
         api_name = f"{p}-api"
         self.api = aws.apigatewayv2.Api(
             f"{name}-http-api",
             aws.apigatewayv2.ApiArgs(name=api_name, protocol_type="HTTP",
                                      description=f"EcoMart {p} order and catalog API",
-                                     disable_execute_api_endpoint=args.domain_name is not None,
+                                     disable_execute_api_endpoint=s.domain_name is not None,
                                      tags=with_name(tags, api_name)),
             opts=self._child,
         )
@@ -703,7 +766,7 @@ class Service(pulumi.ComponentResource):
         )
         target = self.integration.id.apply(lambda i: f"integrations/{i}")
         self.routes: dict[str, aws.apigatewayv2.Route] = {}
-        for route in args.routes:
+        for route in links.app.routes:
             slug = re.sub(r"[^a-z0-9]+", "-", route.route_key.lower()).strip("-")
             self.routes[route.route_key] = aws.apigatewayv2.Route(
                 f"{name}-route-{slug}",
@@ -716,8 +779,8 @@ class Service(pulumi.ComponentResource):
         log_name = f"/aws/apigateway/{api_name}"
         self.access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",
-            aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=args.log_retention_days,
-                                        kms_key_id=args.logs_kms_key_arn, tags=with_name(tags, log_name)),
+            aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=s.log_retention_days,
+                                        kms_key_id=links.keys.logs, tags=with_name(tags, log_name)),
             opts=self._child,
         )
         self.stage = aws.apigatewayv2.Stage(
@@ -727,8 +790,8 @@ class Service(pulumi.ComponentResource):
                 access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
                     destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT),
                 default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
-                    throttling_rate_limit=args.throttling_rate_limit,
-                    throttling_burst_limit=args.throttling_burst_limit, detailed_metrics_enabled=True),
+                    throttling_rate_limit=s.throttling_rate_limit,
+                    throttling_burst_limit=s.throttling_burst_limit, detailed_metrics_enabled=True),
                 tags=with_name(tags, f"{api_name}-default")),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.routes.values())),
         )
@@ -742,14 +805,14 @@ class Service(pulumi.ComponentResource):
             opts=self._child,
         )
         self.api_url = self.stage.invoke_url
-        if args.domain_name is not None:
+        if s.domain_name is not None:
             self.domain = aws.apigatewayv2.DomainName(
                 f"{name}-domain",
                 aws.apigatewayv2.DomainNameArgs(
-                    domain_name=args.domain_name,
+                    domain_name=s.domain_name,
                     domain_name_configuration=aws.apigatewayv2.DomainNameDomainNameConfigurationArgs(
-                        certificate_arn=args.certificate_arn, endpoint_type="REGIONAL", security_policy="TLS_1_2"),
-                    tags=with_name(tags, args.domain_name)),
+                        certificate_arn=s.certificate_arn, endpoint_type="REGIONAL", security_policy="TLS_1_2"),
+                    tags=with_name(tags, s.domain_name)),
                 opts=self._child,
             )
             aws.apigatewayv2.ApiMapping(
@@ -757,7 +820,7 @@ class Service(pulumi.ComponentResource):
                 aws.apigatewayv2.ApiMappingArgs(api_id=self.api.id, domain_name=self.domain.id, stage=self.stage.id),
                 opts=self._child,
             )
-            self.api_url = pulumi.Output.from_input(f"https://{args.domain_name}/")
+            self.api_url = pulumi.Output.from_input(f"https://{s.domain_name}/")
 
     def stack_outputs(self) -> dict[str, Any]:
         """The stack outputs (camelCase) this component contributes."""

@@ -1,110 +1,120 @@
-"""Generate docs/configuration.md from the config schema itself: ``python -m infra.config_doc > docs/configuration.md``.
-
-The schema is the single source of truth; tests/infra/test_config_doc.py fails when the committed file is stale.
-"""
+"""docs/configuration.md, generated from the stack config's sections (the components' settings classes) and each
+environment's defaults (platform_rules); ``ecomart docs --write`` writes it, tests/infra/test_config_doc.py fails
+when it is stale."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any, get_args
+import typing
+from typing import Any, Optional
 
-from pydantic import BaseModel
-from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticUndefined
-
+from components.contract import camel, constraint_text
 from infra import config as c
+from platform_rules import RULE_SETTINGS
+
+ENVIRONMENTS_SHOWN = ("dev", "prod")
+_TOP_LEVEL = {
+    "environment": ("one of `dev`, `staging`, `prod`", "Which environment's rules and sizing apply."),
+    "secondaryRegion": ("an AWS region other than `aws:region`", "Where disaster-recovery copies and keys live."),
+    "owner": ("an e-mail address", "The owning team (the `owner` tag)."),
+    "costCenter": ("2-32 letters, digits, hyphens", "Who pays (the `cost-center` tag)."),
+    "dataClassification": ("one of `public`, `internal`, `confidential`, `restricted`",
+                           "The most sensitive data the stack holds (the `data-classification` tag)."),
+}
 
 
-def _model_of(annotation: Any):
-    for cand in (annotation, *get_args(annotation)):
-        if isinstance(cand, type) and issubclass(cand, BaseModel):
-            return cand
+def _nested(annotation: Any) -> Optional[type]:
+    """The settings dataclass a field holds (itself, optional, or a list of them)."""
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested(arg)
+        if found is not None:
+            return found
     return None
 
 
-def _constraints(field) -> str:
-    parts = []
-    for m in field.metadata:
-        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"), ("min_length", "min items"),
-                          ("pattern", "pattern")):
-            v = getattr(m, attr, None)
-            if v is not None:
-                parts.append(f"{sym} {v}")
-    literal = get_args(field.annotation)
-    if literal and all(isinstance(a, str) for a in literal):
-        parts.append("one of " + ", ".join(f"`{a}`" for a in literal))
-    return "; ".join(parts)
+def _lookup(tree: Any, path: list[str]) -> Any:
+    for part in path:
+        if not isinstance(tree, dict) or part not in tree:
+            return dataclasses.MISSING
+        tree = tree[part]
+    return tree
 
 
-def _default(section: str, key: str, env: str) -> str:
-    merged = c._deep_merge(c._COMMON, c.ENVIRONMENT_DEFAULTS[env])
-    value = merged.get(section, {}).get(key, PydanticUndefined) if section else merged.get(key, PydanticUndefined)
-    return "" if value is PydanticUndefined else f"`{json.dumps(value)}`"
+def _show(value: Any) -> str:
+    if value is dataclasses.MISSING:
+        return ""
+    if dataclasses.is_dataclass(value):
+        return f"`{type(value).__name__}()`"
+    if isinstance(value, (list, tuple)) and value and dataclasses.is_dataclass(value[0]):
+        return f"{len(value)} entries"
+    return f"`{json.dumps(list(value) if isinstance(value, tuple) else value)}`"
 
 
-def _rows(model, section: str, prefix: str = "") -> list[str]:
-    rows = []
-    for name, field in model.model_fields.items():
-        if model is c.StackConfig and name in ("stack", "region"):
+def _default(f: dataclasses.Field) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        return f.default_factory()  # type: ignore[misc]
+    return dataclasses.MISSING
+
+
+def _rows(cls: type, path: list[str], env_defaults: dict[str, dict]) -> list[str]:
+    rows: list[str] = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key = camel(f.name)
+        hint = hints[f.name]
+        single = typing.get_origin(hint) in (None, typing.Union)  # a settings object, not a list of them
+        sub = _nested(hint)
+        if sub is not None and single and f.default is not None:
+            rows += _rows(sub, path + [key], env_defaults)
             continue
-        key = to_camel(name)
-        sub = _model_of(field.annotation)
-        if sub is not None and model is c.StackConfig:
-            continue
-        if sub is not None:
-            rows += _rows(sub, section, prefix + key + ".")
-            continue
-        default = ""
-        if field.default is not PydanticUndefined and field.default is not None:
-            default = f"`{json.dumps(field.default)}`"
-        dev = _default(section, key, "dev") if not prefix else ""
-        prod = _default(section, key, "prod") if not prefix else ""
-        if dev == prod and default:
-            dev = prod = default
-        rows.append(f"| `{prefix}{key}` | {_constraints(field)} | {dev} | {prod} | {field.description or ''} |")
+        component_default = _default(f)
+        per_env = []
+        for env in ENVIRONMENTS_SHOWN:
+            value = _lookup(env_defaults[env], path + [key])
+            per_env.append(_show(component_default if value is dataclasses.MISSING else value))
+        allowed = constraint_text(f.metadata)
+        units = f.metadata.get("units")
+        doc = f.metadata.get("doc", "") + (f" ({units})" if units else "")
+        full = ".".join(path[1:] + [key])
+        ruled = [attr for attr, k, _ in RULE_SETTINGS if k == ".".join(path + [key])]
+        if ruled:
+            doc += f" Set by the environment's rule `{ruled[0]}` (a floor a stack file may raise)."
+        rows.append(f"| `{full}` | {allowed.replace('|', chr(92) + '|')} | {per_env[0]} | {per_env[1]} | "
+                    f"{doc.replace('|', chr(92) + '|')} |")
     return rows
 
 
 def render() -> str:
+    env_defaults = {env: c.environment_defaults(env) for env in ENVIRONMENTS_SHOWN}
     out = [
         "# Stack configuration reference",
         "",
-        "Generated from `infra/config.py` by `python -m infra.config_doc`; do not edit by hand.",
+        "Generated by `ecomart docs --write` from the components' settings classes (each section *is* its",
+        "component's settings: `components/<name>.py`) and each environment's defaults in `platform_rules`; do not",
+        "edit by hand.",
         "",
         "Keys live in `Pulumi.<stack>.yaml` under the `ecomart-data-platform:` namespace (camelCase); the primary",
         "region is `aws:region`. Every value is validated before any resource is declared: unknown keys (typos),",
         "wrong types (strict: `\"yes\"` is not a boolean), out-of-range numbers and malformed windows/CIDRs stop the",
-        "program with the key, the bad value and what is allowed. Unset keys take the environment's default.",
+        "program with the key, the bad value and what is allowed. Unset keys take the environment's default; a",
+        "setting an environment rule decides may be raised in a stack file, never lowered.",
         "",
         "## Top level",
         "",
-        "| key | allowed | dev default | prod default | meaning |",
-        "|---|---|---|---|---|",
-        *_rows(c.StackConfig, ""),
+        "| key | allowed | meaning |",
+        "|---|---|---|",
+        *(f"| `{k}` | {allowed} | {doc} |" for k, (allowed, doc) in _TOP_LEVEL.items()),
+        "",
     ]
-    for name, field in c.StackConfig.model_fields.items():
-        sub = _model_of(field.annotation)
-        if sub is None:
-            continue
-        key = to_camel(name)
-        out += ["", f"## `{key}`", "", (sub.__doc__ or "").strip().split("\n")[0], "",
+    for section, cls in c.SECTIONS.items():
+        summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        optional = " Leave the section out for a stack without it." if section in c.OPTIONAL_SECTIONS else ""
+        out += [f"## `{section}`", "", f"{summary}{optional} (`{cls.__module__}.{cls.__name__}`)", "",
                 "| key | allowed | dev default | prod default | meaning |", "|---|---|---|---|---|",
-                *_rows(sub, key)]
-    out += ["", "## Rules across keys", "",
-            "- `secondaryRegion` differs from `aws:region`.",
-            "- prod: `network.azCount` >= 3, `postgres.multiAz`, `postgres.deletionProtection`, "
-            "`postgres.backupRetentionDays` = 35, `postgres.readReplicas` >= 1, "
-            "`postgres.crossRegionBackupReplication`, `kms.deletionWindowDays` = 30, Redis cluster mode with >= 2 "
-            "shards and >= 2 replicas per shard, `backup.crossRegionCopy`, `backup.vaultLock`.",
-            "- `postgres.maxAllocatedStorageGb` > `allocatedStorageGb`; `iops` only with >= 400 GB.",
-            "- `redis.numShards` = 1 without cluster mode; engine version >= 7 (IAM authentication).",
-            "- Backup vault lock bounds admit the plan's retentions.",
-            "- `atlas` (optional; absent = no Atlas): zone names and regions unique; REPLICASET/SHARDED have one "
-            "zone (REPLICASET: 1 shard); sharded clusters >= M30; auto-scaling bounds bracket `instanceSize` in the "
-            "same tier class (no NVMe auto-scaling); EEA locations only in EU zones, whose snapshot copies stay in "
-            "the EU; IP access entries /16 or narrower (IPv6 /48), never 0.0.0.0/0 or ::/0; backup retention "
-            "grows from hourly to monthly. prod: GEOSHARDED, >= M30, termination protection, compute and disk "
-            "auto-scaling, every EEA country pinned to an EU zone, a `backupCopyRegion` per zone, "
-            "`backupCompliance` set.",
-            ""]
-    return "\n".join(out)
+                *_rows(cls, [section], env_defaults), ""]
+    return "\n".join(out).rstrip() + "\n"

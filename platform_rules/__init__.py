@@ -30,6 +30,12 @@ STRICTEST_ENVIRONMENT = "prod"
 REQUIRED_TAG_KEYS = ("project", "environment", "owner", "cost-center", "data-classification")
 DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 
+# PostgreSQL major versions in RDS standard support (the postgres component allows these; the
+# rds-engine-version-supported policy refuses anything older than the first). RDS keeps the minor current
+# (docs/adr/0017).
+POSTGRES_SUPPORTED_MAJORS = ("14", "15", "16", "17")
+POSTGRES_DEFAULT_MAJOR = "16"
+
 # RDS certificate authorities that are current (rds-ca-2019 expired in 2024). Clients verify the server with these.
 CURRENT_RDS_CA_CERTIFICATES = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
 DEFAULT_RDS_CA_CERTIFICATE = CURRENT_RDS_CA_CERTIFICATES[0]
@@ -78,7 +84,15 @@ class EnvironmentRules:
     """ElastiCache cluster mode with at least this many shards (None: not required)."""
     cache_min_replicas_per_shard: int
     backup_cross_region_copy: bool
+    """AWS Backup copies every recovery point to the secondary region (and Atlas copies every zone's snapshots)."""
     backup_vault_lock: bool
+    """Backups are immutable: the AWS Backup vaults are locked and Atlas runs a Backup Compliance Policy."""
+    final_snapshots: bool
+    """The stores take a final snapshot (and RDS keeps its automated backups) when they are deleted."""
+    data_residency: bool
+    """EEA customers' data stays in the EU: the Atlas catalog is a global cluster with the EEA pinned to an EU zone."""
+    autoscaling: bool
+    """The catalog cluster scales its compute and disk automatically."""
     advisory_policies: tuple[str, ...] = ()
     """Policies this environment runs as advisory (cost or lifecycle findings it accepts, documented)."""
 
@@ -103,6 +117,9 @@ PROD = EnvironmentRules(
     cache_min_replicas_per_shard=2,
     backup_cross_region_copy=True,
     backup_vault_lock=True,
+    final_snapshots=True,
+    data_residency=True,
+    autoscaling=True,
 )
 
 DEV = EnvironmentRules(
@@ -122,6 +139,9 @@ DEV = EnvironmentRules(
     cache_min_replicas_per_shard=1,
     backup_cross_region_copy=False,
     backup_vault_lock=False,
+    final_snapshots=False,
+    data_residency=False,
+    autoscaling=True,
     advisory_policies=(
         "rds-multi-az", "rds-deletion-protection", "rds-final-snapshot", "elasticache-cluster-mode-sharded",
         "backup-plan-cross-region-copy", "atlas-cluster-termination-protection", "atlas-cluster-sharded",
@@ -140,6 +160,90 @@ def rules_for(environment: str) -> EnvironmentRules:
         return ENVIRONMENT_RULES[environment]
     except KeyError:
         raise ValueError(f"environment {environment!r}: must be one of {list(ENVIRONMENTS)}") from None
+
+
+# --- which stack-config setting each rule decides -------------------------------------------------------------
+# The setting defaults to what the environment's rule says and may not be weaker: a number not below the rule's
+# value ("floor"); a flag true whenever the rule is ("required"); a flag false whenever the rule is true
+# ("inverse": the artifact bucket is emptied on destroy only where deletion protection is not required). The stack
+# config (infra/config.py) derives its defaults and its checks from this table alone; tests/infra/test_config.py
+# changes every rule in turn and follows it to the resources.
+RULE_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    # (EnvironmentRules attribute, config key "section.key", kind)
+    ("min_az_count", "network.azCount", "floor"),
+    ("key_deletion_window_days", "kms.deletionWindowDays", "floor"),
+    ("key_deletion_window_days", "atlas.keyDeletionWindowDays", "floor"),
+    ("pitr_days", "postgres.backupRetentionDays", "floor"),
+    ("multi_az", "postgres.multiAz", "required"),
+    ("deletion_protection", "postgres.deletionProtection", "required"),
+    ("deletion_protection", "service.userPoolDeletionProtection", "required"),
+    ("deletion_protection", "atlas.terminationProtection", "required"),
+    ("deletion_protection", "artifacts.forceDestroy", "inverse"),
+    ("min_read_replicas", "postgres.readReplicas", "floor"),
+    ("cross_region_pitr", "postgres.crossRegionBackupReplication", "required"),
+    ("final_snapshots", "postgres.finalSnapshot", "required"),
+    ("final_snapshots", "redis.finalSnapshot", "required"),
+    ("cache_min_shards", "redis.numShards", "floor"),
+    ("cache_min_replicas_per_shard", "redis.replicasPerShard", "floor"),
+    ("cache_snapshot_retention_days", "redis.snapshotRetentionDays", "floor"),
+    ("log_retention_days", "network.flowLogRetentionDays", "floor"),
+    ("log_retention_days", "postgres.logRetentionDays", "floor"),
+    ("log_retention_days", "redis.logRetentionDays", "floor"),
+    ("log_retention_days", "service.logRetentionDays", "floor"),
+    ("log_retention_days", "resilience.logRetentionDays", "floor"),
+    ("log_retention_days", "artifacts.accessLogRetentionDays", "floor"),
+    ("backup_daily_retention_days", "backup.dailyRetentionDays", "floor"),
+    ("backup_long_term_days", "backup.monthlyRetentionDays", "floor"),
+    ("backup_cross_region_copy", "backup.crossRegionCopy", "required"),
+    ("backup_vault_lock", "backup.vaultLock", "required"),
+    ("autoscaling", "atlas.autoScaling.computeEnabled", "required"),
+    ("autoscaling", "atlas.autoScaling.diskEnabled", "required"),
+)
+# cache_min_shards None means "no sharding required": redis.clusterMode defaults to whether the rule sets a
+# number, and must be on when it does (infra/config.py); data_residency, backup_cross_region_copy and
+# backup_vault_lock also decide Atlas' zone layout, snapshot copies and compliance policy (infra/config.py).
+
+# Sizing per environment: what each environment runs when its stack file says nothing (camelCase, as in
+# Pulumi.<stack>.yaml). The rules above fill in what they decide; the components' own defaults the rest.
+ENVIRONMENT_SIZING: Mapping[str, Mapping[str, Any]] = {
+    "dev": {
+        # VPC flow logs are network audit evidence: kept a year even where dev's other logs keep 90 days.
+        "network": {"flowLogRetentionDays": 365},
+        "postgres": {"instanceClass": "db.t4g.medium", "allocatedStorageGb": 20, "maxAllocatedStorageGb": 100,
+                     "readReplicas": 0, "performanceInsightsRetentionDays": 7},
+        "redis": {"nodeType": "cache.t4g.small"},
+        "service": {"api": {"memoryMb": 1024, "timeoutSeconds": 29, "reservedConcurrency": 10},
+                    "throttlingRateLimit": 20.0, "throttlingBurstLimit": 40},
+        # M10: the smallest tier with customer-managed keys and continuous backup; a replica set (docs/adr/0007).
+        "atlas": {
+            "clusterType": "REPLICASET", "instanceSize": "M10", "diskSizeGb": 10,
+            "autoScaling": {"computeEnabled": True, "computeScaleDownEnabled": True, "computeMinInstanceSize": "M10",
+                            "computeMaxInstanceSize": "M20", "diskEnabled": True},
+            "zones": [{"name": "Americas", "region": "US_EAST_1", "shards": 1}],
+            "backup": {"restoreWindowDays": 7, "hourlyEveryHours": 6, "dailyRetentionDays": 7,
+                       "weeklyRetentionWeeks": 4, "monthlyRetentionMonths": 3},
+            "maintenanceWindow": {"dayOfWeek": "tue", "hourOfDay": 4},
+        },
+    },
+    "prod": {
+        "postgres": {"instanceClass": "db.r6g.large", "allocatedStorageGb": 100, "maxAllocatedStorageGb": 1000,
+                     "readReplicas": 2, "performanceInsightsRetentionDays": 731, "monitoringIntervalSeconds": 15},
+        "redis": {"nodeType": "cache.r7g.large"},
+        "service": {"api": {"memoryMb": 1024, "timeoutSeconds": 29, "reservedConcurrency": 100},
+                    "relay": {"memoryMb": 512, "timeoutSeconds": 75, "reservedConcurrency": 4},
+                    "throttlingRateLimit": 200.0, "throttlingBurstLimit": 400},
+        "backup": {"vaultLockMode": "compliance"},
+        "atlas": {
+            "clusterType": "GEOSHARDED", "instanceSize": "M30", "diskSizeGb": 100,
+            "autoScaling": {"computeEnabled": True, "computeScaleDownEnabled": True, "computeMinInstanceSize": "M30",
+                            "computeMaxInstanceSize": "M60", "diskEnabled": True},
+            "backup": {"restoreWindowDays": 7, "hourlyEveryHours": 6, "dailyRetentionDays": 35,
+                       "weeklyRetentionWeeks": 8, "monthlyRetentionMonths": 12},
+            "maintenanceWindow": {"dayOfWeek": "sun", "hourOfDay": 8},
+        },
+    },
+}
+ENVIRONMENT_SIZING = {**ENVIRONMENT_SIZING, "staging": ENVIRONMENT_SIZING["dev"]}
 
 
 # The one AWS Signer platform Lambda accepts signatures from (components/artifacts.py signs with it; the

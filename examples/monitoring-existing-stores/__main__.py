@@ -7,15 +7,16 @@ documented defaults except the two changed here.
 
 import pulumi
 
+from components.contract import Placement
 from components.inventory import MonitoredCache, MonitoredDb
-from components.kms import Kms, KmsArgs
-from components.monitoring import AlarmThresholds, Monitoring, MonitoringArgs
+from components.kms import Kms, KmsLinks, KmsSettings
+from components.monitoring import AlarmThresholds, Monitoring, MonitoringLinks, MonitoringSettings
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")
-prefix = f"legacy-{pulumi.get_stack()}"
-tags = {"project": "legacy", "environment": "prod", "owner": "sre@example.com", "cost-center": "CC-4000",
-        "data-classification": "internal"}
+place = Placement(prefix=f"legacy-{pulumi.get_stack()}", region=region, tags={
+    "project": "legacy", "environment": "prod", "owner": "sre@example.com", "cost-center": "CC-4000",
+    "data-classification": "internal"})
 
 dbs = [MonitoredDb(label=d["identifier"], identifier=d["identifier"], role="replica" if d.get("replica") else "writer",
                    instance_class=d["instanceClass"], allocated_storage_gb=d["allocatedStorageGb"])
@@ -26,12 +27,10 @@ caches = [MonitoredCache(label=c["replicationGroupId"], replication_group_id=c["
           for c in config.require_object("caches")]
 
 # The alarm topic is encrypted with a key CloudWatch may use (never alias/aws/sns: alarms would be dropped).
-keys = Kms("keys", KmsArgs(prefix=prefix, region=region, tags=tags, domains=("logs",)))
-alarms = Monitoring("alarms", MonitoringArgs(
-    prefix=prefix, region=region, logs_kms_key_arn=keys.keys.require("logs").arn,
-    alarm_emails=config.require_object("alarmEmails"), dbs=dbs, caches=caches,
-    thresholds=AlarmThresholds(cpu_percent=70, free_storage_percent=20), tags=tags,
-))
+keys = Kms("keys", KmsSettings(domains=("logs",)), KmsLinks(), place)
+alarms = Monitoring("alarms", MonitoringSettings(alarm_emails=config.require_object("alarmEmails"),
+                                                 thresholds=AlarmThresholds(cpu_percent=70, free_storage_percent=20)),
+                    MonitoringLinks(logs_kms_key_arn=keys.keys.require("logs").arn, dbs=dbs, caches=caches), place)
 
 for key, value in alarms.stack_outputs().items():
     pulumi.export(key, value)

@@ -6,40 +6,30 @@ The app signs a short-lived token with its IAM role; attach the exported ``redis
 
 import pulumi
 
-from components.kms import Kms, KmsArgs
-from components.monitoring import Monitoring, MonitoringArgs
-from components.network import Network, NetworkArgs
-from components.redis import Redis, RedisArgs
+from components.contract import Placement
+from components.kms import Kms, KmsLinks, KmsSettings
+from components.monitoring import Monitoring, MonitoringLinks, MonitoringSettings
+from components.network import Network, NetworkLinks, NetworkSettings
+from components.redis import Redis, RedisLinks, RedisSettings
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")
-prefix = f"carts-{pulumi.get_stack()}"
-tags = {"project": "carts", "environment": "prod", "owner": "web@example.com", "cost-center": "CC-2000",
-        "data-classification": "internal"}
+place = Placement(prefix=f"carts-{pulumi.get_stack()}", region=region, tags={
+    "project": "carts", "environment": "prod", "owner": "web@example.com", "cost-center": "CC-2000",
+    "data-classification": "internal"})
 
-keys = Kms("keys", KmsArgs(prefix=prefix, region=region, tags=tags, domains=("cache", "logs")))
-network = Network("network", NetworkArgs(prefix=prefix, region=region, vpc_cidr="10.70.0.0/16", az_count=3,
-                                         logs_kms_key_arn=keys.keys.require("logs").arn, tags=tags))
-cache = Redis("carts", RedisArgs(
-    prefix=prefix,
-    region=region,
-    subnet_ids=network.data_subnet_ids,
-    security_group_id=network.redis_security_group_id,
-    cache_kms_key_arn=keys.keys.require("cache").arn,
-    logs_kms_key_arn=keys.keys.require("logs").arn,
-    engine="valkey",
-    engine_version="8.0",
-    node_type="cache.r7g.large",
-    cluster_mode=True,
-    num_shards=3,
-    replicas_per_shard=2,
-    app_key_prefixes=("cart:", "session:"),
-    tags=tags,
-))
-alarms = Monitoring("alarms", MonitoringArgs(
-    prefix=prefix, region=region, logs_kms_key_arn=keys.keys.require("logs").arn,
-    alarm_emails=[config.require("alarmEmail")], caches=cache.caches, tags=tags,
-))
+keys = Kms("keys", KmsSettings(domains=("cache", "logs")), KmsLinks(), place)
+logs_key = keys.keys.require("logs").arn
+network = Network("network", NetworkSettings(vpc_cidr="10.70.0.0/16", az_count=3),
+                  NetworkLinks(logs_kms_key_arn=logs_key), place)
+cache = Redis("carts", RedisSettings(engine="valkey", engine_version="8.0", node_type="cache.r7g.large",
+                                     cluster_mode=True, num_shards=3, replicas_per_shard=2,
+                                     app_key_prefixes=("cart:", "session:")),
+              RedisLinks(subnet_ids=network.data_subnet_ids, security_group_id=network.redis_security_group_id,
+                         cache_kms_key_arn=keys.keys.require("cache").arn, logs_kms_key_arn=logs_key),
+              place)
+alarms = Monitoring("alarms", MonitoringSettings(alarm_emails=[config.require("alarmEmail")]),
+                    MonitoringLinks(logs_kms_key_arn=logs_key, caches=cache.caches), place)
 
 for key, value in {**network.stack_outputs(), **cache.stack_outputs(), **alarms.stack_outputs()}.items():
     pulumi.export(key, value)

@@ -13,9 +13,10 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.artifacts import CodeArtifacts, CodeArtifactsArgs
-from components.kms import Kms, KmsArgs
-from components.network import Network, NetworkArgs
+from components.artifacts import CodeArtifacts, CodeArtifactsLinks, CodeArtifactsSettings
+from components.contract import Placement
+from components.kms import Kms, KmsLinks, KmsSettings
+from components.network import Network, NetworkLinks, NetworkSettings
 from components.resilience import tls_only_queue_policy
 from components.service import function_base_statements, policy_document, service_trust
 from components.tagging import with_name
@@ -39,12 +40,13 @@ def build_zip() -> str:
     return str(out)
 
 
-keys = Kms("keys", KmsArgs(prefix=prefix, region=region, tags=tags, domains=("compute", "logs")))
-network = Network("network", NetworkArgs(prefix=prefix, region=region, vpc_cidr="10.80.0.0/16", az_count=2,
-                                         logs_kms_key_arn=keys.keys.require("logs").arn, tags=tags))
-code = CodeArtifacts("code", CodeArtifactsArgs(prefix=prefix, code_path=build_zip(), tags=tags,
-                                               kms_key_arn=keys.keys.require("compute").arn,
-                                               access_logs_kms_key_arn=keys.keys.require("logs").arn))
+place = Placement(prefix=prefix, region=region, tags=tags)
+keys = Kms("keys", KmsSettings(domains=("compute", "logs")), KmsLinks(), place)
+network = Network("network", NetworkSettings(vpc_cidr="10.80.0.0/16", az_count=2),
+                  NetworkLinks(logs_kms_key_arn=keys.keys.require("logs").arn), place)
+code = CodeArtifacts("code", CodeArtifactsSettings(),
+                     CodeArtifactsLinks(code_path=build_zip(), kms_key_arn=keys.keys.require("compute").arn,
+                                        access_logs_kms_key_arn=keys.keys.require("logs").arn), place)
 
 account_id = aws.get_caller_identity_output().account_id
 name = f"{prefix}-hello"

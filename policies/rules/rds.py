@@ -15,7 +15,8 @@ from policies.engine.facts import NO_SECRET
 from policies.engine.core import show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num, resource_policy
 from policies.engine.meta import (CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RECORDS,
                            GDPR_RESTORE, GDPR_TEST)
-from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DEV, POSTGRES_HARDENING, POSTGRES_PRELOAD, PROD,
+from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DEV, POSTGRES_HARDENING, POSTGRES_PRELOAD,
+                            POSTGRES_SUPPORTED_MAJORS, PROD,
                             policy_defaults)
 from policies.engine.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY,
                              RDS_PROXY_ENDPOINT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT, RDS_SNAPSHOT_COPY,
@@ -390,7 +391,7 @@ def rds_ca_certificate_current(r: Res, report: Report) -> None:
     why="Versions past standard support get no security fixes (and cost extended-support fees).",
     remediation="Set `engine_version` to a supported major (the stack uses PostgreSQL 16).",
     checks=("engineVersion",),
-    config={"minimumPostgresMajor": 14},
+    config={"minimumPostgresMajor": int(POSTGRES_SUPPORTED_MAJORS[0])},
     config_descriptions={"minimumPostgresMajor": "Oldest PostgreSQL major version allowed."},
 )
 def rds_engine_version_supported(r: Res, report: Report) -> None:
@@ -403,7 +404,7 @@ def rds_engine_version_supported(r: Res, report: Report) -> None:
         report("engineVersion is not set: RDS picks the default, which the stack does not control")
         return
     match = re.match(r"(\d+)", str(version))
-    minimum = r.setting("minimumPostgresMajor", 14)
+    minimum = r.setting("minimumPostgresMajor")
     if match is None or int(match.group(1)) < minimum:
         report(f"engineVersion is {show(version)}: PostgreSQL below {minimum} is out of RDS standard support")
 

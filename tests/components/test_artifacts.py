@@ -8,8 +8,10 @@ import json
 
 import pytest
 
-from components.artifacts import (ACCESS_LOGS_PREFIX_FORMAT, SIGNED_PREFIX, CodeArtifacts, CodeArtifactsArgs,
+from components.artifacts import (ACCESS_LOGS_PREFIX_FORMAT, SIGNED_PREFIX, CodeArtifacts, CodeArtifactsLinks,
+                                 CodeArtifactsSettings,
                                   artifact_key)
+from components.contract import Placement, SettingError
 from ecomart.mocks import ACCOUNT_ID
 from ecomart.synthesis import synthesize
 from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM
@@ -164,8 +166,9 @@ def test_the_component_alone_with_its_defaults(tmp_path):
     zip_path.write_bytes(b"PK\x05\x06" + bytes(18))
 
     def program(cfg):
-        code = CodeArtifacts("solo", CodeArtifactsArgs(prefix="solo", code_path=str(zip_path), kms_key_arn="k1",
-                                                       access_logs_kms_key_arn="k2"))
+        code = CodeArtifacts("solo", CodeArtifactsSettings(),
+                             CodeArtifactsLinks(code_path=str(zip_path), kms_key_arn="k1", access_logs_kms_key_arn="k2"),
+                             Placement(prefix="solo", region=cfg.region))
         return {"bucket": code.bucket_name, "key": code.signed_key, "csc": code.code_signing_config_arn,
                 "logs": code.access_logs_bucket_name, "profile": code.signing_profile_version_arn}
 
@@ -180,16 +183,17 @@ def test_the_component_alone_with_its_defaults(tmp_path):
 
 
 @pytest.mark.parametrize("kw, fragment", [
-    ({"access_log_retention_days": 0}, "access_log_retention_days: 0 is not within 1..3650"),
-    ({"noncurrent_version_days": 400}, "noncurrent_version_days: 400 is not within 1..365"),
-    ({"signature_validity_months": 136}, "signature_validity_months: 136 is not within 1..135"),
+    ({"access_log_retention_days": 0}, "access_log_retention_days is 0: must be 1..3650"),
+    ({"noncurrent_version_days": 400}, "noncurrent_version_days is 400: must be 1..365"),
+    ({"signature_validity_months": 136}, "signature_validity_months is 136: must be 1..135"),
 ])
-def test_bad_args_name_the_field(kw, fragment):
-    with pytest.raises(ValueError) as e:
-        CodeArtifactsArgs(prefix="p", code_path="x.zip", kms_key_arn="k", access_logs_kms_key_arn="k", **kw)
+def test_bad_settings_name_the_field(kw, fragment):
+    with pytest.raises(SettingError) as e:
+        CodeArtifactsSettings(**kw)
     assert fragment in str(e.value)
 
 
-def test_every_args_field_is_documented():
-    for f in dataclasses.fields(CodeArtifactsArgs):
-        assert f.metadata.get("doc"), f.name
+def test_every_field_is_documented():
+    for cls in (CodeArtifactsSettings, CodeArtifactsLinks):
+        for f in dataclasses.fields(cls):
+            assert f.metadata.get("doc"), f.name

@@ -9,7 +9,8 @@ import json
 import pytest
 
 from components.atlas import ATLAS_KMS_ACTIONS, CATALOG_NAMESPACES, PRIVATELINK_PORTS
-from infra.config_atlas import EEA_COUNTRIES, is_eu_region, tier_number
+from components.atlas import is_eu_region, tier_number
+from platform_rules import EEA_COUNTRIES
 from tests.conftest import one
 
 A = "mongodbatlas:index/"

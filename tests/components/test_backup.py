@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from components.backup import BACKUP_POLICY, RESTORE_POLICY, Backup, BackupArgs
+from components.backup import BACKUP_POLICY, RESTORE_POLICY, Backup, BackupLinks, BackupSettings
+from components.contract import Placement, SettingError
 from infra import config as c
 from ecomart.synthesis import synthesize
 from tests.conftest import one, stack_bag
@@ -146,7 +147,7 @@ def test_prod_locks_both_vaults_in_compliance_mode_after_a_grace_period(prod):
     assert locks["backup-vault-dr-lock"]["region"] == "us-west-2"
     for lock in locks.values():
         assert lock["minRetentionDays"] == cfg.vault_lock_min_retention_days == 7
-        assert lock["maxRetentionDays"] == cfg.vault_lock_max_retention_days == 400
+        assert lock["maxRetentionDays"] == cfg.lock_max_days == 400
         assert lock["changeableForDays"] == cfg.vault_lock_changeable_for_days == 14
     assert cfg.vault_lock_mode == "compliance"
     # Every rule's retention fits inside the lock, or AWS Backup would refuse the recovery points.
@@ -201,9 +202,9 @@ def test_any_arns_can_be_protected_without_touching_the_component():
 
     def program(cfg):
         fs = pulumi.Output.from_input("arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1")
-        b = Backup("standalone", BackupArgs(prefix="t", tags=cfg.tags, vault_lock=False,
-                                            kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k",
-                                            resource_arns=[table, fs]))
+        b = Backup("standalone", BackupSettings(vault_lock=False),
+                   BackupLinks(kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k", resource_arns=[table, fs]),
+                   Placement(prefix="t", region=cfg.region, tags=cfg.tags))
         return {"vault": b.vault_name}
 
     synth = synthesize("dev", program=program)
@@ -213,13 +214,18 @@ def test_any_arns_can_be_protected_without_touching_the_component():
     assert synth.outputs["vault"] == "t-vault"
 
 
-def test_bad_component_args_fail_before_anything_is_declared():
+def test_bad_component_settings_and_links_fail_before_anything_is_declared():
     with pytest.raises(ValueError, match="protects nothing"):
-        BackupArgs(prefix="t", kms_key_arn="k", resource_arns=[])
+        BackupLinks(kms_key_arn="k", resource_arns=[])
     with pytest.raises(ValueError, match="copy_region, copy_kms_key_arn are set together"):
-        BackupArgs(prefix="t", kms_key_arn="k", resource_arns=["a"], copy_region="us-west-2")
-    with pytest.raises(ValueError, match="vault lock 40-400 days would reject rules of 35 and 365 days"):
-        BackupArgs(prefix="t", kms_key_arn="k", resource_arns=["a"], vault_lock_min_retention_days=40)
+        BackupLinks(kms_key_arn="k", resource_arns=["a"], copy_region="us-west-2")
+    with pytest.raises(SettingError, match=r"vault_lock_min_retention_days \(40\) exceeds daily_retention_days \(35\)"):
+        BackupSettings(vault_lock_min_retention_days=40)
+    with pytest.raises(SettingError, match=r"vault_lock_max_retention_days \(300\) is below monthly_retention_days"):
+        BackupSettings(vault_lock_max_retention_days=300)
+    with pytest.raises(ValueError, match="cross_region_copy is true: BackupLinks needs copy_region"):
+        Backup("b", BackupSettings(cross_region_copy=True), BackupLinks(kms_key_arn="k", resource_arns=["a"]),
+               Placement(prefix="t", region="us-east-1"))
 
 
 # --- config keys this component added -------------------------------------------------------------------------
@@ -234,10 +240,10 @@ def only(stack: str, **overrides) -> str:
 BAD = [
     ({"vaultLockMode": "strict"}, "backup.vaultLockMode: bad value 'strict'", "'governance' or 'compliance'"),
     ({"vaultLockChangeableForDays": 2}, "backup.vaultLockChangeableForDays: bad value 2",
-     "greater than or equal to 3"),
-    ({"startWindowMinutes": 30}, "backup.startWindowMinutes: bad value 30", "greater than or equal to 60"),
+     "must be 3..36500"),
+    ({"startWindowMinutes": 30}, "backup.startWindowMinutes: bad value 30", "must be 60..1440"),
     ({"completionWindowMinutes": 100}, "backup.completionWindowMinutes: bad value 100",
-     "greater than or equal to 120"),
+     "must be 120..10080"),
     ({"startWindowMinutes": 120, "completionWindowMinutes": 150}, "ecomart-data-platform:backup:",
      "completionWindowMinutes (150) must be at least 60 more than startWindowMinutes (120)"),
     ({"scheduleUtcHour": 3}, "(stack): backup.scheduleUtcHour", "inside postgres.backupWindow (03:00-04:00)"),

@@ -1,5 +1,6 @@
-"""The component contract: no stack imports, documented Args, children only under their own component, every
-config key reaching a component, and a generated reference that is current."""
+"""The component contract: every component found (nothing listed), documented settings and links, children only
+under their own component, each component's settings being the stack config's section, and a generated reference
+that is current. (Import rules: tests/test_layout.py.)"""
 
 from __future__ import annotations
 
@@ -10,21 +11,51 @@ import pytest
 
 from components import doc
 from infra import config as c
-from infra.stack import STACK_ONLY_KEYS, args_from
-from tests.conftest import stack_bag
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPONENT_FILES = sorted((ROOT / "components").glob("*.py"))
 
 
-@pytest.mark.parametrize("module,comp,args,nested", doc.COMPONENTS, ids=[c[1] for c in doc.COMPONENTS])
-def test_every_args_field_is_documented(module, comp, args, nested):
-    import importlib
-    mod = importlib.import_module(f"components.{module}")
-    for cls in (getattr(mod, args), *(getattr(mod, n) for n in nested)):
+CONTRACTS = doc.contracts()
+
+
+def test_every_component_is_found():
+    """Found by scanning components/, not listed: each module's ComponentResource classes, with their contract."""
+    names = {ct.component.__name__ for ct in CONTRACTS}
+    assert names == {"Atlas", "Backup", "CodeArtifacts", "Kms", "Monitoring", "Network", "Postgres", "ReadOnlyMode",
+                     "Redis", "Resilience", "Service"}
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=[ct.component.__name__ for ct in CONTRACTS])
+def test_every_settings_and_links_field_is_documented(contract):
+    for cls in (contract.settings, contract.links, *contract.nested):
         assert dataclasses.is_dataclass(cls)
         for f in dataclasses.fields(cls):
             assert f.metadata.get("doc"), f"{cls.__name__}.{f.name} has no doc"
+
+
+def test_each_components_settings_is_a_config_section_and_nothing_else_is():
+    """One home for each setting: the stack config's sections are exactly the components' settings classes, and the
+    config declares no field of its own beyond the stack-level keys."""
+    assert sorted(c.SECTIONS.values(), key=lambda k: k.__name__) == \
+        sorted({ct.settings for ct in CONTRACTS}, key=lambda k: k.__name__)
+    for key, cls in c.SECTIONS.items():
+        field = next(f for n, f in c.StackConfig.model_fields.items() if (f.alias or n) == key)
+        assert cls in (field.annotation, *getattr(field.annotation, "__args__", ())), key
+    own = {n for n, f in c.StackConfig.model_fields.items() if (f.alias or n) not in c.SECTIONS}
+    assert own == {"stack", "environment", "region", "secondary_region", "owner", "cost_center",
+                   "data_classification"}
+
+
+@pytest.mark.parametrize("cls", doc.all_settings_classes(), ids=lambda k: k.__name__)
+def test_every_settings_class_is_parsable_from_camel_case_json_and_refuses_unknown_keys(cls):
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter = TypeAdapter(cls)
+    with pytest.raises(ValidationError) as err:
+        adapter.validate_json('{"noSuchSetting": 1}', strict=True)
+    assert any(e["type"] == "unexpected_keyword_argument" and e["loc"] == ("noSuchSetting",)
+               for e in err.value.errors())
 
 
 def test_components_reference_is_current():
@@ -63,50 +94,3 @@ def test_the_parent_check_catches_a_foreign_child(dev):
     assert _children_of_other_components(synth) == ["catalog-app-to-atlas-in "
                                                     "(aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) "
                                                     "under network"]
-
-
-SECTIONS = {"network": "NetworkArgs", "kms": "KmsArgs", "postgres": "PostgresArgs", "redis": "RedisArgs",
-            "monitoring": "MonitoringArgs", "backup": "BackupArgs", "atlas": "AtlasArgs"}
-# Config fields consumed under another name (a property of the section carries them).
-DERIVED = {("AtlasZone", "locations"): "country_codes"}
-
-
-def _unconsumed(model, args_cls, path: str) -> list[str]:
-    fields = {f.name: f for f in dataclasses.fields(args_cls)}
-    missing = []
-    for name, info in type(model).model_fields.items():
-        if (type(model).__name__, name) in DERIVED:
-            name = DERIVED[(type(model).__name__, name)]
-        if name not in fields:
-            missing.append(f"{path}.{name}")
-            continue
-        value = getattr(model, name)
-        values = value if isinstance(value, list) else [value]
-        for v in values:
-            if isinstance(v, c.BaseModel):
-                from infra.stack import _dataclass_in
-                missing += _unconsumed(v, _dataclass_in(args_cls, fields[name].type), f"{path}.{name}")
-    return missing
-
-
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_every_config_key_reaches_a_component(stack):
-    import importlib
-    cfg = c.load(stack, stack_bag(stack, atlas={"backupCompliance": {
-        "authorizedEmail": "a@b.example", "authorizedFirstName": "A", "authorizedLastName": "B"},
-        "ipAccessList": [{"cidr": "203.0.113.0/24", "comment": "office"}]}))
-    for section, args_name in SECTIONS.items():
-        module = importlib.import_module(f"components.{'atlas' if section == 'atlas' else section}")
-        missing = _unconsumed(getattr(cfg, section), getattr(module, args_name), section)
-        missing = [m for m in missing if m.split(".", 1)[1] not in STACK_ONLY_KEYS.get(section, set())]
-        assert missing == [], f"config keys that reach no component: {missing}"
-
-
-def test_args_from_copies_by_name_and_refuses_stray_wiring():
-    from components.redis import RedisArgs
-    cfg = c.load("prod", stack_bag("prod"))
-    args = args_from(RedisArgs, cfg.redis, prefix="p", region="us-east-1", subnet_ids=["a"],
-                     security_group_id="sg", cache_kms_key_arn="k", logs_kms_key_arn="l")
-    assert (args.num_shards, args.replicas_per_shard, args.node_type) == (2, 2, "cache.r7g.large")
-    with pytest.raises(TypeError, match=r"RedisArgs has no fields \['shards'\]"):
-        args_from(RedisArgs, cfg.redis, shards=3)

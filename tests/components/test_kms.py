@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from components.kms import DOMAINS, PRIMARY_DOMAINS, DomainKeys, Kms, KmsArgs
+from components.contract import Placement, SettingError
+from components.kms import DOMAINS, PRIMARY_DOMAINS, DomainKeys, Kms, KmsLinks, KmsSettings
 from ecomart.synthesis import synthesize
 from tests.conftest import one
 
@@ -85,23 +87,23 @@ def test_children_are_parented_to_the_component(prod):
 def test_domain_keys_are_typed_and_a_missing_one_is_named():
     keys = DomainKeys()
     assert keys.arns() == {}
-    with pytest.raises(ValueError, match="no document key: add 'document' to KmsArgs.domains"):
+    with pytest.raises(ValueError, match="no document key: add 'document' to KmsSettings.domains"):
         keys.require("document")
 
 
 @pytest.mark.parametrize("kwargs,fragment", [
-    ({"domains": ("relational", "audit")}, "unknown domains ['audit']"),
-    ({"deletion_window_days": 5}, "deletion_window_days is 5; AWS allows 7 to 30"),
+    ({"domains": ("relational", "audit")}, "KmsSettings.domains is ('relational', 'audit'): must be one of"),
+    ({"deletion_window_days": 5}, "KmsSettings.deletion_window_days is 5: must be 7..30"),
 ])
-def test_bad_args_are_refused_before_anything_is_declared(kwargs, fragment):
-    with pytest.raises(ValueError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
-        KmsArgs(prefix="p", region="us-east-1", **kwargs)
+def test_bad_settings_are_refused_before_anything_is_declared(kwargs, fragment):
+    with pytest.raises(SettingError, match=re.escape(fragment)):
+        KmsSettings(**kwargs)
 
 
 def test_kms_alone_declares_exactly_the_requested_domains():
     def program(cfg):
-        kms = Kms("solo", KmsArgs(prefix="solo", region="eu-west-1", domains=("cache",), deletion_window_days=7,
-                                  secondary_region="eu-central-1", secondary_domains=("cache",)))
+        kms = Kms("solo", KmsSettings(domains=("cache",), deletion_window_days=7, secondary_domains=("cache",)),
+                  KmsLinks(secondary_region="eu-central-1"), Placement(prefix="solo", region="eu-west-1"))
         assert kms.keys.relational is None and kms.keys.cache is not None
         return {"arns": kms.keys.arns(), "dr": kms.secondary_keys.arns()}
 

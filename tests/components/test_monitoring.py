@@ -8,9 +8,10 @@ import re
 import pytest
 
 from components.inventory import MonitoredCache
-from components.monitoring import (COMPOSITE_RULE_LIMIT, GIB, MIB, Monitoring, MonitoringArgs, cache_node_ids,
+from components.contract import Placement
+from components.monitoring import (COMPOSITE_RULE_LIMIT, GIB, MIB, AlarmThresholds, Monitoring, MonitoringLinks,
+                                   MonitoringSettings, cache_node_ids,
                                    composite_rules, estimated_max_connections, instance_memory_gib)
-from infra.config import AlarmThresholds
 from ecomart.mocks import ACCOUNT_ID
 from tests.conftest import one
 
@@ -319,8 +320,8 @@ def test_composite_rules_split_only_when_needed():
 
 def test_monitoring_without_any_store_is_refused():
     with pytest.raises(ValueError, match="at least one store"):
-        Monitoring("m", MonitoringArgs(prefix="p", region="us-east-1", tags={}, logs_kms_key_arn="k",
-                                       alarm_emails=["a@b.example"], thresholds=AlarmThresholds()))
+        Monitoring("m", MonitoringSettings(alarm_emails=["a@b.example"], thresholds=AlarmThresholds()),
+                   MonitoringLinks(logs_kms_key_arn="k"), Placement(prefix="p", region="us-east-1"))
 
 
 # --- every value an alarm depends on, against the intended table -------------------------------------------------
@@ -546,9 +547,10 @@ def test_no_event_subscription_without_rds(synth_with):
     from components.inventory import MonitoredCache as Cache
 
     def program(_cfg):
-        Monitoring("mon", MonitoringArgs(prefix="x", region="us-east-1", logs_kms_key_arn="arn:aws:kms:us-east-1:"
-                                         f"{ACCOUNT_ID}:key/k", alarm_emails=[],
-                                         caches=[Cache("c", "c", False, 1, 1, "cache.t4g.small")]))
+        Monitoring("mon", MonitoringSettings(alarm_emails=["oncall@example.com"]),
+                   MonitoringLinks(logs_kms_key_arn=f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/k",
+                                   caches=[Cache("c", "c", False, 1, 1, "cache.t4g.small")]),
+                   Placement(prefix="x", region="us-east-1"))
         return {}
     synth = synth_with("dev", program)
     assert synth.of_type(ALARM)

@@ -135,12 +135,15 @@ def test_children_are_parented_to_the_component(prod):
 
 
 @pytest.mark.parametrize("kwargs,fragment", [
-    ({"az_count": 1}, "az_count is 1; allowed 2 to 6"),
-    ({"vpc_cidr": "10.0.0.0/8"}, "prefix length must be /16 to /24"),
-    ({"vpc_cidr": "not-a-cidr"}, "vpc_cidr is 'not-a-cidr': not an IPv4 CIDR"),
+    ({"az_count": 1}, "NetworkSettings.az_count is 1: must be 2..6"),
+    ({"az_count": 7}, "NetworkSettings.az_count is 7: must be 2..6"),
+    ({"vpc_cidr": "10.0.0.0/8"}, "prefix length must be between /16 and /24"),
+    ({"vpc_cidr": "8.8.0.0/16"}, "must be a private (RFC 1918) range"),
+    ({"vpc_cidr": "not-a-cidr"}, "vpc_cidr is 'not-a-cidr': must be an IPv4 CIDR"),
+    ({"flow_log_retention_days": 100}, "must be a CloudWatch Logs retention period"),
 ])
-def test_bad_args_are_refused_before_anything_is_declared(kwargs, fragment):
-    from components.network import NetworkArgs
-    with pytest.raises(ValueError, match=re.escape(fragment)):
-        NetworkArgs(**{"prefix": "p", "region": "us-east-1", "vpc_cidr": "10.1.0.0/16", "logs_kms_key_arn": "k",
-                       **kwargs})
+def test_bad_settings_are_refused_before_anything_is_declared(kwargs, fragment):
+    from components.contract import SettingError
+    from components.network import NetworkSettings
+    with pytest.raises(SettingError, match=re.escape(fragment)):
+        NetworkSettings(**kwargs)

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
+from components.contract import SettingError
 from components.postgres import (ENHANCED_MONITORING_POLICY, IDLE_IN_TRANSACTION_TIMEOUT_MS, LOG_EXPORTS, Postgres,
-                                 PostgresArgs)
+                                 PostgresLinks, PostgresSettings)
 from infra import config as c
 from ecomart.synthesis import synthesize
 from tests.conftest import one, stack_bag
@@ -324,22 +325,35 @@ def test_dev_can_opt_into_backup_replication_and_gets_a_key_there(synth_with):
     assert rep.inputs["retentionPeriod"] == 7
 
 
-BASE_ARGS = dict(prefix="x", subnet_ids=["subnet-a", "subnet-b"], security_group_id="sg-1", kms_key_arn="k",
-                 logs_kms_key_arn="l")
+LINKS = dict(subnet_ids=["subnet-a", "subnet-b"], security_group_id="sg-1", kms_key_arn="k", logs_kms_key_arn="l")
+
+
+@pytest.mark.parametrize("kwargs,fragment", [
+    ({"engine_version": "16.8"}, "PostgresSettings.engine_version is '16.8': must be one of '14', '15', '16', '17'"),
+    ({"ca_cert_identifier": "rds-ca-2019"},
+     "PostgresSettings.ca_cert_identifier is 'rds-ca-2019': must be one of 'rds-ca-rsa2048-g1'"),
+    ({"max_allocated_storage_gb": 100}, "max_allocated_storage_gb (100) must exceed allocated_storage_gb (100)"),
+    ({"backup_retention_days": 36}, "PostgresSettings.backup_retention_days is 36: must be 1..35"),
+    ({"backup_retention_days": 0}, "PostgresSettings.backup_retention_days is 0: must be 1..35"),
+    ({"monitoring_interval_seconds": 0}, "monitoring_interval_seconds is 0: must be one of 1, 5, 10, 15, 30, 60"),
+    ({"performance_insights_retention_days": 30}, "must be 7, a multiple of 31 up to 713, or 731"),
+    ({"backup_window": "3am"}, "backup_window is '3am': must be a UTC window like '03:00-04:00'"),
+    ({"backup_window": "05:30-06:30"}, "overlaps maintenance_window"),
+    ({"iops": 3000, "allocated_storage_gb": 100}, "iops (3000) can only be set with allocated_storage_gb >= 400"),
+])
+def test_bad_settings_are_refused_naming_the_field_and_what_is_allowed(kwargs, fragment):
+    with pytest.raises(SettingError, match=re.escape(fragment)):
+        PostgresSettings(**kwargs)
 
 
 @pytest.mark.parametrize("kwargs,fragment", [
     ({"backup_replication_region": "us-west-2"},
      "backup_replication_region, backup_replication_kms_key_arn are set together"),
-    ({"engine_version": "16.8"}, "engine_version is '16.8': give the major version only"),
-    ({"ca_cert_identifier": "rds-ca-2019"}, "ca_cert_identifier is 'rds-ca-2019'; allowed: rds-ca-rsa2048-g1"),
-    ({"max_allocated_storage_gb": 100}, "max_allocated_storage_gb (100) must exceed allocated_storage_gb (100)"),
-    ({"backup_retention_days": 36}, "backup_retention_days is 36; RDS allows 1-35"),
     ({"subnet_ids": ["subnet-a"]}, "at least 2 AZs"),
 ])
-def test_bad_args_are_refused_before_anything_is_declared(kwargs, fragment):
+def test_bad_links_are_refused_before_anything_is_declared(kwargs, fragment):
     with pytest.raises(ValueError, match=re.escape(fragment)):
-        PostgresArgs(**{**BASE_ARGS, **kwargs})
+        PostgresLinks(**{**LINKS, **kwargs})
 
 
 # --- stack outputs ---------------------------------------------------------------------------------------------

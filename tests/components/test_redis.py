@@ -7,8 +7,10 @@ import re
 
 import pytest
 
-from components.redis import RedisArgs, Redis, app_access_string, parameter_group_family
-from infra.config import REQUIRED_TAG_KEYS, ConfigError
+from components.contract import Placement, SettingError
+from components.redis import Redis, RedisLinks, RedisSettings, app_access_string, parameter_group_family
+from infra.config import ConfigError
+from platform_rules import REQUIRED_TAG_KEYS
 from ecomart.mocks import ACCOUNT_ID
 from tests.conftest import one
 
@@ -278,19 +280,21 @@ def test_bad_redis_config_is_refused_naming_the_key(override, expected):
         assert fragment in text, (fragment, text)
 
 
-REDIS_BASE = dict(region="us-east-1", subnet_ids=["subnet-a"], security_group_id="sg-1", cache_kms_key_arn="k",
-                  logs_kms_key_arn="l")
-
-
 @pytest.mark.parametrize("kwargs,fragment", [
-    ({"prefix": "ecomart-" + "x" * 40}, "is 54 characters; ElastiCache allows 40"),
-    ({"prefix": "p", "cluster_mode": False, "num_shards": 2}, "num_shards is 2 but cluster_mode is off"),
-    ({"prefix": "p", "replicas_per_shard": 0}, "replicas_per_shard must be >= 1"),
-    ({"prefix": "p", "app_key_prefixes": ()}, "app_key_prefixes is empty"),
+    ({"cluster_mode": False, "num_shards": 2}, "num_shards is 2 but cluster_mode is false"),
+    ({"replicas_per_shard": 0}, "RedisSettings.replicas_per_shard is 0: must be 1..5"),
+    ({"app_key_prefixes": ()}, "RedisSettings.app_key_prefixes is (): must not be empty"),
+    ({"engine": "redis", "engine_version": "8.0"}, "engine_version 8.0 is not offered for engine 'redis'"),
 ])
-def test_bad_args_are_refused_before_anything_is_declared(kwargs, fragment):
-    with pytest.raises(ValueError, match=re.escape(fragment)):
-        RedisArgs(**{**REDIS_BASE, **kwargs})
+def test_bad_settings_are_refused_before_anything_is_declared(kwargs, fragment):
+    with pytest.raises(SettingError, match=re.escape(fragment)):
+        RedisSettings(**kwargs)
+
+
+def test_a_prefix_too_long_for_elasticache_is_refused_before_anything_is_declared():
+    links = RedisLinks(subnet_ids=["subnet-a"], security_group_id="sg-1", cache_kms_key_arn="k", logs_kms_key_arn="l")
+    with pytest.raises(ValueError, match=re.escape("is 54 characters; ElastiCache allows 40")):
+        Redis("c", RedisSettings(), links, Placement(prefix="ecomart-" + "x" * 40, region="us-east-1"))
 
 
 def test_identifiers_follow_elasticache_rules(prod):

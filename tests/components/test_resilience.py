@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from components.resilience import ReadOnlyModeArgs, ResilienceArgs, fis_role_policy
+from components.contract import SettingError
+from components.resilience import ReadOnlyModeSettings, ResilienceSettings, fis_role_policy
 from tests.conftest import one
 
 FIS = "aws:fis/experimentTemplate:ExperimentTemplate"
@@ -95,14 +96,10 @@ def test_read_only_flag_starts_off_and_admits_only_on_or_off(synth):
 
 
 @pytest.mark.parametrize("cls,field,value,allowed", [
-    ("ResilienceArgs", "cache_power_off_minutes", 0, "1..720"),
-    ("ReadOnlyModeArgs", "queue_retention_seconds", 2_000_000, "60..1209600"),
-    ("ReadOnlyModeArgs", "max_receives", 0, "1..1000")])
-def test_bad_args_name_the_field_and_the_range(cls, field, value, allowed):
-    if cls == "ResilienceArgs":
-        make, base = ResilienceArgs, dict(prefix="p", writer_arn="a", cache_arn="b", cache_az="us-east-1a",
-                                          stop_alarm_arn="c", logs_kms_key_arn="l")
-    else:
-        make, base = ReadOnlyModeArgs, dict(prefix="p", queue_kms_key_arn="k")
-    with pytest.raises(ValueError, match=rf"{cls}.{field}: {value} is not within {allowed}"):
-        make(**base, **{field: value})
+    (ResilienceSettings, "cache_power_off_minutes", 0, "1..720"),
+    (ResilienceSettings, "cache_power_off_minutes", 721, "1..720"),
+    (ReadOnlyModeSettings, "queue_retention_seconds", 2_000_000, "60..1209600"),
+    (ReadOnlyModeSettings, "max_receives", 0, "1..1000")])
+def test_bad_settings_name_the_field_and_the_range(cls, field, value, allowed):
+    with pytest.raises(SettingError, match=rf"{cls.__name__}.{field} is {value}: must be {allowed}"):
+        cls(**{field: value})

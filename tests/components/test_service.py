@@ -10,7 +10,9 @@ import json
 import pytest
 
 from components.monitoring import estimated_max_connections
-from components.service import ACCESS_LOG_FORMAT, HANDLERS, FunctionSettings, ServiceArgs, ServiceRoute
+from components.contract import SettingError
+from components.service import (ACCESS_LOG_FORMAT, HANDLERS, AppLink, FunctionSettings, ServiceLinks, ServiceRoute,
+                                ServiceSettings)
 from infra.app_contract import app_routes, migrations_hash
 from infra.config import ConfigError
 from ecomart.mocks import ACCOUNT_ID
@@ -474,14 +476,16 @@ def test_more_relay_schedules_more_relays(synth_with):
 
 
 @pytest.mark.parametrize("service, fragment", [
-    ({"api": {"memoryMb": 1024, "timeoutSeconds": 30, "reservedConcurrency": 5}}, "api.timeoutSeconds is 30"),
+    ({"api": {"memoryMb": 1024, "timeoutSeconds": 30, "reservedConcurrency": 5}},
+     "service.api.timeoutSeconds: bad value 30: must be below the HTTP API's 30 s integration timeout"),
     ({"relaySchedules": 2}, "relay.reservedConcurrency (2) must be >= 2 x relaySchedules (4)"),
     ({"relayRunSeconds": 70}, "relayRunSeconds (70) must be 10 .. relay.timeoutSeconds - 10 (65)"),
     ({"jwtIssuer": "http://login.example", "jwtAudience": ["x"]}, "must be an https:// URL"),
+    ({"jwtIssuer": "https://login.example"}, "needs at least one jwtAudience"),
     ({"jwtAudience": ["x"]}, "jwtAudience is set without jwtIssuer"),
-    ({"domainName": "api.ecomart.example"}, "domainName and certificateArn are set together"),
+    ({"domainName": "api.ecomart.example"}, "domainName, certificateArn are set together"),
     ({"domainName": "API_bad", "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/"
-                                                 "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}, "not a lowercase DNS name"),
+                                                 "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}, "must be a lowercase DNS name"),
     ({"throttlingBurstLimit": 0}, "service.throttlingBurstLimit: bad value 0"),
     ({"logRetentionDays": 30}, "service.logRetentionDays is 30; dev needs >= 90"),
 ])
@@ -492,41 +496,46 @@ def test_bad_service_config_is_a_clear_error(synth_with, service, fragment):
     assert "Traceback" not in str(e.value)
 
 
-def _args(**kw):
-    base = dict(prefix="p", region=REGION, code_s3_bucket="b", code_s3_key="signed/k.zip",
-                code_signing_config_arn="csc", routes=[ServiceRoute("GET", "/health", False)],
-                migrations_hash="h", vpc_id="v", app_subnet_ids=["s"], data_subnet_ids=["d"],
-                endpoints_security_group_id="e", postgres_security_group_id="pg", redis_security_group_id="r",
-                db_instance_identifier="db", db_resource_id="db-X", db_address="h", db_name="n", db_max_connections=100,
-                master_secret_arn="m", relational_kms_key_arn="k1", compute_kms_key_arn="k2", logs_kms_key_arn="k3",
-                redis_endpoint="re", redis_replication_group_id="rg", redis_replication_group_arn="rga",
-                redis_user_id="u", redis_user_arn="ua", read_only_parameter_name="/p", read_only_parameter_arn="pa",
-                queued_orders_queue_url="q", queued_orders_queue_arn="qa")
-    base.update(kw)
-    return ServiceArgs(**base)
-
-
 @pytest.mark.parametrize("kw, fragment", [
-    ({"routes": []}, "routes is empty"),
-    ({"routes": [ServiceRoute("FETCH", "/x", False)]}, "'FETCH /x' is not METHOD /path"),
-    ({"routes": [ServiceRoute("GET", "/x", False), ServiceRoute("GET", "/x", True)]}, "duplicates ['GET /x']"),
-    ({"api": FunctionSettings(1024, 30, 10)}, "below the HTTP API's 30 s"),
-    ({"relay": FunctionSettings(512, 75, 1)}, "relay.reserved_concurrency: 1 is below 2 x relay_schedules"),
-    ({"migrations": FunctionSettings(64, 30, 1)}, "migrations.memory_mb: 64 is not within 128..10240"),
+    ({"api": FunctionSettings(1024, 30, 10)}, "api.timeout_seconds is 30: must be below the HTTP API's 30 s"),
+    ({"relay": FunctionSettings(512, 75, 1)}, "relay.reserved_concurrency (1) must be >= 2 x relay_schedules (2)"),
     ({"domain_name": "api.example"}, "domain_name, certificate_arn are set together"),
-    ({"atlas_project_id": "p"}, "atlas_project_id, atlas_cluster_name, atlas_private_srv, atlas_security_group_id"),
-    ({"jwt_issuer": "https://x.example"}, "needs an https:// URL and at least one jwt_audience"),
-    ({"proxy_pool_percent": 5}, "proxy_pool_percent: 5 is not within 10..100"),
+    ({"jwt_issuer": "https://x.example"}, "jwt_issuer ('https://x.example') needs at least one jwt_audience"),
+    ({"jwt_issuer": "http://x.example", "jwt_audience": ["a"]}, "jwt_issuer is 'http://x.example': must be an https"),
+    ({"proxy_pool_percent": 5}, "ServiceSettings.proxy_pool_percent is 5: must be 10..100"),
+    ({"throttling_burst_limit": 0}, "ServiceSettings.throttling_burst_limit is 0: must be 1..5000"),
 ])
-def test_bad_args_name_the_field(kw, fragment):
+def test_bad_settings_name_the_field(kw, fragment):
     with pytest.raises(ValueError) as e:
-        _args(**kw)
+        ServiceSettings(**kw)
     assert fragment in str(e.value)
 
 
-def test_every_args_field_is_documented():
-    for f in dataclasses.fields(ServiceArgs):
-        assert f.metadata.get("doc"), f.name
+def test_bad_function_settings_name_the_field():
+    with pytest.raises(SettingError, match=r"FunctionSettings.memory_mb is 64: must be 128..10240"):
+        FunctionSettings(64, 30, 1)
+
+
+@pytest.mark.parametrize("routes, fragment", [
+    ([], "routes is empty"),
+    ([ServiceRoute("FETCH", "/x", False)], "'FETCH /x' is not METHOD /path"),
+    ([ServiceRoute("GET", "/x", False), ServiceRoute("GET", "/x", True)], "duplicates ['GET /x']"),
+])
+def test_bad_app_links_name_the_problem(routes, fragment):
+    with pytest.raises(ValueError) as e:
+        AppLink(routes=routes, migrations_hash="h")
+    assert fragment in str(e.value)
+
+
+def test_every_field_is_documented():
+    from components.doc import contract_of
+    from components.service import Service
+
+    contract = contract_of(Service)
+    assert contract is not None and contract.links is ServiceLinks
+    for cls in (ServiceSettings, ServiceLinks, *contract.nested):
+        for f in dataclasses.fields(cls):
+            assert f.metadata.get("doc"), f"{cls.__name__}.{f.name}"
 
 
 def test_service_sizes_per_stack_are_the_designed_ones(dev, prod):

@@ -52,7 +52,7 @@ def test_stale_policy_config_is_reported(tmp_path, capsys):
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_config_defaults_come_from_the_rules(env):
     r = rules.rules_for(env)
-    d = c.ENVIRONMENT_DEFAULTS[env]
+    d = c.environment_defaults(env)
     assert d["postgres"]["backupRetentionDays"] == r.pitr_days
     assert d["postgres"]["logRetentionDays"] == r.log_retention_days
     assert d["postgres"]["multiAz"] is r.multi_az
@@ -84,12 +84,13 @@ def test_advisory_policies_exist():
 
 def test_shared_rule_objects_are_the_same_objects_everywhere():
     from policies.rules import cross_service as stack, rds
-    assert c.ENVIRONMENTS is rules.ENVIRONMENTS and c.REQUIRED_TAG_KEYS is rules.REQUIRED_TAG_KEYS
     assert stack.REQUIRED_TAGS is rules.REQUIRED_TAG_KEYS and stack.ENVIRONMENTS is rules.ENVIRONMENTS
     assert rds.CURRENT_CA_CERTIFICATES is rules.CURRENT_RDS_CA_CERTIFICATES
     assert set(c.StackConfig.model_fields["environment"].annotation.__args__) == set(rules.ENVIRONMENTS)
-    assert set(c.PostgresConfig.model_fields["ca_cert_identifier"].annotation.__args__) == \
-        set(rules.CURRENT_RDS_CA_CERTIFICATES)
+    from components.postgres import PostgresSettings
+
+    ca = next(f for f in dataclasses.fields(PostgresSettings) if f.name == "ca_cert_identifier")
+    assert ca.metadata["limits"]["one_of"] == rules.CURRENT_RDS_CA_CERTIFICATES
 
 
 def test_changing_the_prod_pitr_rule_is_one_change(monkeypatch):

@@ -1,11 +1,12 @@
-"""The Atlas config section: defaults per environment, and every rule with a failing case naming the key."""
+"""The Atlas settings as the stack config's ``atlas`` section: defaults per environment, and every rule with a
+failing case naming the key."""
 
 from __future__ import annotations
 
 import pytest
 
 from infra import config as c
-from infra.config_atlas import EEA_COUNTRIES
+from platform_rules import EEA_COUNTRIES
 from tests.conftest import stack_bag
 
 AMERICAS = {"name": "Americas", "region": "US_EAST_1", "shards": 2, "backupCopyRegion": "US_WEST_2"}
@@ -35,9 +36,13 @@ def test_real_stacks_have_atlas_with_environment_defaults():
     assert dev.alert_emails is None  # falls back to monitoring.alarmEmails in infra/stack.py
 
 
-def test_common_defaults_are_americas_two_and_eu_one_shards():
-    merged = c._deep_merge(c._COMMON, c.ENVIRONMENT_DEFAULTS["prod"])["atlas"]
-    assert [(z["name"], z["shards"]) for z in merged["zones"]] == [("Americas", 2), ("EU", 1)]
+def test_default_zones_are_americas_two_and_eu_one_shards():
+    from components.atlas import AtlasSettings
+
+    zones = AtlasSettings(org_id="0" * 24, project_name="p", cluster_name="c").zones
+    assert [(z.name, z.shards, z.backup_copy_region) for z in zones] == [("Americas", 2, "US_WEST_2"),
+                                                                      ("EU", 1, "EU_CENTRAL_1")]
+    assert zones[1].country_codes == list(EEA_COUNTRIES)
 
 
 def test_atlas_stays_optional():
@@ -47,23 +52,23 @@ def test_atlas_stays_optional():
 
 # (atlas overrides, stack, key named in the error, fragment of what is allowed / why)
 BAD = [
-    ({"orgId": "my-org"}, "dev", "atlas.orgId", "[0-9a-f]{24}"),
-    ({"clusterName": "catalog_prod"}, "dev", "atlas.clusterName", "pattern"),
-    ({"mongoDbMajorVersion": "6.0"}, "dev", "atlas.mongoDbMajorVersion", "['7.0', '8.0']"),
+    ({"orgId": "my-org"}, "dev", "atlas.orgId", "24 hex digits"),
+    ({"clusterName": "catalog_prod"}, "dev", "atlas.clusterName", "ASCII letters, digits and hyphens"),
+    ({"mongoDbMajorVersion": "6.0"}, "dev", "atlas.mongoDbMajorVersion", "one of '7.0', '8.0'"),
     ({"mongoDbMajorVersion": 8}, "dev", "atlas.mongoDbMajorVersion", "valid string"),
     ({"instanceSize": "M25"}, "dev", "atlas.instanceSize", "not an Atlas cluster tier"),
     ({"instanceSize": "m30"}, "dev", "atlas.instanceSize", "M10, M20, M30"),
     ({"clusterType": "SHARDEDISH"}, "dev", "atlas.clusterType", "GEOSHARDED"),
     ({"instanceSzie": "M30"}, "dev", "atlas.instanceSzie", "unknown key"),
-    ({"diskSizeGb": 5}, "dev", "atlas.diskSizeGb", "greater than or equal to 10"),
-    ({"electableNodes": 2}, "dev", "atlas.electableNodes", "3, 5 or 7"),
-    ({"zones": []}, "dev", "atlas.zones", "at least 1"),
+    ({"diskSizeGb": 5}, "dev", "atlas.diskSizeGb", "must be 10..4096"),
+    ({"electableNodes": 2}, "dev", "atlas.electableNodes", "one of 3, 5, 7"),
+    ({"zones": []}, "dev", "atlas.zones", "must not be empty"),
     ({"zones": [{"name": "Americas", "region": "us-east-1", "shards": 1}]}, "dev", "atlas.zones.0.region",
      "Atlas spells it 'US_EAST_1'"),
     ({"zones": [{"name": "Americas", "region": "MARS_1", "shards": 1}]}, "dev", "atlas.zones.0.region",
      "not an Atlas AWS region"),
     ({"zones": [{"name": "Americas", "region": "US_EAST_1", "shards": 0}]}, "dev", "atlas.zones.0.shards",
-     "greater than or equal to 1"),
+     "must be 1..70"),
     ({"zones": [{"name": "Americas", "region": "US_EAST_1", "shards": 2}]}, "dev", "atlas.zones.0.shards",
      "REPLICASET has exactly 1 shard"),
     ({"zones": [{"name": "A", "region": "US_EAST_1", "shards": 1}, {"name": "B", "region": "US_WEST_2",
@@ -79,7 +84,7 @@ BAD = [
     ({"zones": [{**AMERICAS, "backupCopyRegion": "US_EAST_1"}, EU]}, "prod", "backupCopyRegion",
      "must differ"),
     ({"zones": [{"name": "Americas", "region": "US_EAST_1", "shards": 1, "locations": ["US"]}]}, "dev",
-     "atlas.zones.*.locations", "only on GEOSHARDED"),
+     "atlas.zones", "locations (zone mappings) exist only on GEOSHARDED"),
     ({"instanceSize": "M20", "autoScaling": {"computeMinInstanceSize": "M20"}}, "prod", "atlas.instanceSize",
      "need M30 or larger"),
     ({"autoScaling": {"computeMinInstanceSize": "M20"}}, "prod", "atlas.autoScaling.computeMinInstanceSize",
@@ -109,16 +114,16 @@ BAD = [
      "wider than /48"),
     ({"ipAccessList": [{"cidr": "203.0.113.7/24", "comment": "host bits"}]}, "dev", "atlas.ipAccessList.0.cidr",
      "host bits set"),
-    ({"ipAccessList": ["203.0.113.0/24"]}, "dev", "atlas.ipAccessList.0", "valid dictionary"),
+    ({"ipAccessList": ["203.0.113.0/24"]}, "dev", "atlas.ipAccessList.0", "Input should be an object"),
     ({"ipAccessList": [{"cidr": "203.0.113.0/24", "comment": "a"}, {"cidr": "203.0.113.0/24", "comment": "b"}]},
      "dev", "atlas.ipAccessList", "may appear once"),
-    ({"backup": {"restoreWindowDays": 3}}, "dev", "atlas.backup.restoreWindowDays", "greater than or equal to 7"),
-    ({"backup": {"hourlyEveryHours": 5}}, "dev", "atlas.backup.hourlyEveryHours", "[1, 2, 4, 6, 8, 12]"),
-    ({"backup": {"restoreWindowDays": 14}}, "dev", "atlas.backup.dailyRetentionDays", "outlive the hourly"),
+    ({"backup": {"restoreWindowDays": 3}}, "dev", "atlas.backup.restoreWindowDays", "must be 7..365"),
+    ({"backup": {"hourlyEveryHours": 5}}, "dev", "atlas.backup.hourlyEveryHours", "one of 1, 2, 4, 6, 8, 12"),
+    ({"backup": {"restoreWindowDays": 14}}, "dev", "atlas.backup", "dailyRetentionDays (7) is below restoreWindowDays (14)"),
     ({"backup": {"weeklyRetentionWeeks": 1, "dailyRetentionDays": 30, "monthlyRetentionMonths": 12}}, "dev",
-     "atlas.backup.weeklyRetentionWeeks", "shorter than daily"),
+     "atlas.backup", "weeklyRetentionWeeks (1) keeps weekly snapshots shorter than daily"),
     ({"maintenanceWindow": {"dayOfWeek": "sunday"}}, "dev", "atlas.maintenanceWindow.dayOfWeek", "'sun'"),
-    ({"maintenanceWindow": {"hourOfDay": 24}}, "dev", "atlas.maintenanceWindow.hourOfDay", "less than or equal to 23"),
+    ({"maintenanceWindow": {"hourOfDay": 24}}, "dev", "atlas.maintenanceWindow.hourOfDay", "must be 0..23"),
     ({"alertEmails": ["oncall"]}, "dev", "atlas.alertEmails", "e-mail"),
     ({"auditFilter": "atype=authenticate"}, "dev", "atlas.auditFilter", "JSON audit filter"),
     ({"auditFilter": "[]"}, "dev", "atlas.auditFilter", "non-empty JSON object"),
@@ -138,13 +143,13 @@ def test_bad_value_names_the_key(overrides, stack, key, allowed):
 PROD_RULES = [
     ({"clusterType": "SHARDED", "zones": [AMERICAS]}, "atlas.clusterType is SHARDED; prod needs GEOSHARDED"),
     ({"terminationProtection": False}, "atlas.terminationProtection is false"),
-    ({"autoScaling": {"diskEnabled": False}}, "prod needs computeEnabled and diskEnabled"),
+    ({"autoScaling": {"diskEnabled": False}}, "atlas.autoScaling.diskEnabled is false; prod needs true"),
     ({"zones": [AMERICAS, {**EU, "region": "EU_CENTRAL_1", "backupCopyRegion": "EU_WEST_1", "locations": []}]},
      "not pinned: ['AT'"),
     ({"zones": [AMERICAS, {"name": "APAC", "region": "AP_SOUTHEAST_1", "shards": 1,
                            "backupCopyRegion": "AP_SOUTHEAST_2"}]}, "prod needs a zone in an EU region"),
-    ({"zones": [{k: v for k, v in AMERICAS.items() if k != "backupCopyRegion"}, EU]},
-     "set backupCopyRegion on ['Americas']"),
+    ({"zones": [AMERICAS, {k: v for k, v in EU.items() if k != "backupCopyRegion"}]},
+     "set backupCopyRegion on ['EU']"),
     ({"backupCompliance": None}, "atlas.backupCompliance is not set"),
 ]
 
@@ -153,6 +158,14 @@ PROD_RULES = [
 def test_prod_rules(overrides, message):
     found = problems("prod", **overrides)
     assert any(message in p and "prod rules" in p for p in found), found
+
+
+def test_a_zone_without_a_copy_region_copies_to_the_secondary_region_where_copies_are_required():
+    """Outside the EU; an EU zone must name its (EU) copy region itself (test_prod_rules)."""
+    americas = {k: v for k, v in AMERICAS.items() if k != "backupCopyRegion"}
+    cfg = load("prod", zones=[americas, EU])
+    assert [z.backup_copy_region for z in cfg.atlas.zones] == ["US_WEST_2", "EU_CENTRAL_1"]
+    assert load("dev").atlas.zones[0].backup_copy_region is None  # dev's rules ask for no copies
 
 
 def test_the_same_values_pass_in_dev_where_prod_rules_do_not_apply():
