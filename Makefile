@@ -30,7 +30,7 @@ test: venv system-deps
 	$(PY) -m pytest -q
 
 app: venv system-deps
-	$(PY) -m app.local
+	$(PY) -m devtools.local
 
 # The Lambda artifact (build/lambda/app-py312-arm64.zip): reproducible, its size and hash printed.
 package: venv

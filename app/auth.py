@@ -19,56 +19,13 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from .errors import AppError
+from .settings import ALGORITHMS, DEFAULT_CLAIM, AuthConfig
 
-MODES = ("jwt", "gateway")
-ALGORITHMS = ("RS256", "ES256")
-DEFAULT_CLAIM = "custom:customer_id"
 
 
 class Unauthorized(AppError):
     status = 401
     code = "unauthorized"
-
-
-class AuthError(ValueError):
-    """Bad authentication settings (a start-up error naming the variable)."""
-
-
-@dataclass(frozen=True)
-class AuthConfig:
-    mode: str
-    issuer: str
-    audience: str
-    jwks_url: Optional[str] = None
-    public_key_pem: Optional[str] = None
-    customer_claim: str = DEFAULT_CLAIM
-    leeway_seconds: int = 30
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Optional["AuthConfig"]:
-        """None when AUTH_ISSUER is unset: then every customer route answers 401 (fail closed)."""
-        issuer = env.get("AUTH_ISSUER") or ""
-        if not issuer:
-            return None
-        mode = env.get("AUTH_MODE", "jwt") or "jwt"
-        if mode not in MODES:
-            raise AuthError(f"AUTH_MODE={mode!r} is not allowed (allowed: {', '.join(MODES)})")
-        audience = env.get("AUTH_AUDIENCE") or ""
-        if not audience:
-            raise AuthError("AUTH_AUDIENCE is required with AUTH_ISSUER (the API's client id / audience)")
-        jwks, pem_file = env.get("AUTH_JWKS_URL") or None, env.get("AUTH_PUBLIC_KEY_FILE") or None
-        pem = None
-        if mode == "jwt":
-            if not jwks and not pem_file:
-                raise AuthError("AUTH_MODE=jwt needs AUTH_JWKS_URL (the issuer's keys) or AUTH_PUBLIC_KEY_FILE")
-            if pem_file:
-                try:
-                    with open(pem_file, encoding="ascii") as f:
-                        pem = f.read()
-                except OSError as e:
-                    raise AuthError(f"AUTH_PUBLIC_KEY_FILE={pem_file!r}: cannot read ({e.strerror})") from None
-        return cls(mode=mode, issuer=issuer, audience=audience, jwks_url=jwks, public_key_pem=pem,
-                   customer_claim=env.get("AUTH_CUSTOMER_CLAIM", DEFAULT_CLAIM) or DEFAULT_CLAIM)
 
 
 @dataclass(frozen=True)

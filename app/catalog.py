@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Optional
@@ -401,25 +400,6 @@ def bootstrap(handle: MongoHandle) -> BootstrapReport:
     report.sharding = "sharded: " + (", ".join(done) if done else "all collections already sharded")
     return report
 
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """``python -m app.catalog``: bootstrap the catalog in $MONGODB_URI."""
-    import argparse
-    import os
-
-    from .mongo import connect
-
-    parser = argparse.ArgumentParser(prog="python -m app.catalog", description="Apply catalog validators, "
-                                     "indexes and (on mongos) sharding, idempotently.")
-    parser.add_argument("--uri", default=os.environ.get("MONGODB_URI"))
-    parser.add_argument("--db", default=os.environ.get("MONGODB_DB", "catalog"))
-    args = parser.parse_args(argv)
-    if not args.uri:
-        print("MONGODB_URI is not set; nothing to bootstrap (the local app uses mongomock)")
-        return 2
-    handle = connect(args.uri, args.db)
-    print(bootstrap(handle))
-    return 0
 
 
 # ---------------------------------------------------------------------------------------------------

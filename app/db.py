@@ -2,7 +2,7 @@
 
 Migrations are plain SQL files in app/migrations applied by yoyo-migrations through its psycopg 3 backend
 (``postgresql+psycopg://``), which records them in its own tables and serialises concurrent runs with a lock.
-Apply them with ``python -m app.migrate`` (or ``yoyo apply --database postgresql+psycopg://... app/migrations``).
+Apply them with ``python -m workers migrate`` (or ``yoyo apply --database postgresql+psycopg://... app/migrations``).
 """
 
 from __future__ import annotations

@@ -24,13 +24,13 @@ from typing import Any, Callable, Optional
 from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
 
 from .errors import AppError, NotFound, StoreUnavailable
+from .settings import FLAG_CACHE_SECONDS
 
 log = logging.getLogger("ecomart.read_only")
 
 TRACKING_PREFIX = "q_"
 OUTCOME_TTL_SECONDS = 14 * 24 * 3600  # as long as SQS keeps a queued order
 REDIS_PREFIX = "ecomart:queued:"
-FLAG_CACHE_SECONDS = 5.0  # how long an app instance keeps the flag it read (READ_ONLY_CACHE_SECONDS)
 
 
 def tracking_ref(customer_id: int, idempotency_key: str) -> str:
@@ -203,41 +203,3 @@ def drain(sqs: Any, queue_url: str, orders: Any, pool: Any, redis_client: Any = 
             else:
                 stats.refused += 1
     return stats
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """``python -m app.read_only drain``: the drain worker (DATABASE_URL, QUEUED_ORDERS_QUEUE_URL, REDIS_URL)."""
-    import argparse
-    import sys
-
-    import boto3
-
-    from . import db
-    from .orders import OrderService
-    from .redis_stores import make_client
-    from .settings import Settings, SettingsError
-
-    parser = argparse.ArgumentParser(prog="python -m app.read_only", description=main.__doc__)
-    parser.add_argument("command", choices=["drain"])
-    parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as e:
-        print(f"app.read_only: {e}", file=sys.stderr)
-        return 2
-    if not settings.database_url or not settings.queued_orders_queue_url:
-        print("app.read_only: DATABASE_URL and QUEUED_ORDERS_QUEUE_URL must be set", file=sys.stderr)
-        return 2
-    pool = db.make_pool(settings.database_url, max_size=2, timeout=10)
-    client = make_client(settings.redis_url, 2.0) if settings.redis_url else None
-    try:
-        stats = drain(boto3.client("sqs", region_name=settings.aws_region), settings.queued_orders_queue_url,
-                      OrderService(pool), pool, client)
-    finally:
-        pool.close()
-    print(json.dumps(stats.__dict__))
-    return 0 if stats.left_for_retry == 0 else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -2,8 +2,8 @@
 category they bought from (excluding what they already bought), materialized in MongoDB and cached in Redis.
 
 Two materializations, both idempotent:
-* ``category_top_rated``: per category, the best-rated active products (refreshed by ``python -m
-  app.recommendations`` on a schedule, and whenever it is empty);
+* ``category_top_rated``: per category, the best-rated active products (refreshed by ``python -m workers
+  recommendations-refresh`` on a schedule, and whenever it is empty);
 * ``recommendations``: per customer, derived from their ``customer_profiles`` document (categories and
   products bought, maintained by the outbox relay) and the category tops. The relay re-materializes a
   customer after each batch containing their orders and invalidates the cached copy.
@@ -106,26 +106,3 @@ class Recommendations:
         if self.cache is None:
             return load(), "store"
         return self.cache.get_or_load(customer_id, load)
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """``python -m app.recommendations``: refresh category tops and every customer's recommendations."""
-    import os
-
-    from .mongo import connect
-
-    uri = os.environ.get("MONGODB_URI")
-    if not uri:
-        print("MONGODB_URI is not set; the local app refreshes recommendations in-process")
-        return 2
-    handle = connect(uri, os.environ.get("MONGODB_DB", "catalog"))
-    reco = Recommendations(handle)
-    n = reco.refresh_category_top()
-    ids = [p["_id"] for p in handle.db.customer_profiles.find({}, {"_id": 1}).sort("_id", pymongo.ASCENDING)]
-    reco.refresh_customers(ids)
-    print(f"category tops: {n}; customers refreshed: {len(ids)}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

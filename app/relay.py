@@ -15,17 +15,13 @@ outbox NOTIFYs at commit), polling every ``interval`` seconds only as a fallback
 * catalog price: applied only if the event's price version is newer; availability: set from current
   PostgreSQL stock (converges, never accumulates).
 
-``python -m app.relay`` runs it as a process (DATABASE_URL, MONGODB_URI, REDIS_URL for cache invalidation).
+``python -m workers relay`` runs it as a process (DATABASE_URL, MONGODB_URI, REDIS_URL for cache invalidation).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import logging
-import os
-import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -367,64 +363,3 @@ class RelayThread(threading.Thread):
         except psycopg.Error:
             pass  # the server is down: the wait ends on its own timeout
         self.join(timeout)
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    from .mongo import connect
-    from .redis_stores import make_client
-
-    parser = argparse.ArgumentParser(prog="python -m app.relay", description="Publish outbox events to MongoDB.")
-    parser.add_argument("--once", action="store_true", help="publish until the outbox is empty, then exit")
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--interval", type=float, default=2.0,
-                        help="poll fallback: seconds to wait for a NOTIFY when idle")
-    parser.add_argument("--die-after-applying", type=int, default=None, help=argparse.SUPPRESS)  # kill -9 test
-    args = parser.parse_args(argv)
-    dsn = os.environ.get("DATABASE_URL")
-    uri = os.environ.get("MONGODB_URI")
-    if not dsn or not uri:
-        print("python -m app.relay needs DATABASE_URL and MONGODB_URI (mongomock is in-process only; "
-              "the local app runs its relay in a thread)", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    redis_url = os.environ.get("REDIS_URL")
-    product_cache = reco_cache = None
-    if redis_url:
-        client = make_client(redis_url)
-        product_cache = JsonCache(client, "product")
-        reco_cache = JsonCache(client, "reco")
-
-    applied = {"n": 0}
-
-    def die_after(stage: str, _i: int) -> None:  # test hook: a real kill -9 in the middle of a batch
-        if stage == "applied":
-            applied["n"] += 1
-            if applied["n"] >= args.die_after_applying:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-    fault = die_after if args.die_after_applying is not None else None
-
-    relay = OutboxRelay(dsn, connect(uri, os.environ.get("MONGODB_DB", "catalog")), batch_size=args.batch_size,
-                        product_cache=product_cache, reco_cache=reco_cache, fault=fault)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    wakeup = Wakeup(dsn)
-    try:
-        while not stop.is_set():
-            n = relay.run_once()
-            if n:
-                log.info("published %d events; lag %s", n, relay.lag())
-            elif args.once:
-                break
-            else:
-                wakeup.wait(args.interval)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        wakeup.close()
-        relay.close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

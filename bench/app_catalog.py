@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Optional
 
 from app.catalog import Catalog, bootstrap
-from app.devservers import RedisServer
+from devtools.servers import RedisServer
 from app.mongo import connect
 from app.redis_stores import JsonCache, make_client
-from app.seed import build_products, build_reviews
+from devtools.seed import build_products, build_reviews
 from bench.app_orders import Zipf, percentile, table, write_results
 
 OUT = Path("build/bench/app_catalog.json")

@@ -32,7 +32,7 @@ from typing import Optional
 import psycopg
 
 from app import db
-from app.devservers import PostgresServer, pg_bin_dir
+from devtools.servers import PostgresServer, pg_bin_dir
 from app.errors import ConcurrencyConflict, InsufficientStock
 from app.orders import OrderLine, OrderService
 
@@ -199,7 +199,7 @@ def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[
     PostgreSQL pool sized to its share of the clients). Bounded: ``duration`` seconds of measurement."""
     import httpx
 
-    from app.devservers import free_port
+    from devtools.servers import free_port
 
     from app.auth import issue_token, new_key_pair
 

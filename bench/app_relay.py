@@ -103,7 +103,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
 
-    from app.devservers import PostgresServer
+    from devtools.servers import PostgresServer
     from bench.app_orders import prepare, table
 
     print(f"== bench.app_relay: {args.duration:.0f}s of orders with 1 and 2 relays (MongoDB side: "

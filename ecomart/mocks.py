@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import json
+import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -416,6 +417,9 @@ class Registration:
     id: Optional[str] = None
     retain_on_delete: bool = False
     """``retain_on_delete``: a destroy leaves the cloud resource in place."""
+    options: dict = field(default_factory=dict)
+    """The other resource options ``pulumi stack export`` records, by its key (``protect``, ``ignoreChanges``,
+    ``replaceOnChanges``, ``deletedWith``, ``additionalSecretOutputs``, ``customTimeouts``, ``importID``)."""
 
 
 class RecordingMonitor(MockMonitor):
@@ -441,6 +445,7 @@ class RecordingMonitor(MockMonitor):
             provider=request.provider or None,
             id=response.id or None,
             retain_on_delete=bool(request.retainOnDelete),
+            options=_options(request),
         )
         if request.type != "pulumi:pulumi:Stack":
             registered = self.resources.get(response.urn)
@@ -457,6 +462,36 @@ class RecordingMonitor(MockMonitor):
         if reg is not None and reg.type == "pulumi:pulumi:Stack":
             reg.outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
         return super().RegisterResourceOutputs(request)
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _seconds(duration: str) -> float:
+    """A Go duration ("10m", "1h30m") in seconds, as the state's customTimeouts hold them."""
+    return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION.findall(duration))
+
+
+def _options(request: Any) -> dict:
+    """The resource options of a registration, under the keys and in the shapes of ``pulumi stack export``
+    (apitype.ResourceV3; empty ones left out, as it omits them)."""
+    out: dict[str, Any] = {}
+    if request.protect:
+        out["protect"] = True
+    for key, values in (("additionalSecretOutputs", request.additionalSecretOutputs),
+                        ("ignoreChanges", request.ignoreChanges), ("replaceOnChanges", request.replaceOnChanges)):
+        if values:
+            out[key] = list(values)
+    timeouts = request.customTimeouts
+    if timeouts is not None and any((timeouts.create, timeouts.update, timeouts.delete)):
+        out["customTimeouts"] = {k: _seconds(v) for k in ("create", "update", "delete")
+                                 if (v := getattr(timeouts, k))}
+    if request.importId:
+        out["importID"] = request.importId
+    if request.deletedWith:
+        out["deletedWith"] = request.deletedWith
+    return out
 
 
 def _plain(value: Any) -> Any:

@@ -148,6 +148,7 @@ class Synthesis:
                 entry["provider"] = r.provider
             if r.retain_on_delete:
                 entry["retainOnDelete"] = True  # as `pulumi stack export` writes it (omitted when false)
+            entry.update(r.options)
             resources.append(entry)
         return {
             "version": 3,

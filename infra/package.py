@@ -117,9 +117,19 @@ def stamp(artifact: Path) -> Path:
     return artifact.with_name(artifact.name + ".inputs")
 
 
+def shipped(rel: str) -> bool:
+    """Whether a file of the installed tree goes into the artifact: not bytecode, not the console scripts pip writes
+    to ``bin/`` (nothing runs them on Lambda, and their first line names the building machine's virtualenv), not
+    the ``RECORD`` files that list those scripts' hashes: with them the artifact's bytes would depend on the
+    checkout's path."""
+    parts = rel.split("/")
+    return ("__pycache__" not in parts and not rel.endswith(".pyc") and parts[0] != "bin"
+            and not (len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "RECORD"))
+
+
 def _zip(root: Path, artifact: Path) -> None:
-    files = sorted((p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                    and p.suffix != ".pyc"), key=lambda p: p.relative_to(root).as_posix())
+    files = sorted((p for p in root.rglob("*") if p.is_file() and shipped(p.relative_to(root).as_posix())),
+                   key=lambda p: p.relative_to(root).as_posix())
     tmp = artifact.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         for path in files:

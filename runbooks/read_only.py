@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from app.read_only import FLAG_CACHE_SECONDS as APP_FLAG_CACHE_SECONDS  # the app follows the flag within this
+from app.settings import FLAG_CACHE_SECONDS as APP_FLAG_CACHE_SECONDS  # the app follows the flag within this
 from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
 from runbooks.core import Context, Param, RunbookError, is_pending, runbook
 from runbooks.data import database_url
@@ -65,7 +65,7 @@ def read_only_mode(ctx: Context) -> None:
     with ctx.step("Drain the queue: place each order with its idempotency key, refuse those short of stock",
                   verify="every queued order placed or refused with a reason; the queue is empty"):
         if ctx.params["drain"] != "yes":
-            ctx.skip("--drain no: the drain worker (python -m app.read_only drain) places them")
+            ctx.skip("--drain no: the drain worker (python -m workers drain) places them")
             return
         ctx.record_call("call" if ctx.execute else "would", "app", "read_only.drain", ctx.region,
                         {"queue": url, "database": "DATABASE_URL"})

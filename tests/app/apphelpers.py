@@ -13,7 +13,7 @@ import pytest
 import httpx
 
 from app.auth import AuthConfig, issue_token, new_key_pair
-from app.devservers import free_port
+from devtools.servers import free_port
 from app.settings import Settings
 
 # The tests' token issuer: a throwaway key pair, as `make app` has its own.

@@ -12,9 +12,9 @@ import pytest
 
 from app import db
 from app.catalog import bootstrap
-from app.devservers import PostgresServer, RedisServer
+from devtools.servers import PostgresServer, RedisServer
 from app.mongo import connect
-from app.seed import seed
+from devtools.seed import seed
 from app.services import Services
 from tests.app.apphelpers import authed_client, LiveServer, make_settings
 

@@ -21,7 +21,7 @@ def ro_http(pg_server, template_db, redis_server):
     from app.api import create_app
     from app.catalog import bootstrap
     from app.mongo import connect
-    from app.seed import seed
+    from devtools.seed import seed
     from app.services import Services
 
     name = "api_readonly"

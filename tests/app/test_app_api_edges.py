@@ -9,7 +9,8 @@ import json
 import httpx
 import pytest
 
-from app.api import MAX_BODY_BYTES, SEARCH_MIN_WORD
+from app.http import MAX_BODY_BYTES
+from app.schemas import SEARCH_MIN_WORD
 from app.errors import MAX_ECHO
 from tests.app.apphelpers import pg_conn
 from tests.app.test_app_api import error_of, in_stock_sku, order_body, ro_http  # noqa: F401 (fixture)
@@ -28,6 +29,15 @@ def test_search_with_a_word_still_works(http, seeded):
     assert resp.status_code == 200 and resp.json()["total"] > 0
     assert resp.json()["total"] < http.get("/products", params={"limit": 1}).json()["total"]
     assert SEARCH_MIN_WORD == 2
+
+
+def test_a_search_word_in_any_script_is_accepted_and_the_schema_promises_no_ascii_pattern(http, seeded):
+    """JSON Schema patterns are ECMA-262 (\\w is ASCII there): the schema must not refuse what the server takes."""
+    for q in ("thé", "Öko", "茶叶"):
+        assert http.get("/products", params={"q": q}).status_code == 200, q
+    spec = http.get("/openapi.json").json()
+    (param,) = [p for p in spec["paths"]["/products"]["get"]["parameters"] if p["name"] == "q"]
+    assert "pattern" not in json.dumps(param["schema"])
 
 
 def test_inactive_product_is_refused_when_added_to_a_cart(http, seeded, dsn):

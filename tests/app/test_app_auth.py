@@ -12,7 +12,8 @@ import pytest
 from mangum import Mangum
 
 from app.api import create_app
-from app.auth import AuthConfig, issue_token, new_key_pair
+from app.auth import issue_token, new_key_pair
+from app.settings import AuthConfig
 from app.settings import Settings, SettingsError
 from tests.app.apphelpers import AUDIENCE, ISSUER, PRIVATE_KEY, LiveServer, bearer, make_settings, token_for
 from tests.app.test_app_api import in_stock_sku

@@ -16,7 +16,7 @@ from app.catalog import (Catalog, ListQuery, bootstrap, index_specs, price_to_ce
                          product_schema, python_validator, shard_commands, validator_command)
 from app.errors import InvalidInput, NotFound
 from app.mongo import connect
-from app.seed import build_products
+from devtools.seed import build_products
 from tests.app.apphelpers import REAL_MONGO, needs_real_mongo
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -1,4 +1,4 @@
-"""``python -m app.local`` (what ``make app`` runs) end to end: starts its servers, seeds, serves on 127.0.0.1,
+"""``python -m devtools.local`` (what ``make app`` runs) end to end: starts its servers, seeds, serves on 127.0.0.1,
 and SIGTERM stops the API and both servers. Also: configuration errors name the variable."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.devservers import free_port
+from devtools.servers import free_port
 from app.settings import Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ def test_make_app_serves_the_seeded_catalog_and_stops_cleanly_on_sigterm(tmp_pat
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "DATABASE_URL", "REDIS_URL")}
     log = open(tmp_path / "app.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "app.local", "--port", str(port), "--sample-orders", "10",
+    proc = subprocess.Popen([sys.executable, "-m", "devtools.local", "--port", str(port), "--sample-orders", "10",
                              "--data-dir", str(data_dir)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -88,7 +88,7 @@ def data_dir():
 def _start(args, log_path, env):
     log = open(log_path, "w+")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app.local", "--port", str(port), "--sample-orders", "3", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "devtools.local", "--port", str(port), "--sample-orders", "3", *args],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while not port_open(port):
@@ -163,17 +163,17 @@ def test_fast_mode_is_explicit_and_announced(tmp_path):
         _stop(proc, log)
 
 
-@pytest.mark.parametrize("env,name", [
-    ({"ORDER_LOCKING": "yolo"}, "ORDER_LOCKING"),
-    ({"PG_POOL_MAX": "0"}, "PG_POOL_MAX"),
-    ({"PG_POOL_TIMEOUT": "soon"}, "PG_POOL_TIMEOUT"),
-    ({"DATABASE_URL": "localhost:5432"}, "DATABASE_URL"),
-    ({"CACHE_TTL_JITTER": "0.9"}, "CACHE_TTL_JITTER"),
+@pytest.mark.parametrize("env,message", [
+    ({"ORDER_LOCKING": "yolo"}, "ORDER_LOCKING='yolo' is not allowed (allowed: pessimistic, optimistic)"),
+    ({"PG_POOL_MAX": "0"}, "PG_POOL_MAX=0 is out of range (allowed: 1..200)"),
+    ({"PG_POOL_TIMEOUT": "soon"}, "PG_POOL_TIMEOUT='soon' is not a number (allowed: 0.1..60)"),
+    ({"DATABASE_URL": "localhost:5432"}, "DATABASE_URL='localhost:5432' is not a URL (expected scheme://host...)"),
+    ({"CACHE_TTL_JITTER": "0.9"}, "CACHE_TTL_JITTER=0.9 is out of range (allowed: 0..0.5)"),
 ])
-def test_bad_configuration_names_the_variable_and_what_is_allowed(env, name):
-    with pytest.raises(SettingsError, match=name) as exc:
+def test_bad_configuration_names_the_variable_and_what_is_allowed(env, message):
+    with pytest.raises(SettingsError) as exc:
         Settings.from_env(env)
-    assert "allowed" in str(exc.value) or "expected" in str(exc.value)
+    assert str(exc.value) == message
 
 
 def test_configuration_comes_from_the_environment():

@@ -11,9 +11,9 @@ import pytest
 
 from app import db
 from app.api import create_app
-from app.devservers import PostgresServer, RedisServer, free_port
+from devtools.servers import PostgresServer, RedisServer, free_port
 from app.mongo import connect
-from app.seed import seed
+from devtools.seed import seed
 from app.services import Services
 from tests.app.apphelpers import authed_client, LiveServer, make_settings, pg_conn, wait_for
 

@@ -202,10 +202,10 @@ def test_relay_process_killed_with_sigkill_then_restarted(services, seeded, dsn)
         place_orders(services, seeded, 15)
         env = {**os.environ, "DATABASE_URL": dsn, "MONGODB_URI": REAL_MONGO, "MONGODB_DB": real.db.name}
         env.pop("REDIS_URL", None)
-        killed = subprocess.run([sys.executable, "-m", "app.relay", "--once", "--batch-size", "10",
+        killed = subprocess.run([sys.executable, "-m", "workers", "relay", "--once", "--batch-size", "10",
                                  "--die-after-applying", "6"], env=env, timeout=60)
         assert killed.returncode == -signal.SIGKILL
-        done = subprocess.run([sys.executable, "-m", "app.relay", "--once", "--batch-size", "10"], env=env,
+        done = subprocess.run([sys.executable, "-m", "workers", "relay", "--once", "--batch-size", "10"], env=env,
                               timeout=60)
         assert done.returncode == 0
         units, n_orders = expected_effects(dsn)

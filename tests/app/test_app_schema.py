@@ -42,7 +42,10 @@ def test_migrations_replay_on_an_empty_database_and_roll_back(pg_server):
 
 
 def test_migrate_command_line(pg_server, capsys):
-    from app.migrate import main
+    from workers.__main__ import main as workers
+
+    def main(argv):
+        return workers(["migrate", *argv])
 
     name = "replay_cli"
     dsn = pg_server.create_database(name)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
 from app.api import create_app
-from app.seed import seed
+from devtools.seed import seed
 from tests.app.apphelpers import bearer
 
 load_all_checks()

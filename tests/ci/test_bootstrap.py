@@ -65,8 +65,9 @@ def test_deploy_permissions_are_scoped(synth, stack):
         actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
         resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
         assert "*" not in actions and st["Effect"] == "Allow"
-        if st["Sid"] == "Read":
+        if st["Sid"] == "Read":  # read-only actions, on anything (refresh reads every resource of the stack)
             assert all(a.split(":")[1].startswith(("Describe", "List", "Get")) for a in actions)
+            assert resources == ["*"] and not set(DATA_READS) & set(actions), "reads control planes, never data"
             continue
         if resources == ["*"]:
             # no resource-level permissions for these: held to the stack's regions (and its tag for keys)

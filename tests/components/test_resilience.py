@@ -103,3 +103,12 @@ def test_read_only_flag_starts_off_and_admits_only_on_or_off(synth):
 def test_bad_settings_name_the_field_and_the_range(cls, field, value, allowed):
     with pytest.raises(SettingError, match=rf"{cls.__name__}.{field} is {value}: must be {allowed}"):
         cls(**{field: value})
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_deploy_never_resets_the_read_only_flag(stack, dev, prod):
+    """The flag is set by the runbook during an incident; a deploy then must not flip orders back to writable:
+    ignore_changes on its value, as the export records it (dropping it passed every test before)."""
+    synth = {"dev": dev, "prod": prod}[stack]
+    (flag,) = [r for r in synth.export()["deployment"]["resources"] if r["type"] == "aws:ssm/parameter:Parameter"]
+    assert flag["ignoreChanges"] == ["value"]

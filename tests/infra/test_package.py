@@ -34,6 +34,35 @@ def test_two_builds_give_the_same_bytes(lambda_artifact, tmp_path):
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
 
 
+# What runs on Lambda, and only that: the API and its routes, the functions' handlers and what they use.
+LAMBDA_APP_MODULES = {
+    "__init__", "api", "auth", "catalog", "db", "deps", "errors", "http", "iam_auth", "lambda_handler", "mongo",
+    "orders", "privacy", "public_ids", "read_only", "recommendations", "redis_stores", "relay", "schemas", "services",
+    "settings", "routers/__init__", "routers/carts", "routers/health", "routers/orders", "routers/products",
+    "routers/recommendations"}
+
+
+def test_the_app_in_the_artifact_is_exactly_what_runs_on_lambda(lambda_artifact):
+    """No local tooling (devtools/), no worker command lines (workers/), no console scripts or build paths."""
+    with zipfile.ZipFile(lambda_artifact) as z:
+        names = z.namelist()
+    modules = {n[len("app/"):-len(".py")] for n in names if n.startswith("app/") and n.endswith(".py")}
+    assert modules == LAMBDA_APP_MODULES
+    assert {n.split("/")[0] for n in names} & {"devtools", "workers", "bin"} == set()
+    assert not [n for n in names if n.endswith(".dist-info/RECORD")]
+
+
+def test_the_artifact_does_not_depend_on_where_it_was_built(lambda_artifact):
+    """No byte names the building machine: its virtualenv (pip's console scripts carry it in their first line, and
+    the RECORD files their hashes) or the checkout path. Two checkouts then build the same bytes."""
+    from infra import package
+
+    marks = [sys.prefix.encode(), str(package.ROOT).encode()]
+    with zipfile.ZipFile(lambda_artifact) as z:
+        leaking = [n for n in z.namelist() if any(m in z.read(n) for m in marks)]
+    assert leaking == []
+
+
 def test_artifact_holds_the_runtime_and_nothing_of_dev_or_infra(lambda_artifact):
     with zipfile.ZipFile(lambda_artifact) as z:
         names = z.namelist()

@@ -146,3 +146,28 @@ def test_stack_preview_still_works_as_before():
     assert r.returncode == 0 and "Stack dev (dev, us-east-1)" in r.stdout
     r = run_cli("preview")
     assert r.returncode == 2 and "give --stack NAME" in r.stderr
+
+
+OPTIONS = """
+import pulumi, pulumi_aws as aws
+key = aws.kms.Key("key", enable_key_rotation=True,
+                  opts=pulumi.ResourceOptions(protect=True, custom_timeouts=pulumi.CustomTimeouts(create="10m",
+                                                                                              delete="1h30m")))
+flag = aws.ssm.Parameter("flag", type="String", value="off",
+                         opts=pulumi.ResourceOptions(ignore_changes=["value"], replace_on_changes=["name"],
+                                                     deleted_with=key, additional_secret_outputs=["arn"]))
+"""
+
+
+def test_resource_options_are_exported_as_pulumi_stack_export_writes_them(tmp_path):
+    """apitype.ResourceV3: protect, ignoreChanges, replaceOnChanges, deletedWith, additionalSecretOutputs and
+    customTimeouts (seconds); absent ones left out. A policy or a reviewer can then see that a deploy during an
+    incident keeps the flag's value."""
+    export = synthesize_program(program(tmp_path, OPTIONS)).export()
+    by_name = {r["urn"].rsplit("::", 1)[-1]: r for r in export["deployment"]["resources"]}
+    key, flag = by_name["key"], by_name["flag"]
+    assert key["protect"] is True and key["customTimeouts"] == {"create": 600.0, "delete": 5400.0}
+    assert "ignoreChanges" not in key and "protect" not in flag
+    assert flag["ignoreChanges"] == ["value"] and flag["replaceOnChanges"] == ["name"]
+    assert flag["deletedWith"] == key["urn"]
+    assert "arn" in flag["additionalSecretOutputs"]

@@ -58,12 +58,29 @@ def test_dev_advises_only_on_cost_driven_and_lifecycle_policies():
     assert {"rds-multi-az", "elasticache-cluster-mode-sharded", "backup-plan-cross-region-copy"} <= set(advisory)
 
 
-def test_dev_thresholds_are_never_stricter_than_nothing_and_prod_uses_the_defaults():
+def test_prod_uses_the_policies_defaults_and_dev_its_own_rules():
+    """prod.json never loosens a policy's default; dev.json carries exactly dev's rules (platform_rules.DEV), and a
+    dev threshold differs from prod's only where the rules differ."""
+    import platform_rules
+
     for name, policy in POLICIES.items():
         defaults = meta_of(policy).config_defaults
         prod = enforcement.properties_of(name, CONFIGS["prod"])
         for key, value in prod.items():
             assert value == defaults[key], f"prod.json loosens {name}.{key}"
+    checked = 0
+    for name, props in platform_rules.POLICY_THRESHOLDS.items():
+        dev = enforcement.properties_of(name, CONFIGS["dev"])
+        prod = enforcement.properties_of(name, CONFIGS["prod"])
+        for key, attr in props.items():
+            rule = getattr(platform_rules.DEV, attr)
+            if rule is None:  # dev has no such floor (e.g. no sharding): the key is left out, prod's applies
+                assert key not in dev, (name, key)
+                continue
+            assert dev[key] == rule, f"dev.json {name}.{key} is {dev[key]}, dev's rule {attr} is {rule}"
+            assert (dev[key] != prod[key]) == (rule != getattr(platform_rules.PROD, attr)), (name, key)
+            checked += 1
+    assert checked >= 8
 
 
 def test_unknown_stacks_get_prod_strictness(tmp_path):

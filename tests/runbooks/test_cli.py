@@ -39,6 +39,18 @@ def test_the_runbooks_the_issue_asks_for_all_exist():
             "inventory-reconciliation", "kms-key-audit", "postgres-maintenance"} <= set(BOOKS)
 
 
+def test_runbooks_are_found_not_listed_and_each_document_has_its_runbook():
+    """A runbook module is loaded because it exists (runbooks.runner.load_all scans the package); a document
+    without a registered runbook, or a runbook without its document, fails here."""
+    from pathlib import Path
+
+    import runbooks
+
+    docs = {p.stem for p in Path(runbooks.__file__).parent.glob("*.md")}
+    assert docs == set(BOOKS)
+    assert all(book.doc_path.exists() for book in BOOKS.values())
+
+
 def test_list_prints_each_runbook_and_its_summary(capsys):
     assert main(["runbook", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -10,9 +10,9 @@ import pytest
 
 from app import db
 from app.api import create_app
-from app.devservers import PostgresServer
+from devtools.servers import PostgresServer
 from app.read_only import FLAG_CACHE_SECONDS, OrderIntake, ReadOnlyFlag, tracking_ref
-from app.seed import seed
+from devtools.seed import seed
 from app.services import Services
 from tests.app.apphelpers import authed_client, LiveServer, make_settings, pg_conn, wait_for
 from tests.runbooks.conftest import REGION, run_book

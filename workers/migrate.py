@@ -1,4 +1,4 @@
-"""``python -m app.migrate [--rollback-all] [--database-url URL]``: apply the PostgreSQL migrations.
+"""``python -m workers migrate [--rollback-all] [--database-url URL]``: apply the PostgreSQL migrations.
 
 Also creates the monthly order partitions ahead of time; run it from cron/a scheduled task at least monthly
 (the app does the same at start-up), so an order never arrives for a month without a partition.
@@ -7,19 +7,19 @@ Also creates the monthly order partitions ahead of time; run it from cron/a sche
 from __future__ import annotations
 
 import argparse
-import sys
 
 import psycopg
 
-from . import db
+from app import db
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.migrate", description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", default=None, help="default: $DATABASE_URL")
     parser.add_argument("--rollback-all", action="store_true", help="roll every migration back (destroys data)")
     parser.add_argument("--months-ahead", type=int, default=db.PARTITION_MONTHS_AHEAD)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     dsn = args.database_url or db.database_url_from_env()
     done = db.migrate(dsn, rollback_all=args.rollback_all)
     verb = "rolled back" if args.rollback_all else "applied"
@@ -30,6 +30,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"order partitions created: {created}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

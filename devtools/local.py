@@ -1,4 +1,4 @@
-"""``python -m app.local`` (``make app``): run the whole service on this machine.
+"""``python -m devtools.local`` (``make app``): run the whole service on this machine.
 
 Starts PostgreSQL and Redis on free loopback ports, applies the migrations, bootstraps and seeds the sample
 catalog (MongoDB at $MONGODB_URI, otherwise an in-process mongomock store - announced loudly, it is not a real
@@ -25,16 +25,16 @@ import uuid
 
 import psycopg
 
-from . import db
-from .catalog import bootstrap
-from .devservers import PostgresServer, RedisServer, free_port
-from .errors import AppError
-from .mongo import MOCK_BANNER, connect
-from .orders import OrderLine
-from .seed import seed
-from .services import Services
-from .auth import AuthConfig, issue_token, new_key_pair
-from .settings import Settings
+from app import db
+from app.catalog import bootstrap
+from devtools.servers import PostgresServer, RedisServer, free_port
+from app.errors import AppError
+from app.mongo import MOCK_BANNER, connect
+from app.orders import OrderLine
+from devtools.seed import seed
+from app.services import Services
+from app.auth import issue_token, new_key_pair
+from app.settings import AuthConfig, Settings
 
 LOCAL_ISSUER, LOCAL_AUDIENCE = "http://127.0.0.1/ecomart-local-issuer", "ecomart-api"
 
@@ -69,7 +69,7 @@ def place_sample_orders(services: Services, customers: list[int], skus: list[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.local", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.local", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                         help="API port on 127.0.0.1 (a free one is chosen if it is taken)")
     parser.add_argument("--products", type=int, default=240, help="sample catalog size (>= 200 by default)")
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                                                          args.sample_orders)
         log.info("placed %d sample orders (the in-process relay publishes them to the catalog store)", placed)
 
-        from .api import create_app
+        from app.api import create_app
 
         app = create_app(services)
         port = args.port if _port_free(args.port) else free_port()

@@ -1,6 +1,6 @@
 """Throwaway PostgreSQL and Redis servers on free loopback ports.
 
-One implementation shared by ``python -m app.local``, the tests and the benchmark, so none of them ever
+One implementation shared by ``python -m devtools.local``, the tests and the benchmark, so none of them ever
 depends on a service somebody left running. Servers live in a private temporary directory, listen on
 127.0.0.1 only, and are stopped (and their directory removed) by ``cleanup()``, by the context manager,
 or at interpreter exit as a last resort.

@@ -14,9 +14,9 @@ from typing import Optional
 
 import psycopg
 
-from .catalog import REVIEW_BUCKET_SIZE, LOW_STOCK_UNITS, check_product
-from .mongo import MongoHandle
-from .orders import create_customer, ensure_warehouse
+from app.catalog import REVIEW_BUCKET_SIZE, LOW_STOCK_UNITS, check_product
+from app.mongo import MongoHandle
+from app.orders import create_customer, ensure_warehouse
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 

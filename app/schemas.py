@@ -1,0 +1,111 @@
+"""The API's request and response models and constants: they are its OpenAPI document."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, Optional
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from .catalog import CATEGORIES, SKU_RE
+from .orders import MAX_LINES, MAX_QUANTITY
+from .public_ids import PATTERN as ORDER_ID_PATTERN
+from .http import MAX_BODY_BYTES
+from .redis_stores import CartStore
+
+CART_ID_RE = r"^[A-Za-z0-9_-]{8,64}$"
+Category = Enum("Category", {c.replace("-", "_"): c for c in CATEGORIES}, type=str)  # the OpenAPI enum
+PRICE_RE = r"^[0-9]{1,7}(\.[0-9]{1,2})?$"
+MAX_ID = 2**63 - 1
+SEARCH_MIN_WORD = 2  # q must hold a word of at least this many letters or digits (one letter matches everything)
+
+
+def _json_int(value: Any) -> Any:
+    """JSON has one number type: 4.0 is the integer 4 (JSON Schema's "integer"); 4.5, "4" and true are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer as JSON Schema means it: 4 and 4.0, never "4" or true (strict after the float is folded).
+JsonInt = Annotated[int, BeforeValidator(_json_int)]
+
+
+# -- request/response models (they are the OpenAPI document) -----------------------------------------
+class CartItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(pattern=SKU_RE, description="A sellable SKU (for apparel: a variant SKU)")
+    quantity: JsonInt = Field(default=1, ge=1, le=CartStore.MAX_PER_LINE, strict=True)
+
+
+class CartLineOut(BaseModel):
+    sku: str
+    product_id: str
+    name: str
+    variant: Optional[dict] = None
+    quantity: int
+    unit_price_cents: int
+    line_total_cents: int
+
+
+class CartOut(BaseModel):
+    cart_id: str
+    items: list[CartLineOut]
+    total_cents: int
+    currency: str
+    expires_in_seconds: int
+
+
+class OrderLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(pattern=SKU_RE)
+    quantity: JsonInt = Field(ge=1, le=MAX_QUANTITY, strict=True)
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: Optional[JsonInt] = Field(None, gt=0, le=MAX_ID, strict=True,
+                                           description="Optional: the customer is the token's; if given it must "
+                                                       "be the same")
+    items: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class OrderItemOut(BaseModel):
+    sku: str
+    quantity: int
+    unit_price_cents: int
+
+
+class PaymentOut(BaseModel):
+    id: int
+    amount_cents: int
+    currency: str
+    status: str
+
+
+class OrderOut(BaseModel):
+    id: str = Field(pattern=ORDER_ID_PATTERN, description="opaque: not a sequence number (app/public_ids.py)")
+    customer_id: int
+    status: str
+    total_cents: int
+    currency: str
+    created_at: str
+    items: list[OrderItemOut]
+    payment: Optional[PaymentOut]
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS = {status: {"model": ErrorOut} for status in (400, 404, 409, 422, 503)}
+AUTH_ERRORS = {401: {"model": ErrorOut, "description": "token missing, expired, wrongly signed or for another "
+                                                        "audience"}}
+BODY_ERRORS = {**ERRORS, 413: {"model": ErrorOut, "description": f"body over {MAX_BODY_BYTES} bytes"},
+               415: {"model": ErrorOut, "description": "Content-Type is not application/json"}}
