@@ -15,7 +15,7 @@ import logging
 import threading
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, Optional
+from typing import Any
 
 import psycopg
 import pymongo.errors
@@ -46,7 +46,7 @@ def _field_name(loc: tuple) -> str:
     return name or "body"
 
 
-def _error(status: int, body: dict, headers: Optional[dict] = None) -> JSONResponse:
+def _error(status: int, body: dict, headers: dict | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content=body, headers=headers)
 
 
@@ -69,8 +69,17 @@ def install_error_handlers(app: FastAPI) -> None:
                 name = "body"
             fields.append({"field": name, "message": err.get("msg", "invalid")})
         first = fields[0] if fields else {"field": "body", "message": "invalid request"}
-        return _error(status, {"error": {"code": "validation_error", "message": f"{first['field']}: {first['message']}",
-                                         "field": first["field"], "fields": fields}})
+        return _error(
+            status,
+            {
+                "error": {
+                    "code": "validation_error",
+                    "message": f"{first['field']}: {first['message']}",
+                    "field": first["field"],
+                    "fields": fields,
+                }
+            },
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -82,6 +91,7 @@ def install_error_handlers(app: FastAPI) -> None:
         async def handler(_: Request, exc: Exception) -> JSONResponse:
             log.warning("%s unavailable: %s", store, exc)
             return _error(503, StoreUnavailable(store, type(exc).__name__).body(), {"Retry-After": "5"})
+
         return handler
 
     for exc_type in (psycopg.OperationalError, PoolTimeout):
@@ -98,7 +108,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 # -- app --------------------------------------------------------------------------------------------
-def create_app(services: Optional[Services] = None, settings: Optional[Settings] = None) -> FastAPI:
+def create_app(services: Services | None = None, settings: Settings | None = None) -> FastAPI:
     """The ASGI app. With ``services`` the caller owns them; otherwise they are built from the environment
     on first use (once per process / Lambda container) and closed at shutdown."""
     state: dict[str, Any] = {"services": services, "owned": services is None}
@@ -122,7 +132,7 @@ def create_app(services: Optional[Services] = None, settings: Optional[Settings]
         title="EcoMart order and catalog service",
         version=__version__,
         description="Catalog in MongoDB, orders/inventory/payments in PostgreSQL, cache/carts/sessions in Redis. "
-                    f"Request bodies are JSON (Content-Type application/json) of at most {MAX_BODY_BYTES} bytes.",
+        f"Request bodies are JSON (Content-Type application/json) of at most {MAX_BODY_BYTES} bytes.",
         lifespan=lifespan,
         docs_url=None,  # served below from the packaged Swagger UI: no CDN, works offline
         redoc_url=None,
@@ -145,10 +155,13 @@ def _install_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - docs",
-                                   swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger-ui/swagger-ui.css",
-                                   swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - docs",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
 
 
 def _require_idempotency_key_in_schema(app: FastAPI) -> None:

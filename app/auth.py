@@ -15,12 +15,12 @@ The customer id is the claim ``AUTH_CUSTOMER_CLAIM`` (default ``custom:customer_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from .errors import AppError
 from .settings import ALGORITHMS, DEFAULT_CLAIM, AuthConfig
-
 
 
 class Unauthorized(AppError):
@@ -35,7 +35,7 @@ class Principal:
 
 
 class Authenticator:
-    def __init__(self, config: Optional[AuthConfig]) -> None:
+    def __init__(self, config: AuthConfig | None) -> None:
         self.config = config
         self._jwks = None
         if config is not None and config.mode == "jwt" and config.jwks_url:
@@ -59,8 +59,15 @@ class Authenticator:
 
         try:
             key: Any = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else cfg.public_key_pem
-            return jwt.decode(token, key, algorithms=list(ALGORITHMS), audience=cfg.audience, issuer=cfg.issuer,
-                              leeway=cfg.leeway_seconds, options={"require": ["exp", "iat", "sub"]})
+            return jwt.decode(
+                token,
+                key,
+                algorithms=list(ALGORITHMS),
+                audience=cfg.audience,
+                issuer=cfg.issuer,
+                leeway=cfg.leeway_seconds,
+                options={"require": ["exp", "iat", "sub"]},
+            )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("token expired") from None
         except jwt.InvalidAudienceError:
@@ -87,7 +94,7 @@ def _bearer(headers: Mapping[str, str]) -> str:
     return token.strip()
 
 
-def _gateway_claims(scope: Mapping[str, Any]) -> Optional[dict]:
+def _gateway_claims(scope: Mapping[str, Any]) -> dict | None:
     event = scope.get("aws.event") or {}
     ctx = event.get("requestContext", {}) if isinstance(event, dict) else {}
     claims = ((ctx.get("authorizer") or {}).get("jwt") or {}).get("claims")
@@ -105,17 +112,33 @@ def _principal(claims: Mapping[str, Any], cfg: AuthConfig) -> Principal:
     return Principal(customer_id=customer, subject=str(claims.get("sub", "")))
 
 
-def issue_token(private_key_pem: str, *, issuer: str, audience: str, customer_id: int, subject: Optional[str] = None,
-                lifetime_seconds: int = 3600, now: Optional[int] = None, claim: str = DEFAULT_CLAIM,
-                kid: Optional[str] = None) -> str:
+def issue_token(
+    private_key_pem: str,
+    *,
+    issuer: str,
+    audience: str,
+    customer_id: int,
+    subject: str | None = None,
+    lifetime_seconds: int = 3600,
+    now: int | None = None,
+    claim: str = DEFAULT_CLAIM,
+    kid: str | None = None,
+) -> str:
     """A token like the issuer's (the local issuer of ``make app`` and the tests)."""
     import time
 
     import jwt
 
     iat = int(time.time()) if now is None else now
-    payload = {"iss": issuer, "aud": audience, "sub": subject or f"customer-{customer_id}", "iat": iat,
-               "exp": iat + lifetime_seconds, claim: str(customer_id), "token_use": "id"}
+    payload = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject or f"customer-{customer_id}",
+        "iat": iat,
+        "exp": iat + lifetime_seconds,
+        claim: str(customer_id),
+        "token_use": "id",
+    }
     return jwt.encode(payload, private_key_pem, algorithm="RS256", headers={"kid": kid} if kid else None)
 
 
@@ -125,9 +148,12 @@ def new_key_pair() -> tuple[str, str]:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
-

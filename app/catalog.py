@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 import jsonschema
 import pymongo
@@ -27,10 +28,38 @@ PRODUCT_TYPES = ("grocery", "apparel", "home", "personal_care", "electronics", "
 # only these (an unknown one is 422 listing them), and the seed draws from them. A product *type* (grocery) is
 # a schema variant, not a category (groceries).
 CATEGORIES = (
-    "accessories", "activewear", "apparel", "basics", "bedding", "beverages", "body-care", "breakfast", "cleaning",
-    "decor", "denim", "electronics", "energy-saving", "groceries", "hair-care", "home-goods", "kids", "kitchen",
-    "knitwear", "mens", "oral-care", "organic", "outerwear", "pantry", "personal-care", "shaving", "skincare",
-    "snacks", "subscriptions", "unisex", "womens", "zero-waste",
+    "accessories",
+    "activewear",
+    "apparel",
+    "basics",
+    "bedding",
+    "beverages",
+    "body-care",
+    "breakfast",
+    "cleaning",
+    "decor",
+    "denim",
+    "electronics",
+    "energy-saving",
+    "groceries",
+    "hair-care",
+    "home-goods",
+    "kids",
+    "kitchen",
+    "knitwear",
+    "mens",
+    "oral-care",
+    "organic",
+    "outerwear",
+    "pantry",
+    "personal-care",
+    "shaving",
+    "skincare",
+    "snacks",
+    "subscriptions",
+    "unisex",
+    "womens",
+    "zero-waste",
 )
 CURRENCIES = ("EUR",)
 PRODUCT_ID_RE = r"^[a-z0-9][a-z0-9-]{2,63}$"
@@ -75,8 +104,23 @@ def product_schema() -> dict:
     return {
         "bsonType": "object",
         "title": "EcoMart catalog product",
-        "required": ["_id", "productId", "location", "sku", "name", "description", "type", "price", "categories",
-                     "active", "availability", "certifications", "tags", "rating", "updated_at"],
+        "required": [
+            "_id",
+            "productId",
+            "location",
+            "sku",
+            "name",
+            "description",
+            "type",
+            "price",
+            "categories",
+            "active",
+            "availability",
+            "certifications",
+            "tags",
+            "rating",
+            "updated_at",
+        ],
         "properties": {
             "_id": {"bsonType": "string", "pattern": PRODUCT_ID_RE},
             # shard key {location: 1, productId: "hashed"}; productId repeats _id, location is the seller's market
@@ -96,8 +140,12 @@ def product_schema() -> dict:
                     "version": {**_INT, "minimum": 0},
                 },
             },
-            "categories": {"bsonType": "array", "minItems": 1, "uniqueItems": True,
-                           "items": {"bsonType": "string", "enum": list(CATEGORIES)}},
+            "categories": {
+                "bsonType": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": {"bsonType": "string", "enum": list(CATEGORIES)},
+            },
             "tags": {"bsonType": "array", "uniqueItems": True, "items": {"bsonType": "string"}},
             "active": {"bsonType": "bool"},
             "availability": {
@@ -215,8 +263,11 @@ def index_specs(sharded: bool = False) -> dict[str, list[IndexSpec]]:
         "products": [
             IndexSpec((("categories", 1), ("price.amount_cents", 1)), "category_price"),
             IndexSpec((("categories", 1), ("rating.avg", -1)), "category_rating"),
-            IndexSpec((("name", "text"), ("description", "text"), ("tags", "text")), "catalog_text",
-                      {"weights": {"name": 10, "tags": 5, "description": 1}, "default_language": "english"}),
+            IndexSpec(
+                (("name", "text"), ("description", "text"), ("tags", "text")),
+                "catalog_text",
+                {"weights": {"name": 10, "tags": 5, "description": 1}, "default_language": "english"},
+            ),
             IndexSpec((("certifications.name", 1),), "certification_name"),
             IndexSpec((("sku", 1),), "sku_unique" if unique else "sku", {"unique": True} if unique else {}),
             IndexSpec((("variants.sku", 1),), "variant_sku_unique" if unique else "variant_sku", variant_opts),
@@ -258,11 +309,12 @@ def _bson_type_checker():
     checks = {
         # pymongo stores a Python int as int32 when it fits, otherwise int64 (bson.Int64 is always int64).
         "int": lambda c, v: _is_int(v) and not isinstance(v, Int64) and _INT32[0] <= v <= _INT32[1],
-        "long": lambda c, v: isinstance(v, Int64) or (_is_int(v) and not _INT32[0] <= v <= _INT32[1]
-                                                     and _INT64[0] <= v <= _INT64[1]),
+        "long": lambda c, v: (
+            isinstance(v, Int64) or (_is_int(v) and not _INT32[0] <= v <= _INT32[1] and _INT64[0] <= v <= _INT64[1])
+        ),
         "double": lambda c, v: isinstance(v, float),
         "decimal": lambda c, v: isinstance(v, Decimal) or type(v).__name__ == "Decimal128",
-        "number": lambda c, v: (_is_int(v) or isinstance(v, (float, Decimal))),
+        "number": lambda c, v: _is_int(v) or isinstance(v, (float, Decimal)),
         "bool": lambda c, v: isinstance(v, bool),
         "date": lambda c, v: isinstance(v, dt.datetime),
         "objectId": lambda c, v: isinstance(v, ObjectId),
@@ -333,8 +385,13 @@ def check_product(doc: dict) -> None:
 def validator_command(collection: str, *, create: bool) -> dict:
     """The ``create`` or ``collMod`` command that installs ``collection``'s validator (strict, error)."""
     cmd = {"create" if create else "collMod": collection}
-    cmd.update({"validator": {"$jsonSchema": VALIDATORS[collection]()},
-                "validationLevel": "strict", "validationAction": "error"})
+    cmd.update(
+        {
+            "validator": {"$jsonSchema": VALIDATORS[collection]()},
+            "validationLevel": "strict",
+            "validationAction": "error",
+        }
+    )
     return cmd
 
 
@@ -375,8 +432,10 @@ def bootstrap(handle: MongoHandle) -> BootstrapReport:
             report.actions.append(f"index {coll}.{spec.name}: ensured")
     if not sharded:
         why = "mongomock" if handle.is_mock else f"a {topology} deployment"
-        report.sharding = (f"skipped: connected to {why}, not a mongos router (hello.msg != 'isdbgrid'); "
-                           f"intended keys: " + ", ".join(f"{c} {k}" for c, k in SHARD_KEYS.items()))
+        report.sharding = (
+            f"skipped: connected to {why}, not a mongos router (hello.msg != 'isdbgrid'); "
+            f"intended keys: " + ", ".join(f"{c} {k}" for c, k in SHARD_KEYS.items())
+        )
         return report
     admin = handle.client.admin
     try:
@@ -401,14 +460,13 @@ def bootstrap(handle: MongoHandle) -> BootstrapReport:
     return report
 
 
-
 # ---------------------------------------------------------------------------------------------------
 # Reads and writes
 # ---------------------------------------------------------------------------------------------------
 def _iso(value: dt.datetime) -> str:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def to_public(doc: Any) -> Any:
@@ -442,23 +500,24 @@ def to_public(doc: Any) -> Any:
     return doc
 
 
-def price_to_cents(field_name: str, raw: Optional[str]) -> Optional[int]:
+def price_to_cents(field_name: str, raw: str | None) -> int | None:
     """'12.5' -> 1250; rejects negatives, more than 2 decimals and non-numbers, naming the field."""
     if raw is None or raw == "":
         return None
     if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", raw.strip()):
-        raise InvalidInput(field_name, f"must be a non-negative amount in EUR with at most 2 decimals, got {raw!r}",
-                           value=raw)
+        raise InvalidInput(
+            field_name, f"must be a non-negative amount in EUR with at most 2 decimals, got {raw!r}", value=raw
+        )
     return int(Decimal(raw.strip()) * 100)
 
 
 @dataclass
 class ListQuery:
-    category: Optional[str] = None
-    certification: Optional[str] = None
-    min_cents: Optional[int] = None
-    max_cents: Optional[int] = None
-    q: Optional[str] = None
+    category: str | None = None
+    certification: str | None = None
+    min_cents: int | None = None
+    max_cents: int | None = None
+    q: str | None = None
     limit: int = 20
     offset: int = 0
     sort: str = "relevance"
@@ -471,15 +530,20 @@ SORTS = {"relevance", "price_asc", "price_desc", "rating", "name"}
 class Catalog:
     """Catalog reads/writes on a MongoHandle. Raises StoreUnavailable('mongodb') when the server is unreachable."""
 
-    def __init__(self, handle: MongoHandle, *, now: Callable[[], dt.datetime] = None,
-                 on_change: Optional[Callable[[str], Any]] = None) -> None:
+    def __init__(
+        self,
+        handle: MongoHandle,
+        *,
+        now: Callable[[], dt.datetime] = None,
+        on_change: Callable[[str], Any] | None = None,
+    ) -> None:
         """``on_change(product_id)`` runs after every write to a product (the API passes the cache's invalidate)."""
         self.handle = handle
         self.on_change = on_change or (lambda _pid: None)
         self.db = handle.db
         self.products = handle.db.products
         self.reviews = handle.db.reviews
-        self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._now = now or (lambda: dt.datetime.now(dt.UTC))
         # $text needs a text index on a real server; mongomock has none, so it gets a regex token search.
         self.text_mode = "regex" if handle.is_mock else "text"
 
@@ -490,14 +554,14 @@ class Catalog:
             raise StoreUnavailable("mongodb", str(exc).splitlines()[0][:200]) from exc
 
     # -- single product -------------------------------------------------------------------------
-    def get_raw(self, product_id: str) -> Optional[dict]:
+    def get_raw(self, product_id: str) -> dict | None:
         return self._guard(self.products.find_one, {"_id": product_id})
 
-    def get_public(self, product_id: str) -> Optional[dict]:
+    def get_public(self, product_id: str) -> dict | None:
         doc = self.get_raw(product_id)
         return to_public(doc) if doc else None
 
-    def find_by_sku(self, sku: str) -> tuple[dict, Optional[dict]]:
+    def find_by_sku(self, sku: str) -> tuple[dict, dict | None]:
         """(product, variant or None) for a sellable SKU; NotFound otherwise."""
         doc = self._guard(self.products.find_one, {"$or": [{"sku": sku}, {"variants.sku": sku}]})
         if not doc:
@@ -521,8 +585,9 @@ class Catalog:
                 raise InvalidInput(key, "cannot be changed")
         candidate = {**current, **changes, "updated_at": self._now()}
         check_product(candidate)
-        self._guard(self.products.update_one, {"_id": product_id},
-                    {"$set": {**changes, "updated_at": candidate["updated_at"]}})
+        self._guard(
+            self.products.update_one, {"_id": product_id}, {"$set": {**changes, "updated_at": candidate["updated_at"]}}
+        )
         self.on_change(product_id)
         return candidate
 
@@ -539,9 +604,20 @@ class Catalog:
 
     def set_availability(self, product_id: str, units: int, skus_in_stock: int) -> None:
         status = "out_of_stock" if units <= 0 else ("low_stock" if units <= LOW_STOCK_UNITS else "in_stock")
-        self._guard(self.products.update_one, {"_id": product_id},
-                    {"$set": {"availability": {"status": status, "units": max(units, 0),
-                                               "skus_in_stock": skus_in_stock, "as_of": self._now()}}})
+        self._guard(
+            self.products.update_one,
+            {"_id": product_id},
+            {
+                "$set": {
+                    "availability": {
+                        "status": status,
+                        "units": max(units, 0),
+                        "skus_in_stock": skus_in_stock,
+                        "as_of": self._now(),
+                    }
+                }
+            },
+        )
         self.on_change(product_id)
 
     # -- listing, facets, search ----------------------------------------------------------------
@@ -550,8 +626,9 @@ class Catalog:
         if query.category:
             clauses.append({"categories": query.category})
         if query.certification:
-            clauses.append({"certifications": {"$elemMatch": {"name": query.certification,
-                                                              "valid_until": {"$gte": self._now()}}}})
+            clauses.append(
+                {"certifications": {"$elemMatch": {"name": query.certification, "valid_until": {"$gte": self._now()}}}}
+            )
         price: dict = {}
         if query.min_cents is not None:
             price["$gte"] = query.min_cents
@@ -588,18 +665,35 @@ class Catalog:
         if scored:
             pipeline.append({"$addFields": {"_score": {"$meta": "textScore"}}})
         now = self._now()
-        pipeline.append({"$facet": {
-            "items": [{"$sort": sort}, {"$skip": query.offset}, {"$limit": query.limit}],
-            "total": [{"$count": "n"}],
-            "categories": [{"$unwind": "$categories"}, {"$group": {"_id": "$categories", "count": {"$sum": 1}}},
-                           {"$sort": {"count": -1, "_id": 1}}],
-            "certifications": [{"$unwind": "$certifications"},
-                               {"$match": {"certifications.valid_until": {"$gte": now}}},
-                               {"$group": {"_id": "$certifications.name", "count": {"$sum": 1}}},
-                               {"$sort": {"count": -1, "_id": 1}}],
-            "price_ranges": [{"$bucket": {"groupBy": "$price.amount_cents", "boundaries": PRICE_BUCKETS_CENTS,
-                                          "default": "250.00+", "output": {"count": {"$sum": 1}}}}],
-        }})
+        pipeline.append(
+            {
+                "$facet": {
+                    "items": [{"$sort": sort}, {"$skip": query.offset}, {"$limit": query.limit}],
+                    "total": [{"$count": "n"}],
+                    "categories": [
+                        {"$unwind": "$categories"},
+                        {"$group": {"_id": "$categories", "count": {"$sum": 1}}},
+                        {"$sort": {"count": -1, "_id": 1}},
+                    ],
+                    "certifications": [
+                        {"$unwind": "$certifications"},
+                        {"$match": {"certifications.valid_until": {"$gte": now}}},
+                        {"$group": {"_id": "$certifications.name", "count": {"$sum": 1}}},
+                        {"$sort": {"count": -1, "_id": 1}},
+                    ],
+                    "price_ranges": [
+                        {
+                            "$bucket": {
+                                "groupBy": "$price.amount_cents",
+                                "boundaries": PRICE_BUCKETS_CENTS,
+                                "default": "250.00+",
+                                "output": {"count": {"$sum": 1}},
+                            }
+                        }
+                    ],
+                }
+            }
+        )
         return pipeline
 
     def list_products(self, query: ListQuery) -> dict:
@@ -623,15 +717,17 @@ class Catalog:
             "facets": {
                 "categories": [{"value": f["_id"], "count": f["count"]} for f in facet.get("categories", [])],
                 "certifications": [{"value": f["_id"], "count": f["count"]} for f in facet.get("certifications", [])],
-                "price_ranges": [{"value": label(f["_id"]), "count": f["count"]}
-                                 for f in facet.get("price_ranges", [])],
+                "price_ranges": [
+                    {"value": label(f["_id"]), "count": f["count"]} for f in facet.get("price_ranges", [])
+                ],
             },
             "search_mode": self.text_mode if query.q else None,
         }
 
     # -- reviews (bucket pattern) ---------------------------------------------------------------
-    def add_review(self, product_id: str, customer_id: int, location: str, rating: int, title: str = "",
-                   body: str = "") -> None:
+    def add_review(
+        self, product_id: str, customer_id: int, location: str, rating: int, title: str = "", body: str = ""
+    ) -> None:
         """Push a review into the open bucket of (product, reviewer's country) - a new bucket every
         REVIEW_BUCKET_SIZE reviews - and update the product's rating summary. Uses a transaction where the
         deployment has them (replica set / mongos)."""
@@ -648,15 +744,28 @@ class Catalog:
         def write(session=None) -> None:
             self.reviews.update_one(
                 {"location": location, "productId": product_id, "count": {"$lt": REVIEW_BUCKET_SIZE}},
-                {"$push": {"reviews": review}, "$inc": {"count": 1}, "$min": {"first_at": now},
-                 "$max": {"last_at": now}},
-                upsert=True, session=session)
+                {
+                    "$push": {"reviews": review},
+                    "$inc": {"count": 1},
+                    "$min": {"first_at": now},
+                    "$max": {"last_at": now},
+                },
+                upsert=True,
+                session=session,
+            )
             self.products.update_one(
                 {"location": product["location"], "productId": product_id},
-                [{"$set": {"rating.count": {"$add": [{"$ifNull": ["$rating.count", 0]}, 1]},
-                           "rating.sum": {"$add": [{"$ifNull": ["$rating.sum", 0]}, rating]}}},
-                 {"$set": {"rating.avg": {"$divide": ["$rating.sum", "$rating.count"]}}}],
-                session=session)
+                [
+                    {
+                        "$set": {
+                            "rating.count": {"$add": [{"$ifNull": ["$rating.count", 0]}, 1]},
+                            "rating.sum": {"$add": [{"$ifNull": ["$rating.sum", 0]}, rating]},
+                        }
+                    },
+                    {"$set": {"rating.avg": {"$divide": ["$rating.sum", "$rating.count"]}}},
+                ],
+                session=session,
+            )
 
         if self.handle.supports_transactions():
             with self.handle.client.start_session() as session:
@@ -667,18 +776,22 @@ class Catalog:
 
     def recent_reviews(self, product_id: str, limit: int = 20) -> list[dict]:
         out: list[dict] = []
-        for bucket in self._guard(lambda: list(self.reviews.find({"productId": product_id})
-                                                .sort("first_at", -1).limit(max(1, limit // 10 + 2)))):
+        for bucket in self._guard(
+            lambda: list(
+                self.reviews.find({"productId": product_id}).sort("first_at", -1).limit(max(1, limit // 10 + 2))
+            )
+        ):
             out.extend(bucket.get("reviews", []))
         out.sort(key=lambda r: r["created_at"], reverse=True)
         return to_public(out[:limit])
 
-    def lookup_skus(self, skus: Iterable[str]) -> dict[str, tuple[dict, Optional[dict]]]:
+    def lookup_skus(self, skus: Iterable[str]) -> dict[str, tuple[dict, dict | None]]:
         """sku -> (product, variant or None) for the sellable SKUs found, in one query."""
         skus = sorted(set(skus))
-        found: dict[str, tuple[dict, Optional[dict]]] = {}
-        for doc in self._guard(lambda: list(self.products.find(
-                {"$or": [{"sku": {"$in": skus}}, {"variants.sku": {"$in": skus}}]}))):
+        found: dict[str, tuple[dict, dict | None]] = {}
+        for doc in self._guard(
+            lambda: list(self.products.find({"$or": [{"sku": {"$in": skus}}, {"variants.sku": {"$in": skus}}]}))
+        ):
             if doc.get("type") != "apparel" and doc.get("sku") in skus:
                 found[doc["sku"]] = (doc, None)
             for v in doc.get("variants", []):

@@ -12,8 +12,8 @@ import datetime as dt
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -28,8 +28,12 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 PARTITION_MONTHS_AHEAD = RETENTION.partition_months_ahead  # platform_rules: one rule, one place
 
 # Errors that mean "PostgreSQL is not reachable / went away", as opposed to a bug or a constraint violation.
-UNAVAILABLE_ERRORS = (psycopg.OperationalError, psycopg.errors.AdminShutdown, psycopg.errors.CannotConnectNow,
-                      PoolTimeout)
+UNAVAILABLE_ERRORS = (
+    psycopg.OperationalError,
+    psycopg.errors.AdminShutdown,
+    psycopg.errors.CannotConnectNow,
+    PoolTimeout,
+)
 
 
 def yoyo_url(dsn: str) -> str:
@@ -60,10 +64,11 @@ def migrate(dsn: str, *, rollback_all: bool = False) -> list[str]:
             backend.connection.close()
 
 
-def ensure_partitions(conn: psycopg.Connection, months_ahead: int = PARTITION_MONTHS_AHEAD,
-                      today: Optional[dt.date] = None) -> int:
+def ensure_partitions(
+    conn: psycopg.Connection, months_ahead: int = PARTITION_MONTHS_AHEAD, today: dt.date | None = None
+) -> int:
     """Create monthly order partitions from last month up to ``months_ahead`` months ahead (idempotent)."""
-    start = (today or dt.datetime.now(dt.timezone.utc).date()).replace(day=1) - dt.timedelta(days=1)
+    start = (today or dt.datetime.now(dt.UTC).date()).replace(day=1) - dt.timedelta(days=1)
     with conn.transaction():
         (created,) = conn.execute(
             "SELECT ecomart_ensure_order_partitions(%s, %s)", (start, months_ahead + 1)
@@ -76,8 +81,10 @@ IAM_GRANT_ROLE = "rds_iam"  # RDS's role: its members log in with an IAM token i
 
 def require_iam_support(conn: psycopg.Connection) -> None:
     if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (IAM_GRANT_ROLE,)).fetchone():
-        raise RuntimeError(f"role {IAM_GRANT_ROLE} does not exist: this is not an RDS PostgreSQL instance (IAM "
-                           "authentication needs one)")
+        raise RuntimeError(
+            f"role {IAM_GRANT_ROLE} does not exist: this is not an RDS PostgreSQL instance (IAM "
+            "authentication needs one)"
+        )
 
 
 def ensure_iam_role(conn: psycopg.Connection, user: str) -> list[str]:
@@ -100,10 +107,12 @@ def ensure_iam_role(conn: psycopg.Connection, user: str) -> list[str]:
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(who),
         sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(who),
         sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(who),
-        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON "
-                "TABLES TO {}").format(owner, who),
-        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}")
-        .format(owner, who),
+        sql.SQL(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
+        ).format(owner, who),
+        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}").format(
+            owner, who
+        ),
     ]
     with conn.transaction():
         for stmt in statements:
@@ -111,8 +120,15 @@ def ensure_iam_role(conn: psycopg.Connection, user: str) -> list[str]:
     return [stmt.as_string(conn) for stmt in statements]
 
 
-def make_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 2.0,
-              name: str = "ecomart", connection_class: Optional[type] = None) -> ConnectionPool:
+def make_pool(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    timeout: float = 2.0,
+    name: str = "ecomart",
+    connection_class: type | None = None,
+) -> ConnectionPool:
     """A pool that never blocks start-up on a dead server and gives up on a checkout after ``timeout`` s.
 
     ``check`` pings a pooled connection before handing it out, so after a PostgreSQL restart the first
@@ -131,8 +147,12 @@ def make_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, timeout: float
         name=name,
         check=ConnectionPool.check_connection,
         reconnect_timeout=30,
-        kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout)), "application_name": name,
-                "options": "-c statement_timeout=15000 -c lock_timeout=10000"},
+        kwargs={
+            "autocommit": True,
+            "connect_timeout": max(1, int(timeout)),
+            "application_name": name,
+            "options": "-c statement_timeout=15000 -c lock_timeout=10000",
+        },
     )
     pool.open(wait=False)
     return pool
@@ -150,7 +170,7 @@ class Breaker:
     def __init__(self, cooldown: float = 2.0, probe_timeout: float = 0.5) -> None:
         self.cooldown = cooldown
         self.probe_timeout = probe_timeout
-        self._open_until: Optional[float] = None
+        self._open_until: float | None = None
         self._probing = threading.Lock()
         self.trips = 0
         self.fast_failures = 0
@@ -167,7 +187,7 @@ class Breaker:
         self._open_until = None
 
     @contextlib.contextmanager
-    def guard(self) -> Iterator[Optional[float]]:
+    def guard(self) -> Iterator[float | None]:
         """Yields None (closed: normal timeout) or the probe's timeout; raises StoreUnavailable when open."""
         if self._open_until is None:
             yield None
@@ -182,13 +202,13 @@ class Breaker:
 
 
 @contextlib.contextmanager
-def connection(pool: ConnectionPool, breaker: Optional[Breaker] = None) -> Iterator[psycopg.Connection]:
+def connection(pool: ConnectionPool, breaker: Breaker | None = None) -> Iterator[psycopg.Connection]:
     """A pooled connection; any "server unreachable" error becomes StoreUnavailable('postgresql') and, with a
     ``breaker``, opens it so the next callers fail fast."""
     guard = breaker.guard() if breaker is not None else contextlib.nullcontext(None)
     with guard as probe_timeout:
         try:
-            with (pool.connection(timeout=probe_timeout) if probe_timeout else pool.connection()) as conn:
+            with pool.connection(timeout=probe_timeout) if probe_timeout else pool.connection() as conn:
                 if breaker is not None and breaker.is_open:
                     breaker.reset()  # the probe got a working connection
                 yield conn

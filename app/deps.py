@@ -3,7 +3,7 @@ verified customer of the request."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -11,8 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from .auth import Authenticator, Principal
 from .services import Services
 
-bearer = HTTPBearer(auto_error=False, description="A JWT of the configured issuer (AUTH_ISSUER); on Lambda API "
-                                                  "Gateway's JWT authorizer verifies it first")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A JWT of the configured issuer (AUTH_ISSUER); on Lambda API "
+    "Gateway's JWT authorizer verifies it first",
+)
 
 
 def get_services(request: Request) -> Services:
@@ -23,8 +26,9 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_customer(request: Request, svc: ServicesDep,
-                     _credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(bearer)]) -> Principal:
+def current_customer(
+    request: Request, svc: ServicesDep, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
     """The verified customer of this request (401 otherwise); customer routes depend on it."""
     state = request.app.state
     auth = getattr(state, "authenticator", None)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 MAX_ECHO = 64  # characters of a client's value echoed back in an error body
+
 
 def echo(value: Any) -> Any:
     """A client's value as it may appear in an error body: strings cut to MAX_ECHO characters."""
@@ -53,7 +54,9 @@ class InsufficientStock(AppError):
     def __init__(self, sku: str, requested: int, available: int) -> None:
         super().__init__(
             f"insufficient stock for SKU {sku}: requested {requested}, available {available}",
-            sku=sku, requested=requested, available=available,
+            sku=sku,
+            requested=requested,
+            available=available,
         )
         self.sku = sku
 
@@ -73,10 +76,11 @@ class ConcurrencyConflict(AppError):
     status = 409
     code = "concurrency_conflict"
 
-    def __init__(self, sku: Optional[str], attempts: int) -> None:
+    def __init__(self, sku: str | None, attempts: int) -> None:
         super().__init__(
             f"stock of SKU {sku} kept changing; gave up after {attempts} attempts, retry the request",
-            sku=sku, attempts=attempts,
+            sku=sku,
+            attempts=attempts,
         )
         self.sku = sku
 
@@ -88,7 +92,8 @@ class IdempotencyKeyReused(AppError):
     def __init__(self, key: str) -> None:
         super().__init__(
             "Idempotency-Key was already used for a different request by this customer",
-            field="Idempotency-Key", value=key,
+            field="Idempotency-Key",
+            value=key,
         )
 
 

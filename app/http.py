@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from fastapi.responses import JSONResponse
 
@@ -24,13 +24,21 @@ class BodyGuard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            await self._reject(send, 413, "payload_too_large",
-                               f"request body over {MAX_BODY_BYTES} bytes (Content-Length {length[:20]})")
+            await self._reject(
+                send,
+                413,
+                "payload_too_large",
+                f"request body over {MAX_BODY_BYTES} bytes (Content-Length {length[:20]})",
+            )
             return
         media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != "application/json" and (length not in (None, "0") or "transfer-encoding" in headers):
-            await self._reject(send, 415, "unsupported_media_type",
-                               f"Content-Type must be application/json, got {media or '(none)'!r}"[:120])
+            await self._reject(
+                send,
+                415,
+                "unsupported_media_type",
+                f"Content-Type must be application/json, got {media or '(none)'!r}"[:120],
+            )
             return
         # Read the body here, at most MAX_BODY_BYTES of it, then hand it to the app: the limit holds for a body
         # without Content-Length (chunked) too, and nothing downstream ever sees more than the limit.
@@ -50,10 +58,11 @@ class BodyGuard:
     @staticmethod
     async def _reject(send: Any, status: int, code: str, message: str) -> None:
         await JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})(
-            {"type": "http"}, None, send)
+            {"type": "http"}, None, send
+        )
 
 
-def _replay(body: bytes, final: Optional[dict]) -> Any:
+def _replay(body: bytes, final: dict | None) -> Any:
     """An ASGI ``receive`` that delivers ``body`` once, then ``final`` (or a disconnect) like the server would."""
     sent = False
 
@@ -67,7 +76,7 @@ def _replay(body: bytes, final: Optional[dict]) -> Any:
     return receive
 
 
-def header_text(raw: Optional[str]) -> Optional[str]:
+def header_text(raw: str | None) -> str | None:
     """A header value as the client wrote it: ASGI hands headers over as latin-1, clients send UTF-8."""
     if raw is None:
         return None

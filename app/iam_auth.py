@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 TOKEN_SECONDS = 900  # both services' tokens are valid 15 minutes
@@ -32,8 +33,9 @@ def rds_token(host: str, port: int, user: str, region: str, session: Any = None)
     return client.generate_db_auth_token(DBHostname=host, Port=port, DBUsername=user, Region=region)
 
 
-def iam_connection_class(host: str, port: int, user: str, region: str, session: Any = None,
-                         token: Optional[Callable[..., str]] = None) -> type:
+def iam_connection_class(
+    host: str, port: int, user: str, region: str, session: Any = None, token: Callable[..., str] | None = None
+) -> type:
     """A psycopg Connection class whose ``connect`` puts a fresh token in for every new connection (the pool calls
     it whenever it opens one), with TLS; pass it as ``ConnectionPool(connection_class=...)``."""
     import os
@@ -52,8 +54,7 @@ def iam_connection_class(host: str, port: int, user: str, region: str, session: 
     return IamConnection
 
 
-def elasticache_token(cache_name: str, user_id: str, region: str, credentials: Any,
-                      serverless: bool = False) -> str:
+def elasticache_token(cache_name: str, user_id: str, region: str, credentials: Any, serverless: bool = False) -> str:
     """The ElastiCache IAM auth token for ``user_id`` on ``cache_name`` (a replication group id)."""
     from botocore.auth import SigV4QueryAuth
     from botocore.awsrequest import AWSRequest
@@ -69,14 +70,20 @@ def elasticache_token(cache_name: str, user_id: str, region: str, credentials: A
 class ElastiCacheIamProvider:
     """redis-py credential provider: (user id, token), re-signed before the token's 15 minutes run out."""
 
-    def __init__(self, cache_name: str, user_id: str, region: str, session: Any = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        cache_name: str,
+        user_id: str,
+        region: str,
+        session: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         import boto3
 
         self.cache_name, self.user_id, self.region = cache_name, user_id, region
         self.session = session or boto3.session.Session()
         self.clock = clock
-        self._token: Optional[str] = None
+        self._token: str | None = None
         self._at = 0.0
         self._lock = threading.Lock()
         self.signed = 0
@@ -87,23 +94,34 @@ class ElastiCacheIamProvider:
                 creds = self.session.get_credentials()
                 if creds is None:
                     raise RuntimeError("no AWS credentials for ElastiCache IAM auth (the function's role?)")
-                self._token = elasticache_token(self.cache_name, self.user_id, self.region, creds.get_frozen_credentials())
+                self._token = elasticache_token(
+                    self.cache_name, self.user_id, self.region, creds.get_frozen_credentials()
+                )
                 self._at = self.clock()
                 self.signed += 1
             return self.user_id, self._token
 
 
-def elasticache_client(host: str, port: int, cache_name: str, user_id: str, region: str, *, timeout: float = 0.5,
-                       session: Any = None) -> Any:
+def elasticache_client(
+    host: str, port: int, cache_name: str, user_id: str, region: str, *, timeout: float = 0.5, session: Any = None
+) -> Any:
     """A redis-py client with IAM auth and TLS (ElastiCache requires TLS for IAM), failing fast like the app's."""
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    return redis.Redis(host=host, port=port, ssl=True, ssl_cert_reqs="required",
-                       credential_provider=ElastiCacheIamProvider(cache_name, user_id, region, session),
-                       socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0),
-                       decode_responses=True, client_name="ecomart-app")
+    return redis.Redis(
+        host=host,
+        port=port,
+        ssl=True,
+        ssl_cert_reqs="required",
+        credential_provider=ElastiCacheIamProvider(cache_name, user_id, region, session),
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        decode_responses=True,
+        client_name="ecomart-app",
+    )
 
 
 def atlas_uri(private_srv: str, database: str = "catalog") -> str:
@@ -112,5 +130,7 @@ def atlas_uri(private_srv: str, database: str = "catalog") -> str:
     host = private_srv.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
     if "@" in host:
         raise ValueError("the Atlas connection string must not carry credentials (IAM auth takes the role's)")
-    return (f"mongodb+srv://{host}/{quote(database)}?authMechanism=MONGODB-AWS&authSource=%24external"
-            "&retryWrites=true&w=majority")
+    return (
+        f"mongodb+srv://{host}/{quote(database)}?authMechanism=MONGODB-AWS&authSource=%24external"
+        "&retryWrites=true&w=majority"
+    )

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from mangum import Mangum
@@ -43,13 +44,14 @@ def master_dsn(secrets: Any, env: Mapping[str, str]) -> str:
     # TLS always; the server is verified when the RDS CA bundle is given (PGSSLROOTCERT)
     sslmode = env.get("PGSSLMODE") or ("verify-full" if env.get("PGSSLROOTCERT") else "require")
     query = urlencode({"sslmode": sslmode, "connect_timeout": 10, "application_name": "ecomart-migrations"})
-    return (f"postgresql://{quote(secret['username'], safe='')}:{quote(secret['password'], safe='')}@"
-            f"{_env('DB_HOST', env)}:{int(env.get('DB_PORT', '5432'))}/{quote(_env('DB_NAME', env), safe='')}"
-            f"?{query}")
+    return (
+        f"postgresql://{quote(secret['username'], safe='')}:{quote(secret['password'], safe='')}@"
+        f"{_env('DB_HOST', env)}:{int(env.get('DB_PORT', '5432'))}/{quote(_env('DB_NAME', env), safe='')}"
+        f"?{query}"
+    )
 
 
-def migrate(event: Optional[dict], context: Any, *, secrets: Any = None,
-            env: Optional[Mapping[str, str]] = None) -> dict:
+def migrate(event: dict | None, context: Any, *, secrets: Any = None, env: Mapping[str, str] | None = None) -> dict:
     """``{"action": "migrate"}`` (the deploy): migrations, partitions, the IAM role; ``{"action": "partitions"}``
     (weekly): partitions only."""
     import boto3
@@ -76,7 +78,7 @@ def migrate(event: Optional[dict], context: Any, *, secrets: Any = None,
     return result
 
 
-def relay(event: Optional[dict], context: Any) -> dict:
+def relay(event: dict | None, context: Any) -> dict:
     """One relay run: until ``RELAY_RUN_SECONDS`` have passed or the invocation is close to its timeout."""
     import boto3
 
@@ -94,12 +96,19 @@ def relay(event: Optional[dict], context: Any) -> dict:
         kwargs = {"connection_class": conn_class} if conn_class is not None else {}
         cache = redis_client(settings)
         _relay_runtime.update(
-            relay=OutboxRelay(settings.database_url, connect(settings.mongodb_uri, settings.mongodb_db),
-                              product_cache=JsonCache(cache, "product") if cache is not None else None,
-                              reco_cache=JsonCache(cache, "reco") if cache is not None else None, **kwargs),
+            relay=OutboxRelay(
+                settings.database_url,
+                connect(settings.mongodb_uri, settings.mongodb_db),
+                product_cache=JsonCache(cache, "product") if cache is not None else None,
+                reco_cache=JsonCache(cache, "reco") if cache is not None else None,
+                **kwargs,
+            ),
             wakeup=Wakeup(settings.database_url, **kwargs),
-            publish=lag_publisher(boto3.client("cloudwatch", region_name=settings.aws_region),
-                                  _env("OUTBOX_LAG_DIMENSION_VALUE", os.environ)))
+            publish=lag_publisher(
+                boto3.client("cloudwatch", region_name=settings.aws_region),
+                _env("OUTBOX_LAG_DIMENSION_VALUE", os.environ),
+            ),
+        )
     seconds = float(os.environ.get("RELAY_RUN_SECONDS", "55"))
     if context is not None:
         seconds = min(seconds, context.get_remaining_time_in_millis() / 1000 - RELAY_MARGIN_SECONDS)

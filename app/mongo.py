@@ -8,7 +8,7 @@ checks ``MongoHandle.is_mock`` and says so instead of pretending.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pymongo
 from pymongo.errors import PyMongoError
@@ -20,8 +20,12 @@ MOCK_BANNER = (
 )
 
 # Errors meaning "MongoDB is not reachable"; anything else is a bug or a data problem.
-UNAVAILABLE_ERRORS = (pymongo.errors.ConnectionFailure, pymongo.errors.ServerSelectionTimeoutError,
-                      pymongo.errors.NetworkTimeout, pymongo.errors.AutoReconnect)
+UNAVAILABLE_ERRORS = (
+    pymongo.errors.ConnectionFailure,
+    pymongo.errors.ServerSelectionTimeoutError,
+    pymongo.errors.NetworkTimeout,
+    pymongo.errors.AutoReconnect,
+)
 
 
 @dataclass
@@ -29,8 +33,8 @@ class MongoHandle:
     client: Any
     db: Any
     is_mock: bool
-    uri: Optional[str] = None
-    _topology: Optional[str] = None
+    uri: str | None = None
+    _topology: str | None = None
 
     def topology(self) -> str:
         """'mongomock', 'mongos', 'replicaset' or 'standalone' (asks the server with ``hello`` once)."""
@@ -62,13 +66,20 @@ class MongoHandle:
             pass
 
 
-def connect(uri: Optional[str], db_name: str = "catalog", *, timeout_s: float = 2.0,
-            mock_client: Any = None) -> MongoHandle:
+def connect(
+    uri: str | None, db_name: str = "catalog", *, timeout_s: float = 2.0, mock_client: Any = None
+) -> MongoHandle:
     """Connect to ``uri``; without one, return a mongomock handle (``mock_client`` to share one)."""
     if uri:
         ms = int(timeout_s * 1000)
-        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms * 5,
-                                     appname="ecomart-app", tz_aware=True)
+        client = pymongo.MongoClient(
+            uri,
+            serverSelectionTimeoutMS=ms,
+            connectTimeoutMS=ms,
+            socketTimeoutMS=ms * 5,
+            appname="ecomart-app",
+            tz_aware=True,
+        )
         return MongoHandle(client, client[db_name], is_mock=False, uri=uri)
     import mongomock
 

@@ -7,8 +7,6 @@ recommendations. Each step is idempotent, so a failed erasure is simply run agai
 
 from __future__ import annotations
 
-from typing import Optional
-
 import psycopg
 
 from .mongo import MongoHandle
@@ -27,23 +25,37 @@ def erase_documents(mongo: MongoHandle, customer_id: int) -> dict[str, int]:
         theirs = [r for r in bucket["reviews"] if r.get("customerId") == customer_id]
         res = db.reviews.update_one(
             {"_id": bucket["_id"], "reviews.customerId": customer_id},
-            {"$pull": {"reviews": {"customerId": customer_id}}, "$inc": {"count": -len(theirs)}})
+            {"$pull": {"reviews": {"customerId": customer_id}}, "$inc": {"count": -len(theirs)}},
+        )
         if res.modified_count != 1:
             continue  # a concurrent erasure got there first
         reviews += len(theirs)
         drop_sum = sum(r["rating"] for r in theirs)
         db.products.update_one(
             {"_id": bucket["productId"]},
-            [{"$set": {"rating.count": {"$max": [0, {"$subtract": ["$rating.count", len(theirs)]}]},
-                       "rating.sum": {"$max": [0, {"$subtract": ["$rating.sum", drop_sum]}]}}},
-             {"$set": {"rating.avg": {"$cond": [{"$gt": ["$rating.count", 0]},
-                                                {"$divide": ["$rating.sum", "$rating.count"]}, 0]}}}])
+            [
+                {
+                    "$set": {
+                        "rating.count": {"$max": [0, {"$subtract": ["$rating.count", len(theirs)]}]},
+                        "rating.sum": {"$max": [0, {"$subtract": ["$rating.sum", drop_sum]}]},
+                    }
+                },
+                {
+                    "$set": {
+                        "rating.avg": {
+                            "$cond": [{"$gt": ["$rating.count", 0]}, {"$divide": ["$rating.sum", "$rating.count"]}, 0]
+                        }
+                    }
+                },
+            ],
+        )
     removed["reviews"] = reviews
     return removed
 
 
-def erase_customer_everywhere(conn: psycopg.Connection, mongo: MongoHandle, customer_id: int,
-                              reco_cache: Optional[JsonCache] = None) -> dict[str, int]:
+def erase_customer_everywhere(
+    conn: psycopg.Connection, mongo: MongoHandle, customer_id: int, reco_cache: JsonCache | None = None
+) -> dict[str, int]:
     erase_customer(conn, customer_id)
     removed = erase_documents(mongo, customer_id)
     if reco_cache is not None:

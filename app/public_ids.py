@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
-from typing import Any, Optional
+from typing import Any
 
 PREFIX = "o_"
 PATTERN = r"^o_[a-z2-7]{26}$"
@@ -33,11 +33,11 @@ class OrderIds:
         block = enc.update(int(internal).to_bytes(8, "big") + _CHECK) + enc.finalize()
         return PREFIX + base64.b32encode(block).decode().rstrip("=").lower()
 
-    def internal(self, public: str) -> Optional[int]:
+    def internal(self, public: str) -> int | None:
         """The internal id, or None for anything that is not an id this key issued."""
         if not isinstance(public, str) or not re.fullmatch(PATTERN, public):
             return None
-        raw = base64.b32decode(public[len(PREFIX):].upper() + "======")
+        raw = base64.b32decode(public[len(PREFIX) :].upper() + "======")
         dec = self._cipher.decryptor()
         block = dec.update(raw) + dec.finalize()
         if block[8:] != _CHECK:
@@ -53,7 +53,7 @@ class OrderIdsFromDb:
 
     def __init__(self, pool: Any) -> None:
         self.pool = pool
-        self._ids: Optional[OrderIds] = None
+        self._ids: OrderIds | None = None
         self._lock = threading.Lock()
 
     def get(self) -> OrderIds:

@@ -18,8 +18,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
 
@@ -40,10 +41,12 @@ def tracking_ref(customer_id: int, idempotency_key: str) -> str:
 
 
 class ReadOnlyFlag:
-    def __init__(self, ssm: Any, name: str, *, ttl: float = FLAG_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, ssm: Any, name: str, *, ttl: float = FLAG_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic
+    ):
         self.ssm, self.name, self.ttl, self.clock = ssm, name, ttl, clock
         self._value = False
-        self._read_at: Optional[float] = None
+        self._read_at: float | None = None
         self._lock = threading.Lock()
         self.reads = 0
 
@@ -59,8 +62,12 @@ class ReadOnlyFlag:
                 value = self.ssm.get_parameter(Name=self.name)["Parameter"]["Value"]
                 self._value = value.strip().lower() == READ_ONLY_ON
             except Exception as exc:  # noqa: BLE001 - keep the last known value; an SSM blip must not flip modes
-                log.warning("read-only flag %s unreadable (%s); keeping %s", self.name, exc.__class__.__name__,
-                            READ_ONLY_ON if self._value else READ_ONLY_OFF)
+                log.warning(
+                    "read-only flag %s unreadable (%s); keeping %s",
+                    self.name,
+                    exc.__class__.__name__,
+                    READ_ONLY_ON if self._value else READ_ONLY_OFF,
+                )
             self._read_at = now
             return self._value
 
@@ -74,11 +81,20 @@ class QueuedOrder:
     queued_at: str
 
     def body(self) -> str:
-        return json.dumps({"v": 1, "tracking": self.tracking, "customer_id": self.customer_id, "lines": self.lines,
-                           "idempotency_key": self.idempotency_key, "queued_at": self.queued_at}, sort_keys=True)
+        return json.dumps(
+            {
+                "v": 1,
+                "tracking": self.tracking,
+                "customer_id": self.customer_id,
+                "lines": self.lines,
+                "idempotency_key": self.idempotency_key,
+                "queued_at": self.queued_at,
+            },
+            sort_keys=True,
+        )
 
     @classmethod
-    def parse(cls, text: str) -> "QueuedOrder":
+    def parse(cls, text: str) -> QueuedOrder:
         d = json.loads(text)
         return cls(d["tracking"], int(d["customer_id"]), list(d["lines"]), d["idempotency_key"], d["queued_at"])
 
@@ -86,20 +102,33 @@ class QueuedOrder:
 class OrderIntake:
     """Queue an order (SQS) and remember it as queued (Redis) while PostgreSQL is down."""
 
-    def __init__(self, sqs: Any, queue_url: str, redis_client: Any = None,
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        redis_client: Any = None,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self.sqs, self.queue_url, self.redis, self.now = sqs, queue_url, redis_client, now
 
     def enqueue(self, customer_id: int, lines: list[dict], idempotency_key: str) -> dict:
-        order = QueuedOrder(tracking_ref(customer_id, idempotency_key), customer_id, lines, idempotency_key,
-                            self.now().isoformat())
+        order = QueuedOrder(
+            tracking_ref(customer_id, idempotency_key), customer_id, lines, idempotency_key, self.now().isoformat()
+        )
         try:
-            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=order.body(),
-                                  MessageAttributes={"tracking": {"DataType": "String", "StringValue": order.tracking}})
+            self.sqs.send_message(
+                QueueUrl=self.queue_url,
+                MessageBody=order.body(),
+                MessageAttributes={"tracking": {"DataType": "String", "StringValue": order.tracking}},
+            )
         except Exception as exc:  # noqa: BLE001 - the order is not durable: say so, never pretend it was taken
             raise StoreUnavailable("sqs", f"order queue unavailable ({exc.__class__.__name__})") from exc
-        status = {"tracking": order.tracking, "status": "queued", "customer_id": customer_id,
-                  "queued_at": order.queued_at}
+        status = {
+            "tracking": order.tracking,
+            "status": "queued",
+            "customer_id": customer_id,
+            "queued_at": order.queued_at,
+        }
         if self.redis is not None:
             try:
                 self.redis.set(REDIS_PREFIX + order.tracking, json.dumps(status), ex=OUTCOME_TTL_SECONDS, nx=True)
@@ -119,17 +148,24 @@ def outcome(tracking: str, redis_client: Any, pool: Any) -> dict:
             log.warning("queued order %s: Redis unreadable (%s), asking PostgreSQL", tracking, exc.__class__.__name__)
     if pool is not None:
         with pool.connection() as conn:
-            row = conn.execute("SELECT tracking, status, customer_id, order_id, reason, queued_at, decided_at "
-                               "FROM queued_order_outcomes WHERE tracking = %s", (tracking,)).fetchone()
+            row = conn.execute(
+                "SELECT tracking, status, customer_id, order_id, reason, queued_at, decided_at "
+                "FROM queued_order_outcomes WHERE tracking = %s",
+                (tracking,),
+            ).fetchone()
         if row:
             return _outcome_view(*row)
     raise NotFound("queued order", tracking)
 
 
 def _outcome_view(tracking, status, customer_id, order_id, reason, queued_at, decided_at) -> dict:
-    view = {"tracking": tracking, "status": status, "customer_id": customer_id,
-            "queued_at": queued_at.isoformat() if hasattr(queued_at, "isoformat") else queued_at,
-            "decided_at": decided_at.isoformat() if hasattr(decided_at, "isoformat") else decided_at}
+    view = {
+        "tracking": tracking,
+        "status": status,
+        "customer_id": customer_id,
+        "queued_at": queued_at.isoformat() if hasattr(queued_at, "isoformat") else queued_at,
+        "decided_at": decided_at.isoformat() if hasattr(decided_at, "isoformat") else decided_at,
+    }
     if order_id is not None:
         view["order_id"] = order_id
         view["order_url"] = f"/orders/{order_id}"
@@ -147,16 +183,25 @@ class DrainStats:
     left_for_retry: int = 0
 
 
-def drain(sqs: Any, queue_url: str, orders: Any, pool: Any, redis_client: Any = None, *,
-          max_messages: int = 10_000, wait_seconds: int = 1) -> DrainStats:
+def drain(
+    sqs: Any,
+    queue_url: str,
+    orders: Any,
+    pool: Any,
+    redis_client: Any = None,
+    *,
+    max_messages: int = 10_000,
+    wait_seconds: int = 1,
+) -> DrainStats:
     """Place every queued order (see the module docstring). Stops at an empty queue or when PostgreSQL fails
     again (the message stays queued and comes back after its visibility timeout)."""
     from .orders import OrderLine
 
     stats = DrainStats()
     while stats.received < max_messages:
-        resp = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds,
-                                   MessageAttributeNames=["All"])
+        resp = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds, MessageAttributeNames=["All"]
+        )
         messages = resp.get("Messages", [])
         if not messages:
             break
@@ -164,17 +209,22 @@ def drain(sqs: Any, queue_url: str, orders: Any, pool: Any, redis_client: Any = 
             stats.received += 1
             order = QueuedOrder.parse(msg["Body"])
             with pool.connection() as conn:
-                done = conn.execute("SELECT status, order_id, reason, queued_at, decided_at FROM "
-                                    "queued_order_outcomes WHERE tracking = %s", (order.tracking,)).fetchone()
+                done = conn.execute(
+                    "SELECT status, order_id, reason, queued_at, decided_at FROM "
+                    "queued_order_outcomes WHERE tracking = %s",
+                    (order.tracking,),
+                ).fetchone()
             if done:
                 stats.already_done += 1
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=msg["ReceiptHandle"])
                 continue
             order_id, reason = None, None
             try:
-                placed, _created = orders.place_order(order.customer_id,
-                                                      [OrderLine(l["sku"], int(l["quantity"])) for l in order.lines],
-                                                      order.idempotency_key)
+                placed, _created = orders.place_order(
+                    order.customer_id,
+                    [OrderLine(ln["sku"], int(ln["quantity"])) for ln in order.lines],
+                    order.idempotency_key,
+                )
                 order_id = placed["id"]
             except StoreUnavailable:
                 stats.left_for_retry += 1
@@ -188,15 +238,24 @@ def drain(sqs: Any, queue_url: str, orders: Any, pool: Any, redis_client: Any = 
                     "reason, queued_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (tracking) DO UPDATE SET "
                     "tracking = EXCLUDED.tracking RETURNING tracking, status, customer_id, order_id, reason, "
                     "queued_at, decided_at",
-                    (order.tracking, order.customer_id, order.idempotency_key, status, order_id, reason,
-                     order.queued_at)).fetchone()
+                    (
+                        order.tracking,
+                        order.customer_id,
+                        order.idempotency_key,
+                        status,
+                        order_id,
+                        reason,
+                        order.queued_at,
+                    ),
+                ).fetchone()
             view = _outcome_view(*row)
             if redis_client is not None:
                 try:
                     redis_client.set(REDIS_PREFIX + order.tracking, json.dumps(view), ex=OUTCOME_TTL_SECONDS)
                 except Exception as exc:  # noqa: BLE001 - PostgreSQL has it; the status endpoint falls back to it
-                    log.warning("queued order %s: outcome not cached in Redis (%s)", order.tracking,
-                                exc.__class__.__name__)
+                    log.warning(
+                        "queued order %s: outcome not cached in Redis (%s)", order.tracking, exc.__class__.__name__
+                    )
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=msg["ReceiptHandle"])
             if view["status"] == "placed":
                 stats.placed += 1

@@ -12,7 +12,7 @@ Two materializations, both idempotent:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 import pymongo
 
@@ -24,7 +24,6 @@ PER_CATEGORY = 2
 KEEP_PER_CATEGORY = 12  # headroom for excluding what the customer already bought
 
 
-
 def upsert_replace(collection, filter_: dict, doc: dict) -> None:
     """``replace_one(upsert=True)``, retried once on a duplicate key: two writers (relays) upserting the same new
     ``_id`` race, and the loser's insert collides; the retry then finds the document and replaces it. (MongoDB
@@ -34,8 +33,9 @@ def upsert_replace(collection, filter_: dict, doc: dict) -> None:
     except pymongo.errors.DuplicateKeyError:
         collection.replace_one(filter_, doc, upsert=True)
 
+
 class Recommendations:
-    def __init__(self, handle: MongoHandle, cache: Optional[JsonCache] = None, *, per_category: int = PER_CATEGORY):
+    def __init__(self, handle: MongoHandle, cache: JsonCache | None = None, *, per_category: int = PER_CATEGORY):
         self.handle = handle
         self.db = handle.db
         self.cache = cache
@@ -47,21 +47,31 @@ class Recommendations:
             {"$match": {"active": True, "rating.count": {"$gt": 0}}},
             {"$unwind": "$categories"},
             {"$sort": {"rating.avg": -1, "rating.count": -1, "_id": 1}},
-            {"$group": {"_id": "$categories", "top": {"$push": {
-                "id": "$_id", "name": "$name", "rating": "$rating.avg", "reviews": "$rating.count",
-                "price_cents": "$price.amount_cents"}}}},
+            {
+                "$group": {
+                    "_id": "$categories",
+                    "top": {
+                        "$push": {
+                            "id": "$_id",
+                            "name": "$name",
+                            "rating": "$rating.avg",
+                            "reviews": "$rating.count",
+                            "price_cents": "$price.amount_cents",
+                        }
+                    },
+                }
+            },
             {"$project": {"top": {"$slice": ["$top", KEEP_PER_CATEGORY]}}},
         ]
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         rows = list(self.db.products.aggregate(pipeline))
         for row in rows:
-            upsert_replace(self.db.category_top_rated, {"_id": row["_id"]},
-                           {"top": row["top"], "generated_at": now})
+            upsert_replace(self.db.category_top_rated, {"_id": row["_id"]}, {"top": row["top"], "generated_at": now})
         seen = [r["_id"] for r in rows]
         self.db.category_top_rated.delete_many({"_id": {"$nin": seen}})
         return len(rows)
 
-    def refresh_customers(self, customer_ids: Iterable[int], locations: Optional[dict[int, str]] = None) -> int:
+    def refresh_customers(self, customer_ids: Iterable[int], locations: dict[int, str] | None = None) -> int:
         """Re-materialize these customers' recommendations. A customer's ``location`` (shard key prefix) comes
         from their profile, or from ``locations`` for customers who have not bought anything yet."""
         ids = sorted(set(int(c) for c in customer_ids))
@@ -72,7 +82,7 @@ class Recommendations:
         profiles = {p["_id"]: p for p in self.db.customer_profiles.find({"_id": {"$in": ids}})}
         wanted = sorted({c for p in profiles.values() for c in p.get("categories", [])})
         tops = {t["_id"]: t["top"] for t in self.db.category_top_rated.find({"_id": {"$in": wanted}})}
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         written = 0
         for cid in ids:
             profile = profiles.get(cid, {})
@@ -88,16 +98,20 @@ class Recommendations:
                         p["rating"] = round(float(p["rating"]), 2)
                     by_category.append({"category": category, "products": picks})
             owner = {"location": location, "customerId": cid}
-            upsert_replace(self.db.recommendations, {"_id": cid, **owner},
-                           {**owner, "by_category": by_category, "generated_at": now})
+            upsert_replace(
+                self.db.recommendations,
+                {"_id": cid, **owner},
+                {**owner, "by_category": by_category, "generated_at": now},
+            )
             written += 1
             if self.cache is not None:
                 self.cache.invalidate(cid)
         return written
 
-    def get(self, customer_id: int) -> tuple[Optional[dict], str]:
+    def get(self, customer_id: int) -> tuple[dict | None, str]:
         """(materialized recommendations or None, source) through the cache."""
-        def load() -> Optional[dict]:
+
+        def load() -> dict | None:
             doc = self.db.recommendations.find_one({"_id": customer_id})
             if not doc:
                 return None

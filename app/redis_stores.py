@@ -12,8 +12,9 @@ import random
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
@@ -27,9 +28,15 @@ NAMESPACE = "ecomart"
 
 def make_client(url: str, timeout: float = 0.5) -> redis.Redis:
     """A client that fails fast (no retries, short timeouts): the caller decides what an outage means."""
-    return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
-                                retry=Retry(NoBackoff(), 0), decode_responses=True, health_check_interval=0,
-                                client_name="ecomart-app")
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        decode_responses=True,
+        health_check_interval=0,
+        client_name="ecomart-app",
+    )
 
 
 class CircuitBreaker:
@@ -68,8 +75,16 @@ class CacheStats:
 class JsonCache:
     """Cache-aside of JSON values with a TTL and +/- jitter (so hot keys do not expire together)."""
 
-    def __init__(self, client: Optional[redis.Redis], prefix: str, *, ttl: int = 300, jitter: float = 0.1,
-                 breaker: Optional[CircuitBreaker] = None, negative_ttl: int = 30) -> None:
+    def __init__(
+        self,
+        client: redis.Redis | None,
+        prefix: str,
+        *,
+        ttl: int = 300,
+        jitter: float = 0.1,
+        breaker: CircuitBreaker | None = None,
+        negative_ttl: int = 30,
+    ) -> None:
         self.r = client
         self.prefix = f"{NAMESPACE}:{prefix}:"
         self.ttl = ttl
@@ -99,7 +114,7 @@ class JsonCache:
             self._flush_invalidations()
         return True
 
-    def get_or_load(self, ident: Any, loader: Callable[[], Optional[dict]]) -> tuple[Optional[dict], str]:
+    def get_or_load(self, ident: Any, loader: Callable[[], dict | None]) -> tuple[dict | None, str]:
         """(value, source) where source is 'cache', 'store' or 'store (cache down)'. None values are cached
         briefly too, so a flood of requests for a missing id does not reach the store every time."""
         key = self.key(ident)
@@ -169,7 +184,7 @@ class CartStore:
     MAX_PER_LINE = 99
     MAX_LINES = 100
 
-    def __init__(self, client: Optional[redis.Redis], ttl: int = 7 * 24 * 3600) -> None:
+    def __init__(self, client: redis.Redis | None, ttl: int = 7 * 24 * 3600) -> None:
         self.r = client
         self.ttl = ttl
         self._add = client.register_script(_CART_ADD) if client is not None else None
@@ -192,8 +207,11 @@ class CartStore:
             raise InvalidInput("sku", f"a cart holds at most {self.MAX_LINES} different SKUs", value=sku)
         new_qty = self._call(self._add, [key], [sku, quantity, self.MAX_PER_LINE, self.ttl])
         if new_qty < 0:
-            raise InvalidInput("quantity", f"at most {self.MAX_PER_LINE} units of one SKU per cart "
-                                           f"(would be {-new_qty})", value=quantity)
+            raise InvalidInput(
+                "quantity",
+                f"at most {self.MAX_PER_LINE} units of one SKU per cart (would be {-new_qty})",
+                value=quantity,
+            )
         return int(new_qty)
 
     def get(self, cart_id: str) -> dict[str, int]:
@@ -210,7 +228,7 @@ class CartStore:
 class SessionStore:
     """Sessions with a sliding TTL: every read pushes the expiry ``ttl_ms`` into the future (GETEX PX)."""
 
-    def __init__(self, client: Optional[redis.Redis], ttl_ms: int = 30 * 60 * 1000) -> None:
+    def __init__(self, client: redis.Redis | None, ttl_ms: int = 30 * 60 * 1000) -> None:
         self.r = client
         self.ttl_ms = ttl_ms
 
@@ -230,7 +248,7 @@ class SessionStore:
         self._call(self.r.set, self.key(token), json.dumps(data), px=self.ttl_ms, nx=True)
         return token
 
-    def get(self, token: str) -> Optional[dict]:
+    def get(self, token: str) -> dict | None:
         raw = self._call(self.r.getex, self.key(token), px=self.ttl_ms)
         return json.loads(raw) if raw is not None else None
 

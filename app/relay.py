@@ -24,8 +24,9 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import psycopg
 import pymongo
@@ -52,19 +53,27 @@ class RelayCrash(RuntimeError):
 class RelayStats:
     batches: int = 0
     events: int = 0
-    last_batch_at: Optional[dt.datetime] = None
+    last_batch_at: dt.datetime | None = None
     errors: int = 0
     by_type: dict = field(default_factory=dict)
 
 
 class OutboxRelay:
-    def __init__(self, dsn: str, mongo: MongoHandle, *, batch_size: int = 100,
-                 product_cache: Optional[JsonCache] = None, reco_cache: Optional[JsonCache] = None,
-                 fault: Optional[Callable[[str, int], None]] = None,
-                 connection_class: type = psycopg.Connection) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        mongo: MongoHandle,
+        *,
+        batch_size: int = 100,
+        product_cache: JsonCache | None = None,
+        reco_cache: JsonCache | None = None,
+        fault: Callable[[str, int], None] | None = None,
+        connection_class: type = psycopg.Connection,
+    ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
-            raise ValueError(f"batch_size={batch_size} must be 1..{MAX_BATCH} (idempotency window is "
-                             f"{RECENT_EVENT_WINDOW} events)")
+            raise ValueError(
+                f"batch_size={batch_size} must be 1..{MAX_BATCH} (idempotency window is {RECENT_EVENT_WINDOW} events)"
+            )
         self.dsn = dsn
         self.mongo = mongo
         self.db = mongo.db
@@ -75,13 +84,14 @@ class OutboxRelay:
         self.fault = fault
         self.stats = RelayStats()
         self.connection_class = connection_class  # app.iam_auth's IAM connection class behind RDS Proxy
-        self._conn: Optional[psycopg.Connection] = None
+        self._conn: psycopg.Connection | None = None
 
     # -- connection -------------------------------------------------------------------------------
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = self.connection_class.connect(self.dsn, autocommit=True, row_factory=dict_row,
-                                                       connect_timeout=5, application_name="ecomart-relay")
+            self._conn = self.connection_class.connect(
+                self.dsn, autocommit=True, row_factory=dict_row, connect_timeout=5, application_name="ecomart-relay"
+            )
         return self._conn
 
     def close(self) -> None:
@@ -105,8 +115,10 @@ class OutboxRelay:
                 self._sync_availability(conn, touched_products)
                 if self.fault:
                     self.fault("before_mark", len(events))
-                conn.execute("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY(%s)",
-                             ([e["id"] for e in events],))
+                conn.execute(
+                    "UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY(%s)",
+                    ([e["id"] for e in events],),
+                )
         except BaseException:
             self.stats.errors += 1
             self.close()  # like a killed process: the connection (and its transaction) is gone
@@ -123,7 +135,7 @@ class OutboxRelay:
             log.warning("relay: batch published, but refreshing derived data failed: %s", exc)
         self.stats.batches += 1
         self.stats.events += len(events)
-        self.stats.last_batch_at = dt.datetime.now(dt.timezone.utc)
+        self.stats.last_batch_at = dt.datetime.now(dt.UTC)
         return len(events)
 
     def drain(self, max_batches: int = 10_000) -> int:
@@ -143,11 +155,14 @@ class OutboxRelay:
         ids = {i["catalog_id"] for e in events if e["event_type"] == "OrderPlaced" for i in e["payload"]["items"]}
         if not ids:
             return {}
-        return {d["_id"]: d.get("categories", [])
-                for d in self.db.products.find({"_id": {"$in": sorted(ids)}}, {"categories": 1})}
+        return {
+            d["_id"]: d.get("categories", [])
+            for d in self.db.products.find({"_id": {"$in": sorted(ids)}}, {"categories": 1})
+        }
 
-    def _apply_batch(self, events: list[dict], categories: dict[str, list[str]], touched: set[str],
-                     customers: set[int]) -> None:
+    def _apply_batch(
+        self, events: list[dict], categories: dict[str, list[str]], touched: set[str], customers: set[int]
+    ) -> None:
         """The batch's effects in a handful of bulk writes (one round trip each), every one idempotent."""
         analytics, ensure, counters = [], {}, []
         profiles: dict[int, dict] = {}
@@ -175,13 +190,23 @@ class OutboxRelay:
             self._bulk(self.db.product_popularity, counters)
         self._stage(2)
         if profiles:
-            self._bulk(self.db.customer_profiles, [
-                ({"_id": cid, **p["owner"]},
-                 {"$addToSet": {"categories": {"$each": sorted(p["categories"])},
-                                "purchased": {"$each": sorted(p["purchased"])}},
-                  "$max": {"last_order_at": p["last_order_at"]}},
-                 True)
-                for cid, p in profiles.items()])
+            self._bulk(
+                self.db.customer_profiles,
+                [
+                    (
+                        {"_id": cid, **p["owner"]},
+                        {
+                            "$addToSet": {
+                                "categories": {"$each": sorted(p["categories"])},
+                                "purchased": {"$each": sorted(p["purchased"])},
+                            },
+                            "$max": {"last_order_at": p["last_order_at"]},
+                        },
+                        True,
+                    )
+                    for cid, p in profiles.items()
+                ],
+            )
         self._stage(3)
 
     def _bulk(self, collection, ops: list[tuple[dict, dict, bool]]) -> None:
@@ -203,36 +228,70 @@ class OutboxRelay:
         if self.fault:
             self.fault("applied", stage)
 
-    def _order_placed(self, ev: dict, categories: dict[str, list[str]], touched: set[str], customers: set[int],
-                      analytics: list, ensure: dict, counters: list, profiles: dict) -> None:
+    def _order_placed(
+        self,
+        ev: dict,
+        categories: dict[str, list[str]],
+        touched: set[str],
+        customers: set[int],
+        analytics: list,
+        ensure: dict,
+        counters: list,
+        profiles: dict,
+    ) -> None:
         p = ev["payload"]
         created = dt.datetime.fromisoformat(p["created_at"])
         cats = sorted({c for i in p["items"] for c in categories.get(i["catalog_id"], [])})
         # Customer-owned documents: the filter carries the full shard key {location, customerId}.
         owner = {"location": p["location"], "customerId": p["customer_id"]}
-        analytics.append((
-            {"_id": p["order_id"], **owner},
-            {"$setOnInsert": {"region": p["region"], "created_at": created, "total_cents": p["total_cents"],
-                              "currency": p["currency"], "categories": cats, "event_id": ev["id"],
-                              "items": [{k: i[k] for k in ("sku", "catalog_id", "quantity", "unit_price_cents")}
-                                        for i in p["items"]]}},
-            True))
+        analytics.append(
+            (
+                {"_id": p["order_id"], **owner},
+                {
+                    "$setOnInsert": {
+                        "region": p["region"],
+                        "created_at": created,
+                        "total_cents": p["total_cents"],
+                        "currency": p["currency"],
+                        "categories": cats,
+                        "event_id": ev["id"],
+                        "items": [
+                            {k: i[k] for k in ("sku", "catalog_id", "quantity", "unit_price_cents")} for i in p["items"]
+                        ],
+                    }
+                },
+                True,
+            )
+        )
         for item in p["items"]:
-            ensure.setdefault(item["sku"], (
-                {"_id": item["sku"]},
-                {"$setOnInsert": {"units_sold": 0, "orders": 0, "revenue_cents": 0, "recent_events": []}},
-                True))
-            counters.append((
-                {"_id": item["sku"], "recent_events": {"$ne": ev["id"]}},
-                {"$inc": {"units_sold": item["quantity"], "orders": 1,
-                          "revenue_cents": item["quantity"] * item["unit_price_cents"]},
-                 "$set": {"catalog_id": item["catalog_id"]},
-                 "$push": {"recent_events": {"$each": [ev["id"]], "$slice": -RECENT_EVENT_WINDOW}}},
-                False))
+            ensure.setdefault(
+                item["sku"],
+                (
+                    {"_id": item["sku"]},
+                    {"$setOnInsert": {"units_sold": 0, "orders": 0, "revenue_cents": 0, "recent_events": []}},
+                    True,
+                ),
+            )
+            counters.append(
+                (
+                    {"_id": item["sku"], "recent_events": {"$ne": ev["id"]}},
+                    {
+                        "$inc": {
+                            "units_sold": item["quantity"],
+                            "orders": 1,
+                            "revenue_cents": item["quantity"] * item["unit_price_cents"],
+                        },
+                        "$set": {"catalog_id": item["catalog_id"]},
+                        "$push": {"recent_events": {"$each": [ev["id"]], "$slice": -RECENT_EVENT_WINDOW}},
+                    },
+                    False,
+                )
+            )
             touched.add(item["catalog_id"])
         # Profiles merge (set unions and a max): combining a batch's events per customer is the same effect.
-        prof = profiles.setdefault(p["customer_id"], {"owner": owner, "categories": set(), "purchased": set(),
-                                                      "last_order_at": created})
+        prof = profiles.setdefault(
+            p["customer_id"], {"owner": owner, "categories": set(), "purchased": set(), "last_order_at": created}
+        )
         prof["categories"].update(cats)
         prof["purchased"].update(i["catalog_id"] for i in p["items"])
         prof["last_order_at"] = max(prof["last_order_at"], created)
@@ -245,7 +304,9 @@ class OutboxRelay:
             "SELECT catalog_id, sum(q)::int AS units, count(*) FILTER (WHERE q > 0)::int AS skus_in_stock FROM ("
             "  SELECT p.catalog_id, p.sku, coalesce(sum(i.quantity), 0) AS q FROM products p "
             "  LEFT JOIN inventory i ON i.product_id = p.id WHERE p.catalog_id = ANY(%s) GROUP BY 1, 2) s "
-            "GROUP BY catalog_id", (sorted(catalog_ids),)).fetchall()
+            "GROUP BY catalog_id",
+            (sorted(catalog_ids),),
+        ).fetchall()
         for r in rows:
             self.catalog.set_availability(r["catalog_id"], r["units"], r["skus_in_stock"])
 
@@ -255,7 +316,8 @@ def outbox_lag(conn: psycopg.Connection) -> dict:
     cur = conn.cursor(row_factory=dict_row)
     oldest = cur.execute(
         "SELECT extract(epoch FROM now() - created_at)::float AS age FROM outbox "
-        "WHERE published_at IS NULL ORDER BY id LIMIT 1").fetchone()
+        "WHERE published_at IS NULL ORDER BY id LIMIT 1"
+    ).fetchone()
     pending = cur.execute("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL").fetchone()
     return {"pending": pending["n"], "lag_seconds": round(oldest["age"], 3) if oldest else 0.0}
 
@@ -267,13 +329,14 @@ class Wakeup:
     def __init__(self, dsn: str, connection_class: type = psycopg.Connection) -> None:
         self.dsn = dsn
         self.connection_class = connection_class
-        self._conn: Optional[psycopg.Connection] = None
+        self._conn: psycopg.Connection | None = None
 
     def wait(self, timeout: float) -> bool:
         try:
             if self._conn is None or self._conn.closed or self._conn.broken:
-                self._conn = self.connection_class.connect(self.dsn, autocommit=True, connect_timeout=5,
-                                                           application_name="ecomart-relay-listen")
+                self._conn = self.connection_class.connect(
+                    self.dsn, autocommit=True, connect_timeout=5, application_name="ecomart-relay-listen"
+                )
                 self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             woke = False
             for _ in self._conn.notifies(timeout=timeout, stop_after=1):
@@ -290,9 +353,16 @@ class Wakeup:
             self._conn = None
 
 
-def run_for(relay: OutboxRelay, wakeup: Any, seconds: float, *, interval: float = 1.0,
-            publish: Optional[Callable[[dict], None]] = None, publish_every: float = 10.0,
-            clock: Callable[[], float] = time.monotonic) -> dict:
+def run_for(
+    relay: OutboxRelay,
+    wakeup: Any,
+    seconds: float,
+    *,
+    interval: float = 1.0,
+    publish: Callable[[dict], None] | None = None,
+    publish_every: float = 10.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict:
     """Publish events for about ``seconds`` (one scheduled Lambda invocation), then return.
 
     Between batches it waits for a NOTIFY but at most ``interval`` seconds, so events flow within about
@@ -326,9 +396,17 @@ def lag_publisher(cloudwatch: Any, stack: str) -> Callable[[dict], None]:
     from platform_rules import OUTBOX_LAG_DIMENSION, OUTBOX_LAG_METRIC, OUTBOX_LAG_NAMESPACE
 
     def publish(lag: dict) -> None:
-        cloudwatch.put_metric_data(Namespace=OUTBOX_LAG_NAMESPACE, MetricData=[{
-            "MetricName": OUTBOX_LAG_METRIC, "Dimensions": [{"Name": OUTBOX_LAG_DIMENSION, "Value": stack}],
-            "Value": float(lag["lag_seconds"]), "Unit": "Seconds"}])
+        cloudwatch.put_metric_data(
+            Namespace=OUTBOX_LAG_NAMESPACE,
+            MetricData=[
+                {
+                    "MetricName": OUTBOX_LAG_METRIC,
+                    "Dimensions": [{"Name": OUTBOX_LAG_DIMENSION, "Value": stack}],
+                    "Value": float(lag["lag_seconds"]),
+                    "Unit": "Seconds",
+                }
+            ],
+        )
 
     return publish
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .catalog import CATEGORIES, SKU_RE
+from .http import MAX_BODY_BYTES
 from .orders import MAX_LINES, MAX_QUANTITY
 from .public_ids import PATTERN as ORDER_ID_PATTERN
-from .http import MAX_BODY_BYTES
 from .redis_stores import CartStore
 
 CART_ID_RE = r"^[A-Za-z0-9_-]{8,64}$"
@@ -42,7 +42,7 @@ class CartLineOut(BaseModel):
     sku: str
     product_id: str
     name: str
-    variant: Optional[dict] = None
+    variant: dict | None = None
     quantity: int
     unit_price_cents: int
     line_total_cents: int
@@ -64,9 +64,13 @@ class OrderLineIn(BaseModel):
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    customer_id: Optional[JsonInt] = Field(None, gt=0, le=MAX_ID, strict=True,
-                                           description="Optional: the customer is the token's; if given it must "
-                                                       "be the same")
+    customer_id: JsonInt | None = Field(
+        None,
+        gt=0,
+        le=MAX_ID,
+        strict=True,
+        description="Optional: the customer is the token's; if given it must be the same",
+    )
     items: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -91,7 +95,7 @@ class OrderOut(BaseModel):
     currency: str
     created_at: str
     items: list[OrderItemOut]
-    payment: Optional[PaymentOut]
+    payment: PaymentOut | None
 
 
 class ErrorDetail(BaseModel):
@@ -105,7 +109,11 @@ class ErrorOut(BaseModel):
 
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 404, 409, 422, 503)}
-AUTH_ERRORS = {401: {"model": ErrorOut, "description": "token missing, expired, wrongly signed or for another "
-                                                        "audience"}}
-BODY_ERRORS = {**ERRORS, 413: {"model": ErrorOut, "description": f"body over {MAX_BODY_BYTES} bytes"},
-               415: {"model": ErrorOut, "description": "Content-Type is not application/json"}}
+AUTH_ERRORS = {
+    401: {"model": ErrorOut, "description": "token missing, expired, wrongly signed or for another audience"}
+}
+BODY_ERRORS = {
+    **ERRORS,
+    413: {"model": ErrorOut, "description": f"body over {MAX_BODY_BYTES} bytes"},
+    415: {"model": ErrorOut, "description": "Content-Type is not application/json"},
+}

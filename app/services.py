@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from psycopg_pool import ConnectionPool
 
@@ -15,17 +15,17 @@ from .catalog import Catalog
 from .errors import StoreUnavailable
 from .mongo import MOCK_BANNER, MongoHandle, connect
 from .orders import OrderService
+from .public_ids import OrderIds, OrderIdsFromDb
+from .read_only import OrderIntake, ReadOnlyFlag
 from .recommendations import Recommendations
 from .redis_stores import CartStore, CircuitBreaker, JsonCache, SessionStore, make_client
 from .relay import OutboxRelay, RelayThread, outbox_lag
-from .public_ids import OrderIds, OrderIdsFromDb
-from .read_only import OrderIntake, ReadOnlyFlag
 from .settings import Settings
 
 log = logging.getLogger("ecomart")
 
 
-def pg_connection_class(settings: Settings) -> Optional[type]:
+def pg_connection_class(settings: Settings) -> type | None:
     """With PG_IAM_USER: connections carry a fresh RDS IAM token (the RDS Proxy or writer in DATABASE_URL)."""
     if not settings.pg_iam_user:
         return None
@@ -48,8 +48,14 @@ def redis_client(settings: Settings) -> Any:
     from .iam_auth import elasticache_client
 
     url = urlsplit(settings.redis_url)
-    return elasticache_client(url.hostname, url.port or 6379, settings.redis_cache_name, settings.redis_iam_user,
-                              settings.aws_region, timeout=settings.store_timeout)
+    return elasticache_client(
+        url.hostname,
+        url.port or 6379,
+        settings.redis_cache_name,
+        settings.redis_iam_user,
+        settings.aws_region,
+        timeout=settings.store_timeout,
+    )
 
 
 @dataclass
@@ -57,23 +63,23 @@ class Services:
     settings: Settings
     mongo: MongoHandle
     catalog: Catalog
-    pool: Optional[ConnectionPool]
-    orders: Optional[OrderService]
+    pool: ConnectionPool | None
+    orders: OrderService | None
     redis: Any
     product_cache: JsonCache
     reco_cache: JsonCache
     carts: CartStore
     sessions: SessionStore
     recommendations: Recommendations
-    relay_thread: Optional[RelayThread] = None
-    read_only: Optional[ReadOnlyFlag] = None  # orders read-only mode: the flag and the intake queue, or neither
-    intake: Optional[OrderIntake] = None
-    order_ids: Optional[OrderIdsFromDb] = None  # the opaque order ids clients see (key read from PostgreSQL once)
+    relay_thread: RelayThread | None = None
+    read_only: ReadOnlyFlag | None = None  # orders read-only mode: the flag and the intake queue, or neither
+    intake: OrderIntake | None = None
+    order_ids: OrderIdsFromDb | None = None  # the opaque order ids clients see (key read from PostgreSQL once)
     own_mongo: bool = False
     extras: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, settings: Settings, *, mongo: Optional[MongoHandle] = None) -> "Services":
+    def build(cls, settings: Settings, *, mongo: MongoHandle | None = None) -> Services:
         own_mongo = mongo is None
         if mongo is None:
             mongo = connect(settings.mongodb_uri, settings.mongodb_db, timeout_s=settings.store_timeout * 4)
@@ -82,29 +88,47 @@ class Services:
         pool = None
         orders = None
         if settings.database_url:
-            pool = db.make_pool(settings.database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max,
-                                timeout=settings.pg_pool_timeout, connection_class=pg_connection_class(settings))
+            pool = db.make_pool(
+                settings.database_url,
+                min_size=settings.pg_pool_min,
+                max_size=settings.pg_pool_max,
+                timeout=settings.pg_pool_timeout,
+                connection_class=pg_connection_class(settings),
+            )
             orders = OrderService(pool, locking=settings.order_locking)
         client = redis_client(settings)
         breaker = CircuitBreaker()
-        product_cache = JsonCache(client, "product", ttl=settings.cache_ttl, jitter=settings.cache_jitter,
-                                  breaker=breaker)
+        product_cache = JsonCache(
+            client, "product", ttl=settings.cache_ttl, jitter=settings.cache_jitter, breaker=breaker
+        )
         reco_cache = JsonCache(client, "reco", ttl=settings.reco_ttl, jitter=settings.cache_jitter, breaker=breaker)
         services = cls(
-            settings=settings, mongo=mongo, catalog=Catalog(mongo, on_change=product_cache.invalidate), pool=pool, orders=orders, redis=client,
-            product_cache=product_cache, reco_cache=reco_cache, carts=CartStore(client, settings.cart_ttl),
+            settings=settings,
+            mongo=mongo,
+            catalog=Catalog(mongo, on_change=product_cache.invalidate),
+            pool=pool,
+            orders=orders,
+            redis=client,
+            product_cache=product_cache,
+            reco_cache=reco_cache,
+            carts=CartStore(client, settings.cart_ttl),
             sessions=SessionStore(client, settings.session_ttl * 1000),
-            recommendations=Recommendations(mongo, reco_cache), own_mongo=own_mongo,
+            recommendations=Recommendations(mongo, reco_cache),
+            own_mongo=own_mongo,
         )
         if pool is not None:
             services.order_ids = OrderIdsFromDb(pool)
         if settings.read_only_parameter and settings.queued_orders_queue_url:
             import boto3
 
-            services.read_only = ReadOnlyFlag(boto3.client("ssm", region_name=settings.aws_region),
-                                              settings.read_only_parameter, ttl=settings.read_only_cache_seconds)
-            services.intake = OrderIntake(boto3.client("sqs", region_name=settings.aws_region),
-                                          settings.queued_orders_queue_url, client)
+            services.read_only = ReadOnlyFlag(
+                boto3.client("ssm", region_name=settings.aws_region),
+                settings.read_only_parameter,
+                ttl=settings.read_only_cache_seconds,
+            )
+            services.intake = OrderIntake(
+                boto3.client("sqs", region_name=settings.aws_region), settings.queued_orders_queue_url, client
+            )
         if settings.relay_in_process and settings.database_url:
             relay = OutboxRelay(settings.database_url, mongo, product_cache=product_cache, reco_cache=reco_cache)
             services.relay_thread = RelayThread(relay)
@@ -146,8 +170,9 @@ class Services:
             self.redis.ping()
             self.product_cache.breaker.reset()
             stats = self.product_cache.stats
-            return {"product_cache": {"hits": stats.hits, "misses": stats.misses,
-                                      "hit_ratio": round(stats.hit_ratio, 4)}}
+            return {
+                "product_cache": {"hits": stats.hits, "misses": stats.misses, "hit_ratio": round(stats.hit_ratio, 4)}
+            }
 
         def mongo_ping() -> dict:
             self.mongo.ping()

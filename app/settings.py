@@ -9,8 +9,8 @@ injected from Secrets Manager / IAM auth by the deployment, never written here.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 LOCKING_VARIANTS = ("pessimistic", "optimistic")
 FLAG_CACHE_SECONDS = 5.0  # how long an app instance keeps the read-only flag it read (READ_ONLY_CACHE_SECONDS)
@@ -29,13 +29,13 @@ class AuthConfig:
     mode: str
     issuer: str
     audience: str
-    jwks_url: Optional[str] = None
-    public_key_pem: Optional[str] = None
+    jwks_url: str | None = None
+    public_key_pem: str | None = None
     customer_claim: str = DEFAULT_CLAIM
     leeway_seconds: int = 30
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Optional["AuthConfig"]:
+    def from_env(cls, env: Mapping[str, str]) -> AuthConfig | None:
         """None when AUTH_ISSUER is unset: then every customer route answers 401 (fail closed)."""
         issuer = env.get("AUTH_ISSUER") or ""
         if not issuer:
@@ -57,8 +57,14 @@ class AuthConfig:
                         pem = f.read()
                 except OSError as e:
                     raise AuthError(f"AUTH_PUBLIC_KEY_FILE={pem_file!r}: cannot read ({e.strerror})") from None
-        return cls(mode=mode, issuer=issuer, audience=audience, jwks_url=jwks, public_key_pem=pem,
-                   customer_claim=env.get("AUTH_CUSTOMER_CLAIM", DEFAULT_CLAIM) or DEFAULT_CLAIM)
+        return cls(
+            mode=mode,
+            issuer=issuer,
+            audience=audience,
+            jwks_url=jwks,
+            public_key_pem=pem,
+            customer_claim=env.get("AUTH_CUSTOMER_CLAIM", DEFAULT_CLAIM) or DEFAULT_CLAIM,
+        )
 
 
 class SettingsError(ValueError):
@@ -93,9 +99,9 @@ def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: flo
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: Optional[str] = None
-    redis_url: Optional[str] = None
-    mongodb_uri: Optional[str] = None  # None: an in-process mongomock store, announced as not a real MongoDB
+    database_url: str | None = None
+    redis_url: str | None = None
+    mongodb_uri: str | None = None  # None: an in-process mongomock store, announced as not a real MongoDB
     mongodb_db: str = "catalog"  # the Atlas catalog database (infra: atlas.catalogDatabase)
     order_locking: str = "pessimistic"
     pg_pool_min: int = 1
@@ -109,30 +115,34 @@ class Settings:
     reco_ttl: int = 600
     relay_in_process: bool = False
     # Orders read-only mode (runbooks/orders-read-only-mode.md): both set, or the mode is not available.
-    read_only_parameter: Optional[str] = None  # the stack output ordersReadOnlyParameter
-    queued_orders_queue_url: Optional[str] = None  # the stack output queuedOrdersQueueUrl
+    read_only_parameter: str | None = None  # the stack output ordersReadOnlyParameter
+    queued_orders_queue_url: str | None = None  # the stack output queuedOrdersQueueUrl
     read_only_cache_seconds: float = FLAG_CACHE_SECONDS
-    aws_region: Optional[str] = None
-    auth: Optional[AuthConfig] = None  # None: customer routes answer 401 (fail closed); see app/auth.py
+    aws_region: str | None = None
+    auth: AuthConfig | None = None  # None: customer routes answer 401 (fail closed); see app/auth.py
     # IAM auth to the stores (app/iam_auth.py): the database user / ElastiCache user id to sign tokens for.
-    pg_iam_user: Optional[str] = None  # every new connection to DATABASE_URL's host gets an RDS token as password
-    redis_iam_user: Optional[str] = None  # REDIS_URL's host with TLS and a SigV4 token; needs REDIS_CACHE_NAME
-    redis_cache_name: Optional[str] = None  # the replication group id the ElastiCache token is signed for
+    pg_iam_user: str | None = None  # every new connection to DATABASE_URL's host gets an RDS token as password
+    redis_iam_user: str | None = None  # REDIS_URL's host with TLS and a SigV4 token; needs REDIS_CACHE_NAME
+    redis_cache_name: str | None = None  # the replication group id the ElastiCache token is signed for
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         locking = env.get("ORDER_LOCKING", "pessimistic") or "pessimistic"
         if locking not in LOCKING_VARIANTS:
             raise SettingsError(f"ORDER_LOCKING={locking!r} is not allowed (allowed: {', '.join(LOCKING_VARIANTS)})")
         if bool(env.get("ORDERS_READ_ONLY_PARAMETER")) != bool(env.get("QUEUED_ORDERS_QUEUE_URL")):
-            raise SettingsError("ORDERS_READ_ONLY_PARAMETER and QUEUED_ORDERS_QUEUE_URL are set together (the "
-                                "stack outputs ordersReadOnlyParameter and queuedOrdersQueueUrl)")
+            raise SettingsError(
+                "ORDERS_READ_ONLY_PARAMETER and QUEUED_ORDERS_QUEUE_URL are set together (the "
+                "stack outputs ordersReadOnlyParameter and queuedOrdersQueueUrl)"
+            )
         if env.get("REDIS_IAM_USER") and not env.get("REDIS_CACHE_NAME"):
-            raise SettingsError("REDIS_IAM_USER needs REDIS_CACHE_NAME (the replication group id the token is "
-                                "signed for)")
-        if (env.get("PG_IAM_USER") or env.get("REDIS_IAM_USER")) and not (env.get("AWS_REGION") or
-                                                                       env.get("AWS_DEFAULT_REGION")):
+            raise SettingsError(
+                "REDIS_IAM_USER needs REDIS_CACHE_NAME (the replication group id the token is signed for)"
+            )
+        if (env.get("PG_IAM_USER") or env.get("REDIS_IAM_USER")) and not (
+            env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+        ):
             raise SettingsError("PG_IAM_USER / REDIS_IAM_USER need AWS_REGION (tokens are signed for a region)")
         try:
             auth = AuthConfig.from_env(env)

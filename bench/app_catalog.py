@@ -20,14 +20,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Optional
 
 from app.catalog import Catalog, bootstrap
-from devtools.servers import RedisServer
 from app.mongo import connect
 from app.redis_stores import JsonCache, make_client
-from devtools.seed import build_products, build_reviews
 from bench.app_orders import Zipf, percentile, table, write_results
+from devtools.seed import build_products, build_reviews
+from devtools.servers import RedisServer
 
 OUT = Path("build/bench/app_catalog.json")
 
@@ -40,7 +39,7 @@ def workload(n_ops: int, ids: list[str], seed: int, write_share: float) -> list[
     return [("write" if rng.random() < write_share else "read", order[zipf.sample()]) for _ in range(n_ops)]
 
 
-def run(catalog: Catalog, cache: Optional[JsonCache], ops: list[tuple[str, str]], clients: int) -> dict:
+def run(catalog: Catalog, cache: JsonCache | None, ops: list[tuple[str, str]], clients: int) -> dict:
     chunks = [ops[i::clients] for i in range(clients)]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     counter = {"writes": 0}
@@ -57,7 +56,7 @@ def run(catalog: Catalog, cache: Optional[JsonCache], ops: list[tuple[str, str]]
                 continue
             started = time.perf_counter()
             if cache is not None:
-                doc, _ = cache.get_or_load(pid, lambda: catalog.get_public(pid))
+                doc, _ = cache.get_or_load(pid, lambda pid=pid: catalog.get_public(pid))
             else:
                 doc = catalog.get_public(pid)
             latencies[i].append(time.perf_counter() - started)
@@ -71,15 +70,21 @@ def run(catalog: Catalog, cache: Optional[JsonCache], ops: list[tuple[str, str]]
         t.join()
     elapsed = time.perf_counter() - t0
     lat = sorted(x for per in latencies for x in per)
-    out = {"reads": len(lat), "writes": counter["writes"], "seconds": round(elapsed, 2),
-           "reads_per_s": round(len(lat) / elapsed, 1), "p50_ms": round(percentile(lat, 50) * 1000, 3),
-           "p99_ms": round(percentile(lat, 99) * 1000, 3), "mean_ms": round(statistics.fmean(lat) * 1000, 3)}
+    out = {
+        "reads": len(lat),
+        "writes": counter["writes"],
+        "seconds": round(elapsed, 2),
+        "reads_per_s": round(len(lat) / elapsed, 1),
+        "p50_ms": round(percentile(lat, 50) * 1000, 3),
+        "p99_ms": round(percentile(lat, 99) * 1000, 3),
+        "mean_ms": round(statistics.fmean(lat) * 1000, 3),
+    }
     if cache is not None:
         out.update(hits=cache.stats.hits, misses=cache.stats.misses, hit_ratio=round(cache.stats.hit_ratio, 4))
     return out
 
 
-def main(argv: Optional[list[str]] = None) -> dict:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.app_catalog", description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=1000)
     parser.add_argument("--ops", type=int, default=int(os.environ.get("BENCH_CATALOG_OPS", "8000")))
@@ -90,11 +95,22 @@ def main(argv: Optional[list[str]] = None) -> dict:
 
     uri = os.environ.get("MONGODB_URI") or None
     store = "MongoDB at MONGODB_URI" if uri else "mongomock (in-process; NOT a real MongoDB)"
-    print(f"== bench.app_catalog: Zipf(1.1) product reads over {args.products} products, {args.ops} ops, "
-          f"{args.clients} clients; catalog store: {store} ==", flush=True)
+    print(
+        f"== bench.app_catalog: Zipf(1.1) product reads over {args.products} products, {args.ops} ops, "
+        f"{args.clients} clients; catalog store: {store} ==",
+        flush=True,
+    )
     handle = connect(uri, f"ecomart_bench_{os.getpid()}" if uri else "ecomart")
-    results: dict = {"benchmark": "app_catalog", "catalog_store": store, "products": args.products, "ops": args.ops,
-                     "clients": args.clients, "zipf_s": 1.1, "write_share": args.write_share, "runs": {}}
+    results: dict = {
+        "benchmark": "app_catalog",
+        "catalog_store": store,
+        "products": args.products,
+        "ops": args.ops,
+        "clients": args.clients,
+        "zipf_s": 1.1,
+        "write_share": args.write_share,
+        "runs": {},
+    }
     try:
         bootstrap(handle)
         docs = build_products(args.products, seed=21)
@@ -118,11 +134,19 @@ def main(argv: Optional[list[str]] = None) -> dict:
         handle.close()
 
     u, c = results["runs"]["uncached"], results["runs"]["cached"]
-    print(table([["uncached", u["reads"], u["reads_per_s"], u["p50_ms"], u["p99_ms"], "-"],
-                 ["cached (Redis)", c["reads"], c["reads_per_s"], c["p50_ms"], c["p99_ms"], f"{c['hit_ratio']:.1%}"]],
-                ["reads", "n", "reads/s", "p50 ms", "p99 ms", "hit ratio"]))
-    print(f"(catalog store: {store}; {results['distinct_products_read']} distinct products read; "
-          f"{c['writes']} updates with invalidation; cache starts cold)")
+    print(
+        table(
+            [
+                ["uncached", u["reads"], u["reads_per_s"], u["p50_ms"], u["p99_ms"], "-"],
+                ["cached (Redis)", c["reads"], c["reads_per_s"], c["p50_ms"], c["p99_ms"], f"{c['hit_ratio']:.1%}"],
+            ],
+            ["reads", "n", "reads/s", "p50 ms", "p99 ms", "hit ratio"],
+        )
+    )
+    print(
+        f"(catalog store: {store}; {results['distinct_products_read']} distinct products read; "
+        f"{c['writes']} updates with invalidation; cache starts cold)"
+    )
     write_results(args.out, results)
     return results
 

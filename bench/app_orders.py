@@ -27,14 +27,13 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
 
 import psycopg
 
 from app import db
-from devtools.servers import PostgresServer, pg_bin_dir
 from app.errors import ConcurrencyConflict, InsufficientStock
 from app.orders import OrderLine, OrderService
+from devtools.servers import PostgresServer, pg_bin_dir
 
 OUT = Path("build/bench/app_orders.json")
 CLIENTS = (8, 32)
@@ -70,24 +69,42 @@ def prepare(dsn: str, skus: int, customers: int) -> tuple[list[str], list[int]]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         db.ensure_partitions(conn)
         with conn.transaction():
-            conn.execute("INSERT INTO warehouses (code, name, region) VALUES ('AMS-1', 'Amsterdam', 'eu'), "
-                         "('MAN-1', 'Manchester', 'uk'), ('RNO-1', 'Reno', 'us')")
-            conn.execute("INSERT INTO products (sku, catalog_id, name, price_cents) "
-                         "SELECT 'BEN-' || lpad(g::text, 5, '0'), 'p-' || lpad(g::text, 5, '0'), 'Bench ' || g, "
-                         "100 + (g * 37) %% 5000 FROM generate_series(1, %s) g", (skus,))
+            conn.execute(
+                "INSERT INTO warehouses (code, name, region) VALUES ('AMS-1', 'Amsterdam', 'eu'), "
+                "('MAN-1', 'Manchester', 'uk'), ('RNO-1', 'Reno', 'us')"
+            )
+            conn.execute(
+                "INSERT INTO products (sku, catalog_id, name, price_cents) "
+                "SELECT 'BEN-' || lpad(g::text, 5, '0'), 'p-' || lpad(g::text, 5, '0'), 'Bench ' || g, "
+                "100 + (g * 37) %% 5000 FROM generate_series(1, %s) g",
+                (skus,),
+            )
             # plenty of stock: the benchmark measures locking, not sell-outs
-            conn.execute("INSERT INTO inventory (product_id, warehouse_id, quantity) "
-                         "SELECT p.id, w.id, 100000000 FROM products p CROSS JOIN warehouses w")
-            conn.execute("INSERT INTO customers (email, region, country) SELECT 'bench' || g || '@example.com', 'eu', 'NL' "
-                         "FROM generate_series(1, %s) g", (customers,))
+            conn.execute(
+                "INSERT INTO inventory (product_id, warehouse_id, quantity) "
+                "SELECT p.id, w.id, 100000000 FROM products p CROSS JOIN warehouses w"
+            )
+            conn.execute(
+                "INSERT INTO customers (email, region, country) SELECT 'bench' || g || '@example.com', 'eu', 'NL' "
+                "FROM generate_series(1, %s) g",
+                (customers,),
+            )
         conn.execute("VACUUM ANALYZE")
         sku_list = [r[0] for r in conn.execute("SELECT sku FROM products ORDER BY id")]
         cust = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
     return sku_list, cust
 
 
-def run_orders(dsn: str, variant: str, clients: int, duration: float, warmup: float, skus: list[str],
-               customers: list[int], seed: int) -> dict:
+def run_orders(
+    dsn: str,
+    variant: str,
+    clients: int,
+    duration: float,
+    warmup: float,
+    skus: list[str],
+    customers: list[int],
+    seed: int,
+) -> dict:
     pool = db.make_pool(dsn, min_size=clients, max_size=clients, timeout=30, name=f"bench-{variant}")
     pool.wait(30)
     svc = OrderService(pool, locking=variant)
@@ -137,9 +154,13 @@ def run_orders(dsn: str, variant: str, clients: int, duration: float, warmup: fl
     pool.close()
     lat = sorted(x for per in latencies for x in per)
     return {
-        "variant": variant, "clients": clients, "orders": len(lat), "seconds": round(elapsed, 2),
+        "variant": variant,
+        "clients": clients,
+        "orders": len(lat),
+        "seconds": round(elapsed, 2),
         "orders_per_s": round(len(lat) / elapsed, 1),
-        "p50_ms": round(percentile(lat, 50) * 1000, 2), "p99_ms": round(percentile(lat, 99) * 1000, 2),
+        "p50_ms": round(percentile(lat, 50) * 1000, 2),
+        "p99_ms": round(percentile(lat, 99) * 1000, 2),
         "mean_ms": round(statistics.fmean(lat) * 1000, 2) if lat else None,
         "optimistic_retries": retries if variant == "optimistic" else 0,
         "fallbacks": svc.fallbacks,
@@ -164,8 +185,16 @@ FROM (SELECT ARRAY(SELECT DISTINCT 'BEN-' || lpad(x::text, 5, '0')
 """
 
 
-def run_pgbench(server: PostgresServer, clients: int, duration: float, scale: int, workdir: str,
-                database: str = "pgbench", script: Optional[str] = None, defines: Optional[dict] = None) -> dict:
+def run_pgbench(
+    server: PostgresServer,
+    clients: int,
+    duration: float,
+    scale: int,
+    workdir: str,
+    database: str = "pgbench",
+    script: str | None = None,
+    defines: dict | None = None,
+) -> dict:
     pgbench = os.path.join(pg_bin_dir(), "pgbench")
     prefix = os.path.join(workdir, f"pgbench_{database}_c{clients}")
     extra: list[str] = []
@@ -174,9 +203,29 @@ def run_pgbench(server: PostgresServer, clients: int, duration: float, scale: in
         Path(path).write_text(script)
         os.chmod(path, 0o644)
         extra = ["-f", path, *(f"-D{k}={v}" for k, v in (defines or {}).items())]
-    cmd = [pgbench, "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "-n", "-M", "prepared",
-           "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)), "-T", str(int(duration)),
-           "-l", "--log-prefix", prefix, *extra, database]
+    cmd = [
+        pgbench,
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(server.port),
+        "-U",
+        "postgres",
+        "-n",
+        "-M",
+        "prepared",
+        "-c",
+        str(clients),
+        "-j",
+        str(min(clients, os.cpu_count() or 2)),
+        "-T",
+        str(int(duration)),
+        "-l",
+        "--log-prefix",
+        prefix,
+        *extra,
+        database,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration * 4 + 60, cwd=workdir)
     if out.returncode != 0:
         raise RuntimeError(f"pgbench failed: {out.stderr.strip()}")
@@ -189,19 +238,31 @@ def run_pgbench(server: PostgresServer, clients: int, duration: float, scale: in
                 lat.append(int(parts[2]) / 1000.0)  # microseconds -> ms
         path.unlink()
     lat.sort()
-    return {"clients": clients, "tps": round(tps, 1), "transactions": len(lat),
-            "p50_ms": round(percentile(lat, 50), 2), "p99_ms": round(percentile(lat, 99), 2)}
+    return {
+        "clients": clients,
+        "tps": round(tps, 1),
+        "transactions": len(lat),
+        "p50_ms": round(percentile(lat, 50), 2),
+        "p99_ms": round(percentile(lat, 99), 2),
+    }
 
 
-def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[str], customers: list[int],
-             seed: int, workers: int) -> dict:
+def run_http(
+    dsn: str,
+    clients: int,
+    duration: float,
+    warmup: float,
+    skus: list[str],
+    customers: list[int],
+    seed: int,
+    workers: int,
+) -> dict:
     """POST /orders through a real HTTP client on loopback against uvicorn (``workers`` processes, each with a
     PostgreSQL pool sized to its share of the clients). Bounded: ``duration`` seconds of measurement."""
     import httpx
 
-    from devtools.servers import free_port
-
     from app.auth import issue_token, new_key_pair
+    from devtools.servers import free_port
 
     port = free_port()
     # Customers authenticate with tokens the server verifies itself (AUTH_MODE=jwt: each request pays for an
@@ -210,17 +271,42 @@ def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[
     key_file = Path(tempfile.mkdtemp(prefix="ecomart-bench-")) / "issuer.pem"
     key_file.write_text(public_pem)
     issuer, audience = "https://bench.ecomart.example", "ecomart-bench"
-    tokens = {c: issue_token(private_pem, issuer=issuer, audience=audience, customer_id=c,
-                             lifetime_seconds=6 * 3600) for c in customers}
-    env = {**os.environ, "DATABASE_URL": dsn, "PG_POOL_MIN": "2",
-           "PG_POOL_MAX": str(max(4, clients // workers + 2)), "PG_POOL_TIMEOUT": "30",
-           "AUTH_ISSUER": issuer, "AUTH_AUDIENCE": audience,
-           "AUTH_PUBLIC_KEY_FILE": str(key_file)}
+    tokens = {
+        c: issue_token(private_pem, issuer=issuer, audience=audience, customer_id=c, lifetime_seconds=6 * 3600)
+        for c in customers
+    }
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "PG_POOL_MIN": "2",
+        "PG_POOL_MAX": str(max(4, clients // workers + 2)),
+        "PG_POOL_TIMEOUT": "30",
+        "AUTH_ISSUER": issuer,
+        "AUTH_AUDIENCE": audience,
+        "AUTH_PUBLIC_KEY_FILE": str(key_file),
+    }
     for var in ("REDIS_URL", "MONGODB_URI"):
         env.pop(var, None)
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.api:app", "--host", "127.0.0.1", "--port",
-                               str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.api:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -240,9 +326,22 @@ def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[
         procs = min(2, clients)
         ctx = mp.get_context("fork")
         results_q = ctx.Queue()
-        workers_ = [ctx.Process(target=_http_clients, args=(base, [i for i in range(clients) if i % procs == p],
-                                                            duration, warmup, skus, tokens, seed, results_q))
-                    for p in range(procs)]
+        workers_ = [
+            ctx.Process(
+                target=_http_clients,
+                args=(
+                    base,
+                    [i for i in range(clients) if i % procs == p],
+                    duration,
+                    warmup,
+                    skus,
+                    tokens,
+                    seed,
+                    results_q,
+                ),
+            )
+            for p in range(procs)
+        ]
         for w in workers_:
             w.start()
         lat, statuses, elapsed = [], {}, duration
@@ -261,14 +360,22 @@ def run_http(dsn: str, clients: int, duration: float, warmup: float, skus: list[
         except subprocess.TimeoutExpired:
             server.kill()
     lat.sort()
-    return {"transport": "http", "clients": clients, "workers": workers, "client_processes": procs,
-            "orders": len(lat),
-            "orders_per_s": round(len(lat) / elapsed, 1), "p50_ms": round(percentile(lat, 50) * 1000, 2),
-            "p99_ms": round(percentile(lat, 99) * 1000, 2), "non_201": statuses}
+    return {
+        "transport": "http",
+        "clients": clients,
+        "workers": workers,
+        "client_processes": procs,
+        "orders": len(lat),
+        "orders_per_s": round(len(lat) / elapsed, 1),
+        "p50_ms": round(percentile(lat, 50) * 1000, 2),
+        "p99_ms": round(percentile(lat, 99) * 1000, 2),
+        "non_201": statuses,
+    }
 
 
-def _http_clients(base: str, ids: list[int], duration: float, warmup: float, skus: list[str],
-                  tokens: dict[int, str], seed: int, out) -> None:
+def _http_clients(
+    base: str, ids: list[int], duration: float, warmup: float, skus: list[str], tokens: dict[int, str], seed: int, out
+) -> None:
     """One client process: a thread per client id, each with its own keep-alive connection (the standard
     library's http.client: a real HTTP/1.1 client that costs little CPU, so the server is what is measured)."""
     import http.client
@@ -291,9 +398,16 @@ def _http_clients(base: str, ids: list[int], duration: float, warmup: float, sku
                 customer = rng.choice(customers)
                 body = json.dumps({"items": [{"sku": skus[k], "quantity": rng.randint(1, 3)} for k in picks]})
                 started = time.perf_counter()
-                conn.request("POST", "/orders", body=body, headers={
-                    "Content-Type": "application/json", "Idempotency-Key": f"h-{uuid.uuid4().hex}",
-                    "Authorization": f"Bearer {tokens[customer]}"})
+                conn.request(
+                    "POST",
+                    "/orders",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "Idempotency-Key": f"h-{uuid.uuid4().hex}",
+                        "Authorization": f"Bearer {tokens[customer]}",
+                    },
+                )
                 resp = conn.getresponse()
                 resp.read()
                 if measuring.is_set():
@@ -342,7 +456,7 @@ def write_results(path: str, results: dict) -> None:
     print(f"wrote {out}\n", flush=True)
 
 
-def main(argv: Optional[list[str]] = None) -> dict:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.app_orders", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "8")))
     parser.add_argument("--warmup", type=float, default=1.5)
@@ -356,13 +470,23 @@ def main(argv: Optional[list[str]] = None) -> dict:
     args = parser.parse_args(argv)
 
     print(f"== bench.app_orders: order placement vs pgbench TPC-B-like, {args.duration:.0f}s per run ==", flush=True)
-    results: dict = {"benchmark": "app_orders", "duration_s": args.duration, "durable": not args.not_durable,
-                     "cpus": os.cpu_count(), "workload": {"skus": args.skus, "zipf_s": 1.1, "lines_per_order": "1-3",
-                                                          "units_per_line": "1-3"},
-                     "orders": [], "pgbench": [], "same_script": [], "http": [], "ratio": []}
+    results: dict = {
+        "benchmark": "app_orders",
+        "duration_s": args.duration,
+        "durable": not args.not_durable,
+        "cpus": os.cpu_count(),
+        "workload": {"skus": args.skus, "zipf_s": 1.1, "lines_per_order": "1-3", "units_per_line": "1-3"},
+        "orders": [],
+        "pgbench": [],
+        "same_script": [],
+        "http": [],
+        "ratio": [],
+    }
     settings = {"shared_buffers": "256MB", "max_wal_size": "2GB"}
-    with PostgresServer(durable=not args.not_durable, settings=settings, prefix="ecomart-bench-pg-") as server, \
-            tempfile.TemporaryDirectory(prefix="ecomart-bench-") as workdir:
+    with (
+        PostgresServer(durable=not args.not_durable, settings=settings, prefix="ecomart-bench-pg-") as server,
+        tempfile.TemporaryDirectory(prefix="ecomart-bench-") as workdir,
+    ):
         os.chmod(workdir, 0o777)
         server.create_database("orders_bench")
         dsn = server.dsn("orders_bench")
@@ -376,54 +500,93 @@ def main(argv: Optional[list[str]] = None) -> dict:
         for clients in CLIENTS:
             pairs = []
             for rep in range(args.pairs):
-                app_run = run_orders(dsn, "pessimistic", clients, args.duration, args.warmup, skus, customers,
-                                     seed=clients * 10 + rep)
-                same_run = run_pgbench(server, clients, args.duration, args.pgbench_scale, workdir,
-                                       database="orders_bench", script=ORDER_SCRIPT,
-                                       defines={"ncustomers": len(customers), "nskus": len(skus)})
+                app_run = run_orders(
+                    dsn, "pessimistic", clients, args.duration, args.warmup, skus, customers, seed=clients * 10 + rep
+                )
+                same_run = run_pgbench(
+                    server,
+                    clients,
+                    args.duration,
+                    args.pgbench_scale,
+                    workdir,
+                    database="orders_bench",
+                    script=ORDER_SCRIPT,
+                    defines={"ncustomers": len(customers), "nskus": len(skus)},
+                )
                 pairs.append((app_run["orders_per_s"] / same_run["tps"], app_run, same_run))
-                print(f"  pessimistic {clients:>2} clients: {app_run['orders_per_s']:>8} orders/s  p50 "
-                      f"{app_run['p50_ms']} ms  p99 {app_run['p99_ms']} ms | same-script {same_run['tps']} tps "
-                      f"p50 {same_run['p50_ms']} ms | ratio {pairs[-1][0]:.3f}", flush=True)
+                print(
+                    f"  pessimistic {clients:>2} clients: {app_run['orders_per_s']:>8} orders/s  p50 "
+                    f"{app_run['p50_ms']} ms  p99 {app_run['p99_ms']} ms | same-script {same_run['tps']} tps "
+                    f"p50 {same_run['p50_ms']} ms | ratio {pairs[-1][0]:.3f}",
+                    flush=True,
+                )
             app_run, same_run = median_pair(pairs)
             results["orders"].append(app_run)
             results["same_script"].append(same_run)
         for clients in CLIENTS:
             r = run_orders(dsn, "optimistic", clients, args.duration, args.warmup, skus, customers, seed=clients)
             results["orders"].append(r)
-            print(f"  optimistic  {clients:>2} clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
-                  f"p99 {r['p99_ms']} ms  (fallbacks {r['fallbacks']}, gave up {r['errors']['conflict']})",
-                  flush=True)
+            print(
+                f"  optimistic  {clients:>2} clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
+                f"p99 {r['p99_ms']} ms  (fallbacks {r['fallbacks']}, gave up {r['errors']['conflict']})",
+                flush=True,
+            )
         # Over HTTP (uvicorn workers, a real client on loopback) against in-process, in neighbouring pairs at 16
         # clients (median pair reported), then 64 clients once.
         http_pairs = []
         for rep in range(args.pairs):
             inproc = run_orders(dsn, "pessimistic", 16, args.duration, args.warmup, skus, customers, seed=160 + rep)
-            over_http = run_http(dsn, 16, args.duration, args.warmup + 1, skus, customers, seed=16 + rep,
-                                 workers=args.http_workers)
+            over_http = run_http(
+                dsn, 16, args.duration, args.warmup + 1, skus, customers, seed=16 + rep, workers=args.http_workers
+            )
             http_pairs.append((over_http["orders_per_s"] / inproc["orders_per_s"], inproc, over_http))
-            print(f"  16 clients: in-process {inproc['orders_per_s']} orders/s, http {over_http['orders_per_s']} "
-                  f"orders/s (p50 {over_http['p50_ms']} ms, p99 {over_http['p99_ms']} ms) | ratio "
-                  f"{http_pairs[-1][0]:.3f}", flush=True)
+            print(
+                f"  16 clients: in-process {inproc['orders_per_s']} orders/s, http {over_http['orders_per_s']} "
+                f"orders/s (p50 {over_http['p50_ms']} ms, p99 {over_http['p99_ms']} ms) | ratio "
+                f"{http_pairs[-1][0]:.3f}",
+                flush=True,
+            )
         inproc16, http16 = median_pair(http_pairs)
         http16["pair_ratios"] = inproc16.pop("pair_ratios")
         results["orders"].append(inproc16)
         results["http"].append(http16)
         r = run_http(dsn, 64, args.duration, args.warmup + 1, skus, customers, seed=64, workers=args.http_workers)
         results["http"].append(r)
-        print(f"  http        64 clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
-              f"p99 {r['p99_ms']} ms  (workers {r['workers']}, non-201 {r['non_201']})", flush=True)
+        print(
+            f"  http        64 clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
+            f"p99 {r['p99_ms']} ms  (workers {r['workers']}, non-201 {r['non_201']})",
+            flush=True,
+        )
         server.create_database("pgbench")
-        init = subprocess.run([os.path.join(pg_bin_dir(), "pgbench"), "-h", "127.0.0.1", "-p", str(server.port),
-                               "-U", "postgres", "-i", "-q", "-s", str(args.pgbench_scale), "pgbench"],
-                              capture_output=True, text=True, timeout=600)
+        init = subprocess.run(
+            [
+                os.path.join(pg_bin_dir(), "pgbench"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(server.port),
+                "-U",
+                "postgres",
+                "-i",
+                "-q",
+                "-s",
+                str(args.pgbench_scale),
+                "pgbench",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if init.returncode != 0:
             raise RuntimeError(f"pgbench -i failed: {init.stderr.strip()}")
         for clients in CLIENTS:
             r = run_pgbench(server, clients, args.duration, args.pgbench_scale, workdir)
             results["pgbench"].append(r)
-            print(f"  pgbench     {clients:>2} clients: {r['tps']:>8} tps       p50 {r['p50_ms']} ms  "
-                  f"p99 {r['p99_ms']} ms", flush=True)
+            print(
+                f"  pgbench     {clients:>2} clients: {r['tps']:>8} tps       p50 {r['p50_ms']} ms  "
+                f"p99 {r['p99_ms']} ms",
+                flush=True,
+            )
 
     pg_tps = {r["clients"]: r["tps"] for r in results["pgbench"]}
     same = {r["clients"]: r["tps"] for r in results["same_script"]}
@@ -433,15 +596,42 @@ def main(argv: Optional[list[str]] = None) -> dict:
         c = r["clients"]
         ratio = round(r["orders_per_s"] / same[c], 3) if same.get(c) else None
         tpcb = round(r["orders_per_s"] / pg_tps[c], 3) if pg_tps.get(c) else None
-        results["ratio"].append({"variant": r["variant"], "clients": c, "orders_per_same_script_tx": ratio,
-                                 "orders_per_tpcb_tx": tpcb})
+        results["ratio"].append(
+            {"variant": r["variant"], "clients": c, "orders_per_same_script_tx": ratio, "orders_per_tpcb_tx": tpcb}
+        )
         if r["variant"] == "pessimistic" and r.get("pair_ratios"):
             ratio = f"{ratio} ({min(r['pair_ratios'])}-{max(r['pair_ratios'])})"
-        rows.append([r["variant"], c, r["orders_per_s"], r["p50_ms"], r["p99_ms"], same.get(c, "-"), ratio or "-",
-                     tpcb or "-", r["retries_per_order"], r.get("fallbacks", 0), sum(r["errors"].values())])
+        rows.append(
+            [
+                r["variant"],
+                c,
+                r["orders_per_s"],
+                r["p50_ms"],
+                r["p99_ms"],
+                same.get(c, "-"),
+                ratio or "-",
+                tpcb or "-",
+                r["retries_per_order"],
+                r.get("fallbacks", 0),
+                sum(r["errors"].values()),
+            ]
+        )
     for r in results["same_script"]:
-        rows.append(["pgbench order script", r["clients"], r["tps"], r["p50_ms"], r["p99_ms"], r["tps"], 1.0, "-",
-                     "-", "-", "-"])
+        rows.append(
+            [
+                "pgbench order script",
+                r["clients"],
+                r["tps"],
+                r["p50_ms"],
+                r["p99_ms"],
+                r["tps"],
+                1.0,
+                "-",
+                "-",
+                "-",
+                "-",
+            ]
+        )
     for r in results["pgbench"]:
         rows.append(["pgbench tpcb", r["clients"], r["tps"], r["p50_ms"], r["p99_ms"], "-", "-", 1.0, "-", "-", "-"])
     for r in results["http"]:
@@ -450,14 +640,45 @@ def main(argv: Optional[list[str]] = None) -> dict:
         shown = r["http_per_inprocess_16"] or "-"
         if r.get("pair_ratios"):
             shown = f"{shown} ({min(r['pair_ratios'])}-{max(r['pair_ratios'])})"
-        rows.append([f"http ({r['workers']} workers)", r["clients"], r["orders_per_s"], r["p50_ms"], r["p99_ms"],
-                     "-", shown, "-", "-", "-", sum(r["non_201"].values())])
+        rows.append(
+            [
+                f"http ({r['workers']} workers)",
+                r["clients"],
+                r["orders_per_s"],
+                r["p50_ms"],
+                r["p99_ms"],
+                "-",
+                shown,
+                "-",
+                "-",
+                "-",
+                sum(r["non_201"].values()),
+            ]
+        )
     print()
-    print(table(rows, ["workload", "clients", "tx/s", "p50 ms", "p99 ms", "same-script tps", "ratio",
-                       "÷ tpcb", "retries/order", "fallbacks", "errors"]))
-    print(f"(durable={results['durable']}; ratio = orders/s ÷ the same order transaction in pgbench at the same "
-          "client count (http rows: ÷ in-process pessimistic at 16 clients); ÷ tpcb = orders/s ÷ pgbench's TPC-B-like "
-          f"script (scale {args.pgbench_scale}); errors = orders that gave up or found no stock)")
+    print(
+        table(
+            rows,
+            [
+                "workload",
+                "clients",
+                "tx/s",
+                "p50 ms",
+                "p99 ms",
+                "same-script tps",
+                "ratio",
+                "÷ tpcb",
+                "retries/order",
+                "fallbacks",
+                "errors",
+            ],
+        )
+    )
+    print(
+        f"(durable={results['durable']}; ratio = orders/s ÷ the same order transaction in pgbench at the same "
+        "client count (http rows: ÷ in-process pessimistic at 16 clients); ÷ tpcb = orders/s ÷ pgbench's TPC-B-like "
+        f"script (scale {args.pgbench_scale}); errors = orders that gave up or found no stock)"
+    )
     write_results(args.out, results)
     return results
 

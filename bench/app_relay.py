@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Optional
 
 import psycopg
 
@@ -45,8 +44,9 @@ def _relay_process(dsn: str, batch_size: int, stop, counter) -> None:
     relay.close()
 
 
-def run(dsn: str, relays: int, duration: float, clients: int, skus: list[str], customers: list[int],
-        batch_size: int) -> dict:
+def run(
+    dsn: str, relays: int, duration: float, clients: int, skus: list[str], customers: list[int], batch_size: int
+) -> dict:
     from bench.app_orders import run_orders
 
     ctx = mp.get_context("fork")
@@ -60,8 +60,10 @@ def run(dsn: str, relays: int, duration: float, clients: int, skus: list[str], c
     def sample() -> None:
         with psycopg.connect(dsn, autocommit=True) as conn:
             while not sampling.is_set():
-                n, age = conn.execute("SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-                                      "FROM outbox WHERE published_at IS NULL").fetchone()
+                n, age = conn.execute(
+                    "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+                    "FROM outbox WHERE published_at IS NULL"
+                ).fetchone()
                 samples.append((time.perf_counter(), n, float(age)))
                 time.sleep(0.25)
 
@@ -86,7 +88,9 @@ def run(dsn: str, relays: int, duration: float, clients: int, skus: list[str], c
         p.join(30)
     during = [s for s in samples if s[0] <= load_end]
     return {
-        "relays": relays, "clients": clients, "orders_per_s": load["orders_per_s"],
+        "relays": relays,
+        "clients": clients,
+        "orders_per_s": load["orders_per_s"],
         "relay_events_per_s_during_load": round(published_during / (load_end - (load_end - duration - 0.5)), 1),
         "max_pending": max((s[1] for s in samples), default=0),
         "max_age_s": round(max((s[2] for s in samples), default=0.0), 2),
@@ -95,7 +99,7 @@ def run(dsn: str, relays: int, duration: float, clients: int, skus: list[str], c
     }
 
 
-def main(argv: Optional[list[str]] = None) -> dict:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.app_relay", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_RELAY_DURATION", "30")))
     parser.add_argument("--clients", type=int, default=16)
@@ -103,16 +107,24 @@ def main(argv: Optional[list[str]] = None) -> dict:
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
 
-    from devtools.servers import PostgresServer
     from bench.app_orders import prepare, table
+    from devtools.servers import PostgresServer
 
-    print(f"== bench.app_relay: {args.duration:.0f}s of orders with 1 and 2 relays (MongoDB side: "
-          f"{'MONGODB_URI' if os.environ.get('MONGODB_URI') else 'mongomock, NOT a MongoDB server'}) ==", flush=True)
-    results: dict = {"benchmark": "app_relay", "duration_s": args.duration, "cpus": os.cpu_count(),
-                     "mongodb": "server at MONGODB_URI" if os.environ.get("MONGODB_URI") else
-                     "mongomock (in-process, not a server)", "runs": []}
-    with PostgresServer(durable=True, settings={"shared_buffers": "256MB", "max_wal_size": "2GB"},
-                        prefix="ecomart-bench-relay-") as server:
+    print(
+        f"== bench.app_relay: {args.duration:.0f}s of orders with 1 and 2 relays (MongoDB side: "
+        f"{'MONGODB_URI' if os.environ.get('MONGODB_URI') else 'mongomock, NOT a MongoDB server'}) ==",
+        flush=True,
+    )
+    results: dict = {
+        "benchmark": "app_relay",
+        "duration_s": args.duration,
+        "cpus": os.cpu_count(),
+        "mongodb": "server at MONGODB_URI" if os.environ.get("MONGODB_URI") else "mongomock (in-process, not a server)",
+        "runs": [],
+    }
+    with PostgresServer(
+        durable=True, settings={"shared_buffers": "256MB", "max_wal_size": "2GB"}, prefix="ecomart-bench-relay-"
+    ) as server:
         for relays in (1, 2):
             name = f"relay_bench_{relays}"
             server.create_database(name)
@@ -120,15 +132,30 @@ def main(argv: Optional[list[str]] = None) -> dict:
             skus, customers = prepare(dsn, 2000, 5000)
             r = run(dsn, relays, args.duration, args.clients, skus, customers, args.batch_size)
             results["runs"].append(r)
-            print(f"  {relays} relay(s): orders {r['orders_per_s']}/s, relays {r['relay_events_per_s_during_load']} "
-                  f"events/s, max pending {r['max_pending']} (oldest {r['max_age_s']} s), drained "
-                  f"{r['drain_after_load_s']} s after the load", flush=True)
+            print(
+                f"  {relays} relay(s): orders {r['orders_per_s']}/s, relays {r['relay_events_per_s_during_load']} "
+                f"events/s, max pending {r['max_pending']} (oldest {r['max_age_s']} s), drained "
+                f"{r['drain_after_load_s']} s after the load",
+                flush=True,
+            )
     print()
-    print(table([[r["relays"], r["orders_per_s"], r["relay_events_per_s_during_load"],
-                  round(r["relay_events_per_s_during_load"] / r["orders_per_s"], 2) if r["orders_per_s"] else "-",
-                  r["max_pending"], r["max_age_s"], r["drain_after_load_s"]] for r in results["runs"]],
-                ["relays", "orders/s", "relay events/s", "relay ÷ orders", "max pending", "max age s",
-                 "drain s"]))
+    print(
+        table(
+            [
+                [
+                    r["relays"],
+                    r["orders_per_s"],
+                    r["relay_events_per_s_during_load"],
+                    round(r["relay_events_per_s_during_load"] / r["orders_per_s"], 2) if r["orders_per_s"] else "-",
+                    r["max_pending"],
+                    r["max_age_s"],
+                    r["drain_after_load_s"],
+                ]
+                for r in results["runs"]
+            ],
+            ["relays", "orders/s", "relay events/s", "relay ÷ orders", "max pending", "max age s", "drain s"],
+        )
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -9,13 +9,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench" / "infra_diff.json"
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.infra_diff", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
@@ -25,8 +24,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     from tests.conftest import stack_bag
 
     base = synthesize("prod").export()
-    head = synthesize("prod", stack_bag("prod", postgres={"readReplicas": 1},
-                                        monitoring={"thresholds": {"cpuPercent": 65}})).export()
+    head = synthesize(
+        "prod", stack_bag("prod", postgres={"readReplicas": 1}, monitoring={"thresholds": {"cpuPercent": 65}})
+    ).export()
     times, result = [], None
     for _ in range(args.runs):
         started = time.perf_counter()
@@ -35,11 +35,24 @@ def main(argv: Optional[list[str]] = None) -> int:
         times.append(time.perf_counter() - started)
     median = statistics.median(times)
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"resources_base": result.base_count, "resources_head": result.head_count,
-                               "changed": len(result.resources), "median_s": round(median, 4),
-                               "runs_s": [round(t, 4) for t in times]}, indent=2) + "\n", encoding="utf-8")
-    print(f"ecomart diff, prod pair ({result.base_count} -> {result.head_count} resources, "
-          f"{len(result.resources)} differing, policy delta included; median of {args.runs}): {median * 1000:.1f} ms")
+    OUT.write_text(
+        json.dumps(
+            {
+                "resources_base": result.base_count,
+                "resources_head": result.head_count,
+                "changed": len(result.resources),
+                "median_s": round(median, 4),
+                "runs_s": [round(t, 4) for t in times],
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(
+        f"ecomart diff, prod pair ({result.base_count} -> {result.head_count} resources, "
+        f"{len(result.resources)} differing, policy delta included; median of {args.runs}): {median * 1000:.1f} ms"
+    )
     print(f"  wrote {OUT.relative_to(ROOT)}")
     return 0
 

@@ -23,8 +23,9 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench" / "policy_check.json"
@@ -40,9 +41,13 @@ def _median_seconds(fn: Callable[[], Any], runs: int) -> tuple[float, list[float
 
 
 # Resources nothing refers to, dropped from the last copies to land exactly on the target size.
-_LEAF_TYPES = ("aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:sns/topicSubscription:TopicSubscription",
-               "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "mongodbatlas:index/alertConfiguration:"
-               "AlertConfiguration", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+_LEAF_TYPES = (
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:sns/topicSubscription:TopicSubscription",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "mongodbatlas:index/alertConfiguration:AlertConfiguration",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+)
 
 
 def synthetic_export(base: dict[str, Any], target: int) -> dict[str, Any]:
@@ -59,15 +64,16 @@ def synthetic_export(base: dict[str, Any], target: int) -> dict[str, Any]:
         suffix = f"-c{copy_no}"
         renamed = text.replace("ecomart-prod", f"ecomart-prod{suffix}")
         for rid in ids:
-            renamed = renamed.replace(f'"{rid}"', f'"{rid}{suffix}"').replace(f"/{rid}\"", f"/{rid}{suffix}\"")
+            renamed = renamed.replace(f'"{rid}"', f'"{rid}{suffix}"').replace(f'/{rid}"', f'/{rid}{suffix}"')
         batch = json.loads(renamed)
         for r in batch:
             r["urn"] = r["urn"] + suffix
             if r.get("parent") and not r["parent"].endswith("::ecomart-data-platform-prod"):
                 r["parent"] = r["parent"] + suffix
             r["dependencies"] = [d + suffix for d in r.get("dependencies", [])]
-            r["propertyDependencies"] = {k: [u + suffix for u in v]
-                                         for k, v in r.get("propertyDependencies", {}).items()}
+            r["propertyDependencies"] = {
+                k: [u + suffix for u in v] for k, v in r.get("propertyDependencies", {}).items()
+            }
         out.extend(batch)
         copy_no += 1
     excess = len(out) - target
@@ -115,9 +121,13 @@ print(json.dumps({"resources": n, "seconds": round(seconds, 3), "resources_per_s
 def _child(path: Path, mode: str, entries: int) -> dict[str, Any]:
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", _SCALE_CHILD, str(path), str(ROOT), mode, str(entries)],
-                         capture_output=True,
-                         text=True, timeout=1800, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _SCALE_CHILD, str(path), str(ROOT), mode, str(entries)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -136,26 +146,47 @@ def _scale_run(prod: dict[str, Any], resources: int, runs: int = 3) -> dict[str,
         walls = []
         for _ in range(runs):
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "ecomart", "check", "--export", str(path), "--stack",
-                                   "prod", "--format", "json", "--output", str(Path(tmp) / "report.json")], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=1800)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "ecomart",
+                    "check",
+                    "--export",
+                    str(path),
+                    "--stack",
+                    "prod",
+                    "--format",
+                    "json",
+                    "--output",
+                    str(Path(tmp) / "report.json"),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
             if done.returncode not in (0, 1):  # 1: the check found mandatory violations, which is still a check
                 raise RuntimeError(f"ecomart check failed ({done.returncode}): {done.stderr.strip()}")
             walls.append(time.perf_counter() - started)
         loaded = _child(path, "memory", entries)
         rates = [r["resources_per_second"] for r in streamed]
-        return {"resources": streamed[0]["resources"], "file_mb": round(path.stat().st_size / 2**20),
-                "violations": streamed[0]["violations"],
-                "streamed_runs_s": [r["seconds"] for r in streamed],
-                "streamed_resources_per_second": [min(rates), max(rates)],
-                "streamed_peak_rss_mb": max(r["peak_rss_mb"] for r in streamed),
-                "imports_rss_mb": streamed[0]["imports_rss_mb"],
-                "cli_wall_runs_s": [round(w, 2) for w in walls],
-                "loaded_check_s": loaded["seconds"], "loaded_resources_per_second": loaded["resources_per_second"],
-                "loaded_peak_rss_mb": loaded["peak_rss_mb"]}
+        return {
+            "resources": streamed[0]["resources"],
+            "file_mb": round(path.stat().st_size / 2**20),
+            "violations": streamed[0]["violations"],
+            "streamed_runs_s": [r["seconds"] for r in streamed],
+            "streamed_resources_per_second": [min(rates), max(rates)],
+            "streamed_peak_rss_mb": max(r["peak_rss_mb"] for r in streamed),
+            "imports_rss_mb": streamed[0]["imports_rss_mb"],
+            "cli_wall_runs_s": [round(w, 2) for w in walls],
+            "loaded_check_s": loaded["seconds"],
+            "loaded_resources_per_second": loaded["resources_per_second"],
+            "loaded_peak_rss_mb": loaded["peak_rss_mb"],
+        }
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.policy_check", description=__doc__.split("\n\n")[0])
     parser.add_argument("--resources", type=int, default=5000, help="size of the synthetic export")
     parser.add_argument("--runs", type=int, default=5, help="runs for the prod medians")
@@ -171,7 +202,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     first = check_export(prod, stack="prod", policies=policies)
     check_s, check_runs = _median_seconds(lambda: check_export(prod, stack="prod", policies=policies), args.runs)
     e2e_s, e2e_runs = _median_seconds(
-        lambda: check_export(synthesize("prod").export(), stack="prod", policies=policies), args.runs)
+        lambda: check_export(synthesize("prod").export(), stack="prod", policies=policies), args.runs
+    )
 
     big = synthetic_export(prod, args.resources)
     n = len(big["deployment"]["resources"])
@@ -183,13 +215,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     results = {
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "policies": len(policies),
-        "prod": {"resources": first.resource_count, "violations": len(first.violations),
-                 "check_median_s": round(check_s, 4), "check_runs_s": [round(t, 4) for t in check_runs],
-                 "synthesize_and_check_median_s": round(e2e_s, 4),
-                 "synthesize_and_check_runs_s": [round(t, 4) for t in e2e_runs]},
-        "synthetic": {"resources": n, "violations": len(big_result.violations),
-                      "check_median_s": round(big_s, 4), "check_runs_s": [round(t, 4) for t in big_runs],
-                      "resources_per_second": round(n / big_s)},
+        "prod": {
+            "resources": first.resource_count,
+            "violations": len(first.violations),
+            "check_median_s": round(check_s, 4),
+            "check_runs_s": [round(t, 4) for t in check_runs],
+            "synthesize_and_check_median_s": round(e2e_s, 4),
+            "synthesize_and_check_runs_s": [round(t, 4) for t in e2e_runs],
+        },
+        "synthetic": {
+            "resources": n,
+            "violations": len(big_result.violations),
+            "check_median_s": round(big_s, 4),
+            "check_runs_s": [round(t, 4) for t in big_runs],
+            "resources_per_second": round(n / big_s),
+        },
         "scale": big50,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -198,16 +238,24 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"policy check ({len(policies)} policies)")
     print(f"  prod check ({first.resource_count} resources, median of {args.runs}): {check_s * 1000:8.1f} ms")
     print(f"  prod synthesize + check (median of {args.runs}):{'':7}{e2e_s * 1000:8.1f} ms")
-    print(f"  synthetic {n} resources (median of 3):{'':8}{big_s * 1000:8.1f} ms  "
-          f"= {n / big_s:,.0f} resources/s ({len(big_result.violations)} violations)")
+    print(
+        f"  synthetic {n} resources (median of 3):{'':8}{big_s * 1000:8.1f} ms  "
+        f"= {n / big_s:,.0f} resources/s ({len(big_result.violations)} violations)"
+    )
     lo, hi = big50["streamed_resources_per_second"]
-    print(f"  synthetic {big50['resources']} resources ({big50['file_mb']} MB file), streamed, fresh process "
-          f"(3 runs): {min(big50['streamed_runs_s']):.2f}-{max(big50['streamed_runs_s']):.2f} s = {lo:,}-{hi:,} "
-          f"resources/s, peak RSS {big50['streamed_peak_rss_mb']} MB (imports {big50['imports_rss_mb']} MB)")
-    print(f"    `ecomart check --export` wall time (start-up included): "
-          f"{min(big50['cli_wall_runs_s']):.2f}-{max(big50['cli_wall_runs_s']):.2f} s")
-    print(f"    loaded first, then checked from memory: {big50['loaded_check_s']:.2f} s = "
-          f"{big50['loaded_resources_per_second']:,} resources/s, peak RSS {big50['loaded_peak_rss_mb']} MB")
+    print(
+        f"  synthetic {big50['resources']} resources ({big50['file_mb']} MB file), streamed, fresh process "
+        f"(3 runs): {min(big50['streamed_runs_s']):.2f}-{max(big50['streamed_runs_s']):.2f} s = {lo:,}-{hi:,} "
+        f"resources/s, peak RSS {big50['streamed_peak_rss_mb']} MB (imports {big50['imports_rss_mb']} MB)"
+    )
+    print(
+        f"    `ecomart check --export` wall time (start-up included): "
+        f"{min(big50['cli_wall_runs_s']):.2f}-{max(big50['cli_wall_runs_s']):.2f} s"
+    )
+    print(
+        f"    loaded first, then checked from memory: {big50['loaded_check_s']:.2f} s = "
+        f"{big50['loaded_resources_per_second']:,} resources/s, peak RSS {big50['loaded_peak_rss_mb']} MB"
+    )
     print(f"  wrote {OUT.relative_to(ROOT) if OUT.is_relative_to(ROOT) else OUT}")
     return 0
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -38,25 +39,41 @@ ACCESS_LOGS_PREFIX_FORMAT = "{bucket}/"
 class CodeArtifactsSettings:
     """The stack config's ``artifacts`` section."""
 
-    access_log_retention_days: int = arg("How long server access logs (and their replaced versions) are kept.",
-                                         365, units="days", ge=1, le=3650)
-    noncurrent_version_days: int = arg("How long a replaced artifact version is kept (the rollback window; current "
-                                       "objects are kept: the functions' code is the current signed key).", 30,
-                                       units="days", ge=1, le=365)
-    signature_validity_months: int = arg("How long a signature stays valid: Lambda refuses to deploy code whose "
-                                         "signature expired (revoke the profile to stop it sooner; AWS Signer's "
-                                         "limits).", LAMBDA_SIGNATURE_VALIDITY_MONTHS, units="months", ge=1,
-                                         le=SIGNER_MAX_VALIDITY_MONTHS)
-    force_destroy: bool = arg("A destroy empties the artifact bucket (dev); the access-log bucket is never "
-                              "force-destroyed and is kept on destroy.", False)
+    access_log_retention_days: int = arg(
+        "How long server access logs (and their replaced versions) are kept.", 365, units="days", ge=1, le=3650
+    )
+    noncurrent_version_days: int = arg(
+        "How long a replaced artifact version is kept (the rollback window; current "
+        "objects are kept: the functions' code is the current signed key).",
+        30,
+        units="days",
+        ge=1,
+        le=365,
+    )
+    signature_validity_months: int = arg(
+        "How long a signature stays valid: Lambda refuses to deploy code whose "
+        "signature expired (revoke the profile to stop it sooner; AWS Signer's "
+        "limits).",
+        LAMBDA_SIGNATURE_VALIDITY_MONTHS,
+        units="months",
+        ge=1,
+        le=SIGNER_MAX_VALIDITY_MONTHS,
+    )
+    force_destroy: bool = arg(
+        "A destroy empties the artifact bucket (dev); the access-log bucket is never "
+        "force-destroyed and is kept on destroy.",
+        False,
+    )
 
 
 @dataclass
 class CodeArtifactsLinks:
     code_path: str = arg("The Lambda artifact to sign (make package): a zip.")
     kms_key_arn: pulumi.Input[str] = arg("Key of the artifact bucket (SSE-KMS): the compute domain's.")
-    access_logs_kms_key_arn: pulumi.Input[str] = arg("Key of the access-log bucket: the logs domain's (its policy "
-                                                     "lets logging.s3.amazonaws.com of this account use it).")
+    access_logs_kms_key_arn: pulumi.Input[str] = arg(
+        "Key of the access-log bucket: the logs domain's (its policy "
+        "lets logging.s3.amazonaws.com of this account use it)."
+    )
 
 
 def artifact_key(path: str) -> str:
@@ -69,19 +86,31 @@ def artifact_key(path: str) -> str:
 
 
 def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
-    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
 
 def access_log_delivery(log_bucket_arn: str, source_bucket_arn: str, account_id: str) -> dict[str, Any]:
     """S3 server access log delivery into ``log_bucket_arn``, for ``source_bucket_arn`` of this account only
     (bucket-owner-enforced ownership: the grant is this statement, never an ACL)."""
     source = source_bucket_arn.split(":::", 1)[-1]
-    return {"Sid": f"S3ServerAccessLogsFrom{''.join(p.capitalize() for p in source.split('-'))}"[:100],
-            "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
-            "Resource": f"{log_bucket_arn}/{ACCESS_LOGS_PREFIX_FORMAT.format(bucket=source)}*",
-            "Condition": {"ArnLike": {"aws:SourceArn": source_bucket_arn},
-                          "StringEquals": {"aws:SourceAccount": account_id}}}
+    return {
+        "Sid": f"S3ServerAccessLogsFrom{''.join(p.capitalize() for p in source.split('-'))}"[:100],
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{log_bucket_arn}/{ACCESS_LOGS_PREFIX_FORMAT.format(bucket=source)}*",
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": source_bucket_arn},
+            "StringEquals": {"aws:SourceAccount": account_id},
+        },
+    }
 
 
 def bucket_policy(statements: Sequence[dict[str, Any]]) -> str:
@@ -97,8 +126,14 @@ class CodeArtifacts(pulumi.ComponentResource):
     signing_profile_version_arn: pulumi.Output[str]
     access_logs_bucket_name: pulumi.Output[str]
 
-    def __init__(self, name: str, settings: CodeArtifactsSettings, links: CodeArtifactsLinks, place: Placement,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(
+        self,
+        name: str,
+        settings: CodeArtifactsSettings,
+        links: CodeArtifactsLinks,
+        place: Placement,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("ecomart:app:CodeArtifacts", name, None, opts)
         self._tags = dict(place.tags)
         child = pulumi.ResourceOptions(parent=self)
@@ -107,36 +142,66 @@ class CodeArtifacts(pulumi.ComponentResource):
 
         # Access logs: never emptied by a destroy, and kept when the stack goes (retain_on_delete).
         self.access_logs, _ = self._bucket(
-            f"{name}-access-logs", account_id.apply(lambda a: f"{p}-access-logs-{a}"), links.access_logs_kms_key_arn,
-            force_destroy=False, retain=True, rule=aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="expire-access-logs", status="Enabled",
+            f"{name}-access-logs",
+            account_id.apply(lambda a: f"{p}-access-logs-{a}"),
+            links.access_logs_kms_key_arn,
+            force_destroy=False,
+            retain=True,
+            rule=aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-access-logs",
+                status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=settings.access_log_retention_days),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                    days=settings.access_log_retention_days
+                ),
                 noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=settings.access_log_retention_days)))
+                    noncurrent_days=settings.access_log_retention_days
+                ),
+            ),
+        )
         self.artifacts, artifacts_versioning = self._bucket(
-            f"{name}-artifacts", account_id.apply(lambda a: f"{p}-lambda-artifacts-{a}"), links.kms_key_arn,
-            force_destroy=settings.force_destroy, retain=False, rule=aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="expire-replaced-artifacts", status="Enabled",
+            f"{name}-artifacts",
+            account_id.apply(lambda a: f"{p}-lambda-artifacts-{a}"),
+            links.kms_key_arn,
+            force_destroy=settings.force_destroy,
+            retain=False,
+            rule=aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-replaced-artifacts",
+                status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
                 noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=settings.noncurrent_version_days),
+                    noncurrent_days=settings.noncurrent_version_days
+                ),
                 abort_incomplete_multipart_upload=(
-                    aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1))))
-        aws.s3.BucketPolicy(f"{name}-artifacts-policy", aws.s3.BucketPolicyArgs(
-            bucket=self.artifacts.id,
-            policy=self.artifacts.arn.apply(lambda arn: bucket_policy([deny_insecure_transport(arn)]))), opts=child)
-        aws.s3.BucketPolicy(f"{name}-access-logs-policy", aws.s3.BucketPolicyArgs(
-            bucket=self.access_logs.id,
-            policy=pulumi.Output.all(self.access_logs.arn, self.artifacts.arn, account_id).apply(
-                lambda v: bucket_policy([deny_insecure_transport(v[0]), access_log_delivery(v[0], v[1], v[2])]))),
-            opts=child)
+                    aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=1)
+                ),
+            ),
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-artifacts-policy",
+            aws.s3.BucketPolicyArgs(
+                bucket=self.artifacts.id,
+                policy=self.artifacts.arn.apply(lambda arn: bucket_policy([deny_insecure_transport(arn)])),
+            ),
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-access-logs-policy",
+            aws.s3.BucketPolicyArgs(
+                bucket=self.access_logs.id,
+                policy=pulumi.Output.all(self.access_logs.arn, self.artifacts.arn, account_id).apply(
+                    lambda v: bucket_policy([deny_insecure_transport(v[0]), access_log_delivery(v[0], v[1], v[2])])
+                ),
+            ),
+            opts=child,
+        )
         aws.s3.BucketLogging(
             f"{name}-artifacts-access-logging",
-            aws.s3.BucketLoggingInitArgs(bucket=self.artifacts.id, target_bucket=self.access_logs.id,
-                                         target_prefix=self.artifacts.bucket.apply(
-                                             lambda b: ACCESS_LOGS_PREFIX_FORMAT.format(bucket=b))),
+            aws.s3.BucketLoggingInitArgs(
+                bucket=self.artifacts.id,
+                target_bucket=self.access_logs.id,
+                target_prefix=self.artifacts.bucket.apply(lambda b: ACCESS_LOGS_PREFIX_FORMAT.format(bucket=b)),
+            ),
             opts=child,
         )
 
@@ -147,8 +212,10 @@ class CodeArtifacts(pulumi.ComponentResource):
                 name_prefix=f"{p.replace('-', '_')}_lambda_",
                 platform_id=LAMBDA_SIGNING_PLATFORM,
                 signature_validity_period=aws.signer.SigningProfileSignatureValidityPeriodArgs(
-                    type="MONTHS", value=settings.signature_validity_months),
-                tags=with_name(self._tags, f"{p}-lambda-signing")),
+                    type="MONTHS", value=settings.signature_validity_months
+                ),
+                tags=with_name(self._tags, f"{p}-lambda-signing"),
+            ),
             opts=child,
         )
         self.code_signing_config = aws.lambda_.CodeSigningConfig(
@@ -156,19 +223,27 @@ class CodeArtifacts(pulumi.ComponentResource):
             aws.lambda_.CodeSigningConfigArgs(
                 description=f"EcoMart {p}: only code signed by the stack's signing profile deploys",
                 allowed_publishers=aws.lambda_.CodeSigningConfigAllowedPublishersArgs(
-                    signing_profile_version_arns=[self.profile.version_arn]),
+                    signing_profile_version_arns=[self.profile.version_arn]
+                ),
                 policies=aws.lambda_.CodeSigningConfigPoliciesArgs(untrusted_artifact_on_deployment="Enforce"),
-                tags=with_name(self._tags, f"{p}-code-signing")),
+                tags=with_name(self._tags, f"{p}-code-signing"),
+            ),
             opts=child,
         )
 
         key = artifact_key(links.code_path)
         self.unsigned = aws.s3.BucketObjectv2(
             f"{name}-unsigned",
-            aws.s3.BucketObjectv2Args(bucket=self.artifacts.id, key=key, source=pulumi.FileAsset(links.code_path),
-                                      content_type="application/zip", server_side_encryption="aws:kms",
-                                      kms_key_id=links.kms_key_arn, bucket_key_enabled=True,
-                                      tags=with_name(self._tags, key)),
+            aws.s3.BucketObjectv2Args(
+                bucket=self.artifacts.id,
+                key=key,
+                source=pulumi.FileAsset(links.code_path),
+                content_type="application/zip",
+                server_side_encryption="aws:kms",
+                kms_key_id=links.kms_key_arn,
+                bucket_key_enabled=True,
+                tags=with_name(self._tags, key),
+            ),
             # Versioning must be on before the upload: the signing job signs an object version.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[artifacts_versioning]),
         )
@@ -176,12 +251,17 @@ class CodeArtifacts(pulumi.ComponentResource):
             f"{name}-signing-job",
             aws.signer.SigningJobArgs(
                 profile_name=self.profile.name,
-                source=aws.signer.SigningJobSourceArgs(s3=aws.signer.SigningJobSourceS3Args(
-                    bucket=self.artifacts.id, key=self.unsigned.key, version=self.unsigned.version_id)),
-                destination=aws.signer.SigningJobDestinationArgs(s3=aws.signer.SigningJobDestinationS3Args(
-                    bucket=self.artifacts.id, prefix=SIGNED_PREFIX)),
+                source=aws.signer.SigningJobSourceArgs(
+                    s3=aws.signer.SigningJobSourceS3Args(
+                        bucket=self.artifacts.id, key=self.unsigned.key, version=self.unsigned.version_id
+                    )
+                ),
+                destination=aws.signer.SigningJobDestinationArgs(
+                    s3=aws.signer.SigningJobDestinationS3Args(bucket=self.artifacts.id, prefix=SIGNED_PREFIX)
+                ),
                 # A failed signature fails the deploy (the default; said so it cannot be flipped unnoticed).
-                ignore_signing_job_failure=False),
+                ignore_signing_job_failure=False,
+            ),
             opts=child,
         )
 
@@ -190,44 +270,93 @@ class CodeArtifacts(pulumi.ComponentResource):
         self.code_signing_config_arn = self.code_signing_config.arn
         self.signing_profile_version_arn = self.profile.version_arn
         self.access_logs_bucket_name = self.access_logs.bucket
-        self.register_outputs({"bucketName": self.bucket_name, "signedKey": self.signed_key,
-                               "codeSigningConfigArn": self.code_signing_config_arn,
-                               "signingProfileVersionArn": self.signing_profile_version_arn,
-                               "accessLogsBucketName": self.access_logs_bucket_name})
+        self.register_outputs(
+            {
+                "bucketName": self.bucket_name,
+                "signedKey": self.signed_key,
+                "codeSigningConfigArn": self.code_signing_config_arn,
+                "signingProfileVersionArn": self.signing_profile_version_arn,
+                "accessLogsBucketName": self.access_logs_bucket_name,
+            }
+        )
 
-    def _bucket(self, res: str, bucket_name: pulumi.Input[str], kms_key_arn: pulumi.Input[str], *,
-                force_destroy: bool, retain: bool,
-                rule: aws.s3.BucketLifecycleConfigurationRuleArgs) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
+    def _bucket(
+        self,
+        res: str,
+        bucket_name: pulumi.Input[str],
+        kms_key_arn: pulumi.Input[str],
+        *,
+        force_destroy: bool,
+        retain: bool,
+        rule: aws.s3.BucketLifecycleConfigurationRuleArgs,
+    ) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
         """A bucket with the settings every S3 policy asks for (its bucket policy and logging are the caller's)."""
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=retain)
         child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(res, aws.s3.BucketArgs(
-            bucket=bucket_name, force_destroy=force_destroy,
-            tags=pulumi.Output.from_input(bucket_name).apply(lambda n: with_name(self._tags, n))), opts=keep)
-        aws.s3.BucketPublicAccessBlock(f"{res}-public-access-block", aws.s3.BucketPublicAccessBlockArgs(
-            bucket=bucket.id, block_public_acls=True, block_public_policy=True, ignore_public_acls=True,
-            restrict_public_buckets=True), opts=child)
-        aws.s3.BucketOwnershipControls(f"{res}-ownership", aws.s3.BucketOwnershipControlsArgs(
-            bucket=bucket.id, rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced")),
-            opts=child)
+        bucket = aws.s3.Bucket(
+            res,
+            aws.s3.BucketArgs(
+                bucket=bucket_name,
+                force_destroy=force_destroy,
+                tags=pulumi.Output.from_input(bucket_name).apply(lambda n: with_name(self._tags, n)),
+            ),
+            opts=keep,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{res}-public-access-block",
+            aws.s3.BucketPublicAccessBlockArgs(
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+            ),
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{res}-ownership",
+            aws.s3.BucketOwnershipControlsArgs(
+                bucket=bucket.id, rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced")
+            ),
+            opts=child,
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{res}-encryption", aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
-                bucket=bucket.id, rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=(
-                        aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn)),
-                    bucket_key_enabled=True)]), opts=child)
-        versioning = aws.s3.BucketVersioning(f"{res}-versioning", aws.s3.BucketVersioningInitArgs(
-            bucket=bucket.id, versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled")), opts=keep)
-        aws.s3.BucketLifecycleConfiguration(f"{res}-lifecycle", aws.s3.BucketLifecycleConfigurationArgs(
-            bucket=bucket.id, rules=[rule]), opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]))
-        aws.s3.BucketNotification(f"{res}-notifications", aws.s3.BucketNotificationArgs(
-            bucket=bucket.id, eventbridge=True), opts=child)
+            f"{res}-encryption",
+            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
+                bucket=bucket.id,
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=(
+                            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                                sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+                            )
+                        ),
+                        bucket_key_enabled=True,
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{res}-versioning",
+            aws.s3.BucketVersioningInitArgs(
+                bucket=bucket.id,
+                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            ),
+            opts=keep,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{res}-lifecycle",
+            aws.s3.BucketLifecycleConfigurationArgs(bucket=bucket.id, rules=[rule]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+        aws.s3.BucketNotification(
+            f"{res}-notifications", aws.s3.BucketNotificationArgs(bucket=bucket.id, eventbridge=True), opts=child
+        )
         return bucket, versioning
 
 
-def _signed_key(objects: Optional[Sequence[aws.signer.outputs.SigningJobSignedObject]]) -> str:
+def _signed_key(objects: Sequence[aws.signer.outputs.SigningJobSignedObject] | None) -> str:
     """The signed object's key from the job's ``signed_objects`` (one object, one S3 location)."""
     for obj in objects or []:
         for s3 in obj.s3s or []:

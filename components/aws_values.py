@@ -8,37 +8,80 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Optional
 
 # CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                      3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 # Regions the platform may deploy to (commercial partition, every service used here).
 AWS_REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
-    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-    "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
     "sa-east-1",
 )
 EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
 
-def log_retention(days: int) -> Optional[str]:
-    return None if days in LOG_RETENTION_DAYS else \
-        f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}"
+def log_retention(days: int) -> str | None:
+    return (
+        None
+        if days in LOG_RETENTION_DAYS
+        else f"must be a CloudWatch Logs retention period: one of {list(LOG_RETENTION_DAYS)}"
+    )
+
 
 _DAILY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-_WEEKLY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
-                     r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
+_WEEKLY = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
+    r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$"
+)
 _WEEK_MINUTES = 7 * 24 * 60
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def daily_window(value: str) -> Optional[str]:
+def daily_window(value: str) -> str | None:
     return None if _DAILY.match(value) else "must be a UTC window like '03:00-04:00'"
 
 
-def weekly_window(value: str) -> Optional[str]:
+def weekly_window(value: str) -> str | None:
     return None if _WEEKLY.match(value) else "must be a weekly UTC window like 'sun:05:00-sun:06:00'"
 
 
@@ -48,6 +91,7 @@ def weekly_spans(window: str, lead_minutes: int = 0) -> list[tuple[int, int]]:
     ``lead_minutes`` widens each span backwards (AWS Backup will not start an RDS job within the hour before a
     maintenance window).
     """
+
     def minutes(hhmm: str) -> int:
         h, m = hhmm.split(":")
         return int(h) * 60 + int(m)
@@ -66,11 +110,15 @@ def weekly_spans(window: str, lead_minutes: int = 0) -> list[tuple[int, int]]:
 
 def overlaps(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
     """Whether any span of ``a`` meets any span of ``b`` on the weekly circle."""
-    return any(s1 < e2 + shift and s2 + shift < e1
-               for s1, e1 in a for s2, e2 in b for shift in (-_WEEK_MINUTES, 0, _WEEK_MINUTES))
+    return any(
+        s1 < e2 + shift and s2 + shift < e1
+        for s1, e1 in a
+        for s2, e2 in b
+        for shift in (-_WEEK_MINUTES, 0, _WEEK_MINUTES)
+    )
 
 
-def private_vpc_cidr(value: str) -> Optional[str]:
+def private_vpc_cidr(value: str) -> str | None:
     try:
         net = ipaddress.IPv4Network(value, strict=True)
     except ValueError as e:

@@ -19,8 +19,9 @@ program without touching this file.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Optional, Sequence
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -39,31 +40,57 @@ RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolic
 class BackupSettings:
     """The stack config's ``backup`` section."""
 
-    daily_retention_days: int = arg("Daily recovery points kept (beyond RDS's own PITR window).", 35, units="days",
-                                    ge=7, le=35)
-    monthly_retention_days: int = arg("Monthly recovery points (the 1st of each month) kept.", 365, units="days",
-                                      ge=90, le=3650)
-    schedule_utc_hour: int = arg("Hour (UTC) the daily and monthly jobs start; keep it clear of the RDS backup "
-                                 "and maintenance windows.", 6, units="hour of day", ge=0, le=23)
-    start_window_minutes: int = arg("A job must start within this of its schedule.", 60, units="minutes",
-                                    ge=60, le=1440)
-    completion_window_minutes: int = arg("A job must finish within this of its scheduled start (at least 60 more "
-                                         "than start_window_minutes).", 720, units="minutes", ge=120, le=10080)
-    cross_region_copy: bool = arg("Copy every recovery point to a vault in the secondary region (BackupLinks "
-                                  "names it and its key).", False)
+    daily_retention_days: int = arg(
+        "Daily recovery points kept (beyond RDS's own PITR window).", 35, units="days", ge=7, le=35
+    )
+    monthly_retention_days: int = arg(
+        "Monthly recovery points (the 1st of each month) kept.", 365, units="days", ge=90, le=3650
+    )
+    schedule_utc_hour: int = arg(
+        "Hour (UTC) the daily and monthly jobs start; keep it clear of the RDS backup and maintenance windows.",
+        6,
+        units="hour of day",
+        ge=0,
+        le=23,
+    )
+    start_window_minutes: int = arg(
+        "A job must start within this of its schedule.", 60, units="minutes", ge=60, le=1440
+    )
+    completion_window_minutes: int = arg(
+        "A job must finish within this of its scheduled start (at least 60 more than start_window_minutes).",
+        720,
+        units="minutes",
+        ge=120,
+        le=10080,
+    )
+    cross_region_copy: bool = arg(
+        "Copy every recovery point to a vault in the secondary region (BackupLinks names it and its key).", False
+    )
     vault_lock: bool = arg("Lock the vault(s): recovery points cannot be deleted before min retention.", True)
-    vault_lock_mode: Literal["governance", "compliance"] = arg("compliance: immutable after "
-                                                               "vault_lock_changeable_for_days (not even root can "
-                                                               "remove it; docs/adr/0006); governance: privileged "
-                                                               "IAM users can.", "governance")
-    vault_lock_min_retention_days: int = arg("Shortest retention the lock admits (<= daily_retention_days).", 7,
-                                             units="days", ge=1, le=36500)
-    vault_lock_max_retention_days: Optional[int] = arg("Longest retention the lock admits (>= "
-                                                       "monthly_retention_days); None: monthly_retention_days + 35.",
-                                                       None, units="days", ge=1, le=36500)
-    vault_lock_changeable_for_days: int = arg("Compliance mode: grace period in which the lock can still be "
-                                              "changed or removed (AWS minimum 3).", 14, units="days", ge=3,
-                                              le=36500)
+    vault_lock_mode: Literal["governance", "compliance"] = arg(
+        "compliance: immutable after "
+        "vault_lock_changeable_for_days (not even root can "
+        "remove it; docs/adr/0006); governance: privileged "
+        "IAM users can.",
+        "governance",
+    )
+    vault_lock_min_retention_days: int = arg(
+        "Shortest retention the lock admits (<= daily_retention_days).", 7, units="days", ge=1, le=36500
+    )
+    vault_lock_max_retention_days: int | None = arg(
+        "Longest retention the lock admits (>= monthly_retention_days); None: monthly_retention_days + 35.",
+        None,
+        units="days",
+        ge=1,
+        le=36500,
+    )
+    vault_lock_changeable_for_days: int = arg(
+        "Compliance mode: grace period in which the lock can still be changed or removed (AWS minimum 3).",
+        14,
+        units="days",
+        ge=3,
+        le=36500,
+    )
 
     @property
     def lock_max_days(self) -> int:
@@ -72,24 +99,34 @@ class BackupSettings:
 
     def rules(self) -> None:
         if self.completion_window_minutes < self.start_window_minutes + 60:
-            fail(self, f"completion_window_minutes ({self.completion_window_minutes}) must be at least 60 more "
-                       f"than start_window_minutes ({self.start_window_minutes}) (AWS Backup rule)")
+            fail(
+                self,
+                f"completion_window_minutes ({self.completion_window_minutes}) must be at least 60 more "
+                f"than start_window_minutes ({self.start_window_minutes}) (AWS Backup rule)",
+            )
         if self.vault_lock_min_retention_days > self.daily_retention_days:
-            fail(self, f"vault_lock_min_retention_days ({self.vault_lock_min_retention_days}) exceeds "
-                       f"daily_retention_days ({self.daily_retention_days}): the vault lock would reject the plan")
+            fail(
+                self,
+                f"vault_lock_min_retention_days ({self.vault_lock_min_retention_days}) exceeds "
+                f"daily_retention_days ({self.daily_retention_days}): the vault lock would reject the plan",
+            )
         if self.lock_max_days < self.monthly_retention_days:
-            fail(self, f"vault_lock_max_retention_days ({self.vault_lock_max_retention_days}) is below "
-                       f"monthly_retention_days ({self.monthly_retention_days}): the vault lock would reject "
-                       "the plan")
+            fail(
+                self,
+                f"vault_lock_max_retention_days ({self.vault_lock_max_retention_days}) is below "
+                f"monthly_retention_days ({self.monthly_retention_days}): the vault lock would reject "
+                "the plan",
+            )
 
 
 @dataclass
 class BackupLinks:
     kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the vault (primary region).")
     resource_arns: Sequence[pulumi.Input[str]] = arg("ARNs the plan protects (the RDS writer, any other store).")
-    copy_region: Optional[str] = arg("Where recovery points are copied when the settings ask for it (the "
-                                     "secondary region).", None)
-    copy_kms_key_arn: Optional[pulumi.Input[str]] = arg("The backups key in copy_region.", None)
+    copy_region: str | None = arg(
+        "Where recovery points are copied when the settings ask for it (the secondary region).", None
+    )
+    copy_kms_key_arn: pulumi.Input[str] | None = arg("The backups key in copy_region.", None)
 
     def __post_init__(self) -> None:
         require_together(self, "copy_region", "copy_kms_key_arn")
@@ -112,31 +149,46 @@ class Backup(pulumi.ComponentResource):
 
     vault_name: pulumi.Output[str]
     vault_arn: pulumi.Output[str]
-    copy_vault_arn: Optional[pulumi.Output[str]]
+    copy_vault_arn: pulumi.Output[str] | None
     plan_id: pulumi.Output[str]
 
-    def __init__(self, name: str, settings: BackupSettings, links: BackupLinks, place: Placement,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(
+        self,
+        name: str,
+        settings: BackupSettings,
+        links: BackupLinks,
+        place: Placement,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("ecomart:data:Backup", name, None, opts)
         s = settings
         if s.cross_region_copy and links.copy_region is None:
-            raise ValueError("BackupSettings.cross_region_copy is true: BackupLinks needs copy_region and "
-                             "copy_kms_key_arn")
+            raise ValueError(
+                "BackupSettings.cross_region_copy is true: BackupLinks needs copy_region and copy_kms_key_arn"
+            )
         child = pulumi.ResourceOptions(parent=self)
 
         self.vault = aws.backup.Vault(
             f"{name}-vault",
-            aws.backup.VaultArgs(name=f"{place.prefix}-vault", kms_key_arn=links.kms_key_arn, force_destroy=False,
-                                 tags=with_name(place.tags, f"{place.prefix}-vault")),
+            aws.backup.VaultArgs(
+                name=f"{place.prefix}-vault",
+                kms_key_arn=links.kms_key_arn,
+                force_destroy=False,
+                tags=with_name(place.tags, f"{place.prefix}-vault"),
+            ),
             opts=child,
         )
-        self.copy_vault: Optional[aws.backup.Vault] = None
+        self.copy_vault: aws.backup.Vault | None = None
         if s.cross_region_copy:
             self.copy_vault = aws.backup.Vault(
                 f"{name}-vault-dr",
-                aws.backup.VaultArgs(name=f"{place.prefix}-vault-dr", kms_key_arn=links.copy_kms_key_arn,
-                                     force_destroy=False, region=links.copy_region,
-                                     tags=with_name(place.tags, f"{place.prefix}-vault-dr")),
+                aws.backup.VaultArgs(
+                    name=f"{place.prefix}-vault-dr",
+                    kms_key_arn=links.copy_kms_key_arn,
+                    force_destroy=False,
+                    region=links.copy_region,
+                    tags=with_name(place.tags, f"{place.prefix}-vault-dr"),
+                ),
                 opts=child,
             )
 
@@ -145,19 +197,22 @@ class Backup(pulumi.ComponentResource):
             for suffix, vault, region in (("", self.vault, None), ("-dr", self.copy_vault, links.copy_region)):
                 if vault is None:
                     continue
-                self.vault_locks.append(aws.backup.VaultLockConfiguration(
-                    f"{name}-vault{suffix}-lock",
-                    aws.backup.VaultLockConfigurationArgs(
-                        backup_vault_name=vault.name,
-                        min_retention_days=s.vault_lock_min_retention_days,
-                        max_retention_days=s.lock_max_days,
-                        # Set: compliance mode, immutable after this many days. Unset: governance mode.
-                        changeable_for_days=(s.vault_lock_changeable_for_days
-                                             if s.vault_lock_mode == "compliance" else None),
-                        region=region,
-                    ),
-                    opts=child,
-                ))
+                self.vault_locks.append(
+                    aws.backup.VaultLockConfiguration(
+                        f"{name}-vault{suffix}-lock",
+                        aws.backup.VaultLockConfigurationArgs(
+                            backup_vault_name=vault.name,
+                            min_retention_days=s.vault_lock_min_retention_days,
+                            max_retention_days=s.lock_max_days,
+                            # Set: compliance mode, immutable after this many days. Unset: governance mode.
+                            changeable_for_days=(
+                                s.vault_lock_changeable_for_days if s.vault_lock_mode == "compliance" else None
+                            ),
+                            region=region,
+                        ),
+                        opts=child,
+                    )
+                )
 
         rule_tags = {**place.tags, "backup-plan": f"{place.prefix}-data"}
         rules = [
@@ -166,8 +221,9 @@ class Backup(pulumi.ComponentResource):
         ]
         self.plan = aws.backup.Plan(
             f"{name}-plan",
-            aws.backup.PlanArgs(name=f"{place.prefix}-data", rules=rules,
-                                tags=with_name(place.tags, f"{place.prefix}-data")),
+            aws.backup.PlanArgs(
+                name=f"{place.prefix}-data", rules=rules, tags=with_name(place.tags, f"{place.prefix}-data")
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.vault_locks),
         )
 
@@ -176,9 +232,18 @@ class Backup(pulumi.ComponentResource):
             aws.iam.RoleArgs(
                 name=f"{place.prefix}-backup",
                 description="AWS Backup takes and restores EcoMart data-tier recovery points",
-                assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
-                    "Action": "sts:AssumeRole"}]}),
+                assume_role_policy=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "backup.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                ),
                 tags=with_name(place.tags, f"{place.prefix}-backup"),
             ),
             opts=child,
@@ -193,8 +258,12 @@ class Backup(pulumi.ComponentResource):
         ]
         self.selection = aws.backup.Selection(
             f"{name}-selection",
-            aws.backup.SelectionArgs(name=f"{place.prefix}-data-stores", plan_id=self.plan.id,
-                                     iam_role_arn=self.role.arn, resources=list(links.resource_arns)),
+            aws.backup.SelectionArgs(
+                name=f"{place.prefix}-data-stores",
+                plan_id=self.plan.id,
+                iam_role_arn=self.role.arn,
+                resources=list(links.resource_arns),
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
         )
 
@@ -205,23 +274,39 @@ class Backup(pulumi.ComponentResource):
         self.plan_id = self.plan.id
         self.plan_arn = self.plan.arn
         self.role_arn = self.role.arn
-        self.register_outputs({"vaultName": self.vault_name, "vaultArn": self.vault_arn,
-                               "copyVaultName": self.copy_vault_name, "copyVaultArn": self.copy_vault_arn,
-                               "planId": self.plan_id, "planArn": self.plan_arn, "roleArn": self.role_arn})
+        self.register_outputs(
+            {
+                "vaultName": self.vault_name,
+                "vaultArn": self.vault_arn,
+                "copyVaultName": self.copy_vault_name,
+                "copyVaultArn": self.copy_vault_arn,
+                "planId": self.plan_id,
+                "planArn": self.plan_arn,
+                "roleArn": self.role_arn,
+            }
+        )
 
     def stack_outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs (camelCase) this component contributes."""
-        return {"backupVaultName": self.vault_name, "backupVaultArn": self.vault_arn, "backupPlanId": self.plan_id,
-                "backupCopyVaultArn": self.copy_vault_arn, "backupRoleArn": self.role_arn}
+        return {
+            "backupVaultName": self.vault_name,
+            "backupVaultArn": self.vault_arn,
+            "backupPlanId": self.plan_id,
+            "backupCopyVaultArn": self.copy_vault_arn,
+            "backupRoleArn": self.role_arn,
+        }
 
-    def _rule(self, label: str, schedule: str, retention_days: int, s: BackupSettings,
-              tags: dict[str, str]) -> aws.backup.PlanRuleArgs:
+    def _rule(
+        self, label: str, schedule: str, retention_days: int, s: BackupSettings, tags: dict[str, str]
+    ) -> aws.backup.PlanRuleArgs:
         copy_actions = None
         if self.copy_vault is not None:
-            copy_actions = [aws.backup.PlanRuleCopyActionArgs(
-                destination_vault_arn=self.copy_vault.arn,
-                lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=retention_days),
-            )]
+            copy_actions = [
+                aws.backup.PlanRuleCopyActionArgs(
+                    destination_vault_arn=self.copy_vault.arn,
+                    lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=retention_days),
+                )
+            ]
         return aws.backup.PlanRuleArgs(
             rule_name=label,
             target_vault_name=self.vault.name,

@@ -19,17 +19,29 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Mapping, Optional, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 _MISSING: Any = dataclasses.MISSING
 _CONSTRAINTS = ("ge", "le", "gt", "lt", "one_of", "pattern", "non_empty", "check")
 
 
-def arg(doc: str, default: Any = _MISSING, *, units: Optional[str] = None,
-        factory: Optional[Callable[[], Any]] = None, ge: Optional[float] = None, le: Optional[float] = None,
-        gt: Optional[float] = None, lt: Optional[float] = None, one_of: Optional[Sequence[Any]] = None,
-        pattern: Optional[str] = None, non_empty: bool = False,
-        check: Optional[Callable[[Any], Optional[str]]] = None, means: Optional[str] = None) -> Any:
+def arg(
+    doc: str,
+    default: Any = _MISSING,
+    *,
+    units: str | None = None,
+    factory: Callable[[], Any] | None = None,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+    one_of: Sequence[Any] | None = None,
+    pattern: str | None = None,
+    non_empty: bool = False,
+    check: Callable[[Any], str | None] | None = None,
+    means: str | None = None,
+) -> Any:
     """A documented field. ``doc`` is one line: what it is and why; ``units`` e.g. "days", "GiB".
 
     Constraints apply to a value that is not None (to each item of a list for ``pattern``/``one_of``/``check``):
@@ -38,10 +50,22 @@ def arg(doc: str, default: Any = _MISSING, *, units: Optional[str] = None,
     """
     # Constraints under their own key: pydantic reads ge/le/pattern keys of a field's metadata itself, and the
     # checks here are the one place they are enforced (one message format, the same with or without pydantic).
-    limits = {"ge": ge, "le": le, "gt": gt, "lt": lt, "one_of": tuple(one_of) if one_of is not None else None,
-              "pattern": pattern, "non_empty": non_empty, "check": check, "means": means}
-    metadata = {"doc": doc, "units": units,
-                "limits": {k: v for k, v in limits.items() if v is not None and v is not False}}
+    limits = {
+        "ge": ge,
+        "le": le,
+        "gt": gt,
+        "lt": lt,
+        "one_of": tuple(one_of) if one_of is not None else None,
+        "pattern": pattern,
+        "non_empty": non_empty,
+        "check": check,
+        "means": means,
+    }
+    metadata = {
+        "doc": doc,
+        "units": units,
+        "limits": {k: v for k, v in limits.items() if v is not None and v is not False},
+    }
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -51,7 +75,7 @@ class SettingError(ValueError):
     """A setting that must not be deployed: ``field`` (snake_case; None for a rule across fields), ``value`` and
     ``allowed`` say which, what it was and what is allowed."""
 
-    def __init__(self, owner: str, field: Optional[str], value: Any, allowed: str):
+    def __init__(self, owner: str, field: str | None, value: Any, allowed: str):
         self.owner, self.field, self.value, self.allowed = owner, field, value, allowed
         where = f"{owner}.{field}" if field else owner
         super().__init__(f"{where} is {value!r}: {allowed}" if field and value is not None else f"{where}: {allowed}")
@@ -84,7 +108,7 @@ def _num(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _problem(metadata: Mapping[str, Any], value: Any) -> Optional[str]:
+def _problem(metadata: Mapping[str, Any], value: Any) -> str | None:
     """What is allowed, when ``value`` breaks a declared constraint; None when it does not."""
     metadata = metadata.get("limits") or {}
     if value is None or not metadata:
@@ -94,8 +118,12 @@ def _problem(metadata: Mapping[str, Any], value: Any) -> Optional[str]:
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     for item in items:
         if isinstance(item, (int, float)) and not isinstance(item, bool):
-            bounds = [(metadata.get("ge"), lambda x, b: x >= b), (metadata.get("le"), lambda x, b: x <= b),
-                      (metadata.get("gt"), lambda x, b: x > b), (metadata.get("lt"), lambda x, b: x < b)]
+            bounds = [
+                (metadata.get("ge"), lambda x, b: x >= b),
+                (metadata.get("le"), lambda x, b: x <= b),
+                (metadata.get("gt"), lambda x, b: x > b),
+                (metadata.get("lt"), lambda x, b: x < b),
+            ]
             if any(b is not None and not ok(item, b) for b, ok in bounds):
                 return f"must be {constraint_text(metadata)}"
         if metadata.get("one_of") is not None and item not in metadata["one_of"]:
@@ -159,7 +187,7 @@ def settings(cls: type) -> type:
     return dataclasses.dataclass(frozen=True)(cls)
 
 
-def fail(obj: Any, message: str, field: Optional[str] = None, value: Any = None) -> None:
+def fail(obj: Any, message: str, field: str | None = None, value: Any = None) -> None:
     """Raise a ``SettingError`` for a rule of ``obj`` (across fields, or about one of them)."""
     raise SettingError(type(obj).__name__, field, value, message)
 
@@ -177,6 +205,10 @@ def require_together(args: Any, *names: str) -> None:
     """Fields that only make sense together (a region and the key there): all set or none, else a clear error."""
     given = [n for n in names if getattr(args, n) is not None]
     if given and len(given) != len(names):
-        raise SettingError(type(args).__name__, None, None,
-                           f"{', '.join(names)} are set together (got {', '.join(given)} without "
-                           f"{', '.join(n for n in names if n not in given)})")
+        raise SettingError(
+            type(args).__name__,
+            None,
+            None,
+            f"{', '.join(names)} are set together (got {', '.join(given)} without "
+            f"{', '.join(n for n in names if n not in given)})",
+        )

@@ -15,7 +15,7 @@ import pkgutil
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 
@@ -69,9 +69,15 @@ def contracts() -> list[Contract]:
             if not found["settings"] or not found["links"]:
                 raise TypeError(f"{cls.__name__}.__init__ must take (name, settings, links, place, opts)")
             settings, links = found["settings"][0], found["links"][0]
-            out.append(Contract(info.name, cls, settings, links,
-                                tuple(_nested(settings, []) + [c for c in _nested(links, []) if c not in
-                                                               _nested(settings, [])])))
+            out.append(
+                Contract(
+                    info.name,
+                    cls,
+                    settings,
+                    links,
+                    tuple(_nested(settings, []) + [c for c in _nested(links, []) if c not in _nested(settings, [])]),
+                )
+            )
     return out
 
 
@@ -103,8 +109,9 @@ def fields_table(cls: type) -> list[str]:
         if not doc:
             raise ValueError(f"{cls.__module__}.{cls.__name__}.{f.name} has no doc: declare it with arg(...)")
         allowed = constraint_text(f.metadata).replace("|", "\\|")
-        rows.append(f"| `{f.name}` | `{_type(f.type)}` | {_default(f)} | {f.metadata.get('units') or ''} | "
-                    f"{allowed} | {doc} |")
+        rows.append(
+            f"| `{f.name}` | `{_type(f.type)}` | {_default(f)} | {f.metadata.get('units') or ''} | {allowed} | {doc} |"
+        )
     return rows
 
 
@@ -154,5 +161,5 @@ def all_settings_classes() -> list[type]:
     return found
 
 
-def contract_of(component: type) -> Optional[Contract]:
+def contract_of(component: type) -> Contract | None:
     return next((c for c in contracts() if c.component is component), None)

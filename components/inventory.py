@@ -53,14 +53,17 @@ class MonitoredApi:
 class MonitoredProxy:
     label: str = arg("Short name in alarm and dashboard titles, unique in the stack.")
     proxy_name: str = arg("The RDS Proxy's name (the ProxyName dimension).")
-    max_connections: int = arg("Connections the proxy may open to its target (the pool's share of max_connections): "
-                               "sizes the alarm.")
+    max_connections: int = arg(
+        "Connections the proxy may open to its target (the pool's share of max_connections): sizes the alarm."
+    )
 
 
 @dataclass(frozen=True)
 class MonitoredLag:
     label: str = arg("Short name in alarm and dashboard titles, unique in the stack.")
-    namespace: str = arg("CloudWatch namespace of a custom age metric (seconds) a worker publishes: the outbox "
-                         "relay's oldest pending event.")
+    namespace: str = arg(
+        "CloudWatch namespace of a custom age metric (seconds) a worker publishes: the outbox "
+        "relay's oldest pending event."
+    )
     metric: str = arg("The metric's name.")
     dimensions: dict = arg("The metric's dimensions (the alarm watches exactly this series).")

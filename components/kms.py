@@ -15,8 +15,9 @@ docs/adr/0005-kms-key-per-data-domain.md.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Optional, Sequence, get_args
+from typing import Any, Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -30,9 +31,21 @@ PRIMARY_DOMAINS: tuple[Domain, ...] = ("relational", "cache", "logs", "backups",
 SECONDARY_DOMAINS: tuple[Domain, ...] = ("relational", "backups")
 
 ADMIN_ACTIONS = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
 ]
 USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
@@ -53,58 +66,82 @@ _VIA_SERVICES: dict[str, list[tuple[str, bool]]] = {
 }
 
 
-def key_policy(domain: Domain, account_id: str, region: str,
-               extra_statements: Sequence[dict[str, Any]] = ()) -> str:
+def key_policy(domain: Domain, account_id: str, region: str, extra_statements: Sequence[dict[str, Any]] = ()) -> str:
     """The key policy JSON of a domain key (plain values: call inside an ``apply``)."""
     root = f"arn:aws:iam::{account_id}:root"
-    statements: list[dict[str, Any]] = [{
-        "Sid": "AccountRootAdministersKey",
-        "Effect": "Allow",
-        "Principal": {"AWS": root},
-        "Action": ADMIN_ACTIONS,
-        "Resource": "*",
-    }]
-    for service, grants in _VIA_SERVICES[domain]:
-        statements.append({
-            "Sid": f"Use{service.capitalize()}ViaService",
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountRootAdministersKey",
             "Effect": "Allow",
             "Principal": {"AWS": root},
-            "Action": USE_ACTIONS + (GRANT_ACTIONS if grants else []),
+            "Action": ADMIN_ACTIONS,
             "Resource": "*",
-            "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com",
-                                           "kms:CallerAccount": account_id}},
-        })
+        }
+    ]
+    for service, grants in _VIA_SERVICES[domain]:
+        statements.append(
+            {
+                "Sid": f"Use{service.capitalize()}ViaService",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": USE_ACTIONS + (GRANT_ACTIONS if grants else []),
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": f"{service}.{region}.amazonaws.com",
+                        "kms:CallerAccount": account_id,
+                    }
+                },
+            }
+        )
     if domain == "logs":
-        statements.append({
-            "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
-            "Effect": "Allow",
-            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-            "Resource": "*",
-            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                      f"arn:aws:logs:{region}:{account_id}:log-group:*"}},
-        })
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"}
+                },
+            }
+        )
         # The services that publish to the alarm topic this key encrypts (components/monitoring.py), and S3's log
         # delivery writing server access logs into the SSE-KMS access-log bucket (components/artifacts.py).
-        for sid, service in (("CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com"),
-                             ("RdsEventsPublishToEncryptedTopic", "events.rds.amazonaws.com"),
-                             ("S3ServerAccessLogsEncrypt", "logging.s3.amazonaws.com")):
-            statements.append({
-                "Sid": sid,
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            })
+        for sid, service in (
+            ("CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com"),
+            ("RdsEventsPublishToEncryptedTopic", "events.rds.amazonaws.com"),
+            ("S3ServerAccessLogsEncrypt", "logging.s3.amazonaws.com"),
+        ):
+            statements.append(
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            )
     statements.extend(extra_statements)
     return json.dumps({"Version": "2012-10-17", "Id": f"ecomart-{domain}", "Statement": statements})
 
 
-def domain_key(res: str, domain: Domain, *, prefix: str, region: str, account_id: pulumi.Input[str],
-               deletion_window_days: int, tags: Mapping[str, str], parent: pulumi.Resource,
-               key_region: Optional[str] = None, alias_suffix: str = "",
-               extra_statements: pulumi.Input[Sequence[dict[str, Any]]] = ()) -> tuple[aws.kms.Key, aws.kms.Alias]:
+def domain_key(
+    res: str,
+    domain: Domain,
+    *,
+    prefix: str,
+    region: str,
+    account_id: pulumi.Input[str],
+    deletion_window_days: int,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    key_region: str | None = None,
+    alias_suffix: str = "",
+    extra_statements: pulumi.Input[Sequence[dict[str, Any]]] = (),
+) -> tuple[aws.kms.Key, aws.kms.Alias]:
     """One domain's key and its alias ``alias/<prefix>/<domain><alias_suffix>``, children of ``parent``.
 
     ``key_region`` None: the stack's primary region ``region``. ``extra_statements`` (may be an Output) join the
@@ -121,7 +158,8 @@ def domain_key(res: str, domain: Domain, *, prefix: str, region: str, account_id
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             policy=pulumi.Output.all(account_id, extra_statements).apply(
-                lambda v: key_policy(domain, v[0], where, extra_statements=v[1])),
+                lambda v: key_policy(domain, v[0], where, extra_statements=v[1])
+            ),
             region=key_region,
             tags=with_name(tags, res, **{"data-domain": domain}),
         ),
@@ -139,33 +177,46 @@ def domain_key(res: str, domain: Domain, *, prefix: str, region: str, account_id
 class KmsSettings:
     """The stack config's ``kms`` section."""
 
-    deletion_window_days: int = arg("Waiting period between a scheduled deletion and the deletion: the time to "
-                                    "notice and cancel (the environment's rules set the floor).", 30, units="days",
-                                    ge=7, le=30)
-    domains: Sequence[Domain] = arg("Domains that get a key in the primary region. The document store's key is "
-                                    "the Atlas component's own (its policy names Atlas' role).",
-                                    factory=lambda: PRIMARY_DOMAINS, one_of=DOMAINS)
-    secondary_domains: Sequence[Domain] = arg("Domains that get a key in the secondary region (when the stack "
-                                              "copies anything there).", factory=lambda: SECONDARY_DOMAINS,
-                                              one_of=DOMAINS)
+    deletion_window_days: int = arg(
+        "Waiting period between a scheduled deletion and the deletion: the time to "
+        "notice and cancel (the environment's rules set the floor).",
+        30,
+        units="days",
+        ge=7,
+        le=30,
+    )
+    domains: Sequence[Domain] = arg(
+        "Domains that get a key in the primary region. The document store's key is "
+        "the Atlas component's own (its policy names Atlas' role).",
+        factory=lambda: PRIMARY_DOMAINS,
+        one_of=DOMAINS,
+    )
+    secondary_domains: Sequence[Domain] = arg(
+        "Domains that get a key in the secondary region (when the stack copies anything there).",
+        factory=lambda: SECONDARY_DOMAINS,
+        one_of=DOMAINS,
+    )
 
 
 @dataclass
 class KmsLinks:
-    secondary_region: Optional[str] = arg("Region for the domains' disaster-recovery keys (cross-region PITR and "
-                                          "backup copies); None: no secondary keys.", None)
+    secondary_region: str | None = arg(
+        "Region for the domains' disaster-recovery keys (cross-region PITR and "
+        "backup copies); None: no secondary keys.",
+        None,
+    )
 
 
 @dataclass(frozen=True)
 class DomainKeys:
     """The keys of one region, one attribute per domain (None: no key for that domain there)."""
 
-    relational: Optional[aws.kms.Key] = None
-    cache: Optional[aws.kms.Key] = None
-    document: Optional[aws.kms.Key] = None
-    logs: Optional[aws.kms.Key] = None
-    backups: Optional[aws.kms.Key] = None
-    compute: Optional[aws.kms.Key] = None
+    relational: aws.kms.Key | None = None
+    cache: aws.kms.Key | None = None
+    document: aws.kms.Key | None = None
+    logs: aws.kms.Key | None = None
+    backups: aws.kms.Key | None = None
+    compute: aws.kms.Key | None = None
 
     def arns(self) -> dict[str, pulumi.Output[str]]:
         """{domain: key ARN} of the keys that exist (a stack output's shape)."""
@@ -186,8 +237,14 @@ class Kms(pulumi.ComponentResource):
     secondary_keys: DomainKeys
     account_id: pulumi.Output[str]
 
-    def __init__(self, name: str, settings: KmsSettings, links: KmsLinks, place: Placement,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(
+        self,
+        name: str,
+        settings: KmsSettings,
+        links: KmsLinks,
+        place: Placement,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("ecomart:security:Kms", name, None, opts)
         self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         self.aliases: dict[str, aws.kms.Alias] = {}
@@ -195,16 +252,25 @@ class Kms(pulumi.ComponentResource):
         self.keys = DomainKeys(**{d: self._key(name, d, None) for d in settings.domains})
         self.secondary_keys = DomainKeys()
         if links.secondary_region:
-            self.secondary_keys = DomainKeys(**{d: self._key(name, d, links.secondary_region, suffix="-dr")
-                                                for d in settings.secondary_domains})
+            self.secondary_keys = DomainKeys(
+                **{d: self._key(name, d, links.secondary_region, suffix="-dr") for d in settings.secondary_domains}
+            )
         self.key_arns = self.keys.arns()
         self.secondary_key_arns = self.secondary_keys.arns()
         self.register_outputs({"keyArns": self.key_arns, "secondaryKeyArns": self.secondary_key_arns})
 
-    def _key(self, name: str, domain: Domain, region: Optional[str], suffix: str = "") -> aws.kms.Key:
+    def _key(self, name: str, domain: Domain, region: str | None, suffix: str = "") -> aws.kms.Key:
         """A key in ``region`` (None: the stack's primary region)."""
         key, self.aliases[f"{domain}{suffix}"] = domain_key(
-            f"{name}-{domain}{suffix}", domain, prefix=self._place.prefix, region=self._place.region,
-            key_region=region, alias_suffix=suffix, account_id=self.account_id,
-            deletion_window_days=self._settings.deletion_window_days, tags=self._place.tags, parent=self)
+            f"{name}-{domain}{suffix}",
+            domain,
+            prefix=self._place.prefix,
+            region=self._place.region,
+            key_region=region,
+            alias_suffix=suffix,
+            account_id=self.account_id,
+            deletion_window_days=self._settings.deletion_window_days,
+            tags=self._place.tags,
+            parent=self,
+        )
         return key

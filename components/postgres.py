@@ -18,18 +18,25 @@ Shape and why:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_values import log_retention, daily_window, overlaps, weekly_spans, weekly_window
+from components.aws_values import daily_window, log_retention, overlaps, weekly_spans, weekly_window
 from components.contract import Placement, arg, fail, require_together, settings
 from components.inventory import MonitoredDb
 from components.tagging import with_name
-from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DEFAULT_RDS_CA_CERTIFICATE, POSTGRES_DEFAULT_MAJOR,
-                            POSTGRES_HARDENING, POSTGRES_PORT, POSTGRES_PRELOAD, POSTGRES_SUPPORTED_MAJORS)
+from platform_rules import (
+    CURRENT_RDS_CA_CERTIFICATES,
+    DEFAULT_RDS_CA_CERTIFICATE,
+    POSTGRES_DEFAULT_MAJOR,
+    POSTGRES_HARDENING,
+    POSTGRES_PORT,
+    POSTGRES_PRELOAD,
+    POSTGRES_SUPPORTED_MAJORS,
+)
 
 ENGINE = "postgres"
 DEFAULT_MAJOR = POSTGRES_DEFAULT_MAJOR
@@ -44,7 +51,7 @@ IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000
 LOG_TEMP_FILES_KB = 10_240
 
 
-def _pi_retention(days: int) -> Optional[str]:
+def _pi_retention(days: int) -> str | None:
     ok = days == 7 or (days % 31 == 0 and 31 <= days <= 713) or days == 731
     return None if ok else "must be 7, a multiple of 31 up to 713, or 731 (Performance Insights retention)"
 
@@ -56,53 +63,86 @@ _pi_retention.means = "7, a multiple of 31 up to 713, or 731"  # type: ignore[at
 class PostgresSettings:
     """The stack config's ``postgres`` section."""
 
-    instance_class: str = arg("Writer instance class (db.<family>.<size>).", "db.r6g.large",
-                              pattern=r"db\.[a-z0-9]+\.[a-z0-9]+", means="an RDS instance class (db.<family>.<size>)")
-    engine_version: str = arg("PostgreSQL major version; RDS picks the newest minor and auto minor upgrades "
-                              "keep it current (docs/adr/0017).", POSTGRES_DEFAULT_MAJOR,
-                              one_of=POSTGRES_SUPPORTED_MAJORS)
-    database_name: str = arg("Initial database.", "ecomart", pattern=r"[a-z][a-z0-9_]{0,62}",
-                         means="a lowercase identifier: a-z first, then a-z 0-9 _ (at most 63)")
-    replica_instance_class: Optional[str] = arg("Read replicas' class; None: the writer's.", None,
-                                                pattern=r"db\.[a-z0-9]+\.[a-z0-9]+",
-                                                means="an RDS instance class (db.<family>.<size>)")
+    instance_class: str = arg(
+        "Writer instance class (db.<family>.<size>).",
+        "db.r6g.large",
+        pattern=r"db\.[a-z0-9]+\.[a-z0-9]+",
+        means="an RDS instance class (db.<family>.<size>)",
+    )
+    engine_version: str = arg(
+        "PostgreSQL major version; RDS picks the newest minor and auto minor upgrades keep it current (docs/adr/0017).",
+        POSTGRES_DEFAULT_MAJOR,
+        one_of=POSTGRES_SUPPORTED_MAJORS,
+    )
+    database_name: str = arg(
+        "Initial database.",
+        "ecomart",
+        pattern=r"[a-z][a-z0-9_]{0,62}",
+        means="a lowercase identifier: a-z first, then a-z 0-9 _ (at most 63)",
+    )
+    replica_instance_class: str | None = arg(
+        "Read replicas' class; None: the writer's.",
+        None,
+        pattern=r"db\.[a-z0-9]+\.[a-z0-9]+",
+        means="an RDS instance class (db.<family>.<size>)",
+    )
     read_replicas: int = arg("Same-region read replicas (each gets its own alarms).", 0, ge=0, le=5)
     multi_az: bool = arg("Synchronous standby in another AZ for the writer (failover in about a minute).", True)
     allocated_storage_gb: int = arg("Initial gp3 storage.", 100, units="GB", ge=20, le=65536)
-    max_allocated_storage_gb: int = arg("Storage autoscaling ceiling (> allocated_storage_gb).", 1000, units="GB",
-                                        ge=20, le=65536)
-    iops: Optional[int] = arg("gp3 provisioned IOPS (only with >= 400 GB); None: the gp3 baseline.", None,
-                              ge=3000, le=80000)
+    max_allocated_storage_gb: int = arg(
+        "Storage autoscaling ceiling (> allocated_storage_gb).", 1000, units="GB", ge=20, le=65536
+    )
+    iops: int | None = arg(
+        "gp3 provisioned IOPS (only with >= 400 GB); None: the gp3 baseline.", None, ge=3000, le=80000
+    )
     backup_retention_days: int = arg("Automated backups (PITR) kept.", 35, units="days", ge=1, le=35)
-    backup_window: str = arg("Daily automated-backup window, UTC (hh:mm-hh:mm).", "03:00-04:00",
-                             check=daily_window)
-    maintenance_window: str = arg("Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:05:00-sun:06:00",
-                                  check=weekly_window)
+    backup_window: str = arg("Daily automated-backup window, UTC (hh:mm-hh:mm).", "03:00-04:00", check=daily_window)
+    maintenance_window: str = arg(
+        "Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:05:00-sun:06:00", check=weekly_window
+    )
     deletion_protection: bool = arg("Refuse API deletion of the writer and replicas.", True)
     final_snapshot: bool = arg("Take a final snapshot and keep automated backups when the writer is deleted.", True)
-    performance_insights_retention_days: int = arg("Performance Insights retention (7, a multiple of 31 up to "
-                                                   "713, or 731).", 7, units="days", check=_pi_retention)
-    monitoring_interval_seconds: int = arg("Enhanced monitoring granularity (enhanced monitoring is required).",
-                                           60, units="seconds", one_of=(1, 5, 10, 15, 30, 60))
-    ca_cert_identifier: str = arg("Server certificate authority clients verify against (a current RDS CA).",
-                                  DEFAULT_RDS_CA_CERTIFICATE, one_of=CURRENT_RDS_CA_CERTIFICATES)
-    log_min_duration_statement_ms: int = arg("Statements slower than this are logged.", 500, units="ms",
-                                             ge=0, le=60000)
-    log_retention_days: int = arg("CloudWatch retention of the exported PostgreSQL logs.", 365, units="days",
-                                  check=log_retention)
-    cross_region_backup_replication: bool = arg("Replicate automated backups (PITR) to the secondary region "
-                                                "(PostgresLinks names it and its key).", False)
+    performance_insights_retention_days: int = arg(
+        "Performance Insights retention (7, a multiple of 31 up to 713, or 731).", 7, units="days", check=_pi_retention
+    )
+    monitoring_interval_seconds: int = arg(
+        "Enhanced monitoring granularity (enhanced monitoring is required).",
+        60,
+        units="seconds",
+        one_of=(1, 5, 10, 15, 30, 60),
+    )
+    ca_cert_identifier: str = arg(
+        "Server certificate authority clients verify against (a current RDS CA).",
+        DEFAULT_RDS_CA_CERTIFICATE,
+        one_of=CURRENT_RDS_CA_CERTIFICATES,
+    )
+    log_min_duration_statement_ms: int = arg("Statements slower than this are logged.", 500, units="ms", ge=0, le=60000)
+    log_retention_days: int = arg(
+        "CloudWatch retention of the exported PostgreSQL logs.", 365, units="days", check=log_retention
+    )
+    cross_region_backup_replication: bool = arg(
+        "Replicate automated backups (PITR) to the secondary region (PostgresLinks names it and its key).", False
+    )
 
     def rules(self) -> None:
         if self.max_allocated_storage_gb <= self.allocated_storage_gb:
-            fail(self, f"max_allocated_storage_gb ({self.max_allocated_storage_gb}) must exceed "
-                       f"allocated_storage_gb ({self.allocated_storage_gb}) so storage can autoscale")
+            fail(
+                self,
+                f"max_allocated_storage_gb ({self.max_allocated_storage_gb}) must exceed "
+                f"allocated_storage_gb ({self.allocated_storage_gb}) so storage can autoscale",
+            )
         if self.iops is not None and self.allocated_storage_gb < 400:
-            fail(self, f"iops ({self.iops}) can only be set with allocated_storage_gb >= 400 (it is "
-                       f"{self.allocated_storage_gb}; gp3 has a fixed baseline below 400 GB)")
+            fail(
+                self,
+                f"iops ({self.iops}) can only be set with allocated_storage_gb >= 400 (it is "
+                f"{self.allocated_storage_gb}; gp3 has a fixed baseline below 400 GB)",
+            )
         if overlaps(weekly_spans(self.backup_window), weekly_spans(self.maintenance_window)):
-            fail(self, f"backup_window ({self.backup_window}) overlaps maintenance_window "
-                       f"({self.maintenance_window}); RDS requires them apart")
+            fail(
+                self,
+                f"backup_window ({self.backup_window}) overlaps maintenance_window "
+                f"({self.maintenance_window}); RDS requires them apart",
+            )
 
     @property
     def parameter_family(self) -> str:
@@ -112,15 +152,20 @@ class PostgresSettings:
 @dataclass
 class PostgresLinks:
     subnet_ids: Sequence[pulumi.Input[str]] = arg("Private (data) subnets of an existing VPC, in >= 2 AZs.")
-    security_group_id: pulumi.Input[str] = arg("Security group of the instances (admit the PostgreSQL "
-                                               "port, platform_rules.POSTGRES_PORT, from the app tier only).")
-    kms_key_arn: pulumi.Input[str] = arg("Customer-managed key: storage, Performance Insights and the managed "
-                                         "master secret.")
+    security_group_id: pulumi.Input[str] = arg(
+        "Security group of the instances (admit the PostgreSQL "
+        "port, platform_rules.POSTGRES_PORT, from the app tier only)."
+    )
+    kms_key_arn: pulumi.Input[str] = arg(
+        "Customer-managed key: storage, Performance Insights and the managed master secret."
+    )
     logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the log groups RDS exports into.")
-    backup_replication_region: Optional[str] = arg("Where automated backups are replicated when the settings ask "
-                                                   "for it (the secondary region).", None)
-    backup_replication_kms_key_arn: Optional[pulumi.Input[str]] = arg("The relational key in "
-                                                                      "backup_replication_region.", None)
+    backup_replication_region: str | None = arg(
+        "Where automated backups are replicated when the settings ask for it (the secondary region).", None
+    )
+    backup_replication_kms_key_arn: pulumi.Input[str] | None = arg(
+        "The relational key in backup_replication_region.", None
+    )
 
     def __post_init__(self) -> None:
         require_together(self, "backup_replication_region", "backup_replication_kms_key_arn")
@@ -131,9 +176,11 @@ class PostgresLinks:
 def parameters(settings: PostgresSettings) -> list[aws.rds.ParameterGroupParameterArgs]:
     """The parameter group's settings. Static parameters must be applied at the next reboot (RDS rejects
     ``immediate`` for them); the others apply immediately."""
+
     def p(name: str, value: object, static: bool = False) -> aws.rds.ParameterGroupParameterArgs:
-        return aws.rds.ParameterGroupParameterArgs(name=name, value=str(value),
-                                                   apply_method="pending-reboot" if static else "immediate")
+        return aws.rds.ParameterGroupParameterArgs(
+            name=name, value=str(value), apply_method="pending-reboot" if static else "immediate"
+        )
 
     return [
         p("rds.force_ssl", 1),
@@ -160,33 +207,45 @@ class Postgres(pulumi.ComponentResource):
     address: pulumi.Output[str]
     port: pulumi.Output[int]
     reader_endpoints: pulumi.Output[list]
-    master_secret_arn: pulumi.Output[Optional[str]]
+    master_secret_arn: pulumi.Output[str | None]
 
-    def __init__(self, name: str, settings: PostgresSettings, links: PostgresLinks, place: Placement,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(
+        self,
+        name: str,
+        settings: PostgresSettings,
+        links: PostgresLinks,
+        place: Placement,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("ecomart:data:Postgres", name, None, opts)
         s = settings
         if s.cross_region_backup_replication and links.backup_replication_region is None:
-            raise ValueError("PostgresSettings.cross_region_backup_replication is true: PostgresLinks needs "
-                             "backup_replication_region and backup_replication_kms_key_arn")
+            raise ValueError(
+                "PostgresSettings.cross_region_backup_replication is true: PostgresLinks needs "
+                "backup_replication_region and backup_replication_kms_key_arn"
+            )
         child = pulumi.ResourceOptions(parent=self)
         self._settings, self._links, self._place = settings, links, place
         self._name = name
 
         self.subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            aws.rds.SubnetGroupArgs(name=f"{place.prefix}-postgres", description="EcoMart PostgreSQL: data subnets",
-                                    subnet_ids=list(links.subnet_ids),
-                                    tags=with_name(place.tags, f"{place.prefix}-postgres")),
+            aws.rds.SubnetGroupArgs(
+                name=f"{place.prefix}-postgres",
+                description="EcoMart PostgreSQL: data subnets",
+                subnet_ids=list(links.subnet_ids),
+                tags=with_name(place.tags, f"{place.prefix}-postgres"),
+            ),
             opts=child,
         )
         self.parameter_group = aws.rds.ParameterGroup(
             f"{name}-params",
             aws.rds.ParameterGroupArgs(
                 # The family is in the name: a major upgrade creates a new group instead of clashing with this one.
-                name=f"{place.prefix}-{s.parameter_family}", family=s.parameter_family,
+                name=f"{place.prefix}-{s.parameter_family}",
+                family=s.parameter_family,
                 description=f"EcoMart PostgreSQL {s.engine_version}: TLS only, pg_stat_statements, slow "
-                            "query/connection logging",
+                "query/connection logging",
                 parameters=parameters(s),
                 tags=with_name(place.tags, f"{place.prefix}-{s.parameter_family}"),
             ),
@@ -224,23 +283,26 @@ class Postgres(pulumi.ComponentResource):
         replica_class = s.replica_instance_class or s.instance_class
         for i in range(1, s.read_replicas + 1):
             ident = f"{place.prefix}-pg-replica-{i}"
-            self.replicas.append(aws.rds.Instance(
-                f"{name}-replica-{i}",
-                aws.rds.InstanceArgs(
-                    identifier=ident,
-                    # With db_subnet_group_name given, a same-region replica must name its source by ARN.
-                    replicate_source_db=self.writer.arn,
-                    instance_class=replica_class,
-                    multi_az=False,
-                    # A replica is rebuilt from the writer, never restored: no backups, no final snapshot.
-                    skip_final_snapshot=True,
-                    **self._shared(ident),
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=self._before_instance(f"{name}-replica-{i}",
-                                                                                          ident)),
-            ))
+            self.replicas.append(
+                aws.rds.Instance(
+                    f"{name}-replica-{i}",
+                    aws.rds.InstanceArgs(
+                        identifier=ident,
+                        # With db_subnet_group_name given, a same-region replica must name its source by ARN.
+                        replicate_source_db=self.writer.arn,
+                        instance_class=replica_class,
+                        multi_az=False,
+                        # A replica is rebuilt from the writer, never restored: no backups, no final snapshot.
+                        skip_final_snapshot=True,
+                        **self._shared(ident),
+                    ),
+                    opts=pulumi.ResourceOptions(
+                        parent=self, depends_on=self._before_instance(f"{name}-replica-{i}", ident)
+                    ),
+                )
+            )
 
-        self.backup_replication: Optional[aws.rds.InstanceAutomatedBackupsReplication] = None
+        self.backup_replication: aws.rds.InstanceAutomatedBackupsReplication | None = None
         if s.cross_region_backup_replication:
             self.backup_replication = aws.rds.InstanceAutomatedBackupsReplication(
                 f"{name}-backups-replication",
@@ -253,11 +315,25 @@ class Postgres(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.instances = [MonitoredDb(label="postgres-writer", identifier=self.writer.identifier, role="writer",
-                                      instance_class=s.instance_class, allocated_storage_gb=s.allocated_storage_gb)]
-        self.instances += [MonitoredDb(label=f"postgres-replica-{i}", identifier=r.identifier, role="replica",
-                                       instance_class=replica_class, allocated_storage_gb=s.allocated_storage_gb)
-                           for i, r in enumerate(self.replicas, start=1)]
+        self.instances = [
+            MonitoredDb(
+                label="postgres-writer",
+                identifier=self.writer.identifier,
+                role="writer",
+                instance_class=s.instance_class,
+                allocated_storage_gb=s.allocated_storage_gb,
+            )
+        ]
+        self.instances += [
+            MonitoredDb(
+                label=f"postgres-replica-{i}",
+                identifier=r.identifier,
+                role="replica",
+                instance_class=replica_class,
+                allocated_storage_gb=s.allocated_storage_gb,
+            )
+            for i, r in enumerate(self.replicas, start=1)
+        ]
         self.parameter_group_names = [self.parameter_group.name]
         self.writer_arn = self.writer.arn
         self.endpoint = self.writer.endpoint
@@ -265,12 +341,19 @@ class Postgres(pulumi.ComponentResource):
         self.port = self.writer.port
         self.reader_endpoints = pulumi.Output.all(*[r.endpoint for r in self.replicas])
         self.master_secret_arn = self.writer.master_user_secrets.apply(
-            lambda secrets: secrets[0].secret_arn if secrets else None)
-        self.register_outputs({
-            "writerArn": self.writer_arn, "endpoint": self.endpoint, "address": self.address, "port": self.port,
-            "readerEndpoints": self.reader_endpoints, "masterSecretArn": self.master_secret_arn,
-            "replicaArns": [r.arn for r in self.replicas],
-        })
+            lambda secrets: secrets[0].secret_arn if secrets else None
+        )
+        self.register_outputs(
+            {
+                "writerArn": self.writer_arn,
+                "endpoint": self.endpoint,
+                "address": self.address,
+                "port": self.port,
+                "readerEndpoints": self.reader_endpoints,
+                "masterSecretArn": self.master_secret_arn,
+                "replicaArns": [r.arn for r in self.replicas],
+            }
+        )
 
     def stack_outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs (camelCase) this component contributes."""
@@ -321,16 +404,18 @@ class Postgres(pulumi.ComponentResource):
         s, links, place = self._settings, self._links, self._place
         groups: list[pulumi.Resource] = [self._monitoring_attachment]
         for log in LOG_EXPORTS:
-            groups.append(aws.cloudwatch.LogGroup(
-                f"{name}-log-{log}",
-                aws.cloudwatch.LogGroupArgs(
-                    name=f"/aws/rds/instance/{identifier}/{log}",
-                    retention_in_days=s.log_retention_days,
-                    kms_key_id=links.logs_kms_key_arn,
-                    tags=with_name(place.tags, f"{identifier}-{log}"),
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            ))
+            groups.append(
+                aws.cloudwatch.LogGroup(
+                    f"{name}-log-{log}",
+                    aws.cloudwatch.LogGroupArgs(
+                        name=f"/aws/rds/instance/{identifier}/{log}",
+                        retention_in_days=s.log_retention_days,
+                        kms_key_id=links.logs_kms_key_arn,
+                        tags=with_name(place.tags, f"{identifier}-{log}"),
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
         return groups
 
     def _monitoring_role(self, name: str, place: Placement) -> aws.iam.Role:
@@ -341,15 +426,21 @@ class Postgres(pulumi.ComponentResource):
             aws.iam.RoleArgs(
                 name=f"{place.prefix}-rds-monitoring",
                 description="RDS enhanced monitoring publishes OS metrics for EcoMart PostgreSQL",
-                assume_role_policy=account_id.apply(lambda acct: json.dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                    }],
-                })),
+                assume_role_policy=account_id.apply(
+                    lambda acct: json.dumps(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                                    "Action": "sts:AssumeRole",
+                                    "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                                }
+                            ],
+                        }
+                    )
+                ),
                 tags=with_name(place.tags, f"{place.prefix}-rds-monitoring"),
             ),
             opts=pulumi.ResourceOptions(parent=self),

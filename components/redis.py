@@ -28,13 +28,14 @@ Why this shape:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Optional, Sequence
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_values import log_retention, daily_window, overlaps, weekly_spans, weekly_window
+from components.aws_values import daily_window, log_retention, overlaps, weekly_spans, weekly_window
 from components.contract import Placement, arg, fail, settings
 from components.inventory import MonitoredCache
 from components.tagging import with_name
@@ -71,40 +72,64 @@ class RedisSettings:
     """The stack config's ``redis`` section."""
 
     engine: Literal["valkey", "redis"] = arg("valkey (docs/adr/0003) or redis (Redis OSS).", "valkey")
-    engine_version: str = arg("major.minor with IAM authentication: Valkey 7.2, 8.0, 8.1; Redis OSS 7.0, 7.1.",
-                              "8.0", pattern=r"\d+\.\d+", means="major.minor (e.g. '8.0')")
-    node_type: str = arg("cache.<family>.<size>.", "cache.r7g.large", pattern=r"cache\.[a-z0-9]+\.[a-z0-9]+",
-                         means="an ElastiCache node type (cache.<family>.<size>)")
+    engine_version: str = arg(
+        "major.minor with IAM authentication: Valkey 7.2, 8.0, 8.1; Redis OSS 7.0, 7.1.",
+        "8.0",
+        pattern=r"\d+\.\d+",
+        means="major.minor (e.g. '8.0')",
+    )
+    node_type: str = arg(
+        "cache.<family>.<size>.",
+        "cache.r7g.large",
+        pattern=r"cache\.[a-z0-9]+\.[a-z0-9]+",
+        means="an ElastiCache node type (cache.<family>.<size>)",
+    )
     cluster_mode: bool = arg("Cluster mode enabled (sharded); off: one primary and its replicas.", True)
     num_shards: int = arg("Node groups in cluster mode (must be 1 without it).", 2, ge=1, le=500)
     replicas_per_shard: int = arg("Replicas per shard; >= 1 so automatic failover has a target.", 2, ge=1, le=5)
     snapshot_retention_days: int = arg("Daily snapshots kept.", 7, units="days", ge=1, le=35)
     snapshot_window: str = arg("Daily snapshot window, UTC (hh:mm-hh:mm).", "02:00-03:00", check=daily_window)
-    maintenance_window: str = arg("Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:06:30-sun:07:30",
-                                  check=weekly_window)
-    log_retention_days: int = arg("CloudWatch retention of slow-log and engine-log.", 365, units="days",
-                                  check=log_retention)
-    app_key_prefixes: Sequence[str] = arg("Key prefixes the IAM-authenticated app user may touch (its RBAC access "
-                                          "string: lowercase letter first, then a-z 0-9 _ -, ending in ':'; no "
-                                          "wildcards or spaces).", factory=lambda: ("product:", "cart:", "session:",
-                                                                                    "reco:"),
-                                          non_empty=True, pattern=KEY_PREFIX,
-                                          means="key prefixes like 'cart:'")
+    maintenance_window: str = arg(
+        "Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:06:30-sun:07:30", check=weekly_window
+    )
+    log_retention_days: int = arg(
+        "CloudWatch retention of slow-log and engine-log.", 365, units="days", check=log_retention
+    )
+    app_key_prefixes: Sequence[str] = arg(
+        "Key prefixes the IAM-authenticated app user may touch (its RBAC access "
+        "string: lowercase letter first, then a-z 0-9 _ -, ending in ':'; no "
+        "wildcards or spaces).",
+        factory=lambda: ("product:", "cart:", "session:", "reco:"),
+        non_empty=True,
+        pattern=KEY_PREFIX,
+        means="key prefixes like 'cart:'",
+    )
     final_snapshot: bool = arg("Take a final snapshot when the group is deleted.", True)
 
     def rules(self) -> None:
         if not self.cluster_mode and self.num_shards != 1:
-            fail(self, f"num_shards is {self.num_shards} but cluster_mode is false: without cluster mode there is "
-                       "exactly 1 shard")
+            fail(
+                self,
+                f"num_shards is {self.num_shards} but cluster_mode is false: without cluster mode there is "
+                "exactly 1 shard",
+            )
         supported = ENGINE_VERSIONS[self.engine]
         if self.engine_version not in supported:
-            fail(self, f"engine_version {self.engine_version} is not offered for engine {self.engine!r} with IAM "
-                       f"authentication; allowed: {list(supported)}", "engine_version", self.engine_version)
+            fail(
+                self,
+                f"engine_version {self.engine_version} is not offered for engine {self.engine!r} with IAM "
+                f"authentication; allowed: {list(supported)}",
+                "engine_version",
+                self.engine_version,
+            )
         if len(set(self.app_key_prefixes)) != len(self.app_key_prefixes):
             fail(self, "duplicate key prefixes", "app_key_prefixes", list(self.app_key_prefixes))
         if overlaps(weekly_spans(self.snapshot_window), weekly_spans(self.maintenance_window)):
-            fail(self, f"snapshot_window ({self.snapshot_window}) overlaps maintenance_window "
-                       f"({self.maintenance_window}); ElastiCache requires them apart")
+            fail(
+                self,
+                f"snapshot_window ({self.snapshot_window}) overlaps maintenance_window "
+                f"({self.maintenance_window}); ElastiCache requires them apart",
+            )
 
 
 @dataclass
@@ -123,9 +148,9 @@ class Redis(pulumi.ComponentResource):
     """
 
     caches: list[MonitoredCache]
-    configuration_endpoint: Optional[pulumi.Output[str]]
-    primary_endpoint: Optional[pulumi.Output[str]]
-    reader_endpoint: Optional[pulumi.Output[str]]
+    configuration_endpoint: pulumi.Output[str] | None
+    primary_endpoint: pulumi.Output[str] | None
+    reader_endpoint: pulumi.Output[str] | None
 
     replication_group_id: str
     replication_group_arn: pulumi.Output[str]
@@ -134,12 +159,20 @@ class Redis(pulumi.ComponentResource):
     connect_policy_arn: pulumi.Output[str]
     port: int
 
-    def __init__(self, name: str, settings: RedisSettings, links: RedisLinks, place: Placement,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(
+        self,
+        name: str,
+        settings: RedisSettings,
+        links: RedisLinks,
+        place: Placement,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         group_id = f"{place.prefix}-cache"
         if len(group_id) > ELASTICACHE_GROUP_ID_MAX:
-            raise ValueError(f"Placement.prefix: replication group id {group_id!r} is {len(group_id)} characters; "
-                             f"ElastiCache allows {ELASTICACHE_GROUP_ID_MAX}: use a shorter prefix")
+            raise ValueError(
+                f"Placement.prefix: replication group id {group_id!r} is {len(group_id)} characters; "
+                f"ElastiCache allows {ELASTICACHE_GROUP_ID_MAX}: use a shorter prefix"
+            )
         super().__init__("ecomart:data:Redis", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(place.tags)
@@ -148,8 +181,12 @@ class Redis(pulumi.ComponentResource):
 
         self.subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
-            aws.elasticache.SubnetGroupArgs(name=group_id, description=f"EcoMart {place.prefix} cache: data subnets",
-                                            subnet_ids=list(links.subnet_ids), tags=with_name(tags, group_id)),
+            aws.elasticache.SubnetGroupArgs(
+                name=group_id,
+                description=f"EcoMart {place.prefix} cache: data subnets",
+                subnet_ids=list(links.subnet_ids),
+                tags=with_name(tags, group_id),
+            ),
             opts=child,
         )
         # The family is in the name so an engine upgrade creates the new group before the old one is deleted.
@@ -159,14 +196,17 @@ class Redis(pulumi.ComponentResource):
                 name=f"{group_id}-{family}",
                 family=family,
                 description=f"EcoMart {place.prefix} cache ({settings.engine} {settings.engine_version})",
-                parameters=[aws.elasticache.ParameterGroupParameterArgs(name=k, value=v) for k, v in (
-                    ("cluster-enabled", "yes" if settings.cluster_mode else "no"),
-                    ("maxmemory-policy", "volatile-ttl"),
-                    ("lazyfree-lazy-eviction", "yes"),
-                    ("lazyfree-lazy-expire", "yes"),
-                    ("slowlog-log-slower-than", "10000"),
-                    ("slowlog-max-len", "256"),
-                )],
+                parameters=[
+                    aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
+                    for k, v in (
+                        ("cluster-enabled", "yes" if settings.cluster_mode else "no"),
+                        ("maxmemory-policy", "volatile-ttl"),
+                        ("lazyfree-lazy-eviction", "yes"),
+                        ("lazyfree-lazy-expire", "yes"),
+                        ("slowlog-log-slower-than", "10000"),
+                        ("slowlog-max-len", "256"),
+                    )
+                ],
                 tags=with_name(tags, f"{group_id}-{family}"),
             ),
             opts=child,
@@ -177,9 +217,12 @@ class Redis(pulumi.ComponentResource):
             log_name = f"/ecomart/{place.prefix}/elasticache/{group_id}/{log_type}"
             self.log_groups[log_type] = aws.cloudwatch.LogGroup(
                 f"{name}-{log_type}",
-                aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=settings.log_retention_days,
-                                            kms_key_id=links.logs_kms_key_arn,
-                                            tags=with_name(tags, f"{group_id}-{log_type}")),
+                aws.cloudwatch.LogGroupArgs(
+                    name=log_name,
+                    retention_in_days=settings.log_retention_days,
+                    kms_key_id=links.logs_kms_key_arn,
+                    tags=with_name(tags, f"{group_id}-{log_type}"),
+                ),
                 opts=child,
             )
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
@@ -189,15 +232,25 @@ class Redis(pulumi.ComponentResource):
             aws.cloudwatch.LogResourcePolicyArgs(
                 policy_name=f"{group_id}-log-delivery",
                 policy_document=pulumi.Output.all(account_id, *(g.arn for g in self.log_groups.values())).apply(
-                    lambda v: json.dumps({"Version": "2012-10-17", "Statement": [{
-                        "Sid": "ElastiCacheLogDelivery",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": [f"{arn}:log-stream:*" for arn in v[1:]],
-                        "Condition": {"StringEquals": {"aws:SourceAccount": v[0]},
-                                      "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{v[0]}:*"}},
-                    }]})),
+                    lambda v: json.dumps(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Sid": "ElastiCacheLogDelivery",
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                    "Resource": [f"{arn}:log-stream:*" for arn in v[1:]],
+                                    "Condition": {
+                                        "StringEquals": {"aws:SourceAccount": v[0]},
+                                        "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{v[0]}:*"},
+                                    },
+                                }
+                            ],
+                        }
+                    )
+                ),
             ),
             opts=child,
         )
@@ -240,10 +293,15 @@ class Redis(pulumi.ComponentResource):
             opts=child,
         )
 
-        shape = (dict(cluster_mode="enabled", num_node_groups=settings.num_shards,
-                      replicas_per_node_group=settings.replicas_per_shard)
-                 if settings.cluster_mode else
-                 dict(cluster_mode="disabled", num_cache_clusters=1 + settings.replicas_per_shard))
+        shape = (
+            dict(
+                cluster_mode="enabled",
+                num_node_groups=settings.num_shards,
+                replicas_per_node_group=settings.replicas_per_shard,
+            )
+            if settings.cluster_mode
+            else dict(cluster_mode="disabled", num_cache_clusters=1 + settings.replicas_per_shard)
+        )
         self.group = aws.elasticache.ReplicationGroup(
             f"{name}-group",
             aws.elasticache.ReplicationGroupArgs(
@@ -271,8 +329,8 @@ class Redis(pulumi.ComponentResource):
                 apply_immediately=False,
                 log_delivery_configurations=[
                     aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
-                        log_type=log_type, destination_type="cloudwatch-logs", log_format="json",
-                        destination=group.name)
+                        log_type=log_type, destination_type="cloudwatch-logs", log_format="json", destination=group.name
+                    )
                     for log_type, group in self.log_groups.items()
                 ],
                 tags=with_name(tags, group_id, engine=settings.engine),
@@ -287,9 +345,20 @@ class Redis(pulumi.ComponentResource):
                 name=f"{group_id}-connect",
                 description=f"Connect to {group_id} as {app_user_id} with IAM authentication",
                 policy=pulumi.Output.all(self.group.arn, self.app_user.arn).apply(
-                    lambda arns: json.dumps({"Version": "2012-10-17", "Statement": [{
-                        "Sid": "ConnectAsAppUser", "Effect": "Allow", "Action": "elasticache:Connect",
-                        "Resource": list(arns)}]})),
+                    lambda arns: json.dumps(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Sid": "ConnectAsAppUser",
+                                    "Effect": "Allow",
+                                    "Action": "elasticache:Connect",
+                                    "Resource": list(arns),
+                                }
+                            ],
+                        }
+                    )
+                ),
                 tags=with_name(tags, f"{group_id}-connect"),
             ),
             opts=child,
@@ -304,11 +373,16 @@ class Redis(pulumi.ComponentResource):
         self.configuration_endpoint = self.group.configuration_endpoint_address if settings.cluster_mode else None
         self.primary_endpoint = None if settings.cluster_mode else self.group.primary_endpoint_address
         self.reader_endpoint = None if settings.cluster_mode else self.group.reader_endpoint_address
-        self.caches = [MonitoredCache(
-            label="cache", replication_group_id=group_id, cluster_mode=settings.cluster_mode,
-            num_shards=settings.num_shards if settings.cluster_mode else 1, replicas_per_shard=settings.replicas_per_shard,
-            node_type=settings.node_type,
-        )]
+        self.caches = [
+            MonitoredCache(
+                label="cache",
+                replication_group_id=group_id,
+                cluster_mode=settings.cluster_mode,
+                num_shards=settings.num_shards if settings.cluster_mode else 1,
+                replicas_per_shard=settings.replicas_per_shard,
+                node_type=settings.node_type,
+            )
+        ]
         outputs = {
             "replicationGroupId": group_id,
             "replicationGroupArn": self.group.arn,
@@ -326,7 +400,15 @@ class Redis(pulumi.ComponentResource):
 
     def stack_outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs (camelCase) this component contributes."""
-        endpoints = ({"redisConfigurationEndpoint": self.configuration_endpoint} if self._cluster_mode else
-                     {"redisPrimaryEndpoint": self.primary_endpoint, "redisReaderEndpoint": self.reader_endpoint})
-        return {**endpoints, "redisReplicationGroupId": self.replication_group_id, "redisPort": self.port, "redisAppUser": self.app_user_name,
-                "redisConnectPolicyArn": self.connect_policy_arn}
+        endpoints = (
+            {"redisConfigurationEndpoint": self.configuration_endpoint}
+            if self._cluster_mode
+            else {"redisPrimaryEndpoint": self.primary_endpoint, "redisReaderEndpoint": self.reader_endpoint}
+        )
+        return {
+            **endpoints,
+            "redisReplicationGroupId": self.replication_group_id,
+            "redisPort": self.port,
+            "redisAppUser": self.app_user_name,
+            "redisConnectPolicyArn": self.connect_policy_arn,
+        }

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -43,31 +44,51 @@ from components.inventory import MonitoredApi, MonitoredFunction, MonitoredLag, 
 from components.network import allow_tcp
 from components.resilience import tls_only_queue_policy
 from components.tagging import with_name
-from platform_rules import (LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, OUTBOX_LAG_DIMENSION, OUTBOX_LAG_METRIC,
-                            OUTBOX_LAG_NAMESPACE, PG_APP_USER, POSTGRES_PORT, RDS_PROXY_POSTGRES_PORT)
+from platform_rules import (
+    LAMBDA_ARCHITECTURE,
+    LAMBDA_RUNTIME,
+    OUTBOX_LAG_DIMENSION,
+    OUTBOX_LAG_METRIC,
+    OUTBOX_LAG_NAMESPACE,
+    PG_APP_USER,
+    POSTGRES_PORT,
+    RDS_PROXY_POSTGRES_PORT,
+)
 
 PROXY_PORT = RDS_PROXY_POSTGRES_PORT  # RDS Proxy's PostgreSQL endpoint: fixed, whatever the target's port
 STAGE = "$default"
-HANDLERS = {"api": "app.lambda_handler.handler", "migrations": "app.lambda_handler.migrate",
-            "relay": "app.lambda_handler.relay"}
+HANDLERS = {
+    "api": "app.lambda_handler.handler",
+    "migrations": "app.lambda_handler.migrate",
+    "relay": "app.lambda_handler.relay",
+}
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 API_GATEWAY_TIMEOUT_SECONDS = 30  # HTTP APIs end an integration at 30 s
 # Stage access log: who, what, outcome, timing. No body, no query string, no Authorization header.
-ACCESS_LOG_FORMAT = json.dumps({
-    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "time": "$context.requestTimeEpoch",
-    "routeKey": "$context.routeKey", "status": "$context.status", "protocol": "$context.protocol",
-    "responseLength": "$context.responseLength", "latencyMs": "$context.responseLatency",
-    "integrationLatencyMs": "$context.integrationLatency", "integrationError": "$context.integrationErrorMessage",
-    "authorizerError": "$context.authorizer.error", "subject": "$context.authorizer.claims.sub",
-}, sort_keys=True)
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "time": "$context.requestTimeEpoch",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "latencyMs": "$context.responseLatency",
+        "integrationLatencyMs": "$context.integrationLatency",
+        "integrationError": "$context.integrationErrorMessage",
+        "authorizerError": "$context.authorizer.error",
+        "subject": "$context.authorizer.claims.sub",
+    },
+    sort_keys=True,
+)
 _PATH = re.compile(r"^/[A-Za-z0-9_\-/{}.]*$")
 
 
 @dataclass(frozen=True)
 class ServiceRoute:
     method: str = arg("HTTP method (GET, POST, ...).")
-    path: str = arg("The app's path, parameters in braces (``/orders/{order_id}``): API Gateway uses the same "
-                    "syntax.")
+    path: str = arg("The app's path, parameters in braces (``/orders/{order_id}``): API Gateway uses the same syntax.")
     authorized: bool = arg("True: a customer's JWT is required (the authorizer checks it before the function runs).")
 
     @property
@@ -79,8 +100,12 @@ class ServiceRoute:
 class FunctionSettings:
     memory_mb: int = arg("Memory (and so CPU share) of the function.", 512, units="MiB", ge=128, le=10240)
     timeout_seconds: int = arg("Longest invocation before Lambda stops it.", 30, units="seconds", ge=1, le=900)
-    reserved_concurrency: int = arg("Executions reserved for (and at most run by) the function: caps its "
-                                    "connections and its cost.", 10, ge=1, le=1000)
+    reserved_concurrency: int = arg(
+        "Executions reserved for (and at most run by) the function: caps its connections and its cost.",
+        10,
+        ge=1,
+        le=1000,
+    )
 
 
 _DOMAIN = r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
@@ -91,55 +116,100 @@ _ACM_ARN = r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}"
 class ServiceSettings:
     """The stack config's ``service`` section: the app on Lambda, its API, authentication and domain."""
 
-    api: FunctionSettings = arg("API function (its timeout is below the HTTP API's 30 s integration timeout).",
-                                factory=lambda: FunctionSettings(1024, 29, 50))
-    migrations: FunctionSettings = arg("Migrations function (one at a time).",
-                                       factory=lambda: FunctionSettings(512, 300, 1))
-    relay: FunctionSettings = arg("Outbox relay function (one per schedule, plus the overlap at the minute).",
-                                  factory=lambda: FunctionSettings(512, 75, 2))
-    relay_run_seconds: int = arg("How long one relay invocation keeps listening before it returns (the next "
-                                 "starts on the minute; 10 .. relay.timeout_seconds - 10).", 55, units="seconds",
-                                 ge=10, le=890)
-    relay_schedules: int = arg("Relays started each minute: parallel relays take disjoint rows (SKIP LOCKED).", 1,
-                               ge=1, le=10)
-    throttling_rate_limit: float = arg("Default route's steady request rate.", 100, units="requests/s", gt=0,
-                                       le=10000)
+    api: FunctionSettings = arg(
+        "API function (its timeout is below the HTTP API's 30 s integration timeout).",
+        factory=lambda: FunctionSettings(1024, 29, 50),
+    )
+    migrations: FunctionSettings = arg(
+        "Migrations function (one at a time).", factory=lambda: FunctionSettings(512, 300, 1)
+    )
+    relay: FunctionSettings = arg(
+        "Outbox relay function (one per schedule, plus the overlap at the minute).",
+        factory=lambda: FunctionSettings(512, 75, 2),
+    )
+    relay_run_seconds: int = arg(
+        "How long one relay invocation keeps listening before it returns (the next "
+        "starts on the minute; 10 .. relay.timeout_seconds - 10).",
+        55,
+        units="seconds",
+        ge=10,
+        le=890,
+    )
+    relay_schedules: int = arg(
+        "Relays started each minute: parallel relays take disjoint rows (SKIP LOCKED).", 1, ge=1, le=10
+    )
+    throttling_rate_limit: float = arg("Default route's steady request rate.", 100, units="requests/s", gt=0, le=10000)
     throttling_burst_limit: int = arg("Default route's burst.", 200, units="requests", ge=1, le=5000)
-    proxy_pool_percent: int = arg("Share of the writer's max_connections the proxy may open (the rest: "
-                                  "migrations, operators, replicas' needs).", 50, units="%", ge=10, le=100)
-    proxy_idle_client_timeout_seconds: int = arg("Idle client connections the proxy closes after.", 1800,
-                                                 units="seconds", ge=1, le=28800)
-    jwt_issuer: Optional[str] = arg("External OIDC issuer (https://...); None: a Cognito user pool is created.",
-                                    None, pattern=r"https://\S+", means="an https:// URL")
-    jwt_audience: Sequence[str] = arg("Audiences the authorizer accepts with jwt_issuer (Cognito: the app "
-                                      "client's id).", ())
-    customer_claim: str = arg("Claim that carries the customer id (app/auth.py).", "custom:customer_id",
-                              pattern=r"[A-Za-z0-9_:.-]{1,64}", means="a claim name (letters, digits, _ : . -)")
-    user_pool_deletion_protection: bool = arg("Cognito refuses to delete the pool (prod: the customers' "
-                                              "accounts).", True)
-    user_pool_threat_protection: bool = arg("Plus feature plan with threat protection ENFORCED (FSBP Cognito.1): "
-                                            "sign-ins with leaked credentials or risky context are blocked or "
-                                            "challenged (priced per monthly active user).", True)
-    domain_name: Optional[str] = arg("Custom domain of the API (TLS 1.2); None: the execute-api URL.", None,
-                                     pattern=_DOMAIN, means="a lowercase DNS name")
-    certificate_arn: Optional[str] = arg("ACM certificate of domain_name, in the API's region.", None,
-                                         pattern=_ACM_ARN, means="an ACM certificate ARN")
-    log_retention_days: int = arg("Retention of the functions' and the API's log groups.", 365, units="days",
-                                  check=log_retention)
+    proxy_pool_percent: int = arg(
+        "Share of the writer's max_connections the proxy may open (the rest: migrations, operators, replicas' needs).",
+        50,
+        units="%",
+        ge=10,
+        le=100,
+    )
+    proxy_idle_client_timeout_seconds: int = arg(
+        "Idle client connections the proxy closes after.", 1800, units="seconds", ge=1, le=28800
+    )
+    jwt_issuer: str | None = arg(
+        "External OIDC issuer (https://...); None: a Cognito user pool is created.",
+        None,
+        pattern=r"https://\S+",
+        means="an https:// URL",
+    )
+    jwt_audience: Sequence[str] = arg(
+        "Audiences the authorizer accepts with jwt_issuer (Cognito: the app client's id).", ()
+    )
+    customer_claim: str = arg(
+        "Claim that carries the customer id (app/auth.py).",
+        "custom:customer_id",
+        pattern=r"[A-Za-z0-9_:.-]{1,64}",
+        means="a claim name (letters, digits, _ : . -)",
+    )
+    user_pool_deletion_protection: bool = arg(
+        "Cognito refuses to delete the pool (prod: the customers' accounts).", True
+    )
+    user_pool_threat_protection: bool = arg(
+        "Plus feature plan with threat protection ENFORCED (FSBP Cognito.1): "
+        "sign-ins with leaked credentials or risky context are blocked or "
+        "challenged (priced per monthly active user).",
+        True,
+    )
+    domain_name: str | None = arg(
+        "Custom domain of the API (TLS 1.2); None: the execute-api URL.",
+        None,
+        pattern=_DOMAIN,
+        means="a lowercase DNS name",
+    )
+    certificate_arn: str | None = arg(
+        "ACM certificate of domain_name, in the API's region.", None, pattern=_ACM_ARN, means="an ACM certificate ARN"
+    )
+    log_retention_days: int = arg(
+        "Retention of the functions' and the API's log groups.", 365, units="days", check=log_retention
+    )
 
     def rules(self) -> None:
         require_together(self, "domain_name", "certificate_arn")
         if self.api.timeout_seconds >= API_GATEWAY_TIMEOUT_SECONDS:
-            fail(self, f"must be below the HTTP API's {API_GATEWAY_TIMEOUT_SECONDS} s integration timeout "
-                       f"(allowed 1..{API_GATEWAY_TIMEOUT_SECONDS - 1})", "api.timeout_seconds",
-                 self.api.timeout_seconds)
+            fail(
+                self,
+                f"must be below the HTTP API's {API_GATEWAY_TIMEOUT_SECONDS} s integration timeout "
+                f"(allowed 1..{API_GATEWAY_TIMEOUT_SECONDS - 1})",
+                "api.timeout_seconds",
+                self.api.timeout_seconds,
+            )
         if self.relay_run_seconds > self.relay.timeout_seconds - 10:
-            fail(self, f"relay_run_seconds ({self.relay_run_seconds}) must be 10 .. relay.timeout_seconds - 10 "
-                       f"({self.relay.timeout_seconds - 10})")
+            fail(
+                self,
+                f"relay_run_seconds ({self.relay_run_seconds}) must be 10 .. relay.timeout_seconds - 10 "
+                f"({self.relay.timeout_seconds - 10})",
+            )
         if self.relay.reserved_concurrency < 2 * self.relay_schedules:
-            fail(self, f"relay.reserved_concurrency ({self.relay.reserved_concurrency}) must be >= 2 x "
-                       f"relay_schedules ({2 * self.relay_schedules}): a relay still finishing would throttle the "
-                       "next one")
+            fail(
+                self,
+                f"relay.reserved_concurrency ({self.relay.reserved_concurrency}) must be >= 2 x "
+                f"relay_schedules ({2 * self.relay_schedules}): a relay still finishing would throttle the "
+                "next one",
+            )
         if self.jwt_issuer is not None and not self.jwt_audience:
             fail(self, f"jwt_issuer ({self.jwt_issuer!r}) needs at least one jwt_audience")
         if self.jwt_issuer is None and self.jwt_audience:
@@ -151,8 +221,9 @@ class AppLink:
     """What the stack reads from the app itself (infra/app_contract.py)."""
 
     routes: Sequence[ServiceRoute] = arg("One HTTP API route per app endpoint (from the app's OpenAPI).")
-    migrations_hash: str = arg("Hash of the app's migrations: the migrations function runs on every deploy that "
-                               "changes it.")
+    migrations_hash: str = arg(
+        "Hash of the app's migrations: the migrations function runs on every deploy that changes it."
+    )
 
     def __post_init__(self) -> None:
         if not self.routes:
@@ -160,8 +231,9 @@ class AppLink:
         keys = [r.route_key for r in self.routes]
         for r in self.routes:
             if r.method not in HTTP_METHODS or not _PATH.match(r.path):
-                raise ValueError(f"AppLink.routes: {r.route_key!r} is not METHOD /path (methods: "
-                                 f"{', '.join(HTTP_METHODS)})")
+                raise ValueError(
+                    f"AppLink.routes: {r.route_key!r} is not METHOD /path (methods: {', '.join(HTTP_METHODS)})"
+                )
         if len(set(keys)) != len(keys):
             raise ValueError(f"AppLink.routes: duplicates {sorted({k for k in keys if keys.count(k) > 1})}")
 
@@ -171,10 +243,12 @@ class CodeLink:
     """The signed Lambda artifact (components/artifacts.py)."""
 
     s3_bucket: pulumi.Input[str] = arg("Bucket of the signed artifact (CodeArtifacts.bucket_name).")
-    s3_key: pulumi.Input[str] = arg("Key of the signed artifact (CodeArtifacts.signed_key): a new key is a new "
-                                    "deployment of every function.")
-    signing_config_arn: pulumi.Input[str] = arg("Code signing config the functions enforce "
-                                                "(CodeArtifacts.code_signing_config_arn): unsigned code is refused.")
+    s3_key: pulumi.Input[str] = arg(
+        "Key of the signed artifact (CodeArtifacts.signed_key): a new key is a new deployment of every function."
+    )
+    signing_config_arn: pulumi.Input[str] = arg(
+        "Code signing config the functions enforce (CodeArtifacts.code_signing_config_arn): unsigned code is refused."
+    )
 
 
 @dataclass(frozen=True)
@@ -184,10 +258,12 @@ class NetworkLink:
     vpc_id: pulumi.Input[str] = arg("VPC of the data tier.")
     app_subnet_ids: Sequence[pulumi.Input[str]] = arg("Private app subnets the functions run in (>= 2 AZs).")
     data_subnet_ids: Sequence[pulumi.Input[str]] = arg("Data subnets the RDS Proxy runs in.")
-    endpoints_security_group_id: pulumi.Input[str] = arg("Group of the AWS API interface endpoints (admits 443 "
-                                                         "from the functions).")
-    postgres_security_group_id: pulumi.Input[str] = arg("Group of the PostgreSQL instances (admits the proxy "
-                                                        "and the migrations function).")
+    endpoints_security_group_id: pulumi.Input[str] = arg(
+        "Group of the AWS API interface endpoints (admits 443 from the functions)."
+    )
+    postgres_security_group_id: pulumi.Input[str] = arg(
+        "Group of the PostgreSQL instances (admits the proxy and the migrations function)."
+    )
     redis_security_group_id: pulumi.Input[str] = arg("Group of the cache nodes (admits the functions).")
 
 
@@ -200,10 +276,12 @@ class DatabaseLink:
     address: pulumi.Input[str] = arg("The writer's host name (the migrations function connects to it).")
     name: str = arg("Database the app uses.")
     max_connections: int = arg("The writer's max_connections (estimate): the proxy's pool is a share of it.")
-    master_secret_arn: pulumi.Input[str] = arg("RDS-managed master user secret: only the migrations function "
-                                               "reads it.")
-    port: int = arg("The writer's port (Postgres.PORT): the proxy and the migrations function connect to it; the "
-                    "functions reach the proxy on RDS Proxy's fixed 5432.", POSTGRES_PORT)
+    master_secret_arn: pulumi.Input[str] = arg("RDS-managed master user secret: only the migrations function reads it.")
+    port: int = arg(
+        "The writer's port (Postgres.PORT): the proxy and the migrations function connect to it; the "
+        "functions reach the proxy on RDS Proxy's fixed 5432.",
+        POSTGRES_PORT,
+    )
 
 
 @dataclass(frozen=True)
@@ -256,14 +334,24 @@ class ServiceLinks:
     cache: CacheLink = arg("The cache and its app user.")
     keys: KeysLink = arg("The keys of secrets, queues, environments and logs.")
     read_only: ReadOnlyLink = arg("The orders read-only flag and queue.")
-    catalog: Optional[CatalogLink] = arg("The Atlas catalog; None: no catalog store.", None)
+    catalog: CatalogLink | None = arg("The Atlas catalog; None: no catalog store.", None)
 
 
 def service_trust(service: str, account_id: str) -> str:
     """A role ``service`` may assume for this account only (aws:SourceAccount: no confused deputy)."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
+    )
 
 
 def proxy_db_user_arn(region: str, account_id: str, proxy_arn: str, user: str) -> str:
@@ -271,34 +359,68 @@ def proxy_db_user_arn(region: str, account_id: str, proxy_arn: str, user: str) -
     return f"arn:aws:rds-db:{region}:{account_id}:dbuser:{proxy_arn.rsplit(':', 1)[-1]}/{user}"
 
 
-def function_base_statements(*, region: str, account_id: str, log_group_arn: str, subnet_ids: Sequence[str],
-                             security_group_id: str, dlq_arn: str, compute_key_arn: str) -> list[dict]:
+def function_base_statements(
+    *,
+    region: str,
+    account_id: str,
+    log_group_arn: str,
+    subnet_ids: Sequence[str],
+    security_group_id: str,
+    dlq_arn: str,
+    compute_key_arn: str,
+) -> list[dict]:
     """What every function needs: its own log group, X-Ray, ENIs in its subnets and group, its DLQ and keys.
 
     xray:Put* and ec2:Describe* have no resource-level permissions in AWS, so those are "*"."""
     eni = f"arn:aws:ec2:{region}:{account_id}:network-interface/*"
     return [
-        {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"{log_group_arn}:*"]},
-        {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-         "Resource": "*"},
-        {"Sid": "DescribeNetworkInterfaces", "Effect": "Allow",
-         "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
-         "Resource": "*"},
-        {"Sid": "NetworkInterfacesInOwnSubnetsAndGroup", "Effect": "Allow", "Action": ["ec2:CreateNetworkInterface"],
-         "Resource": [eni, *(f"arn:aws:ec2:{region}:{account_id}:subnet/{s}" for s in subnet_ids),
-                      f"arn:aws:ec2:{region}:{account_id}:security-group/{security_group_id}"]},
-        {"Sid": "ManageOwnNetworkInterfaces", "Effect": "Allow",
-         "Action": ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-         "Resource": [eni]},
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group_arn}:*"],
+        },
+        {
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "DescribeNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "NetworkInterfacesInOwnSubnetsAndGroup",
+            "Effect": "Allow",
+            "Action": ["ec2:CreateNetworkInterface"],
+            "Resource": [
+                eni,
+                *(f"arn:aws:ec2:{region}:{account_id}:subnet/{s}" for s in subnet_ids),
+                f"arn:aws:ec2:{region}:{account_id}:security-group/{security_group_id}",
+            ],
+        },
+        {
+            "Sid": "ManageOwnNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+            "Resource": [eni],
+        },
         {"Sid": "DeadLetters", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq_arn]},
-        {"Sid": "ComputeKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-         "Resource": [compute_key_arn]},
+        {
+            "Sid": "ComputeKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [compute_key_arn],
+        },
     ]
 
 
-def api_statements(*, proxy_user_arn: str, redis_arns: Sequence[str], parameter_arn: str, queue_arn: str,
-                   relational_key_arn: str) -> list[dict]:
+def api_statements(
+    *, proxy_user_arn: str, redis_arns: Sequence[str], parameter_arn: str, queue_arn: str, relational_key_arn: str
+) -> list[dict]:
     """The API: PostgreSQL as the app user through the proxy, the cache as its user, the read-only flag, and the
     queued-orders queue (encrypted with the relational key)."""
     return [
@@ -306,8 +428,12 @@ def api_statements(*, proxy_user_arn: str, redis_arns: Sequence[str], parameter_
         {"Sid": "CacheAsAppUser", "Effect": "Allow", "Action": ["elasticache:Connect"], "Resource": list(redis_arns)},
         {"Sid": "ReadOnlyFlag", "Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": [parameter_arn]},
         {"Sid": "QueueOrders", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue_arn]},
-        {"Sid": "QueueKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-         "Resource": [relational_key_arn]},
+        {
+            "Sid": "QueueKey",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": [relational_key_arn],
+        },
     ]
 
 
@@ -317,29 +443,51 @@ def relay_statements(*, proxy_user_arn: str, redis_arns: Sequence[str]) -> list[
     return [
         {"Sid": "PostgresThroughProxy", "Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [proxy_user_arn]},
         {"Sid": "CacheAsAppUser", "Effect": "Allow", "Action": ["elasticache:Connect"], "Resource": list(redis_arns)},
-        {"Sid": "PublishLag", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": OUTBOX_LAG_NAMESPACE}}},
+        {
+            "Sid": "PublishLag",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricData"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": OUTBOX_LAG_NAMESPACE}},
+        },
     ]
 
 
 def migrations_statements(*, secret_arn: str, relational_key_arn: str, region: str) -> list[dict]:
     """The migrations runner: the master secret only (decrypted through Secrets Manager only)."""
     return [
-        {"Sid": "MasterSecret", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
-         "Resource": [secret_arn]},
-        {"Sid": "MasterSecretKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [relational_key_arn],
-         "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}}},
+        {
+            "Sid": "MasterSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [secret_arn],
+        },
+        {
+            "Sid": "MasterSecretKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": [relational_key_arn],
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+        },
     ]
 
 
 def scheduler_statements(*, relay_arn: str, migrations_arn: str, dlq_arn: str, compute_key_arn: str) -> list[dict]:
     """EventBridge Scheduler: start the relay and the partitions run, and dead-letter what it could not deliver."""
     return [
-        {"Sid": "InvokeScheduledFunctions", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-         "Resource": [relay_arn, migrations_arn]},
+        {
+            "Sid": "InvokeScheduledFunctions",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [relay_arn, migrations_arn],
+        },
         {"Sid": "DeadLetters", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq_arn]},
-        {"Sid": "DeadLetterKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-         "Resource": [compute_key_arn]},
+        {
+            "Sid": "DeadLetterKey",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": [compute_key_arn],
+        },
     ]
 
 
@@ -359,8 +507,14 @@ class Service(pulumi.ComponentResource):
     proxies: list[MonitoredProxy]
     lags: list[MonitoredLag]
 
-    def __init__(self, name: str, settings: ServiceSettings, links: ServiceLinks, place: Placement,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(
+        self,
+        name: str,
+        settings: ServiceSettings,
+        links: ServiceLinks,
+        place: Placement,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("ecomart:app:Service", name, None, opts)
         self._name = name
         self._settings, self._links, self._place = settings, links, place
@@ -377,48 +531,83 @@ class Service(pulumi.ComponentResource):
         dlq_name = f"{p}-functions-dlq"
         self.dead_letters = aws.sqs.Queue(
             f"{name}-dlq",
-            aws.sqs.QueueArgs(name=dlq_name, kms_master_key_id=links.keys.compute,
-                              kms_data_key_reuse_period_seconds=300, message_retention_seconds=1_209_600,
-                              tags=with_name(tags, dlq_name)),
+            aws.sqs.QueueArgs(
+                name=dlq_name,
+                kms_master_key_id=links.keys.compute,
+                kms_data_key_reuse_period_seconds=300,
+                message_retention_seconds=1_209_600,
+                tags=with_name(tags, dlq_name),
+            ),
             opts=child,
         )
-        aws.sqs.QueuePolicy(f"{name}-dlq-tls-only",
-                            aws.sqs.QueuePolicyArgs(queue_url=self.dead_letters.url,
-                                                    policy=self.dead_letters.arn.apply(tls_only_queue_policy)),
-                            opts=child)
+        aws.sqs.QueuePolicy(
+            f"{name}-dlq-tls-only",
+            aws.sqs.QueuePolicyArgs(
+                queue_url=self.dead_letters.url, policy=self.dead_letters.arn.apply(tls_only_queue_policy)
+            ),
+            opts=child,
+        )
 
         proxy_user = pulumi.Output.all(self.account_id, self.proxy.arn).apply(
-            lambda v: proxy_db_user_arn(place.region, v[0], v[1], PG_APP_USER))
+            lambda v: proxy_db_user_arn(place.region, v[0], v[1], PG_APP_USER)
+        )
         redis_arns = pulumi.Output.all(links.cache.replication_group_arn, links.cache.user_arn)
         specific = {
-            "api": pulumi.Output.all(proxy_user, redis_arns, links.read_only.parameter_arn,
-                                     links.read_only.queue_arn, links.keys.relational).apply(
-                lambda v: api_statements(proxy_user_arn=v[0], redis_arns=v[1], parameter_arn=v[2], queue_arn=v[3],
-                                         relational_key_arn=v[4])),
+            "api": pulumi.Output.all(
+                proxy_user, redis_arns, links.read_only.parameter_arn, links.read_only.queue_arn, links.keys.relational
+            ).apply(
+                lambda v: api_statements(
+                    proxy_user_arn=v[0], redis_arns=v[1], parameter_arn=v[2], queue_arn=v[3], relational_key_arn=v[4]
+                )
+            ),
             "relay": pulumi.Output.all(proxy_user, redis_arns).apply(
-                lambda v: relay_statements(proxy_user_arn=v[0], redis_arns=v[1])),
+                lambda v: relay_statements(proxy_user_arn=v[0], redis_arns=v[1])
+            ),
             "migrations": pulumi.Output.all(links.database.master_secret_arn, links.keys.relational).apply(
-                lambda v: migrations_statements(secret_arn=v[0], relational_key_arn=v[1], region=place.region)),
+                lambda v: migrations_statements(secret_arn=v[0], relational_key_arn=v[1], region=place.region)
+            ),
         }
         self._auth(name)
         atlas_env: dict[str, pulumi.Input[str]] = {}
         if links.catalog is not None:
             atlas_env = {"MONGODB_ATLAS_SRV": links.catalog.private_srv, "MONGODB_DB": links.catalog.database}
-        pg_env = {"DATABASE_URL": self.proxy.endpoint.apply(
-            lambda host: f"postgresql://{host}:{PROXY_PORT}/{links.database.name}?sslmode=require"),
-            "PG_IAM_USER": PG_APP_USER}
-        redis_env = {"REDIS_URL": pulumi.Output.from_input(links.cache.endpoint).apply(
-            lambda host: f"rediss://{host}:6379/0"),
-            "REDIS_IAM_USER": links.cache.user_id, "REDIS_CACHE_NAME": links.cache.replication_group_id}
+        pg_env = {
+            "DATABASE_URL": self.proxy.endpoint.apply(
+                lambda host: f"postgresql://{host}:{PROXY_PORT}/{links.database.name}?sslmode=require"
+            ),
+            "PG_IAM_USER": PG_APP_USER,
+        }
+        redis_env = {
+            "REDIS_URL": pulumi.Output.from_input(links.cache.endpoint).apply(lambda host: f"rediss://{host}:6379/0"),
+            "REDIS_IAM_USER": links.cache.user_id,
+            "REDIS_CACHE_NAME": links.cache.replication_group_id,
+        }
         environments: dict[str, dict[str, pulumi.Input[str]]] = {
-            "api": {**pg_env, **redis_env, **atlas_env, "AUTH_MODE": "gateway", "AUTH_ISSUER": self.jwt_issuer,
-                    "AUTH_AUDIENCE": self.jwt_audience.apply(",".join), "AUTH_CUSTOMER_CLAIM": s.customer_claim,
-                    "ORDERS_READ_ONLY_PARAMETER": links.read_only.parameter_name,
-                    "QUEUED_ORDERS_QUEUE_URL": links.read_only.queue_url},
-            "relay": {**pg_env, **redis_env, **atlas_env, "RELAY_RUN_SECONDS": str(s.relay_run_seconds),
-                      "OUTBOX_LAG_DIMENSION_VALUE": p},
-            "migrations": {"DB_HOST": links.database.address, "DB_PORT": str(links.database.port), "DB_NAME": links.database.name,
-                           "DB_MASTER_SECRET_ARN": links.database.master_secret_arn, "PG_APP_USER": PG_APP_USER},
+            "api": {
+                **pg_env,
+                **redis_env,
+                **atlas_env,
+                "AUTH_MODE": "gateway",
+                "AUTH_ISSUER": self.jwt_issuer,
+                "AUTH_AUDIENCE": self.jwt_audience.apply(",".join),
+                "AUTH_CUSTOMER_CLAIM": s.customer_claim,
+                "ORDERS_READ_ONLY_PARAMETER": links.read_only.parameter_name,
+                "QUEUED_ORDERS_QUEUE_URL": links.read_only.queue_url,
+            },
+            "relay": {
+                **pg_env,
+                **redis_env,
+                **atlas_env,
+                "RELAY_RUN_SECONDS": str(s.relay_run_seconds),
+                "OUTBOX_LAG_DIMENSION_VALUE": p,
+            },
+            "migrations": {
+                "DB_HOST": links.database.address,
+                "DB_PORT": str(links.database.port),
+                "DB_NAME": links.database.name,
+                "DB_MASTER_SECRET_ARN": links.database.master_secret_arn,
+                "PG_APP_USER": PG_APP_USER,
+            },
         }
 
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
@@ -430,26 +619,49 @@ class Service(pulumi.ComponentResource):
             log_name = f"/aws/lambda/{fn_name}"
             log_group = self.log_groups[key] = aws.cloudwatch.LogGroup(
                 f"{name}-{key}-logs",
-                aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=s.log_retention_days,
-                                            kms_key_id=links.keys.logs, tags=with_name(tags, log_name)),
+                aws.cloudwatch.LogGroupArgs(
+                    name=log_name,
+                    retention_in_days=s.log_retention_days,
+                    kms_key_id=links.keys.logs,
+                    tags=with_name(tags, log_name),
+                ),
                 opts=child,
             )
             role = self.roles[key] = aws.iam.Role(
                 f"{name}-{key}-role",
-                aws.iam.RoleArgs(name=fn_name, description=f"EcoMart {p} {key} function",
-                                 assume_role_policy=self.account_id.apply(
-                                     lambda a: service_trust("lambda.amazonaws.com", a)),
-                                 tags=with_name(tags, fn_name)),
+                aws.iam.RoleArgs(
+                    name=fn_name,
+                    description=f"EcoMart {p} {key} function",
+                    assume_role_policy=self.account_id.apply(lambda a: service_trust("lambda.amazonaws.com", a)),
+                    tags=with_name(tags, fn_name),
+                ),
                 opts=child,
             )
-            policy = pulumi.Output.all(self.account_id, log_group.arn, pulumi.Output.all(*links.network.app_subnet_ids),
-                                       sg_id, self.dead_letters.arn, links.keys.compute, specific[key]).apply(
-                lambda v: policy_document(function_base_statements(
-                    region=place.region, account_id=v[0], log_group_arn=v[1], subnet_ids=v[2],
-                    security_group_id=v[3], dlq_arn=v[4], compute_key_arn=v[5]) + v[6]))
+            policy = pulumi.Output.all(
+                self.account_id,
+                log_group.arn,
+                pulumi.Output.all(*links.network.app_subnet_ids),
+                sg_id,
+                self.dead_letters.arn,
+                links.keys.compute,
+                specific[key],
+            ).apply(
+                lambda v: policy_document(
+                    function_base_statements(
+                        region=place.region,
+                        account_id=v[0],
+                        log_group_arn=v[1],
+                        subnet_ids=v[2],
+                        security_group_id=v[3],
+                        dlq_arn=v[4],
+                        compute_key_arn=v[5],
+                    )
+                    + v[6]
+                )
+            )
             role_policy = aws.iam.RolePolicy(
-                f"{name}-{key}-policy", aws.iam.RolePolicyArgs(name=f"{fn_name}-least-privilege", role=role.id,
-                                                               policy=policy),
+                f"{name}-{key}-policy",
+                aws.iam.RolePolicyArgs(name=f"{fn_name}-least-privilege", role=role.id, policy=policy),
                 opts=child,
             )
             self.lambdas[key] = aws.lambda_.Function(
@@ -471,10 +683,10 @@ class Service(pulumi.ComponentResource):
                     environment=aws.lambda_.FunctionEnvironmentArgs(variables=environments[key]),
                     tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
                     dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=self.dead_letters.arn),
-                    vpc_config=aws.lambda_.FunctionVpcConfigArgs(subnet_ids=list(links.network.app_subnet_ids),
-                                                                 security_group_ids=[sg_id]),
-                    logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON",
-                                                                         log_group=log_group.name),
+                    vpc_config=aws.lambda_.FunctionVpcConfigArgs(
+                        subnet_ids=list(links.network.app_subnet_ids), security_group_ids=[sg_id]
+                    ),
+                    logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
                     tags=with_name(tags, fn_name, function=key),
                 ),
                 # The role must be able to create ENIs and write logs before the function is created.
@@ -487,19 +699,37 @@ class Service(pulumi.ComponentResource):
         self._http_api(name)
 
         self.role_arns = {k: r.arn for k, r in self.roles.items()}
-        self.functions = [MonitoredFunction(label=k, function_name=self.function_names[k],
-                                            timeout_seconds=s.timeout_seconds,
-                                            reserved_concurrency=s.reserved_concurrency)
-                          for k, s in (("api", s.api), ("relay", s.relay), ("migrations", s.migrations))]
+        self.functions = [
+            MonitoredFunction(
+                label=k,
+                function_name=self.function_names[k],
+                timeout_seconds=s.timeout_seconds,
+                reserved_concurrency=s.reserved_concurrency,
+            )
+            for k, s in (("api", s.api), ("relay", s.relay), ("migrations", s.migrations))
+        ]
         self.apis = [MonitoredApi(label="api-gateway", api_id=self.api.id, stage=STAGE)]
-        self.proxies = [MonitoredProxy(label="db-proxy", proxy_name=self.proxy_name,
-                                       max_connections=self.proxy_max_connections)]
-        self.lags = [MonitoredLag(label="outbox-relay", namespace=OUTBOX_LAG_NAMESPACE, metric=OUTBOX_LAG_METRIC,
-                                  dimensions={OUTBOX_LAG_DIMENSION: p})]
+        self.proxies = [
+            MonitoredProxy(label="db-proxy", proxy_name=self.proxy_name, max_connections=self.proxy_max_connections)
+        ]
+        self.lags = [
+            MonitoredLag(
+                label="outbox-relay",
+                namespace=OUTBOX_LAG_NAMESPACE,
+                metric=OUTBOX_LAG_METRIC,
+                dimensions={OUTBOX_LAG_DIMENSION: p},
+            )
+        ]
         self.proxy_endpoint = self.proxy.endpoint
-        self.register_outputs({"apiUrl": self.api_url, "functionNames": self.function_names,
-                               "proxyEndpoint": self.proxy_endpoint, "jwtIssuer": self.jwt_issuer,
-                               "roleArns": self.role_arns})
+        self.register_outputs(
+            {
+                "apiUrl": self.api_url,
+                "functionNames": self.function_names,
+                "proxyEndpoint": self.proxy_endpoint,
+                "jwtIssuer": self.jwt_issuer,
+                "roleArns": self.role_arns,
+            }
+        )
 
     # --- network ----------------------------------------------------------------------------------------------
     def _security_groups(self, name: str) -> None:
@@ -509,8 +739,12 @@ class Service(pulumi.ComponentResource):
         def group(key: str, description: str) -> aws.ec2.SecurityGroup:
             return aws.ec2.SecurityGroup(
                 f"{name}-{key}-sg",
-                aws.ec2.SecurityGroupArgs(vpc_id=links.network.vpc_id, name=f"{p}-{key}", description=description,
-                                          tags=with_name(tags, f"{p}-{key}", tier=key)),
+                aws.ec2.SecurityGroupArgs(
+                    vpc_id=links.network.vpc_id,
+                    name=f"{p}-{key}",
+                    description=description,
+                    tags=with_name(tags, f"{p}-{key}", tier=key),
+                ),
                 opts=self._child,
             )
 
@@ -520,22 +754,62 @@ class Service(pulumi.ComponentResource):
         fn, mig = self.functions_sg.id, self.migrations_sg.id
         rules = [
             ("functions-to-proxy", fn, self.proxy_sg.id, PROXY_PORT, None, "functions to RDS Proxy"),
-            ("proxy-to-postgres", self.proxy_sg.id, links.network.postgres_security_group_id, links.database.port, None,
-             "RDS Proxy to the PostgreSQL writer"),
+            (
+                "proxy-to-postgres",
+                self.proxy_sg.id,
+                links.network.postgres_security_group_id,
+                links.database.port,
+                None,
+                "RDS Proxy to the PostgreSQL writer",
+            ),
             ("functions-to-redis", fn, links.network.redis_security_group_id, 6379, None, "functions to the cache"),
-            ("functions-to-endpoints", fn, links.network.endpoints_security_group_id, 443, None,
-             "functions to AWS API endpoints (SSM, SQS, CloudWatch)"),
-            ("migrations-to-postgres", mig, links.network.postgres_security_group_id, links.database.port, None,
-             "migrations function to the PostgreSQL writer"),
-            ("migrations-to-endpoints", mig, links.network.endpoints_security_group_id, 443, None,
-             "migrations function to Secrets Manager"),
+            (
+                "functions-to-endpoints",
+                fn,
+                links.network.endpoints_security_group_id,
+                443,
+                None,
+                "functions to AWS API endpoints (SSM, SQS, CloudWatch)",
+            ),
+            (
+                "migrations-to-postgres",
+                mig,
+                links.network.postgres_security_group_id,
+                links.database.port,
+                None,
+                "migrations function to the PostgreSQL writer",
+            ),
+            (
+                "migrations-to-endpoints",
+                mig,
+                links.network.endpoints_security_group_id,
+                443,
+                None,
+                "migrations function to Secrets Manager",
+            ),
         ]
         if links.catalog is not None:
-            rules.append(("functions-to-atlas", fn, links.catalog.security_group_id, PRIVATELINK_PORTS[0],
-                          PRIVATELINK_PORTS[1], "functions to MongoDB Atlas over PrivateLink"))
+            rules.append(
+                (
+                    "functions-to-atlas",
+                    fn,
+                    links.catalog.security_group_id,
+                    PRIVATELINK_PORTS[0],
+                    PRIVATELINK_PORTS[1],
+                    "functions to MongoDB Atlas over PrivateLink",
+                )
+            )
         for slug, source, target, port, to_port, description in rules:
-            allow_tcp(f"{name}-{slug}", source_id=source, target_id=target, port=port, to_port=to_port,
-                      description=description, tags=tags, parent=self)
+            allow_tcp(
+                f"{name}-{slug}",
+                source_id=source,
+                target_id=target,
+                port=port,
+                to_port=to_port,
+                description=description,
+                tags=tags,
+                parent=self,
+            )
 
     # --- RDS Proxy --------------------------------------------------------------------------------------------
     def _proxy(self, name: str) -> None:
@@ -545,29 +819,49 @@ class Service(pulumi.ComponentResource):
         self.proxy_max_connections = max(1, links.database.max_connections * s.proxy_pool_percent // 100)
         self.proxy_role = aws.iam.Role(
             f"{name}-proxy-role",
-            aws.iam.RoleArgs(name=self.proxy_name, description=f"RDS Proxy {self.proxy_name} logs in with IAM",
-                             assume_role_policy=self.account_id.apply(lambda a: service_trust("rds.amazonaws.com", a)),
-                             tags=with_name(tags, self.proxy_name)),
+            aws.iam.RoleArgs(
+                name=self.proxy_name,
+                description=f"RDS Proxy {self.proxy_name} logs in with IAM",
+                assume_role_policy=self.account_id.apply(lambda a: service_trust("rds.amazonaws.com", a)),
+                tags=with_name(tags, self.proxy_name),
+            ),
             opts=self._child,
         )
         # End-to-end IAM: the proxy itself connects to the writer as the app user with an IAM token.
         proxy_policy = aws.iam.RolePolicy(
             f"{name}-proxy-policy",
             aws.iam.RolePolicyArgs(
-                name=f"{self.proxy_name}-connect", role=self.proxy_role.id,
-                policy=pulumi.Output.all(self.account_id, links.database.resource_id).apply(lambda v: policy_document([{
-                    "Sid": "ConnectToWriterAsAppUser", "Effect": "Allow", "Action": ["rds-db:connect"],
-                    "Resource": [f"arn:aws:rds-db:{place.region}:{v[0]}:dbuser:{v[1]}/{PG_APP_USER}"]}]))),
+                name=f"{self.proxy_name}-connect",
+                role=self.proxy_role.id,
+                policy=pulumi.Output.all(self.account_id, links.database.resource_id).apply(
+                    lambda v: policy_document(
+                        [
+                            {
+                                "Sid": "ConnectToWriterAsAppUser",
+                                "Effect": "Allow",
+                                "Action": ["rds-db:connect"],
+                                "Resource": [f"arn:aws:rds-db:{place.region}:{v[0]}:dbuser:{v[1]}/{PG_APP_USER}"],
+                            }
+                        ]
+                    )
+                ),
+            ),
             opts=self._child,
         )
         self.proxy = aws.rds.Proxy(
             f"{name}-proxy",
             aws.rds.ProxyArgs(
-                name=self.proxy_name, engine_family="POSTGRESQL", role_arn=self.proxy_role.arn,
-                default_auth_scheme="IAM_AUTH", require_tls=True, debug_logging=False,
+                name=self.proxy_name,
+                engine_family="POSTGRESQL",
+                role_arn=self.proxy_role.arn,
+                default_auth_scheme="IAM_AUTH",
+                require_tls=True,
+                debug_logging=False,
                 idle_client_timeout=s.proxy_idle_client_timeout_seconds,
-                vpc_subnet_ids=list(links.network.data_subnet_ids), vpc_security_group_ids=[self.proxy_sg.id],
-                tags=with_name(tags, self.proxy_name)),
+                vpc_subnet_ids=list(links.network.data_subnet_ids),
+                vpc_security_group_ids=[self.proxy_sg.id],
+                tags=with_name(tags, self.proxy_name),
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[proxy_policy]),
         )
         self.proxy_target_group = aws.rds.ProxyDefaultTargetGroup(
@@ -577,13 +871,18 @@ class Service(pulumi.ComponentResource):
                 connection_pool_config=aws.rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs(
                     max_connections_percent=s.proxy_pool_percent,
                     max_idle_connections_percent=max(1, s.proxy_pool_percent // 2),
-                    connection_borrow_timeout=10)),
+                    connection_borrow_timeout=10,
+                ),
+            ),
             opts=self._child,
         )
         aws.rds.ProxyTarget(
             f"{name}-proxy-writer",
-            aws.rds.ProxyTargetArgs(db_proxy_name=self.proxy.name, target_group_name=self.proxy_target_group.name,
-                                    db_instance_identifier=links.database.instance_identifier),
+            aws.rds.ProxyTargetArgs(
+                db_proxy_name=self.proxy.name,
+                target_group_name=self.proxy_target_group.name,
+                db_instance_identifier=links.database.instance_identifier,
+            ),
             opts=self._child,
         )
 
@@ -601,45 +900,74 @@ class Service(pulumi.ComponentResource):
             f"{name}-customers",
             aws.cognito.UserPoolArgs(
                 name=pool_name,
-                username_attributes=["email"], auto_verified_attributes=["email"],
+                username_attributes=["email"],
+                auto_verified_attributes=["email"],
                 mfa_configuration="OPTIONAL",
                 software_token_mfa_configuration=aws.cognito.UserPoolSoftwareTokenMfaConfigurationArgs(enabled=True),
                 password_policy=aws.cognito.UserPoolPasswordPolicyArgs(
-                    minimum_length=12, require_lowercase=True, require_uppercase=True, require_numbers=True,
-                    require_symbols=True, temporary_password_validity_days=3, password_history_size=5),
-                account_recovery_setting=aws.cognito.UserPoolAccountRecoverySettingArgs(recovery_mechanisms=[
-                    aws.cognito.UserPoolAccountRecoverySettingRecoveryMechanismArgs(name="verified_email",
-                                                                                   priority=1)]),
+                    minimum_length=12,
+                    require_lowercase=True,
+                    require_uppercase=True,
+                    require_numbers=True,
+                    require_symbols=True,
+                    temporary_password_validity_days=3,
+                    password_history_size=5,
+                ),
+                account_recovery_setting=aws.cognito.UserPoolAccountRecoverySettingArgs(
+                    recovery_mechanisms=[
+                        aws.cognito.UserPoolAccountRecoverySettingRecoveryMechanismArgs(
+                            name="verified_email", priority=1
+                        )
+                    ]
+                ),
                 admin_create_user_config=aws.cognito.UserPoolAdminCreateUserConfigArgs(
-                    allow_admin_create_user_only=False),
+                    allow_admin_create_user_only=False
+                ),
                 deletion_protection="ACTIVE" if s.user_pool_deletion_protection else "INACTIVE",
                 user_pool_tier="PLUS" if s.user_pool_threat_protection else "ESSENTIALS",
                 user_pool_add_ons=aws.cognito.UserPoolUserPoolAddOnsArgs(advanced_security_mode="ENFORCED")
-                if s.user_pool_threat_protection else None,
+                if s.user_pool_threat_protection
+                else None,
                 # The customer id the app reads (app/auth.py): the back office sets it (AdminUpdateUserAttributes);
                 # the web client may read but not write it (write_attributes below).
-                schemas=[aws.cognito.UserPoolSchemaArgs(
-                    name=s.customer_claim.removeprefix("custom:"), attribute_data_type="Number", mutable=True,
-                    developer_only_attribute=False,
-                    number_attribute_constraints=aws.cognito.UserPoolSchemaNumberAttributeConstraintsArgs(
-                        min_value="1"))],
-                tags=with_name(self._tags, pool_name)),
+                schemas=[
+                    aws.cognito.UserPoolSchemaArgs(
+                        name=s.customer_claim.removeprefix("custom:"),
+                        attribute_data_type="Number",
+                        mutable=True,
+                        developer_only_attribute=False,
+                        number_attribute_constraints=aws.cognito.UserPoolSchemaNumberAttributeConstraintsArgs(
+                            min_value="1"
+                        ),
+                    )
+                ],
+                tags=with_name(self._tags, pool_name),
+            ),
             opts=self._child,
         )
         self.user_pool_client = aws.cognito.UserPoolClient(
             f"{name}-web-client",
             aws.cognito.UserPoolClientArgs(
-                name=f"{place.prefix}-web", user_pool_id=self.user_pool.id, generate_secret=False,
+                name=f"{place.prefix}-web",
+                user_pool_id=self.user_pool.id,
+                generate_secret=False,
                 explicit_auth_flows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                prevent_user_existence_errors="ENABLED", enable_token_revocation=True,
-                id_token_validity=60, access_token_validity=60, refresh_token_validity=30,
+                prevent_user_existence_errors="ENABLED",
+                enable_token_revocation=True,
+                id_token_validity=60,
+                access_token_validity=60,
+                refresh_token_validity=30,
                 token_validity_units=aws.cognito.UserPoolClientTokenValidityUnitsArgs(
-                    id_token="minutes", access_token="minutes", refresh_token="days"),
-                read_attributes=["email", s.customer_claim], write_attributes=["email"]),
+                    id_token="minutes", access_token="minutes", refresh_token="days"
+                ),
+                read_attributes=["email", s.customer_claim],
+                write_attributes=["email"],
+            ),
             opts=self._child,
         )
         self.jwt_issuer = self.user_pool.id.apply(
-            lambda pool_id: f"https://cognito-idp.{place.region}.amazonaws.com/{pool_id}")
+            lambda pool_id: f"https://cognito-idp.{place.region}.amazonaws.com/{pool_id}"
+        )
         self.jwt_audience = self.user_pool_client.id.apply(lambda cid: [cid])
 
     # --- Atlas database users -------------------------------------------------------------------------------
@@ -651,9 +979,15 @@ class Service(pulumi.ComponentResource):
             return
         for key in ("api", "relay"):
             self.atlas_users[key] = iam_database_user(
-                f"{name}-{key}-atlas-user", project_id=links.catalog.project_id, role_arn=self.roles[key].arn,
-                mongo_role="readWrite", database=links.catalog.database, cluster_name=links.catalog.cluster_name,
-                who=f"{key} function", parent=self)
+                f"{name}-{key}-atlas-user",
+                project_id=links.catalog.project_id,
+                role_arn=self.roles[key].arn,
+                mongo_role="readWrite",
+                database=links.catalog.database,
+                cluster_name=links.catalog.cluster_name,
+                who=f"{key} function",
+                parent=self,
+            )
 
     # --- migrations on deploy -------------------------------------------------------------------------------
     def _migrations_run(self, name: str) -> None:
@@ -664,7 +998,8 @@ class Service(pulumi.ComponentResource):
             aws.lambda_.InvocationArgs(
                 function_name=self.lambdas["migrations"].name,
                 input=json.dumps({"action": "migrate"}),
-                triggers={"migrations": links.app.migrations_hash}),
+                triggers={"migrations": links.app.migrations_hash},
+            ),
             opts=self._child,
         )
 
@@ -675,27 +1010,33 @@ class Service(pulumi.ComponentResource):
         role_name = f"{p}-scheduler"
         self.scheduler_role = aws.iam.Role(
             f"{name}-scheduler-role",
-            aws.iam.RoleArgs(name=role_name, description="EventBridge Scheduler starts the outbox relay and the "
-                                                         "weekly order-partitions run",
-                             assume_role_policy=self.account_id.apply(
-                                 lambda a: service_trust("scheduler.amazonaws.com", a)),
-                             tags=with_name(self._tags, role_name)),
+            aws.iam.RoleArgs(
+                name=role_name,
+                description="EventBridge Scheduler starts the outbox relay and the weekly order-partitions run",
+                assume_role_policy=self.account_id.apply(lambda a: service_trust("scheduler.amazonaws.com", a)),
+                tags=with_name(self._tags, role_name),
+            ),
             opts=self._child,
         )
         scheduler_policy = aws.iam.RolePolicy(
             f"{name}-scheduler-policy",
             aws.iam.RolePolicyArgs(
-                name=f"{role_name}-invoke", role=self.scheduler_role.id,
-                policy=pulumi.Output.all(relay.arn, migrations.arn, self.dead_letters.arn,
-                                         links.keys.compute).apply(lambda v: policy_document(
-                    scheduler_statements(relay_arn=v[0], migrations_arn=v[1], dlq_arn=v[2], compute_key_arn=v[3])))),
+                name=f"{role_name}-invoke",
+                role=self.scheduler_role.id,
+                policy=pulumi.Output.all(relay.arn, migrations.arn, self.dead_letters.arn, links.keys.compute).apply(
+                    lambda v: policy_document(
+                        scheduler_statements(relay_arn=v[0], migrations_arn=v[1], dlq_arn=v[2], compute_key_arn=v[3])
+                    )
+                ),
+            ),
             opts=self._child,
         )
         aws.lambda_.FunctionEventInvokeConfig(
             f"{name}-relay-async",
             # A relay that failed is not retried: the next one starts within a minute and takes the same rows.
-            aws.lambda_.FunctionEventInvokeConfigArgs(function_name=relay.name, maximum_retry_attempts=0,
-                                                      maximum_event_age_in_seconds=120),
+            aws.lambda_.FunctionEventInvokeConfigArgs(
+                function_name=relay.name, maximum_retry_attempts=0, maximum_event_age_in_seconds=120
+            ),
             opts=self._child,
         )
         self.schedules = [
@@ -708,11 +1049,15 @@ class Service(pulumi.ComponentResource):
                     flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
                     state="ENABLED",
                     target=aws.scheduler.ScheduleTargetArgs(
-                        arn=relay.arn, role_arn=self.scheduler_role.arn, input=json.dumps({"relay": i}),
-                        retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(maximum_retry_attempts=0,
-                                                                                  maximum_event_age_in_seconds=60),
-                        dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(
-                            arn=self.dead_letters.arn))),
+                        arn=relay.arn,
+                        role_arn=self.scheduler_role.arn,
+                        input=json.dumps({"relay": i}),
+                        retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
+                            maximum_retry_attempts=0, maximum_event_age_in_seconds=60
+                        ),
+                        dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn),
+                    ),
+                ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
             )
             for i in range(1, s.relay_schedules + 1)
@@ -721,16 +1066,23 @@ class Service(pulumi.ComponentResource):
         self.partitions_schedule = aws.scheduler.Schedule(
             f"{name}-partitions-schedule",
             aws.scheduler.ScheduleArgs(
-                name=f"{p}-order-partitions", description="Create the monthly order partitions ahead",
+                name=f"{p}-order-partitions",
+                description="Create the monthly order partitions ahead",
                 schedule_expression="rate(7 days)",
-                flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="FLEXIBLE",
-                                                                                  maximum_window_in_minutes=60),
+                flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(
+                    mode="FLEXIBLE", maximum_window_in_minutes=60
+                ),
                 state="ENABLED",
                 target=aws.scheduler.ScheduleTargetArgs(
-                    arn=migrations.arn, role_arn=self.scheduler_role.arn, input=json.dumps({"action": "partitions"}),
-                    retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(maximum_retry_attempts=3,
-                                                                              maximum_event_age_in_seconds=3600),
-                    dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn))),
+                    arn=migrations.arn,
+                    role_arn=self.scheduler_role.arn,
+                    input=json.dumps({"action": "partitions"}),
+                    retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
+                        maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
+                    ),
+                    dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn),
+                ),
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
         )
 
@@ -741,27 +1093,38 @@ class Service(pulumi.ComponentResource):
         api_name = f"{p}-api"
         self.api = aws.apigatewayv2.Api(
             f"{name}-http-api",
-            aws.apigatewayv2.ApiArgs(name=api_name, protocol_type="HTTP",
-                                     description=f"EcoMart {p} order and catalog API",
-                                     disable_execute_api_endpoint=s.domain_name is not None,
-                                     tags=with_name(tags, api_name)),
+            aws.apigatewayv2.ApiArgs(
+                name=api_name,
+                protocol_type="HTTP",
+                description=f"EcoMart {p} order and catalog API",
+                disable_execute_api_endpoint=s.domain_name is not None,
+                tags=with_name(tags, api_name),
+            ),
             opts=self._child,
         )
         api_fn = self.lambdas["api"]
         self.integration = aws.apigatewayv2.Integration(
             f"{name}-lambda-integration",
-            aws.apigatewayv2.IntegrationArgs(api_id=self.api.id, integration_type="AWS_PROXY",
-                                             integration_uri=api_fn.invoke_arn, payload_format_version="2.0",
-                                             timeout_milliseconds=(API_GATEWAY_TIMEOUT_SECONDS - 1) * 1000),
+            aws.apigatewayv2.IntegrationArgs(
+                api_id=self.api.id,
+                integration_type="AWS_PROXY",
+                integration_uri=api_fn.invoke_arn,
+                payload_format_version="2.0",
+                timeout_milliseconds=(API_GATEWAY_TIMEOUT_SECONDS - 1) * 1000,
+            ),
             opts=self._child,
         )
         self.authorizer = aws.apigatewayv2.Authorizer(
             f"{name}-jwt",
             aws.apigatewayv2.AuthorizerArgs(
-                api_id=self.api.id, name=f"{p}-customers", authorizer_type="JWT",
+                api_id=self.api.id,
+                name=f"{p}-customers",
+                authorizer_type="JWT",
                 identity_sources=["$request.header.Authorization"],
-                jwt_configuration=aws.apigatewayv2.AuthorizerJwtConfigurationArgs(issuer=self.jwt_issuer,
-                                                                                  audiences=self.jwt_audience)),
+                jwt_configuration=aws.apigatewayv2.AuthorizerJwtConfigurationArgs(
+                    issuer=self.jwt_issuer, audiences=self.jwt_audience
+                ),
+            ),
             opts=self._child,
         )
         target = self.integration.id.apply(lambda i: f"integrations/{i}")
@@ -771,37 +1134,53 @@ class Service(pulumi.ComponentResource):
             self.routes[route.route_key] = aws.apigatewayv2.Route(
                 f"{name}-route-{slug}",
                 aws.apigatewayv2.RouteArgs(
-                    api_id=self.api.id, route_key=route.route_key, target=target,
+                    api_id=self.api.id,
+                    route_key=route.route_key,
+                    target=target,
                     authorization_type="JWT" if route.authorized else "NONE",
-                    authorizer_id=self.authorizer.id if route.authorized else None),
+                    authorizer_id=self.authorizer.id if route.authorized else None,
+                ),
                 opts=self._child,
             )
         log_name = f"/aws/apigateway/{api_name}"
         self.access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",
-            aws.cloudwatch.LogGroupArgs(name=log_name, retention_in_days=s.log_retention_days,
-                                        kms_key_id=links.keys.logs, tags=with_name(tags, log_name)),
+            aws.cloudwatch.LogGroupArgs(
+                name=log_name,
+                retention_in_days=s.log_retention_days,
+                kms_key_id=links.keys.logs,
+                tags=with_name(tags, log_name),
+            ),
             opts=self._child,
         )
         self.stage = aws.apigatewayv2.Stage(
             f"{name}-stage",
             aws.apigatewayv2.StageArgs(
-                api_id=self.api.id, name=STAGE, auto_deploy=True,
+                api_id=self.api.id,
+                name=STAGE,
+                auto_deploy=True,
                 access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
-                    destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT),
+                    destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT
+                ),
                 default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
                     throttling_rate_limit=s.throttling_rate_limit,
-                    throttling_burst_limit=s.throttling_burst_limit, detailed_metrics_enabled=True),
-                tags=with_name(tags, f"{api_name}-default")),
+                    throttling_burst_limit=s.throttling_burst_limit,
+                    detailed_metrics_enabled=True,
+                ),
+                tags=with_name(tags, f"{api_name}-default"),
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.routes.values())),
         )
         aws.lambda_.Permission(
             f"{name}-api-invoke",
             aws.lambda_.PermissionArgs(
-                action="lambda:InvokeFunction", function=api_fn.name, principal="apigateway.amazonaws.com",
+                action="lambda:InvokeFunction",
+                function=api_fn.name,
+                principal="apigateway.amazonaws.com",
                 source_account=self.account_id,
                 # Only this API's $default stage, any route.
-                source_arn=self.api.execution_arn.apply(lambda a: f"{a}/{STAGE}/*")),
+                source_arn=self.api.execution_arn.apply(lambda a: f"{a}/{STAGE}/*"),
+            ),
             opts=self._child,
         )
         self.api_url = self.stage.invoke_url
@@ -811,8 +1190,10 @@ class Service(pulumi.ComponentResource):
                 aws.apigatewayv2.DomainNameArgs(
                     domain_name=s.domain_name,
                     domain_name_configuration=aws.apigatewayv2.DomainNameDomainNameConfigurationArgs(
-                        certificate_arn=s.certificate_arn, endpoint_type="REGIONAL", security_policy="TLS_1_2"),
-                    tags=with_name(tags, s.domain_name)),
+                        certificate_arn=s.certificate_arn, endpoint_type="REGIONAL", security_policy="TLS_1_2"
+                    ),
+                    tags=with_name(tags, s.domain_name),
+                ),
                 opts=self._child,
             )
             aws.apigatewayv2.ApiMapping(
@@ -825,8 +1206,12 @@ class Service(pulumi.ComponentResource):
     def stack_outputs(self) -> dict[str, Any]:
         """The stack outputs (camelCase) this component contributes."""
         out: dict[str, Any] = {
-            "apiUrl": self.api_url, "functionNames": self.function_names, "dbProxyEndpoint": self.proxy_endpoint,
-            "jwtIssuer": self.jwt_issuer, "jwtAudience": self.jwt_audience, "functionRoleArns": self.role_arns,
+            "apiUrl": self.api_url,
+            "functionNames": self.function_names,
+            "dbProxyEndpoint": self.proxy_endpoint,
+            "jwtIssuer": self.jwt_issuer,
+            "jwtAudience": self.jwt_audience,
+            "functionRoleArns": self.role_arns,
             "functionsDlqUrl": self.dead_letters.url,
         }
         if self.user_pool is not None:

@@ -26,15 +26,15 @@ import uuid
 import psycopg
 
 from app import db
+from app.auth import issue_token, new_key_pair
 from app.catalog import bootstrap
-from devtools.servers import PostgresServer, RedisServer, free_port
 from app.errors import AppError
 from app.mongo import MOCK_BANNER, connect
 from app.orders import OrderLine
-from devtools.seed import seed
 from app.services import Services
-from app.auth import issue_token, new_key_pair
 from app.settings import AuthConfig, Settings
+from devtools.seed import seed
+from devtools.servers import PostgresServer, RedisServer, free_port
 
 LOCAL_ISSUER, LOCAL_AUDIENCE = "http://127.0.0.1/ecomart-local-issuer", "ecomart-api"
 
@@ -70,17 +70,27 @@ def place_sample_orders(services: Services, customers: list[int], skus: list[str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.local", description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
-                        help="API port on 127.0.0.1 (a free one is chosen if it is taken)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "8000")),
+        help="API port on 127.0.0.1 (a free one is chosen if it is taken)",
+    )
     parser.add_argument("--products", type=int, default=240, help="sample catalog size (>= 200 by default)")
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--sample-orders", type=int, default=40)
     parser.add_argument("--check", action="store_true", help="set everything up, answer /health once, then stop")
-    parser.add_argument("--data-dir", default=os.path.join("build", "local"),
-                        help="where PostgreSQL and Redis keep their data across runs (default build/local)")
-    parser.add_argument("--fast", action="store_true",
-                        help="throwaway servers without fsync, synchronous commit or Redis persistence: faster, "
-                             "and a crash loses answered orders. Never for data you care about.")
+    parser.add_argument(
+        "--data-dir",
+        default=os.path.join("build", "local"),
+        help="where PostgreSQL and Redis keep their data across runs (default build/local)",
+    )
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="throwaway servers without fsync, synchronous commit or Redis persistence: faster, "
+        "and a crash loses answered orders. Never for data you care about.",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -92,16 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     pg = redis_server = services = None
     try:
         if args.fast:
-            _shout("FAST MODE (--fast): PostgreSQL runs with fsync=off and synchronous_commit=off and Redis keeps "
-                   "nothing.\nA crash or kill loses orders that were already answered 201; carts vanish on "
-                   "restart. Throwaway data only.")
+            _shout(
+                "FAST MODE (--fast): PostgreSQL runs with fsync=off and synchronous_commit=off and Redis keeps "
+                "nothing.\nA crash or kill loses orders that were already answered 201; carts vanish on "
+                "restart. Throwaway data only."
+            )
             pg = PostgresServer(prefix="ecomart-local-pg-").start()
             redis_server = RedisServer(prefix="ecomart-local-redis-").start()
         else:
             pg = PostgresServer(durable=True, directory=os.path.join(args.data_dir, "postgres")).start()
             redis_server = RedisServer(persistent=True, directory=os.path.join(args.data_dir, "redis")).start()
-            log.info("durable: PostgreSQL fsync/synchronous_commit on, Redis append-only file; data kept in %s%s",
-                     args.data_dir, " (reused from the last run)" if pg.reused else "")
+            log.info(
+                "durable: PostgreSQL fsync/synchronous_commit on, Redis append-only file; data kept in %s%s",
+                args.data_dir,
+                " (reused from the last run)" if pg.reused else "",
+            )
         dsn, redis_url = pg.dsn(), redis_server.url()
         log.info("PostgreSQL %s (data %s)", dsn, pg.dir)
         log.info("Redis %s", redis_url)
@@ -120,27 +135,35 @@ def main(argv: list[str] | None = None) -> int:
         with psycopg.connect(dsn, autocommit=True) as conn:
             if existing:
                 summary = seed(conn, mongo, products=existing, write_catalog=False, n_customers=args.customers)
-                log.info("catalog at MONGODB_URI already has %d products: mirrored them into PostgreSQL",
-                         len(existing))
+                log.info("catalog at MONGODB_URI already has %d products: mirrored them into PostgreSQL", len(existing))
             else:
-                summary = seed(conn, mongo, n_products=args.products, n_customers=args.customers,
-                               reset_stock=not pg.reused)
-                log.info("seeded %d products (by category: %s), %d sellable SKUs, %d reviews, %d customers",
-                         summary.products,
-                         ", ".join(f"{k} {v}" for k, v in sorted(summary.by_category.items())),
-                         summary.sellable_skus, summary.reviews, len(summary.customers))
+                summary = seed(
+                    conn, mongo, n_products=args.products, n_customers=args.customers, reset_stock=not pg.reused
+                )
+                log.info(
+                    "seeded %d products (by category: %s), %d sellable SKUs, %d reviews, %d customers",
+                    summary.products,
+                    ", ".join(f"{k} {v}" for k, v in sorted(summary.by_category.items())),
+                    summary.sellable_skus,
+                    summary.reviews,
+                    len(summary.customers),
+                )
 
         # A local token issuer: a throwaway key for this run only (docs/adr/0021); the API verifies its tokens.
         private_pem, public_pem = new_key_pair()
         auth = AuthConfig(mode="jwt", issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE, public_key_pem=public_pem)
-        settings = Settings(database_url=dsn, redis_url=redis_url, mongodb_uri=uri,
-                            mongodb_db=os.environ.get("MONGODB_DB", "catalog"),
-                            order_locking=os.environ.get("ORDER_LOCKING", "pessimistic"), relay_in_process=True,
-                            auth=auth)
+        settings = Settings(
+            database_url=dsn,
+            redis_url=redis_url,
+            mongodb_uri=uri,
+            mongodb_db=os.environ.get("MONGODB_DB", "catalog"),
+            order_locking=os.environ.get("ORDER_LOCKING", "pessimistic"),
+            relay_in_process=True,
+            auth=auth,
+        )
         services = Services.build(settings, mongo=mongo)
         services.recommendations.refresh_category_top()
-        placed = 0 if pg.reused else place_sample_orders(services, summary.customers, summary.skus,
-                                                         args.sample_orders)
+        placed = 0 if pg.reused else place_sample_orders(services, summary.customers, summary.skus, args.sample_orders)
         log.info("placed %d sample orders (the in-process relay publishes them to the catalog store)", placed)
 
         from app.api import create_app
@@ -149,19 +172,23 @@ def main(argv: list[str] | None = None) -> int:
         port = args.port if _port_free(args.port) else free_port()
         base = f"http://127.0.0.1:{port}"
         customer = summary.customers[0]
-        token = issue_token(private_pem, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE, customer_id=customer,
-                            lifetime_seconds=12 * 3600)
-        print(f"\nEcoMart API on {base}  (OpenAPI: {base}/docs, {base}/openapi.json)\n"
-              f"  curl {base}/health\n  curl '{base}/products?category=groceries&certification=Fairtrade'\n"
-              f"  curl {base}/products/p-00001\n"
-              f"Carts, orders and recommendations need a token. Sample customer {customer} (valid 12 h, this run "
-              f"only):\n"
-              f"export ECOMART_TOKEN={token}\n"
-              f"  curl -X POST {base}/orders -H \"Authorization: Bearer $ECOMART_TOKEN\" "
-              f"-H 'Idempotency-Key: demo-0001' -H 'content-type: application/json' "
-              f"-d '{{\"items\": [{{\"sku\": \"{summary.skus[0]}\", \"quantity\": 1}}]}}'\n"
-              f"  curl -H \"Authorization: Bearer $ECOMART_TOKEN\" {base}/customers/{customer}/recommendations\n"
-              f"PostgreSQL: {dsn}   Redis: {redis_url}   Ctrl-C stops everything.\n", flush=True)
+        token = issue_token(
+            private_pem, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE, customer_id=customer, lifetime_seconds=12 * 3600
+        )
+        print(
+            f"\nEcoMart API on {base}  (OpenAPI: {base}/docs, {base}/openapi.json)\n"
+            f"  curl {base}/health\n  curl '{base}/products?category=groceries&certification=Fairtrade'\n"
+            f"  curl {base}/products/p-00001\n"
+            f"Carts, orders and recommendations need a token. Sample customer {customer} (valid 12 h, this run "
+            f"only):\n"
+            f"export ECOMART_TOKEN={token}\n"
+            f'  curl -X POST {base}/orders -H "Authorization: Bearer $ECOMART_TOKEN" '
+            f"-H 'Idempotency-Key: demo-0001' -H 'content-type: application/json' "
+            f'-d \'{{"items": [{{"sku": "{summary.skus[0]}", "quantity": 1}}]}}\'\n'
+            f'  curl -H "Authorization: Bearer $ECOMART_TOKEN" {base}/customers/{customer}/recommendations\n'
+            f"PostgreSQL: {dsn}   Redis: {redis_url}   Ctrl-C stops everything.\n",
+            flush=True,
+        )
         if args.check:
             from fastapi.testclient import TestClient
 

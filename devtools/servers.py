@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 __all__ = ["ServerError", "PostgresServer", "RedisServer", "free_port", "pg_bin_dir"]
 
@@ -114,11 +114,11 @@ class PostgresServer:
     def __init__(
         self,
         *,
-        port: Optional[int] = None,
+        port: int | None = None,
         durable: bool = False,
-        settings: Optional[Mapping[str, str]] = None,
+        settings: Mapping[str, str] | None = None,
         prefix: str = "ecomart-pg-",
-        directory: Optional[str] = None,
+        directory: str | None = None,
     ) -> None:
         self.bin = pg_bin_dir()
         self._fixed_port = port is not None
@@ -156,11 +156,28 @@ class PostgresServer:
 
     def _initdb(self) -> None:
         sync = [] if self.durable else ["--no-sync"]  # a durable cluster's files are on disk before first start
-        r = self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", *sync, "-E", "UTF8",
-                      "--locale=C.UTF-8" if self._has_c_utf8() else "--locale=C")
+        r = self._run(
+            "initdb",
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            *sync,
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8" if self._has_c_utf8() else "--locale=C",
+        )
         if r.returncode != 0:
-            hint = (" (PostgreSQL runs as user postgres when started by root: that user must be able to reach "
-                    f"{self.dir})") if _is_root() and "Permission denied" in r.stderr else ""
+            hint = (
+                (
+                    " (PostgreSQL runs as user postgres when started by root: that user must be able to reach "
+                    f"{self.dir})"
+                )
+                if _is_root() and "Permission denied" in r.stderr
+                else ""
+            )
             raise ServerError(f"initdb failed in {self.data}: {r.stderr.strip() or r.stdout.strip()}{hint}")
         self._initialized = True
 
@@ -172,7 +189,7 @@ class PostgresServer:
             return False
         return any(line.strip().lower() in ("c.utf8", "c.utf-8") for line in out.splitlines())
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         if self._running:
             return self
         if not self._initialized:
@@ -205,7 +222,7 @@ class PostgresServer:
             raise ServerError(f"pg_ctl stop failed: {r.stderr.strip()}")
         self._running = False
 
-    def restart(self) -> "PostgresServer":
+    def restart(self) -> PostgresServer:
         self.stop()
         return self.start()
 
@@ -226,7 +243,7 @@ class PostgresServer:
     def dsn(self, dbname: str = "postgres") -> str:
         return f"postgresql://postgres@{LOOPBACK}:{self.port}/{dbname}"
 
-    def create_database(self, name: str, template: Optional[str] = None) -> str:
+    def create_database(self, name: str, template: str | None = None) -> str:
         """CREATE DATABASE (optionally a copy of a template: FILE_COPY, the fast way for small databases)."""
         import psycopg
         from psycopg import sql
@@ -245,7 +262,7 @@ class PostgresServer:
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -255,8 +272,14 @@ class PostgresServer:
 class RedisServer:
     """A private redis-server child process; ``persistent=True`` keeps an append-only file across restarts."""
 
-    def __init__(self, *, port: Optional[int] = None, persistent: bool = False, prefix: str = "ecomart-redis-",
-                 directory: Optional[str] = None):
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        persistent: bool = False,
+        prefix: str = "ecomart-redis-",
+        directory: str | None = None,
+    ):
         exe = os.environ.get("ECOMART_REDIS_SERVER") or shutil.which("redis-server")
         if not exe:
             raise ServerError(
@@ -271,10 +294,10 @@ class RedisServer:
             os.makedirs(directory, exist_ok=True)
         self.dir = os.path.abspath(directory) if directory else tempfile.mkdtemp(prefix=prefix)
         self.log = os.path.join(self.dir, "redis.log")
-        self._proc: Optional[subprocess.Popen] = None
+        self._proc: subprocess.Popen | None = None
         _register(self)
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         if self.running:
             return self
         last = ""
@@ -282,13 +305,28 @@ class RedisServer:
             if not self._fixed_port and not self.port:
                 self.port = free_port()
             args = [
-                self.exe, "--port", str(self.port), "--bind", LOOPBACK, "--protected-mode", "yes",
-                "--daemonize", "no", "--dir", self.dir, "--logfile", self.log, "--save", "",
-                "--appendonly", "yes" if self.persistent else "no",
+                self.exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                LOOPBACK,
+                "--protected-mode",
+                "yes",
+                "--daemonize",
+                "no",
+                "--dir",
+                self.dir,
+                "--logfile",
+                self.log,
+                "--save",
+                "",
+                "--appendonly",
+                "yes" if self.persistent else "no",
             ]
             # Own session: a Ctrl-C in the terminal reaches us, and we stop Redis in order.
-            self._proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          start_new_session=True)
+            self._proc = subprocess.Popen(
+                args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            )
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
                 if self._proc.poll() is not None:
@@ -329,7 +367,7 @@ class RedisServer:
                 self._kill()
         self._proc = None
 
-    def restart(self) -> "RedisServer":
+    def restart(self) -> RedisServer:
         self.stop()
         return self.start()
 
@@ -348,7 +386,7 @@ class RedisServer:
     def url(self, db: int = 0) -> str:
         return f"redis://{LOOPBACK}:{self.port}/{db}"
 
-    def __enter__(self) -> "RedisServer":
+    def __enter__(self) -> RedisServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -23,8 +23,11 @@ def command_modules() -> dict[str, ModuleType]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecomart", description="EcoMart data platform: offline preview and compliance "
-                                     "check of stacks and Pulumi programs, stack diffs, runbooks, generated docs.")
+    parser = argparse.ArgumentParser(
+        prog="ecomart",
+        description="EcoMart data platform: offline preview and compliance "
+        "check of stacks and Pulumi programs, stack diffs, runbooks, generated docs.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, module in command_modules().items():
         p = sub.add_parser(name, help=module.HELP, description=(module.__doc__ or module.HELP).split("\n\n")[0])

@@ -18,8 +18,9 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
@@ -95,9 +96,15 @@ _ID_PREFIX = {
     "aws:ebs/volume:Volume": "vol-",
 }
 # EC2 resources whose ARN names a different resource type than the token's kind (kebab-cased otherwise).
-_EC2_ARN_KIND = {"eip": "elastic-ip", "vpcEndpoint": "vpc-endpoint", "flowLog": "vpc-flow-log",
-                 "defaultSecurityGroup": "security-group", "defaultNetworkAcl": "network-acl",
-                 "defaultRouteTable": "route-table", "vpcDhcpOptions": "dhcp-options"}
+_EC2_ARN_KIND = {
+    "eip": "elastic-ip",
+    "vpcEndpoint": "vpc-endpoint",
+    "flowLog": "vpc-flow-log",
+    "defaultSecurityGroup": "security-group",
+    "defaultNetworkAcl": "network-acl",
+    "defaultRouteTable": "route-table",
+    "vpcDhcpOptions": "dhcp-options",
+}
 
 
 def _hex(seed: str, n: int = 17) -> str:
@@ -136,11 +143,13 @@ def _rds_instance(name: str, inputs: dict, region: str) -> dict:
         "engineVersionActual": _actual_engine_version(str(inputs.get("engineVersion", "16"))),
     }
     if inputs.get("manageMasterUserPassword"):
-        out["masterUserSecrets"] = [{
-            "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-{_uuid(name)}-AbCdEf",
-            "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""),
-            "secretStatus": "active",
-        }]
+        out["masterUserSecrets"] = [
+            {
+                "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-{_uuid(name)}-AbCdEf",
+                "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""),
+                "secretStatus": "active",
+            }
+        ]
     return out
 
 
@@ -149,8 +158,11 @@ def _replication_group(name: str, inputs: dict, region: str) -> dict:
     suffix = f"{_hex(name, 6)}.cache.amazonaws.com"
     # ElastiCache's node naming: <rg>-001.. (cluster mode disabled), <rg>-0001-001.. (enabled).
     if inputs.get("clusterMode") == "enabled":
-        members = [f"{rg}-{s:04d}-{n:03d}" for s in range(1, int(inputs.get("numNodeGroups", 1)) + 1)
-                   for n in range(1, int(inputs.get("replicasPerNodeGroup", 0)) + 2)]
+        members = [
+            f"{rg}-{s:04d}-{n:03d}"
+            for s in range(1, int(inputs.get("numNodeGroups", 1)) + 1)
+            for n in range(1, int(inputs.get("replicasPerNodeGroup", 0)) + 2)
+        ]
     else:
         members = [f"{rg}-{n:03d}" for n in range(1, int(inputs.get("numCacheClusters", 1)) + 1)]
     out: dict[str, Any] = {"port": inputs.get("port", 6379), "memberClusters": members}
@@ -169,8 +181,9 @@ def _mongodbatlas(typ: str, name: str, inputs: dict) -> dict:
         out["clusterCount"] = 0
     if typ == "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup":
         out["roleId"] = _object_id(name)
-        out["awsConfigs"] = [{"atlasAwsAccountArn": "arn:aws:iam::536727724300:root",
-                              "atlasAssumedRoleExternalId": _uuid(name)}]
+        out["awsConfigs"] = [
+            {"atlasAwsAccountArn": "arn:aws:iam::536727724300:root", "atlasAssumedRoleExternalId": _uuid(name)}
+        ]
     if typ == "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization":
         out["authorizedDate"] = "2025-01-01T00:00:00Z"
         out["featureUsages"] = [{"featureType": "ENCRYPTION_AT_REST", "featureId": {}}]
@@ -180,21 +193,31 @@ def _mongodbatlas(typ: str, name: str, inputs: dict) -> dict:
         sharded = inputs.get("clusterType") in ("SHARDED", "GEOSHARDED")
         specs = inputs.get("replicationSpecs") or []
         # Atlas returns every shard's spec with its zone id (one per zone name) and shard id.
-        out["replicationSpecs"] = [{**spec, "zoneName": spec.get("zoneName", "Zone 1"),
-                                    "zoneId": _object_id(f"{cluster}/zone/{spec.get('zoneName', 'Zone 1')}"),
-                                    "externalId": _object_id(f"{cluster}/shard/{i}")}
-                                   for i, spec in enumerate(specs)]
-        regions = list(dict.fromkeys(rc.get("regionName", "US_EAST_1") for spec in specs
-                                     for rc in spec.get("regionConfigs", [])))
-        private = {"srvConnectionString": f"mongodb+srv://{cluster}-pl-0.{_hex(cluster, 5)}.mongodb.net",
-                   "connectionString": f"mongodb://pl-0-{regions[0].lower() if regions else 'us_east_1'}."
-                                       f"{_hex(cluster, 5)}.mongodb.net:1024/?ssl=true",
-                   "type": "MONGOS" if sharded else "REPLICA_SET",
-                   "endpoints": [{"endpointId": "vpce-" + _hex(f"{cluster}/{r}"), "providerName": "AWS",
-                                  "region": r} for r in regions]}
+        out["replicationSpecs"] = [
+            {
+                **spec,
+                "zoneName": spec.get("zoneName", "Zone 1"),
+                "zoneId": _object_id(f"{cluster}/zone/{spec.get('zoneName', 'Zone 1')}"),
+                "externalId": _object_id(f"{cluster}/shard/{i}"),
+            }
+            for i, spec in enumerate(specs)
+        ]
+        regions = list(
+            dict.fromkeys(rc.get("regionName", "US_EAST_1") for spec in specs for rc in spec.get("regionConfigs", []))
+        )
+        private = {
+            "srvConnectionString": f"mongodb+srv://{cluster}-pl-0.{_hex(cluster, 5)}.mongodb.net",
+            "connectionString": f"mongodb://pl-0-{regions[0].lower() if regions else 'us_east_1'}."
+            f"{_hex(cluster, 5)}.mongodb.net:1024/?ssl=true",
+            "type": "MONGOS" if sharded else "REPLICA_SET",
+            "endpoints": [
+                {"endpointId": "vpce-" + _hex(f"{cluster}/{r}"), "providerName": "AWS", "region": r} for r in regions
+            ],
+        }
         if sharded:
-            private["srvShardOptimizedConnectionString"] = (f"mongodb+srv://{cluster}-pl-0-lb."
-                                                            f"{_hex(cluster, 5)}.mongodb.net")
+            private["srvShardOptimizedConnectionString"] = (
+                f"mongodb+srv://{cluster}-pl-0-lb.{_hex(cluster, 5)}.mongodb.net"
+            )
         out["clusterId"] = _object_id(name)
         out["connectionStrings"] = {
             "standard": f"mongodb://{host}:27017/?ssl=true&authSource=admin",
@@ -225,8 +248,12 @@ def _api_id(name: str) -> str:
 
 def _lambda_function(name: str, inputs: dict, region: str) -> dict:
     arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{inputs.get('name', name)}"
-    return {"arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST",
-            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+    return {
+        "arn": arn,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "version": "$LATEST",
+        "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+    }
 
 
 def _signing_profile(name: str, inputs: dict, region: str) -> dict:
@@ -242,54 +269,77 @@ _EXTRA_OUTPUTS: dict[str, Callable[[str, dict, str], dict]] = {
     "aws:kms/key:Key": lambda name, inputs, region: {"keyId": _uuid(name)},
     # SQS: the id of a queue is its URL, and so is its `url` output.
     "aws:sqs/queue:Queue": lambda name, inputs, region: {
-        "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{inputs.get('name', name)}"},
+        "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{inputs.get('name', name)}"
+    },
     "aws:kms/replicaKey:ReplicaKey": lambda name, inputs, region: {"keyId": "mrk-" + _hex(name, 32)},
-    "aws:ec2/vpc:Vpc": lambda name, inputs, region: {"defaultSecurityGroupId": "sg-" + _hex(name + "dsg"),
-                                                     "mainRouteTableId": "rtb-" + _hex(name + "rt"),
-                                                     "defaultNetworkAclId": "acl-" + _hex(name + "acl")},
+    "aws:ec2/vpc:Vpc": lambda name, inputs, region: {
+        "defaultSecurityGroupId": "sg-" + _hex(name + "dsg"),
+        "mainRouteTableId": "rtb-" + _hex(name + "rt"),
+        "defaultNetworkAclId": "acl-" + _hex(name + "acl"),
+    },
     "aws:ec2/vpcEndpoint:VpcEndpoint": lambda name, inputs, region: {
         "dnsEntries": [{"dnsName": f"vpce-{_hex(name)}.{inputs.get('serviceName', 'svc')}", "hostedZoneId": "Z7HUB"}],
-        "networkInterfaceIds": ["eni-" + _hex(name)]},
+        "networkInterfaceIds": ["eni-" + _hex(name)],
+    },
     "aws:sns/topic:Topic": lambda name, inputs, region: {"name": inputs.get("name", name)},
     "aws:cloudwatch/dashboard:Dashboard": lambda name, inputs, region: {
-        "dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{inputs.get('dashboardName', name)}"},
+        "dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{inputs.get('dashboardName', name)}"
+    },
     "aws:backup/plan:Plan": lambda name, inputs, region: {"version": _hex(name, 32)},
     "aws:iam/role:Role": lambda name, inputs, region: {"uniqueId": "AROA" + _hex(name, 17).upper()},
     "aws:secretsmanager/secret:Secret": lambda name, inputs, region: {},
     "aws:rds/proxy:Proxy": lambda name, inputs, region: {
         "arn": f"arn:aws:rds:{region}:{ACCOUNT_ID}:db-proxy:prx-{_hex(name, 17)}",
-        "endpoint": f"{inputs.get('name', name)}.proxy-c{_hex(name, 10)}.{region}.rds.amazonaws.com"},
+        "endpoint": f"{inputs.get('name', name)}.proxy-c{_hex(name, 10)}.{region}.rds.amazonaws.com",
+    },
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": lambda name, inputs, region: {"name": "default"},
     "aws:lambda/function:Function": _lambda_function,
     "aws:lambda/invocation:Invocation": lambda name, inputs, region: {"result": json.dumps({"applied": []})},
     "aws:apigatewayv2/api:Api": lambda name, inputs, region: {
         "arn": f"arn:aws:apigateway:{region}::/apis/{_api_id(name)}",
         "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{_api_id(name)}",
-        "apiEndpoint": f"https://{_api_id(name)}.execute-api.{region}.amazonaws.com"},
+        "apiEndpoint": f"https://{_api_id(name)}.execute-api.{region}.amazonaws.com",
+    },
     "aws:apigatewayv2/stage:Stage": lambda name, inputs, region: {
         # The $default stage is served at the API's root.
-        "invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/" + (
-            "" if inputs.get("name") == "$default" else f"{inputs.get('name')}"),
-        "arn": f"arn:aws:apigateway:{region}::/apis/{inputs.get('apiId')}/stages/{inputs.get('name')}"},
+        "invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/"
+        + ("" if inputs.get("name") == "$default" else f"{inputs.get('name')}"),
+        "arn": f"arn:aws:apigateway:{region}::/apis/{inputs.get('apiId')}/stages/{inputs.get('name')}",
+    },
     "aws:cognito/userPool:UserPool": lambda name, inputs, region: {
         "arn": f"arn:aws:cognito-idp:{region}:{ACCOUNT_ID}:userpool/{region}_{_hex(name, 9)}",
-        "endpoint": f"cognito-idp.{region}.amazonaws.com/{region}_{_hex(name, 9)}"},
+        "endpoint": f"cognito-idp.{region}.amazonaws.com/{region}_{_hex(name, 9)}",
+    },
     # Signer: a generated profile name ([A-Za-z0-9_]) and its versioned ARN; a finished job and its signed object.
     "aws:signer/signingProfile:SigningProfile": lambda name, inputs, region: _signing_profile(name, inputs, region),
     "aws:signer/signingJob:SigningJob": lambda name, inputs, region: {
-        "jobId": _uuid(name), "status": "Succeeded", "platformId": "AWSLambda-SHA384-ECDSA",
-        "signedObjects": [{"s3s": [{"bucket": (inputs.get("destination") or {}).get("s3", {}).get("bucket"),
-                                    "key": f"{(inputs.get('destination') or {}).get('s3', {}).get('prefix', '')}"
-                                           f"{_uuid(name)}.zip"}]}]},
+        "jobId": _uuid(name),
+        "status": "Succeeded",
+        "platformId": "AWSLambda-SHA384-ECDSA",
+        "signedObjects": [
+            {
+                "s3s": [
+                    {
+                        "bucket": (inputs.get("destination") or {}).get("s3", {}).get("bucket"),
+                        "key": f"{(inputs.get('destination') or {}).get('s3', {}).get('prefix', '')}{_uuid(name)}.zip",
+                    }
+                ]
+            }
+        ],
+    },
     "aws:lambda/codeSigningConfig:CodeSigningConfig": lambda name, inputs, region: {
         "arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:code-signing-config:csc-{_hex(name, 17)}",
-        "configId": f"csc-{_hex(name, 17)}"},
+        "configId": f"csc-{_hex(name, 17)}",
+    },
     "aws:s3/bucketObjectv2:BucketObjectv2": lambda name, inputs, region: {
-        "versionId": _hex("version" + name, 32), "etag": _hex("etag" + name, 32),
-        "arn": f"arn:aws:s3:::{inputs.get('bucket')}/{inputs.get('key')}"},
+        "versionId": _hex("version" + name, 32),
+        "etag": _hex("etag" + name, 32),
+        "arn": f"arn:aws:s3:::{inputs.get('bucket')}/{inputs.get('key')}",
+    },
     "aws:scheduler/schedule:Schedule": lambda name, inputs, region: {
         "arn": f"arn:aws:scheduler:{region}:{ACCOUNT_ID}:schedule/{inputs.get('groupName', 'default')}/"
-               f"{inputs.get('name', name)}"},
+        f"{inputs.get('name', name)}"
+    },
 }
 
 
@@ -314,8 +364,10 @@ def resource_id(typ: str, name: str, inputs: dict, region: str = "us-east-1") ->
         return _uuid(name)  # AWS Backup generates these ids; they are not the resource's name
     if typ == "aws:apigatewayv2/api:Api":
         return _api_id(name)
-    if typ.startswith("aws:apigatewayv2/") and typ not in ("aws:apigatewayv2/domainName:DomainName",
-                                                           "aws:apigatewayv2/stage:Stage"):
+    if typ.startswith("aws:apigatewayv2/") and typ not in (
+        "aws:apigatewayv2/domainName:DomainName",
+        "aws:apigatewayv2/stage:Stage",
+    ):
         return _hex(typ + name, 7)  # integration, route, authorizer, mapping ids
     if typ == "aws:cognito/userPool:UserPool":
         return f"{region}_{_hex(name, 9)}"
@@ -325,8 +377,18 @@ def resource_id(typ: str, name: str, inputs: dict, region: str = "us-east-1") ->
         return inputs["key"]
     if typ == "aws:cognito/userPoolClient:UserPoolClient":
         return _hex("client" + name, 26)
-    for key in ("identifier", "replicationGroupId", "name", "bucket", "functionName", "dashboardName",
-                "alarmName", "roleName", "userId", "userGroupId"):
+    for key in (
+        "identifier",
+        "replicationGroupId",
+        "name",
+        "bucket",
+        "functionName",
+        "dashboardName",
+        "alarmName",
+        "roleName",
+        "userId",
+        "userGroupId",
+    ):
         if isinstance(inputs.get(key), str) and inputs[key]:
             return inputs[key]
     if typ in ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"):
@@ -334,7 +396,7 @@ def resource_id(typ: str, name: str, inputs: dict, region: str = "us-east-1") ->
     return f"{name}-{_hex(name, 8)}"
 
 
-def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> Optional[str]:
+def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> str | None:
     """An ARN in the shape AWS gives this type: known patterns, EC2's ``<kind>/<id>``, else derived from the token
     (``aws:<service>/<kind>:...`` -> ``arn:aws:<service>:<region>:<account>:<kind>/<id>``)."""
     if not typ.startswith("aws:"):
@@ -386,8 +448,12 @@ class EcoMartMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAEXAMPLE",
-                    "id": ACCOUNT_ID}
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+                "userId": "AIDAEXAMPLE",
+                "id": ACCOUNT_ID,
+            }
         if token in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
             region = args.args.get("region") or args.args.get("name") or self.region
             return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
@@ -408,13 +474,13 @@ class Registration:
     type: str
     name: str
     custom: bool
-    parent: Optional[str]
+    parent: str | None
     dependencies: list[str]
     property_dependencies: dict[str, list[str]]
-    provider: Optional[str]
+    provider: str | None
     inputs: dict = field(default_factory=dict)
     outputs: dict = field(default_factory=dict)
-    id: Optional[str] = None
+    id: str | None = None
     retain_on_delete: bool = False
     """``retain_on_delete``: a destroy leaves the cloud resource in place."""
     options: dict = field(default_factory=dict)
@@ -479,14 +545,16 @@ def _options(request: Any) -> dict:
     out: dict[str, Any] = {}
     if request.protect:
         out["protect"] = True
-    for key, values in (("additionalSecretOutputs", request.additionalSecretOutputs),
-                        ("ignoreChanges", request.ignoreChanges), ("replaceOnChanges", request.replaceOnChanges)):
+    for key, values in (
+        ("additionalSecretOutputs", request.additionalSecretOutputs),
+        ("ignoreChanges", request.ignoreChanges),
+        ("replaceOnChanges", request.replaceOnChanges),
+    ):
         if values:
             out[key] = list(values)
     timeouts = request.customTimeouts
     if timeouts is not None and any((timeouts.create, timeouts.update, timeouts.delete)):
-        out["customTimeouts"] = {k: _seconds(v) for k in ("create", "update", "delete")
-                                 if (v := getattr(timeouts, k))}
+        out["customTimeouts"] = {k: _seconds(v) for k in ("create", "update", "delete") if (v := getattr(timeouts, k))}
     if request.importId:
         out["importID"] = request.importId
     if request.deletedWith:

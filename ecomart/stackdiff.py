@@ -21,38 +21,74 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from policies.engine.checker import check_export, validate_export
 from policies.engine.exports import BadInput
 
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-UNKNOWN_SENTINELS = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-})
+UNKNOWN_SENTINELS = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
 SECRET, UNKNOWN = "[secret]", "[unknown]"
 
 # Inputs whose change makes the provider replace the resource (delete + create): for a data store that is data
 # loss unless restored. From the providers' schemas (ForceNew / replaceOnChanges) and the AWS and Atlas APIs
 # (properties that cannot be modified in place). A path ending in ``[]`` matches any element.
 REPLACEMENT_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "aws:rds/instance:Instance": ("identifier", "engine", "storageEncrypted", "kmsKeyId", "dbName", "username",
-                                  "characterSetName", "ncharCharacterSetName", "timezone", "availabilityZone",
-                                  "replicateSourceDb", "restoreToPointInTime", "snapshotIdentifier",
-                                  "customIamInstanceProfile"),
-    "aws:rds/cluster:Cluster": ("clusterIdentifier", "engine", "storageEncrypted", "kmsKeyId", "databaseName",
-                                "masterUsername", "availabilityZones", "engineMode", "snapshotIdentifier",
-                                "restoreToPointInTime"),
-    "aws:elasticache/replicationGroup:ReplicationGroup": ("replicationGroupId", "engine", "clusterMode",
-                                                          "atRestEncryptionEnabled", "kmsKeyId",
-                                                          "subnetGroupName", "port", "snapshotArns",
-                                                          "snapshotName"),
+    "aws:rds/instance:Instance": (
+        "identifier",
+        "engine",
+        "storageEncrypted",
+        "kmsKeyId",
+        "dbName",
+        "username",
+        "characterSetName",
+        "ncharCharacterSetName",
+        "timezone",
+        "availabilityZone",
+        "replicateSourceDb",
+        "restoreToPointInTime",
+        "snapshotIdentifier",
+        "customIamInstanceProfile",
+    ),
+    "aws:rds/cluster:Cluster": (
+        "clusterIdentifier",
+        "engine",
+        "storageEncrypted",
+        "kmsKeyId",
+        "databaseName",
+        "masterUsername",
+        "availabilityZones",
+        "engineMode",
+        "snapshotIdentifier",
+        "restoreToPointInTime",
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        "replicationGroupId",
+        "engine",
+        "clusterMode",
+        "atRestEncryptionEnabled",
+        "kmsKeyId",
+        "subnetGroupName",
+        "port",
+        "snapshotArns",
+        "snapshotName",
+    ),
     "aws:elasticache/serverlessCache:ServerlessCache": ("name", "engine", "kmsKeyId", "subnetIds"),
-    "mongodbatlas:index/advancedCluster:AdvancedCluster": ("name", "projectId",
-                                                            "replicationSpecs[].regionConfigs[].providerName"),
+    "mongodbatlas:index/advancedCluster:AdvancedCluster": (
+        "name",
+        "projectId",
+        "replicationSpecs[].regionConfigs[].providerName",
+    ),
     "mongodbatlas:index/project:Project": ("orgId",),
     "aws:kms/key:Key": ("keyUsage", "customerMasterKeySpec", "multiRegion", "region"),
     "aws:backup/vault:Vault": ("name", "kmsKeyArn", "region"),
@@ -61,12 +97,21 @@ REPLACEMENT_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:dynamodb/table:Table": ("name",),
     "aws:ec2/vpc:Vpc": ("cidrBlock",),
 }
-DATA_STORES = frozenset({
-    "aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:elasticache/replicationGroup:ReplicationGroup",
-    "aws:elasticache/serverlessCache:ServerlessCache", "mongodbatlas:index/advancedCluster:AdvancedCluster",
-    "mongodbatlas:index/cluster:Cluster", "aws:backup/vault:Vault", "aws:s3/bucket:Bucket",
-    "aws:s3/bucketV2:BucketV2", "aws:dynamodb/table:Table", "aws:kms/key:Key",
-})
+DATA_STORES = frozenset(
+    {
+        "aws:rds/instance:Instance",
+        "aws:rds/cluster:Cluster",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:elasticache/serverlessCache:ServerlessCache",
+        "mongodbatlas:index/advancedCluster:AdvancedCluster",
+        "mongodbatlas:index/cluster:Cluster",
+        "aws:backup/vault:Vault",
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketV2:BucketV2",
+        "aws:dynamodb/table:Table",
+        "aws:kms/key:Key",
+    }
+)
 _NOT_RESOURCES = ("pulumi:pulumi:Stack",)
 
 
@@ -112,9 +157,9 @@ class PolicyDelta:
 
 @dataclass
 class StackDiff:
-    stack: Optional[str]
+    stack: str | None
     resources: list[ResourceDiff]
-    policy: Optional[PolicyDelta]
+    policy: PolicyDelta | None
     base_count: int
     head_count: int
 
@@ -128,23 +173,44 @@ class StackDiff:
     def as_dict(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
-            "summary": {"added": len(self.of_kind("added")), "removed": len(self.of_kind("removed")),
-                        "changed": len(self.of_kind("changed")),
-                        "likelyReplacements": [r.urn for r in self.resources if r.likely_replacement],
-                        "dataLoss": [r.urn for r in self.resources if r.data_loss],
-                        "newMandatory": self.policy.count("new", "mandatory") if self.policy else 0,
-                        "resourcesBase": self.base_count, "resourcesHead": self.head_count},
-            "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "component": r.component, "kind": r.kind,
-                           "likelyReplacement": r.likely_replacement,
-                           "changes": [{"path": c.path, "old": None if c.old is ABSENT else c.old,
-                                        "new": None if c.new is ABSENT else c.new, "replaces": c.replaces,
-                                        "absentBefore": c.old is ABSENT, "absentAfter": c.new is ABSENT}
-                                       for c in r.changes]} for r in self.resources],
+            "summary": {
+                "added": len(self.of_kind("added")),
+                "removed": len(self.of_kind("removed")),
+                "changed": len(self.of_kind("changed")),
+                "likelyReplacements": [r.urn for r in self.resources if r.likely_replacement],
+                "dataLoss": [r.urn for r in self.resources if r.data_loss],
+                "newMandatory": self.policy.count("new", "mandatory") if self.policy else 0,
+                "resourcesBase": self.base_count,
+                "resourcesHead": self.head_count,
+            },
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "component": r.component,
+                    "kind": r.kind,
+                    "likelyReplacement": r.likely_replacement,
+                    "changes": [
+                        {
+                            "path": c.path,
+                            "old": None if c.old is ABSENT else c.old,
+                            "new": None if c.new is ABSENT else c.new,
+                            "replaces": c.replaces,
+                            "absentBefore": c.old is ABSENT,
+                            "absentAfter": c.new is ABSENT,
+                        }
+                        for c in r.changes
+                    ],
+                }
+                for r in self.resources
+            ],
             "policy": None if self.policy is None else {"new": self.policy.new, "fixed": self.policy.fixed},
         }
 
 
 # --- values -------------------------------------------------------------------------------------------------------
+
 
 def mask(value: Any) -> Any:
     """Secrets become ``[secret]`` (every envelope form), unknowns ``[unknown]``, recursively."""
@@ -176,7 +242,7 @@ class _Absent:
 ABSENT = _Absent()
 
 
-def _diff_values(typ: str, path: str, a: Any, b: Any, out: list["Change"], replace_path: str) -> None:
+def _diff_values(typ: str, path: str, a: Any, b: Any, out: list[Change], replace_path: str) -> None:
     """Changes from ``a`` to ``b`` below ``path``. Lists of equal length compare by index; lists whose length
     changed compare as collections (``path[-]`` removed elements, ``path[+]`` added ones), so one inserted alarm
     does not show every later element as changed."""
@@ -184,8 +250,14 @@ def _diff_values(typ: str, path: str, a: Any, b: Any, out: list["Change"], repla
         return
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b), key=str):
-            _diff_values(typ, f"{path}.{k}" if path else str(k), a.get(k, ABSENT), b.get(k, ABSENT), out,
-                         f"{replace_path}.{k}" if replace_path else str(k))
+            _diff_values(
+                typ,
+                f"{path}.{k}" if path else str(k),
+                a.get(k, ABSENT),
+                b.get(k, ABSENT),
+                out,
+                f"{replace_path}.{k}" if replace_path else str(k),
+            )
         return
     if isinstance(a, list) and isinstance(b, list):
         if len(a) == len(b):
@@ -243,6 +315,7 @@ def input_changes(typ: str, old: dict[str, Any], new: dict[str, Any]) -> list[Ch
 
 # --- resources ---------------------------------------------------------------------------------------------------
 
+
 def _resources(doc: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
 
     try:
@@ -267,14 +340,16 @@ def _component_of(urn: str, by_urn: dict[str, dict[str, Any]]) -> str:
     return "(stack)"
 
 
-def diff_exports(base: dict[str, Any], head: dict[str, Any], stack: Optional[str] = None,
-                 policy: bool = True) -> StackDiff:
+def diff_exports(
+    base: dict[str, Any], head: dict[str, Any], stack: str | None = None, policy: bool = True
+) -> StackDiff:
     b, h = _resources(base, "base"), _resources(head, "head")
     diffs: list[ResourceDiff] = []
 
     def entry(urn: str, r: dict[str, Any], kind: str, index: dict[str, dict[str, Any]]) -> ResourceDiff:
-        return ResourceDiff(urn=urn, type=r["type"], name=urn.rsplit("::", 1)[-1],
-                            component=_component_of(urn, index), kind=kind)
+        return ResourceDiff(
+            urn=urn, type=r["type"], name=urn.rsplit("::", 1)[-1], component=_component_of(urn, index), kind=kind
+        )
 
     def counted(r: dict[str, Any]) -> bool:
         return r["type"] not in _NOT_RESOURCES and not r["type"].startswith("pulumi:providers:")
@@ -294,12 +369,16 @@ def diff_exports(base: dict[str, Any], head: dict[str, Any], stack: Optional[str
             d.changes = changes
             diffs.append(d)
     delta = _policy_delta(base, head, stack) if policy else None
-    return StackDiff(stack=stack, resources=diffs, policy=delta,
-                     base_count=sum(1 for r in b.values() if counted(r)),
-                     head_count=sum(1 for r in h.values() if counted(r)))
+    return StackDiff(
+        stack=stack,
+        resources=diffs,
+        policy=delta,
+        base_count=sum(1 for r in b.values() if counted(r)),
+        head_count=sum(1 for r in h.values() if counted(r)),
+    )
 
 
-def _policy_delta(base: dict[str, Any], head: dict[str, Any], stack: Optional[str]) -> PolicyDelta:
+def _policy_delta(base: dict[str, Any], head: dict[str, Any], stack: str | None) -> PolicyDelta:
 
     try:
         rb, rh = check_export(base, stack=stack), check_export(head, stack=stack)
@@ -310,16 +389,19 @@ def _policy_delta(base: dict[str, Any], head: dict[str, Any], stack: Optional[st
         return (v.policy, v.urn, v.message)
 
     old, new = {key(v): v for v in rb.violations}, {key(v): v for v in rh.violations}
-    return PolicyDelta(new=[new[k].as_dict() for k in sorted(set(new) - set(old))],
-                       fixed=[old[k].as_dict() for k in sorted(set(old) - set(new))])
+    return PolicyDelta(
+        new=[new[k].as_dict() for k in sorted(set(new) - set(old))],
+        fixed=[old[k].as_dict() for k in sorted(set(old) - set(new))],
+    )
 
 
 # --- rendering ---------------------------------------------------------------------------------------------------
 
+
 def _show(value: Any, limit: int = 80) -> str:
     text = "(absent)" if value is ABSENT else value if isinstance(value, str) else json.dumps(value)
     text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _show_pair(old: Any, new: Any, limit: int = 80) -> tuple[str, str]:
@@ -329,7 +411,10 @@ def _show_pair(old: Any, new: Any, limit: int = 80) -> tuple[str, str]:
         while common < min(len(old), len(new)) and old[common] == new[common]:
             common += 1
         start = max(0, common - 20)
-        cut = (lambda t: ("…" if start else "") + t[start:])
+
+        def cut(t: str) -> str:
+            return ("…" if start else "") + t[start:]
+
         return _show(cut(old), limit), _show(cut(new), limit)
     return _show(old, limit), _show(new, limit)
 
@@ -340,15 +425,20 @@ MAX_CHANGES_SHOWN = 20  # per resource in markdown: a PR comment stays readable 
 
 def render_markdown(diffs: list[StackDiff], title: str = "Infrastructure diff (offline preview)") -> str:
     out = [MARKER, f"## {title}", ""]
-    out += ["| stack | added | removed | changed | likely replacements | data stores at risk | policy: new "
-            "mandatory / advisory | fixed |", "|---|---|---|---|---|---|---|---|"]
+    out += [
+        "| stack | added | removed | changed | likely replacements | data stores at risk | policy: new "
+        "mandatory / advisory | fixed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for d in diffs:
         p = d.policy
-        out.append(f"| {d.stack or '?'} | {len(d.of_kind('added'))} | {len(d.of_kind('removed'))} | "
-                   f"{len(d.of_kind('changed'))} | {sum(r.likely_replacement for r in d.resources)} | "
-                   f"{sum(r.data_loss for r in d.resources)} | "
-                   f"{(str(p.count('new', 'mandatory')) + ' / ' + str(p.count('new', 'advisory'))) if p else 'n/a'} | "
-                   f"{len(p.fixed) if p else 'n/a'} |")
+        out.append(
+            f"| {d.stack or '?'} | {len(d.of_kind('added'))} | {len(d.of_kind('removed'))} | "
+            f"{len(d.of_kind('changed'))} | {sum(r.likely_replacement for r in d.resources)} | "
+            f"{sum(r.data_loss for r in d.resources)} | "
+            f"{(str(p.count('new', 'mandatory')) + ' / ' + str(p.count('new', 'advisory'))) if p else 'n/a'} | "
+            f"{len(p.fixed) if p else 'n/a'} |"
+        )
     out.append("")
     for d in diffs:
         out += _stack_markdown(d)
@@ -363,8 +453,12 @@ def _stack_markdown(d: StackDiff) -> list[str]:
     if risky:
         out += ["> [!WARNING]", "> **Likely replacement or deletion of data stores** (data loss unless restored):"]
         for r in risky:
-            why = "removed" if r.kind == "removed" else "replaced: " + ", ".join(
-                f"`{c.path}` {_show(c.old, 40)} → {_show(c.new, 40)}" for c in r.changes if c.replaces)
+            why = (
+                "removed"
+                if r.kind == "removed"
+                else "replaced: "
+                + ", ".join(f"`{c.path}` {_show(c.old, 40)} → {_show(c.new, 40)}" for c in r.changes if c.replaces)
+            )
             out.append(f"> - `{r.type}` **{r.name}** — {why}")
         out.append("")
     if d.policy is not None and (d.policy.new or d.policy.fixed):
@@ -372,16 +466,19 @@ def _stack_markdown(d: StackDiff) -> list[str]:
         for label, items in (("new", d.policy.new), ("fixed", d.policy.fixed)):
             for v in sorted(items, key=lambda v: (v["enforcement"] != "mandatory", v["policy"])):
                 mark = ("❌ new" if v["enforcement"] == "mandatory" else "⚠️ new") if label == "new" else "✅ fixed"
-                out.append(f"| {mark} | {v['enforcement']} | `{v['policy']}` | {_show(v['urn'].rsplit('::', 1)[-1], 40)}"
-                           f" | {_show(v['message'], 120)} |")
+                out.append(
+                    f"| {mark} | {v['enforcement']} | `{v['policy']}` | {_show(v['urn'].rsplit('::', 1)[-1], 40)}"
+                    f" | {_show(v['message'], 120)} |"
+                )
         out.append("")
     by_component: dict[str, list[ResourceDiff]] = {}
     for r in d.resources:
         by_component.setdefault(r.component, []).append(r)
     for component in sorted(by_component):
         items = by_component[component]
-        counts = ", ".join(f"{n} {k}" for k in ("added", "removed", "changed")
-                           if (n := sum(1 for r in items if r.kind == k)))
+        counts = ", ".join(
+            f"{n} {k}" for k in ("added", "removed", "changed") if (n := sum(1 for r in items if r.kind == k))
+        )
         out += [f"<details><summary><b>{component}</b>: {counts}</summary>", ""]
         for r in items:
             flag = " ⚠️ likely replacement" if r.likely_replacement else ""

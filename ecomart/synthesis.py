@@ -9,19 +9,20 @@ the one format the policy checker and reviewers read. See docs/adr/0004-verifyin
 from __future__ import annotations
 
 import collections
-import heapq
 import contextvars
 import datetime as _dt
+import heapq
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pulumi
 
-from infra import config as stack_config
 from ecomart.mocks import UNKNOWN, EcoMartMocks, RecordingMonitor, Registration
+from infra import config as stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,24 +32,52 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "aws:ec2/subnet:Subnet": ("cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType", "privateDnsEnabled"),
     "aws:ec2/flowLog:FlowLog": ("trafficType",),
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("fromPort", "toPort", "ipProtocol",
-                                                                   "referencedSecurityGroupId", "cidrIpv4"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        "fromPort",
+        "toPort",
+        "ipProtocol",
+        "referencedSecurityGroupId",
+        "cidrIpv4",
+    ),
     "aws:kms/key:Key": ("enableKeyRotation", "deletionWindowInDays", "multiRegion"),
-    "aws:rds/instance:Instance": ("engineVersion", "instanceClass", "multiAz", "storageType", "storageEncrypted",
-                                  "backupRetentionPeriod", "deletionProtection", "iamDatabaseAuthenticationEnabled",
-                                  "manageMasterUserPassword", "performanceInsightsEnabled", "replicateSourceDb",
-                                  "publiclyAccessible"),
-    "aws:elasticache/replicationGroup:ReplicationGroup": ("engine", "engineVersion", "nodeType", "clusterMode",
-                                                          "numNodeGroups", "replicasPerNodeGroup",
-                                                          "atRestEncryptionEnabled", "transitEncryptionEnabled",
-                                                          "automaticFailoverEnabled", "multiAzEnabled"),
+    "aws:rds/instance:Instance": (
+        "engineVersion",
+        "instanceClass",
+        "multiAz",
+        "storageType",
+        "storageEncrypted",
+        "backupRetentionPeriod",
+        "deletionProtection",
+        "iamDatabaseAuthenticationEnabled",
+        "manageMasterUserPassword",
+        "performanceInsightsEnabled",
+        "replicateSourceDb",
+        "publiclyAccessible",
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        "engine",
+        "engineVersion",
+        "nodeType",
+        "clusterMode",
+        "numNodeGroups",
+        "replicasPerNodeGroup",
+        "atRestEncryptionEnabled",
+        "transitEncryptionEnabled",
+        "automaticFailoverEnabled",
+        "multiAzEnabled",
+    ),
     "aws:cloudwatch/logGroup:LogGroup": ("retentionInDays",),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "threshold", "comparisonOperator"),
     "aws:backup/vault:Vault": ("name",),
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration": ("minRetentionDays", "maxRetentionDays"),
-    "mongodbatlas:index/advancedCluster:AdvancedCluster": ("clusterType", "mongoDbMajorVersion",
-                                                           "backupEnabled", "pitEnabled",
-                                                           "encryptionAtRestProvider", "terminationProtectionEnabled"),
+    "mongodbatlas:index/advancedCluster:AdvancedCluster": (
+        "clusterType",
+        "mongoDbMajorVersion",
+        "backupEnabled",
+        "pitEnabled",
+        "encryptionAtRestProvider",
+        "terminationProtectionEnabled",
+    ),
 }
 
 
@@ -59,7 +88,7 @@ class Synthesis:
     ``config`` is None for an arbitrary program (``synthesize_program``); ``project``/``region`` say what ran."""
 
     stack: str
-    config: Optional["stack_config.StackConfig"]
+    config: stack_config.StackConfig | None
     registrations: list[Registration]
     outputs: dict[str, Any]
     project: str = stack_config.PROJECT
@@ -68,8 +97,11 @@ class Synthesis:
     @property
     def resources(self) -> list[Registration]:
         """Every resource but the root stack and providers."""
-        return [r for r in self.registrations
-                if r.type != "pulumi:pulumi:Stack" and not r.type.startswith("pulumi:providers:")]
+        return [
+            r
+            for r in self.registrations
+            if r.type != "pulumi:pulumi:Stack" and not r.type.startswith("pulumi:providers:")
+        ]
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == typ]
@@ -107,8 +139,12 @@ class Synthesis:
         waiting: dict[str, int] = {u: 0 for u in by_urn}
         for r in self.registrations:
             provider = r.provider.rsplit("::", 1)[0] if r.provider else None  # a reference is "<urn>::<id>"
-            before = {r.parent, provider,
-                      *r.dependencies, *(u for urns in r.property_dependencies.values() for u in urns)}
+            before = {
+                r.parent,
+                provider,
+                *r.dependencies,
+                *(u for urns in r.property_dependencies.values() for u in urns),
+            }
             for u in before - {None, r.urn}:
                 if u in by_urn and r.urn not in after[u]:
                     after[u].add(r.urn)
@@ -154,10 +190,10 @@ class Synthesis:
             "version": 3,
             "deployment": {
                 "manifest": {
-                    "time": _dt.datetime.now(_dt.timezone.utc).isoformat(),
+                    "time": _dt.datetime.now(_dt.UTC).isoformat(),
                     "magic": "",
                     "version": f"pulumi-python-sdk {pulumi.__version__ if hasattr(pulumi, '__version__') else ''}"
-                               " (offline mock preview)",
+                    " (offline mock preview)",
                 },
                 "resources": resources,
             },
@@ -168,20 +204,23 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
     return root / f"Pulumi.{stack}.yaml"
 
 
-def load_config(stack: str, bag: Optional[dict[str, Any]] = None, root: Path = ROOT):
+def load_config(stack: str, bag: dict[str, Any] | None = None, root: Path = ROOT):
     """(bag, validated config) for a stack; raises ConfigError before anything is declared."""
     if bag is None:
         path = stack_file(stack, root)
         if not path.exists():
-            known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+            known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
             raise stack_config.ConfigError([f"stack {stack!r}: no {path.name}; stacks here: {', '.join(known)}"])
         bag = stack_config.raw_from_yaml(str(path))
     return bag, stack_config.load(stack, bag)
 
 
-def synthesize(stack: str, bag: Optional[dict[str, Any]] = None,
-               program: Optional[Callable[["stack_config.StackConfig"], dict[str, Any]]] = None,
-               root: Path = ROOT) -> Synthesis:
+def synthesize(
+    stack: str,
+    bag: dict[str, Any] | None = None,
+    program: Callable[[stack_config.StackConfig], dict[str, Any]] | None = None,
+    root: Path = ROOT,
+) -> Synthesis:
     """Run the stack program under the mock engine, in a fresh context so stacks never bleed into each other."""
     bag, cfg = load_config(stack, bag, root)
     if program is None:
@@ -204,11 +243,13 @@ def _synthesize_in_context(stack, bag, cfg, program) -> Synthesis:
         return pulumi.Output.all(**exported).apply(lambda values: outputs.update(values))
 
     run()
-    return Synthesis(stack=stack, config=cfg, registrations=list(monitor.registrations), outputs=outputs,
-                     region=cfg.region)
+    return Synthesis(
+        stack=stack, config=cfg, registrations=list(monitor.registrations), outputs=outputs, region=cfg.region
+    )
 
 
 # --- any Pulumi Python program ------------------------------------------------------------------------------------
+
 
 class ProgramError(Exception):
     """A program that cannot be previewed: the message names the file, key or exception, one line."""
@@ -248,7 +289,7 @@ def load_program(directory: Path) -> Program:
         main = main / "__main__.py"
     if not main.is_file():
         raise ProgramError(f"{project_file}: entry point {os.path.relpath(main)} does not exist")
-    stacks = tuple(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in directory.glob("Pulumi.*.yaml")))
+    stacks = tuple(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml")))
     return Program(directory=directory, project=doc["name"], main=main, stacks=stacks)
 
 
@@ -286,7 +327,7 @@ def program_config(program: Program, stack: str) -> tuple[dict[str, str], list[s
     return bag, secret_keys
 
 
-def synthesize_program(directory: Path, stack: Optional[str] = None) -> Synthesis:
+def synthesize_program(directory: Path, stack: str | None = None) -> Synthesis:
     """Run any Pulumi Python program under the mock engine with its own Pulumi.yaml and Pulumi.<stack>.yaml."""
     program = load_program(Path(directory))
     stack = stack or default_stack(program)
@@ -319,8 +360,10 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
     try:
         run()
     except pulumi.ConfigMissingError as e:
-        raise ProgramError(f"{program.directory}: the program needs config {e.key!r}; set it in "
-                           f"{program.stack_file(stack).name} (`pulumi config set` writes it there)") from None
+        raise ProgramError(
+            f"{program.directory}: the program needs config {e.key!r}; set it in "
+            f"{program.stack_file(stack).name} (`pulumi config set` writes it there)"
+        ) from None
     except (ProgramError, SystemExit) as e:
         raise ProgramError(f"{program.directory}: {e}") from None
     except Exception as e:  # the program's own error: one line naming it, never a traceback
@@ -329,23 +372,32 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
     finally:
         sys.path[:] = saved_path
         os.chdir(saved_cwd)
-    return Synthesis(stack=stack, config=None, registrations=list(monitor.registrations), outputs=outputs,
-                     project=program.project, region=region)
+    return Synthesis(
+        stack=stack,
+        config=None,
+        registrations=list(monitor.registrations),
+        outputs=outputs,
+        project=program.project,
+        region=region,
+    )
 
 
 def _program_frame(error: BaseException, directory: Path) -> str:
     """`` (at FILE:LINE)`` of the innermost frame inside the program directory, if any."""
     import traceback
 
-    inside = [f for f in traceback.extract_tb(error.__traceback__)
-              if Path(f.filename).resolve().is_relative_to(directory.resolve())]
+    inside = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if Path(f.filename).resolve().is_relative_to(directory.resolve())
+    ]
     if not inside:
         return ""
     frame = inside[-1]
     return f" (at {os.path.relpath(frame.filename)}:{frame.lineno})"
 
 
-def write_export(synth: Synthesis, out_dir: Optional[Path] = None, path: Optional[Path] = None) -> Path:
+def write_export(synth: Synthesis, out_dir: Path | None = None, path: Path | None = None) -> Path:
     """Write the export to ``path``, else ``out_dir/stack-export.json`` (default ``build/<stack>/``)."""
     if path is None:
         out_dir = out_dir or ROOT / "build" / synth.stack
@@ -357,12 +409,12 @@ def write_export(synth: Synthesis, out_dir: Optional[Path] = None, path: Optiona
 
 def _short(value: Any, limit: int = 48) -> str:
     text = json.dumps(value) if not isinstance(value, str) else value
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def render_tree(synth: Synthesis) -> str:
     """Parent/child tree with the settings a reviewer checks, then counts per type."""
-    children: dict[Optional[str], list[Registration]] = collections.defaultdict(list)
+    children: dict[str | None, list[Registration]] = collections.defaultdict(list)
     for r in synth.registrations:
         if r.type.startswith("pulumi:providers:"):
             continue
@@ -383,14 +435,17 @@ def render_tree(synth: Synthesis) -> str:
         visit(r, "", True, True)
     counts = synth.counts()
     lines.append("")
-    lines.append(f"{sum(counts.values())} resources ({sum(1 for r in synth.resources if not r.custom)} components): "
-                 + ", ".join(f"{label}×{n}" for label, n in _count_labels(counts)))
+    lines.append(
+        f"{sum(counts.values())} resources ({sum(1 for r in synth.resources if not r.custom)} components): "
+        + ", ".join(f"{label}×{n}" for label, n in _count_labels(counts))
+    )
     return "\n".join(lines)
 
 
 def _count_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
     """Counts by the type's short name, most first; a short name two providers share (``rds`` and ``elasticache``
-    both have ``ParameterGroup``) keeps its module so the summary never lists the same name twice. Ties by name, so two runs print the same line."""
+    both have ``ParameterGroup``) keeps its module so the summary never lists the same name twice. Ties by name, so
+    two runs print the same line."""
     short = {t: t.split(":")[-1] for t in counts}
     clash = {name for name in short.values() if list(short.values()).count(name) > 1}
     label = {t: f"{t.split(':')[1].split('/')[0]}.{name}" if name in clash else name for t, name in short.items()}

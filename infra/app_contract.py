@@ -21,8 +21,11 @@ def app_routes() -> tuple[ServiceRoute, ...]:
     from app.settings import Settings
 
     spec = create_app(settings=Settings()).openapi()
-    return tuple(ServiceRoute(method=method.upper(), path=path, authorized=bool(op.get("security")))
-                 for path, ops in spec["paths"].items() for method, op in ops.items())
+    return tuple(
+        ServiceRoute(method=method.upper(), path=path, authorized=bool(op.get("security")))
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+    )
 
 
 def migrations_hash() -> str:

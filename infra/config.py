@@ -17,12 +17,12 @@ per problem naming the key, the value and what is allowed. Keys are camelCase (P
 from __future__ import annotations
 
 import copy
-import functools
 import dataclasses
+import functools
 import json
 import re
 import typing
-from typing import Any, Literal, Optional, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -90,7 +90,7 @@ class StackConfig(BaseModel):
     resilience: ResilienceSettings
     read_only_mode: ReadOnlyModeSettings
     artifacts: CodeArtifactsSettings
-    atlas: Optional[AtlasSettings] = None
+    atlas: AtlasSettings | None = None
 
     @field_validator("region", "secondary_region")
     @classmethod
@@ -114,13 +114,13 @@ class StackConfig(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _regions_apart(self) -> "StackConfig":
+    def _regions_apart(self) -> StackConfig:
         if self.secondary_region == self.region:
             raise ValueError(f"secondaryRegion must differ from aws:region ({self.region})")
         return self
 
     @model_validator(mode="after")
-    def _environment_rules(self) -> "StackConfig":
+    def _environment_rules(self) -> StackConfig:
         """What the environment's rules (platform_rules) hold every stack of it to."""
         broken = rule_problems(self)
         if broken:
@@ -128,7 +128,7 @@ class StackConfig(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _backup_clear_of_rds_windows(self) -> "StackConfig":
+    def _backup_clear_of_rds_windows(self) -> StackConfig:
         """AWS Backup does not start an RDS job within the hour before or during the instance's maintenance window
         (the job waits or expires unstarted), and a snapshot during RDS's own automated backup contends with it:
         keep the start window clear of both."""
@@ -136,12 +136,15 @@ class StackConfig(BaseModel):
         end = b.schedule_utc_hour * 60 + b.start_window_minutes
         start = f"{b.schedule_utc_hour:02d}:00-{end // 60 % 24:02d}:{end % 60:02d}"
         ours = weekly_spans(start)
-        if overlaps(ours, weekly_spans(pg.backup_window)) or \
-                overlaps(ours, weekly_spans(pg.maintenance_window, lead_minutes=60)):
-            raise ValueError(f"backup.scheduleUtcHour ({b.schedule_utc_hour}) with startWindowMinutes "
-                             f"({b.start_window_minutes}) starts AWS Backup jobs ({start} UTC) inside "
-                             f"postgres.backupWindow ({pg.backup_window}) or within the hour before/during "
-                             f"postgres.maintenanceWindow ({pg.maintenance_window}); pick an hour clear of both")
+        if overlaps(ours, weekly_spans(pg.backup_window)) or overlaps(
+            ours, weekly_spans(pg.maintenance_window, lead_minutes=60)
+        ):
+            raise ValueError(
+                f"backup.scheduleUtcHour ({b.schedule_utc_hour}) with startWindowMinutes "
+                f"({b.start_window_minutes}) starts AWS Backup jobs ({start} UTC) inside "
+                f"postgres.backupWindow ({pg.backup_window}) or within the hour before/during "
+                f"postgres.maintenanceWindow ({pg.maintenance_window}); pick an hour clear of both"
+            )
         return self
 
     @property
@@ -166,6 +169,7 @@ TOP_LEVEL_KEYS = {to_camel(name) for name in StackConfig.model_fields} - {"stack
 
 
 # --- the environment's rules ---------------------------------------------------------------------------------------
+
 
 def _get(cfg: Any, key: str) -> Any:
     """A setting by its camelCase config key (``postgres.backupRetentionDays``); None where the section is absent."""
@@ -210,13 +214,14 @@ def _atlas_rule_problems(a: AtlasSettings, r: rules.EnvironmentRules) -> list[st
             out.append(f"atlas.zones: {r.name} needs a zone in an EU region (EU_*) for EU data residency")
         elif [c for c in EEA_COUNTRIES if mapped.get(c) not in eu_zones]:
             unmapped = [c for c in EEA_COUNTRIES if mapped.get(c) not in eu_zones]
-            out.append(f"atlas.zones: {r.name} pins every EEA country to an EU zone; not pinned: {unmapped} (add "
-                       "'EEA' to the EU zone's locations)")
+            out.append(
+                f"atlas.zones: {r.name} pins every EEA country to an EU zone; not pinned: {unmapped} (add "
+                "'EEA' to the EU zone's locations)"
+            )
     if r.backup_cross_region_copy:
         no_copy = [z.name for z in a.zones if z.backup_copy_region is None]
         if no_copy:
-            out.append(f"atlas.zones: {r.name} copies snapshots to a second region; set backupCopyRegion on "
-                       f"{no_copy}")
+            out.append(f"atlas.zones: {r.name} copies snapshots to a second region; set backupCopyRegion on {no_copy}")
     if r.backup_vault_lock and a.backup_compliance is None:
         out.append(f"atlas.backupCompliance is not set; {r.name} needs a Backup Compliance Policy")
     return out
@@ -271,8 +276,12 @@ def _default_zone_copies(merged: dict[str, Any], environment: str) -> None:
         return
     target = rules.to_atlas_region(str(secondary))
     for zone in atlas.get("zones") or []:
-        if isinstance(zone, dict) and zone.get("backupCopyRegion") is None and zone.get("region") != target \
-                and not str(zone.get("region", "")).startswith("EU_"):
+        if (
+            isinstance(zone, dict)
+            and zone.get("backupCopyRegion") is None
+            and zone.get("region") != target
+            and not str(zone.get("region", "")).startswith("EU_")
+        ):
             zone["backupCopyRegion"] = target
 
 
@@ -288,6 +297,7 @@ def _deep_merge(base: Any, override: Any) -> dict:
 
 # --- reading and reporting ------------------------------------------------------------------------------------------
 
+
 def _decode(value: Any) -> Any:
     """Pulumi hands structured config over as JSON text; scalars stay strings."""
     if isinstance(value, str) and value[:1] in "{[":
@@ -298,7 +308,7 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _class_at(loc: tuple) -> Optional[type]:
+def _class_at(loc: tuple) -> type | None:
     """The model or settings class an error location points into (for its allowed keys)."""
     cls: Any = StackConfig
     for part in loc:
@@ -319,7 +329,7 @@ def _class_at(loc: tuple) -> Optional[type]:
     return cls
 
 
-def _settings_class(annotation: Any) -> Optional[type]:
+def _settings_class(annotation: Any) -> type | None:
     if isinstance(annotation, type) and (dataclasses.is_dataclass(annotation) or issubclass(annotation, BaseModel)):
         return annotation
     if get_origin(annotation) in (Union, list, tuple, typing.Sequence) or get_args(annotation):
@@ -330,7 +340,7 @@ def _settings_class(annotation: Any) -> Optional[type]:
     return None
 
 
-def _allowed_keys(cls: Optional[type]) -> list[str]:
+def _allowed_keys(cls: type | None) -> list[str]:
     if cls is StackConfig:
         return sorted(TOP_LEVEL_KEYS)
     if cls is not None and dataclasses.is_dataclass(cls):
@@ -348,8 +358,11 @@ def _setting_names() -> frozenset[str]:
 def _config_words(message: str) -> str:
     """A settings rule's message in the stack file's words: its fields' snake_case names as camelCase keys."""
     names = _setting_names()
-    return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: camel(m.group(0)) if m.group(0) in names
-                  else m.group(0), message)
+    return re.sub(
+        r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b",
+        lambda m: camel(m.group(0)) if m.group(0) in names else m.group(0),
+        message,
+    )
 
 
 def _format_errors(err: dict) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from typing import Any, Optional
+from typing import Any
 
 from components.contract import camel, constraint_text
 from infra import config as c
@@ -19,12 +19,14 @@ _TOP_LEVEL = {
     "secondaryRegion": ("an AWS region other than `aws:region`", "Where disaster-recovery copies and keys live."),
     "owner": ("an e-mail address", "The owning team (the `owner` tag)."),
     "costCenter": ("2-32 letters, digits, hyphens", "Who pays (the `cost-center` tag)."),
-    "dataClassification": ("one of `public`, `internal`, `confidential`, `restricted`",
-                           "The most sensitive data the stack holds (the `data-classification` tag)."),
+    "dataClassification": (
+        "one of `public`, `internal`, `confidential`, `restricted`",
+        "The most sensitive data the stack holds (the `data-classification` tag).",
+    ),
 }
 
 
-def _nested(annotation: Any) -> Optional[type]:
+def _nested(annotation: Any) -> type | None:
     """The settings dataclass a field holds (itself, optional, or a list of them)."""
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return annotation
@@ -84,8 +86,10 @@ def _rows(cls: type, path: list[str], env_defaults: dict[str, dict]) -> list[str
         ruled = [attr for attr, k, _ in RULE_SETTINGS if k == ".".join(path + [key])]
         if ruled:
             doc += f" Set by the environment's rule `{ruled[0]}` (a floor a stack file may raise)."
-        rows.append(f"| `{full}` | {allowed.replace('|', chr(92) + '|')} | {per_env[0]} | {per_env[1]} | "
-                    f"{doc.replace('|', chr(92) + '|')} |")
+        rows.append(
+            f"| `{full}` | {allowed.replace('|', chr(92) + '|')} | {per_env[0]} | {per_env[1]} | "
+            f"{doc.replace('|', chr(92) + '|')} |"
+        )
     return rows
 
 
@@ -100,7 +104,7 @@ def render() -> str:
         "",
         "Keys live in `Pulumi.<stack>.yaml` under the `ecomart-data-platform:` namespace (camelCase); the primary",
         "region is `aws:region`. Every value is validated before any resource is declared: unknown keys (typos),",
-        "wrong types (strict: `\"yes\"` is not a boolean), out-of-range numbers and malformed windows/CIDRs stop the",
+        'wrong types (strict: `"yes"` is not a boolean), out-of-range numbers and malformed windows/CIDRs stop the',
         "program with the key, the bad value and what is allowed. Unset keys take the environment's default; a",
         "setting an environment rule decides may be raised in a stack file, never lowered.",
         "",
@@ -114,7 +118,14 @@ def render() -> str:
     for section, cls in c.SECTIONS.items():
         summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         optional = " Leave the section out for a stack without it." if section in c.OPTIONAL_SECTIONS else ""
-        out += [f"## `{section}`", "", f"{summary}{optional} (`{cls.__module__}.{cls.__name__}`)", "",
-                "| key | allowed | dev default | prod default | meaning |", "|---|---|---|---|---|",
-                *_rows(cls, [section], env_defaults), ""]
+        out += [
+            f"## `{section}`",
+            "",
+            f"{summary}{optional} (`{cls.__module__}.{cls.__name__}`)",
+            "",
+            "| key | allowed | dev default | prod default | meaning |",
+            "|---|---|---|---|---|",
+            *_rows(cls, [section], env_defaults),
+            "",
+        ]
     return "\n".join(out).rstrip() + "\n"

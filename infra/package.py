@@ -22,7 +22,6 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from platform_rules import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
 
@@ -33,12 +32,27 @@ BUILD = ROOT / "build" / "lambda"
 RUNTIME = LAMBDA_RUNTIME
 ARCHITECTURE = LAMBDA_ARCHITECTURE
 # Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels (psycopg-binary 3.3) load there.
-PLATFORMS = {"arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
-             "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64")}
+PLATFORMS = {
+    "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
+    "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),
+}
 # What the app imports at run time (uvicorn, mongomock, pulumi... are not in the function).
-RUNTIME_PACKAGES = ("fastapi", "pydantic", "mangum", "psycopg", "psycopg-pool", "redis", "pymongo",
-                    "pymongo-auth-aws", "PyJWT", "cryptography", "boto3", "yoyo-migrations", "jsonschema",
-                    "swagger-ui-bundle")
+RUNTIME_PACKAGES = (
+    "fastapi",
+    "pydantic",
+    "mangum",
+    "psycopg",
+    "psycopg-pool",
+    "redis",
+    "pymongo",
+    "pymongo-auth-aws",
+    "PyJWT",
+    "cryptography",
+    "boto3",
+    "yoyo-migrations",
+    "jsonschema",
+    "swagger-ui-bundle",
+)
 EXTRAS = {"psycopg": "[binary]"}
 SOURCES = ("app", "platform_rules")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -81,8 +95,9 @@ def requirements() -> list[str]:
 
 def constraints() -> list[str]:
     """This virtualenv's versions: the artifact's transitive dependencies are the ones the tests ran with."""
-    out = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True, text=True, check=True
+    ).stdout
     return [line for line in out.splitlines() if "==" in line and not line.startswith("-e")]
 
 
@@ -94,17 +109,35 @@ def build(target: Target = Target(), out_dir: Path = BUILD, quiet: bool = True) 
         reqs, cons = Path(tmp) / "requirements.txt", Path(tmp) / "constraints.txt"
         reqs.write_text("\n".join(requirements()) + "\n")
         cons.write_text("\n".join(c for c in constraints() if not c.lower().startswith("ecomart")) + "\n")
-        cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-compile",
-               "--target", str(site), *[a for p in PLATFORMS[target.architecture] for a in ("--platform", p)],
-               "--implementation", "cp",
-               "--python-version", target.python, "--only-binary=:all:", "-r", str(reqs), "-c", str(cons)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "--target",
+            str(site),
+            *[a for p in PLATFORMS[target.architecture] for a in ("--platform", p)],
+            "--implementation",
+            "cp",
+            "--python-version",
+            target.python,
+            "--only-binary=:all:",
+            "-r",
+            str(reqs),
+            "-c",
+            str(cons),
+        ]
         if quiet:
             cmd.insert(4, "-q")
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             tail = (res.stderr or res.stdout).strip().splitlines()[-3:]
-            raise PackageError("pip could not install the runtime dependencies for "
-                               f"{target.architecture}/python{target.python}: " + " | ".join(tail))
+            raise PackageError(
+                "pip could not install the runtime dependencies for "
+                f"{target.architecture}/python{target.python}: " + " | ".join(tail)
+            )
         for src in SOURCES:
             shutil.copytree(ROOT / src, site / src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         _zip(site, artifact)
@@ -123,13 +156,19 @@ def shipped(rel: str) -> bool:
     the ``RECORD`` files that list those scripts' hashes: with them the artifact's bytes would depend on the
     checkout's path."""
     parts = rel.split("/")
-    return ("__pycache__" not in parts and not rel.endswith(".pyc") and parts[0] != "bin"
-            and not (len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "RECORD"))
+    return (
+        "__pycache__" not in parts
+        and not rel.endswith(".pyc")
+        and parts[0] != "bin"
+        and not (len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "RECORD")
+    )
 
 
 def _zip(root: Path, artifact: Path) -> None:
-    files = sorted((p for p in root.rglob("*") if p.is_file() and shipped(p.relative_to(root).as_posix())),
-                   key=lambda p: p.relative_to(root).as_posix())
+    files = sorted(
+        (p for p in root.rglob("*") if p.is_file() and shipped(p.relative_to(root).as_posix())),
+        key=lambda p: p.relative_to(root).as_posix(),
+    )
     tmp = artifact.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         for path in files:
@@ -169,7 +208,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__.splitlines()[0])
     p.add_argument("--architecture", choices=sorted(PLATFORMS), default=ARCHITECTURE)
     p.add_argument("--python", default=RUNTIME.removeprefix("python"), help="e.g. 3.12")
@@ -185,8 +224,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     with zipfile.ZipFile(artifact) as z:
         unpacked = sum(i.file_size for i in z.infolist())
         entries = len(z.infolist())
-    print(f"{os.path.relpath(artifact)}: {size / 1e6:.1f} MB ({unpacked / 1e6:.1f} MB unpacked, {entries} files), "
-          f"sha256 {sha256(artifact)}, built in {time.monotonic() - started:.1f} s")
+    print(
+        f"{os.path.relpath(artifact)}: {size / 1e6:.1f} MB ({unpacked / 1e6:.1f} MB unpacked, {entries} files), "
+        f"sha256 {sha256(artifact)}, built in {time.monotonic() - started:.1f} s"
+    )
     return 0
 
 

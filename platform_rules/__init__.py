@@ -21,8 +21,9 @@ the prod PITR rule is a one-line change to ``PROD.pitr_days`` below.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 PROJECT = "ecomart-data-platform"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -49,8 +50,36 @@ RDS_REPLICA_SOURCE_PROPERTY = {
 # The European Economic Area (EU 27 + Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2. "EEA" in a zone's
 # ``locations`` expands to this list; GDPR applies to residents of all of them.
 EEA_COUNTRIES = (
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
-    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+    "IS",
+    "LI",
+    "NO",
 )
 
 ELASTICACHE_GROUP_ID_MAX = 40  # ElastiCache's limit on replication group ids
@@ -80,7 +109,7 @@ class EnvironmentRules:
     min_read_replicas: int
     cross_region_pitr: bool
     """RDS automated backups replicated to the secondary region."""
-    cache_min_shards: Optional[int]
+    cache_min_shards: int | None
     """ElastiCache cluster mode with at least this many shards (None: not required)."""
     cache_min_replicas_per_shard: int
     backup_cross_region_copy: bool
@@ -143,10 +172,19 @@ DEV = EnvironmentRules(
     data_residency=False,
     autoscaling=True,
     advisory_policies=(
-        "rds-multi-az", "rds-deletion-protection", "rds-final-snapshot", "elasticache-cluster-mode-sharded",
-        "backup-plan-cross-region-copy", "atlas-cluster-termination-protection", "atlas-cluster-sharded",
-        "atlas-backup-snapshot-copies", "stack-prod-resilience", "stack-backup-vaults-locked",
-        "stack-rds-cross-region-backups", "cognito-deletion-protection", "atlas-cluster-retain-backups",
+        "rds-multi-az",
+        "rds-deletion-protection",
+        "rds-final-snapshot",
+        "elasticache-cluster-mode-sharded",
+        "backup-plan-cross-region-copy",
+        "atlas-cluster-termination-protection",
+        "atlas-cluster-sharded",
+        "atlas-backup-snapshot-copies",
+        "stack-prod-resilience",
+        "stack-backup-vaults-locked",
+        "stack-rds-cross-region-backups",
+        "cognito-deletion-protection",
+        "atlas-cluster-retain-backups",
     ),
 )
 
@@ -209,36 +247,77 @@ ENVIRONMENT_SIZING: Mapping[str, Mapping[str, Any]] = {
     "dev": {
         # VPC flow logs are network audit evidence: kept a year even where dev's other logs keep 90 days.
         "network": {"flowLogRetentionDays": 365},
-        "postgres": {"instanceClass": "db.t4g.medium", "allocatedStorageGb": 20, "maxAllocatedStorageGb": 100,
-                     "readReplicas": 0, "performanceInsightsRetentionDays": 7},
+        "postgres": {
+            "instanceClass": "db.t4g.medium",
+            "allocatedStorageGb": 20,
+            "maxAllocatedStorageGb": 100,
+            "readReplicas": 0,
+            "performanceInsightsRetentionDays": 7,
+        },
         "redis": {"nodeType": "cache.t4g.small"},
-        "service": {"api": {"memoryMb": 1024, "timeoutSeconds": 29, "reservedConcurrency": 10},
-                    "throttlingRateLimit": 20.0, "throttlingBurstLimit": 40},
+        "service": {
+            "api": {"memoryMb": 1024, "timeoutSeconds": 29, "reservedConcurrency": 10},
+            "throttlingRateLimit": 20.0,
+            "throttlingBurstLimit": 40,
+        },
         # M10: the smallest tier with customer-managed keys and continuous backup; a replica set (docs/adr/0007).
         "atlas": {
-            "clusterType": "REPLICASET", "instanceSize": "M10", "diskSizeGb": 10,
-            "autoScaling": {"computeEnabled": True, "computeScaleDownEnabled": True, "computeMinInstanceSize": "M10",
-                            "computeMaxInstanceSize": "M20", "diskEnabled": True},
+            "clusterType": "REPLICASET",
+            "instanceSize": "M10",
+            "diskSizeGb": 10,
+            "autoScaling": {
+                "computeEnabled": True,
+                "computeScaleDownEnabled": True,
+                "computeMinInstanceSize": "M10",
+                "computeMaxInstanceSize": "M20",
+                "diskEnabled": True,
+            },
             "zones": [{"name": "Americas", "region": "US_EAST_1", "shards": 1}],
-            "backup": {"restoreWindowDays": 7, "hourlyEveryHours": 6, "dailyRetentionDays": 7,
-                       "weeklyRetentionWeeks": 4, "monthlyRetentionMonths": 3},
+            "backup": {
+                "restoreWindowDays": 7,
+                "hourlyEveryHours": 6,
+                "dailyRetentionDays": 7,
+                "weeklyRetentionWeeks": 4,
+                "monthlyRetentionMonths": 3,
+            },
             "maintenanceWindow": {"dayOfWeek": "tue", "hourOfDay": 4},
         },
     },
     "prod": {
-        "postgres": {"instanceClass": "db.r6g.large", "allocatedStorageGb": 100, "maxAllocatedStorageGb": 1000,
-                     "readReplicas": 2, "performanceInsightsRetentionDays": 731, "monitoringIntervalSeconds": 15},
+        "postgres": {
+            "instanceClass": "db.r6g.large",
+            "allocatedStorageGb": 100,
+            "maxAllocatedStorageGb": 1000,
+            "readReplicas": 2,
+            "performanceInsightsRetentionDays": 731,
+            "monitoringIntervalSeconds": 15,
+        },
         "redis": {"nodeType": "cache.r7g.large"},
-        "service": {"api": {"memoryMb": 1024, "timeoutSeconds": 29, "reservedConcurrency": 100},
-                    "relay": {"memoryMb": 512, "timeoutSeconds": 75, "reservedConcurrency": 4},
-                    "throttlingRateLimit": 200.0, "throttlingBurstLimit": 400},
+        "service": {
+            "api": {"memoryMb": 1024, "timeoutSeconds": 29, "reservedConcurrency": 100},
+            "relay": {"memoryMb": 512, "timeoutSeconds": 75, "reservedConcurrency": 4},
+            "throttlingRateLimit": 200.0,
+            "throttlingBurstLimit": 400,
+        },
         "backup": {"vaultLockMode": "compliance"},
         "atlas": {
-            "clusterType": "GEOSHARDED", "instanceSize": "M30", "diskSizeGb": 100,
-            "autoScaling": {"computeEnabled": True, "computeScaleDownEnabled": True, "computeMinInstanceSize": "M30",
-                            "computeMaxInstanceSize": "M60", "diskEnabled": True},
-            "backup": {"restoreWindowDays": 7, "hourlyEveryHours": 6, "dailyRetentionDays": 35,
-                       "weeklyRetentionWeeks": 8, "monthlyRetentionMonths": 12},
+            "clusterType": "GEOSHARDED",
+            "instanceSize": "M30",
+            "diskSizeGb": 100,
+            "autoScaling": {
+                "computeEnabled": True,
+                "computeScaleDownEnabled": True,
+                "computeMinInstanceSize": "M30",
+                "computeMaxInstanceSize": "M60",
+                "diskEnabled": True,
+            },
+            "backup": {
+                "restoreWindowDays": 7,
+                "hourlyEveryHours": 6,
+                "dailyRetentionDays": 35,
+                "weeklyRetentionWeeks": 8,
+                "monthlyRetentionMonths": 12,
+            },
             "maintenanceWindow": {"dayOfWeek": "sun", "hourOfDay": 8},
         },
     },
@@ -264,8 +343,10 @@ POLICY_THRESHOLDS: Mapping[str, Mapping[str, str]] = {
     # audit logs kept in S3 (object lock default retention) are audit logs too: the same rule as log groups
     "s3-object-lock-retention": {"minimumDays": "log_retention_days"},
     "backup-plan-retention": {"minimumDays": "backup_daily_retention_days", "longTermDays": "backup_long_term_days"},
-    "elasticache-cluster-mode-sharded": {"minimumShards": "cache_min_shards",
-                                         "minimumReplicas": "cache_min_replicas_per_shard"},
+    "elasticache-cluster-mode-sharded": {
+        "minimumShards": "cache_min_shards",
+        "minimumReplicas": "cache_min_replicas_per_shard",
+    },
 }
 
 
@@ -290,13 +371,15 @@ def policy_config(environment: str) -> dict[str, Any]:
 
 # --- naming rules ----------------------------------------------------------------------------------------------
 
+
 def resource_prefix(stack: str) -> str:
     """Every physical name of a stack starts with this (``ecomart-prod-pg``, ``ecomart-prod-cache``)."""
     return f"ecomart-{stack}"
 
 
-def elasticache_node_ids(group_id: str, cluster_mode: bool, num_shards: int,
-                         replicas_per_shard: int) -> list[tuple[str, bool]]:
+def elasticache_node_ids(
+    group_id: str, cluster_mode: bool, num_shards: int, replicas_per_shard: int
+) -> list[tuple[str, bool]]:
     """(CacheClusterId, created as primary) of every node of a replication group.
 
     ElastiCache names nodes ``<group>-001``, ``<group>-002``, ... with cluster mode disabled, and
@@ -306,8 +389,7 @@ def elasticache_node_ids(group_id: str, cluster_mode: bool, num_shards: int,
     per_shard = 1 + replicas_per_shard
     if not cluster_mode:
         return [(f"{group_id}-{n:03d}", n == 1) for n in range(1, per_shard + 1)]
-    return [(f"{group_id}-{s:04d}-{n:03d}", n == 1)
-            for s in range(1, num_shards + 1) for n in range(1, per_shard + 1)]
+    return [(f"{group_id}-{s:04d}-{n:03d}", n == 1) for s in range(1, num_shards + 1) for n in range(1, per_shard + 1)]
 
 
 def policy_defaults(policy_id: str) -> dict[str, Any]:
@@ -395,9 +477,9 @@ LAMBDA_ARCHITECTURE = "arm64"
 # shared_preload_libraries (the component adds it) and `CREATE EXTENSION pgaudit` once per database.
 POSTGRES_HARDENING = {
     "password_encryption": "scram-sha-256",  # no MD5 password hashes
-    "ssl_min_protocol_version": "TLSv1.2",   # TLS 1.0/1.1 refused
-    "log_statement": "ddl",                  # every schema change is logged
-    "pgaudit.log": "ddl,role",               # ... and audited, with role/privilege changes
+    "ssl_min_protocol_version": "TLSv1.2",  # TLS 1.0/1.1 refused
+    "log_statement": "ddl",  # every schema change is logged
+    "pgaudit.log": "ddl,role",  # ... and audited, with role/privilege changes
 }
 POSTGRES_PRELOAD = ("pg_stat_statements", "pgaudit")
 

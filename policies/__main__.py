@@ -28,6 +28,6 @@ PolicyPack(
     # Waived findings (policies/waivers.yaml or $ECOMART_WAIVERS) are not reported to the engine.
     policies=[suppressing(p, waivers) for waivers in [default_waivers()] for p in all_policies()],
     description="EcoMart data platform: RDS, ElastiCache, KMS, network, CloudWatch/SNS, AWS Backup, S3, Lambda, "
-                "Secrets Manager, API Gateway and MongoDB Atlas, mapped to GDPR, CCPA, PCI DSS v4 and CIS AWS.",
+    "Secrets Manager, API Gateway and MongoDB Atlas, mapped to GDPR, CCPA, PCI DSS v4 and CIS AWS.",
     provider="aws",
 )

@@ -8,10 +8,9 @@ never printed or written to the evidence.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Optional
+from typing import Any
 
-from runbooks.core import Context, Param, Pending, RunbookError, VerificationFailed, environ_secret, parse_time, \
-    runbook
+from runbooks.core import Context, Param, Pending, RunbookError, VerificationFailed, environ_secret, parse_time, runbook
 
 BASE_URL = "https://cloud.mongodb.com/api/atlas/v2"
 ACCEPT = "application/vnd.atlas.2023-01-01+json"  # the API version these calls were written against
@@ -25,8 +24,13 @@ def atlas_client(ctx: Context) -> Any:
         import httpx
 
         auth = httpx.DigestAuth(environ_secret("MONGODB_ATLAS_PUBLIC_KEY"), environ_secret("MONGODB_ATLAS_PRIVATE_KEY"))
-        client = httpx.Client(base_url=BASE_URL, auth=auth, timeout=30, headers={"Accept": ACCEPT},
-                              transport=ctx.extra.get("atlas_transport"))
+        client = httpx.Client(
+            base_url=BASE_URL,
+            auth=auth,
+            timeout=30,
+            headers={"Accept": ACCEPT},
+            transport=ctx.extra.get("atlas_transport"),
+        )
         ctx.extra["atlas_http"] = client
     return client
 
@@ -35,9 +39,10 @@ class AtlasError(RunbookError):
     pass
 
 
-def _send(ctx: Context, method: str, path: str, body: Optional[dict] = None) -> Any:
-    resp = atlas_client(ctx).request(method, path, json=body,
-                                     headers={"Accept": ACCEPT, "Content-Type": ACCEPT} if body else {"Accept": ACCEPT})
+def _send(ctx: Context, method: str, path: str, body: dict | None = None) -> Any:
+    resp = atlas_client(ctx).request(
+        method, path, json=body, headers={"Accept": ACCEPT, "Content-Type": ACCEPT} if body else {"Accept": ACCEPT}
+    )
     if resp.status_code >= 400:
         try:
             err = resp.json()
@@ -56,7 +61,7 @@ def get(ctx: Context, path: str) -> Any:
     return _send(ctx, "GET", path)
 
 
-def post(ctx: Context, path: str, body: Optional[dict] = None) -> Any:
+def post(ctx: Context, path: str, body: dict | None = None) -> Any:
     if not ctx.execute:
         ctx.record_call("would", "atlas", f"POST {path}", "atlas", body or {})
         return Pending(f"POST {path}")
@@ -68,9 +73,15 @@ def post(ctx: Context, path: str, body: Optional[dict] = None) -> Any:
     "atlas-restore",
     "Atlas point-in-time restore into a scratch cluster",
     "Atlas continuous-backup restore of the catalog cluster to a point in time, into a scratch cluster",
-    params=(Param("target-time", "the time to restore to, ISO 8601 with zone", type=parse_time, required=True),
-            Param("target-cluster", "an existing scratch cluster in the project to restore into (its data is "
-                                    "replaced; never the catalog cluster)", required=True)),
+    params=(
+        Param("target-time", "the time to restore to, ISO 8601 with zone", type=parse_time, required=True),
+        Param(
+            "target-cluster",
+            "an existing scratch cluster in the project to restore into (its data is "
+            "replaced; never the catalog cluster)",
+            required=True,
+        ),
+    ),
     needs=("atlasProjectId", "atlasClusterName"),
     changes=("atlas:POST restoreJobs",),
 )
@@ -79,50 +90,76 @@ def atlas_restore(ctx: Context) -> None:
     target: _dt.datetime = ctx.params["target-time"]
     scratch = ctx.params["target-cluster"]
     if scratch == cluster:
-        raise RunbookError(f"--target-cluster {scratch}: that is the catalog cluster itself; restore into a "
-                           "scratch cluster")
+        raise RunbookError(
+            f"--target-cluster {scratch}: that is the catalog cluster itself; restore into a scratch cluster"
+        )
     base = f"/groups/{group}/clusters/{cluster}/backup"
-    with ctx.step(f"Check {cluster}'s continuous backup window and the scratch cluster {scratch}",
-                  verify="PIT restore enabled; the target time inside the window; the scratch cluster exists"):
+    with ctx.step(
+        f"Check {cluster}'s continuous backup window and the scratch cluster {scratch}",
+        verify="PIT restore enabled; the target time inside the window; the scratch cluster exists",
+    ):
         source = get(ctx, f"/groups/{group}/clusters/{cluster}")
         get(ctx, f"/groups/{group}/clusters/{scratch}")
         jobs = get(ctx, f"{base}/restoreJobs")
         if ctx.calls_made:
-            ctx.check("continuous cloud backup (PIT) enabled", source.get("pitEnabled") is True,
-                      why="point-in-time restore needs pitEnabled on the cluster")
-            now = _dt.datetime.fromtimestamp(ctx.clock(), _dt.timezone.utc)
+            ctx.check(
+                "continuous cloud backup (PIT) enabled",
+                source.get("pitEnabled") is True,
+                why="point-in-time restore needs pitEnabled on the cluster",
+            )
+            now = _dt.datetime.fromtimestamp(ctx.clock(), _dt.UTC)
             ctx.check("target time is in the past", target < now, target.isoformat())
     seconds = int(target.timestamp())
-    with ctx.step(f"Start the point-in-time restore of {cluster} into {scratch}",
-                  verify="Atlas accepts the restore job (a job for the same target and time is reused)"):
-        same = [j for j in (jobs.get("results", []) if isinstance(jobs, dict) else [])
-                if j.get("targetClusterName") == scratch and j.get("pointInTimeUTCSeconds") == seconds
-                and not j.get("failed") and not j.get("cancelled")]
+    with ctx.step(
+        f"Start the point-in-time restore of {cluster} into {scratch}",
+        verify="Atlas accepts the restore job (a job for the same target and time is reused)",
+    ):
+        same = [
+            j
+            for j in (jobs.get("results", []) if isinstance(jobs, dict) else [])
+            if j.get("targetClusterName") == scratch
+            and j.get("pointInTimeUTCSeconds") == seconds
+            and not j.get("failed")
+            and not j.get("cancelled")
+        ]
         if same:
             ctx.skip(f"restore job {same[0]['id']} for this target and time exists: resuming")
             job = same[0]
         else:
-            job = post(ctx, f"{base}/restoreJobs", {
-                "deliveryType": "pointInTime", "pointInTimeUTCSeconds": seconds,
-                "targetClusterName": scratch, "targetGroupId": group})
+            job = post(
+                ctx,
+                f"{base}/restoreJobs",
+                {
+                    "deliveryType": "pointInTime",
+                    "pointInTimeUTCSeconds": seconds,
+                    "targetClusterName": scratch,
+                    "targetGroupId": group,
+                },
+            )
     started = ctx.clock()
 
     def finished() -> Any:
         j = get(ctx, f"{base}/restoreJobs/{job['id']}")
         if j.get("failed") or j.get("cancelled") or j.get("expired"):
-            raise VerificationFailed(f"restore job {job['id']} did not complete: "
-                                     f"{'failed' if j.get('failed') else 'cancelled or expired'}")
+            raise VerificationFailed(
+                f"restore job {job['id']} did not complete: {'failed' if j.get('failed') else 'cancelled or expired'}"
+            )
         return j if j.get("finishedAt") else None
 
     with ctx.step("Wait for the restore job", verify="finishedAt set, not failed"):
         done = ctx.wait("the restore job finished", finished, timeout=WAIT_RESTORE_SECONDS, poll=60)
         if ctx.execute:
             ctx.measure("restore_seconds", round(ctx.clock() - started, 1), "s")
-            ctx.check("restored into the scratch cluster", done.get("targetClusterName") == scratch,
-                      str(done.get("targetClusterName")))
+            ctx.check(
+                "restored into the scratch cluster",
+                done.get("targetClusterName") == scratch,
+                str(done.get("targetClusterName")),
+            )
     with ctx.step("Verify the scratch cluster's catalog (by hand or with the app's checks)"):
-        ctx.say(f"   connect to {scratch} and compare db.products.countDocuments() and the newest updatedAt with "
-                f"the target time {target.isoformat()}")
+        ctx.say(
+            f"   connect to {scratch} and compare db.products.countDocuments() and the newest updatedAt with "
+            f"the target time {target.isoformat()}"
+        )
 
 
 @runbook(
@@ -139,8 +176,10 @@ def atlas_failover(ctx: Context) -> None:
         before = get(ctx, path)
         if ctx.calls_made:
             ctx.check("cluster IDLE", before.get("stateName") == "IDLE", f"state {before.get('stateName')}")
-            ctx.note("Atlas has no per-shard failover call: restartPrimaries elects a new primary in every shard "
-                     "of a sharded cluster, one after another")
+            ctx.note(
+                "Atlas has no per-shard failover call: restartPrimaries elects a new primary in every shard "
+                "of a sharded cluster, one after another"
+            )
     started = ctx.clock()
     with ctx.step(f"Start the failover test of {cluster}", verify="Atlas accepts it"):
         post(ctx, f"{path}/restartPrimaries")
@@ -156,5 +195,7 @@ def atlas_failover(ctx: Context) -> None:
         if ctx.execute:
             ctx.measure("failover_seconds", round(ctx.clock() - started, 1), "s")
             if not seen["busy"]:
-                ctx.note("the cluster never left IDLE while watched; check the project's activity feed for the "
-                         "'primary elected' events")
+                ctx.note(
+                    "the cluster never left IDLE while watched; check the project's activity feed for the "
+                    "'primary elected' events"
+                )

@@ -16,9 +16,10 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIDENCE_DIR = ROOT / "build" / "runbooks"
@@ -61,7 +62,7 @@ class Runbook:
     name: str
     title: str
     summary: str
-    body: Callable[["Context"], None]
+    body: Callable[[Context], None]
     params: tuple[Param, ...] = ()
     needs: tuple[str, ...] = ()  # stack outputs the runbook reads (checked before any call)
     changes: tuple[str, ...] = ()  # "service:Operation" it may make with --execute (the docs list them)
@@ -74,13 +75,21 @@ class Runbook:
 REGISTRY: dict[str, Runbook] = {}
 
 
-def runbook(name: str, title: str, summary: str, *, params: tuple[Param, ...] = (), needs: tuple[str, ...] = (),
-            changes: tuple[str, ...] = ()) -> Callable[[Callable[["Context"], None]], Callable[["Context"], None]]:
-    def register(body: Callable[["Context"], None]) -> Callable[["Context"], None]:
+def runbook(
+    name: str,
+    title: str,
+    summary: str,
+    *,
+    params: tuple[Param, ...] = (),
+    needs: tuple[str, ...] = (),
+    changes: tuple[str, ...] = (),
+) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+    def register(body: Callable[[Context], None]) -> Callable[[Context], None]:
         if name in REGISTRY:
             raise ValueError(f"runbook {name!r} registered twice")
         REGISTRY[name] = Runbook(name, title, summary, body, params, needs, changes)
         return body
+
     return register
 
 
@@ -90,13 +99,13 @@ class Pending:
     def __init__(self, where: str) -> None:
         self._where = where
 
-    def __getitem__(self, key: Any) -> "Pending":
+    def __getitem__(self, key: Any) -> Pending:
         return Pending(f"{self._where}[{key!r}]" if isinstance(key, int) else f"{self._where}.{key}")
 
-    def get(self, key: Any, default: Any = None) -> "Pending":
+    def get(self, key: Any, default: Any = None) -> Pending:
         return self[key]
 
-    def __iter__(self) -> Iterator["Pending"]:
+    def __iter__(self) -> Iterator[Pending]:
         yield Pending(f"{self._where}[*]")
 
     def __str__(self) -> str:
@@ -129,7 +138,7 @@ class Facts:
 class Clients:
     """boto3 clients per (service, region), made lazily; a missing credential is one clear error."""
 
-    def __init__(self, session_factory: Optional[Callable[[str], Any]] = None) -> None:
+    def __init__(self, session_factory: Callable[[str], Any] | None = None) -> None:
         self._factory = session_factory
         self._clients: dict[tuple[str, str], Any] = {}
         self.calls: list[tuple[str, str, str]] = []  # (service, operation, region) of every call made
@@ -141,8 +150,10 @@ class Clients:
 
             session = self._factory(region) if self._factory else boto3.session.Session(region_name=region)
             if session.get_credentials() is None:
-                raise RunbookError("no AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) "
-                                   "for the account that runs the stack")
+                raise RunbookError(
+                    "no AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) "
+                    "for the account that runs the stack"
+                )
             self._clients[key] = session.client(service, region_name=region)
         return self._clients[key]
 
@@ -168,10 +179,20 @@ def render_params(params: dict[str, Any]) -> str:
 class Context:
     """What a runbook body sees: the stack's facts, its parameters, the calls it may make, the evidence."""
 
-    def __init__(self, book: Runbook, facts: Facts, params: dict[str, Any], *, execute: bool = False,
-                 clients: Optional[Clients] = None, out: Any = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep, poll_seconds: float = 15.0,
-                 extra: Optional[dict[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        book: Runbook,
+        facts: Facts,
+        params: dict[str, Any],
+        *,
+        execute: bool = False,
+        clients: Clients | None = None,
+        out: Any = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_seconds: float = 15.0,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.book = book
         self.facts = facts
         self.params = params
@@ -186,7 +207,7 @@ class Context:
         self.checks: list[dict] = []
         self.measurements: dict[str, Any] = {}
         self.notes: list[str] = []
-        self._step: Optional[dict] = None
+        self._step: dict | None = None
         self.started = clock()
 
     # -- facts -------------------------------------------------------------------------------------------------
@@ -213,8 +234,14 @@ class Context:
     @contextlib.contextmanager
     def step(self, title: str, *, verify: str = "") -> Iterator[dict]:
         number = len(self.steps) + 1
-        record = {"n": number, "title": title, "verify": verify, "started": _iso(self.clock()), "calls": [],
-                  "status": "running"}
+        record = {
+            "n": number,
+            "title": title,
+            "verify": verify,
+            "started": _iso(self.clock()),
+            "calls": [],
+            "status": "running",
+        }
         self.steps.append(record)
         self._step = record
         self.say(f"{number}. {title}")
@@ -227,8 +254,9 @@ class Context:
             raise
         else:
             if record["status"] == "running":
-                record["status"] = "done" if self.execute or not any(c["mode"] == "would" for c in record["calls"]) \
-                    else "planned"
+                record["status"] = (
+                    "done" if self.execute or not any(c["mode"] == "would" for c in record["calls"]) else "planned"
+                )
         finally:
             record["finished"] = _iso(self.clock())
             self._step = None
@@ -242,14 +270,19 @@ class Context:
 
     # -- calls ---------------------------------------------------------------------------------------------------
     def record_call(self, mode: str, service: str, op: str, region: str, params: dict) -> None:
-        entry = {"mode": mode, "call": f"{service}.{op}", "region": region, "params": _jsonable(params),
-                 "at": _iso(self.clock())}
+        entry = {
+            "mode": mode,
+            "call": f"{service}.{op}",
+            "region": region,
+            "params": _jsonable(params),
+            "at": _iso(self.clock()),
+        }
         if self._step is not None:
             self._step["calls"].append(entry)
         verb = {"read": "reads", "would-read": "would read", "would": "WOULD CALL", "call": "calls"}[mode]
         self.say(f"   {verb} {service}.{op} ({region}) {render_params(params)}")
 
-    def read(self, service: str, op: str, *, region: Optional[str] = None, **params: Any) -> Any:
+    def read(self, service: str, op: str, *, region: str | None = None, **params: Any) -> Any:
         """A read-only API call; made whenever the facts come from a deployed stack (dry run included)."""
         if not READ_ONLY.match(op):
             raise ValueError(f"{service}.{op} is not a read: use ctx.change")
@@ -260,7 +293,7 @@ class Context:
         self.record_call("read", service, op, region, params)
         return self._invoke(service, op, region, params)
 
-    def change(self, service: str, op: str, *, region: Optional[str] = None, **params: Any) -> Any:
+    def change(self, service: str, op: str, *, region: str | None = None, **params: Any) -> Any:
         """A call that changes something: made only with --execute; otherwise printed as what would be called."""
         if READ_ONLY.match(op):
             raise ValueError(f"{service}.{op} is a read: use ctx.read")
@@ -275,7 +308,6 @@ class Context:
 
     def _invoke(self, service: str, op: str, region: str, params: dict) -> Any:
         from botocore import xform_name
-
         from botocore.exceptions import ClientError, EndpointConnectionError
 
         client = self.clients.get(service, region)
@@ -286,10 +318,12 @@ class Context:
             err = e.response.get("Error", {})
             raise AwsError(f"{service}.{op}", region, err.get("Code", "error"), err.get("Message", "")) from None
         except EndpointConnectionError:
-            raise RunbookError(f"{service}.{op}: cannot reach {service} in {region} (is {region!r} a region "
-                               "that has it, and is the network up?)") from None
+            raise RunbookError(
+                f"{service}.{op}: cannot reach {service} in {region} (is {region!r} a region "
+                "that has it, and is the network up?)"
+            ) from None
 
-    def wait(self, what: str, probe: Callable[[], Any], *, timeout: float, poll: Optional[float] = None) -> Any:
+    def wait(self, what: str, probe: Callable[[], Any], *, timeout: float, poll: float | None = None) -> Any:
         """Poll ``probe`` (a read) until it returns something truthy, or fail after ``timeout`` seconds."""
         if not self.execute:
             self.say(f"   would wait (up to {timeout:g} s) until {what}")
@@ -309,8 +343,9 @@ class Context:
         ``detail`` is what was observed (always shown), ``why`` what a failure means (shown only on failure)."""
         if not ok and why:
             detail = f"{detail}; {why}" if detail else why
-        self.checks.append({"check": name, "ok": bool(ok), "detail": detail,
-                            "step": self._step["n"] if self._step else None})
+        self.checks.append(
+            {"check": name, "ok": bool(ok), "detail": detail, "step": self._step["n"] if self._step else None}
+        )
         self.say(f"   {'ok' if ok else 'FAILED'}: {name}{' — ' + detail if detail else ''}")
         if not ok:
             raise VerificationFailed(f"{name}: {detail}" if detail else name)
@@ -318,8 +353,15 @@ class Context:
 
     def observe(self, name: str, ok: bool, detail: str = "") -> bool:
         """A finding that is reported but does not stop the run (an audit's row, a reconciliation's mismatch)."""
-        self.checks.append({"check": name, "ok": bool(ok), "detail": detail, "fatal": False,
-                            "step": self._step["n"] if self._step else None})
+        self.checks.append(
+            {
+                "check": name,
+                "ok": bool(ok),
+                "detail": detail,
+                "fatal": False,
+                "step": self._step["n"] if self._step else None,
+            }
+        )
         self.say(f"   {'ok' if ok else 'FINDING'}: {name}{' — ' + detail if detail else ''}")
         return ok
 
@@ -347,7 +389,7 @@ class Context:
 
 
 def _iso(ts: float) -> str:
-    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.fromtimestamp(ts, _dt.UTC).isoformat(timespec="seconds")
 
 
 def write_evidence(record: dict, directory: Path = EVIDENCE_DIR) -> Path:
@@ -369,9 +411,10 @@ def parse_time(value: str) -> _dt.datetime:
     except ValueError:
         raise RunbookError(f"--target-time {value!r}: not an ISO 8601 time (e.g. 2026-11-30T14:05:00Z)") from None
     if parsed.tzinfo is None:
-        raise RunbookError(f"--target-time {value!r}: give the zone (Z or +hh:mm); a restore time must not be "
-                           "ambiguous")
-    return parsed.astimezone(_dt.timezone.utc)
+        raise RunbookError(
+            f"--target-time {value!r}: give the zone (Z or +hh:mm); a restore time must not be ambiguous"
+        )
+    return parsed.astimezone(_dt.UTC)
 
 
 def environ_secret(name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any
 
 from runbooks.core import Context, Pending, RunbookError
 
@@ -11,8 +11,10 @@ from runbooks.core import Context, Pending, RunbookError
 def database_url(ctx: Context) -> str:
     url = ctx.extra.get("database_url") or os.environ.get("DATABASE_URL")
     if not url:
-        raise RunbookError("DATABASE_URL is not set: the PostgreSQL writer to work on (postgresql://user@host:port/db,"
-                           " IAM token as password)")
+        raise RunbookError(
+            "DATABASE_URL is not set: the PostgreSQL writer to work on (postgresql://user@host:port/db,"
+            " IAM token as password)"
+        )
     return url
 
 
@@ -32,14 +34,19 @@ def connection(ctx: Context) -> Any:
     return conn
 
 
-def sql_read(ctx: Context, sql: str, params: Optional[tuple] = None) -> list[dict]:
+def sql_read(ctx: Context, sql: str, params: tuple | None = None) -> list[dict]:
     ctx.record_call("read", "postgres", "SQL", "database", {"sql": " ".join(sql.split()), "params": params or ()})
     return connection(ctx).execute(sql, params).fetchall()
 
 
-def sql_change(ctx: Context, sql: str, params: Optional[tuple] = None) -> Any:
-    ctx.record_call("call" if ctx.execute else "would", "postgres", "SQL", "database",
-                    {"sql": " ".join(sql.split()), "params": params or ()})
+def sql_change(ctx: Context, sql: str, params: tuple | None = None) -> Any:
+    ctx.record_call(
+        "call" if ctx.execute else "would",
+        "postgres",
+        "SQL",
+        "database",
+        {"sql": " ".join(sql.split()), "params": params or ()},
+    )
     if not ctx.execute:
         return Pending("SQL")
     cur = connection(ctx).execute(sql, params)

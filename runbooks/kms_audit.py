@@ -17,8 +17,11 @@ def wildcard_principals(policy: dict) -> list[str]:
     found = []
     for i, st in enumerate(policy.get("Statement", [])):
         principal = st.get("Principal")
-        values = [principal] if isinstance(principal, str) else \
-            [v for vs in (principal or {}).values() for v in (vs if isinstance(vs, list) else [vs])]
+        values = (
+            [principal]
+            if isinstance(principal, str)
+            else [v for vs in (principal or {}).values() for v in (vs if isinstance(vs, list) else [vs])]
+        )
         if st.get("Effect") == "Allow" and "*" in values and not st.get("Condition"):
             found.append(st.get("Sid", f"statement {i}"))
     return found
@@ -35,8 +38,10 @@ def kms_key_audit(ctx: Context) -> int:
     rows = []
     for domain, arn in sorted(keys.items()):
         region = _arn_region(arn)
-        with ctx.step(f"Key {domain} ({arn})",
-                      verify="enabled; rotation on; policy has no unconditioned wildcard principal; alias present"):
+        with ctx.step(
+            f"Key {domain} ({arn})",
+            verify="enabled; rotation on; policy has no unconditioned wildcard principal; alias present",
+        ):
             meta = ctx.read("kms", "DescribeKey", region=region, KeyId=arn)["KeyMetadata"]
             rotation = ctx.read("kms", "GetKeyRotationStatus", region=region, KeyId=arn)
             policy = ctx.read("kms", "GetKeyPolicy", region=region, KeyId=arn, PolicyName="default")
@@ -46,11 +51,15 @@ def kms_key_audit(ctx: Context) -> int:
                 continue
             wild = wildcard_principals(json.loads(policy["Policy"]))
             row = {
-                "domain": domain, "arn": arn, "enabled": meta["KeyState"] == "Enabled",
+                "domain": domain,
+                "arn": arn,
+                "enabled": meta["KeyState"] == "Enabled",
                 "rotation": bool(rotation.get("KeyRotationEnabled")),
                 "wildcard_principals": wild,
-                "grants": [{"grantee": g.get("GranteePrincipal"), "operations": g.get("Operations", [])}
-                           for g in grants.get("Grants", [])],
+                "grants": [
+                    {"grantee": g.get("GranteePrincipal"), "operations": g.get("Operations", [])}
+                    for g in grants.get("Grants", [])
+                ],
                 "aliases": [a["AliasName"] for a in aliases.get("Aliases", [])],
             }
             rows.append(row)
@@ -58,8 +67,10 @@ def kms_key_audit(ctx: Context) -> int:
             ctx.observe(f"{domain}: rotation on", row["rotation"])
             ctx.observe(f"{domain}: no wildcard principal", not wild, ", ".join(wild))
             ctx.observe(f"{domain}: alias present", bool(row["aliases"]), ", ".join(row["aliases"]) or "none")
-            ctx.say(f"   grants: {len(row['grants'])}" + "".join(
-                f"\n     {g['grantee']}: {', '.join(g['operations'])}" for g in row["grants"]))
+            ctx.say(
+                f"   grants: {len(row['grants'])}"
+                + "".join(f"\n     {g['grantee']}: {', '.join(g['operations'])}" for g in row["grants"])
+            )
     ctx.measure("keys", rows)
     failed = [c for c in ctx.checks if not c["ok"]]
     return 3 if failed else 0

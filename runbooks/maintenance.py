@@ -40,30 +40,43 @@ def _purge(ctx: Context, what: str, count_sql: str, delete_sql: str, params: tup
     "postgres-maintenance",
     "PostgreSQL housekeeping",
     "order partitions created ahead, old ones detached past retention, outbox rows and idempotency keys purged",
-    params=(Param("months-ahead", "monthly partitions kept ready ahead", RETENTION.partition_months_ahead, int),
-            Param("retention-months", "orders older than this are detached (kept as tables, not dropped)",
-                  RETENTION.order_months, int),
-            Param("outbox-days", "published outbox rows older than this are deleted", RETENTION.outbox_published_days,
-                  int),
-            Param("idempotency-days", "idempotency keys older than this are deleted", RETENTION.idempotency_key_days,
-                  int),
-            Param("batch", "rows deleted per statement (short transactions, no long locks)", 5000, int)),
+    params=(
+        Param("months-ahead", "monthly partitions kept ready ahead", RETENTION.partition_months_ahead, int),
+        Param(
+            "retention-months",
+            "orders older than this are detached (kept as tables, not dropped)",
+            RETENTION.order_months,
+            int,
+        ),
+        Param("outbox-days", "published outbox rows older than this are deleted", RETENTION.outbox_published_days, int),
+        Param("idempotency-days", "idempotency keys older than this are deleted", RETENTION.idempotency_key_days, int),
+        Param("batch", "rows deleted per statement (short transactions, no long locks)", 5000, int),
+    ),
     changes=("postgres:SQL",),
 )
 def maintenance(ctx: Context) -> None:
     for name in ("months-ahead", "retention-months", "outbox-days", "idempotency-days", "batch"):
         if ctx.params[name] < (1 if name in ("batch", "retention-months") else 0):
             raise RunbookError(f"--{name} {ctx.params[name]}: must be a positive number")
-    today = _dt.datetime.fromtimestamp(ctx.clock(), _dt.timezone.utc).date()
+    today = _dt.datetime.fromtimestamp(ctx.clock(), _dt.UTC).date()
     try:
         ahead = ctx.params["months-ahead"]
-        with ctx.step(f"Order partitions from this month through {ahead} months ahead",
-                      verify="orders_yYYYYmMM and order_items_yYYYYmMM exist for each of those months"):
-            wanted = [f"{t}_y{m:%Y}m{m:%m}" for m in _months(today.replace(day=1), ahead)
-                      for t in ("orders", "order_items")]
-            present = {r["n"] for r in sql_read(ctx, "SELECT c.relname AS n FROM pg_inherits i JOIN pg_class c "
-                                                     "ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-                                                     "WHERE p.relname IN ('orders', 'order_items')")}
+        with ctx.step(
+            f"Order partitions from this month through {ahead} months ahead",
+            verify="orders_yYYYYmMM and order_items_yYYYYmMM exist for each of those months",
+        ):
+            wanted = [
+                f"{t}_y{m:%Y}m{m:%m}" for m in _months(today.replace(day=1), ahead) for t in ("orders", "order_items")
+            ]
+            present = {
+                r["n"]
+                for r in sql_read(
+                    ctx,
+                    "SELECT c.relname AS n FROM pg_inherits i JOIN pg_class c "
+                    "ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+                    "WHERE p.relname IN ('orders', 'order_items')",
+                )
+            }
             missing = [w for w in wanted if w not in present]
             ctx.measure("partitions_missing", missing)
             if not missing:
@@ -71,19 +84,31 @@ def maintenance(ctx: Context) -> None:
             else:
                 sql_change(ctx, "SELECT ecomart_ensure_order_partitions(%s, %s)", (today, ahead))
                 if ctx.execute:
-                    now_present = {r["n"] for r in sql_read(
-                        ctx, "SELECT c.relname AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid")}
-                    ctx.check("every partition now exists", all(w in now_present for w in wanted),
-                              ", ".join(w for w in wanted if w not in now_present))
+                    now_present = {
+                        r["n"]
+                        for r in sql_read(
+                            ctx, "SELECT c.relname AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                        )
+                    }
+                    ctx.check(
+                        "every partition now exists",
+                        all(w in now_present for w in wanted),
+                        ", ".join(w for w in wanted if w not in now_present),
+                    )
 
         months = ctx.params["retention-months"]
         y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
         cutoff = _dt.date(y, m + 1, 1)  # the first of the month `months` before this one
-        with ctx.step(f"Detach order partitions wholly before {cutoff} ({months} months of retention)",
-                      verify="detached tables are no longer partitions; payments still referencing them block it"):
-            rows = sql_read(ctx, "SELECT c.relname AS n, p.relname AS parent FROM pg_inherits i "
-                                 "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-                                 "WHERE p.relname IN ('orders', 'order_items') ORDER BY p.relname DESC, c.relname")
+        with ctx.step(
+            f"Detach order partitions wholly before {cutoff} ({months} months of retention)",
+            verify="detached tables are no longer partitions; payments still referencing them block it",
+        ):
+            rows = sql_read(
+                ctx,
+                "SELECT c.relname AS n, p.relname AS parent FROM pg_inherits i "
+                "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+                "WHERE p.relname IN ('orders', 'order_items') ORDER BY p.relname DESC, c.relname",
+            )
             old = []
             for r in rows:
                 match = _PARTITION.match(r["n"])
@@ -95,27 +120,45 @@ def maintenance(ctx: Context) -> None:
             # order_items first: it references orders; payments (not partitioned) reference orders too.
             for parent, part, month in sorted(old, key=lambda o: o[0] != "order_items"):
                 if parent == "orders":
-                    (ref,) = sql_read(ctx, "SELECT count(*)::int AS n FROM payments WHERE order_created_at >= %s "
-                                           "AND order_created_at < %s", (month, _months(month, 1)[1]))
+                    (ref,) = sql_read(
+                        ctx,
+                        "SELECT count(*)::int AS n FROM payments WHERE order_created_at >= %s "
+                        "AND order_created_at < %s",
+                        (month, _months(month, 1)[1]),
+                    )
                     if ref["n"]:
-                        ctx.observe(f"{part} detachable", False, f"{ref['n']} payments still reference its orders: "
-                                                                 "archive them first")
+                        ctx.observe(
+                            f"{part} detachable",
+                            False,
+                            f"{ref['n']} payments still reference its orders: archive them first",
+                        )
                         continue
                 sql_change(ctx, f'ALTER TABLE {parent} DETACH PARTITION "{part}"')  # names matched ^[a-z_0-9]+$
 
-        with ctx.step(f"Purge published outbox rows older than {ctx.params['outbox-days']} days",
-                      verify="the count reaches 0; unpublished rows are never touched"):
-            _purge(ctx, "outbox",
-                   "SELECT count(*)::int AS n FROM outbox WHERE published_at < now() - make_interval(days => %s)",
-                   "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at < now() - "
-                   "make_interval(days => %s) ORDER BY id LIMIT %s)", (ctx.params["outbox-days"],), ctx.params["batch"])
-        with ctx.step(f"Purge idempotency keys older than {ctx.params['idempotency-days']} days",
-                      verify="the count reaches 0"):
-            _purge(ctx, "idempotency_keys",
-                   "SELECT count(*)::int AS n FROM idempotency_keys WHERE created_at < now() - "
-                   "make_interval(days => %s)",
-                   "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < "
-                   "now() - make_interval(days => %s) LIMIT %s)", (ctx.params["idempotency-days"],),
-                   ctx.params["batch"])
+        with ctx.step(
+            f"Purge published outbox rows older than {ctx.params['outbox-days']} days",
+            verify="the count reaches 0; unpublished rows are never touched",
+        ):
+            _purge(
+                ctx,
+                "outbox",
+                "SELECT count(*)::int AS n FROM outbox WHERE published_at < now() - make_interval(days => %s)",
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at < now() - "
+                "make_interval(days => %s) ORDER BY id LIMIT %s)",
+                (ctx.params["outbox-days"],),
+                ctx.params["batch"],
+            )
+        with ctx.step(
+            f"Purge idempotency keys older than {ctx.params['idempotency-days']} days", verify="the count reaches 0"
+        ):
+            _purge(
+                ctx,
+                "idempotency_keys",
+                "SELECT count(*)::int AS n FROM idempotency_keys WHERE created_at < now() - make_interval(days => %s)",
+                "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < "
+                "now() - make_interval(days => %s) LIMIT %s)",
+                (ctx.params["idempotency-days"],),
+                ctx.params["batch"],
+            )
     finally:
         close(ctx)

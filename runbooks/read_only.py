@@ -18,8 +18,12 @@ def _state(value: str) -> str:
 
 
 def _depth(ctx: Context, url: Any) -> Any:
-    attrs = ctx.read("sqs", "GetQueueAttributes", QueueUrl=url,
-                     AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    attrs = ctx.read(
+        "sqs",
+        "GetQueueAttributes",
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )
     if is_pending(attrs):
         return attrs
     a = attrs["Attributes"]
@@ -30,10 +34,14 @@ def _depth(ctx: Context, url: Any) -> Any:
     "orders-read-only-mode",
     "Orders read-only mode (PostgreSQL down, MongoDB up)",
     "flip the orders read-only flag: on queues orders (202 + tracking), off drains them into PostgreSQL",
-    params=(Param("state", "on: queue orders; off: place them again and drain the queue", type=_state,
-                  required=True),
-            Param("drain", "with --state off: yes drains the queue now (needs DATABASE_URL), no leaves it to the "
-                           "drain worker", default="yes")),
+    params=(
+        Param("state", "on: queue orders; off: place them again and drain the queue", type=_state, required=True),
+        Param(
+            "drain",
+            "with --state off: yes drains the queue now (needs DATABASE_URL), no leaves it to the drain worker",
+            default="yes",
+        ),
+    ),
     needs=("region", "ordersReadOnlyParameter", "queuedOrdersQueueUrl"),
     changes=("ssm:PutParameter", "app:read_only.drain"),
 )
@@ -47,8 +55,10 @@ def read_only_mode(ctx: Context) -> None:
             current = current["Parameter"]["Value"]
             ctx.measure("flag_before", current)
             ctx.measure("queued_before", depth, "orders")
-    with ctx.step(f"Set {name} to {state}",
-                  verify=f"the parameter reads {state}; the app follows within {APP_FLAG_CACHE_SECONDS:g} s"):
+    with ctx.step(
+        f"Set {name} to {state}",
+        verify=f"the parameter reads {state}; the app follows within {APP_FLAG_CACHE_SECONDS:g} s",
+    ):
         if current == state:
             ctx.skip(f"the flag is {state} already")
         else:
@@ -59,24 +69,37 @@ def read_only_mode(ctx: Context) -> None:
                 ctx.sleep(APP_FLAG_CACHE_SECONDS)  # every app instance's cache has expired after this
     if state == READ_ONLY_ON:
         with ctx.step("While on: what customers see"):
-            ctx.say("   POST /orders answers 202 with a tracking reference (GET /orders/queued/<ref>); catalog, "
-                    "carts and recommendations are unaffected; GET /orders/<id> answers 503 until PostgreSQL is back")
+            ctx.say(
+                "   POST /orders answers 202 with a tracking reference (GET /orders/queued/<ref>); catalog, "
+                "carts and recommendations are unaffected; GET /orders/<id> answers 503 until PostgreSQL is back"
+            )
         return
-    with ctx.step("Drain the queue: place each order with its idempotency key, refuse those short of stock",
-                  verify="every queued order placed or refused with a reason; the queue is empty"):
+    with ctx.step(
+        "Drain the queue: place each order with its idempotency key, refuse those short of stock",
+        verify="every queued order placed or refused with a reason; the queue is empty",
+    ):
         if ctx.params["drain"] != "yes":
             ctx.skip("--drain no: the drain worker (python -m workers drain) places them")
             return
-        ctx.record_call("call" if ctx.execute else "would", "app", "read_only.drain", ctx.region,
-                        {"queue": url, "database": "DATABASE_URL"})
+        ctx.record_call(
+            "call" if ctx.execute else "would",
+            "app",
+            "read_only.drain",
+            ctx.region,
+            {"queue": url, "database": "DATABASE_URL"},
+        )
         if not ctx.execute:
             ctx.say(f"   would place the {depth} queued orders")
             return
         stats = _drain(ctx, url)
         for k in ("received", "placed", "refused", "already_done", "left_for_retry"):
             ctx.measure(f"drain_{k}", getattr(stats, k), "orders")
-        ctx.check("PostgreSQL took every order it was offered", stats.left_for_retry == 0,
-                  f"{stats.left_for_retry} left queued", why="PostgreSQL failed again: turn the flag back on")
+        ctx.check(
+            "PostgreSQL took every order it was offered",
+            stats.left_for_retry == 0,
+            f"{stats.left_for_retry} left queued",
+            why="PostgreSQL failed again: turn the flag back on",
+        )
         left = _depth(ctx, url)
         ctx.observe("queue empty", left == 0, f"{left} messages left (in flight or arriving)")
 
@@ -93,6 +116,7 @@ def _drain(ctx: Context, url: str) -> Any:
     redis_client = ctx.extra.get("redis")
     if redis_client is None and os.environ.get("REDIS_URL"):
         from app.redis_stores import make_client
+
         redis_client = make_client(os.environ["REDIS_URL"], 2.0)
     try:
         return drain(ctx.clients.get("sqs", ctx.region), url, OrderService(pool), pool, redis_client)

@@ -10,10 +10,18 @@ import json
 import pkgutil
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from runbooks.core import (PROTECTED_STACKS, REGISTRY, Context, Facts, Runbook, RunbookError,
-                           VerificationFailed, write_evidence)
+from runbooks.core import (
+    PROTECTED_STACKS,
+    REGISTRY,
+    Context,
+    Facts,
+    Runbook,
+    RunbookError,
+    VerificationFailed,
+    write_evidence,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_FINDINGS = 0, 1, 2, 3
 
@@ -38,8 +46,10 @@ def facts_from_outputs(stack: str, path: str) -> Facts:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RunbookError(f"--outputs {path}: no such file (write it with `pulumi stack output --json "
-                           f"--show-secrets --stack {stack} > {path}`)") from None
+        raise RunbookError(
+            f"--outputs {path}: no such file (write it with `pulumi stack output --json "
+            f"--show-secrets --stack {stack} > {path}`)"
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise RunbookError(f"--outputs {path}: cannot read ({e.__class__.__name__})") from None
     try:
@@ -84,21 +94,33 @@ def _param_value(book: Runbook, args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
-def run(book: Runbook, facts: Facts, params: dict[str, Any], *, execute: bool = False,
-        confirm: Optional[str] = None, out: Any = None, evidence_dir: Optional[Path] = None,
-        **context_kwargs: Any) -> tuple[int, Optional[Path], Context]:
+def run(
+    book: Runbook,
+    facts: Facts,
+    params: dict[str, Any],
+    *,
+    execute: bool = False,
+    confirm: str | None = None,
+    out: Any = None,
+    evidence_dir: Path | None = None,
+    **context_kwargs: Any,
+) -> tuple[int, Path | None, Context]:
     """Run a runbook; (exit code, evidence file, context). Errors are reported as one line, never raised."""
     out = out or sys.stdout
     if execute and not facts.deployed:
-        raise RunbookError("--execute needs the deployed stack's outputs: give --outputs FILE (the offline "
-                           "preview's ids are not real)")
+        raise RunbookError(
+            "--execute needs the deployed stack's outputs: give --outputs FILE (the offline preview's ids are not real)"
+        )
     if execute and facts.stack in PROTECTED_STACKS and confirm != facts.stack:
         raise RunbookError(f"stack {facts.stack} is protected: add --confirm {facts.stack} to --execute")
     for key in book.needs:
         facts.require(key)
     ctx = Context(book, facts, params, execute=execute, out=out, **context_kwargs)
-    mode = "EXECUTE" if execute else ("dry run: read-only calls only" if facts.deployed else
-                                      "plan: offline, no call is made")
+    mode = (
+        "EXECUTE"
+        if execute
+        else ("dry run: read-only calls only" if facts.deployed else "plan: offline, no call is made")
+    )
     ctx.say(f"runbook {book.name} on stack {facts.stack} ({mode}; facts from {facts.source})")
     code, outcome, error = EXIT_OK, "ok", ""
     try:
@@ -156,6 +178,8 @@ def database_handles(facts: Facts) -> dict[str, Any]:
         token = boto3.client("rds", region_name=region).generate_db_auth_token(host, port, user, region)
         # TLS required; the server certificate is checked against the RDS CA bundle when PGSSLROOTCERT names it.
         mode = "verify-full" if os.environ.get("PGSSLROOTCERT") else "require"
-        return psycopg.connect(host=host, port=port, user=user, password=token, dbname=dbname, sslmode=mode,
-                               connect_timeout=10)
+        return psycopg.connect(
+            host=host, port=port, user=user, password=token, dbname=dbname, sslmode=mode, connect_timeout=10
+        )
+
     return {"connect": connect}

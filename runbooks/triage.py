@@ -14,23 +14,26 @@ from runbooks.core import Context, is_pending, runbook
     needs=("region", "postgresWriterIdentifier", "dataTierAlarmName"),
 )
 def triage(ctx: Context) -> None:
-    since = _dt.datetime.fromtimestamp(ctx.clock(), _dt.timezone.utc) - _dt.timedelta(hours=1)
+    since = _dt.datetime.fromtimestamp(ctx.clock(), _dt.UTC) - _dt.timedelta(hours=1)
     prefix = ctx.output("dataTierAlarmName").removesuffix("-data-tier-degraded")
     with ctx.step("Alarms in ALARM", verify="which store and metric fired (each alarm names its runbook)"):
         resp = ctx.read("cloudwatch", "DescribeAlarms", AlarmNamePrefix=prefix, StateValue="ALARM")
         if not is_pending(resp):
             for a in resp.get("MetricAlarms", []) + resp.get("CompositeAlarms", []):
                 ctx.observe(a["AlarmName"], False, a.get("AlarmDescription", ""))
-    for ident in [ctx.output("postgresWriterIdentifier"), *(ctx.facts.outputs.get("postgresReplicaIdentifiers")
-                                                           or [])]:
+    for ident in [ctx.output("postgresWriterIdentifier"), *(ctx.facts.outputs.get("postgresReplicaIdentifiers") or [])]:
         with ctx.step(f"PostgreSQL {ident}: status and last hour of events"):
             inst = ctx.read("rds", "DescribeDBInstances", DBInstanceIdentifier=ident)
-            events = ctx.read("rds", "DescribeEvents", SourceIdentifier=ident, SourceType="db-instance",
-                              StartTime=since)
+            events = ctx.read(
+                "rds", "DescribeEvents", SourceIdentifier=ident, SourceType="db-instance", StartTime=since
+            )
             if not is_pending(inst):
                 i = inst["DBInstances"][0]
-                ctx.observe(f"{ident} available", i["DBInstanceStatus"] == "available",
-                            f"status {i['DBInstanceStatus']}, AZ {i.get('AvailabilityZone')}")
+                ctx.observe(
+                    f"{ident} available",
+                    i["DBInstanceStatus"] == "available",
+                    f"status {i['DBInstanceStatus']}, AZ {i.get('AvailabilityZone')}",
+                )
                 for e in events.get("Events", []):
                     ctx.say(f"     {e['Date']}: {e['Message']}")
     group = ctx.facts.outputs.get("redisReplicationGroupId")

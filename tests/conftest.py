@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from infra import config as stack_config
 from ecomart.synthesis import Synthesis, synthesize
+from infra import config as stack_config
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,8 @@ def prod() -> Synthesis:
 
 
 def stack_bag(stack: str, **overrides: Any) -> dict[str, str]:
-    """The config bag of a real stack with sections deep-updated, e.g. ``stack_bag("dev", postgres={"readReplicas": 1})``.
+    """The config bag of a real stack with sections deep-updated, e.g. ``stack_bag("dev", postgres={"readReplicas":
+    1})``.
 
     A value of None removes the key. Top-level string keys are given as-is.
     """
@@ -52,13 +54,13 @@ def stack_bag(stack: str, **overrides: Any) -> dict[str, str]:
 def synth_with() -> Callable[..., Synthesis]:
     """Synthesize a real stack with config overrides: ``synth_with("dev", redis={"replicasPerShard": 2})``."""
 
-    def make(stack: str, program: Optional[Callable] = None, **overrides: Any) -> Synthesis:
+    def make(stack: str, program: Callable | None = None, **overrides: Any) -> Synthesis:
         return synthesize(stack, stack_bag(stack, **overrides), program=program)
 
     return make
 
 
-def one(synth: Synthesis, typ: str, name: Optional[str] = None):
+def one(synth: Synthesis, typ: str, name: str | None = None):
     """The single registration of ``typ`` (and ``name``), failing clearly when there are none or several."""
     found = [r for r in synth.registrations if r.type == typ and (name is None or r.name == name)]
     assert len(found) == 1, f"expected one {typ} {name or ''}, found {[r.name for r in found]}"
@@ -67,6 +69,9 @@ def one(synth: Synthesis, typ: str, name: Optional[str] = None):
 
 def domain_key_arn(synth: Synthesis, domain: str) -> str:
     """ARN of the primary-region KMS key of a data domain (components/kms.py tags each key with its domain)."""
-    (key,) = [k for k in synth.of_type("aws:kms/key:Key")
-              if k.inputs["tags"]["data-domain"] == domain and not k.name.endswith("-dr")]
+    (key,) = [
+        k
+        for k in synth.of_type("aws:kms/key:Key")
+        if k.inputs["tags"]["data-domain"] == domain and not k.name.endswith("-dr")
+    ]
     return key.outputs["arn"]

@@ -38,8 +38,10 @@ def test_a_package_imports_nothing_above_it(pkg, path):
 
 def test_the_import_check_sees_imports_inside_functions_and_type_checking(tmp_path):
     sample = tmp_path / "x.py"
-    sample.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from infra.config import A\n"
-                      "def f():\n    import ecomart.cli\n")
+    sample.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from infra.config import A\n"
+        "def f():\n    import ecomart.cli\n"
+    )
     assert {"infra.config", "ecomart.cli"} <= imports(sample)
 
 
@@ -48,8 +50,9 @@ def test_the_policy_pack_needs_only_pulumi_policy_and_the_standard_library():
     import sys
 
     # pydantic_core: an optional faster JSON parser, imported under try/except ImportError (policies/engine/exports.py)
-    allowed = {"pulumi_policy", "pulumi", "yaml", "policies", "platform_rules", "pydantic_core"} | \
-        set(sys.stdlib_module_names)
+    allowed = {"pulumi_policy", "pulumi", "yaml", "policies", "platform_rules", "pydantic_core"} | set(
+        sys.stdlib_module_names
+    )
     for path in sorted((ROOT / "policies").rglob("*.py")):
         bad = sorted(m for m in imports(path) if m.split(".")[0] not in allowed)
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}, which policies/requirements.txt does not install"

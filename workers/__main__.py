@@ -12,8 +12,10 @@ WORKERS = {
     "drain": ("workers.drain", "place the orders queued in read-only mode (DATABASE_URL, QUEUED_ORDERS_QUEUE_URL)"),
     "migrate": ("workers.migrate", "apply the PostgreSQL migrations and create the order partitions ahead"),
     "catalog-bootstrap": ("workers.catalog", "apply the catalog's validators, indexes and sharding (MONGODB_URI)"),
-    "recommendations-refresh": ("workers.recommendations",
-                                "refresh category tops and every customer's recommendations (MONGODB_URI)"),
+    "recommendations-refresh": (
+        "workers.recommendations",
+        "refresh category tops and every customer's recommendations (MONGODB_URI)",
+    ),
 }
 
 

@@ -32,8 +32,13 @@ def run(args: argparse.Namespace) -> int:
     pool = db.make_pool(settings.database_url, max_size=2, timeout=10)
     client = make_client(settings.redis_url, 2.0) if settings.redis_url else None
     try:
-        stats = drain(boto3.client("sqs", region_name=settings.aws_region), settings.queued_orders_queue_url,
-                      OrderService(pool), pool, client)
+        stats = drain(
+            boto3.client("sqs", region_name=settings.aws_region),
+            settings.queued_orders_queue_url,
+            OrderService(pool),
+            pool,
+            client,
+        )
     finally:
         pool.close()
     print(json.dumps(stats.__dict__))

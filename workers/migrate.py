@@ -29,4 +29,3 @@ def run(args: argparse.Namespace) -> int:
             created = db.ensure_partitions(conn, args.months_ahead)
         print(f"order partitions created: {created}")
     return 0
-

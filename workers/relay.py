@@ -20,8 +20,9 @@ log = logging.getLogger("ecomart.relay")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--once", action="store_true", help="publish until the outbox is empty, then exit")
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--interval", type=float, default=2.0,
-                        help="poll fallback: seconds to wait for a NOTIFY when idle")
+    parser.add_argument(
+        "--interval", type=float, default=2.0, help="poll fallback: seconds to wait for a NOTIFY when idle"
+    )
     parser.add_argument("--die-after-applying", type=int, default=None, help=argparse.SUPPRESS)  # kill -9 test
 
 
@@ -29,8 +30,11 @@ def run(args: argparse.Namespace) -> int:
     dsn = os.environ.get("DATABASE_URL")
     uri = os.environ.get("MONGODB_URI")
     if not dsn or not uri:
-        print("python -m workers relay needs DATABASE_URL and MONGODB_URI (mongomock is in-process only; "
-              "the local app runs its relay in a thread)", file=sys.stderr)
+        print(
+            "python -m workers relay needs DATABASE_URL and MONGODB_URI (mongomock is in-process only; "
+            "the local app runs its relay in a thread)",
+            file=sys.stderr,
+        )
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     redis_url = os.environ.get("REDIS_URL")
@@ -49,8 +53,14 @@ def run(args: argparse.Namespace) -> int:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     fault = die_after if args.die_after_applying is not None else None
-    relay = OutboxRelay(dsn, connect(uri, os.environ.get("MONGODB_DB", "catalog")), batch_size=args.batch_size,
-                        product_cache=product_cache, reco_cache=reco_cache, fault=fault)
+    relay = OutboxRelay(
+        dsn,
+        connect(uri, os.environ.get("MONGODB_DB", "catalog")),
+        batch_size=args.batch_size,
+        product_cache=product_cache,
+        reco_cache=reco_cache,
+        fault=fault,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     wakeup = Wakeup(dsn)

@@ -30,18 +30,32 @@ def cart_view(svc: Services, cart_id: str, who: Principal) -> CartOut:
             continue  # withdrawn from the catalog since it was added
         doc, variant = found[sku]
         unit = doc["price"]["amount_cents"]
-        items.append(CartLineOut(sku=sku, product_id=doc["_id"], name=doc["name"], quantity=qty,
-                                 variant={k: variant[k] for k in ("size", "colour") if k in variant} if variant
-                                 else None,
-                                 unit_price_cents=unit, line_total_cents=unit * qty))
-    return CartOut(cart_id=cart_id, items=items, total_cents=sum(i.line_total_cents for i in items),
-                   currency="EUR", expires_in_seconds=max(svc.carts.ttl_of(key), 0))
+        items.append(
+            CartLineOut(
+                sku=sku,
+                product_id=doc["_id"],
+                name=doc["name"],
+                quantity=qty,
+                variant={k: variant[k] for k in ("size", "colour") if k in variant} if variant else None,
+                unit_price_cents=unit,
+                line_total_cents=unit * qty,
+            )
+        )
+    return CartOut(
+        cart_id=cart_id,
+        items=items,
+        total_cents=sum(i.line_total_cents for i in items),
+        currency="EUR",
+        expires_in_seconds=max(svc.carts.ttl_of(key), 0),
+    )
 
 
-@router.post("/carts/{cart_id}/items", status_code=201, responses={**BODY_ERRORS, **AUTH_ERRORS},
-             response_model=CartOut)
-def add_to_cart(item: CartItemIn, svc: ServicesDep, who: CustomerDep,
-                cart_id: str = Path(pattern=CART_ID_RE)) -> CartOut:
+@router.post(
+    "/carts/{cart_id}/items", status_code=201, responses={**BODY_ERRORS, **AUTH_ERRORS}, response_model=CartOut
+)
+def add_to_cart(
+    item: CartItemIn, svc: ServicesDep, who: CustomerDep, cart_id: str = Path(pattern=CART_ID_RE)
+) -> CartOut:
     """Add units of a SKU to a cart (a Redis hash that expires 7 days after the last change)."""
     doc, _ = svc.catalog.find_by_sku(item.sku)  # 404 naming the SKU if it is not in the catalog
     if not doc.get("active", False):

@@ -4,7 +4,7 @@ customer only."""
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
@@ -21,31 +21,47 @@ from ..services import Services
 router = APIRouter(tags=["orders"])
 
 
-@router.post("/orders", status_code=201, response_model=OrderOut,
-             responses={**BODY_ERRORS, **AUTH_ERRORS,
-                        202: {"description": "orders are read-only (PostgreSQL is down): the order is queued; its "
-                                             "status_url tells the outcome"},
-                        200: {"model": OrderOut, "description": "a retry with the same Idempotency-Key: the order "
-                                                                "placed by the first request (header "
-                                                                "Idempotent-Replayed: true)"}})
+@router.post(
+    "/orders",
+    status_code=201,
+    response_model=OrderOut,
+    responses={
+        **BODY_ERRORS,
+        **AUTH_ERRORS,
+        202: {
+            "description": "orders are read-only (PostgreSQL is down): the order is queued; its "
+            "status_url tells the outcome"
+        },
+        200: {
+            "model": OrderOut,
+            "description": "a retry with the same Idempotency-Key: the order "
+            "placed by the first request (header "
+            "Idempotent-Replayed: true)",
+        },
+    },
+)
 def place_order(
     body: OrderIn,
     svc: ServicesDep,
     who: CustomerDep,
-    idempotency_key: Optional[str] = Header(None, alias="Idempotency-Key",
-                                            description="Required; 8-200 chars. Retries with the same key "
-                                                        "return the same order and never charge twice."),
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="Required; 8-200 chars. Retries with the same key return the same order and never charge twice.",
+    ),
 ) -> dict:
     """Place an order in one PostgreSQL transaction (stock, order, items, pending payment, outbox event)."""
     if not idempotency_key:
         raise InvalidInput("Idempotency-Key", "header is required for POST /orders", status=400)
     if body.customer_id is not None and body.customer_id != who.customer_id:
-        raise InvalidInput("customer_id", "must be the authenticated customer (the token's; omit it)",
-                           value=body.customer_id)
+        raise InvalidInput(
+            "customer_id", "must be the authenticated customer (the token's; omit it)", value=body.customer_id
+        )
     if svc.read_only is not None and svc.read_only.is_on():
         return queue_order(svc, who.customer_id, body, header_text(idempotency_key))
     order, created = svc.require_orders().place_order(
-        who.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], header_text(idempotency_key))
+        who.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], header_text(idempotency_key)
+    )
     # The hot path: the service built this dict to OrderOut's shape (schemathesis checks it against the
     # schema), so it is sent as it is instead of being validated and serialized a second time.
     order = {**order, "id": svc.require_order_ids().public(order["id"])}
@@ -54,21 +70,20 @@ def place_order(
     return JSONResponse(order, status_code=200, headers={"Idempotent-Replayed": "true"})
 
 
-def queue_order(svc: Services, customer_id: int, body: OrderIn, key: Optional[str]) -> JSONResponse:
+def queue_order(svc: Services, customer_id: int, body: OrderIn, key: str | None) -> JSONResponse:
     """Read-only mode: the order is validated, queued durably and placed when PostgreSQL is back (202)."""
     if not re.fullmatch(IDEMPOTENCY_KEY_RE, key or ""):
-        raise InvalidInput("Idempotency-Key", "must be 8-200 characters of A-Z a-z 0-9 _ . : -", status=400,
-                           value=key)
+        raise InvalidInput("Idempotency-Key", "must be 8-200 characters of A-Z a-z 0-9 _ . : -", status=400, value=key)
     lines = validate_lines([OrderLine(i.sku, i.quantity) for i in body.items])
-    status = svc.intake.enqueue(customer_id, [{"sku": line.sku, "quantity": line.quantity} for line in lines],
-                                key)
+    status = svc.intake.enqueue(customer_id, [{"sku": line.sku, "quantity": line.quantity} for line in lines], key)
     url = f"/orders/queued/{status['tracking']}"
     return JSONResponse({**status, "status_url": url}, status_code=202, headers={"Location": url})
 
 
 @router.get("/orders/queued/{tracking}", responses={**ERRORS, **AUTH_ERRORS})
-def queued_order(svc: ServicesDep, who: CustomerDep,
-                 tracking: str = Path(pattern=r"^q_[0-9a-f]{32}$")) -> dict[str, Any]:
+def queued_order(
+    svc: ServicesDep, who: CustomerDep, tracking: str = Path(pattern=r"^q_[0-9a-f]{32}$")
+) -> dict[str, Any]:
     """The outcome of an order accepted while orders were read-only: queued, placed (with its order) or
     refused (with the reason)."""
     found = queued_outcome(tracking, svc.redis, svc.pool)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -16,8 +16,7 @@ router = APIRouter(tags=["catalog"])
 
 
 @router.get("/products/{product_id}", responses=ERRORS)
-def get_product(response: Response, svc: ServicesDep,
-                product_id: str = Path(pattern=PRODUCT_ID_RE)) -> dict[str, Any]:
+def get_product(response: Response, svc: ServicesDep, product_id: str = Path(pattern=PRODUCT_ID_RE)) -> dict[str, Any]:
     """A product (through the Redis cache; straight from MongoDB when Redis is down)."""
     doc, source = svc.product_cache.get_or_load(product_id, lambda: svc.catalog.get_public(product_id))
     response.headers["X-Cache"] = {"cache": "HIT", "store": "MISS"}.get(source, "BYPASS")
@@ -29,15 +28,19 @@ def get_product(response: Response, svc: ServicesDep,
 @router.get("/products", responses=ERRORS)
 def list_products(
     svc: ServicesDep,
-    category: Optional[Category] = Query(None, description="one of the catalog's categories"),
-    certification: Optional[str] = Query(None, min_length=1, max_length=100),
-    min_price: Optional[str] = Query(None, pattern=PRICE_RE, description="EUR, e.g. 4.99"),
-    max_price: Optional[str] = Query(None, pattern=PRICE_RE, description="EUR, e.g. 20"),
+    category: Category | None = Query(None, description="one of the catalog's categories"),
+    certification: str | None = Query(None, min_length=1, max_length=100),
+    min_price: str | None = Query(None, pattern=PRICE_RE, description="EUR, e.g. 4.99"),
+    max_price: str | None = Query(None, pattern=PRICE_RE, description="EUR, e.g. 20"),
     # No `pattern` here: JSON Schema's regular expressions are ECMA-262's, where \w is ASCII only, while a search
     # word may be any letters ("thé", "Öko"); the handler checks it (400) with Unicode's \w.
-    q: Optional[str] = Query(None, min_length=SEARCH_MIN_WORD, max_length=200,
-                             description=f"text search; needs a word of at least {SEARCH_MIN_WORD} letters or "
-                                         "digits, any script (punctuation and single letters are ignored)"),
+    q: str | None = Query(
+        None,
+        min_length=SEARCH_MIN_WORD,
+        max_length=200,
+        description=f"text search; needs a word of at least {SEARCH_MIN_WORD} letters or "
+        "digits, any script (punctuation and single letters are ignored)",
+    ),
     sort: str = Query("relevance", pattern=r"^(relevance|price_asc|price_desc|rating|name)$"),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=10_000),
@@ -49,6 +52,15 @@ def list_products(
     hi = price_to_cents("max_price", max_price)
     if lo is not None and hi is not None and lo > hi:
         raise InvalidInput("min_price", f"must not exceed max_price ({min_price} > {max_price})", value=min_price)
-    return svc.catalog.list_products(ListQuery(
-        category=category.value if category is not None else None, certification=certification, min_cents=lo,
-        max_cents=hi, q=q, limit=limit, offset=offset, sort=sort))
+    return svc.catalog.list_products(
+        ListQuery(
+            category=category.value if category is not None else None,
+            certification=certification,
+            min_cents=lo,
+            max_cents=hi,
+            q=q,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+        )
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from policies.engine.exports import BadInput
 from policies.engine.results import FORMATS
@@ -23,17 +23,29 @@ HELP = "check a stack (synthesized offline) or a stack export against the policy
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--stack", help="stack to synthesize offline (with no --export), or the stack whose "
-                                   "enforcement applies (default: from the export's URNs; unknown stacks get prod's)")
+    p.add_argument(
+        "--stack",
+        help="stack to synthesize offline (with no --export), or the stack whose "
+        "enforcement applies (default: from the export's URNs; unknown stacks get prod's)",
+    )
     p.add_argument("--export", metavar="FILE", help="a `pulumi stack export` file (version 3) to check")
-    p.add_argument("--program", metavar="DIR", help="preview the Pulumi Python program in DIR offline and check it "
-                                                    "(--stack: its stack, default the only one, else dev)")
+    p.add_argument(
+        "--program",
+        metavar="DIR",
+        help="preview the Pulumi Python program in DIR offline and check it "
+        "(--stack: its stack, default the only one, else dev)",
+    )
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
-    p.add_argument("--policy-config", metavar="FILE", help="policy-pack config file to use instead of "
-                                                           "policies/config/<stack>.json")
-    p.add_argument("--waivers", metavar="FILE", help="waiver file (default policies/waivers.yaml when present): "
-                                                     "waived findings are reported as waived and not counted")
+    p.add_argument(
+        "--policy-config", metavar="FILE", help="policy-pack config file to use instead of policies/config/<stack>.json"
+    )
+    p.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="waiver file (default policies/waivers.yaml when present): "
+        "waived findings are reported as waived and not counted",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,16 +54,22 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if not args.export and not args.stack and not args.program:
-            raise BadInput("give --stack NAME (synthesize offline), --program DIR (any Pulumi Python program) or "
-                           "--export FILE (check a stack export)")
+            raise BadInput(
+                "give --stack NAME (synthesize offline), --program DIR (any Pulumi Python program) or "
+                "--export FILE (check a stack export)"
+            )
         if args.program:
             doc, stack = synthesize_program_export(args.program, args.stack)
         else:
             doc, stack = None if args.export else synthesize_export(args.stack), args.stack
-        options = dict(stack=stack, config_file=Path(args.policy_config) if args.policy_config else None,
-                       waivers_file=Path(args.waivers) if args.waivers else None)
-        result = (checker.check_export_file(args.export, **options) if doc is None
-                  else checker.check_export(doc, **options))
+        options = dict(
+            stack=stack,
+            config_file=Path(args.policy_config) if args.policy_config else None,
+            waivers_file=Path(args.waivers) if args.waivers else None,
+        )
+        result = (
+            checker.check_export_file(args.export, **options) if doc is None else checker.check_export(doc, **options)
+        )
         text = RENDERERS[args.format](result)
         if args.output:
             out = Path(args.output)
@@ -69,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def check_after_preview(stack: str, export_path: Optional[Path]) -> int:
+def check_after_preview(stack: str, export_path: Path | None) -> int:
     """Run after ``ecomart preview``: check the export it just wrote and print the table and summary."""
     from policies.engine.checker import check_export_file
     from policies.engine.results import render_table
@@ -88,8 +106,8 @@ def check_after_preview(stack: str, export_path: Optional[Path]) -> int:
 
 def synthesize_export(stack: str) -> dict[str, Any]:
     """Run the stack program offline (ecomart.synthesis) and return its export; BadInput on a bad config."""
-    from infra import config as stack_config
     from ecomart.synthesis import synthesize
+    from infra import config as stack_config
 
     try:
         return synthesize(stack).export()
@@ -97,7 +115,7 @@ def synthesize_export(stack: str) -> dict[str, Any]:
         raise BadInput(f"stack {stack}: " + "; ".join(e.problems)) from None
 
 
-def synthesize_program_export(directory: str, stack: Optional[str]) -> tuple[dict[str, Any], str]:
+def synthesize_program_export(directory: str, stack: str | None) -> tuple[dict[str, Any], str]:
     """Preview any Pulumi Python program offline; (export, stack name). BadInput when it cannot run."""
     from ecomart.synthesis import ProgramError, synthesize_program
 

@@ -27,11 +27,17 @@ def _read(path: str) -> dict[str, Any]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--base", required=True, metavar="FILE", action="append",
-                   help="the base commit's stack export (repeat with --head for several stacks, in order)")
+    p.add_argument(
+        "--base",
+        required=True,
+        metavar="FILE",
+        action="append",
+        help="the base commit's stack export (repeat with --head for several stacks, in order)",
+    )
     p.add_argument("--head", required=True, metavar="FILE", action="append", help="the head commit's stack export")
-    p.add_argument("--stack", action="append", help="stack whose policy config applies, per pair (default: from "
-                                                    "the head's URNs)")
+    p.add_argument(
+        "--stack", action="append", help="stack whose policy config applies, per pair (default: from the head's URNs)"
+    )
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 HELP = "check (or --write) every generated file: policy configs, compliance catalogue, reference docs"
@@ -42,8 +42,7 @@ def _configuration(root: Path) -> dict[str, str]:
     return {"docs/configuration.md": config_doc.render()}
 
 
-GENERATORS: tuple[Callable[[Path], dict[str, str]], ...] = (_policy_configs, _compliance, _components,
-                                                            _configuration)
+GENERATORS: tuple[Callable[[Path], dict[str, str]], ...] = (_policy_configs, _compliance, _components, _configuration)
 
 
 def generated(root: Path = ROOT) -> dict[str, str]:
@@ -63,8 +62,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def docs(write: bool, root: Path = ROOT) -> int:
-    stale = [rel for rel, text in generated(root).items()
-             if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text]
+    stale = [
+        rel
+        for rel, text in generated(root).items()
+        if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text
+    ]
     if write:
         for rel in stale:
             (root / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional
 
 HELP = "policies/config/<stack>.json generated from platform_rules: check the committed files, or --write them"
 
@@ -20,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     return policy_config(args.write)
 
 
-def policy_config(write: bool, config_dir: Optional[Path] = None) -> int:
+def policy_config(write: bool, config_dir: Path | None = None) -> int:
     from policies.engine import enforcement
 
     config_dir = config_dir or enforcement.CONFIG_DIR
@@ -32,8 +31,10 @@ def policy_config(write: bool, config_dir: Optional[Path] = None) -> int:
         return 0
     stale = enforcement.stale_files(config_dir)
     if stale:
-        print("stale (regenerate with `ecomart policy-config --write`): " + ", ".join(str(p) for p in stale),
-              file=sys.stderr)
+        print(
+            "stale (regenerate with `ecomart policy-config --write`): " + ", ".join(str(p) for p in stale),
+            file=sys.stderr,
+        )
         return 1
     print(f"policy configs current: {', '.join(f'{s}.json' for s in stacks)}")
     return 0

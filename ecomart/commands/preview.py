@@ -11,26 +11,36 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 HELP = "synthesize a stack offline under Pulumi's mock engine and export its graph"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--stack", help="stack name: reads Pulumi.<stack>.yaml (with --program: default the program's "
-                                   "only stack, else dev)")
-    p.add_argument("--program", metavar="DIR", help="preview any Pulumi Python program in DIR (its Pulumi.yaml and "
-                                                    "Pulumi.<stack>.yaml) instead of this project's stack")
-    p.add_argument("--out", metavar="FILE", help="write the stack export here (default build/<stack>/ or, with "
-                                                 "--program, build/<dir name>/<stack>/stack-export.json)")
+    p.add_argument(
+        "--stack",
+        help="stack name: reads Pulumi.<stack>.yaml (with --program: default the program's only stack, else dev)",
+    )
+    p.add_argument(
+        "--program",
+        metavar="DIR",
+        help="preview any Pulumi Python program in DIR (its Pulumi.yaml and "
+        "Pulumi.<stack>.yaml) instead of this project's stack",
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the stack export here (default build/<stack>/ or, with "
+        "--program, build/<dir name>/<stack>/stack-export.json)",
+    )
     p.add_argument("--out-dir", help="where to write stack-export.json (default build/<stack>/)")
     p.add_argument("--project-dir", help="directory holding Pulumi.<stack>.yaml (default: this project)")
     p.add_argument("--no-check", action="store_true", help="skip the compliance check after the preview")
 
 
 def run(args: argparse.Namespace) -> int:
-    code, export_path = preview(args.stack, out_dir=args.out_dir, project_dir=args.project_dir,
-                                program=args.program, out_file=args.out)
+    code, export_path = preview(
+        args.stack, out_dir=args.out_dir, project_dir=args.project_dir, program=args.program, out_file=args.out
+    )
     if code != 0 or args.no_check:
         return code
     from ecomart.commands.check import check_after_preview
@@ -42,14 +52,26 @@ def run(args: argparse.Namespace) -> int:
     return check_after_preview(stack, export_path)
 
 
-def preview(stack: Optional[str], out_dir: Optional[str] = None, quiet: bool = False,
-            project_dir: Optional[str] = None, program: Optional[str] = None,
-            out_file: Optional[str] = None) -> tuple[int, Optional[Path]]:
+def preview(
+    stack: str | None,
+    out_dir: str | None = None,
+    quiet: bool = False,
+    project_dir: str | None = None,
+    program: str | None = None,
+    out_file: str | None = None,
+) -> tuple[int, Path | None]:
     """(exit status, export path): 0 on success, 1 when inputs stayed unknown, 2 on bad config or a program that
     cannot run (message on stderr, no traceback)."""
+    from ecomart.synthesis import (
+        ROOT,
+        ProgramError,
+        render_outputs,
+        render_tree,
+        synthesize,
+        synthesize_program,
+        write_export,
+    )
     from infra import config as stack_config
-    from ecomart.synthesis import (ROOT, ProgramError, render_outputs, render_tree, synthesize, synthesize_program,
-                                   write_export)
 
     try:
         if program:
@@ -69,15 +91,21 @@ def preview(stack: Optional[str], out_dir: Optional[str] = None, quiet: bool = F
     else:
         path = write_export(synth, Path(out_dir) if out_dir else None)
     if not quiet:
-        what = (f"{synth.config.environment}, {synth.region}" if synth.config is not None else
-                f"program {synth.project} in {os.path.relpath(program or '.')}, {synth.region}")
+        what = (
+            f"{synth.config.environment}, {synth.region}"
+            if synth.config is not None
+            else f"program {synth.project} in {os.path.relpath(program or '.')}, {synth.region}"
+        )
         print(f"Stack {synth.stack} ({what}) — offline preview under Pulumi's mock engine; nothing was created.\n")
         print(render_tree(synth))
         print("\nOutputs:")
         print(render_outputs(synth))
         print(f"\nWrote {os.path.relpath(path)}")
     if unknown:
-        print(f"ecomart preview: {len(unknown)} inputs stayed unknown (mocks lack an output): "
-              + ", ".join(f"{u}:{p}" for u, p in unknown[:5]), file=sys.stderr)
+        print(
+            f"ecomart preview: {len(unknown)} inputs stayed unknown (mocks lack an output): "
+            + ", ".join(f"{u}:{p}" for u, p in unknown[:5]),
+            file=sys.stderr,
+        )
         return 1, path
     return 0, path

@@ -9,8 +9,8 @@ import argparse
 import sys
 
 from runbooks.core import Facts, RunbookError
-from runbooks.runner import (EXIT_BAD_INPUT, EXIT_OK, database_handles, facts_from_outputs, load_all,
-                             params_from_argv, run as run_book)
+from runbooks.runner import EXIT_BAD_INPUT, EXIT_OK, database_handles, facts_from_outputs, load_all, params_from_argv
+from runbooks.runner import run as run_book
 
 HELP = "operate the data tier: list, show or run a runbook (dry run by default)"
 TAKES_EXTRA = True  # a runbook's own parameters follow its name
@@ -21,13 +21,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     rsub.add_parser("list", help="every runbook, one line each")
     show = rsub.add_parser("show", help="a runbook's document")
     show.add_argument("name")
-    r = rsub.add_parser("run", help="run a runbook: dry run unless --execute",
-                        epilog="runbook parameters follow (e.g. --target-time 2026-11-30T14:05:00Z); "
-                               "`ecomart runbook show NAME` lists them")
+    r = rsub.add_parser(
+        "run",
+        help="run a runbook: dry run unless --execute",
+        epilog="runbook parameters follow (e.g. --target-time 2026-11-30T14:05:00Z); "
+        "`ecomart runbook show NAME` lists them",
+    )
     r.add_argument("name")
     r.add_argument("--stack", required=True, help="stack name (dev, prod)")
-    r.add_argument("--outputs", metavar="FILE", help="`pulumi stack output --json` of the deployed stack; without "
-                                                     "it the offline preview's outputs are used and nothing is called")
+    r.add_argument(
+        "--outputs",
+        metavar="FILE",
+        help="`pulumi stack output --json` of the deployed stack; without "
+        "it the offline preview's outputs are used and nothing is called",
+    )
     r.add_argument("--execute", action="store_true", help="make the changes (default: dry run)")
     r.add_argument("--confirm", metavar="STACK", help="with --execute on a protected stack: its name again")
 
@@ -50,8 +57,13 @@ def facts_from_preview(stack: str) -> Facts:
         synth = synthesize(stack)
     except stack_config.ConfigError as e:
         raise RunbookError(str(e)) from None
-    return Facts(stack=stack, outputs=dict(synth.outputs), source="offline preview export", deployed=False,
-                 resources=synth.export()["deployment"]["resources"])
+    return Facts(
+        stack=stack,
+        outputs=dict(synth.outputs),
+        source="offline preview export",
+        deployed=False,
+        resources=synth.export()["deployment"]["resources"],
+    )
 
 
 def _show(name: str) -> int:
@@ -80,8 +92,9 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
             raise RunbookError(f"no runbook {args.name!r}; runbooks: {', '.join(sorted(books))}")
         params = params_from_argv(book, extra)
         facts = facts_from_outputs(args.stack, args.outputs) if args.outputs else facts_from_preview(args.stack)
-        code, _, _ = run_book(book, facts, params, execute=args.execute, confirm=args.confirm,
-                              extra=database_handles(facts))
+        code, _, _ = run_book(
+            book, facts, params, execute=args.execute, confirm=args.confirm, extra=database_handles(facts)
+        )
         return code
     except RunbookError as e:
         print(f"ecomart runbook: {e}", file=sys.stderr)

@@ -15,6 +15,7 @@ without one). Secret values in an export (``{"4dabf18193072939515e22adb298388d":
 
 Exit status: 0 no mandatory violation, 1 at least one, 2 bad input (one line on stderr, never a traceback).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,27 +24,40 @@ import gc
 import inspect
 import json
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any
 
-from pulumi_policy import (PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
-                           StackValidationArgs)
-from policies.engine.sdk import NotApplicableError, UnknownValueError
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 
-from policies.engine import enforcement, waivers as waiver_mod
-from policies.engine.exports import (SECRET_SIG, SECRET_SIG_KEY, BadInput, iter_resources, not_an_export, validate_entry,
-                              validate_version)
-from policies.engine.files import read_text
+from policies.engine import enforcement
+from policies.engine import waivers as waiver_mod
 from policies.engine.core import OpaqueSecret, PolicyMeta, meta_of
-from policies.engine.views import SRes, Stack
-from policies.engine.values import UNKNOWN, UNKNOWN_SENTINELS, PlainDict
+from policies.engine.exports import (
+    SECRET_SIG,
+    SECRET_SIG_KEY,
+    BadInput,
+    iter_resources,
+    not_an_export,
+    validate_entry,
+    validate_version,
+)
+from policies.engine.files import read_text
 from policies.engine.meta import SEVERITIES
 from policies.engine.registry import all_policies
-
 from policies.engine.results import Result, Violation, name_of
+from policies.engine.sdk import NotApplicableError, UnknownValueError
+from policies.engine.values import UNKNOWN, UNKNOWN_SENTINELS, PlainDict
+from policies.engine.views import SRes, Stack
 
+# --- reading an export ------------------------------------------------------------------------------------------------
 
-# --- reading an export -------------------------------------------------------------------------------------------------
 
 def decode(value: Any) -> Any:
     """Export values as a policy would see them (what ``values.plain`` makes of the engine's): secret envelopes
@@ -61,7 +75,7 @@ def decode(value: Any) -> Any:
             if "value" in value:
                 return decode(value["value"])
             return OpaqueSecret()
-        out: Optional[dict] = None
+        out: dict | None = None
         for k, v in value.items():
             d = decode(v)
             if d is not v:
@@ -70,7 +84,7 @@ def decode(value: Any) -> Any:
                 out[k] = d
         return value if out is None else out
     if kind is list or isinstance(value, list):
-        items: Optional[list] = None
+        items: list | None = None
         for i, v in enumerate(value):
             d = decode(v)
             if d is not v:
@@ -126,12 +140,12 @@ def validate_export(doc: Any, where: str = "export") -> list[dict[str, Any]]:
     return resources
 
 
-def _stack_of(urn: str) -> Optional[str]:
+def _stack_of(urn: str) -> str | None:
     """The stack a URN names (``urn:pulumi:<stack>::<project>::...``), None when it names none."""
     return urn.split(":", 3)[2].split("::", 1)[0] or None if urn.count(":") >= 3 else None
 
 
-def stack_name_of(resources: list[dict[str, Any]]) -> Optional[str]:
+def stack_name_of(resources: list[dict[str, Any]]) -> str | None:
     """The stack named by the URNs; BadInput if they disagree."""
     names = {_stack_of(r["urn"]) for r in resources} - {None}
     if len(names) > 1:
@@ -145,12 +159,18 @@ def _several_stacks(names: set) -> BadInput:
 
 def _options(entry: dict[str, Any]) -> PolicyResourceOptions:
     return PolicyResourceOptions(
-        protect=bool(entry.get("protect", False)), ignore_changes=[], delete_before_replace=None,
-        aliases=list(entry.get("aliases") or []), custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        additional_secret_outputs=list(entry.get("additionalSecretOutputs") or []), parent=entry.get("parent"))
+        protect=bool(entry.get("protect", False)),
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=list(entry.get("aliases") or []),
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=list(entry.get("additionalSecretOutputs") or []),
+        parent=entry.get("parent"),
+    )
 
 
-# --- evaluating ----------------------------------------------------------------------------------------------------------
+# --- evaluating -------------------------------------------------------------------------------------------------------
+
 
 def _run(result: Any) -> None:
     if result is not None and inspect.isawaitable(result):
@@ -161,28 +181,44 @@ def _run(result: Any) -> None:
             loop.close()
 
 
-def check_export(doc: dict[str, Any], stack: Optional[str] = None, config_file: Optional[Path] = None,
-                 policies: Optional[list[Any]] = None, waivers_file: Optional[Path] = None) -> Result:
+def check_export(
+    doc: dict[str, Any],
+    stack: str | None = None,
+    config_file: Path | None = None,
+    policies: list[Any] | None = None,
+    waivers_file: Path | None = None,
+) -> Result:
     """Run the pack over an export document (already validated or not). Waivers: ``waivers_file``, else
     policies/waivers.yaml when present; a waived violation is kept in the result, marked, and not counted."""
     resources = validate_export(doc)
-    return _with_waivers(lambda w: _check(((r, False) for r in resources), stack, config_file, policies, False, w),
-                         policies, waivers_file)
+    return _with_waivers(
+        lambda w: _check(((r, False) for r in resources), stack, config_file, policies, False, w),
+        policies,
+        waivers_file,
+    )
 
 
-def check_export_file(path: str | Path, stack: Optional[str] = None, config_file: Optional[Path] = None,
-                      policies: Optional[list[Any]] = None, waivers_file: Optional[Path] = None) -> Result:
-    """``check_export`` of the export at ``path``, read one resource at a time (policies.engine.exports): what is kept of a
+def check_export_file(
+    path: str | Path,
+    stack: str | None = None,
+    config_file: Path | None = None,
+    policies: list[Any] | None = None,
+    waivers_file: Path | None = None,
+) -> Result:
+    """``check_export`` of the export at ``path``, read one resource at a time (policies.engine.exports): what is
+    kept of a
     resource after its resource policies ran is what the stack policies see (its outputs over its inputs), so a
     large export is never in memory whole. Same result as ``check_export(read_export(path))``."""
-    return _with_waivers(lambda w: _check(iter_resources(path), stack, config_file, policies, True, w), policies,
-                         waivers_file)
+    return _with_waivers(
+        lambda w: _check(iter_resources(path), stack, config_file, policies, True, w), policies, waivers_file
+    )
 
 
-def _with_waivers(run, policies: Optional[list[Any]], waivers_file: Optional[Path]) -> Result:
+def _with_waivers(run, policies: list[Any] | None, waivers_file: Path | None) -> Result:
     ids = [p.name for p in (policies or all_policies())]
-    path_w = Path(waivers_file) if waivers_file else (waiver_mod.DEFAULT_PATH if waiver_mod.DEFAULT_PATH.is_file()
-                                                        else None)
+    path_w = (
+        Path(waivers_file) if waivers_file else (waiver_mod.DEFAULT_PATH if waiver_mod.DEFAULT_PATH.is_file() else None)
+    )
     try:
         loaded = waiver_mod.load(path_w, ids) if path_w else []
     except waiver_mod.WaiverError as e:
@@ -195,7 +231,7 @@ def _with_waivers(run, policies: Optional[list[Any]], waivers_file: Optional[Pat
     return result
 
 
-def _named_stack(entries: Iterator[tuple[dict[str, Any], bool]]) -> tuple[Optional[str], Iterator]:
+def _named_stack(entries: Iterator[tuple[dict[str, Any], bool]]) -> tuple[str | None, Iterator]:
     """The stack the URNs name, read from the first entries that name one, and the entries again — checking as
     they pass that every later URN names the same stack."""
     head: list[tuple[dict[str, Any], bool]] = []
@@ -213,11 +249,18 @@ def _named_stack(entries: Iterator[tuple[dict[str, Any], bool]]) -> tuple[Option
             if other is not None and other != name:
                 raise _several_stacks({name, other})
             yield item
+
     return name, again()
 
 
-def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str], config_file: Optional[Path],
-           policies: Optional[list[Any]], consume: bool, waivers: Sequence[Any] = ()) -> Result:
+def _check(
+    entries: Iterator[tuple[dict[str, Any], bool]],
+    stack: str | None,
+    config_file: Path | None,
+    policies: list[Any] | None,
+    consume: bool,
+    waivers: Sequence[Any] = (),
+) -> Result:
     """The pack over ``entries`` ((resource, values already plain)). ``consume``: the entries are the checker's
     own (read from a file), so each one's inputs and outputs are dropped once its resource policies ran."""
     started = time.perf_counter()
@@ -231,8 +274,14 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     policies = policies if policies is not None else all_policies()
     levels = {p.name: enforcement.level_of(p.name, config) for p in policies}
     active = [p for p in policies if levels[p.name] != "disabled"]
-    result = Result(stack=stack, config_path=path, resource_count=0, evaluated=[meta_of(p) for p in active],
-                    disabled=[p.name for p in policies if levels[p.name] == "disabled"], levels=levels)
+    result = Result(
+        stack=stack,
+        config_path=path,
+        resource_count=0,
+        evaluated=[meta_of(p) for p in active],
+        disabled=[p.name for p in policies if levels[p.name] == "disabled"],
+        levels=levels,
+    )
     by_urn_type: dict[str, str] = {}
 
     # The resource being checked (empty while the stack policies run): the default target of a report.
@@ -241,10 +290,14 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     def reporter(meta: PolicyMeta):
         level = levels[meta.id]
 
-        def report(message: str, urn: Optional[str] = None) -> None:
+        def report(message: str, urn: str | None = None) -> None:
             target = urn or current[0]
-            result.violations.append(Violation(meta.id, meta.severity, level, target, by_urn_type.get(target, ""),
-                                               message or meta.description))
+            result.violations.append(
+                Violation(
+                    meta.id, meta.severity, level, target, by_urn_type.get(target, ""), message or meta.description
+                )
+            )
+
         return report
 
     def guarded(meta: PolicyMeta, validate, args: Any, report) -> None:
@@ -256,9 +309,16 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
         except NotApplicableError:
             pass
         except Exception as e:  # noqa: BLE001 - a crashing policy must fail closed, not pass silently
-            result.violations.append(Violation(meta.id, meta.severity, "mandatory", current[0],
-                                               by_urn_type.get(current[0], ""),
-                                               f"policy raised {type(e).__name__}: {e}"))
+            result.violations.append(
+                Violation(
+                    meta.id,
+                    meta.severity,
+                    "mandatory",
+                    current[0],
+                    by_urn_type.get(current[0], ""),
+                    f"policy raised {type(e).__name__}: {e}",
+                )
+            )
 
     # Resource policies, indexed by the types they read (each also filters on type itself), each with its reporter
     # and its config properties; equal configs are one object, so one ResourceValidationArgs per resource serves
@@ -277,7 +337,7 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     # property dependencies). References name resources of the export by their own URN strings; a reference to a
     # resource not read yet is settled after the last one (the engine drops references to resources outside the
     # export). Pulumi writes dependencies before dependents, so that is rare.
-    kept: list[tuple[dict[str, Any], PlainDict, Optional[str], list[str], dict[str, list[str]]]] = []
+    kept: list[tuple[dict[str, Any], PlainDict, str | None, list[str], dict[str, list[str]]]] = []
     stack_policies = [p for p in active if meta_of(p).kind == "stack"]
     # The pack's own stack policies read property dependencies only through the view, where an empty list and no
     # entry are the same: empty ones are not kept (three in four of a Pulumi export's entries are empty). Anyone
@@ -288,6 +348,7 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
 
     def property_deps(raw: dict[str, list[str]], known_urn) -> dict[str, list[str]]:
         return {k: list(filter(None, map(known_urn, v))) for k, v in raw.items() if v or keep_empty}
+
     urns: dict[str, str] = {}
     unsettled: list[tuple[int, Any, Any]] = []
     counted = 0
@@ -311,8 +372,9 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
             for p, meta, report, key in runs:
                 args = args_by_config.get(key)
                 if args is None:
-                    args = args_by_config[key] = ResourceValidationArgs(type_, inputs, urn, name, options, None,
-                                                                        configs[key], {})
+                    args = args_by_config[key] = ResourceValidationArgs(
+                        type_, inputs, urn, name, options, None, configs[key], {}
+                    )
                 guarded(meta, p.validate, args, report)
         props = PlainDict({**inputs, **outputs})
         if entry.get("id") and "id" not in props:
@@ -333,16 +395,25 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     result.present_types = frozenset(by_urn_type.values())
     for i, raw_deps, raw_pdeps in unsettled:
         entry, props, parent, _, _ = kept[i]
-        kept[i] = (entry, props, urns.get(parent, parent), list(filter(None, map(urns.get, raw_deps))),
-                   property_deps(raw_pdeps, urns.get))
+        kept[i] = (
+            entry,
+            props,
+            urns.get(parent, parent),
+            list(filter(None, map(urns.get, raw_deps))),
+            property_deps(raw_pdeps, urns.get),
+        )
     del unsettled
 
     current[0] = ""  # a stack policy's report names its resource, or the stack
     if stack_policies and by_view:
         # The pack's own stack policies read the stack only through its view: build that from the export
         # directly (at 50,000 resources the PolicyResource objects and their conversion were half the check).
-        view = Stack([SRes(entry["type"], props, entry["urn"], name_of(entry["urn"]), parent, deps, pdeps,
-                           owned=True) for entry, props, parent, deps, pdeps in kept])
+        view = Stack(
+            [
+                SRes(entry["type"], props, entry["urn"], name_of(entry["urn"]), parent, deps, pdeps, owned=True)
+                for entry, props, parent, deps, pdeps in kept
+            ]
+        )
         view.waivers = list(waivers)
         del kept
         for p in stack_policies:
@@ -352,8 +423,9 @@ def _check(entries: Iterator[tuple[dict[str, Any], bool]], stack: Optional[str],
     elif stack_policies:
         objects: dict[str, PolicyResource] = {}
         for entry, props, *_ in kept:
-            objects[entry["urn"]] = PolicyResource(entry["type"], props, entry["urn"], name_of(entry["urn"]),
-                                                   _options(entry), None, None, [], {})
+            objects[entry["urn"]] = PolicyResource(
+                entry["type"], props, entry["urn"], name_of(entry["urn"]), _options(entry), None, None, [], {}
+            )
         for entry, _, parent, deps, pdeps in kept:
             obj = objects[entry["urn"]]
             obj.parent = objects.get(parent or "")

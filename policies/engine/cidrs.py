@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Optional
+from typing import Any
 
 from policies.engine.values import known, num
 
@@ -24,12 +24,24 @@ def is_public_cidr(cidr: Any) -> bool:
         return False
     if net.prefixlen == 0:
         return True
-    private = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
-                                                  "127.0.0.0/8", "169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128")]
+    private = [
+        ipaddress.ip_network(n)
+        for n in (
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "100.64.0.0/10",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "fc00::/7",
+            "fe80::/10",
+            "::1/128",
+        )
+    ]
     return not any(net.version == p.version and net.subnet_of(p) for p in private)
 
 
-def port_range_covers(from_port: Any, to_port: Any, protocol: Any, port: int) -> Optional[bool]:
+def port_range_covers(from_port: Any, to_port: Any, protocol: Any, port: int) -> bool | None:
     """Whether a rule's (protocol, from..to) admits TCP ``port``; None when unknown."""
     if not known(protocol) or not known(from_port) or not known(to_port):
         return None

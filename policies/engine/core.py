@@ -15,8 +15,9 @@ the Pulumi CLI builds from ``policies/requirements.txt``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any
 
 from pulumi_policy import (
     PolicyComplianceFramework,
@@ -28,21 +29,44 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.engine.waivers import Waiver, waiver_for
-from policies.engine.documents import (PolicyDocumentError, admin_statements, denies_insecure_transport,  # noqa: F401
-                                document_statements, policy_statements, principal_is_wildcard,
-                                public_allow_statements, report_public_statements)
-from policies.engine.meta import CATEGORIES, CONTROLS, SEVERITIES, Control
 from policies.engine.cidrs import OPEN_CIDRS, is_open_cidr, is_public_cidr, port_range_covers  # noqa: F401
+from policies.engine.documents import (  # noqa: F401
+    PolicyDocumentError,
+    admin_statements,
+    denies_insecure_transport,
+    document_statements,
+    policy_statements,
+    principal_is_wildcard,
+    public_allow_statements,
+    report_public_statements,
+)
+from policies.engine.meta import CATEGORIES, CONTROLS, SEVERITIES, Control
 from policies.engine.sdk import UnknownValueError
-from policies.engine.values import (UNKNOWN, UNKNOWN_SENTINELS, OpaqueSecret, absent, any_unknown, as_list,  # noqa: F401
-                             contains_unknown, is_false, is_set, is_true, known, lookup, not_true, num, plain,
-                             show, walk_strings)
+from policies.engine.values import (  # noqa: F401
+    UNKNOWN,
+    UNKNOWN_SENTINELS,
+    OpaqueSecret,
+    absent,
+    any_unknown,
+    as_list,
+    contains_unknown,
+    is_false,
+    is_set,
+    is_true,
+    known,
+    lookup,
+    not_true,
+    num,
+    plain,
+    show,
+    walk_strings,
+)
 from policies.engine.views import Report, Res, SRes, Stack, StackReport, identity  # noqa: F401
+from policies.engine.waivers import Waiver, waiver_for
 
-# --- declaring policies -------------------------------------------------------------------------------------------------
+# --- declaring policies -----------------------------------------------------------------------------------------------
 
-ChecksSpec = Union[Sequence[str], Mapping[str, Sequence[str]]]
+ChecksSpec = Sequence[str] | Mapping[str, Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -50,11 +74,11 @@ class PolicyMeta:
     """Everything a reviewer, the docs, the enforcement rules and the tests need to know about one policy."""
 
     id: str
-    kind: str                       # "resource" | "stack"
-    service: str                    # module the policy lives in (rds, elasticache, ..., stack)
-    severity: str                   # low | medium | high | critical
-    category: str                   # see meta.CATEGORIES
-    controls: tuple[str, ...]       # keys of meta.CONTROLS
+    kind: str  # "resource" | "stack"
+    service: str  # module the policy lives in (rds, elasticache, ..., stack)
+    severity: str  # low | medium | high | critical
+    category: str  # see meta.CATEGORIES
+    controls: tuple[str, ...]  # keys of meta.CONTROLS
     resource_types: tuple[str, ...]
     description: str
     why: str
@@ -109,22 +133,35 @@ def _framework_field(controls: Sequence[str]) -> PolicyComplianceFramework:
     """pulumi-policy takes one framework per policy: the first control's, with every control in ``specification``."""
     first = CONTROLS[controls[0]]
     return PolicyComplianceFramework(
-        name=first.framework_name, version=first.framework_version, reference=first.ref,
+        name=first.framework_name,
+        version=first.framework_version,
+        reference=first.ref,
         specification="; ".join(f"{CONTROLS[c].framework_name} {CONTROLS[c].ref}" for c in controls),
     )
 
 
-def _config_schema(defaults: Mapping[str, Any], descriptions: Mapping[str, str]) -> Optional[PolicyConfigSchema]:
+def _config_schema(defaults: Mapping[str, Any], descriptions: Mapping[str, str]) -> PolicyConfigSchema | None:
     if not defaults:
         return None
     props = {}
     for key, value in defaults.items():
         if isinstance(value, (list, tuple)):
-            props[key] = {"type": "array", "items": {"type": "string"}, "default": list(value),
-                          "description": descriptions.get(key, key)}
+            props[key] = {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(value),
+                "description": descriptions.get(key, key),
+            }
             continue
-        kind = "integer" if isinstance(value, int) and not isinstance(value, bool) else \
-            "number" if isinstance(value, float) else "boolean" if isinstance(value, bool) else "string"
+        kind = (
+            "integer"
+            if isinstance(value, int) and not isinstance(value, bool)
+            else "number"
+            if isinstance(value, float)
+            else "boolean"
+            if isinstance(value, bool)
+            else "string"
+        )
         props[key] = {"type": kind, "default": value, "description": descriptions.get(key, key)}
     return PolicyConfigSchema(properties=props)
 
@@ -148,9 +185,12 @@ def _validate_facts(meta: PolicyMeta) -> None:
     def stray(paths: Any) -> list[str]:
         def base(p: str) -> str:
             return ".".join(part for part in p.replace("[]", "").split(".") if not part.isdigit())
+
         known_paths = {base(c) for c in checked}
-        return [p for p in paths if base(p) not in known_paths and not any(base(p).startswith(k + ".")
-                                                                            for k in known_paths)]
+        return [
+            p for p in paths if base(p) not in known_paths and not any(base(p).startswith(k + ".") for k in known_paths)
+        ]
+
     bad = stray(meta.defaults) + stray(meta.unset) + stray(meta.secret_is_set)
     if bad:
         raise ValueError(f"{meta.id}: defaults/unset/secret_is_set name properties it does not check: {bad}")
@@ -169,12 +209,21 @@ def _normalise_checks(types: Sequence[str], checks: ChecksSpec) -> dict[str, tup
     return {t: tuple(checks) for t in types}
 
 
-def _register(policy_class: type, meta: PolicyMeta, validate: Callable, fn: Callable,
-              config_descriptions: Optional[Mapping[str, str]]) -> Any:
+def _register(
+    policy_class: type,
+    meta: PolicyMeta,
+    validate: Callable,
+    fn: Callable,
+    config_descriptions: Mapping[str, str] | None,
+) -> Any:
     """Build the pulumi-policy object from the metadata (the one place both kinds map it) and register it."""
     policy = policy_class(
-        name=meta.id, description=meta.description, validate=validate,
-        severity=Severity(meta.severity), framework=_framework_field(meta.controls), tags=_tags_for(meta),
+        name=meta.id,
+        description=meta.description,
+        validate=validate,
+        severity=Severity(meta.severity),
+        framework=_framework_field(meta.controls),
+        tags=_tags_for(meta),
         remediation_steps=meta.remediation,
         config_schema=_config_schema(meta.config_defaults, config_descriptions or {}),
     )
@@ -184,23 +233,46 @@ def _register(policy_class: type, meta: PolicyMeta, validate: Callable, fn: Call
     return policy
 
 
-def resource_policy(id: str, *, types: Sequence[str], severity: str, category: str, controls: Sequence[str],
-                    description: str, why: str, remediation: str, checks: ChecksSpec,
-                    house_rule: bool = False, defaults: Optional[Mapping[str, Any]] = None,
-                    unset: Optional[Mapping[str, str]] = None, secret_is_set: Sequence[str] = (),
-                    config: Optional[Mapping[str, Any]] = None,
-                    config_descriptions: Optional[Mapping[str, str]] = None,
-                    ) -> Callable[[Callable[[Res, Report], None]], ResourceValidationPolicy]:
+def resource_policy(
+    id: str,
+    *,
+    types: Sequence[str],
+    severity: str,
+    category: str,
+    controls: Sequence[str],
+    description: str,
+    why: str,
+    remediation: str,
+    checks: ChecksSpec,
+    house_rule: bool = False,
+    defaults: Mapping[str, Any] | None = None,
+    unset: Mapping[str, str] | None = None,
+    secret_is_set: Sequence[str] = (),
+    config: Mapping[str, Any] | None = None,
+    config_descriptions: Mapping[str, str] | None = None,
+) -> Callable[[Callable[[Res, Report], None]], ResourceValidationPolicy]:
     """Declare a resource policy. The decorated function gets a ``Res`` (plain props) and ``report(message)``."""
 
     def wrap(fn: Callable[[Res, Report], None]) -> ResourceValidationPolicy:
         types_t = tuple(types)
-        meta = PolicyMeta(id=id, kind="resource", service=fn.__module__.rsplit(".", 1)[-1].rstrip("_"),
-                          severity=severity, category=category, controls=tuple(controls), resource_types=types_t,
-                          description=description, why=why, remediation=remediation,
-                          checks=_normalise_checks(types_t, checks), config_defaults=dict(config or {}),
-                          house_rule=house_rule, defaults=dict(defaults or {}), unset=dict(unset or {}),
-                          secret_is_set=tuple(secret_is_set))
+        meta = PolicyMeta(
+            id=id,
+            kind="resource",
+            service=fn.__module__.rsplit(".", 1)[-1].rstrip("_"),
+            severity=severity,
+            category=category,
+            controls=tuple(controls),
+            resource_types=types_t,
+            description=description,
+            why=why,
+            remediation=remediation,
+            checks=_normalise_checks(types_t, checks),
+            config_defaults=dict(config or {}),
+            house_rule=house_rule,
+            defaults=dict(defaults or {}),
+            unset=dict(unset or {}),
+            secret_is_set=tuple(secret_is_set),
+        )
         _validate_metadata(meta)
         _validate_facts(meta)
         type_set = frozenset(types_t)
@@ -208,7 +280,7 @@ def resource_policy(id: str, *, types: Sequence[str], severity: str, category: s
         # (config given, the defaults under it), swapped whole: the checker gives one config object per policy.
         last: list[tuple[Any, dict]] = [(object(), {})]
 
-        def validate(args: ResourceValidationArgs, report_violation: Callable[[str, Optional[str]], None]) -> None:
+        def validate(args: ResourceValidationArgs, report_violation: Callable[[str, str | None], None]) -> None:
             if args.resource_type not in type_set:
                 return
             given, seen = args.get_config(), last[0]
@@ -225,25 +297,44 @@ def resource_policy(id: str, *, types: Sequence[str], severity: str, category: s
     return wrap
 
 
-def stack_policy(id: str, *, types: Sequence[str], severity: str, category: str, controls: Sequence[str],
-                 description: str, why: str, remediation: str, checks: ChecksSpec,
-                 house_rule: bool = False,
-                 config: Optional[Mapping[str, Any]] = None,
-                 config_descriptions: Optional[Mapping[str, str]] = None,
-                 ) -> Callable[[Callable[["Stack", StackReport], None]], StackValidationPolicy]:
+def stack_policy(
+    id: str,
+    *,
+    types: Sequence[str],
+    severity: str,
+    category: str,
+    controls: Sequence[str],
+    description: str,
+    why: str,
+    remediation: str,
+    checks: ChecksSpec,
+    house_rule: bool = False,
+    config: Mapping[str, Any] | None = None,
+    config_descriptions: Mapping[str, str] | None = None,
+) -> Callable[[Callable[[Stack, StackReport], None]], StackValidationPolicy]:
     """Declare a stack policy. The decorated function gets a ``Stack`` view and ``report(message, urn)``."""
 
-    def wrap(fn: Callable[["Stack", StackReport], None]) -> StackValidationPolicy:
+    def wrap(fn: Callable[[Stack, StackReport], None]) -> StackValidationPolicy:
         types_t = tuple(types)
         # grouped by service like the resource policies: a stack policy lives in its service's module
-        meta = PolicyMeta(id=id, kind="stack", service=fn.__module__.rsplit(".", 1)[-1].rstrip("_"),
-                          severity=severity, category=category,
-                          controls=tuple(controls), resource_types=types_t, description=description, why=why,
-                          remediation=remediation, checks=_normalise_checks(types_t, checks),
-                          config_defaults=dict(config or {}), house_rule=house_rule)
+        meta = PolicyMeta(
+            id=id,
+            kind="stack",
+            service=fn.__module__.rsplit(".", 1)[-1].rstrip("_"),
+            severity=severity,
+            category=category,
+            controls=tuple(controls),
+            resource_types=types_t,
+            description=description,
+            why=why,
+            remediation=remediation,
+            checks=_normalise_checks(types_t, checks),
+            config_defaults=dict(config or {}),
+            house_rule=house_rule,
+        )
         _validate_metadata(meta)
 
-        def validate(args: StackValidationArgs, report_violation: Callable[[str, Optional[str]], None]) -> None:
+        def validate(args: StackValidationArgs, report_violation: Callable[[str, str | None], None]) -> None:
             stack = Stack.of(args)
             fn(stack.with_config({**meta.config_defaults, **stack.config}), report_violation)
 
@@ -261,18 +352,26 @@ def suppressing(policy: Any, waivers: Sequence[Waiver]) -> Any:
         return policy
     meta, inner = meta_of(policy), policy.validate
 
-    def validate(args: Any, report_violation: Callable[[str, Optional[str]], None]) -> Any:
+    def validate(args: Any, report_violation: Callable[[str, str | None], None]) -> Any:
         default_urn = getattr(args, "urn", "")
 
-        def report(message: str, urn: Optional[str] = None) -> None:
+        def report(message: str, urn: str | None = None) -> None:
             if waiver_for(waivers, meta.id, urn or default_urn) is None:
                 report_violation(message, urn)
+
         return inner(args, report)
 
-    served = type(policy)(name=policy.name, description=policy.description, validate=validate,
-                          enforcement_level=policy.enforcement_level, config_schema=policy.config_schema,
-                          severity=policy.severity, framework=policy.framework, tags=policy.tags,
-                          remediation_steps=policy.remediation_steps)
+    served = type(policy)(
+        name=policy.name,
+        description=policy.description,
+        validate=validate,
+        enforcement_level=policy.enforcement_level,
+        config_schema=policy.config_schema,
+        severity=policy.severity,
+        framework=policy.framework,
+        tags=policy.tags,
+        remediation_steps=policy.remediation_steps,
+    )
     served.__doc__ = policy.__doc__
     return served
 

@@ -4,18 +4,20 @@ the policies share (public principals, admin grants, a deny of insecure transpor
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from policies.engine.values import absent, contains_unknown, known
 
 if TYPE_CHECKING:
     from policies.engine.views import Report, Res
 
+
 class PolicyDocumentError(ValueError):
     pass
 
 
-def policy_statements(document: Any) -> Optional[list[dict]]:
+def policy_statements(document: Any) -> list[dict] | None:
     """The statements of an IAM/KMS/S3 policy document (JSON text or dict); None when unknown or secret."""
     if not known(document) or contains_unknown(document) or absent(document):
         return None
@@ -53,11 +55,14 @@ def principal_is_wildcard(principal: Any) -> bool:
 
 def public_allow_statements(statements: Sequence[dict]) -> list[dict]:
     """Allow statements granting a wildcard principal with no Condition: open to anyone."""
-    return [s for s in statements if s.get("Effect") == "Allow" and principal_is_wildcard(s.get("Principal"))
-            and not s.get("Condition")]
+    return [
+        s
+        for s in statements
+        if s.get("Effect") == "Allow" and principal_is_wildcard(s.get("Principal")) and not s.get("Condition")
+    ]
 
 
-def document_statements(r: "Res", prop: str, report: "Report") -> Optional[list[dict]]:
+def document_statements(r: Res, prop: str, report: Report) -> list[dict] | None:
     """The statements of the policy document in ``prop``; a malformed document is reported as ``<prop>: why``.
 
     None when the document is unknown, secret, absent or malformed, so callers never judge what they cannot read.
@@ -69,8 +74,9 @@ def document_statements(r: "Res", prop: str, report: "Report") -> Optional[list[
         return None
 
 
-def report_public_statements(r: "Res", prop: str, report: "Report",
-                             grants: str = "allows any principal without a condition") -> None:
+def report_public_statements(
+    r: Res, prop: str, report: Report, grants: str = "allows any principal without a condition"
+) -> None:
     """Report each statement of the document in ``prop`` that is open to anyone (resource policies, trust policies)."""
     for s in public_allow_statements(document_statements(r, prop, report) or []):
         report(f"{prop} statement {s.get('Sid', '(no Sid)')!r} {grants}")
@@ -91,5 +97,10 @@ def denies_insecure_transport(statements: Sequence[dict]) -> bool:
 
 def admin_statements(statements: Sequence[dict]) -> list[dict]:
     """Allow ``Action: *`` on ``Resource: *`` (full administrator)."""
-    return [s for s in statements if s.get("Effect") == "Allow" and "*" in _as_str_list(s.get("Action"))
-            and "*" in _as_str_list(s.get("Resource"))]
+    return [
+        s
+        for s in statements
+        if s.get("Effect") == "Allow"
+        and "*" in _as_str_list(s.get("Action"))
+        and "*" in _as_str_list(s.get("Resource"))
+    ]

@@ -1,6 +1,7 @@
 """Enforcement per stack, in the standard policy-pack config format the Pulumi CLI reads.
 
-``policies/config/<stack>.json`` (generated from ``platform_rules``: ``ecomart policy-config --write``) is what ``pulumi preview --policy-pack policies --policy-pack-config
+``policies/config/<stack>.json`` (generated from ``platform_rules``: ``ecomart policy-config --write``) is what
+``pulumi preview --policy-pack policies --policy-pack-config
 policies/config/<stack>.json`` is given, and what the offline checker reads for that stack::
 
     {"all": "mandatory",
@@ -19,8 +20,9 @@ lifecycle policies (policies.engine.meta.CATEGORIES ``dev_may_advise``) as advis
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import platform_rules
 
@@ -36,7 +38,7 @@ class PolicyConfigError(ValueError):
     pass
 
 
-def config_path(stack: Optional[str]) -> Path:
+def config_path(stack: str | None) -> Path:
     """The config file for a stack: its own if there is one, else prod's (unknown stacks at prod strictness)."""
     if stack:
         own = CONFIG_DIR / f"{stack}.json"
@@ -55,12 +57,12 @@ def load(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PolicyConfigError(f"policy config {path}: expected a JSON object")
     for key, value in data.items():
-        level = value if isinstance(value, str) else value.get("enforcementLevel") if isinstance(value, dict) \
-            else None
+        level = value if isinstance(value, str) else value.get("enforcementLevel") if isinstance(value, dict) else None
         if isinstance(value, (str, dict)) and (level is None or level in LEVELS):
             continue
-        raise PolicyConfigError(f"policy config {path}: {key!r} has enforcement level {level!r}; allowed: "
-                                f"{', '.join(LEVELS)}")
+        raise PolicyConfigError(
+            f"policy config {path}: {key!r} has enforcement level {level!r}; allowed: {', '.join(LEVELS)}"
+        )
     return data
 
 
@@ -109,6 +111,9 @@ def portable_config() -> dict[str, Any]:
 
 def stale_files(config_dir: Path = CONFIG_DIR) -> list[Path]:
     """The generated config files whose committed content differs from the rules."""
-    return [config_dir / f"{s}.json" for s in GENERATED_STACKS
-            if not (config_dir / f"{s}.json").is_file()
-            or (config_dir / f"{s}.json").read_text(encoding="utf-8") != render(s)]
+    return [
+        config_dir / f"{s}.json"
+        for s in GENERATED_STACKS
+        if not (config_dir / f"{s}.json").is_file()
+        or (config_dir / f"{s}.json").read_text(encoding="utf-8") != render(s)
+    ]

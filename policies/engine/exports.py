@@ -15,8 +15,9 @@ import bisect
 import codecs
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from policies.engine.files import open_bytes
 from policies.engine.values import UNKNOWN_SENTINELS
@@ -59,8 +60,9 @@ def validate_entry(r: Any, i: int, where: str) -> None:
     if deps is not None and not _urn_list(deps):
         raise BadInput(f"{where}: deployment.resources[{i}].dependencies is not a list of URN strings")
     if pdeps is not None and not (isinstance(pdeps, dict) and all(map(_urn_list, pdeps.values()))):
-        raise BadInput(f"{where}: deployment.resources[{i}].propertyDependencies is not an object of lists of URN "
-                       "strings")
+        raise BadInput(
+            f"{where}: deployment.resources[{i}].propertyDependencies is not an object of lists of URN strings"
+        )
 
 
 def _urn_list(value: Any) -> bool:
@@ -119,7 +121,7 @@ class _Window:
             self.col += self.pos
         kept = len(self.buf) - self.pos
         self.base += self.pos
-        self.buf = self.buf[self.pos:] + text
+        self.buf = self.buf[self.pos :] + text
         self.pos = 0
         # Markers in the new text, including any that began in the kept text and end in the new.
         passed = bisect.bisect_left(self.marks, self.base)
@@ -146,8 +148,7 @@ class _Window:
 
     def error(self, message: str, at: int) -> BadInput:
         newlines = self.buf.count("\n", 0, at)
-        line, col = ((self.line + newlines, at - self.buf.rfind("\n", 0, at)) if newlines
-                     else (self.line, self.col + at))
+        line, col = (self.line + newlines, at - self.buf.rfind("\n", 0, at)) if newlines else (self.line, self.col + at)
         return BadInput(f"{self.where}: not JSON ({message} at line {line} column {col})")
 
     def peek(self) -> str:
@@ -218,7 +219,7 @@ class _Window:
             end = self._batch_end(anchor, self.next_mark()) if anchor else -1
             batch = None
             if end > self.pos:
-                batch = _whole_list("[" + self.buf[self.pos:end] + "]")
+                batch = _whole_list("[" + self.buf[self.pos : end] + "]")
             if batch is not None:
                 self.pos = end
                 for r in batch:

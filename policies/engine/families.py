@@ -10,7 +10,8 @@ policy.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from policies.engine.core import resource_policy
 from policies.engine.documents import denies_insecure_transport, document_statements, report_public_statements
@@ -24,21 +25,38 @@ def _declare(module: str, body: Callable[[Res, Report], None], doc: str, id: str
     return resource_policy(id, **meta)(body)
 
 
-def public_policy_rule(module: str, id: str, *, types: Sequence[str], prop: str = "policy",
-                       grants: str = "allows any principal without a condition", severity: str = "critical",
-                       **meta: Any) -> Any:
+def public_policy_rule(
+    module: str,
+    id: str,
+    *,
+    types: Sequence[str],
+    prop: str = "policy",
+    grants: str = "allows any principal without a condition",
+    severity: str = "critical",
+    **meta: Any,
+) -> Any:
     """A resource policy that reports every statement of the document in ``prop`` open to anyone (a wildcard
     principal with no condition)."""
 
     def check(r: Res, report: Report) -> None:
         report_public_statements(r, prop, report, grants=grants)
 
-    return _declare(module, check, f"No statement of `{prop}` is open to any principal.", id, types=types,
-                    severity=severity, category="security", checks=(prop,), **meta)
+    return _declare(
+        module,
+        check,
+        f"No statement of `{prop}` is open to any principal.",
+        id,
+        types=types,
+        severity=severity,
+        category="security",
+        checks=(prop,),
+        **meta,
+    )
 
 
-def insecure_transport_rule(module: str, id: str, *, types: Sequence[str], prop: str = "policy",
-                            severity: str = "medium", **meta: Any) -> Any:
+def insecure_transport_rule(
+    module: str, id: str, *, types: Sequence[str], prop: str = "policy", severity: str = "medium", **meta: Any
+) -> Any:
     """A resource policy that requires the document in ``prop`` to deny requests made without TLS
     (``aws:SecureTransport`` false)."""
 
@@ -47,5 +65,14 @@ def insecure_transport_rule(module: str, id: str, *, types: Sequence[str], prop:
         if statements is not None and not denies_insecure_transport(statements):
             report(f"{prop} has no Deny for aws:SecureTransport=false")
 
-    return _declare(module, check, f"`{prop}` denies requests made without TLS.", id, types=types,
-                    severity=severity, category="security", checks=(prop,), **meta)
+    return _declare(
+        module,
+        check,
+        f"`{prop}` denies requests made without TLS.",
+        id,
+        types=types,
+        severity=severity,
+        category="security",
+        checks=(prop,),
+        **meta,
+    )

@@ -1,7 +1,8 @@
 """What stack policies share: how resources relate, which no single resource can show.
 
 Stack policies live with their service's resource policies (``policies/<service>.py``); the cross-service ones
-(tags, prod resilience, waivers) in ``policies/rules/cross_service.py``. Resources refer to each other by id, ARN or name in their
+(tags, prod resilience, waivers) in ``policies/rules/cross_service.py``. Resources refer to each other by id, ARN
+or name in their
 inputs. During ``pulumi preview`` those values are still unknown for resources not created yet, so every lookup uses
 both the engine's per-property dependencies (the URNs an input was computed from) and literal ids/ARNs/names (what a
 deployed stack's export holds): see ``Stack.refs``. A reference that can be neither resolved nor ruled out (unknown
@@ -14,11 +15,22 @@ from platform_rules import RDS_REPLICA_SOURCE_PROPERTY
 from policies.engine.core import Res, SRes, Stack, absent, known, num
 from policies.engine.tokens import RDS_INSTANCE
 
-RDS_ALARM_METRICS = ("CPUUtilization", "FreeStorageSpace", "FreeableMemory", "DatabaseConnections", "ReadLatency",
-                     "WriteLatency")
+RDS_ALARM_METRICS = (
+    "CPUUtilization",
+    "FreeStorageSpace",
+    "FreeableMemory",
+    "DatabaseConnections",
+    "ReadLatency",
+    "WriteLatency",
+)
 RDS_REPLICA_ALARM_METRICS = RDS_ALARM_METRICS + ("ReplicaLag",)
-CACHE_ALARM_METRICS = ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections",
-                       "ReplicationLag")
+CACHE_ALARM_METRICS = (
+    "EngineCPUUtilization",
+    "DatabaseMemoryUsagePercentage",
+    "Evictions",
+    "CurrConnections",
+    "ReplicationLag",
+)
 
 
 def is_replica(r: Res) -> bool:
@@ -41,8 +53,7 @@ def replica_in_source_region(r: Res) -> bool:
     if not source.startswith("arn:"):
         return True
     own = r.get("region")
-    return known(own) and isinstance(own, str) and bool(own) and source.count(":") >= 4 \
-        and source.split(":")[3] == own
+    return known(own) and isinstance(own, str) and bool(own) and source.count(":") >= 4 and source.split(":")[3] == own
 
 
 def is_rds_replica(r: SRes) -> bool:
@@ -53,7 +64,8 @@ def writers(stack: Stack) -> list[SRes]:
     return [r for r in stack.of_type(RDS_INSTANCE) if not is_rds_replica(r)]
 
 
-# --- log destinations (RDS and ElastiCache) ---------------------------------------------------------------------------------------------------
+# --- log destinations (RDS and ElastiCache) ---------------------------------------------------------------------------
+
 
 def log_group_problems(group: SRes) -> list[str]:
     problems = []
@@ -63,5 +75,3 @@ def log_group_problems(group: SRes) -> list[str]:
     if known(retention) and (absent(retention) or num(retention) == 0):
         problems.append("kept forever")
     return problems
-
-

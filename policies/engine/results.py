@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from policies.engine.core import PolicyMeta
 from policies.engine.meta import CONTROLS, FRAMEWORKS, SEVERITIES
@@ -30,20 +30,30 @@ class Violation:
     urn: str
     resource_type: str
     message: str
-    waiver: Optional[Any] = None  # the policies.engine.waivers.Waiver that covers it
+    waiver: Any | None = None  # the policies.engine.waivers.Waiver that covers it
 
     def as_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"policy": self.policy, "severity": self.severity, "enforcement": self.enforcement,
-                             "urn": self.urn, "resource_type": self.resource_type, "message": self.message}
+        d: dict[str, Any] = {
+            "policy": self.policy,
+            "severity": self.severity,
+            "enforcement": self.enforcement,
+            "urn": self.urn,
+            "resource_type": self.resource_type,
+            "message": self.message,
+        }
         if self.waiver is not None:
-            d["waived"] = {"entry": self.waiver.index, "reason": self.waiver.reason,
-                           "approver": self.waiver.approver, "expires": self.waiver.expires.isoformat()}
+            d["waived"] = {
+                "entry": self.waiver.index,
+                "reason": self.waiver.reason,
+                "approver": self.waiver.approver,
+                "expires": self.waiver.expires.isoformat(),
+            }
         return d
 
 
 @dataclass
 class Result:
-    stack: Optional[str]
+    stack: str | None
     config_path: Path
     resource_count: int
     evaluated: list[PolicyMeta]
@@ -121,11 +131,13 @@ class Result:
     def one_line(self) -> str:
         s = self.summary()
         verdict = "FAIL" if s["mandatory"] else "PASS"
-        return (f"{verdict}: stack {self.stack or '(unnamed)'} ({_rel(self.config_path)}): {s['resources']} "
-                f"resources, {s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} "
-                f"stack): {s['mandatory']} mandatory and {s['advisory']} advisory violations"
-                + (f" ({s['waived']} more waived)" if s["waived"] else "")
-                + f", {len(s['passed_policies'])} policies passed, {len(s['not_applicable_policies'])} not applicable")
+        return (
+            f"{verdict}: stack {self.stack or '(unnamed)'} ({_rel(self.config_path)}): {s['resources']} "
+            f"resources, {s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} "
+            f"stack): {s['mandatory']} mandatory and {s['advisory']} advisory violations"
+            + (f" ({s['waived']} more waived)" if s["waived"] else "")
+            + f", {len(s['passed_policies'])} policies passed, {len(s['not_applicable_policies'])} not applicable"
+        )
 
 
 def name_of(urn: str) -> str:
@@ -140,16 +152,30 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-# --- rendering -------------------------------------------------------------------------------------------------------------
+# --- rendering --------------------------------------------------------------------------------------------------------
+
 
 def render_json(result: Result) -> str:
     counts: dict[str, int] = {}
     for v in result.violations:
         counts[v.policy] = counts.get(v.policy, 0) + 1
-    policies = [{"id": m.id, "status": result.status(m.id), "enforcement": result.levels[m.id],
-                 "severity": m.severity, "findings": counts.get(m.id, 0)} for m in result.evaluated]
-    return json.dumps({"violations": [v.as_dict() for v in result.violations], "policies": policies,
-                       "summary": result.summary()}, indent=2) + "\n"
+    policies = [
+        {
+            "id": m.id,
+            "status": result.status(m.id),
+            "enforcement": result.levels[m.id],
+            "severity": m.severity,
+            "findings": counts.get(m.id, 0),
+        }
+        for m in result.evaluated
+    ]
+    return (
+        json.dumps(
+            {"violations": [v.as_dict() for v in result.violations], "policies": policies, "summary": result.summary()},
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def render_table(result: Result) -> str:
@@ -161,8 +187,11 @@ def render_table(result: Result) -> str:
             if v.resource_type:
                 resource = f"{v.resource_type.rsplit(':', 1)[-1]} {resource}"
             level = f"waived({v.enforcement})" if v.waiver is not None else v.enforcement
-            message = v.message.splitlines()[0] + (f"  [waived until {v.waiver.expires.isoformat()} by "
-                                                   f"{v.waiver.approver}: {v.waiver.reason}]" if v.waiver else "")
+            message = v.message.splitlines()[0] + (
+                f"  [waived until {v.waiver.expires.isoformat()} by {v.waiver.approver}: {v.waiver.reason}]"
+                if v.waiver
+                else ""
+            )
             rows.append((level, v.severity, v.policy, resource, message))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         for r in rows:
@@ -190,14 +219,19 @@ def _status(result: Result, policy_id: str) -> str:
 
 def render_markdown(result: Result) -> str:
     s = result.summary()
-    out = [f"# Compliance report: stack `{result.stack or '(unnamed)'}`", "",
-           f"Policy pack `{PACK_NAME}`, enforcement from `{s['config']}`, "
-           f"{_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.", "",
-           f"**Result: {'FAIL' if s['mandatory'] else 'PASS'}**: {s['resources']} resources checked against "
-           f"{s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} stack); "
-           f"{s['mandatory']} mandatory and {s['advisory']} advisory violations; "
-           f"{len(s['passed_policies'])} policies passed; {len(s['not_applicable_policies'])} not applicable "
-           "(no resource of the types they read).", ""]
+    out = [
+        f"# Compliance report: stack `{result.stack or '(unnamed)'}`",
+        "",
+        f"Policy pack `{PACK_NAME}`, enforcement from `{s['config']}`, "
+        f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.",
+        "",
+        f"**Result: {'FAIL' if s['mandatory'] else 'PASS'}**: {s['resources']} resources checked against "
+        f"{s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} stack); "
+        f"{s['mandatory']} mandatory and {s['advisory']} advisory violations; "
+        f"{len(s['passed_policies'])} policies passed; {len(s['not_applicable_policies'])} not applicable "
+        "(no resource of the types they read).",
+        "",
+    ]
     if s["disabled_policies"]:
         out += [f"Disabled by the config: {', '.join(s['disabled_policies'])}.", ""]
     counts = {v.policy: 0 for v in result.violations}
@@ -210,11 +244,17 @@ def render_markdown(result: Result) -> str:
             metas = [m for m in result.evaluated if c.key in m.controls]
             if not metas:
                 continue
-            section += [f"### {fw.name} {c.ref}: {c.title}", "",
-                        "| Status | Policy | Severity | Enforcement | Findings |", "|---|---|---|---|---|"]
+            section += [
+                f"### {fw.name} {c.ref}: {c.title}",
+                "",
+                "| Status | Policy | Severity | Enforcement | Findings |",
+                "|---|---|---|---|---|",
+            ]
             for m in sorted(metas, key=lambda m: (-SEVERITIES.index(m.severity), m.id)):
-                section.append(f"| {_status(result, m.id)} | `{m.id}` | {m.severity} | {result.levels[m.id]} | "
-                               f"{counts.get(m.id, 0) or '-'} |")
+                section.append(
+                    f"| {_status(result, m.id)} | `{m.id}` | {m.severity} | {result.levels[m.id]} | "
+                    f"{counts.get(m.id, 0) or '-'} |"
+                )
             section.append("")
         if section:
             out += [f"## {fw.name} ({fw.version})", ""] + section
@@ -233,64 +273,104 @@ def render_markdown(result: Result) -> str:
 def render_sarif(result: Result) -> str:
     metas = result.evaluated
     index = {m.id: i for i, m in enumerate(metas)}
-    artifact = f"Pulumi.{result.stack}.yaml" if result.stack and (ROOT / f"Pulumi.{result.stack}.yaml").exists() \
-        else None
+    artifact = (
+        f"Pulumi.{result.stack}.yaml" if result.stack and (ROOT / f"Pulumi.{result.stack}.yaml").exists() else None
+    )
     rules = []
     for m in metas:
-        rules.append({
-            "id": m.id,
-            "name": "".join(w.capitalize() for w in m.id.split("-")),
-            "shortDescription": {"text": m.description},
-            "fullDescription": {"text": f"{m.description} Why: {m.why}"},
-            "help": {"text": f"Remediation: {m.remediation}",
-                     "markdown": f"**Remediation:** {m.remediation}\n\n**Why:** {m.why}"},
-            "defaultConfiguration": {"level": "error" if result.levels[m.id] == "mandatory" else "warning"},
-            "properties": {
-                "tags": ["security" if m.security_related else m.category, *m.frameworks,
-                         *(f"{CONTROLS[c].framework_name} {CONTROLS[c].ref}" for c in m.controls)],
-                "security-severity": SECURITY_SEVERITY[m.severity],
-                "severity": m.severity,
-                "resourceTypes": list(m.resource_types)[:50],
-            },
-        })
+        rules.append(
+            {
+                "id": m.id,
+                "name": "".join(w.capitalize() for w in m.id.split("-")),
+                "shortDescription": {"text": m.description},
+                "fullDescription": {"text": f"{m.description} Why: {m.why}"},
+                "help": {
+                    "text": f"Remediation: {m.remediation}",
+                    "markdown": f"**Remediation:** {m.remediation}\n\n**Why:** {m.why}",
+                },
+                "defaultConfiguration": {"level": "error" if result.levels[m.id] == "mandatory" else "warning"},
+                "properties": {
+                    "tags": [
+                        "security" if m.security_related else m.category,
+                        *m.frameworks,
+                        *(f"{CONTROLS[c].framework_name} {CONTROLS[c].ref}" for c in m.controls),
+                    ],
+                    "security-severity": SECURITY_SEVERITY[m.severity],
+                    "severity": m.severity,
+                    "resourceTypes": list(m.resource_types)[:50],
+                },
+            }
+        )
     results = []
     for v in result.violations:
-        location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": v.urn or f"stack:{result.stack}",
-                                                          "kind": "resource" if v.urn else "module"}]}
+        location: dict[str, Any] = {
+            "logicalLocations": [
+                {"fullyQualifiedName": v.urn or f"stack:{result.stack}", "kind": "resource" if v.urn else "module"}
+            ]
+        }
         if artifact:
-            location["physicalLocation"] = {"artifactLocation": {"uri": artifact},
-                                            "region": {"startLine": 1}}
-        results.append({
-            "ruleId": v.policy,
-            "ruleIndex": index[v.policy],
-            "level": "error" if v.enforcement == "mandatory" else "warning",
-            "message": {"text": f"{v.message} ({v.resource_type or 'stack'})"},
-            "locations": [location],
-            "partialFingerprints": {"policyResource/v1": hashlib.sha256(
-                f"{v.policy}|{v.urn}|{v.message}".encode()).hexdigest()},
-            "properties": {"severity": v.severity, "enforcement": v.enforcement, "urn": v.urn,
-                           "resourceType": v.resource_type},
-            **({"suppressions": [{"kind": "external", "status": "accepted",
-                                  "justification": f"{v.waiver.reason} (approved by {v.waiver.approver}, expires "
-                                                   f"{v.waiver.expires.isoformat()})"}]} if v.waiver else {}),
-        })
+            location["physicalLocation"] = {"artifactLocation": {"uri": artifact}, "region": {"startLine": 1}}
+        results.append(
+            {
+                "ruleId": v.policy,
+                "ruleIndex": index[v.policy],
+                "level": "error" if v.enforcement == "mandatory" else "warning",
+                "message": {"text": f"{v.message} ({v.resource_type or 'stack'})"},
+                "locations": [location],
+                "partialFingerprints": {
+                    "policyResource/v1": hashlib.sha256(f"{v.policy}|{v.urn}|{v.message}".encode()).hexdigest()
+                },
+                "properties": {
+                    "severity": v.severity,
+                    "enforcement": v.enforcement,
+                    "urn": v.urn,
+                    "resourceType": v.resource_type,
+                },
+                **(
+                    {
+                        "suppressions": [
+                            {
+                                "kind": "external",
+                                "status": "accepted",
+                                "justification": f"{v.waiver.reason} (approved by {v.waiver.approver}, expires "
+                                f"{v.waiver.expires.isoformat()})",
+                            }
+                        ]
+                    }
+                    if v.waiver
+                    else {}
+                ),
+            }
+        )
     for pid in result.not_applicable_ids:
-        results.append({
-            "ruleId": pid, "ruleIndex": index[pid], "kind": "notApplicable", "level": "none",
-            "message": {"text": "not applicable: no resource of the types this policy reads"},
-        })
+        results.append(
+            {
+                "ruleId": pid,
+                "ruleIndex": index[pid],
+                "kind": "notApplicable",
+                "level": "none",
+                "message": {"text": "not applicable: no resource of the types this policy reads"},
+            }
+        )
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "ecomart-policy-check", "fullName": f"{PACK_NAME} CrossGuard policy pack "
-                                                                            "(offline checker)",
-                                "version": "1.0.0", "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
-                                "rules": rules}},
-            "automationDetails": {"id": f"ecomart-check/{result.stack or 'unnamed'}/"},
-            "results": results,
-            "properties": {"summary": result.summary()},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ecomart-policy-check",
+                        "fullName": f"{PACK_NAME} CrossGuard policy pack (offline checker)",
+                        "version": "1.0.0",
+                        "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"ecomart-check/{result.stack or 'unnamed'}/"},
+                "results": results,
+                "properties": {"summary": result.summary()},
+            }
+        ],
     }
     return json.dumps(doc, indent=2) + "\n"
 

@@ -10,28 +10,30 @@ Standard library and the SDK adapter only (policies/engine/sdk.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 from policies.engine import sdk
 
 # Every sentinel the engine uses for a value not known during preview (pulumi_policy.proxy).
-UNKNOWN_SENTINELS = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string (the one the mock engine and stack exports carry)
-    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
-    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
-    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
-})
+UNKNOWN_SENTINELS = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string (the one the mock engine and stack exports carry)
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
 
 
 class _Unknown:
     """A value the engine does not know yet. Never a violation; using it as a boolean is a bug (raises)."""
 
-    _instance: Optional["_Unknown"] = None
+    _instance: _Unknown | None = None
 
-    def __new__(cls) -> "_Unknown":
+    def __new__(cls) -> _Unknown:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -97,6 +99,7 @@ def plain(value: Any) -> Any:
 
 # --- judging values -------------------------------------------------------------------------------------------------
 
+
 def known(value: Any) -> bool:
     """The value can be judged: neither unknown nor an opaque secret."""
     return value is not UNKNOWN and not isinstance(value, OpaqueSecret)
@@ -130,7 +133,7 @@ def not_true(value: Any) -> bool:
     return known(value) and not is_true(value)
 
 
-def num(value: Any) -> Optional[float]:
+def num(value: Any) -> float | None:
     """A number from an int, float or numeric string; None when not a known number."""
     if isinstance(value, bool) or not known(value):
         return None

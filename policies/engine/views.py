@@ -3,24 +3,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Callable, Iterable, Optional, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from pulumi_policy import StackValidationArgs
 
-from policies.engine.values import (UNKNOWN, OpaqueSecret, PlainDict, absent, as_list, known, lookup, plain,
-                             walk_strings)
+from policies.engine.values import UNKNOWN, PlainDict, known, lookup, plain, walk_strings
 
 Report = Callable[[str], None]
-StackReport = Callable[[str, Optional[str]], None]
+StackReport = Callable[[str, str | None], None]
+
 
 class Res:
     """One resource's properties, plain, with safe path lookups."""
 
     __slots__ = ("type", "props", "urn", "name", "config", "defaults")
 
-    def __init__(self, type_: str, props: dict, urn: str = "", name: str = "",
-                 config: Optional[Mapping[str, Any]] = None, defaults: Optional[Mapping[str, Any]] = None):
+    def __init__(
+        self,
+        type_: str,
+        props: dict,
+        urn: str = "",
+        name: str = "",
+        config: Mapping[str, Any] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+    ):
         self.type = type_
         self.props = props
         self.urn = urn
@@ -64,8 +71,22 @@ class Res:
 _KMS_KEYS = frozenset({"aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"})
 
 # Properties that name a resource, and so may appear verbatim in another resource's inputs.
-_IDENTITY_PROPS = ("id", "arn", "identifier", "name", "keyId", "replicationGroupId", "userGroupId", "userId",
-                   "bucket", "functionName", "alarmName", "clusterIdentifier", "projectId", "clusterId")
+_IDENTITY_PROPS = (
+    "id",
+    "arn",
+    "identifier",
+    "name",
+    "keyId",
+    "replicationGroupId",
+    "userGroupId",
+    "userId",
+    "bucket",
+    "functionName",
+    "alarmName",
+    "clusterIdentifier",
+    "projectId",
+    "clusterId",
+)
 
 
 class SRes(Res):
@@ -73,9 +94,17 @@ class SRes(Res):
 
     __slots__ = ("parent", "dependencies", "property_dependencies")
 
-    def __init__(self, type_: str, props: dict, urn: str, name: str, parent: Optional[str],
-                 dependencies: Sequence[str], property_dependencies: Mapping[str, Sequence[str]],
-                 owned: bool = False):
+    def __init__(
+        self,
+        type_: str,
+        props: dict,
+        urn: str,
+        name: str,
+        parent: str | None,
+        dependencies: Sequence[str],
+        property_dependencies: Mapping[str, Sequence[str]],
+        owned: bool = False,
+    ):
         """``owned``: the caller built ``dependencies`` and ``property_dependencies`` for this resource alone (the
         checker does), so they are kept instead of copied."""
         super().__init__(type_, props, urn, name)
@@ -102,7 +131,7 @@ class _ViewCarrier:
 class Stack:
     """All resources of a stack with lookups by type and by reference. Built once per StackValidationArgs."""
 
-    def __init__(self, resources: Sequence[SRes], config: Optional[Mapping[str, Any]] = None):
+    def __init__(self, resources: Sequence[SRes], config: Mapping[str, Any] | None = None):
         self.resources = list(resources)
         self.config = dict(config or {})
         self.by_urn = {r.urn: r for r in self.resources}
@@ -111,23 +140,31 @@ class Stack:
             self._by_type.setdefault(r.type, []).append(r)
         self._cache: dict[Any, Any] = {}  # shared with with_config() clones
         # The waivers the caller checks with (the offline checker's file); None: the pack's default file.
-        self.waivers: Optional[list[Any]] = None
+        self.waivers: list[Any] | None = None
 
     @classmethod
-    def of(cls, args: StackValidationArgs) -> "Stack":
+    def of(cls, args: StackValidationArgs) -> Stack:
         """The view of ``args``' resources. The offline checker hands every stack policy the same PolicyResource
         objects, so the view is kept on the first of them (keyed by the list's identity) and built once."""
         anchor = args.resources[0] if args.resources else None
         cached = getattr(anchor, "_ecomart_stack_view", None)
         if cached is not None and cached[0] == id(args.resources) and cached[1] == len(args.resources):
             return cached[2].with_config(args.get_config())
-        view = cls([
-            SRes(r.resource_type, plain(r.props), r.urn, r.name,
-                 r.parent.urn if r.parent is not None else getattr(r.opts, "parent", None),
-                 [d.urn for d in r.dependencies],
-                 {k: [d.urn for d in v] for k, v in r.property_dependencies.items()})
-            for r in args.resources
-        ], args.get_config())
+        view = cls(
+            [
+                SRes(
+                    r.resource_type,
+                    plain(r.props),
+                    r.urn,
+                    r.name,
+                    r.parent.urn if r.parent is not None else getattr(r.opts, "parent", None),
+                    [d.urn for d in r.dependencies],
+                    {k: [d.urn for d in v] for k, v in r.property_dependencies.items()},
+                )
+                for r in args.resources
+            ],
+            args.get_config(),
+        )
         if anchor is not None:
             try:
                 anchor._ecomart_stack_view = (id(args.resources), len(args.resources), view)  # type: ignore
@@ -135,7 +172,7 @@ class Stack:
                 pass
         return view
 
-    def carried_by(self, config: Optional[Mapping[str, Any]]) -> StackValidationArgs:
+    def carried_by(self, config: Mapping[str, Any] | None) -> StackValidationArgs:
         """Arguments whose ``Stack.of`` is this view, for policies that read a stack only through it (the offline
         checker builds the view straight from the export instead of building PolicyResource objects first)."""
         carrier = _ViewCarrier()
@@ -143,7 +180,7 @@ class Stack:
         carrier._ecomart_stack_view = (id(resources), len(resources), self)
         return StackValidationArgs(resources, dict(config or {}), {})
 
-    def with_config(self, config: Optional[Mapping[str, Any]]) -> "Stack":
+    def with_config(self, config: Mapping[str, Any] | None) -> Stack:
         if dict(config or {}) == self.config:
             return self
         clone = object.__new__(Stack)
@@ -177,8 +214,9 @@ class Stack:
             if wanted & _KMS_KEYS:
                 for alias in self.of_type("aws:kms/alias:Alias"):
                     name = alias.get("name")
-                    targets = self.refs(alias, "targetKeyId", tuple(sorted(_KMS_KEYS)),
-                                        _index=index if wanted >= _KMS_KEYS else None)
+                    targets = self.refs(
+                        alias, "targetKeyId", tuple(sorted(_KMS_KEYS)), _index=index if wanted >= _KMS_KEYS else None
+                    )
                     if isinstance(name, str):
                         for key in (name, alias.get("arn")):
                             if isinstance(key, str):
@@ -186,8 +224,7 @@ class Stack:
             self._cache[wanted] = index
         return index
 
-    def refs(self, res: SRes, prop: str, types: Sequence[str], _index: Optional[dict[str, set[str]]] = None
-             ) -> set[str]:
+    def refs(self, res: SRes, prop: str, types: Sequence[str], _index: dict[str, set[str]] | None = None) -> set[str]:
         """URNs of resources of ``types`` that ``res.props[prop]`` refers to.
 
         Two sources, because each is what one reader has: the engine's per-property dependencies (``pulumi
@@ -195,8 +232,9 @@ class Stack:
         (a deployed stack's export, where they are known).
         """
         wanted = set(types)
-        found = {u for u in res.property_dependencies.get(prop, ()) if u in self.by_urn
-                 and self.by_urn[u].type in wanted}
+        found = {
+            u for u in res.property_dependencies.get(prop, ()) if u in self.by_urn and self.by_urn[u].type in wanted
+        }
         index = _index if _index is not None else self._identity_index(types)
         value = res.props.get(prop)
         for s in walk_strings(value):
@@ -232,15 +270,17 @@ class Stack:
         """The part of ``all_refs`` the engine recorded (per-property dependencies), without walking any value."""
         wanted = set(types)
         by_urn = self.by_urn
-        return {u for deps in res.property_dependencies.values() for u in deps
-                if u in by_urn and by_urn[u].type in wanted}
+        return {
+            u for deps in res.property_dependencies.values() for u in deps if u in by_urn and by_urn[u].type in wanted
+        }
 
-    def referrers(self, target: SRes, types: Sequence[str], props: Optional[Sequence[str]] = None
-                  ) -> list[tuple[SRes, str]]:
+    def referrers(
+        self, target: SRes, types: Sequence[str], props: Sequence[str] | None = None
+    ) -> list[tuple[SRes, str]]:
         """(resource, property) pairs of ``types`` whose property refers to ``target``."""
         out: list[tuple[SRes, str]] = []
         for r in self.of_type(*types):
-            for prop in (props if props is not None else list(r.props.keys() | r.property_dependencies.keys())):
+            for prop in props if props is not None else list(r.props.keys() | r.property_dependencies.keys()):
                 if target.urn in self.refs(r, prop, (target.type,)):
                     out.append((r, prop))
         return out

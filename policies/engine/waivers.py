@@ -21,9 +21,10 @@ import datetime as dt
 import fnmatch
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from policies.engine.files import read_text
 
@@ -45,19 +46,24 @@ class Waiver:
     approver: str
     expires: dt.date
 
-    def expired(self, today: Optional[dt.date] = None) -> bool:
+    def expired(self, today: dt.date | None = None) -> bool:
         return (today or dt.date.today()) > self.expires
 
     def matches(self, policy_id: str, urn: str) -> bool:
         if policy_id != self.policy:
             return False
         name = urn.rsplit("::", 1)[-1] if urn else ""
-        return urn == self.resource or fnmatch.fnmatchcase(urn, self.resource) or (
-            bool(name) and fnmatch.fnmatchcase(name, self.resource))
+        return (
+            urn == self.resource
+            or fnmatch.fnmatchcase(urn, self.resource)
+            or (bool(name) and fnmatch.fnmatchcase(name, self.resource))
+        )
 
     def label(self) -> str:
-        return f"waivers[{self.index}] ({self.policy} on {self.resource!r}, approved by {self.approver}, " \
-               f"expires {self.expires.isoformat()})"
+        return (
+            f"waivers[{self.index}] ({self.policy} on {self.resource!r}, approved by {self.approver}, "
+            f"expires {self.expires.isoformat()})"
+        )
 
 
 def parse(doc: Any, known_policies: Iterable[str], where: str = "waivers") -> list[Waiver]:
@@ -74,9 +80,13 @@ def parse(doc: Any, known_policies: Iterable[str], where: str = "waivers") -> li
         missing = [f for f in FIELDS if f not in entry]
         extra = sorted(set(entry) - set(FIELDS))
         if missing or extra:
-            raise WaiverError(f"{at}: " + "; ".join(
-                ([f"missing {', '.join(missing)}"] if missing else []) +
-                ([f"unknown key(s) {', '.join(map(str, extra))} (allowed: {', '.join(FIELDS)})"] if extra else [])))
+            raise WaiverError(
+                f"{at}: "
+                + "; ".join(
+                    ([f"missing {', '.join(missing)}"] if missing else [])
+                    + ([f"unknown key(s) {', '.join(map(str, extra))} (allowed: {', '.join(FIELDS)})"] if extra else [])
+                )
+            )
         for f in ("policy", "resource", "reason", "approver"):
             if not isinstance(entry[f], str) or not entry[f].strip():
                 raise WaiverError(f"{at}.{f}: must be a non-empty string, got {entry[f]!r}")
@@ -92,8 +102,9 @@ def parse(doc: Any, known_policies: Iterable[str], where: str = "waivers") -> li
                 raise WaiverError(f"{at}.expires: {entry['expires']!r} is not a date (YYYY-MM-DD)") from None
         if not isinstance(expires, dt.date):
             raise WaiverError(f"{at}.expires: {entry['expires']!r} is not a date (YYYY-MM-DD)")
-        out.append(Waiver(i, entry["policy"], entry["resource"], entry["reason"].strip(), entry["approver"].strip(),
-                          expires))
+        out.append(
+            Waiver(i, entry["policy"], entry["resource"], entry["reason"].strip(), entry["approver"].strip(), expires)
+        )
     return out
 
 
@@ -113,6 +124,7 @@ def load(path: Path, known_policies: Iterable[str]) -> list[Waiver]:
 # they cover (``policies.engine.core.suppressing``); the offline checker loads the file it is given, runs the
 # policies unfiltered and marks the findings a waiver covers, so its report can say which were waived and by whom.
 
+
 def default_path() -> Path:
     """The waiver file the pack reads under the Pulumi CLI: $ECOMART_WAIVERS, else policies/waivers.yaml."""
     return Path(os.environ.get("ECOMART_WAIVERS") or DEFAULT_PATH)
@@ -126,8 +138,7 @@ def default_waivers() -> list[Waiver]:
     return load(path, [p.name for p in registered()]) if path.is_file() else []
 
 
-def waiver_for(waivers: Iterable[Waiver], policy_id: str, urn: str,
-               today: Optional[dt.date] = None) -> Optional[Waiver]:
+def waiver_for(waivers: Iterable[Waiver], policy_id: str, urn: str, today: dt.date | None = None) -> Waiver | None:
     """The unexpired waiver of ``waivers`` covering this finding, if any."""
     for w in waivers:
         if not w.expired(today) and w.matches(policy_id, urn):

@@ -6,28 +6,49 @@ retention and copy actions of every rule.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
-from policies.engine.core import show, Res, Report, absent, is_true, known, num, resource_policy
 from platform_rules import PROD, policy_defaults
+from policies.engine.core import (
+    Report,
+    Res,
+    SRes,
+    Stack,
+    StackReport,
+    absent,
+    as_list,
+    identity,
+    is_true,
+    known,
+    num,
+    resource_policy,
+    show,
+    stack_policy,
+)
 from policies.engine.meta import GDPR_CIA, GDPR_ENC, GDPR_RESTORE
-from policies.engine.tokens import BACKUP_PLAN, BACKUP_SELECTION, BACKUP_VAULT, BACKUP_VAULT_LOCK
-import fnmatch
-from typing import Optional
-from policies.engine.core import SRes, Stack, StackReport, as_list, identity, stack_policy
-from policies.engine.tokens import RDS_CLUSTER, RDS_INSTANCE
 from policies.engine.relations import writers
+from policies.engine.tokens import (
+    BACKUP_PLAN,
+    BACKUP_SELECTION,
+    BACKUP_VAULT,
+    BACKUP_VAULT_LOCK,
+    RDS_CLUSTER,
+    RDS_INSTANCE,
+)
 
 _ARN_REGION = re.compile(r"^arn:[^:]+:backup:([a-z0-9-]+):")
 
 
 @resource_policy(
     "backup-vault-cmk",
-    types=(BACKUP_VAULT,), severity="high", category="security",
+    types=(BACKUP_VAULT,),
+    severity="high",
+    category="security",
     controls=(GDPR_ENC, "pci-3-5-1", "fsbp-backup-1"),
     description="Backup vaults encrypt recovery points with a customer-managed key.",
     why="Recovery points are complete copies of the databases; with our key, access to them is governed (and "
-        "revocable) by its key policy.",
+    "revocable) by its key policy.",
     remediation="Set `kms_key_arn=<backups CMK ARN>` on `aws.backup.Vault`.",
     checks=("kmsKeyArn",),
 )
@@ -38,8 +59,10 @@ def backup_vault_cmk(r: Res, report: Report) -> None:
 
 @resource_policy(
     "backup-vault-no-force-destroy",
-    defaults={'forceDestroy': False},
-    types=(BACKUP_VAULT,), severity="medium", category="resilience",
+    defaults={"forceDestroy": False},
+    types=(BACKUP_VAULT,),
+    severity="medium",
+    category="resilience",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
     description="Backup vaults are never force-destroyed with their recovery points.",
     why="`force_destroy` deletes every recovery point when the vault is removed: one bad diff erases the backups.",
@@ -60,19 +83,23 @@ def _rules(r: Res) -> list[dict] | None:
 
 @resource_policy(
     "backup-plan-retention",
-    types=(BACKUP_PLAN,), severity="high", category="resilience",
+    types=(BACKUP_PLAN,),
+    severity="high",
+    category="resilience",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
     description=f"Every backup rule keeps its recovery points at least `minimumDays` days "
-                f"({PROD.backup_daily_retention_days}) and the plan keeps one rule for at least `longTermDays` "
-                f"({PROD.backup_long_term_days}).",
+    f"({PROD.backup_daily_retention_days}) and the plan keeps one rule for at least `longTermDays` "
+    f"({PROD.backup_long_term_days}).",
     why="Daily points must outlive RDS's own PITR window (at most 35 days) to add anything; a yearly horizon "
-        "covers problems found at month-end or in an audit.",
+    "covers problems found at month-end or in an audit.",
     remediation="Set `lifecycle.delete_after` on every rule (stack config `backup.dailyRetentionDays`, "
-                "`backup.monthlyRetentionDays`).",
+    "`backup.monthlyRetentionDays`).",
     checks=("rules[].lifecycle.deleteAfter",),
     config=policy_defaults("backup-plan-retention"),
-    config_descriptions={"minimumDays": "Shortest retention of any rule, in days.",
-                         "longTermDays": "Retention at least one rule must reach, in days."},
+    config_descriptions={
+        "minimumDays": "Shortest retention of any rule, in days.",
+        "longTermDays": "Retention at least one rule must reach, in days.",
+    },
 )
 def backup_plan_retention(r: Res, report: Report) -> None:
     rules = _rules(r)
@@ -104,13 +131,15 @@ def backup_plan_retention(r: Res, report: Report) -> None:
 
 @resource_policy(
     "backup-plan-cross-region-copy",
-    types=(BACKUP_PLAN,), severity="high", category="cost",
+    types=(BACKUP_PLAN,),
+    severity="high",
+    category="cost",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
     description="Every backup rule copies its recovery points to a vault in another region.",
     why="A regional outage or a compromised account region must not take the backups with it. Dev runs this as "
-        "advisory (no second region).",
+    "advisory (no second region).",
     remediation="Add `copy_actions=[{destination_vault_arn: <vault in the secondary region>, lifecycle: ...}]` to "
-                "every rule (stack config `backup.crossRegionCopy`).",
+    "every rule (stack config `backup.crossRegionCopy`).",
     checks=("rules[].copyActions",),
 )
 def backup_plan_cross_region_copy(r: Res, report: Report) -> None:
@@ -135,13 +164,15 @@ def backup_plan_cross_region_copy(r: Res, report: Report) -> None:
 
 @resource_policy(
     "backup-vault-lock-retention",
-    types=(BACKUP_VAULT_LOCK,), severity="medium", category="resilience",
+    types=(BACKUP_VAULT_LOCK,),
+    severity="medium",
+    category="resilience",
     controls=(GDPR_RESTORE, GDPR_CIA),
     description="Vault locks set a minimum retention (>= 1 day) and a maximum retention not below it.",
     why="The minimum is what stops an attacker with backup permissions from deleting recovery points early; the "
-        "maximum bounds how long personal data can be kept.",
+    "maximum bounds how long personal data can be kept.",
     remediation="Set `min_retention_days` (stack config `backup.vaultLockMinRetentionDays`) and "
-                "`max_retention_days` >= the longest rule's retention.",
+    "`max_retention_days` >= the longest rule's retention.",
     checks=("minRetentionDays", "maxRetentionDays"),
 )
 def backup_vault_lock_retention(r: Res, report: Report) -> None:
@@ -160,21 +191,29 @@ def backup_vault_lock_retention(r: Res, report: Report) -> None:
 
 @resource_policy(
     "backup-selection-scoped",
-    types=(BACKUP_SELECTION,), severity="medium", category="resilience",
+    types=(BACKUP_SELECTION,),
+    severity="medium",
+    category="resilience",
     controls=(GDPR_RESTORE,),
     description="Backup selections run under a service role and name what they protect (resources or tags).",
     why="A selection without resources or tags protects nothing; without a role AWS Backup cannot take the "
-        "recovery points.",
+    "recovery points.",
     remediation="Set `iam_role_arn` (a role trusted by backup.amazonaws.com) and `resources=[<ARNs>]` or "
-                "`selection_tags`.",
+    "`selection_tags`.",
     checks=("iamRoleArn", "resources"),
 )
 def backup_selection_scoped(r: Res, report: Report) -> None:
     if absent(r.get("iamRoleArn")):
         report("iamRoleArn is not set")
     resources, tags, conditions = r.get("resources"), r.get("selectionTags"), r.get("conditions")
-    if known(resources) and absent(resources) and known(tags) and absent(tags) and known(conditions) \
-            and absent(conditions):
+    if (
+        known(resources)
+        and absent(resources)
+        and known(tags)
+        and absent(tags)
+        and known(conditions)
+        and absent(conditions)
+    ):
         report("resources and selectionTags are empty: the selection protects nothing")
 
 
@@ -182,7 +221,8 @@ def backup_selection_scoped(r: Res, report: Report) -> None:
 
 # --- backup coverage --------------------------------------------------------------------------------------------------
 
-def _selection_covers(stack: Stack, selection: SRes, db: SRes) -> Optional[bool]:
+
+def _selection_covers(stack: Stack, selection: SRes, db: SRes) -> bool | None:
     """True/False, or None when the selection's resources are unknown."""
     arn = db.get("arn")
     deps = selection.property_dependencies.get("resources", [])
@@ -200,18 +240,28 @@ def _selection_covers(stack: Stack, selection: SRes, db: SRes) -> Optional[bool]
                 return None
             if not isinstance(pattern, str):
                 continue
-            if isinstance(arn, str) and known(arn) and (pattern == arn or ("*" in pattern
-                                                                            and fnmatch.fnmatchcase(arn, pattern))):
+            if (
+                isinstance(arn, str)
+                and known(arn)
+                and (pattern == arn or ("*" in pattern and fnmatch.fnmatchcase(arn, pattern)))
+            ):
                 covered = True
-            elif pattern == "*" or ("*" in pattern and ":rds:" in pattern and ":db:" in pattern
-                                    and not (isinstance(arn, str) and known(arn))):
+            elif pattern == "*" or (
+                "*" in pattern
+                and ":rds:" in pattern
+                and ":db:" in pattern
+                and not (isinstance(arn, str) and known(arn))
+            ):
                 covered = True
         if not covered:
             tags = db.tags()
             if known(tags):
                 for cond in as_list(selection.get("selectionTags")):
-                    if isinstance(cond, dict) and cond.get("type") == "STRINGEQUALS" \
-                            and tags.get(cond.get("key")) == cond.get("value"):
+                    if (
+                        isinstance(cond, dict)
+                        and cond.get("type") == "STRINGEQUALS"
+                        and tags.get(cond.get("key")) == cond.get("value")
+                    ):
                         covered = True
     if covered and isinstance(arn, str) and known(arn):
         for pattern in as_list(selection.get("notResources")):
@@ -222,16 +272,18 @@ def _selection_covers(stack: Stack, selection: SRes, db: SRes) -> Optional[bool]
 
 @stack_policy(
     "stack-rds-backup-coverage",
-    types=(RDS_INSTANCE, RDS_CLUSTER, BACKUP_SELECTION), severity="high", category="resilience",
+    types=(RDS_INSTANCE, RDS_CLUSTER, BACKUP_SELECTION),
+    severity="high",
+    category="resilience",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
     description="Every RDS writer instance and every RDS cluster is covered by an AWS Backup selection (by ARN, "
-                "wildcard or tag).",
+    "wildcard or tag).",
     why="RDS automated backups end at 35 days and die with the instance's retention; AWS Backup holds the "
-        "daily/monthly recovery points (in a locked, cross-region vault in prod). A store outside every "
-        "selection has none of that. (Read replicas are rebuilt from the writer, and AWS Backup does not "
-        "support them.)",
+    "daily/monthly recovery points (in a locked, cross-region vault in prod). A store outside every "
+    "selection has none of that. (Read replicas are rebuilt from the writer, and AWS Backup does not "
+    "support them.)",
     remediation="Add the store's ARN to `backup_resource_arns` in infra/stack.py (the backup component's "
-                "selection `resources`).",
+    "selection `resources`).",
     checks={RDS_INSTANCE: ("arn",), RDS_CLUSTER: ("arn",), BACKUP_SELECTION: ("resources", "selectionTags")},
 )
 def stack_rds_backup_coverage(stack: Stack, report: StackReport) -> None:
@@ -242,15 +294,19 @@ def stack_rds_backup_coverage(stack: Stack, report: StackReport) -> None:
             continue
         report(f"{identity(db)} is in no AWS Backup selection", db.urn)
 
+
 # --- backup vault locks ----------------------------------------------------------------------------------------------
+
 
 @stack_policy(
     "stack-backup-vaults-locked",
-    types=(BACKUP_VAULT, BACKUP_VAULT_LOCK), severity="high", category="lifecycle",
+    types=(BACKUP_VAULT, BACKUP_VAULT_LOCK),
+    severity="high",
+    category="lifecycle",
     controls=(GDPR_RESTORE, GDPR_CIA, "pci-12-10-1"),
     description="Every backup vault (including cross-region copy vaults) has a vault lock.",
     why="Without a lock anyone with backup permissions (or an attacker holding them) can delete recovery points "
-        "before their retention ends. Dev runs this as advisory: a locked vault cannot be torn down.",
+    "before their retention ends. Dev runs this as advisory: a locked vault cannot be torn down.",
     remediation="Set stack config `backup.vaultLock: true` (an `aws.backup.VaultLockConfiguration` per vault).",
     checks={BACKUP_VAULT: ("name",), BACKUP_VAULT_LOCK: ("backupVaultName",)},
 )

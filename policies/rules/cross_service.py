@@ -5,13 +5,13 @@ resource policies (``policies/<service>.py``); what they share is in ``policies/
 
 from __future__ import annotations
 
-from policies.engine.core import Stack, StackReport, absent, identity, known, not_true, num, show, stack_policy
 from platform_rules import DATA_CLASSIFICATIONS, ENVIRONMENTS, PROD, REQUIRED_TAG_KEYS
+from policies.engine.core import Stack, StackReport, absent, identity, known, not_true, num, show, stack_policy
 from policies.engine.meta import GDPR_CIA, GDPR_RECORDS, GDPR_RESTORE
-from policies.engine.tokens import ATLAS_CLUSTER, EC_REPLICATION_GROUP, RDS_INSTANCE
 from policies.engine.relations import writers
-from policies.engine.waivers import default_waivers
 from policies.engine.taggable_types import TAGGABLE_TYPES
+from policies.engine.tokens import ATLAS_CLUSTER, EC_REPLICATION_GROUP, RDS_INSTANCE
+from policies.engine.waivers import default_waivers
 
 REQUIRED_TAGS = REQUIRED_TAG_KEYS
 CLASSIFICATIONS = DATA_CLASSIFICATIONS
@@ -19,17 +19,20 @@ CLASSIFICATIONS = DATA_CLASSIFICATIONS
 
 # --- required tags ------------------------------------------------------------------------------------------------
 
+
 @stack_policy(
     "stack-required-tags",
-    types=tuple(sorted(TAGGABLE_TYPES)), severity="high", category="governance",
+    types=tuple(sorted(TAGGABLE_TYPES)),
+    severity="high",
+    category="governance",
     controls=(GDPR_RECORDS, "pci-12-5-1"),
-    description="Every taggable resource carries the required tags: " + ", ".join(REQUIRED_TAGS) +
-                f" (environment one of {'/'.join(ENVIRONMENTS)}, data-classification one of "
-                f"{'/'.join(CLASSIFICATIONS)}).",
+    description="Every taggable resource carries the required tags: "
+    + ", ".join(REQUIRED_TAGS)
+    + f" (environment one of {'/'.join(ENVIRONMENTS)}, data-classification one of "
+    f"{'/'.join(CLASSIFICATIONS)}).",
     why="The tags are the inventory: who owns a resource, who pays, and what class of personal data it holds "
-        "(GDPR records of processing, PCI DSS scope). An untagged resource is invisible to both.",
-    remediation="Pass `tags=with_name(cfg.tags, name)` (components/tagging.py) to every resource that accepts "
-                "`tags`.",
+    "(GDPR records of processing, PCI DSS scope). An untagged resource is invisible to both.",
+    remediation="Pass `tags=with_name(cfg.tags, name)` (components/tagging.py) to every resource that accepts `tags`.",
     checks=("tags",),
 )
 def stack_required_tags(stack: Stack, report: StackReport) -> None:
@@ -49,21 +52,28 @@ def stack_required_tags(stack: Stack, report: StackReport) -> None:
         if known(cls) and cls not in CLASSIFICATIONS:
             report(f"{identity(r)}: tag data-classification={show(cls)} is not one of {CLASSIFICATIONS}", r.urn)
 
-# --- prod resilience ----------------------------------------------------------------------------------------------------
+
+# --- prod resilience --------------------------------------------------------------------------------------------------
+
 
 @stack_policy(
     "stack-prod-resilience",
-    types=(RDS_INSTANCE, EC_REPLICATION_GROUP, ATLAS_CLUSTER), severity="high", category="cost",
+    types=(RDS_INSTANCE, EC_REPLICATION_GROUP, ATLAS_CLUSTER),
+    severity="high",
+    category="cost",
     controls=(GDPR_CIA, GDPR_RESTORE, "pci-12-10-1"),
     description=f"Every relational writer is Multi-AZ, every ElastiCache group is Multi-AZ and sharded (>= "
-                f"{PROD.cache_min_shards} shards), and every Atlas cluster is sharded (>= 2 shards) with continuous (point-in-time) "
-                "backups. Enforced in prod; dev runs it as advisory.",
+    f"{PROD.cache_min_shards} shards), and every Atlas cluster is sharded (>= 2 shards) with continuous "
+    "(point-in-time) backups. Enforced in prod; dev runs it as advisory.",
     why="Prod must survive an Availability Zone failure with no data loss and scale its catalog and cache "
-        "horizontally; these are the settings that promise it, across all stores at once.",
+    "horizontally; these are the settings that promise it, across all stores at once.",
     remediation="prod stack config: `postgres.multiAz: true`, `redis.clusterMode: true` with `numShards >= 2`, "
-                "`atlas.clusterType: GEOSHARDED` (backups with PIT are always on).",
-    checks={RDS_INSTANCE: ("multiAz",), EC_REPLICATION_GROUP: ("multiAzEnabled", "clusterMode", "numNodeGroups"),
-            ATLAS_CLUSTER: ("clusterType", "replicationSpecs", "pitEnabled", "backupEnabled")},
+    "`atlas.clusterType: GEOSHARDED` (backups with PIT are always on).",
+    checks={
+        RDS_INSTANCE: ("multiAz",),
+        EC_REPLICATION_GROUP: ("multiAzEnabled", "clusterMode", "numNodeGroups"),
+        ATLAS_CLUSTER: ("clusterType", "replicationSpecs", "pitEnabled", "backupEnabled"),
+    },
 )
 def stack_prod_resilience(stack: Stack, report: StackReport) -> None:
     for db in writers(stack):
@@ -77,8 +87,7 @@ def stack_prod_resilience(stack: Stack, report: StackReport) -> None:
         if known(mode) and mode != "enabled":
             report(f"ElastiCache group {identity(rg)} is not sharded (clusterMode {show(mode)})", rg.urn)
         elif known(shards) and (num(shards) or 0) < PROD.cache_min_shards:
-            report(f"ElastiCache group {identity(rg)} has {shards} shard(s): at least {PROD.cache_min_shards}",
-                   rg.urn)
+            report(f"ElastiCache group {identity(rg)} has {shards} shard(s): at least {PROD.cache_min_shards}", rg.urn)
     for cluster in stack.of_type(ATLAS_CLUSTER):
         ctype, specs = cluster.get("clusterType"), cluster.get("replicationSpecs")
         if known(ctype) and ctype not in ("SHARDED", "GEOSHARDED"):
@@ -88,22 +97,27 @@ def stack_prod_resilience(stack: Stack, report: StackReport) -> None:
         for prop in ("backupEnabled", "pitEnabled"):
             value = cluster.get(prop)
             if not_true(value):
-                report(f"Atlas cluster {identity(cluster)} has {prop}={show(value)}: no point-in-time backups",
-                       cluster.urn)
+                report(
+                    f"Atlas cluster {identity(cluster)} has {prop}={show(value)}: no point-in-time backups", cluster.urn
+                )
+
 
 # --- waivers ------------------------------------------------------------------------------------------------------
 
+
 @stack_policy(
     "stack-waivers-current",
-    types=("pulumi:pulumi:Stack",), severity="high", category="governance",
+    types=("pulumi:pulumi:Stack",),
+    severity="high",
+    category="governance",
     controls=(GDPR_RECORDS, "pci-12-5-1"),
     description="Every waiver in policies/waivers.yaml is unexpired: an expired exception is itself a finding.",
     why="A waiver is a reviewed, time-boxed exception; past its date nobody is accountable for it any more, and the "
-        "finding it hides must be fixed or the waiver re-approved.",
+    "finding it hides must be fixed or the waiver re-approved.",
     remediation="Fix the waived finding and delete the entry, or have the approver extend `expires` after review.",
     checks={"pulumi:pulumi:Stack": ()},
 )
 def stack_waivers_current(stack: Stack, report: StackReport) -> None:
-    for w in (stack.waivers if stack.waivers is not None else default_waivers()):
+    for w in stack.waivers if stack.waivers is not None else default_waivers():
         if w.expired():
             report(f"{w.label()} expired: fix the finding or re-approve the waiver ({w.reason})")

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from policies.engine.families import public_policy_rule
-from policies.engine.core import (Report, Res, known, not_true, num, resource_policy, show)
 from platform_rules import DEV, PROD, policy_defaults
+from policies.engine.core import (
+    Report,
+    Res,
+    Stack,
+    StackReport,
+    identity,
+    known,
+    not_true,
+    num,
+    resource_policy,
+    show,
+    stack_policy,
+)
+from policies.engine.families import public_policy_rule
 from policies.engine.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
-from policies.engine.tokens import KMS_KEY, KMS_KEY_POLICY, KMS_REPLICA_KEY
-from policies.engine.core import Stack, StackReport, identity, stack_policy
-from policies.engine.tokens import KMS_ALIAS
+from policies.engine.tokens import KMS_ALIAS, KMS_KEY, KMS_KEY_POLICY, KMS_REPLICA_KEY
 
 
 @resource_policy(
     "kms-key-rotation",
-    defaults={'rotationPeriodInDays': 365},
-    types=(KMS_KEY,), severity="high", category="security",
+    defaults={"rotationPeriodInDays": 365},
+    types=(KMS_KEY,),
+    severity="high",
+    category="security",
     controls=("pci-3-7-4", "cis-3-8", GDPR_ENC, "fsbp-kms-4"),
     description="Symmetric customer-managed keys rotate their key material at least yearly.",
     why="Rotation bounds how much data one key version protects and is what PCI DSS calls the end of a key's "
-        "cryptoperiod.",
+    "cryptoperiod.",
     remediation="Set `enable_key_rotation=True` (and `rotation_period_in_days<=365` if set) on `aws.kms.Key`.",
     checks=("enableKeyRotation", "rotationPeriodInDays"),
 )
@@ -36,13 +48,15 @@ def kms_key_rotation(r: Res, report: Report) -> None:
 
 @resource_policy(
     "kms-key-deletion-window",
-    defaults={'deletionWindowInDays': 30},
-    types=(KMS_KEY, KMS_REPLICA_KEY), severity="medium", category="resilience",
+    defaults={"deletionWindowInDays": 30},
+    types=(KMS_KEY, KMS_REPLICA_KEY),
+    severity="medium",
+    category="resilience",
     controls=(GDPR_RESTORE, "pci-3-6-1", "fsbp-kms-3"),
     description=f"Keys wait at least `minimumDays` (prod {PROD.key_deletion_window_days}, dev "
-                f"{DEV.key_deletion_window_days}) between a scheduled deletion and the deletion.",
+    f"{DEV.key_deletion_window_days}) between a scheduled deletion and the deletion.",
     why="Deleting a key destroys every byte encrypted with it, backups included; the waiting period is the time "
-        "to notice and cancel.",
+    "to notice and cancel.",
     remediation="Set `deletion_window_in_days` to at least the minimum (stack config `kms.deletionWindowDays`).",
     checks=("deletionWindowInDays",),
     config=policy_defaults("kms-key-deletion-window"),
@@ -59,22 +73,23 @@ def kms_key_deletion_window(r: Res, report: Report) -> None:
 
 
 public_policy_rule(
-    __name__, "kms-key-policy-no-public-principal",
-    unset={'policy': "unset: KMS's default key policy names only the account"},
+    __name__,
+    "kms-key-policy-no-public-principal",
+    unset={"policy": "unset: KMS's default key policy names only the account"},
     types=(KMS_KEY, KMS_REPLICA_KEY, KMS_KEY_POLICY),
     controls=("pci-7-2-1", "pci-3-6-1", GDPR_CIA, CCPA_SEC, "fsbp-kms-5"),
     description="No key policy allows a wildcard principal (`*`) without a condition.",
     why="A key policy statement for `Principal: *` lets any AWS account use (or administer) the key that "
-        "protects our data.",
+    "protects our data.",
     remediation="Set `policy` on `aws.kms.Key` (or `aws.kms.KeyPolicy`) to a document that names principals "
-                "explicitly (the account root, service principals, roles) and scopes service use with "
-                "`kms:ViaService`/`kms:CallerAccount` conditions.",
+    "explicitly (the account root, service principals, roles) and scopes service use with "
+    "`kms:ViaService`/`kms:CallerAccount` conditions.",
 )
 
 
 # === stack policies: how these resources relate to the rest of the stack =====================
 
-# --- every KMS key used -------------------------------------------------------------------------------------------------
+# --- every KMS key used -----------------------------------------------------------------------------------------------
 
 _NOT_A_USE = (KMS_ALIAS, KMS_KEY_POLICY, KMS_KEY, KMS_REPLICA_KEY)
 
@@ -89,14 +104,15 @@ def _with_primaries(stack: Stack, used: set[str]) -> set[str]:
 
 @stack_policy(
     "stack-kms-keys-in-use",
-    types=(KMS_KEY, KMS_REPLICA_KEY), severity="medium", category="security",
+    types=(KMS_KEY, KMS_REPLICA_KEY),
+    severity="medium",
+    category="security",
     controls=("pci-3-6-1", GDPR_CIA),
-    description="Every customer-managed key is used by at least one resource (aliases and key policies do not "
-                "count).",
+    description="Every customer-managed key is used by at least one resource (aliases and key policies do not count).",
     why="An unused key is an unreviewed grant surface (its key policy still admits principals and services) and "
-        "usually means a store was wired to the wrong key or to the AWS-managed one.",
+    "usually means a store was wired to the wrong key or to the AWS-managed one.",
     remediation="Wire the key into the store it was created for (`kms_key_id=kms.keys.require(domain).arn`) or stop "
-                "creating it.",
+    "creating it.",
     checks=("arn",),
 )
 def stack_kms_keys_in_use(stack: Stack, report: StackReport) -> None:

@@ -10,22 +10,67 @@ inline ``ingress`` on ``aws.ec2.SecurityGroup``, ``aws.ec2.SecurityGroupRule`` a
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from policies.engine.facts import NO_RULE, REQUIRED
-from policies.engine.core import (show, Res, Report, absent, is_open_cidr, is_public_cidr, is_true, known, not_true,
-                           port_range_covers, resource_policy)
-from policies.engine.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_RECORDS
-from policies.engine.tokens import (DEFAULT_SG, FLOW_LOG, NETWORK_ACL, NETWORK_ACL_ASSOCIATION, NETWORK_ACL_RULE, SECURITY_GROUP, SG_EGRESS_RULE,
-                             SG_INGRESS_RULE, SG_RULE, SUBNET, VPC_ENDPOINT)
-from policies.engine.core import SRes, Stack, StackReport, as_list, identity, stack_policy
-from policies.engine.tokens import EC_CLUSTER, EC_REPLICATION_GROUP, EC_SERVERLESS, EC_SUBNET_GROUP, RDS_CLUSTER, RDS_INSTANCE, RDS_PROXY, RDS_SUBNET_GROUP, VPC
-from policies.engine.relations import is_replica
 from platform_rules import POSTGRES_PORT
+from policies.engine.core import (
+    Report,
+    Res,
+    SRes,
+    Stack,
+    StackReport,
+    absent,
+    as_list,
+    identity,
+    is_open_cidr,
+    is_public_cidr,
+    is_true,
+    known,
+    not_true,
+    port_range_covers,
+    resource_policy,
+    show,
+    stack_policy,
+)
+from policies.engine.facts import NO_RULE, REQUIRED
+from policies.engine.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_RECORDS
+from policies.engine.relations import is_replica
+from policies.engine.tokens import (
+    DEFAULT_SG,
+    EC_CLUSTER,
+    EC_REPLICATION_GROUP,
+    EC_SERVERLESS,
+    EC_SUBNET_GROUP,
+    FLOW_LOG,
+    NETWORK_ACL,
+    NETWORK_ACL_ASSOCIATION,
+    NETWORK_ACL_RULE,
+    RDS_CLUSTER,
+    RDS_INSTANCE,
+    RDS_PROXY,
+    RDS_SUBNET_GROUP,
+    SECURITY_GROUP,
+    SG_EGRESS_RULE,
+    SG_INGRESS_RULE,
+    SG_RULE,
+    SUBNET,
+    VPC,
+    VPC_ENDPOINT,
+)
 
 # Engine defaults, and this platform's PostgreSQL port (not the default: FSBP RDS.23).
-DATA_PORTS = {5432: "PostgreSQL", POSTGRES_PORT: "PostgreSQL", 6379: "Redis/Valkey", 27017: "MongoDB", 3306: "MySQL",
-              1433: "SQL Server", 1521: "Oracle", 9042: "Cassandra", 11211: "Memcached"}
+DATA_PORTS = {
+    5432: "PostgreSQL",
+    POSTGRES_PORT: "PostgreSQL",
+    6379: "Redis/Valkey",
+    27017: "MongoDB",
+    3306: "MySQL",
+    1433: "SQL Server",
+    1521: "Oracle",
+    9042: "Cassandra",
+    11211: "Memcached",
+}
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 VALID_TIERS = ("data", "app", "endpoints", "public")
 
@@ -39,8 +84,11 @@ def _rules(r: Res, direction: str) -> Iterator[tuple[str, Any, Any, Any, list]]:
         for i, rule in enumerate(rules or []):
             if not isinstance(rule, dict):
                 continue
-            cidrs = list(rule.get("cidrBlocks") or []) + list(rule.get("ipv6CidrBlocks") or []) \
-                if known(rule.get("cidrBlocks")) and known(rule.get("ipv6CidrBlocks")) else []
+            cidrs = (
+                list(rule.get("cidrBlocks") or []) + list(rule.get("ipv6CidrBlocks") or [])
+                if known(rule.get("cidrBlocks")) and known(rule.get("ipv6CidrBlocks"))
+                else []
+            )
             yield f"{direction}[{i}]", rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"), cidrs
     elif r.type == SG_RULE:
         if r.get("type") != direction:
@@ -54,8 +102,13 @@ def _rules(r: Res, direction: str) -> Iterator[tuple[str, Any, Any, Any, list]]:
 
 
 _SG_CHECKS = {
-    SECURITY_GROUP: ("ingress[].cidrBlocks", "ingress[].ipv6CidrBlocks", "ingress[].fromPort", "ingress[].toPort",
-                     "ingress[].protocol"),
+    SECURITY_GROUP: (
+        "ingress[].cidrBlocks",
+        "ingress[].ipv6CidrBlocks",
+        "ingress[].fromPort",
+        "ingress[].toPort",
+        "ingress[].protocol",
+    ),
     SG_RULE: ("cidrBlocks", "ipv6CidrBlocks", "fromPort", "toPort", "protocol", "type"),
     SG_INGRESS_RULE: ("cidrIpv4", "cidrIpv6", "fromPort", "toPort", "ipProtocol"),
 }
@@ -64,21 +117,32 @@ _SG_CHECKS = {
 @resource_policy(
     "sg-no-open-ingress",
     unset={
-        'ingress.0.cidrBlocks': NO_RULE,
-        'ingress.0.ipv6CidrBlocks': NO_RULE,
-        'cidrBlocks': NO_RULE,
-        'ipv6CidrBlocks': NO_RULE,
-        'cidrIpv4': NO_RULE,
-        'cidrIpv6': NO_RULE,
+        "ingress.0.cidrBlocks": NO_RULE,
+        "ingress.0.ipv6CidrBlocks": NO_RULE,
+        "cidrBlocks": NO_RULE,
+        "ipv6CidrBlocks": NO_RULE,
+        "cidrIpv4": NO_RULE,
+        "cidrIpv6": NO_RULE,
     },
-    types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE), severity="critical", category="security",
-    controls=("pci-1-3-1", "cis-5-2", "cis-5-3", GDPR_CIA, CCPA_SEC, "fsbp-ec2-18", "fsbp-ec2-19", "fsbp-ec2-53",
-              "fsbp-ec2-54"),
+    types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE),
+    severity="critical",
+    category="security",
+    controls=(
+        "pci-1-3-1",
+        "cis-5-2",
+        "cis-5-3",
+        GDPR_CIA,
+        CCPA_SEC,
+        "fsbp-ec2-18",
+        "fsbp-ec2-19",
+        "fsbp-ec2-53",
+        "fsbp-ec2-54",
+    ),
     description="No security group rule admits 0.0.0.0/0 or ::/0, on any port.",
     why="Nothing in the data platform serves the internet: every tier is reached from another tier's security "
-        "group or through a VPC endpoint, so an open CIDR is always a mistake.",
+    "group or through a VPC endpoint, so an open CIDR is always a mistake.",
     remediation="Reference the source tier's security group (`referenced_security_group_id` / "
-                "`source_security_group_id`) instead of a CIDR.",
+    "`source_security_group_id`) instead of a CIDR.",
     checks={t: tuple(p for p in paths if "Cidr" in p or "cidr" in p) for t, paths in _SG_CHECKS.items()},
 )
 def sg_no_open_ingress(r: Res, report: Report) -> None:
@@ -92,26 +156,28 @@ def sg_no_open_ingress(r: Res, report: Report) -> None:
 @resource_policy(
     "sg-no-public-ingress-data-ports",
     unset={
-        'ingress.0.fromPort': NO_RULE,
-        'ingress.0.toPort': NO_RULE,
-        'ingress.0.cidrBlocks': NO_RULE,
-        'ingress.0.ipv6CidrBlocks': NO_RULE,
-        'fromPort': NO_RULE,
-        'toPort': NO_RULE,
-        'cidrBlocks': NO_RULE,
-        'ipv6CidrBlocks': NO_RULE,
-        'type': NO_RULE,
-        'cidrIpv4': NO_RULE,
-        'cidrIpv6': NO_RULE,
+        "ingress.0.fromPort": NO_RULE,
+        "ingress.0.toPort": NO_RULE,
+        "ingress.0.cidrBlocks": NO_RULE,
+        "ingress.0.ipv6CidrBlocks": NO_RULE,
+        "fromPort": NO_RULE,
+        "toPort": NO_RULE,
+        "cidrBlocks": NO_RULE,
+        "ipv6CidrBlocks": NO_RULE,
+        "type": NO_RULE,
+        "cidrIpv4": NO_RULE,
+        "cidrIpv6": NO_RULE,
     },
-    types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE), severity="critical", category="security",
+    types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE),
+    severity="critical",
+    category="security",
     controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC, "fsbp-ec2-19"),
     description="No security group rule admits a public (non-RFC 1918) CIDR to a database or cache port "
-                f"({', '.join(map(str, DATA_PORTS))}).",
+    f"({', '.join(map(str, DATA_PORTS))}).",
     why="Data stores hold the customer and cardholder data; even a narrow public range (one office, one vendor) "
-        "on their ports makes them internet-facing. checkov does not flag these ports.",
+    "on their ports makes them internet-facing. checkov does not flag these ports.",
     remediation="Replace `cidr_ipv4`/`cidr_blocks` with `referenced_security_group_id=<app tier SG>` "
-                "(`aws.vpc.SecurityGroupIngressRule`, as `Network.allow` writes it); reach Atlas through PrivateLink.",
+    "(`aws.vpc.SecurityGroupIngressRule`, as `Network.allow` writes it); reach Atlas through PrivateLink.",
     checks=_SG_CHECKS,
 )
 def sg_no_public_ingress_data_ports(r: Res, report: Report) -> None:
@@ -126,14 +192,19 @@ def sg_no_public_ingress_data_ports(r: Res, report: Report) -> None:
 
 @resource_policy(
     "sg-rule-descriptions",
-    types=(SECURITY_GROUP, SG_INGRESS_RULE, SG_EGRESS_RULE), severity="low", category="governance",
+    types=(SECURITY_GROUP, SG_INGRESS_RULE, SG_EGRESS_RULE),
+    severity="low",
+    category="governance",
     controls=("pci-1-2-5",),
     description="Security groups and their rules say what they allow and why (`description`).",
     why="PCI DSS asks that every allowed port and protocol be identified and approved; the description is where "
-        "the reviewer finds the reason.",
+    "the reviewer finds the reason.",
     remediation="Set `description` on the security group and on every rule.",
-    checks={SECURITY_GROUP: ("description", "ingress[].description"), SG_INGRESS_RULE: ("description",),
-            SG_EGRESS_RULE: ("description",)},
+    checks={
+        SECURITY_GROUP: ("description", "ingress[].description"),
+        SG_INGRESS_RULE: ("description",),
+        SG_EGRESS_RULE: ("description",),
+    },
 )
 def sg_rule_descriptions(r: Res, report: Report) -> None:
     if absent(r.get("description")):
@@ -151,25 +222,29 @@ def sg_rule_descriptions(r: Res, report: Report) -> None:
 @resource_policy(
     "sg-no-unrestricted-egress",
     unset={
-        'egress.0.cidrBlocks': NO_RULE,
-        'egress.0.protocol': NO_RULE,
-        'cidrBlocks': NO_RULE,
-        'protocol': NO_RULE,
-        'type': NO_RULE,
-        'cidrIpv4': NO_RULE,
-        'ipProtocol': NO_RULE,
+        "egress.0.cidrBlocks": NO_RULE,
+        "egress.0.protocol": NO_RULE,
+        "cidrBlocks": NO_RULE,
+        "protocol": NO_RULE,
+        "type": NO_RULE,
+        "cidrIpv4": NO_RULE,
+        "ipProtocol": NO_RULE,
     },
-    types=(SECURITY_GROUP, SG_RULE, SG_EGRESS_RULE), severity="medium", category="security",
+    types=(SECURITY_GROUP, SG_RULE, SG_EGRESS_RULE),
+    severity="medium",
+    category="security",
     controls=("pci-1-3-2", GDPR_CIA),
     description="No security group allows all traffic (every protocol) out to 0.0.0.0/0 or ::/0.",
     why="Unrestricted egress is how a compromised workload exfiltrates data; the platform needs only its VPC "
-        "endpoints and the other tiers.",
+    "endpoints and the other tiers.",
     remediation="Write egress rules with `referenced_security_group_id=<destination tier SG>` and its port "
-                "(`aws.vpc.SecurityGroupEgressRule`); declare `aws.ec2.SecurityGroup` without inline `egress` so the "
-                "provider removes AWS' default allow-all rule.",
-    checks={SECURITY_GROUP: ("egress[].cidrBlocks", "egress[].protocol"),
-            SG_RULE: ("cidrBlocks", "protocol", "type"),
-            SG_EGRESS_RULE: ("cidrIpv4", "ipProtocol")},
+    "(`aws.vpc.SecurityGroupEgressRule`); declare `aws.ec2.SecurityGroup` without inline `egress` so the "
+    "provider removes AWS' default allow-all rule.",
+    checks={
+        SECURITY_GROUP: ("egress[].cidrBlocks", "egress[].protocol"),
+        SG_RULE: ("cidrBlocks", "protocol", "type"),
+        SG_EGRESS_RULE: ("cidrIpv4", "ipProtocol"),
+    },
 )
 def sg_no_unrestricted_egress(r: Res, report: Report) -> None:
     for label, proto, _lo, _hi, cidrs in _rules(r, "egress"):
@@ -180,14 +255,16 @@ def sg_no_unrestricted_egress(r: Res, report: Report) -> None:
 @resource_policy(
     "default-security-group-closed",
     unset={
-        'ingress': "unset: the provider strips the default group's rules",
-        'egress': "unset: the provider strips the default group's rules",
+        "ingress": "unset: the provider strips the default group's rules",
+        "egress": "unset: the provider strips the default group's rules",
     },
-    types=(DEFAULT_SG,), severity="high", category="security",
+    types=(DEFAULT_SG,),
+    severity="high",
+    category="security",
     controls=("cis-5-4", "pci-1-3-1", "fsbp-ec2-2"),
     description="Every VPC's default security group has no rules at all.",
     why="Anything launched without a security group lands in the default group; with rules, it silently gets "
-        "network access.",
+    "network access.",
     remediation="Manage it with `aws.ec2.DefaultSecurityGroup(vpc_id=..., ingress=[], egress=[])`.",
     checks=("ingress", "egress"),
 )
@@ -200,12 +277,14 @@ def default_security_group_closed(r: Res, report: Report) -> None:
 
 @resource_policy(
     "subnet-no-public-ip-on-launch",
-    defaults={'mapPublicIpOnLaunch': False},
-    types=(SUBNET,), severity="high", category="security",
+    defaults={"mapPublicIpOnLaunch": False},
+    types=(SUBNET,),
+    severity="high",
+    category="security",
     controls=("pci-1-4-4", GDPR_CIA, "fsbp-ec2-15"),
     description="Subnets do not give instances public IP addresses on launch.",
     why="The platform has no public tier; a public address on a data-tier network interface makes it reachable "
-        "from the internet as soon as a route exists.",
+    "from the internet as soon as a route exists.",
     remediation="Set `map_public_ip_on_launch=False` (the default).",
     checks=("mapPublicIpOnLaunch",),
 )
@@ -217,12 +296,14 @@ def subnet_no_public_ip_on_launch(r: Res, report: Report) -> None:
 @resource_policy(
     "subnet-tier-tag",
     house_rule=True,
-    types=(SUBNET,), severity="medium", category="governance",
+    types=(SUBNET,),
+    severity="medium",
+    category="governance",
     controls=(GDPR_RECORDS, "pci-12-5-1"),
     description=f"Subnets carry a `tier` tag ({', '.join(VALID_TIERS)}).",
     why="The tier tag is how reviewers (and the stack policy `stack-data-stores-in-data-subnets`) tell the "
-        "isolated data subnets from the application subnets.",
-    remediation="Add `tier=\"data\"` or `tier=\"app\"` to the subnet's `tags`.",
+    "isolated data subnets from the application subnets.",
+    remediation='Add `tier="data"` or `tier="app"` to the subnet\'s `tags`.',
     checks=("tags.tier",),
 )
 def subnet_tier_tag(r: Res, report: Report) -> None:
@@ -248,8 +329,14 @@ def _nacl_entries(r: Res) -> Iterator[tuple[str, Any, Any, Any, Any, Any]]:
             if isinstance(e, dict):
                 for cidr in (e.get("cidrBlock"), e.get("ipv6CidrBlock")):
                     if not absent(cidr):
-                        yield f"ingress[{i}]", e.get("action"), e.get("protocol"), e.get("fromPort"), \
-                            e.get("toPort"), cidr
+                        yield (
+                            f"ingress[{i}]",
+                            e.get("action"),
+                            e.get("protocol"),
+                            e.get("fromPort"),
+                            e.get("toPort"),
+                            cidr,
+                        )
     else:
         if is_true(r.get("egress")):
             return
@@ -261,21 +348,24 @@ def _nacl_entries(r: Res) -> Iterator[tuple[str, Any, Any, Any, Any, Any]]:
 @resource_policy(
     "nacl-no-open-admin-ingress",
     unset={
-        'ingress.0.cidrBlock': NO_RULE,
-        'ingress.0.action': NO_RULE,
-        'ingress.0.protocol': NO_RULE,
-        'cidrBlock': NO_RULE,
-        'ruleAction': NO_RULE,
+        "ingress.0.cidrBlock": NO_RULE,
+        "ingress.0.action": NO_RULE,
+        "ingress.0.protocol": NO_RULE,
+        "cidrBlock": NO_RULE,
+        "ruleAction": NO_RULE,
     },
-    types=(NETWORK_ACL, NETWORK_ACL_RULE), severity="high", category="security",
+    types=(NETWORK_ACL, NETWORK_ACL_RULE),
+    severity="high",
+    category="security",
     controls=("cis-5-1", "pci-1-3-1", "fsbp-ec2-21"),
     description="No network ACL allows ingress from 0.0.0.0/0 or ::/0 to SSH/RDP (or to all ports).",
-    why="NACLs are the subnet-level backstop behind security groups; an allow-all entry from the internet removes "
-        "it.",
+    why="NACLs are the subnet-level backstop behind security groups; an allow-all entry from the internet removes it.",
     remediation="Set each `ingress` entry's `cidr_block` to the VPC CIDR (as the data subnets' NACL does) or a "
-                "specific range, and `from_port`/`to_port` to the ports needed.",
-    checks={NETWORK_ACL: ("ingress[].cidrBlock", "ingress[].action", "ingress[].protocol"),
-            NETWORK_ACL_RULE: ("cidrBlock", "ruleAction", "protocol")},
+    "specific range, and `from_port`/`to_port` to the ports needed.",
+    checks={
+        NETWORK_ACL: ("ingress[].cidrBlock", "ingress[].action", "ingress[].protocol"),
+        NETWORK_ACL_RULE: ("cidrBlock", "ruleAction", "protocol"),
+    },
 )
 def nacl_no_open_admin_ingress(r: Res, report: Report) -> None:
     for label, action, proto, lo, hi, cidr in _nacl_entries(r):
@@ -289,12 +379,14 @@ def nacl_no_open_admin_ingress(r: Res, report: Report) -> None:
 
 @resource_policy(
     "flow-log-all-traffic",
-    types=(FLOW_LOG,), severity="medium", category="security",
+    types=(FLOW_LOG,),
+    severity="medium",
+    category="security",
     controls=("cis-3-9", "pci-10-2-1", GDPR_BREACH, "fsbp-ec2-6"),
     description="Flow logs capture ALL traffic (accepted and rejected) to a destination.",
     why="Accepted flows are what an exfiltration investigation needs; REJECT-only logs show only the attempts "
-        "that failed.",
-    remediation="Set `traffic_type=\"ALL\"` and `log_destination` (a KMS-encrypted log group).",
+    "that failed.",
+    remediation='Set `traffic_type="ALL"` and `log_destination` (a KMS-encrypted log group).',
     checks=("trafficType", "logDestination"),
 )
 def flow_log_all_traffic(r: Res, report: Report) -> None:
@@ -307,13 +399,15 @@ def flow_log_all_traffic(r: Res, report: Report) -> None:
 
 @resource_policy(
     "vpc-endpoint-private",
-    unset={'serviceName': REQUIRED},
-    types=(VPC_ENDPOINT,), severity="medium", category="security",
+    unset={"serviceName": REQUIRED},
+    types=(VPC_ENDPOINT,),
+    severity="medium",
+    category="security",
     controls=("pci-1-3-2", GDPR_CIA),
     description="Interface VPC endpoints of AWS services resolve the service's name privately; every interface "
-                "endpoint is guarded by a security group.",
+    "endpoint is guarded by a security group.",
     why="Without private DNS, SDK calls resolve to the public endpoint and leave the VPC (or fail, with no NAT); "
-        "without a security group the endpoint is open to the whole VPC.",
+    "without a security group the endpoint is open to the whole VPC.",
     remediation="Set `private_dns_enabled=True` and `security_group_ids=[<endpoints SG>]` on Interface endpoints.",
     checks=("privateDnsEnabled", "securityGroupIds", "serviceName"),
 )
@@ -336,6 +430,7 @@ def vpc_endpoint_private(r: Res, report: Report) -> None:
 
 # --- data subnets ---------------------------------------------------------------------------------------------------
 
+
 def _check_subnet_group(stack: Stack, group: SRes, report: StackReport, seen: set[str]) -> None:
     if group.urn in seen:
         return
@@ -353,8 +448,9 @@ def _check_subnets(stack: Stack, holder: SRes, prop: str, report: StackReport) -
             continue
         tier = tags.get("tier")
         if known(tier) and tier != "data":
-            report(f"{identity(holder)} uses subnet {identity(subnet)} of tier {show(tier)}, not a data subnet",
-                   holder.urn)
+            report(
+                f"{identity(holder)} uses subnet {identity(subnet)} of tier {show(tier)}, not a data subnet", holder.urn
+            )
     if not known(value):
         return
     resolved_ids = {s for urn in subnets for s in (stack.by_urn[urn].get("id"),) if isinstance(s, str)}
@@ -362,8 +458,11 @@ def _check_subnets(stack: Stack, holder: SRes, prop: str, report: StackReport) -
     unknown_entries = any(not known(v) for v in as_list(value))
     undeclared = [v for v in literal if v not in resolved_ids]
     if undeclared and not holder.property_dependencies.get(prop):
-        report(f"{identity(holder)} uses subnets {undeclared} not declared in this stack: cannot show they are "
-               "data subnets", holder.urn)
+        report(
+            f"{identity(holder)} uses subnets {undeclared} not declared in this stack: cannot show they are "
+            "data subnets",
+            holder.urn,
+        )
     if not literal and not subnets and not unknown_entries:
         report(f"{identity(holder)} names no subnets", holder.urn)
 
@@ -385,13 +484,11 @@ def _same_region_replica(stack: Stack, store: SRes) -> bool:
     sources = stack.refs(store, "replicateSourceDb", (RDS_INSTANCE,))
     if sources:  # a source in this stack: same region unless the replica names another one (handled above)
         src_region = stack.by_urn[next(iter(sources))].get("region")
-        return not (known(src_region) and isinstance(src_region, str) and src_region and
-                    src_region != source_region)
+        return not (known(src_region) and isinstance(src_region, str) and src_region and src_region != source_region)
     return False
 
 
-def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: StackReport,
-                 seen: set[str]) -> None:
+def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: StackReport, seen: set[str]) -> None:
     value = store.get(prop)
     groups = stack.refs(store, prop, (group_type,))
     if groups:
@@ -403,32 +500,48 @@ def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: 
     if absent(value) and _same_region_replica(stack, store):
         return  # RDS places a same-region read replica in its source's subnet group, which is checked there
     if absent(value):
-        report(f"{identity(store)} has no {prop}: it is placed in the default VPC, outside the data subnets",
-               store.urn)
+        report(f"{identity(store)} has no {prop}: it is placed in the default VPC, outside the data subnets", store.urn)
     elif isinstance(value, str) and value.startswith("default"):
         report(f"{identity(store)} uses subnet group {show(value)}: the default VPC's subnets", store.urn)
     else:
-        report(f"{identity(store)} uses subnet group {show(value)}, which is not declared in this stack: cannot show "
-               "it holds only data subnets", store.urn)
+        report(
+            f"{identity(store)} uses subnet group {show(value)}, which is not declared in this stack: cannot show "
+            "it holds only data subnets",
+            store.urn,
+        )
 
 
 @stack_policy(
     "stack-data-stores-in-data-subnets",
     house_rule=True,
-    types=(RDS_INSTANCE, RDS_CLUSTER, RDS_SUBNET_GROUP, EC_REPLICATION_GROUP, EC_CLUSTER, EC_SERVERLESS,
-           EC_SUBNET_GROUP, SUBNET),
-    severity="critical", category="security",
+    types=(
+        RDS_INSTANCE,
+        RDS_CLUSTER,
+        RDS_SUBNET_GROUP,
+        EC_REPLICATION_GROUP,
+        EC_CLUSTER,
+        EC_SERVERLESS,
+        EC_SUBNET_GROUP,
+        SUBNET,
+    ),
+    severity="critical",
+    category="security",
     controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC, "fsbp-rds-18"),
     description="Every data store (RDS instances and clusters, ElastiCache groups, clusters and serverless caches) "
-                "sits in a subnet group whose subnets are all tagged `tier=data`.",
+    "sits in a subnet group whose subnets are all tagged `tier=data`.",
     why="The data subnets are the isolated tier: no internet route, a NACL admitting only the VPC. A store "
-        "placed in an application subnet or the default VPC loses that isolation.",
+    "placed in an application subnet or the default VPC loses that isolation.",
     remediation="Give the store the data subnets' subnet group (`db_subnet_group_name` / `subnet_group_name`), "
-                "built from `network.data_subnet_ids`.",
-    checks={RDS_INSTANCE: ("dbSubnetGroupName",), RDS_CLUSTER: ("dbSubnetGroupName",),
-            RDS_SUBNET_GROUP: ("subnetIds",), EC_REPLICATION_GROUP: ("subnetGroupName",),
-            EC_SERVERLESS: ("subnetIds",), EC_SUBNET_GROUP: ("subnetIds",),
-            SUBNET: ("tags.tier",)},
+    "built from `network.data_subnet_ids`.",
+    checks={
+        RDS_INSTANCE: ("dbSubnetGroupName",),
+        RDS_CLUSTER: ("dbSubnetGroupName",),
+        RDS_SUBNET_GROUP: ("subnetIds",),
+        EC_REPLICATION_GROUP: ("subnetGroupName",),
+        EC_SERVERLESS: ("subnetIds",),
+        EC_SUBNET_GROUP: ("subnetIds",),
+        SUBNET: ("tags.tier",),
+    },
 )
 def stack_data_stores_in_data_subnets(stack: Stack, report: StackReport) -> None:
     seen: set[str] = set()
@@ -443,17 +556,21 @@ def stack_data_stores_in_data_subnets(stack: Stack, report: StackReport) -> None
     for group in stack.of_type(RDS_SUBNET_GROUP, EC_SUBNET_GROUP):
         _check_subnet_group(stack, group, report, seen)
 
+
 # --- flow logs ------------------------------------------------------------------------------------------------------
+
 
 @stack_policy(
     "stack-vpc-flow-logs",
-    types=(VPC, FLOW_LOG), severity="high", category="security",
+    types=(VPC, FLOW_LOG),
+    severity="high",
+    category="security",
     controls=("cis-3-9", "pci-10-2-1", GDPR_BREACH, "fsbp-ec2-6"),
     description="Every VPC has a flow log capturing ALL traffic.",
     why="Flow logs are the only record of which address talked to a database; without them an exfiltration "
-        "cannot be scoped.",
-    remediation="Declare an `aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type=\"ALL\", ...)` for every VPC (the network "
-                "component does).",
+    "cannot be scoped.",
+    remediation='Declare an `aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type="ALL", ...)` for every VPC (the network '
+    "component does).",
     checks={VPC: ("id",), FLOW_LOG: ("vpcId", "trafficType")},
 )
 def stack_vpc_flow_logs(stack: Stack, report: StackReport) -> None:
@@ -470,24 +587,40 @@ def stack_vpc_flow_logs(stack: Stack, report: StackReport) -> None:
         if all(known(t) and t != "ALL" for t in traffic):
             report(f"VPC {identity(vpc)}'s flow logs capture only {sorted(set(map(str, traffic)))} traffic", vpc.urn)
 
-# --- data-store ingress ------------------------------------------------------------------------------------------------
+
+# --- data-store ingress -----------------------------------------------------------------------------------------------
+
 
 @stack_policy(
     "stack-data-store-ingress-from-security-groups",
-    types=(RDS_INSTANCE, RDS_CLUSTER, RDS_PROXY, EC_REPLICATION_GROUP, EC_SERVERLESS, SECURITY_GROUP, SG_RULE,
-           SG_INGRESS_RULE),
-    severity="critical", category="security",
+    types=(
+        RDS_INSTANCE,
+        RDS_CLUSTER,
+        RDS_PROXY,
+        EC_REPLICATION_GROUP,
+        EC_SERVERLESS,
+        SECURITY_GROUP,
+        SG_RULE,
+        SG_INGRESS_RULE,
+    ),
+    severity="critical",
+    category="security",
     controls=("pci-1-3-1", "pci-1-4-4", GDPR_CIA, CCPA_SEC),
     description="Security groups of data stores admit traffic only from other security groups, never from a CIDR "
-                "or prefix list.",
+    "or prefix list.",
     why="Tier-to-tier rules name exactly which workloads may connect; a CIDR (even a private one) admits whatever "
-        "lands in that range, including the data subnets themselves.",
+    "lands in that range, including the data subnets themselves.",
     remediation="Write ingress rules with `referenced_security_group_id=<app SG>` (`Network.allow`).",
-    checks={RDS_INSTANCE: ("vpcSecurityGroupIds",), RDS_CLUSTER: ("vpcSecurityGroupIds",),
-            RDS_PROXY: ("vpcSecurityGroupIds",), EC_REPLICATION_GROUP: ("securityGroupIds",),
-            EC_SERVERLESS: ("securityGroupIds",), SECURITY_GROUP: ("ingress",),
-            SG_RULE: ("securityGroupId", "cidrBlocks"),
-            SG_INGRESS_RULE: ("securityGroupId", "cidrIpv4", "cidrIpv6", "prefixListId")},
+    checks={
+        RDS_INSTANCE: ("vpcSecurityGroupIds",),
+        RDS_CLUSTER: ("vpcSecurityGroupIds",),
+        RDS_PROXY: ("vpcSecurityGroupIds",),
+        EC_REPLICATION_GROUP: ("securityGroupIds",),
+        EC_SERVERLESS: ("securityGroupIds",),
+        SECURITY_GROUP: ("ingress",),
+        SG_RULE: ("securityGroupId", "cidrBlocks"),
+        SG_INGRESS_RULE: ("securityGroupId", "cidrIpv4", "cidrIpv6", "prefixListId"),
+    },
 )
 def stack_data_store_ingress_from_security_groups(stack: Stack, report: StackReport) -> None:
     store_groups: dict[str, str] = {}
@@ -504,33 +637,40 @@ def stack_data_store_ingress_from_security_groups(stack: Stack, report: StackRep
         rules = sg.get("ingress")
         if known(rules):
             for i, rule in enumerate(rules or []):
-                if isinstance(rule, dict) and any(not absent(rule.get(k)) for k in
-                                                  ("cidrBlocks", "ipv6CidrBlocks", "prefixListIds")):
-                    report(f"security group {identity(sg)} of {store}: ingress[{i}] admits a CIDR/prefix list",
-                           sg.urn)
+                if isinstance(rule, dict) and any(
+                    not absent(rule.get(k)) for k in ("cidrBlocks", "ipv6CidrBlocks", "prefixListIds")
+                ):
+                    report(f"security group {identity(sg)} of {store}: ingress[{i}] admits a CIDR/prefix list", sg.urn)
     for rule in stack.of_type(SG_INGRESS_RULE, SG_RULE):
         if rule.type == SG_RULE and rule.get("type") != "ingress":
             continue
         for urn in stack.refs(rule, "securityGroupId", (SECURITY_GROUP,)):
             if urn not in store_groups:
                 continue
-            sources = ("cidrIpv4", "cidrIpv6", "prefixListId") if rule.type == SG_INGRESS_RULE else \
-                ("cidrBlocks", "ipv6CidrBlocks", "prefixListIds")
+            sources = (
+                ("cidrIpv4", "cidrIpv6", "prefixListId")
+                if rule.type == SG_INGRESS_RULE
+                else ("cidrBlocks", "ipv6CidrBlocks", "prefixListIds")
+            )
             cidr = [k for k in sources if not absent(rule.get(k))]
             if cidr:
-                report(f"rule {identity(rule)} admits {', '.join(cidr)} into {store_groups[urn]}'s security group",
-                       rule.urn)
+                report(
+                    f"rule {identity(rule)} admits {', '.join(cidr)} into {store_groups[urn]}'s security group",
+                    rule.urn,
+                )
 
 
 @stack_policy(
     "stack-network-acls-associated",
-    types=(NETWORK_ACL, NETWORK_ACL_ASSOCIATION), severity="low", category="governance",
+    types=(NETWORK_ACL, NETWORK_ACL_ASSOCIATION),
+    severity="low",
+    category="governance",
     controls=("pci-1-2-5", "fsbp-ec2-16"),
     description="Every network ACL protects at least one subnet (its `subnet_ids`, or an "
-                "`aws.ec2.NetworkAclAssociation` naming it).",
+    "`aws.ec2.NetworkAclAssociation` naming it).",
     why="An ACL attached to nothing protects nothing while it looks, in a review of the rules, as if it did.",
     remediation="Set `subnet_ids` on `aws.ec2.NetworkAcl` (or associate it with `aws.ec2.NetworkAclAssociation`), "
-                "or delete it.",
+    "or delete it.",
     checks={NETWORK_ACL: ("subnetIds",), NETWORK_ACL_ASSOCIATION: ("networkAclId",)},
 )
 def stack_network_acls_associated(stack: Stack, report: StackReport) -> None:

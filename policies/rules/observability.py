@@ -7,31 +7,51 @@ CloudWatch can use (``alias/aws/sns`` silently drops alarm notifications).
 
 from __future__ import annotations
 
-from policies.engine.families import insecure_transport_rule, public_policy_rule
+from platform_rules import DEV, PROD, elasticache_node_ids, policy_defaults
+from policies.engine.core import (
+    Report,
+    Res,
+    SRes,
+    Stack,
+    StackReport,
+    absent,
+    identity,
+    is_false,
+    known,
+    num,
+    resource_policy,
+    show,
+    stack_policy,
+)
 from policies.engine.facts import REQUIRED
-from policies.engine.core import (Report, Res, absent, is_false, known, num,
-                           resource_policy, show)
-from platform_rules import DEV, PROD, policy_defaults
+from policies.engine.families import insecure_transport_rule, public_policy_rule
 from policies.engine.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_TEST
-from policies.engine.tokens import COMPOSITE_ALARM, LOG_GROUP, METRIC_ALARM, SNS_SUBSCRIPTION, SNS_TOPIC, SNS_TOPIC_POLICY
-from typing import Optional
-from policies.engine.core import SRes, Stack, StackReport, identity, stack_policy
-from platform_rules import elasticache_node_ids
-from policies.engine.tokens import EC_REPLICATION_GROUP, RDS_INSTANCE
 from policies.engine.relations import CACHE_ALARM_METRICS, RDS_ALARM_METRICS, RDS_REPLICA_ALARM_METRICS, is_rds_replica
+from policies.engine.tokens import (
+    COMPOSITE_ALARM,
+    EC_REPLICATION_GROUP,
+    LOG_GROUP,
+    METRIC_ALARM,
+    RDS_INSTANCE,
+    SNS_SUBSCRIPTION,
+    SNS_TOPIC,
+    SNS_TOPIC_POLICY,
+)
 
 AWS_MANAGED_SNS_KEYS = ("alias/aws/sns",)
 
 
 @resource_policy(
     "log-group-kms-encrypted",
-    types=(LOG_GROUP,), severity="high", category="security",
+    types=(LOG_GROUP,),
+    severity="high",
+    category="security",
     controls=("pci-10-3-2", GDPR_ENC, CCPA_SEC),
     description="CloudWatch log groups are encrypted with a customer-managed KMS key.",
     why="Database, cache and flow logs contain client addresses, user names and statement text; encrypting "
-        "them with the logs CMK lets the key policy decide who can read them.",
+    "them with the logs CMK lets the key policy decide who can read them.",
     remediation="Set `kms_key_id=<logs CMK ARN>` on `aws.cloudwatch.LogGroup` (the key policy must allow "
-                "logs.<region>.amazonaws.com).",
+    "logs.<region>.amazonaws.com).",
     checks=("kmsKeyId",),
 )
 def log_group_kms_encrypted(r: Res, report: Report) -> None:
@@ -41,12 +61,14 @@ def log_group_kms_encrypted(r: Res, report: Report) -> None:
 
 @resource_policy(
     "log-group-retention",
-    types=(LOG_GROUP,), severity="medium", category="security",
+    types=(LOG_GROUP,),
+    severity="medium",
+    category="security",
     controls=("pci-10-5-1", GDPR_BREACH, "fsbp-cloudwatch-16"),
     description=f"Log groups expire their events, after at least `minimumDays` days (prod {PROD.log_retention_days} "
-                f"for PCI DSS 10.5.1, dev {DEV.log_retention_days}).",
+    f"for PCI DSS 10.5.1, dev {DEV.log_retention_days}).",
     why="Never-expiring logs keep personal data forever (GDPR storage limitation); too short a retention loses "
-        "the audit trail an investigation needs.",
+    "the audit trail an investigation needs.",
     remediation="Set `retention_in_days` to a CloudWatch retention period of at least the minimum.",
     checks=("retentionInDays",),
     config=policy_defaults("log-group-retention"),
@@ -67,12 +89,14 @@ def log_group_retention(r: Res, report: Report) -> None:
 
 @resource_policy(
     "metric-alarm-notifies",
-    defaults={'actionsEnabled': True},
-    types=(METRIC_ALARM,), severity="medium", category="resilience",
+    defaults={"actionsEnabled": True},
+    types=(METRIC_ALARM,),
+    severity="medium",
+    category="resilience",
     controls=("pci-10-7-2", GDPR_BREACH, GDPR_TEST, "fsbp-cloudwatch-15", "fsbp-cloudwatch-17"),
     description="Metric alarms have actions enabled and notify on ALARM and on OK.",
     why="An alarm without actions changes colour on a dashboard nobody watches; the OK notification tells the "
-        "on-call the incident is over.",
+    "on-call the incident is over.",
     remediation="Set `actions_enabled=True`, `alarm_actions=[topic.arn]` and `ok_actions=[topic.arn]`.",
     checks=("actionsEnabled", "alarmActions", "okActions"),
 )
@@ -87,13 +111,15 @@ def metric_alarm_notifies(r: Res, report: Report) -> None:
 
 @resource_policy(
     "composite-alarm-notifies",
-    types=(COMPOSITE_ALARM,), severity="medium", category="resilience",
+    types=(COMPOSITE_ALARM,),
+    severity="medium",
+    category="resilience",
     controls=("pci-10-7-2", GDPR_BREACH, "fsbp-cloudwatch-15", "fsbp-cloudwatch-17"),
     description="Composite alarms that have actions enabled notify on ALARM and on OK.",
     why="The composite 'data tier degraded' alarm is the page; chunk composites that only feed another composite "
-        "may run with actions disabled.",
+    "may run with actions disabled.",
     remediation="Set `alarm_actions` and `ok_actions` to the alarm topic (or `actions_enabled=False` for an "
-                "intermediate composite).",
+    "intermediate composite).",
     checks=("alarmActions", "okActions"),
 )
 def composite_alarm_notifies(r: Res, report: Report) -> None:
@@ -107,11 +133,13 @@ def composite_alarm_notifies(r: Res, report: Report) -> None:
 
 @resource_policy(
     "sns-topic-cmk",
-    types=(SNS_TOPIC,), severity="high", category="security",
+    types=(SNS_TOPIC,),
+    severity="high",
+    category="security",
     controls=(GDPR_ENC, "pci-3-5-1", "fsbp-sns-1"),
     description="SNS topics are encrypted with a customer-managed key (not `alias/aws/sns`).",
     why="Alarm messages name databases, hosts and thresholds. `alias/aws/sns` cannot be used by CloudWatch, "
-        "so alarm notifications to such a topic are silently dropped.",
+    "so alarm notifications to such a topic are silently dropped.",
     remediation="Set `kms_master_key_id=<logs CMK ARN>`; its key policy must allow cloudwatch.amazonaws.com.",
     checks=("kmsMasterKeyId",),
 )
@@ -125,45 +153,54 @@ def sns_topic_cmk(r: Res, report: Report) -> None:
 
 @resource_policy(
     "sns-subscription-encrypted-transport",
-    unset={'protocol': REQUIRED, 'endpoint': REQUIRED},
-    types=(SNS_SUBSCRIPTION,), severity="medium", category="security",
+    unset={"protocol": REQUIRED, "endpoint": REQUIRED},
+    types=(SNS_SUBSCRIPTION,),
+    severity="medium",
+    category="security",
     controls=("pci-4-2-1", GDPR_ENC),
     description="SNS subscriptions never deliver over plain HTTP.",
     why="An `http` subscription sends every alarm message in plaintext across the internet.",
-    remediation="Use `protocol=\"https\"` (or email, SQS, Lambda).",
+    remediation='Use `protocol="https"` (or email, SQS, Lambda).',
     checks=("protocol", "endpoint"),
 )
 def sns_subscription_encrypted_transport(r: Res, report: Report) -> None:
     protocol, endpoint = r.get("protocol"), r.get("endpoint")
     if known(protocol) and protocol == "http":
         report("protocol is 'http': notifications travel in plaintext")
-    elif known(protocol) and protocol == "https" and known(endpoint) and isinstance(endpoint, str) \
-            and not endpoint.startswith("https://"):
+    elif (
+        known(protocol)
+        and protocol == "https"
+        and known(endpoint)
+        and isinstance(endpoint, str)
+        and not endpoint.startswith("https://")
+    ):
         report(f"endpoint {show(endpoint)} is not an https:// URL")
 
 
 public_policy_rule(
-    __name__, "sns-topic-policy-not-public",
-    unset={'policy': REQUIRED},
+    __name__,
+    "sns-topic-policy-not-public",
+    unset={"policy": REQUIRED},
     types=(SNS_TOPIC_POLICY,),
     controls=("pci-7-2-1", GDPR_CIA, "fsbp-sns-4"),
     description="No SNS topic policy allows a wildcard principal without a condition.",
     why="Anyone could publish forged alarms to the on-call or subscribe to read them.",
     remediation="Set `policy` on `aws.sns.TopicPolicy` to grant `sns:Publish` to `cloudwatch.amazonaws.com` "
-                "scoped by `aws:SourceAccount`/`aws:SourceArn`.",
+    "scoped by `aws:SourceAccount`/`aws:SourceArn`.",
 )
 
 
 insecure_transport_rule(
-    __name__, "sns-topic-policy-deny-insecure-transport",
-    unset={'policy': REQUIRED},
+    __name__,
+    "sns-topic-policy-deny-insecure-transport",
+    unset={"policy": REQUIRED},
     house_rule=True,
     types=(SNS_TOPIC_POLICY,),
     controls=("pci-4-2-1", GDPR_ENC),
     description="SNS topic policies deny requests made without TLS (`aws:SecureTransport` false).",
     why="Publishing over plain HTTP exposes the message; the deny makes TLS mandatory for every publisher.",
     remediation="Add to `policy` on `aws.sns.TopicPolicy` a Deny statement for `sns:Publish` with condition "
-                "`Bool: {aws:SecureTransport: false}`.",
+    "`Bool: {aws:SecureTransport: false}`.",
 )
 
 
@@ -171,7 +208,8 @@ insecure_transport_rule(
 
 # --- alarms for every store ------------------------------------------------------------------------------------------
 
-def _alarm_metrics(alarm: SRes) -> Optional[list[tuple[object, object]]]:
+
+def _alarm_metrics(alarm: SRes) -> list[tuple[object, object]] | None:
     """(metric name, dimensions) an alarm watches; None when that is unknown."""
     out: list[tuple[object, object]] = []
     metric, dims = alarm.get("metricName"), alarm.get("dimensions")
@@ -193,7 +231,7 @@ def _alarm_metrics(alarm: SRes) -> Optional[list[tuple[object, object]]]:
     return out
 
 
-def _cache_node_ids(rg: SRes) -> Optional[list[str]]:
+def _cache_node_ids(rg: SRes) -> list[str] | None:
     """ElastiCache's node ids for a replication group (<id>-001.. or <id>-0001-001..), None when unknown."""
     rg_id, mode = rg.get("replicationGroupId"), rg.get("clusterMode")
     if not known(rg_id) or not isinstance(rg_id, str) or not known(mode):
@@ -212,17 +250,22 @@ def _cache_node_ids(rg: SRes) -> Optional[list[str]]:
 @stack_policy(
     "stack-data-store-alarms",
     house_rule=True,
-    types=(RDS_INSTANCE, EC_REPLICATION_GROUP, METRIC_ALARM), severity="high", category="resilience",
+    types=(RDS_INSTANCE, EC_REPLICATION_GROUP, METRIC_ALARM),
+    severity="high",
+    category="resilience",
     controls=("pci-10-7-2", GDPR_BREACH, GDPR_TEST, GDPR_CIA),
     description="Every RDS instance has CPU, free storage, freeable memory, connections and read/write latency "
-                "alarms (replicas also replica lag), every ElastiCache node has engine CPU, memory, evictions, "
-                "connections and replication lag alarms, and each of these alarms notifies (alarm and OK actions).",
+    "alarms (replicas also replica lag), every ElastiCache node has engine CPU, memory, evictions, "
+    "connections and replication lag alarms, and each of these alarms notifies (alarm and OK actions).",
     why="These are the alarms the monitoring component promises; a store added without them fails silently. An "
-        "alarm without actions is the same as none.",
+    "alarm without actions is the same as none.",
     remediation="Pass every store to the monitoring component (`MonitoredDb` / `MonitoredCache` in "
-                "components/inventory.py); alarms need `alarm_actions` and `ok_actions` set to the alarm topic.",
-    checks={RDS_INSTANCE: ("identifier",), EC_REPLICATION_GROUP: ("replicationGroupId",),
-            METRIC_ALARM: ("metricName", "dimensions", "alarmActions", "okActions")},
+    "components/inventory.py); alarms need `alarm_actions` and `ok_actions` set to the alarm topic.",
+    checks={
+        RDS_INSTANCE: ("identifier",),
+        EC_REPLICATION_GROUP: ("replicationGroupId",),
+        METRIC_ALARM: ("metricName", "dimensions", "alarmActions", "okActions"),
+    },
 )
 def stack_data_store_alarms(stack: Stack, report: StackReport) -> None:
     alarms = stack.of_type(METRIC_ALARM)
@@ -265,7 +308,7 @@ def stack_data_store_alarms(stack: Stack, report: StackReport) -> None:
         if not known(ident) or absent(ident):
             ident = db.get("id")
 
-        for metric in (RDS_REPLICA_ALARM_METRICS if is_rds_replica(db) else RDS_ALARM_METRICS):
+        for metric in RDS_REPLICA_ALARM_METRICS if is_rds_replica(db) else RDS_ALARM_METRICS:
             # the alarm names the instance, or its dimensions come from the instance (an unknown identifier)
             hits = dict(by_value.get((metric, "DBInstanceIdentifier", ident), {})) if isinstance(ident, str) else {}
             hits.update(by_dependency.get((metric, "DBInstanceIdentifier", db.urn), {}))
@@ -285,11 +328,13 @@ def stack_data_store_alarms(stack: Stack, report: StackReport) -> None:
                     if not found and not blind:
                         report(f"ElastiCache node {node} of {identity(rg)} has no {metric} alarm", rg.urn)
             else:
+
                 def in_group(alarm: SRes, dims: dict, rg=rg, rg_id=rg_id) -> bool:
                     node = dims.get("CacheClusterId")
                     if isinstance(rg_id, str) and isinstance(node, str) and node.startswith(rg_id + "-"):
                         return True
                     return rg.urn in alarm.property_dependencies.get("dimensions", [])
+
                 found = covering(metric, in_group)
                 used.update(a.urn for a in found)
                 if not found and not blind:

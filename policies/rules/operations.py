@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 
-from policies.engine.families import insecure_transport_rule, public_policy_rule
+from policies.engine.core import Report, Res, absent, known, resource_policy, show
 from policies.engine.facts import REQUIRED
-from policies.engine.core import (Report, Res, absent, known,
-                           resource_policy, show)
+from policies.engine.families import insecure_transport_rule, public_policy_rule
 from policies.engine.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_TEST
 from policies.engine.tokens import FIS_TEMPLATE, SQS_QUEUE, SQS_QUEUE_POLICY
 
@@ -21,13 +20,15 @@ AWS_MANAGED_SQS_KEYS = ("alias/aws/sqs",)
 
 @resource_policy(
     "sqs-queue-cmk",
-    types=(SQS_QUEUE,), severity="high", category="security",
+    types=(SQS_QUEUE,),
+    severity="high",
+    category="security",
     controls=(GDPR_ENC, "pci-3-5-1", CCPA_SEC, "fsbp-sqs-1"),
     description="SQS queues are encrypted with a customer-managed KMS key (not SSE-SQS or `alias/aws/sqs`).",
     why="Queued orders hold customer ids and order lines; with a CMK the key policy, not just the queue policy, "
-        "decides who can read them, and key use is logged in CloudTrail.",
+    "decides who can read them, and key use is logged in CloudTrail.",
     remediation="Set `kms_master_key_id=<relational CMK ARN>` on `aws.sqs.Queue` (its key policy lets sqs use it "
-                "through kms:ViaService).",
+    "through kms:ViaService).",
     checks=("kmsMasterKeyId",),
 )
 def sqs_queue_cmk(r: Res, report: Report) -> None:
@@ -41,13 +42,15 @@ def sqs_queue_cmk(r: Res, report: Report) -> None:
 @resource_policy(
     "sqs-queue-dead-letter",
     house_rule=True,
-    types=(SQS_QUEUE,), severity="medium", category="resilience",
+    types=(SQS_QUEUE,),
+    severity="medium",
+    category="resilience",
     controls=(GDPR_CIA,),
     description="Every SQS queue that is not itself a dead-letter queue sends poison messages to one.",
     why="Without a redrive policy a message that always fails is retried until its retention ends and is then "
-        "silently deleted: a queued order lost with no one told.",
-    remediation="Set `redrive_policy` to `{\"deadLetterTargetArn\": <DLQ ARN>, \"maxReceiveCount\": 5}`; a "
-                "dead-letter queue itself is named `*-dlq`.",
+    "silently deleted: a queued order lost with no one told.",
+    remediation='Set `redrive_policy` to `{"deadLetterTargetArn": <DLQ ARN>, "maxReceiveCount": 5}`; a '
+    "dead-letter queue itself is named `*-dlq`.",
     checks=("redrivePolicy", "name"),
 )
 def sqs_queue_dead_letter(r: Res, report: Report) -> None:
@@ -72,8 +75,9 @@ def sqs_queue_dead_letter(r: Res, report: Report) -> None:
 
 
 public_policy_rule(
-    __name__, "sqs-policy-not-public",
-    unset={'policy': REQUIRED},
+    __name__,
+    "sqs-policy-not-public",
+    unset={"policy": REQUIRED},
     types=(SQS_QUEUE_POLICY,),
     controls=("pci-7-2-1", GDPR_CIA, "fsbp-sqs-3"),
     description="No SQS queue policy allows a wildcard principal without a condition.",
@@ -83,26 +87,29 @@ public_policy_rule(
 
 
 insecure_transport_rule(
-    __name__, "sqs-policy-deny-insecure-transport",
-    unset={'policy': REQUIRED},
+    __name__,
+    "sqs-policy-deny-insecure-transport",
+    unset={"policy": REQUIRED},
     house_rule=True,
     types=(SQS_QUEUE_POLICY,),
     controls=("pci-4-2-1", GDPR_ENC),
     description="SQS queue policies deny requests made without TLS (`aws:SecureTransport` false).",
     why="SQS accepts HTTP endpoints; the deny makes TLS mandatory for every producer and consumer.",
     remediation="Add to `policy` on `aws.sqs.QueuePolicy` a Deny statement for `sqs:*` with condition "
-                "`Bool: {aws:SecureTransport: false}`.",
+    "`Bool: {aws:SecureTransport: false}`.",
 )
 
 
 @resource_policy(
     "fis-template-stop-condition",
-    types=(FIS_TEMPLATE,), severity="high", category="resilience",
+    types=(FIS_TEMPLATE,),
+    severity="high",
+    category="resilience",
     controls=(GDPR_TEST, "pci-12-10-1"),
     description="Every FIS experiment template stops on a CloudWatch alarm.",
     why="An experiment injects a real fault into production; without an alarm stop condition it runs its full "
-        "duration even when the data tier is already degraded for another reason.",
-    remediation="Set `stop_conditions=[{source: \"aws:cloudwatch:alarm\", value: <composite alarm ARN>}]`.",
+    "duration even when the data tier is already degraded for another reason.",
+    remediation='Set `stop_conditions=[{source: "aws:cloudwatch:alarm", value: <composite alarm ARN>}]`.',
     checks=("stopConditions",),
 )
 def fis_template_stop_condition(r: Res, report: Report) -> None:
@@ -112,8 +119,9 @@ def fis_template_stop_condition(r: Res, report: Report) -> None:
         return
     if not known(conditions) or not isinstance(conditions, list):
         return
-    alarms = [c for c in conditions if isinstance(c, dict) and c.get("source") == "aws:cloudwatch:alarm"
-              and c.get("value")]
+    alarms = [
+        c for c in conditions if isinstance(c, dict) and c.get("source") == "aws:cloudwatch:alarm" and c.get("value")
+    ]
     if not alarms:
         sources = ", ".join(str(c.get("source")) for c in conditions if isinstance(c, dict)) or "none"
         report(f"stopConditions has no aws:cloudwatch:alarm (sources: {sources})")

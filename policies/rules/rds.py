@@ -9,36 +9,76 @@ only make sense for a writer skip instances with ``replicateSourceDb`` set.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
+from platform_rules import (
+    CURRENT_RDS_CA_CERTIFICATES,
+    DEV,
+    POSTGRES_HARDENING,
+    POSTGRES_PRELOAD,
+    POSTGRES_SUPPORTED_MAJORS,
+    PROD,
+    policy_defaults,
+)
+from policies.engine.core import (
+    Report,
+    Res,
+    SRes,
+    Stack,
+    StackReport,
+    absent,
+    identity,
+    is_false,
+    is_set,
+    is_true,
+    known,
+    not_true,
+    num,
+    resource_policy,
+    show,
+    stack_policy,
+)
 from policies.engine.facts import NO_SECRET
-from policies.engine.core import show, Res, Report, absent, is_false, is_set, is_true, known, not_true, num, resource_policy
-from policies.engine.meta import (CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RECORDS,
-                           GDPR_RESTORE, GDPR_TEST)
-from platform_rules import (CURRENT_RDS_CA_CERTIFICATES, DEV, POSTGRES_HARDENING, POSTGRES_PRELOAD,
-                            POSTGRES_SUPPORTED_MAJORS, PROD,
-                            policy_defaults)
-from policies.engine.tokens import (RDS_BACKUP_REPLICATION, RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMETER_GROUP, RDS_PROXY,
-                             RDS_PROXY_ENDPOINT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT, RDS_SNAPSHOT_COPY,
-                             RDS_CLUSTER_INSTANCE)
-from policies.engine.core import SRes, Stack, StackReport, identity, stack_policy
-from policies.engine.tokens import LOG_GROUP, RDS_EVENT_SUBSCRIPTION
-from policies.engine.relations import log_group_problems, writers
-from policies.engine.relations import is_replica, replica_in_source_region  # noqa: F401 (resource policies use them)
+from policies.engine.meta import (
+    CCPA_BREACH,
+    CCPA_SEC,
+    GDPR_BREACH,
+    GDPR_CIA,
+    GDPR_ENC,
+    GDPR_MIN,
+    GDPR_RECORDS,
+    GDPR_RESTORE,
+    GDPR_TEST,
+)
+from policies.engine.relations import is_replica, log_group_problems, replica_in_source_region, writers  # noqa: F401 (resource policies use them)
+from policies.engine.tokens import (
+    LOG_GROUP,
+    RDS_BACKUP_REPLICATION,
+    RDS_CLUSTER,
+    RDS_CLUSTER_INSTANCE,
+    RDS_CLUSTER_SNAPSHOT,
+    RDS_EVENT_SUBSCRIPTION,
+    RDS_INSTANCE,
+    RDS_PARAMETER_GROUP,
+    RDS_PROXY,
+    RDS_PROXY_ENDPOINT,
+    RDS_SNAPSHOT,
+    RDS_SNAPSHOT_COPY,
+)
 
 CURRENT_CA_CERTIFICATES = CURRENT_RDS_CA_CERTIFICATES
 
 
-
 @resource_policy(
     "rds-storage-encrypted",
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="critical", category="security",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="critical",
+    category="security",
     controls=(GDPR_ENC, "pci-3-5-1", "cis-2-3-1", CCPA_BREACH, "fsbp-rds-3", "fsbp-rds-4", "fsbp-rds-27"),
     description="RDS instances and clusters encrypt storage at rest with a customer-managed KMS key.",
     why="Orders and payment records are personal and cardholder data; encryption with a key we control makes a "
-        "leaked snapshot or volume unreadable and lets us revoke access by disabling the key.",
+    "leaked snapshot or volume unreadable and lets us revoke access by disabling the key.",
     remediation="Set `storage_encrypted=True` and `kms_key_id=<relational CMK ARN>` on `aws.rds.Instance` / "
-                "`aws.rds.Cluster` (the stack passes `kms.keys.require(\"relational\").arn` to `PostgresArgs.kms_key_arn`).",
+    '`aws.rds.Cluster` (the stack passes `kms.keys.require("relational").arn` to `PostgresArgs.kms_key_arn`).',
     checks=("storageEncrypted", "kmsKeyId"),
 )
 def rds_storage_encrypted(r: Res, report: Report) -> None:
@@ -51,14 +91,18 @@ def rds_storage_encrypted(r: Res, report: Report) -> None:
     if not_true(encrypted):
         report(f"storageEncrypted is {show(encrypted)}: storage, snapshots and backups would be unencrypted")
     if absent(key):
-        report("kmsKeyId is not set: storage would use the AWS-managed key aws/rds, which cannot be revoked or "
-               "audited per data domain")
+        report(
+            "kmsKeyId is not set: storage would use the AWS-managed key aws/rds, which cannot be revoked or "
+            "audited per data domain"
+        )
 
 
 @resource_policy(
     "rds-not-publicly-accessible",
-    defaults={'publiclyAccessible': False},
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="critical", category="security",
+    defaults={"publiclyAccessible": False},
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="critical",
+    category="security",
     controls=("pci-1-4-4", "cis-2-3-3", GDPR_CIA, CCPA_SEC, "fsbp-rds-2"),
     description="RDS instances and clusters are never publicly accessible.",
     why="A public endpoint puts the database one leaked credential away from the internet.",
@@ -72,11 +116,13 @@ def rds_not_publicly_accessible(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-iam-authentication",
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="security",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="high",
+    category="security",
     controls=("pci-8-3-1", "pci-8-6-2", GDPR_CIA, CCPA_SEC, "fsbp-rds-10", "fsbp-rds-12"),
     description="RDS instances and clusters accept IAM database authentication.",
     why="With IAM authentication applications log in with short-lived tokens tied to their role, so no "
-        "long-lived database password is shipped to them.",
+    "long-lived database password is shipped to them.",
     remediation="Set `iam_database_authentication_enabled=True`.",
     checks=("iamDatabaseAuthenticationEnabled",),
 )
@@ -88,21 +134,28 @@ def rds_iam_authentication(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-managed-master-password",
-    unset={'password': NO_SECRET, 'masterPassword': NO_SECRET},
-    secret_is_set=('masterPassword', 'password',),
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="critical", category="security",
+    unset={"password": NO_SECRET, "masterPassword": NO_SECRET},
+    secret_is_set=(
+        "masterPassword",
+        "password",
+    ),
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="critical",
+    category="security",
     controls=("pci-8-6-2", "pci-8-3-2", GDPR_CIA, CCPA_SEC),
     description="The master password is generated and rotated by RDS in Secrets Manager; no password is set in "
-                "code, config or state.",
+    "code, config or state.",
     why="A password passed to Pulumi lives in the program, the config or at best the encrypted state, and is never "
-        "rotated; `manage_master_user_password` keeps it only in Secrets Manager.",
+    "rotated; `manage_master_user_password` keeps it only in Secrets Manager.",
     remediation="Remove `password`/`master_password` (and their write-only variants) and set "
-                "`manage_master_user_password=True` on the writer.",
-    checks={RDS_INSTANCE: ("manageMasterUserPassword", "password"),
-            RDS_CLUSTER: ("manageMasterUserPassword", "masterPassword")},
+    "`manage_master_user_password=True` on the writer.",
+    checks={
+        RDS_INSTANCE: ("manageMasterUserPassword", "password"),
+        RDS_CLUSTER: ("manageMasterUserPassword", "masterPassword"),
+    },
 )
 def rds_managed_master_password(r: Res, report: Report) -> None:
-    for prop in (("password", "passwordWo") if r.type == RDS_INSTANCE else ("masterPassword", "masterPasswordWo")):
+    for prop in ("password", "passwordWo") if r.type == RDS_INSTANCE else ("masterPassword", "masterPasswordWo"):
         if is_set(r.get(prop)):  # a secret password is still a password
             report(f"{prop} is set: the master password would be managed outside Secrets Manager and never rotated")
     if is_replica(r) or not absent(r.get("snapshotIdentifier")):
@@ -114,11 +167,13 @@ def rds_managed_master_password(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-master-secret-cmk",
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="medium", category="security",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="medium",
+    category="security",
     controls=("pci-3-6-1", GDPR_ENC),
     description="The RDS-managed master secret is encrypted with a customer-managed key.",
     why="The master secret grants full control of the database; encrypting it with the data domain's CMK means "
-        "the same key policy governs the data and the credential to it.",
+    "the same key policy governs the data and the credential to it.",
     remediation="Set `master_user_secret_kms_key_id=<relational CMK ARN>` next to `manage_master_user_password`.",
     checks=("masterUserSecretKmsKeyId",),
 )
@@ -129,13 +184,15 @@ def rds_master_secret_cmk(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-multi-az",
-    types=(RDS_INSTANCE,), severity="high", category="cost",
+    types=(RDS_INSTANCE,),
+    severity="high",
+    category="cost",
     controls=(GDPR_CIA, GDPR_RESTORE, "pci-12-10-1", "fsbp-rds-5"),
     description="Every RDS writer instance runs Multi-AZ (a synchronous standby in another Availability Zone).",
     why="Without a standby an AZ outage or an instance failure stops order taking until a restore completes; "
-        "Multi-AZ fails over in about a minute with no data loss.",
+    "Multi-AZ fails over in about a minute with no data loss.",
     remediation="Set `multi_az=True` on the writer (stack config `postgres.multiAz`). Dev runs this as advisory "
-                "to save the standby's cost.",
+    "to save the standby's cost.",
     checks=("multiAz",),
 )
 def rds_multi_az(r: Res, report: Report) -> None:
@@ -148,14 +205,16 @@ def rds_multi_az(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-backup-retention",
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="resilience",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="high",
+    category="resilience",
     controls=(GDPR_RESTORE, "pci-12-10-1", "fsbp-rds-11", "cis-pg-backups"),
     description="Automated backups (point-in-time recovery) are kept at least `minimumDays` days "
-                f"(prod {PROD.pitr_days}, dev {DEV.pitr_days}).",
+    f"(prod {PROD.pitr_days}, dev {DEV.pitr_days}).",
     why="PITR is how a bad migration or a deleted order is undone; a short window loses the ability to recover "
-        "from problems noticed late.",
+    "from problems noticed late.",
     remediation="Set `backup_retention_period` to at least the configured minimum (stack config "
-                "`postgres.backupRetentionDays`).",
+    "`postgres.backupRetentionDays`).",
     checks=("backupRetentionPeriod",),
     config=policy_defaults("rds-backup-retention"),
     config_descriptions={"minimumDays": "Shortest allowed automated backup retention, in days."},
@@ -173,21 +232,32 @@ def rds_backup_retention(r: Res, report: Report) -> None:
 
 
 # Engine default ports (what FSBP RDS.23 calls the engine's default), by engine name prefix.
-ENGINE_DEFAULT_PORTS = (("aurora-postgresql", 5432), ("postgres", 5432), ("aurora-mysql", 3306), ("aurora", 3306),
-                        ("mysql", 3306), ("mariadb", 3306), ("sqlserver", 1433), ("oracle", 1521), ("db2", 50000))
+ENGINE_DEFAULT_PORTS = (
+    ("aurora-postgresql", 5432),
+    ("postgres", 5432),
+    ("aurora-mysql", 3306),
+    ("aurora", 3306),
+    ("mysql", 3306),
+    ("mariadb", 3306),
+    ("sqlserver", 1433),
+    ("oracle", 1521),
+    ("db2", 50000),
+)
 
 
 @resource_policy(
     "rds-non-default-port",
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="low", category="security",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="low",
+    category="security",
     controls=(GDPR_CIA, "fsbp-rds-23"),
     description="RDS instances and clusters listen on a port other than their engine's default (5432 for "
-                "PostgreSQL, 3306 for MySQL...). A read replica without `port` inherits its source's.",
+    "PostgreSQL, 3306 for MySQL...). A read replica without `port` inherits its source's.",
     why="Scanners and credential-stuffing tools try the default ports first; a known port also makes a "
-        "mistakenly opened security group easier to exploit. (RDS Proxy keeps its fixed port: clients of the "
-        "proxy are unaffected.)",
+    "mistakenly opened security group easier to exploit. (RDS Proxy keeps its fixed port: clients of the "
+    "proxy are unaffected.)",
     remediation="Set `port` (platform_rules.POSTGRES_PORT for this platform's PostgreSQL) and admit that port in "
-                "the security groups.",
+    "the security groups.",
     checks=("port",),
 )
 def rds_non_default_port(r: Res, report: Report) -> None:
@@ -206,12 +276,14 @@ def rds_non_default_port(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-deletion-protection",
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="lifecycle",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="high",
+    category="lifecycle",
     controls=(GDPR_CIA, GDPR_RESTORE, "fsbp-rds-7", "fsbp-rds-8"),
     description="RDS writers and clusters have deletion protection on.",
     why="A mistaken `pulumi destroy` or a replacement diff must not be able to drop the system of record.",
     remediation="Set `deletion_protection=True` (stack config `postgres.deletionProtection`). Dev runs this as "
-                "advisory so the environment can be torn down.",
+    "advisory so the environment can be torn down.",
     checks=("deletionProtection",),
 )
 def rds_deletion_protection(r: Res, report: Report) -> None:
@@ -224,13 +296,15 @@ def rds_deletion_protection(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-final-snapshot",
-    defaults={'skipFinalSnapshot': False},
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="medium", category="lifecycle",
+    defaults={"skipFinalSnapshot": False},
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="medium",
+    category="lifecycle",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
     description="Deleting an RDS writer or cluster takes a final snapshot.",
     why="Automated backups can be deleted with the instance; the final snapshot is the last copy of the data.",
-    remediation="Set `skip_final_snapshot=False` and `final_snapshot_identifier=\"<identifier>-final\"`. Dev runs "
-                "this as advisory.",
+    remediation='Set `skip_final_snapshot=False` and `final_snapshot_identifier="<identifier>-final"`. Dev runs '
+    "this as advisory.",
     checks=("skipFinalSnapshot", "finalSnapshotIdentifier"),
 )
 def rds_final_snapshot(r: Res, report: Report) -> None:
@@ -244,11 +318,13 @@ def rds_final_snapshot(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-performance-insights-encrypted",
-    types=(RDS_INSTANCE,), severity="medium", category="security",
+    types=(RDS_INSTANCE,),
+    severity="medium",
+    category="security",
     controls=(GDPR_ENC, GDPR_TEST),
     description="Performance Insights is on and encrypted with a customer-managed key.",
     why="Performance Insights keeps SQL text, which contains customer data in literals; it must be encrypted with "
-        "the data's own key. Having it on is how slow queries are found before they become outages.",
+    "the data's own key. Having it on is how slow queries are found before they become outages.",
     remediation="Set `performance_insights_enabled=True` and `performance_insights_kms_key_id=<relational CMK>`.",
     checks=("performanceInsightsEnabled", "performanceInsightsKmsKeyId"),
 )
@@ -263,13 +339,15 @@ def rds_performance_insights_encrypted(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-enhanced-monitoring",
-    types=(RDS_INSTANCE,), severity="low", category="resilience",
+    types=(RDS_INSTANCE,),
+    severity="low",
+    category="resilience",
     controls=(GDPR_TEST, "fsbp-rds-6"),
     description="Enhanced monitoring publishes OS metrics (interval > 0) through its IAM role.",
     why="CloudWatch's hypervisor metrics hide memory pressure and process-level CPU; diagnosing an incident "
-        "needs the OS view.",
+    "needs the OS view.",
     remediation="Set `monitoring_interval` (1-60 s) and `monitoring_role_arn` to a role trusted by "
-                "monitoring.rds.amazonaws.com.",
+    "monitoring.rds.amazonaws.com.",
     checks=("monitoringInterval", "monitoringRoleArn"),
 )
 def rds_enhanced_monitoring(r: Res, report: Report) -> None:
@@ -280,20 +358,26 @@ def rds_enhanced_monitoring(r: Res, report: Report) -> None:
         report("monitoringRoleArn is not set: enhanced monitoring cannot publish")
 
 
-_REQUIRED_LOG_EXPORTS = {"postgres": {"postgresql"}, "aurora-postgresql": {"postgresql"},
-                         "mysql": {"audit", "error"}, "mariadb": {"audit", "error"}, "aurora-mysql": {"audit", "error"}}
+_REQUIRED_LOG_EXPORTS = {
+    "postgres": {"postgresql"},
+    "aurora-postgresql": {"postgresql"},
+    "mysql": {"audit", "error"},
+    "mariadb": {"audit", "error"},
+    "aurora-mysql": {"audit", "error"},
+}
 
 
 @resource_policy(
     "rds-log-exports",
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="high", category="security",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="high",
+    category="security",
     controls=("pci-10-2-1", GDPR_BREACH, CCPA_SEC, "fsbp-rds-9", "fsbp-rds-36", "fsbp-rds-37"),
-    description="Database logs (PostgreSQL log incl. connections; MySQL audit/error) are exported to CloudWatch "
-                "Logs.",
+    description="Database logs (PostgreSQL log incl. connections; MySQL audit/error) are exported to CloudWatch Logs.",
     why="Connection and statement logs are the audit trail an investigation needs; kept on the instance they "
-        "rotate away within days and die with it.",
-    remediation="Set `enabled_cloudwatch_logs_exports=[\"postgresql\", \"upgrade\", \"iam-db-auth-error\"]` (or "
-                "the engine's audit/error logs).",
+    "rotate away within days and die with it.",
+    remediation='Set `enabled_cloudwatch_logs_exports=["postgresql", "upgrade", "iam-db-auth-error"]` (or '
+    "the engine's audit/error logs).",
     checks=("enabledCloudwatchLogsExports",),
 )
 def rds_log_exports(r: Res, report: Report) -> None:
@@ -311,8 +395,10 @@ def rds_log_exports(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-auto-minor-version-upgrade",
-    defaults={'autoMinorVersionUpgrade': True},
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="medium", category="security",
+    defaults={"autoMinorVersionUpgrade": True},
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="medium",
+    category="security",
     controls=("pci-6-3-3", "cis-2-3-2", "fsbp-rds-13", "fsbp-rds-35", "cis-pg-1-patches"),
     description="Minor engine versions (security patches) are applied automatically in the maintenance window.",
     why="PostgreSQL minor releases fix CVEs; manual patching lags behind.",
@@ -326,11 +412,13 @@ def rds_auto_minor_version_upgrade(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-copy-tags-to-snapshot",
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="low", category="governance",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="low",
+    category="governance",
     controls=(GDPR_RECORDS, "pci-12-5-1", "fsbp-rds-16", "fsbp-rds-17", "fsbp-rds-47"),
     description="Snapshots inherit the instance's tags (owner, data-classification).",
     why="A snapshot holds the same personal data as its instance; without the tags it drops out of the inventory "
-        "and its classification is lost.",
+    "and its classification is lost.",
     remediation="Set `copy_tags_to_snapshot=True`.",
     checks=("copyTagsToSnapshot",),
 )
@@ -344,11 +432,13 @@ def rds_copy_tags_to_snapshot(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-custom-parameter-group",
-    types=(RDS_INSTANCE,), severity="high", category="security",
+    types=(RDS_INSTANCE,),
+    severity="high",
+    category="security",
     controls=("pci-2-2-1", "pci-4-2-1", "pci-10-2-1"),
     description="RDS instances use a parameter group of their own, never `default.*`.",
     why="A default parameter group cannot be modified: TLS enforcement (`rds.force_ssl`) and connection/statement "
-        "logging cannot be configured on it. checkov passes an instance on the default group; this does not.",
+    "logging cannot be configured on it. checkov passes an instance on the default group; this does not.",
     remediation="Create an `aws.rds.ParameterGroup` for the engine family and set `parameter_group_name` to it.",
     checks=("parameterGroupName",),
 )
@@ -366,14 +456,16 @@ def rds_custom_parameter_group(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-ca-certificate-current",
-    unset={'caCertIdentifier': 'unset: RDS assigns its current default CA'},
-    types=(RDS_INSTANCE,), severity="medium", category="security",
+    unset={"caCertIdentifier": "unset: RDS assigns its current default CA"},
+    types=(RDS_INSTANCE,),
+    severity="medium",
+    category="security",
     controls=("pci-4-2-1",),
     description="Instances use a current RDS certificate authority (rds-ca-rsa2048-g1, rds-ca-rsa4096-g1 or "
-                "rds-ca-ecc384-g1).",
+    "rds-ca-ecc384-g1).",
     why="Clients verify the server against this CA; an expired CA (rds-ca-2019) forces clients to stop verifying "
-        "TLS or to break.",
-    remediation="Set `ca_cert_identifier=\"rds-ca-rsa2048-g1\"` (or another current CA).",
+    "TLS or to break.",
+    remediation='Set `ca_cert_identifier="rds-ca-rsa2048-g1"` (or another current CA).',
     checks=("caCertIdentifier",),
 )
 def rds_ca_certificate_current(r: Res, report: Report) -> None:
@@ -384,10 +476,12 @@ def rds_ca_certificate_current(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-engine-version-supported",
-    types=(RDS_INSTANCE,), severity="medium", category="security",
+    types=(RDS_INSTANCE,),
+    severity="medium",
+    category="security",
     controls=("pci-6-3-3", "cis-pg-1-patches"),
     description="PostgreSQL instances run a major version in RDS standard support (>= `minimumPostgresMajor`, "
-                "default 14).",
+    "default 14).",
     why="Versions past standard support get no security fixes (and cost extended-support fees).",
     remediation="Set `engine_version` to a supported major (the stack uses PostgreSQL 16).",
     checks=("engineVersion",),
@@ -409,11 +503,15 @@ def rds_engine_version_supported(r: Res, report: Report) -> None:
         report(f"engineVersion is {show(version)}: PostgreSQL below {minimum} is out of RDS standard support")
 
 
-def _postgres_parameters(r: Res) -> Optional[dict[str, object]]:
+def _postgres_parameters(r: Res) -> dict[str, object] | None:
     """A PostgreSQL parameter group's parameters by name; None for another engine or while any is unknown."""
     family, params_raw = r.get("family"), r.get("parameters")
-    if not known(family) or "postgres" not in str(family or "") or not known(params_raw) \
-            or any(not known(p) for p in params_raw or []):
+    if (
+        not known(family)
+        or "postgres" not in str(family or "")
+        or not known(params_raw)
+        or any(not known(p) for p in params_raw or [])
+    ):
         return None
     return _parameters(r)
 
@@ -428,12 +526,14 @@ def _parameters(r: Res) -> dict[str, object]:
 
 @resource_policy(
     "rds-parameter-group-force-tls",
-    types=(RDS_PARAMETER_GROUP,), severity="high", category="security",
+    types=(RDS_PARAMETER_GROUP,),
+    severity="high",
+    category="security",
     controls=("pci-4-2-1", GDPR_ENC, CCPA_BREACH, "cis-pg-tls"),
     description="PostgreSQL parameter groups set `rds.force_ssl=1`; MySQL/MariaDB ones `require_secure_transport=1`.",
     why="Without it a client can connect in plaintext inside the VPC and credentials and customer data cross the "
-        "network unencrypted.",
-    remediation="Add `aws.rds.ParameterGroupParameterArgs(name=\"rds.force_ssl\", value=\"1\")` to `parameters`.",
+    "network unencrypted.",
+    remediation='Add `aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1")` to `parameters`.',
     checks=("parameters",),
 )
 def rds_parameter_group_force_tls(r: Res, report: Report) -> None:
@@ -461,13 +561,15 @@ _PG_LOGGING = {"log_connections": ("1", "on", "true"), "log_disconnections": ("1
 
 @resource_policy(
     "rds-parameter-group-logging",
-    types=(RDS_PARAMETER_GROUP,), severity="medium", category="security",
+    types=(RDS_PARAMETER_GROUP,),
+    severity="medium",
+    category="security",
     controls=("pci-10-2-1", GDPR_BREACH, "cis-pg-log-connections", "cis-pg-log-disconnections"),
     description="PostgreSQL parameter groups log connections, disconnections and slow statements "
-                "(`log_min_duration_statement` >= 0).",
+    "(`log_min_duration_statement` >= 0).",
     why="Who connected when, and which statements ran long, is the evidence an incident review starts from.",
     remediation="Set `log_connections=1`, `log_disconnections=1` and `log_min_duration_statement=<ms>` in "
-                "`parameters`.",
+    "`parameters`.",
     checks=("parameters",),
 )
 def rds_parameter_group_logging(r: Res, report: Report) -> None:
@@ -489,17 +591,27 @@ def rds_parameter_group_logging(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-parameter-group-hardening",
-    types=(RDS_PARAMETER_GROUP,), severity="medium", category="security",
-    controls=("pci-2-2-1", "pci-8-3-2", "pci-4-2-1", "pci-10-2-1", "cis-pg-password-encryption", "cis-pg-tls-min",
-              "cis-pg-log-statement", "cis-pg-pgaudit"),
+    types=(RDS_PARAMETER_GROUP,),
+    severity="medium",
+    category="security",
+    controls=(
+        "pci-2-2-1",
+        "pci-8-3-2",
+        "pci-4-2-1",
+        "pci-10-2-1",
+        "cis-pg-password-encryption",
+        "cis-pg-tls-min",
+        "cis-pg-log-statement",
+        "cis-pg-pgaudit",
+    ),
     description="PostgreSQL parameter groups set the CIS hardening RDS exposes: "
-                + ", ".join(f"`{k}={v}`" for k, v in POSTGRES_HARDENING.items())
-                + f", and preload `{', '.join(POSTGRES_PRELOAD)}`.",
+    + ", ".join(f"`{k}={v}`" for k, v in POSTGRES_HARDENING.items())
+    + f", and preload `{', '.join(POSTGRES_PRELOAD)}`.",
     why="MD5 hashes and TLS 1.0/1.1 are broken; unlogged DDL and role changes leave an incident without "
-        "evidence. RDS' defaults (md5-compatible hashing, TLS 1.0 allowed on older versions, log_statement=none) "
-        "meet none of these.",
+    "evidence. RDS' defaults (md5-compatible hashing, TLS 1.0 allowed on older versions, log_statement=none) "
+    "meet none of these.",
     remediation="Add the parameters above to `parameters` (platform_rules.POSTGRES_HARDENING; the postgres "
-                "component sets them) and run `CREATE EXTENSION pgaudit` in each database.",
+    "component sets them) and run `CREATE EXTENSION pgaudit` in each database.",
     checks=("parameters",),
 )
 def rds_parameter_group_hardening(r: Res, report: Report) -> None:
@@ -521,13 +633,15 @@ def rds_parameter_group_hardening(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-backup-replication-encrypted",
-    defaults={'retentionPeriod': 7},
-    types=(RDS_BACKUP_REPLICATION,), severity="high", category="security",
+    defaults={"retentionPeriod": 7},
+    types=(RDS_BACKUP_REPLICATION,),
+    severity="high",
+    category="security",
     controls=(GDPR_ENC, "pci-3-5-1", "fsbp-rds-4"),
     description="Automated backups replicated to another region are encrypted with a CMK there, kept >= 7 days.",
     why="A cross-region copy is a second copy of all personal data; it must be as protected as the original.",
     remediation="Set `kms_key_id=<relational CMK ARN in the destination region>` and `retention_period>=7` on "
-                "`aws.rds.InstanceAutomatedBackupsReplication`.",
+    "`aws.rds.InstanceAutomatedBackupsReplication`.",
     checks=("kmsKeyId", "retentionPeriod"),
 )
 def rds_backup_replication_encrypted(r: Res, report: Report) -> None:
@@ -540,7 +654,9 @@ def rds_backup_replication_encrypted(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-proxy-require-tls",
-    types=(RDS_PROXY,), severity="high", category="security",
+    types=(RDS_PROXY,),
+    severity="high",
+    category="security",
     controls=("pci-4-2-1", GDPR_ENC, "fsbp-rds-43"),
     description="RDS Proxy requires TLS from clients.",
     why="The proxy terminates client connections; without TLS credentials and data travel in plaintext.",
@@ -555,12 +671,14 @@ def rds_proxy_require_tls(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-proxy-iam-auth",
-    types=(RDS_PROXY,), severity="medium", category="security",
+    types=(RDS_PROXY,),
+    severity="medium",
+    category="security",
     controls=("pci-8-3-1", "pci-8-6-2"),
     description="RDS Proxy authenticates clients with IAM (every `auths` entry `iam_auth=REQUIRED`, or "
-                "`default_auth_scheme=IAM_AUTH`).",
+    "`default_auth_scheme=IAM_AUTH`).",
     why="IAM tokens are short-lived and bound to a role; proxy passwords are long-lived shared secrets.",
-    remediation="Set `iam_auth=\"REQUIRED\"` on every `auths` entry (or `default_auth_scheme=\"IAM_AUTH\"`).",
+    remediation='Set `iam_auth="REQUIRED"` on every `auths` entry (or `default_auth_scheme="IAM_AUTH"`).',
     checks=("auths[].iamAuth",),
 )
 def rds_proxy_iam_auth(r: Res, report: Report) -> None:
@@ -579,8 +697,10 @@ def rds_proxy_iam_auth(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-proxy-debug-logging-off",
-    defaults={'debugLogging': False},
-    types=(RDS_PROXY,), severity="medium", category="security",
+    defaults={"debugLogging": False},
+    types=(RDS_PROXY,),
+    severity="medium",
+    category="security",
     controls=(GDPR_MIN, "pci-3-5-1"),
     description="RDS Proxy debug logging is off.",
     why="Debug logging writes full SQL statements, with customer data in their literals, to CloudWatch Logs.",
@@ -594,11 +714,13 @@ def rds_proxy_debug_logging_off(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-proxy-endpoint-security-groups",
-    types=(RDS_PROXY, RDS_PROXY_ENDPOINT), severity="high", category="security",
+    types=(RDS_PROXY, RDS_PROXY_ENDPOINT),
+    severity="high",
+    category="security",
     controls=("pci-1-3-1", GDPR_CIA),
     description="RDS Proxies and proxy endpoints name their own security groups (never the VPC's default).",
     why="Without a group the proxy lands in the VPC's default group: whoever may use that group reaches the "
-        "database's front door.",
+    "database's front door.",
     remediation="Set `vpc_security_group_ids=[<proxy SG admitting 5432 from the app's SG only>]`.",
     checks=("vpcSecurityGroupIds",),
 )
@@ -610,8 +732,10 @@ def rds_proxy_endpoint_security_groups(r: Res, report: Report) -> None:
 
 @resource_policy(
     "rds-snapshot-not-public",
-    unset={'sharedAccounts': 'unset: a snapshot is shared with no account'},
-    types=(RDS_SNAPSHOT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT_COPY), severity="critical", category="security",
+    unset={"sharedAccounts": "unset: a snapshot is shared with no account"},
+    types=(RDS_SNAPSHOT, RDS_CLUSTER_SNAPSHOT, RDS_SNAPSHOT_COPY),
+    severity="critical",
+    category="security",
     controls=(GDPR_CIA, CCPA_BREACH, "fsbp-rds-1"),
     description="Manual DB and cluster snapshots (and their copies) are not shared with `all` accounts.",
     why="A public snapshot is the whole database, restorable by anyone with an AWS account.",
@@ -620,30 +744,32 @@ def rds_proxy_endpoint_security_groups(r: Res, report: Report) -> None:
 )
 def rds_snapshot_not_public(r: Res, report: Report) -> None:
     shared = r.get("sharedAccounts")
-    if known(shared) and isinstance(shared, list) and any(isinstance(a, str) and a.lower() == "all"
-                                                           for a in shared):
+    if known(shared) and isinstance(shared, list) and any(isinstance(a, str) and a.lower() == "all" for a in shared):
         report("sharedAccounts includes 'all': the snapshot is public")
 
 
 # Names every attacker tries first (and RDS' own reserved ones): FSBP RDS.24/25.
-DEFAULT_MASTER_USERNAMES = frozenset({"postgres", "admin", "root", "master", "administrator", "awsuser", "sa",
-                                      "user", "rdsadmin"})
+DEFAULT_MASTER_USERNAMES = frozenset(
+    {"postgres", "admin", "root", "master", "administrator", "awsuser", "sa", "user", "rdsadmin"}
+)
 
 
 @resource_policy(
     "rds-custom-master-username",
     unset={
-        'username': "unset: only replicas and restores omit it (they keep the source's)",
-        'masterUsername': 'unset: only replicas and restores omit it',
+        "username": "unset: only replicas and restores omit it (they keep the source's)",
+        "masterUsername": "unset: only replicas and restores omit it",
     },
-    types=(RDS_INSTANCE, RDS_CLUSTER), severity="low", category="security",
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="low",
+    category="security",
     controls=("pci-2-2-1", "fsbp-rds-24", "fsbp-rds-25"),
     description="Writers and clusters use a master user name other than the engine's default (`postgres`, "
-                "`admin`, ...).",
+    "`admin`, ...).",
     why="A well-known administrator name is half of a brute-force login; a custom one leaves only the password "
-        "(which RDS manages) to guess.",
+    "(which RDS manages) to guess.",
     remediation="Set `username` (instances) / `master_username` (clusters) to a custom name (the postgres "
-                "component uses `ecomart_admin`).",
+    "component uses `ecomart_admin`).",
     checks={RDS_INSTANCE: ("username",), RDS_CLUSTER: ("masterUsername",)},
 )
 def rds_custom_master_username(r: Res, report: Report) -> None:
@@ -657,19 +783,24 @@ def rds_custom_master_username(r: Res, report: Report) -> None:
 
 # === stack policies: how these resources relate to the rest of the stack =====================
 
+
 @stack_policy(
     "stack-rds-log-groups-declared",
     house_rule=True,
-    types=(RDS_INSTANCE, RDS_CLUSTER, LOG_GROUP), severity="medium", category="security",
+    types=(RDS_INSTANCE, RDS_CLUSTER, LOG_GROUP),
+    severity="medium",
+    category="security",
     controls=("pci-10-3-2", "pci-10-5-1", GDPR_BREACH),
     description="Every log an RDS instance or cluster exports has its log group (/aws/rds/instance/<id>/<log>) "
-                "declared in the stack, KMS-encrypted and with retention.",
-    why="Otherwise RDS creates the group itself on first export: unencrypted with a customer key and never "
-        "expiring.",
-    remediation="Create `aws.cloudwatch.LogGroup(name=f\"/aws/rds/instance/{identifier}/{log}\", kms_key_id=..., "
-                "retention_in_days=...)` before the instance (components/postgres.py does).",
-    checks={RDS_INSTANCE: ("identifier", "enabledCloudwatchLogsExports"),
-            RDS_CLUSTER: ("clusterIdentifier", "enabledCloudwatchLogsExports"), LOG_GROUP: ("name", "kmsKeyId")},
+    "declared in the stack, KMS-encrypted and with retention.",
+    why="Otherwise RDS creates the group itself on first export: unencrypted with a customer key and never expiring.",
+    remediation='Create `aws.cloudwatch.LogGroup(name=f"/aws/rds/instance/{identifier}/{log}", kms_key_id=..., '
+    "retention_in_days=...)` before the instance (components/postgres.py does).",
+    checks={
+        RDS_INSTANCE: ("identifier", "enabledCloudwatchLogsExports"),
+        RDS_CLUSTER: ("clusterIdentifier", "enabledCloudwatchLogsExports"),
+        LOG_GROUP: ("name", "kmsKeyId"),
+    },
 )
 def stack_rds_log_groups_declared(stack: Stack, report: StackReport) -> None:
     groups_by_name = {g.get("name"): g for g in stack.of_type(LOG_GROUP) if isinstance(g.get("name"), str)}
@@ -682,8 +813,7 @@ def stack_rds_log_groups_declared(stack: Stack, report: StackReport) -> None:
         if not known(ident):
             continue
         if absent(ident):
-            report(f"{identity(db)} exports logs but has no {prop}: its log groups cannot be declared up front",
-                   db.urn)
+            report(f"{identity(db)} exports logs but has no {prop}: its log groups cannot be declared up front", db.urn)
             continue
         for log in exports:
             if not known(log):
@@ -691,23 +821,30 @@ def stack_rds_log_groups_declared(stack: Stack, report: StackReport) -> None:
             name = f"/aws/rds/{kind}/{ident}/{log}"
             group = groups_by_name.get(name)
             if group is None:
-                report(f"{identity(db)} exports {log} to {name}, which this stack does not declare (RDS would "
-                       "create it unencrypted, never expiring)", db.urn)
+                report(
+                    f"{identity(db)} exports {log} to {name}, which this stack does not declare (RDS would "
+                    "create it unencrypted, never expiring)",
+                    db.urn,
+                )
                 continue
             for problem in log_group_problems(group):
                 report(f"{identity(db)} exports {log} to {name}, which is {problem}", group.urn)
 
+
 # --- cross-region PITR ----------------------------------------------------------------------------------------------
+
 
 @stack_policy(
     "stack-rds-cross-region-backups",
-    types=(RDS_INSTANCE, RDS_BACKUP_REPLICATION), severity="high", category="cost",
+    types=(RDS_INSTANCE, RDS_BACKUP_REPLICATION),
+    severity="high",
+    category="cost",
     controls=(GDPR_RESTORE, "pci-12-10-1"),
     description="Every RDS writer replicates its automated backups (point-in-time recovery) to another region.",
     why="A regional outage or a region-scoped incident must not take point-in-time recovery with it. Dev runs "
-        "this as advisory.",
+    "this as advisory.",
     remediation="Set stack config `postgres.crossRegionBackupReplication: true` (an "
-                "`aws.rds.InstanceAutomatedBackupsReplication` per writer, encrypted in the secondary region).",
+    "`aws.rds.InstanceAutomatedBackupsReplication` per writer, encrypted in the secondary region).",
     checks={RDS_INSTANCE: ("arn",), RDS_BACKUP_REPLICATION: ("sourceDbInstanceArn",)},
 )
 def stack_rds_cross_region_backups(stack: Stack, report: StackReport) -> None:
@@ -722,14 +859,15 @@ def stack_rds_cross_region_backups(stack: Stack, report: StackReport) -> None:
 
 @stack_policy(
     "stack-rds-clusters-multi-az",
-    types=(RDS_CLUSTER, RDS_CLUSTER_INSTANCE), severity="high", category="cost",
+    types=(RDS_CLUSTER, RDS_CLUSTER_INSTANCE),
+    severity="high",
+    category="cost",
     controls=(GDPR_CIA, GDPR_RESTORE, "fsbp-rds-15"),
     description="Aurora clusters have at least two instances (a writer and a reader in another AZ to fail over "
-                "to); Multi-AZ DB clusters (`db_cluster_instance_class` set) are Multi-AZ by construction.",
+    "to); Multi-AZ DB clusters (`db_cluster_instance_class` set) are Multi-AZ by construction.",
     why="An Aurora cluster with one instance has nothing to fail over to: an AZ or instance failure stops writes "
-        "until a new instance is created.",
-    remediation="Declare a second `aws.rds.ClusterInstance` for the cluster (`cluster_identifier`), in another "
-                "AZ.",
+    "until a new instance is created.",
+    remediation="Declare a second `aws.rds.ClusterInstance` for the cluster (`cluster_identifier`), in another AZ.",
     checks={RDS_CLUSTER: ("engine",), RDS_CLUSTER_INSTANCE: ("clusterIdentifier",)},
 )
 def stack_rds_clusters_multi_az(stack: Stack, report: StackReport) -> None:
@@ -743,8 +881,7 @@ def stack_rds_clusters_multi_az(stack: Stack, report: StackReport) -> None:
             continue
         count = len(member_of.get(cluster.urn, ()))
         if count < 2:
-            report(f"Aurora cluster {identity(cluster)} has {count} instance(s): nothing to fail over to",
-                   cluster.urn)
+            report(f"Aurora cluster {identity(cluster)} has {count} instance(s): nothing to fail over to", cluster.urn)
 
 
 # --- event notifications ----------------------------------------------------------------------------------------------
@@ -757,40 +894,47 @@ FSBP_RDS_EVENTS: dict[str, tuple[str, ...]] = {
     "db-security-group": ("configuration change", "failure"),  # RDS.22
 }
 # The stack's sources of each type: (resource type, the property RDS names it by in sourceIds).
-_EVENT_SOURCES = {"db-instance": (RDS_INSTANCE, "identifier"), "db-cluster": (RDS_CLUSTER, "clusterIdentifier"),
-                  "db-parameter-group": (RDS_PARAMETER_GROUP, "name")}
+_EVENT_SOURCES = {
+    "db-instance": (RDS_INSTANCE, "identifier"),
+    "db-cluster": (RDS_CLUSTER, "clusterIdentifier"),
+    "db-parameter-group": (RDS_PARAMETER_GROUP, "name"),
+}
 
 
 @stack_policy(
     "stack-rds-event-subscriptions",
-    types=(RDS_INSTANCE, RDS_CLUSTER, RDS_PARAMETER_GROUP, RDS_EVENT_SUBSCRIPTION), severity="medium",
+    types=(RDS_INSTANCE, RDS_CLUSTER, RDS_PARAMETER_GROUP, RDS_EVENT_SUBSCRIPTION),
+    severity="medium",
     category="resilience",
     controls=("pci-10-7-2", GDPR_BREACH, "fsbp-rds-19", "fsbp-rds-20", "fsbp-rds-21", "fsbp-rds-22"),
     description="Every RDS instance, cluster and DB parameter group is covered by an enabled RDS event subscription "
-                "(matching source type, its id among `sourceIds` or none listed) delivering at least FSBP's critical "
-                "categories: instances configuration change/failure/maintenance, clusters failure/maintenance, "
-                "parameter groups configuration change; and a stack with RDS subscribes to DB security group "
-                "configuration change/failure.",
+    "(matching source type, its id among `sourceIds` or none listed) delivering at least FSBP's critical "
+    "categories: instances configuration change/failure/maintenance, clusters failure/maintenance, "
+    "parameter groups configuration change; and a stack with RDS subscribes to DB security group "
+    "configuration change/failure.",
     why="RDS announces failures, forced maintenance and configuration changes as events, not metrics: without a "
-        "subscription nobody hears that a failover happened or that a parameter group was changed.",
+    "subscription nobody hears that a failover happened or that a parameter group was changed.",
     remediation="Pass the instances, clusters and parameter groups to the monitoring component (`dbs`, "
-                "`db_clusters`, `db_parameter_groups`): it subscribes the alarm topic with "
-                "`platform_rules.RDS_EVENT_CATEGORIES`.",
-    checks={RDS_INSTANCE: ("identifier",), RDS_CLUSTER: ("clusterIdentifier",), RDS_PARAMETER_GROUP: ("name",),
-            RDS_EVENT_SUBSCRIPTION: ("sourceType", "eventCategories", "sourceIds", "enabled", "snsTopic")},
+    "`db_clusters`, `db_parameter_groups`): it subscribes the alarm topic with "
+    "`platform_rules.RDS_EVENT_CATEGORIES`.",
+    checks={
+        RDS_INSTANCE: ("identifier",),
+        RDS_CLUSTER: ("clusterIdentifier",),
+        RDS_PARAMETER_GROUP: ("name",),
+        RDS_EVENT_SUBSCRIPTION: ("sourceType", "eventCategories", "sourceIds", "enabled", "snsTopic"),
+    },
 )
 def stack_rds_event_subscriptions(stack: Stack, report: StackReport) -> None:
     subscriptions = stack.of_type(RDS_EVENT_SUBSCRIPTION)
-    if any(s.unplaced(p)
-           for s in subscriptions for p in ("sourceType", "eventCategories", "sourceIds", "enabled")):
+    if any(s.unplaced(p) for s in subscriptions for p in ("sourceType", "eventCategories", "sourceIds", "enabled")):
         return  # a subscription that cannot be read yet might cover anything
 
     # What each source type's enabled subscriptions deliver, indexed once: to every source (no sourceIds), and to
     # the sources they name (by URN through the references, and by the literal id). None: every category.
-    everyone: dict[str, Optional[set]] = {}
-    named: dict[tuple[str, str], Optional[set]] = {}
+    everyone: dict[str, set | None] = {}
+    named: dict[tuple[str, str], set | None] = {}
 
-    def merge(into: dict, key, categories: Optional[set]) -> None:
+    def merge(into: dict, key, categories: set | None) -> None:
         if key in into and into[key] is None:
             return
         into[key] = None if categories is None else (into.get(key) or set()) | categories
@@ -813,13 +957,15 @@ def stack_rds_event_subscriptions(stack: Stack, report: StackReport) -> None:
         for target in targets:
             merge(named, (source_type, target), delivers)
 
-    def delivered(source_type: str, source: Optional[SRes], id_prop: str) -> Optional[set]:
+    def delivered(source_type: str, source: SRes | None, id_prop: str) -> set | None:
         """Categories the enabled subscriptions of ``source_type`` covering ``source`` deliver; None for all."""
         parts = [everyone.get(source_type, set())]
         if source is not None:
             ident = source.get(id_prop)
-            parts += [named.get((source_type, source.urn), set()),
-                      named.get((source_type, ident), set()) if isinstance(ident, str) else set()]
+            parts += [
+                named.get((source_type, source.urn), set()),
+                named.get((source_type, ident), set()) if isinstance(ident, str) else set(),
+            ]
         return None if any(p is None for p in parts) else set().union(*parts)
 
     for source_type, (rtype, id_prop) in _EVENT_SOURCES.items():
@@ -827,12 +973,18 @@ def stack_rds_event_subscriptions(stack: Stack, report: StackReport) -> None:
             got = delivered(source_type, source, id_prop)
             missing = [] if got is None else [c for c in FSBP_RDS_EVENTS[source_type] if c not in got]
             if missing:
-                report(f"{identity(source)} ({source_type}) has no enabled event subscription delivering "
-                       f"{', '.join(missing)}", source.urn)
+                report(
+                    f"{identity(source)} ({source_type}) has no enabled event subscription delivering "
+                    f"{', '.join(missing)}",
+                    source.urn,
+                )
     stores = sorted(stack.of_type(RDS_INSTANCE, RDS_CLUSTER), key=lambda r: r.urn)
     if stores:
         got = delivered("db-security-group", None, "")
         missing = [] if got is None else [c for c in FSBP_RDS_EVENTS["db-security-group"] if c not in got]
         if missing:
-            report(f"no enabled event subscription delivers DB security group {', '.join(missing)} events "
-                   f"(this stack holds RDS: {identity(stores[0])})", stores[0].urn)
+            report(
+                f"no enabled event subscription delivers DB security group {', '.join(missing)} events "
+                f"(this stack holds RDS: {identity(stores[0])})",
+                stores[0].urn,
+            )

@@ -11,16 +11,44 @@ relate those resources to their bucket (its ``bucket`` input: the bucket's name,
 
 from __future__ import annotations
 
-from typing import Optional
-
 from platform_rules import policy_defaults
-from policies.engine.families import insecure_transport_rule, public_policy_rule
+from policies.engine.core import (
+    Report,
+    Res,
+    SRes,
+    Stack,
+    StackReport,
+    absent,
+    as_list,
+    identity,
+    is_true,
+    known,
+    not_true,
+    num,
+    resource_policy,
+    show,
+    stack_policy,
+)
 from policies.engine.facts import REQUIRED
-from policies.engine.core import (Report, Res, SRes, Stack, StackReport, absent, as_list, identity, is_true, known, not_true, num, resource_policy, show, stack_policy)
+from policies.engine.families import insecure_transport_rule, public_policy_rule
 from policies.engine.meta import CCPA_BREACH, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
-from policies.engine.tokens import (CLOUDTRAIL, CONFIG_DELIVERY_CHANNEL, FLOW_LOG, S3_ACL, S3_BUCKET, S3_BUCKET_V2,
-                             S3_LIFECYCLE, S3_LOGGING, S3_NOTIFICATION, S3_OBJECT_LOCK, S3_OWNERSHIP, S3_POLICY,
-                             S3_PUBLIC_ACCESS_BLOCK, S3_SSE, S3_VERSIONING)
+from policies.engine.tokens import (
+    CLOUDTRAIL,
+    CONFIG_DELIVERY_CHANNEL,
+    FLOW_LOG,
+    S3_ACL,
+    S3_BUCKET,
+    S3_BUCKET_V2,
+    S3_LIFECYCLE,
+    S3_LOGGING,
+    S3_NOTIFICATION,
+    S3_OBJECT_LOCK,
+    S3_OWNERSHIP,
+    S3_POLICY,
+    S3_PUBLIC_ACCESS_BLOCK,
+    S3_SSE,
+    S3_VERSIONING,
+)
 
 PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
 BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -28,12 +56,14 @@ BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "r
 
 @resource_policy(
     "s3-public-access-block",
-    types=(S3_PUBLIC_ACCESS_BLOCK,), severity="critical", category="security",
+    types=(S3_PUBLIC_ACCESS_BLOCK,),
+    severity="critical",
+    category="security",
     controls=("cis-2-1-4", "pci-1-4-4", GDPR_CIA, CCPA_BREACH, "fsbp-s3-8"),
     description="Bucket public access blocks turn on all four settings.",
     why="Any one of them off lets a later ACL or bucket policy make objects public.",
     remediation="Set `block_public_acls`, `block_public_policy`, `ignore_public_acls` and "
-                "`restrict_public_buckets` to `True`.",
+    "`restrict_public_buckets` to `True`.",
     checks=BLOCK_SETTINGS,
 )
 def s3_public_access_block(r: Res, report: Report) -> None:
@@ -45,14 +75,18 @@ def s3_public_access_block(r: Res, report: Report) -> None:
 
 @resource_policy(
     "s3-encryption-cmk",
-    types=(S3_SSE,), severity="high", category="security",
+    types=(S3_SSE,),
+    severity="high",
+    category="security",
     controls=(GDPR_ENC, "pci-3-5-1"),
     description="Bucket default encryption uses SSE-KMS with a customer-managed key.",
     why="SSE-S3 cannot be audited or revoked per data domain; SSE-KMS with our key can.",
-    remediation="Set `rules=[{apply_server_side_encryption_by_default: {sse_algorithm: \"aws:kms\", "
-                "kms_master_key_id: <CMK ARN>}, bucket_key_enabled: True}]`.",
-    checks=("rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
-            "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId"),
+    remediation='Set `rules=[{apply_server_side_encryption_by_default: {sse_algorithm: "aws:kms", '
+    "kms_master_key_id: <CMK ARN>}, bucket_key_enabled: True}]`.",
+    checks=(
+        "rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
+        "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId",
+    ),
 )
 def s3_encryption_cmk(r: Res, report: Report) -> None:
     rules = r.get("rules")
@@ -76,8 +110,10 @@ def s3_encryption_cmk(r: Res, report: Report) -> None:
 
 @resource_policy(
     "s3-no-public-acl",
-    defaults={'acl': 'private'},
-    types=(S3_BUCKET, S3_ACL), severity="critical", category="security",
+    defaults={"acl": "private"},
+    types=(S3_BUCKET, S3_ACL),
+    severity="critical",
+    category="security",
     controls=("cis-2-1-4", GDPR_CIA, CCPA_BREACH, "fsbp-s3-2", "fsbp-s3-3", "fsbp-s3-12"),
     description="Buckets never carry a public canned ACL.",
     why="`public-read` and friends expose every object to the internet or to every AWS account.",
@@ -92,11 +128,13 @@ def s3_no_public_acl(r: Res, report: Report) -> None:
 
 @resource_policy(
     "s3-versioning-enabled",
-    types=(S3_VERSIONING,), severity="medium", category="resilience",
+    types=(S3_VERSIONING,),
+    severity="medium",
+    category="resilience",
     controls=(GDPR_RESTORE,),
     description="Bucket versioning is Enabled (every overwrite and delete keeps the previous version).",
     why="Versioning is what makes an overwrite or delete recoverable.",
-    remediation="Set `versioning_configuration={\"status\": \"Enabled\"}`.",
+    remediation='Set `versioning_configuration={"status": "Enabled"}`.',
     checks=("versioningConfiguration.status",),
 )
 def s3_versioning_enabled(r: Res, report: Report) -> None:
@@ -106,40 +144,43 @@ def s3_versioning_enabled(r: Res, report: Report) -> None:
 
 
 insecure_transport_rule(
-    __name__, "s3-policy-deny-insecure-transport",
-    unset={'policy': REQUIRED},
+    __name__,
+    "s3-policy-deny-insecure-transport",
+    unset={"policy": REQUIRED},
     types=(S3_POLICY,),
     controls=("cis-2-1-1", "pci-4-2-1", GDPR_ENC, "fsbp-s3-5"),
     description="Bucket policies deny requests made without TLS.",
     why="Without the deny, objects can be read and written over plain HTTP.",
-    remediation="Add to `policy` on `aws.s3.BucketPolicy` a Deny for `s3:*` with `Bool: {aws:SecureTransport: "
-                "false}`.",
+    remediation="Add to `policy` on `aws.s3.BucketPolicy` a Deny for `s3:*` with `Bool: {aws:SecureTransport: false}`.",
 )
 
 
 public_policy_rule(
-    __name__, "s3-policy-not-public",
-    unset={'policy': REQUIRED},
+    __name__,
+    "s3-policy-not-public",
+    unset={"policy": REQUIRED},
     types=(S3_POLICY,),
     controls=("cis-2-1-4", GDPR_CIA, CCPA_BREACH, "fsbp-s3-2", "fsbp-s3-3", "fsbp-s3-6"),
     description="No bucket policy allows a wildcard principal without a condition.",
     why="`Principal: *` without a condition makes the bucket public to every AWS account or the internet.",
     remediation="In `policy` on `aws.s3.BucketPolicy` name the principals; scope service access with "
-                "`aws:SourceArn`/`aws:SourceAccount`.",
+    "`aws:SourceArn`/`aws:SourceAccount`.",
 )
 
 
 @resource_policy(
     "s3-ownership-controls-enforced",
-    types=(S3_OWNERSHIP,), severity="medium", category="security",
+    types=(S3_OWNERSHIP,),
+    severity="medium",
+    category="security",
     controls=(GDPR_CIA, "fsbp-s3-12"),
     description="Bucket ownership controls are `BucketOwnerEnforced`: ACLs are off and the bucket owner owns every "
-                "object.",
+    "object.",
     why="With ACLs on, an object written by another account (a log delivery, a partner) can stay unreadable to the "
-        "owner and carry its own grants; `BucketOwnerEnforced` makes the bucket policy the only access control. "
-        "(A bucket without ownership controls gets `BucketOwnerEnforced`, the default for new buckets since 2023.)",
-    remediation="Set `rule={\"object_ownership\": \"BucketOwnerEnforced\"}` on `aws.s3.BucketOwnershipControls` "
-                "(grant log delivery through the bucket policy, not an ACL).",
+    "owner and carry its own grants; `BucketOwnerEnforced` makes the bucket policy the only access control. "
+    "(A bucket without ownership controls gets `BucketOwnerEnforced`, the default for new buckets since 2023.)",
+    remediation='Set `rule={"object_ownership": "BucketOwnerEnforced"}` on `aws.s3.BucketOwnershipControls` '
+    "(grant log delivery through the bucket policy, not an ACL).",
     checks=("rule.objectOwnership",),
 )
 def s3_ownership_controls_enforced(r: Res, report: Report) -> None:
@@ -150,14 +191,16 @@ def s3_ownership_controls_enforced(r: Res, report: Report) -> None:
 
 @resource_policy(
     "s3-object-lock-retention",
-    unset={'rule.defaultRetention.years': 'unset: the retention is given in days'},
-    types=(S3_OBJECT_LOCK,), severity="high", category="lifecycle",
+    unset={"rule.defaultRetention.years": "unset: the retention is given in days"},
+    types=(S3_OBJECT_LOCK,),
+    severity="high",
+    category="lifecycle",
     controls=("pci-10-3-2", "pci-10-5-1", GDPR_RESTORE),
     description="Object lock configurations lock every new object by default (`rule.defaultRetention`, mode "
-                "COMPLIANCE or GOVERNANCE) for at least `minimumDays` days.",
+    "COMPLIANCE or GOVERNANCE) for at least `minimumDays` days.",
     why="Object lock without a default retention locks only the uploads that ask for it (log deliveries never "
-        "do); a retention shorter than the audit-log horizon lets logs be deleted while they must still be kept.",
-    remediation="Set `rule={\"default_retention\": {\"mode\": \"COMPLIANCE\", \"days\": <minimumDays>}}`.",
+    "do); a retention shorter than the audit-log horizon lets logs be deleted while they must still be kept.",
+    remediation='Set `rule={"default_retention": {"mode": "COMPLIANCE", "days": <minimumDays>}}`.',
     checks=("rule.defaultRetention.mode", "rule.defaultRetention.days", "rule.defaultRetention.years"),
     config=policy_defaults("s3-object-lock-retention"),
     config_descriptions={"minimumDays": "Shortest allowed default retention, in days (a year counts 365)."},
@@ -180,8 +223,13 @@ def s3_object_lock_retention(r: Res, report: Report) -> None:
     minimum = r.setting("minimumDays")
     length = (num(days) or 0) + 365 * (num(years) or 0)
     if length < minimum:
-        given = (f"{show(days)} days" if days is not None else f"{show(years)} years" if years is not None
-                 else "without days or years")
+        given = (
+            f"{show(days)} days"
+            if days is not None
+            else f"{show(years)} years"
+            if years is not None
+            else "without days or years"
+        )
         report(f"rule.defaultRetention is {given}: at least {minimum} days required")
 
 
@@ -203,7 +251,7 @@ def _bucket_refs(stack: Stack, source: SRes, prop: str) -> set[str]:
     found = stack.refs(source, prop, BUCKETS)
     value = source.get(prop)
     if isinstance(value, str) and known(value) and value.startswith("arn:aws:s3:::"):
-        name = value[len("arn:aws:s3:::"):].split("/", 1)[0]
+        name = value[len("arn:aws:s3:::") :].split("/", 1)[0]
         found |= {b.urn for b in stack.of_type(*BUCKETS) if name and name in (b.get("bucket"), b.get("id"))}
     return found
 
@@ -224,14 +272,16 @@ def _access_log_targets(stack: Stack) -> tuple[dict[str, set[str]], bool]:
 
 @stack_policy(
     "stack-s3-access-logging",
-    types=(S3_BUCKET, S3_BUCKET_V2, S3_LOGGING), severity="medium", category="security",
+    types=(S3_BUCKET, S3_BUCKET_V2, S3_LOGGING),
+    severity="medium",
+    category="security",
     controls=("pci-10-2-1", GDPR_BREACH, "fsbp-s3-9"),
     description="Every bucket has server access logging (an `aws.s3.BucketLogging`) into another bucket. The "
-                "buckets that receive the access logs are exempt (logging them loops; AWS cannot object-lock them).",
+    "buckets that receive the access logs are exempt (logging them loops; AWS cannot object-lock them).",
     why="Access logs are the record of who read or deleted which object; without them a leak from a bucket "
-        "cannot be scoped.",
+    "cannot be scoped.",
     remediation="Declare `aws.s3.BucketLogging(bucket=<bucket>.id, target_bucket=<access-log bucket>.id, "
-                "target_prefix=\"<bucket>/\")` for every bucket.",
+    'target_prefix="<bucket>/")` for every bucket.',
     checks={S3_BUCKET: ("bucket",), S3_BUCKET_V2: ("bucket",), S3_LOGGING: ("bucket", "targetBucket")},
 )
 def stack_s3_access_logging(stack: Stack, report: StackReport) -> None:
@@ -249,7 +299,7 @@ def stack_s3_access_logging(stack: Stack, report: StackReport) -> None:
             report(f"bucket {identity(bucket)} logs its access into itself", bucket.urn)
 
 
-def _enabled_rules(lifecycle: SRes) -> Optional[list]:
+def _enabled_rules(lifecycle: SRes) -> list | None:
     rules = lifecycle.get("rules")
     if not known(rules):
         return None
@@ -258,14 +308,16 @@ def _enabled_rules(lifecycle: SRes) -> Optional[list]:
 
 @stack_policy(
     "stack-s3-lifecycle",
-    types=(S3_BUCKET, S3_BUCKET_V2, S3_LIFECYCLE), severity="low", category="cost",
+    types=(S3_BUCKET, S3_BUCKET_V2, S3_LIFECYCLE),
+    severity="low",
+    category="cost",
     controls=(GDPR_RESTORE, "fsbp-s3-10", "fsbp-s3-13"),
     description="Every bucket has a lifecycle configuration with at least one Enabled rule (versioned buckets "
-                "included: their noncurrent versions are otherwise kept forever).",
+    "included: their noncurrent versions are otherwise kept forever).",
     why="Without lifecycle rules data is kept past its purpose (GDPR storage limitation) and old versions of a "
-        "versioned bucket accumulate cost without bound.",
-    remediation="Declare `aws.s3.BucketLifecycleConfiguration(bucket=<bucket>.id, rules=[{\"id\": ..., \"status\": "
-                "\"Enabled\", \"expiration\" or \"noncurrent_version_expiration\": ...}])`.",
+    "versioned bucket accumulate cost without bound.",
+    remediation='Declare `aws.s3.BucketLifecycleConfiguration(bucket=<bucket>.id, rules=[{"id": ..., "status": '
+    '"Enabled", "expiration" or "noncurrent_version_expiration": ...}])`.',
     checks={S3_BUCKET: ("bucket",), S3_BUCKET_V2: ("bucket",), S3_LIFECYCLE: ("bucket", "rules[].status")},
 )
 def stack_s3_lifecycle(stack: Stack, report: StackReport) -> None:
@@ -287,15 +339,20 @@ _DESTINATIONS = ("topics", "queues", "lambdaFunctions")
 
 @stack_policy(
     "stack-s3-event-notifications",
-    types=(S3_BUCKET, S3_BUCKET_V2, S3_NOTIFICATION), severity="low", category="security",
+    types=(S3_BUCKET, S3_BUCKET_V2, S3_NOTIFICATION),
+    severity="low",
+    category="security",
     controls=(GDPR_BREACH, "fsbp-s3-11"),
     description="Every bucket sends event notifications (an `aws.s3.BucketNotification` with a topic, queue, "
-                "function or EventBridge).",
+    "function or EventBridge).",
     why="Notifications are how deletions and unexpected writes in a bucket reach someone who can react.",
     remediation="Declare `aws.s3.BucketNotification(bucket=<bucket>.id, eventbridge=True)` (or topics/queues/"
-                "lambda_functions for the events that matter).",
-    checks={S3_BUCKET: ("bucket",), S3_BUCKET_V2: ("bucket",),
-            S3_NOTIFICATION: ("bucket", "eventbridge", "topics", "queues", "lambdaFunctions")},
+    "lambda_functions for the events that matter).",
+    checks={
+        S3_BUCKET: ("bucket",),
+        S3_BUCKET_V2: ("bucket",),
+        S3_NOTIFICATION: ("bucket", "eventbridge", "topics", "queues", "lambdaFunctions"),
+    },
 )
 def stack_s3_event_notifications(stack: Stack, report: StackReport) -> None:
     notifications, unknown = _configured(stack, S3_NOTIFICATION)
@@ -311,28 +368,46 @@ def stack_s3_event_notifications(stack: Stack, report: StackReport) -> None:
 
 
 # Where audit logs are delivered: (resource type, property naming the bucket).
-AUDIT_LOG_SOURCES = ((CLOUDTRAIL, "s3BucketName"), (FLOW_LOG, "logDestination"),
-                     (CONFIG_DELIVERY_CHANNEL, "s3BucketName"))
+AUDIT_LOG_SOURCES = (
+    (CLOUDTRAIL, "s3BucketName"),
+    (FLOW_LOG, "logDestination"),
+    (CONFIG_DELIVERY_CHANNEL, "s3BucketName"),
+)
 
 
 @stack_policy(
     "stack-s3-audit-buckets-protected",
-    types=(S3_BUCKET, S3_BUCKET_V2, S3_VERSIONING, S3_OBJECT_LOCK, CLOUDTRAIL, FLOW_LOG, CONFIG_DELIVERY_CHANNEL,
-           S3_LOGGING),
-    severity="high", category="lifecycle",
+    types=(
+        S3_BUCKET,
+        S3_BUCKET_V2,
+        S3_VERSIONING,
+        S3_OBJECT_LOCK,
+        CLOUDTRAIL,
+        FLOW_LOG,
+        CONFIG_DELIVERY_CHANNEL,
+        S3_LOGGING,
+    ),
+    severity="high",
+    category="lifecycle",
     controls=("pci-10-3-2", "pci-10-5-1", GDPR_BREACH, GDPR_RESTORE),
     description="Buckets that receive audit logs (CloudTrail trails, VPC flow logs, AWS Config, S3 access logs) "
-                "cannot be emptied by a destroy (`forceDestroy` not true), are versioned, and — except access-log "
-                "buckets, which AWS cannot object-lock — have object lock on.",
+    "cannot be emptied by a destroy (`forceDestroy` not true), are versioned, and — except access-log "
+    "buckets, which AWS cannot object-lock — have object lock on.",
     why="Audit logs are evidence: a `pulumi destroy` with `forceDestroy`, an overwrite or a delete by whoever "
-        "holds write access must not be able to erase them before their retention ends.",
+    "holds write access must not be able to erase them before their retention ends.",
     remediation="On the bucket: `force_destroy=False`, `object_lock_enabled=True`; declare an "
-                "`aws.s3.BucketVersioning` (status Enabled) and an `aws.s3.BucketObjectLockConfiguration` with a "
-                "default retention (`s3-object-lock-retention`).",
-    checks={S3_BUCKET: ("forceDestroy", "objectLockEnabled"), S3_BUCKET_V2: ("forceDestroy", "objectLockEnabled"),
-            S3_VERSIONING: ("bucket", "versioningConfiguration.status"),
-            S3_OBJECT_LOCK: ("bucket", "objectLockEnabled"), CLOUDTRAIL: ("s3BucketName",),
-            FLOW_LOG: ("logDestination",), CONFIG_DELIVERY_CHANNEL: ("s3BucketName",), S3_LOGGING: ("targetBucket",)},
+    "`aws.s3.BucketVersioning` (status Enabled) and an `aws.s3.BucketObjectLockConfiguration` with a "
+    "default retention (`s3-object-lock-retention`).",
+    checks={
+        S3_BUCKET: ("forceDestroy", "objectLockEnabled"),
+        S3_BUCKET_V2: ("forceDestroy", "objectLockEnabled"),
+        S3_VERSIONING: ("bucket", "versioningConfiguration.status"),
+        S3_OBJECT_LOCK: ("bucket", "objectLockEnabled"),
+        CLOUDTRAIL: ("s3BucketName",),
+        FLOW_LOG: ("logDestination",),
+        CONFIG_DELIVERY_CHANNEL: ("s3BucketName",),
+        S3_LOGGING: ("targetBucket",),
+    },
 )
 def stack_s3_audit_buckets_protected(stack: Stack, report: StackReport) -> None:
     audit: dict[str, str] = {}  # bucket URN -> what it receives
@@ -354,8 +429,9 @@ def stack_s3_audit_buckets_protected(stack: Stack, report: StackReport) -> None:
         name = identity(bucket)
         force = bucket.get("forceDestroy")
         if known(force) and is_true(force):
-            report(f"audit bucket {name} (receives {receives}) has forceDestroy: a destroy deletes every log in it",
-                   urn)
+            report(
+                f"audit bucket {name} (receives {receives}) has forceDestroy: a destroy deletes every log in it", urn
+            )
         statuses = [v.get("versioningConfiguration.status") for v in versioned.get(urn, [])]
         if not unknown_v and all(known(s) for s in statuses) and "Enabled" not in statuses:
             report(f"audit bucket {name} (receives {receives}) is not versioned: an overwrite or delete is final", urn)

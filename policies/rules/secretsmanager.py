@@ -6,16 +6,28 @@ where a ``secrets.py`` would shadow the standard library module of that name.
 
 from __future__ import annotations
 
+from policies.engine.core import (
+    Report,
+    Res,
+    absent,
+    is_false,
+    known,
+    not_true,
+    num,
+    report_public_statements,
+    resource_policy,
+    show,
+)
 from policies.engine.facts import REQUIRED
-from policies.engine.core import (Report, Res, absent, is_false, known, not_true, num, report_public_statements, resource_policy,
-                           show)
 from policies.engine.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
 from policies.engine.tokens import SECRET, SECRET_POLICY, SECRET_ROTATION
 
 
 @resource_policy(
     "secret-cmk",
-    types=(SECRET,), severity="medium", category="security",
+    types=(SECRET,),
+    severity="medium",
+    category="security",
     controls=("pci-3-6-1", "pci-8-3-2", GDPR_ENC),
     description="Secrets are encrypted with a customer-managed key, not `aws/secretsmanager`.",
     why="With our key, reading a secret needs kms:Decrypt on it too: a second, auditable gate.",
@@ -30,8 +42,10 @@ def secret_cmk(r: Res, report: Report) -> None:
 
 @resource_policy(
     "secret-recovery-window",
-    defaults={'recoveryWindowInDays': 30},
-    types=(SECRET,), severity="medium", category="resilience",
+    defaults={"recoveryWindowInDays": 30},
+    types=(SECRET,),
+    severity="medium",
+    category="resilience",
     controls=(GDPR_RESTORE,),
     description="Deleted secrets stay recoverable for at least 7 days (never force-deleted).",
     why="A secret deleted without recovery window locks applications out for good.",
@@ -46,13 +60,15 @@ def secret_recovery_window(r: Res, report: Report) -> None:
 
 @resource_policy(
     "secret-rotation-90-days",
-    defaults={'rotationEnabled': True},
-    types=(SECRET_ROTATION,), severity="high", category="security",
+    defaults={"rotationEnabled": True},
+    types=(SECRET_ROTATION,),
+    severity="high",
+    category="security",
     controls=("pci-8-3-9", CCPA_SEC, "fsbp-secretsmanager-1", "fsbp-secretsmanager-4"),
     description="Secret rotation is enabled and runs at least every 90 days.",
     why="PCI DSS limits password lifetime to 90 days; a leaked credential stops working at the next rotation.",
-    remediation="Set `rotation_rules={\"automatically_after_days\": 30}` (or a schedule expression) on "
-                "`aws.secretsmanager.SecretRotation`.",
+    remediation='Set `rotation_rules={"automatically_after_days": 30}` (or a schedule expression) on '
+    "`aws.secretsmanager.SecretRotation`.",
     checks=("rotationRules.automaticallyAfterDays", "rotationEnabled"),
 )
 def secret_rotation_90_days(r: Res, report: Report) -> None:
@@ -70,11 +86,12 @@ def secret_rotation_90_days(r: Res, report: Report) -> None:
 
 @resource_policy(
     "secret-policy-not-public",
-    unset={'policy': REQUIRED},
-    types=(SECRET_POLICY,), severity="critical", category="security",
+    unset={"policy": REQUIRED},
+    types=(SECRET_POLICY,),
+    severity="critical",
+    category="security",
     controls=("pci-7-2-1", GDPR_CIA, CCPA_SEC),
-    description="Secret resource policies block public policies and grant no wildcard principal without a "
-                "condition.",
+    description="Secret resource policies block public policies and grant no wildcard principal without a condition.",
     why="A public secret policy hands the credential to any AWS account.",
     remediation="Keep `block_public_policy=True` and name principals explicitly.",
     checks=("blockPublicPolicy", "policy"),

@@ -7,14 +7,13 @@ import os
 import threading
 import time
 
+import httpx
 import psycopg
 import pytest
 
-import httpx
-
 from app.auth import AuthConfig, issue_token, new_key_pair
-from devtools.servers import free_port
 from app.settings import Settings
+from devtools.servers import free_port
 
 # The tests' token issuer: a throwaway key pair, as `make app` has its own.
 ISSUER, AUDIENCE = "https://issuer.test.ecomart.example", "ecomart-api-test"
@@ -23,8 +22,13 @@ TEST_AUTH = AuthConfig(mode="jwt", issuer=ISSUER, audience=AUDIENCE, public_key_
 
 
 def token_for(customer_id: int, **kw) -> str:
-    return issue_token(PRIVATE_KEY, issuer=kw.pop("issuer", ISSUER), audience=kw.pop("audience", AUDIENCE),
-                       customer_id=customer_id, **kw)
+    return issue_token(
+        PRIVATE_KEY,
+        issuer=kw.pop("issuer", ISSUER),
+        audience=kw.pop("audience", AUDIENCE),
+        customer_id=customer_id,
+        **kw,
+    )
 
 
 def bearer(customer_id: int, **kw) -> dict:
@@ -50,6 +54,7 @@ class CustomerAuth(httpx.Auth):
         if path == "/orders" and request.method == "POST":
             try:
                 import json as _json
+
                 cid = _json.loads(request.content or b"{}").get("customer_id")
                 if isinstance(cid, int) and cid > 0:
                     return cid
@@ -84,8 +89,15 @@ def authed_client(base_url: str, **kw) -> httpx.Client:
 
 
 def make_settings(dsn: str, redis_url: str, **overrides) -> Settings:
-    base = dict(database_url=dsn, redis_url=redis_url, mongodb_uri=None, pg_pool_timeout=1.0, store_timeout=0.3,
-                pg_pool_max=12, auth=TEST_AUTH)
+    base = dict(
+        database_url=dsn,
+        redis_url=redis_url,
+        mongodb_uri=None,
+        pg_pool_timeout=1.0,
+        store_timeout=0.3,
+        pg_pool_max=12,
+        auth=TEST_AUTH,
+    )
     base.update(overrides)
     return Settings(**base)
 
@@ -98,11 +110,12 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 15
         while not self.server.started:
@@ -135,5 +148,7 @@ def pg_conn(dsn: str):
 
 REAL_MONGO = os.environ.get("MONGODB_URI")
 needs_real_mongo = pytest.mark.skipif(
-    not REAL_MONGO, reason="needs a real MongoDB server (set MONGODB_URI); mongomock has no validators, "
-                           "$text, transactions or sharding")
+    not REAL_MONGO,
+    reason="needs a real MongoDB server (set MONGODB_URI); mongomock has no validators, "
+    "$text, transactions or sharding",
+)

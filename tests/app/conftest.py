@@ -4,7 +4,7 @@ a fresh database per test cloned from a migrated template, a fresh mongomock cat
 from __future__ import annotations
 
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import psycopg
@@ -12,11 +12,11 @@ import pytest
 
 from app import db
 from app.catalog import bootstrap
-from devtools.servers import PostgresServer, RedisServer
 from app.mongo import connect
-from devtools.seed import seed
 from app.services import Services
-from tests.app.apphelpers import authed_client, LiveServer, make_settings
+from devtools.seed import seed
+from devtools.servers import PostgresServer, RedisServer
+from tests.app.apphelpers import LiveServer, authed_client, make_settings
 
 TEMPLATE = "ecomart_template"
 
@@ -92,3 +92,29 @@ def live(services: Services) -> Iterator[str]:
 def http(live: str) -> Iterator[httpx.Client]:
     with authed_client(base_url=live, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def ro_http(pg_server, template_db, redis_server):
+    """One seeded server shared by this module's tests that only read or are refused before writing."""
+    import psycopg
+
+    from app.api import create_app
+    from app.catalog import bootstrap
+    from app.mongo import connect
+    from app.services import Services
+    from devtools.seed import seed
+
+    name = "api_readonly"
+    dsn = pg_server.create_database(name, template=template_db)
+    mongo = connect(None)
+    bootstrap(mongo)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        seed(conn, mongo, n_products=40, n_customers=3)
+    services = Services.build(make_settings(dsn, redis_server.url(1)), mongo=mongo)
+    try:
+        with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=30) as client:
+            yield client
+    finally:
+        services.close()
+        pg_server.drop_database(name)

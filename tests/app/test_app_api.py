@@ -10,40 +10,16 @@ import httpx
 import pytest
 
 from app.relay import OutboxRelay
-from tests.app.apphelpers import authed_client, bearer, LiveServer, make_settings, pg_conn
-
-
-@pytest.fixture(scope="module")
-def ro_http(pg_server, template_db, redis_server):
-    """One seeded server shared by this module's tests that only read or are refused before writing."""
-    import psycopg
-
-    from app.api import create_app
-    from app.catalog import bootstrap
-    from app.mongo import connect
-    from devtools.seed import seed
-    from app.services import Services
-
-    name = "api_readonly"
-    dsn = pg_server.create_database(name, template=template_db)
-    mongo = connect(None)
-    bootstrap(mongo)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        seed(conn, mongo, n_products=40, n_customers=3)
-    services = Services.build(make_settings(dsn, redis_server.url(1)), mongo=mongo)
-    try:
-        with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=30) as client:
-            yield client
-    finally:
-        services.close()
-        pg_server.drop_database(name)
+from tests.app.apphelpers import LiveServer, authed_client, bearer, pg_conn
 
 
 def in_stock_sku(dsn: str, min_units: int = 5, active: bool = True) -> str:
     with pg_conn(dsn) as conn:
         return conn.execute(
             "SELECT p.sku FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.active = %s "
-            "GROUP BY p.sku HAVING sum(i.quantity) >= %s ORDER BY p.sku LIMIT 1", (active, min_units)).fetchone()[0]
+            "GROUP BY p.sku HAVING sum(i.quantity) >= %s ORDER BY p.sku LIMIT 1",
+            (active, min_units),
+        ).fetchone()[0]
 
 
 def order_body(customer: int, sku: str, qty: int = 1) -> dict:
@@ -67,14 +43,22 @@ def test_health_reports_each_store(http):
 def test_openapi_document_lists_every_endpoint(ro_http):
     doc = ro_http.get("/openapi.json").json()
     paths = doc["paths"]
-    for path, method in [("/health", "get"), ("/products/{product_id}", "get"), ("/products", "get"),
-                         ("/carts/{cart_id}/items", "post"), ("/carts/{cart_id}", "get"), ("/orders", "post"),
-                         ("/orders/{order_id}", "get"), ("/customers/{customer_id}/recommendations", "get")]:
+    for path, method in [
+        ("/health", "get"),
+        ("/products/{product_id}", "get"),
+        ("/products", "get"),
+        ("/carts/{cart_id}/items", "post"),
+        ("/carts/{cart_id}", "get"),
+        ("/orders", "post"),
+        ("/orders/{order_id}", "get"),
+        ("/customers/{customer_id}/recommendations", "get"),
+    ]:
         assert method in paths[path], path
     params = {p["name"] for p in paths["/orders"]["post"]["parameters"]}
     assert "Idempotency-Key" in params
     assert {"category", "certification", "min_price", "max_price", "q"} <= {
-        p["name"] for p in paths["/products"]["get"]["parameters"]}
+        p["name"] for p in paths["/products"]["get"]["parameters"]
+    }
 
 
 def test_product_read_goes_through_the_cache(http, seeded):
@@ -101,8 +85,10 @@ def test_unknown_and_malformed_product_ids(ro_http):
 
 
 def test_list_filters_facets_and_search(http, seeded):
-    resp = http.get("/products", params={"category": "groceries", "min_price": "2", "max_price": "15.5",
-                                         "sort": "price_asc", "limit": 100})
+    resp = http.get(
+        "/products",
+        params={"category": "groceries", "min_price": "2", "max_price": "15.5", "sort": "price_asc", "limit": 100},
+    )
     body = resp.json()
     assert resp.status_code == 200 and body["total"] > 0
     prices = [i["price"]["amount_cents"] for i in body["items"]]
@@ -119,11 +105,19 @@ def test_list_filters_facets_and_search(http, seeded):
     assert found["total"] >= 1 and found["search_mode"] == "regex"
 
 
-@pytest.mark.parametrize("params,field", [
-    ({"min_price": "-1"}, "min_price"), ({"max_price": "abc"}, "max_price"),
-    ({"min_price": "20", "max_price": "10"}, "min_price"), ({"category": "Bad Category"}, "category"),
-    ({"limit": 0}, "limit"), ({"limit": 1000}, "limit"), ({"sort": "random"}, "sort"), ({"offset": -5}, "offset"),
-])
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"min_price": "-1"}, "min_price"),
+        ({"max_price": "abc"}, "max_price"),
+        ({"min_price": "20", "max_price": "10"}, "min_price"),
+        ({"category": "Bad Category"}, "category"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 1000}, "limit"),
+        ({"sort": "random"}, "sort"),
+        ({"offset": -5}, "offset"),
+    ],
+)
 def test_bad_list_parameters_are_422_naming_the_field(ro_http, params, field):
     resp = ro_http.get("/products", params=params)
     assert resp.status_code == 422
@@ -141,12 +135,15 @@ def test_cart_add_and_get(http, seeded, dsn):
     assert 7 * 86400 - 10 <= cart["expires_in_seconds"] <= 7 * 86400
 
 
-@pytest.mark.parametrize("body,status,field", [
-    ({"sku": "GRO-00001", "quantity": 0}, 422, "quantity"),
-    ({"sku": "GRO-00001", "quantity": "lots"}, 422, "quantity"),
-    ({"sku": "lower", "quantity": 1}, 422, "sku"),
-    ({"sku": "GRO-00001", "quantity": 1, "extra": 1}, 422, "extra"),
-])
+@pytest.mark.parametrize(
+    "body,status,field",
+    [
+        ({"sku": "GRO-00001", "quantity": 0}, 422, "quantity"),
+        ({"sku": "GRO-00001", "quantity": "lots"}, 422, "quantity"),
+        ({"sku": "lower", "quantity": 1}, 422, "sku"),
+        ({"sku": "GRO-00001", "quantity": 1, "extra": 1}, 422, "extra"),
+    ],
+)
 def test_bad_cart_input_names_the_field(ro_http, body, status, field):
     resp = ro_http.post("/carts/cart-abc-123/items", json=body)
     assert resp.status_code == status and error_of(resp)["field"] == field
@@ -170,8 +167,11 @@ def test_place_and_read_an_order(http, seeded, dsn):
     order = resp.json()
     assert resp.headers["Location"] == f"/orders/{order['id']}"
     assert order["payment"]["status"] == "pending" and order["items"] == [
-        {"sku": sku, "quantity": 2, "unit_price_cents": order["items"][0]["unit_price_cents"]}]
-    replay = http.post("/orders", json=order_body(seeded.customers[0], sku, 2), headers={"Idempotency-Key": "order-0001"})
+        {"sku": sku, "quantity": 2, "unit_price_cents": order["items"][0]["unit_price_cents"]}
+    ]
+    replay = http.post(
+        "/orders", json=order_body(seeded.customers[0], sku, 2), headers={"Idempotency-Key": "order-0001"}
+    )
     assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json() == order
     assert http.get(f"/orders/{order['id']}").json() == order
@@ -181,28 +181,42 @@ def test_order_errors_name_field_id_or_sku(http, seeded, dsn):
     sku = in_stock_sku(dsn)
     resp = http.post("/orders", json=order_body(seeded.customers[0], sku))
     assert resp.status_code == 400 and error_of(resp)["field"] == "Idempotency-Key"
-    resp = http.post("/orders", json={"customer_id": seeded.customers[0], "items": [{"sku": sku, "quantity": 0}]},
-                     headers={"Idempotency-Key": "order-0002"})
+    resp = http.post(
+        "/orders",
+        json={"customer_id": seeded.customers[0], "items": [{"sku": sku, "quantity": 0}]},
+        headers={"Idempotency-Key": "order-0002"},
+    )
     assert resp.status_code == 422 and error_of(resp)["field"] == "items[0].quantity"
-    resp = http.post("/orders", json={"customer_id": seeded.customers[0], "items": []},
-                     headers={"Idempotency-Key": "order-0003"})
+    resp = http.post(
+        "/orders", json={"customer_id": seeded.customers[0], "items": []}, headers={"Idempotency-Key": "order-0003"}
+    )
     assert resp.status_code == 422 and error_of(resp)["field"] == "items"
     # the customer is the token's: a body without customer_id is that customer's order, another one is refused
-    resp = http.post("/orders", json={"items": [{"sku": sku, "quantity": 1}]},
-                     headers={"Idempotency-Key": "order-0004", **bearer(seeded.customers[1])})
+    resp = http.post(
+        "/orders",
+        json={"items": [{"sku": sku, "quantity": 1}]},
+        headers={"Idempotency-Key": "order-0004", **bearer(seeded.customers[1])},
+    )
     assert resp.status_code == 201 and resp.json()["customer_id"] == seeded.customers[1]
-    resp = http.post("/orders", json=order_body(seeded.customers[0], sku),
-                     headers={"Idempotency-Key": "order-0004b", **bearer(seeded.customers[1])})
+    resp = http.post(
+        "/orders",
+        json=order_body(seeded.customers[0], sku),
+        headers={"Idempotency-Key": "order-0004b", **bearer(seeded.customers[1])},
+    )
     assert resp.status_code == 422 and error_of(resp)["field"] == "customer_id"
     resp = http.post("/orders", json=order_body(999999, sku), headers={"Idempotency-Key": "order-0005"})
     assert resp.status_code == 404 and error_of(resp)["resource"] == "customer"
-    resp = http.post("/orders", json=order_body(seeded.customers[0], "NOPE-00001"),
-                     headers={"Idempotency-Key": "order-0006"})
+    resp = http.post(
+        "/orders", json=order_body(seeded.customers[0], "NOPE-00001"), headers={"Idempotency-Key": "order-0006"}
+    )
     assert resp.status_code == 404 and error_of(resp)["id"] == "NOPE-00001"
-    resp = http.post("/orders", json=order_body(seeded.customers[0], sku, 1000),
-                     headers={"Idempotency-Key": "order-0007"})
+    resp = http.post(
+        "/orders", json=order_body(seeded.customers[0], sku, 1000), headers={"Idempotency-Key": "order-0007"}
+    )
     err = error_of(resp)
-    assert resp.status_code == 409 and err["code"] == "insufficient_stock" and err["sku"] == sku and sku in err["message"]
+    assert (
+        resp.status_code == 409 and err["code"] == "insufficient_stock" and err["sku"] == sku and sku in err["message"]
+    )
     http.post("/orders", json=order_body(seeded.customers[0], sku), headers={"Idempotency-Key": "order-0008"})
     resp = http.post("/orders", json=order_body(seeded.customers[0], sku, 2), headers={"Idempotency-Key": "order-0008"})
     assert resp.status_code == 422 and error_of(resp)["field"] == "Idempotency-Key"
@@ -250,9 +264,20 @@ def test_recommendations_after_orders_are_relayed(http, services, seeded, dsn):
         assert bought_product["_id"] not in [p["id"] for p in group["products"]]
         ratings = [p["rating"] for p in group["products"]]
         assert ratings == sorted(ratings, reverse=True)
-        best = max((d["rating"]["avg"] for d in services.mongo.db.products.find(
-            {"categories": group["category"], "active": True, "rating.count": {"$gt": 0},
-             "_id": {"$ne": bought_product["_id"]}})), default=None)
+        best = max(
+            (
+                d["rating"]["avg"]
+                for d in services.mongo.db.products.find(
+                    {
+                        "categories": group["category"],
+                        "active": True,
+                        "rating.count": {"$gt": 0},
+                        "_id": {"$ne": bought_product["_id"]},
+                    }
+                )
+            ),
+            default=None,
+        )
         assert ratings[0] == round(best, 2)
     cached = http.get(f"/customers/{customer}/recommendations")
     assert cached.headers["X-Cache"] == "HIT"
@@ -262,7 +287,6 @@ def test_recommendations_after_orders_are_relayed(http, services, seeded, dsn):
 
 def test_unexpected_errors_are_500_without_traceback(services, seeded):
     from app.api import create_app
-    from tests.app.apphelpers import LiveServer
 
     def boom(*_a, **_k):
         raise ZeroDivisionError("secret internals")
@@ -285,12 +309,28 @@ def test_lambda_handler_serves_the_same_app(monkeypatch, dsn, redis_url, seeded)
 
     handler = Mangum(create_app(), lifespan="off")
     event = {
-        "version": "2.0", "routeKey": "$default", "rawPath": "/health", "rawQueryString": "",
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/health",
+        "rawQueryString": "",
         "headers": {"host": "example.execute-api.eu-west-1.amazonaws.com"},
-        "requestContext": {"http": {"method": "GET", "path": "/health", "protocol": "HTTP/1.1",
-                                    "sourceIp": "127.0.0.1", "userAgent": "test"},
-                           "stage": "$default", "requestId": "r1", "accountId": "123456789012", "apiId": "x",
-                           "domainName": "example", "domainPrefix": "example", "time": "", "timeEpoch": 0},
+        "requestContext": {
+            "http": {
+                "method": "GET",
+                "path": "/health",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "test",
+            },
+            "stage": "$default",
+            "requestId": "r1",
+            "accountId": "123456789012",
+            "apiId": "x",
+            "domainName": "example",
+            "domainPrefix": "example",
+            "time": "",
+            "timeEpoch": 0,
+        },
         "isBase64Encoded": False,
     }
     resp = handler(event, None)

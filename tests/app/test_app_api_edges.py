@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
+from app.errors import MAX_ECHO
 from app.http import MAX_BODY_BYTES
 from app.schemas import SEARCH_MIN_WORD
-from app.errors import MAX_ECHO
 from tests.app.apphelpers import pg_conn
-from tests.app.test_app_api import error_of, in_stock_sku, order_body, ro_http  # noqa: F401 (fixture)
+from tests.app.test_app_api import error_of, in_stock_sku, order_body
 
 
 @pytest.mark.parametrize("q", ["!!!", "✓", "(", "a", "a!", "- -"])
@@ -65,8 +64,11 @@ def test_bodies_that_are_not_json_are_415(http, seeded, dsn, content_type):
 
 def test_json_with_a_charset_is_fine(http, seeded, dsn):
     body = json.dumps(order_body(seeded.customers[0], in_stock_sku(dsn)))
-    resp = http.post("/orders", content=body.encode(), headers={"Idempotency-Key": "charset-0001",
-                                                                "content-type": "application/json; charset=utf-8"})
+    resp = http.post(
+        "/orders",
+        content=body.encode(),
+        headers={"Idempotency-Key": "charset-0001", "content-type": "application/json; charset=utf-8"},
+    )
     assert resp.status_code == 201
 
 
@@ -81,18 +83,22 @@ def test_oversized_bodies_are_413_before_parsing(http, seeded):
 
     resp = http.post("/carts/cart-big-0002/items", content=chunks(), headers={"content-type": "application/json"})
     assert resp.status_code == 413
-    small = http.post("/carts/cart-ok-000001/items", content=b" " * (MAX_BODY_BYTES - 10),
-                      headers={"content-type": "application/json"})
+    small = http.post(
+        "/carts/cart-ok-000001/items",
+        content=b" " * (MAX_BODY_BYTES - 10),
+        headers={"content-type": "application/json"},
+    )
     assert small.status_code in (400, 422), "under the limit: parsed (and refused as a bad body)"
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 def test_the_body_limit_is_the_documented_64_kib_exactly(http, seeded, streamed):
     """docs/app.md promises 64 KiB: 65,536 bytes are parsed, one more is 413, declared or streamed."""
+
     def send(size: int):
         content = b" " * size
         if streamed:
-            content = iter([content[i:i + 8192] for i in range(0, size, 8192)])
+            content = iter([content[i : i + 8192] for i in range(0, size, 8192)])
         return http.post("/carts/cart-edge-0001/items", content=content, headers={"content-type": "application/json"})
 
     assert send(65_536).status_code in (400, 422), "at the limit: parsed (and refused as a bad body)"
@@ -116,12 +122,18 @@ def test_echoed_values_are_truncated_and_keep_utf8(http, seeded, dsn):
 
 def test_integer_fields_take_json_integers_written_with_a_fraction_of_zero(http, seeded, dsn):
     sku = in_stock_sku(dsn, min_units=3)
-    ok = http.post("/orders", headers={"Idempotency-Key": "float-int-0001"},
-                   json={"customer_id": float(seeded.customers[0]), "items": [{"sku": sku, "quantity": 2.0}]})
+    ok = http.post(
+        "/orders",
+        headers={"Idempotency-Key": "float-int-0001"},
+        json={"customer_id": float(seeded.customers[0]), "items": [{"sku": sku, "quantity": 2.0}]},
+    )
     assert ok.status_code == 201 and ok.json()["items"][0]["quantity"] == 2
     for bad in ("2", 2.5, True):
-        resp = http.post("/orders", headers={"Idempotency-Key": "float-int-0002"},
-                         json={"customer_id": seeded.customers[0], "items": [{"sku": sku, "quantity": bad}]})
+        resp = http.post(
+            "/orders",
+            headers={"Idempotency-Key": "float-int-0002"},
+            json={"customer_id": seeded.customers[0], "items": [{"sku": sku, "quantity": bad}]},
+        )
         assert resp.status_code == 422 and error_of(resp)["field"] == "items[0].quantity", bad
 
 

@@ -13,8 +13,7 @@ from mangum import Mangum
 
 from app.api import create_app
 from app.auth import issue_token, new_key_pair
-from app.settings import AuthConfig
-from app.settings import Settings, SettingsError
+from app.settings import AuthConfig, Settings, SettingsError
 from tests.app.apphelpers import AUDIENCE, ISSUER, PRIVATE_KEY, LiveServer, bearer, make_settings, token_for
 from tests.app.test_app_api import in_stock_sku
 
@@ -38,27 +37,62 @@ OTHER_PRIVATE, _ = new_key_pair()
 NOW = int(time.time())
 
 
-@pytest.mark.parametrize("headers,message", [
-    ({}, "Authorization header missing"),
-    ({"Authorization": "Basic dXNlcjpwYXNz"}, "is not 'Bearer <token>'"),
-    ({"Authorization": "Bearer not.a.jwt"}, "token is not valid"),
-    ({"Authorization": "Bearer " + issue_token(PRIVATE_KEY, issuer=ISSUER, audience=AUDIENCE, customer_id=1,
-                                               now=NOW - 7200, lifetime_seconds=3600)}, "token expired"),
-    ({"Authorization": "Bearer " + issue_token(OTHER_PRIVATE, issuer=ISSUER, audience=AUDIENCE, customer_id=1)},
-     "token signature does not verify"),
-    ({"Authorization": "Bearer " + issue_token(PRIVATE_KEY, issuer=ISSUER, audience="someone-else",
-                                               customer_id=1)}, "token audience is not this API"),
-    ({"Authorization": "Bearer " + issue_token(PRIVATE_KEY, issuer="https://evil.example", audience=AUDIENCE,
-                                               customer_id=1)}, "token issuer is not trusted"),
-    ({"Authorization": "Bearer " + issue_token(PRIVATE_KEY, issuer=ISSUER, audience=AUDIENCE, customer_id=1,
-                                               claim="custom:other")}, "token has no customer"),
-])
+@pytest.mark.parametrize(
+    "headers,message",
+    [
+        ({}, "Authorization header missing"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "is not 'Bearer <token>'"),
+        ({"Authorization": "Bearer not.a.jwt"}, "token is not valid"),
+        (
+            {
+                "Authorization": "Bearer "
+                + issue_token(
+                    PRIVATE_KEY, issuer=ISSUER, audience=AUDIENCE, customer_id=1, now=NOW - 7200, lifetime_seconds=3600
+                )
+            },
+            "token expired",
+        ),
+        (
+            {"Authorization": "Bearer " + issue_token(OTHER_PRIVATE, issuer=ISSUER, audience=AUDIENCE, customer_id=1)},
+            "token signature does not verify",
+        ),
+        (
+            {
+                "Authorization": "Bearer "
+                + issue_token(PRIVATE_KEY, issuer=ISSUER, audience="someone-else", customer_id=1)
+            },
+            "token audience is not this API",
+        ),
+        (
+            {
+                "Authorization": "Bearer "
+                + issue_token(PRIVATE_KEY, issuer="https://evil.example", audience=AUDIENCE, customer_id=1)
+            },
+            "token issuer is not trusted",
+        ),
+        (
+            {
+                "Authorization": "Bearer "
+                + issue_token(PRIVATE_KEY, issuer=ISSUER, audience=AUDIENCE, customer_id=1, claim="custom:other")
+            },
+            "token has no customer",
+        ),
+    ],
+)
 def test_customer_routes_refuse_bad_tokens_with_401(raw, seeded, headers, message):
-    for method, path in (("GET", "/carts/cart-0001"), ("POST", "/carts/cart-0001/items"), ("POST", "/orders"),
-                         ("GET", "/orders/o_" + "a" * 26), ("GET", "/orders/queued/q_" + "0" * 32),
-                         ("GET", "/customers/1/recommendations")):
-        body = {"items": [{"sku": "X-1", "quantity": 1}]} if path == "/orders" else \
-            ({"sku": "X-1", "quantity": 1} if method == "POST" else None)
+    for method, path in (
+        ("GET", "/carts/cart-0001"),
+        ("POST", "/carts/cart-0001/items"),
+        ("POST", "/orders"),
+        ("GET", "/orders/o_" + "a" * 26),
+        ("GET", "/orders/queued/q_" + "0" * 32),
+        ("GET", "/customers/1/recommendations"),
+    ):
+        body = (
+            {"items": [{"sku": "X-1", "quantity": 1}]}
+            if path == "/orders"
+            else ({"sku": "X-1", "quantity": 1} if method == "POST" else None)
+        )
         resp = raw.request(method, path, headers={**headers, "Idempotency-Key": "auth-test-0001"}, json=body)
         assert message in unauthorized(resp), (method, path)
 
@@ -72,14 +106,18 @@ def test_catalog_and_health_are_public(raw, seeded):
 def test_own_cart_and_order_are_yours_and_nobody_elses(raw, seeded, dsn):
     a, b = seeded.customers[0], seeded.customers[1]
     sku = in_stock_sku(dsn)
-    assert raw.post("/carts/cart-shared-1/items", json={"sku": sku, "quantity": 2}, headers=bearer(a)).status_code \
-        == 201
+    assert (
+        raw.post("/carts/cart-shared-1/items", json={"sku": sku, "quantity": 2}, headers=bearer(a)).status_code == 201
+    )
     assert raw.get("/carts/cart-shared-1", headers=bearer(a)).json()["items"][0]["quantity"] == 2
     other = raw.get("/carts/cart-shared-1", headers=bearer(b))
     assert other.status_code == 404 and other.json()["error"]["resource"] == "cart"
 
-    placed = raw.post("/orders", json={"items": [{"sku": sku, "quantity": 1}]},
-                      headers={**bearer(a), "Idempotency-Key": "auth-own-order-1"})
+    placed = raw.post(
+        "/orders",
+        json={"items": [{"sku": sku, "quantity": 1}]},
+        headers={**bearer(a), "Idempotency-Key": "auth-own-order-1"},
+    )
     assert placed.status_code == 201 and placed.json()["customer_id"] == a
     order_id = placed.json()["id"]
     assert raw.get(f"/orders/{order_id}", headers=bearer(a)).status_code == 200
@@ -93,8 +131,11 @@ def test_own_cart_and_order_are_yours_and_nobody_elses(raw, seeded, dsn):
 
 def test_body_cannot_order_for_someone_else(raw, seeded, dsn):
     a, b = seeded.customers[0], seeded.customers[1]
-    resp = raw.post("/orders", json={"customer_id": b, "items": [{"sku": in_stock_sku(dsn), "quantity": 1}]},
-                    headers={**bearer(a), "Idempotency-Key": "auth-body-other-1"})
+    resp = raw.post(
+        "/orders",
+        json={"customer_id": b, "items": [{"sku": in_stock_sku(dsn), "quantity": 1}]},
+        headers={**bearer(a), "Idempotency-Key": "auth-body-other-1"},
+    )
     assert resp.status_code == 422 and resp.json()["error"]["field"] == "customer_id"
     with raw.stream("GET", "/openapi.json") as r:
         spec = json.loads(r.read())
@@ -114,14 +155,28 @@ def test_unconfigured_auth_fails_closed(dsn, redis_url, mongo, seeded):
 
 
 def _event(path, claims=None, headers=None):
-    ctx = {"http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                    "userAgent": "t"}, "stage": "$default", "requestId": "r1", "accountId": "123456789012",
-           "apiId": "x", "domainName": "example", "domainPrefix": "example", "time": "", "timeEpoch": 0}
+    ctx = {
+        "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+        "stage": "$default",
+        "requestId": "r1",
+        "accountId": "123456789012",
+        "apiId": "x",
+        "domainName": "example",
+        "domainPrefix": "example",
+        "time": "",
+        "timeEpoch": 0,
+    }
     if claims is not None:
         ctx["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
-    return {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
-            "headers": {"host": "example.execute-api.us-east-1.amazonaws.com", **(headers or {})},
-            "requestContext": ctx, "isBase64Encoded": False}
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"host": "example.execute-api.us-east-1.amazonaws.com", **(headers or {})},
+        "requestContext": ctx,
+        "isBase64Encoded": False,
+    }
 
 
 def test_gateway_mode_trusts_only_the_authorizers_claims(dsn, redis_url, mongo, seeded):
@@ -144,20 +199,30 @@ def test_gateway_mode_trusts_only_the_authorizers_claims(dsn, redis_url, mongo, 
         svc.close()
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"AUTH_ISSUER": "https://i", "AUTH_AUDIENCE": "a", "AUTH_MODE": "open"}, "AUTH_MODE='open' is not allowed"),
-    ({"AUTH_ISSUER": "https://i"}, "AUTH_AUDIENCE is required"),
-    ({"AUTH_ISSUER": "https://i", "AUTH_AUDIENCE": "a"}, "needs AUTH_JWKS_URL"),
-    ({"AUTH_ISSUER": "https://i", "AUTH_AUDIENCE": "a", "AUTH_PUBLIC_KEY_FILE": "/nonexistent.pem"},
-     "AUTH_PUBLIC_KEY_FILE='/nonexistent.pem': cannot read"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"AUTH_ISSUER": "https://i", "AUTH_AUDIENCE": "a", "AUTH_MODE": "open"}, "AUTH_MODE='open' is not allowed"),
+        ({"AUTH_ISSUER": "https://i"}, "AUTH_AUDIENCE is required"),
+        ({"AUTH_ISSUER": "https://i", "AUTH_AUDIENCE": "a"}, "needs AUTH_JWKS_URL"),
+        (
+            {"AUTH_ISSUER": "https://i", "AUTH_AUDIENCE": "a", "AUTH_PUBLIC_KEY_FILE": "/nonexistent.pem"},
+            "AUTH_PUBLIC_KEY_FILE='/nonexistent.pem': cannot read",
+        ),
+    ],
+)
 def test_bad_auth_settings_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env(env)
 
 
 def test_gateway_mode_needs_no_key(tmp_path):
-    s = Settings.from_env({"AUTH_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
-                           "AUTH_AUDIENCE": "client123", "AUTH_MODE": "gateway"})
+    s = Settings.from_env(
+        {
+            "AUTH_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
+            "AUTH_AUDIENCE": "client123",
+            "AUTH_MODE": "gateway",
+        }
+    )
     assert s.auth.mode == "gateway" and s.auth.customer_claim == "custom:customer_id"
     assert token_for(1).count(".") == 2

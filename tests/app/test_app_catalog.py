@@ -12,23 +12,43 @@ import pytest
 from bson.int64 import Int64
 
 from app import catalog as cat
-from app.catalog import (Catalog, ListQuery, bootstrap, index_specs, price_to_cents, product_errors,
-                         product_schema, python_validator, shard_commands, validator_command)
+from app.catalog import (
+    Catalog,
+    ListQuery,
+    bootstrap,
+    index_specs,
+    price_to_cents,
+    product_errors,
+    product_schema,
+    python_validator,
+    shard_commands,
+    validator_command,
+)
 from app.errors import InvalidInput, NotFound
 from app.mongo import connect
 from devtools.seed import build_products
 from tests.app.apphelpers import REAL_MONGO, needs_real_mongo
 
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-FUTURE = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365)
-PAST = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+FUTURE = dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
+PAST = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
 
 
 def core(**extra) -> dict:
     doc = {
-        "_id": "p-test-1", "productId": "p-test-1", "location": "NL", "sku": "TST-00001", "name": "Test product", "description": "d", "type": "grocery",
-        "price": {"amount_cents": 499, "currency": "EUR"}, "categories": ["groceries"], "active": True,
-        "availability": {"status": "in_stock", "units": 5}, "tags": ["t"], "rating": {"avg": 4.5, "count": 2},
+        "_id": "p-test-1",
+        "productId": "p-test-1",
+        "location": "NL",
+        "sku": "TST-00001",
+        "name": "Test product",
+        "description": "d",
+        "type": "grocery",
+        "price": {"amount_cents": 499, "currency": "EUR"},
+        "categories": ["groceries"],
+        "active": True,
+        "availability": {"status": "in_stock", "units": 5},
+        "tags": ["t"],
+        "rating": {"avg": 4.5, "count": 2},
         "certifications": [{"name": "Fairtrade", "issuer": "Fairtrade International", "valid_until": FUTURE}],
         "updated_at": NOW,
     }
@@ -41,10 +61,17 @@ SHAPES = {
     "home": core(type="home", categories=["home-goods", "kitchen"]),
     "personal_care": core(type="personal_care", categories=["personal-care"]),
     "electronics": core(type="electronics", specs={"power_w": 7, "energy_class": "A"}),
-    "apparel": core(type="apparel", variants=[{"sku": "TST-00001-M-GRN", "size": "M", "colour": "Green"},
-                                               {"sku": "TST-00001-L-GRN", "size": "L", "colour": "Green"}]),
-    "subscription": core(type="subscription", subscription={"duration_days": 30, "billing_period": "monthly",
-                                                            "features": ["free delivery"]}),
+    "apparel": core(
+        type="apparel",
+        variants=[
+            {"sku": "TST-00001-M-GRN", "size": "M", "colour": "Green"},
+            {"sku": "TST-00001-L-GRN", "size": "L", "colour": "Green"},
+        ],
+    ),
+    "subscription": core(
+        type="subscription",
+        subscription={"duration_days": 30, "billing_period": "monthly", "features": ["free delivery"]},
+    ),
 }
 
 
@@ -53,8 +80,26 @@ def test_validator_accepts_each_product_shape(shape):
     assert product_errors(SHAPES[shape]) == []
 
 
-@pytest.mark.parametrize("missing", ["_id", "productId", "location", "sku", "name", "description", "type", "price", "categories", "active",
-                                     "availability", "certifications", "tags", "rating", "updated_at"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "_id",
+        "productId",
+        "location",
+        "sku",
+        "name",
+        "description",
+        "type",
+        "price",
+        "categories",
+        "active",
+        "availability",
+        "certifications",
+        "tags",
+        "rating",
+        "updated_at",
+    ],
+)
 def test_validator_rejects_a_product_missing_a_core_field(missing):
     doc = copy.deepcopy(SHAPES["grocery"])
     del doc[missing]
@@ -62,28 +107,32 @@ def test_validator_rejects_a_product_missing_a_core_field(missing):
     assert f"{missing}: is required" in errors
 
 
-@pytest.mark.parametrize("ptype,part", [("electronics", "specs"), ("apparel", "variants"),
-                                        ("subscription", "subscription")])
+@pytest.mark.parametrize(
+    "ptype,part", [("electronics", "specs"), ("apparel", "variants"), ("subscription", "subscription")]
+)
 def test_validator_requires_the_part_that_makes_the_type(ptype, part):
     doc = copy.deepcopy(SHAPES[ptype])
     del doc[part]
     assert product_errors(doc) == [f"{part}: required for type {ptype!r}"]
 
 
-@pytest.mark.parametrize("mutate,field", [
-    (lambda d: d["price"].update(amount_cents=4.99), "price.amount_cents"),  # a double is not an int
-    (lambda d: d["price"].update(amount_cents=-1), "price.amount_cents"),
-    (lambda d: d["price"].update(currency="USD"), "price.currency"),
-    (lambda d: d.update(categories=[]), "categories"),
-    (lambda d: d.update(type="weapons"), "type"),
-    (lambda d: d["certifications"][0].update(valid_until="2030-01-01"), "certifications[0].valid_until"),
-    (lambda d: d["certifications"][0].pop("issuer"), "certifications[0].issuer"),
-    (lambda d: d["variants"][0].pop("sku"), "variants[0].sku"),
-    (lambda d: d["variants"][1].update(sku="lower-case"), "variants[1].sku"),
-    (lambda d: d["rating"].update(avg=7), "rating.avg"),
-    (lambda d: d.update(active="yes"), "active"),
-    (lambda d: d.update(location="Netherlands"), "location"),
-])
+@pytest.mark.parametrize(
+    "mutate,field",
+    [
+        (lambda d: d["price"].update(amount_cents=4.99), "price.amount_cents"),  # a double is not an int
+        (lambda d: d["price"].update(amount_cents=-1), "price.amount_cents"),
+        (lambda d: d["price"].update(currency="USD"), "price.currency"),
+        (lambda d: d.update(categories=[]), "categories"),
+        (lambda d: d.update(type="weapons"), "type"),
+        (lambda d: d["certifications"][0].update(valid_until="2030-01-01"), "certifications[0].valid_until"),
+        (lambda d: d["certifications"][0].pop("issuer"), "certifications[0].issuer"),
+        (lambda d: d["variants"][0].pop("sku"), "variants[0].sku"),
+        (lambda d: d["variants"][1].update(sku="lower-case"), "variants[1].sku"),
+        (lambda d: d["rating"].update(avg=7), "rating.avg"),
+        (lambda d: d.update(active="yes"), "active"),
+        (lambda d: d.update(location="Netherlands"), "location"),
+    ],
+)
 def test_validator_names_the_bad_field(mutate, field):
     doc = copy.deepcopy(SHAPES["apparel"])
     mutate(doc)
@@ -159,8 +208,20 @@ def test_validator_commands_are_what_mongodb_expects():
     assert "anyOf" in used and "bsonType:date" in used
     assert not used & {"$ref", "$schema", "definitions", "format", "if", "then", "else", "default", "type"}
     bson_types = {u.split(":", 1)[1] for u in used if u.startswith("bsonType:")}
-    assert bson_types <= {"object", "array", "string", "int", "long", "double", "decimal", "number", "bool",
-                          "date", "objectId", "null"}
+    assert bson_types <= {
+        "object",
+        "array",
+        "string",
+        "int",
+        "long",
+        "double",
+        "decimal",
+        "number",
+        "bool",
+        "date",
+        "objectId",
+        "null",
+    }
 
 
 def test_indexes_and_shard_plan():
@@ -169,7 +230,9 @@ def test_indexes_and_shard_plan():
     assert [k for k, v in specs["catalog_text"].keys if v == "text"] == ["name", "description", "tags"]
     assert specs["certification_name"].keys == (("certifications.name", 1),)
     assert specs["variant_sku_unique"].options == {
-        "unique": True, "partialFilterExpression": {"variants.sku": {"$exists": True}}}
+        "unique": True,
+        "partialFilterExpression": {"variants.sku": {"$exists": True}},
+    }
     sharded = {s.name: s for s in index_specs(sharded=True)["products"]}
     assert "unique" not in sharded["sku"].options and "unique" not in sharded["variant_sku"].options
     cmds = {c["shardCollection"]: c["key"] for c in shard_commands("catalog")}
@@ -187,8 +250,14 @@ def test_bootstrap_is_idempotent_and_explains_skipped_sharding():
     assert "skipped" in second.sharding and "mongos" in second.sharding
     assert "products {'location': 1, 'productId': 'hashed'}" in second.sharding
     info = handle.db.products.index_information()
-    assert {"category_price", "category_rating", "catalog_text", "certification_name", "sku_unique",
-            "variant_sku_unique"} <= set(info)
+    assert {
+        "category_price",
+        "category_rating",
+        "catalog_text",
+        "certification_name",
+        "sku_unique",
+        "variant_sku_unique",
+    } <= set(info)
     assert info["variant_sku_unique"]["unique"] is True
     assert any("NOT applied" in a for a in first.actions), "mongomock must not be reported as validating"
 
@@ -224,12 +293,20 @@ def test_list_by_category_and_price_with_facets(catalog_store):
 def test_certification_filter_ignores_expired_certificates(catalog_store):
     c = catalog_store
     doc = copy.deepcopy(SHAPES["grocery"])
-    doc.update(_id="p-expired", productId="p-expired", sku="EXP-00001", certifications=[
-        {"name": "Demeter", "issuer": "Demeter International", "valid_until": PAST}])
+    doc.update(
+        _id="p-expired",
+        productId="p-expired",
+        sku="EXP-00001",
+        certifications=[{"name": "Demeter", "issuer": "Demeter International", "valid_until": PAST}],
+    )
     c.insert_product(doc)
     doc2 = copy.deepcopy(doc)
-    doc2.update(_id="p-valid", productId="p-valid", sku="VAL-00001", certifications=[
-        {"name": "Demeter", "issuer": "Demeter International", "valid_until": FUTURE}])
+    doc2.update(
+        _id="p-valid",
+        productId="p-valid",
+        sku="VAL-00001",
+        certifications=[{"name": "Demeter", "issuer": "Demeter International", "valid_until": FUTURE}],
+    )
     c.insert_product(doc2)
     res = c.list_products(ListQuery(certification="Demeter"))
     assert [i["id"] for i in res["items"]] == ["p-valid"]

@@ -14,8 +14,14 @@ import boto3
 import pytest
 from botocore.credentials import Credentials
 
-from app.iam_auth import (REFRESH_AFTER_SECONDS, ElastiCacheIamProvider, atlas_uri, elasticache_token,
-                          iam_connection_class, rds_token)
+from app.iam_auth import (
+    REFRESH_AFTER_SECONDS,
+    ElastiCacheIamProvider,
+    atlas_uri,
+    elasticache_token,
+    iam_connection_class,
+    rds_token,
+)
 
 AKID, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 NOW = dt.datetime(2026, 12, 1, 10, 30, 15)
@@ -26,8 +32,9 @@ def _sign(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def sigv4_query_signature(host: str, query: list[tuple[str, str]], service: str, region: str, when: dt.datetime,
-                          secret: str = SECRET) -> str:
+def sigv4_query_signature(
+    host: str, query: list[tuple[str, str]], service: str, region: str, when: dt.datetime, secret: str = SECRET
+) -> str:
     """AWS Signature Version 4, query-string signing of GET / (the documented steps, written out)."""
     canonical_query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query))
     canonical = "\n".join(["GET", "/", canonical_query, f"host:{host}\n", "host", hashlib.sha256(b"").hexdigest()])
@@ -58,15 +65,21 @@ def test_rds_token_is_the_documented_presigned_connect():
     session = boto3.session.Session(aws_access_key_id=AKID, aws_secret_access_key=SECRET, region_name="us-east-1")
     with FIXED:
         token = rds_token("proxy.proxy-abc.us-east-1.rds.amazonaws.com", 5432, "ecomart_app", "us-east-1", session)
-    check_token(token, "proxy.proxy-abc.us-east-1.rds.amazonaws.com:5432", "rds-db", "us-east-1",
-                {"Action": "connect", "DBUser": "ecomart_app"})
+    check_token(
+        token,
+        "proxy.proxy-abc.us-east-1.rds.amazonaws.com:5432",
+        "rds-db",
+        "us-east-1",
+        {"Action": "connect", "DBUser": "ecomart_app"},
+    )
 
 
 def test_elasticache_token_is_the_documented_presigned_connect():
     with FIXED:
         token = elasticache_token("ecomart-prod-cache", "ecomart-prod-app", "us-east-1", Credentials(AKID, SECRET))
-    check_token(token, "ecomart-prod-cache", "elasticache", "us-east-1",
-                {"Action": "connect", "User": "ecomart-prod-app"})
+    check_token(
+        token, "ecomart-prod-cache", "elasticache", "us-east-1", {"Action": "connect", "User": "ecomart-prod-app"}
+    )
     assert "ResourceType" not in token
     with FIXED:
         serverless = elasticache_token("c", "u", "eu-west-1", Credentials(AKID, SECRET), serverless=True)
@@ -82,8 +95,9 @@ def test_a_session_token_is_signed_in(monkeypatch):
 def test_elasticache_provider_re_signs_before_the_15_minutes_run_out():
     t = [1000.0]
     session = boto3.session.Session(aws_access_key_id=AKID, aws_secret_access_key=SECRET, region_name="us-east-1")
-    provider = ElastiCacheIamProvider("ecomart-prod-cache", "ecomart-prod-app", "us-east-1", session,
-                                      clock=lambda: t[0])
+    provider = ElastiCacheIamProvider(
+        "ecomart-prod-cache", "ecomart-prod-app", "us-east-1", session, clock=lambda: t[0]
+    )
     user, first = provider.get_credentials()
     assert user == "ecomart-prod-app" and provider.signed == 1
     t[0] += REFRESH_AFTER_SECONDS - 1
@@ -104,8 +118,14 @@ def test_every_new_pooled_connection_gets_a_fresh_token(pg_server, dsn):
 
     parts = urlsplit(dsn)
     cls = iam_connection_class(parts.hostname, parts.port, "postgres", "us-east-1", token=token)
-    pool = ConnectionPool(f"dbname={parts.path.lstrip('/')} sslmode=disable", connection_class=cls, min_size=2,
-                          max_size=3, open=True, timeout=10)
+    pool = ConnectionPool(
+        f"dbname={parts.path.lstrip('/')} sslmode=disable",
+        connection_class=cls,
+        min_size=2,
+        max_size=3,
+        open=True,
+        timeout=10,
+    )
     try:
         pool.wait(10)
         with pool.connection() as c1, pool.connection() as c2, pool.connection() as c3:
@@ -130,8 +150,10 @@ def test_tls_is_required_unless_the_conninfo_says_otherwise(monkeypatch):
 
 def test_atlas_uri_uses_mongodb_aws_and_refuses_credentials():
     uri = atlas_uri("mongodb+srv://ecomart-prod-catalog-pl-0.abcde.mongodb.net", "catalog")
-    assert uri == ("mongodb+srv://ecomart-prod-catalog-pl-0.abcde.mongodb.net/catalog?authMechanism=MONGODB-AWS"
-                   "&authSource=%24external&retryWrites=true&w=majority")
+    assert uri == (
+        "mongodb+srv://ecomart-prod-catalog-pl-0.abcde.mongodb.net/catalog?authMechanism=MONGODB-AWS"
+        "&authSource=%24external&retryWrites=true&w=majority"
+    )
     from pymongo.uri_parser import parse_uri
 
     parsed = parse_uri(uri.replace("mongodb+srv://", "mongodb://").replace(".net/", ".net:27017/"))
@@ -156,13 +178,16 @@ def test_services_sign_every_pg_connection_when_pg_iam_user_is_set(dsn, redis_ur
         token = real(host, port, user, region, session)
         signed.append((host, port, user, region, token))
         return token
+
     monkeypatch.setattr(app.iam_auth, "rds_token", spy)
     host = urlsplit(dsn).hostname
-    svc = Services.build(make_settings(dsn + "?sslmode=disable", redis_url, pg_iam_user="postgres",
-                                       aws_region="us-east-1"), mongo=mongo)
+    svc = Services.build(
+        make_settings(dsn + "?sslmode=disable", redis_url, pg_iam_user="postgres", aws_region="us-east-1"), mongo=mongo
+    )
     try:
-        order, created = svc.require_orders().place_order(seeded.customers[0], [OrderLine(in_stock_sku(dsn), 1)],
-                                                          "iam-order-0001")
+        order, created = svc.require_orders().place_order(
+            seeded.customers[0], [OrderLine(in_stock_sku(dsn), 1)], "iam-order-0001"
+        )
         assert created and order["id"] > 0
     finally:
         svc.close()
@@ -175,19 +200,27 @@ def test_services_use_the_elasticache_iam_client_with_tls(monkeypatch):
     from app.services import redis_client
     from app.settings import Settings
 
-    client = redis_client(Settings(redis_url="rediss://clustercfg.ecomart-prod-cache.abc.cache.amazonaws.com:6379",
-                                    redis_iam_user="ecomart-prod-app", redis_cache_name="ecomart-prod-cache",
-                                    aws_region="us-east-1"))
+    client = redis_client(
+        Settings(
+            redis_url="rediss://clustercfg.ecomart-prod-cache.abc.cache.amazonaws.com:6379",
+            redis_iam_user="ecomart-prod-app",
+            redis_cache_name="ecomart-prod-cache",
+            aws_region="us-east-1",
+        )
+    )
     kw = client.connection_pool.connection_kwargs
     assert isinstance(kw["credential_provider"], ElastiCacheIamProvider)
     assert kw["credential_provider"].cache_name == "ecomart-prod-cache" and kw["ssl_cert_reqs"] == "required"
     assert client.connection_pool.connection_class.__name__ == "SSLConnection"
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"REDIS_IAM_USER": "u"}, "REDIS_IAM_USER needs REDIS_CACHE_NAME"),
-    ({"PG_IAM_USER": "u"}, "need AWS_REGION"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"REDIS_IAM_USER": "u"}, "REDIS_IAM_USER needs REDIS_CACHE_NAME"),
+        ({"PG_IAM_USER": "u"}, "need AWS_REGION"),
+    ],
+)
 def test_iam_settings_are_checked_together(env, message):
     from app.settings import Settings, SettingsError
 

@@ -11,9 +11,18 @@ import psycopg
 import pytest
 
 from app import db
-from app.errors import (IdempotencyKeyReused, InsufficientStock, InvalidInput, NotFound, ProductUnavailable)
-from app.orders import (OrderLine, OrderService, change_price, create_customer, ensure_warehouse, erase_customer,
-                        set_stock, stock_of, upsert_product)
+from app.errors import IdempotencyKeyReused, InsufficientStock, InvalidInput, NotFound, ProductUnavailable
+from app.orders import (
+    OrderLine,
+    OrderService,
+    change_price,
+    create_customer,
+    ensure_warehouse,
+    erase_customer,
+    set_stock,
+    stock_of,
+    upsert_product,
+)
 from tests.app.apphelpers import pg_conn
 
 
@@ -43,15 +52,18 @@ def pool(dsn):
 
 def counts(dsn) -> dict:
     with pg_conn(dsn) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("orders", "order_items", "payments", "outbox", "idempotency_keys")}
+        return {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("orders", "order_items", "payments", "outbox", "idempotency_keys")
+        }
 
 
 @pytest.mark.parametrize("locking", ["pessimistic", "optimistic"])
 def test_order_writes_everything_in_one_transaction(dsn, shop, pool, locking):
     svc = OrderService(pool, locking=locking)
-    order, created = svc.place_order(shop["customer"], [OrderLine("TEA-001", 7), OrderLine("MUG-001", 1)],
-                                     "key-00000001")
+    order, created = svc.place_order(
+        shop["customer"], [OrderLine("TEA-001", 7), OrderLine("MUG-001", 1)], "key-00000001"
+    )
     assert created
     assert order["total_cents"] == 7 * 450 + 1200
     assert order["status"] == "pending_payment"
@@ -60,8 +72,9 @@ def test_order_writes_everything_in_one_transaction(dsn, shop, pool, locking):
     with pg_conn(dsn) as conn:
         stock = stock_of(conn, ["TEA-001", "MUG-001"])
         # 7 tea: 5 from the first warehouse, 2 from the second (one order line, two allocations)
-        split = conn.execute("SELECT warehouse_id, quantity FROM order_items WHERE sku = 'TEA-001' "
-                             "ORDER BY warehouse_id").fetchall()
+        split = conn.execute(
+            "SELECT warehouse_id, quantity FROM order_items WHERE sku = 'TEA-001' ORDER BY warehouse_id"
+        ).fetchall()
         event = conn.execute("SELECT event_type, payload FROM outbox").fetchone()
     assert stock == {"TEA-001": {"quantity": 1, "reserved": 7}, "MUG-001": {"quantity": 1, "reserved": 1}}
     assert split == [(shop["w1"], 5), (shop["w2"], 2)]
@@ -77,12 +90,15 @@ def test_short_line_refuses_whole_order_and_changes_nothing(dsn, shop, pool, loc
         svc.place_order(shop["customer"], [OrderLine("TEA-001", 1), OrderLine("MUG-001", 3)], "key-00000002")
     assert exc.value.sku == "MUG-001" and exc.value.body()["error"]["available"] == 2
     with pg_conn(dsn) as conn:
-        assert stock_of(conn, ["TEA-001", "MUG-001"]) == {"TEA-001": {"quantity": 8, "reserved": 0},
-                                                         "MUG-001": {"quantity": 2, "reserved": 0}}
+        assert stock_of(conn, ["TEA-001", "MUG-001"]) == {
+            "TEA-001": {"quantity": 8, "reserved": 0},
+            "MUG-001": {"quantity": 2, "reserved": 0},
+        }
     assert counts(dsn) == {"orders": 0, "order_items": 0, "payments": 0, "outbox": 0, "idempotency_keys": 0}
     # the key was not burnt by the failed attempt: the same key works once stock allows it
-    order, created = svc.place_order(shop["customer"], [OrderLine("TEA-001", 1), OrderLine("MUG-001", 2)],
-                                     "key-00000002")
+    order, created = svc.place_order(
+        shop["customer"], [OrderLine("TEA-001", 1), OrderLine("MUG-001", 2)], "key-00000002"
+    )
     assert created
 
 
@@ -109,8 +125,9 @@ def test_erased_customer_cannot_order_but_keeps_history(dsn, shop, pool):
     order, _ = svc.place_order(shop["customer"], [OrderLine("TEA-001", 1)], "key-00000008")
     with pg_conn(dsn) as conn:
         erase_customer(conn, shop["customer"])
-        email, erased = conn.execute("SELECT email, erased_at IS NOT NULL FROM customers WHERE id = %s",
-                                     (shop["customer"],)).fetchone()
+        email, erased = conn.execute(
+            "SELECT email, erased_at IS NOT NULL FROM customers WHERE id = %s", (shop["customer"],)
+        ).fetchone()
     assert erased and email == f"erased-{shop['customer']}@invalid"
     assert svc.get_order(order["id"])["id"] == order["id"]
     with pytest.raises(NotFound, match="customer"):
@@ -135,8 +152,11 @@ def test_same_key_returns_same_order_and_different_body_is_refused(dsn, shop, po
 def test_one_payment_per_order_is_a_constraint(dsn, shop, pool):
     order, _ = OrderService(pool).place_order(shop["customer"], [OrderLine("MUG-001", 1)], "key-00000011")
     with pg_conn(dsn) as conn, pytest.raises(psycopg.errors.UniqueViolation, match="payments_one_per_order"):
-        conn.execute("INSERT INTO payments (order_id, order_created_at, amount_cents, currency) "
-                     "SELECT id, created_at, total_cents, currency FROM orders WHERE id = %s", (order["id"],))
+        conn.execute(
+            "INSERT INTO payments (order_id, order_created_at, amount_cents, currency) "
+            "SELECT id, created_at, total_cents, currency FROM orders WHERE id = %s",
+            (order["id"],),
+        )
 
 
 def _buy_concurrently(svc: OrderService, customers: list[int], sku: str) -> tuple[list, list]:

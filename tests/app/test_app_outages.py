@@ -11,18 +11,20 @@ import pytest
 
 from app import db
 from app.api import create_app
-from devtools.servers import PostgresServer, RedisServer, free_port
 from app.mongo import connect
-from devtools.seed import seed
 from app.services import Services
-from tests.app.apphelpers import authed_client, LiveServer, make_settings, pg_conn, wait_for
+from devtools.seed import seed
+from devtools.servers import PostgresServer, RedisServer, free_port
+from tests.app.apphelpers import LiveServer, authed_client, make_settings, pg_conn, wait_for
 
 
 def sku_with_stock(dsn: str, units: int = 10) -> str:
     with pg_conn(dsn) as conn:
         return conn.execute(
             "SELECT p.sku FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.active "
-            "GROUP BY p.sku HAVING sum(i.quantity) >= %s ORDER BY p.sku LIMIT 1", (units,)).fetchone()[0]
+            "GROUP BY p.sku HAVING sum(i.quantity) >= %s ORDER BY p.sku LIMIT 1",
+            (units,),
+        ).fetchone()[0]
 
 
 def error_store(resp: httpx.Response) -> str:
@@ -66,8 +68,11 @@ def test_redis_down_catalog_still_served_then_cache_and_carts_come_back(dsn, own
             assert resp.status_code == 503 and error_store(resp) == "redis"
             assert resp.headers.get("Retry-After")
             assert error_store(http.get("/carts/cart-outage-1")) == "redis"
-            order = http.post("/orders", json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]},
-                              headers={"Idempotency-Key": f"k-{uuid.uuid4()}"})
+            order = http.post(
+                "/orders",
+                json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]},
+                headers={"Idempotency-Key": f"k-{uuid.uuid4()}"},
+            )
             assert order.status_code == 201, "orders do not need Redis"
             health = http.get("/health")
             assert health.status_code == 200 and health.json()["status"] == "degraded"
@@ -92,9 +97,13 @@ def test_postgres_down_orders_503_catalog_200_then_orders_resume_nothing_lost(ow
     services = Services.build(make_settings(dsn, redis_url, pg_pool_timeout=1.0), mongo=mongo)
     try:
         with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
+
             def order(key: str) -> httpx.Response:
-                return http.post("/orders", headers={"Idempotency-Key": key},
-                                 json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
+                return http.post(
+                    "/orders",
+                    headers={"Idempotency-Key": key},
+                    json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]},
+                )
 
             before = [order(f"before-{i:04d}").json() for i in range(3)]
             assert all("id" in o for o in before)
@@ -118,7 +127,9 @@ def test_postgres_down_orders_503_catalog_200_then_orders_resume_nothing_lost(ow
             recovery_s = time.perf_counter() - recovered_at
             assert recovery_s < 10
             again = order("during-0001")
-            assert again.status_code == 200 and again.json()["id"] == retried.json()["id"], "retry after outage: one order"
+            assert again.status_code == 200 and again.json()["id"] == retried.json()["id"], (
+                "retry after outage: one order"
+            )
             assert order("after-0001").status_code == 201
             for o in before:
                 assert http.get(f"/orders/{o['id']}").json() == o, "orders placed before the outage are intact"
@@ -169,15 +180,21 @@ def test_postgres_down_orders_fail_fast_under_concurrency_and_name_no_address(ow
     try:
         with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
             own_pg.stop()
-            first = http.post("/orders", headers={"Idempotency-Key": "down-0000"},
-                              json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
+            first = http.post(
+                "/orders",
+                headers={"Idempotency-Key": "down-0000"},
+                json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]},
+            )
             assert first.status_code == 503 and orders.breaker.is_open
             before = checkouts["n"]
 
             def attempt(i: int) -> httpx.Response:
                 with authed_client(base_url=server.url, timeout=20) as c:
-                    return c.post("/orders", headers={"Idempotency-Key": f"down-{i:04d}"},
-                                  json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})
+                    return c.post(
+                        "/orders",
+                        headers={"Idempotency-Key": f"down-{i:04d}"},
+                        json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]},
+                    )
 
             with cf.ThreadPoolExecutor(40) as ex:
                 storm = list(ex.map(attempt, range(1, 81)))
@@ -186,17 +203,31 @@ def test_postgres_down_orders_fail_fast_under_concurrency_and_name_no_address(ow
             assert orders.breaker.fast_failures >= 80
             for r in [first, *storm, http.get("/health")]:
                 assert "127.0.0.1" not in r.text and str(own_pg.port) not in r.text, r.text
-            assert first.json()["error"] == {"code": "store_unavailable", "message": "postgresql is unavailable",
-                                             "store": "postgresql"}
+            assert first.json()["error"] == {
+                "code": "store_unavailable",
+                "message": "postgresql is unavailable",
+                "store": "postgresql",
+            }
             assert http.get("/products/p-00001").status_code == 200, "catalog reads unaffected"
 
             own_pg.start()
             orders.breaker.cooldown = 0.2
             orders.breaker.trip()
-            ok = wait_for(lambda: (r := http.post(
-                "/orders", headers={"Idempotency-Key": "after-0001"},
-                json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]})).status_code == 201
-                and r, timeout=15, interval=0.3)
+            ok = wait_for(
+                lambda: (
+                    (
+                        r := http.post(
+                            "/orders",
+                            headers={"Idempotency-Key": "after-0001"},
+                            json={"customer_id": sample.customers[0], "items": [{"sku": sku, "quantity": 1}]},
+                        )
+                    ).status_code
+                    == 201
+                    and r
+                ),
+                timeout=15,
+                interval=0.3,
+            )
             assert ok and not orders.breaker.is_open, "the probe closed the breaker"
     finally:
         orders.pool.connection = real_connection
@@ -209,6 +240,7 @@ def test_breaker_lets_one_probe_through_after_the_cooldown():
     breaker = db.Breaker(cooldown=0.05, probe_timeout=0.25)
     breaker.trip()
     from app.errors import StoreUnavailable
+
     with pytest.raises(StoreUnavailable):
         with breaker.guard():
             pass
@@ -240,8 +272,12 @@ def test_only_connection_failures_count_as_postgresql_unavailable():
     assert db.server_unreachable(psycopg.OperationalError("connection refused"))
     assert db.server_unreachable(PoolTimeout("no connection in 2 s"))
     assert db.server_unreachable(psycopg.errors.AdminShutdown())
-    for healthy_server_error in (psycopg.errors.DeadlockDetected(), psycopg.errors.SerializationFailure(),
-                                 psycopg.errors.LockNotAvailable(), psycopg.errors.QueryCanceled()):
+    for healthy_server_error in (
+        psycopg.errors.DeadlockDetected(),
+        psycopg.errors.SerializationFailure(),
+        psycopg.errors.LockNotAvailable(),
+        psycopg.errors.QueryCanceled(),
+    ):
         assert not db.server_unreachable(healthy_server_error), type(healthy_server_error).__name__
 
 

@@ -28,11 +28,13 @@ def test_forged_altered_or_foreign_ids_are_refused():
     for i in (2, 10, 27):  # a character at the start, in the middle, and the last one (its 2 spare bits too)
         for c in "abcdefghijklmnopqrstuvwxyz234567":
             if c != public[i]:
-                assert ids.internal(public[:i] + c + public[i + 1:]) is None, (i, c)
+                assert ids.internal(public[:i] + c + public[i + 1 :]) is None, (i, c)
     for bad in ("7", "o_", "o_" + "A" * 26, "o_" + "a" * 25, None, 7):
         assert ids.internal(bad) is None
-    refused = sum(ids.internal("o_" + os.urandom(16).hex()[:26].translate(str.maketrans("0189", "abcd"))) is None
-                  for _ in range(2000))
+    refused = sum(
+        ids.internal("o_" + os.urandom(16).hex()[:26].translate(str.maketrans("0189", "abcd"))) is None
+        for _ in range(2000)
+    )
     assert refused == 2000
 
 

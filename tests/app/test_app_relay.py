@@ -23,9 +23,13 @@ from tests.app.apphelpers import REAL_MONGO, needs_real_mongo, pg_conn
 def place_orders(services, seeded, n: int, seed_value: int = 3) -> list[dict]:
     rng = random.Random(seed_value)
     with pg_conn(services.settings.database_url) as conn:
-        in_stock = [r[0] for r in conn.execute(
-            "SELECT p.sku FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.active "
-            "GROUP BY p.sku HAVING sum(i.quantity) > 20 ORDER BY p.sku")]
+        in_stock = [
+            r[0]
+            for r in conn.execute(
+                "SELECT p.sku FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.active "
+                "GROUP BY p.sku HAVING sum(i.quantity) > 20 ORDER BY p.sku"
+            )
+        ]
     orders = []
     for _ in range(n):
         lines = [OrderLine(s, rng.randint(1, 2)) for s in rng.sample(in_stock, rng.randint(1, 3))]
@@ -84,10 +88,11 @@ def test_relay_publishes_orders_and_reports_lag(services, seeded, dsn):
     relay.close()
 
 
-@pytest.mark.parametrize("crash_at", [("applied", 0), ("applied", 1), ("applied", 2), ("applied", 3),
-                                      ("before_mark", None)],
-                         ids=["after-analytics", "after-counter-docs", "after-counters", "after-profiles",
-                              "between-apply-and-mark"])
+@pytest.mark.parametrize(
+    "crash_at",
+    [("applied", 0), ("applied", 1), ("applied", 2), ("applied", 3), ("before_mark", None)],
+    ids=["after-analytics", "after-counter-docs", "after-counters", "after-profiles", "between-apply-and-mark"],
+)
 def test_relay_killed_mid_batch_then_restarted_applies_each_event_once(services, seeded, dsn, crash_at):
     place_orders(services, seeded, 20)
     stage, index = crash_at
@@ -164,9 +169,11 @@ def test_price_change_reaches_catalog_in_version_order_and_invalidates_cache(ser
         change_price(conn, product["_id"], 111)
         change_price(conn, product["_id"], 222)
         # deliver the newer event first (move the older one behind it): the older one must then be ignored
-        conn.execute("WITH old AS (DELETE FROM outbox WHERE payload->>'price_cents' = '111' RETURNING *) "
-                     "INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload) "
-                     "SELECT aggregate_type, aggregate_id, event_type, payload FROM old")
+        conn.execute(
+            "WITH old AS (DELETE FROM outbox WHERE payload->>'price_cents' = '111' RETURNING *) "
+            "INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload) "
+            "SELECT aggregate_type, aggregate_id, event_type, payload FROM old"
+        )
     relay = OutboxRelay(dsn, services.mongo, batch_size=1, product_cache=cache)
     assert relay.drain() == 2
     doc = services.mongo.db.products.find_one({"_id": product["_id"]})
@@ -176,11 +183,14 @@ def test_price_change_reaches_catalog_in_version_order_and_invalidates_cache(ser
 
 
 def test_availability_summary_follows_stock(services, seeded, dsn):
-    product = services.mongo.db.products.find_one({"type": "personal_care", "active": True,
-                                                   "availability.units": {"$gt": 0}})
+    product = services.mongo.db.products.find_one(
+        {"type": "personal_care", "active": True, "availability.units": {"$gt": 0}}
+    )
     with pg_conn(dsn) as conn:
-        units = conn.execute("SELECT sum(i.quantity)::int FROM inventory i JOIN products p ON p.id = i.product_id "
-                             "WHERE p.sku = %s", (product["sku"],)).fetchone()[0]
+        units = conn.execute(
+            "SELECT sum(i.quantity)::int FROM inventory i JOIN products p ON p.id = i.product_id WHERE p.sku = %s",
+            (product["sku"],),
+        ).fetchone()[0]
     services.orders.place_order(seeded.customers[0], [OrderLine(product["sku"], units)], f"k-{uuid.uuid4()}")
     OutboxRelay(dsn, services.mongo).drain()
     doc = services.mongo.db.products.find_one({"_id": product["_id"]})
@@ -202,11 +212,15 @@ def test_relay_process_killed_with_sigkill_then_restarted(services, seeded, dsn)
         place_orders(services, seeded, 15)
         env = {**os.environ, "DATABASE_URL": dsn, "MONGODB_URI": REAL_MONGO, "MONGODB_DB": real.db.name}
         env.pop("REDIS_URL", None)
-        killed = subprocess.run([sys.executable, "-m", "workers", "relay", "--once", "--batch-size", "10",
-                                 "--die-after-applying", "6"], env=env, timeout=60)
+        killed = subprocess.run(
+            [sys.executable, "-m", "workers", "relay", "--once", "--batch-size", "10", "--die-after-applying", "6"],
+            env=env,
+            timeout=60,
+        )
         assert killed.returncode == -signal.SIGKILL
-        done = subprocess.run([sys.executable, "-m", "workers", "relay", "--once", "--batch-size", "10"], env=env,
-                              timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "workers", "relay", "--once", "--batch-size", "10"], env=env, timeout=60
+        )
         assert done.returncode == 0
         units, n_orders = expected_effects(dsn)
         assert real.db.order_analytics.count_documents({}) == n_orders
@@ -264,6 +278,7 @@ def test_relay_is_woken_by_notify_not_by_its_poll(services, seeded, dsn):
     finally:
         thread.stop()
     with pg_conn(dsn) as conn:
-        trigger = conn.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'outbox'::regclass "
-                               "AND NOT tgisinternal").fetchall()
+        trigger = conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'outbox'::regclass AND NOT tgisinternal"
+        ).fetchall()
     assert [t[0] for t in trigger] == ["outbox_notify"]

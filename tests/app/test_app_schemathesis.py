@@ -34,8 +34,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case):
     # As a signed-in customer; the checks also send requests without it (ignored_auth: those must be 401).
     case.call_and_validate(checks=ALL_CHECKS, headers=TOKEN["headers"])

@@ -28,7 +28,11 @@ REGION = "us-east-1"
 def aws(monkeypatch):
     from moto import mock_aws
 
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(k, v)
     with mock_aws():
         yield
@@ -48,15 +52,23 @@ def fresh_db(pg_server):
 
 def function_env(dsn: str, secret_arn: str, user: str) -> dict:
     url = urlsplit(dsn)
-    return {"DB_HOST": url.hostname, "DB_PORT": str(url.port), "DB_NAME": url.path.lstrip("/"),
-            "DB_MASTER_SECRET_ARN": secret_arn, "PG_APP_USER": user, "AWS_REGION": REGION,
-            "PGSSLMODE": "disable"}  # the throwaway test server has no TLS; the function's default is require
+    return {
+        "DB_HOST": url.hostname,
+        "DB_PORT": str(url.port),
+        "DB_NAME": url.path.lstrip("/"),
+        "DB_MASTER_SECRET_ARN": secret_arn,
+        "PG_APP_USER": user,
+        "AWS_REGION": REGION,
+        "PGSSLMODE": "disable",
+    }  # the throwaway test server has no TLS; the function's default is require
 
 
 def master_secret(dsn: str) -> str:
     sm = boto3.client("secretsmanager", region_name=REGION)
-    return sm.create_secret(Name=f"rds!db-{uuid.uuid4()}", SecretString=json.dumps(
-        {"username": urlsplit(dsn).username, "password": "not-used-by-trust-auth"}))["ARN"]
+    return sm.create_secret(
+        Name=f"rds!db-{uuid.uuid4()}",
+        SecretString=json.dumps({"username": urlsplit(dsn).username, "password": "not-used-by-trust-auth"}),
+    )["ARN"]
 
 
 def test_migrate_applies_everything_and_creates_the_iam_role(aws, fresh_db):
@@ -68,19 +80,25 @@ def test_migrate_applies_everything_and_creates_the_iam_role(aws, fresh_db):
     assert first["iamRoleStatements"][0] == f'CREATE ROLE "{user}" LOGIN'
     assert f'GRANT "rds_iam" TO "{user}"' in first["iamRoleStatements"]
     with pg_conn(fresh_db) as conn:
-        login, password = conn.execute("SELECT rolcanlogin, rolpassword IS NULL FROM pg_authid WHERE rolname = %s",
-                                       (user,)).fetchone()
+        login, password = conn.execute(
+            "SELECT rolcanlogin, rolpassword IS NULL FROM pg_authid WHERE rolname = %s", (user,)
+        ).fetchone()
         assert login is True and password is True, "no password: IAM tokens only"
         assert conn.execute("SELECT pg_has_role(%s, 'rds_iam', 'member')", (user,)).fetchone()[0] is True
     # the role reads and writes the app's tables, and nothing more
     as_app = fresh_db.replace("postgres@", f"{user}@")
     with pg_conn(as_app) as conn:
         conn.execute("SELECT count(*) FROM products").fetchone()
-        conn.execute("INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload) "
-                     "VALUES ('t', '1', 'Test', '{}')")
+        conn.execute(
+            "INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload) VALUES ('t', '1', 'Test', '{}')"
+        )
         conn.execute("DELETE FROM outbox WHERE aggregate_type = 't'")
-        for ddl in ("CREATE TABLE evil (id int)", "DROP TABLE outbox", "ALTER TABLE orders ADD COLUMN x int",
-                    "TRUNCATE outbox"):
+        for ddl in (
+            "CREATE TABLE evil (id int)",
+            "DROP TABLE outbox",
+            "ALTER TABLE orders ADD COLUMN x int",
+            "TRUNCATE outbox",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(ddl)
     # again: nothing to apply, the role is kept (no second CREATE ROLE)
@@ -128,11 +146,17 @@ def test_migrate_without_its_environment_names_the_variable(aws):
 
 # --- relay ------------------------------------------------------------------------------------------------------
 
+
 def metric_values(cw) -> list[float]:
     stats = cw.get_metric_statistics(
-        Namespace=OUTBOX_LAG_NAMESPACE, MetricName=OUTBOX_LAG_METRIC,
+        Namespace=OUTBOX_LAG_NAMESPACE,
+        MetricName=OUTBOX_LAG_METRIC,
         Dimensions=[{"Name": OUTBOX_LAG_DIMENSION, "Value": "ecomart-test"}],
-        StartTime=time.time() - 600, EndTime=time.time() + 600, Period=60, Statistics=["Maximum", "SampleCount"])
+        StartTime=time.time() - 600,
+        EndTime=time.time() + 600,
+        Period=60,
+        Statistics=["Maximum", "SampleCount"],
+    )
     return stats["Datapoints"]
 
 
@@ -205,8 +229,10 @@ def test_run_for_stops_at_its_deadline_and_never_waits_past_it():
 def test_relay_handler_runs_until_close_to_the_timeout(monkeypatch):
     calls = []
     monkeypatch.setattr(lambda_handler, "_relay_runtime", {"relay": "r", "wakeup": "w", "publish": "p"})
-    monkeypatch.setattr("app.relay.run_for", lambda relay, wakeup, seconds, publish: calls.append(
-        (relay, wakeup, seconds, publish)) or {"published": 0})
+    monkeypatch.setattr(
+        "app.relay.run_for",
+        lambda relay, wakeup, seconds, publish: calls.append((relay, wakeup, seconds, publish)) or {"published": 0},
+    )
     monkeypatch.setenv("RELAY_RUN_SECONDS", "55")
 
     class Context:
@@ -224,7 +250,9 @@ def test_relay_handler_runs_until_close_to_the_timeout(monkeypatch):
 
 def test_atlas_srv_becomes_a_mongodb_aws_uri():
     s = Settings.from_env({"MONGODB_ATLAS_SRV": "mongodb+srv://cat-pl-0.abcde.mongodb.net", "MONGODB_DB": "catalog"})
-    assert s.mongodb_uri == ("mongodb+srv://cat-pl-0.abcde.mongodb.net/catalog?authMechanism=MONGODB-AWS"
-                             "&authSource=%24external&retryWrites=true&w=majority")
+    assert s.mongodb_uri == (
+        "mongodb+srv://cat-pl-0.abcde.mongodb.net/catalog?authMechanism=MONGODB-AWS"
+        "&authSource=%24external&retryWrites=true&w=majority"
+    )
     with pytest.raises(SettingsError, match="MONGODB_ATLAS_SRV='cat.example' is not an SRV connection string"):
         Settings.from_env({"MONGODB_ATLAS_SRV": "cat.example"})

@@ -14,8 +14,14 @@ from policies.engine.checker import check_export
 ROOT = Path(__file__).resolve().parents[2]
 REPO = "ecomart/ecomart-data-platform"
 ISSUER = "token.actions.githubusercontent.com"
-DATA_READS = ("secretsmanager:GetSecretValue", "kms:Decrypt", "s3:GetObject", "rds-db:connect",
-              "elasticache:Connect", "kms:GenerateDataKey")
+DATA_READS = (
+    "secretsmanager:GetSecretValue",
+    "kms:Decrypt",
+    "s3:GetObject",
+    "rds-db:connect",
+    "elasticache:Connect",
+    "kms:GenerateDataKey",
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +47,10 @@ def test_provider_is_githubs_with_sts_audience(synth):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_trust_is_this_repository_and_the_stacks_environment_only(synth, stack):
     r = roles(synth)
-    for kind, subjects in (("deploy", [f"repo:{REPO}:environment:{stack}"]),
-                           ("preview", [f"repo:{REPO}:environment:preview", f"repo:{REPO}:environment:drift"])):
+    for kind, subjects in (
+        ("deploy", [f"repo:{REPO}:environment:{stack}"]),
+        ("preview", [f"repo:{REPO}:environment:preview", f"repo:{REPO}:environment:drift"]),
+    ):
         (st,) = json.loads(r[f"ecomart-{stack}-{kind}"].inputs["assumeRolePolicy"])["Statement"]
         assert st["Principal"] == {"Federated": synth.outputs["oidcProviderArn"]}
         assert st["Action"] == "sts:AssumeRoleWithWebIdentity"
@@ -74,9 +82,12 @@ def test_deploy_permissions_are_scoped(synth, stack):
             cond = st["Condition"]["StringEquals"]
             assert cond["aws:RequestedRegion"] == ["us-east-1", "us-west-2"], st["Sid"]
         else:
-            assert all(f"ecomart-{stack}-" in r or f"/ecomart-{stack}/" in r or r.endswith(("auto-backup:*", "backup-plan:*", "key/*",
-                                                                "secret:rds!*", "aws-service-role/*"))
-                       for r in resources), (st["Sid"], resources)
+            assert all(
+                f"ecomart-{stack}-" in r
+                or f"/ecomart-{stack}/" in r
+                or r.endswith(("auto-backup:*", "backup-plan:*", "key/*", "secret:rds!*", "aws-service-role/*"))
+                for r in resources
+            ), (st["Sid"], resources)
     other = "prod" if stack == "dev" else "dev"
     assert f"ecomart-{other}-" not in json.dumps(statements)
     keys = next(s for s in statements if s["Sid"] == "ManageStackKeys")
@@ -98,7 +109,9 @@ def test_passes_the_pack_with_nothing_unknown(synth):
 
 def test_bad_repository_is_named(tmp_path):
     import shutil
+
     from ecomart.synthesis import ProgramError
+
     d = tmp_path / "bootstrap"
     shutil.copytree(ROOT / "bootstrap", d)
     cfg = (d / "Pulumi.ci.yaml").read_text().replace("ecomart/ecomart-data-platform", "just-a-name")

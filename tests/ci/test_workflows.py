@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,22 +40,34 @@ def test_the_three_workflows_exist():
 
 
 def test_schema_validation():
-    r = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                        *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_zizmor_offline_has_no_findings():
-    r = subprocess.run([str(BIN / "zizmor"), "--offline", "--no-progress", str(ROOT / ".github" / "workflows")],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", str(ROOT / ".github" / "workflows")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0 and "No findings" in r.stdout + r.stderr, r.stdout + r.stderr
 
 
 def test_the_schema_check_can_fail(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text("name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    stepz: []\n")
-    r = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(bad)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode != 0
 
 
@@ -108,7 +119,7 @@ def test_checkout_never_persists_credentials():
 
 
 def test_no_long_lived_cloud_keys():
-    for name, job_id, job in jobs():
+    for _name, _job_id, job in jobs():
         for step in steps_using(job, "aws-actions/configure-aws-credentials"):
             w = step["with"]
             assert "role-to-assume" in w and not {"aws-access-key-id", "aws-secret-access-key"} & set(w)
@@ -148,8 +159,7 @@ def test_pr_jobs_that_can_see_a_secret_or_write_skip_forks():
     text = (ROOT / ".github" / "workflows" / "pr.yml").read_text()
     for job_id, job in pr.items():
         body = yaml.safe_dump(job)
-        sensitive = "secrets." in body or any(v == "write" for v in job["permissions"].values()) or \
-            "environment" in job
+        sensitive = "secrets." in body or any(v == "write" for v in job["permissions"].values()) or "environment" in job
         if sensitive:
             assert fork_guard in str(job.get("if", "")), f"pr.yml:{job_id} must not run for forks"
     assert "make test" in text and "scripts/ci/pr-report.sh" in text and "GITHUB_STEP_SUMMARY" in text

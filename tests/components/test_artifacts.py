@@ -8,14 +8,20 @@ import json
 
 import pytest
 
-from components.artifacts import (ACCESS_LOGS_PREFIX_FORMAT, SIGNED_PREFIX, CodeArtifacts, CodeArtifactsLinks,
-                                 CodeArtifactsSettings,
-                                  artifact_key)
+from components.artifacts import (
+    ACCESS_LOGS_PREFIX_FORMAT,
+    SIGNED_PREFIX,
+    CodeArtifacts,
+    CodeArtifactsLinks,
+    CodeArtifactsSettings,
+    artifact_key,
+)
 from components.contract import Placement, SettingError
 from ecomart.mocks import ACCOUNT_ID
 from ecomart.synthesis import synthesize
 from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM
-from tests.conftest import domain_key_arn as key_arn, one
+from tests.conftest import domain_key_arn as key_arn
+from tests.conftest import one
 
 BUCKET = "aws:s3/bucket:Bucket"
 OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
@@ -42,12 +48,16 @@ def test_the_artifact_is_uploaded_under_its_content_hash_and_that_version_is_sig
     assert obj.inputs["key"] == artifact_key(path) and obj.inputs["key"].startswith("unsigned/")
     assert obj.inputs["bucket"] == bucket.id
     assert (obj.inputs["serverSideEncryption"], obj.inputs["kmsKeyId"], obj.inputs["bucketKeyEnabled"]) == (
-        "aws:kms", key_arn(synth, "compute"), True)
+        "aws:kms",
+        key_arn(synth, "compute"),
+        True,
+    )
     # uploaded only after versioning is on: the job signs an object *version*
     assert one(synth, "aws:s3/bucketVersioning:BucketVersioning", "code-artifacts-versioning").urn in obj.dependencies
     job = one(synth, JOB, "code-signing-job")
-    assert job.inputs["source"] == {"s3": {"bucket": bucket.id, "key": obj.inputs["key"],
-                                           "version": obj.outputs["versionId"]}}
+    assert job.inputs["source"] == {
+        "s3": {"bucket": bucket.id, "key": obj.inputs["key"], "version": obj.outputs["versionId"]}
+    }
     assert job.inputs["destination"] == {"s3": {"bucket": bucket.id, "prefix": SIGNED_PREFIX}}
     assert job.inputs["profileName"] == one(synth, PROFILE).outputs["name"]
     assert job.inputs["ignoreSigningJobFailure"] is False
@@ -61,7 +71,10 @@ def test_every_function_deploys_the_signed_object_under_the_enforcing_config(syn
     assert len(functions) == 3
     for fn in functions:
         assert (fn.inputs["s3Bucket"], fn.inputs["s3Key"], fn.inputs["codeSigningConfigArn"]) == (
-            signed["bucket"], signed["key"], csc.outputs["arn"]), fn.name
+            signed["bucket"],
+            signed["key"],
+            csc.outputs["arn"],
+        ), fn.name
     assert csc.inputs["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}
     assert csc.inputs["allowedPublishers"] == {"signingProfileVersionArns": [one(synth, PROFILE).outputs["versionArn"]]}
 
@@ -74,27 +87,34 @@ def test_the_signing_profile_signs_for_lambda_with_a_bounded_validity(synth):
     assert profile.inputs["tags"]["environment"] == synth.config.environment
 
 
-@pytest.mark.parametrize("res, name, kms, force_destroy_in_dev, retained", [
-    ("code-artifacts", "lambda-artifacts", "compute", True, False),
-    ("code-access-logs", "access-logs", "logs", False, True),
-])
+@pytest.mark.parametrize(
+    "res, name, kms, force_destroy_in_dev, retained",
+    [
+        ("code-artifacts", "lambda-artifacts", "compute", True, False),
+        ("code-access-logs", "access-logs", "logs", False, True),
+    ],
+)
 def test_both_buckets_are_private_encrypted_versioned_expiring_and_notifying(
-        synth, res, name, kms, force_destroy_in_dev, retained):
+    synth, res, name, kms, force_destroy_in_dev, retained
+):
     bucket = one(synth, BUCKET, res)
     assert bucket.inputs["bucket"] == f"ecomart-{synth.stack}-{name}-{ACCOUNT_ID}"
     assert bucket.inputs["forceDestroy"] is (force_destroy_in_dev and synth.stack == "dev")
     assert bucket.retain_on_delete is retained
     assert bucket.inputs["tags"]["Name"] == bucket.inputs["bucket"]
     (pab,) = on_bucket(synth, "bucketPublicAccessBlock:BucketPublicAccessBlock", bucket)
-    assert {k: pab.inputs[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
-                                       "restrictPublicBuckets")} == dict.fromkeys(
-        ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True)
+    assert {
+        k: pab.inputs[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    } == dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True)
     (own,) = on_bucket(synth, "bucketOwnershipControls:BucketOwnershipControls", bucket)
     assert own.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    (sse,) = on_bucket(synth, "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                       bucket)
-    assert sse.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {
-        "sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn(synth, kms)}, "bucketKeyEnabled": True}]
+    (sse,) = on_bucket(synth, "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket)
+    assert sse.inputs["rules"] == [
+        {
+            "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn(synth, kms)},
+            "bucketKeyEnabled": True,
+        }
+    ]
     (ver,) = on_bucket(synth, "bucketVersioning:BucketVersioning", bucket)
     assert ver.inputs["versioningConfiguration"] == {"status": "Enabled"}
     assert ver.retain_on_delete is retained
@@ -113,30 +133,45 @@ def test_both_buckets_are_private_encrypted_versioned_expiring_and_notifying(
 
 
 def test_the_export_says_which_resources_a_destroy_leaves(synth):
-    kept = sorted(r["urn"].rsplit("::", 1)[-1] for r in synth.export()["deployment"]["resources"]
-                  if r.get("retainOnDelete"))
+    kept = sorted(
+        r["urn"].rsplit("::", 1)[-1] for r in synth.export()["deployment"]["resources"] if r.get("retainOnDelete")
+    )
     assert kept == ["code-access-logs", "code-access-logs-versioning"]
 
 
 def test_bucket_policies_deny_plain_http_and_admit_only_the_artifact_buckets_log_delivery(synth):
     artifacts, logs = one(synth, BUCKET, "code-artifacts"), one(synth, BUCKET, "code-access-logs")
-    policies = {r.inputs["bucket"]: json.loads(r.inputs["policy"]) for r in synth.of_type(
-        "aws:s3/bucketPolicy:BucketPolicy") if r.inputs["bucket"] in (artifacts.id, logs.id)}
+    policies = {
+        r.inputs["bucket"]: json.loads(r.inputs["policy"])
+        for r in synth.of_type("aws:s3/bucketPolicy:BucketPolicy")
+        if r.inputs["bucket"] in (artifacts.id, logs.id)
+    }
     for bucket in (artifacts, logs):
         deny = policies[bucket.id]["Statement"][0]
         arn = bucket.outputs["arn"]
-        assert deny == {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                        "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        assert deny == {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
     assert len(policies[artifacts.id]["Statement"]) == 1
     (delivery,) = policies[logs.id]["Statement"][1:]
     prefix = ACCESS_LOGS_PREFIX_FORMAT.format(bucket=artifacts.id)
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"} and delivery["Action"] == "s3:PutObject"
     assert delivery["Resource"] == f"{logs.outputs['arn']}/{prefix}*"
-    assert delivery["Condition"] == {"ArnLike": {"aws:SourceArn": artifacts.outputs["arn"]},
-                                     "StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    assert delivery["Condition"] == {
+        "ArnLike": {"aws:SourceArn": artifacts.outputs["arn"]},
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+    }
     (logging,) = synth.of_type("aws:s3/bucketLogging:BucketLogging")
     assert (logging.inputs["bucket"], logging.inputs["targetBucket"], logging.inputs["targetPrefix"]) == (
-        artifacts.id, logs.id, prefix)
+        artifacts.id,
+        logs.id,
+        prefix,
+    )
 
 
 def test_the_logs_key_lets_s3_log_delivery_encrypt_for_this_account_only(synth):
@@ -147,8 +182,11 @@ def test_the_logs_key_lets_s3_log_delivery_encrypt_for_this_account_only(synth):
     assert st["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
     # and whoever reads the logs (or S3 itself, writing with the caller's identity) uses the key only through S3
-    via = {s["Condition"]["StringEquals"]["kms:ViaService"] for s in statements.values()
-           if "kms:ViaService" in s.get("Condition", {}).get("StringEquals", {})}
+    via = {
+        s["Condition"]["StringEquals"]["kms:ViaService"]
+        for s in statements.values()
+        if "kms:ViaService" in s.get("Condition", {}).get("StringEquals", {})
+    }
     assert f"s3.{synth.config.region}.amazonaws.com" in via
 
 
@@ -157,8 +195,7 @@ def test_a_new_artifact_is_a_new_key(tmp_path):
     a.write_bytes(b"one")
     b.write_bytes(b"two")
     assert artifact_key(str(a)) != artifact_key(str(b))
-    assert artifact_key(str(a)) == ("unsigned/7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed"
-                                    ".zip")
+    assert artifact_key(str(a)) == ("unsigned/7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed.zip")
 
 
 def test_the_component_alone_with_its_defaults(tmp_path):
@@ -166,11 +203,19 @@ def test_the_component_alone_with_its_defaults(tmp_path):
     zip_path.write_bytes(b"PK\x05\x06" + bytes(18))
 
     def program(cfg):
-        code = CodeArtifacts("solo", CodeArtifactsSettings(),
-                             CodeArtifactsLinks(code_path=str(zip_path), kms_key_arn="k1", access_logs_kms_key_arn="k2"),
-                             Placement(prefix="solo", region=cfg.region))
-        return {"bucket": code.bucket_name, "key": code.signed_key, "csc": code.code_signing_config_arn,
-                "logs": code.access_logs_bucket_name, "profile": code.signing_profile_version_arn}
+        code = CodeArtifacts(
+            "solo",
+            CodeArtifactsSettings(),
+            CodeArtifactsLinks(code_path=str(zip_path), kms_key_arn="k1", access_logs_kms_key_arn="k2"),
+            Placement(prefix="solo", region=cfg.region),
+        )
+        return {
+            "bucket": code.bucket_name,
+            "key": code.signed_key,
+            "csc": code.code_signing_config_arn,
+            "logs": code.access_logs_bucket_name,
+            "profile": code.signing_profile_version_arn,
+        }
 
     synth = synthesize("dev", program=program)
     assert synth.outputs["bucket"] == f"solo-lambda-artifacts-{ACCOUNT_ID}"
@@ -179,14 +224,18 @@ def test_the_component_alone_with_its_defaults(tmp_path):
     assert synth.outputs["profile"].startswith("arn:aws:signer:")
     assert one(synth, BUCKET, "solo-artifacts").inputs["forceDestroy"] is False
     assert {r.parent for r in synth.registrations if r.type.startswith("aws:")} == {
-        one(synth, "ecomart:app:CodeArtifacts").urn}
+        one(synth, "ecomart:app:CodeArtifacts").urn
+    }
 
 
-@pytest.mark.parametrize("kw, fragment", [
-    ({"access_log_retention_days": 0}, "access_log_retention_days is 0: must be 1..3650"),
-    ({"noncurrent_version_days": 400}, "noncurrent_version_days is 400: must be 1..365"),
-    ({"signature_validity_months": 136}, "signature_validity_months is 136: must be 1..135"),
-])
+@pytest.mark.parametrize(
+    "kw, fragment",
+    [
+        ({"access_log_retention_days": 0}, "access_log_retention_days is 0: must be 1..3650"),
+        ({"noncurrent_version_days": 400}, "noncurrent_version_days is 400: must be 1..365"),
+        ({"signature_validity_months": 136}, "signature_validity_months is 136: must be 1..135"),
+    ],
+)
 def test_bad_settings_name_the_field(kw, fragment):
     with pytest.raises(SettingError) as e:
         CodeArtifactsSettings(**kw)

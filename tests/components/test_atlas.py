@@ -8,15 +8,22 @@ import json
 
 import pytest
 
-from components.atlas import ATLAS_KMS_ACTIONS, CATALOG_NAMESPACES, PRIVATELINK_PORTS
-from components.atlas import is_eu_region, tier_number
+from components.atlas import ATLAS_KMS_ACTIONS, CATALOG_NAMESPACES, PRIVATELINK_PORTS, is_eu_region, tier_number
 from platform_rules import EEA_COUNTRIES
 from tests.conftest import one
 
 A = "mongodbatlas:index/"
 CLUSTER = A + "advancedCluster:AdvancedCluster"
-FORBIDDEN_ROLES = {"atlasAdmin", "readWriteAnyDatabase", "readAnyDatabase", "dbAdminAnyDatabase",
-                   "userAdminAnyDatabase", "clusterAdmin", "dbOwner", "root"}
+FORBIDDEN_ROLES = {
+    "atlasAdmin",
+    "readWriteAnyDatabase",
+    "readAnyDatabase",
+    "dbAdminAnyDatabase",
+    "userAdminAnyDatabase",
+    "clusterAdmin",
+    "dbOwner",
+    "root",
+}
 
 
 @pytest.fixture(params=["dev", "prod"])
@@ -38,6 +45,7 @@ def project(synth):
 
 # --- project and cluster -------------------------------------------------------------------------------------------
 
+
 def test_project_in_configured_org_with_default_alerts(stack):
     p = project(stack)
     cfg = stack.config.atlas
@@ -55,8 +63,11 @@ def test_cluster_settings_common_to_every_stack(stack):
     assert c["backupEnabled"] is True and c["pitEnabled"] is True
     assert c["encryptionAtRestProvider"] == "AWS"
     assert c["redactClientLogData"] is True
-    assert c["advancedConfiguration"] == {"minimumEnabledTlsProtocol": "TLS1_2", "javascriptEnabled": False,
-                                          "defaultWriteConcern": "majority"}
+    assert c["advancedConfiguration"] == {
+        "minimumEnabledTlsProtocol": "TLS1_2",
+        "javascriptEnabled": False,
+        "defaultWriteConcern": "majority",
+    }
     assert c["useEffectiveFields"] is True
     assert {"project", "environment", "owner", "cost-center", "data-classification"} <= set(c["tags"])
     for spec in c["replicationSpecs"]:
@@ -97,14 +108,28 @@ def test_dev_is_the_smallest_tier_with_customer_keys_as_a_replica_set(dev):
 
 
 def test_shard_layout_follows_the_zone_config(synth_with):
-    synth = synth_with("prod", atlas={"zones": [
-        {"name": "Americas", "region": "US_EAST_2", "shards": 3, "backupCopyRegion": "US_WEST_2"},
-        {"name": "EU", "region": "EU_CENTRAL_1", "shards": 2, "backupCopyRegion": "EU_WEST_1", "locations": ["EEA"]},
-        {"name": "APAC", "region": "AP_SOUTHEAST_1", "shards": 1, "backupCopyRegion": "AP_SOUTHEAST_2"},
-    ]})
+    synth = synth_with(
+        "prod",
+        atlas={
+            "zones": [
+                {"name": "Americas", "region": "US_EAST_2", "shards": 3, "backupCopyRegion": "US_WEST_2"},
+                {
+                    "name": "EU",
+                    "region": "EU_CENTRAL_1",
+                    "shards": 2,
+                    "backupCopyRegion": "EU_WEST_1",
+                    "locations": ["EEA"],
+                },
+                {"name": "APAC", "region": "AP_SOUTHEAST_1", "shards": 1, "backupCopyRegion": "AP_SOUTHEAST_2"},
+            ]
+        },
+    )
     specs = cluster(synth).inputs["replicationSpecs"]
     assert collections.Counter((s["zoneName"], s["regionConfigs"][0]["regionName"]) for s in specs) == {
-        ("Americas", "US_EAST_2"): 3, ("EU", "EU_CENTRAL_1"): 2, ("APAC", "AP_SOUTHEAST_1"): 1}
+        ("Americas", "US_EAST_2"): 3,
+        ("EU", "EU_CENTRAL_1"): 2,
+        ("APAC", "AP_SOUTHEAST_1"): 1,
+    }
     # PrivateLink in every region with nodes (else Atlas gives no private connection string) ...
     regions = {r.inputs["region"] for r in synth.of_type(A + "privateLinkEndpoint:PrivateLinkEndpoint")}
     assert regions == {"US_EAST_2", "EU_CENTRAL_1", "AP_SOUTHEAST_1"}
@@ -114,6 +139,7 @@ def test_shard_layout_follows_the_zone_config(synth_with):
 
 
 # --- encryption at rest ---------------------------------------------------------------------------------------------
+
 
 def test_cluster_is_created_after_encryption_at_rest(stack):
     ear = one(stack, A + "encryptionAtRest:EncryptionAtRest")
@@ -135,9 +161,13 @@ def test_encryption_at_rest_uses_the_document_key_over_private_networking(stack)
     auth = one(stack, A + "cloudProviderAccessAuthorization:CloudProviderAccessAuthorization")
     setup = one(stack, A + "cloudProviderAccessSetup:CloudProviderAccessSetup")
     assert ear["projectId"] == project(stack).id
-    assert ear["awsKmsConfig"] == {"enabled": True, "customerMasterKeyId": key.outputs["keyId"],
-                                   "region": "US_EAST_1", "roleId": setup.outputs["roleId"],
-                                   "requirePrivateNetworking": True}
+    assert ear["awsKmsConfig"] == {
+        "enabled": True,
+        "customerMasterKeyId": key.outputs["keyId"],
+        "region": "US_EAST_1",
+        "roleId": setup.outputs["roleId"],
+        "requirePrivateNetworking": True,
+    }
     assert auth.inputs["roleId"] == setup.outputs["roleId"]
     pe = one(stack, A + "encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint").inputs
     assert pe == {"projectId": project(stack).id, "cloudProvider": "AWS", "regionName": "US_EAST_1"}
@@ -169,15 +199,19 @@ def test_document_key_policy_names_the_atlas_role_and_nothing_wider(stack):
     statements = json.loads(key.inputs["policy"])["Statement"]
     atlas_statements = [st for st in statements if st["Principal"].get("AWS") == role_arn]
     assert len(atlas_statements) == 1
-    assert sorted(atlas_statements[0]["Action"]) == sorted(ATLAS_KMS_ACTIONS) == \
-        ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt"]
+    assert (
+        sorted(atlas_statements[0]["Action"])
+        == sorted(ATLAS_KMS_ACTIONS)
+        == ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt"]
+    )
     for st in statements:
         assert st["Principal"] not in ("*", {"AWS": "*"}), st
         assert st["Principal"]["AWS"] in (role_arn, "arn:aws:iam::123456789012:root"), st
     root = next(st for st in statements if st["Sid"] == "AccountRootAdministersKey")
     assert "kms:Decrypt" not in root["Action"]
-    role_policy = json.loads(one(stack, "aws:iam/rolePolicy:RolePolicy", "catalog-encryption-role-kms")
-                             .inputs["policy"])["Statement"]
+    role_policy = json.loads(
+        one(stack, "aws:iam/rolePolicy:RolePolicy", "catalog-encryption-role-kms").inputs["policy"]
+    )["Statement"]
     assert role_policy == [{"Effect": "Allow", "Action": ATLAS_KMS_ACTIONS, "Resource": key.outputs["arn"]}]
 
 
@@ -186,13 +220,15 @@ def test_without_an_atlas_section_nothing_atlas_is_declared(synth_with):
     assert synth.config.atlas is None
     assert not [r for r in synth.resources if r.type.startswith("mongodbatlas:") or r.type == "ecomart:data:Atlas"]
     assert not synth.of_type("aws:kms/keyPolicy:KeyPolicy")
-    assert not [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "document"], \
+    assert not [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "document"], (
         "no unused document key"
+    )
     assert all(json.loads(k.inputs["policy"])["Statement"] for k in synth.of_type("aws:kms/key:Key"))
     assert "atlasClusterName" not in synth.outputs
 
 
 # --- network ---------------------------------------------------------------------------------------------------------
+
 
 def test_private_link_in_every_cluster_region_from_the_app_subnets(stack):
     home = "US_EAST_1"
@@ -201,8 +237,9 @@ def test_private_link_in_every_cluster_region_from_the_app_subnets(stack):
     assert set(services) == cluster_regions
     sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "catalog-privatelink-sg")
     app_subnets = sorted(r.id for r in stack.of_type("aws:ec2/subnet:Subnet") if "-app-" in r.name)
-    links = {r.inputs["privateLinkId"]: r for r in stack.of_type(
-        A + "privateLinkEndpointService:PrivateLinkEndpointService")}
+    links = {
+        r.inputs["privateLinkId"]: r for r in stack.of_type(A + "privateLinkEndpointService:PrivateLinkEndpointService")
+    }
     assert len(links) == len(services)
     for region, service in services.items():
         assert service.inputs["providerName"] == "AWS" and service.inputs["projectId"] == project(stack).id
@@ -225,17 +262,25 @@ def test_only_the_app_tier_reaches_the_endpoints_on_atlas_ports(stack):
     pl_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "catalog-privatelink-sg")
     app_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "network-app-sg")
     fn_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "app-functions-sg")
-    ingress = [r for r in stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-               if r.inputs["securityGroupId"] == pl_sg.id]
-    assert sorted((r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"],
-                   r.inputs["ipProtocol"]) for r in ingress) == sorted([(app_sg.id, *PRIVATELINK_PORTS, "tcp"),
-                                                                        (fn_sg.id, *PRIVATELINK_PORTS, "tcp")])
+    ingress = [
+        r
+        for r in stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == pl_sg.id
+    ]
+    assert sorted(
+        (r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"], r.inputs["ipProtocol"])
+        for r in ingress
+    ) == sorted([(app_sg.id, *PRIVATELINK_PORTS, "tcp"), (fn_sg.id, *PRIVATELINK_PORTS, "tcp")])
     assert PRIVATELINK_PORTS == (1024, 65535)
     assert not any("cidrIpv4" in r.inputs or "cidrIpv6" in r.inputs for r in ingress)
-    egress = [r for r in stack.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
-              if r.inputs.get("referencedSecurityGroupId") == pl_sg.id]
-    assert sorted((r.inputs["securityGroupId"], r.inputs["fromPort"], r.inputs["toPort"]) for r in egress) == \
-        sorted([(app_sg.id, *PRIVATELINK_PORTS), (fn_sg.id, *PRIVATELINK_PORTS)])
+    egress = [
+        r
+        for r in stack.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        if r.inputs.get("referencedSecurityGroupId") == pl_sg.id
+    ]
+    assert sorted((r.inputs["securityGroupId"], r.inputs["fromPort"], r.inputs["toPort"]) for r in egress) == sorted(
+        [(app_sg.id, *PRIVATELINK_PORTS), (fn_sg.id, *PRIVATELINK_PORTS)]
+    )
 
 
 def test_ip_access_list_holds_only_configured_narrow_cidrs(dev, prod):
@@ -251,14 +296,19 @@ def test_ip_access_list_holds_only_configured_narrow_cidrs(dev, prod):
 
 # --- database users --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("user_name, role_name, physical, mongo_role", [
-    ("catalog-analytics-user", "catalog-analytics-role", "catalog-analytics", "read"),
-    # the app's functions log in as their own roles (components/service.py)
-    ("app-api-atlas-user", "app-api-role", "api", "readWrite"),
-    ("app-relay-atlas-user", "app-relay-role", "relay", "readWrite"),
-])
-def test_database_users_authenticate_with_their_iam_role_on_the_catalog_only(stack, user_name, role_name, physical,
-                                                                            mongo_role):
+
+@pytest.mark.parametrize(
+    "user_name, role_name, physical, mongo_role",
+    [
+        ("catalog-analytics-user", "catalog-analytics-role", "catalog-analytics", "read"),
+        # the app's functions log in as their own roles (components/service.py)
+        ("app-api-atlas-user", "app-api-role", "api", "readWrite"),
+        ("app-relay-atlas-user", "app-relay-role", "relay", "readWrite"),
+    ],
+)
+def test_database_users_authenticate_with_their_iam_role_on_the_catalog_only(
+    stack, user_name, role_name, physical, mongo_role
+):
     user = one(stack, A + "databaseUser:DatabaseUser", user_name).inputs
     role = one(stack, "aws:iam/role:Role", role_name)
     assert user["username"] == role.outputs["arn"] == f"arn:aws:iam::123456789012:role/ecomart-{stack.stack}-{physical}"
@@ -271,11 +321,13 @@ def test_database_users_authenticate_with_their_iam_role_on_the_catalog_only(sta
 
 
 def test_workload_roles_trust_lambda_and_this_accounts_ecs_tasks(stack):
-    assert not [r for r in stack.of_type("aws:iam/role:Role") if r.name == "catalog-app-role"], \
+    assert not [r for r in stack.of_type("aws:iam/role:Role") if r.name == "catalog-app-role"], (
         "the service's functions bring their own roles: no unused catalog-app role"
+    )
     for key in ("analytics",):
         statements = json.loads(one(stack, "aws:iam/role:Role", f"catalog-{key}-role").inputs["assumeRolePolicy"])[
-            "Statement"]
+            "Statement"
+        ]
         assert {st["Principal"]["Service"] for st in statements} == {"lambda.amazonaws.com", "ecs-tasks.amazonaws.com"}
         ecs = next(st for st in statements if st["Principal"]["Service"] == "ecs-tasks.amazonaws.com")
         assert ecs["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
@@ -283,12 +335,15 @@ def test_workload_roles_trust_lambda_and_this_accounts_ecs_tasks(stack):
 
 # --- global cluster config -------------------------------------------------------------------------------------------
 
+
 def test_prod_pins_every_eea_country_to_the_eu_zone(prod):
     gc = one(prod, A + "globalClusterConfig:GlobalClusterConfig").inputs
     assert gc["clusterName"] == cluster(prod).inputs["name"] and gc["projectId"] == project(prod).id
     mapping = {m["location"]: m["zone"] for m in gc["customZoneMappings"]}
     assert {c: mapping.get(c) for c in EEA_COUNTRIES} == {c: "EU" for c in EEA_COUNTRIES}
-    zone_regions = {s["zoneName"]: s["regionConfigs"][0]["regionName"] for s in cluster(prod).inputs["replicationSpecs"]}
+    zone_regions = {
+        s["zoneName"]: s["regionConfigs"][0]["regionName"] for s in cluster(prod).inputs["replicationSpecs"]
+    }
     assert set(mapping.values()) <= set(zone_regions)
     assert all(is_eu_region(zone_regions[zone]) for zone in mapping.values())
     namespaces = {(n["db"], n["collection"]): n for n in gc["managedNamespaces"]}
@@ -297,15 +352,17 @@ def test_prod_pins_every_eea_country_to_the_eu_zone(prod):
         assert n["customShardKey"] == ns.shard_key and n["isCustomShardKeyHashed"] is ns.hashed
         assert n["isShardKeyUnique"] is False
     assert {c for (_, c), n in namespaces.items() if n["customShardKey"] == "customerId"} == {
-        "customer_profiles", "order_analytics", "recommendations"}
+        "customer_profiles",
+        "order_analytics",
+        "recommendations",
+    }
 
 
 def test_managed_namespaces_match_the_apps_shard_plan():
     """The cluster shards exactly what the app writes, with the key the app's bootstrap would use."""
     from app.catalog import SHARD_KEYS
 
-    declared = {ns.collection: {"location": 1, ns.shard_key: "hashed" if ns.hashed else 1}
-                for ns in CATALOG_NAMESPACES}
+    declared = {ns.collection: {"location": 1, ns.shard_key: "hashed" if ns.hashed else 1} for ns in CATALOG_NAMESPACES}
     assert declared == SHARD_KEYS
 
 
@@ -315,12 +372,16 @@ def test_dev_replica_set_has_no_global_config(dev):
 
 # --- backups ---------------------------------------------------------------------------------------------------------
 
+
 def test_backup_schedule_policy(stack):
     b = one(stack, A + "cloudBackupSchedule:CloudBackupSchedule").inputs
     assert b["clusterName"] == cluster(stack).inputs["name"] and b["projectId"] == project(stack).id
     assert b["restoreWindowDays"] >= 7
-    assert b["policyItemHourly"] == {"frequencyInterval": 6, "retentionUnit": "days",
-                                     "retentionValue": b["restoreWindowDays"]}
+    assert b["policyItemHourly"] == {
+        "frequencyInterval": 6,
+        "retentionUnit": "days",
+        "retentionValue": b["restoreWindowDays"],
+    }
     assert b["policyItemDaily"]["frequencyInterval"] == 1 and b["policyItemDaily"]["retentionUnit"] == "days"
     [weekly], [monthly] = b["policyItemWeeklies"], b["policyItemMonthlies"]
     assert weekly["retentionUnit"] == "weeks" and monthly["retentionUnit"] == "months"
@@ -338,8 +399,13 @@ def test_prod_copies_each_zones_snapshots_to_its_own_second_region(prod, dev):
     assert copies[zone_ids["EU"]]["regionName"] == "EU_CENTRAL_1", "EU snapshots stay in the EU"
     for c in copies.values():
         assert c["cloudProvider"] == "AWS" and c["shouldCopyOplogs"] is True
-        assert {i["frequencyType"] for i in c["copyPolicyItems"]} == {"hourly", "daily", "weekly", "monthly",
-                                                                        "ondemand"}
+        assert {i["frequencyType"] for i in c["copyPolicyItems"]} == {
+            "hourly",
+            "daily",
+            "weekly",
+            "monthly",
+            "ondemand",
+        }
         assert "frequencies" not in c
     dev_schedule = one(dev, A + "cloudBackupSchedule:CloudBackupSchedule").inputs
     assert "copySettings" not in dev_schedule
@@ -360,6 +426,7 @@ def test_prod_has_a_backup_compliance_policy_matching_the_schedule(prod, dev):
 
 # --- auditing, alerts, maintenance ---------------------------------------------------------------------------------
 
+
 def test_auditing_records_auth_failures_and_customer_writes(stack):
     a = one(stack, A + "auditing:Auditing").inputs
     assert a["enabled"] is True and a["auditAuthorizationSuccess"] is True
@@ -373,8 +440,10 @@ def test_auditing_records_auth_failures_and_customer_writes(stack):
 
 def test_alerts_cover_the_failure_modes_and_notify_the_configured_emails(stack):
     alerts = stack.of_type(A + "alertConfiguration:AlertConfiguration")
-    by_kind = {(a.inputs["eventType"], (a.inputs.get("metricThresholdConfig") or {}).get("metricName")): a.inputs
-               for a in alerts}
+    by_kind = {
+        (a.inputs["eventType"], (a.inputs.get("metricThresholdConfig") or {}).get("metricName")): a.inputs
+        for a in alerts
+    }
     expected = {
         ("OUTSIDE_METRIC_THRESHOLD", "OPLOG_SLAVE_LAG_MASTER_TIME"): 60,
         ("OUTSIDE_METRIC_THRESHOLD", "DISK_PARTITION_SPACE_USED_DATA"): 80,
@@ -384,8 +453,14 @@ def test_alerts_cover_the_failure_modes_and_notify_the_configured_emails(stack):
     for kind, threshold in expected.items():
         m = by_kind[kind]["metricThresholdConfig"]
         assert m["threshold"] == threshold and m["operator"] == "GREATER_THAN"
-    for event in ("PRIMARY_ELECTED", "NO_PRIMARY", "CPS_SNAPSHOT_FAILED", "CPS_SNAPSHOT_FALLBACK_FAILED",
-                  "CPS_COPY_SNAPSHOT_FAILED", "ENCRYPTION_AT_REST_CONFIG_NO_LONGER_VALID"):
+    for event in (
+        "PRIMARY_ELECTED",
+        "NO_PRIMARY",
+        "CPS_SNAPSHOT_FAILED",
+        "CPS_SNAPSHOT_FALLBACK_FAILED",
+        "CPS_COPY_SNAPSHOT_FAILED",
+        "ENCRYPTION_AT_REST_CONFIG_NO_LONGER_VALID",
+    ):
         assert (event, None) in by_kind
     emails = stack.config.monitoring.alarm_emails
     for a in alerts:
@@ -408,14 +483,19 @@ def test_maintenance_window_from_config(dev, prod):
 
 # --- structure and outputs -------------------------------------------------------------------------------------------
 
+
 def test_every_child_is_parented_to_the_component(stack):
     comp = component(stack)
     kids = [r for r in stack.resources if r.parent == comp.urn]
     atlas_types = {r.type for r in stack.resources if r.type.startswith("mongodbatlas:")}
-    assert {r.type for r in kids} >= atlas_types | {"aws:kms/key:Key", "aws:kms/alias:Alias", "aws:iam/role:Role",
-                                                     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-                                                     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-                                                     "aws:ec2/vpcEndpoint:VpcEndpoint"}
+    assert {r.type for r in kids} >= atlas_types | {
+        "aws:kms/key:Key",
+        "aws:kms/alias:Alias",
+        "aws:iam/role:Role",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+    }
     service = one(stack, "ecomart:app:Service")
     for r in stack.resources:
         if r.type.startswith("mongodbatlas:") or r.name.startswith("catalog-"):
@@ -442,8 +522,9 @@ def test_stack_outputs(stack):
     assert out["atlasPrivateConnectionString"] == expected
     assert ("-lb." in expected) is (stack.stack == "prod"), "sharded clusters use the shard-optimized string"
     assert out["atlasAppRoleArn"] == one(stack, "aws:iam/role:Role", "app-api-role").outputs["arn"]
-    assert all("@" not in out[k] for k in ("atlasConnectionString", "atlasPrivateConnectionString")), \
+    assert all("@" not in out[k] for k in ("atlasConnectionString", "atlasPrivateConnectionString")), (
         "no credentials in connection strings (IAM authentication)"
+    )
 
 
 def test_no_atlas_input_is_unknown(stack):
@@ -452,15 +533,38 @@ def test_no_atlas_input_is_unknown(stack):
 
 def test_resource_counts(dev, prod):
     def counts(synth):
-        return {t.split("/")[-1].split(":")[-1]: n for t, n in synth.counts().items()
-                if t.startswith("mongodbatlas:")}
-    assert counts(prod) == {"Project": 1, "CloudProviderAccessSetup": 1, "CloudProviderAccessAuthorization": 1,
-                            "EncryptionAtRest": 1, "EncryptionAtRestPrivateEndpoint": 1, "PrivateLinkEndpoint": 2,
-                            "PrivateLinkEndpointService": 2, "AdvancedCluster": 1, "GlobalClusterConfig": 1,
-                            "CloudBackupSchedule": 1, "BackupCompliancePolicy": 1, "DatabaseUser": 3,
-                            "Auditing": 1, "AlertConfiguration": 11, "MaintenanceWindow": 1}
-    assert counts(dev) == {"Project": 1, "CloudProviderAccessSetup": 1, "CloudProviderAccessAuthorization": 1,
-                           "EncryptionAtRest": 1, "EncryptionAtRestPrivateEndpoint": 1, "PrivateLinkEndpoint": 1,
-                           "PrivateLinkEndpointService": 1, "AdvancedCluster": 1, "CloudBackupSchedule": 1,
-                           "DatabaseUser": 3, "Auditing": 1, "AlertConfiguration": 11, "MaintenanceWindow": 1,
-                           "ProjectIpAccessList": 1}
+        return {t.split("/")[-1].split(":")[-1]: n for t, n in synth.counts().items() if t.startswith("mongodbatlas:")}
+
+    assert counts(prod) == {
+        "Project": 1,
+        "CloudProviderAccessSetup": 1,
+        "CloudProviderAccessAuthorization": 1,
+        "EncryptionAtRest": 1,
+        "EncryptionAtRestPrivateEndpoint": 1,
+        "PrivateLinkEndpoint": 2,
+        "PrivateLinkEndpointService": 2,
+        "AdvancedCluster": 1,
+        "GlobalClusterConfig": 1,
+        "CloudBackupSchedule": 1,
+        "BackupCompliancePolicy": 1,
+        "DatabaseUser": 3,
+        "Auditing": 1,
+        "AlertConfiguration": 11,
+        "MaintenanceWindow": 1,
+    }
+    assert counts(dev) == {
+        "Project": 1,
+        "CloudProviderAccessSetup": 1,
+        "CloudProviderAccessAuthorization": 1,
+        "EncryptionAtRest": 1,
+        "EncryptionAtRestPrivateEndpoint": 1,
+        "PrivateLinkEndpoint": 1,
+        "PrivateLinkEndpointService": 1,
+        "AdvancedCluster": 1,
+        "CloudBackupSchedule": 1,
+        "DatabaseUser": 3,
+        "Auditing": 1,
+        "AlertConfiguration": 11,
+        "MaintenanceWindow": 1,
+        "ProjectIpAccessList": 1,
+    }

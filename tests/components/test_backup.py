@@ -10,8 +10,8 @@ import pytest
 
 from components.backup import BACKUP_POLICY, RESTORE_POLICY, Backup, BackupLinks, BackupSettings
 from components.contract import Placement, SettingError
-from infra import config as c
 from ecomart.synthesis import synthesize
+from infra import config as c
 from tests.conftest import one, stack_bag
 
 COMPONENT = "ecomart:data:Backup"
@@ -74,8 +74,15 @@ def test_plan_has_a_daily_and_a_monthly_rule(stack, dev, prod):
 
 
 def test_schedule_follows_config(synth_with):
-    synth = synth_with("dev", backup={"scheduleUtcHour": 22, "startWindowMinutes": 120,
-                                      "completionWindowMinutes": 300, "monthlyRetentionDays": 400})
+    synth = synth_with(
+        "dev",
+        backup={
+            "scheduleUtcHour": 22,
+            "startWindowMinutes": 120,
+            "completionWindowMinutes": 300,
+            "monthlyRetentionDays": 400,
+        },
+    )
     found = rules(synth)
     assert found["daily"]["schedule"] == "cron(0 22 * * ? *)"
     assert found["daily"]["startWindow"] == 120 and found["daily"]["completionWindow"] == 300
@@ -95,8 +102,11 @@ def test_selection_covers_the_rds_writer(stack, dev, prod):
     role = one(synth, "aws:iam/role:Role", "backup-role")
     assert selection.inputs["iamRoleArn"] == role.outputs["arn"]
     assert role.outputs["arn"] == f"arn:aws:iam::123456789012:role/ecomart-{stack}-backup"
-    attachments = [a for a in synth.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                   if a.name.startswith("backup-role-")]
+    attachments = [
+        a
+        for a in synth.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.name.startswith("backup-role-")
+    ]
     assert all(a.urn in selection.dependencies for a in attachments), "the role must be usable when assigned"
 
 
@@ -105,11 +115,16 @@ def test_service_role(stack, dev, prod):
     synth = stacks(dev, prod)[stack]
     role = one(synth, "aws:iam/role:Role", "backup-role")
     (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
-    assert statement == {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
-                         "Action": "sts:AssumeRole"}
-    attached = {a.inputs["policyArn"]: a.inputs["role"]
-                for a in synth.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                if a.name.startswith("backup-role-")}
+    assert statement == {
+        "Effect": "Allow",
+        "Principal": {"Service": "backup.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    attached = {
+        a.inputs["policyArn"]: a.inputs["role"]
+        for a in synth.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.name.startswith("backup-role-")
+    }
     assert attached == {BACKUP_POLICY: role.outputs["name"], RESTORE_POLICY: role.outputs["name"]}
     assert BACKUP_POLICY.endswith(":policy/service-role/AWSBackupServiceRolePolicyForBackup")
     assert RESTORE_POLICY.endswith(":policy/service-role/AWSBackupServiceRolePolicyForRestores")
@@ -202,15 +217,17 @@ def test_any_arns_can_be_protected_without_touching_the_component():
 
     def program(cfg):
         fs = pulumi.Output.from_input("arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1")
-        b = Backup("standalone", BackupSettings(vault_lock=False),
-                   BackupLinks(kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k", resource_arns=[table, fs]),
-                   Placement(prefix="t", region=cfg.region, tags=cfg.tags))
+        b = Backup(
+            "standalone",
+            BackupSettings(vault_lock=False),
+            BackupLinks(kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k", resource_arns=[table, fs]),
+            Placement(prefix="t", region=cfg.region, tags=cfg.tags),
+        )
         return {"vault": b.vault_name}
 
     synth = synthesize("dev", program=program)
     selection = one(synth, "aws:backup/selection:Selection", "standalone-selection")
-    assert selection.inputs["resources"] == [table,
-                                             "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1"]
+    assert selection.inputs["resources"] == [table, "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1"]
     assert synth.outputs["vault"] == "t-vault"
 
 
@@ -224,11 +241,16 @@ def test_bad_component_settings_and_links_fail_before_anything_is_declared():
     with pytest.raises(SettingError, match=r"vault_lock_max_retention_days \(300\) is below monthly_retention_days"):
         BackupSettings(vault_lock_max_retention_days=300)
     with pytest.raises(ValueError, match="cross_region_copy is true: BackupLinks needs copy_region"):
-        Backup("b", BackupSettings(cross_region_copy=True), BackupLinks(kms_key_arn="k", resource_arns=["a"]),
-               Placement(prefix="t", region="us-east-1"))
+        Backup(
+            "b",
+            BackupSettings(cross_region_copy=True),
+            BackupLinks(kms_key_arn="k", resource_arns=["a"]),
+            Placement(prefix="t", region="us-east-1"),
+        )
 
 
 # --- config keys this component added -------------------------------------------------------------------------
+
 
 def only(stack: str, **overrides) -> str:
     with pytest.raises(c.ConfigError) as info:
@@ -239,18 +261,22 @@ def only(stack: str, **overrides) -> str:
 
 BAD = [
     ({"vaultLockMode": "strict"}, "backup.vaultLockMode: bad value 'strict'", "'governance' or 'compliance'"),
-    ({"vaultLockChangeableForDays": 2}, "backup.vaultLockChangeableForDays: bad value 2",
-     "must be 3..36500"),
+    ({"vaultLockChangeableForDays": 2}, "backup.vaultLockChangeableForDays: bad value 2", "must be 3..36500"),
     ({"startWindowMinutes": 30}, "backup.startWindowMinutes: bad value 30", "must be 60..1440"),
-    ({"completionWindowMinutes": 100}, "backup.completionWindowMinutes: bad value 100",
-     "must be 120..10080"),
-    ({"startWindowMinutes": 120, "completionWindowMinutes": 150}, "ecomart-data-platform:backup:",
-     "completionWindowMinutes (150) must be at least 60 more than startWindowMinutes (120)"),
+    ({"completionWindowMinutes": 100}, "backup.completionWindowMinutes: bad value 100", "must be 120..10080"),
+    (
+        {"startWindowMinutes": 120, "completionWindowMinutes": 150},
+        "ecomart-data-platform:backup:",
+        "completionWindowMinutes (150) must be at least 60 more than startWindowMinutes (120)",
+    ),
     ({"scheduleUtcHour": 3}, "(stack): backup.scheduleUtcHour", "inside postgres.backupWindow (03:00-04:00)"),
     ({"scheduleUtcHour": 4}, "(stack): backup.scheduleUtcHour", "postgres.maintenanceWindow (sun:05:00-sun:06:00)"),
     ({"scheduleUtcHour": 5}, "(stack): backup.scheduleUtcHour", "backup.scheduleUtcHour (5)"),
-    ({"scheduleUtcHour": 2, "startWindowMinutes": 120, "completionWindowMinutes": 240}, "(stack): backup.scheduleUtcHour",
-     "starts AWS Backup jobs (02:00-04:00 UTC)"),
+    (
+        {"scheduleUtcHour": 2, "startWindowMinutes": 120, "completionWindowMinutes": 240},
+        "(stack): backup.scheduleUtcHour",
+        "starts AWS Backup jobs (02:00-04:00 UTC)",
+    ),
 ]
 
 

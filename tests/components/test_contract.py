@@ -22,8 +22,19 @@ CONTRACTS = doc.contracts()
 def test_every_component_is_found():
     """Found by scanning components/, not listed: each module's ComponentResource classes, with their contract."""
     names = {ct.component.__name__ for ct in CONTRACTS}
-    assert names == {"Atlas", "Backup", "CodeArtifacts", "Kms", "Monitoring", "Network", "Postgres", "ReadOnlyMode",
-                     "Redis", "Resilience", "Service"}
+    assert names == {
+        "Atlas",
+        "Backup",
+        "CodeArtifacts",
+        "Kms",
+        "Monitoring",
+        "Network",
+        "Postgres",
+        "ReadOnlyMode",
+        "Redis",
+        "Resilience",
+        "Service",
+    }
 
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=[ct.component.__name__ for ct in CONTRACTS])
@@ -37,14 +48,14 @@ def test_every_settings_and_links_field_is_documented(contract):
 def test_each_components_settings_is_a_config_section_and_nothing_else_is():
     """One home for each setting: the stack config's sections are exactly the components' settings classes, and the
     config declares no field of its own beyond the stack-level keys."""
-    assert sorted(c.SECTIONS.values(), key=lambda k: k.__name__) == \
-        sorted({ct.settings for ct in CONTRACTS}, key=lambda k: k.__name__)
+    assert sorted(c.SECTIONS.values(), key=lambda k: k.__name__) == sorted(
+        {ct.settings for ct in CONTRACTS}, key=lambda k: k.__name__
+    )
     for key, cls in c.SECTIONS.items():
         field = next(f for n, f in c.StackConfig.model_fields.items() if (f.alias or n) == key)
         assert cls in (field.annotation, *getattr(field.annotation, "__args__", ())), key
     own = {n for n, f in c.StackConfig.model_fields.items() if (f.alias or n) not in c.SECTIONS}
-    assert own == {"stack", "environment", "region", "secondary_region", "owner", "cost_center",
-                   "data_classification"}
+    assert own == {"stack", "environment", "region", "secondary_region", "owner", "cost_center", "data_classification"}
 
 
 @pytest.mark.parametrize("cls", doc.all_settings_classes(), ids=lambda k: k.__name__)
@@ -54,13 +65,15 @@ def test_every_settings_class_is_parsable_from_camel_case_json_and_refuses_unkno
     adapter = TypeAdapter(cls)
     with pytest.raises(ValidationError) as err:
         adapter.validate_json('{"noSuchSetting": 1}', strict=True)
-    assert any(e["type"] == "unexpected_keyword_argument" and e["loc"] == ("noSuchSetting",)
-               for e in err.value.errors())
+    assert any(
+        e["type"] == "unexpected_keyword_argument" and e["loc"] == ("noSuchSetting",) for e in err.value.errors()
+    )
 
 
 def test_components_reference_is_current():
-    assert (ROOT / "docs" / "components.md").read_text() == doc.render(), \
+    assert (ROOT / "docs" / "components.md").read_text() == doc.render(), (
         "docs/components.md is stale: run `ecomart docs --write`"
+    )
 
 
 def _children_of_other_components(synth) -> list[str]:
@@ -87,10 +100,11 @@ def test_no_resource_is_parented_to_another_component(stack, dev, prod):
 
 def test_the_parent_check_catches_a_foreign_child(dev):
     import copy
+
     synth = copy.deepcopy(dev)
     network = next(r for r in synth.resources if r.type == "ecomart:network:Network")
     rule = next(r for r in synth.resources if r.name == "catalog-app-to-atlas-in")
     rule.parent = network.urn
-    assert _children_of_other_components(synth) == ["catalog-app-to-atlas-in "
-                                                    "(aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) "
-                                                    "under network"]
+    assert _children_of_other_components(synth) == [
+        "catalog-app-to-atlas-in (aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) under network"
+    ]

@@ -14,8 +14,10 @@ from tests.conftest import one
 
 
 def keys(synth):
-    return {r.inputs["tags"]["data-domain"] + ("-dr" if r.name.endswith("-dr") else ""): r
-            for r in synth.of_type("aws:kms/key:Key")}
+    return {
+        r.inputs["tags"]["data-domain"] + ("-dr" if r.name.endswith("-dr") else ""): r
+        for r in synth.of_type("aws:kms/key:Key")
+    }
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -69,7 +71,11 @@ def test_key_policies_have_no_wildcard_principal_and_scope_services(prod, domain
 def test_via_service_conditions_name_the_region(prod):
     relational = _statements(one(prod, "aws:kms/key:Key", "keys-relational"))
     via = {st["Condition"]["StringEquals"]["kms:ViaService"] for st in relational if "Condition" in st}
-    assert via == {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"}
+    assert via == {
+        "rds.us-east-1.amazonaws.com",
+        "secretsmanager.us-east-1.amazonaws.com",
+        "sqs.us-east-1.amazonaws.com",
+    }
     logs = _statements(one(prod, "aws:kms/key:Key", "keys-logs"))
     services = {st["Principal"].get("Service") for st in logs}
     assert {"logs.us-east-1.amazonaws.com", "cloudwatch.amazonaws.com"} <= services
@@ -77,11 +83,14 @@ def test_via_service_conditions_name_the_region(prod):
 
 def test_children_are_parented_to_the_component(prod):
     comp = one(prod, "ecomart:security:Kms")
-    kids = [r for r in prod.resources if r.type in ("aws:kms/key:Key", "aws:kms/alias:Alias")
-            and r.name.startswith("keys-")]
+    kids = [
+        r for r in prod.resources if r.type in ("aws:kms/key:Key", "aws:kms/alias:Alias") and r.name.startswith("keys-")
+    ]
     assert len(kids) == 2 * (len(PRIMARY_DOMAINS) + 2) and all(r.parent == comp.urn for r in kids)
     assert {r.parent for r in prod.resources if r.type == "aws:kms/key:Key"} == {
-        comp.urn, one(prod, "ecomart:data:Atlas").urn}
+        comp.urn,
+        one(prod, "ecomart:data:Atlas").urn,
+    }
 
 
 def test_domain_keys_are_typed_and_a_missing_one_is_named():
@@ -91,10 +100,13 @@ def test_domain_keys_are_typed_and_a_missing_one_is_named():
         keys.require("document")
 
 
-@pytest.mark.parametrize("kwargs,fragment", [
-    ({"domains": ("relational", "audit")}, "KmsSettings.domains is ('relational', 'audit'): must be one of"),
-    ({"deletion_window_days": 5}, "KmsSettings.deletion_window_days is 5: must be 7..30"),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        ({"domains": ("relational", "audit")}, "KmsSettings.domains is ('relational', 'audit'): must be one of"),
+        ({"deletion_window_days": 5}, "KmsSettings.deletion_window_days is 5: must be 7..30"),
+    ],
+)
 def test_bad_settings_are_refused_before_anything_is_declared(kwargs, fragment):
     with pytest.raises(SettingError, match=re.escape(fragment)):
         KmsSettings(**kwargs)
@@ -102,13 +114,19 @@ def test_bad_settings_are_refused_before_anything_is_declared(kwargs, fragment):
 
 def test_kms_alone_declares_exactly_the_requested_domains():
     def program(cfg):
-        kms = Kms("solo", KmsSettings(domains=("cache",), deletion_window_days=7, secondary_domains=("cache",)),
-                  KmsLinks(secondary_region="eu-central-1"), Placement(prefix="solo", region="eu-west-1"))
+        kms = Kms(
+            "solo",
+            KmsSettings(domains=("cache",), deletion_window_days=7, secondary_domains=("cache",)),
+            KmsLinks(secondary_region="eu-central-1"),
+            Placement(prefix="solo", region="eu-west-1"),
+        )
         assert kms.keys.relational is None and kms.keys.cache is not None
         return {"arns": kms.keys.arns(), "dr": kms.secondary_keys.arns()}
 
     synth = synthesize("dev", program=program)
     keys = synth.of_type("aws:kms/key:Key")
-    assert sorted((k.name, k.inputs.get("region")) for k in keys) == [("solo-cache", None),
-                                                                     ("solo-cache-dr", "eu-central-1")]
+    assert sorted((k.name, k.inputs.get("region")) for k in keys) == [
+        ("solo-cache", None),
+        ("solo-cache-dr", "eu-central-1"),
+    ]
     assert set(synth.outputs["arns"]) == {"cache"} and set(synth.outputs["dr"]) == {"cache"}

@@ -7,11 +7,21 @@ import re
 
 import pytest
 
-from components.inventory import MonitoredCache
 from components.contract import Placement
-from components.monitoring import (COMPOSITE_RULE_LIMIT, GIB, MIB, AlarmThresholds, Monitoring, MonitoringLinks,
-                                   MonitoringSettings, cache_node_ids,
-                                   composite_rules, estimated_max_connections, instance_memory_gib)
+from components.inventory import MonitoredCache
+from components.monitoring import (
+    COMPOSITE_RULE_LIMIT,
+    GIB,
+    MIB,
+    AlarmThresholds,
+    Monitoring,
+    MonitoringLinks,
+    MonitoringSettings,
+    cache_node_ids,
+    composite_rules,
+    estimated_max_connections,
+    instance_memory_gib,
+)
 from ecomart.mocks import ACCOUNT_ID
 from tests.conftest import one
 
@@ -20,19 +30,43 @@ COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 TOPIC = "aws:sns/topic:Topic"
 RDS = "aws:rds/instance:Instance"
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
-DB_METRICS = {"CPUUtilization", "FreeStorageSpace", "FreeableMemory", "DatabaseConnections", "ReadLatency",
-              "WriteLatency"}
-CACHE_METRICS = {"EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections",
-                 "ReplicationLag"}
-MISSING = {"CPUUtilization": "breaching", "ReplicaLag": "breaching", "EngineCPUUtilization": "breaching",
-           "FreeStorageSpace": "ignore", "FreeableMemory": "ignore", "DatabaseConnections": "ignore",
-           "DatabaseMemoryUsagePercentage": "ignore", "CurrConnections": "ignore",
-           "ReadLatency": "notBreaching", "WriteLatency": "notBreaching", "Evictions": "notBreaching",
-           "ReplicationLag": "notBreaching",
-           # the service: no invocation/request means nothing failed; a relay that stops publishing is down
-           "Errors": "notBreaching", "Throttles": "notBreaching", "Duration": "notBreaching",
-           "ConcurrentExecutions": "notBreaching", "5xx": "notBreaching", "Latency": "notBreaching",
-           "OldestPendingEventAgeSeconds": "breaching"}
+DB_METRICS = {
+    "CPUUtilization",
+    "FreeStorageSpace",
+    "FreeableMemory",
+    "DatabaseConnections",
+    "ReadLatency",
+    "WriteLatency",
+}
+CACHE_METRICS = {
+    "EngineCPUUtilization",
+    "DatabaseMemoryUsagePercentage",
+    "Evictions",
+    "CurrConnections",
+    "ReplicationLag",
+}
+MISSING = {
+    "CPUUtilization": "breaching",
+    "ReplicaLag": "breaching",
+    "EngineCPUUtilization": "breaching",
+    "FreeStorageSpace": "ignore",
+    "FreeableMemory": "ignore",
+    "DatabaseConnections": "ignore",
+    "DatabaseMemoryUsagePercentage": "ignore",
+    "CurrConnections": "ignore",
+    "ReadLatency": "notBreaching",
+    "WriteLatency": "notBreaching",
+    "Evictions": "notBreaching",
+    "ReplicationLag": "notBreaching",
+    # the service: no invocation/request means nothing failed; a relay that stops publishing is down
+    "Errors": "notBreaching",
+    "Throttles": "notBreaching",
+    "Duration": "notBreaching",
+    "ConcurrentExecutions": "notBreaching",
+    "5xx": "notBreaching",
+    "Latency": "notBreaching",
+    "OldestPendingEventAgeSeconds": "breaching",
+}
 TOPIC_ARN = re.compile(rf"^arn:aws:sns:us-east-1:{ACCOUNT_ID}:ecomart-(dev|prod)-data-alarms$")
 
 
@@ -55,8 +89,9 @@ def expected_alarms(synth) -> set[tuple[str, str, str]]:
 
 def store_alarms(synth) -> list:
     """The data stores' alarms (RDS instances and cache nodes); the service's are tested below."""
-    return [a for a in synth.of_type(ALARM)
-            if set(a.inputs["dimensions"]) in ({"DBInstanceIdentifier"}, {"CacheClusterId"})]
+    return [
+        a for a in synth.of_type(ALARM) if set(a.inputs["dimensions"]) in ({"DBInstanceIdentifier"}, {"CacheClusterId"})
+    ]
 
 
 def service_alarms(synth) -> list:
@@ -168,8 +203,9 @@ def test_thresholds_come_from_config(stack, dev, prod):
 
     assert set(thresholds("CPUUtilization").values()) == {t.cpu_percent}
     assert set(thresholds("EngineCPUUtilization").values()) == {t.cpu_percent}
-    assert set(thresholds("FreeStorageSpace").values()) == {t.free_storage_percent / 100 * pg.allocated_storage_gb
-                                                            * GIB}
+    assert set(thresholds("FreeStorageSpace").values()) == {
+        t.free_storage_percent / 100 * pg.allocated_storage_gb * GIB
+    }
     assert set(thresholds("FreeableMemory").values()) == {t.freeable_memory_mb * MIB}
     for ident, limit in thresholds("DatabaseConnections").items():
         assert limit == round(t.connections_percent / 100 * estimated_max_connections(classes[ident]))
@@ -190,8 +226,10 @@ def test_thresholds_come_from_config(stack, dev, prod):
 
 
 def test_threshold_overrides_reach_the_alarms(synth_with):
-    synth = synth_with("dev", monitoring={"alarmEmails": ["ops@ecomart.example"],
-                                          "thresholds": {"cpuPercent": 65, "cacheEvictions": 0}})
+    synth = synth_with(
+        "dev",
+        monitoring={"alarmEmails": ["ops@ecomart.example"], "thresholds": {"cpuPercent": 65, "cacheEvictions": 0}},
+    )
     assert {a.inputs["threshold"] for a in by_metric(synth, "CPUUtilization")} == {65}
     assert {a.inputs["threshold"] for a in by_metric(synth, "EngineCPUUtilization")} == {65}
     assert {a.inputs["threshold"] for a in by_metric(synth, "Evictions")} == {0}
@@ -273,8 +311,14 @@ def test_dashboard_covers_every_store(stack, dev, prod):
 def test_every_child_is_parented_to_monitoring(stack, dev, prod):
     synth = synth_of(stack, dev, prod)
     component = one(synth, "ecomart:observability:Monitoring")
-    for typ in (ALARM, COMPOSITE, TOPIC, "aws:sns/topicPolicy:TopicPolicy",
-                "aws:sns/topicSubscription:TopicSubscription", "aws:cloudwatch/dashboard:Dashboard"):
+    for typ in (
+        ALARM,
+        COMPOSITE,
+        TOPIC,
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:sns/topicSubscription:TopicSubscription",
+        "aws:cloudwatch/dashboard:Dashboard",
+    ):
         found = synth.of_type(typ)
         assert found and all(r.parent == component.urn for r in found), typ
     for r in synth.of_type(ALARM) + synth.of_type(COMPOSITE) + synth.of_type(TOPIC):
@@ -285,20 +329,39 @@ def test_node_naming_matches_what_elasticache_reports(dev, prod):
     for synth in (dev, prod):
         rg = one(synth, RG)
         r = synth.config.redis
-        cache = MonitoredCache(label="cache", replication_group_id=rg.inputs["replicationGroupId"],
-                               cluster_mode=r.cluster_mode, num_shards=r.num_shards,
-                               replicas_per_shard=r.replicas_per_shard, node_type=r.node_type)
+        cache = MonitoredCache(
+            label="cache",
+            replication_group_id=rg.inputs["replicationGroupId"],
+            cluster_mode=r.cluster_mode,
+            num_shards=r.num_shards,
+            replicas_per_shard=r.replicas_per_shard,
+            node_type=r.node_type,
+        )
         assert [n for n, _ in cache_node_ids(cache)] == rg.outputs["memberClusters"]
     assert cache_node_ids(MonitoredCache("c", "rg", False, 1, 1, "cache.t4g.small")) == [
-        ("rg-001", True), ("rg-002", False)]
+        ("rg-001", True),
+        ("rg-002", False),
+    ]
     assert [n for n, _ in cache_node_ids(MonitoredCache("c", "rg", True, 2, 1, "x"))] == [
-        "rg-0001-001", "rg-0001-002", "rg-0002-001", "rg-0002-002"]
+        "rg-0001-001",
+        "rg-0001-002",
+        "rg-0002-001",
+        "rg-0002-002",
+    ]
 
 
-@pytest.mark.parametrize("instance_class,gib,max_conn", [
-    ("db.t4g.medium", 4, 405), ("db.t3.micro", 1, 101), ("db.r6g.large", 16, 1622), ("db.r6g.xlarge", 32, 3244),
-    ("db.m7g.2xlarge", 32, 3244), ("db.r6g.8xlarge", 256, 5000), ("db.x2g.large", 32, 3244),
-])
+@pytest.mark.parametrize(
+    "instance_class,gib,max_conn",
+    [
+        ("db.t4g.medium", 4, 405),
+        ("db.t3.micro", 1, 101),
+        ("db.r6g.large", 16, 1622),
+        ("db.r6g.xlarge", 32, 3244),
+        ("db.m7g.2xlarge", 32, 3244),
+        ("db.r6g.8xlarge", 256, 5000),
+        ("db.x2g.large", 32, 3244),
+    ],
+)
 def test_max_connections_estimate(instance_class, gib, max_conn):
     assert instance_memory_gib(instance_class) == gib
     assert estimated_max_connections(instance_class) == max_conn
@@ -320,8 +383,12 @@ def test_composite_rules_split_only_when_needed():
 
 def test_monitoring_without_any_store_is_refused():
     with pytest.raises(ValueError, match="at least one store"):
-        Monitoring("m", MonitoringSettings(alarm_emails=["a@b.example"], thresholds=AlarmThresholds()),
-                   MonitoringLinks(logs_kms_key_arn="k"), Placement(prefix="p", region="us-east-1"))
+        Monitoring(
+            "m",
+            MonitoringSettings(alarm_emails=["a@b.example"], thresholds=AlarmThresholds()),
+            MonitoringLinks(logs_kms_key_arn="k"),
+            Placement(prefix="p", region="us-east-1"),
+        )
 
 
 # --- every value an alarm depends on, against the intended table -------------------------------------------------
@@ -332,30 +399,126 @@ def test_monitoring_without_any_store_is_refused():
 INTENDED = {
     # metric: (namespace, statistic, comparison, period s, evaluation periods, datapoints to alarm, missing data,
     #          threshold(t, gb, max_conn))
-    "CPUUtilization": ("AWS/RDS", "Average", "GreaterThanThreshold", 300, 3, 3, "breaching",
-                       lambda t, gb, mc: t.cpu_percent),
-    "FreeStorageSpace": ("AWS/RDS", "Minimum", "LessThanThreshold", 300, 2, 2, "ignore",
-                         lambda t, gb, mc: t.free_storage_percent / 100 * gb * 1024 ** 3),
-    "FreeableMemory": ("AWS/RDS", "Average", "LessThanThreshold", 300, 3, 3, "ignore",
-                       lambda t, gb, mc: t.freeable_memory_mb * 1024 ** 2),
-    "DatabaseConnections": ("AWS/RDS", "Maximum", "GreaterThanThreshold", 300, 2, 2, "ignore",
-                            lambda t, gb, mc: round(t.connections_percent / 100 * mc)),
-    "ReadLatency": ("AWS/RDS", "Average", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
-                    lambda t, gb, mc: t.read_latency_ms / 1000),
-    "WriteLatency": ("AWS/RDS", "Average", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
-                     lambda t, gb, mc: t.write_latency_ms / 1000),
-    "ReplicaLag": ("AWS/RDS", "Maximum", "GreaterThanThreshold", 60, 5, 3, "breaching",
-                   lambda t, gb, mc: t.replica_lag_seconds),
-    "EngineCPUUtilization": ("AWS/ElastiCache", "Average", "GreaterThanThreshold", 300, 3, 3, "breaching",
-                             lambda t, gb, mc: t.cpu_percent),
-    "DatabaseMemoryUsagePercentage": ("AWS/ElastiCache", "Average", "GreaterThanThreshold", 300, 3, 3, "ignore",
-                                      lambda t, gb, mc: t.cache_memory_percent),
-    "Evictions": ("AWS/ElastiCache", "Sum", "GreaterThanThreshold", 300, 3, 2, "notBreaching",
-                  lambda t, gb, mc: t.cache_evictions),
-    "CurrConnections": ("AWS/ElastiCache", "Maximum", "GreaterThanThreshold", 300, 2, 2, "ignore",
-                        lambda t, gb, mc: t.cache_connections),
-    "ReplicationLag": ("AWS/ElastiCache", "Maximum", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
-                       lambda t, gb, mc: t.cache_replication_lag_seconds),
+    "CPUUtilization": (
+        "AWS/RDS",
+        "Average",
+        "GreaterThanThreshold",
+        300,
+        3,
+        3,
+        "breaching",
+        lambda t, gb, mc: t.cpu_percent,
+    ),
+    "FreeStorageSpace": (
+        "AWS/RDS",
+        "Minimum",
+        "LessThanThreshold",
+        300,
+        2,
+        2,
+        "ignore",
+        lambda t, gb, mc: t.free_storage_percent / 100 * gb * 1024**3,
+    ),
+    "FreeableMemory": (
+        "AWS/RDS",
+        "Average",
+        "LessThanThreshold",
+        300,
+        3,
+        3,
+        "ignore",
+        lambda t, gb, mc: t.freeable_memory_mb * 1024**2,
+    ),
+    "DatabaseConnections": (
+        "AWS/RDS",
+        "Maximum",
+        "GreaterThanThreshold",
+        300,
+        2,
+        2,
+        "ignore",
+        lambda t, gb, mc: round(t.connections_percent / 100 * mc),
+    ),
+    "ReadLatency": (
+        "AWS/RDS",
+        "Average",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "notBreaching",
+        lambda t, gb, mc: t.read_latency_ms / 1000,
+    ),
+    "WriteLatency": (
+        "AWS/RDS",
+        "Average",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "notBreaching",
+        lambda t, gb, mc: t.write_latency_ms / 1000,
+    ),
+    "ReplicaLag": (
+        "AWS/RDS",
+        "Maximum",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "breaching",
+        lambda t, gb, mc: t.replica_lag_seconds,
+    ),
+    "EngineCPUUtilization": (
+        "AWS/ElastiCache",
+        "Average",
+        "GreaterThanThreshold",
+        300,
+        3,
+        3,
+        "breaching",
+        lambda t, gb, mc: t.cpu_percent,
+    ),
+    "DatabaseMemoryUsagePercentage": (
+        "AWS/ElastiCache",
+        "Average",
+        "GreaterThanThreshold",
+        300,
+        3,
+        3,
+        "ignore",
+        lambda t, gb, mc: t.cache_memory_percent,
+    ),
+    "Evictions": (
+        "AWS/ElastiCache",
+        "Sum",
+        "GreaterThanThreshold",
+        300,
+        3,
+        2,
+        "notBreaching",
+        lambda t, gb, mc: t.cache_evictions,
+    ),
+    "CurrConnections": (
+        "AWS/ElastiCache",
+        "Maximum",
+        "GreaterThanThreshold",
+        300,
+        2,
+        2,
+        "ignore",
+        lambda t, gb, mc: t.cache_connections,
+    ),
+    "ReplicationLag": (
+        "AWS/ElastiCache",
+        "Maximum",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "notBreaching",
+        lambda t, gb, mc: t.cache_replication_lag_seconds,
+    ),
 }
 
 
@@ -377,9 +540,16 @@ def test_every_alarm_matches_the_intended_table(stack, dev, prod):
             gb, mc = pg.allocated_storage_gb, estimated_max_connections(cls)
         else:
             assert set(i["dimensions"]) == {"CacheClusterId"}
-        got = (i["namespace"], i["statistic"], i["comparisonOperator"], i["period"], i["evaluationPeriods"],
-               i["datapointsToAlarm"], i["treatMissingData"])
-        assert got == (ns, stat, cmp, period, evals, dta, missing), (i["alarmName"] if "alarmName" in i else i["name"])
+        got = (
+            i["namespace"],
+            i["statistic"],
+            i["comparisonOperator"],
+            i["period"],
+            i["evaluationPeriods"],
+            i["datapointsToAlarm"],
+            i["treatMissingData"],
+        )
+        assert got == (ns, stat, cmp, period, evals, dta, missing), i["alarmName"] if "alarmName" in i else i["name"]
         assert i["threshold"] == pytest.approx(threshold(t, gb, mc)), i["name"]
         assert i["actionsEnabled"] is True
         checked.add(i["metricName"])
@@ -389,9 +559,19 @@ def test_every_alarm_matches_the_intended_table(stack, dev, prod):
 
 def test_intended_table_holds_for_non_default_thresholds(synth_with):
     """The same table with every threshold moved: no formula may ignore its config value."""
-    moved = {"cpuPercent": 61, "freeStoragePercent": 21, "freeableMemoryMb": 333, "connectionsPercent": 55,
-             "readLatencyMs": 7, "writeLatencyMs": 9, "replicaLagSeconds": 12, "cacheMemoryPercent": 66,
-             "cacheEvictions": 7, "cacheConnections": 900, "cacheReplicationLagSeconds": 3}
+    moved = {
+        "cpuPercent": 61,
+        "freeStoragePercent": 21,
+        "freeableMemoryMb": 333,
+        "connectionsPercent": 55,
+        "readLatencyMs": 7,
+        "writeLatencyMs": 9,
+        "replicaLagSeconds": 12,
+        "cacheMemoryPercent": 66,
+        "cacheEvictions": 7,
+        "cacheConnections": 900,
+        "cacheReplicationLagSeconds": 3,
+    }
     synth = synth_with("prod", monitoring={"thresholds": moved})
     test_every_alarm_matches_the_intended_table("prod", None, synth)
 
@@ -400,22 +580,70 @@ def test_intended_table_holds_for_non_default_thresholds(synth_with):
 # comparison, period, evaluations, datapoints, missing data, threshold(t, ctx)). ctx: the function's config, the
 # proxy's pool size.
 SERVICE_INTENDED = {
-    ("AWS/Lambda", "Errors"): ("Sum", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
-                               lambda t, c: t.function_errors),
-    ("AWS/Lambda", "Throttles"): ("Sum", "GreaterThanThreshold", 60, 5, 2, "notBreaching",
-                                  lambda t, c: t.function_throttles),
-    ("AWS/Lambda", "Duration"): ("Maximum", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
-                                 lambda t, c: t.function_duration_percent / 100 * c.timeout_seconds * 1000),
-    ("AWS/Lambda", "ConcurrentExecutions"): ("Maximum", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
-                                             lambda t, c: t.function_concurrency_percent / 100 *
-                                             c.reserved_concurrency),
-    ("AWS/ApiGateway", "5xx"): ("Sum", "GreaterThanThreshold", 60, 5, 3, "notBreaching", lambda t, c: t.api_server_errors),
-    ("AWS/ApiGateway", "Latency"): ("p99", "GreaterThanThreshold", 60, 5, 3, "notBreaching",
-                                    lambda t, c: t.api_latency_p99_ms),
-    ("AWS/RDS", "DatabaseConnections"): ("Maximum", "GreaterThanThreshold", 60, 5, 3, "ignore",
-                                         lambda t, c: round(t.proxy_connections_percent / 100 * c)),
-    ("EcoMart/Outbox", "OldestPendingEventAgeSeconds"): ("Maximum", "GreaterThanThreshold", 60, 3, 2, "breaching",
-                                                         lambda t, c: t.outbox_lag_seconds),
+    ("AWS/Lambda", "Errors"): ("Sum", "GreaterThanThreshold", 60, 5, 3, "notBreaching", lambda t, c: t.function_errors),
+    ("AWS/Lambda", "Throttles"): (
+        "Sum",
+        "GreaterThanThreshold",
+        60,
+        5,
+        2,
+        "notBreaching",
+        lambda t, c: t.function_throttles,
+    ),
+    ("AWS/Lambda", "Duration"): (
+        "Maximum",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "notBreaching",
+        lambda t, c: t.function_duration_percent / 100 * c.timeout_seconds * 1000,
+    ),
+    ("AWS/Lambda", "ConcurrentExecutions"): (
+        "Maximum",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "notBreaching",
+        lambda t, c: t.function_concurrency_percent / 100 * c.reserved_concurrency,
+    ),
+    ("AWS/ApiGateway", "5xx"): (
+        "Sum",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "notBreaching",
+        lambda t, c: t.api_server_errors,
+    ),
+    ("AWS/ApiGateway", "Latency"): (
+        "p99",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "notBreaching",
+        lambda t, c: t.api_latency_p99_ms,
+    ),
+    ("AWS/RDS", "DatabaseConnections"): (
+        "Maximum",
+        "GreaterThanThreshold",
+        60,
+        5,
+        3,
+        "ignore",
+        lambda t, c: round(t.proxy_connections_percent / 100 * c),
+    ),
+    ("EcoMart/Outbox", "OldestPendingEventAgeSeconds"): (
+        "Maximum",
+        "GreaterThanThreshold",
+        60,
+        3,
+        2,
+        "breaching",
+        lambda t, c: t.outbox_lag_seconds,
+    ),
 }
 
 
@@ -447,10 +675,17 @@ def test_every_service_alarm_matches_the_intended_table(stack, dev, prod):
             assert dims == {"Stack": prefix}
         # percentiles go in extendedStatistic, everything else in statistic
         got_stat = i.get("extendedStatistic") if stat.startswith("p") else i.get("statistic")
-        assert (stat.startswith("p") and "statistic" not in i) or (not stat.startswith("p") and
-                                                                   "extendedStatistic" not in i), i["name"]
-        got = (got_stat, i["comparisonOperator"], i["period"], i["evaluationPeriods"], i["datapointsToAlarm"],
-               i["treatMissingData"])
+        assert (stat.startswith("p") and "statistic" not in i) or (
+            not stat.startswith("p") and "extendedStatistic" not in i
+        ), i["name"]
+        got = (
+            got_stat,
+            i["comparisonOperator"],
+            i["period"],
+            i["evaluationPeriods"],
+            i["datapointsToAlarm"],
+            i["treatMissingData"],
+        )
         assert got == (stat, cmp, period, evals, dta, missing), i["name"]
         assert i["threshold"] == pytest.approx(threshold(t, ctx)), i["name"]
         assert i["alarmActions"] == [topic_arn(synth)] and i["actionsEnabled"] is True
@@ -461,11 +696,21 @@ def test_every_service_alarm_matches_the_intended_table(stack, dev, prod):
 
 def test_service_alarm_thresholds_follow_config(synth_with):
     """Every service threshold moved: the table above must still hold (no formula ignores its value)."""
-    moved = {"functionErrors": 9, "functionThrottles": 2, "functionDurationPercent": 70,
-             "functionConcurrencyPercent": 60, "apiServerErrors": 11, "apiLatencyP99Ms": 1500, "proxyConnectionsPercent": 65,
-             "outboxLagSeconds": 45}
-    synth = synth_with("prod", monitoring={"thresholds": moved}, service={"relay": {
-        "memoryMb": 512, "timeoutSeconds": 100, "reservedConcurrency": 6}})
+    moved = {
+        "functionErrors": 9,
+        "functionThrottles": 2,
+        "functionDurationPercent": 70,
+        "functionConcurrencyPercent": 60,
+        "apiServerErrors": 11,
+        "apiLatencyP99Ms": 1500,
+        "proxyConnectionsPercent": 65,
+        "outboxLagSeconds": 45,
+    }
+    synth = synth_with(
+        "prod",
+        monitoring={"thresholds": moved},
+        service={"relay": {"memoryMb": 512, "timeoutSeconds": 100, "reservedConcurrency": 6}},
+    )
     test_every_service_alarm_matches_the_intended_table("prod", None, synth)
     relay = [a for a in service_alarms(synth) if a.inputs["dimensions"].get("FunctionName") == "ecomart-prod-relay"]
     assert {a.inputs["metricName"]: a.inputs["threshold"] for a in relay}["Duration"] == 70_000
@@ -490,8 +735,12 @@ def test_service_alarm_defaults_are_the_designed_ones():
     """Written from the design (docs/adr/0022, the issue): a changed default must change this test too, not only the
     generated reference."""
     t = AlarmThresholds()
-    assert (t.function_errors, t.function_throttles, t.function_duration_percent,
-            t.function_concurrency_percent) == (5, 0, 80, 80)
+    assert (t.function_errors, t.function_throttles, t.function_duration_percent, t.function_concurrency_percent) == (
+        5,
+        0,
+        80,
+        80,
+    )
     assert (t.api_server_errors, t.api_latency_p99_ms) == (5, 2000)
     assert (t.proxy_connections_percent, t.outbox_lag_seconds) == (80, 60)
 
@@ -515,9 +764,11 @@ def test_rds_events_of_this_stacks_sources_reach_the_alarm_topic(stack, dev, pro
         assert s.inputs["eventCategories"] == list(RDS_EVENT_CATEGORIES[source_type])
         assert s.inputs["tags"]["environment"] == stack
     assert sorted(subs["db-instance"].inputs["sourceIds"]) == sorted(
-        db.outputs["identifier"] for db in synth.of_type(RDS))
+        db.outputs["identifier"] for db in synth.of_type(RDS)
+    )
     assert subs["db-parameter-group"].inputs["sourceIds"] == [
-        p.outputs["name"] for p in synth.of_type("aws:rds/parameterGroup:ParameterGroup")]
+        p.outputs["name"] for p in synth.of_type("aws:rds/parameterGroup:ParameterGroup")
+    ]
     assert "sourceIds" not in subs["db-security-group"].inputs  # EC2-Classic groups: none exist to name
 
 
@@ -547,11 +798,17 @@ def test_no_event_subscription_without_rds(synth_with):
     from components.inventory import MonitoredCache as Cache
 
     def program(_cfg):
-        Monitoring("mon", MonitoringSettings(alarm_emails=["oncall@example.com"]),
-                   MonitoringLinks(logs_kms_key_arn=f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/k",
-                                   caches=[Cache("c", "c", False, 1, 1, "cache.t4g.small")]),
-                   Placement(prefix="x", region="us-east-1"))
+        Monitoring(
+            "mon",
+            MonitoringSettings(alarm_emails=["oncall@example.com"]),
+            MonitoringLinks(
+                logs_kms_key_arn=f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/k",
+                caches=[Cache("c", "c", False, 1, 1, "cache.t4g.small")],
+            ),
+            Placement(prefix="x", region="us-east-1"),
+        )
         return {}
+
     synth = synth_with("dev", program)
     assert synth.of_type(ALARM)
     assert synth.of_type(EVENTS) == []
@@ -563,8 +820,10 @@ def test_rds_may_publish_events_to_the_encrypted_topic(stack, dev, prod):
     policy = json.loads(one(synth, "aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
     (rds,) = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "events.rds.amazonaws.com"}]
     assert rds["Effect"] == "Allow" and rds["Action"] == "sns:Publish" and rds["Resource"] == topic_arn(synth)
-    assert rds["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
-                                "ArnLike": {"aws:SourceArn": f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:es:*"}}
+    assert rds["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:es:*"},
+    }
     (logs_key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "logs"]
     key_policy = json.loads(logs_key.inputs["policy"])
     (kms,) = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "events.rds.amazonaws.com"}]

@@ -8,12 +8,18 @@ import re
 import pytest
 
 from components.contract import SettingError
-from components.postgres import (ENHANCED_MONITORING_POLICY, IDLE_IN_TRANSACTION_TIMEOUT_MS, LOG_EXPORTS, Postgres,
-                                 PostgresLinks, PostgresSettings)
-from infra import config as c
+from components.postgres import (
+    ENHANCED_MONITORING_POLICY,
+    IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    LOG_EXPORTS,
+    Postgres,
+    PostgresLinks,
+    PostgresSettings,
+)
 from ecomart.synthesis import synthesize
-from tests.conftest import one, stack_bag
+from infra import config as c
 from platform_rules import POSTGRES_PORT
+from tests.conftest import one, stack_bag
 
 RDS = "aws:rds/instance:Instance"
 COMPONENT = "ecomart:data:Postgres"
@@ -44,6 +50,7 @@ def key_arn(synth, name):
 
 
 # --- the writer, setting by setting ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_writer_engine_and_identity(stack, dev, prod):
@@ -88,7 +95,7 @@ def test_no_password_input_anywhere(stack, dev, prod):
         walk(r.inputs, f"{r.name}:")
     for r in children(synth):
         text = json.dumps(r.inputs).lower()
-        assert "password\":" not in text.replace("managemasteruserpassword\":", ""), r.name
+        assert 'password":' not in text.replace('managemasteruserpassword":', ""), r.name
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -125,8 +132,11 @@ def test_writer_network_placement(stack, dev, prod):
     assert w["vpcSecurityGroupIds"] == [pg_sg.outputs["id"]]
     subnet_group = one(synth, "aws:rds/subnetGroup:SubnetGroup", "postgres-subnets")
     assert w["dbSubnetGroupName"] == subnet_group.outputs["name"] == f"ecomart-{stack}-postgres"
-    data_subnets = [s.outputs["id"] for s in sorted(synth.of_type("aws:ec2/subnet:Subnet"), key=lambda s: s.name)
-                    if s.inputs["tags"]["tier"] == "data"]
+    data_subnets = [
+        s.outputs["id"]
+        for s in sorted(synth.of_type("aws:ec2/subnet:Subnet"), key=lambda s: s.name)
+        if s.inputs["tags"]["tier"] == "data"
+    ]
     assert subnet_group.inputs["subnetIds"] == data_subnets
     assert len(data_subnets) == synth.config.network.az_count
 
@@ -137,8 +147,10 @@ def test_performance_insights_encrypted_with_the_relational_key(stack, dev, prod
     for inst in [writer(synth), *replicas(synth)]:
         assert inst.inputs["performanceInsightsEnabled"] is True
         assert inst.inputs["performanceInsightsKmsKeyId"] == key_arn(synth, "keys-relational")
-        assert inst.inputs["performanceInsightsRetentionPeriod"] == \
-            synth.config.postgres.performance_insights_retention_days
+        assert (
+            inst.inputs["performanceInsightsRetentionPeriod"]
+            == synth.config.postgres.performance_insights_retention_days
+        )
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -151,15 +163,20 @@ def test_enhanced_monitoring_with_its_own_role(stack, dev, prod):
     assert statement["Action"] == "sts:AssumeRole"
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     attachment = one(synth, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "postgres-monitoring-policy")
-    assert attachment.inputs["policyArn"] == ENHANCED_MONITORING_POLICY == \
-        "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    assert (
+        attachment.inputs["policyArn"]
+        == ENHANCED_MONITORING_POLICY
+        == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    )
     assert attachment.inputs["role"] == role.outputs["name"]
     for inst in [writer(synth), *replicas(synth)]:
         assert inst.inputs["monitoringInterval"] == synth.config.postgres.monitoring_interval_seconds
         assert inst.inputs["monitoringRoleArn"] == role.outputs["arn"]
         assert attachment.urn in inst.dependencies, "the policy must be attached before RDS uses the role"
-    assert (dev.config.postgres.monitoring_interval_seconds, prod.config.postgres.monitoring_interval_seconds) \
-        == (60, 15)
+    assert (dev.config.postgres.monitoring_interval_seconds, prod.config.postgres.monitoring_interval_seconds) == (
+        60,
+        15,
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -180,6 +197,7 @@ def test_log_exports_land_in_encrypted_log_groups_with_retention(stack, dev, pro
 
 # --- parameter group ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_parameter_group(stack, dev, prod):
     synth = stacks(dev, prod)[stack]
@@ -193,8 +211,10 @@ def test_parameter_group(stack, dev, prod):
     assert params["ssl_min_protocol_version"] == ("TLSv1.2", "immediate")
     assert params["log_statement"] == ("ddl", "immediate")
     assert params["pgaudit.log"] == ("ddl,role", "immediate")
-    assert params["log_min_duration_statement"] == (str(synth.config.postgres.log_min_duration_statement_ms),
-                                                    "immediate")
+    assert params["log_min_duration_statement"] == (
+        str(synth.config.postgres.log_min_duration_statement_ms),
+        "immediate",
+    )
     assert params["log_connections"] == ("1", "immediate")
     assert params["log_disconnections"] == ("1", "immediate")
     assert params["log_lock_waits"] == ("1", "immediate")
@@ -207,11 +227,13 @@ def test_parameter_group(stack, dev, prod):
 def test_slow_query_threshold_comes_from_config(synth_with):
     synth = synth_with("dev", postgres={"logMinDurationStatementMs": 250})
     group = one(synth, "aws:rds/parameterGroup:ParameterGroup", "postgres-params")
-    assert {"name": "log_min_duration_statement", "value": "250", "applyMethod": "immediate"} \
-        in group.inputs["parameters"]
+    assert {"name": "log_min_duration_statement", "value": "250", "applyMethod": "immediate"} in group.inputs[
+        "parameters"
+    ]
 
 
 # --- dev vs prod ----------------------------------------------------------------------------------------------
+
 
 def test_dev_and_prod_differ_where_they_should(dev, prod):
     d, p = writer(dev).inputs, writer(prod).inputs
@@ -242,12 +264,30 @@ def test_every_child_has_the_component_as_parent(stack, count, dev, prod):
 # --- replicas -------------------------------------------------------------------------------------------------
 
 # Settings every replica carries exactly as the writer does.
-SHARED = ("storageType", "storageEncrypted", "kmsKeyId", "maxAllocatedStorage", "iops",
-          "iamDatabaseAuthenticationEnabled", "caCertIdentifier", "autoMinorVersionUpgrade", "publiclyAccessible", "vpcSecurityGroupIds",
-          "dbSubnetGroupName", "parameterGroupName", "port", "performanceInsightsEnabled",
-          "performanceInsightsKmsKeyId", "performanceInsightsRetentionPeriod", "monitoringInterval",
-          "monitoringRoleArn", "enabledCloudwatchLogsExports", "copyTagsToSnapshot", "deletionProtection",
-          "maintenanceWindow")
+SHARED = (
+    "storageType",
+    "storageEncrypted",
+    "kmsKeyId",
+    "maxAllocatedStorage",
+    "iops",
+    "iamDatabaseAuthenticationEnabled",
+    "caCertIdentifier",
+    "autoMinorVersionUpgrade",
+    "publiclyAccessible",
+    "vpcSecurityGroupIds",
+    "dbSubnetGroupName",
+    "parameterGroupName",
+    "port",
+    "performanceInsightsEnabled",
+    "performanceInsightsKmsKeyId",
+    "performanceInsightsRetentionPeriod",
+    "monitoringInterval",
+    "monitoringRoleArn",
+    "enabledCloudwatchLogsExports",
+    "copyTagsToSnapshot",
+    "deletionProtection",
+    "maintenanceWindow",
+)
 
 
 def test_replicas_point_to_the_writer_and_copy_its_security(prod):
@@ -261,8 +301,14 @@ def test_replicas_point_to_the_writer_and_copy_its_security(prod):
         for key in SHARED:
             assert r.inputs.get(key) == w.inputs.get(key), key
         # What a replica cannot or should not carry: its own credentials, database, backups or final snapshot.
-        for key in ("username", "dbName", "manageMasterUserPassword", "masterUserSecretKmsKeyId",
-                    "backupRetentionPeriod", "finalSnapshotIdentifier"):
+        for key in (
+            "username",
+            "dbName",
+            "manageMasterUserPassword",
+            "masterUserSecretKmsKeyId",
+            "backupRetentionPeriod",
+            "finalSnapshotIdentifier",
+        ):
             assert key not in r.inputs, key
         assert r.inputs["skipFinalSnapshot"] is True
         assert r.inputs["multiAz"] is False
@@ -291,22 +337,32 @@ def test_monitored_instances_list_writer_then_replicas(monkeypatch):
     def program(cfg):
         outputs = infra.stack.build(cfg)
         pg = built[0]
-        return {**outputs, "_identifiers": [m.identifier for m in pg.instances],
-                "_writer": pg.writer.identifier, "_replicas": [r.identifier for r in pg.replicas]}
+        return {
+            **outputs,
+            "_identifiers": [m.identifier for m in pg.instances],
+            "_writer": pg.writer.identifier,
+            "_replicas": [r.identifier for r in pg.replicas],
+        }
 
     synth = synthesize("prod", program=program)
     pg = built[0]
-    assert [(m.label, m.role) for m in pg.instances] == [("postgres-writer", "writer"),
-                                                         ("postgres-replica-1", "replica"),
-                                                         ("postgres-replica-2", "replica")]
+    assert [(m.label, m.role) for m in pg.instances] == [
+        ("postgres-writer", "writer"),
+        ("postgres-replica-1", "replica"),
+        ("postgres-replica-2", "replica"),
+    ]
     assert all(m.instance_class == "db.r6g.xlarge" and m.allocated_storage_gb == 400 for m in pg.instances)
-    assert synth.outputs["_identifiers"] == ["ecomart-prod-pg", "ecomart-prod-pg-replica-1",
-                                             "ecomart-prod-pg-replica-2"]
+    assert synth.outputs["_identifiers"] == [
+        "ecomart-prod-pg",
+        "ecomart-prod-pg-replica-1",
+        "ecomart-prod-pg-replica-2",
+    ]
     assert synth.outputs["_writer"] == "ecomart-prod-pg"
     assert synth.outputs["_replicas"] == ["ecomart-prod-pg-replica-1", "ecomart-prod-pg-replica-2"]
 
 
 # --- automated backups replicated to the secondary region (prod) ----------------------------------------------
+
 
 def test_prod_replicates_automated_backups_to_the_secondary_region(prod):
     rep = one(prod, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
@@ -328,35 +384,49 @@ def test_dev_can_opt_into_backup_replication_and_gets_a_key_there(synth_with):
 LINKS = dict(subnet_ids=["subnet-a", "subnet-b"], security_group_id="sg-1", kms_key_arn="k", logs_kms_key_arn="l")
 
 
-@pytest.mark.parametrize("kwargs,fragment", [
-    ({"engine_version": "16.8"}, "PostgresSettings.engine_version is '16.8': must be one of '14', '15', '16', '17'"),
-    ({"ca_cert_identifier": "rds-ca-2019"},
-     "PostgresSettings.ca_cert_identifier is 'rds-ca-2019': must be one of 'rds-ca-rsa2048-g1'"),
-    ({"max_allocated_storage_gb": 100}, "max_allocated_storage_gb (100) must exceed allocated_storage_gb (100)"),
-    ({"backup_retention_days": 36}, "PostgresSettings.backup_retention_days is 36: must be 1..35"),
-    ({"backup_retention_days": 0}, "PostgresSettings.backup_retention_days is 0: must be 1..35"),
-    ({"monitoring_interval_seconds": 0}, "monitoring_interval_seconds is 0: must be one of 1, 5, 10, 15, 30, 60"),
-    ({"performance_insights_retention_days": 30}, "must be 7, a multiple of 31 up to 713, or 731"),
-    ({"backup_window": "3am"}, "backup_window is '3am': must be a UTC window like '03:00-04:00'"),
-    ({"backup_window": "05:30-06:30"}, "overlaps maintenance_window"),
-    ({"iops": 3000, "allocated_storage_gb": 100}, "iops (3000) can only be set with allocated_storage_gb >= 400"),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        (
+            {"engine_version": "16.8"},
+            "PostgresSettings.engine_version is '16.8': must be one of '14', '15', '16', '17'",
+        ),
+        (
+            {"ca_cert_identifier": "rds-ca-2019"},
+            "PostgresSettings.ca_cert_identifier is 'rds-ca-2019': must be one of 'rds-ca-rsa2048-g1'",
+        ),
+        ({"max_allocated_storage_gb": 100}, "max_allocated_storage_gb (100) must exceed allocated_storage_gb (100)"),
+        ({"backup_retention_days": 36}, "PostgresSettings.backup_retention_days is 36: must be 1..35"),
+        ({"backup_retention_days": 0}, "PostgresSettings.backup_retention_days is 0: must be 1..35"),
+        ({"monitoring_interval_seconds": 0}, "monitoring_interval_seconds is 0: must be one of 1, 5, 10, 15, 30, 60"),
+        ({"performance_insights_retention_days": 30}, "must be 7, a multiple of 31 up to 713, or 731"),
+        ({"backup_window": "3am"}, "backup_window is '3am': must be a UTC window like '03:00-04:00'"),
+        ({"backup_window": "05:30-06:30"}, "overlaps maintenance_window"),
+        ({"iops": 3000, "allocated_storage_gb": 100}, "iops (3000) can only be set with allocated_storage_gb >= 400"),
+    ],
+)
 def test_bad_settings_are_refused_naming_the_field_and_what_is_allowed(kwargs, fragment):
     with pytest.raises(SettingError, match=re.escape(fragment)):
         PostgresSettings(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs,fragment", [
-    ({"backup_replication_region": "us-west-2"},
-     "backup_replication_region, backup_replication_kms_key_arn are set together"),
-    ({"subnet_ids": ["subnet-a"]}, "at least 2 AZs"),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        (
+            {"backup_replication_region": "us-west-2"},
+            "backup_replication_region, backup_replication_kms_key_arn are set together",
+        ),
+        ({"subnet_ids": ["subnet-a"]}, "at least 2 AZs"),
+    ],
+)
 def test_bad_links_are_refused_before_anything_is_declared(kwargs, fragment):
     with pytest.raises(ValueError, match=re.escape(fragment)):
         PostgresLinks(**{**LINKS, **kwargs})
 
 
 # --- stack outputs ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_stack_outputs(stack, dev, prod):
@@ -374,6 +444,7 @@ def test_stack_outputs(stack, dev, prod):
 
 # --- config keys this component added -------------------------------------------------------------------------
 
+
 def _problems(**overrides) -> list[str]:
     with pytest.raises(c.ConfigError) as info:
         c.load("dev", stack_bag("dev", **overrides))
@@ -388,7 +459,10 @@ def test_log_retention_must_be_a_cloudwatch_period():
 
 def test_backup_window_must_not_overlap_the_maintenance_window():
     (msg,) = _problems(postgres={"backupWindow": "05:30-06:30"})
-    assert msg.startswith("ecomart-data-platform:postgres:") and "backupWindow (05:30-06:30) overlaps maintenanceWindow" in msg
+    assert (
+        msg.startswith("ecomart-data-platform:postgres:")
+        and "backupWindow (05:30-06:30) overlaps maintenanceWindow" in msg
+    )
 
 
 def test_windows_that_only_touch_are_fine():

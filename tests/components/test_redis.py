@@ -9,9 +9,9 @@ import pytest
 
 from components.contract import Placement, SettingError
 from components.redis import Redis, RedisLinks, RedisSettings, app_access_string, parameter_group_family
+from ecomart.mocks import ACCOUNT_ID
 from infra.config import ConfigError
 from platform_rules import REQUIRED_TAG_KEYS
-from ecomart.mocks import ACCOUNT_ID
 from tests.conftest import one
 
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -28,8 +28,11 @@ def synth_of(stack, dev, prod):
 
 
 def key_arn(synth, domain):
-    (key,) = [k for k in synth.of_type("aws:kms/key:Key")
-              if k.inputs["tags"].get("data-domain") == domain and "region" not in k.inputs]
+    (key,) = [
+        k
+        for k in synth.of_type("aws:kms/key:Key")
+        if k.inputs["tags"].get("data-domain") == domain and "region" not in k.inputs
+    ]
     return key.outputs["arn"]
 
 
@@ -87,8 +90,9 @@ def test_replication_group_settings(stack, dev, prod):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_placed_in_data_subnets_behind_the_redis_security_group(stack, dev, prod):
     synth = synth_of(stack, dev, prod)
-    data_subnets = {s.outputs["id"] for s in synth.of_type("aws:ec2/subnet:Subnet")
-                    if s.inputs["tags"]["tier"] == "data"}
+    data_subnets = {
+        s.outputs["id"] for s in synth.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"]["tier"] == "data"
+    }
     assert set(one(synth, SUBNETS).inputs["subnetIds"]) == data_subnets
     assert len(data_subnets) == synth.config.network.az_count
     (sg,) = [g for g in synth.of_type("aws:ec2/securityGroup:SecurityGroup") if g.inputs["tags"]["tier"] == "redis"]
@@ -124,8 +128,10 @@ def test_dev_and_prod_differ_where_intended(dev, prod):
     d, p = one(dev, RG).inputs, one(prod, RG).inputs
     assert (d["nodeType"], p["nodeType"]) == ("cache.t4g.small", "cache.r7g.large")
     assert d["snapshotRetentionLimit"] < p["snapshotRetentionLimit"]
-    logs = {stack: {g.inputs["retentionInDays"] for g in synth.of_type(LOG_GROUP) if "/elasticache/" in
-                    g.inputs["name"]} for stack, synth in (("dev", dev), ("prod", prod))}
+    logs = {
+        stack: {g.inputs["retentionInDays"] for g in synth.of_type(LOG_GROUP) if "/elasticache/" in g.inputs["name"]}
+        for stack, synth in (("dev", dev), ("prod", prod))
+    }
     assert logs == {"dev": {90}, "prod": {365}}
 
 
@@ -242,8 +248,16 @@ def test_connect_policy_grants_only_connect_on_this_group_as_the_app_user(prod):
 def test_every_child_is_parented_and_tagged(stack, dev, prod):
     synth = synth_of(stack, dev, prod)
     kids = children(synth)
-    assert {k.type for k in kids} >= {RG, USER, USER_GROUP, PARAMS, SUBNETS, LOG_GROUP,
-                                      "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "aws:iam/policy:Policy"}
+    assert {k.type for k in kids} >= {
+        RG,
+        USER,
+        USER_GROUP,
+        PARAMS,
+        SUBNETS,
+        LOG_GROUP,
+        "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+        "aws:iam/policy:Policy",
+    }
     for typ in (RG, USER, USER_GROUP, PARAMS, SUBNETS):
         assert all(r.parent == component(synth).urn for r in synth.of_type(typ)), typ
     untaggable = {"aws:cloudwatch/logResourcePolicy:LogResourcePolicy"}
@@ -258,20 +272,23 @@ def test_no_unknown_inputs_in_the_cache_tier(dev, prod):
         assert [u for u in synth.unknown_inputs() if u[0] in redis_urns] == []
 
 
-@pytest.mark.parametrize("override,expected", [
-    ({"engine": "redis", "engineVersion": "8.0"}, ["redis", "engineVersion 8.0", "'7.0', '7.1'"]),
-    ({"engineVersion": "7.1"}, ["redis", "engineVersion 7.1", "valkey", "'8.0'"]),
-    ({"engineVersion": "6.2"}, ["engineVersion 6.2"]),
-    ({"appKeyPrefixes": ["cart:*"]}, ["redis.appKeyPrefixes", "cart:*"]),
-    ({"appKeyPrefixes": ["cart: ~*"]}, ["redis.appKeyPrefixes"]),
-    ({"appKeyPrefixes": ["cart:", "cart:"]}, ["redis.appKeyPrefixes", "duplicate"]),
-    ({"appKeyPrefixes": []}, ["redis.appKeyPrefixes"]),
-    ({"snapshotWindow": "06:00-07:00"}, ["snapshotWindow", "maintenanceWindow", "06:00-07:00"]),
-    ({"engine": "memcached"}, ["redis.engine", "memcached"]),
-])
+@pytest.mark.parametrize(
+    "override,expected",
+    [
+        ({"engine": "redis", "engineVersion": "8.0"}, ["redis", "engineVersion 8.0", "'7.0', '7.1'"]),
+        ({"engineVersion": "7.1"}, ["redis", "engineVersion 7.1", "valkey", "'8.0'"]),
+        ({"engineVersion": "6.2"}, ["engineVersion 6.2"]),
+        ({"appKeyPrefixes": ["cart:*"]}, ["redis.appKeyPrefixes", "cart:*"]),
+        ({"appKeyPrefixes": ["cart: ~*"]}, ["redis.appKeyPrefixes"]),
+        ({"appKeyPrefixes": ["cart:", "cart:"]}, ["redis.appKeyPrefixes", "duplicate"]),
+        ({"appKeyPrefixes": []}, ["redis.appKeyPrefixes"]),
+        ({"snapshotWindow": "06:00-07:00"}, ["snapshotWindow", "maintenanceWindow", "06:00-07:00"]),
+        ({"engine": "memcached"}, ["redis.engine", "memcached"]),
+    ],
+)
 def test_bad_redis_config_is_refused_naming_the_key(override, expected):
-    from tests.conftest import stack_bag
     from infra import config as stack_config
+    from tests.conftest import stack_bag
 
     with pytest.raises(ConfigError) as err:
         stack_config.load("dev", stack_bag("dev", redis=override))
@@ -280,12 +297,15 @@ def test_bad_redis_config_is_refused_naming_the_key(override, expected):
         assert fragment in text, (fragment, text)
 
 
-@pytest.mark.parametrize("kwargs,fragment", [
-    ({"cluster_mode": False, "num_shards": 2}, "num_shards is 2 but cluster_mode is false"),
-    ({"replicas_per_shard": 0}, "RedisSettings.replicas_per_shard is 0: must be 1..5"),
-    ({"app_key_prefixes": ()}, "RedisSettings.app_key_prefixes is (): must not be empty"),
-    ({"engine": "redis", "engine_version": "8.0"}, "engine_version 8.0 is not offered for engine 'redis'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        ({"cluster_mode": False, "num_shards": 2}, "num_shards is 2 but cluster_mode is false"),
+        ({"replicas_per_shard": 0}, "RedisSettings.replicas_per_shard is 0: must be 1..5"),
+        ({"app_key_prefixes": ()}, "RedisSettings.app_key_prefixes is (): must not be empty"),
+        ({"engine": "redis", "engine_version": "8.0"}, "engine_version 8.0 is not offered for engine 'redis'"),
+    ],
+)
 def test_bad_settings_are_refused_before_anything_is_declared(kwargs, fragment):
     with pytest.raises(SettingError, match=re.escape(fragment)):
         RedisSettings(**kwargs)
@@ -299,6 +319,9 @@ def test_a_prefix_too_long_for_elasticache_is_refused_before_anything_is_declare
 
 def test_identifiers_follow_elasticache_rules(prod):
     ident = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-    for value in (one(prod, RG).inputs["replicationGroupId"], one(prod, USER_GROUP).inputs["userGroupId"],
-                  *(u.inputs["userId"] for u in prod.of_type(USER))):
+    for value in (
+        one(prod, RG).inputs["replicationGroupId"],
+        one(prod, USER_GROUP).inputs["userGroupId"],
+        *(u.inputs["userId"] for u in prod.of_type(USER)),
+    ):
         assert ident.match(value) and "--" not in value and not value.endswith("-"), value

@@ -32,8 +32,9 @@ def test_rds_failover_template_reboots_the_writer_with_failover(synth):
     assert action["actionId"] == "aws:rds:reboot-db-instances"
     assert action["parameters"] == [{"key": "forceFailover", "value": "true"}]
     assert action["target"] == {"key": "DBInstances", "value": "writer"}
-    assert t["targets"] == [{"name": "writer", "resourceType": "aws:rds:db", "selectionMode": "ALL",
-                             "resourceArns": [writer]}]
+    assert t["targets"] == [
+        {"name": "writer", "resourceType": "aws:rds:db", "selectionMode": "ALL", "resourceArns": [writer]}
+    ]
     assert t["roleArn"] == one(synth, "aws:iam/role:Role", "operations-fis-role").outputs["arn"]
     assert t["logConfiguration"]["logSchemaVersion"] == 2
 
@@ -45,9 +46,15 @@ def test_cache_template_interrupts_one_az_of_the_group_for_ten_minutes(synth):
     [action] = t["actions"]
     assert action["actionId"] == "aws:elasticache:replicationgroup-interrupt-az-power"
     assert action["parameters"] == [{"key": "duration", "value": "PT10M"}]
-    assert t["targets"] == [{"name": "cache", "resourceType": "aws:elasticache:replicationgroup",
-                             "selectionMode": "ALL", "resourceArns": [group],
-                             "parameters": {"availabilityZoneIdentifier": first_az}}]
+    assert t["targets"] == [
+        {
+            "name": "cache",
+            "resourceType": "aws:elasticache:replicationgroup",
+            "selectionMode": "ALL",
+            "resourceArns": [group],
+            "parameters": {"availabilityZoneIdentifier": first_az},
+        }
+    ]
     assert t["stopConditions"][0]["value"] == composite_arn(synth)
 
 
@@ -92,14 +99,19 @@ def test_read_only_flag_starts_off_and_admits_only_on_or_off(synth):
     assert synth.outputs["ordersReadOnlyParameter"] == p.inputs["name"]
     assert synth.outputs["fisTemplateIds"] == {
         "rds-failover": one(synth, FIS, "operations-rds-failover").outputs["id"],
-        "cache-az-power": one(synth, FIS, "operations-cache-az-power").outputs["id"]}
+        "cache-az-power": one(synth, FIS, "operations-cache-az-power").outputs["id"],
+    }
 
 
-@pytest.mark.parametrize("cls,field,value,allowed", [
-    (ResilienceSettings, "cache_power_off_minutes", 0, "1..720"),
-    (ResilienceSettings, "cache_power_off_minutes", 721, "1..720"),
-    (ReadOnlyModeSettings, "queue_retention_seconds", 2_000_000, "60..1209600"),
-    (ReadOnlyModeSettings, "max_receives", 0, "1..1000")])
+@pytest.mark.parametrize(
+    "cls,field,value,allowed",
+    [
+        (ResilienceSettings, "cache_power_off_minutes", 0, "1..720"),
+        (ResilienceSettings, "cache_power_off_minutes", 721, "1..720"),
+        (ReadOnlyModeSettings, "queue_retention_seconds", 2_000_000, "60..1209600"),
+        (ReadOnlyModeSettings, "max_receives", 0, "1..1000"),
+    ],
+)
 def test_bad_settings_name_the_field_and_the_range(cls, field, value, allowed):
     with pytest.raises(SettingError, match=rf"{cls.__name__}.{field} is {value}: must be {allowed}"):
         cls(**{field: value})

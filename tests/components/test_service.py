@@ -9,17 +9,30 @@ import json
 
 import pytest
 
-from components.monitoring import estimated_max_connections
 from components.contract import SettingError
-from components.service import (ACCESS_LOG_FORMAT, HANDLERS, AppLink, FunctionSettings, ServiceLinks, ServiceRoute,
-                                ServiceSettings)
+from components.monitoring import estimated_max_connections
+from components.service import (
+    ACCESS_LOG_FORMAT,
+    HANDLERS,
+    AppLink,
+    FunctionSettings,
+    ServiceLinks,
+    ServiceRoute,
+    ServiceSettings,
+)
+from ecomart.mocks import ACCOUNT_ID
 from infra.app_contract import app_routes, migrations_hash
 from infra.config import ConfigError
-from ecomart.mocks import ACCOUNT_ID
-from platform_rules import (LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, OUTBOX_LAG_NAMESPACE, PG_APP_USER,
-                            PUBLIC_ROUTES)
-from tests.conftest import domain_key_arn as key_arn, one
-from platform_rules import POSTGRES_PORT
+from platform_rules import (
+    LAMBDA_ARCHITECTURE,
+    LAMBDA_RUNTIME,
+    OUTBOX_LAG_NAMESPACE,
+    PG_APP_USER,
+    POSTGRES_PORT,
+    PUBLIC_ROUTES,
+)
+from tests.conftest import domain_key_arn as key_arn
+from tests.conftest import one
 
 FN = "aws:lambda/function:Function"
 ROLE = "aws:iam/role:Role"
@@ -68,6 +81,7 @@ def want(actions: tuple, resources: tuple, condition: dict) -> tuple:
 
 # --- functions ---------------------------------------------------------------------------------------------------
 
+
 def test_three_functions_from_the_artifact_with_the_configured_sizes(synth):
     cfg = synth.config.service
     for key, settings in (("api", cfg.api), ("migrations", cfg.migrations), ("relay", cfg.relay)):
@@ -76,7 +90,10 @@ def test_three_functions_from_the_artifact_with_the_configured_sizes(synth):
         assert i["name"] == f"{prefix(synth)}-{key}" and i["handler"] == HANDLERS[key]
         assert i["runtime"] == LAMBDA_RUNTIME == "python3.12" and i["architectures"] == [LAMBDA_ARCHITECTURE]
         assert (i["memorySize"], i["timeout"], i["reservedConcurrentExecutions"]) == (
-            settings.memory_mb, settings.timeout_seconds, settings.reserved_concurrency)
+            settings.memory_mb,
+            settings.timeout_seconds,
+            settings.reserved_concurrency,
+        )
         assert i["tracingConfig"] == {"mode": "Active"}
         assert i["kmsKeyArn"] == key_arn(synth, "compute")
         assert i["deadLetterConfig"] == {"targetArn": one(synth, "aws:sqs/queue:Queue", "app-dlq").outputs["arn"]}
@@ -89,8 +106,10 @@ def test_three_functions_from_the_artifact_with_the_configured_sizes(synth):
         assert "code" not in i and "sourceCodeHash" not in i and "imageUri" not in i
         assert (i["s3Bucket"], i["s3Key"]) == (signed["bucket"], signed["key"])
         assert i["s3Bucket"] == f"{prefix(synth)}-lambda-artifacts-{ACCOUNT_ID}"
-        assert i["codeSigningConfigArn"] == one(synth, "aws:lambda/codeSigningConfig:CodeSigningConfig",
-                                                "code-code-signing").outputs["arn"]
+        assert (
+            i["codeSigningConfigArn"]
+            == one(synth, "aws:lambda/codeSigningConfig:CodeSigningConfig", "code-code-signing").outputs["arn"]
+        )
 
 
 def test_functions_run_in_the_app_subnets_in_their_own_groups(synth):
@@ -126,9 +145,13 @@ def test_environments_hold_no_secret_and_name_their_stores(synth):
     assert api["QUEUED_ORDERS_QUEUE_URL"] == synth.outputs["queuedOrdersQueueUrl"]
     assert relay["RELAY_RUN_SECONDS"] == str(synth.config.service.relay_run_seconds)
     assert relay["OUTBOX_LAG_DIMENSION_VALUE"] == p
-    assert migrations == {"DB_HOST": one(synth, "aws:rds/instance:Instance", "postgres-writer").outputs["address"],
-                          "DB_PORT": str(POSTGRES_PORT), "DB_NAME": db, "DB_MASTER_SECRET_ARN": synth.outputs[
-                              "postgresMasterSecretArn"], "PG_APP_USER": PG_APP_USER}
+    assert migrations == {
+        "DB_HOST": one(synth, "aws:rds/instance:Instance", "postgres-writer").outputs["address"],
+        "DB_PORT": str(POSTGRES_PORT),
+        "DB_NAME": db,
+        "DB_MASTER_SECRET_ARN": synth.outputs["postgresMasterSecretArn"],
+        "PG_APP_USER": PG_APP_USER,
+    }
     for env in (api, relay, migrations):
         text = json.dumps(env).lower()
         assert "password" not in text and "@" not in text.replace("custom:customer_id", "")
@@ -136,8 +159,12 @@ def test_environments_hold_no_secret_and_name_their_stores(synth):
 
 def test_log_groups_have_retention_and_the_logs_key(synth):
     days = synth.config.service.log_retention_days
-    for name, path in (("app-api-logs", "/aws/lambda/{p}-api"), ("app-migrations-logs", "/aws/lambda/{p}-migrations"),
-                       ("app-relay-logs", "/aws/lambda/{p}-relay"), ("app-access-logs", "/aws/apigateway/{p}-api")):
+    for name, path in (
+        ("app-api-logs", "/aws/lambda/{p}-api"),
+        ("app-migrations-logs", "/aws/lambda/{p}-migrations"),
+        ("app-relay-logs", "/aws/lambda/{p}-relay"),
+        ("app-access-logs", "/aws/apigateway/{p}-api"),
+    ):
         g = one(synth, LOGS, name).inputs
         assert g["name"] == path.format(p=prefix(synth))
         assert g["retentionInDays"] == days and g["kmsKeyId"] == key_arn(synth, "logs")
@@ -149,8 +176,16 @@ def test_dead_letter_queue_encrypted_and_tls_only(synth):
     assert q.inputs["kmsMasterKeyId"] == key_arn(synth, "compute")
     assert q.inputs["messageRetentionSeconds"] == 1_209_600
     st = json.loads(one(synth, "aws:sqs/queuePolicy:QueuePolicy", "app-dlq-tls-only").inputs["policy"])["Statement"]
-    assert st == [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
-                   "Resource": q.outputs["arn"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
+    assert st == [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sqs:*",
+            "Resource": q.outputs["arn"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
 
 
 def test_compute_key_lets_lambda_sqs_and_s3_use_it_only_through_themselves(synth):
@@ -162,6 +197,7 @@ def test_compute_key_lets_lambda_sqs_and_s3_use_it_only_through_themselves(synth
 
 # --- roles -------------------------------------------------------------------------------------------------------
 
+
 def _base(synth, key: str, group: str) -> dict:
     app_subnets = [s.id for s in synth.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"]["tier"] == "app"]
     log_arn = one(synth, LOGS, f"app-{key}-logs").outputs["arn"]
@@ -169,14 +205,25 @@ def _base(synth, key: str, group: str) -> dict:
     return {
         "WriteOwnLogs": (("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_arn}:*",), {}),
         "Tracing": (("xray:PutTraceSegments", "xray:PutTelemetryRecords"), ("*",), {}),
-        "DescribeNetworkInterfaces": (("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-                                       "ec2:DescribeSecurityGroups"), ("*",), {}),
+        "DescribeNetworkInterfaces": (
+            ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"),
+            ("*",),
+            {},
+        ),
         "NetworkInterfacesInOwnSubnetsAndGroup": (
             ("ec2:CreateNetworkInterface",),
-            (eni, *(f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:subnet/{s}" for s in app_subnets),
-             f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/{sg_id(synth, group)}"), {}),
-        "ManageOwnNetworkInterfaces": (("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
-                                        "ec2:UnassignPrivateIpAddresses"), (eni,), {}),
+            (
+                eni,
+                *(f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:subnet/{s}" for s in app_subnets),
+                f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/{sg_id(synth, group)}",
+            ),
+            {},
+        ),
+        "ManageOwnNetworkInterfaces": (
+            ("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+            (eni,),
+            {},
+        ),
         "DeadLetters": (("sqs:SendMessage",), (one(synth, "aws:sqs/queue:Queue", "app-dlq").outputs["arn"],), {}),
         "ComputeKey": (("kms:Decrypt", "kms:GenerateDataKey"), (key_arn(synth, "compute"),), {}),
     }
@@ -192,22 +239,33 @@ def test_each_role_allows_exactly_its_actions_on_its_resources(synth):
     param = one(synth, "aws:ssm/parameter:Parameter", "operations-read-only").outputs["arn"]
     relational = key_arn(synth, "relational")
     expected = {
-        "api": {**_base(synth, "api", "app-functions-sg"),
-                "PostgresThroughProxy": (("rds-db:connect",), (proxy_user,), {}),
-                "CacheAsAppUser": (("elasticache:Connect",), (rg, user), {}),
-                "ReadOnlyFlag": (("ssm:GetParameter",), (param,), {}),
-                "QueueOrders": (("sqs:SendMessage",), (queue,), {}),
-                "QueueKey": (("kms:GenerateDataKey", "kms:Decrypt"), (relational,), {})},
-        "relay": {**_base(synth, "relay", "app-functions-sg"),
-                  "PostgresThroughProxy": (("rds-db:connect",), (proxy_user,), {}),
-                  "CacheAsAppUser": (("elasticache:Connect",), (rg, user), {}),
-                  "PublishLag": (("cloudwatch:PutMetricData",), ("*",),
-                                 {"StringEquals": {"cloudwatch:namespace": OUTBOX_LAG_NAMESPACE}})},
-        "migrations": {**_base(synth, "migrations", "app-migrations-sg"),
-                       "MasterSecret": (("secretsmanager:GetSecretValue",), (synth.outputs["postgresMasterSecretArn"],),
-                                        {}),
-                       "MasterSecretKey": (("kms:Decrypt",), (relational,), {
-                           "StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}})},
+        "api": {
+            **_base(synth, "api", "app-functions-sg"),
+            "PostgresThroughProxy": (("rds-db:connect",), (proxy_user,), {}),
+            "CacheAsAppUser": (("elasticache:Connect",), (rg, user), {}),
+            "ReadOnlyFlag": (("ssm:GetParameter",), (param,), {}),
+            "QueueOrders": (("sqs:SendMessage",), (queue,), {}),
+            "QueueKey": (("kms:GenerateDataKey", "kms:Decrypt"), (relational,), {}),
+        },
+        "relay": {
+            **_base(synth, "relay", "app-functions-sg"),
+            "PostgresThroughProxy": (("rds-db:connect",), (proxy_user,), {}),
+            "CacheAsAppUser": (("elasticache:Connect",), (rg, user), {}),
+            "PublishLag": (
+                ("cloudwatch:PutMetricData",),
+                ("*",),
+                {"StringEquals": {"cloudwatch:namespace": OUTBOX_LAG_NAMESPACE}},
+            ),
+        },
+        "migrations": {
+            **_base(synth, "migrations", "app-migrations-sg"),
+            "MasterSecret": (("secretsmanager:GetSecretValue",), (synth.outputs["postgresMasterSecretArn"],), {}),
+            "MasterSecretKey": (
+                ("kms:Decrypt",),
+                (relational,),
+                {"StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}},
+            ),
+        },
     }
     for key, wanted in expected.items():
         wanted = {sid: want(*v) for sid, v in wanted.items()}
@@ -215,7 +273,7 @@ def test_each_role_allows_exactly_its_actions_on_its_resources(synth):
         assert one(synth, ROLE_POLICY, f"app-{key}-policy").inputs["role"] == one(synth, ROLE, f"app-{key}-role").id
     # "*" only where AWS has no resource-level permissions (X-Ray, EC2 Describe*, PutMetricData with its condition)
     for key in expected:
-        for sid, (actions, resources, cond) in statements(policy_of(synth, f"app-{key}-policy")).items():
+        for sid, (_actions, resources, _cond) in statements(policy_of(synth, f"app-{key}-policy")).items():
             if "*" in resources:
                 assert sid in ("Tracing", "DescribeNetworkInterfaces", "PublishLag"), (key, sid)
 
@@ -223,9 +281,14 @@ def test_each_role_allows_exactly_its_actions_on_its_resources(synth):
 def test_roles_trust_lambda_of_this_account_only(synth):
     for key in HANDLERS:
         trust = json.loads(one(synth, ROLE, f"app-{key}-role").inputs["assumeRolePolicy"])
-        assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                       "Action": "sts:AssumeRole",
-                                       "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}}]
+        assert trust["Statement"] == [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
+            }
+        ]
     for role, service in (("app-proxy-role", "rds.amazonaws.com"), ("app-scheduler-role", "scheduler.amazonaws.com")):
         trust = json.loads(one(synth, ROLE, role).inputs["assumeRolePolicy"])
         assert [s["Principal"] for s in trust["Statement"]] == [{"Service": service}]
@@ -234,27 +297,41 @@ def test_roles_trust_lambda_of_this_account_only(synth):
 
 # --- network paths -----------------------------------------------------------------------------------------------
 
+
 def test_functions_reach_only_the_proxy_cache_atlas_and_aws_endpoints(synth):
     groups = {r.id: r.name for r in synth.of_type(SG)}
 
     def egress_of(name):
-        return sorted((groups[r.inputs["referencedSecurityGroupId"]], r.inputs["fromPort"], r.inputs["toPort"])
-                      for r in synth.of_type(EGRESS) if r.inputs["securityGroupId"] == sg_id(synth, name))
+        return sorted(
+            (groups[r.inputs["referencedSecurityGroupId"]], r.inputs["fromPort"], r.inputs["toPort"])
+            for r in synth.of_type(EGRESS)
+            if r.inputs["securityGroupId"] == sg_id(synth, name)
+        )
 
-    assert egress_of("app-functions-sg") == sorted([
-        ("app-db-proxy-sg", 5432, 5432), ("network-redis-sg", 6379, 6379), ("network-endpoints-sg", 443, 443),
-        ("catalog-privatelink-sg", 1024, 65535)])
-    assert egress_of("app-migrations-sg") == sorted([("network-postgres-sg", POSTGRES_PORT, POSTGRES_PORT),
-                                                     ("network-endpoints-sg", 443, 443)])
+    assert egress_of("app-functions-sg") == sorted(
+        [
+            ("app-db-proxy-sg", 5432, 5432),
+            ("network-redis-sg", 6379, 6379),
+            ("network-endpoints-sg", 443, 443),
+            ("catalog-privatelink-sg", 1024, 65535),
+        ]
+    )
+    assert egress_of("app-migrations-sg") == sorted(
+        [("network-postgres-sg", POSTGRES_PORT, POSTGRES_PORT), ("network-endpoints-sg", 443, 443)]
+    )
     assert egress_of("app-db-proxy-sg") == [("network-postgres-sg", POSTGRES_PORT, POSTGRES_PORT)]
-    ingress = [(groups[r.inputs["referencedSecurityGroupId"]], r.inputs["fromPort"]) for r in synth.of_type(INGRESS)
-               if r.inputs["securityGroupId"] == sg_id(synth, "app-db-proxy-sg")]
+    ingress = [
+        (groups[r.inputs["referencedSecurityGroupId"]], r.inputs["fromPort"])
+        for r in synth.of_type(INGRESS)
+        if r.inputs["securityGroupId"] == sg_id(synth, "app-db-proxy-sg")
+    ]
     assert ingress == [("app-functions-sg", 5432)]
     for r in synth.of_type(EGRESS) + synth.of_type(INGRESS):
         assert "cidrIpv4" not in r.inputs and "cidrIpv6" not in r.inputs and r.inputs["ipProtocol"] == "tcp"
 
 
 # --- RDS Proxy ---------------------------------------------------------------------------------------------------
+
 
 def test_proxy_is_iam_end_to_end_tls_only_in_the_data_subnets(synth):
     proxy = one(synth, "aws:rds/proxy:Proxy").inputs
@@ -267,9 +344,13 @@ def test_proxy_is_iam_end_to_end_tls_only_in_the_data_subnets(synth):
     assert proxy["vpcSecurityGroupIds"] == [sg_id(synth, "app-db-proxy-sg")]
     assert proxy["roleArn"] == one(synth, ROLE, "app-proxy-role").outputs["arn"]
     writer = one(synth, "aws:rds/instance:Instance", "postgres-writer").outputs
-    assert statements(policy_of(synth, "app-proxy-policy")) == {"ConnectToWriterAsAppUser": (
-        ("rds-db:connect",), (f"arn:aws:rds-db:{REGION}:{ACCOUNT_ID}:dbuser:{writer['resourceId']}/{PG_APP_USER}",),
-        {})}
+    assert statements(policy_of(synth, "app-proxy-policy")) == {
+        "ConnectToWriterAsAppUser": (
+            ("rds-db:connect",),
+            (f"arn:aws:rds-db:{REGION}:{ACCOUNT_ID}:dbuser:{writer['resourceId']}/{PG_APP_USER}",),
+            {},
+        )
+    }
     target = one(synth, "aws:rds/proxyTarget:ProxyTarget").inputs
     assert target["dbInstanceIdentifier"] == writer["identifier"] and target["targetGroupName"] == "default"
     pool = one(synth, "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup").inputs["connectionPoolConfig"]
@@ -277,13 +358,17 @@ def test_proxy_is_iam_end_to_end_tls_only_in_the_data_subnets(synth):
     assert pool == {"maxConnectionsPercent": pct, "maxIdleConnectionsPercent": pct // 2, "connectionBorrowTimeout": 10}
     assert synth.outputs["dbProxyEndpoint"] == one(synth, "aws:rds/proxy:Proxy").outputs["endpoint"]
     # the proxy's alarm is sized from the same pool
-    (alarm,) = [a for a in synth.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-                if a.inputs["dimensions"] == {"ProxyName": proxy["name"]}]
+    (alarm,) = [
+        a
+        for a in synth.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["dimensions"] == {"ProxyName": proxy["name"]}
+    ]
     pool_size = estimated_max_connections(synth.config.postgres.instance_class) * pct // 100
     assert alarm.inputs["threshold"] == round(0.8 * pool_size)
 
 
 # --- HTTP API ----------------------------------------------------------------------------------------------------
+
 
 def test_a_route_per_app_operation_customer_routes_behind_the_jwt_authorizer(synth):
     authorizer = one(synth, "aws:apigatewayv2/authorizer:Authorizer")
@@ -297,8 +382,13 @@ def test_a_route_per_app_operation_customer_routes_behind_the_jwt_authorizer(syn
             assert r["authorizationType"] == "NONE" and "authorizerId" not in r, key
         else:
             assert (r["authorizationType"], r["authorizerId"]) == ("JWT", authorizer.id), key
-    assert {"POST /orders", "GET /orders/{order_id}", "GET /carts/{cart_id}", "POST /carts/{cart_id}/items",
-            "GET /customers/{customer_id}/recommendations"} <= set(routes) - set(PUBLIC_ROUTES)
+    assert {
+        "POST /orders",
+        "GET /orders/{order_id}",
+        "GET /carts/{cart_id}",
+        "POST /carts/{cart_id}/items",
+        "GET /customers/{customer_id}/recommendations",
+    } <= set(routes) - set(PUBLIC_ROUTES)
 
 
 def test_public_routes_are_exactly_the_ones_the_app_declares_public():
@@ -311,8 +401,10 @@ def test_authorizer_checks_the_cognito_pool_and_client(synth):
     pool = one(synth, "aws:cognito/userPool:UserPool")
     client = one(synth, "aws:cognito/userPoolClient:UserPoolClient")
     assert a["authorizerType"] == "JWT" and a["identitySources"] == ["$request.header.Authorization"]
-    assert a["jwtConfiguration"] == {"issuer": f"https://cognito-idp.{REGION}.amazonaws.com/{pool.id}",
-                                     "audiences": [client.id]}
+    assert a["jwtConfiguration"] == {
+        "issuer": f"https://cognito-idp.{REGION}.amazonaws.com/{pool.id}",
+        "audiences": [client.id],
+    }
     assert synth.outputs["jwtIssuer"] == a["jwtConfiguration"]["issuer"]
     assert synth.outputs["userPoolId"] == pool.id and synth.outputs["userPoolClientId"] == client.id
 
@@ -341,10 +433,14 @@ def test_stage_logs_without_bodies_or_tokens_throttles_and_measures(synth):
     text = json.dumps(fmt).lower()
     for forbidden in ("body", "authorization", "querystring", "header"):
         assert forbidden not in text, forbidden
-    assert s["defaultRouteSettings"] == {"throttlingRateLimit": cfg.throttling_rate_limit,
-                                         "throttlingBurstLimit": cfg.throttling_burst_limit,
-                                         "detailedMetricsEnabled": True}
-    assert (cfg.throttling_rate_limit, cfg.throttling_burst_limit) == ((200, 400) if synth.stack == "prod" else (20, 40))
+    assert s["defaultRouteSettings"] == {
+        "throttlingRateLimit": cfg.throttling_rate_limit,
+        "throttlingBurstLimit": cfg.throttling_burst_limit,
+        "detailedMetricsEnabled": True,
+    }
+    assert (cfg.throttling_rate_limit, cfg.throttling_burst_limit) == (
+        (200, 400) if synth.stack == "prod" else (20, 40)
+    )
     assert synth.outputs["apiUrl"] == one(synth, "aws:apigatewayv2/stage:Stage").outputs["invokeUrl"]
     assert synth.outputs["apiUrl"].startswith("https://") and ".execute-api." in synth.outputs["apiUrl"]
 
@@ -352,8 +448,9 @@ def test_stage_logs_without_bodies_or_tokens_throttles_and_measures(synth):
 def test_user_pool_passwords_mfa_deletion_protection_and_client(synth):
     pool = one(synth, "aws:cognito/userPool:UserPool").inputs
     assert pool["passwordPolicy"]["minimumLength"] == 12
-    assert all(pool["passwordPolicy"][k] for k in ("requireLowercase", "requireUppercase", "requireNumbers",
-                                                    "requireSymbols"))
+    assert all(
+        pool["passwordPolicy"][k] for k in ("requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols")
+    )
     assert pool["mfaConfiguration"] == "OPTIONAL" and pool["softwareTokenMfaConfiguration"] == {"enabled": True}
     assert pool["deletionProtection"] == ("ACTIVE" if synth.stack == "prod" else "INACTIVE")
     assert pool["userPoolTier"] == "PLUS" and pool["userPoolAddOns"] == {"advancedSecurityMode": "ENFORCED"}
@@ -369,6 +466,7 @@ def test_user_pool_passwords_mfa_deletion_protection_and_client(synth):
 
 # --- deploy-time migrations and schedules ------------------------------------------------------------------------
 
+
 def test_migrations_run_on_every_deploy_that_changes_them(synth):
     inv = one(synth, "aws:lambda/invocation:Invocation").inputs
     assert inv["functionName"] == f"{prefix(synth)}-migrations"
@@ -378,6 +476,7 @@ def test_migrations_run_on_every_deploy_that_changes_them(synth):
 
 def test_migrations_hash_changes_with_any_migration(tmp_path, monkeypatch):
     import app.db
+
     for name in ("0001_a.sql", "0002_b.sql"):
         (tmp_path / name).write_text(f"-- {name}\n")
     monkeypatch.setattr(app.db, "MIGRATIONS_DIR", tmp_path)
@@ -410,10 +509,10 @@ def test_relay_and_partition_schedules(synth):
     assert statements(policy_of(synth, "app-scheduler-policy")) == {
         "InvokeScheduledFunctions": want(("lambda:InvokeFunction",), (relay_arn, migrations_arn), {}),
         "DeadLetters": (("sqs:SendMessage",), (dlq,), {}),
-        "DeadLetterKey": (("kms:GenerateDataKey", "kms:Decrypt"), (key_arn(synth, "compute"),), {})}
+        "DeadLetterKey": (("kms:GenerateDataKey", "kms:Decrypt"), (key_arn(synth, "compute"),), {}),
+    }
     cfg = one(synth, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs
-    assert cfg == {"functionName": f"{prefix(synth)}-relay", "maximumRetryAttempts": 0,
-                   "maximumEventAgeInSeconds": 120}
+    assert cfg == {"functionName": f"{prefix(synth)}-relay", "maximumRetryAttempts": 0, "maximumEventAgeInSeconds": 120}
 
 
 def test_outputs_and_counts(dev, prod):
@@ -424,6 +523,7 @@ def test_outputs_and_counts(dev, prod):
         service = one(synth, "ecomart:app:Service")
         kids = [r for r in synth.resources if r.parent == service.urn]
         assert all(r.name.startswith("app-") for r in kids)
+
     def count(s):
         service = one(s, "ecomart:app:Service")
         counts: dict[str, int] = {}
@@ -432,27 +532,51 @@ def test_outputs_and_counts(dev, prod):
                 kind = r.type.split(":")[-1]
                 counts[kind] = counts.get(kind, 0) + 1
         return counts
+
     # both stacks: the same shape (one relay schedule, no custom domain, Cognito)
-    expected = {"Api": 1, "Authorizer": 1, "DatabaseUser": 2, "Function": 3, "FunctionEventInvokeConfig": 1,
-                "Integration": 1, "Invocation": 1, "LogGroup": 4, "Permission": 1, "Proxy": 1,
-                "ProxyDefaultTargetGroup": 1, "ProxyTarget": 1, "Queue": 1, "QueuePolicy": 1,
-                "Role": 5,  # three functions, the proxy, the scheduler
-                "RolePolicy": 5, "Route": len(app_routes()), "Schedule": 2, "SecurityGroup": 3,
-                "SecurityGroupEgressRule": 7, "SecurityGroupIngressRule": 7, "Stage": 1, "UserPool": 1,
-                "UserPoolClient": 1}
+    expected = {
+        "Api": 1,
+        "Authorizer": 1,
+        "DatabaseUser": 2,
+        "Function": 3,
+        "FunctionEventInvokeConfig": 1,
+        "Integration": 1,
+        "Invocation": 1,
+        "LogGroup": 4,
+        "Permission": 1,
+        "Proxy": 1,
+        "ProxyDefaultTargetGroup": 1,
+        "ProxyTarget": 1,
+        "Queue": 1,
+        "QueuePolicy": 1,
+        "Role": 5,  # three functions, the proxy, the scheduler
+        "RolePolicy": 5,
+        "Route": len(app_routes()),
+        "Schedule": 2,
+        "SecurityGroup": 3,
+        "SecurityGroupEgressRule": 7,
+        "SecurityGroupIngressRule": 7,
+        "Stage": 1,
+        "UserPool": 1,
+        "UserPoolClient": 1,
+    }
     assert count(dev) == count(prod) == expected
     assert sum(expected.values()) == 61
 
 
 # --- variants ----------------------------------------------------------------------------------------------------
 
+
 def test_custom_domain_uses_tls12_and_replaces_the_default_endpoint(synth_with):
     cert = f"arn:aws:acm:us-east-1:{ACCOUNT_ID}:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
     s = synth_with("prod", service={"domainName": "api.ecomart.example", "certificateArn": cert})
     d = one(s, "aws:apigatewayv2/domainName:DomainName").inputs
     assert d["domainName"] == "api.ecomart.example"
-    assert d["domainNameConfiguration"] == {"certificateArn": cert, "endpointType": "REGIONAL",
-                                            "securityPolicy": "TLS_1_2"}
+    assert d["domainNameConfiguration"] == {
+        "certificateArn": cert,
+        "endpointType": "REGIONAL",
+        "securityPolicy": "TLS_1_2",
+    }
     m = one(s, "aws:apigatewayv2/apiMapping:ApiMapping").inputs
     assert m["apiId"] == one(s, "aws:apigatewayv2/api:Api").id
     assert one(s, "aws:apigatewayv2/api:Api").inputs["disableExecuteApiEndpoint"] is True
@@ -469,26 +593,38 @@ def test_external_issuer_replaces_cognito(synth_with):
 
 
 def test_more_relay_schedules_more_relays(synth_with):
-    s = synth_with("prod", service={"relaySchedules": 3, "relay": {"memoryMb": 512, "timeoutSeconds": 75,
-                                                                   "reservedConcurrency": 6}})
+    s = synth_with(
+        "prod",
+        service={"relaySchedules": 3, "relay": {"memoryMb": 512, "timeoutSeconds": 75, "reservedConcurrency": 6}},
+    )
     names = sorted(x.inputs["name"] for x in s.of_type(SCHEDULE) if "relay" in x.inputs["name"])
     assert names == [f"ecomart-prod-outbox-relay-{i}" for i in (1, 2, 3)]
 
 
-@pytest.mark.parametrize("service, fragment", [
-    ({"api": {"memoryMb": 1024, "timeoutSeconds": 30, "reservedConcurrency": 5}},
-     "service.api.timeoutSeconds: bad value 30: must be below the HTTP API's 30 s integration timeout"),
-    ({"relaySchedules": 2}, "relay.reservedConcurrency (2) must be >= 2 x relaySchedules (4)"),
-    ({"relayRunSeconds": 70}, "relayRunSeconds (70) must be 10 .. relay.timeoutSeconds - 10 (65)"),
-    ({"jwtIssuer": "http://login.example", "jwtAudience": ["x"]}, "must be an https:// URL"),
-    ({"jwtIssuer": "https://login.example"}, "needs at least one jwtAudience"),
-    ({"jwtAudience": ["x"]}, "jwtAudience is set without jwtIssuer"),
-    ({"domainName": "api.ecomart.example"}, "domainName, certificateArn are set together"),
-    ({"domainName": "API_bad", "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/"
-                                                 "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}, "must be a lowercase DNS name"),
-    ({"throttlingBurstLimit": 0}, "service.throttlingBurstLimit: bad value 0"),
-    ({"logRetentionDays": 30}, "service.logRetentionDays is 30; dev needs >= 90"),
-])
+@pytest.mark.parametrize(
+    "service, fragment",
+    [
+        (
+            {"api": {"memoryMb": 1024, "timeoutSeconds": 30, "reservedConcurrency": 5}},
+            "service.api.timeoutSeconds: bad value 30: must be below the HTTP API's 30 s integration timeout",
+        ),
+        ({"relaySchedules": 2}, "relay.reservedConcurrency (2) must be >= 2 x relaySchedules (4)"),
+        ({"relayRunSeconds": 70}, "relayRunSeconds (70) must be 10 .. relay.timeoutSeconds - 10 (65)"),
+        ({"jwtIssuer": "http://login.example", "jwtAudience": ["x"]}, "must be an https:// URL"),
+        ({"jwtIssuer": "https://login.example"}, "needs at least one jwtAudience"),
+        ({"jwtAudience": ["x"]}, "jwtAudience is set without jwtIssuer"),
+        ({"domainName": "api.ecomart.example"}, "domainName, certificateArn are set together"),
+        (
+            {
+                "domainName": "API_bad",
+                "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+            },
+            "must be a lowercase DNS name",
+        ),
+        ({"throttlingBurstLimit": 0}, "service.throttlingBurstLimit: bad value 0"),
+        ({"logRetentionDays": 30}, "service.logRetentionDays is 30; dev needs >= 90"),
+    ],
+)
 def test_bad_service_config_is_a_clear_error(synth_with, service, fragment):
     with pytest.raises(ConfigError) as e:
         synth_with("dev", service=service)
@@ -496,15 +632,21 @@ def test_bad_service_config_is_a_clear_error(synth_with, service, fragment):
     assert "Traceback" not in str(e.value)
 
 
-@pytest.mark.parametrize("kw, fragment", [
-    ({"api": FunctionSettings(1024, 30, 10)}, "api.timeout_seconds is 30: must be below the HTTP API's 30 s"),
-    ({"relay": FunctionSettings(512, 75, 1)}, "relay.reserved_concurrency (1) must be >= 2 x relay_schedules (2)"),
-    ({"domain_name": "api.example"}, "domain_name, certificate_arn are set together"),
-    ({"jwt_issuer": "https://x.example"}, "jwt_issuer ('https://x.example') needs at least one jwt_audience"),
-    ({"jwt_issuer": "http://x.example", "jwt_audience": ["a"]}, "jwt_issuer is 'http://x.example': must be an https"),
-    ({"proxy_pool_percent": 5}, "ServiceSettings.proxy_pool_percent is 5: must be 10..100"),
-    ({"throttling_burst_limit": 0}, "ServiceSettings.throttling_burst_limit is 0: must be 1..5000"),
-])
+@pytest.mark.parametrize(
+    "kw, fragment",
+    [
+        ({"api": FunctionSettings(1024, 30, 10)}, "api.timeout_seconds is 30: must be below the HTTP API's 30 s"),
+        ({"relay": FunctionSettings(512, 75, 1)}, "relay.reserved_concurrency (1) must be >= 2 x relay_schedules (2)"),
+        ({"domain_name": "api.example"}, "domain_name, certificate_arn are set together"),
+        ({"jwt_issuer": "https://x.example"}, "jwt_issuer ('https://x.example') needs at least one jwt_audience"),
+        (
+            {"jwt_issuer": "http://x.example", "jwt_audience": ["a"]},
+            "jwt_issuer is 'http://x.example': must be an https",
+        ),
+        ({"proxy_pool_percent": 5}, "ServiceSettings.proxy_pool_percent is 5: must be 10..100"),
+        ({"throttling_burst_limit": 0}, "ServiceSettings.throttling_burst_limit is 0: must be 1..5000"),
+    ],
+)
 def test_bad_settings_name_the_field(kw, fragment):
     with pytest.raises(ValueError) as e:
         ServiceSettings(**kw)
@@ -516,11 +658,14 @@ def test_bad_function_settings_name_the_field():
         FunctionSettings(64, 30, 1)
 
 
-@pytest.mark.parametrize("routes, fragment", [
-    ([], "routes is empty"),
-    ([ServiceRoute("FETCH", "/x", False)], "'FETCH /x' is not METHOD /path"),
-    ([ServiceRoute("GET", "/x", False), ServiceRoute("GET", "/x", True)], "duplicates ['GET /x']"),
-])
+@pytest.mark.parametrize(
+    "routes, fragment",
+    [
+        ([], "routes is empty"),
+        ([ServiceRoute("FETCH", "/x", False)], "'FETCH /x' is not METHOD /path"),
+        ([ServiceRoute("GET", "/x", False), ServiceRoute("GET", "/x", True)], "duplicates ['GET /x']"),
+    ],
+)
 def test_bad_app_links_name_the_problem(routes, fragment):
     with pytest.raises(ValueError) as e:
         AppLink(routes=routes, migrations_hash="h")
@@ -541,10 +686,16 @@ def test_every_field_is_documented():
 def test_service_sizes_per_stack_are_the_designed_ones(dev, prod):
     """The sizing written once in infra/config.py, pinned here from the design: a changed default fails this."""
     for synth, api_reserved, relay_reserved in ((dev, 10, 2), (prod, 100, 4)):
-        sizes = {k: (f.inputs["memorySize"], f.inputs["timeout"], f.inputs["reservedConcurrentExecutions"])
-                 for k in HANDLERS for f in [one(synth, FN, f"app-{k}")]}
-        assert sizes == {"api": (1024, 29, api_reserved), "migrations": (512, 300, 1),
-                         "relay": (512, 75, relay_reserved)}
+        sizes = {
+            k: (f.inputs["memorySize"], f.inputs["timeout"], f.inputs["reservedConcurrentExecutions"])
+            for k in HANDLERS
+            for f in [one(synth, FN, f"app-{k}")]
+        }
+        assert sizes == {
+            "api": (1024, 29, api_reserved),
+            "migrations": (512, 300, 1),
+            "relay": (512, 75, relay_reserved),
+        }
         env = one(synth, FN, "app-relay").inputs["environment"]["variables"]
         assert env["RELAY_RUN_SECONDS"] == "55"
         assert synth.config.service.proxy_pool_percent == 50

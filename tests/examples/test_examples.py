@@ -22,8 +22,13 @@ def synths():
 
 
 def test_there_are_at_least_four_examples():
-    assert {d.name for d in EXAMPLES} >= {"postgres-multi-az", "redis-iam", "atlas-sharded",
-                                           "monitoring-existing-stores", "signed-lambda-code"}
+    assert {d.name for d in EXAMPLES} >= {
+        "postgres-multi-az",
+        "redis-iam",
+        "atlas-sharded",
+        "monitoring-existing-stores",
+        "signed-lambda-code",
+    }
     for d in EXAMPLES:
         assert (d / "README.md").is_file() and (d / "__main__.py").is_file()
 
@@ -31,6 +36,7 @@ def test_there_are_at_least_four_examples():
 @pytest.mark.parametrize("name", [d.name for d in EXAMPLES])
 def test_example_uses_components_alone(name):
     import ast
+
     tree = ast.parse((ROOT / "examples" / name / "__main__.py").read_text())
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
@@ -64,8 +70,9 @@ def test_postgres_example(synths):
     assert rds["orders-writer"]["engineVersion"] == "16"
     (rep,) = of_type(s, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
     assert rep.inputs["region"] == "eu-central-1"
-    assert [v.inputs["region"] for v in of_type(s, "aws:backup/vault:Vault") if "region" in v.inputs] == \
-        ["eu-central-1"]
+    assert [v.inputs["region"] for v in of_type(s, "aws:backup/vault:Vault") if "region" in v.inputs] == [
+        "eu-central-1"
+    ]
     assert s.outputs["postgresWriterArn"] == "arn:aws:rds:eu-west-1:123456789012:db:orders-example-pg"
 
 
@@ -76,8 +83,10 @@ def test_redis_example(synths):
     users = {u.inputs["userName"]: u.inputs for u in of_type(s, "aws:elasticache/user:User")}
     assert users["carts-example-app"]["authenticationMode"] == {"type": "iam"}
     assert users["default"]["accessString"] == "off"
-    assert "~cart:*" in users["carts-example-app"]["accessString"] and "~product:*" not in \
-        users["carts-example-app"]["accessString"]
+    assert (
+        "~cart:*" in users["carts-example-app"]["accessString"]
+        and "~product:*" not in users["carts-example-app"]["accessString"]
+    )
     assert len(of_type(s, "aws:cloudwatch/metricAlarm:MetricAlarm")) == 3 * 3 * 5  # 9 nodes x 5 metrics
 
 

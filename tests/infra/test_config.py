@@ -56,10 +56,16 @@ BAD_VALUES = [
     ({"postgres": {"maxAllocatedStorageGb": 20}}, "postgres", "(20) must exceed allocatedStorageGb (20)"),
     ({"postgres": {"backupWindow": "3am"}}, "postgres.backupWindow", "03:00-04:00"),
     ({"postgres": {"maintenanceWindow": "sunday 5am"}}, "postgres.maintenanceWindow", "sun:05:00-sun:06:00"),
-    ({"postgres": {"performanceInsightsRetentionDays": 30}}, "postgres.performanceInsightsRetentionDays",
-     "multiple of 31"),
-    ({"postgres": {"monitoringIntervalSeconds": 0}}, "postgres.monitoringIntervalSeconds",
-     "one of 1, 5, 10, 15, 30, 60"),
+    (
+        {"postgres": {"performanceInsightsRetentionDays": 30}},
+        "postgres.performanceInsightsRetentionDays",
+        "multiple of 31",
+    ),
+    (
+        {"postgres": {"monitoringIntervalSeconds": 0}},
+        "postgres.monitoringIntervalSeconds",
+        "one of 1, 5, 10, 15, 30, 60",
+    ),
     ({"postgres": {"databaseName": "Ecomart-DB"}}, "postgres.databaseName", "a lowercase identifier"),
     ({"postgres": {"caCertIdentifier": "rds-ca-2019"}}, "postgres.caCertIdentifier", "rds-ca-rsa2048-g1"),
     ({"postgres": {"iops": 5000}}, "postgres", "iops (5000) can only be set with allocatedStorageGb >= 400"),
@@ -90,8 +96,9 @@ BAD_VALUES = [
 ]
 
 
-@pytest.mark.parametrize("overrides,key,allowed", BAD_VALUES, ids=[b[1] + ":" + json.dumps(b[0])[:40]
-                                                                    for b in BAD_VALUES])
+@pytest.mark.parametrize(
+    "overrides,key,allowed", BAD_VALUES, ids=[b[1] + ":" + json.dumps(b[0])[:40] for b in BAD_VALUES]
+)
 def test_bad_value_names_key_value_and_allowed(overrides, key, allowed):
     message = only("dev", **overrides)
     assert f"{key}:" in message or message.startswith(key), message

@@ -10,8 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from ecomart.stackdiff import ABSENT, REPLACEMENT_PROPERTIES, SECRET, UNKNOWN, diff_exports, input_changes, mask, \
-    render_json, render_markdown
+from ecomart.stackdiff import (
+    ABSENT,
+    REPLACEMENT_PROPERTIES,
+    SECRET,
+    UNKNOWN,
+    diff_exports,
+    input_changes,
+    mask,
+    render_json,
+    render_markdown,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_ENVELOPE = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:AAA"}
@@ -72,12 +81,16 @@ def test_changed_db_kms_key_is_a_likely_replacement(base):
     assert "Likely replacement or deletion" in md and "(forces replacement)" in md
 
 
-@pytest.mark.parametrize("typ,path", [
-    ("aws:rds/instance:Instance", "identifier"), ("aws:rds/instance:Instance", "storageEncrypted"),
-    ("aws:elasticache/replicationGroup:ReplicationGroup", "engine"),
-    ("aws:elasticache/replicationGroup:ReplicationGroup", "clusterMode"),
-    ("mongodbatlas:index/advancedCluster:AdvancedCluster", "name"),
-])
+@pytest.mark.parametrize(
+    "typ,path",
+    [
+        ("aws:rds/instance:Instance", "identifier"),
+        ("aws:rds/instance:Instance", "storageEncrypted"),
+        ("aws:elasticache/replicationGroup:ReplicationGroup", "engine"),
+        ("aws:elasticache/replicationGroup:ReplicationGroup", "clusterMode"),
+        ("mongodbatlas:index/advancedCluster:AdvancedCluster", "name"),
+    ],
+)
 def test_documented_replacement_properties(typ, path):
     assert path in REPLACEMENT_PROPERTIES[typ]
     (c,) = input_changes(typ, {path: "a"}, {path: "b"})
@@ -97,7 +110,7 @@ def test_secrets_are_masked_in_every_form(base):
     head = copy.deepcopy(base)
     writer = next(r for r in head["deployment"]["resources"] if r["urn"].endswith("::postgres-writer"))
     writer["inputs"]["masterPassword"] = SECRET_ENVELOPE
-    writer["inputs"]["tags"]["token"] = {**SECRET_ENVELOPE, "plaintext": "\"hunter2\""}
+    writer["inputs"]["tags"]["token"] = {**SECRET_ENVELOPE, "plaintext": '"hunter2"'}
     d = diff_exports(base, head, stack="prod")
     changes = {c.path: c for c in by_name(d, "postgres-writer").changes}
     assert changes["masterPassword"].new == SECRET and changes["tags.token"].new == SECRET
@@ -106,8 +119,7 @@ def test_secrets_are_masked_in_every_form(base):
 
 
 def test_unknowns_are_shown_as_unknown():
-    assert mask({"a": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "b": [SECRET_ENVELOPE]}) == {"a": UNKNOWN,
-                                                                                         "b": [SECRET]}
+    assert mask({"a": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "b": [SECRET_ENVELOPE]}) == {"a": UNKNOWN, "b": [SECRET]}
 
 
 def test_json_documents_are_compared_inside():
@@ -136,8 +148,9 @@ def test_new_mandatory_violation_exits_1(base, synth_with, tmp_path):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "ecomart", "diff", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ecomart", "diff", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_exit_codes_and_formats(base, tmp_path):

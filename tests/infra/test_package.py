@@ -8,14 +8,15 @@ import json
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from infra.package import RUNTIME_PACKAGES, Target, build, requirements, sha256
 
-HOST = Target(architecture="x86_64" if __import__("platform").machine() == "x86_64" else "arm64",
-              python=f"{sys.version_info.major}.{sys.version_info.minor}")
+HOST = Target(
+    architecture="x86_64" if __import__("platform").machine() == "x86_64" else "arm64",
+    python=f"{sys.version_info.major}.{sys.version_info.minor}",
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,17 +37,41 @@ def test_two_builds_give_the_same_bytes(lambda_artifact, tmp_path):
 
 # What runs on Lambda, and only that: the API and its routes, the functions' handlers and what they use.
 LAMBDA_APP_MODULES = {
-    "__init__", "api", "auth", "catalog", "db", "deps", "errors", "http", "iam_auth", "lambda_handler", "mongo",
-    "orders", "privacy", "public_ids", "read_only", "recommendations", "redis_stores", "relay", "schemas", "services",
-    "settings", "routers/__init__", "routers/carts", "routers/health", "routers/orders", "routers/products",
-    "routers/recommendations"}
+    "__init__",
+    "api",
+    "auth",
+    "catalog",
+    "db",
+    "deps",
+    "errors",
+    "http",
+    "iam_auth",
+    "lambda_handler",
+    "mongo",
+    "orders",
+    "privacy",
+    "public_ids",
+    "read_only",
+    "recommendations",
+    "redis_stores",
+    "relay",
+    "schemas",
+    "services",
+    "settings",
+    "routers/__init__",
+    "routers/carts",
+    "routers/health",
+    "routers/orders",
+    "routers/products",
+    "routers/recommendations",
+}
 
 
 def test_the_app_in_the_artifact_is_exactly_what_runs_on_lambda(lambda_artifact):
     """No local tooling (devtools/), no worker command lines (workers/), no console scripts or build paths."""
     with zipfile.ZipFile(lambda_artifact) as z:
         names = z.namelist()
-    modules = {n[len("app/"):-len(".py")] for n in names if n.startswith("app/") and n.endswith(".py")}
+    modules = {n[len("app/") : -len(".py")] for n in names if n.startswith("app/") and n.endswith(".py")}
     assert modules == LAMBDA_APP_MODULES
     assert {n.split("/")[0] for n in names} & {"devtools", "workers", "bin"} == set()
     assert not [n for n in names if n.endswith(".dist-info/RECORD")]
@@ -69,10 +94,33 @@ def test_artifact_holds_the_runtime_and_nothing_of_dev_or_infra(lambda_artifact)
         tops = {n.split("/")[0] for n in names}
         elf = [z.read(n)[:20] for n in names if n.endswith(".so")]
     assert "app/lambda_handler.py" in names and "platform_rules/__init__.py" in names
-    assert {"app", "platform_rules", "fastapi", "mangum", "psycopg", "psycopg_binary", "redis", "pymongo", "jwt",
-            "cryptography", "yoyo", "jsonschema"} <= tops
-    for dev in ("pulumi", "pulumi_aws", "pytest", "moto", "uvicorn", "mongomock", "schemathesis", "tests", "infra",
-                "policies", "components"):
+    assert {
+        "app",
+        "platform_rules",
+        "fastapi",
+        "mangum",
+        "psycopg",
+        "psycopg_binary",
+        "redis",
+        "pymongo",
+        "jwt",
+        "cryptography",
+        "yoyo",
+        "jsonschema",
+    } <= tops
+    for dev in (
+        "pulumi",
+        "pulumi_aws",
+        "pytest",
+        "moto",
+        "uvicorn",
+        "mongomock",
+        "schemathesis",
+        "tests",
+        "infra",
+        "policies",
+        "components",
+    ):
         assert dev not in tops, dev
     # native extensions are Linux ELF for arm64 (e_machine 183 = EM_AARCH64)
     assert elf and all(h[:4] == b"\x7fELF" and int.from_bytes(h[18:20], "little") == 183 for h in elf)
@@ -84,22 +132,47 @@ def test_the_recipe_built_for_this_machine_serves_health_from_the_artifact_alone
     root = tmp_path / "unpacked"
     with zipfile.ZipFile(artifact) as z:
         z.extractall(root)
-    event = {"version": "2.0", "routeKey": "$default", "rawPath": "/health", "rawQueryString": "",
-             "headers": {"host": "x.execute-api.us-east-1.amazonaws.com"},
-             "requestContext": {"http": {"method": "GET", "path": "/health", "protocol": "HTTP/1.1",
-                                         "sourceIp": "127.0.0.1", "userAgent": "t"}, "stage": "$default",
-                                "requestId": "r", "accountId": "123456789012", "apiId": "x", "domainName": "x",
-                                "domainPrefix": "x", "time": "", "timeEpoch": 0},
-             "isBase64Encoded": False}
-    script = ("import json, sys, time; t = time.perf_counter(); from app.lambda_handler import handler; "
-              "imported = time.perf_counter() - t; r = handler(json.loads(sys.argv[1]), None); "
-              "print(json.dumps({'status': r['statusCode'], 'body': json.loads(r['body']), 'import_s': imported, "
-              "'paths': [p for p in sys.path if 'site-packages' in p]}))")
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/health",
+        "rawQueryString": "",
+        "headers": {"host": "x.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {
+            "http": {
+                "method": "GET",
+                "path": "/health",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "t",
+            },
+            "stage": "$default",
+            "requestId": "r",
+            "accountId": "123456789012",
+            "apiId": "x",
+            "domainName": "x",
+            "domainPrefix": "x",
+            "time": "",
+            "timeEpoch": 0,
+        },
+        "isBase64Encoded": False,
+    }
+    script = (
+        "import json, sys, time; t = time.perf_counter(); from app.lambda_handler import handler; "
+        "imported = time.perf_counter() - t; r = handler(json.loads(sys.argv[1]), None); "
+        "print(json.dumps({'status': r['statusCode'], 'body': json.loads(r['body']), 'import_s': imported, "
+        "'paths': [p for p in sys.path if 'site-packages' in p]}))"
+    )
     # -S: no site-packages at all (not this virtualenv's, not the system's): only the artifact and the stdlib.
-    env = {"PYTHONPATH": str(root), "MONGODB_URI": "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200",
-           "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
-    res = subprocess.run([sys.executable, "-S", "-c", script, json.dumps(event)], capture_output=True, text=True,
-                         env=env, timeout=120)
+    env = {
+        "PYTHONPATH": str(root),
+        "MONGODB_URI": "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "PATH": "/usr/bin:/bin",
+    }
+    res = subprocess.run(
+        [sys.executable, "-S", "-c", script, json.dumps(event)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["paths"] == []

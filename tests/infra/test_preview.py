@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from ecomart.synthesis import ROOT, render_tree, synthesize, write_export
 from infra import config as c
 from platform_rules import REQUIRED_TAG_KEYS
-from ecomart.synthesis import ROOT, render_tree, synthesize, write_export
 from tests.conftest import stack_bag
 
 STACKS = ["dev", "prod"]
@@ -31,7 +31,6 @@ def test_no_input_resolved_to_unknown(synth):
 
 def test_unknown_detection_works():
     """The guard above can fail: a program reading an output the mocks never produce is caught."""
-    import pulumi
     import pulumi_aws as aws
 
     def program(cfg):
@@ -94,8 +93,7 @@ def _args_class(token: str):
     """pulumi_aws class for a type token, e.g. aws:rds/instance:Instance -> pulumi_aws.rds.InstanceArgs."""
     package, module_path, cls = token.split(":")
     name = module_path.split("/")[0]
-    module = importlib.import_module(f"pulumi_{package}.{name}_" if name == "lambda" else
-                                     f"pulumi_{package}.{name}")
+    module = importlib.import_module(f"pulumi_{package}.{name}_" if name == "lambda" else f"pulumi_{package}.{name}")
     return getattr(module, f"{cls}Args", None)
 
 
@@ -130,11 +128,13 @@ def test_stacks_do_not_bleed_into_each_other():
     prod = synthesize("prod")
     dev2 = synthesize("dev")
     assert [r.urn for r in dev1.registrations] and sorted(r.urn for r in dev1.registrations) == sorted(
-        r.urn for r in dev2.registrations)
+        r.urn for r in dev2.registrations
+    )
     assert all("urn:pulumi:dev::" in r.urn for r in dev2.registrations)
     assert all("urn:pulumi:prod::" in r.urn for r in prod.registrations)
     assert dev1.counts() == dev2.counts() != prod.counts()
     assert dev1.outputs.keys() == dev2.outputs.keys()
+
     def inputs(s):
         return json.dumps(sorted(([r.urn, r.inputs] for r in s.registrations), key=lambda p: p[0]), sort_keys=True)
 
@@ -168,8 +168,9 @@ def test_tree_shows_components_settings_and_counts(prod):
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecomart", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ecomart", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_preview_writes_export(tmp_path):
@@ -181,12 +182,18 @@ def test_cli_preview_writes_export(tmp_path):
 
 
 def test_cli_bad_config_exits_2_with_the_key_and_no_traceback(tmp_path):
-    text = (ROOT / "Pulumi.dev.yaml").read_text().replace("    instanceClass: db.t4g.medium\n",
-                                                           "    instanceClass: db.t4g.medium\n    backupRetentionDays: 90\n")
+    text = (
+        (ROOT / "Pulumi.dev.yaml")
+        .read_text()
+        .replace(
+            "    instanceClass: db.t4g.medium\n", "    instanceClass: db.t4g.medium\n    backupRetentionDays: 90\n"
+        )
+    )
     assert "backupRetentionDays: 90" in text
     (tmp_path / "Pulumi.dev.yaml").write_text(text)
-    res = _cli("preview", "--stack", "dev", "--no-check", "--project-dir", str(tmp_path),
-               "--out-dir", str(tmp_path / "out"))
+    res = _cli(
+        "preview", "--stack", "dev", "--no-check", "--project-dir", str(tmp_path), "--out-dir", str(tmp_path / "out")
+    )
     assert res.returncode == 2
     assert "ecomart-data-platform:postgres.backupRetentionDays: bad value 90" in res.stderr
     assert "must be 1..35" in res.stderr

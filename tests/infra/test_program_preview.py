@@ -15,8 +15,14 @@ from ecomart.synthesis import ProgramError, synthesize_program
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def program(tmp_path: Path, source: str, stacks: dict[str, str] | None = None, project: str = "demo",
-            runtime: str = "python", extra: str = "") -> Path:
+def program(
+    tmp_path: Path,
+    source: str,
+    stacks: dict[str, str] | None = None,
+    project: str = "demo",
+    runtime: str = "python",
+    extra: str = "",
+) -> Path:
     d = tmp_path / project
     d.mkdir()
     (d / "Pulumi.yaml").write_text(f"name: {project}\nruntime: {runtime}\n{extra}")
@@ -41,8 +47,12 @@ pulumi.export("region", cfg.get("note") or "none")
 
 
 def test_runs_a_program_with_its_own_config_and_exports(tmp_path):
-    d = program(tmp_path, QUEUE, {"only": "config:\n  aws:region: eu-west-3\n  demo:queueName: orders-q\n"},
-                extra="config:\n  note:\n    value: from-project\n")
+    d = program(
+        tmp_path,
+        QUEUE,
+        {"only": "config:\n  aws:region: eu-west-3\n  demo:queueName: orders-q\n"},
+        extra="config:\n  note:\n    value: from-project\n",
+    )
     synth = synthesize_program(d)
     assert synth.stack == "only" and synth.project == "demo" and synth.region == "eu-west-3"
     queue = next(r for r in synth.resources if r.type == "aws:sqs/queue:Queue")
@@ -81,13 +91,16 @@ def test_program_errors_are_one_line_with_the_place(tmp_path):
     assert "the program raised ValueError: no such tier: M5 (at " in str(e.value) and "__main__.py:3)" in str(e.value)
 
 
-@pytest.mark.parametrize("setup,fragment", [
-    (lambda d: (d / "Pulumi.yaml").unlink(), "no Pulumi.yaml"),
-    (lambda d: (d / "Pulumi.yaml").write_text("name: x\nruntime: nodejs\n"), "runtime is 'nodejs'"),
-    (lambda d: (d / "Pulumi.yaml").write_text("runtime: python\n"), "needs a 'name'"),
-    (lambda d: (d / "Pulumi.yaml").write_text("name: x\nruntime: python\nmain: src/\n"), "entry point"),
-    (lambda d: (d / "Pulumi.yaml").write_text("name: [\n"), "not YAML"),
-])
+@pytest.mark.parametrize(
+    "setup,fragment",
+    [
+        (lambda d: (d / "Pulumi.yaml").unlink(), "no Pulumi.yaml"),
+        (lambda d: (d / "Pulumi.yaml").write_text("name: x\nruntime: nodejs\n"), "runtime is 'nodejs'"),
+        (lambda d: (d / "Pulumi.yaml").write_text("runtime: python\n"), "needs a 'name'"),
+        (lambda d: (d / "Pulumi.yaml").write_text("name: x\nruntime: python\nmain: src/\n"), "entry point"),
+        (lambda d: (d / "Pulumi.yaml").write_text("name: [\n"), "not YAML"),
+    ],
+)
 def test_bad_program_directories(tmp_path, setup, fragment):
     d = program(tmp_path, QUEUE)
     setup(d)
@@ -98,29 +111,42 @@ def test_bad_program_directories(tmp_path, setup, fragment):
 def test_unknown_outputs_are_reported_not_dropped(tmp_path, capsys):
     """An output the mocks do not produce stays unknown in a dependent input: the preview says so (exit 1)."""
     from ecomart.commands.preview import preview as main_preview
-    d = program(tmp_path, "import pulumi, pulumi_aws as aws\n"
-                          "fn = aws.lambda_.Function('fn', role='arn:aws:iam::123456789012:role/r', runtime='python3.12',"
-                          " handler='h.main', code=pulumi.FileArchive('.'))\n"
-                          "aws.ssm.Parameter('p', name='/x', type='String', value=fn.signing_job_arn)\n")
+
+    d = program(
+        tmp_path,
+        "import pulumi, pulumi_aws as aws\n"
+        "fn = aws.lambda_.Function('fn', role='arn:aws:iam::123456789012:role/r', runtime='python3.12',"
+        " handler='h.main', code=pulumi.FileArchive('.'))\n"
+        "aws.ssm.Parameter('p', name='/x', type='String', value=fn.signing_job_arn)\n",
+    )
     code, path = main_preview(None, program=str(d), out_file=str(tmp_path / "out.json"), quiet=True)
     assert code == 1 and path == tmp_path / "out.json"
     assert "inputs stayed unknown" in capsys.readouterr().err
 
 
 def test_ids_and_arns_derive_from_the_type_token():
-    assert resource_id("aws:ec2/transitGatewayRouteTable:TransitGatewayRouteTable", "x", {}).startswith("tgrt-")  # initials of the kind
-    assert arn_for("aws:ec2/subnet:Subnet", "x", "subnet-1", {}, "us-east-1") == \
-        "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-1"
-    assert arn_for("aws:ecr/repository:Repository", "x", "app", {"name": "app"}, "eu-west-1") == \
-        "arn:aws:ecr:eu-west-1:123456789012:repository/app"
-    assert arn_for("aws:cloudwatch/logGroup:LogGroup", "x", "g", {"name": "/a/b"}, "us-east-1") == \
-        "arn:aws:logs:us-east-1:123456789012:log-group:/a/b"
+    assert resource_id("aws:ec2/transitGatewayRouteTable:TransitGatewayRouteTable", "x", {}).startswith(
+        "tgrt-"
+    )  # initials of the kind
+    assert (
+        arn_for("aws:ec2/subnet:Subnet", "x", "subnet-1", {}, "us-east-1")
+        == "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-1"
+    )
+    assert (
+        arn_for("aws:ecr/repository:Repository", "x", "app", {"name": "app"}, "eu-west-1")
+        == "arn:aws:ecr:eu-west-1:123456789012:repository/app"
+    )
+    assert (
+        arn_for("aws:cloudwatch/logGroup:LogGroup", "x", "g", {"name": "/a/b"}, "us-east-1")
+        == "arn:aws:logs:us-east-1:123456789012:log-group:/a/b"
+    )
     assert arn_for("random:index/randomId:RandomId", "x", "r", {}, "us-east-1") is None
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "ecomart", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "ecomart", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_preview_and_check_of_an_example(tmp_path):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -53,43 +54,71 @@ def atlas_scaling(s: Synthesis, key: str) -> list[bool]:
 # What each config key a rule decides looks like in the resources: a function of the synthesized stack returning
 # every value that must equal the setting (one entry per dependent resource).
 OBSERVED: dict[str, Callable[[Synthesis], list[Any]]] = {
-    "network.azCount": lambda s: [len(regs(s, "aws:ec2/subnet:Subnet", lambda r: r.inputs["tags"]["tier"] == t))
-                                  for t in ("app", "data")],
-    "kms.deletionWindowDays": lambda s: [k.inputs["deletionWindowInDays"] for k in regs(
-        s, KEY, lambda r: "ecomart:security:Kms" in r.urn)],
-    "atlas.keyDeletionWindowDays": lambda s: [k.inputs["deletionWindowInDays"] for k in regs(
-        s, KEY, lambda r: "ecomart:data:Atlas" in r.urn)],
-    "postgres.backupRetentionDays": lambda s: [writer(s).inputs["backupRetentionPeriod"]] + [
-        r.inputs["retentionPeriod"] for r in regs(
-            s, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")],
+    "network.azCount": lambda s: [
+        len(regs(s, "aws:ec2/subnet:Subnet", lambda r, t=t: r.inputs["tags"]["tier"] == t)) for t in ("app", "data")
+    ],
+    "kms.deletionWindowDays": lambda s: [
+        k.inputs["deletionWindowInDays"] for k in regs(s, KEY, lambda r: "ecomart:security:Kms" in r.urn)
+    ],
+    "atlas.keyDeletionWindowDays": lambda s: [
+        k.inputs["deletionWindowInDays"] for k in regs(s, KEY, lambda r: "ecomart:data:Atlas" in r.urn)
+    ],
+    "postgres.backupRetentionDays": lambda s: (
+        [writer(s).inputs["backupRetentionPeriod"]]
+        + [
+            r.inputs["retentionPeriod"]
+            for r in regs(s, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+        ]
+    ),
     "postgres.multiAz": lambda s: [writer(s).inputs["multiAz"]],
     "postgres.deletionProtection": lambda s: [r.inputs["deletionProtection"] for r in regs(s, RDS)],
-    "service.userPoolDeletionProtection": lambda s: [r.inputs["deletionProtection"] == "ACTIVE"
-                                                     for r in regs(s, "aws:cognito/userPool:UserPool")],
-    "atlas.terminationProtection": lambda s: [r.inputs["terminationProtectionEnabled"] for r in regs(
-        s, "mongodbatlas:index/advancedCluster:AdvancedCluster")],
-    "artifacts.forceDestroy": lambda s: [r.inputs["forceDestroy"] for r in regs(
-        s, "aws:s3/bucket:Bucket", lambda r: "lambda-artifacts" in r.inputs["bucket"])],
+    "service.userPoolDeletionProtection": lambda s: [
+        r.inputs["deletionProtection"] == "ACTIVE" for r in regs(s, "aws:cognito/userPool:UserPool")
+    ],
+    "atlas.terminationProtection": lambda s: [
+        r.inputs["terminationProtectionEnabled"] for r in regs(s, "mongodbatlas:index/advancedCluster:AdvancedCluster")
+    ],
+    "artifacts.forceDestroy": lambda s: [
+        r.inputs["forceDestroy"]
+        for r in regs(s, "aws:s3/bucket:Bucket", lambda r: "lambda-artifacts" in r.inputs["bucket"])
+    ],
     "postgres.readReplicas": lambda s: [len(regs(s, RDS, lambda r: "replicateSourceDb" in r.inputs))],
-    "postgres.crossRegionBackupReplication": lambda s: [bool(regs(
-        s, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"))],
-    "postgres.finalSnapshot": lambda s: [not writer(s).inputs["skipFinalSnapshot"],
-                                         not writer(s).inputs["deleteAutomatedBackups"]],
+    "postgres.crossRegionBackupReplication": lambda s: [
+        bool(regs(s, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"))
+    ],
+    "postgres.finalSnapshot": lambda s: [
+        not writer(s).inputs["skipFinalSnapshot"],
+        not writer(s).inputs["deleteAutomatedBackups"],
+    ],
     "redis.finalSnapshot": lambda s: [bool(r.inputs.get("finalSnapshotIdentifier")) for r in regs(s, RG)],
     "redis.numShards": lambda s: [r.inputs.get("numNodeGroups", 1) for r in regs(s, RG)],
-    "redis.replicasPerShard": lambda s: [r.inputs.get("replicasPerNodeGroup", r.inputs.get("numCacheClusters", 0) - 1)
-                                         for r in regs(s, RG)],
+    "redis.replicasPerShard": lambda s: [
+        r.inputs.get("replicasPerNodeGroup", r.inputs.get("numCacheClusters", 0) - 1) for r in regs(s, RG)
+    ],
     "redis.snapshotRetentionDays": lambda s: [r.inputs["snapshotRetentionLimit"] for r in regs(s, RG)],
-    "network.flowLogRetentionDays": lambda s: log_groups(s, "/ecomart/ecomart-") and [
-        r.inputs["retentionInDays"] for r in regs(s, LOG_GROUP, lambda r: r.inputs["name"].endswith("vpc-flow-logs"))],
+    "network.flowLogRetentionDays": lambda s: (
+        log_groups(s, "/ecomart/ecomart-")
+        and [
+            r.inputs["retentionInDays"]
+            for r in regs(s, LOG_GROUP, lambda r: r.inputs["name"].endswith("vpc-flow-logs"))
+        ]
+    ),
     "postgres.logRetentionDays": lambda s: log_groups(s, "/aws/rds/instance/"),
-    "redis.logRetentionDays": lambda s: [r.inputs["retentionInDays"] for r in regs(
-        s, LOG_GROUP, lambda r: "/elasticache/" in r.inputs["name"])],
+    "redis.logRetentionDays": lambda s: [
+        r.inputs["retentionInDays"] for r in regs(s, LOG_GROUP, lambda r: "/elasticache/" in r.inputs["name"])
+    ],
     "service.logRetentionDays": lambda s: log_groups(s, "/aws/lambda/") + log_groups(s, "/aws/apigateway/"),
     "resilience.logRetentionDays": lambda s: log_groups(s, "/aws/fis/"),
-    "artifacts.accessLogRetentionDays": lambda s: [rule["expiration"]["days"] for b in regs(
-        s, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-        lambda r: "access-logs" in json.dumps(r.inputs)) for rule in b.inputs["rules"] if "expiration" in rule],
+    "artifacts.accessLogRetentionDays": lambda s: [
+        rule["expiration"]["days"]
+        for b in regs(
+            s,
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            lambda r: "access-logs" in json.dumps(r.inputs),
+        )
+        for rule in b.inputs["rules"]
+        if "expiration" in rule
+    ],
     "backup.dailyRetentionDays": lambda s: [rule_lifecycle(s, "daily")],
     "backup.monthlyRetentionDays": lambda s: [rule_lifecycle(s, "monthly")],
     "backup.crossRegionCopy": lambda s: [len(regs(s, "aws:backup/vault:Vault")) == 2],
@@ -101,11 +130,16 @@ OBSERVED: dict[str, Callable[[Synthesis], list[Any]]] = {
 # Another value for each numeric rule, per environment (stricter where AWS allows, else looser; valid for what it
 # feeds: CloudWatch periods, AWS ranges).
 STRICTER = {
-    "pitr_days": {"dev": 14, "prod": 30}, "key_deletion_window_days": {"dev": 14, "prod": 21},
-    "cache_snapshot_retention_days": {"dev": 3, "prod": 10}, "log_retention_days": {"dev": 180, "prod": 400},
-    "backup_daily_retention_days": {"dev": 30, "prod": 30}, "backup_long_term_days": {"dev": 730, "prod": 730},
-    "min_az_count": {"dev": 3, "prod": 4}, "min_read_replicas": {"dev": 1, "prod": 3},
-    "cache_min_shards": {"dev": 2, "prod": 3}, "cache_min_replicas_per_shard": {"dev": 2, "prod": 3},
+    "pitr_days": {"dev": 14, "prod": 30},
+    "key_deletion_window_days": {"dev": 14, "prod": 21},
+    "cache_snapshot_retention_days": {"dev": 3, "prod": 10},
+    "log_retention_days": {"dev": 180, "prod": 400},
+    "backup_daily_retention_days": {"dev": 30, "prod": 30},
+    "backup_long_term_days": {"dev": 730, "prod": 730},
+    "min_az_count": {"dev": 3, "prod": 4},
+    "min_read_replicas": {"dev": 1, "prod": 3},
+    "cache_min_shards": {"dev": 2, "prod": 3},
+    "cache_min_replicas_per_shard": {"dev": 2, "prod": 3},
 }
 
 
@@ -123,8 +157,11 @@ def test_every_rule_setting_is_observed_and_every_rule_is_tested():
     """A rule or a setting added without its trace here fails: nothing a rule decides can go unfollowed."""
     assert {key for _, key, _ in platform_rules.RULE_SETTINGS} == set(OBSERVED)
     fields = {f.name for f in dataclasses.fields(platform_rules.EnvironmentRules)} - {"name"}
-    traced = set(STRICTER) | {a for a, _, k in platform_rules.RULE_SETTINGS if k != "floor"} | {
-        "data_residency", "advisory_policies"}
+    traced = (
+        set(STRICTER)
+        | {a for a, _, k in platform_rules.RULE_SETTINGS if k != "floor"}
+        | {"data_residency", "advisory_policies"}
+    )
     assert fields == traced, fields ^ traced
 
 
@@ -153,8 +190,9 @@ def test_a_stricter_numeric_rule_loads_and_reaches_every_resource(attr, env):
         if "." not in field and attr != "cache_min_shards":
             with pytest.raises(c.ConfigError) as err:
                 c.load(env, stack_bag(env, **{section: {field: lower}}))
-            assert any(f"{section}.{field} is {lower}; {env} needs >= {value}" in p
-                       for p in err.value.problems), err.value.problems
+            assert any(f"{section}.{field} is {lower}; {env} needs >= {value}" in p for p in err.value.problems), (
+                err.value.problems
+            )
     if attr == "cache_min_shards":
         assert synth.config.redis.cluster_mode is True
 
@@ -171,10 +209,20 @@ def test_a_flag_rule_switched_on_reaches_every_resource_and_off_lets_the_stack_c
             with with_rule("dev", **{attr: True}):
                 with pytest.raises(c.ConfigError) as err:
                     c.load("dev", stack_bag("dev"))
-            assert err.value.problems == ["(stack): dev rules (platform_rules): atlas.backupCompliance is not set; "
-                                          "dev needs a Backup Compliance Policy"]
-            extra = {"atlas": {**json.loads(stack_bag("dev")["ecomart-data-platform:atlas"]), "backupCompliance": {
-                "authorizedEmail": "dpo@ecomart.example", "authorizedFirstName": "D", "authorizedLastName": "P"}}}
+            assert err.value.problems == [
+                "(stack): dev rules (platform_rules): atlas.backupCompliance is not set; "
+                "dev needs a Backup Compliance Policy"
+            ]
+            extra = {
+                "atlas": {
+                    **json.loads(stack_bag("dev")["ecomart-data-platform:atlas"]),
+                    "backupCompliance": {
+                        "authorizedEmail": "dpo@ecomart.example",
+                        "authorizedFirstName": "D",
+                        "authorizedLastName": "P",
+                    },
+                }
+            }
         with with_rule("dev", **{attr: True}):
             synth = synthesize("dev", stack_bag("dev", **extra))
         for key, k in keys_of(attr):
@@ -200,11 +248,21 @@ def test_data_residency_switched_on_needs_a_global_cluster_and_then_pins_the_eea
             c.load("dev", stack_bag("dev"))
         assert "atlas.clusterType is REPLICASET; dev needs GEOSHARDED (EU data residency)" in err.value.problems[0]
         atlas = json.loads(stack_bag("dev")["ecomart-data-platform:atlas"])
-        atlas.update(clusterType="GEOSHARDED", instanceSize="M30", autoScaling={
-            "computeEnabled": True, "computeScaleDownEnabled": True, "computeMinInstanceSize": "M30",
-            "computeMaxInstanceSize": "M40", "diskEnabled": True}, zones=[
-            {"name": "Americas", "region": "US_EAST_1", "shards": 1},
-            {"name": "EU", "region": "EU_WEST_1", "shards": 1, "locations": ["EEA"]}])
+        atlas.update(
+            clusterType="GEOSHARDED",
+            instanceSize="M30",
+            autoScaling={
+                "computeEnabled": True,
+                "computeScaleDownEnabled": True,
+                "computeMinInstanceSize": "M30",
+                "computeMaxInstanceSize": "M40",
+                "diskEnabled": True,
+            },
+            zones=[
+                {"name": "Americas", "region": "US_EAST_1", "shards": 1},
+                {"name": "EU", "region": "EU_WEST_1", "shards": 1, "locations": ["EEA"]},
+            ],
+        )
         synth = synthesize("dev", stack_bag("dev", atlas=atlas))
     (mapping,) = regs(synth, "mongodbatlas:index/globalClusterConfig:GlobalClusterConfig")
     eu = {m["location"] for m in mapping.inputs["customZoneMappings"] if m["zone"] == "EU"}

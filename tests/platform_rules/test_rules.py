@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 import platform_rules as rules
-from infra import config as c
 from ecomart.commands.policy_config import policy_config
+from infra import config as c
 from policies.engine import enforcement
-from policies.engine.core import meta_of
 from policies.engine.registry import all_policies, metadata
 from tests.conftest import stack_bag
 
@@ -33,8 +32,7 @@ def test_committed_policy_configs_are_generated_from_the_rules():
     assert enforcement.stale_files() == [], "run `ecomart policy-config --write`"
     for stack in enforcement.GENERATED_STACKS:
         committed = json.loads((enforcement.CONFIG_DIR / f"{stack}.json").read_text())
-        expected = enforcement.portable_config() if stack == rules.PORTABLE_ENVIRONMENT else \
-            rules.policy_config(stack)
+        expected = enforcement.portable_config() if stack == rules.PORTABLE_ENVIRONMENT else rules.policy_config(stack)
         assert committed == expected
 
 
@@ -83,7 +81,9 @@ def test_advisory_policies_exist():
 
 
 def test_shared_rule_objects_are_the_same_objects_everywhere():
-    from policies.rules import cross_service as stack, rds
+    from policies.rules import cross_service as stack
+    from policies.rules import rds
+
     assert stack.REQUIRED_TAGS is rules.REQUIRED_TAG_KEYS and stack.ENVIRONMENTS is rules.ENVIRONMENTS
     assert rds.CURRENT_CA_CERTIFICATES is rules.CURRENT_RDS_CA_CERTIFICATES
     assert set(c.StackConfig.model_fields["environment"].annotation.__args__) == set(rules.ENVIRONMENTS)
@@ -102,15 +102,22 @@ def test_changing_the_prod_pitr_rule_is_one_change(monkeypatch):
     assert rules.policy_config("prod")["rds-backup-retention"]["minimumDays"] == 30
 
 
-@pytest.mark.parametrize("key,section,value,floor", [
-    ("postgres.backupRetentionDays", "postgres", {"backupRetentionDays": 3}, "dev needs >= 7"),
-    ("postgres.logRetentionDays", "postgres", {"logRetentionDays": 30}, "dev needs >= 90"),
-    ("redis.logRetentionDays", "redis", {"logRetentionDays": 60}, "dev needs >= 90"),
-    ("network.flowLogRetentionDays", "network", {"flowLogRetentionDays": 14}, "dev needs >= 90"),
-    ("backup.dailyRetentionDays", "backup", {"dailyRetentionDays": 14, "vaultLockMinRetentionDays": 7},
-     "dev needs >= 35"),
-    ("backup.monthlyRetentionDays", "backup", {"monthlyRetentionDays": 180}, "dev needs >= 365"),
-])
+@pytest.mark.parametrize(
+    "key,section,value,floor",
+    [
+        ("postgres.backupRetentionDays", "postgres", {"backupRetentionDays": 3}, "dev needs >= 7"),
+        ("postgres.logRetentionDays", "postgres", {"logRetentionDays": 30}, "dev needs >= 90"),
+        ("redis.logRetentionDays", "redis", {"logRetentionDays": 60}, "dev needs >= 90"),
+        ("network.flowLogRetentionDays", "network", {"flowLogRetentionDays": 14}, "dev needs >= 90"),
+        (
+            "backup.dailyRetentionDays",
+            "backup",
+            {"dailyRetentionDays": 14, "vaultLockMinRetentionDays": 7},
+            "dev needs >= 35",
+        ),
+        ("backup.monthlyRetentionDays", "backup", {"monthlyRetentionDays": 180}, "dev needs >= 365"),
+    ],
+)
 def test_dev_retention_floors(key, section, value, floor):
     with pytest.raises(c.ConfigError) as e:
         c.load("dev", stack_bag("dev", **{section: value}))
@@ -119,8 +126,12 @@ def test_dev_retention_floors(key, section, value, floor):
 
 def test_elasticache_node_ids():
     assert rules.elasticache_node_ids("rg", False, 1, 2) == [("rg-001", True), ("rg-002", False), ("rg-003", False)]
-    assert rules.elasticache_node_ids("rg", True, 2, 1) == [("rg-0001-001", True), ("rg-0001-002", False),
-                                                            ("rg-0002-001", True), ("rg-0002-002", False)]
+    assert rules.elasticache_node_ids("rg", True, 2, 1) == [
+        ("rg-0001-001", True),
+        ("rg-0001-002", False),
+        ("rg-0002-001", True),
+        ("rg-0002-002", False),
+    ]
 
 
 def test_unknown_environment_is_named():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import inspect
-import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
 from pulumi_policy.proxy import unknown_checking_proxy
@@ -15,10 +15,10 @@ from pulumi_policy.proxy import unknown_checking_proxy
 from policies.engine.core import meta_of
 from policies.engine.registry import all_policies
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"   # what the engine (and the mock preview) puts in unknown inputs
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # what the engine (and the mock preview) puts in unknown inputs
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-DELETE = object()                                 # a mutation that removes the property
+DELETE = object()  # a mutation that removes the property
 
 ACCOUNT = "123456789012"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/3e23008e-5f7e-7b31-88ee-95186a8eb722"
@@ -39,13 +39,20 @@ def options() -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
 
 
-def run_resource_policy(policy_id: str, resource_type: str, props: dict, config: Optional[dict] = None) -> list[str]:
+def run_resource_policy(policy_id: str, resource_type: str, props: dict, config: dict | None = None) -> list[str]:
     """Messages the policy reports for one resource, called exactly as the engine's Analyze does."""
     policy = POLICIES[policy_id]
     messages: list[str] = []
-    args = ResourceValidationArgs(resource_type, unknown_checking_proxy(copy.deepcopy(props)),
-                                  f"urn:pulumi:test::ecomart-data-platform::{resource_type}::subject", "subject",
-                                  options(), None, config or {}, {})
+    args = ResourceValidationArgs(
+        resource_type,
+        unknown_checking_proxy(copy.deepcopy(props)),
+        f"urn:pulumi:test::ecomart-data-platform::{resource_type}::subject",
+        "subject",
+        options(),
+        None,
+        config or {},
+        {},
+    )
     result = policy.validate(args, lambda message, urn=None: messages.append(message))
     if inspect.isawaitable(result):
         asyncio.new_event_loop().run_until_complete(result)

@@ -4,15 +4,20 @@ The generated Python SDKs carry every resource's type token (in the class source
 ``_internal_init`` signature, nested inputs as ``*Args`` classes): enough to check that a policy reads properties
 that exist, in the engine's camelCase, without the provider schema JSON (not shipped with the SDK).
 """
+
 import functools
 import importlib
 import inspect
 import re
 
+
 def camel(s):
-    p = s.split('_'); return p[0] + ''.join(x[:1].upper() + x[1:] for x in p[1:])
+    p = s.split("_")
+    return p[0] + "".join(x[:1].upper() + x[1:] for x in p[1:])
+
 
 _TOKEN = re.compile(r"""__init__\(\s*['"]((?:aws|mongodbatlas):[^'"]+)['"]""")
+
 
 @functools.lru_cache(None)
 def resource_class(token: str):
@@ -32,8 +37,14 @@ def resource_class(token: str):
         raise LookupError(f"{token}: class {cls} registers {found.group(1) if found else None}")
     return cls
 
+
 def _inputs_of_callable(fn):
-    return {n: p.annotation for n, p in inspect.signature(fn).parameters.items() if n not in ("self", "__self__", "resource_name", "opts", "__props__")}
+    return {
+        n: p.annotation
+        for n, p in inspect.signature(fn).parameters.items()
+        if n not in ("self", "__self__", "resource_name", "opts", "__props__")
+    }
+
 
 def _resolve(module, annotation):
     """The nested input class named in an annotation string, if any; and whether it is a list."""
@@ -43,21 +54,25 @@ def _resolve(module, annotation):
     is_map = "Mapping[" in text
     cls = None
     for n in names:
-        for modname in (module.__name__.rsplit('.', 1)[0] + "._inputs", module.__name__.rsplit('.', 1)[0]):
+        for modname in (module.__name__.rsplit(".", 1)[0] + "._inputs", module.__name__.rsplit(".", 1)[0]):
             try:
                 mm = importlib.import_module(modname)
             except ImportError:
                 continue
             if hasattr(mm, n):
-                cls = getattr(mm, n); break
-        if cls: break
+                cls = getattr(mm, n)
+                break
+        if cls:
+            break
     return cls, is_list, is_map
+
 
 @functools.lru_cache(None)
 def properties(token: str):
     cls = resource_class(token)
     module = inspect.getmodule(cls)
     return {camel(n): a for n, a in _inputs_of_callable(cls._internal_init).items()}, module
+
 
 def has_path(token: str, path: str) -> bool:
     """path like 'logDeliveryConfigurations[].destinationType' or 'tags' (maps end the walk)."""
@@ -77,6 +92,7 @@ def has_path(token: str, path: str) -> bool:
         module = inspect.getmodule(cls)
         current = {camel(n): a for n, a in _inputs_of_callable(cls.__init__).items()}
     return True
+
 
 def nested(token: str, path: str) -> list[str]:
     """Input names of the nested object at ``path`` (for exploring)."""

@@ -9,15 +9,17 @@ from __future__ import annotations
 import pytest
 
 from policies.engine.core import meta_of
-from tests.policies.helpers import DELETE, POLICIES, mutate, run_resource_policy
 from tests.policies.cases import resolved
+from tests.policies.helpers import DELETE, POLICIES, mutate, run_resource_policy
 
 CASES = [(pid, case, path) for pid, case in resolved() for path in case.mutations]
 
 
-@pytest.mark.parametrize("pid,case,path", CASES,
-                         ids=[f"{p}[{c.type.rsplit(':', 1)[-1]}{'/' + c.label if c.label else ''}]:{path}"
-                              for p, c, path in CASES])
+@pytest.mark.parametrize(
+    "pid,case,path",
+    CASES,
+    ids=[f"{p}[{c.type.rsplit(':', 1)[-1]}{'/' + c.label if c.label else ''}]:{path}" for p, c, path in CASES],
+)
 def test_an_absent_checked_property_is_reported_unless_its_default_is_compliant(pid, case, path):
     meta = meta_of(POLICIES[pid])
     messages = run_resource_policy(pid, case.type, mutate(case.props, path, DELETE), case.config)
@@ -25,15 +27,20 @@ def test_an_absent_checked_property_is_reported_unless_its_default_is_compliant(
         assert messages == [], f"{pid}: {path} unset is compliant ({meta.unset[path]})"
     elif path in meta.defaults:
         default = meta.defaults[path]
-        assert messages == run_resource_policy(pid, case.type, mutate(case.props, path, default), case.config), \
+        assert messages == run_resource_policy(pid, case.type, mutate(case.props, path, default), case.config), (
             f"{pid}: {path} unset is not judged as the service's default {default!r}"
+        )
         assert messages == [], f"{pid}: {path} unset runs as {default!r}, which is compliant"
     else:
         assert messages, f"{pid}: {path} unset was not reported (the service's default is not the compliant value)"
 
 
-DECLARED = [(p.name, kind, path) for p in POLICIES.values() for kind in ("defaults", "unset", "secret_is_set")
-            for path in getattr(meta_of(p), kind)]
+DECLARED = [
+    (p.name, kind, path)
+    for p in POLICIES.values()
+    for kind in ("defaults", "unset", "secret_is_set")
+    for path in getattr(meta_of(p), kind)
+]
 
 
 @pytest.mark.parametrize("pid,kind,path", DECLARED, ids=[f"{p}:{k}:{x}" for p, k, x in DECLARED])

@@ -1,9 +1,19 @@
-"""Stack policies of backup (policies/rules/backup.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
+"""Stack policies of backup (policies/rules/backup.py): the generic cases of tests/policies/stack_cases.py and the
+ones only they need."""
 
 from __future__ import annotations
 
-from tests.policies.stack_cases import (CLUSTER_ARN, UNKNOWN, _as_preview, compliant_stack, find,  # noqa: F401
-                                        generic_tests, run, set_prop, urn)
+from tests.policies.stack_cases import (  # noqa: F401
+    CLUSTER_ARN,
+    UNKNOWN,
+    _as_preview,
+    compliant_stack,
+    find,
+    generic_tests,
+    run,
+    set_prop,
+    urn,
+)
 
 globals().update(generic_tests("backup"))
 

@@ -12,8 +12,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "compliance.md"
 
 def test_committed_catalog_is_current():
     current = DOC.read_text(encoding="utf-8")
-    assert catalog.splice(current, catalog.render()) == current, \
+    assert catalog.splice(current, catalog.render()) == current, (
         "docs/compliance.md is stale: run `ecomart docs --write`"
+    )
 
 
 def test_catalog_lists_every_policy_with_what_why_and_remediation():
@@ -22,8 +23,14 @@ def test_catalog_lists_every_policy_with_what_why_and_remediation():
         section = text.split(f"#### {p.name}\n", 1)
         assert len(section) == 2, p.name
         body = section[1].split("#### ", 1)[0]
-        for field in ("| Severity |", "| Frameworks and controls |", "| Resource types |", "**What.**", "**Why.**",
-                      "**Remediation.**"):
+        for field in (
+            "| Severity |",
+            "| Frameworks and controls |",
+            "| Resource types |",
+            "**What.**",
+            "**Why.**",
+            "**Remediation.**",
+        ):
             assert field in body, (p.name, field)
 
 
@@ -48,8 +55,10 @@ def test_ecomart_docs_reports_stale_files_and_one_write_leaves_none(tmp_path, ca
         (tmp_path / rel).write_text(text, encoding="utf-8")
     assert docs(False, tmp_path) == 0
     longer = dataclasses.replace(platform_rules.PROD, log_retention_days=400)
-    with mock.patch.dict(platform_rules.ENVIRONMENT_RULES, {"prod": longer}), \
-            mock.patch.object(platform_rules, "STRICTEST", longer):
+    with (
+        mock.patch.dict(platform_rules.ENVIRONMENT_RULES, {"prod": longer}),
+        mock.patch.object(platform_rules, "STRICTEST", longer),
+    ):
         assert docs(False, tmp_path) == 1
         assert "policies/config/prod.json" in capsys.readouterr().err
         assert docs(True, tmp_path) == 0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from policies.engine.docs import coverage_counts
 from policies.engine.catalogues import CATALOGUES, catalogue_controls
+from policies.engine.docs import coverage_counts
 from policies.engine.meta import CONTROLS
 from policies.engine.registry import metadata
 
@@ -47,8 +47,22 @@ def test_fsbp_keys_follow_the_control_ids():
 def test_every_fsbp_service_of_the_data_tier_is_in_the_catalogue():
     (fsbp,) = [c for c in CATALOGUES if c.key == "fsbp"]
     services = {c.ref.split(".")[0] for c in fsbp.controls}
-    assert services >= {"RDS", "ElastiCache", "KMS", "Backup", "S3", "Lambda", "APIGateway", "SecretsManager",
-                        "SNS", "SQS", "Cognito", "CloudWatch", "EC2", "IAM"}
+    assert services >= {
+        "RDS",
+        "ElastiCache",
+        "KMS",
+        "Backup",
+        "S3",
+        "Lambda",
+        "APIGateway",
+        "SecretsManager",
+        "SNS",
+        "SQS",
+        "Cognito",
+        "CloudWatch",
+        "EC2",
+        "IAM",
+    }
 
 
 def test_coverage_tables_are_in_the_committed_doc():
@@ -57,8 +71,10 @@ def test_coverage_tables_are_in_the_committed_doc():
     for cat in CATALOGUES:
         n = counts[cat.key]
         assert f"#### {cat.name} ({cat.version})" in text
-        assert (f"{len(cat.controls)} controls: {n['covered']} covered, {n['gap']} gaps, "
-                f"{n['not-expressible']} not expressible, {n['not-applicable']} not applicable.") in text
+        assert (
+            f"{len(cat.controls)} controls: {n['covered']} covered, {n['gap']} gaps, "
+            f"{n['not-expressible']} not expressible, {n['not-applicable']} not applicable."
+        ) in text
         for c in cat.controls:
             assert f"| {c.ref} | {c.title} |" in text, c.ref
     assert "not covered and no reason given" not in text
@@ -66,12 +82,18 @@ def test_coverage_tables_are_in_the_committed_doc():
 
 def test_new_policies_cite_what_they_implement():
     m = metadata()
-    expected = {"rds-snapshot-not-public": "fsbp-rds-1", "rds-custom-master-username": "fsbp-rds-25",
-                "iam-no-decrypt-all-keys": "fsbp-kms-1", "iam-no-service-wildcard-actions": "fsbp-iam-21",
-                "apigw-rest-stage-xray": "fsbp-apigateway-3", "cognito-identity-pool-no-unauthenticated":
-                "fsbp-cognito-2", "lambda-multiple-subnets": "fsbp-lambda-5",
-                "rds-parameter-group-hardening": "cis-pg-pgaudit", "atlas-organization-hardened":
-                "atlas-organizations-mfa-required", "atlas-cluster-dedicated-tier": "atlas-checklist-dedicated-tier",
-                "atlas-cluster-retain-backups": "atlas-checklist-retain-backups"}
+    expected = {
+        "rds-snapshot-not-public": "fsbp-rds-1",
+        "rds-custom-master-username": "fsbp-rds-25",
+        "iam-no-decrypt-all-keys": "fsbp-kms-1",
+        "iam-no-service-wildcard-actions": "fsbp-iam-21",
+        "apigw-rest-stage-xray": "fsbp-apigateway-3",
+        "cognito-identity-pool-no-unauthenticated": "fsbp-cognito-2",
+        "lambda-multiple-subnets": "fsbp-lambda-5",
+        "rds-parameter-group-hardening": "cis-pg-pgaudit",
+        "atlas-organization-hardened": "atlas-organizations-mfa-required",
+        "atlas-cluster-dedicated-tier": "atlas-checklist-dedicated-tier",
+        "atlas-cluster-retain-backups": "atlas-checklist-retain-backups",
+    }
     for pid, key in expected.items():
         assert key in m[pid].controls, pid

@@ -10,8 +10,6 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
-
-from policies.engine.registry import all_policies
 import pytest
 
 from ecomart.cli import main as ecomart
@@ -19,14 +17,18 @@ from ecomart.commands.check import check_after_preview
 from policies.engine import checker
 from policies.engine.checker import BadInput, check_export, read_export
 from policies.engine.meta import FRAMEWORKS
+from policies.engine.registry import all_policies
 
 EXPORTS = Path(__file__).with_name("exports")
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def violations(result, policy=None, resource=None):
-    return [v for v in result.violations if (policy is None or v.policy == policy)
-            and (resource is None or v.urn.endswith("::" + resource))]
+    return [
+        v
+        for v in result.violations
+        if (policy is None or v.policy == policy) and (resource is None or v.urn.endswith("::" + resource))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,7 @@ def secrets_result():
 
 
 # --- secrets ---------------------------------------------------------------------------------------------------------
+
 
 def test_a_secret_password_counts_as_set(secrets_result):
     found = violations(secrets_result, "rds-managed-master-password", "legacy-db")
@@ -65,13 +68,15 @@ def test_provider_and_stack_resources_are_not_counted(secrets_result):
 
 # --- unknown values ---------------------------------------------------------------------------------------------------
 
+
 def test_unknown_values_are_never_violations():
     result = check_export(read_export(EXPORTS / "unknowns.json"))
     assert result.stack == "dev" and result.config_path.name == "dev.json"
     # Every property of the database and the key that matters is unknown: nothing is reported about them...
     about_properties = [v for v in result.violations if not v.policy.startswith("stack-")]
-    assert [(v.policy, v.urn.rsplit("::", 1)[-1]) for v in about_properties] == [("log-group-retention",
-                                                                                 "kept-forever")]
+    assert [(v.policy, v.urn.rsplit("::", 1)[-1]) for v in about_properties] == [
+        ("log-group-retention", "kept-forever")
+    ]
     # ...the key is used (the log group's kmsKeyId depends on it, though its ARN is unknown), and what is truly
     # missing (alarms, a backup selection) is still found.
     assert violations(result, "stack-kms-keys-in-use") == []
@@ -79,16 +84,17 @@ def test_unknown_values_are_never_violations():
     assert violations(result, "stack-rds-backup-coverage", "db")
 
 
-# --- stack named staging ------------------------------------------------------------------------------------------------
+# --- stack named staging ----------------------------------------------------------------------------------------------
+
 
 def test_an_unknown_stack_is_checked_at_prod_strictness():
     result = check_export(read_export(EXPORTS / "staging.json"))
     assert result.stack == "staging"
     assert result.config_path.name == "prod.json"
     locked = violations(result, "stack-backup-vaults-locked", "backup-vault")
-    assert locked and locked[0].enforcement == "mandatory"           # advisory in dev, mandatory here
+    assert locked and locked[0].enforcement == "mandatory"  # advisory in dev, mandatory here
     window = violations(result, "kms-key-deletion-window", "backups-key")
-    assert window and "30" in window[0].message                      # prod's minimum, not dev's 7
+    assert window and "30" in window[0].message  # prod's minimum, not dev's 7
     assert result.exit_code == 1
 
 
@@ -106,16 +112,20 @@ def test_resources_of_several_stacks_are_refused():
         check_export(doc)
 
 
-# --- malformed input ----------------------------------------------------------------------------------------------------
+# --- malformed input --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,reason", [
-    ("missing.json", "no such file"),
-    ("not-json.txt", "not JSON"),
-    ("not-an-export.json", "not a pulumi stack export"),
-    ("resources-not-a-list.json", "deployment.resources is not a list"),
-    ("resource-without-urn.json", "resources[0] has no 'urn'"),
-    ("unsupported-version.json", "unsupported stack export version 9"),
-])
+
+@pytest.mark.parametrize(
+    "name,reason",
+    [
+        ("missing.json", "no such file"),
+        ("not-json.txt", "not JSON"),
+        ("not-an-export.json", "not a pulumi stack export"),
+        ("resources-not-a-list.json", "deployment.resources is not a list"),
+        ("resource-without-urn.json", "resources[0] has no 'urn'"),
+        ("unsupported-version.json", "unsupported stack export version 9"),
+    ],
+)
 def test_bad_input_exits_2_with_a_one_line_reason(name, reason, capsys):
     assert ecomart(["check", "--export", str(EXPORTS / name)]) == 2
     captured = capsys.readouterr()
@@ -157,9 +167,11 @@ def test_a_broken_policy_config_is_bad_input(tmp_path, capsys):
 
 def test_exit_codes_from_the_real_entry_point(tmp_path):
     """The installed command line (a fresh interpreter): exit codes and no traceback on stderr."""
+
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "ecomart", "check", *args], cwd=ROOT, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "ecomart", "check", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
 
     missing = run("--export", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and len(missing.stderr.splitlines()) == 1
@@ -167,7 +179,8 @@ def test_exit_codes_from_the_real_entry_point(tmp_path):
     assert run("--export", str(EXPORTS / "empty-stack.json")).returncode == 0
 
 
-# --- formats ------------------------------------------------------------------------------------------------------------
+# --- formats ----------------------------------------------------------------------------------------------------------
+
 
 def test_json_format(capsys):
     assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--format", "json"]) == 1
@@ -181,8 +194,7 @@ def test_json_format(capsys):
     assert s["mandatory"] == 2 and s["advisory"] == 0 and s["result"] == "fail" and s["exit_code"] == 1
     assert "kms-key-rotation" in s["passed_policies"]
     assert "rds-multi-az" in s["not_applicable_policies"], "no RDS instance: judged nothing, not a pass"
-    assert s["policies"] == len(s["passed_policies"]) + len(s["failed_policies"]) + \
-        len(s["not_applicable_policies"])
+    assert s["policies"] == len(s["passed_policies"]) + len(s["failed_policies"]) + len(s["not_applicable_policies"])
     statuses = {p["id"]: p["status"] for p in data["policies"]}
     assert len(statuses) == s["policies"] and set(statuses.values()) <= {"pass", "fail", "not-applicable"}
     assert statuses["stack-backup-vaults-locked"] == "fail" and statuses["kms-key-rotation"] == "pass"
@@ -192,8 +204,9 @@ def test_json_format(capsys):
 
 def test_markdown_groups_by_framework_control_and_lists_passed_policies(tmp_path, capsys):
     out = tmp_path / "report" / "staging.md"
-    assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--format", "markdown",
-                    "--output", str(out)]) == 1
+    assert (
+        ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--format", "markdown", "--output", str(out)]) == 1
+    )
     assert str(out) in capsys.readouterr().out
     text = out.read_text()
     for fw in FRAMEWORKS.values():
@@ -250,6 +263,7 @@ def test_after_preview_hook_prints_the_summary_and_returns_the_exit_code(capsys)
 
 def test_a_crashing_policy_fails_closed():
     from pulumi_policy import ResourceValidationPolicy
+
     from policies.engine import core
 
     def boom(args, report):
@@ -258,9 +272,18 @@ def test_a_crashing_policy_fails_closed():
 
     policy = ResourceValidationPolicy(name="test-crash", description="crashes", validate=boom)
     core._META["test-crash"] = core.PolicyMeta(
-        id="test-crash", kind="resource", service="test", severity="low", category="governance",
-        controls=("gdpr-30",), resource_types=("aws:kms/key:Key",), description="crashes", why="test",
-        remediation="none", checks={"aws:kms/key:Key": ("policy",)})
+        id="test-crash",
+        kind="resource",
+        service="test",
+        severity="low",
+        category="governance",
+        controls=("gdpr-30",),
+        resource_types=("aws:kms/key:Key",),
+        description="crashes",
+        why="test",
+        remediation="none",
+        checks={"aws:kms/key:Key": ("policy",)},
+    )
     try:
         result = check_export(read_export(EXPORTS / "staging.json"), policies=[policy])
     finally:
@@ -271,7 +294,7 @@ def test_a_crashing_policy_fails_closed():
 def test_table_tells_not_applicable_from_pass(capsys):
     assert ecomart(["check", "--export", str(EXPORTS / "staging.json")]) == 1
     out = capsys.readouterr().out
-    line = next(l for l in out.splitlines() if l.startswith("n/a — no resource of these types"))
+    line = next(ln for ln in out.splitlines() if ln.startswith("n/a — no resource of these types"))
     assert "rds-multi-az" in line and "kms-key-rotation" not in line
     assert "not applicable" in out.splitlines()[-1]
 
@@ -280,6 +303,7 @@ def test_findings_name_the_right_resource_after_resource_policies_ran():
     """A resource policy crashes on the key (its finding names the key); then a stack policy reports without naming
     a resource and another crashes: both name the stack (""), not the last resource a resource policy saw."""
     from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
     from policies.engine import core
 
     def resource_boom(args, report):
@@ -292,14 +316,25 @@ def test_findings_name_the_right_resource_after_resource_policies_ran():
     def stack_boom(args, report):
         raise RuntimeError("stack bug")
 
-    policies = [ResourceValidationPolicy(name="t-res", description="r", validate=resource_boom),
-                StackValidationPolicy(name="t-says", description="s", validate=stack_says),
-                StackValidationPolicy(name="t-boom", description="b", validate=stack_boom)]
+    policies = [
+        ResourceValidationPolicy(name="t-res", description="r", validate=resource_boom),
+        StackValidationPolicy(name="t-says", description="s", validate=stack_says),
+        StackValidationPolicy(name="t-boom", description="b", validate=stack_boom),
+    ]
     for p, kind in zip(policies, ("resource", "stack", "stack")):
         core._META[p.name] = core.PolicyMeta(
-            id=p.name, kind=kind, service="test", severity="low", category="governance", controls=("gdpr-30",),
-            resource_types=("aws:kms/key:Key",), description=p.name, why="test", remediation="none",
-            checks={"aws:kms/key:Key": ("policy",)})
+            id=p.name,
+            kind=kind,
+            service="test",
+            severity="low",
+            category="governance",
+            controls=("gdpr-30",),
+            resource_types=("aws:kms/key:Key",),
+            description=p.name,
+            why="test",
+            remediation="none",
+            checks={"aws:kms/key:Key": ("policy",)},
+        )
     try:
         doc = read_export(EXPORTS / "staging.json")
         result = check_export(doc, policies=policies)

@@ -48,9 +48,9 @@ def test_the_collector_is_restored():
 def test_export_order_does_not_matter_and_references_outside_the_export_are_dropped(tmp_path):
     """Dependents before their dependencies (references settled after the last resource is read) and references
     to resources the export does not hold: the same findings, loaded or streamed, as the export in Pulumi's order."""
-    from policies.engine.checker import check_export_file
     import json
 
+    from policies.engine.checker import check_export_file
     from tests.policies.stack_cases import _as_preview
 
     doc = compliant_stack()
@@ -81,11 +81,23 @@ def test_empty_property_dependencies_reach_foreign_policies_and_mean_nothing_to_
 
     key = "urn:pulumi:x::p::aws:kms/key:Key::k"
     db = "urn:pulumi:x::p::aws:rds/instance:Instance::db"
-    doc = {"version": 3, "deployment": {"resources": [
-        {"urn": "urn:pulumi:x::p::pulumi:pulumi:Stack::p-x", "type": "pulumi:pulumi:Stack", "custom": False},
-        {"urn": key, "type": "aws:kms/key:Key", "custom": True, "inputs": {}, "outputs": {"arn": "arn:k"}},
-        {"urn": db, "type": "aws:rds/instance:Instance", "custom": True, "inputs": {"kmsKeyId": "arn:k"},
-         "dependencies": [key], "propertyDependencies": {"identifier": [], "kmsKeyId": [key], "tags": []}}]}}
+    doc = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {"urn": "urn:pulumi:x::p::pulumi:pulumi:Stack::p-x", "type": "pulumi:pulumi:Stack", "custom": False},
+                {"urn": key, "type": "aws:kms/key:Key", "custom": True, "inputs": {}, "outputs": {"arn": "arn:k"}},
+                {
+                    "urn": db,
+                    "type": "aws:rds/instance:Instance",
+                    "custom": True,
+                    "inputs": {"kmsKeyId": "arn:k"},
+                    "dependencies": [key],
+                    "propertyDependencies": {"identifier": [], "kmsKeyId": [key], "tags": []},
+                },
+            ]
+        },
+    }
     seen = {}
 
     def look(args, report):
@@ -95,10 +107,23 @@ def test_empty_property_dependencies_reach_foreign_policies_and_mean_nothing_to_
     from policies.engine import core
 
     foreign = StackValidationPolicy(name="t-look", description="d", validate=look)
-    monkeypatch.setitem(core._META, foreign.name, core.PolicyMeta(
-        id=foreign.name, kind="stack", service="test", severity="low", category="governance", controls=("gdpr-30",),
-        resource_types=("aws:kms/key:Key",), description="d", why="test", remediation="none",
-        checks={"aws:kms/key:Key": ("policy",)}))
+    monkeypatch.setitem(
+        core._META,
+        foreign.name,
+        core.PolicyMeta(
+            id=foreign.name,
+            kind="stack",
+            service="test",
+            severity="low",
+            category="governance",
+            controls=("gdpr-30",),
+            resource_types=("aws:kms/key:Key",),
+            description="d",
+            why="test",
+            remediation="none",
+            checks={"aws:kms/key:Key": ("policy",)},
+        ),
+    )
     check_export(doc, stack="x", policies=[foreign])
     assert seen[db] == {"identifier": [], "kmsKeyId": [key], "tags": []}
 

@@ -113,6 +113,7 @@ PORTABLE = enforcement.load(enforcement.CONFIG_DIR / "portable.json")
 
 def test_portable_profile_disables_exactly_the_house_rules():
     from policies.engine.registry import metadata
+
     meta = metadata()
     house = {pid for pid, m in meta.items() if m.house_rule}
     assert house and len(house) < len(meta) // 4, "house rules are the exception"
@@ -123,6 +124,7 @@ def test_portable_profile_disables_exactly_the_house_rules():
 
 def test_portable_thresholds_are_the_catalogues_defaults():
     import platform_rules
+
     for pid, values in platform_rules.PORTABLE_THRESHOLDS.items():
         assert enforcement.properties_of(pid, PORTABLE) == dict(values)
     assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {"minimumDays": 7}  # FSBP RDS.11
@@ -131,14 +133,20 @@ def test_portable_thresholds_are_the_catalogues_defaults():
 
 def test_a_seven_day_pitr_passes_portable_and_fails_prod():
     from policies.engine.checker import check_export
+
     stack = {"urn": "urn:pulumi:x::p::pulumi:pulumi:Stack::p-x", "type": "pulumi:pulumi:Stack", "custom": False}
-    db = {"urn": "urn:pulumi:x::p::aws:rds/instance:Instance::db", "type": "aws:rds/instance:Instance",
-          "custom": True, "inputs": {"identifier": "db", "backupRetentionPeriod": 7}}
+    db = {
+        "urn": "urn:pulumi:x::p::aws:rds/instance:Instance::db",
+        "type": "aws:rds/instance:Instance",
+        "custom": True,
+        "inputs": {"identifier": "db", "backupRetentionPeriod": 7},
+    }
     doc = {"version": 3, "deployment": {"resources": [stack, db]}}
 
     def retention(config):
-        return [v for v in check_export(doc, stack="x", config_file=config).violations
-                if v.policy == "rds-backup-retention"]
+        return [
+            v for v in check_export(doc, stack="x", config_file=config).violations if v.policy == "rds-backup-retention"
+        ]
 
     assert retention(enforcement.CONFIG_DIR / "portable.json") == []
     assert len(retention(enforcement.CONFIG_DIR / "prod.json")) == 1
@@ -148,9 +156,16 @@ def test_the_house_conventions_a_foreign_stack_was_reported_for_are_off_in_porta
     """Issue 13's reviewer saw these on a compliant stack written elsewhere: conventions of this repository (a
     `tier` tag, an alarm per metric per node, engine-log delivery...), not controls. Portable runs none of them,
     and the retention floors it keeps are the catalogues' (7 days of PITR, not 35; a year of backups, as PCI asks)."""
-    conventions = {"stack-data-store-alarms", "stack-data-stores-in-data-subnets", "subnet-tier-tag",
-                   "elasticache-cluster-mode-sharded", "elasticache-custom-parameter-group", "elasticache-log-delivery",
-                   "stack-rds-log-groups-declared", "sns-topic-policy-deny-insecure-transport"}
+    conventions = {
+        "stack-data-store-alarms",
+        "stack-data-stores-in-data-subnets",
+        "subnet-tier-tag",
+        "elasticache-cluster-mode-sharded",
+        "elasticache-custom-parameter-group",
+        "elasticache-log-delivery",
+        "stack-rds-log-groups-declared",
+        "sns-topic-policy-deny-insecure-transport",
+    }
     assert all(enforcement.level_of(pid, PORTABLE) == "disabled" for pid in conventions)
     assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {"minimumDays": 7}
     assert enforcement.properties_of("backup-plan-retention", PORTABLE)["minimumDays"] == 7

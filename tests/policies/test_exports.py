@@ -1,4 +1,5 @@
-"""Reading an export one resource at a time (policies/engine/exports.py, ``ecomart check --export``): the same findings as
+"""Reading an export one resource at a time (policies/engine/exports.py, ``ecomart check --export``): the same
+findings as
 checking the loaded document, the same entries as ``json.loads`` whatever the window size and layout, the same
 error positions on broken text, and a window that stays small however large the file is."""
 
@@ -20,9 +21,14 @@ from tests.policies.test_checker import EXPORTS
 
 
 def _findings(result):
-    return (result.stack, result.resource_count, sorted(result.present_types), result.exit_code,
-            sorted((v.policy, v.enforcement, v.urn, v.resource_type, v.message) for v in result.violations),
-            sorted(result.not_evaluable))
+    return (
+        result.stack,
+        result.resource_count,
+        sorted(result.present_types),
+        result.exit_code,
+        sorted((v.policy, v.enforcement, v.urn, v.resource_type, v.message) for v in result.violations),
+        sorted(result.not_evaluable),
+    )
 
 
 def _write(tmp_path, doc, indent=None, name="export.json"):
@@ -71,7 +77,8 @@ def test_streamed_and_loaded_checks_agree_with_findings_in_the_compliant_stack(t
     monkeypatch.setattr(exports, "_CHUNK", 512)
     doc = _mutated_stack()
     assert _findings(check_export_file(_write(tmp_path, doc, 2), stack="prod")) == _findings(
-        check_export(doc, stack="prod"))
+        check_export(doc, stack="prod")
+    )
 
 
 def _entries(path):
@@ -88,13 +95,13 @@ def parser(request, monkeypatch):
 
 
 _TRICKY = [
-    '[1, 2.5, -0, -0.0, 1e400, -1E400, 1.5e-400, 5e-324, 1.7976931348623157e308, 0.30000000000000004]',
-    '[123456789012345678901234567890, -98765432109876543210.5, 2.2250738585072011e-308]',
-    '[NaN, Infinity, -Infinity]',
+    "[1, 2.5, -0, -0.0, 1e400, -1E400, 1.5e-400, 5e-324, 1.7976931348623157e308, 0.30000000000000004]",
+    "[123456789012345678901234567890, -98765432109876543210.5, 2.2250738585072011e-308]",
+    "[NaN, Infinity, -Infinity]",
     '[{"a": 1, "a": 2}, {"": null}]',
     '["\\ud800", "\\udc00x", "\\ud83d\\ude00", "\\u0000", "\\/", "caf\\u00e9"]',
     '["Café ☕ 東京", "\u2028"]',
-    '[true, false, null, [], {}, [[[]]]]',
+    "[true, false, null, [], {}, [[[]]]]",
 ]
 
 
@@ -111,14 +118,14 @@ def test_the_window_parser_agrees_with_json_on_random_numbers(parser):
 
     rng = random.Random(13)
     numbers = [repr(rng.uniform(-1e12, 1e12)) for _ in range(300)]
-    numbers += [f"{rng.randint(0, 10 ** 20)}.{rng.randint(0, 10 ** 20)}e{rng.randint(-330, 330)}" for _ in range(300)]
+    numbers += [f"{rng.randint(0, 10**20)}.{rng.randint(0, 10**20)}e{rng.randint(-330, 330)}" for _ in range(300)]
     numbers += [repr(rng.random() * 10 ** rng.randint(-320, 300)) for _ in range(300)]
     text = "[" + ", ".join(numbers) + "]"
     got, want = exports._whole_list(text), json.loads(text)
     assert repr(got) == repr(want) and [type(v) for v in got] == [type(v) for v in want]
 
 
-@pytest.mark.parametrize("text", ['[1, 2', '[1] 2', '{"a": 1}x', '[1,]', '["a\x01"]', '', '[01]'])
+@pytest.mark.parametrize("text", ["[1, 2", "[1] 2", '{"a": 1}x', "[1,]", '["a\x01"]', "", "[01]"])
 def test_text_that_is_not_exactly_one_array_is_left_to_the_one_value_reader(text, parser):
     assert exports._whole_list(text) is None
 
@@ -128,7 +135,7 @@ def test_text_that_is_not_exactly_one_array_is_left_to_the_one_value_reader(text
 def test_entries_are_those_json_loads_makes_at_any_window_size(tmp_path, monkeypatch, chunk, indent, parser):
     """Window edges inside strings, numbers, multi-byte characters and escapes."""
     doc = compliant_stack()
-    doc["deployment"]["resources"][1]["outputs"]["note"] = "Café ☕ 東京 \"quoted\" \\ back\\slash \u00e9"
+    doc["deployment"]["resources"][1]["outputs"]["note"] = 'Café ☕ 東京 "quoted" \\ back\\slash \u00e9'
     doc["deployment"]["resources"][2]["outputs"]["numbers"] = [0, -1.5e-7, 123456789012345678901234567890, 3.25]
     monkeypatch.setattr(exports, "_CHUNK", chunk)
     path = _write(tmp_path, doc, indent)
@@ -158,6 +165,7 @@ def test_a_nested_object_that_looks_like_a_resource_boundary_is_not_split_on(tmp
     def counting(self):
         single.append(1)
         return value(self)
+
     monkeypatch.setattr(exports._Window, "value", counting)
     path = _write(tmp_path, doc)
     assert _entries(path) == doc["deployment"]["resources"]
@@ -197,6 +205,7 @@ def test_an_escaped_unknown_sentinel_is_still_unknown(tmp_path):
 
     def judged(result):
         return [v for v in result.violations if v.policy == "rds-storage-encrypted" and v.urn == entry["urn"]]
+
     assert judged(streamed) == []
     entry["inputs"]["storageEncrypted"] = entry["outputs"]["storageEncrypted"] = "sentinel-like but known"
     assert judged(check_export_file(_write(tmp_path, doc), stack="prod")), "a known bad value is judged"
@@ -211,6 +220,7 @@ def test_the_window_stays_small_however_large_the_file(synthetic, tmp_path, monk
         got = more(self)
         sizes.append(len(self.buf))
         return got
+
     monkeypatch.setattr(exports._Window, "more", recording)
     path = _write(tmp_path, synthetic)
     largest = max(len(json.dumps(r, ensure_ascii=False)) for r in synthetic["deployment"]["resources"])
@@ -240,17 +250,20 @@ def test_a_truncated_export_is_reported_where_json_loads_reports_it(tmp_path, mo
         assert str(e.value) == f"{path}: {expected}", cut
 
 
-@pytest.mark.parametrize("text", [
-    '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t"}}]}}',
-    '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t"},]}}',
-    '{"version": 3, "deployment": {"resources": []}} trailing',
-    '{"version": 3, "deployment": {"resources": []},}',
-    '{"version": 3 "deployment": {}}',
-    '{"version": 3, "deployment": {"resources": [], }}',
-    '\ufeff{"version": 3}',
-    '[1] 2',
-    '',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t"}}]}}',
+        '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t"},]}}',
+        '{"version": 3, "deployment": {"resources": []}} trailing',
+        '{"version": 3, "deployment": {"resources": []},}',
+        '{"version": 3 "deployment": {}}',
+        '{"version": 3, "deployment": {"resources": [], }}',
+        '\ufeff{"version": 3}',
+        "[1] 2",
+        "",
+    ],
+)
 def test_broken_json_is_reported_where_json_loads_reports_it(tmp_path, text, parser):
     path = tmp_path / "broken.json"
     path.write_text(text, encoding="utf-8")
@@ -259,28 +272,46 @@ def test_broken_json_is_reported_where_json_loads_reports_it(tmp_path, text, par
     assert str(e.value) == f"{path}: {_json_error(text)}"
 
 
-@pytest.mark.parametrize("text,reason", [
-    ('{"version": 3, "deployment": {"resources": []}, "deployment": {"resources": []}}', "'deployment' is given twice"),
-    ('{"version": 3, "deployment": {"resources": [], "resources": []}}', "'deployment.resources' is given twice"),
-    ('{"version": 3, "deployment": []}', "no 'deployment' object"),
-    ('{"version": 3}', "no 'deployment' object"),
-    ('{"deployment": {"resources": []}}', "unsupported stack export version None"),
-    ('{"deployment": {"resources": []}, "version": 4}', "unsupported stack export version 4"),
-    ('[1, 2]', "not a pulumi stack export (expected a JSON object"),
-    ('{"version": 3, "deployment": {"resources": {"urn": "x"}}}', "deployment.resources is not a list"),
-    ('{"version": 3, "deployment": {"resources": [{"urn": "x", "type": "t"}]}}', "resources[0].urn 'x' is not a"),
-    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "inputs": 1}]}}',
-     "deployment.resources[0].inputs is not an object"),
-    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "dependencies": 5}]}}',
-     "deployment.resources[0].dependencies is not a list of URN strings"),
-    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "dependencies": [{}]}]}}',
-     "deployment.resources[0].dependencies is not a list of URN strings"),
-    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", '
-     '"propertyDependencies": {"x": "urn:pulumi:s::p::t::b"}}]}}',
-     "deployment.resources[0].propertyDependencies is not an object of lists of URN strings"),
-    ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "parent": 1}]}}',
-     "deployment.resources[0].parent is not a URN string"),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        (
+            '{"version": 3, "deployment": {"resources": []}, "deployment": {"resources": []}}',
+            "'deployment' is given twice",
+        ),
+        ('{"version": 3, "deployment": {"resources": [], "resources": []}}', "'deployment.resources' is given twice"),
+        ('{"version": 3, "deployment": []}', "no 'deployment' object"),
+        ('{"version": 3}', "no 'deployment' object"),
+        ('{"deployment": {"resources": []}}', "unsupported stack export version None"),
+        ('{"deployment": {"resources": []}, "version": 4}', "unsupported stack export version 4"),
+        ("[1, 2]", "not a pulumi stack export (expected a JSON object"),
+        ('{"version": 3, "deployment": {"resources": {"urn": "x"}}}', "deployment.resources is not a list"),
+        ('{"version": 3, "deployment": {"resources": [{"urn": "x", "type": "t"}]}}', "resources[0].urn 'x' is not a"),
+        (
+            '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "inputs": 1}]}}',
+            "deployment.resources[0].inputs is not an object",
+        ),
+        (
+            '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", '
+            '"dependencies": 5}]}}',
+            "deployment.resources[0].dependencies is not a list of URN strings",
+        ),
+        (
+            '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", '
+            '"dependencies": [{}]}]}}',
+            "deployment.resources[0].dependencies is not a list of URN strings",
+        ),
+        (
+            '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", '
+            '"propertyDependencies": {"x": "urn:pulumi:s::p::t::b"}}]}}',
+            "deployment.resources[0].propertyDependencies is not an object of lists of URN strings",
+        ),
+        (
+            '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::a", "type": "t", "parent": 1}]}}',
+            "deployment.resources[0].parent is not a URN string",
+        ),
+    ],
+)
 def test_shape_errors_name_the_key(tmp_path, text, reason):
     path = tmp_path / "shape.json"
     path.write_text(text, encoding="utf-8")

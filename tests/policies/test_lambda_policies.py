@@ -29,21 +29,30 @@ PROFILE = "aws:signer/signingProfile:SigningProfile"
 
 
 def test_a_foreign_stacks_unsigned_function_and_warning_config_are_reported_in_portable():
-    doc = _doc(_res(FN, "unsigned", {"name": "unsigned", "runtime": "python3.12", "handler": "h"}),
-               _res(FN, "image", {"name": "image", "packageType": "Image", "imageUri": "1.dkr.ecr/x@sha256:0"}),
-               _res(CSC, "warns", {"allowedPublishers": {"signingProfileVersionArns": ["arn:aws:signer:::p/v"]}}),
-               _res(PROFILE, "iot", {"platformId": "AWSIoTDeviceManagement-SHA256-ECDSA"}))
-    assert _findings(doc, "portable", *SIGNING) == [("lambda-code-signing", "unsigned"),
-                                                    ("lambda-code-signing-enforced", "warns"),
-                                                    ("signer-profile-lambda-platform", "iot")]
+    doc = _doc(
+        _res(FN, "unsigned", {"name": "unsigned", "runtime": "python3.12", "handler": "h"}),
+        _res(FN, "image", {"name": "image", "packageType": "Image", "imageUri": "1.dkr.ecr/x@sha256:0"}),
+        _res(CSC, "warns", {"allowedPublishers": {"signingProfileVersionArns": ["arn:aws:signer:::p/v"]}}),
+        _res(PROFILE, "iot", {"platformId": "AWSIoTDeviceManagement-SHA256-ECDSA"}),
+    )
+    assert _findings(doc, "portable", *SIGNING) == [
+        ("lambda-code-signing", "unsigned"),
+        ("lambda-code-signing-enforced", "warns"),
+        ("signer-profile-lambda-platform", "iot"),
+    ]
 
 
 def test_signers_default_validity_passes_portable_but_not_our_60_months():
     """NIST sets no signature lifetime: portable judges the platform only; our stacks' configs cap it at 60
     months (platform_rules.LAMBDA_SIGNATURE_VALIDITY_MONTHS)."""
     default = _doc(_res(PROFILE, "default", {"platformId": "AWSLambda-SHA384-ECDSA"}))
-    longest = _doc(_res(PROFILE, "longest", {"platformId": "AWSLambda-SHA384-ECDSA",
-                                             "signatureValidityPeriod": {"type": "YEARS", "value": 11}}))
+    longest = _doc(
+        _res(
+            PROFILE,
+            "longest",
+            {"platformId": "AWSLambda-SHA384-ECDSA", "signatureValidityPeriod": {"type": "YEARS", "value": 11}},
+        )
+    )
     assert _findings(default, "portable", *SIGNING) == [] and _findings(longest, "portable", *SIGNING) == []
     assert _findings(default, "prod", *SIGNING) == [("signer-profile-lambda-platform", "default")]
     assert _findings(longest, "dev", *SIGNING) == [("signer-profile-lambda-platform", "longest")]
@@ -51,7 +60,13 @@ def test_signers_default_validity_passes_portable_but_not_our_60_months():
 
 def test_an_exactly_60_month_profile_passes_and_61_does_not():
     def profile(value):
-        return _doc(_res(PROFILE, "p", {"platformId": "AWSLambda-SHA384-ECDSA",
-                                        "signatureValidityPeriod": {"type": "MONTHS", "value": value}}))
+        return _doc(
+            _res(
+                PROFILE,
+                "p",
+                {"platformId": "AWSLambda-SHA384-ECDSA", "signatureValidityPeriod": {"type": "MONTHS", "value": value}},
+            )
+        )
+
     assert _findings(profile(60), "prod", *SIGNING) == []
     assert _findings(profile(61), "prod", *SIGNING) == [("signer-profile-lambda-platform", "p")]

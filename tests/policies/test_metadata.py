@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
+from policies.engine import tokens as T
 from policies.engine.core import meta_of
 from policies.engine.meta import CONTROLS, FRAMEWORKS
 from policies.engine.registry import MODULES, all_policies, resource_policies, stack_policies
-from policies.engine import tokens as T
 
 POLICIES = all_policies()
 
@@ -59,8 +59,10 @@ def _policies_for(token):
 
 
 def test_anchors_missing_from_pulumi_compliance_ready_policies_and_checkov():
-    assert _policies_for(T.EC_REPLICATION_GROUP) >= {"elasticache-encryption-at-rest-cmk",
-                                                       "elasticache-transit-encryption-required"}
+    assert _policies_for(T.EC_REPLICATION_GROUP) >= {
+        "elasticache-encryption-at-rest-cmk",
+        "elasticache-transit-encryption-required",
+    }
     assert _policies_for(T.LOG_GROUP) >= {"log-group-kms-encrypted", "log-group-retention"}
     assert _policies_for(T.BACKUP_PLAN) >= {"backup-plan-retention", "backup-plan-cross-region-copy"}
     assert len(_policies_for(T.ATLAS_CLUSTER)) >= 8
@@ -71,7 +73,13 @@ def test_anchors_missing_from_pulumi_compliance_ready_policies_and_checkov():
 
 def test_public_ingress_on_each_database_port_is_caught():
     from tests.policies.helpers import run_resource_policy
+
     for port in (5432, 6379, 27017):
-        rule = {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": port, "toPort": port,
-                "cidrIpv4": "198.51.100.0/24"}
+        rule = {
+            "securityGroupId": "sg-1",
+            "ipProtocol": "tcp",
+            "fromPort": port,
+            "toPort": port,
+            "cidrIpv4": "198.51.100.0/24",
+        }
         assert run_resource_policy("sg-no-public-ingress-data-ports", T.SG_INGRESS_RULE, rule), port

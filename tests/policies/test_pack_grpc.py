@@ -29,8 +29,13 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 @pytest.fixture(scope="module")
 def analyzer():
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."], cwd=PACK,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
+        cwd=PACK,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     port: list[str] = []
     reader = threading.Thread(target=lambda: port.append(proc.stdout.readline().strip()), daemon=True)
     reader.start()
@@ -55,29 +60,51 @@ def _struct(values: dict) -> struct_pb2.Struct:
 
 def _configure(stub, stack: str) -> None:
     config = enforcement.load(enforcement.CONFIG_DIR / f"{stack}.json")
-    levels = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
-              "disabled": analyzer_pb2.DISABLED}
+    levels = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY, "disabled": analyzer_pb2.DISABLED}
     request = analyzer_pb2.ConfigureAnalyzerRequest()
-    for p in all_policies():   # the CLI resolves "all" and per-policy entries into one config per policy
-        request.policyConfig[p.name].CopyFrom(analyzer_pb2.PolicyConfig(
-            enforcementLevel=levels[enforcement.level_of(p.name, config)],
-            properties=_struct(enforcement.properties_of(p.name, config))))
+    for p in all_policies():  # the CLI resolves "all" and per-policy entries into one config per policy
+        request.policyConfig[p.name].CopyFrom(
+            analyzer_pb2.PolicyConfig(
+                enforcementLevel=levels[enforcement.level_of(p.name, config)],
+                properties=_struct(enforcement.properties_of(p.name, config)),
+            )
+        )
     stub.Configure(request)
 
 
-WRITER = {"identifier": "db", "engine": "postgres", "port": 5433, "engineVersion": "16.8",
-          "storageEncrypted": True, "kmsKeyId": UNKNOWN, "publiclyAccessible": False, "iamDatabaseAuthenticationEnabled": True,
-          "manageMasterUserPassword": True, "masterUserSecretKmsKeyId": UNKNOWN, "multiAz": False,
-          "backupRetentionPeriod": 7, "deletionProtection": True, "finalSnapshotIdentifier": "db-final",
-          "copyTagsToSnapshot": True, "performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": UNKNOWN,
-          "monitoringInterval": 60, "monitoringRoleArn": UNKNOWN, "enabledCloudwatchLogsExports": ["postgresql"],
-          "parameterGroupName": UNKNOWN, "caCertIdentifier": "rds-ca-rsa2048-g1", "dbSubnetGroupName": UNKNOWN}
+WRITER = {
+    "identifier": "db",
+    "engine": "postgres",
+    "port": 5433,
+    "engineVersion": "16.8",
+    "storageEncrypted": True,
+    "kmsKeyId": UNKNOWN,
+    "publiclyAccessible": False,
+    "iamDatabaseAuthenticationEnabled": True,
+    "manageMasterUserPassword": True,
+    "masterUserSecretKmsKeyId": UNKNOWN,
+    "multiAz": False,
+    "backupRetentionPeriod": 7,
+    "deletionProtection": True,
+    "finalSnapshotIdentifier": "db-final",
+    "copyTagsToSnapshot": True,
+    "performanceInsightsEnabled": True,
+    "performanceInsightsKmsKeyId": UNKNOWN,
+    "monitoringInterval": 60,
+    "monitoringRoleArn": UNKNOWN,
+    "enabledCloudwatchLogsExports": ["postgresql"],
+    "parameterGroupName": UNKNOWN,
+    "caCertIdentifier": "rds-ca-rsa2048-g1",
+    "dbSubnetGroupName": UNKNOWN,
+}
 
 
 def _analyze(stub, rtype: str, props: dict):
-    return stub.Analyze(analyzer_pb2.AnalyzeRequest(type=rtype, properties=_struct(props),
-                                                    urn=f"urn:pulumi:dev::ecomart-data-platform::{rtype}::r",
-                                                    name="r"))
+    return stub.Analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type=rtype, properties=_struct(props), urn=f"urn:pulumi:dev::ecomart-data-platform::{rtype}::r", name="r"
+        )
+    )
 
 
 def test_pack_serves_every_policy_with_its_metadata(analyzer):
@@ -103,8 +130,9 @@ def test_dev_config_makes_cost_driven_findings_advisory_and_unknowns_are_skipped
 
 def test_prod_config_blocks_them(analyzer):
     _configure(analyzer, "prod")
-    found = {d.policyName: d.enforcementLevel for d in _analyze(analyzer, "aws:rds/instance:Instance",
-                                                                WRITER).diagnostics}
+    found = {
+        d.policyName: d.enforcementLevel for d in _analyze(analyzer, "aws:rds/instance:Instance", WRITER).diagnostics
+    }
     assert found == {"rds-multi-az": analyzer_pb2.MANDATORY, "rds-backup-retention": analyzer_pb2.MANDATORY}
 
 
@@ -113,13 +141,20 @@ def test_stack_policies_run_over_the_engine_protocol(analyzer):
     vpc_urn = "urn:pulumi:prod::ecomart-data-platform::aws:ec2/vpc:Vpc::vpc"
     tags = {"project": "p", "environment": "prod", "owner": "o", "cost-center": "c", "data-classification": "internal"}
     resources = [
-        analyzer_pb2.AnalyzerResource(type="aws:ec2/vpc:Vpc", urn=vpc_urn, name="vpc",
-                                      properties=_struct({"cidrBlock": "10.0.0.0/16", "id": UNKNOWN, "tags": tags})),
         analyzer_pb2.AnalyzerResource(
-            type="aws:ec2/flowLog:FlowLog", urn=vpc_urn.replace("ec2/vpc:Vpc::vpc", "ec2/flowLog:FlowLog::fl"),
-            name="fl", properties=_struct({"vpcId": UNKNOWN, "trafficType": "REJECT", "tags": tags}),
-            dependencies=[vpc_urn], propertyDependencies={"vpcId": analyzer_pb2.AnalyzerPropertyDependencies(
-                urns=[vpc_urn])}),
+            type="aws:ec2/vpc:Vpc",
+            urn=vpc_urn,
+            name="vpc",
+            properties=_struct({"cidrBlock": "10.0.0.0/16", "id": UNKNOWN, "tags": tags}),
+        ),
+        analyzer_pb2.AnalyzerResource(
+            type="aws:ec2/flowLog:FlowLog",
+            urn=vpc_urn.replace("ec2/vpc:Vpc::vpc", "ec2/flowLog:FlowLog::fl"),
+            name="fl",
+            properties=_struct({"vpcId": UNKNOWN, "trafficType": "REJECT", "tags": tags}),
+            dependencies=[vpc_urn],
+            propertyDependencies={"vpcId": analyzer_pb2.AnalyzerPropertyDependencies(urns=[vpc_urn])},
+        ),
     ]
     response = analyzer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources))
     messages = {d.policyName: d.message for d in response.diagnostics}

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from tests.policies.stack_cases import (CLUSTER_ARN, UNKNOWN, _as_preview, compliant_stack, find,  # noqa: F401
-                                        generic_tests, run, set_prop, urn)
+from tests.policies.stack_cases import (  # noqa: F401
+    CLUSTER_ARN,
+    UNKNOWN,
+    _as_preview,
+    compliant_stack,
+    find,
+    generic_tests,
+    run,
+    set_prop,
+    urn,
+)
 
 globals().update(generic_tests("rds"))
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 from policies.engine.checker import check_export
 from policies.engine.core import meta_of
 from policies.engine.registry import all_policies
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "compliance.md"
@@ -68,15 +69,19 @@ def test_dev_advisory_findings_are_documented(dev_result):
     rows = [line for line in _dev_section().splitlines() if line.startswith("| `")]
     for v in dev_result.advisory:
         name = v.urn.rsplit("::", 1)[-1]
-        assert any(f"`{v.policy}`" in row and f"`{name}`" in row for row in rows), \
+        assert any(f"`{v.policy}`" in row and f"`{name}`" in row for row in rows), (
             f"docs/compliance.md does not explain the dev finding {v.policy} on {name}"
+        )
     documented = {re.search(r"`([a-z0-9-]+)`", row).group(1) for row in rows}
     assert documented == {v.policy for v in dev_result.advisory}, "the documented list is out of date"
 
 
 def _entry(doc, rtype, name=None):
-    found = [e for e in doc["deployment"]["resources"] if e["type"] == rtype
-             and (name is None or e["urn"].endswith("::" + name))]
+    found = [
+        e
+        for e in doc["deployment"]["resources"]
+        if e["type"] == rtype and (name is None or e["urn"].endswith("::" + name))
+    ]
     assert found, (rtype, name)
     return found[0]
 
@@ -94,21 +99,37 @@ def _unselect(selection):
     selection["propertyDependencies"]["resources"] = []
 
 
-@pytest.mark.parametrize("policy,change", [
-    ("stack-data-store-alarms",
-     lambda d: d["deployment"]["resources"].remove(next(e for e in d["deployment"]["resources"]
-                                                        if e["inputs"].get("metricName") == "ReplicaLag"))),
-    ("rds-not-publicly-accessible",
-     lambda d: _entry(d, "aws:rds/instance:Instance")["inputs"].update(publiclyAccessible=True)),
-    ("stack-required-tags", lambda d: _untag(_entry(d, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"))),
-    ("stack-data-stores-in-data-subnets",
-     lambda d: _entry(d, "aws:ec2/subnet:Subnet", "network-data-0")["outputs"]["tags"].update(tier="app")),
-    ("stack-rds-backup-coverage", lambda d: _unselect(_entry(d, "aws:backup/selection:Selection"))),
-    ("sg-no-public-ingress-data-ports",
-     # named: the export's order is the engine's, and the endpoints' 443 rule is not a data port
-     lambda d: _entry(d, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-                      "network-app-to-postgres-in")["inputs"].update(cidrIpv4="198.51.100.0/24")),
-])
+@pytest.mark.parametrize(
+    "policy,change",
+    [
+        (
+            "stack-data-store-alarms",
+            lambda d: d["deployment"]["resources"].remove(
+                next(e for e in d["deployment"]["resources"] if e["inputs"].get("metricName") == "ReplicaLag")
+            ),
+        ),
+        (
+            "rds-not-publicly-accessible",
+            lambda d: _entry(d, "aws:rds/instance:Instance")["inputs"].update(publiclyAccessible=True),
+        ),
+        (
+            "stack-required-tags",
+            lambda d: _untag(_entry(d, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")),
+        ),
+        (
+            "stack-data-stores-in-data-subnets",
+            lambda d: _entry(d, "aws:ec2/subnet:Subnet", "network-data-0")["outputs"]["tags"].update(tier="app"),
+        ),
+        ("stack-rds-backup-coverage", lambda d: _unselect(_entry(d, "aws:backup/selection:Selection"))),
+        (
+            "sg-no-public-ingress-data-ports",
+            # named: the export's order is the engine's, and the endpoints' 443 rule is not a data port
+            lambda d: _entry(
+                d, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "network-app-to-postgres-in"
+            )["inputs"].update(cidrIpv4="198.51.100.0/24"),
+        ),
+    ],
+)
 def test_one_change_to_the_real_prod_stack_is_caught(prod_export, policy, change):
     doc = copy.deepcopy(prod_export)
     change(doc)
@@ -118,8 +139,13 @@ def test_one_change_to_the_real_prod_stack_is_caught(prod_export, policy, change
 
 def test_make_preview_runs_the_check_after_the_preview(tmp_path):
     """`make preview` runs `ecomart preview`, which checks the export it wrote and prints the summary."""
-    run = subprocess.run([sys.executable, "-m", "ecomart", "preview", "--stack", "dev", "--out-dir", str(tmp_path)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "ecomart", "preview", "--stack", "dev", "--out-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Compliance check" in run.stdout
     assert run.stdout.strip().splitlines()[-1].startswith("PASS: stack dev (policies/config/dev.json)")

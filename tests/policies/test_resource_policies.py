@@ -7,15 +7,17 @@ import pytest
 
 from policies.engine.core import OpaqueSecret, meta_of
 from policies.engine.registry import resource_policies
-from tests.policies.helpers import POLICIES, UNKNOWN, covers, mutate, run_resource_policy, split
 from tests.policies.cases import resolved
+from tests.policies.helpers import POLICIES, UNKNOWN, covers, mutate, run_resource_policy, split
 
 CASES = resolved()
 MUTATIONS = [(pid, case, path, value) for pid, case in CASES for path, value in case.mutations.items()]
 
 
 def _id(pid, case, path=None):
-    return f"{pid}[{case.type.rsplit(':', 1)[-1]}{'/' + case.label if case.label else ''}]" + (f":{path}" if path else "")
+    return f"{pid}[{case.type.rsplit(':', 1)[-1]}{'/' + case.label if case.label else ''}]" + (
+        f":{path}" if path else ""
+    )
 
 
 def test_every_resource_policy_has_cases():
@@ -27,8 +29,9 @@ def test_cases_sit_beside_their_service():
     from policies.engine.registry import MODULES
     from tests.policies.cases import modules
 
-    with_resource_policies = {m for m in MODULES
-                              if any(meta_of(p).service == m.rstrip("_") for p in resource_policies())}
+    with_resource_policies = {
+        m for m in MODULES if any(meta_of(p).service == m.rstrip("_") for p in resource_policies())
+    }
     assert set(modules()) == with_resource_policies
     for name, module in modules().items():
         strays = [pid for pid in module.CASES if meta_of(POLICIES[pid]).service != name.rstrip("_")]
@@ -77,20 +80,41 @@ def test_secret_values_count_as_set(pid, case, path, value):
 
 def test_read_replica_is_not_held_to_writer_rules():
     from tests.policies.cases.shapes import PG_WRITER
-    replica = {k: v for k, v in PG_WRITER.items() if k not in (
-        "manageMasterUserPassword", "masterUserSecretKmsKeyId", "backupRetentionPeriod", "finalSnapshotIdentifier",
-        "dbName", "username", "engine", "engineVersion")}
-    replica.update(identifier="ecomart-prod-pg-replica-1", multiAz=False, skipFinalSnapshot=True,
-                   replicateSourceDb="arn:aws:rds:us-east-1:123456789012:db:ecomart-prod-pg")
+
+    replica = {
+        k: v
+        for k, v in PG_WRITER.items()
+        if k
+        not in (
+            "manageMasterUserPassword",
+            "masterUserSecretKmsKeyId",
+            "backupRetentionPeriod",
+            "finalSnapshotIdentifier",
+            "dbName",
+            "username",
+            "engine",
+            "engineVersion",
+        )
+    }
+    replica.update(
+        identifier="ecomart-prod-pg-replica-1",
+        multiAz=False,
+        skipFinalSnapshot=True,
+        replicateSourceDb="arn:aws:rds:us-east-1:123456789012:db:ecomart-prod-pg",
+    )
     for source in (replica["replicateSourceDb"], UNKNOWN):
         props = {**replica, "replicateSourceDb": source}
-        found = {p.name: run_resource_policy(p.name, "aws:rds/instance:Instance", props)
-                 for p in resource_policies() if "aws:rds/instance:Instance" in meta_of(p).resource_types}
+        found = {
+            p.name: run_resource_policy(p.name, "aws:rds/instance:Instance", props)
+            for p in resource_policies()
+            if "aws:rds/instance:Instance" in meta_of(p).resource_types
+        }
         assert {k: v for k, v in found.items() if v} == {}
 
 
 def test_configured_minimum_is_read_from_policy_config():
     from tests.policies.cases.shapes import PG_WRITER
+
     props = {**PG_WRITER, "backupRetentionPeriod": 14}
     assert run_resource_policy("rds-backup-retention", "aws:rds/instance:Instance", props)
     assert run_resource_policy("rds-backup-retention", "aws:rds/instance:Instance", props, {"minimumDays": 7}) == []
@@ -98,6 +122,7 @@ def test_configured_minimum_is_read_from_policy_config():
 
 def test_backup_copy_to_the_plans_own_region_is_reported():
     from tests.policies.cases.shapes import NAMED
+
     plan = {**NAMED["PLAN"], "region": "us-west-2"}
     messages = run_resource_policy("backup-plan-cross-region-copy", "aws:backup/plan:Plan", plan)
     assert any("own region" in m for m in messages)

@@ -1,9 +1,19 @@
-"""Stack policies of s3 (policies/rules/s3.py): the generic cases of tests/policies/stack_cases.py and the ones only they need."""
+"""Stack policies of s3 (policies/rules/s3.py): the generic cases of tests/policies/stack_cases.py and the ones only
+they need."""
 
 from __future__ import annotations
 
-from tests.policies.stack_cases import (CLUSTER_ARN, UNKNOWN, _as_preview, compliant_stack, find,  # noqa: F401
-                                        generic_tests, run, set_prop, urn)
+from tests.policies.stack_cases import (  # noqa: F401
+    CLUSTER_ARN,
+    UNKNOWN,
+    _as_preview,
+    compliant_stack,
+    find,
+    generic_tests,
+    run,
+    set_prop,
+    urn,
+)
 
 globals().update(generic_tests("s3"))
 
@@ -19,11 +29,22 @@ def _lock(retention):
 
 
 def test_object_lock_retention_in_years_counts_365_days_a_year():
-    assert run_resource_policy("s3-object-lock-retention", T.S3_OBJECT_LOCK, _lock({"mode": "GOVERNANCE", "years": 1})) == []
-    assert run_resource_policy("s3-object-lock-retention", T.S3_OBJECT_LOCK,
-                               _lock({"mode": "COMPLIANCE", "years": 1}), {"minimumDays": 400})
-    assert run_resource_policy("s3-object-lock-retention", T.S3_OBJECT_LOCK,
-                               _lock({"mode": "COMPLIANCE", "days": 400}), {"minimumDays": 400}) == []
+    assert (
+        run_resource_policy("s3-object-lock-retention", T.S3_OBJECT_LOCK, _lock({"mode": "GOVERNANCE", "years": 1}))
+        == []
+    )
+    assert run_resource_policy(
+        "s3-object-lock-retention", T.S3_OBJECT_LOCK, _lock({"mode": "COMPLIANCE", "years": 1}), {"minimumDays": 400}
+    )
+    assert (
+        run_resource_policy(
+            "s3-object-lock-retention",
+            T.S3_OBJECT_LOCK,
+            _lock({"mode": "COMPLIANCE", "days": 400}),
+            {"minimumDays": 400},
+        )
+        == []
+    )
 
 
 def test_object_lock_without_a_default_retention_is_reported():

@@ -1,4 +1,5 @@
-"""The pulumi-policy private API the pack relies on (policies/engine/sdk.py), pinned name by name and by behaviour: an SDK
+"""The pulumi-policy private API the pack relies on (policies/engine/sdk.py), pinned name by name and by behaviour:
+an SDK
 upgrade that changes one fails here."""
 
 from __future__ import annotations
@@ -50,10 +51,12 @@ def test_the_escape_hatch_reads_without_the_check_and_plain_maps_unknowns():
 
 def test_not_applicable_error_is_the_sdks():
     from pulumi_policy import policy as sdk_policy
+
     assert sdk.NotApplicableError is sdk_policy._NotApplicableError
     assert issubclass(sdk.NotApplicableError, Exception)
 
 
 def test_secret_values_unwrap():
     from pulumi_policy.secret import Secret
+
     assert sdk.is_secret(Secret("s3cret")) and plain(Secret({"k": "v"})) == {"k": "v"}

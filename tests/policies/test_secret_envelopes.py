@@ -32,17 +32,28 @@ def test_nested_secrets_both_ways():
 
 
 def test_a_secret_plaintext_is_judged_and_a_ciphertext_is_not():
-    stack = {"urn": "urn:pulumi:prod::p::pulumi:pulumi:Stack::p-prod", "type": "pulumi:pulumi:Stack",
-             "custom": False}
+    stack = {"urn": "urn:pulumi:prod::p::pulumi:pulumi:Stack::p-prod", "type": "pulumi:pulumi:Stack", "custom": False}
 
     def db(value) -> dict:
-        return {"version": 3, "deployment": {"resources": [stack, {
-            "urn": "urn:pulumi:prod::p::aws:rds/instance:Instance::db", "type": "aws:rds/instance:Instance",
-            "custom": True, "inputs": {"identifier": "db", "publiclyAccessible": value}}]}}
+        return {
+            "version": 3,
+            "deployment": {
+                "resources": [
+                    stack,
+                    {
+                        "urn": "urn:pulumi:prod::p::aws:rds/instance:Instance::db",
+                        "type": "aws:rds/instance:Instance",
+                        "custom": True,
+                        "inputs": {"identifier": "db", "publiclyAccessible": value},
+                    },
+                ]
+            },
+        }
 
     def public_findings(value) -> list:
-        return [v for v in check_export(db(value), stack="prod").violations
-                if v.policy == "rds-not-publicly-accessible"]
+        return [
+            v for v in check_export(db(value), stack="prod").violations if v.policy == "rds-not-publicly-accessible"
+        ]
 
     assert public_findings({**SIG, "plaintext": "true"}), "plaintext true is judged: public"
     assert not public_findings({**SIG, "plaintext": "false"})

@@ -10,8 +10,13 @@ from policies.engine.core import meta_of
 from tests.policies.helpers import UNKNOWN
 from tests.policies.stack_cases import POLICIES, compliant_stack, mandatory_config, run
 
-CASES = [(pid, t, path) for pid, p in sorted(POLICIES.items()) for t, paths in meta_of(p).checks.items()
-         for path in paths if t != "*"]
+CASES = [
+    (pid, t, path)
+    for pid, p in sorted(POLICIES.items())
+    for t, paths in meta_of(p).checks.items()
+    for path in paths
+    if t != "*"
+]
 
 
 @pytest.fixture(scope="module")

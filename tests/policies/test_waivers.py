@@ -22,14 +22,21 @@ PAST = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 
 def write(tmp_path, entries) -> Path:
     import yaml
+
     path = tmp_path / "waivers.yaml"
     path.write_text(yaml.safe_dump({"waivers": entries}))
     return path
 
 
 def entry(**kw):
-    return {"policy": "stack-backup-vaults-locked", "resource": "*", "reason": "vault lock after the migration",
-            "approver": "lead@ecomart.example", "expires": FUTURE, **kw}
+    return {
+        "policy": "stack-backup-vaults-locked",
+        "resource": "*",
+        "reason": "vault lock after the migration",
+        "approver": "lead@ecomart.example",
+        "expires": FUTURE,
+        **kw,
+    }
 
 
 def test_without_waivers_the_staging_export_fails():
@@ -63,14 +70,17 @@ def test_an_expired_waiver_is_a_mandatory_finding_naming_the_entry(tmp_path):
     assert result.exit_code == 1
 
 
-@pytest.mark.parametrize("bad,fragment", [
-    ([entry(policy="no-such-policy")], "waivers[0].policy: 'no-such-policy' is not a policy of this pack"),
-    ([{k: v for k, v in entry().items() if k != "approver"}], "waivers[0]: missing approver"),
-    ([entry(expires="31/12/2027")], "waivers[0].expires: '31/12/2027' is not a date (YYYY-MM-DD)"),
-    ([entry(expires="2027-02-30")], "is not a date"),
-    ([entry(reason="  ")], "waivers[0].reason: must be a non-empty string"),
-    ([entry(owner="x")], "unknown key(s) owner"),
-])
+@pytest.mark.parametrize(
+    "bad,fragment",
+    [
+        ([entry(policy="no-such-policy")], "waivers[0].policy: 'no-such-policy' is not a policy of this pack"),
+        ([{k: v for k, v in entry().items() if k != "approver"}], "waivers[0]: missing approver"),
+        ([entry(expires="31/12/2027")], "waivers[0].expires: '31/12/2027' is not a date (YYYY-MM-DD)"),
+        ([entry(expires="2027-02-30")], "is not a date"),
+        ([entry(reason="  ")], "waivers[0].reason: must be a non-empty string"),
+        ([entry(owner="x")], "unknown key(s) owner"),
+    ],
+)
 def test_malformed_waivers_are_bad_input(tmp_path, bad, fragment):
     path = write(tmp_path, bad)
     with pytest.raises(BadInput) as e:
@@ -83,13 +93,11 @@ def test_cli_exit_codes_with_waivers(tmp_path, capsys):
     assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--waivers", str(ok)]) == 0
     out = capsys.readouterr().out
     assert "waived(mandatory)" in out and "lead@ecomart.example" in out
-    assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--waivers", str(ok), "--format",
-                    "json"]) == 0
+    assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--waivers", str(ok), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert {p["id"]: p["status"] for p in doc["policies"]}["stack-backup-vaults-locked"] == "waived"
     assert all("waived" in v for v in doc["violations"])
-    assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--waivers", str(ok), "--format",
-                    "sarif"]) == 0
+    assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--waivers", str(ok), "--format", "sarif"]) == 0
     sarif = json.loads(capsys.readouterr().out)
     waived = [r for r in sarif["runs"][0]["results"] if r.get("suppressions")]
     assert waived and waived[0]["suppressions"][0]["kind"] == "external"
@@ -108,10 +116,13 @@ def test_the_crossguard_wrappers_honour_the_same_waivers():
 
     policy = next(p for p in all_policies() if p.name == "rds-not-publicly-accessible")
     urn = "urn:pulumi:prod::ecomart-data-platform::aws:rds/instance:Instance::legacy-db"
-    args = ResourceValidationArgs("aws:rds/instance:Instance", {"publiclyAccessible": True}, urn, "legacy-db",
-                                  None, None, {}, {})
-    waiver = waivers.parse({"waivers": [entry(policy="rds-not-publicly-accessible", resource="legacy-*")]},
-                           [p.name for p in all_policies()])
+    args = ResourceValidationArgs(
+        "aws:rds/instance:Instance", {"publiclyAccessible": True}, urn, "legacy-db", None, None, {}, {}
+    )
+    waiver = waivers.parse(
+        {"waivers": [entry(policy="rds-not-publicly-accessible", resource="legacy-*")]},
+        [p.name for p in all_policies()],
+    )
 
     def reports(p) -> list[str]:
         reported: list[str] = []
@@ -144,13 +155,18 @@ def test_a_waiver_lasts_through_its_expiry_date_and_not_a_day_longer():
     assert w.expired(day_after) and waivers.waiver_for([w], "rds-multi-az", urn, day_after) is None
 
 
-@pytest.mark.parametrize("make,fragment", [
-    (lambda d: d / "absent.yaml", "absent.yaml: no such file"),
-    (lambda d: d, "is a directory, not a waiver file"),
-    (lambda d: (d / "latin1.yaml", (d / "latin1.yaml").write_bytes(b"\xff\xfe waivers: []"))[0],
-     "not UTF-8 text (a waiver file is YAML)"),
-    (lambda d: (d / "bad.yaml", (d / "bad.yaml").write_text("waivers: [\n"))[0], "not YAML ("),
-])
+@pytest.mark.parametrize(
+    "make,fragment",
+    [
+        (lambda d: d / "absent.yaml", "absent.yaml: no such file"),
+        (lambda d: d, "is a directory, not a waiver file"),
+        (
+            lambda d: (d / "latin1.yaml", (d / "latin1.yaml").write_bytes(b"\xff\xfe waivers: []"))[0],
+            "not UTF-8 text (a waiver file is YAML)",
+        ),
+        (lambda d: (d / "bad.yaml", (d / "bad.yaml").write_text("waivers: [\n"))[0], "not YAML ("),
+    ],
+)
 def test_an_unreadable_waiver_file_is_one_line_of_bad_input(tmp_path, capsys, make, fragment):
     path = make(tmp_path)
     assert ecomart(["check", "--export", str(EXPORTS / "staging.json"), "--waivers", str(path)]) == 2

@@ -14,8 +14,12 @@ REGION, DR = "us-east-1", "us-west-2"
 
 @pytest.fixture
 def aws_env(monkeypatch):
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-                 "AWS_DEFAULT_REGION": REGION}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
@@ -39,6 +43,7 @@ class CallLog:
 
         def record(params, model, **_):
             self.calls.append((model.service_model.service_name, model.name, dict(params)))
+
         session.events.register("before-parameter-build", record)
         return session
 
@@ -56,10 +61,22 @@ def call_log():
     return CallLog()
 
 
-def run_book(name, outputs, params=None, *, execute=False, tmp_path: Path, call_log=None, extra=None,
-             stack="dev", clock=None, sleep=None, clients=None):
-    from runbooks.runner import load_all, run
+def run_book(
+    name,
+    outputs,
+    params=None,
+    *,
+    execute=False,
+    tmp_path: Path,
+    call_log=None,
+    extra=None,
+    stack="dev",
+    clock=None,
+    sleep=None,
+    clients=None,
+):
     from runbooks.core import Clients, Facts
+    from runbooks.runner import load_all, run
 
     book = load_all()[name]
     values = {p.name: p.default for p in book.params}
@@ -73,9 +90,18 @@ def run_book(name, outputs, params=None, *, execute=False, tmp_path: Path, call_
         kwargs["sleep"] = sleep
     else:
         kwargs["sleep"] = lambda s: None
-    code, path, ctx = run(book, facts, values, execute=execute, confirm=stack if execute else None, out=out,
-                          evidence_dir=tmp_path, clients=clients or Clients(call_log.factory if call_log else None),
-                          extra=extra, **kwargs)
+    code, path, ctx = run(
+        book,
+        facts,
+        values,
+        execute=execute,
+        confirm=stack if execute else None,
+        out=out,
+        evidence_dir=tmp_path,
+        clients=clients or Clients(call_log.factory if call_log else None),
+        extra=extra,
+        **kwargs,
+    )
     return code, json.loads(path.read_text()), out.getvalue(), ctx
 
 
@@ -93,8 +119,9 @@ class StubbedClients:
     def stub(self, service: str, region: str = REGION):
         key = (service, region)
         if key not in self._clients:
-            client = boto3.session.Session(region_name=region, aws_access_key_id="x", aws_secret_access_key="x") \
-                .client(service, region_name=region)
+            client = boto3.session.Session(region_name=region, aws_access_key_id="x", aws_secret_access_key="x").client(
+                service, region_name=region
+            )
             stubber = self._Stubber(client)
             stubber.activate()
             self._clients[key], self.stubs[key] = client, stubber
@@ -125,3 +152,48 @@ class Clock:
 
     def sleep(self, s):
         self.t += s
+
+
+WRITER = "ecomart-dev-pg"
+
+
+@pytest.fixture
+def writer(moto_aws):
+    rds = boto3.client("rds", region_name=REGION)
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+        for i, az in enumerate("ab")
+    ]
+    sg = ec2.create_security_group(GroupName="pg", Description="pg", VpcId=vpc)["GroupId"]
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="ecomart-dev-postgres", DBSubnetGroupDescription="x", SubnetIds=subnets
+    )
+    rds.create_db_parameter_group(
+        DBParameterGroupName="ecomart-dev-postgres16", DBParameterGroupFamily="postgres16", Description="x"
+    )
+    key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    inst = rds.create_db_instance(
+        DBInstanceIdentifier=WRITER,
+        Engine="postgres",
+        DBInstanceClass="db.t4g.medium",
+        AllocatedStorage=20,
+        MasterUsername="ecomart_admin",
+        ManageMasterUserPassword=True,
+        DBSubnetGroupName="ecomart-dev-postgres",
+        VpcSecurityGroupIds=[sg],
+        DBParameterGroupName="ecomart-dev-postgres16",
+        StorageEncrypted=True,
+        KmsKeyId=key,
+        EnableIAMDatabaseAuthentication=True,
+        BackupRetentionPeriod=7,
+        MultiAZ=True,
+        MonitoringInterval=60,
+        MonitoringRoleArn="arn:aws:iam::123456789012:role/ecomart-dev-rds-monitoring",
+        Tags=[{"Key": "environment", "Value": "dev"}, {"Key": "owner", "Value": "data@ecomart.example"}],
+    )["DBInstance"]
+    return {"sg": sg, "key": key, "arn": inst["DBInstanceArn"]}
+
+
+OUTPUTS = {"stack": "dev", "region": REGION, "postgresWriterIdentifier": WRITER}

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from ecomart.cli import main
-from runbooks.runner import load_all
 from runbooks.core import Clients
+from runbooks.runner import load_all
 
 BOOKS = load_all()
 SECTIONS = ("**When to use it:**", "**Impact", "## Steps", "## Verify", "## Roll back")
@@ -34,9 +34,19 @@ def no_credentials(monkeypatch, tmp_path):
 
 
 def test_the_runbooks_the_issue_asks_for_all_exist():
-    assert {"rds-pitr-restore", "rds-failover-drill", "rds-regional-recovery", "cache-failover-drill",
-            "backup-restore-test", "atlas-restore", "atlas-failover-test", "orders-read-only-mode",
-            "inventory-reconciliation", "kms-key-audit", "postgres-maintenance"} <= set(BOOKS)
+    assert {
+        "rds-pitr-restore",
+        "rds-failover-drill",
+        "rds-regional-recovery",
+        "cache-failover-drill",
+        "backup-restore-test",
+        "atlas-restore",
+        "atlas-failover-test",
+        "orders-read-only-mode",
+        "inventory-reconciliation",
+        "kms-key-audit",
+        "postgres-maintenance",
+    } <= set(BOOKS)
 
 
 def test_runbooks_are_found_not_listed_and_each_document_has_its_runbook():
@@ -85,8 +95,11 @@ def test_show_of_an_unknown_runbook_names_the_known_ones(capsys):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_alarm_names_a_runbook_that_exists(stack, dev, prod):
     synth = {"dev": dev, "prod": prod}[stack]
-    alarms = [r for r in synth.registrations if r.type in ("aws:cloudwatch/metricAlarm:MetricAlarm",
-                                                            "aws:cloudwatch/compositeAlarm:CompositeAlarm")]
+    alarms = [
+        r
+        for r in synth.registrations
+        if r.type in ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm")
+    ]
     assert len(alarms) > 10
     for a in alarms:
         found = re.findall(r"Runbook: ([a-z0-9-]+) \(ecomart runbook show \1\)", a.inputs["alarmDescription"])
@@ -96,8 +109,9 @@ def test_every_alarm_names_a_runbook_that_exists(stack, dev, prod):
     assert storage and all("Runbook: postgres-maintenance" in a.inputs["alarmDescription"] for a in storage)
 
 
-def test_offline_plan_for_prod_calls_nothing_and_uses_the_previewed_ids(no_credentials, capsys, evidence_here,
-                                                                        monkeypatch):
+def test_offline_plan_for_prod_calls_nothing_and_uses_the_previewed_ids(
+    no_credentials, capsys, evidence_here, monkeypatch
+):
     made = []
     monkeypatch.setattr(Clients, "get", lambda self, service, region: made.append(service))
     code = main(["runbook", "run", "rds-pitr-restore", "--stack", "prod", "--target-time", "2026-11-30T14:05:00Z"])
@@ -113,11 +127,18 @@ def test_offline_plan_for_prod_calls_nothing_and_uses_the_previewed_ids(no_crede
     assert record["parameters"]["target-time"] == "2026-11-30T14:05:00+00:00"
 
 
-@pytest.mark.parametrize("name,params", [
-    ("rds-failover-drill", []), ("rds-regional-recovery", []), ("cache-failover-drill", []),
-    ("backup-restore-test", []), ("kms-key-audit", []), ("data-tier-triage", []),
-    ("orders-read-only-mode", ["--state", "on"]),
-])
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("rds-failover-drill", []),
+        ("rds-regional-recovery", []),
+        ("cache-failover-drill", []),
+        ("backup-restore-test", []),
+        ("kms-key-audit", []),
+        ("data-tier-triage", []),
+        ("orders-read-only-mode", ["--state", "on"]),
+    ],
+)
 def test_offline_plan_of_every_aws_runbook_calls_nothing(name, params, no_credentials, capsys, monkeypatch):
     made = []
     monkeypatch.setattr(Clients, "get", lambda self, service, region: made.append(service))
@@ -136,18 +157,35 @@ def test_prod_execute_needs_confirm_prod(tmp_path, capsys):
     outputs = tmp_path / "prod.json"
     outputs.write_text(json.dumps({"stack": "prod", "region": "us-east-1", "postgresWriterIdentifier": "x"}))
     for extra in ([], ["--confirm", "dev"]):
-        assert main(["runbook", "run", "rds-failover-drill", "--stack", "prod", "--outputs", str(outputs),
-                     "--execute", *extra]) == 2
+        assert (
+            main(
+                [
+                    "runbook",
+                    "run",
+                    "rds-failover-drill",
+                    "--stack",
+                    "prod",
+                    "--outputs",
+                    str(outputs),
+                    "--execute",
+                    *extra,
+                ]
+            )
+            == 2
+        )
         assert "stack prod is protected: add --confirm prod to --execute" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("content,message", [
-    (None, "no such file (write it with `pulumi stack output --json"),
-    ("{not json", "not JSON (line 1"),
-    ("[1, 2]", "expected the object `pulumi stack output --json` writes"),
-    ('{"stack": "prod"}', "these are the outputs of stack 'prod', not 'dev'"),
-    ('{"stack": "dev", "region": "us-east-1"}', "output 'postgresWriterIdentifier' is missing from the outputs"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (None, "no such file (write it with `pulumi stack output --json"),
+        ("{not json", "not JSON (line 1"),
+        ("[1, 2]", "expected the object `pulumi stack output --json` writes"),
+        ('{"stack": "prod"}', "these are the outputs of stack 'prod', not 'dev'"),
+        ('{"stack": "dev", "region": "us-east-1"}', "output 'postgresWriterIdentifier' is missing from the outputs"),
+    ],
+)
 def test_bad_outputs_file_is_one_line(content, message, tmp_path, capsys):
     path = tmp_path / "out.json"
     if content is not None:
@@ -166,14 +204,17 @@ def test_no_credentials_is_one_line(no_credentials, tmp_path, capsys):
     assert "no AWS credentials: set AWS_PROFILE" in out and "Traceback" not in out
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["rds-pitr-restore"], "--target-time is required"),
-    (["rds-pitr-restore", "--target-time", "yesterday"], "not an ISO 8601 time"),
-    (["rds-pitr-restore", "--target-time", "2026-11-30T14:05:00"], "give the zone"),
-    (["rds-failover-drill", "--force"], "unrecognized arguments: --force"),
-    (["orders-read-only-mode", "--state", "maybe"], "--state 'maybe': must be on or off"),
-    (["no-such-book"], "no runbook 'no-such-book'"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["rds-pitr-restore"], "--target-time is required"),
+        (["rds-pitr-restore", "--target-time", "yesterday"], "not an ISO 8601 time"),
+        (["rds-pitr-restore", "--target-time", "2026-11-30T14:05:00"], "give the zone"),
+        (["rds-failover-drill", "--force"], "unrecognized arguments: --force"),
+        (["orders-read-only-mode", "--state", "maybe"], "--state 'maybe': must be on or off"),
+        (["no-such-book"], "no runbook 'no-such-book'"),
+    ],
+)
 def test_bad_parameters_are_one_line_before_anything_runs(argv, message, capsys, monkeypatch):
     made = []
     monkeypatch.setattr(Clients, "get", lambda self, service, region: made.append(service))

@@ -20,14 +20,21 @@ def q(dsn, sql, *params):
 
 
 def partitions(dsn):
-    return {r[0] for r in q(dsn, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                                 "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('orders','order_items')")}
+    return {
+        r[0]
+        for r in q(
+            dsn,
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('orders','order_items')",
+        )
+    }
 
 
 def test_maintenance_dry_run_counts_and_changes_nothing(dsn, tmp_path):
     before = partitions(dsn)
-    code, ev, out, _ = run_book("postgres-maintenance", {"stack": "dev"}, {"months-ahead": 6}, tmp_path=tmp_path,
-                                extra={"database_url": dsn})
+    code, ev, out, _ = run_book(
+        "postgres-maintenance", {"stack": "dev"}, {"months-ahead": 6}, tmp_path=tmp_path, extra={"database_url": dsn}
+    )
     assert code == 0, out
     assert partitions(dsn) == before
     missing = ev["measurements"]["partitions_missing"]["value"]
@@ -41,17 +48,36 @@ def test_maintenance_creates_ahead_detaches_old_and_purges_in_batches(dsn, seede
     q(dsn, "SELECT ecomart_ensure_order_partitions('2015-03-01', 0)")
     assert {"orders_y2015m03", "order_items_y2015m03"} <= partitions(dsn)
     cid = seeded.customers[0]
-    q(dsn, "INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload, published_at, created_at) "
-           "SELECT 'x', g::text, 'Test', '{}'::jsonb, now() - interval '30 days', now() - interval '30 days' "
-           "FROM generate_series(1, 23) g")
-    q(dsn, "INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload, created_at) "
-           "VALUES ('x', 'pending', 'Test', '{}'::jsonb, now() - interval '30 days')")  # unpublished: must stay
-    q(dsn, "INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash, created_at) "
-           "SELECT %s, 'old-key-' || g, 'h', now() - interval '90 days' FROM generate_series(1, 7) g", cid)
-    q(dsn, "INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash) VALUES (%s, 'fresh-key-1', 'h')",
-      cid)
-    code, ev, out, _ = run_book("postgres-maintenance", {"stack": "dev"}, {"months-ahead": 6, "batch": 5},
-                                execute=True, tmp_path=tmp_path, extra={"database_url": dsn})
+    q(
+        dsn,
+        "INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload, published_at, created_at) "
+        "SELECT 'x', g::text, 'Test', '{}'::jsonb, now() - interval '30 days', now() - interval '30 days' "
+        "FROM generate_series(1, 23) g",
+    )
+    q(
+        dsn,
+        "INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload, created_at) "
+        "VALUES ('x', 'pending', 'Test', '{}'::jsonb, now() - interval '30 days')",
+    )  # unpublished: must stay
+    q(
+        dsn,
+        "INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash, created_at) "
+        "SELECT %s, 'old-key-' || g, 'h', now() - interval '90 days' FROM generate_series(1, 7) g",
+        cid,
+    )
+    q(
+        dsn,
+        "INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash) VALUES (%s, 'fresh-key-1', 'h')",
+        cid,
+    )
+    code, ev, out, _ = run_book(
+        "postgres-maintenance",
+        {"stack": "dev"},
+        {"months-ahead": 6, "batch": 5},
+        execute=True,
+        tmp_path=tmp_path,
+        extra={"database_url": dsn},
+    )
     assert code == 0, out
     today = dt.date.today().replace(day=1)
     parts = partitions(dsn)
@@ -65,23 +91,39 @@ def test_maintenance_creates_ahead_detaches_old_and_purges_in_batches(dsn, seede
     assert q(dsn, "SELECT count(*) FROM outbox WHERE aggregate_id = 'pending'")[0][0] == 1
     assert ev["measurements"]["idempotency_keys_purged"]["value"] == 7
     assert q(dsn, "SELECT count(*) FROM idempotency_keys WHERE idempotency_key = 'fresh-key-1'")[0][0] == 1
-    deletes = [c for s in ev["steps"] for c in s["calls"] if c["params"].get("sql", "").startswith("DELETE FROM outbox")]
+    deletes = [
+        c for s in ev["steps"] for c in s["calls"] if c["params"].get("sql", "").startswith("DELETE FROM outbox")
+    ]
     assert len(deletes) == 5  # 23 rows in batches of 5: 5+5+5+5+3
     # a re-run finds nothing left to do
-    code, ev2, out2, _ = run_book("postgres-maintenance", {"stack": "dev"}, {"months-ahead": 6}, execute=True,
-                                  tmp_path=tmp_path, extra={"database_url": dsn})
+    code, ev2, out2, _ = run_book(
+        "postgres-maintenance",
+        {"stack": "dev"},
+        {"months-ahead": 6},
+        execute=True,
+        tmp_path=tmp_path,
+        extra={"database_url": dsn},
+    )
     assert code == 0 and ev2["steps"][0]["status"] == "already-done" and ev2["steps"][1]["status"] == "already-done"
 
 
 def test_maintenance_keeps_an_old_partition_payments_still_reference(dsn, seeded, tmp_path):
     q(dsn, "SELECT ecomart_ensure_order_partitions('2014-05-01', 0)")
     cid = seeded.customers[0]
-    q(dsn, "INSERT INTO orders (id, customer_id, total_cents, currency, created_at) VALUES "
-           "(999001, %s, 100, 'EUR', '2014-05-10T00:00:00Z')", cid)
-    q(dsn, "INSERT INTO payments (order_id, order_created_at, amount_cents, currency) VALUES "
-           "(999001, '2014-05-10T00:00:00Z', 100, 'EUR')")
-    code, ev, out, _ = run_book("postgres-maintenance", {"stack": "dev"}, execute=True, tmp_path=tmp_path,
-                                extra={"database_url": dsn})
+    q(
+        dsn,
+        "INSERT INTO orders (id, customer_id, total_cents, currency, created_at) VALUES "
+        "(999001, %s, 100, 'EUR', '2014-05-10T00:00:00Z')",
+        cid,
+    )
+    q(
+        dsn,
+        "INSERT INTO payments (order_id, order_created_at, amount_cents, currency) VALUES "
+        "(999001, '2014-05-10T00:00:00Z', 100, 'EUR')",
+    )
+    code, ev, out, _ = run_book(
+        "postgres-maintenance", {"stack": "dev"}, execute=True, tmp_path=tmp_path, extra={"database_url": dsn}
+    )
     assert code == 0, out
     assert "orders_y2014m05" in partitions(dsn) and "order_items_y2014m05" not in partitions(dsn)
     finding = next(c for c in ev["checks"] if c["check"] == "orders_y2014m05 detachable")
@@ -89,14 +131,19 @@ def test_maintenance_keeps_an_old_partition_payments_still_reference(dsn, seeded
 
 
 def test_bad_batch_is_one_line(dsn, tmp_path):
-    code, ev, out, _ = run_book("postgres-maintenance", {"stack": "dev"}, {"batch": 0}, tmp_path=tmp_path,
-                                extra={"database_url": dsn})
+    code, ev, out, _ = run_book(
+        "postgres-maintenance", {"stack": "dev"}, {"batch": 0}, tmp_path=tmp_path, extra={"database_url": dsn}
+    )
     assert code == 2 and ev["error"] == "--batch 0: must be a positive number"
 
 
 def test_unreachable_database_is_one_line(tmp_path):
-    code, ev, out, _ = run_book("postgres-maintenance", {"stack": "dev"}, tmp_path=tmp_path,
-                                extra={"database_url": "postgresql://nobody@127.0.0.1:1/x"})
+    code, ev, out, _ = run_book(
+        "postgres-maintenance",
+        {"stack": "dev"},
+        tmp_path=tmp_path,
+        extra={"database_url": "postgresql://nobody@127.0.0.1:1/x"},
+    )
     assert code == 2 and ev["error"].startswith("cannot connect to PostgreSQL") and "Traceback" not in out
 
 
@@ -106,9 +153,11 @@ def reconciled(dsn, services, seeded):
     with psycopg.connect(dsn, autocommit=True) as conn:
         ids = [r[0] for r in conn.execute("SELECT DISTINCT catalog_id FROM products")]
         for cid in ids:
-            conn.execute("INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload) VALUES "
-                         "('product', %s, 'AvailabilityResync', jsonb_build_object('catalog_id', %s::text))",
-                         (cid, cid))
+            conn.execute(
+                "INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload) VALUES "
+                "('product', %s, 'AvailabilityResync', jsonb_build_object('catalog_id', %s::text))",
+                (cid, cid),
+            )
     relay = OutboxRelay(dsn, services.mongo)
     relay.drain()
     relay.close()
@@ -116,8 +165,12 @@ def reconciled(dsn, services, seeded):
 
 
 def test_reconciliation_finds_nothing_on_consistent_stores(dsn, services, reconciled, tmp_path):
-    code, ev, out, _ = run_book("inventory-reconciliation", {"stack": "dev"}, tmp_path=tmp_path,
-                                extra={"database_url": dsn, "mongo": services.mongo})
+    code, ev, out, _ = run_book(
+        "inventory-reconciliation",
+        {"stack": "dev"},
+        tmp_path=tmp_path,
+        extra={"database_url": dsn, "mongo": services.mongo},
+    )
     assert code == 0, out
     assert ev["measurements"]["mismatches"]["value"] == []
     assert ev["measurements"]["products"]["value"] == len(reconciled)
@@ -138,8 +191,9 @@ def test_reconciliation_reports_repairs_by_events_and_exits_3(dsn, services, see
     assert {m["catalog_id"] for m in ev["measurements"]["mismatches"]["value"]} == {a, b}
     assert q(dsn, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0] == 0  # dry run: nothing emitted
 
-    code, ev, out, _ = run_book("inventory-reconciliation", {"stack": "dev"}, execute=True, tmp_path=tmp_path,
-                                extra=extra)
+    code, ev, out, _ = run_book(
+        "inventory-reconciliation", {"stack": "dev"}, execute=True, tmp_path=tmp_path, extra=extra
+    )
     assert code == 3
     emitted = q(dsn, "SELECT aggregate_id, event_type FROM outbox WHERE published_at IS NULL ORDER BY 1")
     assert emitted == sorted([(a, "AvailabilityResync"), (b, "AvailabilityResync")])

@@ -5,38 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import boto3
-import pytest
 
-from tests.runbooks.conftest import REGION, run_book
-
-WRITER = "ecomart-dev-pg"
-
-
-@pytest.fixture
-def writer(moto_aws):
-    rds = boto3.client("rds", region_name=REGION)
-    ec2 = boto3.client("ec2", region_name=REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{az}")
-               ["Subnet"]["SubnetId"] for i, az in enumerate("ab")]
-    sg = ec2.create_security_group(GroupName="pg", Description="pg", VpcId=vpc)["GroupId"]
-    rds.create_db_subnet_group(DBSubnetGroupName="ecomart-dev-postgres", DBSubnetGroupDescription="x",
-                               SubnetIds=subnets)
-    rds.create_db_parameter_group(DBParameterGroupName="ecomart-dev-postgres16", DBParameterGroupFamily="postgres16",
-                                  Description="x")
-    key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
-    inst = rds.create_db_instance(
-        DBInstanceIdentifier=WRITER, Engine="postgres", DBInstanceClass="db.t4g.medium", AllocatedStorage=20,
-        MasterUsername="ecomart_admin", ManageMasterUserPassword=True, DBSubnetGroupName="ecomart-dev-postgres",
-        VpcSecurityGroupIds=[sg], DBParameterGroupName="ecomart-dev-postgres16", StorageEncrypted=True,
-        KmsKeyId=key, EnableIAMDatabaseAuthentication=True, BackupRetentionPeriod=7, MultiAZ=True,
-        MonitoringInterval=60, MonitoringRoleArn="arn:aws:iam::123456789012:role/ecomart-dev-rds-monitoring",
-        Tags=[{"Key": "environment", "Value": "dev"}, {"Key": "owner", "Value": "data@ecomart.example"}],
-    )["DBInstance"]
-    return {"sg": sg, "key": key, "arn": inst["DBInstanceArn"]}
-
-
-OUTPUTS = {"stack": "dev", "region": REGION, "postgresWriterIdentifier": WRITER}
+from tests.runbooks.conftest import OUTPUTS, REGION, WRITER, run_book
 
 
 def _target_time():
@@ -45,8 +15,9 @@ def _target_time():
 
 
 def test_dry_run_reads_only_and_prints_the_exact_restore_call(writer, tmp_path, call_log):
-    code, ev, out, _ = run_book("rds-pitr-restore", OUTPUTS, {"target-time": _target_time()}, tmp_path=tmp_path,
-                                call_log=call_log)
+    code, ev, out, _ = run_book(
+        "rds-pitr-restore", OUTPUTS, {"target-time": _target_time()}, tmp_path=tmp_path, call_log=call_log
+    )
     assert code == 0, out
     assert all(op.startswith(("Describe", "List", "Get")) for op in call_log.ops()), call_log.ops()
     assert "WOULD CALL rds.RestoreDBInstanceToPointInTime" in out
@@ -64,8 +35,14 @@ def test_dry_run_reads_only_and_prints_the_exact_restore_call(writer, tmp_path, 
 
 def test_execute_restores_a_copy_shaped_like_the_writer_and_leaves_it_alone(writer, tmp_path, call_log):
     target = _target_time()
-    code, ev, out, _ = run_book("rds-pitr-restore", OUTPUTS, {"target-time": target, "target-id": "pitr-copy"},
-                                execute=True, tmp_path=tmp_path, call_log=call_log)
+    code, ev, out, _ = run_book(
+        "rds-pitr-restore",
+        OUTPUTS,
+        {"target-time": target, "target-id": "pitr-copy"},
+        execute=True,
+        tmp_path=tmp_path,
+        call_log=call_log,
+    )
     assert code == 0, out
     sent = call_log.params("RestoreDBInstanceToPointInTime")
     assert sent["SourceDBInstanceIdentifier"] == WRITER and sent["TargetDBInstanceIdentifier"] == "pitr-copy"
@@ -73,8 +50,9 @@ def test_execute_restores_a_copy_shaped_like_the_writer_and_leaves_it_alone(writ
     assert sent["VpcSecurityGroupIds"] == [writer["sg"]]
     assert sent["DBParameterGroupName"] == "ecomart-dev-postgres16" and sent["EnableIAMDatabaseAuthentication"]
     assert sent["RestoreTime"] == target and sent["DeletionProtection"] is True and sent["PubliclyAccessible"] is False
-    described = boto3.client("rds", region_name=REGION).describe_db_instances(
-        DBInstanceIdentifier=WRITER)["DBInstances"][0]
+    described = boto3.client("rds", region_name=REGION).describe_db_instances(DBInstanceIdentifier=WRITER)[
+        "DBInstances"
+    ][0]
     assert sent["MultiAZ"] is False and sent["CopyTagsToSnapshot"] is True
     assert sent["DBInstanceClass"] == "db.t4g.medium" and sent["StorageType"] == described["StorageType"]
     assert sent["CACertificateIdentifier"] == described["CACertificateIdentifier"]
@@ -82,8 +60,9 @@ def test_execute_restores_a_copy_shaped_like_the_writer_and_leaves_it_alone(writ
     modify = call_log.params("ModifyDBInstance")
     # moto does not keep Enhanced Monitoring settings (the writer reads back 0): the call must carry what the
     # writer reports, whatever that is; test_monitoring_copied_from_the_writer pins a real value with Stubber.
-    described = boto3.client("rds", region_name=REGION).describe_db_instances(
-        DBInstanceIdentifier=WRITER)["DBInstances"][0]
+    described = boto3.client("rds", region_name=REGION).describe_db_instances(DBInstanceIdentifier=WRITER)[
+        "DBInstances"
+    ][0]
     assert modify["DBInstanceIdentifier"] == "pitr-copy"
     assert modify["MonitoringInterval"] == described.get("MonitoringInterval", 0) and modify["ApplyImmediately"]
     assert "ModifyDBInstance" not in [op for _, op, p in call_log.calls if p.get("DBInstanceIdentifier") == WRITER]
@@ -99,33 +78,38 @@ def test_rerun_after_interruption_resumes_without_a_second_restore(writer, tmp_p
     params = {"target-time": _target_time(), "target-id": "pitr-copy"}
     run_book("rds-pitr-restore", OUTPUTS, params, execute=True, tmp_path=tmp_path, call_log=call_log)
     call_log.calls.clear()
-    code, ev, out, _ = run_book("rds-pitr-restore", OUTPUTS, params, execute=True, tmp_path=tmp_path,
-                                call_log=call_log)
+    code, ev, out, _ = run_book("rds-pitr-restore", OUTPUTS, params, execute=True, tmp_path=tmp_path, call_log=call_log)
     assert code == 0, out
     assert "RestoreDBInstanceToPointInTime" not in call_log.ops()
     assert ev["steps"][1]["status"] == "already-done" and "exists already" in out
 
 
 def test_target_after_the_restorable_window_is_refused_before_any_change(writer, tmp_path, call_log):
-    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
-    code, ev, out, _ = run_book("rds-pitr-restore", OUTPUTS, {"target-time": future}, execute=True,
-                                tmp_path=tmp_path, call_log=call_log)
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    code, ev, out, _ = run_book(
+        "rds-pitr-restore", OUTPUTS, {"target-time": future}, execute=True, tmp_path=tmp_path, call_log=call_log
+    )
     assert code == 1
     assert "RestoreDBInstanceToPointInTime" not in call_log.ops()
     assert "target time not after the latest restorable time" in ev["error"]
 
 
 def test_missing_writer_is_one_line_naming_it(moto_aws, tmp_path, call_log):
-    code, ev, out, _ = run_book("rds-pitr-restore", OUTPUTS, {"target-time": dt.datetime.now(dt.timezone.utc)},
-                                tmp_path=tmp_path, call_log=call_log)
+    code, ev, out, _ = run_book(
+        "rds-pitr-restore", OUTPUTS, {"target-time": dt.datetime.now(dt.UTC)}, tmp_path=tmp_path, call_log=call_log
+    )
     assert code == 2
     assert ev["error"].startswith("rds.DescribeDBInstances in us-east-1 refused: DBInstanceNotFound")
     assert WRITER in ev["error"] and "Traceback" not in out
 
 
 def test_wrong_region_names_the_call_and_the_region(writer, tmp_path, call_log):
-    code, ev, out, _ = run_book("rds-pitr-restore", {**OUTPUTS, "region": "eu-west-1"},
-                                {"target-time": dt.datetime.now(dt.timezone.utc)}, tmp_path=tmp_path,
-                                call_log=call_log)
+    code, ev, out, _ = run_book(
+        "rds-pitr-restore",
+        {**OUTPUTS, "region": "eu-west-1"},
+        {"target-time": dt.datetime.now(dt.UTC)},
+        tmp_path=tmp_path,
+        call_log=call_log,
+    )
     assert code == 2
     assert ev["error"].startswith("rds.DescribeDBInstances in eu-west-1 refused: DBInstanceNotFound")

@@ -5,16 +5,15 @@ stock with its reason."""
 from __future__ import annotations
 
 import boto3
-import httpx
 import pytest
 
 from app import db
 from app.api import create_app
-from devtools.servers import PostgresServer
 from app.read_only import FLAG_CACHE_SECONDS, OrderIntake, ReadOnlyFlag, tracking_ref
-from devtools.seed import seed
 from app.services import Services
-from tests.app.apphelpers import authed_client, LiveServer, make_settings, pg_conn, wait_for
+from devtools.seed import seed
+from devtools.servers import PostgresServer
+from tests.app.apphelpers import LiveServer, authed_client, make_settings, pg_conn, wait_for
 from tests.runbooks.conftest import REGION, run_book
 
 PARAM = "/ecomart-dev/orders/read-only"
@@ -33,7 +32,8 @@ def stack(moto_aws):
     ssm.put_parameter(Name=PARAM, Value="off", Type="String")
     kms = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
     url = boto3.client("sqs", region_name=REGION).create_queue(
-        QueueName="ecomart-dev-queued-orders", Attributes={"KmsMasterKeyId": kms})["QueueUrl"]
+        QueueName="ecomart-dev-queued-orders", Attributes={"KmsMasterKeyId": kms}
+    )["QueueUrl"]
     return {"stack": "dev", "region": REGION, "ordersReadOnlyParameter": PARAM, "queuedOrdersQueueUrl": url}
 
 
@@ -43,9 +43,11 @@ def test_orders_queue_while_postgres_is_down_and_drain_exactly_once(own_pg, redi
     dsn = own_pg.dsn()
     with pg_conn(dsn) as conn:
         sample = seed(conn, mongo, n_products=30, n_customers=3)
-        rows = conn.execute("SELECT p.sku, sum(i.quantity)::int FROM products p JOIN inventory i ON "
-                            "i.product_id = p.id WHERE p.active GROUP BY p.sku HAVING sum(i.quantity) >= 3 "
-                            "ORDER BY p.sku LIMIT 2").fetchall()
+        rows = conn.execute(
+            "SELECT p.sku, sum(i.quantity)::int FROM products p JOIN inventory i ON "
+            "i.product_id = p.id WHERE p.active GROUP BY p.sku HAVING sum(i.quantity) >= 3 "
+            "ORDER BY p.sku LIMIT 2"
+        ).fetchall()
     (plenty, _), (scarce, scarce_units) = rows
     customer = sample.customers[0]
     services = Services.build(make_settings(dsn, redis_url), mongo=mongo)
@@ -54,17 +56,23 @@ def test_orders_queue_while_postgres_is_down_and_drain_exactly_once(own_pg, redi
     services.intake = OrderIntake(boto3.client("sqs", region_name=REGION), stack["queuedOrdersQueueUrl"], r)
     try:
         slept: list[float] = []
-        code, ev, out, _ = run_book("orders-read-only-mode", stack, {"state": "on"}, execute=True,
-                                    tmp_path=tmp_path, sleep=slept.append)
+        code, ev, out, _ = run_book(
+            "orders-read-only-mode", stack, {"state": "on"}, execute=True, tmp_path=tmp_path, sleep=slept.append
+        )
         assert code == 0, out
         assert slept == [FLAG_CACHE_SECONDS]  # it waits until every app instance's cached flag has expired
         assert boto3.client("ssm", region_name=REGION).get_parameter(Name=PARAM)["Parameter"]["Value"] == "on"
         own_pg.stop()
         with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
             assert http.get("/products/p-00001").status_code == 200  # catalog unaffected
+
             def order(key, sku, qty):
-                return http.post("/orders", json={"customer_id": customer, "items": [{"sku": sku, "quantity": qty}]},
-                                 headers={"Idempotency-Key": key})
+                return http.post(
+                    "/orders",
+                    json={"customer_id": customer, "items": [{"sku": sku, "quantity": qty}]},
+                    headers={"Idempotency-Key": key},
+                )
+
             first = order("key-plenty-0001", plenty, 1)
             assert first.status_code == 202, first.text
             body = first.json()
@@ -83,8 +91,14 @@ def test_orders_queue_while_postgres_is_down_and_drain_exactly_once(own_pg, redi
             own_pg.start()
             # the app's PostgreSQL breaker lets a probe through within its cool-down: then unknown is a plain 404
             wait_for(lambda: http.get("/orders/queued/q_" + "0" * 32).status_code == 404)
-            code, ev, out, _ = run_book("orders-read-only-mode", stack, {"state": "off"}, execute=True,
-                                        tmp_path=tmp_path, extra={"database_url": dsn, "redis": r})
+            code, ev, out, _ = run_book(
+                "orders-read-only-mode",
+                stack,
+                {"state": "off"},
+                execute=True,
+                tmp_path=tmp_path,
+                extra={"database_url": dsn, "redis": r},
+            )
             assert code == 0, out
             m = {k: v["value"] for k, v in ev["measurements"].items()}
             assert (m["drain_received"], m["drain_placed"], m["drain_refused"], m["drain_already_done"]) == (4, 2, 1, 1)
@@ -103,21 +117,28 @@ def test_orders_queue_while_postgres_is_down_and_drain_exactly_once(own_pg, redi
             assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 3
             assert conn.execute("SELECT count(*) FROM queued_order_outcomes").fetchone()[0] == 3
         # a second drain finds nothing and places nothing again
-        code, ev, out, _ = run_book("orders-read-only-mode", stack, {"state": "off"}, execute=True,
-                                    tmp_path=tmp_path, extra={"database_url": dsn, "redis": r})
+        code, ev, out, _ = run_book(
+            "orders-read-only-mode",
+            stack,
+            {"state": "off"},
+            execute=True,
+            tmp_path=tmp_path,
+            extra={"database_url": dsn, "redis": r},
+        )
         assert ev["steps"][1]["status"] == "already-done" and ev["measurements"]["drain_received"]["value"] == 0
     finally:
         services.close()
 
 
 def test_dry_run_of_read_only_mode_changes_nothing(stack, tmp_path, call_log):
-    code, ev, out, _ = run_book("orders-read-only-mode", stack, {"state": "on"}, tmp_path=tmp_path,
-                                call_log=call_log)
+    code, ev, out, _ = run_book("orders-read-only-mode", stack, {"state": "on"}, tmp_path=tmp_path, call_log=call_log)
     assert code == 0, out
     assert call_log.ops() == ["GetParameter", "GetQueueAttributes"]
     assert boto3.client("ssm", region_name=REGION).get_parameter(Name=PARAM)["Parameter"]["Value"] == "off"
-    assert f'WOULD CALL ssm.PutParameter (us-east-1) {{"Name": "{PARAM}", "Overwrite": true, "Type": "String", ' \
-           '"Value": "on"}' in out
+    assert (
+        f'WOULD CALL ssm.PutParameter (us-east-1) {{"Name": "{PARAM}", "Overwrite": true, "Type": "String", '
+        '"Value": "on"}' in out
+    )
 
 
 def test_bad_state_names_the_allowed_values(stack, tmp_path):

@@ -13,8 +13,11 @@ SHARED = "shapes"  # the shapes the per-service tables share
 
 
 def modules() -> dict[str, Any]:
-    return {m.name: importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)
-            if m.name != SHARED}
+    return {
+        m.name: importlib.import_module(f"{__name__}.{m.name}")
+        for m in pkgutil.iter_modules(__path__)
+        if m.name != SHARED
+    }
 
 
 def resolved() -> list[tuple[str, Case]]:
@@ -26,7 +29,8 @@ def resolved() -> list[tuple[str, Case]]:
         for pid, cases in module.CASES.items():
             for case in cases:
                 props = NAMED[case.props] if isinstance(case.props, str) else case.props
-                mutations = {k: (NAMED[v] if isinstance(v, str) and v in NAMED else v)
-                             for k, v in case.mutations.items()}
+                mutations = {
+                    k: (NAMED[v] if isinstance(v, str) and v in NAMED else v) for k, v in case.mutations.items()
+                }
                 out.append((pid, Case(case.type, props, mutations, case.config, case.label)))
     return out

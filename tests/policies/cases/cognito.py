@@ -8,9 +8,15 @@ from tests.policies.helpers import DELETE, Case
 
 CASES = {
     "cognito-password-policy": [
-        Case(T.COGNITO_USER_POOL, "USER_POOL", {"passwordPolicy.minimumLength": 8,
-                                                "passwordPolicy.requireNumbers": False,
-                                                "passwordPolicy.requireLowercase": False}),
+        Case(
+            T.COGNITO_USER_POOL,
+            "USER_POOL",
+            {
+                "passwordPolicy.minimumLength": 8,
+                "passwordPolicy.requireNumbers": False,
+                "passwordPolicy.requireLowercase": False,
+            },
+        ),
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"passwordPolicy": DELETE}, label="absent"),
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"passwordPolicy.minimumLength": 11}, label="one short"),
     ],
@@ -19,8 +25,11 @@ CASES = {
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"mfaConfiguration": DELETE}, label="absent"),
     ],
     "cognito-threat-protection": [
-        Case(T.COGNITO_USER_POOL, "USER_POOL", {"userPoolAddOns.advancedSecurityMode": "AUDIT",
-                                                "userPoolTier": "ESSENTIALS"}),
+        Case(
+            T.COGNITO_USER_POOL,
+            "USER_POOL",
+            {"userPoolAddOns.advancedSecurityMode": "AUDIT", "userPoolTier": "ESSENTIALS"},
+        ),
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"userPoolAddOns": DELETE}, label="no add-ons"),
     ],
     "cognito-deletion-protection": [
@@ -28,7 +37,10 @@ CASES = {
         Case(T.COGNITO_USER_POOL, "USER_POOL", {"deletionProtection": DELETE}, label="absent"),
     ],
     "cognito-identity-pool-no-unauthenticated": [
-        Case(T.COGNITO_IDENTITY_POOL, {"identityPoolName": "ecomart", "allowUnauthenticatedIdentities": False},
-             {"allowUnauthenticatedIdentities": True}),
+        Case(
+            T.COGNITO_IDENTITY_POOL,
+            {"identityPoolName": "ecomart", "allowUnauthenticatedIdentities": False},
+            {"allowUnauthenticatedIdentities": True},
+        ),
     ],
 }

@@ -4,8 +4,8 @@ policy checks, a one-property mutation that must be reported (tests/policies/tes
 from __future__ import annotations
 
 from policies.engine import tokens as T
-from tests.policies.helpers import DELETE, Case
 from tests.policies.cases.shapes import APP_USER, CACHE, DEFAULT_OFF, SERVERLESS
+from tests.policies.helpers import DELETE, Case
 
 CASES = {
     # ElastiCache
@@ -22,19 +22,29 @@ CASES = {
         Case(T.EC_REPLICATION_GROUP, CACHE, {"automaticFailoverEnabled": False, "multiAzEnabled": DELETE}),
     ],
     "elasticache-cluster-mode-sharded": [
-        Case(T.EC_REPLICATION_GROUP, CACHE, {"clusterMode": "disabled", "numNodeGroups": 1,
-                                             "replicasPerNodeGroup": 1}),
+        Case(T.EC_REPLICATION_GROUP, CACHE, {"clusterMode": "disabled", "numNodeGroups": 1, "replicasPerNodeGroup": 1}),
     ],
     "elasticache-snapshot-retention": [
         Case(T.EC_REPLICATION_GROUP, CACHE, {"snapshotRetentionLimit": 1}),
         Case(T.EC_SERVERLESS, SERVERLESS, {"snapshotRetentionLimit": 0}),
-        Case(T.EC_REPLICATION_GROUP, {**CACHE, "snapshotRetentionLimit": 1}, {"snapshotRetentionLimit": 0},
-             config={"minimumDays": 1}, label="dev minimum"),
+        Case(
+            T.EC_REPLICATION_GROUP,
+            {**CACHE, "snapshotRetentionLimit": 1},
+            {"snapshotRetentionLimit": 0},
+            config={"minimumDays": 1},
+            label="dev minimum",
+        ),
     ],
     "elasticache-log-delivery": [
-        Case(T.EC_REPLICATION_GROUP, CACHE, {"logDeliveryConfigurations.0.logType": "engine-log",
-                                             "logDeliveryConfigurations.0.destinationType": "s3",
-                                             "logDeliveryConfigurations.0.destination": DELETE}),
+        Case(
+            T.EC_REPLICATION_GROUP,
+            CACHE,
+            {
+                "logDeliveryConfigurations.0.logType": "engine-log",
+                "logDeliveryConfigurations.0.destinationType": "s3",
+                "logDeliveryConfigurations.0.destination": DELETE,
+            },
+        ),
         Case(T.EC_REPLICATION_GROUP, CACHE, {"logDeliveryConfigurations": []}, label="none"),
     ],
     "elasticache-custom-parameter-group": [
@@ -45,8 +55,12 @@ CASES = {
     ],
     "elasticache-engine-version-supported": [
         Case(T.EC_REPLICATION_GROUP, CACHE, {"engineVersion": "7.1"}),
-        Case(T.EC_REPLICATION_GROUP, {**CACHE, "engine": "redis", "engineVersion": "7.1"}, {"engineVersion": "6.2"},
-             label="redis"),
+        Case(
+            T.EC_REPLICATION_GROUP,
+            {**CACHE, "engine": "redis", "engineVersion": "7.1"},
+            {"engineVersion": "6.2"},
+            label="redis",
+        ),
     ],
     "elasticache-in-subnet-group": [
         Case(T.EC_REPLICATION_GROUP, CACHE, {"subnetGroupName": DELETE, "securityGroupIds": []}),

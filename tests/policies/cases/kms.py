@@ -4,8 +4,8 @@ policy checks, a one-property mutation that must be reported (tests/policies/tes
 from __future__ import annotations
 
 from policies.engine import tokens as T
-from tests.policies.helpers import Case
 from tests.policies.cases.shapes import KEY, KEY_POLICY, PUBLIC, PUBLIC_AWS, REPLICA_KEY, ROOT_ADMIN, doc
+from tests.policies.helpers import Case
 
 CASES = {
     # KMS
@@ -13,8 +13,13 @@ CASES = {
     "kms-key-deletion-window": [
         Case(T.KMS_KEY, KEY, {"deletionWindowInDays": 7}),
         Case(T.KMS_REPLICA_KEY, REPLICA_KEY, {"deletionWindowInDays": 10}),
-        Case(T.KMS_KEY, {**KEY, "deletionWindowInDays": 7}, {"deletionWindowInDays": 6}, config={"minimumDays": 7},
-             label="dev minimum"),
+        Case(
+            T.KMS_KEY,
+            {**KEY, "deletionWindowInDays": 7},
+            {"deletionWindowInDays": 6},
+            config={"minimumDays": 7},
+            label="dev minimum",
+        ),
     ],
     "kms-key-policy-no-public-principal": [
         Case(T.KMS_KEY, KEY, {"policy": doc(ROOT_ADMIN, PUBLIC_AWS)}),

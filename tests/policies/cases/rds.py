@@ -4,8 +4,8 @@ policy checks, a one-property mutation that must be reported (tests/policies/tes
 from __future__ import annotations
 
 from policies.engine import tokens as T
-from tests.policies.helpers import DELETE, Case
 from tests.policies.cases.shapes import AURORA, BACKUP_REPLICATION, MYSQL_PARAMS, PG_PARAMS, PG_WRITER, PROXY
+from tests.policies.helpers import DELETE, Case
 
 CASES = {
     # RDS
@@ -33,8 +33,13 @@ CASES = {
     "rds-backup-retention": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"backupRetentionPeriod": 7}),
         Case(T.RDS_CLUSTER, AURORA, {"backupRetentionPeriod": 1}),
-        Case(T.RDS_INSTANCE, {**PG_WRITER, "backupRetentionPeriod": 7}, {"backupRetentionPeriod": 6},
-             config={"minimumDays": 7}, label="dev minimum"),
+        Case(
+            T.RDS_INSTANCE,
+            {**PG_WRITER, "backupRetentionPeriod": 7},
+            {"backupRetentionPeriod": 6},
+            config={"minimumDays": 7},
+            label="dev minimum",
+        ),
     ],
     "rds-deletion-protection": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"deletionProtection": False}),
@@ -92,12 +97,27 @@ CASES = {
         Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters": PG_PARAMS["parameters"][:5]}, label="absent"),
     ],
     "rds-snapshot-not-public": [
-        Case(T.RDS_SNAPSHOT, {"dbInstanceIdentifier": "ecomart-prod-pg", "dbSnapshotIdentifier": "pre-upgrade",
-                              "sharedAccounts": ["210987654321"]}, {"sharedAccounts": ["all"]}),
-        Case(T.RDS_CLUSTER_SNAPSHOT, {"dbClusterIdentifier": "c", "dbClusterSnapshotIdentifier": "s"},
-             {"sharedAccounts": ["ALL"]}, label="cluster"),
-        Case(T.RDS_SNAPSHOT_COPY, {"sourceDbSnapshotIdentifier": "arn:aws:rds:us-east-1:1:snapshot:s",
-                                   "targetDbSnapshotIdentifier": "copy"}, {"sharedAccounts": ["all"]}, label="copy"),
+        Case(
+            T.RDS_SNAPSHOT,
+            {
+                "dbInstanceIdentifier": "ecomart-prod-pg",
+                "dbSnapshotIdentifier": "pre-upgrade",
+                "sharedAccounts": ["210987654321"],
+            },
+            {"sharedAccounts": ["all"]},
+        ),
+        Case(
+            T.RDS_CLUSTER_SNAPSHOT,
+            {"dbClusterIdentifier": "c", "dbClusterSnapshotIdentifier": "s"},
+            {"sharedAccounts": ["ALL"]},
+            label="cluster",
+        ),
+        Case(
+            T.RDS_SNAPSHOT_COPY,
+            {"sourceDbSnapshotIdentifier": "arn:aws:rds:us-east-1:1:snapshot:s", "targetDbSnapshotIdentifier": "copy"},
+            {"sharedAccounts": ["all"]},
+            label="copy",
+        ),
     ],
     "rds-custom-master-username": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"username": "postgres"}),
@@ -105,9 +125,19 @@ CASES = {
     ],
     "rds-proxy-endpoint-security-groups": [
         Case(T.RDS_PROXY, PROXY, {"vpcSecurityGroupIds": []}),
-        Case(T.RDS_PROXY_ENDPOINT, {"dbProxyName": "ecomart-prod-pg-proxy", "dbProxyEndpointName": "reads",
-                                    "vpcSubnetIds": ["subnet-1", "subnet-2"], "vpcSecurityGroupIds": ["sg-1"],
-                                    "targetRole": "READ_ONLY"}, {"vpcSecurityGroupIds": DELETE}, label="endpoint")],
+        Case(
+            T.RDS_PROXY_ENDPOINT,
+            {
+                "dbProxyName": "ecomart-prod-pg-proxy",
+                "dbProxyEndpointName": "reads",
+                "vpcSubnetIds": ["subnet-1", "subnet-2"],
+                "vpcSecurityGroupIds": ["sg-1"],
+                "targetRole": "READ_ONLY",
+            },
+            {"vpcSecurityGroupIds": DELETE},
+            label="endpoint",
+        ),
+    ],
     "rds-non-default-port": [
         Case(T.RDS_INSTANCE, {"engine": "postgres", "port": 5433}, {"port": 5432}),
         Case(T.RDS_CLUSTER, {"engine": "aurora-postgresql", "port": 6432}, {"port": 5432}),

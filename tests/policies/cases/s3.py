@@ -4,40 +4,79 @@ policy checks, a one-property mutation that must be reported (tests/policies/tes
 from __future__ import annotations
 
 from policies.engine import tokens as T
-from tests.policies.helpers import DELETE, Case
 from tests.policies.cases.shapes import CONNECT, DENY_HTTP, KEY_ARN, PUBLIC, doc
+from tests.policies.helpers import DELETE, Case
 
 CASES = {
     # S3
     "s3-public-access-block": [
-        Case(T.S3_PUBLIC_ACCESS_BLOCK, {"bucket": "b", "blockPublicAcls": True, "blockPublicPolicy": True,
-                                        "ignorePublicAcls": True, "restrictPublicBuckets": True},
-             {"blockPublicAcls": False, "blockPublicPolicy": False, "ignorePublicAcls": DELETE,
-              "restrictPublicBuckets": False}),
+        Case(
+            T.S3_PUBLIC_ACCESS_BLOCK,
+            {
+                "bucket": "b",
+                "blockPublicAcls": True,
+                "blockPublicPolicy": True,
+                "ignorePublicAcls": True,
+                "restrictPublicBuckets": True,
+            },
+            {
+                "blockPublicAcls": False,
+                "blockPublicPolicy": False,
+                "ignorePublicAcls": DELETE,
+                "restrictPublicBuckets": False,
+            },
+        ),
     ],
     "s3-encryption-cmk": [
-        Case(T.S3_SSE, {"bucket": "b", "rules": [{"applyServerSideEncryptionByDefault": {
-            "sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY_ARN}, "bucketKeyEnabled": True}]},
-             {"rules.0.applyServerSideEncryptionByDefault.sseAlgorithm": "AES256",
-              "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId": DELETE}),
+        Case(
+            T.S3_SSE,
+            {
+                "bucket": "b",
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY_ARN},
+                        "bucketKeyEnabled": True,
+                    }
+                ],
+            },
+            {
+                "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm": "AES256",
+                "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId": DELETE,
+            },
+        ),
     ],
     "s3-no-public-acl": [
         Case(T.S3_BUCKET, {"bucket": "ecomart-exports", "acl": "private"}, {"acl": "public-read"}),
         Case(T.S3_ACL, {"bucket": "ecomart-exports", "acl": "private"}, {"acl": "public-read-write"}),
     ],
     "s3-versioning-enabled": [
-        Case(T.S3_VERSIONING, {"bucket": "b", "versioningConfiguration": {"status": "Enabled"}},
-             {"versioningConfiguration.status": "Suspended"}),
+        Case(
+            T.S3_VERSIONING,
+            {"bucket": "b", "versioningConfiguration": {"status": "Enabled"}},
+            {"versioningConfiguration.status": "Suspended"},
+        ),
     ],
     "s3-ownership-controls-enforced": [
-        Case(T.S3_OWNERSHIP, {"bucket": "b", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
-             {"rule.objectOwnership": "ObjectWriter"}),
+        Case(
+            T.S3_OWNERSHIP,
+            {"bucket": "b", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+            {"rule.objectOwnership": "ObjectWriter"},
+        ),
     ],
     "s3-object-lock-retention": [
-        Case(T.S3_OBJECT_LOCK, {"bucket": "b", "objectLockEnabled": "Enabled",
-                                "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 365}}},
-             {"rule.defaultRetention.mode": "FOREVER", "rule.defaultRetention.days": 30,
-              "rule.defaultRetention.years": 1}),
+        Case(
+            T.S3_OBJECT_LOCK,
+            {
+                "bucket": "b",
+                "objectLockEnabled": "Enabled",
+                "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 365}},
+            },
+            {
+                "rule.defaultRetention.mode": "FOREVER",
+                "rule.defaultRetention.days": 30,
+                "rule.defaultRetention.years": 1,
+            },
+        ),
     ],
     "s3-policy-deny-insecure-transport": [
         Case(T.S3_POLICY, {"bucket": "b", "policy": doc(DENY_HTTP)}, {"policy": doc(CONNECT)}),

@@ -9,7 +9,11 @@ from tests.policies.helpers import DELETE, Case
 CASES = {
     "scheduler-target-dead-letter": [
         Case(T.SCHEDULER_SCHEDULE, "RELAY_SCHEDULE", {"target.deadLetterConfig.arn": "", "target.retryPolicy": {}}),
-        Case(T.SCHEDULER_SCHEDULE, "RELAY_SCHEDULE", {"target.deadLetterConfig": DELETE,
-                                                      "target.retryPolicy": DELETE}, label="absent"),
+        Case(
+            T.SCHEDULER_SCHEDULE,
+            "RELAY_SCHEDULE",
+            {"target.deadLetterConfig": DELETE, "target.retryPolicy": DELETE},
+            label="absent",
+        ),
     ],
 }
