@@ -26,8 +26,9 @@ preview: venv
 check: venv
 	$(PY) -m ecomart check --stack $(STACK)
 
+# Parallel on every core (pytest-xdist); each worker starts its own PostgreSQL/Redis servers on free ports.
 test: venv system-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 app: venv system-deps
 	$(PY) -m devtools.local

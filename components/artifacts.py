@@ -40,12 +40,12 @@ class CodeArtifactsSettings:
     """The stack config's ``artifacts`` section."""
 
     access_log_retention_days: int = arg(
-        "How long server access logs (and their replaced versions) are kept.", 365, units="days", ge=1, le=3650
+        "How long server access logs (and their replaced versions) are kept.", default=365, units="days", ge=1, le=3650
     )
     noncurrent_version_days: int = arg(
         "How long a replaced artifact version is kept (the rollback window; current "
         "objects are kept: the functions' code is the current signed key).",
-        30,
+        default=30,
         units="days",
         ge=1,
         le=365,
@@ -54,7 +54,7 @@ class CodeArtifactsSettings:
         "How long a signature stays valid: Lambda refuses to deploy code whose "
         "signature expired (revoke the profile to stop it sooner; AWS Signer's "
         "limits).",
-        LAMBDA_SIGNATURE_VALIDITY_MONTHS,
+        default=LAMBDA_SIGNATURE_VALIDITY_MONTHS,
         units="months",
         ge=1,
         le=SIGNER_MAX_VALIDITY_MONTHS,
@@ -62,7 +62,7 @@ class CodeArtifactsSettings:
     force_destroy: bool = arg(
         "A destroy empties the artifact bucket (dev); the access-log bucket is never "
         "force-destroyed and is kept on destroy.",
-        False,
+        default=False,
     )
 
 

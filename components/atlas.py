@@ -210,14 +210,14 @@ class Zone:
         means="letters, digits, spaces, _ - (at most 64)",
     )
     region: str = arg("Atlas name of the AWS region of the zone's nodes, e.g. US_EAST_1.", check=_atlas_region)
-    shards: int = arg("Shards in this zone (one replication_specs entry each).", 1, ge=1, le=70)
+    shards: int = arg("Shards in this zone (one replication_specs entry each).", default=1, ge=1, le=70)
     backup_copy_region: str | None = arg(
-        "Atlas region snapshots of this zone are copied to; None: no copy.", None, check=_atlas_region
+        "Atlas region snapshots of this zone are copied to; None: no copy.", default=None, check=_atlas_region
     )
     locations: Sequence[str] = arg(
         "ISO 3166 codes pinned to this zone (custom zone mappings; global clusters "
         "only); 'EEA' stands for every EEA country.",
-        (),
+        default=(),
         check=_location,
     )
 
@@ -234,15 +234,15 @@ class Zone:
 
 @settings
 class AutoScaling:
-    compute_enabled: bool = arg("Tier auto-scaling, per shard.", True)
-    compute_scale_down_enabled: bool = arg("Allow scaling down to compute_min_instance_size.", True)
+    compute_enabled: bool = arg("Tier auto-scaling, per shard.", default=True)
+    compute_scale_down_enabled: bool = arg("Allow scaling down to compute_min_instance_size.", default=True)
     compute_min_instance_size: str | None = arg(
-        "Lower tier bound (same tier class; required with scale-down).", "M30", check=_tier
+        "Lower tier bound (same tier class; required with scale-down).", default="M30", check=_tier
     )
     compute_max_instance_size: str | None = arg(
-        "Upper tier bound (same tier class; required with compute auto-scaling).", "M60", check=_tier
+        "Upper tier bound (same tier class; required with compute auto-scaling).", default="M60", check=_tier
     )
-    disk_enabled: bool = arg("Disk auto-scaling.", True)
+    disk_enabled: bool = arg("Disk auto-scaling.", default=True)
 
 
 @settings
@@ -250,13 +250,15 @@ class BackupPolicy:
     """Continuous cloud backup (point in time) and the snapshot ladder; Atlas wants each rung kept longer."""
 
     restore_window_days: int = arg(
-        "Point-in-time restore window; hourly snapshots are kept this long.", 7, units="days", ge=7, le=365
+        "Point-in-time restore window; hourly snapshots are kept this long.", default=7, units="days", ge=7, le=365
     )
-    hourly_every_hours: int = arg("Hours between hourly snapshots.", 6, units="hours", one_of=HOURLY_FREQUENCIES)
-    daily_retention_days: int = arg("Daily snapshots kept.", 7, units="days", ge=1, le=3650)
-    weekly_retention_weeks: int = arg("Weekly snapshots kept.", 4, units="weeks", ge=1, le=520)
-    monthly_retention_months: int = arg("Monthly snapshots kept.", 3, units="months", ge=1, le=120)
-    reference_hour_of_day: int = arg("UTC hour snapshots are taken.", 3, units="hour of day", ge=0, le=23)
+    hourly_every_hours: int = arg(
+        "Hours between hourly snapshots.", default=6, units="hours", one_of=HOURLY_FREQUENCIES
+    )
+    daily_retention_days: int = arg("Daily snapshots kept.", default=7, units="days", ge=1, le=3650)
+    weekly_retention_weeks: int = arg("Weekly snapshots kept.", default=4, units="weeks", ge=1, le=520)
+    monthly_retention_months: int = arg("Monthly snapshots kept.", default=3, units="months", ge=1, le=120)
+    reference_hour_of_day: int = arg("UTC hour snapshots are taken.", default=3, units="hour of day", ge=0, le=23)
 
     def rules(self) -> None:
         # Atlas refuses a policy whose less frequent snapshots are kept for less time than more frequent ones.
@@ -291,11 +293,11 @@ class BackupCompliance:
 
 @settings
 class MaintenanceWindow:
-    day_of_week: str = arg("sun..sat.", "sun", one_of=WEEKDAYS)
+    day_of_week: str = arg("sun..sat.", default="sun", one_of=WEEKDAYS)
     hour_of_day: int = arg(
-        "Start hour in the project's time zone (UTC by default).", 8, units="hour of day", ge=0, le=23
+        "Start hour in the project's time zone (UTC by default).", default=8, units="hour of day", ge=0, le=23
     )
-    auto_defer: bool = arg("Defer each maintenance once automatically.", False)
+    auto_defer: bool = arg("Defer each maintenance once automatically.", default=False)
 
     @property
     def atlas_day(self) -> int:
@@ -313,10 +315,10 @@ class IpAccessEntry:
 
 @settings
 class AlertThresholds:
-    replication_lag_seconds: float = arg("Oplog replication lag.", 60, units="seconds", gt=0)
-    disk_used_percent: float = arg("Data partition used.", 80, units="%", gt=0, lt=100)
-    connections_percent: float = arg("Of the tier's connection limit.", 80, units="%", gt=0, le=100)
-    query_targeting_ratio: float = arg("Scanned objects per returned document.", 1000, units="ratio", gt=1)
+    replication_lag_seconds: float = arg("Oplog replication lag.", default=60, units="seconds", gt=0)
+    disk_used_percent: float = arg("Data partition used.", default=80, units="%", gt=0, lt=100)
+    connections_percent: float = arg("Of the tier's connection limit.", default=80, units="%", gt=0, le=100)
+    query_targeting_ratio: float = arg("Scanned objects per returned document.", default=1000, units="ratio", gt=1)
 
 
 @dataclass(frozen=True)
@@ -456,39 +458,41 @@ class AtlasSettings:
         non_empty=True,
     )
     cluster_type: Literal["REPLICASET", "SHARDED", "GEOSHARDED"] = arg(
-        "GEOSHARDED pins zones' countries (EU data residency).", "GEOSHARDED"
+        "GEOSHARDED pins zones' countries (EU data residency).", default="GEOSHARDED"
     )
     instance_size: str = arg(
-        "Atlas tier: M10..M700, R40..R700 or *_NVME (sharded clusters: >= M30).", "M30", check=_tier
+        "Atlas tier: M10..M700, R40..R700 or *_NVME (sharded clusters: >= M30).", default="M30", check=_tier
     )
-    disk_size_gb: int = arg("Initial disk per node (auto-scaling may grow it).", 100, units="GB", ge=10, le=4096)
+    disk_size_gb: int = arg(
+        "Initial disk per node (auto-scaling may grow it).", default=100, units="GB", ge=10, le=4096
+    )
     electable_nodes: int = arg(
-        "Electable nodes per shard in its zone's region (spread over its AZs).", 3, one_of=(3, 5, 7)
+        "Electable nodes per shard in its zone's region (spread over its AZs).", default=3, one_of=(3, 5, 7)
     )
     mongo_db_major_version: str = arg(
-        "Pinned major version; upgrades are a reviewed change.", "8.0", one_of=MONGODB_MAJOR_VERSIONS
+        "Pinned major version; upgrades are a reviewed change.", default="8.0", one_of=MONGODB_MAJOR_VERSIONS
     )
     auto_scaling: AutoScaling = arg("Compute and disk auto-scaling.", factory=AutoScaling)
-    termination_protection: bool = arg("Refuse cluster deletion; also keeps backups after a deletion.", True)
+    termination_protection: bool = arg("Refuse cluster deletion; also keeps backups after a deletion.", default=True)
     backup: BackupPolicy = arg("Continuous backup and snapshot ladder.", factory=BackupPolicy)
     backup_compliance: BackupCompliance | None = arg(
-        "Backup Compliance Policy (irreversible without MongoDB support); None: none.", None
+        "Backup Compliance Policy (irreversible without MongoDB support); None: none.", default=None
     )
-    kms_private_networking: bool = arg("Atlas reaches the customer key over AWS PrivateLink only.", True)
+    kms_private_networking: bool = arg("Atlas reaches the customer key over AWS PrivateLink only.", default=True)
     key_deletion_window_days: int = arg(
-        "Waiting period of the customer key's scheduled deletion.", 30, units="days", ge=7, le=30
+        "Waiting period of the customer key's scheduled deletion.", default=30, units="days", ge=7, le=30
     )
     catalog_database: str = arg(
         "Database the users are scoped to and the namespaces live in.",
-        "catalog",
+        default="catalog",
         pattern=r"[A-Za-z][A-Za-z0-9_]{0,37}",
         means="a database name (a letter, then letters, digits, _)",
     )
-    ip_access_list: Sequence[IpAccessEntry] = arg("Extra networks admitted (PrivateLink needs none).", ())
+    ip_access_list: Sequence[IpAccessEntry] = arg("Extra networks admitted (PrivateLink needs none).", default=())
     maintenance_window: MaintenanceWindow = arg("Weekly maintenance start.", factory=MaintenanceWindow)
     alert_emails: Sequence[str] | None = arg(
         "Who Atlas alerts e-mail; None: the stack's alarm e-mails.",
-        None,
+        default=None,
         non_empty=True,
         pattern=EMAIL,
         means="e-mail addresses",
@@ -497,13 +501,13 @@ class AtlasSettings:
     audit_filter: str | None = arg(
         "JSON audit filter; None: authentication/authorization failures, writes "
         "to customer collections, DDL and user changes.",
-        None,
+        default=None,
         check=_audit_filter,
     )
     app_user: bool = arg(
         "Create the catalog service's role (unless AtlasLinks.app_role_arn) and database user; "
         "false when the app's functions bring their own users (components/service.py does).",
-        True,
+        default=True,
     )
 
     def rules(self) -> None:
@@ -627,12 +631,14 @@ class AtlasLinks:
         "Security group of the app tier: the only source admitted to the endpoints (and given egress to them)."
     )
     alert_emails: Sequence[str] = arg(
-        "Who Atlas alerts e-mail when AtlasSettings.alert_emails is None (the stack's alarm e-mails).", ()
+        "Who Atlas alerts e-mail when AtlasSettings.alert_emails is None (the stack's alarm e-mails).", default=()
     )
     app_role_arn: pulumi.Input[str] | None = arg(
-        "IAM role the catalog service runs as; None creates one (trusts Lambda and ECS tasks).", None
+        "IAM role the catalog service runs as; None creates one (trusts Lambda and ECS tasks).", default=None
     )
-    analytics_role_arn: pulumi.Input[str] | None = arg("IAM role of read-only analytics; None creates one.", None)
+    analytics_role_arn: pulumi.Input[str] | None = arg(
+        "IAM role of read-only analytics; None creates one.", default=None
+    )
     namespaces: Sequence[ManagedNamespace] = arg(
         "Sharded collections (GEOSHARDED) and the audited ones: the app's shard plan.",
         factory=lambda: CATALOG_NAMESPACES,
@@ -988,12 +994,18 @@ class Atlas(pulumi.ComponentResource):
     def _backups(self, name: str) -> None:
         s = self._settings
         b = s.backup
-        hourly = dict(
+        hourly: dict[str, Any] = dict(
             frequency_interval=b.hourly_every_hours, retention_unit="days", retention_value=b.restore_window_days
         )
-        daily = dict(frequency_interval=1, retention_unit="days", retention_value=b.daily_retention_days)
-        weekly = dict(frequency_interval=7, retention_unit="weeks", retention_value=b.weekly_retention_weeks)
-        monthly = dict(frequency_interval=40, retention_unit="months", retention_value=b.monthly_retention_months)
+        daily: dict[str, Any] = dict(
+            frequency_interval=1, retention_unit="days", retention_value=b.daily_retention_days
+        )
+        weekly: dict[str, Any] = dict(
+            frequency_interval=7, retention_unit="weeks", retention_value=b.weekly_retention_weeks
+        )
+        monthly: dict[str, Any] = dict(
+            frequency_interval=40, retention_unit="months", retention_value=b.monthly_retention_months
+        )
 
         copies = [z for z in s.zones if z.backup_copy_region]
         copy_settings = None

@@ -41,52 +41,53 @@ class BackupSettings:
     """The stack config's ``backup`` section."""
 
     daily_retention_days: int = arg(
-        "Daily recovery points kept (beyond RDS's own PITR window).", 35, units="days", ge=7, le=35
+        "Daily recovery points kept (beyond RDS's own PITR window).", default=35, units="days", ge=7, le=35
     )
     monthly_retention_days: int = arg(
-        "Monthly recovery points (the 1st of each month) kept.", 365, units="days", ge=90, le=3650
+        "Monthly recovery points (the 1st of each month) kept.", default=365, units="days", ge=90, le=3650
     )
     schedule_utc_hour: int = arg(
         "Hour (UTC) the daily and monthly jobs start; keep it clear of the RDS backup and maintenance windows.",
-        6,
+        default=6,
         units="hour of day",
         ge=0,
         le=23,
     )
     start_window_minutes: int = arg(
-        "A job must start within this of its schedule.", 60, units="minutes", ge=60, le=1440
+        "A job must start within this of its schedule.", default=60, units="minutes", ge=60, le=1440
     )
     completion_window_minutes: int = arg(
         "A job must finish within this of its scheduled start (at least 60 more than start_window_minutes).",
-        720,
+        default=720,
         units="minutes",
         ge=120,
         le=10080,
     )
     cross_region_copy: bool = arg(
-        "Copy every recovery point to a vault in the secondary region (BackupLinks names it and its key).", False
+        "Copy every recovery point to a vault in the secondary region (BackupLinks names it and its key).",
+        default=False,
     )
-    vault_lock: bool = arg("Lock the vault(s): recovery points cannot be deleted before min retention.", True)
+    vault_lock: bool = arg("Lock the vault(s): recovery points cannot be deleted before min retention.", default=True)
     vault_lock_mode: Literal["governance", "compliance"] = arg(
         "compliance: immutable after "
         "vault_lock_changeable_for_days (not even root can "
         "remove it; docs/adr/0006); governance: privileged "
         "IAM users can.",
-        "governance",
+        default="governance",
     )
     vault_lock_min_retention_days: int = arg(
-        "Shortest retention the lock admits (<= daily_retention_days).", 7, units="days", ge=1, le=36500
+        "Shortest retention the lock admits (<= daily_retention_days).", default=7, units="days", ge=1, le=36500
     )
     vault_lock_max_retention_days: int | None = arg(
         "Longest retention the lock admits (>= monthly_retention_days); None: monthly_retention_days + 35.",
-        None,
+        default=None,
         units="days",
         ge=1,
         le=36500,
     )
     vault_lock_changeable_for_days: int = arg(
         "Compliance mode: grace period in which the lock can still be changed or removed (AWS minimum 3).",
-        14,
+        default=14,
         units="days",
         ge=3,
         le=36500,
@@ -124,9 +125,9 @@ class BackupLinks:
     kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the vault (primary region).")
     resource_arns: Sequence[pulumi.Input[str]] = arg("ARNs the plan protects (the RDS writer, any other store).")
     copy_region: str | None = arg(
-        "Where recovery points are copied when the settings ask for it (the secondary region).", None
+        "Where recovery points are copied when the settings ask for it (the secondary region).", default=None
     )
-    copy_kms_key_arn: pulumi.Input[str] | None = arg("The backups key in copy_region.", None)
+    copy_kms_key_arn: pulumi.Input[str] | None = arg("The backups key in copy_region.", default=None)
 
     def __post_init__(self) -> None:
         require_together(self, "copy_region", "copy_kms_key_arn")

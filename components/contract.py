@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
 
 _MISSING: Any = dataclasses.MISSING
 _CONSTRAINTS = ("ge", "le", "gt", "lt", "one_of", "pattern", "non_empty", "check")
@@ -172,7 +172,11 @@ def camel(name: str) -> str:
 PYDANTIC_CONFIG = {"alias_generator": camel, "populate_by_name": True, "extra": "forbid"}
 
 
-def settings(cls: type) -> type:
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(arg,))
+def settings(cls: type[_T]) -> type[_T]:
     """Declare a settings class: a frozen dataclass whose fields' constraints, then its ``rules()``, are checked
     whenever it is built (by the stack config or by hand)."""
     own_rules = getattr(cls, "rules", None)

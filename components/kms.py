@@ -180,7 +180,7 @@ class KmsSettings:
     deletion_window_days: int = arg(
         "Waiting period between a scheduled deletion and the deletion: the time to "
         "notice and cancel (the environment's rules set the floor).",
-        30,
+        default=30,
         units="days",
         ge=7,
         le=30,
@@ -203,7 +203,7 @@ class KmsLinks:
     secondary_region: str | None = arg(
         "Region for the domains' disaster-recovery keys (cross-region PITR and "
         "backup copies); None: no secondary keys.",
-        None,
+        default=None,
     )
 
 

@@ -104,41 +104,50 @@ def cache_node_ids(cache: MonitoredCache) -> list[tuple[str, bool]]:
 class AlarmThresholds:
     """Where each alarm fires. Units in the names; see the module docstring for what each metric means."""
 
-    cpu_percent: float = arg("RDS CPU and ElastiCache engine-thread CPU.", 80, units="%", gt=0, le=100)
+    cpu_percent: float = arg("RDS CPU and ElastiCache engine-thread CPU.", default=80, units="%", gt=0, le=100)
     free_storage_percent: float = arg(
-        "Alarm below this share of the initially allocated storage.", 15, units="%", gt=0, lt=100
+        "Alarm below this share of the initially allocated storage.", default=15, units="%", gt=0, lt=100
     )
-    freeable_memory_mb: float = arg("RDS freeable memory floor.", 256, units="MiB", gt=0)
-    connections_percent: float = arg("Of the instance class's max_connections estimate.", 80, units="%", gt=0, le=100)
-    read_latency_ms: float = arg("RDS read latency ceiling.", 20, units="ms", gt=0)
-    write_latency_ms: float = arg("RDS write latency ceiling.", 20, units="ms", gt=0)
-    replica_lag_seconds: float = arg("RDS replica lag ceiling.", 30, units="seconds", gt=0)
-    cache_memory_percent: float = arg("ElastiCache memory use ceiling.", 80, units="%", gt=0, le=100)
-    cache_evictions: float = arg("Evictions per 5 minutes.", 100, units="count", ge=0)
-    cache_connections: float = arg("Client connections per node.", 5000, units="count", gt=0)
-    cache_replication_lag_seconds: float = arg("ElastiCache replication lag ceiling.", 5, units="seconds", gt=0)
-    function_errors: float = arg("Lambda invocation errors per minute (in 3 of 5 minutes).", 5, units="count", ge=0)
+    freeable_memory_mb: float = arg("RDS freeable memory floor.", default=256, units="MiB", gt=0)
+    connections_percent: float = arg(
+        "Of the instance class's max_connections estimate.", default=80, units="%", gt=0, le=100
+    )
+    read_latency_ms: float = arg("RDS read latency ceiling.", default=20, units="ms", gt=0)
+    write_latency_ms: float = arg("RDS write latency ceiling.", default=20, units="ms", gt=0)
+    replica_lag_seconds: float = arg("RDS replica lag ceiling.", default=30, units="seconds", gt=0)
+    cache_memory_percent: float = arg("ElastiCache memory use ceiling.", default=80, units="%", gt=0, le=100)
+    cache_evictions: float = arg("Evictions per 5 minutes.", default=100, units="count", ge=0)
+    cache_connections: float = arg("Client connections per node.", default=5000, units="count", gt=0)
+    cache_replication_lag_seconds: float = arg("ElastiCache replication lag ceiling.", default=5, units="seconds", gt=0)
+    function_errors: float = arg(
+        "Lambda invocation errors per minute (in 3 of 5 minutes).", default=5, units="count", ge=0
+    )
     function_throttles: float = arg(
         "Lambda throttled invocations per minute: any means the reserved concurrency is too low.",
-        0,
+        default=0,
         units="count",
         ge=0,
     )
     function_duration_percent: float = arg(
-        "Longest invocation as a share of the function's timeout.", 80, units="%", gt=0, le=100
+        "Longest invocation as a share of the function's timeout.", default=80, units="%", gt=0, le=100
     )
     function_concurrency_percent: float = arg(
-        "Concurrent executions as a share of the reserved concurrency.", 80, units="%", gt=0, le=100
+        "Concurrent executions as a share of the reserved concurrency.", default=80, units="%", gt=0, le=100
     )
-    api_server_errors: float = arg("HTTP API 5xx responses per minute (in 3 of 5 minutes).", 5, units="count", ge=0)
+    api_server_errors: float = arg(
+        "HTTP API 5xx responses per minute (in 3 of 5 minutes).", default=5, units="count", ge=0
+    )
     api_latency_p99_ms: float = arg(
-        "HTTP API p99 latency ceiling (the integration's timeout is 29 s).", 2000, units="ms", gt=0
+        "HTTP API p99 latency ceiling (the integration's timeout is 29 s).", default=2000, units="ms", gt=0
     )
     proxy_connections_percent: float = arg(
-        "RDS Proxy connections to the database as a share of its pool.", 80, units="%", gt=0, le=100
+        "RDS Proxy connections to the database as a share of its pool.", default=80, units="%", gt=0, le=100
     )
     outbox_lag_seconds: float = arg(
-        "Age of the oldest unpublished outbox event (no data: the relay is not running).", 60, units="seconds", gt=0
+        "Age of the oldest unpublished outbox event (no data: the relay is not running).",
+        default=60,
+        units="seconds",
+        gt=0,
     )
 
 
@@ -575,7 +584,7 @@ class MonitoringSettings:
         factory=lambda: dict(DEFAULT_RUNBOOKS),
     )
     default_runbook: str = arg(
-        "Runbook of every alarm whose metric is not in runbooks (and of the composite).", DEFAULT_RUNBOOK
+        "Runbook of every alarm whose metric is not in runbooks (and of the composite).", default=DEFAULT_RUNBOOK
     )
 
 
@@ -588,17 +597,18 @@ class MonitoringLinks:
     dbs: Sequence[MonitoredDb] = arg(
         "RDS instances to watch (Postgres.instances, or existing ones); their RDS events "
         "(platform_rules.RDS_EVENT_CATEGORIES) page too.",
-        (),
+        default=(),
     )
     db_parameter_groups: Sequence[pulumi.Input[str]] = arg(
-        "Names of the DB parameter groups whose configuration changes page (Postgres.parameter_group_names).", ()
+        "Names of the DB parameter groups whose configuration changes page (Postgres.parameter_group_names).",
+        default=(),
     )
-    db_clusters: Sequence[pulumi.Input[str]] = arg("Identifiers of RDS clusters whose events page.", ())
-    caches: Sequence[MonitoredCache] = arg("ElastiCache groups to watch (Redis.caches, or existing ones).", ())
-    functions: Sequence[MonitoredFunction] = arg("Lambda functions to watch (Service.functions).", ())
-    apis: Sequence[MonitoredApi] = arg("HTTP API stages to watch (Service.apis).", ())
-    proxies: Sequence[MonitoredProxy] = arg("RDS Proxies to watch (Service.proxies).", ())
-    lags: Sequence[MonitoredLag] = arg("Published age metrics to watch (Service.lags: the outbox relay).", ())
+    db_clusters: Sequence[pulumi.Input[str]] = arg("Identifiers of RDS clusters whose events page.", default=())
+    caches: Sequence[MonitoredCache] = arg("ElastiCache groups to watch (Redis.caches, or existing ones).", default=())
+    functions: Sequence[MonitoredFunction] = arg("Lambda functions to watch (Service.functions).", default=())
+    apis: Sequence[MonitoredApi] = arg("HTTP API stages to watch (Service.apis).", default=())
+    proxies: Sequence[MonitoredProxy] = arg("RDS Proxies to watch (Service.proxies).", default=())
+    lags: Sequence[MonitoredLag] = arg("Published age metrics to watch (Service.lags: the outbox relay).", default=())
 
 
 class Monitoring(pulumi.ComponentResource):

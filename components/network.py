@@ -35,17 +35,19 @@ class NetworkSettings:
     vpc_cidr: str = arg(
         "IPv4 CIDR of the VPC, /16 to /24, private (RFC 1918); cut into 16 blocks: app subnets from "
         "block 0, data subnets from block 8.",
-        "10.40.0.0/16",
+        default="10.40.0.0/16",
         check=private_vpc_cidr,
     )
     az_count: int = arg(
         "Availability Zones to spread each tier's subnets over (an app and a data subnet per AZ; "
         "the environment's rules set the floor).",
-        3,
+        default=3,
         ge=2,
         le=6,
     )
-    flow_log_retention_days: int = arg("CloudWatch retention of VPC flow logs.", 365, units="days", check=log_retention)
+    flow_log_retention_days: int = arg(
+        "CloudWatch retention of VPC flow logs.", default=365, units="days", check=log_retention
+    )
 
 
 @dataclass

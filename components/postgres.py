@@ -65,63 +65,73 @@ class PostgresSettings:
 
     instance_class: str = arg(
         "Writer instance class (db.<family>.<size>).",
-        "db.r6g.large",
+        default="db.r6g.large",
         pattern=r"db\.[a-z0-9]+\.[a-z0-9]+",
         means="an RDS instance class (db.<family>.<size>)",
     )
     engine_version: str = arg(
         "PostgreSQL major version; RDS picks the newest minor and auto minor upgrades keep it current (docs/adr/0017).",
-        POSTGRES_DEFAULT_MAJOR,
+        default=POSTGRES_DEFAULT_MAJOR,
         one_of=POSTGRES_SUPPORTED_MAJORS,
     )
     database_name: str = arg(
         "Initial database.",
-        "ecomart",
+        default="ecomart",
         pattern=r"[a-z][a-z0-9_]{0,62}",
         means="a lowercase identifier: a-z first, then a-z 0-9 _ (at most 63)",
     )
     replica_instance_class: str | None = arg(
         "Read replicas' class; None: the writer's.",
-        None,
+        default=None,
         pattern=r"db\.[a-z0-9]+\.[a-z0-9]+",
         means="an RDS instance class (db.<family>.<size>)",
     )
-    read_replicas: int = arg("Same-region read replicas (each gets its own alarms).", 0, ge=0, le=5)
-    multi_az: bool = arg("Synchronous standby in another AZ for the writer (failover in about a minute).", True)
-    allocated_storage_gb: int = arg("Initial gp3 storage.", 100, units="GB", ge=20, le=65536)
+    read_replicas: int = arg("Same-region read replicas (each gets its own alarms).", default=0, ge=0, le=5)
+    multi_az: bool = arg("Synchronous standby in another AZ for the writer (failover in about a minute).", default=True)
+    allocated_storage_gb: int = arg("Initial gp3 storage.", default=100, units="GB", ge=20, le=65536)
     max_allocated_storage_gb: int = arg(
-        "Storage autoscaling ceiling (> allocated_storage_gb).", 1000, units="GB", ge=20, le=65536
+        "Storage autoscaling ceiling (> allocated_storage_gb).", default=1000, units="GB", ge=20, le=65536
     )
     iops: int | None = arg(
-        "gp3 provisioned IOPS (only with >= 400 GB); None: the gp3 baseline.", None, ge=3000, le=80000
+        "gp3 provisioned IOPS (only with >= 400 GB); None: the gp3 baseline.", default=None, ge=3000, le=80000
     )
-    backup_retention_days: int = arg("Automated backups (PITR) kept.", 35, units="days", ge=1, le=35)
-    backup_window: str = arg("Daily automated-backup window, UTC (hh:mm-hh:mm).", "03:00-04:00", check=daily_window)
+    backup_retention_days: int = arg("Automated backups (PITR) kept.", default=35, units="days", ge=1, le=35)
+    backup_window: str = arg(
+        "Daily automated-backup window, UTC (hh:mm-hh:mm).", default="03:00-04:00", check=daily_window
+    )
     maintenance_window: str = arg(
-        "Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:05:00-sun:06:00", check=weekly_window
+        "Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", default="sun:05:00-sun:06:00", check=weekly_window
     )
-    deletion_protection: bool = arg("Refuse API deletion of the writer and replicas.", True)
-    final_snapshot: bool = arg("Take a final snapshot and keep automated backups when the writer is deleted.", True)
+    deletion_protection: bool = arg("Refuse API deletion of the writer and replicas.", default=True)
+    final_snapshot: bool = arg(
+        "Take a final snapshot and keep automated backups when the writer is deleted.", default=True
+    )
     performance_insights_retention_days: int = arg(
-        "Performance Insights retention (7, a multiple of 31 up to 713, or 731).", 7, units="days", check=_pi_retention
+        "Performance Insights retention (7, a multiple of 31 up to 713, or 731).",
+        default=7,
+        units="days",
+        check=_pi_retention,
     )
     monitoring_interval_seconds: int = arg(
         "Enhanced monitoring granularity (enhanced monitoring is required).",
-        60,
+        default=60,
         units="seconds",
         one_of=(1, 5, 10, 15, 30, 60),
     )
     ca_cert_identifier: str = arg(
         "Server certificate authority clients verify against (a current RDS CA).",
-        DEFAULT_RDS_CA_CERTIFICATE,
+        default=DEFAULT_RDS_CA_CERTIFICATE,
         one_of=CURRENT_RDS_CA_CERTIFICATES,
     )
-    log_min_duration_statement_ms: int = arg("Statements slower than this are logged.", 500, units="ms", ge=0, le=60000)
+    log_min_duration_statement_ms: int = arg(
+        "Statements slower than this are logged.", default=500, units="ms", ge=0, le=60000
+    )
     log_retention_days: int = arg(
-        "CloudWatch retention of the exported PostgreSQL logs.", 365, units="days", check=log_retention
+        "CloudWatch retention of the exported PostgreSQL logs.", default=365, units="days", check=log_retention
     )
     cross_region_backup_replication: bool = arg(
-        "Replicate automated backups (PITR) to the secondary region (PostgresLinks names it and its key).", False
+        "Replicate automated backups (PITR) to the secondary region (PostgresLinks names it and its key).",
+        default=False,
     )
 
     def rules(self) -> None:
@@ -161,10 +171,10 @@ class PostgresLinks:
     )
     logs_kms_key_arn: pulumi.Input[str] = arg("Customer-managed key of the log groups RDS exports into.")
     backup_replication_region: str | None = arg(
-        "Where automated backups are replicated when the settings ask for it (the secondary region).", None
+        "Where automated backups are replicated when the settings ask for it (the secondary region).", default=None
     )
     backup_replication_kms_key_arn: pulumi.Input[str] | None = arg(
-        "The relational key in backup_replication_region.", None
+        "The relational key in backup_replication_region.", default=None
     )
 
     def __post_init__(self) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -71,29 +71,29 @@ KEY_PREFIX = r"[a-z][a-z0-9_-]{0,30}:"
 class RedisSettings:
     """The stack config's ``redis`` section."""
 
-    engine: Literal["valkey", "redis"] = arg("valkey (docs/adr/0003) or redis (Redis OSS).", "valkey")
+    engine: Literal["valkey", "redis"] = arg("valkey (docs/adr/0003) or redis (Redis OSS).", default="valkey")
     engine_version: str = arg(
         "major.minor with IAM authentication: Valkey 7.2, 8.0, 8.1; Redis OSS 7.0, 7.1.",
-        "8.0",
+        default="8.0",
         pattern=r"\d+\.\d+",
         means="major.minor (e.g. '8.0')",
     )
     node_type: str = arg(
         "cache.<family>.<size>.",
-        "cache.r7g.large",
+        default="cache.r7g.large",
         pattern=r"cache\.[a-z0-9]+\.[a-z0-9]+",
         means="an ElastiCache node type (cache.<family>.<size>)",
     )
-    cluster_mode: bool = arg("Cluster mode enabled (sharded); off: one primary and its replicas.", True)
-    num_shards: int = arg("Node groups in cluster mode (must be 1 without it).", 2, ge=1, le=500)
-    replicas_per_shard: int = arg("Replicas per shard; >= 1 so automatic failover has a target.", 2, ge=1, le=5)
-    snapshot_retention_days: int = arg("Daily snapshots kept.", 7, units="days", ge=1, le=35)
-    snapshot_window: str = arg("Daily snapshot window, UTC (hh:mm-hh:mm).", "02:00-03:00", check=daily_window)
+    cluster_mode: bool = arg("Cluster mode enabled (sharded); off: one primary and its replicas.", default=True)
+    num_shards: int = arg("Node groups in cluster mode (must be 1 without it).", default=2, ge=1, le=500)
+    replicas_per_shard: int = arg("Replicas per shard; >= 1 so automatic failover has a target.", default=2, ge=1, le=5)
+    snapshot_retention_days: int = arg("Daily snapshots kept.", default=7, units="days", ge=1, le=35)
+    snapshot_window: str = arg("Daily snapshot window, UTC (hh:mm-hh:mm).", default="02:00-03:00", check=daily_window)
     maintenance_window: str = arg(
-        "Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", "sun:06:30-sun:07:30", check=weekly_window
+        "Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).", default="sun:06:30-sun:07:30", check=weekly_window
     )
     log_retention_days: int = arg(
-        "CloudWatch retention of slow-log and engine-log.", 365, units="days", check=log_retention
+        "CloudWatch retention of slow-log and engine-log.", default=365, units="days", check=log_retention
     )
     app_key_prefixes: Sequence[str] = arg(
         "Key prefixes the IAM-authenticated app user may touch (its RBAC access "
@@ -104,7 +104,7 @@ class RedisSettings:
         pattern=KEY_PREFIX,
         means="key prefixes like 'cart:'",
     )
-    final_snapshot: bool = arg("Take a final snapshot when the group is deleted.", True)
+    final_snapshot: bool = arg("Take a final snapshot when the group is deleted.", default=True)
 
     def rules(self) -> None:
         if not self.cluster_mode and self.num_shards != 1:
@@ -143,11 +143,12 @@ class RedisLinks:
 class Redis(pulumi.ComponentResource):
     """Subnet group, parameter group, RBAC users, log groups and the replication group.
 
-    ``caches`` feeds the monitoring component; ``configuration_endpoint`` is set in cluster mode,
-    ``primary_endpoint``/``reader_endpoint`` otherwise.
+    ``caches`` feeds the monitoring component; ``endpoint`` is the host clients connect to: the
+    ``configuration_endpoint`` in cluster mode, the ``primary_endpoint`` otherwise (``reader_endpoint`` too).
     """
 
     caches: list[MonitoredCache]
+    endpoint: pulumi.Output[str]
     configuration_endpoint: pulumi.Output[str] | None
     primary_endpoint: pulumi.Output[str] | None
     reader_endpoint: pulumi.Output[str] | None
@@ -293,7 +294,7 @@ class Redis(pulumi.ComponentResource):
             opts=child,
         )
 
-        shape = (
+        shape: dict[str, Any] = (
             dict(
                 cluster_mode="enabled",
                 num_node_groups=settings.num_shards,
@@ -373,6 +374,9 @@ class Redis(pulumi.ComponentResource):
         self.configuration_endpoint = self.group.configuration_endpoint_address if settings.cluster_mode else None
         self.primary_endpoint = None if settings.cluster_mode else self.group.primary_endpoint_address
         self.reader_endpoint = None if settings.cluster_mode else self.group.reader_endpoint_address
+        self.endpoint = (
+            self.group.configuration_endpoint_address if settings.cluster_mode else self.group.primary_endpoint_address
+        )
         self.caches = [
             MonitoredCache(
                 label="cache",

@@ -33,10 +33,12 @@ FIS_TRUST = {
 class ResilienceSettings:
     """The stack config's ``resilience`` section: the FIS drills."""
 
-    log_retention_days: int = arg("Retention of the FIS experiment log group.", 365, units="days", check=log_retention)
+    log_retention_days: int = arg(
+        "Retention of the FIS experiment log group.", default=365, units="days", check=log_retention
+    )
     cache_power_off_minutes: int = arg(
         "How long the cache AZ stays without power in the experiment (FIS allows up to 12 hours).",
-        10,
+        default=10,
         units="minutes",
         ge=1,
         le=720,
@@ -62,7 +64,7 @@ class ReadOnlyModeSettings:
     queue_retention_seconds: int = arg(
         "How long a queued order is kept (SQS maximum 14 days): an outage longer "
         "than this loses orders, so the maximum.",
-        1_209_600,
+        default=1_209_600,
         units="seconds",
         ge=60,
         le=1_209_600,
@@ -70,13 +72,13 @@ class ReadOnlyModeSettings:
     drain_visibility_seconds: int = arg(
         "Visibility timeout: a drain worker has this long to place one order "
         "before another may try it (the idempotency key keeps it once).",
-        120,
+        default=120,
         units="seconds",
         ge=0,
         le=43_200,
     )
     max_receives: int = arg(
-        "Receives before an order goes to the dead-letter queue (a bug, not stock).", 5, ge=1, le=1000
+        "Receives before an order goes to the dead-letter queue (a bug, not stock).", default=5, ge=1, le=1000
     )
 
 

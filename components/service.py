@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -98,11 +98,11 @@ class ServiceRoute:
 
 @settings
 class FunctionSettings:
-    memory_mb: int = arg("Memory (and so CPU share) of the function.", 512, units="MiB", ge=128, le=10240)
-    timeout_seconds: int = arg("Longest invocation before Lambda stops it.", 30, units="seconds", ge=1, le=900)
+    memory_mb: int = arg("Memory (and so CPU share) of the function.", default=512, units="MiB", ge=128, le=10240)
+    timeout_seconds: int = arg("Longest invocation before Lambda stops it.", default=30, units="seconds", ge=1, le=900)
     reserved_concurrency: int = arg(
         "Executions reserved for (and at most run by) the function: caps its connections and its cost.",
-        10,
+        default=10,
         ge=1,
         le=1000,
     )
@@ -130,61 +130,66 @@ class ServiceSettings:
     relay_run_seconds: int = arg(
         "How long one relay invocation keeps listening before it returns (the next "
         "starts on the minute; 10 .. relay.timeout_seconds - 10).",
-        55,
+        default=55,
         units="seconds",
         ge=10,
         le=890,
     )
     relay_schedules: int = arg(
-        "Relays started each minute: parallel relays take disjoint rows (SKIP LOCKED).", 1, ge=1, le=10
+        "Relays started each minute: parallel relays take disjoint rows (SKIP LOCKED).", default=1, ge=1, le=10
     )
-    throttling_rate_limit: float = arg("Default route's steady request rate.", 100, units="requests/s", gt=0, le=10000)
-    throttling_burst_limit: int = arg("Default route's burst.", 200, units="requests", ge=1, le=5000)
+    throttling_rate_limit: float = arg(
+        "Default route's steady request rate.", default=100, units="requests/s", gt=0, le=10000
+    )
+    throttling_burst_limit: int = arg("Default route's burst.", default=200, units="requests", ge=1, le=5000)
     proxy_pool_percent: int = arg(
         "Share of the writer's max_connections the proxy may open (the rest: migrations, operators, replicas' needs).",
-        50,
+        default=50,
         units="%",
         ge=10,
         le=100,
     )
     proxy_idle_client_timeout_seconds: int = arg(
-        "Idle client connections the proxy closes after.", 1800, units="seconds", ge=1, le=28800
+        "Idle client connections the proxy closes after.", default=1800, units="seconds", ge=1, le=28800
     )
     jwt_issuer: str | None = arg(
         "External OIDC issuer (https://...); None: a Cognito user pool is created.",
-        None,
+        default=None,
         pattern=r"https://\S+",
         means="an https:// URL",
     )
     jwt_audience: Sequence[str] = arg(
-        "Audiences the authorizer accepts with jwt_issuer (Cognito: the app client's id).", ()
+        "Audiences the authorizer accepts with jwt_issuer (Cognito: the app client's id).", default=()
     )
     customer_claim: str = arg(
         "Claim that carries the customer id (app/auth.py).",
-        "custom:customer_id",
+        default="custom:customer_id",
         pattern=r"[A-Za-z0-9_:.-]{1,64}",
         means="a claim name (letters, digits, _ : . -)",
     )
     user_pool_deletion_protection: bool = arg(
-        "Cognito refuses to delete the pool (prod: the customers' accounts).", True
+        "Cognito refuses to delete the pool (prod: the customers' accounts).", default=True
     )
     user_pool_threat_protection: bool = arg(
         "Plus feature plan with threat protection ENFORCED (FSBP Cognito.1): "
         "sign-ins with leaked credentials or risky context are blocked or "
         "challenged (priced per monthly active user).",
-        True,
+        default=True,
     )
     domain_name: str | None = arg(
         "Custom domain of the API (TLS 1.2); None: the execute-api URL.",
-        None,
+        default=None,
         pattern=_DOMAIN,
         means="a lowercase DNS name",
     )
     certificate_arn: str | None = arg(
-        "ACM certificate of domain_name, in the API's region.", None, pattern=_ACM_ARN, means="an ACM certificate ARN"
+        "ACM certificate of domain_name, in the API's region.",
+        default=None,
+        pattern=_ACM_ARN,
+        means="an ACM certificate ARN",
     )
     log_retention_days: int = arg(
-        "Retention of the functions' and the API's log groups.", 365, units="days", check=log_retention
+        "Retention of the functions' and the API's log groups.", default=365, units="days", check=log_retention
     )
 
     def rules(self) -> None:
@@ -276,11 +281,13 @@ class DatabaseLink:
     address: pulumi.Input[str] = arg("The writer's host name (the migrations function connects to it).")
     name: str = arg("Database the app uses.")
     max_connections: int = arg("The writer's max_connections (estimate): the proxy's pool is a share of it.")
-    master_secret_arn: pulumi.Input[str] = arg("RDS-managed master user secret: only the migrations function reads it.")
+    master_secret_arn: pulumi.Input[str | None] = arg(
+        "RDS-managed master user secret (None until RDS reports it): only the migrations function reads it."
+    )
     port: int = arg(
         "The writer's port (Postgres.PORT): the proxy and the migrations function connect to it; the "
         "functions reach the proxy on RDS Proxy's fixed 5432.",
-        POSTGRES_PORT,
+        default=POSTGRES_PORT,
     )
 
 
@@ -320,9 +327,11 @@ class CatalogLink:
 
     project_id: pulumi.Input[str] = arg("Atlas project: the functions' database users live there.")
     cluster_name: pulumi.Input[str] = arg("Cluster the users are scoped to.")
-    private_srv: pulumi.Input[str] = arg("SRV string of the cluster's private endpoint.")
+    private_srv: pulumi.Input[str | None] = arg(
+        "SRV string of the cluster's private endpoint (None until Atlas reports it)."
+    )
     security_group_id: pulumi.Input[str] = arg("Group of the Atlas PrivateLink endpoints.")
-    database: str = arg("Atlas database the users may read and write.", "catalog")
+    database: str = arg("Atlas database the users may read and write.", default="catalog")
 
 
 @dataclass(frozen=True)
@@ -334,7 +343,7 @@ class ServiceLinks:
     cache: CacheLink = arg("The cache and its app user.")
     keys: KeysLink = arg("The keys of secrets, queues, environments and logs.")
     read_only: ReadOnlyLink = arg("The orders read-only flag and queue.")
-    catalog: CatalogLink | None = arg("The Atlas catalog; None: no catalog store.", None)
+    catalog: CatalogLink | None = arg("The Atlas catalog; None: no catalog store.", default=None)
 
 
 def service_trust(service: str, account_id: str) -> str:
@@ -568,7 +577,7 @@ class Service(pulumi.ComponentResource):
             ),
         }
         self._auth(name)
-        atlas_env: dict[str, pulumi.Input[str]] = {}
+        atlas_env: dict[str, pulumi.Input[str | None]] = {}
         if links.catalog is not None:
             atlas_env = {"MONGODB_ATLAS_SRV": links.catalog.private_srv, "MONGODB_DB": links.catalog.database}
         pg_env = {
@@ -582,7 +591,7 @@ class Service(pulumi.ComponentResource):
             "REDIS_IAM_USER": links.cache.user_id,
             "REDIS_CACHE_NAME": links.cache.replication_group_id,
         }
-        environments: dict[str, dict[str, pulumi.Input[str]]] = {
+        environments: dict[str, dict[str, pulumi.Input[str | None]]] = {
             "api": {
                 **pg_env,
                 **redis_env,
@@ -613,7 +622,7 @@ class Service(pulumi.ComponentResource):
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         self.roles: dict[str, aws.iam.Role] = {}
         self.lambdas: dict[str, aws.lambda_.Function] = {}
-        for key, settings in (("api", s.api), ("migrations", s.migrations), ("relay", s.relay)):
+        for key, fn in (("api", s.api), ("migrations", s.migrations), ("relay", s.relay)):
             fn_name = self.function_names[key]
             sg_id = self.migrations_sg.id if key == "migrations" else self.functions_sg.id
             log_name = f"/aws/lambda/{fn_name}"
@@ -676,11 +685,13 @@ class Service(pulumi.ComponentResource):
                     s3_bucket=links.code.s3_bucket,
                     s3_key=links.code.s3_key,
                     code_signing_config_arn=links.code.signing_config_arn,
-                    memory_size=settings.memory_mb,
-                    timeout=settings.timeout_seconds,
-                    reserved_concurrent_executions=settings.reserved_concurrency,
+                    memory_size=fn.memory_mb,
+                    timeout=fn.timeout_seconds,
+                    reserved_concurrent_executions=fn.reserved_concurrency,
                     kms_key_arn=links.keys.compute,
-                    environment=aws.lambda_.FunctionEnvironmentArgs(variables=environments[key]),
+                    environment=aws.lambda_.FunctionEnvironmentArgs(
+                        variables=cast(dict[str, pulumi.Input[str]], environments[key])
+                    ),
                     tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
                     dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=self.dead_letters.arn),
                     vpc_config=aws.lambda_.FunctionVpcConfigArgs(
@@ -888,9 +899,10 @@ class Service(pulumi.ComponentResource):
 
     # --- authentication -------------------------------------------------------------------------------------
     def _auth(self, name: str) -> None:
-        s, place = self._settings, self._place
         """A Cognito user pool and public app client (no secret), unless an external issuer is configured."""
-        self.user_pool = self.user_pool_client = None
+        s, place = self._settings, self._place
+        self.user_pool: aws.cognito.UserPool | None = None
+        self.user_pool_client: aws.cognito.UserPoolClient | None = None
         if s.jwt_issuer is not None:
             self.jwt_issuer = pulumi.Output.from_input(s.jwt_issuer)
             self.jwt_audience = pulumi.Output.from_input(list(s.jwt_audience))
@@ -1184,7 +1196,7 @@ class Service(pulumi.ComponentResource):
             opts=self._child,
         )
         self.api_url = self.stage.invoke_url
-        if s.domain_name is not None:
+        if s.domain_name is not None and s.certificate_arn is not None:  # together, by ServiceSettings.rules
             self.domain = aws.apigatewayv2.DomainName(
                 f"{name}-domain",
                 aws.apigatewayv2.DomainNameArgs(
@@ -1214,7 +1226,7 @@ class Service(pulumi.ComponentResource):
             "functionRoleArns": self.role_arns,
             "functionsDlqUrl": self.dead_letters.url,
         }
-        if self.user_pool is not None:
+        if self.user_pool is not None and self.user_pool_client is not None:
             out["userPoolId"] = self.user_pool.id
             out["userPoolClientId"] = self.user_pool_client.id
         return out

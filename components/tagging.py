@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 
-def with_name(tags: dict[str, str], name: str, **extra: str) -> dict[str, str]:
+
+def with_name(tags: Mapping[str, str], name: str, **extra: str) -> dict[str, str]:
     return {**tags, "Name": name, **extra}

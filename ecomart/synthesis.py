@@ -12,6 +12,7 @@ import collections
 import contextvars
 import datetime as _dt
 import heapq
+import importlib.metadata as _metadata
 import json
 import os
 from collections.abc import Callable
@@ -192,8 +193,7 @@ class Synthesis:
                 "manifest": {
                     "time": _dt.datetime.now(_dt.UTC).isoformat(),
                     "magic": "",
-                    "version": f"pulumi-python-sdk {pulumi.__version__ if hasattr(pulumi, '__version__') else ''}"
-                    " (offline mock preview)",
+                    "version": f"pulumi-python-sdk {_metadata.version('pulumi')} (offline mock preview)",
                 },
                 "resources": resources,
             },
@@ -348,7 +348,10 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
 
     @pulumi.runtime.test
     def run():
+        from pulumi.runtime.stack import Stack
+
         root = pulumi.runtime.get_root_resource()
+        assert isinstance(root, Stack), "the mock engine sets up a root stack resource"
         runpy.run_path(str(program.main), run_name="__main__")
         exported = dict(root.outputs)
         root.register_outputs(exported)  # what `pulumi.export` recorded, as the engine registers it at the end

@@ -22,6 +22,7 @@ import functools
 import json
 import re
 import typing
+from collections.abc import Mapping
 from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
@@ -365,7 +366,7 @@ def _config_words(message: str) -> str:
     )
 
 
-def _format_errors(err: dict) -> list[str]:
+def _format_errors(err: Mapping[str, Any]) -> list[str]:
     """One line per problem of a pydantic error (a settings object may report several fields at once)."""
     error = (err.get("ctx") or {}).get("error")
     if isinstance(error, SettingErrors):
@@ -373,7 +374,7 @@ def _format_errors(err: dict) -> list[str]:
     return [_format_error(err)]
 
 
-def _format_error(err: dict) -> str:
+def _format_error(err: Mapping[str, Any]) -> str:
     loc = tuple(err["loc"])
     path = ".".join(str(p) for p in loc if p != "stack") or "(stack)"
     key = f"{PROJECT}:{path}" if path.split(".")[0] in TOP_LEVEL_KEYS else path
@@ -426,6 +427,7 @@ def load(stack: str, raw: dict[str, Any]) -> StackConfig:
         problems.append(f"{PROJECT}:environment: bad value {environment!r}: must be one of {list(ENVIRONMENTS)}")
     if problems:
         raise ConfigError(problems)
+    environment = str(environment)  # one of ENVIRONMENTS, checked above
 
     defaults = environment_defaults(environment)
     for section in OPTIONAL_SECTIONS:  # defaults fill in a section, never create one

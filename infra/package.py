@@ -209,7 +209,7 @@ def sha256(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m infra.package", description=(__doc__ or "").split("\n")[0])
     p.add_argument("--architecture", choices=sorted(PLATFORMS), default=ARCHITECTURE)
     p.add_argument("--python", default=RUNTIME.removeprefix("python"), help="e.g. 3.12")
     p.add_argument("--out-dir", default=str(BUILD))

@@ -134,7 +134,7 @@ def build(cfg: StackConfig, code_path: str | None = None) -> dict[str, Any]:
                 master_secret_arn=postgres.master_secret_arn,
             ),
             cache=CacheLink(
-                endpoint=redis.configuration_endpoint if cfg.redis.cluster_mode else redis.primary_endpoint,
+                endpoint=redis.endpoint,
                 replication_group_id=redis.replication_group_id,
                 replication_group_arn=redis.replication_group_arn,
                 user_id=redis.app_user_id,

@@ -62,13 +62,12 @@ def run(args: argparse.Namespace) -> int:
             doc, stack = synthesize_program_export(args.program, args.stack)
         else:
             doc, stack = None if args.export else synthesize_export(args.stack), args.stack
-        options = dict(
-            stack=stack,
-            config_file=Path(args.policy_config) if args.policy_config else None,
-            waivers_file=Path(args.waivers) if args.waivers else None,
-        )
+        config_file = Path(args.policy_config) if args.policy_config else None
+        waivers_file = Path(args.waivers) if args.waivers else None
         result = (
-            checker.check_export_file(args.export, **options) if doc is None else checker.check_export(doc, **options)
+            checker.check_export_file(args.export, stack=stack, config_file=config_file, waivers_file=waivers_file)
+            if doc is None
+            else checker.check_export(doc, stack=stack, config_file=config_file, waivers_file=waivers_file)
         )
         text = RENDERERS[args.format](result)
         if args.output:

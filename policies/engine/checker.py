@@ -390,7 +390,7 @@ def _check(
                 entry.pop(key, None)
         parent = entry.get("parent") or None
         urns[urn] = urn
-        kept.append((entry, props, urns.get(parent, parent), deps, pdeps))
+        kept.append((entry, props, (urns.get(parent, parent) if parent else None), deps, pdeps))
     result.resource_count = counted
     result.present_types = frozenset(by_urn_type.values())
     for i, raw_deps, raw_pdeps in unsettled:
@@ -398,7 +398,7 @@ def _check(
         kept[i] = (
             entry,
             props,
-            urns.get(parent, parent),
+            (urns.get(parent, parent) if parent else None),
             list(filter(None, map(urns.get, raw_deps))),
             property_deps(raw_pdeps, urns.get),
         )

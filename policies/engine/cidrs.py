@@ -38,7 +38,9 @@ def is_public_cidr(cidr: Any) -> bool:
             "::1/128",
         )
     ]
-    return not any(net.version == p.version and net.subnet_of(p) for p in private)
+    if isinstance(net, ipaddress.IPv4Network):
+        return not any(isinstance(p, ipaddress.IPv4Network) and net.subnet_of(p) for p in private)
+    return not any(isinstance(p, ipaddress.IPv6Network) and net.subnet_of(p) for p in private)
 
 
 def port_range_covers(from_port: Any, to_port: Any, protocol: Any, port: int) -> bool | None:

@@ -87,7 +87,9 @@ def render(tokens: Iterable[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m policies.engine.taggable", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m policies.engine.taggable", description=(__doc__ or "").split("\n\n")[0]
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if policies/engine/taggable_types.py is stale")
     args = parser.parse_args(argv)
     taggable, _ = taggable_in(provider_modules())

@@ -176,7 +176,7 @@ class Stack:
         """Arguments whose ``Stack.of`` is this view, for policies that read a stack only through it (the offline
         checker builds the view straight from the export instead of building PolicyResource objects first)."""
         carrier = _ViewCarrier()
-        resources = [carrier]
+        resources: list[Any] = [carrier]  # stands in for the PolicyResource list
         carrier._ecomart_stack_view = (id(resources), len(resources), self)
         return StackValidationArgs(resources, dict(config or {}), {})
 

@@ -101,6 +101,7 @@ def apigw_cache_encrypted(r: Res, report: Report) -> None:
     config_descriptions={"publicRoutes": 'HTTP API route keys ("GET /path") that may be called without a token.'},
 )
 def apigw_route_authorized(r: Res, report: Report) -> None:
+    route = None
     if r.type == APIGW_METHOD:
         prop, method = "authorization", r.get("httpMethod")
     else:

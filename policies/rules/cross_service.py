@@ -86,7 +86,7 @@ def stack_prod_resilience(stack: Stack, report: StackReport) -> None:
             report(f"ElastiCache group {identity(rg)} is not Multi-AZ", rg.urn)
         if known(mode) and mode != "enabled":
             report(f"ElastiCache group {identity(rg)} is not sharded (clusterMode {show(mode)})", rg.urn)
-        elif known(shards) and (num(shards) or 0) < PROD.cache_min_shards:
+        elif known(shards) and PROD.cache_min_shards is not None and (num(shards) or 0) < PROD.cache_min_shards:
             report(f"ElastiCache group {identity(rg)} has {shards} shard(s): at least {PROD.cache_min_shards}", rg.urn)
     for cluster in stack.of_type(ATLAS_CLUSTER):
         ctype, specs = cluster.get("clusterType"), cluster.get("replicationSpecs")
@@ -120,4 +120,4 @@ def stack_prod_resilience(stack: Stack, report: StackReport) -> None:
 def stack_waivers_current(stack: Stack, report: StackReport) -> None:
     for w in stack.waivers if stack.waivers is not None else default_waivers():
         if w.expired():
-            report(f"{w.label()} expired: fix the finding or re-approve the waiver ({w.reason})")
+            report(f"{w.label()} expired: fix the finding or re-approve the waiver ({w.reason})", None)

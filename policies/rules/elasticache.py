@@ -220,7 +220,8 @@ def elasticache_log_delivery(r: Res, report: Report) -> None:
         if absent(dest):
             report(f"logDeliveryConfigurations[{i}] ({log_type}) has no destination")
             continue
-        delivered.add(log_type)
+        if isinstance(log_type, str):
+            delivered.add(log_type)
     missing = [t for t in REQUIRED_LOGS if t not in delivered]
     if missing:
         report(f"logDeliveryConfigurations does not deliver {missing}")

@@ -292,7 +292,7 @@ def stack_data_store_alarms(stack: Stack, report: StackReport) -> None:
     by_value: dict[tuple, dict[str, SRes]] = {}
     by_dependency: dict[tuple, dict[str, SRes]] = {}
     for a, ms in watched:
-        deps = a.property_dependencies.get("dimensions", []) + a.property_dependencies.get("metricQueries", [])
+        deps = [*a.property_dependencies.get("dimensions", ()), *a.property_dependencies.get("metricQueries", ())]
         for m, d in ms:
             if not isinstance(d, dict):
                 continue

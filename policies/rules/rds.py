@@ -966,7 +966,8 @@ def stack_rds_event_subscriptions(stack: Stack, report: StackReport) -> None:
                 named.get((source_type, source.urn), set()),
                 named.get((source_type, ident), set()) if isinstance(ident, str) else set(),
             ]
-        return None if any(p is None for p in parts) else set().union(*parts)
+        found = [p for p in parts if p is not None]
+        return None if len(found) < len(parts) else set().union(*found)
 
     for source_type, (rtype, id_prop) in _EVENT_SOURCES.items():
         for source in stack.of_type(rtype):
