@@ -2,14 +2,16 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# uv installs the pinned dependencies (pyproject.toml) in seconds where pip takes a minute; pip stays in the venv
+# for the Lambda artifact build (infra/package.py).
 STACK  ?= dev
 
 .PHONY: venv system-deps preview check test app bench docs package clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --upgrade pip uv==0.13.8
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -26,9 +28,11 @@ preview: venv
 check: venv
 	$(PY) -m ecomart check --stack $(STACK)
 
-# Parallel on every core (pytest-xdist); each worker starts its own PostgreSQL/Redis servers on free ports.
+# Parallel (pytest-xdist), one worker more than cores: many tests wait on servers and subprocesses. Each worker
+# starts its own PostgreSQL/Redis servers on free ports; worksteal evens out the long tests at the end.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: venv system-deps
-	$(PY) -m pytest -q -n auto
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 app: venv system-deps
 	$(PY) -m devtools.local

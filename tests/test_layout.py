@@ -56,3 +56,56 @@ def test_the_policy_pack_needs_only_pulumi_policy_and_the_standard_library():
     for path in sorted((ROOT / "policies").rglob("*.py")):
         bad = sorted(m for m in imports(path) if m.split(".")[0] not in allowed)
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}, which policies/requirements.txt does not install"
+
+
+def test_every_command_module_is_a_command_of_the_cli(tmp_path, monkeypatch):
+    """ecomart/commands/<name>.py is the whole of adding a command: the CLI lists the package, so a new module (with
+    HELP, add_arguments and run) is a subcommand, and one missing any of them fails here."""
+    import pkgutil
+    import sys
+
+    from ecomart import cli, commands
+
+    found = {m.name.replace("_", "-") for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")}
+    assert found >= {"preview", "check", "diff", "runbook", "policy-config", "docs"}
+    for name, module in cli.command_modules().items():
+        assert isinstance(module.HELP, str) and module.HELP, name
+        assert callable(module.add_arguments) and callable(module.run), name
+    help_text = cli.build_parser().format_help()
+    assert all(name in help_text for name in found)
+
+    # A new module dropped into the package is picked up without touching the CLI.
+    pkg = tmp_path / "extra_commands"
+    pkg.mkdir()
+    (pkg / "hello_world.py").write_text(
+        'HELP = "say hello"\ndef add_arguments(p):\n    p.add_argument("--who", default="x")\n'
+        "def run(args):\n    print('hello', args.who)\n    return 0\n"
+    )
+    monkeypatch.setattr(commands, "__path__", [*commands.__path__, str(pkg)])
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("ecomart.commands.hello_world", None)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ecomart.commands.hello_world", pkg / "hello_world.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, "ecomart.commands.hello_world", module)
+    assert "hello-world" in cli.command_modules()
+    assert cli.main(["hello-world", "--who", "you"]) == 0
+
+
+def test_every_worker_module_is_a_worker_subcommand():
+    """A module of workers/ that ``python -m workers`` does not offer is a worker nobody can run."""
+    import importlib
+    import pkgutil
+
+    import workers
+    from workers.__main__ import WORKERS
+
+    modules = {f"workers.{m.name}" for m in pkgutil.iter_modules(workers.__path__) if not m.name.startswith("_")}
+    offered = {module for module, _ in WORKERS.values()}
+    assert modules == offered, f"not offered: {sorted(modules - offered)}; offered but absent: {sorted(offered - modules)}"
+    for module in offered:
+        m = importlib.import_module(module)
+        assert callable(m.add_arguments) and callable(m.run), module
