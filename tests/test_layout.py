@@ -105,7 +105,9 @@ def test_every_worker_module_is_a_worker_subcommand():
 
     modules = {f"workers.{m.name}" for m in pkgutil.iter_modules(workers.__path__) if not m.name.startswith("_")}
     offered = {module for module, _ in WORKERS.values()}
-    assert modules == offered, f"not offered: {sorted(modules - offered)}; offered but absent: {sorted(offered - modules)}"
+    assert modules == offered, (
+        f"not offered: {sorted(modules - offered)}; offered but absent: {sorted(offered - modules)}"
+    )
     for module in offered:
         m = importlib.import_module(module)
         assert callable(m.add_arguments) and callable(m.run), module
