@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 # uv installs the pinned dependencies (pyproject.toml) in seconds where pip takes a minute; pip stays in the venv
 # for the Lambda artifact build (infra/package.py).
+# --compile-bytecode: pip's default, and the only bytecode there is where PYTHONDONTWRITEBYTECODE is set (without it
+# every test process compiles pulumi_aws afresh).
 STACK  ?= dev
 
 .PHONY: venv system-deps preview check test app bench docs package clean
@@ -11,7 +13,7 @@ STACK  ?= dev
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip uv==0.13.8
-	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e '.[dev]'
 	touch $@
 
 venv: $(VENV)/.installed
