@@ -54,6 +54,10 @@ def test_export_has_stack_export_v3_shape(synth, tmp_path):
     path = write_export(synth, tmp_path)
     doc = json.loads(path.read_text())
     assert doc["version"] == 3
+    # the manifest names the SDK that ran the program (it once printed an empty version: pulumi has no __version__)
+    from importlib.metadata import version
+
+    assert doc["deployment"]["manifest"]["version"] == f"pulumi-python-sdk {version('pulumi')} (offline mock preview)"
     resources = doc["deployment"]["resources"]
     urns = {r["urn"] for r in resources}
     assert resources[0]["type"] == "pulumi:pulumi:Stack"
