@@ -15,12 +15,19 @@ The customer id is the claim ``AUTH_CUSTOMER_CLAIM`` (default ``custom:customer_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import AppError
 from .settings import ALGORITHMS, DEFAULT_CLAIM, AuthConfig
+
+# Claims every token must carry in both modes: without ``exp`` a token would be valid forever.
+REQUIRED_CLAIMS = ("exp", "iat", "sub")
+# A customer id as the database holds it: ASCII digits, no sign, no leading zero, within PostgreSQL's bigint.
+_CUSTOMER_ID = re.compile(r"[1-9][0-9]{0,18}")
+_BIGINT_MAX = 2**63 - 1
 
 
 class Unauthorized(AppError):
@@ -55,18 +62,34 @@ class Authenticator:
         return _principal(self._verify(_bearer(headers), cfg), cfg)
 
     def _verify(self, token: str, cfg: AuthConfig) -> dict:
+        """The token's claims, or 401: any token that cannot be verified is refused, whatever part of it fails.
+
+        The header's ``alg`` is checked against the algorithms the key can serve before the key is used: PyJWT
+        raises ``InvalidKeyError`` (not an ``InvalidTokenError``) when a token names an algorithm of another key
+        family, e.g. ``ES256`` against an RSA key, and ``jwt.PyJWTError`` is the base of both."""
         import jwt
 
         try:
-            key: Any = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else cfg.public_key_pem
+            alg = jwt.get_unverified_header(token).get("alg")
+            if alg not in ALGORITHMS:
+                raise Unauthorized(
+                    f"token algorithm {str(alg)[:16]!r} is not accepted (allowed: {', '.join(ALGORITHMS)})"
+                )
+            if self._jwks:
+                signing = self._jwks.get_signing_key_from_jwt(token)
+                if signing.algorithm_name not in (None, alg):
+                    raise Unauthorized(f"token algorithm {alg!r} is not the algorithm of its signing key")
+                key: Any = signing.key
+            else:
+                key = cfg.public_key_pem
             return jwt.decode(
                 token,
                 key,
-                algorithms=list(ALGORITHMS),
+                algorithms=[alg],
                 audience=cfg.audience,
                 issuer=cfg.issuer,
                 leeway=cfg.leeway_seconds,
-                options={"require": ["exp", "iat", "sub"]},
+                options={"require": list(REQUIRED_CLAIMS)},
             )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("token expired") from None
@@ -80,7 +103,10 @@ class Authenticator:
             raise Unauthorized(f"token lacks the {e.claim} claim") from None
         except jwt.PyJWKClientError:
             raise Unauthorized("token signing key is not one of the issuer's") from None
-        except jwt.InvalidTokenError as e:
+        except jwt.InvalidKeyError:
+            raise Unauthorized("token algorithm does not match the issuer's key") from None
+        except (jwt.PyJWTError, ValueError, TypeError) as e:
+            # ValueError/TypeError: the cryptography library refusing a malformed key or signature
             raise Unauthorized(f"token is not valid ({e.__class__.__name__})") from None
 
 
@@ -102,14 +128,46 @@ def _gateway_claims(scope: Mapping[str, Any]) -> dict | None:
 
 
 def _principal(claims: Mapping[str, Any], cfg: AuthConfig) -> Principal:
-    raw = claims.get(cfg.customer_claim)
-    try:
-        customer = int(str(raw))
-    except (TypeError, ValueError):
-        raise Unauthorized(f"token has no customer (claim {cfg.customer_claim!r})") from None
-    if customer <= 0:
+    _check_lifetime(claims, cfg)
+    customer = customer_id_from_claim(claims.get(cfg.customer_claim))
+    if customer is None:
         raise Unauthorized(f"token has no customer (claim {cfg.customer_claim!r})")
     return Principal(customer_id=customer, subject=str(claims.get("sub", "")))
+
+
+def customer_id_from_claim(raw: Any) -> int | None:
+    """The customer id a claim names, or None: a JSON integer or a string of ASCII digits, 1..2^63-1.
+
+    ``int(str(raw))`` would also take ``" 2 "``, ``"0_2"`` and ``"٢"`` (Arabic-Indic two) as customer 2, and a
+    number beyond bigint would reach the database as ``numeric``."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and raw.isascii() and _CUSTOMER_ID.fullmatch(raw):
+        value = int(raw)
+    else:
+        return None
+    return value if 0 < value <= _BIGINT_MAX else None
+
+
+def _check_lifetime(claims: Mapping[str, Any], cfg: AuthConfig) -> None:
+    """``exp`` and ``iat`` present (also behind API Gateway, which passes claims as strings) and at most
+    ``max_lifetime_seconds`` apart: a token minted for years is refused even when its signature verifies."""
+    times = {}
+    for name in ("exp", "iat"):
+        raw = claims.get(name)
+        try:
+            times[name] = int(raw) if isinstance(raw, int) and not isinstance(raw, bool) else int(str(raw).strip())
+        except (TypeError, ValueError):
+            raise Unauthorized(
+                f"token lacks the {name} claim" if raw is None else f"token {name} is not a time"
+            ) from None
+    lifetime = times["exp"] - times["iat"]
+    if lifetime > cfg.max_lifetime_seconds:
+        raise Unauthorized(
+            f"token lifetime {lifetime} s exceeds the {cfg.max_lifetime_seconds} s allowed (AUTH_MAX_TOKEN_LIFETIME)"
+        )
 
 
 def issue_token(

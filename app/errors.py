@@ -70,6 +70,16 @@ class ProductUnavailable(AppError):
         self.sku = sku
 
 
+class CartLimitReached(AppError):
+    """409: the body is valid, the cart's current state refuses it (99 units of one SKU, 100 SKUs)."""
+
+    status = 409
+    code = "cart_limit_reached"
+
+    def __init__(self, field: str, message: str, value: Any) -> None:
+        super().__init__(message, field=field, value=value)
+
+
 class ConcurrencyConflict(AppError):
     """Optimistic locking gave up after its bounded retries; the client may retry with the same key."""
 

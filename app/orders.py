@@ -318,7 +318,7 @@ class OrderService:
                 {"sku": ln.sku, "quantity": ln.quantity, "unit_price_cents": products[ln.sku]["price_cents"]}
                 for ln in lines
             ],
-            "payment": {"id": row["payment_id"], "amount_cents": total, "currency": currency, "status": "pending"},
+            "payment": {"amount_cents": total, "currency": currency, "status": "pending"},
         }
         return order, True
 
@@ -355,7 +355,7 @@ class OrderService:
             (order_id, order["created_at"]),
         ).fetchall()
         payments = cur.execute(
-            "SELECT id, amount_cents, currency, status FROM payments WHERE order_id = %s", (order_id,)
+            "SELECT amount_cents, currency, status FROM payments WHERE order_id = %s", (order_id,)
         ).fetchall()
         return {
             "id": order["id"],
@@ -439,7 +439,6 @@ def _order_view(customer_id: int, lines: Sequence[OrderLine], result: dict) -> d
         if by_sku
         else [],
         "payment": {
-            "id": result["payment_id"],
             "amount_cents": result["total_cents"],
             "currency": result["currency"],
             "status": "pending",

@@ -20,7 +20,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .errors import InvalidInput, StoreUnavailable
+from .errors import CartLimitReached, StoreUnavailable
 
 UNAVAILABLE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 NAMESPACE = "ecomart"
@@ -204,13 +204,11 @@ class CartStore:
         key = self.key(cart_id)
         lines = self._call(self.r.hlen, key)
         if lines >= self.MAX_LINES and not self._call(self.r.hexists, key, sku):
-            raise InvalidInput("sku", f"a cart holds at most {self.MAX_LINES} different SKUs", value=sku)
+            raise CartLimitReached("sku", f"a cart holds at most {self.MAX_LINES} different SKUs", value=sku)
         new_qty = self._call(self._add, [key], [sku, quantity, self.MAX_PER_LINE, self.ttl])
         if new_qty < 0:
-            raise InvalidInput(
-                "quantity",
-                f"at most {self.MAX_PER_LINE} units of one SKU per cart (would be {-new_qty})",
-                value=quantity,
+            raise CartLimitReached(
+                "quantity", f"at most {self.MAX_PER_LINE} units of one SKU per cart (would be {-new_qty})", quantity
             )
         return int(new_qty)
 

@@ -81,7 +81,9 @@ class OrderItemOut(BaseModel):
 
 
 class PaymentOut(BaseModel):
-    id: int
+    """The order's payment. No id: the payments table's sequence would tell anyone the shop's order volume
+    (consecutive orders got consecutive payment ids), and one order has one payment, reached through the order."""
+
     amount_cents: int
     currency: str
     status: str

@@ -18,6 +18,9 @@ FLAG_CACHE_SECONDS = 5.0  # how long an app instance keeps the read-only flag it
 MODES = ("jwt", "gateway")
 ALGORITHMS = ("RS256", "ES256")
 DEFAULT_CLAIM = "custom:customer_id"
+# Longest accepted token life (exp - iat), AUTH_MAX_TOKEN_LIFETIME: a day covers Cognito's longest ID/access token
+# (1 h by default, 1 day at most); a token minted for years is refused even when its signature verifies.
+MAX_TOKEN_LIFETIME = 24 * 3600
 
 
 class AuthError(ValueError):
@@ -33,6 +36,7 @@ class AuthConfig:
     public_key_pem: str | None = None
     customer_claim: str = DEFAULT_CLAIM
     leeway_seconds: int = 30
+    max_lifetime_seconds: int = MAX_TOKEN_LIFETIME
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AuthConfig | None:
@@ -64,6 +68,7 @@ class AuthConfig:
             jwks_url=jwks,
             public_key_pem=pem,
             customer_claim=env.get("AUTH_CUSTOMER_CLAIM", DEFAULT_CLAIM) or DEFAULT_CLAIM,
+            max_lifetime_seconds=_int(env, "AUTH_MAX_TOKEN_LIFETIME", MAX_TOKEN_LIFETIME, 60, 7 * 24 * 3600),
         )
 
 

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Path
 from ..auth import Principal
 from ..deps import CustomerDep, ServicesDep
 from ..errors import NotFound, ProductUnavailable
-from ..schemas import AUTH_ERRORS, BODY_ERRORS, CART_ID_RE, ERRORS, CartItemIn, CartLineOut, CartOut
+from ..redis_stores import CartStore
+from ..schemas import AUTH_ERRORS, BODY_ERRORS, CART_ID_RE, ERRORS, CartItemIn, CartLineOut, CartOut, ErrorOut
 from ..services import Services
 
 router = APIRouter(tags=["carts"])
@@ -51,7 +52,18 @@ def cart_view(svc: Services, cart_id: str, who: Principal) -> CartOut:
 
 
 @router.post(
-    "/carts/{cart_id}/items", status_code=201, responses={**BODY_ERRORS, **AUTH_ERRORS}, response_model=CartOut
+    "/carts/{cart_id}/items",
+    status_code=201,
+    responses={
+        **BODY_ERRORS,
+        **AUTH_ERRORS,
+        409: {
+            "model": ErrorOut,
+            "description": "the SKU is not for sale (product_unavailable), or the cart already holds what it may: "
+            f"{CartStore.MAX_PER_LINE} units of one SKU, {CartStore.MAX_LINES} SKUs (cart_limit_reached)",
+        },
+    },
+    response_model=CartOut,
 )
 def add_to_cart(
     item: CartItemIn, svc: ServicesDep, who: CustomerDep, cart_id: str = Path(pattern=CART_ID_RE)

@@ -133,6 +133,15 @@ def test_cart_add_and_get(http, seeded, dsn):
     assert cart["items"][0]["sku"] == sku and cart["items"][0]["quantity"] == 3
     assert cart["total_cents"] == 3 * cart["items"][0]["unit_price_cents"]
     assert 7 * 86400 - 10 <= cart["expires_in_seconds"] <= 7 * 86400
+    # a schema-valid body the cart's state refuses is a conflict (409), not bad input (422)
+    over = http.post("/carts/cart-abc-123/items", json={"sku": sku, "quantity": 97})
+    assert over.status_code == 409, over.text
+    assert error_of(over)["code"] == "cart_limit_reached" and error_of(over)["field"] == "quantity"
+    assert http.get("/carts/cart-abc-123").json()["items"][0]["quantity"] == 3
+    with http.stream("GET", "/openapi.json") as r:
+        spec = json.loads(r.read())
+    declared = spec["paths"]["/carts/{cart_id}/items"]["post"]["responses"]["409"]["description"]
+    assert "99 units of one SKU" in declared
 
 
 @pytest.mark.parametrize(
@@ -166,6 +175,8 @@ def test_place_and_read_an_order(http, seeded, dsn):
     assert resp.status_code == 201, resp.text
     order = resp.json()
     assert resp.headers["Location"] == f"/orders/{order['id']}"
+    # no payment id: the payments sequence would count the shop's orders (order ids are opaque for that reason)
+    assert order["payment"] == {"amount_cents": order["total_cents"], "currency": "EUR", "status": "pending"}
     assert order["payment"]["status"] == "pending" and order["items"] == [
         {"sku": sku, "quantity": 2, "unit_price_cents": order["items"][0]["unit_price_cents"]}
     ]

@@ -4,6 +4,7 @@ recommendations are 404, exactly like ones that do not exist."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -35,6 +36,13 @@ def unauthorized(resp: httpx.Response) -> str:
 
 OTHER_PRIVATE, _ = new_key_pair()
 NOW = int(time.time())
+
+
+def _with_alg(alg: str) -> str:
+    """The issuer's valid token under a header that names ``alg``."""
+    _, body, sig = issue_token(PRIVATE_KEY, issuer=ISSUER, audience=AUDIENCE, customer_id=1).split(".")
+    header = base64.urlsafe_b64encode(json.dumps({"alg": alg, "typ": "JWT"}).encode()).rstrip(b"=").decode()
+    return f"{header}.{body}.{sig}"
 
 
 @pytest.mark.parametrize(
@@ -76,6 +84,16 @@ NOW = int(time.time())
                 + issue_token(PRIVATE_KEY, issuer=ISSUER, audience=AUDIENCE, customer_id=1, claim="custom:other")
             },
             "token has no customer",
+        ),
+        # a header naming an algorithm the RSA key cannot serve: PyJWT's InvalidKeyError was a 500 with a traceback
+        ({"Authorization": "Bearer " + _with_alg("ES256")}, "token algorithm"),
+        ({"Authorization": "Bearer " + _with_alg("HS256")}, "token algorithm"),
+        (
+            {
+                "Authorization": "Bearer "
+                + issue_token(PRIVATE_KEY, issuer=ISSUER, audience=AUDIENCE, customer_id=1, lifetime_seconds=10**9)
+            },
+            "token lifetime",
         ),
     ],
 )
@@ -187,14 +205,21 @@ def test_gateway_mode_trusts_only_the_authorizers_claims(dsn, redis_url, mongo, 
     try:
         handler = Mangum(create_app(svc), lifespan="off")
         a, b = seeded.customers[0], seeded.customers[1]
-        ok = handler(_event(f"/customers/{a}/recommendations", {"sub": "u1", "custom:customer_id": str(a)}), None)
+        # API Gateway passes the verified claims as strings
+        claims = {"sub": "u1", "iat": str(NOW), "exp": str(NOW + 3600), "custom:customer_id": str(a)}
+        ok = handler(_event(f"/customers/{a}/recommendations", claims), None)
         assert ok["statusCode"] == 200
-        other = handler(_event(f"/customers/{b}/recommendations", {"sub": "u1", "custom:customer_id": str(a)}), None)
+        other = handler(_event(f"/customers/{b}/recommendations", claims), None)
         assert other["statusCode"] == 404
         # no authorizer context: a bearer header alone is not trusted in gateway mode, even a valid one
         forged = handler(_event(f"/customers/{a}/recommendations", None, bearer(a)), None)
         assert forged["statusCode"] == 401
         assert "no claims verified by API Gateway" in json.loads(forged["body"])["error"]["message"]
+        # claims without an expiry are refused behind the gateway too
+        endless = handler(
+            _event(f"/customers/{a}/recommendations", {k: v for k, v in claims.items() if k != "exp"}), None
+        )
+        assert endless["statusCode"] == 401 and "lacks the exp claim" in json.loads(endless["body"])["error"]["message"]
     finally:
         svc.close()
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.errors import InvalidInput, StoreUnavailable
+from app.errors import CartLimitReached, StoreUnavailable
 from app.redis_stores import CartStore, CircuitBreaker, JsonCache, SessionStore, make_client
 
 
@@ -77,8 +77,9 @@ def test_cart_is_a_hash_with_seven_day_ttl_and_line_cap(client):
     assert client.type(carts.key("cart-0001")) == "hash"
     assert carts.get("cart-0001") == {"TEA-001": 5, "MUG-001": 1}
     assert 7 * 24 * 3600 - 5 <= carts.ttl_of("cart-0001") <= 7 * 24 * 3600
-    with pytest.raises(InvalidInput, match="quantity"):
+    with pytest.raises(CartLimitReached, match="at most 99 units of one SKU per cart") as refused:
         carts.add("cart-0001", "TEA-001", 95)
+    assert refused.value.status == 409 and refused.value.details["field"] == "quantity"
     assert carts.get("cart-0001")["TEA-001"] == 5, "a refused add leaves the line unchanged"
     client.expire(carts.key("cart-0001"), 100)
     carts.add("cart-0001", "MUG-001", 1)

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from infra.package import RUNTIME_PACKAGES, Target, build, requirements, sha256
+from infra.package import RUNTIME_PACKAGES, Target, build, constraints, ensure, requirements, sha256
 
 HOST = Target(
     architecture="x86_64" if __import__("platform").machine() == "x86_64" else "arm64",
@@ -20,8 +20,8 @@ HOST = Target(
 
 
 @pytest.fixture(scope="module")
-def lambda_artifact(tmp_path_factory):
-    return build(Target(), tmp_path_factory.mktemp("a"))
+def lambda_artifact():
+    return ensure(Target())  # the shared build/ artifact, built once per run under its lock
 
 
 def test_two_builds_give_the_same_bytes(lambda_artifact, tmp_path):
@@ -178,3 +178,15 @@ def test_the_recipe_built_for_this_machine_serves_health_from_the_artifact_alone
     assert out["paths"] == []
     assert out["status"] in (200, 503) and set(out["body"]["stores"]) == {"postgresql", "redis", "mongodb"}
     print(f"handler import {out['import_s'] * 1000:.0f} ms")
+
+
+def test_constraints_are_what_pip_freeze_lists():
+    """constraints() reads the installed distributions in-process (a pip subprocess cost 0.5 s per synthesis):
+    it must pin exactly what ``pip freeze --exclude-editable`` pins, or the artifact's transitive dependencies
+    would drift from the ones the tests ran with."""
+    frozen = subprocess.run(
+        [sys.executable, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True, text=True, check=True
+    ).stdout
+    expected = sorted((ln for ln in frozen.splitlines() if "==" in ln), key=str.lower)
+    canon = lambda ln: ln.lower().replace("_", "-").replace(".", "-")  # noqa: E731 - pip prints names as registered
+    assert [canon(c) for c in constraints()] == [canon(e) for e in expected]

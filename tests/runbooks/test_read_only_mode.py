@@ -145,3 +145,31 @@ def test_bad_state_names_the_allowed_values(stack, tmp_path):
     from ecomart.cli import main
 
     assert main(["runbook", "run", "orders-read-only-mode", "--stack", "dev", "--state", "maybe"]) == 2
+
+
+def test_dry_run_of_switching_off_drains_nothing_even_with_a_database(own_pg, stack, tmp_path, call_log):
+    """A dry run against a deployed stack with the flag on, orders queued and a reachable database given: it says
+    what the drain would do and does nothing (the flag stays on, every message stays queued, nothing is placed)."""
+    dsn = own_pg.dsn()
+    sqs, ssm = boto3.client("sqs", region_name=REGION), boto3.client("ssm", region_name=REGION)
+    ssm.put_parameter(Name=PARAM, Value="on", Type="String", Overwrite=True)
+    intake = OrderIntake(sqs, stack["queuedOrdersQueueUrl"])
+    for i in range(2):
+        intake.enqueue(1, [{"sku": "X-00001", "quantity": 1}], f"dry-run-key-000{i}")
+    code, ev, out, _ = run_book(
+        "orders-read-only-mode",
+        stack,
+        {"state": "off"},
+        tmp_path=tmp_path,
+        call_log=call_log,
+        extra={"database_url": dsn},
+    )
+    assert code == 0, out
+    assert "would place the 2 queued orders" in out
+    assert "ReceiveMessage" not in call_log.ops() and "DeleteMessage" not in call_log.ops()
+    assert ssm.get_parameter(Name=PARAM)["Parameter"]["Value"] == "on"
+    attrs = sqs.get_queue_attributes(QueueUrl=stack["queuedOrdersQueueUrl"], AttributeNames=["All"])["Attributes"]
+    assert int(attrs["ApproximateNumberOfMessages"]) == 2 and int(attrs["ApproximateNumberOfMessagesNotVisible"]) == 0
+    with pg_conn(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM queued_order_outcomes").fetchone()[0] == 0
+    assert "drain_received" not in ev["measurements"]
