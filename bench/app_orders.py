@@ -299,6 +299,8 @@ def run_http(
             str(port),
             "--workers",
             str(workers),
+            "--http",
+            "app.server:BoundedHeadersProtocol",  # as `make app` and app.server serve it
             "--no-access-log",
             "--log-level",
             "warning",

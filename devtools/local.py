@@ -34,7 +34,7 @@ from app.orders import OrderLine
 from app.services import Services
 from app.settings import AuthConfig, Settings
 from devtools.seed import seed
-from devtools.servers import PostgresServer, RedisServer, free_port
+from devtools.servers import PostgresServer, RedisServer, ServerError, free_port
 
 LOCAL_ISSUER, LOCAL_AUDIENCE = "http://127.0.0.1/ecomart-local-issuer", "ecomart-api"
 
@@ -204,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
 
         import uvicorn
 
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info"))
+        from app.server import config as server_config  # request headers bounded (431), as in a container
+
+        server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, log_level="info"))
         server.run()
         return 0
     except KeyboardInterrupt:
@@ -212,10 +214,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if services is not None:
             services.close()
-        for server in (redis_server, pg):
-            if server is not None:
+        said = []
+        for label, server in (("Redis", redis_server), ("PostgreSQL", pg)):
+            if server is None:
+                continue
+            try:
                 server.cleanup()
-        print("stopped PostgreSQL and Redis", file=sys.stderr, flush=True)
+            except ServerError as e:  # one line, and the other server is still stopped
+                said.append(f"{label} did not stop cleanly: {e}")
+            else:
+                said.append(getattr(server, "stop_note", None) or f"stopped {label}")
+        print("; ".join(reversed(said)) or "nothing to stop", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -138,6 +138,7 @@ class PostgresServer:
         self._initialized = os.path.exists(os.path.join(self.data, "PG_VERSION"))
         self.reused = self._initialized
         self._running = False
+        self.stop_note: str | None = None  # what stop() found, when the server was already gone
         if _is_root():
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
@@ -218,9 +219,28 @@ class PostgresServer:
         if not self._running:
             return
         r = self._run("pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "60", "stop")
-        if r.returncode != 0 and "Is server running?" not in (r.stderr + r.stdout):
-            raise ServerError(f"pg_ctl stop failed: {r.stderr.strip()}")
+        if r.returncode != 0:
+            said = r.stderr + r.stdout
+            if "Is server running?" not in said and self._postmaster_alive():
+                raise ServerError(f"pg_ctl stop failed: {r.stderr.strip()}")
+            # killed or crashed (pg_ctl: "could not send stop signal ... No such process"): nothing left to stop
+            self.stop_note = f"PostgreSQL had already stopped (killed or crashed; its log: {self.log})"
         self._running = False
+
+    def _postmaster_alive(self) -> bool:
+        """Whether the process named in ``postmaster.pid`` still exists (a SIGKILLed server leaves the file)."""
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                pid = int(f.readline().strip())
+        except (OSError, ValueError):
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
     def restart(self) -> PostgresServer:
         self.stop()

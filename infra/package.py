@@ -56,6 +56,9 @@ RUNTIME_PACKAGES = (
 )
 EXTRAS = {"psycopg": "[binary]"}
 SOURCES = ("app", "platform_rules")
+# Source files that never run on Lambda: app/server.py serves the API with uvicorn (not in the artifact) where no
+# API Gateway stands in front of it.
+NOT_ON_LAMBDA = ("server.py",)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -153,7 +156,9 @@ def build(target: Target = Target(), out_dir: Path = BUILD, quiet: bool = True) 
                 f"{target.architecture}/python{target.python}: " + " | ".join(tail)
             )
         for src in SOURCES:
-            shutil.copytree(ROOT / src, site / src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                ROOT / src, site / src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *NOT_ON_LAMBDA)
+            )
         _zip(site, artifact)
     stamp(artifact).write_text(inputs_digest(target) + "\n")
     return artifact
@@ -203,7 +208,12 @@ def inputs_digest(target: Target = Target()) -> str:
         h.update(line.encode() + b"\n")
     for src in SOURCES:
         for path in sorted((ROOT / src).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix != ".pyc"
+                and path.name not in NOT_ON_LAMBDA
+            ):
                 h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

@@ -86,7 +86,7 @@ def test_make_app_serves_the_seeded_catalog_and_stops_cleanly_on_sigterm(tmp_pat
         assert not port_open(port) and not port_open(pg_port) and not port_open(redis_port), (
             "SIGTERM stops the API, PostgreSQL and Redis"
         )
-        assert "stopped PostgreSQL and Redis" in (tmp_path / "app.log").read_text()
+        assert "stopped PostgreSQL; stopped Redis" in (tmp_path / "app.log").read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -190,9 +190,20 @@ def test_fast_mode_is_explicit_and_announced(tmp_path):
     try:
         with psycopg.connect(pg) as conn:
             assert conn.execute("SHOW fsync").fetchone()[0] == "off"
+            data = conn.execute("SHOW data_directory").fetchone()[0]
         assert "FAST MODE (--fast)" in (tmp_path / "fast.log").read_text()
+        # PostgreSQL crashes (SIGKILL of the postmaster), then the operator stops `make app`: a clean stop that
+        # says what happened (it was a traceback from pg_ctl, "could not send stop signal", and a failing make)
+        postmaster = int(Path(data, "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{postmaster}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         _stop(proc, log)
+    output = (tmp_path / "fast.log").read_text()
+    assert "PostgreSQL had already stopped (killed or crashed; its log: " in output
+    assert "stopped Redis" in output and "Traceback" not in output
 
 
 @pytest.mark.parametrize(
