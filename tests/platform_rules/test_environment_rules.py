@@ -139,7 +139,7 @@ STRICTER = {
     "min_az_count": {"dev": 3, "prod": 4},
     "min_read_replicas": {"dev": 1, "prod": 3},
     "cache_min_shards": {"dev": 2, "prod": 3},
-    "cache_min_replicas_per_shard": {"dev": 2, "prod": 3},
+    "cache_min_replicas_per_shard": {"dev": 2, "prod": 4},
 }
 
 
@@ -172,29 +172,41 @@ def test_every_numeric_change_is_a_change():
     assert all(STRICTER[a][e] != getattr(platform_rules.rules_for(e), a) for a, e in NUMERIC)
 
 
-@pytest.mark.parametrize("attr,env", NUMERIC, ids=[f"{a}-{e}" for a, e in NUMERIC])
-def test_a_stricter_numeric_rule_loads_and_reaches_every_resource(attr, env):
-    value = STRICTER[attr][env]
-    with with_rule(env, **{attr: value}):
+def test_the_changed_values_tell_every_two_rules_apart():
+    """The numeric rules are changed together, in one synthesis per environment: sound only if no two rules take
+    the same new value in both environments (else a setting wired to the wrong rule would still show the value)."""
+    for a in STRICTER:
+        for b in STRICTER:
+            if a < b:
+                assert any(STRICTER[a][e] != STRICTER[b][e] for e in ("dev", "prod")), (a, b)
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_stricter_numeric_rules_load_and_reach_every_resource(env, subtests):
+    """Every numeric rule changed at once (one synthesis per environment instead of one per rule): each setting the
+    rule decides carries the new value in every resource, and a stack file below it is refused naming the rule."""
+    changes = {attr: STRICTER[attr][env] for attr in STRICTER}
+    with with_rule(env, **changes):
         synth = synthesize(env)
-        followed = keys_of(attr)
-        for key, _ in followed:
-            seen = OBSERVED[key](synth)
-            # a sizing default above the rule stays (the rule is a floor): dev's flow logs keep a year
-            sized = c._lookup(platform_rules.ENVIRONMENT_SIZING[env], key)
-            want = max(value, sized) if sized is not None else value
-            assert seen and all(v == want for v in seen), (attr, key, seen, want)
-        # and a stack file may not go below it
-        section, _, field = followed[0][0].partition(".")
-        lower = max(v for v in LOG_RETENTION_DAYS if v < value) if attr == "log_retention_days" else value - 1
-        if "." not in field and attr != "cache_min_shards":
-            with pytest.raises(c.ConfigError) as err:
-                c.load(env, stack_bag(env, **{section: {field: lower}}))
-            assert any(f"{section}.{field} is {lower}; {env} needs >= {value}" in p for p in err.value.problems), (
-                err.value.problems
-            )
-    if attr == "cache_min_shards":
-        assert synth.config.redis.cluster_mode is True
+    assert synth.config.redis.cluster_mode is True  # cache_min_shards > 1 turns cluster mode on
+    for attr, value in changes.items():
+        with subtests.test(attr=attr):
+            followed = keys_of(attr)
+            for key, _ in followed:
+                seen = OBSERVED[key](synth)
+                # a sizing default above the rule stays (the rule is a floor): dev's flow logs keep a year
+                sized = c._lookup(platform_rules.ENVIRONMENT_SIZING[env], key)
+                want = max(value, sized) if sized is not None else value
+                assert seen and all(v == want for v in seen), (attr, key, seen, want)
+            # and a stack file may not go below it (this rule alone in force)
+            section, _, field = followed[0][0].partition(".")
+            lower = max(v for v in LOG_RETENTION_DAYS if v < value) if attr == "log_retention_days" else value - 1
+            if "." not in field and attr != "cache_min_shards":
+                with with_rule(env, **{attr: value}), pytest.raises(c.ConfigError) as err:
+                    c.load(env, stack_bag(env, **{section: {field: lower}}))
+                assert any(f"{section}.{field} is {lower}; {env} needs >= {value}" in p for p in err.value.problems), (
+                    err.value.problems
+                )
 
 
 FLAGS = sorted({(a, k) for a, _, k in platform_rules.RULE_SETTINGS if k in ("required", "inverse")})
