@@ -83,7 +83,7 @@ class Recommendations:
         wanted = sorted({c for p in profiles.values() for c in p.get("categories", [])})
         tops = {t["_id"]: t["top"] for t in self.db.category_top_rated.find({"_id": {"$in": wanted}})}
         now = dt.datetime.now(dt.UTC)
-        written = 0
+        docs: list[tuple[dict, dict]] = []
         for cid in ids:
             profile = profiles.get(cid, {})
             location = profile.get("location") or (locations or {}).get(cid)
@@ -98,15 +98,17 @@ class Recommendations:
                         p["rating"] = round(float(p["rating"]), 2)
                     by_category.append({"category": category, "products": picks})
             owner = {"location": location, "customerId": cid}
-            upsert_replace(
-                self.db.recommendations,
-                {"_id": cid, **owner},
-                {**owner, "by_category": by_category, "generated_at": now},
-            )
-            written += 1
-            if self.cache is not None:
-                self.cache.invalidate(cid)
-        return written
+            docs.append(({"_id": cid, **owner}, {**owner, "by_category": by_category, "generated_at": now}))
+        # One round trip for all of them on a server (the relay refreshes a batch's customers at once); mongomock
+        # cannot take pymongo's ReplaceOne in bulk_write, so there they are written one by one.
+        if docs and not self.handle.is_mock:
+            self.db.recommendations.bulk_write([pymongo.ReplaceOne(f, d, upsert=True) for f, d in docs], ordered=False)
+        else:
+            for f, d in docs:
+                upsert_replace(self.db.recommendations, f, d)
+        if self.cache is not None and docs:
+            self.cache.invalidate_many(f["_id"] for f, _ in docs)
+        return len(docs)
 
     def get(self, customer_id: int) -> tuple[dict | None, str]:
         """(materialized recommendations or None, source) through the cache."""

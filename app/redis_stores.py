@@ -139,6 +139,20 @@ class JsonCache:
                 return value, "store"
         return loader(), "store (cache down)"
 
+    def invalidate_many(self, idents: Any) -> bool:
+        """``invalidate`` for many values in one round trip (one DEL), with the same fallback when Redis is down."""
+        keys = [self.key(i) for i in idents]
+        if self.r is None or not keys:
+            return False
+        try:
+            self.r.delete(*keys)
+            return True
+        except UNAVAILABLE_ERRORS:
+            self.breaker.trip()
+            with self._lock:
+                self._pending_invalidations.update(keys)
+            return False
+
     def invalidate(self, ident: Any) -> bool:
         """Delete the cached value. If Redis is down the key is remembered and deleted once it is back
         (per process; the TTL bounds staleness for entries another process cached)."""

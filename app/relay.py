@@ -56,6 +56,7 @@ class RelayStats:
     last_batch_at: dt.datetime | None = None
     errors: int = 0
     by_type: dict = field(default_factory=dict)
+    counter_fallbacks: int = 0  # batches whose per-SKU counter updates fell back to per-event ones (a redo)
 
 
 class OutboxRelay:
@@ -187,7 +188,7 @@ class OutboxRelay:
             self._bulk(self.db.product_popularity, list(ensure.values()))
         self._stage(1)
         if counters:
-            self._bulk(self.db.product_popularity, counters)
+            self._counters(counters)
         self._stage(2)
         if profiles:
             self._bulk(
@@ -209,20 +210,55 @@ class OutboxRelay:
             )
         self._stage(3)
 
-    def _bulk(self, collection, ops: list[tuple[dict, dict, bool]]) -> None:
+    def _counters(self, per_event: list[tuple[dict, dict, bool]]) -> None:
+        """The batch's popularity counters, one update per SKU instead of one per (event, SKU): hot SKUs appear in
+        many events of a batch, and every update is a round trip on a server (a scan of the collection on mongomock).
+
+        Each SKU's update sums its events and applies only if the document holds none of them (``$nin``); when a
+        redone batch holds some already-applied events (a relay died after this stage, and the redo's batch is
+        composed differently), that update matches nothing and the per-event updates run instead, each guarded by
+        its own event id (``$ne``): every event counted once, whatever the batches looked like."""
+        by_sku: dict[str, dict] = {}
+        for filter_, update, _ in per_event:
+            sku, event_id = filter_["_id"], filter_["recent_events"]["$ne"]
+            acc = by_sku.setdefault(sku, {"ids": [], "inc": dict.fromkeys(update["$inc"], 0), "set": update["$set"]})
+            acc["ids"].append(event_id)
+            for k, v in update["$inc"].items():
+                acc["inc"][k] += v
+        coalesced = [
+            (
+                {"_id": sku, "recent_events": {"$nin": acc["ids"]}},
+                {
+                    "$inc": acc["inc"],
+                    "$set": acc["set"],
+                    "$push": {"recent_events": {"$each": acc["ids"], "$slice": -RECENT_EVENT_WINDOW}},
+                },
+                False,
+            )
+            for sku, acc in by_sku.items()
+        ]
+        if self._bulk(self.db.product_popularity, coalesced) < len(coalesced):
+            self.stats.counter_fallbacks += 1
+            self._bulk(self.db.product_popularity, per_event)
+
+    def _bulk(self, collection, ops: list[tuple[dict, dict, bool]]) -> int:
+        """The number of operations whose filter matched a document (an upsert that inserted counts as matched)."""
         """One unordered bulk write (one round trip). mongomock 4.3 cannot take pymongo 4.20's UpdateOne in
         bulk_write, so on mongomock the same updates run one by one: the tests there check the effects, and the
         bulk path itself runs only against a real server (MONGODB_URI)."""
         if not self.mongo.is_mock:
-            collection.bulk_write([pymongo.UpdateOne(f, u, upsert=up) for f, u, up in ops], ordered=False)
-            return
+            result = collection.bulk_write([pymongo.UpdateOne(f, u, upsert=up) for f, u, up in ops], ordered=False)
+            return result.matched_count + result.upserted_count
+        matched = 0
         for filter_, update, upsert in ops:
             try:
-                collection.update_one(filter_, update, upsert=upsert)
+                r = collection.update_one(filter_, update, upsert=upsert)
             except pymongo.errors.DuplicateKeyError:
                 if not upsert:
                     raise
-                collection.update_one(filter_, update, upsert=upsert)  # a concurrent relay inserted it first
+                r = collection.update_one(filter_, update, upsert=upsert)  # a concurrent relay inserted it first
+            matched += r.matched_count + (1 if r.upserted_id is not None else 0)
+        return matched
 
     def _stage(self, stage: int) -> None:
         if self.fault:

@@ -33,12 +33,13 @@ import psycopg
 from app import db
 from app.errors import ConcurrencyConflict, InsufficientStock
 from app.orders import OrderLine, OrderService
-from devtools.servers import PostgresServer, pg_bin_dir
+from devtools.servers import PostgresServer, RedisServer, pg_bin_dir
 
 OUT = Path("build/bench/app_orders.json")
 CLIENTS = (8, 32)
 HTTP_CLIENTS = (16, 64)
 VARIANTS = ("pessimistic", "optimistic")
+HTTP_SETUPS = ("bench", "make-app")
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -256,9 +257,16 @@ def run_http(
     customers: list[int],
     seed: int,
     workers: int,
+    setup: str = "bench",
+    redis_url: str | None = None,
 ) -> dict:
-    """POST /orders through a real HTTP client on loopback against uvicorn (``workers`` processes, each with a
-    PostgreSQL pool sized to its share of the clients). Bounded: ``duration`` seconds of measurement."""
+    """POST /orders through a real HTTP client on loopback against uvicorn. Bounded: ``duration`` seconds of
+    measurement. Two setups:
+
+    - ``bench``: ``workers`` uvicorn processes, each with a PostgreSQL pool sized to its share of the clients, no
+      relay, Redis or MongoDB: the order path alone;
+    - ``make-app``: what ``make app`` runs - one process, the outbox relay in a thread (RELAY_IN_PROCESS) writing
+      to the in-process mongomock catalog, Redis, and the app's default pool (PG_POOL_MAX unset)."""
     import httpx
 
     from app.auth import issue_token, new_key_pair
@@ -268,7 +276,8 @@ def run_http(
     # Customers authenticate with tokens the server verifies itself (AUTH_MODE=jwt: each request pays for an
     # RS256 verification, which API Gateway's authorizer does instead on Lambda).
     private_pem, public_pem = new_key_pair()
-    key_file = Path(tempfile.mkdtemp(prefix="ecomart-bench-")) / "issuer.pem"
+    keys = tempfile.TemporaryDirectory(prefix="ecomart-bench-")  # removed in `finally`, whatever stops the run
+    key_file = Path(keys.name) / "issuer.pem"
     key_file.write_text(public_pem)
     issuer, audience = "https://bench.ecomart.example", "ecomart-bench"
     tokens = {
@@ -276,17 +285,22 @@ def run_http(
         for c in customers
     }
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("PG_POOL")},
         "DATABASE_URL": dsn,
-        "PG_POOL_MIN": "2",
-        "PG_POOL_MAX": str(max(4, clients // workers + 2)),
         "PG_POOL_TIMEOUT": "30",
         "AUTH_ISSUER": issuer,
         "AUTH_AUDIENCE": audience,
         "AUTH_PUBLIC_KEY_FILE": str(key_file),
     }
-    for var in ("REDIS_URL", "MONGODB_URI"):
+    for var in ("REDIS_URL", "MONGODB_URI", "RELAY_IN_PROCESS"):
         env.pop(var, None)
+    if setup == "bench":
+        env.update(PG_POOL_MIN="2", PG_POOL_MAX=str(max(4, clients // workers + 2)))
+    elif setup == "make-app":
+        workers = 1
+        env.update(RELAY_IN_PROCESS="1", **({"REDIS_URL": redis_url} if redis_url else {}))
+    else:
+        raise ValueError(f"setup {setup!r}: bench or make-app")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -361,9 +375,11 @@ def run_http(
             server.wait(20)
         except subprocess.TimeoutExpired:
             server.kill()
+        keys.cleanup()
     lat.sort()
     return {
         "transport": "http",
+        "setup": setup,
         "clients": clients,
         "workers": workers,
         "client_processes": procs,
@@ -436,6 +452,16 @@ def _http_clients(
     out.put(([x for per in latencies for x in per], statuses, elapsed))
 
 
+def abba(rep: int, a, b) -> tuple[dict, dict]:
+    """Run ``a`` and ``b`` back to back, ``a`` first on even repetitions and ``b`` first on odd ones (ABBA), so a
+    drift in the machine's load does not always favour the same side. Returns (a's result, b's result)."""
+    if rep % 2 == 0:
+        first = a()
+        return first, b()
+    second = b()
+    return a(), second
+
+
 def median_pair(pairs: list[tuple[float, dict, dict]]) -> tuple[dict, dict]:
     """The (first, second) runs of the pair with the median ratio; the first gets every pair's ratio."""
     pairs = sorted(pairs, key=lambda p: p[0])
@@ -487,6 +513,7 @@ def main(argv: list[str] | None = None) -> dict:
     settings = {"shared_buffers": "256MB", "max_wal_size": "2GB"}
     with (
         PostgresServer(durable=not args.not_durable, settings=settings, prefix="ecomart-bench-pg-") as server,
+        RedisServer(prefix="ecomart-bench-redis-") as redis_server,
         tempfile.TemporaryDirectory(prefix="ecomart-bench-") as workdir,
     ):
         os.chmod(workdir, 0o777)
@@ -497,29 +524,43 @@ def main(argv: list[str] | None = None) -> dict:
         # would otherwise pay for it alone and be compared with the warm runs after it.
         run_orders(dsn, "pessimistic", 8, args.warmup * 2, 0.5, skus, customers, seed=99)
         # Pessimistic and the same work in pgbench (the order transaction as a custom script on the same data)
-        # run back to back, ``--pairs`` times per client count: on a shared machine the load drifts, and a ratio
-        # of two neighbouring runs is what holds. Reported: the median pair.
+        # run back to back, ``--pairs`` times per client count, in ABBA order (app first, then pgbench first, ...):
+        # on a shared machine the load drifts, and always running one side first biases the ratio. Reported: the
+        # median pair and the spread (min-max) of every pair's ratio.
         for clients in CLIENTS:
             pairs = []
             for rep in range(args.pairs):
-                app_run = run_orders(
-                    dsn, "pessimistic", clients, args.duration, args.warmup, skus, customers, seed=clients * 10 + rep
-                )
-                same_run = run_pgbench(
-                    server,
-                    clients,
-                    args.duration,
-                    args.pgbench_scale,
-                    workdir,
-                    database="orders_bench",
-                    script=ORDER_SCRIPT,
-                    defines={"ncustomers": len(customers), "nskus": len(skus)},
-                )
+
+                def app_side(rep=rep, clients=clients) -> dict:
+                    return run_orders(
+                        dsn,
+                        "pessimistic",
+                        clients,
+                        args.duration,
+                        args.warmup,
+                        skus,
+                        customers,
+                        seed=clients * 10 + rep,
+                    )
+
+                def pgbench_side(clients=clients) -> dict:
+                    return run_pgbench(
+                        server,
+                        clients,
+                        args.duration,
+                        args.pgbench_scale,
+                        workdir,
+                        database="orders_bench",
+                        script=ORDER_SCRIPT,
+                        defines={"ncustomers": len(customers), "nskus": len(skus)},
+                    )
+
+                app_run, same_run = abba(rep, app_side, pgbench_side)
                 pairs.append((app_run["orders_per_s"] / same_run["tps"], app_run, same_run))
                 print(
-                    f"  pessimistic {clients:>2} clients: {app_run['orders_per_s']:>8} orders/s  p50 "
-                    f"{app_run['p50_ms']} ms  p99 {app_run['p99_ms']} ms | same-script {same_run['tps']} tps "
-                    f"p50 {same_run['p50_ms']} ms | ratio {pairs[-1][0]:.3f}",
+                    f"  pessimistic {clients:>2} clients ({'app first' if rep % 2 == 0 else 'pgbench first'}): "
+                    f"{app_run['orders_per_s']:>8} orders/s  p50 {app_run['p50_ms']} ms  p99 {app_run['p99_ms']} ms"
+                    f" | same-script {same_run['tps']} tps p50 {same_run['p50_ms']} ms | ratio {pairs[-1][0]:.3f}",
                     flush=True,
                 )
             app_run, same_run = median_pair(pairs)
@@ -533,32 +574,59 @@ def main(argv: list[str] | None = None) -> dict:
                 f"p99 {r['p99_ms']} ms  (fallbacks {r['fallbacks']}, gave up {r['errors']['conflict']})",
                 flush=True,
             )
-        # Over HTTP (uvicorn workers, a real client on loopback) against in-process, in neighbouring pairs at 16
-        # clients (median pair reported), then 64 clients once.
-        http_pairs = []
-        for rep in range(args.pairs):
-            inproc = run_orders(dsn, "pessimistic", 16, args.duration, args.warmup, skus, customers, seed=160 + rep)
-            over_http = run_http(
-                dsn, 16, args.duration, args.warmup + 1, skus, customers, seed=16 + rep, workers=args.http_workers
+        # Over HTTP (a real client on loopback) against in-process, in ABBA pairs at 16 clients (median pair and
+        # spread reported), for both setups: the bench's (uvicorn workers, the order path alone) and `make app`'s
+        # (one process with the relay thread, Redis and the default pool); then 64 clients once each.
+        for setup in HTTP_SETUPS:
+            http_pairs = []
+            for rep in range(args.pairs):
+                inproc, over_http = abba(
+                    rep,
+                    lambda rep=rep: run_orders(
+                        dsn, "pessimistic", 16, args.duration, args.warmup, skus, customers, seed=160 + rep
+                    ),
+                    lambda rep=rep, setup=setup: run_http(
+                        dsn,
+                        16,
+                        args.duration,
+                        args.warmup + 1,
+                        skus,
+                        customers,
+                        seed=16 + rep,
+                        workers=args.http_workers,
+                        setup=setup,
+                        redis_url=redis_server.url(),
+                    ),
+                )
+                http_pairs.append((over_http["orders_per_s"] / inproc["orders_per_s"], inproc, over_http))
+                print(
+                    f"  16 clients ({setup}): in-process {inproc['orders_per_s']} orders/s, http "
+                    f"{over_http['orders_per_s']} orders/s (p50 {over_http['p50_ms']} ms, p99 {over_http['p99_ms']} "
+                    f"ms) | ratio {http_pairs[-1][0]:.3f}",
+                    flush=True,
+                )
+            inproc16, http16 = median_pair(http_pairs)
+            http16["pair_ratios"] = inproc16.pop("pair_ratios")
+            http16["inprocess_orders_per_s"] = inproc16["orders_per_s"]
+            results["http"].append(http16)
+            r = run_http(
+                dsn,
+                64,
+                args.duration,
+                args.warmup + 1,
+                skus,
+                customers,
+                seed=64,
+                workers=args.http_workers,
+                setup=setup,
+                redis_url=redis_server.url(),
             )
-            http_pairs.append((over_http["orders_per_s"] / inproc["orders_per_s"], inproc, over_http))
+            results["http"].append(r)
             print(
-                f"  16 clients: in-process {inproc['orders_per_s']} orders/s, http {over_http['orders_per_s']} "
-                f"orders/s (p50 {over_http['p50_ms']} ms, p99 {over_http['p99_ms']} ms) | ratio "
-                f"{http_pairs[-1][0]:.3f}",
+                f"  http ({setup}) 64 clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
+                f"p99 {r['p99_ms']} ms  (workers {r['workers']}, non-201 {r['non_201']})",
                 flush=True,
             )
-        inproc16, http16 = median_pair(http_pairs)
-        http16["pair_ratios"] = inproc16.pop("pair_ratios")
-        results["orders"].append(inproc16)
-        results["http"].append(http16)
-        r = run_http(dsn, 64, args.duration, args.warmup + 1, skus, customers, seed=64, workers=args.http_workers)
-        results["http"].append(r)
-        print(
-            f"  http        64 clients: {r['orders_per_s']:>8} orders/s  p50 {r['p50_ms']} ms  "
-            f"p99 {r['p99_ms']} ms  (workers {r['workers']}, non-201 {r['non_201']})",
-            flush=True,
-        )
         server.create_database("pgbench")
         init = subprocess.run(
             [
@@ -592,7 +660,6 @@ def main(argv: list[str] | None = None) -> dict:
 
     pg_tps = {r["clients"]: r["tps"] for r in results["pgbench"]}
     same = {r["clients"]: r["tps"] for r in results["same_script"]}
-    inproc = {r["clients"]: r["orders_per_s"] for r in results["orders"] if r["variant"] == "pessimistic"}
     rows = []
     for r in results["orders"]:
         c = r["clients"]
@@ -637,14 +704,14 @@ def main(argv: list[str] | None = None) -> dict:
     for r in results["pgbench"]:
         rows.append(["pgbench tpcb", r["clients"], r["tps"], r["p50_ms"], r["p99_ms"], "-", "-", 1.0, "-", "-", "-"])
     for r in results["http"]:
-        base = inproc.get(16) if r["clients"] == 16 else None
+        base = r.get("inprocess_orders_per_s")  # the in-process run paired with it (16 clients)
         r["http_per_inprocess_16"] = round(r["orders_per_s"] / base, 3) if base else None
         shown = r["http_per_inprocess_16"] or "-"
         if r.get("pair_ratios"):
             shown = f"{shown} ({min(r['pair_ratios'])}-{max(r['pair_ratios'])})"
         rows.append(
             [
-                f"http ({r['workers']} workers)",
+                f"http {r['setup']} ({r['workers']} worker{'s' if r['workers'] > 1 else ''})",
                 r["clients"],
                 r["orders_per_s"],
                 r["p50_ms"],

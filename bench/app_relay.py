@@ -1,11 +1,13 @@
 """The outbox relay under full-rate order load: orders for ``--duration`` seconds (16 in-process clients, the
-pessimistic path) with 1 and then 2 relay processes running; the outbox's pending count and oldest event's age are
-sampled every 0.25 s. Reports the order rate, the relays' drain rate, the maximum pending count and age, and the
-time to drain after the load stops.
+pessimistic path) with 1 and then 2 relays running against **one shared store**; the outbox's pending count and
+oldest event's age are sampled every 0.25 s. Reports the order rate, the relays' drain rate, the maximum pending
+count and age, the time to drain after the load stops (bounded by ``--drain-timeout``), and whether the store ends
+with exactly one analytics document per order (two relays sharing state correctly: nothing lost, nothing twice).
 
-The relays write to MongoDB at $MONGODB_URI, or else to an in-process mongomock store. mongomock scans every
-document of a collection for each update (no index), so with it the relay's rate is mongomock's, falling as its
-collections grow: a floor, not a MongoDB measurement. Run with MONGODB_URI for the real figure.
+The store, named in every figure: MongoDB at $MONGODB_URI (relays as processes, each with its own client), or else
+one in-process mongomock store shared by the relays as threads (one process: they also share its GIL). mongomock
+scans every document of a collection for each update (no index), so its upserts slow down as collections grow
+(0.26 s per 500 at 0 documents, 3.37 s at 5,000): a floor, not a MongoDB measurement.
 Results: stdout and build/bench/app_relay.json. ``python -m bench.app_relay --help``.
 """
 
@@ -25,35 +27,68 @@ import psycopg
 OUT = Path("build/bench/app_relay.json")
 
 
-def _relay_process(dsn: str, batch_size: int, stop, counter) -> None:
-    from app.catalog import bootstrap
-    from app.mongo import connect
+def _relay_loop(dsn: str, mongo, batch_size: int, stop, counter) -> None:
     from app.relay import OutboxRelay, Wakeup
 
-    mongo = connect(os.environ.get("MONGODB_URI") or None, os.environ.get("MONGODB_DB", "relay_bench"))
-    bootstrap(mongo)
     relay, wakeup = OutboxRelay(dsn, mongo, batch_size=batch_size), Wakeup(dsn)
-    while not stop.is_set():
-        n = relay.run_once()
-        if n:
-            with counter.get_lock():
-                counter.value += n
-        else:
-            wakeup.wait(1.0)
-    wakeup.close()
-    relay.close()
+    try:
+        while not stop.is_set():
+            n = relay.run_once()
+            if n:
+                with counter.get_lock():
+                    counter.value += n
+            else:
+                wakeup.wait(1.0)
+    finally:
+        wakeup.close()
+        relay.close()
+
+
+def _relay_process(dsn: str, db_name: str, batch_size: int, stop, counter) -> None:
+    from app.mongo import connect
+
+    _relay_loop(dsn, connect(os.environ["MONGODB_URI"], db_name), batch_size, stop, counter)
+
+
+def store_label() -> str:
+    if os.environ.get("MONGODB_URI"):
+        return "MongoDB server at MONGODB_URI (shared; relays as processes)"
+    return "mongomock: one in-process store shared by the relays (threads; NOT a MongoDB server)"
 
 
 def run(
-    dsn: str, relays: int, duration: float, clients: int, skus: list[str], customers: list[int], batch_size: int
+    dsn: str,
+    relays: int,
+    duration: float,
+    clients: int,
+    skus: list[str],
+    customers: list[int],
+    batch_size: int,
+    drain_timeout: float = 60.0,
 ) -> dict:
+    from app.catalog import bootstrap
+    from app.mongo import connect
     from bench.app_orders import run_orders
 
-    ctx = mp.get_context("fork")
-    stop, counter = ctx.Event(), ctx.Value("q", 0)
-    procs = [ctx.Process(target=_relay_process, args=(dsn, batch_size, stop, counter)) for _ in range(relays)]
-    for p in procs:
-        p.start()
+    uri = os.environ.get("MONGODB_URI") or None
+    db_name = f"relay_bench_{relays}_{os.getpid()}"
+    mongo = connect(uri, db_name)
+    mongo.db.client.drop_database(db_name)  # a fresh store per run, also on a server
+    bootstrap(mongo)
+    if uri:
+        ctx = mp.get_context("fork")
+        stop, counter = ctx.Event(), ctx.Value("q", 0)
+        workers = [
+            ctx.Process(target=_relay_process, args=(dsn, db_name, batch_size, stop, counter)) for _ in range(relays)
+        ]
+    else:
+        stop, counter = threading.Event(), mp.Value("q", 0)
+        workers = [
+            threading.Thread(target=_relay_loop, args=(dsn, mongo, batch_size, stop, counter), daemon=True)
+            for _ in range(relays)
+        ]
+    for w in workers:
+        w.start()
     samples: list[tuple[float, int, float]] = []
     sampling = threading.Event()
 
@@ -69,33 +104,49 @@ def run(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    published_before = counter.value
-    load = run_orders(dsn, "pessimistic", clients, duration, 0.5, skus, customers, seed=relays)
-    load_end = time.perf_counter()
-    published_during = counter.value - published_before
-    drained_at = None
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0] == 0:
-                drained_at = time.perf_counter()
-                break
-            time.sleep(0.1)
-    sampling.set()
-    sampler.join(5)
-    stop.set()
-    for p in procs:
-        p.join(30)
+    try:
+        published_before = counter.value
+        load_start = time.perf_counter()
+        load = run_orders(dsn, "pessimistic", clients, duration, 0.5, skus, customers, seed=relays)
+        load_end = time.perf_counter()
+        published_during = counter.value - published_before
+        drained_at, pending_left = None, None
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            deadline = time.monotonic() + drain_timeout
+            while True:
+                pending_left = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
+                if pending_left == 0:
+                    drained_at = time.perf_counter()
+                    break
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+            published = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL").fetchone()[0]
+    finally:
+        sampling.set()
+        sampler.join(5)
+        stop.set()
+        for w in workers:
+            w.join(30)
+    analytics = mongo.db.order_analytics.count_documents({})
     during = [s for s in samples if s[0] <= load_end]
     return {
         "relays": relays,
+        "store": store_label(),
         "clients": clients,
         "orders_per_s": load["orders_per_s"],
-        "relay_events_per_s_during_load": round(published_during / (load_end - (load_end - duration - 0.5)), 1),
+        "relay_events_per_s_during_load": round(published_during / (load_end - load_start), 1),
         "max_pending": max((s[1] for s in samples), default=0),
         "max_age_s": round(max((s[2] for s in samples), default=0.0), 2),
         "pending_at_load_end": during[-1][1] if during else None,
         "drain_after_load_s": round(drained_at - load_end, 2) if drained_at else None,
+        "pending_after_drain_timeout": 0 if drained_at else pending_left,
+        # shared state: one analytics document per published order event, whichever relay published it
+        "orders": orders,
+        "events_published": published,
+        "analytics_documents": analytics,
+        "store_consistent": analytics == published if drained_at else None,
     }
 
 
@@ -104,6 +155,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_RELAY_DURATION", "30")))
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument(
+        "--drain-timeout", type=float, default=60.0, help="seconds to wait for the drain after the load"
+    )
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
 
@@ -111,15 +165,13 @@ def main(argv: list[str] | None = None) -> dict:
     from devtools.servers import PostgresServer
 
     print(
-        f"== bench.app_relay: {args.duration:.0f}s of orders with 1 and 2 relays (MongoDB side: "
-        f"{'MONGODB_URI' if os.environ.get('MONGODB_URI') else 'mongomock, NOT a MongoDB server'}) ==",
-        flush=True,
+        f"== bench.app_relay: {args.duration:.0f}s of orders with 1 and 2 relays; store: {store_label()} ==", flush=True
     )
     results: dict = {
         "benchmark": "app_relay",
         "duration_s": args.duration,
         "cpus": os.cpu_count(),
-        "mongodb": "server at MONGODB_URI" if os.environ.get("MONGODB_URI") else "mongomock (in-process, not a server)",
+        "store": store_label(),
         "runs": [],
     }
     with PostgresServer(
@@ -130,12 +182,14 @@ def main(argv: list[str] | None = None) -> dict:
             server.create_database(name)
             dsn = server.dsn(name)
             skus, customers = prepare(dsn, 2000, 5000)
-            r = run(dsn, relays, args.duration, args.clients, skus, customers, args.batch_size)
+            r = run(dsn, relays, args.duration, args.clients, skus, customers, args.batch_size, args.drain_timeout)
             results["runs"].append(r)
             print(
                 f"  {relays} relay(s): orders {r['orders_per_s']}/s, relays {r['relay_events_per_s_during_load']} "
                 f"events/s, max pending {r['max_pending']} (oldest {r['max_age_s']} s), drained "
-                f"{r['drain_after_load_s']} s after the load",
+                f"{r['drain_after_load_s']} s after the load (left after {args.drain_timeout:g} s: "
+                f"{r['pending_after_drain_timeout']}); analytics documents {r['analytics_documents']} for "
+                f"{r['events_published']} published events",
                 flush=True,
             )
     print()
@@ -149,16 +203,27 @@ def main(argv: list[str] | None = None) -> dict:
                     round(r["relay_events_per_s_during_load"] / r["orders_per_s"], 2) if r["orders_per_s"] else "-",
                     r["max_pending"],
                     r["max_age_s"],
-                    r["drain_after_load_s"],
+                    r["drain_after_load_s"] if r["drain_after_load_s"] is not None else f">{args.drain_timeout:g}",
+                    r["store_consistent"],
                 ]
                 for r in results["runs"]
             ],
-            ["relays", "orders/s", "relay events/s", "relay ÷ orders", "max pending", "max age s", "drain s"],
+            [
+                "relays",
+                "orders/s",
+                "relay events/s",
+                "relay ÷ orders",
+                "max pending",
+                "max age s",
+                "drain s",
+                "one doc per event",
+            ],
         )
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
+    print(f"(store: {store_label()})")
     print(f"wrote {out}\n", flush=True)
     return results
 

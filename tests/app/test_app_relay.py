@@ -120,6 +120,50 @@ def test_relay_killed_mid_batch_then_restarted_applies_each_event_once(services,
     restarted.close()
 
 
+def test_a_redo_batch_composed_differently_still_counts_each_event_once(services, seeded, dsn):
+    """Counters are written per SKU for a whole batch. A relay dies after writing them; the redo takes a batch of
+    another size, holding some applied events and some new ones: the per-SKU update matches nothing for SKUs
+    that mix both, the per-event updates run instead, and every event is counted once."""
+    place_orders(services, seeded, 30, seed_value=11)
+    state = {"batches": 0}
+
+    def fault(s: str, i: int) -> None:
+        if s == "applied" and i == 0:
+            state["batches"] += 1
+        if state["batches"] == 2 and s == "applied" and i == 2:
+            raise RelayCrash("after the counters of the second batch")
+
+    crashing = OutboxRelay(dsn, services.mongo, batch_size=6, fault=fault)
+    assert crashing.run_once() == 6
+    with pytest.raises(RelayCrash):
+        crashing.run_once()
+    redo = OutboxRelay(dsn, services.mongo, batch_size=11)  # events 7-17: 7-12 counted already, 13-17 not
+    assert redo.drain() == 24
+    assert redo.stats.counter_fallbacks >= 1, "the mixed batch must have taken the per-event path"
+    assert_exactly_once(services, dsn)
+    redo.close()
+
+
+def test_hot_skus_are_one_counter_update_per_batch(services, seeded, dsn):
+    """Many events of a batch on the same SKU: one update for the SKU (fewer round trips), the same counts."""
+    with pg_conn(dsn) as conn:
+        (sku,) = conn.execute(
+            "SELECT p.sku FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.active "
+            "GROUP BY p.sku HAVING sum(i.quantity) > 40 ORDER BY p.sku LIMIT 1"
+        ).fetchone()
+    for n in range(12):
+        services.orders.place_order(seeded.customers[n % 3], [OrderLine(sku, 1)], f"hot-key-{n:04}")
+    relay = OutboxRelay(dsn, services.mongo, batch_size=50)
+    updates = []
+    original = relay._bulk
+    relay._bulk = lambda coll, ops: (updates.append((coll.name, len(ops))), original(coll, ops))[1]
+    assert relay.drain() == 12
+    assert ("product_popularity", 1) in updates[1:3], updates  # ensure, then the counters: one op each
+    assert relay.stats.counter_fallbacks == 0
+    assert_exactly_once(services, dsn)
+    relay.close()
+
+
 def test_replaying_already_published_events_changes_nothing(services, seeded, dsn):
     place_orders(services, seeded, 10)
     relay = OutboxRelay(dsn, services.mongo, batch_size=50)
