@@ -44,7 +44,7 @@ package: venv
 	$(PY) -m infra.package
 
 bench: venv system-deps
-	$(PY) -m bench
+	$(PY) -m bench $(if $(PARTS),--only $(PARTS))
 
 # Regenerate everything generated from the code, in dependency order (a test fails when any is stale).
 docs: venv

@@ -419,7 +419,7 @@ def function_alarm_specs(prefix: str, fn: MonitoredFunction, t: AlarmThresholds)
             f"function {fn.function_name}: {what}",
         )
 
-    return [
+    specs = [
         spec(
             "errors", "Errors", "Sum", t.function_errors, 60, 5, 3, f"more than {t.function_errors:g} errors per minute"
         ),
@@ -457,6 +457,10 @@ def function_alarm_specs(prefix: str, fn: MonitoredFunction, t: AlarmThresholds)
             f"{fn.reserved_concurrency})",
         ),
     ]
+    # A threshold below one execution is breached by any run: a singleton (the migrations function, reserved
+    # concurrency 1) would be in ALARM for the whole of every migration, tripping the composite alarm - which is
+    # also FIS's stop condition. For it, "at its limit" is its normal state; a second invocation shows as a throttle.
+    return [s for s in specs if s.metric != "ConcurrentExecutions" or busy >= 1]
 
 
 def api_alarm_specs(prefix: str, api: MonitoredApi, t: AlarmThresholds) -> list[AlarmSpec]:
@@ -497,6 +501,13 @@ def api_alarm_specs(prefix: str, api: MonitoredApi, t: AlarmThresholds) -> list[
     ]
 
 
+# RDS Proxy publishes its metrics once per underlying node, and one proxy may run on several: "Use CloudWatch
+# statistics to aggregate the values for a proxy across all the associated instances"
+# (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.monitoring.html). Sum adds the nodes' connection
+# counts (what the pool's limit is about); Maximum reported the busiest node alone and fired late.
+PROXY_STATISTIC = "Sum"
+
+
 def proxy_alarm_specs(prefix: str, proxy: MonitoredProxy, t: AlarmThresholds) -> list[AlarmSpec]:
     """Connections from the proxy to the database near the pool's limit (clients then wait to borrow one)."""
     limit = t.proxy_connections_percent / 100 * proxy.max_connections
@@ -507,7 +518,7 @@ def proxy_alarm_specs(prefix: str, proxy: MonitoredProxy, t: AlarmThresholds) ->
             "AWS/RDS",
             "DatabaseConnections",
             {"ProxyName": proxy.proxy_name},
-            "Maximum",
+            PROXY_STATISTIC,
             "GreaterThanThreshold",
             float(round(limit)),
             60,
@@ -1059,7 +1070,7 @@ def dashboard_body(
                 f"RDS Proxy {proxy.label}: connections",
                 region,
                 [["AWS/RDS", m, "ProxyName", proxy.proxy_name] for m in ("DatabaseConnections", "ClientConnections")],
-                "Maximum",
+                PROXY_STATISTIC,
                 60,
             )
         )

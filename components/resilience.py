@@ -109,6 +109,14 @@ def tls_only_queue_policy(queue_arn: str) -> str:
     )
 
 
+FIS_LOG_DELIVERY = (
+    "logs:CreateLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:PutResourcePolicy",
+)
+
+
 def fis_role_policy(writer_arn: str, cache_arn: str) -> dict:
     """Exactly the calls the two experiments make, on exactly their resources (tag:GetResources has no
     resource-level permissions in AWS: it must be "*")."""
@@ -128,6 +136,11 @@ def fis_role_policy(writer_arn: str, cache_arn: str) -> dict:
                 "Resource": [cache_arn],
             },
             {"Sid": "ResolveTargets", "Effect": "Allow", "Action": ["tag:GetResources"], "Resource": "*"},
+            # Experiment logging to CloudWatch Logs (both templates log): FIS delivers as a vended log, which needs
+            # these on the experiment role (https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html
+            # -> CloudWatch Logs "Logs sent to CloudWatch Logs"). None of the four takes a resource type in the
+            # Service Authorization Reference, so "*" is the narrowest they can be.
+            {"Sid": "ExperimentLogDelivery", "Effect": "Allow", "Action": list(FIS_LOG_DELIVERY), "Resource": "*"},
         ],
     }
 

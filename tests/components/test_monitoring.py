@@ -163,10 +163,16 @@ def test_alarm_counts_per_stack(dev, prod):
     # dev: writer (6) + 2 cache nodes x 5; prod: writer (6) + 2 replicas x 7 + 2 shards x 3 nodes x 5.
     assert len(store_alarms(dev)) == 6 + 2 * 5 == 16
     assert len(store_alarms(prod)) == 6 + 2 * 7 + 2 * 3 * 5 == 50
-    # the service (both stacks): 3 functions x 4, the API's 5xx and p99 latency, the proxy, the relay's lag
+    # the service (both stacks): 3 functions x 4 less the migrations' concurrency alarm (a singleton: reserved
+    # concurrency 1, so 80 % of it is breached by every run), the API's 5xx and p99 latency, the proxy, the relay's lag
     for synth in (dev, prod):
-        assert len(service_alarms(synth)) == 3 * 4 + 2 + 1 + 1 == 16
-    assert len(dev.of_type(ALARM)) == 32 and len(prod.of_type(ALARM)) == 66
+        assert len(service_alarms(synth)) == 3 * 4 - 1 + 2 + 1 + 1 == 15
+        names = {a.inputs["name"] for a in service_alarms(synth)}
+        assert not any(n.endswith("-migrations-concurrency") for n in names)
+        assert any(n.endswith("-api-concurrency") for n in names) and any(
+            n.endswith("-migrations-throttles") for n in names
+        )
+    assert len(dev.of_type(ALARM)) == 31 and len(prod.of_type(ALARM)) == 65
     assert len(by_metric(dev, "ReplicaLag")) == 0 and len(by_metric(prod, "ReplicaLag")) == 2
 
 
@@ -626,8 +632,9 @@ SERVICE_INTENDED = {
         "notBreaching",
         lambda t, c: t.api_latency_p99_ms,
     ),
+    # Sum: the proxy publishes per node; the pool limit is about all of them (AWS RDS Proxy monitoring guide)
     ("AWS/RDS", "DatabaseConnections"): (
-        "Maximum",
+        "Sum",
         "GreaterThanThreshold",
         60,
         5,
@@ -728,6 +735,8 @@ def test_service_alarms_are_in_the_composite_and_on_the_dashboard(stack, dev, pr
     for fn in ("api", "migrations", "relay"):
         assert f'"FunctionName", "ecomart-{stack}-{fn}"' in text
     assert '"ProxyName", "ecomart-' + stack + '-db-proxy"' in text
+    (proxy_widget,) = [w for w in body["widgets"] if "ProxyName" in json.dumps(w.get("properties", {}).get("metrics"))]
+    assert proxy_widget["properties"]["stat"] == "Sum", "per-node metrics: the widget adds the proxy's nodes up"
     assert '["EcoMart/Outbox", "OldestPendingEventAgeSeconds", "Stack", "ecomart-' + stack + '"]' in text
 
 

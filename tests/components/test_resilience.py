@@ -66,8 +66,14 @@ def test_fis_role_may_do_exactly_the_experiments_on_exactly_their_targets(synth)
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["RebootWriterWithFailover"]["Resource"] == [writer]
     assert by_sid["InterruptCacheAzPower"]["Resource"] == [group]
-    # tag:GetResources is the one action AWS cannot scope; nothing else has a "*" resource
-    assert [s["Action"] for s in policy["Statement"] if s["Resource"] == "*"] == [["tag:GetResources"]]
+    # "*" only for what takes no resource type: tag:GetResources and the vended-log delivery of experiment logging
+    # (both templates log to CloudWatch Logs; without these FIS cannot deliver them: AWS FIS user guide)
+    assert [s["Action"] for s in policy["Statement"] if s["Resource"] == "*"] == [
+        ["tag:GetResources"],
+        ["logs:CreateLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies", "logs:PutResourcePolicy"],
+    ]
+    templates = [r for r in synth.registrations if r.type == "aws:fis/experimentTemplate:ExperimentTemplate"]
+    assert templates and all(t.inputs["logConfiguration"]["cloudwatchLogsConfiguration"] for t in templates)
     trust = json.loads(one(synth, "aws:iam/role:Role", "operations-fis-role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "fis.amazonaws.com"}
 

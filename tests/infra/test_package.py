@@ -190,3 +190,24 @@ def test_constraints_are_what_pip_freeze_lists():
     expected = sorted((ln for ln in frozen.splitlines() if "==" in ln), key=str.lower)
     canon = lambda ln: ln.lower().replace("_", "-").replace(".", "-")  # noqa: E731 - pip prints names as registered
     assert [canon(c) for c in constraints()] == [canon(e) for e in expected]
+
+
+def test_the_input_digest_follows_every_source_byte_not_just_file_names(tmp_path, monkeypatch):
+    """``ensure`` reuses the artifact when this digest is unchanged: a digest of file names alone would deploy a
+    stale artifact after a code change (that mutation passed every test before)."""
+    import shutil
+
+    from infra import package
+
+    for src in package.SOURCES:
+        shutil.copytree(package.ROOT / src, tmp_path / src, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(package, "ROOT", tmp_path)
+    before = package.inputs_digest()
+    handler = tmp_path / "app" / "lambda_handler.py"
+    handler.write_text(handler.read_text() + "\n# one more line\n")
+    changed = package.inputs_digest()
+    assert changed != before
+    (tmp_path / "app" / "server.py").write_text("# not on Lambda: not an input of the artifact\n")
+    assert package.inputs_digest() == changed
+    (tmp_path / "platform_rules" / "extra.py").write_text("X = 1\n")
+    assert package.inputs_digest() != changed
