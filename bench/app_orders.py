@@ -40,6 +40,9 @@ CLIENTS = (8, 32)
 HTTP_CLIENTS = (16, 64)
 VARIANTS = ("pessimistic", "optimistic")
 HTTP_SETUPS = ("bench", "make-app")
+# Customers the HTTP clients order as (each with a token): signing one RS256 token per customer of 5,000 took over a
+# minute of the benchmark's CPU before each HTTP run.
+TOKEN_CUSTOMERS = 256
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -259,6 +262,7 @@ def run_http(
     workers: int,
     setup: str = "bench",
     redis_url: str | None = None,
+    pool_max: int | None = None,
 ) -> dict:
     """POST /orders through a real HTTP client on loopback against uvicorn. Bounded: ``duration`` seconds of
     measurement. Two setups:
@@ -282,7 +286,7 @@ def run_http(
     issuer, audience = "https://bench.ecomart.example", "ecomart-bench"
     tokens = {
         c: issue_token(private_pem, issuer=issuer, audience=audience, customer_id=c, lifetime_seconds=6 * 3600)
-        for c in customers
+        for c in customers[:TOKEN_CUSTOMERS]
     }
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PG_POOL")},
@@ -299,6 +303,8 @@ def run_http(
     elif setup == "make-app":
         workers = 1
         env.update(RELAY_IN_PROCESS="1", **({"REDIS_URL": redis_url} if redis_url else {}))
+        if pool_max is not None:  # to compare pool sizes; unset: the app's default, as `make app` runs
+            env["PG_POOL_MAX"] = str(pool_max)
     else:
         raise ValueError(f"setup {setup!r}: bench or make-app")
     server = subprocess.Popen(
@@ -486,14 +492,17 @@ def write_results(path: str, results: dict) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.app_orders", description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "8")))
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "5")))
     parser.add_argument("--warmup", type=float, default=1.5)
     parser.add_argument("--skus", type=int, default=2000)
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--not-durable", action="store_true", help="fsync off (faster, not crash safe)")
     parser.add_argument("--http-workers", type=int, default=2, help="uvicorn worker processes for the HTTP runs")
-    parser.add_argument("--pairs", type=int, default=3, help="app / same-script run pairs per client count")
+    parser.add_argument(
+        "--pairs", type=int, default=4, help="app / same-script run pairs per client count (even: ABBA balanced)"
+    )
+    parser.add_argument("--http-pairs", type=int, default=2, help="in-process / HTTP run pairs per setup (AB, BA)")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
 
@@ -579,7 +588,7 @@ def main(argv: list[str] | None = None) -> dict:
         # (one process with the relay thread, Redis and the default pool); then 64 clients once each.
         for setup in HTTP_SETUPS:
             http_pairs = []
-            for rep in range(args.pairs):
+            for rep in range(args.http_pairs):
                 inproc, over_http = abba(
                     rep,
                     lambda rep=rep: run_orders(
