@@ -501,8 +501,8 @@ class RecordingMonitor(MockMonitor):
         self._by_urn: dict[str, Registration] = {}
 
     def RegisterResource(self, request):
+        request = _dereferenced(request, "object")
         response = super().RegisterResource(request)
-        from pulumi.runtime import rpc
 
         reg = Registration(
             urn=response.urn,
@@ -519,18 +519,23 @@ class RecordingMonitor(MockMonitor):
         )
         if request.type != "pulumi:pulumi:Stack":
             registered = self.resources.get(response.urn)
-            reg.inputs = _plain(rpc.deserialize_properties(request.object, keep_unknowns=True))
+            reg.inputs = _wire_plain(request.object)
             reg.outputs = _plain(registered.state) if registered else {}
         self.registrations.append(reg)
         self._by_urn[reg.urn] = reg
         return response
 
+    def Invoke(self, request):
+        return super().Invoke(_dereferenced(request, "args"))
+
+    def ReadResource(self, request):
+        return super().ReadResource(_dereferenced(request, "properties"))
+
     def RegisterResourceOutputs(self, request):
-        from pulumi.runtime import rpc
 
         reg = self._by_urn.get(request.urn)
         if reg is not None and reg.type == "pulumi:pulumi:Stack":
-            reg.outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
+            reg.outputs = _wire_plain(request.outputs)
         return super().RegisterResourceOutputs(request)
 
 
@@ -564,6 +569,66 @@ def _options(request: Any) -> dict:
     if request.deletedWith:
         out["deletedWith"] = request.deletedWith
     return out
+
+
+def _dereferenced(request: Any, field: str) -> Any:
+    """``request`` with every resource reference in ``field`` replaced by the referenced resource's id (a component's
+    URN): what a provider receives for an id input, and what the monitor can deserialize without constructing a
+    Resource on its worker thread (see ``_wire_plain``). The request itself when it holds no reference."""
+    from google.protobuf import json_format
+
+    raw = json_format.MessageToDict(getattr(request, field))
+    if _RESOURCE_SIG not in json.dumps(raw):
+        return request
+    copy = type(request)()
+    copy.CopyFrom(request)
+    getattr(copy, field).Clear()
+    json_format.ParseDict(_deref(raw), getattr(copy, field))
+    return copy
+
+
+def _deref(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_deref(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.get(_SIG) == _RESOURCE_SIG:
+        return value.get("id") or value["urn"]
+    return {k: _deref(v) for k, v in value.items()}
+
+
+_SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_sig_key and the signatures below
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+
+
+def _wire_plain(struct: Any) -> Any:
+    """A registration's properties as plain values, read from the wire as they are: nothing is rehydrated.
+
+    ``rpc.deserialize_properties`` turns every resource reference back into a Resource object, constructed on the
+    monitor's worker thread and its event loop; the SDK then waits for that construction from the program's loop,
+    and a program passing a resource where an id is expected (``Subnet(vpc_id=vpc)``, ``function=fn``) hung or
+    failed with "attached to a different loop". A reference is recorded as what a provider receives for it: the
+    referenced custom resource's id (a component's URN); an output value as its value (unknown when it has none)."""
+    from google.protobuf import json_format
+
+    return _plain(_unwire(json_format.MessageToDict(struct)))
+
+
+def _unwire(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_unwire(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    sig = value.get(_SIG)
+    if sig == _RESOURCE_SIG:
+        return value.get("id") or value["urn"]
+    if sig == _OUTPUT_SIG:
+        return _unwire(value["value"]) if "value" in value else UNKNOWN
+    if sig in (_ASSET_SIG, _ARCHIVE_SIG) and isinstance(value.get("path"), str):
+        kind = pulumi.asset.FileArchive if sig == _ARCHIVE_SIG else pulumi.asset.FileAsset
+        return kind(value["path"])  # _plain writes it as the state does (relative path and content hash)
+    return {k: _unwire(v) for k, v in value.items()}
 
 
 def _plain(value: Any) -> Any:

@@ -20,6 +20,7 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 
 OUT = Path(__file__).with_name("taggable_types.py")
 _TOKEN = re.compile(r"""__init__\(\s*['"]((?:aws|mongodbatlas):[^'"]+)['"]""")
@@ -38,13 +39,29 @@ def _resource_classes(module) -> Iterable[tuple[str, type]]:
             yield match.group(1), cls
 
 
+def import_loaded(name: str) -> ModuleType:
+    """Import ``name`` with every package above it fully loaded first.
+
+    Pulumi's SDKs load their packages lazily (``pulumi._utils._LazyModule``). Importing a submodule such as
+    ``pulumi_aws.rds.cluster`` while ``pulumi_aws.rds`` is still a lazy placeholder loads the package in the middle of
+    the submodule's own import: the package's ``from .cluster import *`` then star-imports a half-initialized module
+    and ``pulumi_aws.rds.Cluster`` is missing for the rest of the process (any later synthesis or check using it
+    fails). Touching an attribute that is not module metadata triggers the load first."""
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        hasattr(importlib.import_module(".".join(parts[:i])), "__ecomart_load__")  # loads a lazy package
+    module = importlib.import_module(name)
+    hasattr(module, "__ecomart_load__")
+    return module
+
+
 def taggable_in(module_names: Iterable[str]) -> tuple[set[str], set[str]]:
     """(taggable tokens, all tokens) of the resources defined in the given provider modules."""
     taggable: set[str] = set()
     every: set[str] = set()
     for name in module_names:
         try:
-            module = importlib.import_module(name)
+            module = import_loaded(name)
         except Exception:  # noqa: BLE001 - a provider module that cannot import defines nothing we can check
             continue
         for token, cls in _resource_classes(module):

@@ -197,3 +197,50 @@ def test_resource_options_are_exported_as_pulumi_stack_export_writes_them(tmp_pa
     assert flag["ignoreChanges"] == ["value"] and flag["replaceOnChanges"] == ["name"]
     assert flag["deletedWith"] == key["urn"]
     assert "arn" in flag["additionalSecretOutputs"]
+
+
+RESOURCES_AS_IDS = """
+import json
+import pulumi, pulumi_aws as aws
+
+class Network(pulumi.ComponentResource):
+    def __init__(self, name, opts=None):
+        super().__init__("demo:index:Network", name, None, opts)
+        self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({"vpc": self.vpc})
+
+net = Network("net")
+subnet = aws.ec2.Subnet("s", vpc_id=net.vpc, cidr_block="10.0.1.0/24")  # the resource where its id is expected
+rt = aws.ec2.RouteTable("rt", vpc_id=net.vpc)
+aws.ec2.RouteTableAssociation("rta", subnet_id=subnet, route_table_id=rt)
+role = aws.iam.Role("role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
+aws.iam.RolePolicyAttachment("attach", role=role, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+fn = aws.lambda_.Function("fn", role=role.arn, runtime="python3.12", handler="h.h", code=pulumi.AssetArchive({}))
+aws.lambda_.Permission("perm", function=fn, action="lambda:InvokeFunction", principal="s3.amazonaws.com")
+aws.ec2.SecurityGroup("sg", vpc_id=net.vpc, opts=pulumi.ResourceOptions(depends_on=[net]))
+pulumi.export("vpc", net.vpc)
+pulumi.export("subnetId", subnet.id)
+"""
+
+
+def test_a_resource_passed_where_its_id_is_expected_previews_without_hanging(tmp_path):
+    """Real programs write ``Subnet(vpc_id=vpc)``, ``Permission(function=fn)``, ``RolePolicyAttachment(role=role)``:
+    the SDK sends a resource reference. The preview hung (or failed with "attached to a different loop") because the
+    recording monitor rehydrated references on its worker thread; the input is now the id a provider receives."""
+    d = program(tmp_path, RESOURCES_AS_IDS)
+    script = (
+        "import json, sys; from ecomart.synthesis import synthesize_program; s = synthesize_program(sys.argv[1]); "
+        "print(json.dumps({'inputs': {r.name: r.inputs for r in s.resources}, 'outputs': s.outputs,"
+        " 'ids': {r.name: r.outputs.get('id') or r.id for r in s.resources}}, default=str))"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(d)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    inputs, ids = got["inputs"], got["ids"]
+    assert inputs["s"]["vpcId"] == ids["net-vpc"] and ids["net-vpc"].startswith("vpc-")
+    assert inputs["rta"]["subnetId"] == ids["s"] and inputs["rta"]["routeTableId"] == ids["rt"]
+    assert inputs["attach"]["role"] == ids["role"]
+    assert inputs["perm"]["function"] == ids["fn"]
+    assert inputs["sg"]["vpcId"] == ids["net-vpc"]
+    assert got["outputs"]["subnetId"] == ids["s"]
+    assert got["outputs"]["vpc"], "a resource exported whole is not lost"
