@@ -424,6 +424,7 @@ class EcoMartMocks(pulumi.runtime.Mocks):
 
     def __init__(self, region: str = "us-east-1"):
         self.region = region
+        self.generic_invokes: set[str] = set()  # data sources answered only by echoing their arguments
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
@@ -467,7 +468,125 @@ class EcoMartMocks(pulumi.runtime.Mocks):
             region = self.region
             names = [f"{region}{s}" for s in "abcdef"]
             return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "id": region}
-        raise NotImplementedError(f"EcoMartMocks has no answer for invoke {token!r}: add one in ecomart/mocks.py")
+        answer = _DATA_SOURCES.get(token)
+        if answer is not None:
+            return answer(dict(args.args), self.region)
+        # Any other data source: its arguments echoed, with an id. What it would have computed stays unknown in
+        # the preview (reported as unknown inputs, not invented); the preview names the data sources so answered.
+        self.generic_invokes.add(token)
+        return {**dict(args.args), "id": _hex(token + json.dumps(dict(args.args), sort_keys=True, default=str))}
+
+
+def _one_or_many(values: list) -> Any:
+    return values[0] if len(values) == 1 else values
+
+
+def _policy_document(args: dict, region: str) -> dict:
+    """``aws.iam.get_policy_document`` computed as the provider computes it: a pure function of its arguments
+    (statements with actions, resources, principals, conditions; source and override documents merged by Sid)."""
+    statements: list[dict] = []
+    for src in args.get("sourcePolicyDocuments") or []:
+        statements.extend(json.loads(src).get("Statement", []))
+    for st in args.get("statements") or []:
+        out: dict[str, Any] = {}
+        if st.get("sid"):
+            out["Sid"] = st["sid"]
+        out["Effect"] = st.get("effect") or "Allow"
+        for key, field_ in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
+            if st.get(key):
+                out[field_] = _one_or_many(sorted(st[key]) if len(st[key]) > 1 else st[key])
+        for key, field_ in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if st.get(key):
+                principals: dict[str, Any] = {}
+                for pr in st[key]:
+                    ids = list(pr.get("identifiers") or [])
+                    if pr.get("type") == "*":
+                        principals = "*"  # type: ignore[assignment]
+                        break
+                    principals[pr["type"]] = _one_or_many(ids)
+                out[field_] = principals
+        if st.get("conditions"):
+            cond: dict[str, dict] = {}
+            for c in st["conditions"]:
+                cond.setdefault(c["test"], {})[c["variable"]] = _one_or_many(list(c.get("values") or []))
+            out["Condition"] = cond
+        statements = [s for s in statements if not out.get("Sid") or s.get("Sid") != out["Sid"]] + [out]
+    for override in args.get("overridePolicyDocuments") or []:
+        for st in json.loads(override).get("Statement", []):
+            statements = [s for s in statements if not st.get("Sid") or s.get("Sid") != st["Sid"]] + [st]
+    doc: dict[str, Any] = {"Version": args.get("version") or "2012-10-17"}
+    if args.get("policyId"):
+        doc["Id"] = args["policyId"]
+    doc["Statement"] = statements
+    text = json.dumps(doc, indent=2)
+    return {"json": text, "minifiedJson": json.dumps(doc, separators=(",", ":")), "id": _hex(text, 10)}
+
+
+def _ami(args: dict, region: str) -> dict:
+    image = "ami-" + _hex(json.dumps(args, sort_keys=True, default=str))
+    names = [v for f in args.get("filters") or [] if f.get("name") == "name" for v in f.get("values", [])]
+    arch = next(
+        (v for f in args.get("filters") or [] if f.get("name") == "architecture" for v in f.get("values", [])),
+        "x86_64",
+    )
+    return {
+        "id": image,
+        "imageId": image,
+        "arn": f"arn:aws:ec2:{region}::image/{image}",
+        "architecture": arch,
+        "name": (names[0].replace("*", "2026.12.01") if names else f"image-{image}"),
+        "ownerId": (args.get("owners") or ["137112412989"])[0],
+        "rootDeviceName": "/dev/xvda",
+        "virtualizationType": "hvm",
+        "mostRecent": bool(args.get("mostRecent")),
+    }
+
+
+def _vpc(args: dict, region: str) -> dict:
+    vid = args.get("id") or "vpc-" + _hex(json.dumps(args, sort_keys=True, default=str))
+    return {
+        **args,
+        "id": vid,
+        "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/{vid}",
+        "cidrBlock": args.get("cidrBlock") or "172.31.0.0/16",
+        "default": bool(args.get("default", False)),
+        "mainRouteTableId": "rtb-" + _hex(vid),
+        "ownerId": ACCOUNT_ID,
+    }
+
+
+def _subnets(args: dict, region: str) -> dict:
+    seed = json.dumps(args, sort_keys=True, default=str)
+    return {**args, "ids": [f"subnet-{_hex(seed + str(i))}" for i in range(3)], "id": region}
+
+
+def _zone(args: dict, region: str) -> dict:
+    name = str(args.get("name") or "example.com").rstrip(".")
+    zone = args.get("zoneId") or "Z" + _hex(name, 20).upper()
+    return {
+        **args,
+        "id": zone,
+        "zoneId": zone,
+        "name": name,
+        "arn": f"arn:aws:route53:::hostedzone/{zone}",
+        "privateZone": bool(args.get("privateZone", False)),
+        "nameServers": [f"ns-{i}.awsdns-{i:02d}.com" for i in range(4)],
+    }
+
+
+# Data sources answered as the provider would (the rest echo their arguments: see EcoMartMocks._call).
+_DATA_SOURCES: dict[str, Callable[[dict, str], dict]] = {
+    "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+    "aws:ec2/getAmi:getAmi": _ami,
+    "aws:ec2/getVpc:getVpc": _vpc,
+    "aws:ec2/getSubnets:getSubnets": _subnets,
+    "aws:route53/getZone:getZone": _zone,
+}
 
 
 @dataclass

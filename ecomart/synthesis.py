@@ -16,7 +16,7 @@ import importlib.metadata as _metadata
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,8 @@ class Synthesis:
     outputs: dict[str, Any]
     project: str = stack_config.PROJECT
     region: str = "us-east-1"
+    # data sources the mocks could only answer by echoing their arguments (what they compute stays unknown)
+    echoed_data_sources: list[str] = field(default_factory=list)
 
     @property
     def resources(self) -> list[Registration]:
@@ -382,6 +384,7 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
         outputs=outputs,
         project=program.project,
         region=region,
+        echoed_data_sources=sorted(mocks.generic_invokes),
     )
 
 

@@ -101,6 +101,12 @@ def preview(
         print("\nOutputs:")
         print(render_outputs(synth))
         print(f"\nWrote {os.path.relpath(path)}")
+    if synth.echoed_data_sources:
+        print(
+            "ecomart preview: answered by echoing their arguments (what they compute stays unknown): "
+            + ", ".join(synth.echoed_data_sources),
+            file=sys.stderr,
+        )
     if unknown:
         print(
             f"ecomart preview: {len(unknown)} inputs stayed unknown (mocks lack an output): "

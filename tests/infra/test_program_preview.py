@@ -244,3 +244,65 @@ def test_a_resource_passed_where_its_id_is_expected_previews_without_hanging(tmp
     assert inputs["sg"]["vpcId"] == ids["net-vpc"]
     assert got["outputs"]["subnetId"] == ids["s"]
     assert got["outputs"]["vpc"], "a resource exported whole is not lost"
+
+
+DATA_SOURCES = """
+import pulumi, pulumi_aws as aws
+
+assume = aws.iam.get_policy_document(statements=[aws.iam.GetPolicyDocumentStatementArgs(
+    actions=["sts:AssumeRole"],
+    principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Service", identifiers=["ec2.amazonaws.com"])],
+)])
+read = aws.iam.get_policy_document(statements=[
+    aws.iam.GetPolicyDocumentStatementArgs(sid="Read", actions=["s3:GetObject", "s3:ListBucket"],
+        resources=["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+        conditions=[aws.iam.GetPolicyDocumentStatementConditionArgs(test="Bool", variable="aws:SecureTransport",
+                                                                    values=["true"])]),
+    aws.iam.GetPolicyDocumentStatementArgs(effect="Deny", actions=["s3:*"], resources=["*"],
+        principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])]),
+])
+role = aws.iam.Role("role", assume_role_policy=assume.json)
+aws.iam.RolePolicy("read", role=role.id, policy=read.json)
+ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"],
+                      filters=[aws.ec2.GetAmiFilterArgs(name="name", values=["al2023-ami-*-x86_64"])])
+vpc = aws.ec2.get_vpc(default=True)
+subnets = aws.ec2.get_subnets(filters=[aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc.id])])
+sg = aws.ec2.SecurityGroup("web", vpc_id=vpc.id)
+aws.ec2.Instance("web", ami=ami.id, instance_type="t3.micro", subnet_id=subnets.ids[0],
+                 vpc_security_group_ids=[sg.id])
+zone = aws.route53.get_zone(name="example.com.")
+aws.route53.Record("www", zone_id=zone.zone_id, name="www.example.com", type="CNAME", ttl=300, records=["x"])
+param = aws.ssm.get_parameter(name="/app/flag")
+pulumi.export("flag", param.name)
+"""
+
+
+def test_the_data_sources_real_programs_call_are_answered(tmp_path, capsys):
+    """get_policy_document, get_ami, get_vpc, get_subnets and get_zone stopped a preview (6 of 25 public programs);
+    the policy document is computed as the provider computes it, so the pack checks the real document."""
+    d = program(tmp_path, DATA_SOURCES)
+    synth = synthesize_program(d)
+    by = {r.name: r for r in synth.resources}
+    assume = json.loads(by["role"].inputs["assumeRolePolicy"])
+    assert assume == {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}],
+    }
+    read = json.loads(next(r for r in synth.resources if r.type == "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert read["Statement"][0] == {
+        "Sid": "Read",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:ListBucket"],
+        "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+    }
+    assert read["Statement"][1] == {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Principal": "*"}
+    instance = next(r for r in synth.resources if r.type == "aws:ec2/instance:Instance")
+    assert instance.inputs["ami"].startswith("ami-") and instance.inputs["subnetId"].startswith("subnet-")
+    sg = next(r for r in synth.resources if r.type == "aws:ec2/securityGroup:SecurityGroup")
+    assert sg.inputs["vpcId"].startswith("vpc-")
+    record = next(r for r in synth.resources if r.type == "aws:route53/record:Record")
+    assert record.inputs["zoneId"].startswith("Z")
+    # a data source without an answer is echoed and named, never invented
+    assert synth.echoed_data_sources == ["aws:ssm/getParameter:getParameter"]
+    assert synth.outputs["flag"] == "/app/flag"
