@@ -396,6 +396,45 @@ def resource_id(typ: str, name: str, inputs: dict, region: str = "us-east-1") ->
     return f"{name}-{_hex(name, 8)}"
 
 
+# The physical-name inputs the provider fills in when a program leaves them out (Pulumi's autonaming), in the order
+# looked for in the resource's inputs: ``name`` for most types, ``bucket`` for S3, ``identifier`` for RDS.
+_AUTONAME_CANDIDATES = ("name", "bucket", "identifier", "replication_group_id")
+
+
+@functools.cache
+def _autonamed_property(typ: str) -> str | None:
+    """The engine-cased input the provider autonames for ``typ``, read from the SDK class the program used (only
+    a class already loaded: the monitor runs on a worker thread, where importing could half-load a lazy package)."""
+    import inspect
+    import sys
+
+    if not typ.startswith("aws:"):
+        return None
+    module_part, _, cls_name = typ.split(":", 1)[1].partition(":")
+    service = module_part.split("/")[0]
+    modname = "pulumi_aws" if service == "index" else f"pulumi_aws.{service}"
+    module = sys.modules.get(modname) or sys.modules.get(modname + "_")
+    if module is None or type(module).__name__ == "_LazyModule":
+        return None
+    cls = vars(module).get(cls_name)
+    init = getattr(cls, "_internal_init", None)
+    if init is None:
+        return None
+    params = inspect.signature(init).parameters
+    for candidate in _AUTONAME_CANDIDATES:
+        if candidate in params:
+            head, *rest = candidate.split("_")
+            return head + "".join(w.title() for w in rest)
+    return None
+
+
+def _autoname(typ: str, name: str, rid: str, prefix: Any) -> str:
+    """What the provider names a resource the program did not name: the logical name and a random suffix (here a
+    stable one: the mock id), or the given ``<prop>Prefix`` and a unique suffix; S3 bucket names are lower case."""
+    value = f"{prefix}{_hex(name, 26)}" if isinstance(prefix, str) and prefix else rid
+    return value.lower() if typ.startswith("aws:s3/") else value
+
+
 def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> str | None:
     """An ARN in the shape AWS gives this type: known patterns, EC2's ``<kind>/<id>``, else derived from the token
     (``aws:<service>/<kind>:...`` -> ``arn:aws:<service>:<region>:<account>:<kind>/<id>``)."""
@@ -439,6 +478,10 @@ class EcoMartMocks(pulumi.runtime.Mocks):
             outputs.setdefault("arn", arn)
         if args.typ.startswith("aws:") and "tags" in inputs:
             outputs["tagsAll"] = inputs["tags"]
+        named = _autonamed_property(args.typ)
+        if named and not inputs.get(named):
+            outputs[named] = _autoname(args.typ, args.name, rid, inputs.get(named + "Prefix"))
+            inputs[named] = outputs[named]  # what the outputs below derive from (a queue's URL, a topic's name)
         extra = _EXTRA_OUTPUTS.get(args.typ)
         if extra:
             outputs.update(extra(args.name, inputs, region))

@@ -306,3 +306,40 @@ def test_the_data_sources_real_programs_call_are_answered(tmp_path, capsys):
     # a data source without an answer is echoed and named, never invented
     assert synth.echoed_data_sources == ["aws:ssm/getParameter:getParameter"]
     assert synth.outputs["flag"] == "/app/flag"
+
+
+AUTONAMED = """
+import json
+import pulumi, pulumi_aws as aws
+logs = aws.s3.Bucket("AccessLogs")
+aws.s3.BucketPolicy("logs", bucket=logs.bucket, policy=logs.arn.apply(lambda a: json.dumps({"Statement": [a]})))
+role = aws.iam.Role("role", assume_role_policy="{}")
+aws.iam.RolePolicy("inline", role=role.name, policy="{}")
+queue = aws.sqs.Queue("jobs")
+prefixed = aws.sns.Topic("alerts", name_prefix="alerts-")
+named = aws.cloudwatch.LogGroup("app", name="/app/explicit")
+aws.cloudwatch.LogGroup("auto")
+pulumi.export("bucket", logs.bucket)
+pulumi.export("queueUrl", queue.url)
+pulumi.export("topic", prefixed.name)
+"""
+
+
+def test_auto_named_resources_get_the_physical_name_the_provider_would_give(tmp_path):
+    """12 of 15 public programs exited 1 because an auto-named resource had no ``bucket``/``name`` output, so every
+    input that used it stayed unknown (and one unknown output blanked all the Outputs)."""
+    d = program(tmp_path, AUTONAMED)
+    synth = synthesize_program(d)
+    assert synth.unknown_inputs() == []
+    by = {(r.type.rsplit(":", 1)[-1], r.name): r for r in synth.resources}
+    bucket = by[("Bucket", "AccessLogs")].outputs["bucket"]
+    assert bucket.startswith("accesslogs-") and bucket == bucket.lower()
+    assert by[("BucketPolicy", "logs")].inputs["bucket"] == bucket
+    role = by[("Role", "role")].outputs["name"]
+    assert role.startswith("role-") and by[("RolePolicy", "inline")].inputs["role"] == role
+    queue = by[("Queue", "jobs")].outputs["name"]
+    assert synth.outputs["queueUrl"].endswith("/" + queue)
+    assert synth.outputs["topic"].startswith("alerts-") and len(synth.outputs["topic"]) > len("alerts-")
+    assert by[("LogGroup", "app")].outputs["name"] == "/app/explicit"  # a name the program gave is kept
+    assert by[("LogGroup", "auto")].outputs["name"].startswith("auto-")
+    assert synth.outputs["bucket"] == bucket
