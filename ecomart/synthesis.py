@@ -241,13 +241,25 @@ def _synthesize_in_context(stack, bag, cfg, program) -> Synthesis:
 
     @pulumi.runtime.test
     def run():
-        exported = program(cfg)
-        return pulumi.Output.all(**exported).apply(lambda values: outputs.update(values))
+        return _collect(program(cfg), outputs)
 
     run()
     return Synthesis(
         stack=stack, config=cfg, registrations=list(monitor.registrations), outputs=outputs, region=cfg.region
     )
+
+
+UNKNOWN_OUTPUT = "(unknown: known only after a deploy)"
+
+
+def _collect(exported: dict[str, Any], outputs: dict[str, Any]) -> pulumi.Output:
+    """Each stack output on its own: ``Output.all`` of them resolves to nothing in a preview when any one is unknown,
+    which left the whole Outputs section empty; an unknown output is now shown as unknown, the others as they are."""
+    parts = []
+    for key, value in exported.items():
+        outputs[key] = UNKNOWN_OUTPUT
+        parts.append(pulumi.Output.from_input(value).apply(lambda v, k=key: outputs.__setitem__(k, v)))
+    return pulumi.Output.all(*parts)
 
 
 # --- any Pulumi Python program ------------------------------------------------------------------------------------
@@ -357,7 +369,7 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
         runpy.run_path(str(program.main), run_name="__main__")
         exported = dict(root.outputs)
         root.register_outputs(exported)  # what `pulumi.export` recorded, as the engine registers it at the end
-        return pulumi.Output.all(**exported).apply(lambda values: outputs.update(values))
+        return _collect(exported, outputs)
 
     saved_path, saved_cwd = list(sys.path), os.getcwd()
     sys.path.insert(0, str(program.main.parent))

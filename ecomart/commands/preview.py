@@ -41,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     code, export_path = preview(
         args.stack, out_dir=args.out_dir, project_dir=args.project_dir, program=args.program, out_file=args.out
     )
-    if code != 0 or args.no_check:
+    # Inputs left unknown (exit 1) still get the compliance check: the export was written, and a policy reading
+    # an unknown value treats it as unknown; before, the check was skipped and a reviewer saw no findings at all.
+    if export_path is None or args.no_check:
         return code
     from ecomart.commands.check import check_after_preview
     from ecomart.synthesis import default_stack, load_program
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     stack = args.stack
     if args.program and not stack:
         stack = default_stack(load_program(args.program))
-    return check_after_preview(stack, export_path)
+    return max(code, check_after_preview(stack, export_path))
 
 
 def preview(

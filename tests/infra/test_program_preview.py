@@ -343,3 +343,27 @@ def test_auto_named_resources_get_the_physical_name_the_provider_would_give(tmp_
     assert by[("LogGroup", "app")].outputs["name"] == "/app/explicit"  # a name the program gave is kept
     assert by[("LogGroup", "auto")].outputs["name"].startswith("auto-")
     assert synth.outputs["bucket"] == bucket
+
+
+PARTLY_UNKNOWN = """
+import pulumi, pulumi_aws as aws
+logs = aws.s3.Bucket("logs")
+web = aws.ec2.Instance("web", ami="ami-0123456789abcdef0", instance_type="t3.micro")
+aws.route53.Record("www", zone_id="Z123", name="www.example.com", type="A", ttl=60, records=[web.public_ip])
+pulumi.export("bucket", logs.bucket)
+pulumi.export("ip", web.public_ip)
+"""
+
+
+def test_one_unknown_output_blanks_nothing_and_the_check_still_runs(tmp_path):
+    """An output the mocks cannot know (an instance's public IP) used to blank the whole Outputs section, and the
+    unknown input built from it made `preview` skip the compliance check: a reviewer saw neither."""
+    d = program(tmp_path, PARTLY_UNKNOWN)
+    synth = synthesize_program(d)
+    assert synth.outputs["bucket"].startswith("logs-")
+    assert synth.outputs["ip"].startswith("(unknown")
+    run = run_cli("preview", "--program", str(d), "--out", str(tmp_path / "export.json"))
+    assert run.returncode == 1, run.stderr  # the unknown input is still reported as such
+    assert "inputs stayed unknown" in run.stderr and "Record::www:records" in run.stderr
+    assert "Compliance check" in run.stdout and "stack-s3-access-logging" in run.stdout
+    assert f"bucket  {synth.outputs['bucket']}" in run.stdout
