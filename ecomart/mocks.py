@@ -761,6 +761,7 @@ def _deref(value: Any) -> Any:
 
 _SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_sig_key and the signatures below
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 
@@ -786,7 +787,9 @@ def _unwire(value: Any) -> Any:
     if sig == _RESOURCE_SIG:
         return value.get("id") or value["urn"]
     if sig == _OUTPUT_SIG:
-        return _unwire(value["value"]) if "value" in value else UNKNOWN
+        inner = _unwire(value["value"]) if "value" in value else UNKNOWN
+        # a secret output stays a secret (the envelope the export seals), not its plaintext
+        return {_SIG: _SECRET_SIG, "value": inner} if value.get("secret") else inner
     if sig in (_ASSET_SIG, _ARCHIVE_SIG) and isinstance(value.get("path"), str):
         kind = pulumi.asset.FileArchive if sig == _ARCHIVE_SIG else pulumi.asset.FileAsset
         return kind(value["path"])  # _plain writes it as the state does (relative path and content hash)

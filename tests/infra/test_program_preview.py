@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ecomart.mocks import arn_for, resource_id
-from ecomart.synthesis import ProgramError, synthesize_program
+from ecomart.synthesis import SEALED, ProgramError, synthesize_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -367,3 +367,30 @@ def test_one_unknown_output_blanks_nothing_and_the_check_still_runs(tmp_path):
     assert "inputs stayed unknown" in run.stderr and "Record::www:records" in run.stderr
     assert "Compliance check" in run.stdout and "stack-s3-access-logging" in run.stdout
     assert f"bucket  {synth.outputs['bucket']}" in run.stdout
+
+
+SECRETS = """
+import pulumi, pulumi_aws as aws
+cfg = pulumi.Config()
+db = aws.rds.Instance("db", engine="postgres", instance_class="db.t3.micro", allocated_storage=20, username="app",
+                      password=pulumi.Output.secret("hunter2-plaintext"), skip_final_snapshot=True)
+aws.secretsmanager.SecretVersion("token", secret_id="x", secret_string=cfg.require_secret("apiToken"))
+pulumi.export("password", db.password)
+"""
+
+
+def test_secrets_are_sealed_in_the_export_as_pulumi_stack_export_writes_them(tmp_path):
+    """A secret was written as ``{sig, "value": "<plaintext>"}``: neither ``pulumi stack export``'s shape
+    (``ciphertext``) nor safe to upload as a CI artifact. The checker still sees the secret as set."""
+    d = program(tmp_path, SECRETS, {"dev": "config:\n  demo:apiToken:\n    secure: AAABADYwMzM1ZGMzNmE=\n"})
+    out = tmp_path / "export.json"
+    run = run_cli("preview", "--program", str(d), "--out", str(out))
+    text = out.read_text()
+    assert "hunter2-plaintext" not in text and "hunter2-plaintext" not in run.stdout + run.stderr
+    export = json.loads(text)
+    sealed = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": SEALED}
+    by = {r["urn"].rsplit("::", 1)[-1]: r for r in export["deployment"]["resources"]}
+    assert by["db"]["inputs"]["password"] == by["db"]["outputs"]["password"] == sealed
+    assert by["token"]["inputs"]["secretString"] == sealed
+    # the pack reads a sealed secret as set: the literal password is still a finding
+    assert "rds-managed-master-password" in run.stdout
