@@ -38,7 +38,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument(
-        "--policy-config", metavar="FILE", help="policy-pack config file to use instead of policies/config/<stack>.json"
+        "--policy-config",
+        metavar="FILE",
+        help="policy-pack config file to use instead of policies/config/<stack>.json "
+        "(default for --program: policies/config/portable.json)",
     )
     p.add_argument(
         "--waivers",
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             doc, stack = synthesize_program_export(args.program, args.stack)
         else:
             doc, stack = None if args.export else synthesize_export(args.stack), args.stack
-        config_file = Path(args.policy_config) if args.policy_config else None
+        config_file = policy_config_for(args)
         waivers_file = Path(args.waivers) if args.waivers else None
         result = (
             checker.check_export_file(args.export, stack=stack, config_file=config_file, waivers_file=waivers_file)
@@ -86,7 +89,27 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def check_after_preview(stack: str, export_path: Path | None) -> int:
+def portable_config() -> Path:
+    """The profile for programs this repository did not write: public controls, none of this platform's house rules
+    (its tag keys, its thresholds)."""
+    import platform_rules
+    from policies.engine.enforcement import CONFIG_DIR
+
+    return CONFIG_DIR / f"{platform_rules.PORTABLE_ENVIRONMENT}.json"
+
+
+def policy_config_for(args: argparse.Namespace) -> Path | None:
+    """``--policy-config`` when given; for ``--program`` (a program this repository did not write) the portable
+    profile; else None (the stack's own ``policies/config/<stack>.json``)."""
+    if getattr(args, "policy_config", None):
+        path = Path(args.policy_config)
+        if not path.is_file():
+            raise BadInput(f"--policy-config {args.policy_config}: no such file")
+        return path
+    return portable_config() if getattr(args, "program", None) else None
+
+
+def check_after_preview(stack: str, export_path: Path | None, config_file: Path | None = None) -> int:
     """Run after ``ecomart preview``: check the export it just wrote and print the table and summary."""
     from policies.engine.checker import check_export_file
     from policies.engine.results import render_table
@@ -94,7 +117,7 @@ def check_after_preview(stack: str, export_path: Path | None) -> int:
     try:
         if export_path is None:
             raise BadInput("the preview wrote no export")
-        result = check_export_file(export_path, stack=stack)
+        result = check_export_file(export_path, stack=stack, config_file=config_file)
     except BadInput as e:
         print(f"ecomart check: {e}", file=sys.stderr)
         return 2

@@ -35,6 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", help="where to write stack-export.json (default build/<stack>/)")
     p.add_argument("--project-dir", help="directory holding Pulumi.<stack>.yaml (default: this project)")
     p.add_argument("--no-check", action="store_true", help="skip the compliance check after the preview")
+    p.add_argument(
+        "--policy-config",
+        metavar="FILE",
+        help="policy-pack config for the check (default: policies/config/<stack>.json; with --program, the portable "
+        "profile policies/config/portable.json - a program this repository did not write)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,13 +51,18 @@ def run(args: argparse.Namespace) -> int:
     # an unknown value treats it as unknown; before, the check was skipped and a reviewer saw no findings at all.
     if export_path is None or args.no_check:
         return code
-    from ecomart.commands.check import check_after_preview
+    from ecomart.commands.check import BadInput, check_after_preview, policy_config_for
     from ecomart.synthesis import default_stack, load_program
 
+    try:
+        config_file = policy_config_for(args)
+    except BadInput as e:
+        print(f"ecomart preview: {e}", file=sys.stderr)
+        return 2
     stack = args.stack
     if args.program and not stack:
         stack = default_stack(load_program(args.program))
-    return max(code, check_after_preview(stack, export_path))
+    return max(code, check_after_preview(stack, export_path, config_file))
 
 
 def preview(

@@ -34,6 +34,10 @@ CLASSIFICATIONS = DATA_CLASSIFICATIONS
     "(GDPR records of processing, PCI DSS scope). An untagged resource is invisible to both.",
     remediation="Pass `tags=with_name(cfg.tags, name)` (components/tagging.py) to every resource that accepts `tags`.",
     checks=("tags",),
+    # the five keys and their allowed values are this platform's inventory scheme: on a program this repository did
+    # not write they were half of all findings (135 of 282 over 15 public programs), so the portable profile leaves
+    # them out
+    house_rule=True,
 )
 def stack_required_tags(stack: Stack, report: StackReport) -> None:
     for r in stack.resources:

@@ -394,3 +394,22 @@ def test_secrets_are_sealed_in_the_export_as_pulumi_stack_export_writes_them(tmp
     assert by["token"]["inputs"]["secretString"] == sealed
     # the pack reads a sealed secret as set: the literal password is still a finding
     assert "rds-managed-master-password" in run.stdout
+
+
+def test_a_foreign_program_is_checked_with_the_portable_profile_unless_told_otherwise(tmp_path):
+    """A program this repository did not write was checked with its own dev profile: its five tag keys were half
+    of all findings on public programs. The portable profile is the default for --program; --policy-config picks
+    another, for `preview` as for `check`; a missing file is one line, exit 2."""
+    d = program(tmp_path, 'import pulumi_aws as aws\naws.s3.Bucket("logs")\n')
+    portable = run_cli("preview", "--program", str(d), "--out", str(tmp_path / "a.json"))
+    assert "(policies/config/portable.json)" in portable.stdout
+    assert "stack-required-tags" not in portable.stdout.split("n/a")[0]
+    own = run_cli(
+        "preview", "--program", str(d), "--out", str(tmp_path / "b.json"), "--policy-config", "policies/config/dev.json"
+    )
+    assert "(policies/config/dev.json)" in own.stdout and "lacks tags" in own.stdout
+    checked = run_cli("check", "--program", str(d))
+    assert "(policies/config/portable.json)" in checked.stdout
+    missing = run_cli("preview", "--program", str(d), "--policy-config", "nope.json")
+    assert missing.returncode == 2
+    assert missing.stderr.strip().splitlines()[-1] == "ecomart preview: --policy-config nope.json: no such file"
