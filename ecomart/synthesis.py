@@ -272,6 +272,77 @@ def _synthesize_in_context(stack, bag, cfg, program) -> Synthesis:
 
 
 UNKNOWN_OUTPUT = "(unknown: known only after a deploy)"
+# A program is given this long under the mock engine (seconds; ECOMART_PREVIEW_TIME_LIMIT): a preview never hangs.
+PROGRAM_TIME_LIMIT_S = 120.0
+
+
+def program_time_limit() -> float:
+    raw = os.environ.get("ECOMART_PREVIEW_TIME_LIMIT") or ""
+    if not raw:
+        return PROGRAM_TIME_LIMIT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ProgramError(f"ECOMART_PREVIEW_TIME_LIMIT={raw[:20]!r} is not allowed (allowed: seconds, 0 < s <= 3600)")
+    return value
+
+
+class _TimedOut(Exception):
+    """The program did not finish within the preview's time limit."""
+
+
+class _Watchdog:
+    """Ends a program run that has not finished within ``seconds``. The SDK's mock wrapper pumps the event loop by
+    hand until what the program returned resolves, then runs it until every RPC is done: the watchdog resolves a
+    guard the returned awaitable also waits on (ending the hand pump) and stops the loop (ending the outer run), from
+    a timer thread via ``call_soon_threadsafe``. A signal would land in whichever task step was running and be
+    swallowed as that task's exception."""
+
+    def __init__(self, seconds: float) -> None:
+        import threading
+
+        self.seconds = seconds
+        self.loop: Any = None
+        self.guard: Any = None
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def watch(self) -> None:
+        """Called from inside the program's run, on its loop."""
+        import asyncio
+
+        self.loop = asyncio.get_event_loop()
+        self.guard = self.loop.create_future()
+        self._timer.start()
+
+    def guarded(self, output: pulumi.Output) -> Any:
+        """An awaitable that resolves like ``output`` or fails when the time is up."""
+        import asyncio
+
+        async def wait() -> Any:
+            work = asyncio.ensure_future(output.future())
+            done, _ = await asyncio.wait({work, self.guard}, return_when=asyncio.FIRST_COMPLETED)
+            if work not in done:
+                raise _TimedOut()
+            return work.result()
+
+        return wait()
+
+    def _fire(self) -> None:
+        if self.loop is not None:
+            self.expired = True
+            self.loop.call_soon_threadsafe(self._expire)
+
+    def _expire(self) -> None:
+        if not self.guard.done():
+            self.guard.set_result(None)
+        self.loop.stop()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def _hide_secret_outputs(registrations: list[Registration], outputs: dict[str, Any]) -> dict[str, Any]:
@@ -399,16 +470,35 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
 
         root = pulumi.runtime.get_root_resource()
         assert isinstance(root, Stack), "the mock engine sets up a root stack resource"
+        watchdog.watch()
         runpy.run_path(str(program.main), run_name="__main__")
         exported = dict(root.outputs)
         root.register_outputs(exported)  # what `pulumi.export` recorded, as the engine registers it at the end
-        return _collect(exported, outputs)
+        return watchdog.guarded(_collect(exported, outputs))
 
+    limit = program_time_limit()
+    watchdog = _Watchdog(limit)
     saved_path, saved_cwd = list(sys.path), os.getcwd()
     sys.path.insert(0, str(program.main.parent))
     os.chdir(program.directory)
     try:
-        run()
+        try:
+            run()
+        except Exception:
+            if watchdog.expired:
+                raise _TimedOut from None
+            raise
+        finally:
+            watchdog.cancel()
+    except _TimedOut:
+        done = [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
+        last = done[-1].urn.rsplit("::", 1)[-1] if done else "none"
+        pending = sorted(k for k, v in outputs.items() if v == UNKNOWN_OUTPUT)
+        raise ProgramError(
+            f"{program.directory}: the program did not finish within {limit:g} s "
+            f"(ECOMART_PREVIEW_TIME_LIMIT): {len(done)} resources registered, the last {last!r}; "
+            f"stack outputs still pending: {', '.join(pending) or 'none'} - something it awaits never resolves"
+        ) from None
     except pulumi.ConfigMissingError as e:
         raise ProgramError(
             f"{program.directory}: the program needs config {e.key!r}; set it in "

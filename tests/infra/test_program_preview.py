@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -413,3 +415,43 @@ def test_a_foreign_program_is_checked_with_the_portable_profile_unless_told_othe
     missing = run_cli("preview", "--program", str(d), "--policy-config", "nope.json")
     assert missing.returncode == 2
     assert missing.stderr.strip().splitlines()[-1] == "ecomart preview: --policy-config nope.json: no such file"
+
+
+NEVER_RESOLVES = """
+import asyncio
+import pulumi, pulumi_aws as aws
+bucket = aws.s3.Bucket("logs")
+never = asyncio.get_event_loop().create_future()  # something the program awaits that nothing ever resolves
+pulumi.export("bucket", bucket.bucket)
+pulumi.export("stuck", pulumi.Output.from_input(never))
+aws.s3.BucketPolicy("policy", bucket=bucket.bucket, policy=pulumi.Output.from_input(never))  # an RPC that never ends
+"""
+
+
+def test_a_program_that_never_finishes_stops_at_the_time_limit_with_one_line(tmp_path):
+    d = program(tmp_path, NEVER_RESOLVES)
+    env = {**os.environ, "ECOMART_PREVIEW_TIME_LIMIT": "3"}
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "ecomart", "preview", "--program", str(d)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert time.monotonic() - started < 30
+    assert run.returncode == 2
+    (line,) = run.stderr.strip().splitlines()
+    assert "the program did not finish within 3 s (ECOMART_PREVIEW_TIME_LIMIT)" in line
+    assert "stack outputs still pending: stuck" in line and "1 resources registered, the last 'logs'" in line
+    assert "asyncio" not in line.replace("asyncio.", "") and "Traceback" not in run.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "ecomart", "preview", "--program", str(d)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ECOMART_PREVIEW_TIME_LIMIT": "soon"},
+    )
+    assert bad.returncode == 2 and "ECOMART_PREVIEW_TIME_LIMIT='soon' is not allowed" in bad.stderr
