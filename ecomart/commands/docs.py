@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HELP = "check (or --write) every generated file: policy configs, compliance catalogue, reference docs"
+HELP = "check (or --write) every generated file: policy configs, compliance catalogue, reference docs, API routes"
 
 
 def _policy_configs(root: Path) -> dict[str, str]:
@@ -42,7 +42,19 @@ def _configuration(root: Path) -> dict[str, str]:
     return {"docs/configuration.md": config_doc.render()}
 
 
-GENERATORS: tuple[Callable[[Path], dict[str, str]], ...] = (_policy_configs, _compliance, _components, _configuration)
+def _app_routes(root: Path) -> dict[str, str]:
+    from infra import app_contract
+
+    return {str(app_contract.ROUTES_FILE.relative_to(ROOT)): app_contract.render_routes()}
+
+
+GENERATORS: tuple[Callable[[Path], dict[str, str]], ...] = (
+    _policy_configs,
+    _compliance,
+    _components,
+    _configuration,
+    _app_routes,
+)
 
 
 def generated(root: Path = ROOT) -> dict[str, str]:

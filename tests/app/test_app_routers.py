@@ -28,3 +28,14 @@ def test_customer_routes_declare_the_bearer_scheme_and_public_ones_do_not():
     spec = create_app().openapi()
     public = {f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m, op in ops.items() if not op.get("security")}
     assert public == set(PUBLIC_ROUTES)
+
+
+def test_the_generated_route_contract_is_the_apps():
+    """The stack reads the API's routes from infra/app_routes.json (importing the app cost every preview 1.5 s):
+    a route added to, removed from or re-secured in the app without `ecomart docs --write` fails here."""
+    from infra import app_contract
+
+    committed = app_contract.ROUTES_FILE.read_text(encoding="utf-8")
+    assert committed == app_contract.render_routes(), "infra/app_routes.json is stale: run `ecomart docs --write`"
+    routes = {(r.method, r.path): r.authorized for r in app_contract.app_routes()}
+    assert routes[("GET", "/health")] is False and routes[("POST", "/orders")] is True
