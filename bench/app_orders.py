@@ -473,6 +473,10 @@ def median_pair(pairs: list[tuple[float, dict, dict]]) -> tuple[dict, dict]:
     pairs = sorted(pairs, key=lambda p: p[0])
     _, first, second = pairs[len(pairs) // 2]
     first["pair_ratios"] = [round(p[0], 3) for p in pairs]
+    # every run of both sides, so a ratio taken against one side alone (optimistic ÷ same script, app ÷ TPC-B) can
+    # show its spread too
+    first["runs_per_s"] = [p[1].get("orders_per_s", p[1].get("tps")) for p in pairs]
+    second["runs_tps"] = [p[2].get("tps", p[2].get("orders_per_s")) for p in pairs]
     return first, second
 
 
@@ -670,15 +674,33 @@ def main(argv: list[str] | None = None) -> dict:
     pg_tps = {r["clients"]: r["tps"] for r in results["pgbench"]}
     same = {r["clients"]: r["tps"] for r in results["same_script"]}
     rows = []
+    same_runs = {r["clients"]: r.get("runs_tps", [r["tps"]]) for r in results["same_script"]}
+
+    def spread(values: list[float]) -> str:
+        return f" ({min(values):.3f}-{max(values):.3f})" if len(values) > 1 else ""
+
     for r in results["orders"]:
         c = r["clients"]
         ratio = round(r["orders_per_s"] / same[c], 3) if same.get(c) else None
         tpcb = round(r["orders_per_s"] / pg_tps[c], 3) if pg_tps.get(c) else None
+        if r.get("pair_ratios"):  # pessimistic: the ABBA pairs' own ratios
+            ratio_spread = spread(r["pair_ratios"])
+            tpcb_spread = spread([v / pg_tps[c] for v in r.get("runs_per_s", [])]) if pg_tps.get(c) else ""
+        else:  # optimistic, one run: against each same-script run of that client count
+            ratio_spread = spread([r["orders_per_s"] / t for t in same_runs.get(c, []) if t])
+            tpcb_spread = ""
         results["ratio"].append(
-            {"variant": r["variant"], "clients": c, "orders_per_same_script_tx": ratio, "orders_per_tpcb_tx": tpcb}
+            {
+                "variant": r["variant"],
+                "clients": c,
+                "orders_per_same_script_tx": ratio,
+                "orders_per_same_script_tx_spread": ratio_spread.strip(" ()"),
+                "orders_per_tpcb_tx": tpcb,
+                "orders_per_tpcb_tx_spread": tpcb_spread.strip(" ()"),
+            }
         )
-        if r["variant"] == "pessimistic" and r.get("pair_ratios"):
-            ratio = f"{ratio} ({min(r['pair_ratios'])}-{max(r['pair_ratios'])})"
+        ratio = f"{ratio}{ratio_spread}" if ratio is not None else None
+        tpcb = f"{tpcb}{tpcb_spread}" if tpcb is not None else None
         rows.append(
             [
                 r["variant"],
