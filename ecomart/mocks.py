@@ -27,6 +27,10 @@ from pulumi.runtime.mocks import MockMonitor
 
 ACCOUNT_ID = "123456789012"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
+# What a data source returns for a value only the account knows (a secret's or a parameter's value, a policy the
+# program did not declare). The SDK's plain data-source forms cannot carry an unknown (it arrives as None and their
+# result classes refuse it), so this text stands in, and every input holding it is recorded as unknown.
+ACCOUNT_ONLY = "(known only to the account: not in an offline preview)"
 
 # Type tokens whose ARN does not follow arn:aws:<service>:<region>:<account>:<kind>/<id>.
 _ARN_KIND = {
@@ -622,13 +626,195 @@ def _zone(args: dict, region: str) -> dict:
     }
 
 
-# Data sources answered as the provider would (the rest echo their arguments: see EcoMartMocks._call).
+def _seed(args: dict) -> str:
+    return json.dumps(args, sort_keys=True, default=str)
+
+
+def _ami_ids(args: dict, region: str) -> dict:
+    return {**args, "ids": [f"ami-{_hex(_seed(args) + str(i))}" for i in range(2)], "id": region}
+
+
+def _subnet(args: dict, region: str) -> dict:
+    sid = args.get("id") or "subnet-" + _hex(_seed(args))
+    return {
+        **args,
+        "id": sid,
+        "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:subnet/{sid}",
+        "vpcId": args.get("vpcId") or "vpc-" + _hex("default"),
+        "availabilityZone": args.get("availabilityZone") or f"{region}a",
+        "cidrBlock": args.get("cidrBlock") or "172.31.0.0/20",
+        "mapPublicIpOnLaunch": bool(args.get("defaultForAz", False)),
+    }
+
+
+def _security_group(args: dict, region: str) -> dict:
+    gid = args.get("id") or "sg-" + _hex(_seed(args))
+    return {
+        **args,
+        "id": gid,
+        "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:security-group/{gid}",
+        "name": args.get("name") or "default",
+        "vpcId": args.get("vpcId") or "vpc-" + _hex("default"),
+    }
+
+
+def _iam_policy(args: dict, region: str) -> dict:
+    arn = args.get("arn") or f"arn:aws:iam::{ACCOUNT_ID}:policy/{args.get('name', 'policy')}"
+    name = arn.rsplit("/", 1)[-1]
+    # the document of a policy the program did not declare is the account's to know: unknown, not invented
+    return {
+        **args,
+        "id": arn,
+        "arn": arn,
+        "name": name,
+        "path": "/",
+        "policyId": "ANPA" + _hex(arn, 17).upper(),
+        "policy": ACCOUNT_ONLY,
+    }
+
+
+def _iam_role(args: dict, region: str) -> dict:
+    name = args.get("name", "role")
+    return {
+        **args,
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+        "path": "/",
+        "uniqueId": "AROA" + _hex(name, 17).upper(),
+        "assumeRolePolicy": ACCOUNT_ONLY,
+    }
+
+
+def _certificate(args: dict, region: str) -> dict:
+    arn = f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{_uuid(_seed(args))}"
+    return {**args, "id": arn, "arn": arn, "domain": args.get("domain", "example.com"), "status": "ISSUED"}
+
+
+def _kms_key(args: dict, region: str) -> dict:
+    key = str(args.get("keyId", ""))
+    kid = key.rsplit("/", 1)[-1] if key and not key.startswith("alias/") else _uuid(key or "key")
+    arn = f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{kid}"
+    return {**args, "id": kid, "arn": arn, "keyManager": "CUSTOMER", "keyState": "Enabled", "enabled": True}
+
+
+def _kms_alias(args: dict, region: str) -> dict:
+    name = args.get("name", "alias/key")
+    target = _uuid(name)
+    return {
+        **args,
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:{name}",
+        "targetKeyId": target,
+        "targetKeyArn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{target}",
+    }
+
+
+def _ssm_parameter(args: dict, region: str) -> dict:
+    name = args.get("name", "/parameter")
+    arn = f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter/{name.lstrip('/')}"
+    return {
+        **args,
+        "id": name,
+        "name": name,
+        "arn": arn,
+        "type": "String",
+        "version": 1,
+        "value": ACCOUNT_ONLY,
+        "insecureValue": ACCOUNT_ONLY,
+    }
+
+
+def _secret(args: dict, region: str) -> dict:
+    ref = str(args.get("arn") or args.get("name") or args.get("secretId") or "secret")
+    name = ref.rsplit(":", 1)[-1] if ref.startswith("arn:") else ref
+    arn = ref if ref.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-AbCdEf"
+    return {**args, "id": arn, "arn": arn, "name": name}
+
+
+def _secret_version(args: dict, region: str) -> dict:
+    # the secret's value is the account's: unknown in an offline preview, never invented
+    return {
+        **_secret(args, region),
+        "secretString": ACCOUNT_ONLY,
+        "secretBinary": ACCOUNT_ONLY,
+        "versionId": _uuid(_seed(args)),
+        "versionStages": ["AWSCURRENT"],
+    }
+
+
+def _bucket(args: dict, region: str) -> dict:
+    name = args.get("bucket", "bucket")
+    return {
+        **args,
+        "id": name,
+        "bucket": name,
+        "arn": f"arn:aws:s3:::{name}",
+        "region": region,
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+    }
+
+
+def _ecr_token(args: dict, region: str) -> dict:
+    registry = f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com"
+    return {
+        **args,
+        "id": region,
+        "proxyEndpoint": f"https://{registry}",
+        "userName": "AWS",
+        "password": ACCOUNT_ONLY,
+        "authorizationToken": ACCOUNT_ONLY,
+    }
+
+
+def _elb_service_account(args: dict, region: str) -> dict:
+    # the regional Elastic Load Balancing account is AWS's; a placeholder of the right shape
+    account = "127311923021" if region == "us-east-1" else "797873946194"
+    return {**args, "id": account, "arn": f"arn:aws:iam::{account}:root"}
+
+
+def _load_balancer(args: dict, region: str) -> dict:
+    name = args.get("name", "lb")
+    arn = (
+        args.get("arn")
+        or f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{name}/{_hex(name, 16)}"
+    )
+    return {
+        **args,
+        "id": arn,
+        "arn": arn,
+        "name": name,
+        "dnsName": f"{name}-{_hex(name, 9)}.{region}.elb.amazonaws.com",
+        "zoneId": "Z35SXDOTRQ7X7K",
+        "loadBalancerType": "application",
+    }
+
+
+# Data sources answered as the provider would (the rest echo their arguments: see EcoMartMocks._call). What only
+# the account can know (a secret's value, a parameter's value, a policy the program did not declare) is unknown.
 _DATA_SOURCES: dict[str, Callable[[dict, str], dict]] = {
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
     "aws:ec2/getAmi:getAmi": _ami,
     "aws:ec2/getVpc:getVpc": _vpc,
     "aws:ec2/getSubnets:getSubnets": _subnets,
     "aws:route53/getZone:getZone": _zone,
+    "aws:ec2/getAmiIds:getAmiIds": _ami_ids,
+    "aws:ec2/getSubnet:getSubnet": _subnet,
+    "aws:ec2/getSecurityGroup:getSecurityGroup": _security_group,
+    "aws:iam/getPolicy:getPolicy": _iam_policy,
+    "aws:iam/getRole:getRole": _iam_role,
+    "aws:acm/getCertificate:getCertificate": _certificate,
+    "aws:kms/getKey:getKey": _kms_key,
+    "aws:kms/getAlias:getAlias": _kms_alias,
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:secretsmanager/getSecret:getSecret": _secret,
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
+    "aws:s3/getBucket:getBucket": _bucket,
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_token,
+    "aws:elb/getServiceAccount:getServiceAccount": _elb_service_account,
+    "aws:lb/getLoadBalancer:getLoadBalancer": _load_balancer,
 }
 
 
@@ -808,6 +994,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str) and ACCOUNT_ONLY in value:
+        return UNKNOWN
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     urn = getattr(value, "urn", None)

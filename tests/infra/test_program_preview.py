@@ -276,6 +276,8 @@ zone = aws.route53.get_zone(name="example.com.")
 aws.route53.Record("www", zone_id=zone.zone_id, name="www.example.com", type="CNAME", ttl=300, records=["x"])
 param = aws.ssm.get_parameter(name="/app/flag")
 pulumi.export("flag", param.name)
+itype = aws.ec2.get_instance_type(instance_type="t3.micro")
+pulumi.export("itype", itype.instance_type)
 """
 
 
@@ -306,8 +308,63 @@ def test_the_data_sources_real_programs_call_are_answered(tmp_path, capsys):
     record = next(r for r in synth.resources if r.type == "aws:route53/record:Record")
     assert record.inputs["zoneId"].startswith("Z")
     # a data source without an answer is echoed and named, never invented
-    assert synth.echoed_data_sources == ["aws:ssm/getParameter:getParameter"]
-    assert synth.outputs["flag"] == "/app/flag"
+    assert synth.echoed_data_sources == ["aws:ec2/getInstanceType:getInstanceType"]
+    assert synth.outputs["flag"] == "/app/flag" and synth.outputs["itype"] == "t3.micro"
+
+
+MORE_DATA_SOURCES = """
+import pulumi, pulumi_aws as aws
+amis = aws.ec2.get_ami_ids(owners=["amazon"], filters=[aws.ec2.GetAmiIdsFilterArgs(name="name", values=["al2023-*"])])
+subnet = aws.ec2.get_subnet(default_for_az=True, availability_zone="eu-west-1a")
+sg = aws.ec2.get_security_group(name="default")
+policy = aws.iam.get_policy(arn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+role = aws.iam.get_role(name="existing-role")
+cert = aws.acm.get_certificate(domain="example.com", statuses=["ISSUED"])
+key = aws.kms.get_key(key_id="alias/aws/s3")
+alias = aws.kms.get_alias(name="alias/app")
+secret = aws.secretsmanager.get_secret(name="app/db")
+version = aws.secretsmanager.get_secret_version(secret_id=secret.arn)
+bucket = aws.s3.get_bucket(bucket="existing-logs")
+token = aws.ecr.get_authorization_token()
+elb = aws.elb.get_service_account()
+lb = aws.lb.get_load_balancer(name="web")
+param = aws.ssm.get_parameter(name="/app/image")
+aws.ec2.Instance("web", ami=amis.ids[0], instance_type="t3.micro", subnet_id=subnet.id,
+                 vpc_security_group_ids=[sg.id], iam_instance_profile=role.name)
+aws.iam.RolePolicyAttachment("ro", role=role.name, policy_arn=policy.arn)
+aws.s3.BucketPolicy("elb-logs", bucket=bucket.bucket, policy=pulumi.Output.json_dumps({
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": elb.arn}, "Action": "s3:PutObject",
+                   "Resource": bucket.arn + "/*"}]}))
+aws.lb.Listener("https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS", certificate_arn=cert.arn,
+                default_actions=[aws.lb.ListenerDefaultActionArgs(type="fixed-response",
+                    fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(content_type="text/plain",
+                                                                                 status_code="200"))])
+aws.sqs.Queue("q", kms_master_key_id=alias.target_key_arn)
+aws.ssm.Parameter("copy", name="/app/copy", type="String", value=param.value)
+pulumi.export("registry", token.proxy_endpoint)
+pulumi.export("keyArn", key.arn)
+"""
+
+
+def test_the_other_data_sources_programs_call_are_answered_and_account_secrets_stay_unknown(tmp_path):
+    d = program(tmp_path, MORE_DATA_SOURCES, {"dev": "config:\n  aws:region: eu-west-1\n"})
+    synth = synthesize_program(d)
+    assert synth.echoed_data_sources == []
+    by = {r.name: r for r in synth.resources}
+    web = by["web"].inputs
+    assert web["ami"].startswith("ami-") and web["subnetId"].startswith("subnet-")
+    assert web["vpcSecurityGroupIds"][0].startswith("sg-") and web["iamInstanceProfile"] == "existing-role"
+    assert by["ro"].inputs["policyArn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    doc = json.loads(by["elb-logs"].inputs["policy"])
+    assert doc["Statement"][0]["Principal"]["AWS"].endswith(":root")
+    assert doc["Statement"][0]["Resource"] == "arn:aws:s3:::existing-logs/*"
+    listener = by["https"].inputs
+    assert listener["loadBalancerArn"].startswith("arn:aws:elasticloadbalancing:eu-west-1:")
+    assert listener["certificateArn"].startswith("arn:aws:acm:eu-west-1:")
+    assert by["q"].inputs["kmsMasterKeyId"].startswith("arn:aws:kms:eu-west-1:")
+    assert synth.outputs["registry"] == "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    # what only the account knows (a parameter's value) is unknown, not invented
+    assert [path for urn, path in synth.unknown_inputs() if urn.endswith("::copy")] == ["value.value"]
 
 
 AUTONAMED = """
