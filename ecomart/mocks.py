@@ -925,9 +925,10 @@ def _dereferenced(request: Any, field: str) -> Any:
     Resource on its worker thread (see ``_wire_plain``). The request itself when it holds no reference."""
     from google.protobuf import json_format
 
-    raw = json_format.MessageToDict(getattr(request, field))
-    if _RESOURCE_SIG not in json.dumps(raw):
+    message = getattr(request, field)
+    if _RESOURCE_SIG.encode() not in message.SerializeToString():  # the common case, without converting anything
         return request
+    raw = json_format.MessageToDict(message)
     copy = type(request)()
     copy.CopyFrom(request)
     getattr(copy, field).Clear()
@@ -945,9 +946,9 @@ def _deref(value: Any) -> Any:
     return {k: _deref(v) for k, v in value.items()}
 
 
-_SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_sig_key and the signatures below
+SIG_KEY = _SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_sig_key, signatures below
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SIG = _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 

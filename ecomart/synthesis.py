@@ -22,7 +22,7 @@ from typing import Any
 
 import pulumi
 
-from ecomart.mocks import UNKNOWN, EcoMartMocks, RecordingMonitor, Registration
+from ecomart.mocks import SECRET_SIG, SIG_KEY, UNKNOWN, EcoMartMocks, RecordingMonitor, Registration
 from infra import config as stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +202,6 @@ class Synthesis:
         }
 
 
-_SECRET_SIG_KEY, _SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 # What stands for a secret's ciphertext in an offline export: no secrets provider encrypted it, and the plaintext
 # must never reach a file a CI job uploads. The checker reads it as an opaque secret (set, value not visible).
 SEALED = "ecomart-offline-preview:sealed"
@@ -212,8 +211,8 @@ def _sealed(value: Any) -> Any:
     """``value`` with every secret envelope in the shape ``pulumi stack export`` writes (``ciphertext``, not the
     ``value`` the engine's wire format carries), its plaintext left out."""
     if isinstance(value, dict):
-        if value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
-            return {_SECRET_SIG_KEY: _SECRET_SIG, "ciphertext": SEALED}
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return {SIG_KEY: SECRET_SIG, "ciphertext": SEALED}
         return {k: _sealed(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_sealed(v) for v in value]
@@ -351,7 +350,7 @@ def _hide_secret_outputs(registrations: list[Registration], outputs: dict[str, A
     for reg in registrations:
         if reg.type == "pulumi:pulumi:Stack":
             for key, value in (reg.outputs or {}).items():
-                if isinstance(value, dict) and value.get(_SECRET_SIG_KEY) == _SECRET_SIG and key in outputs:
+                if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG and key in outputs:
                     outputs[key] = "[secret]"
     return outputs
 
