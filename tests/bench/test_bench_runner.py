@@ -29,6 +29,19 @@ def test_parts_are_listed_and_a_bad_one_is_one_line(capsys):
     assert err == f"bench: --only nope is not a part (allowed: {', '.join(PARTS)})"
 
 
+def _postmaster_pid(tmp: Path) -> int | None:
+    """The running server's PID from its ``postmaster.pid``, or None while it is not (fully) written: pg_ctl start
+    creates and rewrites the file, and a glob can see it a moment before it can be read."""
+    for pidfile in tmp.glob("ecomart-bench-*/data/postmaster.pid"):
+        try:
+            first = pidfile.read_text().split()
+        except OSError:
+            continue
+        if first and first[0].isdigit():
+            return int(first[0])
+    return None
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -58,14 +71,12 @@ def test_sigterm_mid_run_stops_the_servers_and_removes_the_temporary_files(tmp):
     )
     try:
         deadline = time.monotonic() + 120
-        pidfile = None
-        while pidfile is None:
+        postmaster = None
+        while postmaster is None:
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             assert time.monotonic() < deadline, "the benchmark's PostgreSQL did not start"
-            found = list(tmp.glob("ecomart-bench-*/data/postmaster.pid"))
-            pidfile = found[0] if found else None
+            postmaster = _postmaster_pid(tmp)
             time.sleep(0.2)
-        postmaster = int(pidfile.read_text().split()[0])
         time.sleep(3)  # into the run: orders being placed, relays running
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=120)
