@@ -23,6 +23,7 @@ PARTS = {
     "orders": ("bench.app_orders", "order placement vs pgbench (ABBA pairs), over HTTP: bench setup and make app"),
     "relay": ("bench.app_relay", "outbox relay drain rate under order load, 1 and 2 relays on one shared store"),
     "catalog": ("bench.app_catalog", "catalog reads and writes (Zipf), through the cache"),
+    "preview": ("bench.infra_preview", "CPU of ecomart preview --stack prod (the main job) and its breakdown"),
     "policy": ("bench.policy_check", "policy check of synthetic and scaled exports"),
     "diff": ("bench.infra_diff", "stack export diff"),
 }

@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sys
 from types import ModuleType
 
-from ecomart import commands
+from ecomart import commands, gc_tuning
 
 
 def command_modules() -> dict[str, ModuleType]:
@@ -37,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Called as the program (``argv`` from the command line), it also sets the collector up for
+    one short batch run (ecomart.gc_tuning); a caller passing ``argv`` keeps its own settings."""
+    if argv is None:
+        gc_tuning.for_batch_work()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     module = args.command_module
@@ -45,3 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return int(module.run(args))
+
+
+def entry() -> None:
+    """The ``ecomart`` console script and ``python -m ecomart``: run, then exit without a last collection over a
+    heap that is about to be freed whole."""
+    code = main()
+    sys.stdout.flush()
+    gc_tuning.settle()
+    sys.exit(code)

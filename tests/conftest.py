@@ -8,8 +8,19 @@ from typing import Any
 
 import pytest
 
+from ecomart import gc_tuning
 from ecomart.synthesis import Synthesis, synthesize
 from infra import config as stack_config
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite is ~75 syntheses and thousands of short tests in long-lived workers: the collector's default
+    thresholds cost it about a third of its CPU (ecomart/gc_tuning.py)."""
+    gc_tuning.for_batch_work()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc_tuning.settle()  # imports and collected tests stay alive to the end: out of every later collection's scan
 
 
 @pytest.fixture(scope="session")

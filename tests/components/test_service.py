@@ -474,19 +474,26 @@ def test_migrations_run_on_every_deploy_that_changes_them(synth):
     assert inv["triggers"] == {"migrations": migrations_hash()}
 
 
-def test_migrations_hash_changes_with_any_migration(tmp_path, monkeypatch):
-    import app.db
-
+def test_migrations_hash_changes_with_any_migration(tmp_path):
     for name in ("0001_a.sql", "0002_b.sql"):
         (tmp_path / name).write_text(f"-- {name}\n")
-    monkeypatch.setattr(app.db, "MIGRATIONS_DIR", tmp_path)
-    before = migrations_hash()
+    before = migrations_hash(tmp_path)
     (tmp_path / "0002_b.sql").write_text("-- changed\n")
-    assert migrations_hash() != before
+    assert migrations_hash(tmp_path) != before
     (tmp_path / "0002_b.sql").write_text("-- 0002_b.sql\n")
-    assert migrations_hash() == before
+    assert migrations_hash(tmp_path) == before
     (tmp_path / "0003_c.sql").write_text("")
-    assert migrations_hash() != before
+    assert migrations_hash(tmp_path) != before
+
+
+def test_the_stack_hashes_the_migrations_the_app_runs():
+    """The stack names the directory itself (importing app.db would load psycopg into every preview)."""
+    import app.db
+    from infra import app_contract
+
+    assert app_contract.MIGRATIONS_DIR == app.db.MIGRATIONS_DIR.resolve()
+    assert list(app_contract.MIGRATIONS_DIR.glob("*.sql"))
+    assert migrations_hash() == migrations_hash(app.db.MIGRATIONS_DIR)
 
 
 def test_relay_and_partition_schedules(synth):
