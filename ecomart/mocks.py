@@ -465,12 +465,16 @@ def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> str | N
 class EcoMartMocks(pulumi.runtime.Mocks):
     """Provider-shaped outputs for every resource and the few invokes the program makes."""
 
-    def __init__(self, region: str = "us-east-1"):
+    def __init__(self, region: str = "us-east-1", stack_outputs: dict[str, dict] | None = None):
         self.region = region
+        self.stack_outputs = dict(stack_outputs or {})  # StackReference name -> that stack's outputs
+        self.stack_references: set[str] = set()  # the StackReferences the program read
         self.generic_invokes: set[str] = set()  # data sources answered only by echoing their arguments
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
+        if args.typ == STACK_REFERENCE:
+            return self._stack_reference(args.resource_id or str(inputs.get("name") or args.name))
         if not args.custom or args.typ.startswith("pulumi:providers:"):
             return f"{args.name}_id", inputs
         region = _region_of(inputs, self.region)
@@ -492,6 +496,16 @@ class EcoMartMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("mongodbatlas:"):
             outputs.update(_mongodbatlas(args.typ, args.name, inputs))
         return rid, outputs
+
+    def _stack_reference(self, name: str) -> tuple[str, dict]:
+        """Another stack's outputs: from the file the user named for it (``--stack-outputs NAME=FILE``, what
+        ``pulumi stack output --json`` prints), else unknown (no ``outputs``: every ``get_output`` is unknown, as
+        it would be for a stack that was never deployed), and the name is recorded for the report."""
+        self.stack_references.add(name)
+        if name in self.stack_outputs:
+            outputs = self.stack_outputs[name]
+            return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
+        return name, {"name": name}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         """The provider functions' results; no check failures (the engine reads ``[]`` as none)."""
@@ -818,6 +832,9 @@ _DATA_SOURCES: dict[str, Callable[[dict, str], dict]] = {
 }
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
 @dataclass
 class Registration:
     """What the engine knows of one registered resource (stack-export shape)."""
@@ -835,6 +852,9 @@ class Registration:
     id: str | None = None
     retain_on_delete: bool = False
     """``retain_on_delete``: a destroy leaves the cloud resource in place."""
+    remote: bool = False
+    """A component a provider plugin builds (``awsx``, ``eks``...): the engine hands it to the plugin, which the mock
+    engine cannot run, so its children are never registered offline."""
     options: dict = field(default_factory=dict)
     """The other resource options ``pulumi stack export`` records, by its key (``protect``, ``ignoreChanges``,
     ``replaceOnChanges``, ``deletedWith``, ``additionalSecretOutputs``, ``customTimeouts``, ``importID``)."""
@@ -863,6 +883,7 @@ class RecordingMonitor(MockMonitor):
             provider=request.provider or None,
             id=response.id or None,
             retain_on_delete=bool(request.retainOnDelete),
+            remote=bool(request.remote) and not request.custom,
             options=_options(request),
         )
         if request.type != "pulumi:pulumi:Stack":
@@ -877,7 +898,28 @@ class RecordingMonitor(MockMonitor):
         return super().Invoke(_dereferenced(request, "args"))
 
     def ReadResource(self, request):
-        return super().ReadResource(_dereferenced(request, "properties"))
+        """A read of an existing resource (``Resource.get``, a StackReference): recorded as ``pulumi stack export``
+        records it, ``external``."""
+        request = _dereferenced(request, "properties")
+        response = super().ReadResource(request)
+        registered = self.resources.get(response.urn)
+        reg = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=True,
+            parent=request.parent or None,
+            dependencies=list(request.dependencies),
+            property_dependencies={},
+            provider=request.provider or None,
+            id=request.id or None,
+            options={"external": True},
+        )
+        reg.inputs = _wire_plain(request.properties)
+        reg.outputs = _plain(registered.state) if registered else {}
+        self.registrations.append(reg)
+        self._by_urn[reg.urn] = reg
+        return response
 
     def RegisterResourceOutputs(self, request):
 

@@ -22,7 +22,8 @@ from typing import Any
 
 import pulumi
 
-from ecomart.mocks import SECRET_SIG, SIG_KEY, UNKNOWN, EcoMartMocks, RecordingMonitor, Registration
+from ecomart import requirements
+from ecomart.mocks import SECRET_SIG, SIG_KEY, STACK_REFERENCE, UNKNOWN, EcoMartMocks, RecordingMonitor, Registration
 from infra import config as stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,8 @@ class Synthesis:
     region: str = "us-east-1"
     # data sources the mocks could only answer by echoing their arguments (what they compute stays unknown)
     echoed_data_sources: list[str] = field(default_factory=list)
+    # StackReferences whose outputs nobody gave (``--stack-outputs NAME=FILE``): every output read from them unknown
+    unanswered_stack_references: list[str] = field(default_factory=list)
 
     @property
     def resources(self) -> list[Registration]:
@@ -114,6 +117,34 @@ class Synthesis:
 
     def counts(self) -> collections.Counter:
         return collections.Counter(r.type for r in self.resources)
+
+    def plugin_components(self) -> list[tuple[str, str, str]]:
+        """(type, name, plugin) of every component a provider plugin builds (registered ``remote``): offline, the
+        plugin does not run, so their children are missing from the preview and from the check."""
+        return [(r.type, r.name, r.type.split(":")[0]) for r in self.resources if r.remote]
+
+    def from_plugin_components(self, unknown: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The unknown inputs (of ``unknown``) that depend on a plugin component's outputs: unknown in a real
+        preview too, until the plugin has run."""
+        return self._depending_on(unknown, {r.urn for r in self.resources if r.remote})
+
+    def from_stack_references(self, unknown: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The unknown inputs that read a StackReference nobody gave outputs for."""
+        names = set(self.unanswered_stack_references)
+        return self._depending_on(
+            unknown, {r.urn for r in self.resources if r.type == STACK_REFERENCE and r.id in names}
+        )
+
+    def _depending_on(self, unknown: list[tuple[str, str]], sources: set[str]) -> list[tuple[str, str]]:
+        remote = sources
+        by_urn = {r.urn: r for r in self.resources}
+        out = []
+        for urn, path in unknown:
+            top = path.split(".")[0].split("[")[0]
+            deps = by_urn[urn].property_dependencies.get(top, []) if urn in by_urn else []
+            if remote & set(deps):
+                out.append((urn, path))
+        return out
 
     def unknown_inputs(self) -> list[tuple[str, str]]:
         """(urn, property path) of every input that stayed unknown: an output the mocks do not produce."""
@@ -444,21 +475,49 @@ def program_config(program: Program, stack: str) -> tuple[dict[str, str], list[s
     return bag, secret_keys
 
 
-def synthesize_program(directory: Path, stack: str | None = None) -> Synthesis:
-    """Run any Pulumi Python program under the mock engine with its own Pulumi.yaml and Pulumi.<stack>.yaml."""
+def synthesize_program(
+    directory: Path, stack: str | None = None, stack_outputs: dict[str, dict] | None = None
+) -> Synthesis:
+    """Run any Pulumi Python program under the mock engine with its own Pulumi.yaml and Pulumi.<stack>.yaml.
+    ``stack_outputs``: StackReference name -> that stack's outputs (``read_stack_outputs``)."""
     program = load_program(Path(directory))
     stack = stack or default_stack(program)
     bag, secret_keys = program_config(program, stack)
-    return contextvars.Context().run(_program_in_context, program, stack, bag, secret_keys)
+    return contextvars.Context().run(_program_in_context, program, stack, bag, secret_keys, stack_outputs or {})
 
 
-def _program_in_context(program: Program, stack: str, bag: dict[str, str], secret_keys: list[str]) -> Synthesis:
+def read_stack_outputs(specs: list[str]) -> dict[str, dict]:
+    """``NAME=FILE`` pairs (``--stack-outputs``): each FILE a JSON object of a stack's outputs, what ``pulumi stack
+    output --json --stack NAME`` prints. ProgramError naming the pair on anything else."""
+    out: dict[str, dict] = {}
+    for spec in specs:
+        name, sep, file = spec.partition("=")
+        if not sep or not name or not file:
+            raise ProgramError(f"--stack-outputs {spec!r}: expected NAME=FILE (e.g. acme/network/prod=net.json)")
+        try:
+            doc = json.loads(Path(file).read_text(encoding="utf-8"))
+        except OSError as e:
+            raise ProgramError(f"--stack-outputs {spec!r}: cannot read {file} ({e.strerror})") from None
+        except ValueError as e:
+            raise ProgramError(f"--stack-outputs {spec!r}: {file} is not JSON ({e})") from None
+        if not isinstance(doc, dict):
+            raise ProgramError(
+                f"--stack-outputs {spec!r}: {file} holds a JSON {type(doc).__name__}; expected an object of outputs "
+                "(`pulumi stack output --json` prints one)"
+            )
+        out[name] = doc
+    return out
+
+
+def _program_in_context(
+    program: Program, stack: str, bag: dict[str, str], secret_keys: list[str], stack_outputs: dict[str, dict]
+) -> Synthesis:
     import runpy
     import sys
 
     region = bag.get("aws:region", "us-east-1")
     pulumi.runtime.set_all_config(dict(bag), secret_keys=secret_keys)
-    mocks = EcoMartMocks(region=region)
+    mocks = EcoMartMocks(region=region, stack_outputs=stack_outputs)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=program.project, stack=stack, preview=True, monitor=monitor)
     outputs: dict[str, Any] = {}
@@ -477,7 +536,14 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
 
     limit = program_time_limit()
     watchdog = _Watchdog(limit)
-    saved_path, saved_cwd = list(sys.path), os.getcwd()
+    pins = requirements.read(program.directory)
+    for pin in requirements.other_majors(pins):
+        print(
+            f"ecomart preview: the program pins {pin.requirement} but this environment has {pin.installed}: "
+            "a program written for another major may use arguments renamed or removed since",
+            file=sys.stderr,
+        )
+    saved_path, saved_cwd, saved_modules = list(sys.path), os.getcwd(), set(sys.modules)
     sys.path.insert(0, str(program.main.parent))
     os.chdir(program.directory)
     try:
@@ -505,12 +571,29 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
         ) from None
     except (ProgramError, SystemExit) as e:
         raise ProgramError(f"{program.directory}: {e}") from None
+    except ModuleNotFoundError as e:  # a package the program needs and this environment lacks
+        where = _program_frame(e, program.directory)
+        raise ProgramError(
+            f"{program.directory}: the program imports {e.name!r}{where}"
+            + requirements.missing_module_hint(e.name or "", pins)
+            + " (ecomart previews in its own virtualenv; it does not install a program's requirements)"
+        ) from None
     except Exception as e:  # the program's own error: one line naming it, never a traceback
         where = _program_frame(e, program.directory)
-        raise ProgramError(f"{program.directory}: the program raised {type(e).__name__}: {e}{where}") from None
+        hint = requirements.major_hint(pins) if isinstance(e, TypeError) else ""
+        unanswered = _unanswered_hint(e, mocks)
+        raise ProgramError(
+            f"{program.directory}: the program raised {type(e).__name__}: {e}{where}{hint}{unanswered}"
+        ) from None
     finally:
         sys.path[:] = saved_path
         os.chdir(saved_cwd)
+        # The program's own modules (a local ``vpc.py``, a package beside __main__.py) leave with it: the next
+        # program previewed in this process may have a module of the same name.
+        for name in set(sys.modules) - saved_modules:
+            file = getattr(sys.modules[name], "__file__", None)
+            if file and Path(file).resolve().is_relative_to(program.directory):
+                del sys.modules[name]
     return Synthesis(
         stack=stack,
         config=None,
@@ -519,6 +602,17 @@ def _program_in_context(program: Program, stack: str, bag: dict[str, str], secre
         project=program.project,
         region=region,
         echoed_data_sources=sorted(mocks.generic_invokes),
+        unanswered_stack_references=sorted(mocks.stack_references - set(mocks.stack_outputs)),
+    )
+
+
+def _unanswered_hint(error: BaseException, mocks: EcoMartMocks) -> str:
+    """When the program fails on a value an unanswered data source left out (iterating over it, indexing it), name
+    the data sources: an offline preview cannot know what they compute."""
+    if not mocks.generic_invokes or not isinstance(error, (TypeError, KeyError, IndexError, AttributeError)):
+        return ""
+    return "; it may depend on what these data sources compute, which an offline preview cannot answer: " + ", ".join(
+        sorted(mocks.generic_invokes)
     )
 
 
@@ -564,6 +658,8 @@ def render_tree(synth: Synthesis) -> str:
     def visit(reg: Registration, prefix: str, last: bool, top: bool) -> None:
         settings = [f"{k}={_short(reg.inputs[k])}" for k in KEY_SETTINGS.get(reg.type, ()) if k in reg.inputs]
         label = f"{reg.type}  {reg.name}" + (f"  [{', '.join(settings)}]" if settings else "")
+        if reg.remote:
+            label += f"  [created by the `{reg.type.split(':')[0]}` plugin: its children cannot be previewed offline]"
         lines.append(label if top else f"{prefix}{'└─ ' if last else '├─ '}{label}")
         # Registrations arrive in the order the engine resolves them, not the program's: sort, so two runs of the
         # same stack print the same tree.

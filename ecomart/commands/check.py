@@ -35,6 +35,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="preview the Pulumi Python program in DIR offline and check it "
         "(--stack: its stack, default the only one, else dev)",
     )
+    p.add_argument(
+        "--stack-outputs",
+        metavar="NAME=FILE",
+        action="append",
+        default=[],
+        help="with --program: the outputs of the stack a StackReference NAME reads (`pulumi stack output --json`)",
+    )
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument(
@@ -61,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
                 "give --stack NAME (synthesize offline), --program DIR (any Pulumi Python program) or "
                 "--export FILE (check a stack export)"
             )
+        not_previewed: list[tuple[str, str, str]] = []
         if args.program:
-            doc, stack = synthesize_program_export(args.program, args.stack)
+            doc, stack, not_previewed = synthesize_program_export(args.program, args.stack, args.stack_outputs)
         else:
             doc, stack = None if args.export else synthesize_export(args.stack), args.stack
         config_file = policy_config_for(args)
@@ -72,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             if doc is None
             else checker.check_export(doc, stack=stack, config_file=config_file, waivers_file=waivers_file)
         )
+        result.not_previewed = not_previewed
         text = RENDERERS[args.format](result)
         if args.output:
             out = Path(args.output)
@@ -109,8 +118,14 @@ def policy_config_for(args: argparse.Namespace) -> Path | None:
     return portable_config() if getattr(args, "program", None) else None
 
 
-def check_after_preview(stack: str, export_path: Path | None, config_file: Path | None = None) -> int:
-    """Run after ``ecomart preview``: check the export it just wrote and print the table and summary."""
+def check_after_preview(
+    stack: str,
+    export_path: Path | None,
+    config_file: Path | None = None,
+    not_previewed: list[tuple[str, str, str]] | None = None,
+) -> int:
+    """Run after ``ecomart preview``: check the export it just wrote and print the table and summary
+    (``not_previewed``: the plugin components the preview could not run, reported by the check)."""
     from policies.engine.checker import check_export_file
     from policies.engine.results import render_table
 
@@ -118,6 +133,7 @@ def check_after_preview(stack: str, export_path: Path | None, config_file: Path 
         if export_path is None:
             raise BadInput("the preview wrote no export")
         result = check_export_file(export_path, stack=stack, config_file=config_file)
+        result.not_previewed = list(not_previewed or [])
     except BadInput as e:
         print(f"ecomart check: {e}", file=sys.stderr)
         return 2
@@ -137,12 +153,15 @@ def synthesize_export(stack: str) -> dict[str, Any]:
         raise BadInput(f"stack {stack}: " + "; ".join(e.problems)) from None
 
 
-def synthesize_program_export(directory: str, stack: str | None) -> tuple[dict[str, Any], str]:
-    """Preview any Pulumi Python program offline; (export, stack name). BadInput when it cannot run."""
-    from ecomart.synthesis import ProgramError, synthesize_program
+def synthesize_program_export(
+    directory: str, stack: str | None, stack_outputs: list[str] | None = None
+) -> tuple[dict[str, Any], str, list[tuple[str, str, str]]]:
+    """Preview any Pulumi Python program offline; (export, stack name, plugin components it could not preview).
+    BadInput when it cannot run."""
+    from ecomart.synthesis import ProgramError, read_stack_outputs, synthesize_program
 
     try:
-        synth = synthesize_program(Path(directory), stack)
+        synth = synthesize_program(Path(directory), stack, read_stack_outputs(stack_outputs or []))
     except ProgramError as e:
         raise BadInput(str(e)) from None
-    return synth.export(), synth.stack
+    return synth.export(), synth.stack, synth.plugin_components()

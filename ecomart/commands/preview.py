@@ -34,6 +34,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out-dir", help="where to write stack-export.json (default build/<stack>/)")
     p.add_argument("--project-dir", help="directory holding Pulumi.<stack>.yaml (default: this project)")
+    p.add_argument(
+        "--stack-outputs",
+        metavar="NAME=FILE",
+        action="append",
+        default=[],
+        help="with --program: the outputs of the stack a StackReference NAME reads, from FILE (what `pulumi stack "
+        "output --json --stack NAME` prints); without it that StackReference's outputs are unknown",
+    )
     p.add_argument("--no-check", action="store_true", help="skip the compliance check after the preview")
     p.add_argument(
         "--policy-config",
@@ -44,8 +52,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    not_previewed: list[tuple[str, str, str]] = []
     code, export_path = preview(
-        args.stack, out_dir=args.out_dir, project_dir=args.project_dir, program=args.program, out_file=args.out
+        args.stack,
+        out_dir=args.out_dir,
+        project_dir=args.project_dir,
+        program=args.program,
+        out_file=args.out,
+        not_previewed=not_previewed,
+        stack_outputs=args.stack_outputs,
     )
     # Inputs left unknown (exit 1) still get the compliance check: the export was written, and a policy reading
     # an unknown value treats it as unknown; before, the check was skipped and a reviewer saw no findings at all.
@@ -62,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     stack = args.stack
     if args.program and not stack:
         stack = default_stack(load_program(args.program))
-    return max(code, check_after_preview(stack, export_path, config_file))
+    return max(code, check_after_preview(stack, export_path, config_file, not_previewed=not_previewed))
 
 
 def preview(
@@ -72,23 +87,29 @@ def preview(
     project_dir: str | None = None,
     program: str | None = None,
     out_file: str | None = None,
+    not_previewed: list[tuple[str, str, str]] | None = None,
+    stack_outputs: list[str] | None = None,
 ) -> tuple[int, Path | None]:
-    """(exit status, export path): 0 on success, 1 when inputs stayed unknown, 2 on bad config or a program that
-    cannot run (message on stderr, no traceback)."""
+    """(exit status, export path): 0 on success, 1 when inputs stayed unknown or a provider plugin's components
+    could not be previewed, 2 on bad config or a program that cannot run (message on stderr, no traceback).
+    ``not_previewed`` receives those components (type, name, plugin) for the check."""
     from ecomart.synthesis import (
         ROOT,
         ProgramError,
         render_outputs,
         render_tree,
         synthesize,
+        read_stack_outputs,
         synthesize_program,
         write_export,
     )
     from infra import config as stack_config
 
     try:
+        if stack_outputs and not program:
+            raise ProgramError("--stack-outputs applies to --program (this project's stacks read no other stack)")
         if program:
-            synth = synthesize_program(Path(program), stack)
+            synth = synthesize_program(Path(program), stack, read_stack_outputs(stack_outputs or []))
         else:
             if not stack:
                 raise ProgramError("give --stack NAME (this project's stacks) or --program DIR")
@@ -120,11 +141,40 @@ def preview(
             + ", ".join(synth.echoed_data_sources),
             file=sys.stderr,
         )
-    if unknown:
+    for name in synth.unanswered_stack_references:
         print(
-            f"ecomart preview: {len(unknown)} inputs stayed unknown (mocks lack an output): "
-            + ", ".join(f"{u}:{p}" for u, p in unknown[:5]),
+            f"ecomart preview: StackReference {name!r}: its outputs are unknown offline; give --stack-outputs "
+            f"{name}=FILE (what `pulumi stack output --json --stack {name}` prints)",
             file=sys.stderr,
         )
-        return 1, path
-    return 0, path
+    plugins = synth.plugin_components()
+    if not_previewed is not None:
+        not_previewed.extend(plugins)
+    for t, n, plugin in plugins:
+        print(
+            f"ecomart preview: {t} {n!r} is created by the `{plugin}` plugin: its children cannot be previewed "
+            "offline (the plugin does not run under the mock engine), so no policy sees them",
+            file=sys.stderr,
+        )
+    from_plugins = synth.from_plugin_components(unknown)
+    if from_plugins:
+        print(
+            f"ecomart preview: {len(from_plugins)} inputs depend on plugin components' outputs (unknown until the "
+            "plugin runs): " + ", ".join(f"{u.rsplit('::', 1)[-1]}:{p}" for u, p in from_plugins[:5]),
+            file=sys.stderr,
+        )
+    from_references = synth.from_stack_references(unknown)
+    if from_references:
+        print(
+            f"ecomart preview: {len(from_references)} inputs read StackReference outputs nobody gave: "
+            + ", ".join(f"{u.rsplit('::', 1)[-1]}:{p}" for u, p in from_references[:5]),
+            file=sys.stderr,
+        )
+    other = [u for u in unknown if u not in from_plugins and u not in from_references]
+    if other:
+        print(
+            f"ecomart preview: {len(other)} inputs stayed unknown (mocks lack an output): "
+            + ", ".join(f"{u}:{p}" for u, p in other[:5]),
+            file=sys.stderr,
+        )
+    return (1 if unknown or plugins else 0), path

@@ -364,7 +364,10 @@ def _check(
         raw_in, raw_out = entry.get("inputs") or {}, entry.get("outputs") or {}
         inputs = PlainDict(raw_in if clean else decode(raw_in))
         outputs = raw_out if clean else decode(raw_out)
-        runs = runs_by_type.get(type_)
+        # A resource the stack only reads (``Resource.get``, a StackReference: ``external`` in the export) is managed
+        # elsewhere and its inputs hold little more than its id: resource policies would report every setting they
+        # look for as absent. Stack policies still see it, as a reference target.
+        runs = None if entry.get("external") else runs_by_type.get(type_)
         if runs:
             current[0] = urn
             options, name = _options(entry), name_of(urn)

@@ -63,6 +63,9 @@ class Result:
     not_evaluable: list[tuple[str, str]] = field(default_factory=list)  # (policy, urn) stopped by an unknown
     seconds: float = 0.0
     present_types: frozenset = frozenset()  # resource types the export holds
+    # (type, name, plugin) of components a provider plugin builds (awsx, eks...): an offline preview cannot run the
+    # plugin, so no policy saw their children. Never a silent pass: the result is INCOMPLETE and exits 1.
+    not_previewed: list[tuple[str, str, str]] = field(default_factory=list)
 
     def status(self, policy_id: str) -> str:
         """``fail`` (a finding, mandatory or advisory), ``not-applicable`` (no resource of the types the policy
@@ -101,7 +104,11 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.mandatory else 0
+        return 1 if self.mandatory or self.not_previewed else 0
+
+    @property
+    def verdict(self) -> str:
+        return "FAIL" if self.mandatory else "INCOMPLETE" if self.not_previewed else "PASS"
 
     def summary(self) -> dict[str, Any]:
         by_severity = {s: sum(1 for v in self.violations if v.severity == s) for s in SEVERITIES}
@@ -123,21 +130,30 @@ class Result:
             "waived": len(self.waived),
             "waived_policies": [m.id for m in self.evaluated if self.status(m.id) == "waived"],
             "not_evaluable": len(self.not_evaluable),
-            "result": "fail" if self.mandatory else "pass",
+            "not_previewed": [
+                {"type": t, "name": n, "plugin": plugin, "why": not_previewed_reason(plugin)}
+                for t, n, plugin in self.not_previewed
+            ],
+            "result": self.verdict.lower(),
             "exit_code": self.exit_code,
             "seconds": round(self.seconds, 3),
         }
 
     def one_line(self) -> str:
         s = self.summary()
-        verdict = "FAIL" if s["mandatory"] else "PASS"
+        verdict = self.verdict
         return (
             f"{verdict}: stack {self.stack or '(unnamed)'} ({_rel(self.config_path)}): {s['resources']} "
             f"resources, {s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} "
             f"stack): {s['mandatory']} mandatory and {s['advisory']} advisory violations"
             + (f" ({s['waived']} more waived)" if s["waived"] else "")
             + f", {len(s['passed_policies'])} policies passed, {len(s['not_applicable_policies'])} not applicable"
+            + (f"; {len(self.not_previewed)} plugin components not previewed" if self.not_previewed else "")
         )
+
+
+def not_previewed_reason(plugin: str) -> str:
+    return f"created by the `{plugin}` plugin: its children cannot be previewed offline, so no policy saw them"
 
 
 def name_of(urn: str) -> str:
@@ -197,6 +213,10 @@ def render_table(result: Result) -> str:
         for r in rows:
             lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:4])) + "  " + r[4])
         lines.append("")
+    for t, n, plugin in result.not_previewed:
+        lines.append(f"NOT PREVIEWED  {t.rsplit(':', 1)[-1]} {n}  {not_previewed_reason(plugin)}")
+    if result.not_previewed:
+        lines.append("")
     na = result.not_applicable_ids
     if na:
         lines.append(f"n/a — no resource of these types ({len(na)}): " + ", ".join(na))
@@ -225,7 +245,7 @@ def render_markdown(result: Result) -> str:
         f"Policy pack `{PACK_NAME}`, enforcement from `{s['config']}`, "
         f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.",
         "",
-        f"**Result: {'FAIL' if s['mandatory'] else 'PASS'}**: {s['resources']} resources checked against "
+        f"**Result: {result.verdict}**: {s['resources']} resources checked against "
         f"{s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} stack); "
         f"{s['mandatory']} mandatory and {s['advisory']} advisory violations; "
         f"{len(s['passed_policies'])} policies passed; {len(s['not_applicable_policies'])} not applicable "
@@ -234,6 +254,10 @@ def render_markdown(result: Result) -> str:
     ]
     if s["disabled_policies"]:
         out += [f"Disabled by the config: {', '.join(s['disabled_policies'])}.", ""]
+    if result.not_previewed:
+        out += ["**Not previewed** (no policy saw their children):", ""]
+        out += [f"- `{t}` `{n}`: {not_previewed_reason(plugin)}" for t, n, plugin in result.not_previewed]
+        out.append("")
     counts = {v.policy: 0 for v in result.violations}
     for v in result.violations:
         counts[v.policy] += 1
@@ -372,6 +396,16 @@ def render_sarif(result: Result) -> str:
             }
         ],
     }
+    if result.not_previewed:
+        doc["runs"][0]["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "warning", "message": {"text": f"{t} {n}: {not_previewed_reason(plugin)}"}}
+                    for t, n, plugin in result.not_previewed
+                ],
+            }
+        ]
     return json.dumps(doc, indent=2) + "\n"
 
 
