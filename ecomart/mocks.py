@@ -432,11 +432,42 @@ def _autonamed_property(typ: str) -> str | None:
     return None
 
 
-def _autoname(typ: str, name: str, rid: str, prefix: Any) -> str:
-    """What the provider names a resource the program did not name: the logical name and a random suffix (here a
-    stable one: the mock id), or the given ``<prop>Prefix`` and a unique suffix; S3 bucket names are lower case."""
-    value = f"{prefix}{_hex(name, 26)}" if isinstance(prefix, str) and prefix else rid
-    return value.lower() if typ.startswith("aws:s3/") else value
+# The longest name AWS accepts for types programs commonly leave unnamed (the provider's autonaming keeps within
+# them by shortening the logical name before the suffix).
+_NAME_MAX = {
+    "aws:s3/bucket:Bucket": 63,
+    "aws:s3/bucketV2:BucketV2": 63,
+    "aws:iam/role:Role": 64,
+    "aws:iam/user:User": 64,
+    "aws:iam/policy:Policy": 128,
+    "aws:iam/instanceProfile:InstanceProfile": 128,
+    "aws:lambda/function:Function": 64,
+    "aws:sqs/queue:Queue": 80,
+    "aws:sns/topic:Topic": 256,
+    "aws:lb/loadBalancer:LoadBalancer": 32,
+    "aws:lb/targetGroup:TargetGroup": 32,
+    "aws:alb/loadBalancer:LoadBalancer": 32,
+    "aws:alb/targetGroup:TargetGroup": 32,
+    "aws:rds/instance:Instance": 63,
+    "aws:rds/cluster:Cluster": 63,
+    "aws:elasticache/replicationGroup:ReplicationGroup": 40,
+    "aws:ecs/cluster:Cluster": 255,
+    "aws:ec2/securityGroup:SecurityGroup": 255,
+    "aws:cloudwatch/logGroup:LogGroup": 512,
+}
+
+
+def _autoname(typ: str, name: str, prefix: Any, inputs: dict | None = None) -> str:
+    """What the provider names a resource the program did not name: the logical name, ``-`` and seven random hex
+    characters (here stable ones, so two previews agree), shortened to the type's length limit; or the given
+    ``<prop>Prefix`` and a unique suffix. S3 and RDS names are lower case; a FIFO queue's ends in ``.fifo``."""
+    limit = _NAME_MAX.get(typ, 255)
+    if isinstance(prefix, str) and prefix:
+        value = f"{prefix}{_hex(name, 26)}"[:limit]
+    else:
+        fifo = ".fifo" if typ == "aws:sqs/queue:Queue" and (inputs or {}).get("fifoQueue") in (True, "true") else ""
+        value = f"{name[: limit - 8 - len(fifo)]}-{_hex(typ + name, 7)}{fifo}"
+    return value.lower() if typ.startswith(("aws:s3/", "aws:rds/", "aws:elasticache/")) else value
 
 
 def arn_for(typ: str, name: str, rid: str, inputs: dict, region: str) -> str | None:
@@ -469,33 +500,47 @@ class EcoMartMocks(pulumi.runtime.Mocks):
         self.region = region
         self.stack_outputs = dict(stack_outputs or {})  # StackReference name -> that stack's outputs
         self.stack_references: set[str] = set()  # the StackReferences the program read
+        self._provider_regions: dict[str, str] = {}  # explicit aws provider's logical name -> its region
         self.generic_invokes: set[str] = set()  # data sources answered only by echoing their arguments
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
+        if args.typ == "pulumi:providers:aws" and inputs.get("region"):
+            # Resources created through this provider live in its region (their ARNs, endpoints, ``region``).
+            self._provider_regions[args.name] = str(inputs["region"])
         if args.typ == STACK_REFERENCE:
             return self._stack_reference(args.resource_id or str(inputs.get("name") or args.name))
         if not args.custom or args.typ.startswith("pulumi:providers:"):
             return f"{args.name}_id", inputs
-        region = _region_of(inputs, self.region)
+        region = _region_of(inputs, self._provider_region(args.provider))
+        named = _autonamed_property(args.typ)
+        if named and not inputs.get(named):
+            # Named first: the id, the ARN and the outputs below derive from the name (a role's id is its name, a
+            # queue's URL ends with it), as they do for the provider's autonaming.
+            inputs[named] = _autoname(args.typ, args.name, inputs.get(named + "Prefix"), inputs)
         rid = resource_id(args.typ, args.name, inputs, region)
         outputs = dict(inputs)
         outputs.setdefault("id", rid)
         arn = arn_for(args.typ, args.name, rid, inputs, region)
         if arn:
             outputs.setdefault("arn", arn)
-        if args.typ.startswith("aws:") and "tags" in inputs:
-            outputs["tagsAll"] = inputs["tags"]
-        named = _autonamed_property(args.typ)
-        if named and not inputs.get(named):
-            outputs[named] = _autoname(args.typ, args.name, rid, inputs.get(named + "Prefix"))
-            inputs[named] = outputs[named]  # what the outputs below derive from (a queue's URL, a topic's name)
+        if args.typ.startswith("aws:"):
+            outputs.setdefault("region", region)  # pulumi-aws 7: every resource's region, the provider's by default
+            if "tags" in inputs:
+                outputs["tagsAll"] = inputs["tags"]
         extra = _EXTRA_OUTPUTS.get(args.typ)
         if extra:
             outputs.update(extra(args.name, inputs, region))
         if args.typ.startswith("mongodbatlas:"):
             outputs.update(_mongodbatlas(args.typ, args.name, inputs))
         return rid, outputs
+
+    def _provider_region(self, reference: str | None) -> str:
+        """The region of the provider a resource names (``<provider urn>::<id>``), else the stack's."""
+        if reference and "pulumi:providers:aws::" in reference:
+            name = reference.rsplit("::", 2)[-2]
+            return self._provider_regions.get(name, self.region)
+        return self.region
 
     def _stack_reference(self, name: str) -> tuple[str, dict]:
         """Another stack's outputs: from the file the user named for it (``--stack-outputs NAME=FILE``, what
@@ -865,11 +910,52 @@ class RecordingMonitor(MockMonitor):
 
     def __init__(self, mocks: EcoMartMocks):
         super().__init__(mocks)
+        self._stack_transform_tokens: list[str] = []
         self.registrations: list[Registration] = []
         self._by_urn: dict[str, Registration] = {}
 
+    def RegisterStackTransform(self, request):
+        self._stack_transform_tokens.append(request.token)
+        return super().RegisterStackTransform(request)
+
+    def _transformed(self, request):
+        """``request`` with its properties run through its own transforms, then the stack's (``pulumi.runtime.
+        register_resource_transform``), as the engine does before registering it; the SDK's mock monitor runs
+        none, so a program's default tags never reached its resources. Options a transform returns are not
+        applied (the registration's options are already fixed here)."""
+        tokens = [c.token for c in request.transforms] + self._stack_transform_tokens
+        if not tokens or request.type == "pulumi:pulumi:Stack":
+            return request
+        from pulumi.runtime._callbacks import _CallbackServicer
+        from pulumi.runtime.proto import resource_pb2
+        from pulumi.runtime.sync_await import _sync_await
+
+        callbacks = {t: cb for servicer in _CallbackServicer._servicers for t, cb in servicer._callbacks.items()}
+        properties = request.object
+        for token in tokens:
+            callback = callbacks.get(token)
+            if callback is None:
+                continue
+            ask = resource_pb2.TransformRequest(
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                parent=request.parent,
+                properties=properties,
+            )
+            answer = resource_pb2.TransformResponse.FromString(
+                _sync_await(callback(ask.SerializeToString())).SerializeToString()
+            )
+            properties = answer.properties
+        if properties is request.object:
+            return request
+        changed = type(request)()
+        changed.CopyFrom(request)
+        changed.object.CopyFrom(properties)
+        return changed
+
     def RegisterResource(self, request):
-        request = _dereferenced(request, "object")
+        request = self._transformed(_dereferenced(request, "object"))
         response = super().RegisterResource(request)
 
         reg = Registration(
@@ -902,6 +988,10 @@ class RecordingMonitor(MockMonitor):
         records it, ``external``."""
         request = _dereferenced(request, "properties")
         response = super().ReadResource(request)
+        if not response.id and request.id:
+            # The engine answers a read with the resource's id (the one asked for); the SDK's mock leaves it out,
+            # and in a dry run the SDK then takes the id for unknown: ``Vpc.get("v", "vpc-1").id`` known as vpc-1.
+            response.id = request.id
         registered = self.resources.get(response.urn)
         reg = Registration(
             urn=response.urn,
@@ -1046,7 +1136,16 @@ def _plain(value: Any) -> Any:
         return f"<resource reference {type(value).__name__}>"
     if isinstance(value, (pulumi.asset.FileArchive, pulumi.asset.FileAsset)):
         return _file_asset(value)
-    return json.loads(json.dumps(value, default=str))
+    if isinstance(value, pulumi.asset.Asset):  # StringAsset, RemoteAsset: their text or URI, as the state has them
+        text, uri = getattr(value, "text", None), getattr(value, "uri", None)
+        content = {"text": text} if text is not None else {"uri": uri}
+        return {SIG_KEY: _ASSET_SIG, **content}
+    if isinstance(value, pulumi.asset.AssetArchive):
+        return {SIG_KEY: _ARCHIVE_SIG, "assets": {k: _plain(v) for k, v in sorted(value.assets.items())}}
+    if isinstance(value, pulumi.asset.RemoteArchive):
+        return {SIG_KEY: _ARCHIVE_SIG, "uri": value.uri}
+    # Anything else the mocks were handed: its text, never an object address that differs between runs.
+    return json.loads(json.dumps(value, default=lambda v: type(v).__name__))
 
 
 @functools.lru_cache(maxsize=8)

@@ -153,6 +153,8 @@ class Synthesis:
         def walk(urn: str, path: str, value: Any) -> None:
             if value == UNKNOWN:
                 found.append((urn, path))
+            elif isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+                walk(urn, path, value.get("value"))  # a secret input: its path is the property's, not ``.value``
             elif isinstance(value, dict):
                 for k, v in value.items():
                     walk(urn, f"{path}.{k}" if path else k, v)

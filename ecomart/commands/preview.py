@@ -96,10 +96,10 @@ def preview(
     from ecomart.synthesis import (
         ROOT,
         ProgramError,
+        read_stack_outputs,
         render_outputs,
         render_tree,
         synthesize,
-        read_stack_outputs,
         synthesize_program,
         write_export,
     )
@@ -173,8 +173,8 @@ def preview(
     other = [u for u in unknown if u not in from_plugins and u not in from_references]
     if other:
         print(
-            f"ecomart preview: {len(other)} inputs stayed unknown (mocks lack an output): "
-            + ", ".join(f"{u}:{p}" for u, p in other[:5]),
+            f"ecomart preview: {len(other)} inputs stayed unknown (an output the mocks do not produce, or a value only "
+            "the account holds): " + ", ".join(f"{u}:{p}" for u, p in other[:5]),
             file=sys.stderr,
         )
     return (1 if unknown or plugins else 0), path

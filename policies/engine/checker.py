@@ -415,6 +415,9 @@ def _check(
             [
                 SRes(entry["type"], props, entry["urn"], name_of(entry["urn"]), parent, deps, pdeps, owned=True)
                 for entry, props, parent, deps, pdeps in kept
+                # A resource the stack only reads is not the stack's (no "every VPC has flow logs" for a VPC it
+                # looked up): references to it resolve as to anything outside the stack.
+                if not entry.get("external")
             ]
         )
         view.waivers = list(waivers)
