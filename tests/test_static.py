@@ -33,6 +33,7 @@ def test_ruff_format_is_clean():
     assert done.returncode == 0, "run `ruff format .`:\n" + done.stdout + done.stderr
 
 
+@pytest.mark.long(seconds=45)
 def test_pyright_is_clean():
     if shutil.which("node") is None:
         pytest.fail("pyright needs Node.js on PATH (Debian's nodejs package; scripts/install-system-deps.sh)")

@@ -141,6 +141,7 @@ def _stop(proc, log):
         log.close()
 
 
+@pytest.mark.long(seconds=8)
 def test_make_app_is_durable_by_default_and_keeps_data_across_restarts(tmp_path, data_dir):
     import psycopg
     import redis

@@ -157,6 +157,7 @@ def test_mongodb_unreachable_is_503_naming_mongodb(dsn, redis_url):
         handle.close()
 
 
+@pytest.mark.long(seconds=17)
 def test_postgres_down_orders_fail_fast_under_concurrency_and_name_no_address(own_pg, redis_url, mongo):
     """Once PostgreSQL is known down, concurrent orders get 503 at once (one probe per cooldown reaches the pool)
     instead of each holding a worker thread for the pool timeout; no response names a host or port."""

@@ -59,6 +59,7 @@ def tmp():
     shutil.rmtree(d, ignore_errors=True)
 
 
+@pytest.mark.long(seconds=34)
 def test_sigterm_mid_run_stops_the_servers_and_removes_the_temporary_files(tmp):
     env = {**os.environ, "TMPDIR": str(tmp), "BENCH_RELAY_DURATION": "60"}
     proc = subprocess.Popen(

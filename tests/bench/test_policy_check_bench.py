@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench import policy_check
 
 
+@pytest.mark.long(seconds=10)
 def test_the_benchmark_runs_and_reports_its_figures(prod, tmp_path, monkeypatch, capsys):
     out = tmp_path / "policy_check.json"
     monkeypatch.setattr(policy_check, "OUT", out)

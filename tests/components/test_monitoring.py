@@ -276,6 +276,7 @@ def test_composite_ors_every_alarm_that_exists(stack, dev, prod):
     assert synth.outputs["dataTierAlarmName"] == composite.inputs["alarmName"]
 
 
+@pytest.mark.long(seconds=10)
 def test_very_large_tiers_split_the_composite_rule(synth_with):
     synth = synth_with("prod", redis={"numShards": 20})
     composites = {c.inputs["alarmName"]: c for c in synth.of_type(COMPOSITE)}

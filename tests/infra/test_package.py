@@ -127,6 +127,7 @@ def test_artifact_holds_the_runtime_and_nothing_of_dev_or_infra(lambda_artifact)
     assert len(requirements()) == len(RUNTIME_PACKAGES) and all("==" in r for r in requirements())
 
 
+@pytest.mark.long(seconds=13)
 def test_the_recipe_built_for_this_machine_serves_health_from_the_artifact_alone(tmp_path):
     artifact = build(HOST, tmp_path / "host")
     root = tmp_path / "unpacked"
