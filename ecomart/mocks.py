@@ -405,10 +405,16 @@ def resource_id(typ: str, name: str, inputs: dict, region: str = "us-east-1") ->
 _AUTONAME_CANDIDATES = ("name", "bucket", "identifier", "replication_group_id")
 
 
-@functools.cache
+_AUTONAMED: dict[str, str | None] = {}  # type token -> its autonamed input, for the classes already read
+
+
 def _autonamed_property(typ: str) -> str | None:
     """The engine-cased input the provider autonames for ``typ``, read from the SDK class the program used (only
-    a class already loaded: the monitor runs on a worker thread, where importing could half-load a lazy package)."""
+    a class already loaded: the monitor runs on a worker thread, where importing could half-load a lazy package).
+    Remembered once the class was read; a class not loaded yet is not remembered as having no such input (it was:
+    a preview that met a type before its module was loaded left every later preview in the process unnamed)."""
+    if typ in _AUTONAMED:
+        return _AUTONAMED[typ]
     import inspect
     import sys
 
@@ -425,11 +431,14 @@ def _autonamed_property(typ: str) -> str | None:
     if init is None:
         return None
     params = inspect.signature(init).parameters
+    found = None
     for candidate in _AUTONAME_CANDIDATES:
         if candidate in params:
             head, *rest = candidate.split("_")
-            return head + "".join(w.title() for w in rest)
-    return None
+            found = head + "".join(w.title() for w in rest)
+            break
+    _AUTONAMED[typ] = found
+    return found
 
 
 # The longest name AWS accepts for types programs commonly leave unnamed (the provider's autonaming keeps within

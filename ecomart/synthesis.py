@@ -121,7 +121,7 @@ class Synthesis:
     def plugin_components(self) -> list[tuple[str, str, str]]:
         """(type, name, plugin) of every component a provider plugin builds (registered ``remote``): offline, the
         plugin does not run, so their children are missing from the preview and from the check."""
-        return [(r.type, r.name, r.type.split(":")[0]) for r in self.resources if r.remote]
+        return sorted((r.type, r.name, r.type.split(":")[0]) for r in self.resources if r.remote)
 
     def from_plugin_components(self, unknown: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The unknown inputs (of ``unknown``) that depend on a plugin component's outputs: unknown in a real

@@ -37,6 +37,32 @@ DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 POSTGRES_SUPPORTED_MAJORS = ("14", "15", "16", "17")
 POSTGRES_DEFAULT_MAJOR = "16"
 
+# The end of RDS standard support of the MySQL and MariaDB majors (past it: no security fixes, extended-support
+# fees), as AWS publishes it, read on SUPPORT_CALENDAR_READ:
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MySQL.Concepts.VersionMgmt.html (release calendar) and
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MariaDB.Concepts.VersionMgmt.html. Re-read them and move
+# the date when a major reaches its end; rds-engine-version-supported's defaults follow.
+SUPPORT_CALENDAR_READ = "2026-12-07"
+RDS_STANDARD_SUPPORT_END: Mapping[str, Mapping[str, str]] = {
+    "mysql": {"5.7": "2024-02-29", "8.0": "2026-07-31", "8.4": "2029-07-31"},
+    "mariadb": {
+        "10.4": "2024-06-30",
+        "10.5": "2025-02-28",
+        "10.6": "2026-08-31",
+        "10.11": "2028-02-29",
+        "11.4": "2029-05-31",
+        "11.8": "2030-06-30",
+    },
+}
+
+
+def oldest_supported_major(engine: str, on: str = SUPPORT_CALENDAR_READ) -> str:
+    """The oldest ``engine`` major still in RDS standard support on the ISO date ``on``."""
+    ends = RDS_STANDARD_SUPPORT_END[engine]
+    current = [major for major, end in ends.items() if end >= on]
+    return min(current, key=lambda m: tuple(int(p) for p in m.split(".")))
+
+
 # RDS certificate authorities that are current (rds-ca-2019 expired in 2024). Clients verify the server with these.
 CURRENT_RDS_CA_CERTIFICATES = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
 DEFAULT_RDS_CA_CERTIFICATE = CURRENT_RDS_CA_CERTIFICATES[0]
@@ -392,9 +418,25 @@ def elasticache_node_ids(
     return [(f"{group_id}-{s:04d}-{n:03d}", n == 1) for s in range(1, num_shards + 1) for n in range(1, per_shard + 1)]
 
 
+# Settings of framework policies where this platform is stricter than the public catalogues, the same in every
+# environment of ours. Each is the policy's default; the portable profile sets the catalogue's value instead
+# (PORTABLE_THRESHOLDS below), so a program this repository did not write is judged by the catalogue.
+HOUSE_POLICY_SETTINGS: Mapping[str, Mapping[str, Any]] = {
+    # Nothing in the data platform serves the internet: no TCP port may be open to 0.0.0.0/0 or ::/0.
+    "sg-no-open-ingress": {"authorizedTcpPorts": ()},
+    # Personal data must not be kept forever (GDPR storage limitation): a log group must expire its events.
+    "log-group-retention": {"neverExpireCompliant": False},
+    # The on-call learns from the OK notification that an incident is over.
+    "metric-alarm-notifies": {"okActionRequired": True},
+}
+
+
 def policy_defaults(policy_id: str) -> dict[str, Any]:
-    """Every threshold default of a policy (its config schema's defaults)."""
-    return {prop: policy_default(policy_id, prop) for prop in POLICY_THRESHOLDS[policy_id]}
+    """Every setting default of a policy (its config schema's defaults): its environment thresholds at the strictest
+    environment's values, and this platform's house settings."""
+    out = {prop: policy_default(policy_id, prop) for prop in POLICY_THRESHOLDS.get(policy_id, {})}
+    out.update(HOUSE_POLICY_SETTINGS.get(policy_id, {}))
+    return out
 
 
 def to_aws_region(atlas_region: str) -> str:
@@ -417,8 +459,16 @@ PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
     "kms-key-deletion-window": {"minimumDays": 7},
     # FSBP ElastiCache.1: automatic backups enabled, snapshotRetentionPeriod default 1 day.
     "elasticache-snapshot-retention": {"minimumDays": 1},
-    # FSBP CloudWatch.16: log groups retained for at least 365 days (PCI DSS v4.0.1 10.5.1: 12 months).
-    "log-group-retention": {"minimumDays": 365},
+    # FSBP CloudWatch.16 (AWS Config cw-loggroup-retention-period-check): at least 365 days (PCI DSS v4.0.1 10.5.1:
+    # 12 months); "Never expire" is COMPLIANT (https://docs.aws.amazon.com/config/latest/developerguide/
+    # cw-loggroup-retention-period-check.html).
+    "log-group-retention": {"minimumDays": 365, "neverExpireCompliant": True},
+    # FSBP EC2.18 (vpc-sg-open-only-to-authorized-ports): Security Hub's default authorizedTcpPorts is 80,443
+    # (https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-18).
+    "sg-no-open-ingress": {"authorizedTcpPorts": ["80", "443"]},
+    # FSBP CloudWatch.15 (cloudwatch-alarm-action-check): alarmActionRequired true, okActionRequired false by default
+    # (https://docs.aws.amazon.com/config/latest/developerguide/cloudwatch-alarm-action-check.html).
+    "metric-alarm-notifies": {"okActionRequired": False},
     # PCI DSS v4.0.1 10.5.1 again, for audit logs held in S3 under object lock.
     "s3-object-lock-retention": {"minimumDays": 365},
     # FSBP Backup has no retention floor; PCI DSS 10.5.1's year is the long-term horizon, daily points >= 7 days.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         mark = item.get_closest_marker("long")
         return float(mark.kwargs.get("seconds", 1)) if mark else 0.0
 
-    items.sort(key=seconds, reverse=True)
+    if not os.environ.get("ECOMART_NO_LONG_FIRST"):  # measurement switch (A/B of the suite's wall time)
+        items.sort(key=seconds, reverse=True)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -50,6 +50,7 @@ from policies.engine.values import (  # noqa: F401
     any_unknown,
     as_list,
     contains_unknown,
+    holds_literal_secret,
     is_false,
     is_set,
     is_true,

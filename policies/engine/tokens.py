@@ -115,3 +115,12 @@ SCHEDULER_SCHEDULE = "aws:scheduler/schedule:Schedule"
 COGNITO_USER_POOL = "aws:cognito/userPool:UserPool"
 COGNITO_USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 COGNITO_IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool"
+
+# Data stores and compute an e-commerce data tier often declares beside its own (policies for stacks this repository
+# did not write: the portable profile).
+DYNAMODB_TABLE = "aws:dynamodb/table:Table"
+REDSHIFT_CLUSTER = "aws:redshift/cluster:Cluster"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+APPSYNC_API = "aws:appsync/graphQLApi:GraphQLApi"
+ECR_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"

@@ -9,6 +9,7 @@ Standard library and the SDK adapter only (policies/engine/sdk.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -217,3 +218,26 @@ def lookup(value: Any, path: str, default: Any = None) -> Any:
         else:
             return default
     return current
+
+
+# --- literal secrets in declared values (Lambda and ECS environments) ----------------------------------------------
+
+SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+# Names that hold a reference or a setting about a secret, not the secret itself (DB_SECRET_ARN, TOKEN_TTL).
+REFERENCE_NAME = re.compile(
+    r"(_ARN|_ID|_NAME|_REGION|_URL|_ENDPOINT|_HOST|_PORT|_PATH|_TTL|_SECONDS|_TIMEOUT|"
+    r"_EXPIRY|_LIFETIME|_ENABLED|_LENGTH|_SIZE|_COUNT|_HEADER)$",
+    re.I,
+)
+REFERENCE_VALUE = re.compile(r"^(arn:|alias/|/aws/|\{\{resolve:)")
+
+
+def holds_literal_secret(name: str, value: Any) -> bool:
+    """An environment variable whose name says password/secret/token/key holds a value that is neither a reference
+    (an ARN, a ``{{resolve:...}}``) nor a setting about a secret (``TOKEN_TTL``). An opaque secret is a value too:
+    it sits in the function's configuration and the stack state all the same."""
+    if not SECRET_NAME.search(name) or REFERENCE_NAME.search(name):
+        return False
+    if isinstance(value, str) and REFERENCE_VALUE.match(value):
+        return False
+    return is_set(value)

@@ -5,10 +5,8 @@ a keyword.
 
 from __future__ import annotations
 
-import re
-
 from platform_rules import LAMBDA_SIGNATURE_VALIDITY_MONTHS, LAMBDA_SIGNING_PLATFORM, SIGNER_MAX_VALIDITY_MONTHS
-from policies.engine.core import Report, Res, absent, is_set, known, num, resource_policy, show
+from policies.engine.core import Report, Res, absent, holds_literal_secret, known, num, resource_policy, show
 from policies.engine.facts import NO_SECRET, REQUIRED
 from policies.engine.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE, GDPR_TEST
 from policies.engine.tokens import LAMBDA_CODE_SIGNING, LAMBDA_FUNCTION, LAMBDA_PERMISSION, LAMBDA_URL, SIGNER_PROFILE
@@ -45,14 +43,6 @@ DEPRECATED_RUNTIMES = frozenset(
         "provided",
     }
 )
-_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
-# Names that hold a reference or a setting about a secret, not the secret itself (DB_SECRET_ARN, TOKEN_TTL).
-_REFERENCE_NAME = re.compile(
-    r"(_ARN|_ID|_NAME|_REGION|_URL|_ENDPOINT|_HOST|_PORT|_PATH|_TTL|_SECONDS|_TIMEOUT|"
-    r"_EXPIRY|_LIFETIME|_ENABLED|_LENGTH|_SIZE|_COUNT|_HEADER)$",
-    re.I,
-)
-_REFERENCE_VALUE = re.compile(r"^(arn:|alias/|/aws/|\{\{resolve:)")
 
 
 @resource_policy(
@@ -120,13 +110,8 @@ def lambda_no_secrets_in_environment(r: Res, report: Report) -> None:
     if not known(variables) or not isinstance(variables, dict):
         return
     for name, value in variables.items():
-        if not _SECRET_NAME.search(name) or _REFERENCE_NAME.search(name):
-            continue
-        if isinstance(value, str) and _REFERENCE_VALUE.match(value):
-            continue
-        if not is_set(value):
-            continue
-        report(f"environment variable {name} holds a literal secret")
+        if holds_literal_secret(name, value):
+            report(f"environment variable {name} holds a literal secret")
 
 
 @resource_policy(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from platform_rules import POSTGRES_PORT
+from platform_rules import POSTGRES_PORT, policy_defaults
 from policies.engine.core import (
     Report,
     Res,
@@ -28,6 +28,7 @@ from policies.engine.core import (
     is_true,
     known,
     not_true,
+    num,
     port_range_covers,
     resource_policy,
     show,
@@ -138,19 +139,52 @@ _SG_CHECKS = {
         "fsbp-ec2-53",
         "fsbp-ec2-54",
     ),
-    description="No security group rule admits 0.0.0.0/0 or ::/0, on any port.",
+    description="No security group rule admits 0.0.0.0/0 or ::/0, but on the TCP ports of `authorizedTcpPorts` "
+    "(this platform: none; FSBP EC2.18: 80 and 443).",
     why="Nothing in the data platform serves the internet: every tier is reached from another tier's security "
     "group or through a VPC endpoint, so an open CIDR is always a mistake.",
     remediation="Reference the source tier's security group (`referenced_security_group_id` / "
     "`source_security_group_id`) instead of a CIDR.",
     checks={t: tuple(p for p in paths if "Cidr" in p or "cidr" in p) for t, paths in _SG_CHECKS.items()},
+    config=policy_defaults("sg-no-open-ingress"),
+    config_descriptions={
+        "authorizedTcpPorts": 'TCP ports and ranges ("443", "1020-1025") that may be open to the internet, as '
+        "AWS Config's vpc-sg-open-only-to-authorized-ports takes them."
+    },
 )
 def sg_no_open_ingress(r: Res, report: Report) -> None:
-    for label, _proto, lo, hi, cidrs in _rules(r, "ingress"):
-        for cidr in cidrs:
-            if is_open_cidr(cidr):
-                ports = "all ports" if absent(lo) and absent(hi) else f"ports {lo}-{hi}"
-                report(f"{label} admits {cidr} on {ports}")
+    authorized = _port_ranges(r.setting("authorizedTcpPorts") or ())
+    offending = []
+    for label, proto, lo, hi, cidrs in _rules(r, "ingress"):
+        open_to = [c for c in cidrs if is_open_cidr(c)]
+        if not open_to:
+            continue
+        ports = "all ports" if (absent(lo) and absent(hi)) or str(proto) in ("-1", "all") else f"ports {lo}-{hi}"
+        low, high = num(lo), num(hi)
+        if (
+            str(proto).lower() in ("tcp", "6")
+            and low is not None
+            and high is not None
+            and any(a <= low and high <= b for a, b in authorized)
+        ):
+            continue
+        offending.append(f"{label} admits {', '.join(open_to)} on {ports}")
+    if offending:
+        # One finding per resource, naming every open rule (a group opening five ports was five findings).
+        report("; ".join(offending))
+
+
+def _port_ranges(spec: Any) -> list[tuple[int, int]]:
+    """``["80", "443", "1020-1025"]`` (or one comma-separated string, as AWS Config takes it) as closed ranges."""
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    out = []
+    for item in items:
+        lo, _, hi = str(item).strip().partition("-")
+        try:
+            out.append((int(lo), int(hi or lo)))
+        except ValueError:
+            continue
+    return out
 
 
 @resource_policy(

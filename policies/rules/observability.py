@@ -72,7 +72,11 @@ def log_group_kms_encrypted(r: Res, report: Report) -> None:
     remediation="Set `retention_in_days` to a CloudWatch retention period of at least the minimum.",
     checks=("retentionInDays",),
     config=policy_defaults("log-group-retention"),
-    config_descriptions={"minimumDays": "Shortest allowed retention, in days."},
+    config_descriptions={
+        "minimumDays": "Shortest allowed retention, in days.",
+        "neverExpireCompliant": "A log group that never expires its events passes (AWS Config's "
+        "cw-loggroup-retention-period-check counts it COMPLIANT; this platform does not).",
+    },
 )
 def log_group_retention(r: Res, report: Report) -> None:
     raw = r.get("retentionInDays")
@@ -80,7 +84,8 @@ def log_group_retention(r: Res, report: Report) -> None:
         return
     days = num(raw)
     if absent(raw) or days == 0:
-        report("retentionInDays is not set: events are kept forever")
+        if not r.setting("neverExpireCompliant"):
+            report("retentionInDays is not set: events are kept forever")
         return
     minimum = r.setting("minimumDays")
     if days is None or days < minimum:
@@ -94,16 +99,22 @@ def log_group_retention(r: Res, report: Report) -> None:
     severity="medium",
     category="resilience",
     controls=("pci-10-7-2", GDPR_BREACH, GDPR_TEST, "fsbp-cloudwatch-15", "fsbp-cloudwatch-17"),
-    description="Metric alarms have actions enabled and notify on ALARM and on OK.",
+    description="Metric alarms have actions enabled and notify on ALARM, and on OK when `okActionRequired`.",
     why="An alarm without actions changes colour on a dashboard nobody watches; the OK notification tells the "
     "on-call the incident is over.",
     remediation="Set `actions_enabled=True`, `alarm_actions=[topic.arn]` and `ok_actions=[topic.arn]`.",
     checks=("actionsEnabled", "alarmActions", "okActions"),
+    config=policy_defaults("metric-alarm-notifies"),
+    config_descriptions={
+        "okActionRequired": "An OK action is required too (AWS Config's cloudwatch-alarm-action-check: false by "
+        "default; this platform: true)."
+    },
 )
 def metric_alarm_notifies(r: Res, report: Report) -> None:
     if is_false(r.get("actionsEnabled")):
         report("actionsEnabled is false: the alarm notifies no one")
-    for prop in ("alarmActions", "okActions"):
+    wanted = ("alarmActions", "okActions") if r.setting("okActionRequired") else ("alarmActions",)
+    for prop in wanted:
         value = r.get(prop)
         if known(value) and absent(value):
             report(f"{prop} is empty: no notification on {'ALARM' if prop == 'alarmActions' else 'OK'}")

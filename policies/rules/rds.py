@@ -17,6 +17,8 @@ from platform_rules import (
     POSTGRES_PRELOAD,
     POSTGRES_SUPPORTED_MAJORS,
     PROD,
+    SUPPORT_CALENDAR_READ,
+    oldest_supported_major,
     policy_defaults,
 )
 from policies.engine.core import (
@@ -474,22 +476,36 @@ def rds_ca_certificate_current(r: Res, report: Report) -> None:
         report(f"caCertIdentifier is {show(ca)}: not a current RDS CA ({', '.join(CURRENT_CA_CERTIFICATES)})")
 
 
+_ENGINE_LABEL = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
+
+
 @resource_policy(
     "rds-engine-version-supported",
     types=(RDS_INSTANCE,),
     severity="medium",
     category="security",
     controls=("pci-6-3-3", "cis-pg-1-patches"),
-    description="PostgreSQL instances run a major version in RDS standard support (>= `minimumPostgresMajor`, "
-    "default 14).",
+    description="PostgreSQL, MySQL and MariaDB instances run a major version in RDS standard support (>= "
+    f"`minimumPostgresMajor`, default {POSTGRES_SUPPORTED_MAJORS[0]}; `minimumMysqlVersion`, default "
+    f"{oldest_supported_major('mysql')}; `minimumMariadbVersion`, default {oldest_supported_major('mariadb')}: AWS's "
+    f"release calendars as read on {SUPPORT_CALENDAR_READ}).",
     why="Versions past standard support get no security fixes (and cost extended-support fees).",
     remediation="Set `engine_version` to a supported major (the stack uses PostgreSQL 16).",
     checks=("engineVersion",),
-    config={"minimumPostgresMajor": int(POSTGRES_SUPPORTED_MAJORS[0])},
-    config_descriptions={"minimumPostgresMajor": "Oldest PostgreSQL major version allowed."},
+    config={
+        "minimumPostgresMajor": int(POSTGRES_SUPPORTED_MAJORS[0]),
+        "minimumMysqlVersion": oldest_supported_major("mysql"),
+        "minimumMariadbVersion": oldest_supported_major("mariadb"),
+    },
+    config_descriptions={
+        "minimumPostgresMajor": "Oldest PostgreSQL major version allowed.",
+        "minimumMysqlVersion": "Oldest MySQL major (X.Y) allowed.",
+        "minimumMariadbVersion": "Oldest MariaDB major (X.Y) allowed.",
+    },
 )
 def rds_engine_version_supported(r: Res, report: Report) -> None:
-    if is_replica(r) or r.get("engine") not in ("postgres",):
+    engine = r.get("engine")
+    if is_replica(r) or engine not in _ENGINE_LABEL:
         return
     version = r.get("engineVersion")
     if not known(version):
@@ -497,10 +513,23 @@ def rds_engine_version_supported(r: Res, report: Report) -> None:
     if absent(version):
         report("engineVersion is not set: RDS picks the default, which the stack does not control")
         return
-    match = re.match(r"(\d+)", str(version))
-    minimum = r.setting("minimumPostgresMajor")
-    if match is None or int(match.group(1)) < minimum:
-        report(f"engineVersion is {show(version)}: PostgreSQL below {minimum} is out of RDS standard support")
+    label = _ENGINE_LABEL[engine]
+    if engine == "postgres":
+        match = re.match(r"(\d+)", str(version))
+        minimum = r.setting("minimumPostgresMajor")
+        if match is None or int(match.group(1)) < minimum:
+            report(f"engineVersion is {show(version)}: {label} below {minimum} is out of RDS standard support")
+        return
+    minimum = str(r.setting("minimumMysqlVersion" if engine == "mysql" else "minimumMariadbVersion"))
+    have, floor = _major(str(version)), _major(minimum)
+    if have is None or (floor is not None and have < floor):
+        report(f"engineVersion is {show(version)}: {label} below {minimum} is out of RDS standard support")
+
+
+def _major(version: str) -> tuple[int, int] | None:
+    """MySQL's and MariaDB's major, X.Y (``8.0.35`` -> (8, 0)); None when the text is not a version."""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def _postgres_parameters(r: Res) -> dict[str, object] | None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 from policies.engine.core import (
     Report,
     Res,
+    Stack,
+    StackReport,
     absent,
+    identity,
     is_false,
     known,
     not_true,
@@ -17,6 +20,7 @@ from policies.engine.core import (
     report_public_statements,
     resource_policy,
     show,
+    stack_policy,
 )
 from policies.engine.facts import REQUIRED
 from policies.engine.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_RESTORE
@@ -101,3 +105,27 @@ def secret_policy_not_public(r: Res, report: Report) -> None:
     if not_true(value):  # absent is false: AWS's default does not block public policies
         report(f"blockPublicPolicy is {show(value)}: a public policy could be attached")
     report_public_statements(r, "policy", report)
+
+
+@stack_policy(
+    "stack-secrets-rotated",
+    types=(SECRET, SECRET_ROTATION),
+    severity="high",
+    category="security",
+    controls=("pci-8-3-9", CCPA_SEC, "fsbp-secretsmanager-1"),
+    description="Every Secrets Manager secret of the stack has a rotation (`aws.secretsmanager.SecretRotation`).",
+    why="FSBP SecretsManager.1 fails a secret with no automatic rotation at all; `secret-rotation-90-days` judges "
+    "only the rotations that exist, so a secret never rotated passed it as not applicable.",
+    remediation="Declare `aws.secretsmanager.SecretRotation(secret_id=secret.id, rotation_lambda_arn=..., "
+    'rotation_rules={"automatically_after_days": 30})` for every secret, or let the service manage the '
+    "credential (RDS `manage_master_user_password`, IAM authentication).",
+    checks={SECRET: ("id", "arn"), SECRET_ROTATION: ("secretId",)},
+)
+def stack_secrets_rotated(stack: Stack, report: StackReport) -> None:
+    rotations = stack.of_type(SECRET_ROTATION)
+    rotated = stack.referenced(rotations, "secretId", (SECRET,))
+    if any(r.unplaced("secretId") for r in rotations):
+        return  # a rotation whose secret cannot be told yet may be any secret's
+    for secret in stack.of_type(SECRET):
+        if not rotated.get(secret.urn):
+            report(f"secret {identity(secret)} has no rotation", secret.urn)

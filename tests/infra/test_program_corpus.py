@@ -89,7 +89,7 @@ def test_a_foreign_program_previews_as_a_real_engine_would(program, tmp_path, mo
     text = path.read_text(encoding="utf-8")
     doc, again = json.loads(text), json.loads(second[1].read_text(encoding="utf-8"))
     doc["deployment"]["manifest"].pop("time"), again["deployment"]["manifest"].pop("time")
-    assert doc == again, "two previews of one program must write the same export (but its time)"
+    assert doc == again, f"two previews of one program must write the same export (but its time): {_diff(doc, again)}"
     resources = managed_and_read(doc)
     assert len(resources) == expect["resources"]
 
@@ -115,6 +115,19 @@ def test_a_foreign_program_previews_as_a_real_engine_would(program, tmp_path, mo
     assert plugins == expect.get("not_previewed", [])
     for t, n, plugin in synth.plugin_components():
         assert f"{t}  {n}  [created by the `{plugin}` plugin: its children cannot be previewed offline]" in stdout
+
+
+def _diff(a: Any, b: Any, path: str = "") -> str:
+    """The first path where two documents differ, with both values (a failure message worth reading)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                return _diff(a.get(key), b.get(key), f"{path}.{key}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                return _diff(x, y, f"{path}[{i}]")
+    return f"{path or '.'}: {a!r:.300} != {b!r:.300}"
 
 
 def managed_and_read(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -122,6 +122,29 @@ def _notify_by(prop: str, value):
 # (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
 M = [
     (
+        "stack-secrets-rotated",
+        T.SECRET_ROTATION,
+        "secretId",
+        "",
+        None,
+        lambda d: set_prop(
+            d, "partner-api-rotation", "secretId", "arn:aws:secretsmanager:us-east-1:123456789012:secret:other"
+        ),
+    ),
+    ("stack-secrets-rotated", T.SECRET, "id", "", None, lambda d: _drop(d, "partner-api-rotation")),
+    (
+        "stack-secrets-rotated",
+        T.SECRET,
+        "arn",
+        "",
+        None,
+        lambda d: (
+            set_prop(d, "partner-api", "arn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:renamed"),
+            set_prop(d, "partner-api", "id", "arn:aws:secretsmanager:us-east-1:123456789012:secret:renamed"),
+            find(d, "partner-api").__setitem__("id", "arn:aws:secretsmanager:us-east-1:123456789012:secret:renamed"),
+        ),
+    ),
+    (
         "stack-rds-event-subscriptions",
         T.RDS_INSTANCE,
         "identifier",

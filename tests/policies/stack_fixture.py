@@ -662,6 +662,33 @@ def compliant_stack() -> dict[str, Any]:
             rid=arn("cloudtrail", "trail/ecomart-prod"),
         )
     )
+    secret_arn = arn("secretsmanager", "secret:ecomart-prod/partner-api-AbCdEf")
+    add(
+        _entry(
+            "aws:secretsmanager/secret:Secret",
+            "partner-api",
+            {
+                "name": "ecomart-prod/partner-api",
+                "kmsKeyId": KEYS["relational"][1],
+                "recoveryWindowInDays": 30,
+                "tags": t,
+            },
+            {"arn": secret_arn},
+            rid=secret_arn,
+        )
+    )
+    add(
+        _entry(
+            "aws:secretsmanager/secretRotation:SecretRotation",
+            "partner-api-rotation",
+            {
+                "secretId": secret_arn,
+                "rotationLambdaArn": arn("lambda", "function:ecomart-prod-rotate"),
+                "rotationRules": {"automaticallyAfterDays": 30},
+            },
+            rid=secret_arn,
+        )
+    )
     return {
         "version": 3,
         "deployment": {"manifest": {"time": "2025-01-01T00:00:00Z", "magic": "", "version": "test"}, "resources": r},

@@ -128,7 +128,10 @@ def test_portable_thresholds_are_the_catalogues_defaults():
     for pid, values in platform_rules.PORTABLE_THRESHOLDS.items():
         assert enforcement.properties_of(pid, PORTABLE) == dict(values)
     assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {"minimumDays": 7}  # FSBP RDS.11
-    assert enforcement.properties_of("log-group-retention", PORTABLE) == {"minimumDays": 365}  # FSBP CloudWatch.16
+    assert enforcement.properties_of("log-group-retention", PORTABLE) == {  # FSBP CloudWatch.16
+        "minimumDays": 365,
+        "neverExpireCompliant": True,
+    }
 
 
 def test_a_seven_day_pitr_passes_portable_and_fails_prod():

@@ -73,7 +73,28 @@ CASES = {
         Case(T.RDS_INSTANCE, PG_WRITER, {"parameterGroupName": DELETE}, label="unset"),
     ],
     "rds-ca-certificate-current": [Case(T.RDS_INSTANCE, PG_WRITER, {"caCertIdentifier": "rds-ca-2019"})],
-    "rds-engine-version-supported": [Case(T.RDS_INSTANCE, PG_WRITER, {"engineVersion": "12.22"})],
+    "rds-engine-version-supported": [
+        Case(T.RDS_INSTANCE, PG_WRITER, {"engineVersion": "12.22"}),
+        # MySQL 8.0 left RDS standard support on 2026-07-31, MariaDB 10.6 on 2026-08-31 (platform_rules' calendar).
+        Case(
+            T.RDS_INSTANCE,
+            {**PG_WRITER, "engine": "mysql", "engineVersion": "8.4.3"},
+            {"engineVersion": "8.0.39"},
+            label="mysql",
+        ),
+        Case(
+            T.RDS_INSTANCE,
+            {**PG_WRITER, "engine": "mysql", "engineVersion": "8.4.3"},
+            {"engineVersion": "5.7.44"},
+            label="mysql 5.7",
+        ),
+        Case(
+            T.RDS_INSTANCE,
+            {**PG_WRITER, "engine": "mariadb", "engineVersion": "10.11.9"},
+            {"engineVersion": "10.6.19"},
+            label="mariadb",
+        ),
+    ],
     "rds-parameter-group-force-tls": [
         Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.0.value": "0"}),
         Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters": PG_PARAMS["parameters"][1:]}, label="missing"),
