@@ -6,7 +6,9 @@
     ecomart check --export state.json --stack prod  # ... checked as prod
     ecomart check --stack dev --format markdown|json|sarif|table --output report.md
 
-Exit status: 0 no mandatory violation, 1 at least one, 2 bad input (one line on stderr, never a traceback).
+Exit status: 0 no mandatory violation, 1 at least one (with ``--fail-on SEVERITY``: one of that severity or higher;
+findings in ``--baseline FILE`` do not count; ``--soft-fail``: always 0), 2 bad input (one line on stderr, never a
+traceback).
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from policies.engine import baseline
 from policies.engine.exports import BadInput
+from policies.engine.meta import SEVERITIES
 from policies.engine.results import FORMATS
 
 HELP = "check a stack (synthesized offline) or a stack export against the policy pack"
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """What is checked and against which profile (shared by ``ecomart check`` and ``ecomart report``)."""
     p.add_argument(
         "--stack",
         help="stack to synthesize offline (with no --export), or the stack whose "
@@ -42,8 +47,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         help="with --program: the outputs of the stack a StackReference NAME reads (`pulumi stack output --json`)",
     )
-    p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument(
         "--policy-config",
         metavar="FILE",
@@ -58,40 +61,84 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_source_arguments(p)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    p.add_argument(
+        "--create-baseline",
+        metavar="FILE",
+        help="record today's findings in FILE (JSON: fingerprint, policy, resource, message of each)",
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="findings recorded in FILE (--create-baseline) are reported as known and neither counted nor failing: "
+        "only new ones fail",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        help="fail (exit 1) only on mandatory findings of this severity or higher (default: any mandatory finding)",
+    )
+    p.add_argument(
+        "--soft-fail",
+        action="store_true",
+        help="report, but exit 0 whatever is found (bad input still exits 2)",
+    )
+
+
+def evaluate(args: argparse.Namespace) -> Any:
+    """The check's Result for the source the arguments name (add_source_arguments); BadInput on bad input."""
     from policies.engine import checker
+
+    if not args.export and not args.stack and not args.program:
+        raise BadInput(
+            "give --stack NAME (synthesize offline), --program DIR (any Pulumi Python program) or "
+            "--export FILE (check a stack export)"
+        )
+    not_previewed: list[tuple[str, str, str]] = []
+    if args.program:
+        doc, stack, not_previewed = synthesize_program_export(args.program, args.stack, args.stack_outputs)
+    else:
+        doc, stack = None if args.export else synthesize_export(args.stack), args.stack
+    config_file = policy_config_for(args)
+    waivers_file = Path(args.waivers) if args.waivers else None
+    result = (
+        checker.check_export_file(args.export, stack=stack, config_file=config_file, waivers_file=waivers_file)
+        if doc is None
+        else checker.check_export(doc, stack=stack, config_file=config_file, waivers_file=waivers_file)
+    )
+    result.not_previewed = not_previewed
+    return result
+
+
+def write_output(text: str, output: str | None, summary: str) -> None:
+    """``text`` to ``output`` (then ``summary`` on standard output), else to standard output."""
+    if not output:
+        sys.stdout.write(text)
+        return
+    out = Path(output)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise BadInput(f"{output}: cannot write ({e.strerror})") from None
+    print(f"{summary} -> {output}")
+
+
+def run(args: argparse.Namespace) -> int:
     from policies.engine.results import RENDERERS
 
     try:
-        if not args.export and not args.stack and not args.program:
-            raise BadInput(
-                "give --stack NAME (synthesize offline), --program DIR (any Pulumi Python program) or "
-                "--export FILE (check a stack export)"
-            )
-        not_previewed: list[tuple[str, str, str]] = []
-        if args.program:
-            doc, stack, not_previewed = synthesize_program_export(args.program, args.stack, args.stack_outputs)
-        else:
-            doc, stack = None if args.export else synthesize_export(args.stack), args.stack
-        config_file = policy_config_for(args)
-        waivers_file = Path(args.waivers) if args.waivers else None
-        result = (
-            checker.check_export_file(args.export, stack=stack, config_file=config_file, waivers_file=waivers_file)
-            if doc is None
-            else checker.check_export(doc, stack=stack, config_file=config_file, waivers_file=waivers_file)
-        )
-        result.not_previewed = not_previewed
-        text = RENDERERS[args.format](result)
-        if args.output:
-            out = Path(args.output)
-            try:
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(text, encoding="utf-8")
-            except OSError as e:
-                raise BadInput(f"{args.output}: cannot write ({e.strerror})") from None
-            print(f"{result.one_line()} -> {args.output}")
-        else:
-            sys.stdout.write(text)
+        result = evaluate(args)
+        if args.baseline:
+            result.apply_baseline(baseline.read(Path(args.baseline)))
+        result.fail_on, result.soft_fail = args.fail_on, args.soft_fail
+        if args.create_baseline:
+            count = baseline.write(Path(args.create_baseline), result)
+            print(f"ecomart check: {count} findings recorded in {args.create_baseline}", file=sys.stderr)
+        write_output(RENDERERS[args.format](result), args.output, result.one_line())
         return result.exit_code
     except BadInput as e:
         print(f"ecomart check: {e}", file=sys.stderr)

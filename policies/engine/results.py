@@ -31,6 +31,12 @@ class Violation:
     resource_type: str
     message: str
     waiver: Any | None = None  # the policies.engine.waivers.Waiver that covers it
+    known: bool = False  # in the baseline the check was given (--baseline): reported, not counted
+
+    def fingerprint(self) -> str:
+        """What a baseline remembers a finding by: policy, resource and message (the message names the offending
+        value, so a finding that changes its value is new)."""
+        return hashlib.sha256(f"{self.policy}|{self.urn}|{self.message}".encode()).hexdigest()
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -41,6 +47,8 @@ class Violation:
             "resource_type": self.resource_type,
             "message": self.message,
         }
+        if self.known:
+            d["baseline"] = True
         if self.waiver is not None:
             d["waived"] = {
                 "entry": self.waiver.index,
@@ -66,6 +74,10 @@ class Result:
     # (type, name, plugin) of components a provider plugin builds (awsx, eks...): an offline preview cannot run the
     # plugin, so no policy saw their children. Never a silent pass: the result is INCOMPLETE and exits 1.
     not_previewed: list[tuple[str, str, str]] = field(default_factory=list)
+    # What breaks the build (--fail-on SEVERITY / --soft-fail): by default any counted mandatory finding.
+    fail_on: str | None = None
+    soft_fail: bool = False
+    baseline_applied: bool = False
 
     def status(self, policy_id: str) -> str:
         """``fail`` (a finding, mandatory or advisory), ``not-applicable`` (no resource of the types the policy
@@ -84,11 +96,27 @@ class Result:
 
     @property
     def mandatory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement == "mandatory" and v.waiver is None]
+        return [v for v in self.violations if v.enforcement == "mandatory" and v.waiver is None and not v.known]
 
     @property
     def advisory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement != "mandatory" and v.waiver is None]
+        return [v for v in self.violations if v.enforcement != "mandatory" and v.waiver is None and not v.known]
+
+    @property
+    def baselined(self) -> list[Violation]:
+        return [v for v in self.violations if v.known and v.waiver is None]
+
+    def apply_baseline(self, fingerprints: set[str]) -> None:
+        """Mark the findings a baseline already holds: still reported, no longer counted or failing."""
+        self.baseline_applied = True
+        for v in self.violations:
+            v.known = v.fingerprint() in fingerprints
+
+    @property
+    def failing(self) -> list[Violation]:
+        """The counted mandatory findings at or above ``fail_on`` (all of them without it)."""
+        floor = SEVERITIES.index(self.fail_on) if self.fail_on else 0
+        return [v for v in self.mandatory if SEVERITIES.index(v.severity) >= floor]
 
     @property
     def waived(self) -> list[Violation]:
@@ -104,11 +132,13 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.mandatory or self.not_previewed else 0
+        if self.soft_fail:
+            return 0
+        return 1 if self.failing or self.not_previewed else 0
 
     @property
     def verdict(self) -> str:
-        return "FAIL" if self.mandatory else "INCOMPLETE" if self.not_previewed else "PASS"
+        return "FAIL" if self.failing else "INCOMPLETE" if self.not_previewed else "PASS"
 
     def summary(self) -> dict[str, Any]:
         by_severity = {s: sum(1 for v in self.violations if v.severity == s) for s in SEVERITIES}
@@ -130,6 +160,9 @@ class Result:
             "waived": len(self.waived),
             "waived_policies": [m.id for m in self.evaluated if self.status(m.id) == "waived"],
             "not_evaluable": len(self.not_evaluable),
+            "baselined": len(self.baselined),
+            "fail_on": self.fail_on or "any mandatory",
+            "soft_fail": self.soft_fail,
             "not_previewed": [
                 {"type": t, "name": n, "plugin": plugin, "why": not_previewed_reason(plugin)}
                 for t, n, plugin in self.not_previewed
@@ -147,6 +180,7 @@ class Result:
             f"resources, {s['policies']} policies ({s['resource_policies']} resource, {s['stack_policies']} "
             f"stack): {s['mandatory']} mandatory and {s['advisory']} advisory violations"
             + (f" ({s['waived']} more waived)" if s["waived"] else "")
+            + (f" ({s['baselined']} more in the baseline)" if s["baselined"] else "")
             + f", {len(s['passed_policies'])} policies passed, {len(s['not_applicable_policies'])} not applicable"
             + (f"; {len(self.not_previewed)} plugin components not previewed" if self.not_previewed else "")
         )
@@ -202,7 +236,13 @@ def render_table(result: Result) -> str:
             resource = name_of(v.urn) if v.urn else "(stack)"
             if v.resource_type:
                 resource = f"{v.resource_type.rsplit(':', 1)[-1]} {resource}"
-            level = f"waived({v.enforcement})" if v.waiver is not None else v.enforcement
+            level = (
+                f"waived({v.enforcement})"
+                if v.waiver is not None
+                else f"baseline({v.enforcement})"
+                if v.known
+                else v.enforcement
+            )
             message = v.message.splitlines()[0] + (
                 f"  [waived until {v.waiver.expires.isoformat()} by {v.waiver.approver}: {v.waiver.reason}]"
                 if v.waiver
@@ -341,9 +381,8 @@ def render_sarif(result: Result) -> str:
                 "level": "error" if v.enforcement == "mandatory" else "warning",
                 "message": {"text": f"{v.message} ({v.resource_type or 'stack'})"},
                 "locations": [location],
-                "partialFingerprints": {
-                    "policyResource/v1": hashlib.sha256(f"{v.policy}|{v.urn}|{v.message}".encode()).hexdigest()
-                },
+                "partialFingerprints": {"policyResource/v1": v.fingerprint()},
+                **({"baselineState": "unchanged" if v.known else "new"} if result.baseline_applied else {}),
                 "properties": {
                     "severity": v.severity,
                     "enforcement": v.enforcement,
