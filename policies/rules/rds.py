@@ -76,15 +76,14 @@ CURRENT_CA_CERTIFICATES = CURRENT_RDS_CA_CERTIFICATES
     severity="critical",
     category="security",
     controls=(GDPR_ENC, "pci-3-5-1", "cis-2-3-1", CCPA_BREACH, "fsbp-rds-3", "fsbp-rds-4", "fsbp-rds-27"),
-    description="RDS instances and clusters encrypt storage at rest with a customer-managed KMS key.",
-    why="Orders and payment records are personal and cardholder data; encryption with a key we control makes a "
-    "leaked snapshot or volume unreadable and lets us revoke access by disabling the key.",
-    remediation="Set `storage_encrypted=True` and `kms_key_id=<relational CMK ARN>` on `aws.rds.Instance` / "
-    '`aws.rds.Cluster` (the stack passes `kms.keys.require("relational").arn` to `PostgresArgs.kms_key_arn`).',
-    checks=("storageEncrypted", "kmsKeyId"),
+    description="RDS instances and clusters encrypt storage (and so their snapshots and backups) at rest.",
+    why="Orders and payment records are personal and cardholder data: a leaked snapshot or volume must be unreadable.",
+    remediation="Set `storage_encrypted=True` on `aws.rds.Instance` / `aws.rds.Cluster` (encryption cannot be "
+    "added to an existing instance: restore from an encrypted snapshot copy).",
+    checks=("storageEncrypted",),
 )
 def rds_storage_encrypted(r: Res, report: Report) -> None:
-    encrypted, key = r.get("storageEncrypted"), r.get("kmsKeyId")
+    encrypted = r.get("storageEncrypted")
     if is_replica(r):
         # A replica of an encrypted source is encrypted whether or not it says so; refusing it explicitly is not.
         if is_false(encrypted):
@@ -92,7 +91,26 @@ def rds_storage_encrypted(r: Res, report: Report) -> None:
         return
     if not_true(encrypted):
         report(f"storageEncrypted is {show(encrypted)}: storage, snapshots and backups would be unencrypted")
-    if absent(key):
+
+
+@resource_policy(
+    "rds-storage-cmk",
+    house_rule=True,
+    types=(RDS_INSTANCE, RDS_CLUSTER),
+    severity="high",
+    category="security",
+    controls=(GDPR_ENC, "pci-3-6-1"),
+    description="RDS instances and clusters encrypt storage with a customer-managed KMS key, not aws/rds.",
+    why="A key we control lets us revoke access to a data domain by disabling its key and audit every use of it "
+    "per domain; the AWS-managed key can do neither. FSBP RDS.3 asks only for encryption: this is the house rule.",
+    remediation='Set `kms_key_id=<relational CMK ARN>` (the stack passes `kms.keys.require("relational").arn` to '
+    "`PostgresArgs.kms_key_arn`).",
+    checks=("kmsKeyId",),
+)
+def rds_storage_cmk(r: Res, report: Report) -> None:
+    if is_replica(r):
+        return  # a replica's key is its own region's choice (cross-region replicas name one; same-region inherit)
+    if absent(r.get("kmsKeyId")):
         report(
             "kmsKeyId is not set: storage would use the AWS-managed key aws/rds, which cannot be revoked or "
             "audited per data domain"

@@ -10,8 +10,12 @@ from tests.policies.helpers import DELETE, Case
 CASES = {
     # RDS
     "rds-storage-encrypted": [
-        Case(T.RDS_INSTANCE, PG_WRITER, {"storageEncrypted": False, "kmsKeyId": DELETE}),
-        Case(T.RDS_CLUSTER, AURORA, {"storageEncrypted": False, "kmsKeyId": DELETE}),
+        Case(T.RDS_INSTANCE, PG_WRITER, {"storageEncrypted": False}),
+        Case(T.RDS_CLUSTER, AURORA, {"storageEncrypted": False}),
+    ],
+    "rds-storage-cmk": [
+        Case(T.RDS_INSTANCE, PG_WRITER, {"kmsKeyId": DELETE}),
+        Case(T.RDS_CLUSTER, AURORA, {"kmsKeyId": DELETE}),
     ],
     "rds-not-publicly-accessible": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"publiclyAccessible": True}),
