@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -171,18 +172,30 @@ def test_tree_shows_components_settings_and_counts(prod):
     assert len(labels) == len(set(labels)), labels
 
 
-def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def _cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ecomart", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "ecomart", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
-def test_cli_preview_writes_export(tmp_path):
-    res = _cli("preview", "--stack", "dev", "--no-check", "--out-dir", str(tmp_path))
-    assert res.returncode == 0, res.stderr
-    assert "resources (" in res.stdout
+def test_cli_preview_writes_export_and_loads_neither_the_app_nor_its_drivers(tmp_path):
+    """The command as a user runs it (check included). The stack reads the app's routes from
+    infra/app_routes.json and hashes app/migrations by path: importing the app (FastAPI, psycopg, pymongo, redis)
+    cost every preview 1.5 s of CPU; Python's own import log (-X importtime) shows a new import of it."""
+    res = _cli("preview", "--stack", "dev", "--out-dir", str(tmp_path), env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "resources (" in res.stdout and "Compliance check" in res.stdout
     doc = json.loads((tmp_path / "stack-export.json").read_text())
     assert any(r["type"] == "aws:ec2/vpc:Vpc" for r in doc["deployment"]["resources"])
+    imported = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if line.startswith("import time:")}
+    assert "pulumi_aws" in imported  # the log is read
+    heavy = {"app", "fastapi", "psycopg", "pymongo", "redis", "starlette", "uvicorn"}
+    assert not {m.split(".")[0] for m in imported} & heavy
 
 
 def test_cli_bad_config_exits_2_with_the_key_and_no_traceback(tmp_path):
