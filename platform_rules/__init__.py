@@ -471,8 +471,10 @@ PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
     "metric-alarm-notifies": {"okActionRequired": False},
     # PCI DSS v4.0.1 10.5.1 again, for audit logs held in S3 under object lock.
     "s3-object-lock-retention": {"minimumDays": 365},
-    # FSBP Backup has no retention floor; PCI DSS 10.5.1's year is the long-term horizon, daily points >= 7 days.
-    "backup-plan-retention": {"minimumDays": 7, "longTermDays": 365},
+    # AWS Config backup-plan-min-frequency-and-min-retention-check: the plan has a rule keeping recovery points at
+    # least requiredRetentionDays, default 35 (https://docs.aws.amazon.com/config/latest/developerguide/
+    # backup-plan-min-frequency-and-min-retention-check.html); no floor for every rule, no yearly rule.
+    "backup-plan-retention": {"minimumDays": 1, "longTermDays": 35},
     # NIST CM-14 / SI-7(15) set no signature lifetime: AWS Signer's own maximum (and default), so only the platform
     # is judged.
     "signer-profile-lambda-platform": {"maximumMonths": SIGNER_MAX_VALIDITY_MONTHS},

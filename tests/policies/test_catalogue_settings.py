@@ -114,3 +114,30 @@ def test_an_engine_version_policy_default_moves_with_the_calendar():
     defaults = meta_of(POLICIES["rds-engine-version-supported"]).config_defaults
     assert defaults["minimumMysqlVersion"] == platform_rules.oldest_supported_major("mysql")
     assert defaults["minimumMariadbVersion"] == platform_rules.oldest_supported_major("mariadb")
+
+
+def test_a_backup_plan_is_judged_by_aws_configs_rule_in_portable_and_by_the_house_rules_otherwise():
+    """backup-plan-min-frequency-and-min-retention-check: one rule keeping 35 days passes; the house wants every
+    rule at 35 days and a rule at 365."""
+    plan = {
+        "name": "shop",
+        "rules": [
+            {
+                "ruleName": "daily",
+                "lifecycle": {"deleteAfter": 35},
+                "targetVaultName": "v",
+                "schedule": "cron(0 3 * * ? *)",
+            },
+            {
+                "ruleName": "hourly",
+                "lifecycle": {"deleteAfter": 2},
+                "targetVaultName": "v",
+                "schedule": "cron(0 * * * ? *)",
+            },
+        ],
+    }
+    assert run_resource_policy("backup-plan-retention", T.BACKUP_PLAN, plan, portable("backup-plan-retention")) == []
+    house = run_resource_policy("backup-plan-retention", T.BACKUP_PLAN, plan)
+    assert any("hourly" in m for m in house) and any("365 days" in m for m in house)
+    short = {**plan, "rules": [{**plan["rules"][0], "lifecycle": {"deleteAfter": 30}}]}
+    assert run_resource_policy("backup-plan-retention", T.BACKUP_PLAN, short, portable("backup-plan-retention"))

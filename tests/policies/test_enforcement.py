@@ -158,7 +158,8 @@ def test_a_seven_day_pitr_passes_portable_and_fails_prod():
 def test_the_house_conventions_a_foreign_stack_was_reported_for_are_off_in_portable():
     """Issue 13's reviewer saw these on a compliant stack written elsewhere: conventions of this repository (a
     `tier` tag, an alarm per metric per node, engine-log delivery...), not controls. Portable runs none of them,
-    and the retention floors it keeps are the catalogues' (7 days of PITR, not 35; a year of backups, as PCI asks)."""
+    and the retention floors it keeps are the catalogues' (7 days of PITR, not 35; one backup rule of 35 days, as
+    AWS Config's backup-plan-min-frequency-and-min-retention-check asks, not a yearly rule: issue 23)."""
     conventions = {
         "stack-data-store-alarms",
         "stack-data-stores-in-data-subnets",
@@ -171,4 +172,4 @@ def test_the_house_conventions_a_foreign_stack_was_reported_for_are_off_in_porta
     }
     assert all(enforcement.level_of(pid, PORTABLE) == "disabled" for pid in conventions)
     assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {"minimumDays": 7}
-    assert enforcement.properties_of("backup-plan-retention", PORTABLE)["minimumDays"] == 7
+    assert enforcement.properties_of("backup-plan-retention", PORTABLE) == {"minimumDays": 1, "longTermDays": 35}
