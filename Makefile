@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-# uv installs the pinned dependencies (pyproject.toml) in seconds where pip takes a minute; pip stays in the venv
-# for the Lambda artifact build (infra/package.py).
+# uv installs the pinned dependencies (pyproject.toml) in seconds where pip takes a minute; the venv's own pip (not
+# upgraded: 2 s of every fresh setup) stays for `pip freeze` (tests/infra/test_package.py) and users' installs.
 # --compile-bytecode: pip's default, and the only bytecode there is where PYTHONDONTWRITEBYTECODE is set (without it
 # every test process compiles pulumi_aws afresh).
 STACK  ?= dev
@@ -12,7 +12,7 @@ STACK  ?= dev
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip uv==0.13.8
+	$(PY) -m pip install -q uv==0.13.8
 	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e '.[dev]'
 	touch $@
 
