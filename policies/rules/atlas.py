@@ -385,15 +385,22 @@ def atlas_encryption_at_rest_kms(r: Res, report: Report) -> None:
         "atlas-projects-auditing-enabled",
         "atlas-checklist-auditing-authorizations",
     ),
-    description="Database auditing is enabled for the Atlas project.",
-    why="Authentication failures, user and role changes and writes to customer collections must leave an audit trail.",
-    remediation="Set `enabled=True` (with an `audit_filter`) on `mongodbatlas.Auditing`.",
-    checks=("enabled",),
+    description="Database auditing is enabled for the Atlas project and records successful authorizations too.",
+    why="Authentication failures, user and role changes and writes to customer collections must leave an audit trail; "
+    "the Atlas security checklist asks for successful authorizations as well (off by default: Atlas then logs "
+    "only failed ones).",
+    remediation="Set `enabled=True` and `audit_authorization_success=True` (with an `audit_filter`) on "
+    "`mongodbatlas.Auditing`.",
+    checks=("enabled", "auditAuthorizationSuccess"),
 )
 def atlas_auditing_enabled(r: Res, report: Report) -> None:
     value = r.get("enabled")
     if not_true(value):
         report(f"enabled is {show(value)}: no database audit log")
+        return
+    success = r.get("auditAuthorizationSuccess")
+    if not_true(success):  # absent is Atlas's default, false
+        report(f"auditAuthorizationSuccess is {show(success)}: successful authorizations are not audited")
 
 
 @resource_policy(

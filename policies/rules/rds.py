@@ -743,6 +743,33 @@ def rds_proxy_iam_auth(r: Res, report: Report) -> None:
 
 
 @resource_policy(
+    "rds-proxy-client-auth-strong",
+    unset={
+        "auths.0.clientPasswordAuthType": "unset: RDS Proxy uses SCRAM-SHA-256 for PostgreSQL and caching_sha2 for "
+        "MySQL (RDS API reference, UserAuthConfig)"
+    },
+    types=(RDS_PROXY,),
+    severity="medium",
+    category="security",
+    controls=("pci-8-3-2", GDPR_CIA),
+    description="RDS Proxy does not accept client passwords with a weak hash (PostgreSQL MD5, MySQL native password).",
+    why="An MD5 or mysql_native_password exchange is replayable and crackable offline from a captured hash; "
+    "SCRAM-SHA-256 and caching_sha2 are not.",
+    remediation='Set `client_password_auth_type="POSTGRES_SCRAM_SHA_256"` (or leave it unset) on every `auths` '
+    "entry of `aws.rds.Proxy`.",
+    checks=("auths[].clientPasswordAuthType",),
+)
+def rds_proxy_client_auth_strong(r: Res, report: Report) -> None:
+    auths = r.get("auths")
+    if not known(auths):
+        return
+    for i, auth in enumerate(auths or []):
+        value = auth.get("clientPasswordAuthType") if isinstance(auth, dict) else None
+        if known(value) and value in ("POSTGRES_MD5", "MYSQL_NATIVE_PASSWORD"):
+            report(f"auths[{i}].clientPasswordAuthType is {show(value)}: a weak password hash")
+
+
+@resource_policy(
     "rds-proxy-debug-logging-off",
     defaults={"debugLogging": False},
     types=(RDS_PROXY,),

@@ -157,7 +157,11 @@ CASES = {
         ),
     ],
     "atlas-auditing-enabled": [
-        Case(T.ATLAS_AUDITING, {"projectId": "p", "enabled": True, "auditFilter": "{}"}, {"enabled": False})
+        Case(
+            T.ATLAS_AUDITING,
+            {"projectId": "p", "enabled": True, "auditFilter": "{}", "auditAuthorizationSuccess": True},
+            {"enabled": False, "auditAuthorizationSuccess": False},
+        )
     ],
     "atlas-backup-restore-window": [
         Case(T.ATLAS_BACKUP_SCHEDULE, "SCHEDULE", {"restoreWindowDays": 2, "policyItemDaily.retentionValue": 3})

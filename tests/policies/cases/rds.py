@@ -114,6 +114,10 @@ CASES = {
     "rds-proxy-require-tls": [Case(T.RDS_PROXY, PROXY, {"requireTls": False})],
     "rds-proxy-iam-auth": [Case(T.RDS_PROXY, PROXY, {"auths.0.iamAuth": "DISABLED"})],
     "rds-proxy-debug-logging-off": [Case(T.RDS_PROXY, PROXY, {"debugLogging": True})],
+    "rds-proxy-client-auth-strong": [
+        Case(T.RDS_PROXY, PROXY, {"auths.0.clientPasswordAuthType": "POSTGRES_MD5"}),
+        Case(T.RDS_PROXY, PROXY, {"auths.0.clientPasswordAuthType": "MYSQL_NATIVE_PASSWORD"}, label="mysql native"),
+    ],
     "rds-parameter-group-hardening": [
         Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.5.value": "md5"}, label="md5"),
         Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.6.value": "TLSv1"}, label="tls 1.0"),
