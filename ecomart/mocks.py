@@ -1024,7 +1024,10 @@ class RecordingMonitor(MockMonitor):
 
         reg = self._by_urn.get(request.urn)
         if reg is not None and reg.type == "pulumi:pulumi:Stack":
-            reg.outputs = _wire_plain(request.outputs)
+            # Merged, not replaced: the SDK's set_mocks registers the root stack's (empty) outputs at once, and that
+            # RPC can land after the program's own registration, on another executor thread; replacing let it wipe
+            # the stack outputs in one preview in a few (found by the corpus: two previews of one program differed).
+            reg.outputs = {**(reg.outputs or {}), **_wire_plain(request.outputs)}
         return super().RegisterResourceOutputs(request)
 
 
