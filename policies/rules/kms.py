@@ -9,6 +9,8 @@ from policies.engine.core import (
     Stack,
     StackReport,
     identity,
+    is_false,
+    is_true,
     known,
     not_true,
     num,
@@ -70,6 +72,31 @@ def kms_key_deletion_window(r: Res, report: Report) -> None:
     days = num(raw)
     if days is None or days < minimum:
         report(f"deletionWindowInDays is {show(raw)}: at least {minimum} days required")
+
+
+@resource_policy(
+    "kms-key-safe-state",
+    defaults={"isEnabled": True, "enabled": True, "bypassPolicyLockoutSafetyCheck": False},
+    types=(KMS_KEY, KMS_REPLICA_KEY),
+    severity="high",
+    category="resilience",
+    controls=(GDPR_RESTORE, GDPR_CIA, "pci-3-6-1"),
+    description="Keys are declared enabled and never skip KMS's policy lockout safety check.",
+    why="A disabled key makes everything it encrypts unreadable (backups included) until someone enables it; "
+    "bypassing the lockout check lets a key policy lock every principal, the account included, out of the key "
+    "for good.",
+    remediation="Leave `is_enabled` unset (or True) and `bypass_policy_lockout_safety_check` unset (or False).",
+    checks={
+        KMS_KEY: ("isEnabled", "bypassPolicyLockoutSafetyCheck"),
+        KMS_REPLICA_KEY: ("enabled", "bypassPolicyLockoutSafetyCheck"),
+    },
+)
+def kms_key_safe_state(r: Res, report: Report) -> None:
+    prop = "enabled" if r.type == KMS_REPLICA_KEY else "isEnabled"
+    if is_false(r.get(prop)):
+        report(f"{prop} is false: data encrypted with the key cannot be read")
+    if is_true(r.get("bypassPolicyLockoutSafetyCheck")):
+        report("bypassPolicyLockoutSafetyCheck is true: a key policy may lock everyone out of the key")
 
 
 public_policy_rule(

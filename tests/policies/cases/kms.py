@@ -10,6 +10,10 @@ from tests.policies.helpers import Case
 CASES = {
     # KMS
     "kms-key-rotation": [Case(T.KMS_KEY, KEY, {"enableKeyRotation": False, "rotationPeriodInDays": 730})],
+    "kms-key-safe-state": [
+        Case(T.KMS_KEY, KEY, {"isEnabled": False, "bypassPolicyLockoutSafetyCheck": True}),
+        Case(T.KMS_REPLICA_KEY, REPLICA_KEY, {"enabled": False, "bypassPolicyLockoutSafetyCheck": True}),
+    ],
     "kms-key-deletion-window": [
         Case(T.KMS_KEY, KEY, {"deletionWindowInDays": 7}),
         Case(T.KMS_REPLICA_KEY, REPLICA_KEY, {"deletionWindowInDays": 10}),
