@@ -589,7 +589,7 @@ class EcoMartMocks(pulumi.runtime.Mocks):
         # Any other data source: its arguments echoed, with an id. What it would have computed stays unknown in
         # the preview (reported as unknown inputs, not invented); the preview names the data sources so answered.
         self.generic_invokes.add(token)
-        return {**dict(args.args), "id": _hex(token + json.dumps(dict(args.args), sort_keys=True, default=str))}
+        return {**dict(args.args), "id": _hex(token + _seed(dict(args.args)))}
 
 
 def _one_or_many(values: list) -> Any:
@@ -643,7 +643,7 @@ def _policy_document(args: dict, region: str) -> dict:
 
 
 def _ami(args: dict, region: str) -> dict:
-    image = "ami-" + _hex(json.dumps(args, sort_keys=True, default=str))
+    image = "ami-" + _hex(_seed(args))
     names = [v for f in args.get("filters") or [] if f.get("name") == "name" for v in f.get("values", [])]
     arch = next(
         (v for f in args.get("filters") or [] if f.get("name") == "architecture" for v in f.get("values", [])),
@@ -663,7 +663,7 @@ def _ami(args: dict, region: str) -> dict:
 
 
 def _vpc(args: dict, region: str) -> dict:
-    vid = args.get("id") or "vpc-" + _hex(json.dumps(args, sort_keys=True, default=str))
+    vid = args.get("id") or "vpc-" + _hex(_seed(args))
     return {
         **args,
         "id": vid,
@@ -676,7 +676,7 @@ def _vpc(args: dict, region: str) -> dict:
 
 
 def _subnets(args: dict, region: str) -> dict:
-    seed = json.dumps(args, sort_keys=True, default=str)
+    seed = _seed(args)
     return {**args, "ids": [f"subnet-{_hex(seed + str(i))}" for i in range(3)], "id": region}
 
 
@@ -695,6 +695,7 @@ def _zone(args: dict, region: str) -> dict:
 
 
 def _seed(args: dict) -> str:
+    """A data source's arguments as one stable text: what its deterministic answers are derived from."""
     return json.dumps(args, sort_keys=True, default=str)
 
 

@@ -12,7 +12,6 @@ pulumi and provider set of several hundred MB). Instead it reads the file, and
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -74,9 +73,8 @@ def other_majors(pins: list[Pinned]) -> list[Pinned]:
     return [p for p in pins if p.other_major()]
 
 
-def major_hint(pins: list[Pinned]) -> str:
-    """One sentence for the error line, or ``""``."""
-    others = other_majors(pins)
+def major_hint(others: list[Pinned]) -> str:
+    """One sentence for the error line about the pins of another major (``other_majors``), or ``""``."""
     if not others:
         return ""
     return (
@@ -94,9 +92,6 @@ def missing_module_hint(module: str, pins: list[Pinned]) -> str:
     spec = str(match.requirement) if match else wanted
     where = " (the program's requirements.txt lists it)" if match else ""
     return f"; this environment lacks {spec}{where}: add it with `{_python()} -m pip install '{spec}'`"
-
-
-UNEXPECTED_KEYWORD = re.compile(r"unexpected keyword argument")
 
 
 def _python() -> str:

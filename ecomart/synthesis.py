@@ -136,13 +136,13 @@ class Synthesis:
         )
 
     def _depending_on(self, unknown: list[tuple[str, str]], sources: set[str]) -> list[tuple[str, str]]:
-        remote = sources
+        """The unknown inputs whose property was computed from one of ``sources`` (URNs)."""
         by_urn = {r.urn: r for r in self.resources}
         out = []
         for urn, path in unknown:
             top = path.split(".")[0].split("[")[0]
             deps = by_urn[urn].property_dependencies.get(top, []) if urn in by_urn else []
-            if remote & set(deps):
+            if sources & set(deps):
                 out.append((urn, path))
         return out
 
@@ -539,7 +539,8 @@ def _program_in_context(
     limit = program_time_limit()
     watchdog = _Watchdog(limit)
     pins = requirements.read(program.directory)
-    for pin in requirements.other_majors(pins):
+    other_majors = requirements.other_majors(pins)
+    for pin in other_majors:
         print(
             f"ecomart preview: the program pins {pin.requirement} but this environment has {pin.installed}: "
             "a program written for another major may use arguments renamed or removed since",
@@ -582,7 +583,7 @@ def _program_in_context(
         ) from None
     except Exception as e:  # the program's own error: one line naming it, never a traceback
         where = _program_frame(e, program.directory)
-        hint = requirements.major_hint(pins) if isinstance(e, TypeError) else ""
+        hint = requirements.major_hint(other_majors) if isinstance(e, TypeError) else ""
         unanswered = _unanswered_hint(e, mocks)
         raise ProgramError(
             f"{program.directory}: the program raised {type(e).__name__}: {e}{where}{hint}{unanswered}"

@@ -160,21 +160,26 @@ def preview(
     if from_plugins:
         print(
             f"ecomart preview: {len(from_plugins)} inputs depend on plugin components' outputs (unknown until the "
-            "plugin runs): " + ", ".join(f"{u.rsplit('::', 1)[-1]}:{p}" for u, p in from_plugins[:5]),
+            "plugin runs): " + _first_inputs(from_plugins, short=True),
             file=sys.stderr,
         )
     from_references = synth.from_stack_references(unknown)
     if from_references:
         print(
             f"ecomart preview: {len(from_references)} inputs read StackReference outputs nobody gave: "
-            + ", ".join(f"{u.rsplit('::', 1)[-1]}:{p}" for u, p in from_references[:5]),
+            + _first_inputs(from_references, short=True),
             file=sys.stderr,
         )
     other = [u for u in unknown if u not in from_plugins and u not in from_references]
     if other:
         print(
             f"ecomart preview: {len(other)} inputs stayed unknown (an output the mocks do not produce, or a value only "
-            "the account holds): " + ", ".join(f"{u}:{p}" for u, p in other[:5]),
+            "the account holds): " + _first_inputs(other),
             file=sys.stderr,
         )
     return (1 if unknown or plugins else 0), path
+
+
+def _first_inputs(inputs: list[tuple[str, str]], short: bool = False) -> str:
+    """The first five (urn, property) of a report line, each as ``urn:property`` (``name:property`` when short)."""
+    return ", ".join(f"{u.rsplit('::', 1)[-1] if short else u}:{p}" for u, p in inputs[:5])

@@ -33,6 +33,11 @@ class Violation:
     waiver: Any | None = None  # the policies.engine.waivers.Waiver that covers it
     known: bool = False  # in the baseline the check was given (--baseline): reported, not counted
 
+    @property
+    def counted(self) -> bool:
+        """Counts toward the verdict: neither waived nor in the baseline."""
+        return self.waiver is None and not self.known
+
     def fingerprint(self) -> str:
         """What a baseline remembers a finding by: policy, resource and message (the message names the offending
         value, so a finding that changes its value is new)."""
@@ -96,11 +101,11 @@ class Result:
 
     @property
     def mandatory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement == "mandatory" and v.waiver is None and not v.known]
+        return [v for v in self.violations if v.enforcement == "mandatory" and v.counted]
 
     @property
     def advisory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement != "mandatory" and v.waiver is None and not v.known]
+        return [v for v in self.violations if v.enforcement != "mandatory" and v.counted]
 
     @property
     def baselined(self) -> list[Violation]:
