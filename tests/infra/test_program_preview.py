@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -513,3 +514,55 @@ def test_a_program_that_never_finishes_stops_at_the_time_limit_with_one_line(tmp
         env={**os.environ, "ECOMART_PREVIEW_TIME_LIMIT": "soon"},
     )
     assert bad.returncode == 2 and "ECOMART_PREVIEW_TIME_LIMIT='soon' is not allowed" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "typ,limit",
+    [
+        ("aws:iam/role:Role", 64),  # IAM CreateRole RoleName: 1-64
+        ("aws:lb/loadBalancer:LoadBalancer", 32),  # ELBv2 CreateLoadBalancer Name: at most 32
+        ("aws:lb/targetGroup:TargetGroup", 32),  # ELBv2 CreateTargetGroup Name: at most 32
+        ("aws:sqs/queue:Queue", 80),  # SQS CreateQueue QueueName: up to 80
+        ("aws:s3/bucket:Bucket", 63),  # S3 bucket naming rules: 3-63
+        ("aws:lambda/function:Function", 64),  # Lambda CreateFunction FunctionName: 1-64
+        ("aws:rds/instance:Instance", 63),  # RDS DBInstanceIdentifier: 1-63
+        ("aws:elasticache/replicationGroup:ReplicationGroup", 40),  # ReplicationGroupId: at most 40
+    ],
+)
+def test_autonames_keep_within_each_types_name_limit(typ, limit):
+    """A long logical name is shortened before the suffix, as the provider's autonaming does, so the name AWS gets
+    is valid: logical-name prefix, ``-``, seven hex characters."""
+    from ecomart.mocks import _autoname
+
+    name = _autoname(typ, "a-very-long-logical-name-" * 6, None, {})
+    assert len(name) == limit and re.fullmatch(r"a-very-long[a-z-]*-[0-9a-f]{7}", name), name
+    assert _autoname(typ, "short", None, {}).startswith("short-")
+
+
+def test_autonames_follow_each_types_spelling():
+    from ecomart.mocks import _autoname
+
+    assert _autoname("aws:s3/bucket:Bucket", "Uploads", None, {}).startswith("uploads-")  # S3: lower case
+    fifo = _autoname("aws:sqs/queue:Queue", "jobs", None, {"fifoQueue": True})
+    assert fifo.endswith(".fifo") and re.fullmatch(r"jobs-[0-9a-f]{7}\.fifo", fifo)
+    assert re.fullmatch(r"api-[0-9a-f]{26}", _autoname("aws:iam/role:Role", "x", "api-", {}))  # <prop>Prefix
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "3601", "soon"])
+def test_the_time_limit_refuses_what_is_not_0_to_3600_seconds(monkeypatch, raw):
+    from ecomart.synthesis import ProgramError, program_time_limit
+
+    monkeypatch.setenv("ECOMART_PREVIEW_TIME_LIMIT", raw)
+    with pytest.raises(
+        ProgramError, match=r"ECOMART_PREVIEW_TIME_LIMIT=.* is not allowed \(allowed: seconds, 0 < s <= 3600\)"
+    ):
+        program_time_limit()
+
+
+def test_the_time_limit_defaults_to_two_minutes_and_takes_any_allowed_value(monkeypatch):
+    from ecomart.synthesis import program_time_limit
+
+    monkeypatch.delenv("ECOMART_PREVIEW_TIME_LIMIT", raising=False)
+    assert program_time_limit() == 120.0
+    monkeypatch.setenv("ECOMART_PREVIEW_TIME_LIMIT", "3600")
+    assert program_time_limit() == 3600.0
