@@ -97,6 +97,8 @@ def evaluate(args: argparse.Namespace) -> Any:
             "give --stack NAME (synthesize offline), --program DIR (any Pulumi Python program) or "
             "--export FILE (check a stack export)"
         )
+    if args.stack_outputs and not args.program:
+        raise BadInput("--stack-outputs applies to --program (this project's stacks read no other stack)")
     not_previewed: list[tuple[str, str, str]] = []
     if args.program:
         doc, stack, not_previewed = synthesize_program_export(args.program, args.stack, args.stack_outputs)

@@ -68,3 +68,14 @@ def test_markdown_and_bad_input(tmp_path, capsys):
     with pytest.raises(SystemExit) as bad:
         main(["report", "--framework", "nope", "--stack", "dev"])
     assert bad.value.code == 2
+
+
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_stack_outputs_without_a_program_is_one_line_of_bad_input(capsys, command):
+    """As in `ecomart preview`: this project's stacks read no other stack, so the option was silently ignored."""
+    extra = ["--framework", "fsbp"] if command == "report" else []
+    assert main([command, *extra, "--stack", "dev", "--stack-outputs", "a/b/c=x.json"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"ecomart {command}: --stack-outputs applies to --program (this project's stacks read no other stack)\n"
+    )
