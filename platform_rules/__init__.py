@@ -428,6 +428,7 @@ HOUSE_POLICY_SETTINGS: Mapping[str, Mapping[str, Any]] = {
     "log-group-retention": {"neverExpireCompliant": False},
     # The on-call learns from the OK notification that an incident is over.
     "metric-alarm-notifies": {"okActionRequired": True},
+    "composite-alarm-notifies": {"okActionRequired": True},
 }
 
 
@@ -455,7 +456,8 @@ PORTABLE_ENVIRONMENT = "portable"
 PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
     # AWS Security Hub FSBP RDS.11: automatic backups enabled, backupRetentionMinimum default 7 days.
     "rds-backup-retention": {"minimumDays": 7},
-    # FSBP KMS.3 asks only that keys are not scheduled for deletion; 7 is the shortest window AWS allows.
+    # No catalogue sets a deletion window (FSBP KMS.3 asks only that no key is pending deletion); 7 is the shortest
+    # window AWS allows.
     "kms-key-deletion-window": {"minimumDays": 7},
     # FSBP ElastiCache.1: automatic backups enabled, snapshotRetentionPeriod default 1 day.
     "elasticache-snapshot-retention": {"minimumDays": 1},
@@ -469,6 +471,7 @@ PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
     # FSBP CloudWatch.15 (cloudwatch-alarm-action-check): alarmActionRequired true, okActionRequired false by default
     # (https://docs.aws.amazon.com/config/latest/developerguide/cloudwatch-alarm-action-check.html).
     "metric-alarm-notifies": {"okActionRequired": False},
+    "composite-alarm-notifies": {"okActionRequired": False},
     # PCI DSS v4.0.1 10.5.1 again, for audit logs held in S3 under object lock.
     "s3-object-lock-retention": {"minimumDays": 365},
     # AWS Config backup-plan-min-frequency-and-min-retention-check: the plan has a rule keeping recovery points at

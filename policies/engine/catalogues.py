@@ -64,7 +64,16 @@ FSBP = Catalogue(
         _fsbp("RDS.1", "RDS snapshots should be private"),
         _fsbp("RDS.2", "RDS DB instances should prohibit public access"),
         _fsbp("RDS.3", "RDS DB instances should have encryption at rest enabled"),
-        _fsbp("RDS.4", "RDS cluster snapshots and database snapshots should be encrypted at rest"),
+        _fsbp(
+            "RDS.4",
+            "RDS cluster snapshots and database snapshots should be encrypted at rest",
+            (
+                GAP,
+                "a snapshot is as encrypted as its source (aws.rds.Snapshot/ClusterSnapshot, or a SnapshotCopy "
+                "without kms_key_id): no policy follows a snapshot to its source yet; rds-storage-encrypted holds "
+                "the sources (RDS.3, RDS.27)",
+            ),
+        ),
         _fsbp("RDS.5", "RDS DB instances should be configured with multiple Availability Zones"),
         _fsbp("RDS.6", "Enhanced monitoring should be configured for RDS DB instances"),
         _fsbp("RDS.7", "RDS clusters should have deletion protection enabled"),
@@ -78,7 +87,15 @@ FSBP = Catalogue(
         _fsbp("RDS.15", "RDS DB clusters should be configured for multiple Availability Zones"),
         _fsbp("RDS.16", "RDS DB clusters should be configured to copy tags to snapshots"),
         _fsbp("RDS.17", "RDS DB instances should be configured to copy tags to snapshots"),
-        _fsbp("RDS.18", "RDS instances should be deployed in a VPC"),
+        _fsbp(
+            "RDS.18",
+            "RDS instances should be deployed in a VPC",
+            (
+                NA,
+                "EC2-Classic was retired in 2022: every RDS instance is in a VPC (without a subnet group, the default "
+                "VPC's); where in the VPC is stack-data-subnets-not-internet-routed's question",
+            ),
+        ),
         _fsbp(
             "RDS.19", "Existing RDS event notification subscriptions should be configured for critical cluster events"
         ),
@@ -124,10 +141,28 @@ FSBP = Catalogue(
         _fsbp(
             "KMS.2", "IAM principals should not have IAM inline policies that allow decryption actions on all KMS keys"
         ),
-        _fsbp("KMS.3", "AWS KMS keys should not be deleted unintentionally"),
+        _fsbp(
+            "KMS.3",
+            "AWS KMS keys should not be deleted unintentionally",
+            (
+                NE,
+                "the control fails on a key in PendingDeletion: a stack declares no such key (removing the resource "
+                "schedules the deletion, which `ecomart diff` shows); kms-key-deletion-window's 7-day floor is the "
+                "least AWS accepts, so no declared value can violate the control",
+            ),
+        ),
         _fsbp("KMS.4", "AWS KMS key rotation should be enabled"),
         _fsbp("KMS.5", "KMS keys should not be publicly accessible"),
-        _fsbp("Backup.1", "AWS Backup recovery points should be encrypted at rest"),
+        _fsbp(
+            "Backup.1",
+            "AWS Backup recovery points should be encrypted at rest",
+            (
+                GAP,
+                "a vault always encrypts (its key, or aws/backup), except the backups of services that keep the "
+                "source's encryption (RDS, Aurora): rds-storage-encrypted reports the unencrypted source, but no policy "
+                "follows a backup selection to it yet",
+            ),
+        ),
         _fsbp(
             "S3.1",
             "S3 general purpose buckets should have block public access settings enabled (account level)",
@@ -136,7 +171,16 @@ FSBP = Catalogue(
         _fsbp("S3.2", "S3 general purpose buckets should block public read access"),
         _fsbp("S3.3", "S3 general purpose buckets should block public write access"),
         _fsbp("S3.5", "S3 general purpose buckets should require requests to use SSL"),
-        _fsbp("S3.6", "S3 general purpose bucket policies should restrict access to other AWS accounts"),
+        _fsbp(
+            "S3.6",
+            "S3 general purpose bucket policies should restrict access to other AWS accounts",
+            (
+                GAP,
+                "blocklisted bucket actions (s3:PutBucketPolicy, s3:PutBucketAcl, ...) granted to principals of other "
+                "accounts: s3-policy-not-public catches only the wildcard principal, and which account is the "
+                "bucket's own is not in a bucket policy's inputs",
+            ),
+        ),
         _fsbp("S3.8", "S3 general purpose buckets should block public access (bucket level)"),
         _fsbp("S3.9", "S3 general purpose buckets should have server access logging enabled"),
         _fsbp("S3.10", "S3 general purpose buckets with versioning enabled should have lifecycle configurations"),

@@ -42,13 +42,15 @@ _ARN_REGION = re.compile(r"^arn:[^:]+:backup:([a-z0-9-]+):")
 
 @resource_policy(
     "backup-vault-cmk",
+    house_rule=True,
     types=(BACKUP_VAULT,),
     severity="high",
     category="security",
-    controls=(GDPR_ENC, "pci-3-5-1", "fsbp-backup-1"),
+    controls=(GDPR_ENC, "pci-3-6-1"),
     description="Backup vaults encrypt recovery points with a customer-managed key.",
     why="Recovery points are complete copies of the databases; with our key, access to them is governed (and "
-    "revocable) by its key policy.",
+    "revocable) by its key policy. A vault without one still encrypts (the AWS-managed aws/backup key), so FSBP "
+    "Backup.1 does not ask for it: this is the house rule.",
     remediation="Set `kms_key_arn=<backups CMK ARN>` on `aws.backup.Vault`.",
     checks=("kmsKeyArn",),
 )

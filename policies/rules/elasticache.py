@@ -38,22 +38,37 @@ MINIMUM_ENGINE = {"valkey": (7, 2), "redis": (7, 0)}
 
 
 @resource_policy(
-    "elasticache-encryption-at-rest-cmk",
+    "elasticache-encryption-at-rest",
     types=(EC_REPLICATION_GROUP,),
     severity="critical",
     category="security",
     controls=(GDPR_ENC, "pci-3-5-1", CCPA_BREACH, "fsbp-elasticache-4"),
-    description="Replication groups encrypt data at rest (nodes, snapshots, swap) with a customer-managed key.",
+    description="Replication groups encrypt data at rest (nodes, snapshots, swap).",
     why="Carts and sessions identify customers; snapshots of an unencrypted cache are readable by anyone who can "
-    "copy them.",
-    remediation="Set `at_rest_encryption_enabled=True` and `kms_key_id=<cache CMK ARN>` on "
-    "`aws.elasticache.ReplicationGroup`.",
-    checks=("atRestEncryptionEnabled", "kmsKeyId"),
+    "copy them. The API's default is off (`AtRestEncryptionEnabled`, CreateReplicationGroup).",
+    remediation="Set `at_rest_encryption_enabled=True` on `aws.elasticache.ReplicationGroup`.",
+    checks=("atRestEncryptionEnabled",),
 )
-def elasticache_encryption_at_rest_cmk(r: Res, report: Report) -> None:
+def elasticache_encryption_at_rest(r: Res, report: Report) -> None:
     enabled = r.get("atRestEncryptionEnabled")
     if not_true(enabled):
         report(f"atRestEncryptionEnabled is {show(enabled)}: cache data and snapshots would be unencrypted")
+
+
+@resource_policy(
+    "elasticache-encryption-at-rest-cmk",
+    house_rule=True,
+    types=(EC_REPLICATION_GROUP,),
+    severity="high",
+    category="security",
+    controls=(GDPR_ENC, "pci-3-6-1"),
+    description="Replication groups encrypt data at rest with a customer-managed key, not the AWS-owned one.",
+    why="A key we control can be revoked and its every use audited per data domain. FSBP ElastiCache.4 asks only "
+    "for encryption (elasticache-encryption-at-rest): this is the house rule.",
+    remediation="Set `kms_key_id=<cache CMK ARN>` on `aws.elasticache.ReplicationGroup`.",
+    checks=("kmsKeyId",),
+)
+def elasticache_encryption_at_rest_cmk(r: Res, report: Report) -> None:
     if absent(r.get("kmsKeyId")):
         report("kmsKeyId is not set: data at rest would use the AWS-owned key")
 

@@ -54,7 +54,7 @@ def kms_key_rotation(r: Res, report: Report) -> None:
     types=(KMS_KEY, KMS_REPLICA_KEY),
     severity="medium",
     category="resilience",
-    controls=(GDPR_RESTORE, "pci-3-6-1", "fsbp-kms-3"),
+    controls=(GDPR_RESTORE, "pci-3-6-1"),
     description=f"Keys wait at least `minimumDays` (prod {PROD.key_deletion_window_days}, dev "
     f"{DEV.key_deletion_window_days}) between a scheduled deletion and the deletion.",
     why="Deleting a key destroys every byte encrypted with it, backups included; the waiting period is the time "

@@ -38,12 +38,17 @@ from policies.engine.facts import NO_RULE, REQUIRED
 from policies.engine.meta import CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_RECORDS
 from policies.engine.relations import is_replica
 from policies.engine.tokens import (
+    DEFAULT_ROUTE_TABLE,
     DEFAULT_SG,
+    DOCDB_SUBNET_GROUP,
     EC_CLUSTER,
     EC_REPLICATION_GROUP,
     EC_SERVERLESS,
     EC_SUBNET_GROUP,
     FLOW_LOG,
+    INTERNET_GATEWAY,
+    MAIN_ROUTE_TABLE_ASSOCIATION,
+    NEPTUNE_SUBNET_GROUP,
     NETWORK_ACL,
     NETWORK_ACL_ASSOCIATION,
     NETWORK_ACL_RULE,
@@ -51,6 +56,10 @@ from policies.engine.tokens import (
     RDS_INSTANCE,
     RDS_PROXY,
     RDS_SUBNET_GROUP,
+    REDSHIFT_SUBNET_GROUP,
+    ROUTE,
+    ROUTE_TABLE,
+    ROUTE_TABLE_ASSOCIATION,
     SECURITY_GROUP,
     SG_EGRESS_RULE,
     SG_INGRESS_RULE,
@@ -205,9 +214,11 @@ def _port_ranges(spec: Any) -> list[tuple[int, int]]:
     types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE),
     severity="critical",
     category="security",
-    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC, "fsbp-ec2-19"),
+    # Not FSBP EC2.19 (unrestricted access to high-risk ports): 0.0.0.0/0 and ::/0 are sg-no-open-ingress's, which
+    # proves EC2.19; this policy is about the narrower public ranges no catalogue control names.
+    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC),
     description="No security group rule admits a public (non-RFC 1918) CIDR to a database or cache port "
-    f"({', '.join(map(str, DATA_PORTS))}).",
+    f"({', '.join(map(str, DATA_PORTS))}); 0.0.0.0/0 and ::/0 are sg-no-open-ingress's.",
     why="Data stores hold the customer and cardholder data; even a narrow public range (one office, one vendor) "
     "on their ports makes them internet-facing. checkov does not flag these ports.",
     remediation="Replace `cidr_ipv4`/`cidr_blocks` with `referenced_security_group_id=<app tier SG>` "
@@ -215,13 +226,14 @@ def _port_ranges(spec: Any) -> list[tuple[int, int]]:
     checks=_SG_CHECKS,
 )
 def sg_no_public_ingress_data_ports(r: Res, report: Report) -> None:
+    offending = []
     for label, proto, lo, hi, cidrs in _rules(r, "ingress"):
-        public = [c for c in cidrs if is_public_cidr(c)]
-        if not public:
-            continue
-        for port, what in DATA_PORTS.items():
-            if port_range_covers(lo, hi, proto, port):
-                report(f"{label} admits public {', '.join(public)} to port {port} ({what})")
+        public = [c for c in cidrs if is_public_cidr(c) and not is_open_cidr(c)]
+        ports = [f"{port} ({what})" for port, what in DATA_PORTS.items() if port_range_covers(lo, hi, proto, port)]
+        if public and ports:
+            offending.append(f"{label} admits public {', '.join(public)} to port {', '.join(ports)}")
+    if offending:
+        report("; ".join(offending))
 
 
 @resource_policy(
@@ -560,7 +572,7 @@ def _store_group(stack: Stack, store: SRes, prop: str, group_type: str, report: 
     ),
     severity="critical",
     category="security",
-    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC, "fsbp-rds-18"),
+    controls=("pci-1-4-4", "pci-1-3-1", GDPR_CIA, CCPA_SEC),
     description="Every data store (RDS instances and clusters, ElastiCache groups, clusters and serverless caches) "
     "sits in a subnet group whose subnets are all tagged `tier=data`.",
     why="The data subnets are the isolated tier: no internet route, a NACL admitting only the VPC. A store "
@@ -589,6 +601,113 @@ def stack_data_stores_in_data_subnets(stack: Stack, report: StackReport) -> None
         _check_subnets(stack, cache, "subnetIds", report)
     for group in stack.of_type(RDS_SUBNET_GROUP, EC_SUBNET_GROUP):
         _check_subnet_group(stack, group, report, seen)
+
+
+# --- data subnets routed to the internet ---------------------------------------------------------------------------
+
+_DATA_SUBNET_GROUPS = (
+    RDS_SUBNET_GROUP,
+    EC_SUBNET_GROUP,
+    DOCDB_SUBNET_GROUP,
+    NEPTUNE_SUBNET_GROUP,
+    REDSHIFT_SUBNET_GROUP,
+)
+_ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+def _to_internet(stack: Stack, holder: SRes, prop: str, route: Any) -> str | None:
+    """The internet gateway a route (an inline ``routes`` entry of ``holder``, or ``aws.ec2.Route`` itself) sends
+    0.0.0.0/0 or ::/0 to, or None."""
+    if not isinstance(route, dict):
+        return None
+    dest = [route.get(k) for k in ("cidrBlock", "ipv6CidrBlock", "destinationCidrBlock", "destinationIpv6CidrBlock")]
+    if not any(d in _ANYWHERE for d in dest):
+        return None
+    gateway = route.get("gatewayId")
+    if isinstance(gateway, str) and known(gateway):
+        if gateway.startswith("igw-"):
+            return gateway
+        for urn in stack.refs(holder, prop, (INTERNET_GATEWAY,)):
+            if stack.by_urn[urn].get("id") == gateway:
+                return identity(stack.by_urn[urn])
+        return None
+    if not absent(gateway):  # unknown in a preview: an internet gateway when that is what it is computed from
+        gateways = stack.refs(holder, prop, (INTERNET_GATEWAY,))
+        return identity(stack.by_urn[sorted(gateways)[0]]) if gateways else None
+    return None
+
+
+def _internet_routes(stack: Stack) -> dict[str, str]:
+    """Route table URN -> the internet gateway its default route goes to."""
+    out: dict[str, str] = {}
+    for table in stack.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE):
+        for route in as_list(table.get("routes")):
+            gateway = _to_internet(stack, table, "routes", route)
+            if gateway:
+                out[table.urn] = gateway
+    for route in stack.of_type(ROUTE):
+        gateway = _to_internet(stack, route, "gatewayId", route.props)
+        if gateway:
+            for urn in stack.refs(route, "routeTableId", (ROUTE_TABLE, DEFAULT_ROUTE_TABLE)):
+                out[urn] = gateway
+    return out
+
+
+@stack_policy(
+    "stack-data-subnets-not-internet-routed",
+    types=(*_DATA_SUBNET_GROUPS, ROUTE_TABLE_ASSOCIATION, MAIN_ROUTE_TABLE_ASSOCIATION, ROUTE_TABLE, ROUTE),
+    severity="high",
+    category="security",
+    controls=("pci-1-4-4", GDPR_CIA, CCPA_SEC),
+    description="No database subnet group (RDS, ElastiCache, DocumentDB, Neptune, Redshift) holds a subnet whose "
+    "route table (its own association, else the VPC's main table) sends 0.0.0.0/0 or ::/0 to an internet gateway.",
+    why="A subnet routed to an internet gateway is a public subnet: a store placed there is one setting "
+    "(`publicly_accessible`, a public IP, an open security group) away from the internet, and AWS's guidance is to "
+    "keep DB instances in private subnets "
+    "(https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.Scenarios.html).",
+    remediation="Give the subnet group (`subnet_ids=`) private subnets only: their route table's default route goes "
+    "to a NAT gateway or nowhere (`aws.ec2.RouteTableAssociation`).",
+    checks={
+        RDS_SUBNET_GROUP: ("subnetIds",),
+        EC_SUBNET_GROUP: ("subnetIds",),
+        ROUTE_TABLE_ASSOCIATION: ("routeTableId",),
+        MAIN_ROUTE_TABLE_ASSOCIATION: ("routeTableId",),
+        ROUTE_TABLE: ("routes[].gatewayId",),
+        ROUTE: ("gatewayId",),
+    },
+)
+def stack_data_subnets_not_internet_routed(stack: Stack, report: StackReport) -> None:
+    groups = stack.of_type(*_DATA_SUBNET_GROUPS)
+    if not groups:
+        return
+    internet = _internet_routes(stack)
+    if not internet:
+        return
+    table_of: dict[str, set[str]] = {}  # subnet URN -> route tables explicitly associated
+    for assoc in stack.of_type(ROUTE_TABLE_ASSOCIATION):
+        tables = stack.refs(assoc, "routeTableId", (ROUTE_TABLE, DEFAULT_ROUTE_TABLE))
+        for subnet in stack.refs(assoc, "subnetId", (SUBNET,)):
+            table_of.setdefault(subnet, set()).update(tables)
+    main_of: dict[str, set[str]] = {}  # VPC URN -> its main route table
+    for assoc in stack.of_type(MAIN_ROUTE_TABLE_ASSOCIATION):
+        tables = stack.refs(assoc, "routeTableId", (ROUTE_TABLE,))
+        for vpc in stack.refs(assoc, "vpcId", (VPC,)):
+            main_of.setdefault(vpc, set()).update(tables)
+    for table in stack.of_type(DEFAULT_ROUTE_TABLE):  # the VPC's own main table, when no association replaces it
+        for vpc in stack.refs(table, "defaultRouteTableId", (VPC,)):
+            main_of.setdefault(vpc, {table.urn})
+    for group in sorted(groups, key=lambda g: g.urn):
+        offending = []
+        for subnet_urn in sorted(stack.refs(group, "subnetIds", (SUBNET,))):
+            subnet = stack.by_urn[subnet_urn]
+            tables = table_of.get(subnet_urn)
+            if tables is None:
+                tables = {t for vpc in stack.refs(subnet, "vpcId", (VPC,)) for t in main_of.get(vpc, ())}
+            for t in sorted(tables):
+                if t in internet:
+                    offending.append(f"{identity(subnet)} (route table {identity(stack.by_urn[t])} -> {internet[t]})")
+        if offending:
+            report(f"{identity(group)} holds subnets routed to an internet gateway: {', '.join(offending)}", group.urn)
 
 
 # --- flow logs ------------------------------------------------------------------------------------------------------

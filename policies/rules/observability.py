@@ -125,18 +125,24 @@ def metric_alarm_notifies(r: Res, report: Report) -> None:
     types=(COMPOSITE_ALARM,),
     severity="medium",
     category="resilience",
-    controls=("pci-10-7-2", GDPR_BREACH, "fsbp-cloudwatch-15", "fsbp-cloudwatch-17"),
-    description="Composite alarms that have actions enabled notify on ALARM and on OK.",
+    # Not CloudWatch.17 (actions activated): an intermediate composite may run with actions off, by design.
+    controls=("pci-10-7-2", GDPR_BREACH, "fsbp-cloudwatch-15"),
+    description="Composite alarms that have actions enabled notify on ALARM, and on OK when `okActionRequired`.",
     why="The composite 'data tier degraded' alarm is the page; chunk composites that only feed another composite "
     "may run with actions disabled.",
     remediation="Set `alarm_actions` and `ok_actions` to the alarm topic (or `actions_enabled=False` for an "
     "intermediate composite).",
     checks=("alarmActions", "okActions"),
+    config=policy_defaults("composite-alarm-notifies"),
+    config_descriptions={
+        "okActionRequired": "An OK action is required too (AWS Config's cloudwatch-alarm-action-check: false by "
+        "default; this platform: true)."
+    },
 )
 def composite_alarm_notifies(r: Res, report: Report) -> None:
     if is_false(r.get("actionsEnabled")):
         return
-    for prop in ("alarmActions", "okActions"):
+    for prop in ("alarmActions", "okActions") if r.setting("okActionRequired") else ("alarmActions",):
         value = r.get(prop)
         if known(value) and absent(value):
             report(f"{prop} is empty on a composite alarm with actions enabled")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from policies.engine.core import Report, Res, absent, known, resource_policy, show
+from policies.engine.core import Report, Res, absent, is_false, known, resource_policy, show
 from policies.engine.facts import REQUIRED
 from policies.engine.families import insecure_transport_rule, public_policy_rule
 from policies.engine.meta import CCPA_SEC, GDPR_CIA, GDPR_ENC, GDPR_TEST
@@ -19,14 +19,35 @@ AWS_MANAGED_SQS_KEYS = ("alias/aws/sqs",)
 
 
 @resource_policy(
-    "sqs-queue-cmk",
+    "sqs-queue-encrypted",
+    defaults={"sqsManagedSseEnabled": True},
     types=(SQS_QUEUE,),
     severity="high",
     category="security",
     controls=(GDPR_ENC, "pci-3-5-1", CCPA_SEC, "fsbp-sqs-1"),
+    description="SQS queues are encrypted at rest, with SSE-SQS or a KMS key (FSBP SQS.1).",
+    why="Queued orders hold customer ids and order lines. SQS.1 passes with either key "
+    "(https://docs.aws.amazon.com/securityhub/latest/userguide/sqs-controls.html#sqs-1); only a queue with "
+    "`sqs_managed_sse_enabled=False` and no KMS key stores messages unencrypted.",
+    remediation="Leave `sqs_managed_sse_enabled` unset (or True), or set `kms_master_key_id`.",
+    checks=("sqsManagedSseEnabled", "kmsMasterKeyId"),
+)
+def sqs_queue_encrypted(r: Res, report: Report) -> None:
+    if is_false(r.get("sqsManagedSseEnabled")) and absent(r.get("kmsMasterKeyId")):
+        report("sqsManagedSseEnabled is false and kmsMasterKeyId is not set: messages are stored unencrypted")
+
+
+@resource_policy(
+    "sqs-queue-cmk",
+    house_rule=True,
+    types=(SQS_QUEUE,),
+    severity="high",
+    category="security",
+    controls=(GDPR_ENC, "pci-3-6-1", CCPA_SEC),
     description="SQS queues are encrypted with a customer-managed KMS key (not SSE-SQS or `alias/aws/sqs`).",
     why="Queued orders hold customer ids and order lines; with a CMK the key policy, not just the queue policy, "
-    "decides who can read them, and key use is logged in CloudTrail.",
+    "decides who can read them, and key use is logged in CloudTrail. FSBP SQS.1 accepts SSE-SQS "
+    "(sqs-queue-encrypted): this is the house rule.",
     remediation="Set `kms_master_key_id=<relational CMK ARN>` on `aws.sqs.Queue` (its key policy lets sqs use it "
     "through kms:ViaService).",
     checks=("kmsMasterKeyId",),

@@ -75,7 +75,7 @@ CURRENT_CA_CERTIFICATES = CURRENT_RDS_CA_CERTIFICATES
     types=(RDS_INSTANCE, RDS_CLUSTER),
     severity="critical",
     category="security",
-    controls=(GDPR_ENC, "pci-3-5-1", "cis-2-3-1", CCPA_BREACH, "fsbp-rds-3", "fsbp-rds-4", "fsbp-rds-27"),
+    controls=(GDPR_ENC, "pci-3-5-1", "cis-2-3-1", CCPA_BREACH, "fsbp-rds-3", "fsbp-rds-27"),
     description="RDS instances and clusters encrypt storage (and so their snapshots and backups) at rest.",
     why="Orders and payment records are personal and cardholder data: a leaked snapshot or volume must be unreadable.",
     remediation="Set `storage_encrypted=True` on `aws.rds.Instance` / `aws.rds.Cluster` (encryption cannot be "
@@ -684,7 +684,7 @@ def rds_parameter_group_hardening(r: Res, report: Report) -> None:
     types=(RDS_BACKUP_REPLICATION,),
     severity="high",
     category="security",
-    controls=(GDPR_ENC, "pci-3-5-1", "fsbp-rds-4"),
+    controls=(GDPR_ENC, "pci-3-5-1"),  # not FSBP RDS.4: replicated automated backups are not snapshots
     description="Automated backups replicated to another region are encrypted with a CMK there, kept >= 7 days.",
     why="A cross-region copy is a second copy of all personal data; it must be as protected as the original.",
     remediation="Set `kms_key_id=<relational CMK ARN in the destination region>` and `retention_period>=7` on "

@@ -160,7 +160,7 @@ public_policy_rule(
     "s3-policy-not-public",
     unset={"policy": REQUIRED},
     types=(S3_POLICY,),
-    controls=("cis-2-1-4", GDPR_CIA, CCPA_BREACH, "fsbp-s3-2", "fsbp-s3-3", "fsbp-s3-6"),
+    controls=("cis-2-1-4", GDPR_CIA, CCPA_BREACH, "fsbp-s3-2", "fsbp-s3-3"),
     description="No bucket policy allows a wildcard principal without a condition.",
     why="`Principal: *` without a condition makes the bucket public to every AWS account or the internet.",
     remediation="In `policy` on `aws.s3.BucketPolicy` name the principals; scope service access with "

@@ -122,6 +122,57 @@ def _notify_by(prop: str, value):
 # (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
 M = [
     (
+        "stack-data-subnets-not-internet-routed",
+        T.ROUTE_TABLE_ASSOCIATION,
+        "routeTableId",
+        "",
+        None,
+        lambda d: set_prop(d, "rta-data-0", "routeTableId", "rtb-public"),
+    ),
+    (
+        "stack-data-subnets-not-internet-routed",
+        T.ROUTE_TABLE,
+        "routes[].gatewayId",
+        "",
+        None,
+        lambda d: set_prop(d, "rt-data", "routes", [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}]),
+    ),
+    (
+        "stack-data-subnets-not-internet-routed",
+        T.ROUTE,
+        "gatewayId",
+        "",
+        None,
+        lambda d: (
+            set_prop(d, "rt-data-v6", "egressOnlyGatewayId", DELETE),
+            set_prop(d, "rt-data-v6", "gatewayId", "igw-1"),
+        ),
+    ),
+    (
+        "stack-data-subnets-not-internet-routed",
+        T.RDS_SUBNET_GROUP,
+        "subnetIds",
+        "",
+        None,
+        lambda d: set_prop(d, "pg-subnets", "subnetIds", ["subnet-d0", "subnet-a0"]),
+    ),
+    (
+        "stack-data-subnets-not-internet-routed",
+        T.EC_SUBNET_GROUP,
+        "subnetIds",
+        "",
+        None,
+        lambda d: set_prop(d, "cache-subnets", "subnetIds", ["subnet-a0", "subnet-d1"]),
+    ),
+    (
+        "stack-data-subnets-not-internet-routed",
+        T.MAIN_ROUTE_TABLE_ASSOCIATION,
+        "routeTableId",
+        "",
+        lambda d: _drop(d, "rta-data-1"),
+        lambda d: set_prop(d, "rt-main", "routeTableId", "rtb-public"),
+    ),
+    (
         "stack-secrets-rotated",
         T.SECRET_ROTATION,
         "secretId",

@@ -135,6 +135,54 @@ def compliant_stack() -> dict[str, Any]:
                 rid=sid,
             )
         )
+    # Routing: the app subnet is public (default route to the internet gateway), the data subnets private (default
+    # route to a NAT gateway, IPv6 out through an egress-only gateway); the VPC's main table is the private one.
+    add(_entry("aws:ec2/internetGateway:InternetGateway", "igw", {"vpcId": "vpc-1", "tags": t}, rid="igw-1"))
+    add(
+        _entry(
+            "aws:ec2/routeTable:RouteTable",
+            "rt-public",
+            {"vpcId": "vpc-1", "routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}], "tags": t},
+            rid="rtb-public",
+        )
+    )
+    add(
+        _entry(
+            "aws:ec2/routeTable:RouteTable",
+            "rt-data",
+            {"vpcId": "vpc-1", "routes": [{"cidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"}], "tags": t},
+            rid="rtb-data",
+        )
+    )
+    add(
+        _entry(
+            "aws:ec2/route:Route",
+            "rt-data-v6",
+            {"routeTableId": "rtb-data", "destinationIpv6CidrBlock": "::/0", "egressOnlyGatewayId": "eigw-1"},
+            rid="r-rtb-data-v6",
+        )
+    )
+    for name, subnet, table in (
+        ("rta-app-0", "subnet-a0", "rtb-public"),
+        ("rta-data-0", "subnet-d0", "rtb-data"),
+        ("rta-data-1", "subnet-d1", "rtb-data"),
+    ):
+        add(
+            _entry(
+                "aws:ec2/routeTableAssociation:RouteTableAssociation",
+                name,
+                {"subnetId": subnet, "routeTableId": table},
+                rid=f"rtbassoc-{name}",
+            )
+        )
+    add(
+        _entry(
+            "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
+            "rt-main",
+            {"vpcId": "vpc-1", "routeTableId": "rtb-data"},
+            rid="rtbassoc-main",
+        )
+    )
     add(
         _entry(
             "aws:ec2/networkAcl:NetworkAcl",

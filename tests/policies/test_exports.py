@@ -155,9 +155,13 @@ def test_a_lone_surrogate_escape_reads_as_json_loads_reads_it(tmp_path, parser):
 def test_a_nested_object_that_looks_like_a_resource_boundary_is_not_split_on(tmp_path, monkeypatch):
     """``}, {"urn": ...`` inside a resource's values (a list of objects keyed by urn): the window ending there does
     not parse as whole resources, and the reader falls back to reading one value."""
-    doc = compliant_stack()
-    for i, r in enumerate(doc["deployment"]["resources"]):
-        r.setdefault("outputs", {})["members"] = [{"urn": f"urn:pulumi:prod::p::t::m{i}-{k}"} for k in range(3)]
+    def with_members(key: str) -> dict:
+        doc = compliant_stack()
+        for i, r in enumerate(doc["deployment"]["resources"]):
+            r.setdefault("outputs", {})["members"] = [{key: f"urn:pulumi:prod::p::t::m{i}-{k}"} for k in range(3)]
+        return doc
+
+    doc = with_members("urn")
     monkeypatch.setattr(exports, "_CHUNK", 700)
     single = []
     value = exports._Window.value
@@ -170,7 +174,7 @@ def test_a_nested_object_that_looks_like_a_resource_boundary_is_not_split_on(tmp
     path = _write(tmp_path, doc)
     assert _entries(path) == doc["deployment"]["resources"]
     batches_only = len(single)
-    clean = compliant_stack()
+    clean = with_members("urx")  # the same sizes, nothing that looks like a resource's first key
     single.clear()
     assert _entries(_write(tmp_path, clean, name="clean.json")) == clean["deployment"]["resources"]
     assert batches_only > len(single), "the nested look-alikes made the reader fall back"

@@ -9,9 +9,11 @@ from tests.policies.helpers import DELETE, Case
 
 CASES = {
     # ElastiCache
-    "elasticache-encryption-at-rest-cmk": [
-        Case(T.EC_REPLICATION_GROUP, CACHE, {"atRestEncryptionEnabled": False, "kmsKeyId": DELETE}),
+    "elasticache-encryption-at-rest": [
+        Case(T.EC_REPLICATION_GROUP, CACHE, {"atRestEncryptionEnabled": False}),
+        Case(T.EC_REPLICATION_GROUP, CACHE, {"atRestEncryptionEnabled": DELETE}, label="absent: off by default"),
     ],
+    "elasticache-encryption-at-rest-cmk": [Case(T.EC_REPLICATION_GROUP, CACHE, {"kmsKeyId": DELETE})],
     "elasticache-transit-encryption-required": [
         Case(T.EC_REPLICATION_GROUP, CACHE, {"transitEncryptionEnabled": False, "transitEncryptionMode": "preferred"}),
     ],

@@ -13,6 +13,19 @@ CASES = {
         Case(T.SECURITY_GROUP, sg(), {"ingress.0.cidrBlocks": ["0.0.0.0/0"], "ingress.0.ipv6CidrBlocks": ["::/0"]}),
         Case(T.SG_RULE, sg_rule(), {"cidrBlocks": ["0.0.0.0/0"], "ipv6CidrBlocks": ["::/0"]}),
         Case(T.SG_INGRESS_RULE, ingress_rule(), {"cidrIpv4": "0.0.0.0/0", "cidrIpv6": "::/0"}),
+        # FSBP's own cases (tests/policies/control_proofs.py): a port EC2.18 does not authorize, a high-risk port
+        # of EC2.19, SSH from 0.0.0.0/0 (EC2.53) and ::/0 (EC2.54); the cases above are open on 443, which only
+        # this platform refuses.
+        Case(T.SECURITY_GROUP, sg(port_from=8443, port_to=8443), {"ingress.0.cidrBlocks": ["0.0.0.0/0"]}, label="8443"),
+        Case(T.SG_RULE, sg_rule(port_from=8443, port_to=8443), {"cidrBlocks": ["0.0.0.0/0"]}, label="8443"),
+        Case(T.SG_INGRESS_RULE, ingress_rule(port_from=8443, port_to=8443), {"cidrIpv4": "0.0.0.0/0"}, label="8443"),
+        Case(T.SECURITY_GROUP, sg(port_from=3306, port_to=3306), {"ingress.0.cidrBlocks": ["0.0.0.0/0"]}, label="3306"),
+        Case(
+            T.SECURITY_GROUP,
+            sg(port_from=22, port_to=22),
+            {"ingress.0.cidrBlocks": ["0.0.0.0/0"], "ingress.0.ipv6CidrBlocks": ["::/0"]},
+            label="ssh",
+        ),
     ],
     "sg-no-public-ingress-data-ports": [
         Case(T.SECURITY_GROUP, sg(PUBLIC_NET, 6380, 6400), {"ingress.0.fromPort": 6379}, label="from"),

@@ -11,6 +11,20 @@ from tests.policies.helpers import DELETE, Case
 
 CASES = {
     # operations: SQS, FIS
+    "sqs-queue-encrypted": [
+        Case(
+            T.SQS_QUEUE,
+            {"name": "orders", "sqsManagedSseEnabled": True},
+            {"sqsManagedSseEnabled": False},
+            label="sse-sqs",
+        ),
+        Case(
+            T.SQS_QUEUE,
+            {"name": "orders", "sqsManagedSseEnabled": False, "kmsMasterKeyId": "alias/aws/sqs"},
+            {"kmsMasterKeyId": DELETE},
+            label="sse-kms",
+        ),
+    ],
     "sqs-queue-cmk": [
         Case(
             T.SQS_QUEUE,

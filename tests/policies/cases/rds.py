@@ -4,7 +4,15 @@ policy checks, a one-property mutation that must be reported (tests/policies/tes
 from __future__ import annotations
 
 from policies.engine import tokens as T
-from tests.policies.cases.shapes import AURORA, BACKUP_REPLICATION, MYSQL_PARAMS, PG_PARAMS, PG_WRITER, PROXY
+from tests.policies.cases.shapes import (
+    AURORA,
+    BACKUP_REPLICATION,
+    MULTI_AZ_PG_CLUSTER,
+    MYSQL_PARAMS,
+    PG_PARAMS,
+    PG_WRITER,
+    PROXY,
+)
 from tests.policies.helpers import DELETE, Case
 
 CASES = {
@@ -37,6 +45,7 @@ CASES = {
     "rds-backup-retention": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"backupRetentionPeriod": 7}),
         Case(T.RDS_CLUSTER, AURORA, {"backupRetentionPeriod": 1}),
+        Case(T.RDS_INSTANCE, PG_WRITER, {"backupRetentionPeriod": 0}, label="no backups"),
         Case(
             T.RDS_INSTANCE,
             {**PG_WRITER, "backupRetentionPeriod": 7},
@@ -71,6 +80,7 @@ CASES = {
     "rds-copy-tags-to-snapshot": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"copyTagsToSnapshot": False}),
         Case(T.RDS_CLUSTER, AURORA, {"copyTagsToSnapshot": DELETE}),
+        Case(T.RDS_CLUSTER, MULTI_AZ_PG_CLUSTER, {"copyTagsToSnapshot": False}, label="multi-az postgres"),
     ],
     "rds-custom-parameter-group": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"parameterGroupName": "default.postgres16"}),
@@ -106,6 +116,7 @@ CASES = {
     ],
     "rds-parameter-group-logging": [
         Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.1.value": "0"}),
+        Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.2.value": "0"}, label="disconnections"),
         Case(T.RDS_PARAMETER_GROUP, PG_PARAMS, {"parameters.3.value": "-1"}, label="slow statements"),
     ],
     "rds-backup-replication-encrypted": [

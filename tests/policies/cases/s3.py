@@ -83,5 +83,18 @@ CASES = {
     ],
     "s3-policy-not-public": [
         Case(T.S3_POLICY, {"bucket": "b", "policy": doc(DENY_HTTP)}, {"policy": doc(DENY_HTTP, PUBLIC)}),
+        # FSBP S3.2 (public read) and S3.3 (public write) apart.
+        Case(
+            T.S3_POLICY,
+            {"bucket": "b", "policy": doc(DENY_HTTP)},
+            {"policy": doc(DENY_HTTP, {**PUBLIC, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})},
+            label="public read",
+        ),
+        Case(
+            T.S3_POLICY,
+            {"bucket": "b", "policy": doc(DENY_HTTP)},
+            {"policy": doc(DENY_HTTP, {**PUBLIC, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"})},
+            label="public write",
+        ),
     ],
 }

@@ -149,6 +149,17 @@ AURORA = {
     "autoMinorVersionUpgrade": True,
     "dbSubnetGroupName": "ecomart-prod-postgres",
 }
+# A Multi-AZ DB cluster of RDS for PostgreSQL (not Aurora): FSBP RDS.47's resource.
+MULTI_AZ_PG_CLUSTER = {
+    **AURORA,
+    "clusterIdentifier": "ecomart-prod-pg-cluster",
+    "engine": "postgres",
+    "engineVersion": "16.6",
+    "dbClusterInstanceClass": "db.m6gd.large",
+    "storageType": "io1",
+    "allocatedStorage": 100,
+    "iops": 1000,
+}
 PG_PARAMS = {
     "family": "postgres16",
     "name": "ecomart-prod-postgres16",
