@@ -159,8 +159,8 @@ FSBP = Catalogue(
             (
                 GAP,
                 "a vault always encrypts (its key, or aws/backup), except the backups of services that keep the "
-                "source's encryption (RDS, Aurora): rds-storage-encrypted reports the unencrypted source, but no policy "
-                "follows a backup selection to it yet",
+                "source's encryption (RDS, Aurora): rds-storage-encrypted reports the unencrypted source, but no "
+                "policy follows a backup selection to it yet",
             ),
         ),
         _fsbp(

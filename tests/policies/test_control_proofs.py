@@ -62,7 +62,9 @@ def proofs() -> dict[tuple[str, str], list[Proof]]:
         else:
             wanted = SELECTORS.get(pid, {}).get(control, [])
             chosen = [c for c in _candidates(pid) if (c[1], c[2], c[3]) in wanted]
-        out[(pid, control)] = [Proof(control, pid, t, path, label, kind, case, value) for kind, t, path, label, case, value in chosen]
+        out[(pid, control)] = [
+            Proof(control, pid, t, path, label, kind, case, value) for kind, t, path, label, case, value in chosen
+        ]
     return out
 
 
@@ -189,7 +191,12 @@ def table() -> str:
         "",
     ]
     for cat in CATALOGUES:
-        lines += [f"## {cat.name}", "", "| control | policy | resource | the one change that violates it |", "|---|---|---|---|"]
+        lines += [
+            f"## {cat.name}",
+            "",
+            "| control | policy | resource | the one change that violates it |",
+            "|---|---|---|---|",
+        ]
         for c in cat.controls:
             if c.uncovered is not None:
                 continue
@@ -206,7 +213,9 @@ def table() -> str:
 
 
 def test_the_proof_table_is_current():
-    assert DOC.read_text(encoding="utf-8") == table(), "docs/control-proofs.md is stale: run python -m tests.policies.test_control_proofs --write"
+    assert DOC.read_text(encoding="utf-8") == table(), (
+        "docs/control-proofs.md is stale: run python -m tests.policies.test_control_proofs --write"
+    )
 
 
 if __name__ == "__main__":

@@ -155,6 +155,7 @@ def test_a_lone_surrogate_escape_reads_as_json_loads_reads_it(tmp_path, parser):
 def test_a_nested_object_that_looks_like_a_resource_boundary_is_not_split_on(tmp_path, monkeypatch):
     """``}, {"urn": ...`` inside a resource's values (a list of objects keyed by urn): the window ending there does
     not parse as whole resources, and the reader falls back to reading one value."""
+
     def with_members(key: str) -> dict:
         doc = compliant_stack()
         for i, r in enumerate(doc["deployment"]["resources"]):
