@@ -201,6 +201,7 @@ DEV = EnvironmentRules(
         "rds-multi-az",
         "rds-deletion-protection",
         "rds-final-snapshot",
+        "rds-retain-automated-backups",
         "elasticache-cluster-mode-sharded",
         "backup-plan-cross-region-copy",
         "atlas-cluster-termination-protection",
@@ -429,6 +430,10 @@ HOUSE_POLICY_SETTINGS: Mapping[str, Mapping[str, Any]] = {
     # The on-call learns from the OK notification that an incident is over.
     "metric-alarm-notifies": {"okActionRequired": True},
     "composite-alarm-notifies": {"okActionRequired": True},
+    # Read replicas are rebuilt from the writer, never restored (components/postgres.py): they keep no backups.
+    "rds-backup-retention": {"checkReadReplicas": False},
+    # Key material rotates at least yearly (PCI DSS 3.7.4's cryptoperiod as this platform sets it).
+    "kms-key-rotation": {"maximumRotationDays": 365},
 }
 
 
@@ -455,7 +460,11 @@ def to_atlas_region(aws_region: str) -> str:
 PORTABLE_ENVIRONMENT = "portable"
 PORTABLE_THRESHOLDS: Mapping[str, Mapping[str, Any]] = {
     # AWS Security Hub FSBP RDS.11: automatic backups enabled, backupRetentionMinimum default 7 days.
-    "rds-backup-retention": {"minimumDays": 7},
+    # checkReadReplicas: AWS Config db-instance-backup-enabled's parameter, on: a read replica keeping automated
+    # backups under the minimum (created with none) is reported.
+    "rds-backup-retention": {"minimumDays": 7, "checkReadReplicas": True},
+    # FSBP KMS.4 asks only that rotation is on; 2560 days is the longest period KMS accepts.
+    "kms-key-rotation": {"maximumRotationDays": 2560},
     # No catalogue sets a deletion window (FSBP KMS.3 asks only that no key is pending deletion); 7 is the shortest
     # window AWS allows.
     "kms-key-deletion-window": {"minimumDays": 7},

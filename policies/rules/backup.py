@@ -131,6 +131,106 @@ def backup_plan_retention(r: Res, report: Report) -> None:
         report(f"no rule keeps recovery points {long_term} days (longest: {longest:g})")
 
 
+_DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+
+
+def _values(field: str, low: int, high: int, names: dict[str, int] | None = None) -> list[int] | None:
+    """The values a cron field selects (``*``, ``?``, lists, ranges, steps, day names); None for ``L``/``W``/``#``."""
+    out: set[int] = set()
+    for part in field.upper().split(","):
+        if any(c in part for c in "LW#"):
+            return None
+        base, _, step = part.partition("/")
+        if base in ("*", "?"):
+            lo, hi = low, high
+        elif "-" in base:
+            a, b = base.split("-", 1)
+            lo, hi = (names or {}).get(a) or int(a), (names or {}).get(b) or int(b)
+        else:
+            lo = (names or {}).get(base) or int(base)
+            hi = high if step else lo
+        out.update(range(lo, hi + 1, int(step) if step else 1))
+    return sorted(out)
+
+
+def _largest_gap(values: list[int], cycle: int) -> int:
+    """The longest wait between two selected values of a cycle (e.g. hours of a day, days of a week)."""
+    gaps = [b - a for a, b in zip(values, values[1:], strict=False)] + [values[0] + cycle - values[-1]]
+    return max(gaps)
+
+
+def cron_interval_hours(expression: str) -> float | None:
+    """The longest time between two runs of an AWS cron schedule (``cron(min hour dom month dow year)``), in hours;
+    None when the expression is not one this can tell (``rate``, ``L``, ``W``, ``#``)."""
+    m = re.fullmatch(r"\s*cron\((.+)\)\s*", expression)
+    if not m:
+        return None
+    fields = m.group(1).split()
+    if len(fields) != 6:
+        return None
+    try:
+        hours = _values(fields[1], 0, 23)
+        dom = _values(fields[2], 1, 31)
+        months = _values(fields[3], 1, 12)
+        dow = _values(fields[4], 1, 7, _DAYS)
+    except ValueError:
+        return None
+    if hours is None or dom is None or months is None or dow is None or not hours:
+        return None
+    if len(months) < 12:
+        return 24.0 * 30 * _largest_gap(months, 12)
+    if fields[2] not in ("*", "?") and len(dom) < 31:
+        return 24.0 * _largest_gap(dom, 31)
+    if fields[4] not in ("*", "?") and len(dow) < 7:
+        return 24.0 * _largest_gap(dow, 7)
+    return float(_largest_gap(hours, 24))
+
+
+@resource_policy(
+    "backup-plan-frequency",
+    unset={"rules.0.schedule": "unset: AWS Backup runs the rule daily at 05:00 UTC"},
+    types=(BACKUP_PLAN,),
+    severity="high",
+    category="resilience",
+    controls=(GDPR_RESTORE, "pci-12-10-1"),
+    description="At least one rule of every backup plan takes recovery points at least every "
+    "`maximumIntervalHours` hours (24: AWS Config's backup-plan-min-frequency-and-min-retention-check at its "
+    "default), or continuously.",
+    why="A plan that runs weekly or monthly loses up to that much data; AWS Config's rule requires a daily "
+    "rule by default (https://docs.aws.amazon.com/config/latest/developerguide/"
+    "backup-plan-min-frequency-and-min-retention-check.html). A rule without a schedule runs daily at 05:00 UTC, "
+    "AWS Backup's default.",
+    remediation='Give one rule a daily schedule (`schedule="cron(0 5 ? * * *)"`) or `enable_continuous_backup=True`.',
+    checks=("rules[].schedule",),
+    config={"maximumIntervalHours": 24},
+    config_descriptions={
+        "maximumIntervalHours": "Longest time between two recovery points of the plan's most frequent rule, in hours."
+    },
+)
+def backup_plan_frequency(r: Res, report: Report) -> None:
+    rules = _rules(r)
+    if not rules or not all(known(x) for x in r.get("rules") or []):
+        return  # a rule not readable yet might be the frequent one
+    limit = r.setting("maximumIntervalHours")
+    intervals = []
+    for rule in rules:
+        schedule, continuous = rule.get("schedule"), rule.get("enableContinuousBackup")
+        if not known(schedule) or not known(continuous):
+            return  # a rule not readable yet might be the frequent one
+        if is_true(continuous) or absent(schedule):
+            return
+        hours = cron_interval_hours(schedule) if isinstance(schedule, str) else None
+        if hours is None:
+            return  # a schedule this cannot read is not judged
+        intervals.append((hours, rule.get("ruleName")))
+    best, name = min(intervals, key=lambda x: x[0])
+    if best > limit:
+        report(
+            f"the most frequent rule ({show(name)}) runs every {best:g} hours at best: a recovery point at least "
+            f"every {limit:g} hours required"
+        )
+
+
 @resource_policy(
     "backup-plan-cross-region-copy",
     types=(BACKUP_PLAN,),

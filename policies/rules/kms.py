@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from platform_rules import DEV, PROD, policy_defaults
 from policies.engine.core import (
     Report,
     Res,
     Stack,
     StackReport,
+    absent,
     identity,
     is_false,
     is_true,
@@ -30,11 +33,14 @@ from policies.engine.tokens import KMS_ALIAS, KMS_KEY, KMS_KEY_POLICY, KMS_REPLI
     severity="high",
     category="security",
     controls=("pci-3-7-4", "cis-3-8", GDPR_ENC, "fsbp-kms-4"),
-    description="Symmetric customer-managed keys rotate their key material at least yearly.",
+    description="Symmetric customer-managed keys rotate their key material, at least every `maximumRotationDays` "
+    "days (this platform: 365).",
     why="Rotation bounds how much data one key version protects and is what PCI DSS calls the end of a key's "
     "cryptoperiod.",
     remediation="Set `enable_key_rotation=True` (and `rotation_period_in_days<=365` if set) on `aws.kms.Key`.",
     checks=("enableKeyRotation", "rotationPeriodInDays"),
+    config=policy_defaults("kms-key-rotation"),
+    config_descriptions={"maximumRotationDays": "Longest allowed `rotation_period_in_days`."},
 )
 def kms_key_rotation(r: Res, report: Report) -> None:
     spec = r.get("customerMasterKeySpec")
@@ -43,9 +49,9 @@ def kms_key_rotation(r: Res, report: Report) -> None:
     enabled = r.get("enableKeyRotation")
     if not_true(enabled):
         report(f"enableKeyRotation is {show(enabled)}: key material never changes")
-    period = r.get("rotationPeriodInDays")
-    if known(period) and period is not None and (num(period) or 0) > 365:
-        report(f"rotationPeriodInDays is {show(period)}: rotate at least every 365 days")
+    period, limit = r.get("rotationPeriodInDays"), r.setting("maximumRotationDays")
+    if known(period) and period is not None and (num(period) or 0) > limit:
+        report(f"rotationPeriodInDays is {show(period)}: rotate at least every {limit} days")
 
 
 @resource_policy(
@@ -115,6 +121,64 @@ public_policy_rule(
 
 
 # === stack policies: how these resources relate to the rest of the stack =====================
+
+
+def _default_key_policy(policy: object) -> bool:
+    """KMS's default key policy: one statement letting the account root do kms:* (what a key created without a
+    policy reads back)."""
+    try:
+        doc = json.loads(policy) if isinstance(policy, str) else policy
+    except ValueError:
+        return False
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or len(statements) != 1 or not isinstance(statements[0], dict):
+        return False
+    st = statements[0]
+    principal = st.get("Principal")
+    aws = principal.get("AWS") if isinstance(principal, dict) else None
+    return (
+        st.get("Effect") == "Allow"
+        and isinstance(aws, str)
+        and aws.endswith(":root")
+        and st.get("Action") in ("kms:*", ["kms:*"])
+        and "Condition" not in st
+    )
+
+
+@stack_policy(
+    "stack-kms-keys-explicit-policy",
+    types=(KMS_KEY, KMS_KEY_POLICY),
+    severity="medium",
+    category="security",
+    controls=(GDPR_CIA, "pci-3-6-1", "pci-7-2-1"),
+    description="Every customer-managed key declares its key policy (`policy` on the key, or an `aws.kms.KeyPolicy` "
+    "for it), not KMS's default one.",
+    why="A key created without a policy gets KMS's default: the account root may do kms:*, so who can decrypt is "
+    "decided by IAM policies anywhere in the account, not by the key "
+    "(https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).",
+    remediation="Set `policy=` on `aws.kms.Key` (or declare `aws.kms.KeyPolicy(key_id=key.id, policy=...)`) naming "
+    "the key's administrators and its users.",
+    checks={KMS_KEY: ("policy",), KMS_KEY_POLICY: ("keyId",)},
+)
+def stack_kms_keys_explicit_policy(stack: Stack, report: StackReport) -> None:
+    covered: set[str] = set()
+    for kp in stack.of_type(KMS_KEY_POLICY):
+        if kp.unplaced("keyId"):
+            return  # a key policy not placed yet might be any key's
+        covered |= stack.refs(kp, "keyId", (KMS_KEY,))
+    for key in stack.of_type(KMS_KEY):
+        policy = key.get("policy")
+        if key.urn in covered or not known(policy):
+            continue
+        if absent(policy) or _default_key_policy(policy):
+            report(
+                f"{identity(key)} has no key policy of its own: KMS's default lets IAM policies across the account "
+                "decide who uses the key",
+                key.urn,
+            )
+
 
 # --- every KMS key used -----------------------------------------------------------------------------------------------
 

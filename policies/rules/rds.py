@@ -237,12 +237,19 @@ def rds_multi_az(r: Res, report: Report) -> None:
     "`postgres.backupRetentionDays`).",
     checks=("backupRetentionPeriod",),
     config=policy_defaults("rds-backup-retention"),
-    config_descriptions={"minimumDays": "Shortest allowed automated backup retention, in days."},
+    config_descriptions={
+        "minimumDays": "Shortest allowed automated backup retention, in days.",
+        "checkReadReplicas": "Read replicas are held to it too (AWS Config's db-instance-backup-enabled parameter of "
+        "the same name; a replica is created with backups off; this platform rebuilds replicas from the writer).",
+    },
 )
 def rds_backup_retention(r: Res, report: Report) -> None:
-    if is_replica(r):
-        return
     raw = r.get("backupRetentionPeriod")
+    if is_replica(r):
+        if not r.setting("checkReadReplicas"):
+            return
+        if absent(raw):
+            raw = 0  # a read replica is created with automated backups off
     if not known(raw):
         return
     minimum = r.setting("minimumDays")
@@ -334,6 +341,29 @@ def rds_final_snapshot(r: Res, report: Report) -> None:
         report("skipFinalSnapshot is true: deleting the database keeps no final copy")
     elif absent(r.get("finalSnapshotIdentifier")):
         report("finalSnapshotIdentifier is not set: the deletion would fail or keep no final copy")
+
+
+@resource_policy(
+    "rds-retain-automated-backups",
+    types=(RDS_INSTANCE,),
+    severity="medium",
+    category="lifecycle",
+    controls=(GDPR_RESTORE, "pci-12-10-1"),
+    description="Deleting an RDS writer keeps its automated backups (`delete_automated_backups=False`).",
+    why="The provider's default deletes every automated backup with the instance: the point-in-time history of the "
+    "last retention period is gone with it, and a final snapshot restores only the moment of deletion "
+    "(https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.Retaining.html). "
+    "Dev runs this as advisory.",
+    remediation="Set `delete_automated_backups=False` on `aws.rds.Instance` (the postgres component does when "
+    "`postgres.finalSnapshot` is on).",
+    checks=("deleteAutomatedBackups",),
+)
+def rds_retain_automated_backups(r: Res, report: Report) -> None:
+    if is_replica(r):
+        return  # a replica has no automated backups of its own to keep
+    value = r.get("deleteAutomatedBackups")
+    if known(value) and not is_false(value):
+        report(f"deleteAutomatedBackups is {show(value)}: deleting the instance deletes its point-in-time history")
 
 
 @resource_policy(

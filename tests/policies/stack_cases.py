@@ -20,6 +20,7 @@ from tests.policies.stack_fixture import (  # noqa: F401
     AUDIT_BUCKET,
     CLUSTER_ARN,
     DELETE,
+    KEYS,
     REPLICA_KEY_ARN,
     WRITER_ARN,
     compliant_stack,
@@ -121,6 +122,49 @@ def _notify_by(prop: str, value):
 
 # (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
 M = [
+    (
+        "stack-kms-keys-explicit-policy",
+        T.KMS_KEY,
+        "policy",
+        "",
+        None,
+        lambda d: set_prop(d, "key-logs", "policy", DELETE),
+    ),
+    (
+        "stack-kms-keys-explicit-policy",
+        T.KMS_KEY,
+        "policy",
+        "default",
+        None,
+        lambda d: set_prop(
+            d,
+            "key-logs",
+            "policy",
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Id": "key-default-1",
+                    "Statement": [
+                        {
+                            "Sid": "Enable IAM User Permissions",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+        ),
+    ),
+    (
+        "stack-kms-keys-explicit-policy",
+        T.KMS_KEY_POLICY,
+        "keyId",
+        "",
+        None,
+        lambda d: set_prop(d, "key-document-policy", "keyId", KEYS["relational"][0]),
+    ),
     (
         "stack-data-subnets-not-internet-routed",
         T.ROUTE_TABLE_ASSOCIATION,

@@ -8,6 +8,7 @@ real stacks do not use yet (an Aurora cluster, a serverless cache, an RDS proxy,
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,33 @@ KEYS = {
     for d in ("relational", "backups", "logs", "document")
 }
 REPLICA_KEY_ARN = arn("kms", "key/mrk-relational-dr", "us-west-2")
+KEY_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "ServiceUse",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": "123456789012",
+                        "kms:ViaService": "rds.us-east-1.amazonaws.com",
+                    }
+                },
+            },
+        ],
+    }
+)
 TOPIC = arn("sns", "ecomart-prod-data-alarms")
 WRITER_ARN, CLUSTER_ARN = arn("rds", "db:pg"), arn("rds", "cluster:aurora")
 AUDIT_BUCKET, ACCESS_LOG_BUCKET = "ecomart-prod-audit", "ecomart-prod-access-logs"
@@ -209,15 +237,25 @@ def compliant_stack() -> dict[str, Any]:
         )
     )
     for domain, (kid, karn) in KEYS.items():
+        # Every key has its own policy: inline, or (the document key) through an aws.kms.KeyPolicy.
+        inline = {"policy": KEY_POLICY} if domain != "document" else {}
         add(
             _entry(
                 "aws:kms/key:Key",
                 f"key-{domain}",
-                {"enableKeyRotation": True, "deletionWindowInDays": 30, "tags": t},
+                {"enableKeyRotation": True, "deletionWindowInDays": 30, **inline, "tags": t},
                 {"arn": karn, "keyId": kid},
                 rid=kid,
             )
         )
+    add(
+        _entry(
+            "aws:kms/keyPolicy:KeyPolicy",
+            "key-document-policy",
+            {"keyId": KEYS["document"][0], "policy": KEY_POLICY},
+            rid=KEYS["document"][0],
+        )
+    )
     add(
         _entry(
             "aws:kms/alias:Alias",

@@ -127,7 +127,10 @@ def test_portable_thresholds_are_the_catalogues_defaults():
 
     for pid, values in platform_rules.PORTABLE_THRESHOLDS.items():
         assert enforcement.properties_of(pid, PORTABLE) == dict(values)
-    assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {"minimumDays": 7}  # FSBP RDS.11
+    assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {  # FSBP RDS.11, Config's parameter
+        "minimumDays": 7,
+        "checkReadReplicas": True,
+    }
     assert enforcement.properties_of("log-group-retention", PORTABLE) == {  # FSBP CloudWatch.16
         "minimumDays": 365,
         "neverExpireCompliant": True,
@@ -171,5 +174,5 @@ def test_the_house_conventions_a_foreign_stack_was_reported_for_are_off_in_porta
         "sns-topic-policy-deny-insecure-transport",
     }
     assert all(enforcement.level_of(pid, PORTABLE) == "disabled" for pid in conventions)
-    assert enforcement.properties_of("rds-backup-retention", PORTABLE) == {"minimumDays": 7}
+    assert enforcement.properties_of("rds-backup-retention", PORTABLE)["minimumDays"] == 7
     assert enforcement.properties_of("backup-plan-retention", PORTABLE) == {"minimumDays": 1, "longTermDays": 35}

@@ -85,6 +85,7 @@ WRITER = {
     "masterUserSecretKmsKeyId": UNKNOWN,
     "multiAz": False,
     "backupRetentionPeriod": 7,
+    "deleteAutomatedBackups": False,
     "deletionProtection": True,
     "finalSnapshotIdentifier": "db-final",
     "copyTagsToSnapshot": True,

@@ -15,6 +15,27 @@ CASES = {
     "backup-vault-no-force-destroy": [
         Case(T.BACKUP_VAULT, {"name": "v", "kmsKeyArn": KEY_ARN, "forceDestroy": False}, {"forceDestroy": True})
     ],
+    "backup-plan-frequency": [
+        Case(T.BACKUP_PLAN, "PLAN", {"rules.0.schedule": "cron(0 5 ? * MON *)"}, label="weekly"),
+        Case(T.BACKUP_PLAN, "PLAN", {"rules.0.schedule": "cron(0 5 */2 * ? *)"}, label="every other day"),
+        Case(
+            T.BACKUP_PLAN,
+            {
+                "name": "p",
+                "rules": [
+                    {
+                        "ruleName": "r",
+                        "targetVaultName": "v",
+                        "schedule": "cron(0 5 ? * MON *)",
+                        "enableContinuousBackup": True,
+                        "lifecycle": {"deleteAfter": 35},
+                    }
+                ],
+            },
+            {"rules.0.enableContinuousBackup": False},
+            label="continuous",
+        ),
+    ],
     "backup-plan-retention": [
         Case(T.BACKUP_PLAN, "PLAN", {"rules.0.lifecycle.deleteAfter": 7}),
         Case(T.BACKUP_PLAN, "PLAN", {"rules.1.lifecycle.deleteAfter": 90}, label="no long-term rule"),

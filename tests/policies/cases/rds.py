@@ -46,6 +46,19 @@ CASES = {
         Case(T.RDS_INSTANCE, PG_WRITER, {"backupRetentionPeriod": 7}),
         Case(T.RDS_CLUSTER, AURORA, {"backupRetentionPeriod": 1}),
         Case(T.RDS_INSTANCE, PG_WRITER, {"backupRetentionPeriod": 0}, label="no backups"),
+        # AWS Config's checkReadReplicas: a MySQL replica that declares backups off.
+        Case(
+            T.RDS_INSTANCE,
+            {
+                "identifier": "orders-replica",
+                "replicateSourceDb": "arn:aws:rds:us-east-1:123456789012:db:orders",
+                "instanceClass": "db.t4g.medium",
+                "backupRetentionPeriod": 7,
+            },
+            {"backupRetentionPeriod": 0},
+            config={"minimumDays": 7, "checkReadReplicas": True},
+            label="replica",
+        ),
         Case(
             T.RDS_INSTANCE,
             {**PG_WRITER, "backupRetentionPeriod": 7},
@@ -61,6 +74,10 @@ CASES = {
     "rds-final-snapshot": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"skipFinalSnapshot": True, "finalSnapshotIdentifier": DELETE}),
         Case(T.RDS_CLUSTER, AURORA, {"skipFinalSnapshot": True, "finalSnapshotIdentifier": DELETE}),
+    ],
+    "rds-retain-automated-backups": [
+        Case(T.RDS_INSTANCE, PG_WRITER, {"deleteAutomatedBackups": True}),
+        Case(T.RDS_INSTANCE, PG_WRITER, {"deleteAutomatedBackups": DELETE}, label="absent: deleted by default"),
     ],
     "rds-performance-insights-encrypted": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"performanceInsightsEnabled": False, "performanceInsightsKmsKeyId": DELETE}),

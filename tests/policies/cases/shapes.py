@@ -128,6 +128,7 @@ PG_WRITER = {
     "dbSubnetGroupName": "ecomart-prod-postgres",
     "vpcSecurityGroupIds": ["sg-97a2a99fd544b50c2"],
     "port": 5432,
+    "deleteAutomatedBackups": False,
 }
 AURORA = {
     "clusterIdentifier": "ecomart-prod-aurora",
