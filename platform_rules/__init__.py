@@ -43,8 +43,21 @@ POSTGRES_DEFAULT_MAJOR = "16"
 # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MariaDB.Concepts.VersionMgmt.html. Re-read them and move
 # the date when a major reaches its end; rds-engine-version-supported's defaults follow.
 SUPPORT_CALENDAR_READ = "2026-12-07"
+# Aurora's majors end on their own calendars: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraMySQLReleaseNotes/
+# AuroraMySQL.release-calendars.html (version 2, MySQL 5.7-compatible, ended 2024-10-31) and
+# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/aurora-postgresql-release-calendar.html.
 RDS_STANDARD_SUPPORT_END: Mapping[str, Mapping[str, str]] = {
     "mysql": {"5.7": "2024-02-29", "8.0": "2026-07-31", "8.4": "2029-07-31"},
+    "aurora-mysql": {"5.7": "2024-10-31", "8.0": "2028-04-30"},
+    "aurora-postgresql": {
+        "11": "2024-02-29",
+        "12": "2025-02-28",
+        "13": "2026-02-28",
+        "14": "2027-02-28",
+        "15": "2028-02-29",
+        "16": "2029-02-28",
+        "17": "2030-02-28",
+    },
     "mariadb": {
         "10.4": "2024-06-30",
         "10.5": "2025-02-28",

@@ -524,19 +524,35 @@ def rds_ca_certificate_current(r: Res, report: Report) -> None:
         report(f"caCertIdentifier is {show(ca)}: not a current RDS CA ({', '.join(CURRENT_CA_CERTIFICATES)})")
 
 
-_ENGINE_LABEL = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
+_ENGINE_LABEL = {
+    "postgres": "PostgreSQL",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "aurora-postgresql": "Aurora PostgreSQL",
+    "aurora-mysql": "Aurora MySQL",
+}
+# The setting holding each engine's oldest allowed major.
+_MINIMUM_SETTING = {
+    "postgres": "minimumPostgresMajor",
+    "mysql": "minimumMysqlVersion",
+    "mariadb": "minimumMariadbVersion",
+    "aurora-postgresql": "minimumAuroraPostgresMajor",
+    "aurora-mysql": "minimumAuroraMysqlVersion",
+}
 
 
 @resource_policy(
     "rds-engine-version-supported",
-    types=(RDS_INSTANCE,),
+    types=(RDS_INSTANCE, RDS_CLUSTER),
     severity="medium",
     category="security",
     controls=("pci-6-3-3", "cis-pg-1-patches"),
-    description="PostgreSQL, MySQL and MariaDB instances run a major version in RDS standard support (>= "
-    f"`minimumPostgresMajor`, default {POSTGRES_SUPPORTED_MAJORS[0]}; `minimumMysqlVersion`, default "
-    f"{oldest_supported_major('mysql')}; `minimumMariadbVersion`, default {oldest_supported_major('mariadb')}: AWS's "
-    f"release calendars as read on {SUPPORT_CALENDAR_READ}).",
+    description="RDS instances and clusters (PostgreSQL, MySQL, MariaDB, Aurora PostgreSQL, Aurora MySQL) run a "
+    f"major version in standard support (>= `minimumPostgresMajor`, default {POSTGRES_SUPPORTED_MAJORS[0]}; "
+    f"`minimumMysqlVersion`, default {oldest_supported_major('mysql')}; `minimumMariadbVersion`, default "
+    f"{oldest_supported_major('mariadb')}; `minimumAuroraPostgresMajor`, default "
+    f"{oldest_supported_major('aurora-postgresql')}; `minimumAuroraMysqlVersion`, default "
+    f"{oldest_supported_major('aurora-mysql')}: AWS's release calendars as read on {SUPPORT_CALENDAR_READ}).",
     why="Versions past standard support get no security fixes (and cost extended-support fees).",
     remediation="Set `engine_version` to a supported major (the stack uses PostgreSQL 16).",
     checks=("engineVersion",),
@@ -544,11 +560,15 @@ _ENGINE_LABEL = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB
         "minimumPostgresMajor": int(POSTGRES_SUPPORTED_MAJORS[0]),
         "minimumMysqlVersion": oldest_supported_major("mysql"),
         "minimumMariadbVersion": oldest_supported_major("mariadb"),
+        "minimumAuroraPostgresMajor": int(oldest_supported_major("aurora-postgresql")),
+        "minimumAuroraMysqlVersion": oldest_supported_major("aurora-mysql"),
     },
     config_descriptions={
         "minimumPostgresMajor": "Oldest PostgreSQL major version allowed.",
         "minimumMysqlVersion": "Oldest MySQL major (X.Y) allowed.",
         "minimumMariadbVersion": "Oldest MariaDB major (X.Y) allowed.",
+        "minimumAuroraPostgresMajor": "Oldest Aurora PostgreSQL major version allowed.",
+        "minimumAuroraMysqlVersion": "Oldest Aurora MySQL major (the MySQL X.Y it is compatible with) allowed.",
     },
 )
 def rds_engine_version_supported(r: Res, report: Report) -> None:
@@ -561,17 +581,17 @@ def rds_engine_version_supported(r: Res, report: Report) -> None:
     if absent(version):
         report("engineVersion is not set: RDS picks the default, which the stack does not control")
         return
-    label = _ENGINE_LABEL[engine]
-    if engine == "postgres":
+    label, minimum = _ENGINE_LABEL[engine], r.setting(_MINIMUM_SETTING[engine])
+    if engine in ("postgres", "aurora-postgresql"):
         match = re.match(r"(\d+)", str(version))
-        minimum = r.setting("minimumPostgresMajor")
-        if match is None or int(match.group(1)) < minimum:
-            report(f"engineVersion is {show(version)}: {label} below {minimum} is out of RDS standard support")
+        if match is None or int(match.group(1)) < int(minimum):
+            report(f"engineVersion is {show(version)}: {label} below {minimum} is out of standard support")
         return
-    minimum = str(r.setting("minimumMysqlVersion" if engine == "mysql" else "minimumMariadbVersion"))
-    have, floor = _major(str(version)), _major(minimum)
+    # MySQL X.Y; Aurora MySQL's versions start with the MySQL version they are compatible with
+    # (8.0.mysql_aurora.3.08.0).
+    have, floor = _major(str(version)), _major(str(minimum))
     if have is None or (floor is not None and have < floor):
-        report(f"engineVersion is {show(version)}: {label} below {minimum} is out of RDS standard support")
+        report(f"engineVersion is {show(version)}: {label} below {minimum} is out of standard support")
 
 
 def _major(version: str) -> tuple[int, int] | None:

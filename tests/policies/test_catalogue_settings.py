@@ -100,6 +100,10 @@ def test_every_house_setting_has_a_catalogue_value_in_the_portable_profile():
         ("mariadb", "2026-08-31", "10.6"),
         ("mariadb", "2026-09-01", "10.11"),
         ("mysql", platform_rules.SUPPORT_CALENDAR_READ, "8.4"),
+        ("aurora-postgresql", "2026-02-28", "13"),
+        ("aurora-postgresql", "2026-03-01", "14"),
+        ("aurora-mysql", "2024-10-31", "5.7"),
+        ("aurora-mysql", "2024-11-01", "8.0"),
     ],
 )
 def test_the_oldest_supported_major_follows_the_release_calendar(engine, on, oldest):
@@ -114,6 +118,8 @@ def test_an_engine_version_policy_default_moves_with_the_calendar():
     defaults = meta_of(POLICIES["rds-engine-version-supported"]).config_defaults
     assert defaults["minimumMysqlVersion"] == platform_rules.oldest_supported_major("mysql")
     assert defaults["minimumMariadbVersion"] == platform_rules.oldest_supported_major("mariadb")
+    assert defaults["minimumAuroraPostgresMajor"] == int(platform_rules.oldest_supported_major("aurora-postgresql"))
+    assert defaults["minimumAuroraMysqlVersion"] == platform_rules.oldest_supported_major("aurora-mysql")
 
 
 def test_a_backup_plan_is_judged_by_aws_configs_rule_in_portable_and_by_the_house_rules_otherwise():

@@ -106,6 +106,15 @@ CASES = {
     "rds-ca-certificate-current": [Case(T.RDS_INSTANCE, PG_WRITER, {"caCertIdentifier": "rds-ca-2019"})],
     "rds-engine-version-supported": [
         Case(T.RDS_INSTANCE, PG_WRITER, {"engineVersion": "12.22"}),
+        # Aurora PostgreSQL 13 left standard support on 2026-02-28, Aurora MySQL 2 (5.7) on 2024-10-31.
+        Case(T.RDS_CLUSTER, AURORA, {"engineVersion": "13.12"}, label="aurora postgresql"),
+        Case(
+            T.RDS_CLUSTER,
+            {**AURORA, "engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.08.0"},
+            {"engineVersion": "5.7.mysql_aurora.2.11.2"},
+            label="aurora mysql",
+        ),
+        Case(T.RDS_CLUSTER, MULTI_AZ_PG_CLUSTER, {"engineVersion": "13.20"}, label="multi-az postgres"),
         # MySQL 8.0 left RDS standard support on 2026-07-31, MariaDB 10.6 on 2026-08-31 (platform_rules' calendar).
         Case(
             T.RDS_INSTANCE,
