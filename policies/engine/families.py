@@ -15,6 +15,7 @@ from typing import Any
 
 from policies.engine.core import resource_policy
 from policies.engine.documents import denies_insecure_transport, document_statements, report_public_statements
+from policies.engine.values import absent, as_list, is_true, known, num, show
 from policies.engine.views import Report, Res
 
 
@@ -76,3 +77,60 @@ def insecure_transport_rule(
         checks=(prop,),
         **meta,
     )
+
+
+def flag_rule(
+    module: str, id: str, *, types: Sequence[str], prop: str, want: bool, default: bool | None, harm: str, **meta: Any
+) -> Any:
+    """A resource policy that requires the boolean ``prop`` to be ``want``. ``default`` is the service's value when
+    the property is unset (judged like a declared one); None when unset has no default to judge (then not
+    reported)."""
+
+    def check(r: Res, report: Report) -> None:
+        value = r.get(prop)
+        if not known(value) or (absent(value) and default is None):
+            return
+        if is_true(default if absent(value) else value) != want:
+            report(f"{prop} is {show(value)}: {harm}")
+
+    if default == want:  # declared: unset is compliant (the metadata states only compliant defaults)
+        meta.setdefault("defaults", {prop: default})
+    return _declare(module, check, f"`{prop}` is {want}.", id, types=types, checks=(prop,), **meta)
+
+
+def retention_rule(module: str, id: str, *, types: Sequence[str], prop: str, minimum: int, **meta: Any) -> Any:
+    """A resource policy that requires ``prop`` (days of automated backups) to be at least the ``minimumDays``
+    setting (default ``minimum``, the catalogue's); unset is the service's default of 1 day."""
+
+    def check(r: Res, report: Report) -> None:
+        raw = r.get(prop)
+        if not known(raw):
+            return
+        days, floor = (1 if absent(raw) else num(raw)), r.setting("minimumDays")
+        if days is None or days < floor:
+            report(f"{prop} is {show(raw)}: at least {floor} days of automated backups required")
+
+    return _declare(
+        module,
+        check,
+        f"`{prop}` is at least `minimumDays` days.",
+        id,
+        types=types,
+        checks=(prop,),
+        config={"minimumDays": minimum},
+        config_descriptions={"minimumDays": "Shortest allowed automated backup retention, in days."},
+        **meta,
+    )
+
+
+def log_export_rule(module: str, id: str, *, types: Sequence[str], prop: str, log: str, **meta: Any) -> Any:
+    """A resource policy that requires the list ``prop`` of exported log types to include ``log``."""
+
+    def check(r: Res, report: Report) -> None:
+        value = r.get(prop)
+        if not known(value) or any(not known(v) for v in as_list(value)):
+            return
+        if log not in as_list(value):
+            report(f"{prop} is {show(value)}: the {log} log is not sent to CloudWatch Logs")
+
+    return _declare(module, check, f"`{prop}` includes `{log}`.", id, types=types, checks=(prop,), **meta)

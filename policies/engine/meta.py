@@ -129,6 +129,7 @@ CONTROLS = _controls(
         "System components storing cardholder data are not directly accessible from untrusted networks",
     ),
     ("pci-2-2-1", "pci", "2.2.1", "Configuration standards are applied to system components"),
+    ("pci-2-2-2", "pci", "2.2.2", "Vendor default accounts are managed (removed, disabled or renamed)"),
     ("pci-3-5-1", "pci", "3.5.1", "Stored account data is rendered unreadable (strong cryptography)"),
     ("pci-3-6-1", "pci", "3.6.1", "Cryptographic keys are protected: key management procedures"),
     ("pci-3-7-4", "pci", "3.7.4", "Keys are changed at the end of their cryptoperiod (rotation)"),

@@ -13,6 +13,15 @@ _TABLE = {
     "billingMode": "PAY_PER_REQUEST",
 }
 
+_DAX = {
+    "clusterName": "carts-cache",
+    "nodeType": "dax.r5.large",
+    "replicationFactor": 3,
+    "iamRoleArn": "arn:aws:iam::123456789012:role/dax",
+    "serverSideEncryption": {"enabled": True},
+    "clusterEndpointEncryptionType": "TLS",
+}
+
 CASES = {
     "dynamodb-point-in-time-recovery": [
         Case(
@@ -26,5 +35,22 @@ CASES = {
             {"pointInTimeRecovery": DELETE},
             label="absent: off by default",
         ),
+    ],
+    "dynamodb-deletion-protection": [
+        Case(T.DYNAMODB_TABLE, {**_TABLE, "deletionProtectionEnabled": True}, {"deletionProtectionEnabled": False}),
+        Case(
+            T.DYNAMODB_TABLE,
+            {**_TABLE, "deletionProtectionEnabled": True},
+            {"deletionProtectionEnabled": DELETE},
+            label="absent: off by default",
+        ),
+    ],
+    "dax-cluster-encrypted": [
+        Case(T.DAX_CLUSTER, _DAX, {"serverSideEncryption.enabled": False}),
+        Case(T.DAX_CLUSTER, _DAX, {"serverSideEncryption": DELETE}, label="absent: off by default"),
+    ],
+    "dax-cluster-tls": [
+        Case(T.DAX_CLUSTER, _DAX, {"clusterEndpointEncryptionType": "NONE"}),
+        Case(T.DAX_CLUSTER, _DAX, {"clusterEndpointEncryptionType": DELETE}, label="absent: NONE by default"),
     ],
 }

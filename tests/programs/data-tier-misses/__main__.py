@@ -93,4 +93,24 @@ aws.backup.Plan(
         )
     ],
 )
+aws.docdb.Cluster(
+    "catalog",
+    master_username="catalog_admin",
+    manage_master_user_password=True,
+    backup_retention_period=7,
+    enabled_cloudwatch_logs_exports=["audit"],
+    deletion_protection=True,
+    skip_final_snapshot=False,
+    final_snapshot_identifier="catalog-final",
+)  # storage_encrypted left at its default: off
+aws.neptune.Cluster(
+    "recommendations",
+    storage_encrypted=True,
+    enable_cloudwatch_logs_exports=["audit"],
+    deletion_protection=True,
+    backup_retention_period=7,
+    copy_tags_to_snapshot=True,
+    skip_final_snapshot=False,
+    final_snapshot_identifier="recommendations-final",
+)  # no IAM database authentication: anything reaching the endpoint may query
 pulumi.export("graph", graph.uris)
