@@ -114,7 +114,9 @@ render_json(result)
 peak = hwm_mb()
 n = int(sys.argv[4])  # entries in the export (the stack resource included)
 print(json.dumps({"resources": n, "seconds": round(seconds, 3), "resources_per_second": round(n / seconds),
-                  "violations": len(result.violations), "peak_rss_mb": peak, "imports_rss_mb": base}))
+                  "violations": sum(v.policy != "stack-monthly-budget" for v in result.violations),
+                  "over_budget": any(v.policy == "stack-monthly-budget" for v in result.violations),
+                  "peak_rss_mb": peak, "imports_rss_mb": base}))
 """
 
 
@@ -175,6 +177,7 @@ def _scale_run(prod: dict[str, Any], resources: int, runs: int = 3) -> dict[str,
             "resources": streamed[0]["resources"],
             "file_mb": round(path.stat().st_size / 2**20),
             "violations": streamed[0]["violations"],
+            "over_budget": streamed[0]["over_budget"],
             "streamed_runs_s": [r["seconds"] for r in streamed],
             "streamed_resources_per_second": [min(rates), max(rates)],
             "streamed_peak_rss_mb": max(r["peak_rss_mb"] for r in streamed),
@@ -225,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         "synthetic": {
             "resources": n,
-            "violations": len(big_result.violations),
+            # N copies of prod cost N times prod's budget: that finding is expected, the others are not.
+            "violations": sum(v.policy != "stack-monthly-budget" for v in big_result.violations),
+            "over_budget": any(v.policy == "stack-monthly-budget" for v in big_result.violations),
             "check_median_s": round(big_s, 4),
             "check_runs_s": [round(t, 4) for t in big_runs],
             "resources_per_second": round(n / big_s),

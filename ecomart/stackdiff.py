@@ -162,6 +162,7 @@ class StackDiff:
     policy: PolicyDelta | None
     base_count: int
     head_count: int
+    cost: dict[str, Any] | None = None  # monthly cost before / after / delta (pricing.render.delta)
 
     def of_kind(self, kind: str) -> list[ResourceDiff]:
         return [r for r in self.resources if r.kind == kind]
@@ -206,6 +207,7 @@ class StackDiff:
                 for r in self.resources
             ],
             "policy": None if self.policy is None else {"new": self.policy.new, "fixed": self.policy.fixed},
+            "cost": self.cost,
         }
 
 
@@ -375,7 +377,25 @@ def diff_exports(
         policy=delta,
         base_count=sum(1 for r in b.values() if counted(r)),
         head_count=sum(1 for r in h.values() if counted(r)),
+        cost=_cost_delta(base, head, stack) if policy else None,
     )
+
+
+def _cost_delta(base: dict[str, Any], head: dict[str, Any], stack: str | None) -> dict[str, Any]:
+    """The monthly cost of both sides at the same prices and usage (the stack's usage file when it is ours)."""
+    from ecomart.costs import pricing_inputs
+    from pricing import PriceError, estimate, resources_of_export
+    from pricing.render import delta
+
+    region, usage = pricing_inputs(stack, head)
+    try:
+        before = estimate(resources_of_export(base), region, usage, stack=stack)
+        after = estimate(resources_of_export(head), region, usage, stack=stack)
+    except PriceError as e:
+        raise DiffError(str(e)) from None
+    out = delta(before, after)
+    out["region"], out["usageFile"] = region, usage.source
+    return out
 
 
 def _policy_delta(base: dict[str, Any], head: dict[str, Any], stack: str | None) -> PolicyDelta:
@@ -425,6 +445,11 @@ MAX_CHANGES_SHOWN = 20  # per resource in markdown: a PR comment stays readable 
 
 def render_markdown(diffs: list[StackDiff], title: str = "Infrastructure diff (offline preview)") -> str:
     out = [MARKER, f"## {title}", ""]
+    costed = [d for d in diffs if d.cost is not None]
+    if costed:
+        total_b = sum(d.cost["before"] for d in costed if d.cost)
+        total_a = sum(d.cost["after"] for d in costed if d.cost)
+        out += [f"**Monthly cost: {_usd(total_b)} → {_usd(total_a)} ({_signed(total_a - total_b)})**", ""]
     out += [
         "| stack | added | removed | changed | likely replacements | data stores at risk | policy: new "
         "mandatory / advisory | fixed |",
@@ -445,8 +470,42 @@ def render_markdown(diffs: list[StackDiff], title: str = "Infrastructure diff (o
     return "\n".join(out).rstrip() + "\n"
 
 
+def _usd(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def _signed(x: float) -> str:
+    return ("+" if x > 0 else "-" if x < 0 else "±") + _usd(abs(x))
+
+
+def _cost_markdown(cost: dict[str, Any]) -> list[str]:
+    out = [
+        f"**Monthly cost** {_usd(cost['before'])} → {_usd(cost['after'])} (**{_signed(cost['delta'])}**; prices "
+        f"{cost['region']}, usage {cost['usageFile']})",
+        "",
+    ]
+    changed = {c: v for c, v in cost["components"].items() if round(v["delta"], 2)}
+    if changed:
+        out += ["| component | before | after | delta |", "|---|---:|---:|---:|"]
+        out += [
+            f"| {c} | {_usd(v['before'])} | {_usd(v['after'])} | {_signed(v['delta'])} |" for c, v in changed.items()
+        ]
+        out.append("")
+    if cost["resources"]:
+        out += ["<details><summary>Cost per resource</summary>", "", "| resource | before | after | delta |"]
+        out.append("|---|---:|---:|---:|")
+        out += [
+            f"| {_show(r['resource'], 40)} | {_usd(r['before'])} | {_usd(r['after'])} | {_signed(r['delta'])} |"
+            for r in cost["resources"]
+        ]
+        out += ["", "</details>", ""]
+    return out
+
+
 def _stack_markdown(d: StackDiff) -> list[str]:
     out = [f"### Stack `{d.stack or '?'}`", ""]
+    if d.cost is not None:
+        out += _cost_markdown(d.cost)
     if not d.resources and (d.policy is None or not (d.policy.new or d.policy.fixed)):
         return out + ["No changes.", ""]
     risky = [r for r in d.resources if r.data_loss or r.likely_replacement]

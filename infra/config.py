@@ -41,6 +41,7 @@ from components.postgres import PostgresSettings
 from components.redis import RedisSettings
 from components.resilience import ReadOnlyModeSettings, ResilienceSettings
 from components.service import ServiceSettings
+from infra.cost import CostSettings
 from platform_rules import DATA_CLASSIFICATIONS, EEA_COUNTRIES, ENVIRONMENTS, PROJECT
 
 # The component sections of the stack config: config key -> the component's settings class. A component whose
@@ -57,6 +58,7 @@ SECTIONS: dict[str, type] = {
     "readOnlyMode": ReadOnlyModeSettings,
     "artifacts": CodeArtifactsSettings,
     "atlas": AtlasSettings,
+    "cost": CostSettings,
 }
 OPTIONAL_SECTIONS = ("atlas",)  # absent: the stack has no such store (its defaults never create one)
 
@@ -92,6 +94,7 @@ class StackConfig(BaseModel):
     read_only_mode: ReadOnlyModeSettings
     artifacts: CodeArtifactsSettings
     atlas: AtlasSettings | None = None
+    cost: CostSettings
 
     @field_validator("region", "secondary_region")
     @classmethod

@@ -10,10 +10,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT = ("app", "bench", "bootstrap", "components", "ecomart", "infra", "platform_rules", "policies", "runbooks")
+PROJECT = (
+    "app",
+    "bench",
+    "bootstrap",
+    "components",
+    "ecomart",
+    "infra",
+    "platform_rules",
+    "policies",
+    "pricing",
+    "runbooks",
+)
 # package -> the project packages it must never import
 FORBIDDEN = {
     "platform_rules": set(PROJECT) - {"platform_rules"},
+    "pricing": set(PROJECT) - {"pricing"},  # the price files and the estimate: standard library only
     "components": {"app", "bench", "ecomart", "infra", "policies", "runbooks"},
     "policies": {"app", "bench", "components", "ecomart", "infra", "runbooks"},
     "runbooks": {"bench", "ecomart", "infra", "components", "policies"},
@@ -50,7 +62,7 @@ def test_the_policy_pack_needs_only_pulumi_policy_and_the_standard_library():
     import sys
 
     # pydantic_core: an optional faster JSON parser, imported under try/except ImportError (policies/engine/exports.py)
-    allowed = {"pulumi_policy", "pulumi", "yaml", "policies", "platform_rules", "pydantic_core"} | set(
+    allowed = {"pulumi_policy", "pulumi", "yaml", "policies", "platform_rules", "pricing", "pydantic_core"} | set(
         sys.stdlib_module_names
     )
     for path in sorted((ROOT / "policies").rglob("*.py")):

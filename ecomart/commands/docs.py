@@ -19,7 +19,9 @@ def _policy_configs(root: Path) -> dict[str, str]:
     from policies.engine import enforcement
 
     rel = enforcement.CONFIG_DIR.relative_to(ROOT)
-    return {f"{rel}/{s}.json": enforcement.render(s) for s in enforcement.GENERATED_STACKS}
+    from ecomart.costs import stack_entries
+
+    return {f"{rel}/{s}.json": enforcement.render(s, stack_entries(s)) for s in enforcement.GENERATED_STACKS}
 
 
 def _compliance(root: Path) -> dict[str, str]:

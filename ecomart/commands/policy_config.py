@@ -20,16 +20,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def policy_config(write: bool, config_dir: Path | None = None) -> int:
+    from ecomart.costs import stack_entries
     from policies.engine import enforcement
 
     config_dir = config_dir or enforcement.CONFIG_DIR
     stacks = enforcement.GENERATED_STACKS
     if write:
         for s in stacks:
-            (config_dir / f"{s}.json").write_text(enforcement.render(s), encoding="utf-8")
+            (config_dir / f"{s}.json").write_text(enforcement.render(s, stack_entries(s)), encoding="utf-8")
         print(f"wrote {', '.join(f'{s}.json' for s in stacks)} in {config_dir}")
         return 0
-    stale = enforcement.stale_files(config_dir)
+    stale = enforcement.stale_files(config_dir, stack_entries)
     if stale:
         print(
             "stale (regenerate with `ecomart policy-config --write`): " + ", ".join(str(p) for p in stale),

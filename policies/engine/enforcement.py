@@ -20,7 +20,7 @@ lifecycle policies (policies.engine.meta.CATEGORIES ``dev_may_advise``) as advis
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +89,13 @@ def properties_of(name: str, config: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def render(stack: str) -> str:
+def render(stack: str, extra: Mapping[str, Any] | None = None) -> str:
     """The config file of a stack, as generated from its environment's rules (portable: the catalogues'
-    thresholds, every house rule disabled)."""
+    thresholds, every house rule disabled), plus ``extra`` entries that come from the stack's own config (its
+    monthly budget: ``ecomart.costs.stack_entries``)."""
     if stack == platform_rules.PORTABLE_ENVIRONMENT:
         return json.dumps(portable_config(), indent=2) + "\n"
-    return json.dumps(platform_rules.policy_config(stack), indent=2) + "\n"
+    return json.dumps({**platform_rules.policy_config(stack), **(extra or {})}, indent=2) + "\n"
 
 
 def portable_config() -> dict[str, Any]:
@@ -109,11 +110,11 @@ def portable_config() -> dict[str, Any]:
     return config
 
 
-def stale_files(config_dir: Path = CONFIG_DIR) -> list[Path]:
-    """The generated config files whose committed content differs from the rules."""
+def stale_files(config_dir: Path = CONFIG_DIR, extra: Callable[[str], Mapping[str, Any]] | None = None) -> list[Path]:
+    """The generated config files whose committed content differs from the rules (and ``extra(stack)``)."""
     return [
         config_dir / f"{s}.json"
         for s in GENERATED_STACKS
         if not (config_dir / f"{s}.json").is_file()
-        or (config_dir / f"{s}.json").read_text(encoding="utf-8") != render(s)
+        or (config_dir / f"{s}.json").read_text(encoding="utf-8") != render(s, extra(s) if extra else None)
     ]

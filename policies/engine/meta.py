@@ -170,6 +170,7 @@ CONTROLS = _controls(
         "Signed components: software is installed only if signed with an approved certificate",
     ),
     ("nist-si-7-15", "nist", "SI-7(15)", "Code authentication: software is authenticated before installation"),
+    ("nist-sa-2", "nist", "SA-2", "Allocation of resources: what the system needs is determined and budgeted"),
 )
 
 # Every catalogue control is citable by its key ("fsbp-rds-3"); whether a policy does is the coverage.

@@ -20,8 +20,9 @@ def test_the_benchmark_runs_and_reports_its_figures(prod, tmp_path, monkeypatch,
     assert policy_check.main(["--resources", str(whole), "--runs", "1", "--scale-resources", str(whole)]) == 0
     report = json.loads(out.read_text())
     assert report["synthetic"]["resources"] == whole and report["synthetic"]["violations"] == 0
+    assert report["synthetic"]["over_budget"]  # copies of prod, over prod's budget
     scale = report["scale"]
-    assert scale["resources"] == whole and scale["violations"] == 0
+    assert scale["resources"] == whole and scale["violations"] == 0 and scale["over_budget"]
     assert len(scale["streamed_runs_s"]) == 3 and len(scale["cli_wall_runs_s"]) == 3
     lo, hi = scale["streamed_resources_per_second"]
     assert 0 < lo <= hi

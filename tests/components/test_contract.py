@@ -46,10 +46,13 @@ def test_every_settings_and_links_field_is_documented(contract):
 
 
 def test_each_components_settings_is_a_config_section_and_nothing_else_is():
-    """One home for each setting: the stack config's sections are exactly the components' settings classes, and the
-    config declares no field of its own beyond the stack-level keys."""
+    """One home for each setting: the stack config's sections are exactly the components' settings classes (and
+    the stack-level ``cost`` section, infra/cost.py, which configures no component but the budget and the usage
+    file), and the config declares no field of its own beyond the stack-level keys."""
+    from infra.cost import CostSettings
+
     assert sorted(c.SECTIONS.values(), key=lambda k: k.__name__) == sorted(
-        {ct.settings for ct in CONTRACTS}, key=lambda k: k.__name__
+        {ct.settings for ct in CONTRACTS} | {CostSettings}, key=lambda k: k.__name__
     )
     for key, cls in c.SECTIONS.items():
         field = next(f for n, f in c.StackConfig.model_fields.items() if (f.alias or n) == key)

@@ -29,22 +29,44 @@ def test_stdlib_only():
 
 
 def test_committed_policy_configs_are_generated_from_the_rules():
-    assert enforcement.stale_files() == [], "run `ecomart policy-config --write`"
+    """From the rules, plus what a stack's own config adds (its budget: ecomart.costs.stack_entries)."""
+    from ecomart.costs import stack_entries
+
+    assert enforcement.stale_files(extra=stack_entries) == [], "run `ecomart policy-config --write`"
     for stack in enforcement.GENERATED_STACKS:
         committed = json.loads((enforcement.CONFIG_DIR / f"{stack}.json").read_text())
-        expected = enforcement.portable_config() if stack == rules.PORTABLE_ENVIRONMENT else rules.policy_config(stack)
+        expected = (
+            enforcement.portable_config()
+            if stack == rules.PORTABLE_ENVIRONMENT
+            else {**rules.policy_config(stack), **stack_entries(stack)}
+        )
         assert committed == expected
 
 
+def test_a_stacks_budget_reaches_its_policy_config():
+    """Pulumi.<stack>.yaml's cost section is what stack-monthly-budget is configured with."""
+    from ecomart.costs import stack_entries
+
+    prod = json.loads((enforcement.CONFIG_DIR / "prod.json").read_text())["stack-monthly-budget"]
+    cfg = c.load("prod", c.raw_from_yaml(str(ROOT / "Pulumi.prod.yaml")))
+    assert prod["monthlyBudgetUsd"] == cfg.cost.monthly_budget_usd > 0
+    assert prod["enforcementLevel"] == cfg.cost.budget_enforcement
+    assert prod["region"] == cfg.region
+    assert prod["usage"]["cognito"]["monthly_active_users"] > 0  # the usage file's content, not its name
+    assert stack_entries("portable") == {}
+
+
 def test_stale_policy_config_is_reported(tmp_path, capsys):
+    from ecomart.costs import stack_entries
+
     for stack in enforcement.GENERATED_STACKS:
-        (tmp_path / f"{stack}.json").write_text(enforcement.render(stack))
+        (tmp_path / f"{stack}.json").write_text(enforcement.render(stack, stack_entries(stack)))
     assert policy_config(False, tmp_path) == 0
     (tmp_path / "prod.json").write_text('{"all": "mandatory"}\n')
     assert policy_config(False, tmp_path) == 1
     assert "prod.json" in capsys.readouterr().err
     assert policy_config(True, tmp_path) == 0
-    assert enforcement.stale_files(tmp_path) == []
+    assert enforcement.stale_files(tmp_path, stack_entries) == []
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])

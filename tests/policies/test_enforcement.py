@@ -64,6 +64,8 @@ def test_prod_uses_the_policies_defaults_and_dev_its_own_rules():
     import platform_rules
 
     for name, policy in POLICIES.items():
+        if name == "stack-monthly-budget":
+            continue  # the stack's own budget (its config's cost section), not a threshold of the rules
         defaults = meta_of(policy).config_defaults
         prod = enforcement.properties_of(name, CONFIGS["prod"])
         for key, value in prod.items():
