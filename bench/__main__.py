@@ -26,6 +26,7 @@ PARTS = {
     "preview": ("bench.infra_preview", "CPU of ecomart preview --stack prod (the main job) and its breakdown"),
     "policy": ("bench.policy_check", "policy check of synthetic and scaled exports"),
     "diff": ("bench.infra_diff", "stack export diff"),
+    "cost": ("bench.cost", "ecomart cost on the prod export (target 100 ms)"),
 }
 BUDGET_S = 600  # a full run on the reference machine (2 cores): the bound
 

@@ -17,20 +17,35 @@ from types import ModuleType
 from ecomart import commands, gc_tuning
 
 
+def command_names() -> list[str]:
+    """The command names (``policy-config`` for ecomart/commands/policy_config.py), without importing them."""
+    found = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    return [name.replace("_", "-") for name in found]
+
+
 def command_modules() -> dict[str, ModuleType]:
     """Command name -> its module, in name order."""
-    found = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
-    return {name.replace("_", "-"): importlib.import_module(f"ecomart.commands.{name}") for name in found}
+    return {name: _module(name) for name in command_names()}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"ecomart.commands.{name.replace('-', '_')}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``only`` (the others listed by name: a command imports what it needs,
+    and ``ecomart cost`` need not load the policy engine)."""
     parser = argparse.ArgumentParser(
         prog="ecomart",
         description="EcoMart data platform: offline preview and compliance "
         "check of stacks and Pulumi programs, stack diffs, runbooks, generated docs.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, module in command_modules().items():
+    for name in command_names():
+        if only is not None and name != only:
+            sub.add_parser(name)
+            continue
+        module = _module(name)
         p = sub.add_parser(name, help=module.HELP, description=(module.__doc__ or module.HELP).split("\n\n")[0])
         module.add_arguments(p)
         p.set_defaults(command_module=module)
@@ -42,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     one short batch run (ecomart.gc_tuning); a caller passing ``argv`` keeps its own settings."""
     if argv is None:
         gc_tuning.for_batch_work()
-    parser = build_parser()
+    given = sys.argv[1:] if argv is None else argv
+    first = next((a for a in given if not a.startswith("-")), None)
+    parser = build_parser(first if first in command_names() else None)
     args, extra = parser.parse_known_args(argv)
     module = args.command_module
     if getattr(module, "TAKES_EXTRA", False):

@@ -8,13 +8,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from policies.engine.exports import BadInput
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
+class CostError(Exception):
+    """Bad input to pricing a stack: the message is the one line to print."""
+
+
 def read_usage_file(path: Path) -> tuple[dict[str, Any], str]:
-    """A usage file's document (YAML or JSON) and its name; BadInput (one line) when it cannot be read."""
+    """A usage file's document (YAML or JSON) and its name; CostError (one line) when it cannot be read."""
     import yaml
 
     from pricing import UsageError, parse
@@ -22,15 +24,15 @@ def read_usage_file(path: Path) -> tuple[dict[str, Any], str]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as e:
-        raise BadInput(f"{path}: cannot read the usage file ({e.strerror})") from None
+        raise CostError(f"{path}: cannot read the usage file ({e.strerror})") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise BadInput(f"{path}: not YAML{where}") from None
+        raise CostError(f"{path}: not YAML{where}") from None
     try:
         parse(doc, str(path))
     except UsageError as e:
-        raise BadInput(str(e)) from None
+        raise CostError(str(e)) from None
     return doc, str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
@@ -44,7 +46,7 @@ def stack_cost_config(stack: str) -> Any | None:
     try:
         return stack_config.load(stack, stack_config.raw_from_yaml(str(path)))
     except stack_config.ConfigError as e:
-        raise BadInput(f"stack {stack}: " + "; ".join(e.problems)) from None
+        raise CostError(f"stack {stack}: " + "; ".join(e.problems)) from None
 
 
 def stack_entries(stack: str) -> dict[str, Any]:

@@ -74,6 +74,7 @@ NO_CHARGE = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:s3/bucketLogging:BucketLogging",
     "aws:s3/bucketNotification:BucketNotification",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
     "aws:s3/bucketObjectv2:BucketObjectv2",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
     "aws:s3/bucketPolicy:BucketPolicy",
@@ -81,6 +82,9 @@ NO_CHARGE = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketVersioning:BucketVersioning",
     "aws:scheduler/schedule:Schedule",
+    "aws:secretsmanager/secretPolicy:SecretPolicy",
+    "aws:secretsmanager/secretRotation:SecretRotation",
+    "aws:secretsmanager/secretVersion:SecretVersion",
     "aws:signer/signingJob:SigningJob",
     "aws:signer/signingProfile:SigningProfile",
     "aws:sns/topic:Topic",
@@ -246,7 +250,7 @@ class _Pricer:
         except _NoPrice as e:
             item.status, item.note, item.lines = "not-priced", f"no price {e.key!r} in the price file", []
         except _Unknown as e:
-            item.status, item.note, item.lines = "not-priced", f"{e.prop} is not known yet (a preview)", []
+            item.status, item.note, item.lines = "not-priced", f"{e.prop} {e.why}", []
         except PriceError as e:  # a region with no price file
             item.status, item.note, item.lines = "not-priced", str(e), []
         return item
@@ -264,8 +268,16 @@ class _NoPrice(Exception):
 
 
 class _Unknown(Exception):
-    def __init__(self, prop: str):
-        self.prop = prop
+    def __init__(self, prop: str, why: str = "is not known yet (a preview)"):
+        self.prop, self.why = prop, why
+
+
+def _required(r: Resource, prop: str) -> Any:
+    """A property the price depends on: unknown (a preview) or unset, the resource is not priced, and says why."""
+    value = _known(r, prop)
+    if value is None or value == "":
+        raise _Unknown(prop, "is not set")
+    return value
 
 
 def _known(r: Resource, prop: str, default: Any = None) -> Any:
@@ -303,7 +315,7 @@ def _rds_instance(p: _Pricer, r: Resource) -> list[Line]:
     region = p.region_of(r)
     source = p.source_of(r) if r.props.get("replicateSourceDb") else None
     engine = _known(r, "engine") or (source.props.get("engine") if source else None)
-    cls = _known(r, "instanceClass")
+    cls = _required(r, "instanceClass")
     multi = bool(_known(r, "multiAz", False))
     copies = 2 if multi else 1
     az = " x2 (Multi-AZ: primary and standby)" if multi else ""
@@ -376,7 +388,7 @@ def _rds_proxy(p: _Pricer, r: Resource) -> list[Line]:
 
 def _elasticache_group(p: _Pricer, r: Resource) -> list[Line]:
     region = p.region_of(r)
-    node = _known(r, "nodeType")
+    node = _required(r, "nodeType")
     shards = int(_num(_known(r, "numNodeGroups", 1), 1)) or 1
     replicas = _known(r, "replicasPerNodeGroup")
     clusters = _known(r, "numCacheClusters")
@@ -404,6 +416,8 @@ def _atlas_cluster(p: _Pricer, r: Resource) -> list[Line]:
                 size = s.get("instanceSize")
                 if size == UNKNOWN or region == UNKNOWN:
                     raise _Unknown("replicationSpecs")
+                if not size or not region:
+                    raise _Unknown("replicationSpecs[].regionConfigs[].instanceSize/regionName", "is not set")
                 set_price = p.book(ATLAS).get(f"atlas.{size}.{region}")
                 if set_price is None:
                     raise _NoPrice(f"atlas.{size}.{region}")

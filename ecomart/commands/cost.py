@@ -15,9 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ecomart.commands.check import synthesize_export, synthesize_program_export, write_output
-from ecomart.costs import ROOT, read_usage_file, region_of_export, stack_cost_config
-from policies.engine.exports import BadInput
+from ecomart.costs import ROOT, CostError, read_usage_file, region_of_export, stack_cost_config
 
 HELP = "the monthly cost of a stack: fixed and usage-based, by component, with savings (offline prices)"
 FORMATS = ("table", "json", "markdown")
@@ -53,33 +51,78 @@ def run(args: argparse.Namespace) -> int:
         if budget is not None and budget[0] > 0 and args.format == "table":
             verdict = "over" if over else "within"
             text += f"budget: ${budget[0]:,.2f} ({budget[1]}): {verdict}\n"
-        write_output(text, args.output, f"{est.stack}: ${est.total:,.2f} a month")
+        _write(text, args.output, f"{est.stack}: ${est.total:,.2f} a month")
         return 1 if over and budget is not None and budget[1] == "mandatory" else 0
-    except BadInput as e:
+    except CostError as e:
         print(f"ecomart cost: {e}", file=sys.stderr)
         return 2
 
 
+def _write(text: str, output: str | None, summary: str) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise CostError(f"{output}: cannot write ({e.strerror})") from None
+    print(f"{summary} -> {output}")
+
+
+def _read_export(path: str) -> dict[str, Any]:
+    """A stack export read as plain JSON (the policy machinery is not needed to price it)."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise CostError(f"{path}: cannot read ({e.strerror})") from None
+    except ValueError as e:
+        raise CostError(f"{path}: not JSON ({e})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("deployment"), dict):
+        raise CostError(f"{path}: not a `pulumi stack export` document (no 'deployment' object)")
+    return doc
+
+
+def _stack_of(doc: dict[str, Any]) -> str | None:
+    for e in doc["deployment"].get("resources") or []:
+        urn = e.get("urn", "") if isinstance(e, dict) else ""
+        if urn.startswith("urn:pulumi:") and "::" in urn:
+            return urn.split(":", 3)[2].split("::", 1)[0] or None
+    return None
+
+
+def _synthesized(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from ecomart.commands.check import synthesize_export, synthesize_program_export
+    from policies.engine.exports import BadInput
+
+    try:
+        if args.program:
+            doc, stack, _ = synthesize_program_export(args.program, args.stack)
+            return doc, stack
+        return synthesize_export(args.stack), args.stack
+    except BadInput as e:
+        raise CostError(str(e)) from None
+
+
 def estimate_for(args: argparse.Namespace) -> tuple[Any, bool, tuple[float, str] | None]:
     """(estimate, production?, (budget, enforcement) or None) for the source the arguments name."""
-    from policies.engine.checker import read_export, stack_name_of, validate_export
     from pricing import PriceError, Usage, estimate, parse, resources_of_export
 
     sources = [x for x in (args.stack and not args.export and not args.program, args.export, args.program) if x]
     if len(sources) != 1:
-        raise BadInput("give one of --stack NAME, --export FILE or --program DIR")
+        raise CostError("give one of --stack NAME, --export FILE or --program DIR")
     cfg = None
     if args.program:
-        doc, stack, _ = synthesize_program_export(args.program, args.stack)
+        doc, stack = _synthesized(args)
     elif args.export:
-        doc = read_export(Path(args.export))
-        stack = args.stack or stack_name_of(validate_export(doc, args.export))
+        doc = _read_export(args.export)
+        stack = args.stack or _stack_of(doc)
         cfg = stack_cost_config(stack) if stack and args.stack else None
     else:
         cfg = stack_cost_config(args.stack)
         if cfg is None:
-            raise BadInput(f"--stack {args.stack}: no Pulumi.{args.stack}.yaml (stacks: dev, prod)")
-        doc, stack = synthesize_export(args.stack), args.stack
+            raise CostError(f"--stack {args.stack}: no Pulumi.{args.stack}.yaml (stacks: dev, prod)")
+        doc, stack = _synthesized(args)
     region = args.region or (cfg.region if cfg else None) or region_of_export(doc) or "us-east-1"
     usage_path = (
         Path(args.usage) if args.usage else (ROOT / cfg.cost.usage_file if cfg and cfg.cost.usage_file else None)
@@ -91,7 +134,7 @@ def estimate_for(args: argparse.Namespace) -> tuple[Any, bool, tuple[float, str]
             usage = parse(body, name)
         est = estimate(resources_of_export(doc), region, usage, stack=stack)
     except PriceError as e:
-        raise BadInput(str(e)) from None
+        raise CostError(str(e)) from None
     production = (cfg.environment == "prod") if cfg else (stack == "prod")
     budget = (cfg.cost.monthly_budget_usd, cfg.cost.budget_enforcement) if cfg else None
     return est, production, budget
@@ -107,7 +150,7 @@ def refresh_prices(region: str | None, client: Any = None, today: dt.date | None
 
     names = [region] if region else regions()
     if region and region not in regions():
-        raise BadInput(f"--region {region}: no price file (pricing/prices/ has: {', '.join(regions())})")
+        raise CostError(f"--region {region}: no price file (pricing/prices/ has: {', '.join(regions())})")
     if client is None:
         client = _pricing_client()
     stamp = (today or dt.date.today()).isoformat()
@@ -139,11 +182,11 @@ def _pricing_client() -> Any:
 
     session = boto3.Session()
     if session.get_credentials() is None:
-        raise BadInput("no AWS credentials: --refresh-prices reads the Price List Query API (pricing:GetProducts)")
+        raise CostError("no AWS credentials: --refresh-prices reads the Price List Query API (pricing:GetProducts)")
     try:
         return session.client("pricing", region_name="us-east-1")  # the API's endpoint; prices of every region
     except botocore.exceptions.BotoCoreError as e:
-        raise BadInput(f"cannot reach the Price List API: {e}") from None
+        raise CostError(f"cannot reach the Price List API: {e}") from None
 
 
 def _on_demand(client: Any, query: dict[str, Any]) -> tuple[float, str] | None:
@@ -153,7 +196,7 @@ def _on_demand(client: Any, query: dict[str, Any]) -> tuple[float, str] | None:
     try:
         reply = client.get_products(ServiceCode=query["service"], Filters=filters, FormatVersion="aws_v1", MaxResults=1)
     except botocore.exceptions.ClientError as e:
-        raise BadInput(f"pricing:GetProducts {query['service']}: {e.response['Error'].get('Code')}") from None
+        raise CostError(f"pricing:GetProducts {query['service']}: {e.response['Error'].get('Code')}") from None
     for text in reply.get("PriceList") or []:
         product = json.loads(text)
         for term in (product.get("terms", {}).get("OnDemand") or {}).values():

@@ -5,9 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.engine.core import Stack, StackReport, stack_policy
+from policies.engine.core import Stack, StackReport, known, stack_policy
 from policies.engine.tokens import ATLAS_CLUSTER, EC_REPLICATION_GROUP, RDS_INSTANCE, VPC_ENDPOINT
 from pricing import PriceError, Resource, UsageError, estimate, parse
+from pricing.estimate import UNKNOWN
+
+
+def _plain(value: Any) -> Any:
+    """A property as pricing reads it: unknown values and opaque secrets become the engine's unknown marker."""
+    if not known(value):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 @stack_policy(
@@ -42,7 +54,7 @@ def stack_monthly_budget(stack: Stack, report: StackReport) -> None:
     try:
         usage = parse(stack.setting("usage") or {}, "the policy config's usage")
         est = estimate(
-            (Resource(r.urn, r.type, r.props, r.parent) for r in stack.resources),
+            (Resource(r.urn, r.type, _plain(dict(r.props)), r.parent) for r in stack.resources),
             str(stack.setting("region")),
             usage,
         )
