@@ -143,6 +143,7 @@ def delta(before: Estimate | None, after: Estimate) -> dict[str, Any]:
                     "delta": round(new - old, 2),
                 }
             )
+    rows.sort(key=lambda r: (-abs(r["delta"]), r["urn"]))  # what moved the total most, first
     components = {
         c: {
             "before": round(b_comp.get(c, 0.0), 2),

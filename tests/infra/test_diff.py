@@ -179,3 +179,29 @@ def test_markdown_fits_a_pr_comment(base, synth_with):
     head = head_with(synth_with, postgres={"readReplicas": 1}, monitoring={"thresholds": {"cpuPercent": 65}})
     md = render_markdown([diff_exports(base, head, stack="prod")])
     assert md.startswith("<!-- ecomart-diff -->") and len(md) < 65536
+
+
+def test_a_read_replica_added_shows_its_monthly_cost_as_the_delta(base, synth_with):
+    """The PR comment's first line: the cost before, after and the delta, the new replica's cost per resource."""
+    from ecomart.costs import pricing_inputs
+    from pricing import estimate, resources_of_export
+
+    head = head_with(synth_with, postgres={"readReplicas": 3})
+    d = diff_exports(base, head, stack="prod")
+    region, usage = pricing_inputs("prod", head)
+    after = estimate(resources_of_export(head), region, usage)
+    added = d.cost["resources"]
+    assert added[0]["resource"] == "postgres-replica-3" and all(r["before"] == 0 for r in added)
+    replica = next(i for i in after.items if i.name == "postgres-replica-3")
+    assert added[0]["after"] == round(replica.monthly, 2) > 0
+    # the replica and the alarms that come with it: the whole delta
+    assert {r["resource"] for r in added[1:]} == {r.name for r in d.of_kind("added") if "Alarm" in r.type}
+    assert sum(r["delta"] for r in added) == pytest.approx(d.cost["delta"], abs=0.01)
+    md = render_markdown([d])
+    assert md.splitlines()[3].startswith("**Monthly cost: $") and f"(+${d.cost['delta']:,.2f})" in md
+    assert json.loads(render_json([d]))["stacks"][0]["cost"]["delta"] == d.cost["delta"]
+
+
+def test_identical_exports_cost_the_same(base):
+    d = diff_exports(base, base, stack="prod")
+    assert d.cost["delta"] == 0 and d.cost["resources"] == [] and d.cost["before"] > 0

@@ -18,7 +18,12 @@ USAGE = {"cognito": {"monthly_active_users": 0}, "s3": {"stored_gb": 1000}}
 
 def _config(tmp_path, budget: float, level: str = "mandatory", usage: dict | None = None):
     path = tmp_path / f"budget-{budget}-{level}.json"
-    entry = {"enforcementLevel": level, "monthlyBudgetUsd": budget, "region": "us-east-1", "usage": USAGE if usage is None else usage}
+    entry = {
+        "enforcementLevel": level,
+        "monthlyBudgetUsd": budget,
+        "region": "us-east-1",
+        "usage": USAGE if usage is None else usage,
+    }
     path.write_text(json.dumps({"all": "mandatory", "stack-monthly-budget": entry}))
     return path
 
