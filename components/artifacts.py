@@ -70,9 +70,18 @@ class CodeArtifactsSettings:
 class CodeArtifactsLinks:
     code_path: str = arg("The Lambda artifact to sign (make package): a zip.")
     kms_key_arn: pulumi.Input[str] = arg("Key of the artifact bucket (SSE-KMS): the compute domain's.")
-    access_logs_kms_key_arn: pulumi.Input[str] = arg(
-        "Key of the access-log bucket: the logs domain's (its policy "
-        "lets logging.s3.amazonaws.com of this account use it)."
+
+
+def _sse_default(
+    kms_key_arn: pulumi.Input[str] | None,
+) -> aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs:
+    """SSE-KMS with ``kms_key_arn``; SSE-S3 without one (the access-log bucket)."""
+    if kms_key_arn is None:
+        return aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="AES256"
+        )
+    return aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+        sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
     )
 
 
@@ -144,7 +153,10 @@ class CodeArtifacts(pulumi.ComponentResource):
         self.access_logs, _ = self._bucket(
             f"{name}-access-logs",
             account_id.apply(lambda a: f"{p}-access-logs-{a}"),
-            links.access_logs_kms_key_arn,
+            # SSE-S3, not a KMS key: S3 server access logging supports only SSE-S3 default encryption on the
+            # destination bucket (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html,
+            # "destination bucket ... default encryption"); CDK's #25350 reports SSE-KMS working, against the guide.
+            None,
             force_destroy=False,
             retain=True,
             rule=aws.s3.BucketLifecycleConfigurationRuleArgs(
@@ -284,7 +296,7 @@ class CodeArtifacts(pulumi.ComponentResource):
         self,
         res: str,
         bucket_name: pulumi.Input[str],
-        kms_key_arn: pulumi.Input[str],
+        kms_key_arn: pulumi.Input[str] | None,
         *,
         force_destroy: bool,
         retain: bool,
@@ -326,12 +338,8 @@ class CodeArtifacts(pulumi.ComponentResource):
                 bucket=bucket.id,
                 rules=[
                     aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=(
-                            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                                sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
-                            )
-                        ),
-                        bucket_key_enabled=True,
+                        apply_server_side_encryption_by_default=_sse_default(kms_key_arn),
+                        bucket_key_enabled=True if kms_key_arn is not None else None,
                     )
                 ],
             ),

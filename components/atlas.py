@@ -880,15 +880,22 @@ class Atlas(pulumi.ComponentResource):
         )
         ready: list[pulumi.Resource] = [self.encryption_at_rest]
         if s.kms_private_networking:
-            ready.append(
-                atlas.EncryptionAtRestPrivateEndpoint(
-                    f"{name}-kms-private-endpoint",
-                    atlas.EncryptionAtRestPrivateEndpointArgs(
-                        project_id=self.encryption_at_rest.project_id, cloud_provider="AWS", region_name=kms_region
-                    ),
-                    opts=self._child,
+            # One endpoint in every region the cluster has nodes in: with private networking required, Atlas
+            # creates clusters and nodes only in regions with an ACTIVE endpoint ("Manage Customer Keys with AWS
+            # KMS Over Private Endpoints", mongodb.com/docs/atlas/security/aws-kms-over-private-endpoint/). The
+            # first keeps its name (the key's own region) so an existing stack does not replace it.
+            regions = list(dict.fromkeys([kms_region, *(z.region for z in s.zones)]))
+            for region in regions:
+                suffix = "" if region == kms_region else f"-{to_aws_region(region)}"
+                ready.append(
+                    atlas.EncryptionAtRestPrivateEndpoint(
+                        f"{name}-kms-private-endpoint{suffix}",
+                        atlas.EncryptionAtRestPrivateEndpointArgs(
+                            project_id=self.encryption_at_rest.project_id, cloud_provider="AWS", region_name=region
+                        ),
+                        opts=self._child,
+                    )
                 )
-            )
         return ready
 
     # --- PrivateLink ------------------------------------------------------------------------------------------

@@ -107,12 +107,11 @@ def key_policy(domain: Domain, account_id: str, region: str, extra_statements: S
                 },
             }
         )
-        # The services that publish to the alarm topic this key encrypts (components/monitoring.py), and S3's log
-        # delivery writing server access logs into the SSE-KMS access-log bucket (components/artifacts.py).
+        # The services that publish to the alarm topic this key encrypts (components/monitoring.py). (Not S3's log
+        # delivery: the access-log bucket is SSE-S3, the only default encryption server access logging supports.)
         for sid, service in (
             ("CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com"),
             ("RdsEventsPublishToEncryptedTopic", "events.rds.amazonaws.com"),
-            ("S3ServerAccessLogsEncrypt", "logging.s3.amazonaws.com"),
         ):
             statements.append(
                 {

@@ -117,6 +117,11 @@ FIS_LOG_DELIVERY = (
 )
 
 
+def _last_arn_part(arn: str) -> str:
+    """``arn:aws:elasticache:us-east-1:1:replicationgroup:ecomart-prod-cache`` -> ``ecomart-prod-cache``."""
+    return arn.rsplit(":", 1)[-1]
+
+
 def fis_role_policy(writer_arn: str, cache_arn: str) -> dict:
     """Exactly the calls the two experiments make, on exactly their resources (tag:GetResources has no
     resource-level permissions in AWS: it must be "*")."""
@@ -253,7 +258,15 @@ class Resilience(pulumi.ComponentResource):
                         name="cache",
                         resource_type="aws:elasticache:replicationgroup",
                         selection_mode="ALL",
-                        resource_arns=[links.cache_arn],
+                        # By tag plus the AZ parameter, as AWS's own AZ power-interruption scenario selects groups:
+                        # FIS refuses resourceArns combined with parameters (a target names ARNs, or tags/filters
+                        # and parameters; https://docs.aws.amazon.com/fis/latest/userguide/targets.html). The group
+                        # is tagged Name=<its id> (components/redis.py); the role may resolve tags (tag:GetResources).
+                        resource_tags=[
+                            aws.fis.ExperimentTemplateTargetResourceTagArgs(
+                                key="Name", value=pulumi.Output.from_input(links.cache_arn).apply(_last_arn_part)
+                            )
+                        ],
                         parameters={"availabilityZoneIdentifier": links.cache_az},
                     )
                 ],

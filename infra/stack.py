@@ -104,7 +104,6 @@ def build(cfg: StackConfig, code_path: str | None = None) -> dict[str, Any]:
         CodeArtifactsLinks(
             code_path=code_path or str(package.ensure()),
             kms_key_arn=kms.keys.require("compute").arn,
-            access_logs_kms_key_arn=logs_key,
         ),
         place,
     )

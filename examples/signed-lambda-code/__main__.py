@@ -59,7 +59,6 @@ code = CodeArtifacts(
     CodeArtifactsLinks(
         code_path=build_zip(),
         kms_key_arn=keys.keys.require("compute").arn,
-        access_logs_kms_key_arn=keys.keys.require("logs").arn,
     ),
     place,
 )

@@ -11,6 +11,8 @@ relate those resources to their bucket (its ``bucket`` input: the bucket's name,
 
 from __future__ import annotations
 
+from typing import Any
+
 from platform_rules import policy_defaults
 from policies.engine.core import (
     Report,
@@ -71,41 +73,6 @@ def s3_public_access_block(r: Res, report: Report) -> None:
         value = r.get(prop)
         if not_true(value):
             report(f"{prop} is {show(value)}")
-
-
-@resource_policy(
-    "s3-encryption-cmk",
-    types=(S3_SSE,),
-    severity="high",
-    category="security",
-    controls=(GDPR_ENC, "pci-3-5-1"),
-    description="Bucket default encryption uses SSE-KMS with a customer-managed key.",
-    why="SSE-S3 cannot be audited or revoked per data domain; SSE-KMS with our key can.",
-    remediation='Set `rules=[{apply_server_side_encryption_by_default: {sse_algorithm: "aws:kms", '
-    "kms_master_key_id: <CMK ARN>}, bucket_key_enabled: True}]`.",
-    checks=(
-        "rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
-        "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId",
-    ),
-)
-def s3_encryption_cmk(r: Res, report: Report) -> None:
-    rules = r.get("rules")
-    if not known(rules):
-        return
-    if absent(rules):
-        report("rules is empty: no default encryption configured")
-    for i, rule in enumerate(rules or []):
-        if not known(rule):
-            continue
-        default = rule.get("applyServerSideEncryptionByDefault") if isinstance(rule, dict) else None
-        if not known(default):
-            continue
-        default = default or {}
-        algorithm, key = default.get("sseAlgorithm"), default.get("kmsMasterKeyId")
-        if known(algorithm) and algorithm not in ("aws:kms", "aws:kms:dsse"):
-            report(f"rules[{i}] sseAlgorithm is {show(algorithm)}: use aws:kms with a customer-managed key")
-        elif absent(key):
-            report(f"rules[{i}] has no kmsMasterKeyId: the AWS-managed aws/s3 key would be used")
 
 
 @resource_policy(
@@ -268,6 +235,80 @@ def _access_log_targets(stack: Stack) -> tuple[dict[str, set[str]], bool]:
         for target in _bucket_refs(stack, logging, "targetBucket"):
             targets.setdefault(target, set()).update(sources)
     return targets, unknown
+
+
+def _sse_defaults(sse: SRes) -> list[tuple[int, Any, Any]] | None:
+    """(rule index, sseAlgorithm, kmsMasterKeyId) of a default-encryption configuration; None while unknown."""
+    rules = sse.get("rules")
+    if not known(rules):
+        return None
+    out = []
+    for i, rule in enumerate(rules or []):
+        default = rule.get("applyServerSideEncryptionByDefault") if isinstance(rule, dict) else None
+        if not known(rule) or not known(default):
+            return None
+        default = default or {}
+        out.append((i, default.get("sseAlgorithm"), default.get("kmsMasterKeyId")))
+    return out
+
+
+@stack_policy(
+    "s3-encryption-cmk",
+    types=(S3_SSE, S3_LOGGING),
+    severity="high",
+    category="security",
+    controls=(GDPR_ENC, "pci-3-5-1"),
+    description="Bucket default encryption uses SSE-KMS with a customer-managed key, except on buckets that receive "
+    "S3 server access logs, which use SSE-S3 (the only default encryption log delivery supports).",
+    why="SSE-S3 cannot be audited or revoked per data domain; SSE-KMS with our key can. But S3 server access "
+    "logging supports only SSE-S3 default encryption on the destination bucket "
+    "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html): a log target under "
+    "SSE-KMS silently receives no logs.",
+    remediation='Set `rules=[{apply_server_side_encryption_by_default: {sse_algorithm: "aws:kms", '
+    "kms_master_key_id: <CMK ARN>}, bucket_key_enabled: True}]`; on an access-log bucket "
+    '`sse_algorithm: "AES256"`.',
+    checks={
+        S3_SSE: (
+            "rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
+            "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId",
+        ),
+        S3_LOGGING: ("targetBucket",),
+    },
+)
+def s3_encryption_cmk(stack: Stack, report: StackReport) -> None:
+    targets, unknown = _access_log_targets(stack)
+    for sse in stack.of_type(S3_SSE):
+        defaults = _sse_defaults(sse)
+        if defaults is None:
+            continue
+        if not defaults:
+            report(f"{identity(sse)}: rules is empty: no default encryption configured", sse.urn)
+            continue
+        buckets = _bucket_refs(stack, sse, "bucket")
+        log_target = any(b in targets for b in buckets)
+        if not log_target and unknown:
+            continue  # a log target not placed yet might be this bucket
+        for i, algorithm, key in defaults:
+            if not known(algorithm) or not known(key):
+                continue
+            if log_target:
+                if algorithm != "AES256":
+                    report(
+                        f"{identity(sse)}: rules[{i}] sseAlgorithm is {show(algorithm)} on a bucket that receives "
+                        "S3 server access logs: log delivery supports only SSE-S3 (AES256)",
+                        sse.urn,
+                    )
+            elif algorithm not in ("aws:kms", "aws:kms:dsse"):
+                report(
+                    f"{identity(sse)}: rules[{i}] sseAlgorithm is {show(algorithm)}: use aws:kms with a "
+                    "customer-managed key",
+                    sse.urn,
+                )
+            elif absent(key):
+                report(
+                    f"{identity(sse)}: rules[{i}] has no kmsMasterKeyId: the AWS-managed aws/s3 key would be used",
+                    sse.urn,
+                )
 
 
 @stack_policy(

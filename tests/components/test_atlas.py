@@ -133,6 +133,11 @@ def test_shard_layout_follows_the_zone_config(synth_with):
     # PrivateLink in every region with nodes (else Atlas gives no private connection string) ...
     regions = {r.inputs["region"] for r in synth.of_type(A + "privateLinkEndpoint:PrivateLinkEndpoint")}
     assert regions == {"US_EAST_2", "EU_CENTRAL_1", "AP_SOUTHEAST_1"}
+    # ... KMS private endpoints in the key's region and every region with nodes (Atlas creates nodes only where one
+    # is ACTIVE: "Manage Customer Keys with AWS KMS Over Private Endpoints"), each a dependency of the cluster ...
+    kms = synth.of_type(A + "encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint")
+    assert sorted(r.inputs["regionName"] for r in kms) == ["AP_SOUTHEAST_1", "EU_CENTRAL_1", "US_EAST_1", "US_EAST_2"]
+    assert {r.urn for r in kms} <= set(cluster(synth).dependencies)
     # ... and one snapshot copy per zone, each in that zone's copy region.
     copies = one(synth, A + "cloudBackupSchedule:CloudBackupSchedule").inputs["copySettings"]
     assert sorted(c["regionName"] for c in copies) == ["AP_SOUTHEAST_2", "EU_WEST_1", "US_WEST_2"]
@@ -143,9 +148,9 @@ def test_shard_layout_follows_the_zone_config(synth_with):
 
 def test_cluster_is_created_after_encryption_at_rest(stack):
     ear = one(stack, A + "encryptionAtRest:EncryptionAtRest")
-    ear_pe = one(stack, A + "encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint")
+    ear_pes = stack.of_type(A + "encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint")
     deps = set(cluster(stack).dependencies)
-    assert ear.urn in deps and ear_pe.urn in deps
+    assert ear.urn in deps and ear_pes and {pe.urn for pe in ear_pes} <= deps
     # and the encryption config waits for the key (whose policy names Atlas' role) and the role's KMS grant
     key = one(stack, "aws:kms/key:Key", "catalog-document-key")
     assert key.urn in ear.dependencies
@@ -169,8 +174,12 @@ def test_encryption_at_rest_uses_the_document_key_over_private_networking(stack)
         "requirePrivateNetworking": True,
     }
     assert auth.inputs["roleId"] == setup.outputs["roleId"]
-    pe = one(stack, A + "encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint").inputs
-    assert pe == {"projectId": project(stack).id, "cloudProvider": "AWS", "regionName": "US_EAST_1"}
+    pes = [r.inputs for r in stack.of_type(A + "encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint")]
+    node_regions = {
+        rc["regionName"] for spec in cluster(stack).inputs["replicationSpecs"] for rc in spec["regionConfigs"]
+    }
+    assert sorted(pe["regionName"] for pe in pes) == sorted(node_regions | {"US_EAST_1"})  # the key's, every node's
+    assert all(pe["projectId"] == project(stack).id and pe["cloudProvider"] == "AWS" for pe in pes)
 
 
 def test_atlas_role_trusts_only_atlas_account_with_the_external_id(stack):
@@ -540,7 +549,7 @@ def test_resource_counts(dev, prod):
         "CloudProviderAccessSetup": 1,
         "CloudProviderAccessAuthorization": 1,
         "EncryptionAtRest": 1,
-        "EncryptionAtRestPrivateEndpoint": 1,
+        "EncryptionAtRestPrivateEndpoint": 2,  # US_EAST_1 (the key's, and nodes) and EU_WEST_1 (nodes)
         "PrivateLinkEndpoint": 2,
         "PrivateLinkEndpointService": 2,
         "AdvancedCluster": 1,

@@ -51,10 +51,13 @@ def test_cache_template_interrupts_one_az_of_the_group_for_ten_minutes(synth):
             "name": "cache",
             "resourceType": "aws:elasticache:replicationgroup",
             "selectionMode": "ALL",
-            "resourceArns": [group],
+            # tags plus the parameter: FIS refuses resourceArns with parameters (fis/latest/userguide/targets.html)
+            "resourceTags": [{"key": "Name", "value": group.rsplit(":", 1)[-1]}],
             "parameters": {"availabilityZoneIdentifier": first_az},
         }
     ]
+    redis = one(synth, "aws:elasticache/replicationGroup:ReplicationGroup").inputs
+    assert redis["tags"]["Name"] == group.rsplit(":", 1)[-1] == redis["replicationGroupId"]  # the tag selects it
     assert t["stopConditions"][0]["value"] == composite_arn(synth)
 
 

@@ -123,6 +123,47 @@ def _notify_by(prop: str, value):
 # (policy, resource type, property, label, setup or None, mutation) -- setup builds a compliant variant first.
 M = [
     (
+        "s3-encryption-cmk",
+        T.S3_SSE,
+        "rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
+        "",
+        None,
+        lambda d: set_prop(
+            d, "audit-bucket-encryption", "rules", [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+        ),
+    ),
+    (
+        "s3-encryption-cmk",
+        T.S3_SSE,
+        "rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
+        "log target under SSE-KMS",
+        None,
+        lambda d: set_prop(
+            d,
+            "access-log-bucket-encryption",
+            "rules",
+            [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEYS["logs"][1]}}],
+        ),
+    ),
+    (
+        "s3-encryption-cmk",
+        T.S3_SSE,
+        "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId",
+        "",
+        None,
+        lambda d: set_prop(
+            d, "audit-bucket-encryption", "rules", [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]
+        ),
+    ),
+    (
+        "s3-encryption-cmk",
+        T.S3_LOGGING,
+        "targetBucket",
+        "",
+        None,
+        lambda d: set_prop(d, "access-log-bucket-logging", "targetBucket", AUDIT_BUCKET),
+    ),
+    (
         "stack-kms-keys-explicit-policy",
         T.KMS_KEY,
         "policy",

@@ -672,6 +672,20 @@ def compliant_stack() -> dict[str, Any]:
                 rid=bucket,
             )
         )
+        # Default encryption: the audit bucket under the logs CMK; the access-log bucket (a log target) SSE-S3.
+        default = (
+            {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEYS["logs"][1]}
+            if name == "audit-bucket"
+            else {"sseAlgorithm": "AES256"}
+        )
+        add(
+            _entry(
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                f"{name}-encryption",
+                {"bucket": bucket, "rules": [{"applyServerSideEncryptionByDefault": default}]},
+                rid=bucket,
+            )
+        )
         add(
             _entry(
                 "aws:s3/bucketLogging:BucketLogging",

@@ -4,7 +4,7 @@ policy checks, a one-property mutation that must be reported (tests/policies/tes
 from __future__ import annotations
 
 from policies.engine import tokens as T
-from tests.policies.cases.shapes import CONNECT, DENY_HTTP, KEY_ARN, PUBLIC, doc
+from tests.policies.cases.shapes import CONNECT, DENY_HTTP, PUBLIC, doc
 from tests.policies.helpers import DELETE, Case
 
 CASES = {
@@ -24,24 +24,6 @@ CASES = {
                 "blockPublicPolicy": False,
                 "ignorePublicAcls": DELETE,
                 "restrictPublicBuckets": False,
-            },
-        ),
-    ],
-    "s3-encryption-cmk": [
-        Case(
-            T.S3_SSE,
-            {
-                "bucket": "b",
-                "rules": [
-                    {
-                        "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY_ARN},
-                        "bucketKeyEnabled": True,
-                    }
-                ],
-            },
-            {
-                "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm": "AES256",
-                "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId": DELETE,
             },
         ),
     ],
