@@ -110,6 +110,7 @@ class FunctionSettings:
 
 _DOMAIN = r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
 _ACM_ARN = r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}"
+_SES_IDENTITY_ARN = r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/[^\s/]+"
 
 
 @settings
@@ -176,6 +177,18 @@ class ServiceSettings:
         "challenged (priced per monthly active user).",
         default=True,
     )
+    user_pool_email_source_arn: str | None = arg(
+        "Verified SES identity (domain or address) the user pool sends its e-mail from; None: Cognito's default "
+        "sender, capped at 50 e-mails a day (prod must set it: platform_rules.PROD.user_pool_ses_email).",
+        default=None,
+        pattern=_SES_IDENTITY_ARN,
+        means="an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<domain or address>)",
+    )
+    user_pool_email_from: str | None = arg(
+        "From address of the user pool's e-mail (with user_pool_email_source_arn), e.g. 'EcoMart "
+        "<no-reply@ecomart.example>'.",
+        default=None,
+    )
     domain_name: str | None = arg(
         "Custom domain of the API (TLS 1.2); None: the execute-api URL.",
         default=None,
@@ -194,6 +207,7 @@ class ServiceSettings:
 
     def rules(self) -> None:
         require_together(self, "domain_name", "certificate_arn")
+        require_together(self, "user_pool_email_source_arn", "user_pool_email_from")
         if self.api.timeout_seconds >= API_GATEWAY_TIMEOUT_SECONDS:
             fail(
                 self,
@@ -936,6 +950,15 @@ class Service(pulumi.ComponentResource):
                     allow_admin_create_user_only=False
                 ),
                 deletion_protection="ACTIVE" if s.user_pool_deletion_protection else "INACTIVE",
+                # Through SES when an identity is given (DEVELOPER: our identity, our sending quota), else
+                # Cognito's default sender and its daily cap.
+                email_configuration=aws.cognito.UserPoolEmailConfigurationArgs(
+                    email_sending_account="DEVELOPER",
+                    source_arn=s.user_pool_email_source_arn,
+                    from_email_address=s.user_pool_email_from,
+                )
+                if s.user_pool_email_source_arn
+                else None,
                 user_pool_tier="PLUS" if s.user_pool_threat_protection else "ESSENTIALS",
                 user_pool_add_ons=aws.cognito.UserPoolUserPoolAddOnsArgs(advanced_security_mode="ENFORCED")
                 if s.user_pool_threat_protection

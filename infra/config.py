@@ -200,6 +200,11 @@ def rule_problems(cfg: StackConfig) -> list[str]:
             out.append(f"{key} is false; {env} needs true")
         elif kind == "inverse" and rule and value:
             out.append(f"{key} is true; {env} needs false")
+    if r.user_pool_ses_email and cfg.service.jwt_issuer is None and not cfg.service.user_pool_email_source_arn:
+        out.append(
+            f"service.userPoolEmailSourceArn is not set; {env} sends the user pool's e-mail through an SES identity "
+            "(Cognito's default sender is capped at 50 e-mails a day)"
+        )
     if r.cache_min_shards is not None and not cfg.redis.cluster_mode:
         out.append(f"redis.clusterMode is false; {env} needs cluster mode with >= {r.cache_min_shards} shards")
     if cfg.atlas is not None:

@@ -161,6 +161,9 @@ class EnvironmentRules:
     """EEA customers' data stays in the EU: the Atlas catalog is a global cluster with the EEA pinned to an EU zone."""
     autoscaling: bool
     """The catalog cluster scales its compute and disk automatically."""
+    user_pool_ses_email: bool
+    """Cognito sends the customers' e-mail through an SES identity: its default sender is capped far below
+    production volume (service.userPoolEmailSourceArn)."""
     advisory_policies: tuple[str, ...] = ()
     """Policies this environment runs as advisory (cost or lifecycle findings it accepts, documented)."""
 
@@ -188,6 +191,7 @@ PROD = EnvironmentRules(
     final_snapshots=True,
     data_residency=True,
     autoscaling=True,
+    user_pool_ses_email=True,
 )
 
 DEV = EnvironmentRules(
@@ -210,6 +214,7 @@ DEV = EnvironmentRules(
     final_snapshots=False,
     data_residency=False,
     autoscaling=True,
+    user_pool_ses_email=False,
     advisory_policies=(
         "rds-multi-az",
         "rds-deletion-protection",

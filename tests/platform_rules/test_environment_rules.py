@@ -160,7 +160,7 @@ def test_every_rule_setting_is_observed_and_every_rule_is_tested():
     traced = (
         set(STRICTER)
         | {a for a, _, k in platform_rules.RULE_SETTINGS if k != "floor"}
-        | {"data_residency", "advisory_policies"}
+        | {"data_residency", "advisory_policies", "user_pool_ses_email"}
     )
     assert fields == traced, fields ^ traced
 
@@ -296,3 +296,36 @@ def test_an_advisory_policy_added_to_an_environment_reaches_its_policy_config(en
     with with_rule(env, advisory_policies=(*platform_rules.rules_for(env).advisory_policies, "rds-multi-az")):
         assert json.loads(enforcement.render(env))["rds-multi-az"] == {"enforcementLevel": "advisory"}
     assert "rds-multi-az" not in json.loads(enforcement.render("prod"))
+
+
+def test_prod_sends_the_customers_email_through_its_ses_identity(prod, dev):
+    """user_pool_ses_email: prod's pool sends from the SES identity its config names (Cognito's default sender is
+    capped at 50 e-mails a day); dev may keep the default sender."""
+    (pool,) = prod.of_type("aws:cognito/userPool:UserPool")
+    cfg = prod.config.service
+    assert pool.inputs["emailConfiguration"] == {
+        "emailSendingAccount": "DEVELOPER",
+        "sourceArn": cfg.user_pool_email_source_arn,
+        "fromEmailAddress": cfg.user_pool_email_from,
+    }
+    (dev_pool,) = dev.of_type("aws:cognito/userPool:UserPool")
+    assert "emailConfiguration" not in dev_pool.inputs
+
+
+def test_a_prod_stack_without_an_ses_identity_is_refused_in_one_line():
+    bag = stack_bag("prod", service={"userPoolEmailSourceArn": None, "userPoolEmailFrom": None})
+    with pytest.raises(c.ConfigError) as err:
+        c.load("prod", bag)
+    (line,) = [p for p in err.value.problems if "userPoolEmailSourceArn" in p]
+    assert "SES identity" in line and "50 e-mails a day" in line
+    with with_rule("dev", user_pool_ses_email=True), pytest.raises(c.ConfigError):
+        c.load("dev", stack_bag("dev"))  # the rule, not the environment's name, decides
+
+
+def test_an_ses_identity_needs_its_from_address_and_a_real_arn():
+    with pytest.raises(c.ConfigError) as err:
+        c.load("prod", stack_bag("prod", service={"userPoolEmailFrom": None}))
+    assert any("userPoolEmailFrom" in p for p in err.value.problems)
+    with pytest.raises(c.ConfigError) as err:
+        c.load("prod", stack_bag("prod", service={"userPoolEmailSourceArn": "ecomart.example"}))
+    assert any("an SES identity ARN" in p for p in err.value.problems)
