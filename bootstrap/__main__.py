@@ -236,7 +236,6 @@ def deploy_statements(stack: str, acct: str) -> list[dict]:
                 "sns:DeleteTopic",
                 "sns:SetTopicAttributes",
                 "sns:Subscribe",
-                "sns:Unsubscribe",
                 "sns:TagResource",
             ],
             "Resource": [
@@ -255,10 +254,19 @@ def deploy_statements(stack: str, acct: str) -> list[dict]:
             "Resource": "*",
             "Action": ["logs:PutResourcePolicy", "logs:DeleteResourcePolicy"],
         },
+        # Actions with no resource-level permissions (Service Authorization Reference; iam-document-valid reported
+        # them under ARNs they never matched): "*", within the stack's regions.
+        {
+            "Sid": "NoResourceLevelPermissions",
+            "Effect": "Allow",
+            "Condition": in_regions,
+            "Resource": "*",
+            "Action": ["sns:Unsubscribe", "backup-storage:MountCapsule"],
+        },
         {
             "Sid": "Backups",
             "Effect": "Allow",
-            "Action": ["backup:*", "backup-storage:MountCapsule"],
+            "Action": ["backup:*"],
             "Resource": [f"arn:aws:backup:*:{acct}:backup-vault:{p}-*", f"arn:aws:backup:*:{acct}:backup-plan:*"],
         },
         {

@@ -153,10 +153,12 @@ def flow_log_role_policy(log_group_arn: str, account_id: str, region: str) -> st
                     "Resource": [log_group_arn, f"{log_group_arn}:*"],
                 },
                 {
+                    # DescribeLogGroups takes no resource type (Service Authorization Reference, as
+                    # policies/data/iam-index.json has it): a log-group ARN here never matched, "*" is the only form.
                     "Sid": "FindTheLogGroup",
                     "Effect": "Allow",
                     "Action": "logs:DescribeLogGroups",
-                    "Resource": f"arn:aws:logs:{region}:{account_id}:log-group:*",
+                    "Resource": "*",
                 },
             ],
         }

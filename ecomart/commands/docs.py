@@ -50,7 +50,14 @@ def _app_routes(root: Path) -> dict[str, str]:
     return {str(app_contract.ROUTES_FILE.relative_to(ROOT)): app_contract.render_routes()}
 
 
+def _iam_index(root: Path) -> dict[str, str]:
+    from policies.engine import iam_index
+
+    return {str(iam_index.INDEX_PATH.relative_to(ROOT)): iam_index.render()}
+
+
 GENERATORS: tuple[Callable[[Path], dict[str, str]], ...] = (
+    _iam_index,
     _policy_configs,
     _compliance,
     _components,

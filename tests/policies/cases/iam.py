@@ -53,3 +53,81 @@ CASES = {
         Case(T.IAM_ROLE, {"assumeRolePolicy": doc(LAMBDA_TRUST)}, {"assumeRolePolicy": doc(PUBLIC_TRUST)}),
     ],
 }
+
+
+# iam-document-valid: one good statement per document kind, and the four mistakes the lint names.
+_GOOD = {
+    "Sid": "ReadOrders",
+    "Effect": "Allow",
+    "Action": ["s3:GetObject", "sqs:SendMessage"],
+    "Resource": ["arn:aws:s3:::orders-bucket/*", f"arn:aws:sqs:us-east-1:{ACCOUNT}:orders"],
+    "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT, "s3:ExistingObjectTag/tier": "data"}},
+}
+_TYPO = {**_GOOD, "Action": ["s3:GetObjects"]}  # no such action
+_WRONG_ARN = {**_GOOD, "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::orders-bucket"]}  # a bucket, not objects
+_BAD_KEY = {**_GOOD, "Condition": {"StringEquals": {"s3:ObjectTier": "data"}}}  # no such condition key
+_NOT_ACTION = {"Sid": "AllButIam", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+_TRUST = {
+    "Effect": "Allow",
+    "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}},
+}
+_KEY = {
+    "Sid": "Admin",
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+    "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT}},
+}
+
+
+def _doc_cases(rtype: str, prop: str, good: dict, extra: dict | None = None) -> list[Case]:
+    base = {**(extra or {}), prop: doc(good)}
+    return [
+        Case(rtype, base, {prop: doc({**good, "Action": "s3:GetObjects"})}, label="unknown action"),
+        Case(
+            rtype, base, {prop: doc({**good, "Condition": {"StringEquals": {"s3:ObjectTier": "x"}}})}, label="bad key"
+        ),
+    ]
+
+
+CASES["iam-document-valid"] = [
+    Case(T.IAM_POLICY, {"policy": doc(_GOOD)}, {"policy": doc(_TYPO)}, label="unknown action"),
+    Case(T.IAM_POLICY, {"policy": doc(_GOOD)}, {"policy": doc(_WRONG_ARN)}, label="wrong ARN type"),
+    Case(T.IAM_POLICY, {"policy": doc(_GOOD)}, {"policy": doc(_BAD_KEY)}, label="unknown condition key"),
+    Case(T.IAM_POLICY, {"policy": doc(_GOOD)}, {"policy": doc(_NOT_ACTION)}, label="NotAction with Allow"),
+    Case(
+        T.IAM_POLICY, {"policy": doc(_GOOD)}, {"policy": doc({**_GOOD, "Action": "s4:GetObject"})}, label="no service"
+    ),
+    Case(T.IAM_ROLE_POLICY, {"role": "r", "policy": doc(_GOOD)}, {"policy": doc(_WRONG_ARN)}),
+    Case(
+        T.IAM_ROLE,
+        {"assumeRolePolicy": doc(_TRUST), "inlinePolicies": [{"name": "p", "policy": doc(_GOOD)}]},
+        {
+            "assumeRolePolicy": doc({**_TRUST, "Condition": {"StringEquals": {"sts:WebIdentityAud": "x"}}}),
+            "inlinePolicies.0.policy": doc(_TYPO),
+        },
+    ),
+    *_doc_cases(T.KMS_KEY, "policy", _KEY),
+    *_doc_cases(T.KMS_KEY_POLICY, "policy", _KEY, {"keyId": "k"}),
+    *_doc_cases(
+        T.S3_POLICY, "policy", {**_GOOD, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}, {"bucket": "b"}
+    ),
+    *_doc_cases(
+        T.SQS_QUEUE_POLICY, "policy", {**_GOOD, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}, {"queueUrl": "q"}
+    ),
+    *_doc_cases(
+        T.SNS_TOPIC_POLICY, "policy", {**_GOOD, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}, {"arn": "t"}
+    ),
+    *_doc_cases(
+        T.SECRET_POLICY, "policy", {**_GOOD, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}, {"secretArn": "s"}
+    ),
+    *_doc_cases(
+        T.ECR_REPOSITORY_POLICY,
+        "policy",
+        {**_GOOD, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
+        {"repository": "r"},
+    ),
+]
