@@ -308,6 +308,8 @@ def trust(provider_arn: str, subjects: list[str]) -> str:
     )
 
 
+DEPLOY_SESSION_SECONDS = 4 * 3600
+
 for stack in stacks:
     p = resource_prefix(stack)
     for kind, subjects, statements in (
@@ -324,7 +326,9 @@ for stack in stacks:
                 name=f"{p}-{kind}",
                 description=f"GitHub Actions {kind} of stack {stack} ({repository})",
                 assume_role_policy=provider.arn.apply(lambda arn, s=subjects: trust(arn, s)),
-                max_session_duration=3600,
+                # A first prod deploy (a geosharded Atlas cluster, a Multi-AZ writer and its replicas in turn) runs
+                # well past an hour; the deploy job asks for DEPLOY_SESSION_SECONDS (deploy-preflight checks it).
+                max_session_duration=DEPLOY_SESSION_SECONDS if kind == "deploy" else 3600,
                 tags={**tags, "Name": f"{p}-{kind}", "stack": stack},
             ),
         )

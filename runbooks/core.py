@@ -66,6 +66,7 @@ class Runbook:
     params: tuple[Param, ...] = ()
     needs: tuple[str, ...] = ()  # stack outputs the runbook reads (checked before any call)
     changes: tuple[str, ...] = ()  # "service:Operation" it may make with --execute (the docs list them)
+    before_deploy: bool = False  # reads the account from the preview's facts (nothing deployed yet; reads only)
 
     @property
     def doc_path(self) -> Path:
@@ -83,11 +84,12 @@ def runbook(
     params: tuple[Param, ...] = (),
     needs: tuple[str, ...] = (),
     changes: tuple[str, ...] = (),
+    before_deploy: bool = False,
 ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
     def register(body: Callable[[Context], None]) -> Callable[[Context], None]:
         if name in REGISTRY:
             raise ValueError(f"runbook {name!r} registered twice")
-        REGISTRY[name] = Runbook(name, title, summary, body, params, needs, changes)
+        REGISTRY[name] = Runbook(name, title, summary, body, params, needs, changes, before_deploy)
         return body
 
     return register
@@ -213,8 +215,9 @@ class Context:
     # -- facts -------------------------------------------------------------------------------------------------
     @property
     def calls_made(self) -> bool:
-        """Reads are made only against a deployed stack; a plan from the preview export calls nothing."""
-        return self.facts.deployed
+        """Reads are made against a deployed stack, or by a runbook run before the first deploy (its reads are
+        about the account, from the preview's declared resources); otherwise a plan calls nothing."""
+        return self.facts.deployed or self.book.before_deploy
 
     def output(self, key: str) -> Any:
         return self.facts.require(key)
