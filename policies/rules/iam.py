@@ -99,6 +99,22 @@ def _all_keys(resource: str) -> bool:
     return resource == "*" or resource.lower().endswith(":key/*") and resource.lower().startswith("arn:")
 
 
+def _keys_named(statement: dict) -> bool:
+    """The statement's keys are held to named ones by a condition on their aliases or tags (ABAC for AWS KMS):
+    ``kms:ResourceAliases`` or ``aws:ResourceTag/...`` under a StringEquals/StringLike or ForAnyValue operator.
+    ForAllValues is not: it is true of a key with no alias at all."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return False
+    return any(
+        isinstance(body, dict)
+        and not op.startswith("ForAllValues")
+        and op.removeprefix("ForAnyValue:") in ("StringEquals", "StringLike")
+        and any(k == "kms:ResourceAliases" or k.startswith("aws:ResourceTag/") for k in body)
+        for op, body in condition.items()
+    )
+
+
 @resource_policy(
     "iam-no-decrypt-all-keys",
     unset={"policy": REQUIRED, "inlinePolicies.0.policy": "unset: the inline policy allows nothing"},
@@ -106,7 +122,8 @@ def _all_keys(resource: str) -> bool:
     severity="high",
     category="security",
     controls=("pci-3-6-1", "pci-7-2-2", GDPR_CIA, "fsbp-kms-1", "fsbp-kms-2"),
-    description="No IAM policy allows `kms:Decrypt` or `kms:ReEncryptFrom` on every key (`Resource: *` or `key/*`).",
+    description="No IAM policy allows `kms:Decrypt` or `kms:ReEncryptFrom` on every key (`Resource: *` or `key/*`) "
+    "unless a condition holds it to named keys (`kms:ResourceAliases` or `aws:ResourceTag/...`, not ForAllValues).",
     why="Key policies are the second lock on encrypted data; an identity policy that may decrypt with any key "
     "opens every key whose policy trusts the account (the usual default).",
     remediation="Set `policy=` to a document whose kms statements name the key ARNs the role uses in `Resource` "
@@ -119,7 +136,7 @@ def iam_no_decrypt_all_keys(r: Res, report: Report) -> None:
             if s.get("Effect") != "Allow" or "NotResource" in s or "NotAction" in s:
                 continue
             actions = [a for a in _as_str_list(s.get("Action")) if any(_allows(a, wanted) for wanted in _DECRYPT)]
-            if actions and any(_all_keys(res) for res in _as_str_list(s.get("Resource"))):
+            if actions and any(_all_keys(res) for res in _as_str_list(s.get("Resource"))) and not _keys_named(s):
                 report(f"{label} statement {s.get('Sid', '(no Sid)')!r} allows {', '.join(actions)} on every KMS key")
 
 

@@ -16,6 +16,8 @@ from tests.policies.cases.shapes import (
 )
 from tests.policies.helpers import Case
 
+_BY_ALIAS = {"kms:ResourceAliases": ["alias/ecomart-prod/artifacts"]}
+
 CASES = {
     # IAM
     "iam-no-admin-policy": [
@@ -40,6 +42,13 @@ CASES = {
             {"assumeRolePolicy": doc(LAMBDA_TRUST), "inlinePolicies": [{"name": "k", "policy": doc(DECRYPT_ONE_KEY)}]},
             {"inlinePolicies.0.policy": doc(DECRYPT_ALL)},
             label="inline",
+        ),
+        # ABAC: every key of the account, held to the stack's aliases (bootstrap's deploy role for the artifact key)
+        Case(
+            T.IAM_POLICY,
+            {"name": "p", "policy": doc({**DECRYPT_ALL, "Condition": {"ForAnyValue:StringEquals": _BY_ALIAS}})},
+            {"policy": doc({**DECRYPT_ALL, "Condition": {"ForAllValues:StringEquals": _BY_ALIAS}})},
+            label="alias condition, ForAllValues matches a key without aliases",
         ),
     ],
     "iam-no-service-wildcard-actions": [
