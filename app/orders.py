@@ -507,6 +507,8 @@ def erase_customer(conn: psycopg.Connection, customer_id: int) -> None:
         )  # idempotent: erasing twice is fine
         if cur.rowcount != 1:
             raise NotFound("customer", customer_id)
+        # the fingerprints of their payment instruments, devices and addresses are personal data too (ADR 0028)
+        conn.execute("DELETE FROM customer_links WHERE customer_id = %s", (customer_id,))
 
 
 def upsert_product(
