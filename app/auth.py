@@ -11,6 +11,9 @@ Two modes (``AUTH_MODE``):
   tricked into trusting a header.
 
 The customer id is the claim ``AUTH_CUSTOMER_CLAIM`` (default ``custom:customer_id``, a Cognito custom attribute).
+The back office's routes take a verified token of the same issuer whose ``cognito:groups`` holds
+``AUTH_STAFF_GROUP`` (default ``back-office``): 401 when the token does not verify, 403 when it does but the
+caller is not in the group.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import AppError
-from .settings import ALGORITHMS, DEFAULT_CLAIM, AuthConfig
+from .settings import ALGORITHMS, DEFAULT_CLAIM, GROUPS_CLAIM, AuthConfig
 
 # Claims every token must carry in both modes: without ``exp`` a token would be valid forever.
 REQUIRED_CLAIMS = ("exp", "iat", "sub")
@@ -35,10 +38,23 @@ class Unauthorized(AppError):
     code = "unauthorized"
 
 
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
 @dataclass(frozen=True)
 class Principal:
     customer_id: int
     subject: str
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A member of the back-office group (no customer of their own)."""
+
+    subject: str
+    groups: frozenset[str]
 
 
 class Authenticator:
@@ -51,6 +67,19 @@ class Authenticator:
             self._jwks = jwt.PyJWKClient(config.jwks_url, cache_keys=True, lifespan=300, timeout=5)
 
     def principal(self, headers: Mapping[str, str], scope: Mapping[str, Any]) -> Principal:
+        claims, cfg = self._claims(headers, scope)
+        return _principal(claims, cfg)
+
+    def staff(self, headers: Mapping[str, str], scope: Mapping[str, Any]) -> Staff:
+        """The back-office caller: 401 unless the token verifies, 403 unless it names the staff group."""
+        claims, cfg = self._claims(headers, scope)
+        _check_lifetime(claims, cfg)
+        groups = groups_from_claim(claims.get(GROUPS_CLAIM))
+        if cfg.staff_group not in groups:
+            raise Forbidden(f"the back office needs membership of the {cfg.staff_group!r} group (claim {GROUPS_CLAIM})")
+        return Staff(subject=str(claims.get("sub", "")), groups=groups)
+
+    def _claims(self, headers: Mapping[str, str], scope: Mapping[str, Any]) -> tuple[Mapping[str, Any], AuthConfig]:
         cfg = self.config
         if cfg is None:
             raise Unauthorized("authentication is not configured on this server (AUTH_ISSUER)")
@@ -58,8 +87,8 @@ class Authenticator:
             claims = _gateway_claims(scope)
             if claims is None:
                 raise Unauthorized("no claims verified by API Gateway in the request context")
-            return _principal(claims, cfg)
-        return _principal(self._verify(_bearer(headers), cfg), cfg)
+            return claims, cfg
+        return self._verify(_bearer(headers), cfg), cfg
 
     def _verify(self, token: str, cfg: AuthConfig) -> dict:
         """The token's claims, or 401: any token that cannot be verified is refused, whatever part of it fails.
@@ -135,6 +164,16 @@ def _principal(claims: Mapping[str, Any], cfg: AuthConfig) -> Principal:
     return Principal(customer_id=customer, subject=str(claims.get("sub", "")))
 
 
+def groups_from_claim(raw: Any) -> frozenset[str]:
+    """The groups a claim names: a JSON list (a token the app verifies), or the string API Gateway's JWT authorizer
+    passes for a list claim (``"[back-office sellers]"``)."""
+    if isinstance(raw, list):
+        return frozenset(g for g in raw if isinstance(g, str) and g)
+    if isinstance(raw, str):
+        return frozenset(g for g in re.split(r"[\s,]+", raw.strip().strip("[]")) if g)
+    return frozenset()
+
+
 def customer_id_from_claim(raw: Any) -> int | None:
     """The customer id a claim names, or None: a JSON integer or a string of ASCII digits, 1..2^63-1.
 
@@ -175,14 +214,16 @@ def issue_token(
     *,
     issuer: str,
     audience: str,
-    customer_id: int,
+    customer_id: int | None,
     subject: str | None = None,
     lifetime_seconds: int = 3600,
     now: int | None = None,
     claim: str = DEFAULT_CLAIM,
     kid: str | None = None,
+    groups: list[str] | None = None,
 ) -> str:
-    """A token like the issuer's (the local issuer of ``make app`` and the tests)."""
+    """A token like the issuer's (the local issuer of ``make app`` and the tests); ``customer_id=None`` and
+    ``groups`` for a back-office member's."""
     import time
 
     import jwt
@@ -194,9 +235,12 @@ def issue_token(
         "sub": subject or f"customer-{customer_id}",
         "iat": iat,
         "exp": iat + lifetime_seconds,
-        claim: str(customer_id),
         "token_use": "id",
     }
+    if customer_id is not None:
+        payload[claim] = str(customer_id)
+    if groups is not None:
+        payload[GROUPS_CLAIM] = list(groups)
     return jwt.encode(payload, private_key_pem, algorithm="RS256", headers={"kid": kid} if kid else None)
 
 

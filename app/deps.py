@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from .auth import Authenticator, Principal
+from .auth import Authenticator, Principal, Staff
 from .services import Services
 
 bearer = HTTPBearer(
@@ -26,15 +26,27 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_customer(
-    request: Request, svc: ServicesDep, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
-    """The verified customer of this request (401 otherwise); customer routes depend on it."""
+def _authenticator(request: Request, svc: Services) -> Authenticator:
     state = request.app.state
     auth = getattr(state, "authenticator", None)
     if auth is None:
         auth = state.authenticator = Authenticator(svc.settings.auth)
-    return auth.principal(request.headers, request.scope)
+    return auth
+
+
+def current_customer(
+    request: Request, svc: ServicesDep, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    """The verified customer of this request (401 otherwise); customer routes depend on it."""
+    return _authenticator(request, svc).principal(request.headers, request.scope)
+
+
+def current_staff(
+    request: Request, svc: ServicesDep, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Staff:
+    """The verified back-office member of this request (401 unverified, 403 not in the staff group)."""
+    return _authenticator(request, svc).staff(request.headers, request.scope)
 
 
 CustomerDep = Annotated[Principal, Depends(current_customer)]
+StaffDep = Annotated[Staff, Depends(current_staff)]

@@ -53,15 +53,16 @@ def master_dsn(secrets: Any, env: Mapping[str, str]) -> str:
 
 def migrate(event: dict | None, context: Any, *, secrets: Any = None, env: Mapping[str, str] | None = None) -> dict:
     """``{"action": "migrate"}`` (the deploy): migrations, partitions, the IAM role; ``{"action": "partitions"}``
-    (weekly): partitions only."""
+    (weekly): partitions only (orders' and time series', with the time series' retention); ``{"action":
+    "timeseries"}`` (daily): those and the daily inventory-level snapshot."""
     import boto3
     import psycopg
 
-    from . import db
+    from . import db, timeseries
 
     action = (event or {}).get("action", "migrate")
-    if action not in ("migrate", "partitions"):
-        raise ValueError(f"unknown action {action!r} (allowed: migrate, partitions)")
+    if action not in ("migrate", "partitions", "timeseries"):
+        raise ValueError(f"unknown action {action!r} (allowed: migrate, partitions, timeseries)")
     env = os.environ if env is None else env
     if secrets is None:
         secrets = boto3.client("secretsmanager", region_name=env.get("AWS_REGION"))
@@ -72,8 +73,19 @@ def migrate(event: dict | None, context: Any, *, secrets: Any = None, env: Mappi
     applied = db.migrate(dsn) if action == "migrate" else []
     with psycopg.connect(dsn) as conn:
         partitions = db.ensure_partitions(conn)
+        series = timeseries.maintain(conn)  # time-series partitions ahead, retention (ADR 0029)
+        snapshot = 0
+        if action == "timeseries":  # daily: every stocked product's level
+            with conn.transaction():
+                snapshot = timeseries.snapshot_levels(conn)
         role = db.ensure_iam_role(conn, _env("PG_APP_USER", env)) if action == "migrate" else []
-    result = {"action": action, "applied": applied, "partitionsCreated": partitions, "iamRoleStatements": role}
+    result = {
+        "action": action,
+        "applied": applied,
+        "partitionsCreated": partitions,
+        "timeSeries": {**series, "levelsSnapshot": snapshot},
+        "iamRoleStatements": role,
+    }
     log.info("migrations: %s", json.dumps(result))
     return result
 

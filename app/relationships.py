@@ -18,16 +18,11 @@ from dataclasses import dataclass
 
 import psycopg
 
-from .errors import AppError, NotFound
+from .errors import InvalidInput, NotFound
 
 KINDS = ("payment", "device", "address")
 MAX_DEPTH = 64  # deeper than any real organisation; bounds a walk should the data ever hold a loop
 HUB_LIMIT = 50  # a fingerprint shared by more customers (a parcel locker, a shop's card reader) links nobody
-
-
-class BadRequest(AppError):
-    status = 400
-    code = "bad_request"
 
 
 # --- the staff hierarchy ---------------------------------------------------------------------------------------
@@ -58,7 +53,7 @@ def subordinates(
     there are in all. One recursive query down ``employees_manager_idx``."""
     depth = MAX_DEPTH if max_depth is None else max_depth
     if not 1 <= depth <= MAX_DEPTH:
-        raise BadRequest(f"max_depth is {max_depth}: allowed 1..{MAX_DEPTH}")
+        raise InvalidInput("max_depth", f"allowed 1..{MAX_DEPTH}", status=400, value=max_depth)
     _employee_exists(conn, manager_id)
     rows = conn.execute(
         f"""
@@ -157,12 +152,12 @@ def normalize(kind: str, value: str) -> str:
     """The form two spellings of one value share: NFKC, case-folded, punctuation dropped, spaces collapsed (for
     addresses); payment fingerprints and device ids only trimmed (they are opaque tokens, case matters)."""
     if kind not in KINDS:
-        raise BadRequest(f"link kind is {kind!r}: allowed {', '.join(KINDS)}")
+        raise InvalidInput("kind", f"allowed {', '.join(KINDS)}", status=400, value=kind)
     value = unicodedata.normalize("NFKC", value).strip()
     if kind == "address":
         value = re.sub(r"[^\w]+", " ", value.casefold()).strip()
     if not value:
-        raise BadRequest(f"{kind} is empty")
+        raise InvalidInput(kind, "is empty", status=400)
     return value
 
 
@@ -175,7 +170,7 @@ def record_links(conn: psycopg.Connection, customer_id: int, **values: str | Non
     how many links were new. Idempotent: a link seen again only moves its ``last_seen``."""
     unknown = sorted(set(values) - set(KINDS))
     if unknown:
-        raise BadRequest(f"link kind {unknown[0]!r} is not one of {', '.join(KINDS)}")
+        raise InvalidInput("kind", f"allowed {', '.join(KINDS)}", status=400, value=unknown[0])
     rows = [(kind, fingerprint(kind, v), customer_id) for kind, v in values.items() if v is not None]
     new = 0
     with conn.transaction():
@@ -203,9 +198,9 @@ def rings(conn: psycopg.Connection, min_size: int = 3, hub_limit: int = HUB_LIMI
     first. PostgreSQL groups each fingerprint's customers (the primary key's order); the groups are merged here by
     union-find, which is linear in the links where a recursive CTE would enumerate every path."""
     if not 2 <= min_size <= 10_000:
-        raise BadRequest(f"min_size is {min_size}: allowed 2..10000")
+        raise InvalidInput("min_size", "allowed 2..10000", status=400, value=min_size)
     if not 2 <= hub_limit <= 10_000:
-        raise BadRequest(f"hub_limit is {hub_limit}: allowed 2..10000")
+        raise InvalidInput("hub_limit", "allowed 2..10000", status=400, value=hub_limit)
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -259,7 +254,7 @@ def path(conn: psycopg.Connection, a: int, b: int, max_hops: int = 4, hub_limit:
     """The shortest chain of shared fingerprints from customer ``a`` to ``b`` (at most ``max_hops`` links), or
     None. Breadth-first from both ends, one query per level for the whole frontier."""
     if not 1 <= max_hops <= 8:
-        raise BadRequest(f"max_hops is {max_hops}: allowed 1..8")
+        raise InvalidInput("max_hops", "allowed 1..8", status=400, value=max_hops)
     for c in (a, b):
         if conn.execute("SELECT 1 FROM customers WHERE id = %s", (c,)).fetchone() is None:
             raise NotFound("customer", c)

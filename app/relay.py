@@ -32,6 +32,7 @@ import psycopg
 import pymongo
 from psycopg.rows import dict_row
 
+from . import timeseries
 from .catalog import Catalog
 from .mongo import MongoHandle
 from .orders import OUTBOX_BATCH_SQL
@@ -114,6 +115,8 @@ class OutboxRelay:
                 categories = self._categories(events)
                 self._apply_batch(events, categories, touched_products, customers)
                 self._sync_availability(conn, touched_products)
+                # sales points and stock levels, in this transaction: exactly once with the batch (ADR 0029)
+                timeseries.record_batch(conn, events, categories)
                 if self.fault:
                     self.fault("before_mark", len(events))
                 conn.execute(

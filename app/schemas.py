@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 from typing import Annotated, Any
 
@@ -119,3 +120,104 @@ BODY_ERRORS = {
     413: {"model": ErrorOut, "description": f"body over {MAX_BODY_BYTES} bytes"},
     415: {"model": ErrorOut, "description": "Content-Type is not application/json"},
 }
+
+
+# --- the back office (app/routers/backoffice.py) -------------------------------------------------------------
+STAFF_ERRORS = {
+    **AUTH_ERRORS,
+    403: {"model": ErrorOut, "description": "the token verifies but its groups lack the back-office group"},
+}
+
+
+class EmployeeOut(BaseModel):
+    id: int
+    full_name: str
+    title: str
+    department: str
+    manager_id: int | None
+    depth: int = Field(description="levels from the employee the query started at (reports: down; chain: up)")
+
+
+class ReportsOut(BaseModel):
+    manager_id: int
+    total: int = Field(description="everyone under the manager (within max_depth), not just this page")
+    items: list[EmployeeOut]
+
+
+class ChainOut(BaseModel):
+    items: list[EmployeeOut] = Field(description="the employee first, the root last")
+
+
+class SpanOut(BaseModel):
+    manager_id: int
+    direct: int
+    total: int
+    levels: int
+
+
+class RingOut(BaseModel):
+    customers: list[int]
+    links: int = Field(description="fingerprints shared inside the group")
+    kinds: list[str]
+
+
+class RingsOut(BaseModel):
+    items: list[RingOut]
+
+
+class StepOut(BaseModel):
+    customer_id: int
+    via: str | None = Field(description="the kind of link to the previous customer (payment, device, address)")
+
+
+class PathOut(BaseModel):
+    found: bool
+    hops: int | None
+    steps: list[StepOut]
+
+
+class LevelBucketOut(BaseModel):
+    bucket: dt.datetime
+    min: int
+    max: int
+    last: int
+
+
+class LevelsOut(BaseModel):
+    product_id: int
+    items: list[LevelBucketOut] = Field(description="summed over the product's warehouses; empty buckets absent")
+
+
+class StockOutOut(BaseModel):
+    product_id: int
+    warehouse_id: int
+    first_at: dt.datetime
+    points: int
+
+
+class CategorySalesOut(BaseModel):
+    bucket: dt.datetime
+    category: str
+    units: int
+    revenue_cents: int
+    lines: int
+
+
+class TopSellerOut(BaseModel):
+    day: dt.datetime
+    category: str
+    product_id: int
+    units: int
+    revenue_cents: int
+
+
+class StockOutsOut(BaseModel):
+    items: list[StockOutOut]
+
+
+class CategorySalesListOut(BaseModel):
+    items: list[CategorySalesOut]
+
+
+class TopSellersOut(BaseModel):
+    items: list[TopSellerOut]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from . import db
@@ -139,6 +142,14 @@ class Services:
         if self.order_ids is None:
             raise StoreUnavailable("postgresql", "DATABASE_URL is not configured")
         return self.order_ids.get()
+
+    @contextmanager
+    def pg(self) -> Iterator[psycopg.Connection]:
+        """A pooled PostgreSQL connection for a read of the back office (behind the orders' circuit breaker)."""
+        if self.pool is None:
+            raise StoreUnavailable("postgresql", "DATABASE_URL is not configured")
+        with db.connection(self.pool, self.orders.breaker if self.orders is not None else None) as conn:
+            yield conn
 
     def require_orders(self) -> OrderService:
         if self.orders is None:

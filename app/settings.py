@@ -18,6 +18,9 @@ FLAG_CACHE_SECONDS = 5.0  # how long an app instance keeps the read-only flag it
 MODES = ("jwt", "gateway")
 ALGORITHMS = ("RS256", "ES256")
 DEFAULT_CLAIM = "custom:customer_id"
+# The back office: a verified token whose groups claim (Cognito's) holds AUTH_STAFF_GROUP.
+GROUPS_CLAIM = "cognito:groups"
+DEFAULT_STAFF_GROUP = "back-office"
 # Longest accepted token life (exp - iat), AUTH_MAX_TOKEN_LIFETIME: a day covers Cognito's longest ID/access token
 # (1 h by default, 1 day at most); a token minted for years is refused even when its signature verifies.
 MAX_TOKEN_LIFETIME = 24 * 3600
@@ -35,6 +38,7 @@ class AuthConfig:
     jwks_url: str | None = None
     public_key_pem: str | None = None
     customer_claim: str = DEFAULT_CLAIM
+    staff_group: str = DEFAULT_STAFF_GROUP
     leeway_seconds: int = 30
     max_lifetime_seconds: int = MAX_TOKEN_LIFETIME
 
@@ -68,6 +72,7 @@ class AuthConfig:
             jwks_url=jwks,
             public_key_pem=pem,
             customer_claim=env.get("AUTH_CUSTOMER_CLAIM", DEFAULT_CLAIM) or DEFAULT_CLAIM,
+            staff_group=env.get("AUTH_STAFF_GROUP", DEFAULT_STAFF_GROUP) or DEFAULT_STAFF_GROUP,
             max_lifetime_seconds=_int(env, "AUTH_MAX_TOKEN_LIFETIME", MAX_TOKEN_LIFETIME, 60, 7 * 24 * 3600),
         )
 

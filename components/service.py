@@ -168,6 +168,13 @@ class ServiceSettings:
         pattern=r"[A-Za-z0-9_:.-]{1,64}",
         means="a claim name (letters, digits, _ : . -)",
     )
+    staff_group: str = arg(
+        "Group whose members reach the back-office routes (/backoffice/…, app/auth.py): a Cognito group of the "
+        "pool (created here; add staff with AdminAddUserToGroup), or of the external issuer's groups claim.",
+        default="back-office",
+        pattern=r"[A-Za-z0-9_.-]{1,128}",
+        means="a group name (letters, digits, _ . -)",
+    )
     user_pool_deletion_protection: bool = arg(
         "Cognito refuses to delete the pool (prod: the customers' accounts).", default=True
     )
@@ -614,6 +621,7 @@ class Service(pulumi.ComponentResource):
                 "AUTH_ISSUER": self.jwt_issuer,
                 "AUTH_AUDIENCE": self.jwt_audience.apply(",".join),
                 "AUTH_CUSTOMER_CLAIM": s.customer_claim,
+                "AUTH_STAFF_GROUP": s.staff_group,
                 "ORDERS_READ_ONLY_PARAMETER": links.read_only.parameter_name,
                 "QUEUED_ORDERS_QUEUE_URL": links.read_only.queue_url,
             },
@@ -917,6 +925,7 @@ class Service(pulumi.ComponentResource):
         s, place = self._settings, self._place
         self.user_pool: aws.cognito.UserPool | None = None
         self.user_pool_client: aws.cognito.UserPoolClient | None = None
+        self.staff_group: aws.cognito.UserGroup | None = None
         if s.jwt_issuer is not None:
             self.jwt_issuer = pulumi.Output.from_input(s.jwt_issuer)
             self.jwt_audience = pulumi.Output.from_input(list(s.jwt_audience))
@@ -977,6 +986,16 @@ class Service(pulumi.ComponentResource):
                     )
                 ],
                 tags=with_name(self._tags, pool_name),
+            ),
+            opts=self._child,
+        )
+        # The back office's members (app/auth.py reads the cognito:groups claim); staff are added by an admin.
+        self.staff_group = aws.cognito.UserGroup(
+            f"{name}-staff",
+            aws.cognito.UserGroupArgs(
+                name=s.staff_group,
+                user_pool_id=self.user_pool.id,
+                description="EcoMart staff: the back-office routes (staff hierarchy, fraud review)",
             ),
             opts=self._child,
         )
@@ -1112,6 +1131,31 @@ class Service(pulumi.ComponentResource):
                     arn=migrations.arn,
                     role_arn=self.scheduler_role.arn,
                     input=json.dumps({"action": "partitions"}),
+                    retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
+                        maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
+                    ),
+                    dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
+        )
+
+        # The daily inventory-level history and time-series retention (app/timeseries.py, ADR 0029): once a day.
+        self.time_series_schedule = aws.scheduler.Schedule(
+            f"{name}-time-series-schedule",
+            aws.scheduler.ScheduleArgs(
+                name=f"{p}-time-series",
+                description="Daily inventory levels, time-series partitions ahead and retention",
+                schedule_expression="cron(15 0 * * ? *)",
+                schedule_expression_timezone="UTC",
+                flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(
+                    mode="FLEXIBLE", maximum_window_in_minutes=30
+                ),
+                state="ENABLED",
+                target=aws.scheduler.ScheduleTargetArgs(
+                    arn=migrations.arn,
+                    role_arn=self.scheduler_role.arn,
+                    input=json.dumps({"action": "timeseries"}),
                     retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
                         maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
                     ),

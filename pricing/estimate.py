@@ -34,6 +34,7 @@ NO_CHARGE = {
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
     "aws:cognito/userPoolClient:UserPoolClient",
+    "aws:cognito/userGroup:UserGroup",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
     "aws:ec2/flowLog:FlowLog",
     "aws:ec2/internetGateway:InternetGateway",

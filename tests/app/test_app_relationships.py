@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from app import relationships as R
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.orders import erase_customer
 
 
@@ -151,7 +151,7 @@ def test_unknown_employee_and_bad_depth_are_clear(conn):
         R.subordinates(conn, 10**9)
     with pytest.raises(NotFound):
         R.management_chain(conn, 10**9)
-    with pytest.raises(R.BadRequest, match=r"max_depth is 0: allowed 1\.\.64"):
+    with pytest.raises(InvalidInput, match=r"max_depth: allowed 1\.\.64"):
         R.subordinates(conn, 1, max_depth=0)
 
 
@@ -176,7 +176,7 @@ def test_links_store_fingerprints_not_values_and_normalize_addresses(conn):
     raw = b"".join(f for (f,) in stored)
     assert b"Paix" not in raw and b"fp_9Xq" not in raw
     assert R.fingerprint("payment", "fp_9Xq") != R.fingerprint("payment", "FP_9XQ"), "tokens are case-sensitive"
-    with pytest.raises(R.BadRequest, match="link kind 'email'"):
+    with pytest.raises(InvalidInput, match="kind: allowed payment, device, address"):
         R.record_links(conn, c, email="a@b")
 
 

@@ -25,6 +25,11 @@ TABLES = {
     "outbox",
     "queued_order_outcomes",
     "ecomart_keys",
+    "departments",
+    "employees",
+    "customer_links",
+    "sales_points",
+    "inventory_levels",
 }
 
 
@@ -51,10 +56,14 @@ def test_migrations_replay_on_an_empty_database_and_roll_back(pg_server):
             "0005_outbox_notify",
             "0006_queued_orders",
             "0007_order_id_key",
+            "0008_relationships",
+            "0009_time_series",
         ]
         assert TABLES <= tables(dsn)
         assert db.migrate(dsn) == [], "a second run applies nothing"
         assert db.migrate(dsn, rollback_all=True) == [
+            "0009_time_series",
+            "0008_relationships",
             "0007_order_id_key",
             "0006_queued_orders",
             "0005_outbox_notify",
@@ -79,6 +88,8 @@ def test_migrations_replay_on_an_empty_database_and_roll_back(pg_server):
             "0005_outbox_notify",
             "0006_queued_orders",
             "0007_order_id_key",
+            "0008_relationships",
+            "0009_time_series",
         ], "and apply again from scratch"
     finally:
         pg_server.drop_database(name)

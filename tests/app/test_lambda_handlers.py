@@ -122,6 +122,19 @@ def test_partitions_action_touches_neither_migrations_nor_roles(aws, fresh_db):
     lambda_handler.migrate({"action": "migrate"}, None, env=env)
     result = lambda_handler.migrate({"action": "partitions"}, None, env=env)
     assert result["applied"] == [] and result["iamRoleStatements"] == []
+    assert result["timeSeries"]["levelsSnapshot"] == 0 and set(result["timeSeries"]["created"]) == {
+        "sales_points",
+        "inventory_levels",
+    }
+    with pg_conn(fresh_db) as conn:
+        conn.execute("INSERT INTO warehouses (code, name, region) VALUES ('w1', 'W', 'eu')")
+        conn.execute("INSERT INTO products (sku, catalog_id, name, price_cents) VALUES ('SKU-1', 'c', 'n', 100)")
+        conn.execute(
+            "INSERT INTO inventory (product_id, warehouse_id, quantity) "
+            "SELECT p.id, w.id, 5 FROM products p, warehouses w"
+        )
+    daily = lambda_handler.migrate({"action": "timeseries"}, None, env=env)
+    assert daily["timeSeries"]["levelsSnapshot"] == 1 and daily["applied"] == [] and daily["iamRoleStatements"] == []
     with pytest.raises(ValueError, match="unknown action 'drop'"):
         lambda_handler.migrate({"action": "drop"}, None, env=env)
 

@@ -503,7 +503,10 @@ def test_relay_and_partition_schedules(synth):
     dlq = one(synth, "aws:sqs/queue:Queue", "app-dlq").outputs["arn"]
     role = one(synth, ROLE, "app-scheduler-role").outputs["arn"]
     n = synth.config.service.relay_schedules
-    assert set(schedules) == {f"app-relay-schedule-{i}" for i in range(1, n + 1)} | {"app-partitions-schedule"}
+    assert set(schedules) == {f"app-relay-schedule-{i}" for i in range(1, n + 1)} | {
+        "app-partitions-schedule",
+        "app-time-series-schedule",
+    }
     for i in range(1, n + 1):
         s = schedules[f"app-relay-schedule-{i}"]
         assert s["scheduleExpression"] == "rate(1 minute)" and s["flexibleTimeWindow"] == {"mode": "OFF"}
@@ -513,6 +516,11 @@ def test_relay_and_partition_schedules(synth):
     p = schedules["app-partitions-schedule"]
     assert p["scheduleExpression"] == "rate(7 days)" and p["target"]["arn"] == migrations_arn
     assert json.loads(p["target"]["input"]) == {"action": "partitions"}
+    # the daily level snapshot and time-series retention (ADR 0029), through the same function and dead letters
+    t = schedules["app-time-series-schedule"]
+    assert t["scheduleExpression"] == "cron(15 0 * * ? *)" and t["scheduleExpressionTimezone"] == "UTC"
+    assert t["target"]["arn"] == migrations_arn and json.loads(t["target"]["input"]) == {"action": "timeseries"}
+    assert t["target"]["deadLetterConfig"] == {"arn": dlq} and t["target"]["roleArn"] == role
     assert statements(policy_of(synth, "app-scheduler-policy")) == {
         "InvokeScheduledFunctions": want(("lambda:InvokeFunction",), (relay_arn, migrations_arn), {}),
         "DeadLetters": (("sqs:SendMessage",), (dlq,), {}),
@@ -559,16 +567,17 @@ def test_outputs_and_counts(dev, prod):
         "Role": 5,  # three functions, the proxy, the scheduler
         "RolePolicy": 5,
         "Route": len(app_routes()),
-        "Schedule": 2,
+        "Schedule": 3,
         "SecurityGroup": 3,
         "SecurityGroupEgressRule": 7,
         "SecurityGroupIngressRule": 7,
         "Stage": 1,
+        "UserGroup": 1,  # the back office's staff group
         "UserPool": 1,
         "UserPoolClient": 1,
     }
     assert count(dev) == count(prod) == expected
-    assert sum(expected.values()) == 61
+    assert sum(expected.values()) == 72
 
 
 # --- variants ----------------------------------------------------------------------------------------------------
