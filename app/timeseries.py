@@ -20,8 +20,8 @@ import psycopg
 from .errors import InvalidInput
 
 TABLES = ("sales_points", "inventory_levels")
-# Months kept (whole partitions): two years and a month of sales for year-on-year reports; thirteen months of
-# levels (a year of restocking history, the month in progress aside).
+# Months kept (whole partitions): platform_rules.RETENTION's (sales_points_months, inventory_levels_months), which
+# the Lambda artifact does not carry; tests/app/test_app_timeseries.py holds the two equal.
 RETENTION_MONTHS = {"sales_points": 25, "inventory_levels": 13}
 MONTHS_AHEAD = 3
 UNCATEGORIZED = "uncategorized"

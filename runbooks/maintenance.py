@@ -9,6 +9,7 @@ from platform_rules import RETENTION
 from runbooks.core import Context, Param, RunbookError, runbook
 from runbooks.data import close, sql_change, sql_read
 
+_TS_PARTITION = re.compile(r"^(sales_points|inventory_levels)_y(\d{4})m(\d{2})$")
 _PARTITION = re.compile(r"^(orders|order_items)_y(\d{4})m(\d{2})$")
 
 
@@ -136,6 +137,12 @@ def maintenance(ctx: Context) -> None:
                 sql_change(ctx, f'ALTER TABLE {parent} DETACH PARTITION "{part}"')  # names matched ^[a-z_0-9]+$
 
         with ctx.step(
+            "Time-series partitions ahead, and whole months past retention dropped",
+            verify="sales_points and inventory_levels have this month through --months-ahead; none older than kept",
+        ):
+            _time_series(ctx, today, ahead)
+
+        with ctx.step(
             f"Purge published outbox rows older than {ctx.params['outbox-days']} days",
             verify="the count reaches 0; unpublished rows are never touched",
         ):
@@ -162,3 +169,39 @@ def maintenance(ctx: Context) -> None:
             )
     finally:
         close(ctx)
+
+
+def _time_series(ctx: Context, today: _dt.date, ahead: int) -> None:
+    """sales_points and inventory_levels (ADR 0029): missing months created, months wholly before the kept ones
+    dropped (time series are derived from orders and stock: no archive, unlike orders)."""
+    keep = {"sales_points": RETENTION.sales_points_months, "inventory_levels": RETENTION.inventory_levels_months}
+    rows = sql_read(
+        ctx,
+        "SELECT c.relname AS n, p.relname AS parent FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('sales_points', 'inventory_levels')",
+    )
+    present = {r["n"] for r in rows}
+    missing, expired = [], []
+    for table, months in keep.items():
+        missing += [f"{table}_y{m:%Y}m{m:%m}" for m in _months(today.replace(day=1), ahead)]
+        y, m = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
+        first_kept = _dt.date(y, m + 1, 1)
+        for r in rows:
+            match = _TS_PARTITION.match(r["n"])
+            if r["parent"] == table and match and _dt.date(int(match.group(2)), int(match.group(3)), 1) < first_kept:
+                expired.append((table, r["n"], first_kept))
+    missing = [p for p in missing if p not in present]
+    ctx.measure("time_series_partitions_missing", missing)
+    ctx.measure("time_series_partitions_past_retention", [n for _, n, _ in expired])
+    if not missing and not expired:
+        ctx.skip("every month exists and none is past retention")
+        return
+    for table in keep:
+        if any(p.startswith(table) for p in missing):
+            sql_change(ctx, "SELECT ecomart_ensure_time_partitions(%s, %s, %s)", (table, today, ahead))
+    for table, first_kept in sorted({(t, k) for t, _, k in expired}):
+        sql_change(
+            ctx,
+            "SELECT ecomart_drop_time_partitions(%s, %s)",
+            (table, _dt.datetime.combine(first_kept, _dt.time(), _dt.UTC)),
+        )

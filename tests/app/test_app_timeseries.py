@@ -181,3 +181,30 @@ def test_bad_windows_are_named(conn, args, field):
     assert e.value.details["field"] == field
     with pytest.raises(InvalidInput, match="bucket: allowed 15m, 1h, 6h, 1d"):
         T.level_over_window(conn, 1, dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2026, 1, 2, tzinfo=UTC), "2h")
+
+
+def test_retention_is_platform_rules():
+    from platform_rules import RETENTION
+
+    assert T.RETENTION_MONTHS == {
+        "sales_points": RETENTION.sales_points_months,
+        "inventory_levels": RETENTION.inventory_levels_months,
+    }
+
+
+def test_without_a_partition_for_the_month_the_relay_stops_and_keeps_the_batch(services, seeded, dsn):
+    """What runbooks/postgres-maintenance.md says: a missing month stops the relay (the outbox lag alarm's case);
+    nothing is half-published, and once the month exists the batch goes through."""
+    place_orders(services, seeded, 3)
+    month = dt.datetime.now(UTC)
+    part = f"sales_points_y{month:%Y}m{month:%m}"
+    with pg_conn(dsn) as c:
+        c.execute(f"ALTER TABLE sales_points DETACH PARTITION {part}")
+    relay = OutboxRelay(dsn, services.mongo, batch_size=10)
+    with pytest.raises(psycopg.errors.CheckViolation, match="no partition of relation"):
+        relay.run_once()
+    with pg_conn(dsn) as c:
+        assert c.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0] == 3
+        c.execute(f"DROP TABLE {part}")
+        T.maintain(c)
+    assert OutboxRelay(dsn, services.mongo, batch_size=10).drain() == 3

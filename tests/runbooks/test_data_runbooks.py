@@ -105,6 +105,59 @@ def test_maintenance_creates_ahead_detaches_old_and_purges_in_batches(dsn, seede
         extra={"database_url": dsn},
     )
     assert code == 0 and ev2["steps"][0]["status"] == "already-done" and ev2["steps"][1]["status"] == "already-done"
+    assert ev2["steps"][2]["status"] == "already-done", "time-series months present, none past retention"
+
+
+def test_maintenance_makes_time_series_months_ahead_and_drops_expired_ones(dsn, tmp_path):
+    """ADR 0029: the months ahead are created, months wholly past platform_rules' retention dropped (derived data:
+    no archive), months still kept left alone; the dry run only counts."""
+    from platform_rules import RETENTION
+
+    def ts_parts():
+        return {
+            r[0]
+            for r in q(
+                dsn,
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('sales_points','inventory_levels')",
+            )
+        }
+
+    today = dt.date.today().replace(day=1)
+
+    def back(months: int) -> dt.date:
+        y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
+        return dt.date(y, m + 1, 1)
+
+    expired_levels, kept_levels = back(RETENTION.inventory_levels_months), back(RETENTION.inventory_levels_months - 1)
+    for month in (expired_levels, kept_levels):
+        q(dsn, "SELECT ecomart_ensure_time_partitions('inventory_levels', %s, 0)", month)
+        q(dsn, "SELECT ecomart_ensure_time_partitions('sales_points', %s, 0)", month)
+    expired = f"inventory_levels_y{expired_levels:%Y}m{expired_levels:%m}"
+    before = ts_parts()
+    code, ev, out, _ = run_book(
+        "postgres-maintenance", {"stack": "dev"}, {"months-ahead": 6}, tmp_path=tmp_path, extra={"database_url": dsn}
+    )
+    assert code == 0, out
+    assert ts_parts() == before, "the dry run changes nothing"
+    assert ev["measurements"]["time_series_partitions_past_retention"]["value"] == [expired]
+    code, ev, out, _ = run_book(
+        "postgres-maintenance",
+        {"stack": "dev"},
+        {"months-ahead": 6},
+        execute=True,
+        tmp_path=tmp_path,
+        extra={"database_url": dsn},
+    )
+    assert code == 0, out
+    after = ts_parts()
+    assert expired not in after and not q(dsn, "SELECT to_regclass(%s) IS NOT NULL", expired)[0][0], "dropped"
+    assert f"inventory_levels_y{kept_levels:%Y}m{kept_levels:%m}" in after
+    assert f"sales_points_y{expired_levels:%Y}m{expired_levels:%m}" in after, "sales are kept longer"
+    month = today
+    for _ in range(7):
+        assert f"sales_points_y{month:%Y}m{month:%m}" in after and f"inventory_levels_y{month:%Y}m{month:%m}" in after
+        month = (month + dt.timedelta(days=32)).replace(day=1)
 
 
 def test_maintenance_keeps_an_old_partition_payments_still_reference(dsn, seeded, tmp_path):
