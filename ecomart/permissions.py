@@ -139,9 +139,10 @@ PLACEHOLDER_INPUTS = {
 
 def _filled(svc: str, rtype: str, inputs: dict[str, Any], region: str, account: str, own: bool) -> str | None:
     """The type's ARN with the placeholders the resource's inputs name filled in (a policy attachment's role, an
-    object's bucket and key, an instance's parameter group), the rest "*"; None when no input fills one. For its own
-    type a shorter input name also fills (``name`` for ``${Name}``, ``role`` for ``${RoleName}``)."""
-    filled = 0
+    object's bucket and key, an instance's parameter group), the rest "*"; None when no input fills one, or for
+    another type than the resource's own, when one stays unfilled. For its own type a shorter input name also
+    fills (``name`` for ``${Name}``, ``role`` for ``${RoleName}``)."""
+    filled = unfilled = 0
     by_key: dict[str, Any] = {}
     pending = [inputs]
     while pending:  # top-level inputs first, then nested ones (a signing job's source.s3.bucket)
@@ -152,7 +153,7 @@ def _filled(svc: str, rtype: str, inputs: dict[str, Any], region: str, account: 
                 pending.append(v)
 
     def fill(m: re.Match[str]) -> str:
-        nonlocal filled
+        nonlocal filled, unfilled
         ph = m.group(1)
         fixed = {"Partition": "aws", "Region": region, "Account": account}
         if ph in fixed:
@@ -167,10 +168,13 @@ def _filled(svc: str, rtype: str, inputs: dict[str, Any], region: str, account: 
             if isinstance(value, str) and value and UNKNOWN not in value and ":" not in value:
                 filled += 1
                 return value
+        unfilled += 1
         return "*"
 
     arn = re.sub(r"\$\{([^}]+)\}", fill, iam_index.index()[svc]["r"][rtype])
-    return arn if filled else None
+    # another type's ARN only when the inputs name it whole (an object's bucket and key), never half of it (an
+    # access point's object by the key alone would name a build's artifact in every grant)
+    return arn if filled and (own or not unfilled) else None
 
 
 def scope(
