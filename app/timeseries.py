@@ -17,13 +17,17 @@ from typing import Any
 
 import psycopg
 
+from platform_rules import RETENTION
+
 from .errors import InvalidInput
 
 TABLES = ("sales_points", "inventory_levels")
-# Months kept (whole partitions): platform_rules.RETENTION's (sales_points_months, inventory_levels_months), which
-# the Lambda artifact does not carry; tests/app/test_app_timeseries.py holds the two equal.
-RETENTION_MONTHS = {"sales_points": 25, "inventory_levels": 13}
-MONTHS_AHEAD = 3
+# Months kept (whole partitions): the platform's rule (platform_rules travels in the Lambda artifact with app/).
+RETENTION_MONTHS = {
+    "sales_points": RETENTION.sales_points_months,
+    "inventory_levels": RETENTION.inventory_levels_months,
+}
+MONTHS_AHEAD = RETENTION.partition_months_ahead
 UNCATEGORIZED = "uncategorized"
 BUCKETS = {"15m": "15 minutes", "1h": "1 hour", "6h": "6 hours", "1d": "1 day"}
 MAX_WINDOW = dt.timedelta(days=400)

@@ -527,7 +527,7 @@ class DataRetention:
     partition_months_ahead: int = 3
     # Time series (ADR 0029), whole monthly partitions kept: sales two years and a month (year-on-year reports with
     # the month in progress), inventory levels thirteen months (a year of restocking history). app/timeseries.py
-    # applies them daily on Lambda, whose artifact carries app/ alone: a test holds its copy equal to these.
+    # applies them daily on Lambda, runbooks/postgres-maintenance.md on demand.
     sales_points_months: int = 25
     inventory_levels_months: int = 13
 

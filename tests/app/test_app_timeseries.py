@@ -183,15 +183,6 @@ def test_bad_windows_are_named(conn, args, field):
         T.level_over_window(conn, 1, dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2026, 1, 2, tzinfo=UTC), "2h")
 
 
-def test_retention_is_platform_rules():
-    from platform_rules import RETENTION
-
-    assert T.RETENTION_MONTHS == {
-        "sales_points": RETENTION.sales_points_months,
-        "inventory_levels": RETENTION.inventory_levels_months,
-    }
-
-
 def test_without_a_partition_for_the_month_the_relay_stops_and_keeps_the_batch(services, seeded, dsn):
     """What runbooks/postgres-maintenance.md says: a missing month stops the relay (the outbox lag alarm's case);
     nothing is half-published, and once the month exists the batch goes through."""
