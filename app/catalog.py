@@ -181,6 +181,8 @@ def product_schema() -> dict:
                 },
             },
             "attributes": {"bsonType": "object"},
+            # app/embeddings.py: WordLlama l2_supercat, 256 dimensions (app/search.py, the vector index)
+            "embedding": {"bsonType": "array", "minItems": 256, "maxItems": 256},
             "created_at": _DATE,
             "updated_at": _DATE,
         },
@@ -476,7 +478,7 @@ def to_public(doc: Any) -> Any:
         for k, v in doc.items():
             if k == "_id":
                 out["id"] = to_public(v)
-            elif k in ("_score", "productId"):
+            elif k in ("_score", "productId", "embedding"):  # the embedding is the search's, not the shopper's
                 continue
             else:
                 out[k] = to_public(v)
@@ -572,8 +574,10 @@ class Catalog:
         return doc, variant
 
     def insert_product(self, doc: dict) -> None:
+        from .search import with_embedding
+
         check_product(doc)
-        self._guard(self.products.insert_one, doc)
+        self._guard(self.products.insert_one, with_embedding(doc))
 
     def update_product(self, product_id: str, changes: dict) -> dict:
         """Apply ``$set`` changes after validating the resulting document; returns the new document."""
@@ -585,6 +589,10 @@ class Catalog:
                 raise InvalidInput(key, "cannot be changed")
         candidate = {**current, **changes, "updated_at": self._now()}
         check_product(candidate)
+        from .search import EMBEDDING_FIELDS, with_embedding
+
+        if any(k in changes for k in EMBEDDING_FIELDS) or "embedding" not in current:  # its text changed: re-embed
+            changes = {**changes, "embedding": with_embedding(candidate)["embedding"]}
         self._guard(
             self.products.update_one, {"_id": product_id}, {"$set": {**changes, "updated_at": candidate["updated_at"]}}
         )

@@ -28,6 +28,7 @@ PARTS = {
     "diff": ("bench.infra_diff", "stack export diff"),
     "cost": ("bench.cost", "ecomart cost on the prod export (target 100 ms)"),
     "graph": ("bench.app_graph", "staff hierarchy at 100,000 employees / depth 12, fraud rings over 100,000 customers"),
+    "search": ("bench.search_relevance", "product search nDCG@10 / recall@10 (text, semantic, hybrid), latency"),
     "timeseries": ("bench.app_timeseries", "sales and inventory time series at 10 M points each: writes, queries"),
 }
 BUDGET_S = 600  # a full run on the reference machine (2 cores): the bound

@@ -479,7 +479,9 @@ def seed(
             "as_of": NOW,
         }
         check_product(doc)
-    mongo.db.products.insert_many(docs)
+    from app.search import embed_all
+
+    mongo.db.products.insert_many(embed_all(docs))
     if buckets:
         mongo.db.reviews.insert_many(buckets)
     summary.products = len(docs)

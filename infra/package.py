@@ -49,7 +49,13 @@ RUNTIME_PACKAGES = (
     "yoyo-migrations",
     "jsonschema",
     "swagger-ui-bundle",
+    "numpy",
+    "tokenizers",
 )
+# The product-embedding model (app/embeddings.py): WordLlama's token table and tokenizer, copied from the
+# wordllama wheel this virtualenv has (pinned in pyproject's dev extras; its wheels are x86_64-only, the two data
+# files run anywhere) into app/model/ of the artifact: nothing is downloaded on Lambda.
+MODEL_FILES = {"weights": "l2_supercat_256.safetensors", "tokenizers": "l2_supercat_tokenizer_config.json"}
 EXTRAS = {"psycopg": "[binary]"}
 # Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels (psycopg-binary 3.3) load
 # there. uv's name for each target takes glibc 2.28 and older wheels (manylinux2014 included).
@@ -162,9 +168,30 @@ def build(target: Target = Target(), out_dir: Path = BUILD, quiet: bool = True) 
             shutil.copytree(
                 ROOT / src, site / src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *NOT_ON_LAMBDA)
             )
+        (site / "app" / "model").mkdir(exist_ok=True)
+        for path in model_files():
+            shutil.copyfile(path, site / "app" / "model" / path.name)
         _zip(site, artifact)
     stamp(artifact).write_text(inputs_digest(target) + "\n")
     return artifact
+
+
+def model_files() -> list[Path]:
+    """The embedding model's files in the installed wordllama package; one line when it is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.origin:
+        raise PackageError(
+            "the embedding model comes from the wordllama wheel (pyproject dev extras, x86_64): "
+            "install it (make venv) on an x86_64 machine to build the artifact"
+        )
+    pkg = Path(spec.origin).parent
+    files = [pkg / folder / name for folder, name in MODEL_FILES.items()]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise PackageError(f"wordllama is installed but lacks {', '.join(missing)}")
+    return files
 
 
 def stamp(artifact: Path) -> Path:

@@ -573,7 +573,7 @@ POSTGRES_PRELOAD = ("pg_stat_statements", "pgaudit")
 # HTTP API routes anyone may call without a token: health and catalog reads. Everything customer-specific needs a
 # JWT. tests/app checks the app's OpenAPI declares exactly these public; the apigw-route-authorized policy allows
 # exactly these unauthenticated (a new public route is a reviewed change here, not a side effect of app code).
-PUBLIC_ROUTES = ("GET /health", "GET /products", "GET /products/{product_id}")
+PUBLIC_ROUTES = ("GET /health", "GET /products", "GET /products/search", "GET /products/{product_id}")
 # The PostgreSQL role the API and the relay log in as with IAM (through RDS Proxy); the migrations function creates
 # it (GRANT rds_iam) and the functions' roles may rds-db:connect as this user only.
 PG_APP_USER = "ecomart_app"

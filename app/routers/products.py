@@ -15,6 +15,48 @@ from ..schemas import ERRORS, PRICE_RE, SEARCH_MIN_WORD, Category
 router = APIRouter(tags=["catalog"])
 
 
+@router.get("/products/search", responses=ERRORS)
+def search_products(
+    svc: ServicesDep,
+    q: str = Query(min_length=SEARCH_MIN_WORD, max_length=200, description="what the shopper is looking for"),
+    mode: str = Query("hybrid", pattern=r"^(text|semantic|hybrid)$", description="text, semantic or hybrid (RRF)"),
+    category: Category | None = Query(None, description="one of the catalog's categories"),
+    certification: str | None = Query(None, min_length=1, max_length=100),
+    min_price: str | None = Query(None, pattern=PRICE_RE, description="EUR, e.g. 4.99"),
+    max_price: str | None = Query(None, pattern=PRICE_RE, description="EUR, e.g. 20"),
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=180),
+) -> dict[str, Any]:
+    """Products by meaning: text, semantic (the query's embedding against the products'; Atlas Vector Search, or
+    an exact scan on a local store, named in ``engine``) or hybrid (reciprocal rank fusion of both)."""
+    from ..search import CANDIDATES, search
+
+    if not re.search(rf"\w{{{SEARCH_MIN_WORD},}}", q):
+        raise InvalidInput("q", f"must contain a word of at least {SEARCH_MIN_WORD} letters or digits", value=q)
+    if offset + limit > CANDIDATES:
+        raise InvalidInput("offset", f"offset + limit must not exceed {CANDIDATES} (ranked candidates)", value=offset)
+    lo = price_to_cents("min_price", min_price)
+    hi = price_to_cents("max_price", max_price)
+    query = ListQuery(
+        category=category.value if category is not None else None,
+        certification=certification,
+        min_cents=lo,
+        max_cents=hi,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    result = search(svc.catalog, query, mode)
+    return {
+        "mode": result.mode,
+        "engine": result.engine,
+        "total": result.total,
+        "limit": limit,
+        "offset": offset,
+        "items": result.items,
+    }
+
+
 @router.get("/products/{product_id}", responses=ERRORS)
 def get_product(response: Response, svc: ServicesDep, product_id: str = Path(pattern=PRODUCT_ID_RE)) -> dict[str, Any]:
     """A product (through the Redis cache; straight from MongoDB when Redis is down)."""

@@ -577,7 +577,7 @@ def test_outputs_and_counts(dev, prod):
         "UserPoolClient": 1,
     }
     assert count(dev) == count(prod) == expected
-    assert sum(expected.values()) == 72
+    assert sum(expected.values()) == 73
 
 
 # --- variants ----------------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ LAMBDA_APP_MODULES = {
     "catalog",
     "db",
     "deps",
+    "embeddings",
     "errors",
     "http",
     "iam_auth",
@@ -56,6 +57,7 @@ LAMBDA_APP_MODULES = {
     "redis_stores",
     "relay",
     "schemas",
+    "search",
     "services",
     "settings",
     "relationships",
@@ -215,3 +217,18 @@ def test_the_input_digest_follows_every_source_byte_not_just_file_names(tmp_path
     assert package.inputs_digest() == changed
     (tmp_path / "platform_rules" / "extra.py").write_text("X = 1\n")
     assert package.inputs_digest() != changed
+
+
+def test_the_embedding_model_and_its_arm64_runtime_travel_in_the_artifact(lambda_artifact):
+    """ADR 0030: the model's two files, byte for byte the wordllama wheel's, under app/model/ (where
+    app/embeddings.py looks first on Lambda), and numpy and tokenizers built for the functions' arm64."""
+    from infra.package import model_files
+
+    with zipfile.ZipFile(lambda_artifact) as z:
+        names = set(z.namelist())
+        for path in model_files():
+            assert z.read(f"app/model/{path.name}") == path.read_bytes()
+        assert any(n.startswith("numpy/_core/_multiarray_umath") and "aarch64" in n for n in names)
+        assert "tokenizers/tokenizers.abi3.so" in names
+        unpacked = sum(i.file_size for i in z.infolist())
+    assert unpacked < 250 * 2**20, "Lambda's limit for a function's unpacked code"

@@ -1,0 +1,157 @@
+"""Product search by meaning (issue 26): text, semantic and hybrid.
+
+- **text**: the catalog's own search (``$text`` with its score on MongoDB; a token regex on mongomock, which has no
+  text index), ranked by relevance.
+- **semantic**: the query's embedding against every product's (``embedding``, app/embeddings.py). On Atlas,
+  ``$vectorSearch`` over the ``products_semantic`` index (cosine, 256 dimensions, filters on category and active:
+  components/atlas.py declares it); on any other store an exact nearest-neighbour scan over the stored vectors,
+  which the response names as such (``engine``).
+- **hybrid**: reciprocal rank fusion of the two (each list's 1 / (60 + rank), summed): robust to the two scores'
+  different scales, and the usual way Atlas itself documents hybrid search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import Catalog, ListQuery, to_public
+from .embeddings import DIMENSIONS, embedder, product_text
+from .errors import AppError
+
+
+class SearchIndexMissing(AppError):
+    """The store cannot run $vectorSearch (no Atlas Vector Search index): 503 naming it, not a server error."""
+
+    status = 503
+    code = "search_index_unavailable"
+
+
+MODES = ("text", "semantic", "hybrid")
+VECTOR_INDEX = "products_semantic"
+RRF_K = 60
+CANDIDATES = 200  # ranked per list before fusion / pagination (Atlas: numCandidates is 10x this page's need)
+EMBEDDING_FIELDS = (
+    "name",
+    "description",
+    "categories",
+    "tags",
+    "brand",
+    "type",
+    "certifications",
+    "attributes",
+    "specs",
+)
+ENGINE_ATLAS = "atlas-vector-search"
+ENGINE_EXACT = "exact nearest neighbours over the stored vectors (local store: not Atlas Vector Search)"
+
+
+def with_embedding(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document with its ``embedding`` (computed from its text fields)."""
+    return {**doc, "embedding": embedder().embed_one(product_text(doc))}
+
+
+def embed_all(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every document with its embedding, in one batch (the seed's 240 products: one call)."""
+    vectors = embedder().embed([product_text(d) for d in docs])
+    return [{**d, "embedding": [float(x) for x in v]} for d, v in zip(docs, vectors, strict=True)]
+
+
+@dataclass
+class SearchResult:
+    mode: str
+    engine: str
+    items: list[dict[str, Any]]
+    total: int
+
+
+def _filters(query: ListQuery, catalog: Catalog) -> dict[str, Any]:
+    match, _ = catalog._match(ListQuery(**{**query.__dict__, "q": None}))
+    return match
+
+
+def _text_ranked(catalog: Catalog, query: ListQuery) -> list[str]:
+    q = ListQuery(**{**query.__dict__, "limit": CANDIDATES, "offset": 0, "sort": "relevance"})
+    result = catalog._guard(lambda: list(catalog.products.aggregate(catalog.list_pipeline(q))))
+    items = (result[0] if result else {}).get("items", [])
+    return [d["_id"] for d in items]
+
+
+def _semantic_ranked(catalog: Catalog, query: ListQuery, vector: list[float]) -> tuple[list[str], str]:
+    match = _filters(query, catalog)
+    if not catalog.handle.is_mock:
+        import pymongo.errors
+
+        pipeline = vector_search_pipeline(vector, match, CANDIDATES)
+        try:
+            docs = catalog._guard(lambda: list(catalog.products.aggregate(pipeline)))
+        except pymongo.errors.OperationFailure as exc:  # not Atlas, or the index is not built (yet)
+            raise SearchIndexMissing(
+                f"semantic search needs the Atlas Vector Search index {VECTOR_INDEX!r} on the products collection "
+                f"(docs/adr/0030); mode=text works meanwhile ({str(exc).splitlines()[0][:120]})"
+            ) from None
+        return [d["_id"] for d in docs], ENGINE_ATLAS
+    import numpy as np
+
+    docs = catalog._guard(lambda: list(catalog.products.find(match, {"embedding": 1})))
+    docs = [d for d in docs if isinstance(d.get("embedding"), list) and len(d["embedding"]) == DIMENSIONS]
+    if not docs:
+        return [], ENGINE_EXACT
+    matrix = np.asarray([d["embedding"] for d in docs], dtype=np.float32)
+    scores = matrix @ np.asarray(vector, dtype=np.float32)
+    order = np.lexsort((np.arange(len(docs)), -scores))[:CANDIDATES]  # best first, ties in store order
+    return [docs[i]["_id"] for i in order], ENGINE_EXACT
+
+
+def vector_search_pipeline(vector: list[float], match: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Atlas ``$vectorSearch`` with the listing's filters: category and active go into the index's pre-filter
+    (the fields components/atlas.py indexes as filters); anything else (price, certification) filters after."""
+    pre: dict[str, Any] = {"active": True}
+    post: list[dict[str, Any]] = []
+    for clause in match.get("$and", [match]):
+        if "categories" in clause:
+            pre["categories"] = clause["categories"]
+        elif clause != {"active": True}:
+            post.append(clause)
+    pipeline: list[dict[str, Any]] = [
+        {
+            "$vectorSearch": {
+                "index": VECTOR_INDEX,
+                "path": "embedding",
+                "queryVector": vector,
+                "numCandidates": limit * 10,
+                "limit": limit,
+                "filter": pre,
+            }
+        },
+        {"$project": {"_id": 1}},
+    ]
+    if post:
+        pipeline.insert(1, {"$match": {"$and": post}})
+    return pipeline
+
+
+def fuse(*ranked: list[str], k: int = RRF_K) -> list[str]:
+    """Reciprocal rank fusion: each list gives 1 / (k + rank) (rank from 1); ties by first appearance."""
+    score: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for lst in ranked:
+        for rank, pid in enumerate(lst, start=1):
+            score[pid] = score.get(pid, 0.0) + 1.0 / (k + rank)
+            first.setdefault(pid, len(first))
+    return sorted(score, key=lambda p: (-score[p], first[p]))
+
+
+def search(catalog: Catalog, query: ListQuery, mode: str) -> SearchResult:
+    """Ranked products for ``query.q`` in ``mode``, with the listing's filters and pagination."""
+    if mode == "text":
+        ids, engine = _text_ranked(catalog, query), "text"
+    else:
+        vector = embedder().embed_one(query.q or "")
+        semantic, engine = _semantic_ranked(catalog, query, vector)
+        ids = semantic if mode == "semantic" else fuse(_text_ranked(catalog, query), semantic)
+        engine = engine if mode == "semantic" else f"rrf(text, {engine})"
+    page = ids[query.offset : query.offset + query.limit]
+    docs = {d["_id"]: d for d in catalog._guard(lambda: list(catalog.products.find({"_id": {"$in": page}})))}
+    items = [to_public(docs[p]) for p in page if p in docs]
+    return SearchResult(mode, engine, items, len(ids))
