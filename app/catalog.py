@@ -411,6 +411,23 @@ class BootstrapReport:
         return "\n".join([f"topology: {self.topology}", *self.actions, f"sharding: {self.sharding}"])
 
 
+def ensure_collections(handle: MongoHandle) -> list[str]:
+    """Create the catalog's missing collections, each with its validator (``create`` with the validator needs only
+    readWrite, unlike ``collMod``): what the deploy runs before declaring search indexes on them (ADR 0030).
+    Returns the names created."""
+    existing = set(handle.db.list_collection_names())
+    created = []
+    for coll in VALIDATORS:
+        if coll in existing:
+            continue
+        if handle.is_mock:
+            handle.db.create_collection(coll)
+        else:
+            handle.db.command(validator_command(coll, create=True))
+        created.append(coll)
+    return created
+
+
 def bootstrap(handle: MongoHandle) -> BootstrapReport:
     """Apply validators and indexes idempotently; shard the collections when connected to ``mongos``."""
     db = handle.db

@@ -20,9 +20,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from platform_rules import EMBEDDING_DIMENSIONS
+
 WEIGHTS_FILE = "l2_supercat_256.safetensors"
 TOKENIZER_FILE = "l2_supercat_tokenizer_config.json"
-DIMENSIONS = 256
+DIMENSIONS = EMBEDDING_DIMENSIONS
 BUNDLED = Path(__file__).with_name("model")  # the Lambda artifact's copy
 
 

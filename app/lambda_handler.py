@@ -100,6 +100,15 @@ def relay(event: dict | None, context: Any) -> dict:
     from .services import pg_connection_class, redis_client
     from .settings import Settings
 
+    if (event or {}).get("action") == "catalog-collections":  # the deploy, before the search indexes (ADR 0030)
+        from .catalog import ensure_collections
+
+        settings = Settings.from_env()
+        if not settings.mongodb_uri:
+            raise RuntimeError("catalog-collections needs MONGODB_URI or MONGODB_ATLAS_SRV")
+        created = ensure_collections(connect(settings.mongodb_uri, settings.mongodb_db))
+        log.info("catalog collections created: %s", created)
+        return {"action": "catalog-collections", "created": created}
     if not _relay_runtime:
         settings = Settings.from_env()
         if not settings.database_url or not settings.mongodb_uri:

@@ -1,7 +1,7 @@
 """Product search by meaning (issue 26): text, semantic and hybrid.
 
-- **text**: the catalog's own search (``$text`` with its score on MongoDB; a token regex on mongomock, which has no
-  text index), ranked by relevance.
+- **text**: Atlas Search over the ``products_text`` index on Atlas; the catalog's own token match on a local store
+  (mongomock has no text index), ranked by relevance.
 - **semantic**: the query's embedding against every product's (``embedding``, app/embeddings.py). On Atlas,
   ``$vectorSearch`` over the ``products_semantic`` index (cosine, 256 dimensions, filters on category and active:
   components/atlas.py declares it); on any other store an exact nearest-neighbour scan over the stored vectors,
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from platform_rules import SEARCH_TEXT_INDEX, SEARCH_VECTOR_INDEX
 
 from .catalog import Catalog, ListQuery, to_public
 from .embeddings import DIMENSIONS, embedder, product_text
@@ -28,7 +30,7 @@ class SearchIndexMissing(AppError):
 
 
 MODES = ("text", "semantic", "hybrid")
-VECTOR_INDEX = "products_semantic"
+VECTOR_INDEX = SEARCH_VECTOR_INDEX  # components/service.py declares it
 RRF_K = 60
 CANDIDATES = 200  # ranked per list before fusion / pagination (Atlas: numCandidates is 10x this page's need)
 EMBEDDING_FIELDS = (
@@ -70,7 +72,28 @@ def _filters(query: ListQuery, catalog: Catalog) -> dict[str, Any]:
     return match
 
 
+def text_search_pipeline(q: str, match: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Atlas Search over the ``products_text`` index (components/service.py declares it), then the filters."""
+    return [
+        {"$search": {"index": SEARCH_TEXT_INDEX, "text": {"query": q, "path": ["name", "description", "tags"]}}},
+        {"$match": match},
+        {"$limit": limit},
+        {"$project": {"_id": 1}},
+    ]
+
+
 def _text_ranked(catalog: Catalog, query: ListQuery) -> list[str]:
+    if not catalog.handle.is_mock:  # Atlas: its search index, the one the deploy builds
+        import pymongo.errors
+
+        pipeline = text_search_pipeline(query.q or "", _filters(query, catalog), CANDIDATES)
+        try:
+            return [d["_id"] for d in catalog._guard(lambda: list(catalog.products.aggregate(pipeline)))]
+        except pymongo.errors.OperationFailure as exc:
+            raise SearchIndexMissing(
+                f"text search needs the Atlas Search index {SEARCH_TEXT_INDEX!r} (docs/adr/0030) "
+                f"({str(exc).splitlines()[0][:120]})"
+            ) from None
     q = ListQuery(**{**query.__dict__, "limit": CANDIDATES, "offset": 0, "sort": "relevance"})
     result = catalog._guard(lambda: list(catalog.products.aggregate(catalog.list_pipeline(q))))
     items = (result[0] if result else {}).get("items", [])

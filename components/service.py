@@ -45,6 +45,7 @@ from components.network import allow_tcp
 from components.resilience import tls_only_queue_policy
 from components.tagging import with_name
 from platform_rules import (
+    EMBEDDING_DIMENSIONS,
     LAMBDA_ARCHITECTURE,
     LAMBDA_RUNTIME,
     OUTBOX_LAG_DIMENSION,
@@ -53,6 +54,8 @@ from platform_rules import (
     PG_APP_USER,
     POSTGRES_PORT,
     RDS_PROXY_POSTGRES_PORT,
+    SEARCH_TEXT_INDEX,
+    SEARCH_VECTOR_INDEX,
 )
 
 PROXY_PORT = RDS_PROXY_POSTGRES_PORT  # RDS Proxy's PostgreSQL endpoint: fixed, whatever the target's port
@@ -727,6 +730,7 @@ class Service(pulumi.ComponentResource):
             )
 
         self._atlas_users(name)
+        self._catalog_search(name)
         self._migrations_run(name)
         self._schedules(name)
         self._http_api(name)
@@ -1042,6 +1046,78 @@ class Service(pulumi.ComponentResource):
                 who=f"{key} function",
                 parent=self,
             )
+
+    # --- the catalog's search indexes (ADR 0030) ----------------------------------------------------------------
+    def _catalog_search(self, name: str) -> None:
+        """Atlas Vector Search over the products' embeddings and an Atlas Search text index, declared after the
+        collection exists: the relay function (which logs in to Atlas) creates the catalog's missing collections
+        first — a search index declared on a collection that does not exist yet goes missing
+        (mongodb/terraform-provider-mongodbatlas#2259)."""
+        links = self._links
+        self.search_indexes: dict[str, atlas.SearchIndex] = {}
+        if links.catalog is None:
+            return
+        cat = links.catalog
+        self.catalog_collections = aws.lambda_.Invocation(
+            f"{name}-catalog-collections",
+            aws.lambda_.InvocationArgs(
+                function_name=self.lambdas["relay"].name,
+                input=json.dumps({"action": "catalog-collections"}),
+                triggers={"database": cat.database},
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.atlas_users["relay"]]),
+        )
+        common = {
+            "project_id": cat.project_id,
+            "cluster_name": cat.cluster_name,
+            "database": cat.database,
+            "collection_name": "products",
+            # the deploy finishes when the index answers queries, not when Atlas accepted its definition
+            "wait_for_index_build_completion": True,
+        }
+        after = pulumi.ResourceOptions(parent=self, depends_on=[self.catalog_collections])
+        self.search_indexes["vector"] = atlas.SearchIndex(
+            f"{name}-products-semantic",
+            atlas.SearchIndexArgs(
+                name=SEARCH_VECTOR_INDEX,
+                type="vectorSearch",
+                fields=json.dumps(
+                    [
+                        {
+                            "type": "vector",
+                            "path": "embedding",
+                            "numDimensions": EMBEDDING_DIMENSIONS,
+                            "similarity": "cosine",
+                        },
+                        {"type": "filter", "path": "categories"},
+                        {"type": "filter", "path": "active"},
+                    ]
+                ),
+                **common,
+            ),
+            opts=after,
+        )
+        self.search_indexes["text"] = atlas.SearchIndex(
+            f"{name}-products-text",
+            atlas.SearchIndexArgs(
+                name=SEARCH_TEXT_INDEX,
+                type="search",
+                analyzer="lucene.english",
+                search_analyzer="lucene.english",
+                mappings_dynamic=False,
+                mappings_fields=json.dumps(
+                    {
+                        "name": {"type": "string"},
+                        "description": {"type": "string"},
+                        "tags": {"type": "string"},
+                        "categories": {"type": "token"},
+                        "active": {"type": "boolean"},
+                    }
+                ),
+                **common,
+            ),
+            opts=after,
+        )
 
     # --- migrations on deploy -------------------------------------------------------------------------------
     def _migrations_run(self, name: str) -> None:

@@ -573,6 +573,11 @@ POSTGRES_PRELOAD = ("pg_stat_statements", "pgaudit")
 # HTTP API routes anyone may call without a token: health and catalog reads. Everything customer-specific needs a
 # JWT. tests/app checks the app's OpenAPI declares exactly these public; the apigw-route-authorized policy allows
 # exactly these unauthenticated (a new public route is a reviewed change here, not a side effect of app code).
+# Product search (ADR 0030): the Atlas Vector Search index the app queries and the service component declares, and
+# the embeddings' dimensions (WordLlama l2_supercat_256, app/embeddings.py).
+SEARCH_VECTOR_INDEX = "products_semantic"
+SEARCH_TEXT_INDEX = "products_text"
+EMBEDDING_DIMENSIONS = 256
 PUBLIC_ROUTES = ("GET /health", "GET /products", "GET /products/search", "GET /products/{product_id}")
 # The PostgreSQL role the API and the relay log in as with IAM (through RDS Proxy); the migrations function creates
 # it (GRANT rds_iam) and the functions' roles may rds-db:connect as this user only.

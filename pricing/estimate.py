@@ -35,6 +35,8 @@ NO_CHARGE = {
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
     "aws:cognito/userPoolClient:UserPoolClient",
     "aws:cognito/userGroup:UserGroup",
+    # Atlas Search and Vector Search indexes run on the cluster's own nodes (no dedicated search nodes here)
+    "mongodbatlas:index/searchIndex:SearchIndex",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
     "aws:ec2/flowLog:FlowLog",
     "aws:ec2/internetGateway:InternetGateway",

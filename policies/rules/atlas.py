@@ -43,6 +43,7 @@ from policies.engine.tokens import (
     ATLAS_PROJECT,
     ATLAS_PROJECT_SERVICE_ACCOUNT,
     ATLAS_PROJECT_SERVICE_ACCOUNT_SECRET,
+    ATLAS_SEARCH_INDEX,
     ATLAS_SERVICE_ACCOUNT,
     ATLAS_SERVICE_ACCOUNT_SECRET,
 )
@@ -154,6 +155,26 @@ def atlas_cluster_termination_protection(r: Res, report: Report) -> None:
     value = r.get("terminationProtectionEnabled")
     if not_true(value):
         report(f"terminationProtectionEnabled is {show(value)}: the cluster can be deleted by one API call")
+
+
+@resource_policy(
+    "atlas-search-index-built-before-done",
+    house_rule=True,
+    types=(ATLAS_SEARCH_INDEX,),
+    severity="low",
+    category="resilience",
+    controls=(GDPR_CIA,),
+    description="Atlas Search and Vector Search indexes are declared with waitForIndexBuildCompletion.",
+    why="Without it the deploy finishes when Atlas accepted the definition, not when the index answers: the "
+    "queries that need it fail (the app answers 503 for semantic search) until the build ends, and a definition "
+    "Atlas later drops unnoticed (mongodb/terraform-provider-mongodbatlas#2259) looks deployed.",
+    remediation="Set `wait_for_index_build_completion=True` on `mongodbatlas.SearchIndex`.",
+    checks=("waitForIndexBuildCompletion",),
+)
+def atlas_search_index_built_before_done(r: Res, report: Report) -> None:
+    value = r.get("waitForIndexBuildCompletion")
+    if not_true(value):
+        report(f"waitForIndexBuildCompletion is {show(value)}: the deploy ends before the index can answer")
 
 
 @resource_policy(

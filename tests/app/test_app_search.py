@@ -96,3 +96,11 @@ def test_a_store_without_the_vector_index_answers_503_naming_it(catalog, monkeyp
     monkeypatch.setattr(real.products, "aggregate", refuse)
     with pytest.raises(S.SearchIndexMissing, match="needs the Atlas Vector Search index 'products_semantic'"):
         S.search(real, ListQuery(q="hooded sweatshirt"), "semantic")
+    with pytest.raises(S.SearchIndexMissing, match="needs the Atlas Search index 'products_text'"):
+        S.search(real, ListQuery(q="hooded sweatshirt"), "text")
+
+
+def test_the_atlas_text_pipeline_searches_the_declared_index_then_filters():
+    pipe = S.text_search_pipeline("hoodie", {"$and": [{"active": True}, {"categories": "apparel"}]}, 200)
+    assert pipe[0]["$search"]["index"] == "products_text" and pipe[0]["$search"]["text"]["query"] == "hoodie"
+    assert pipe[1] == {"$match": {"$and": [{"active": True}, {"categories": "apparel"}]}} and pipe[2] == {"$limit": 200}

@@ -269,3 +269,22 @@ def test_atlas_srv_becomes_a_mongodb_aws_uri():
     )
     with pytest.raises(SettingsError, match="MONGODB_ATLAS_SRV='cat.example' is not an SRV connection string"):
         Settings.from_env({"MONGODB_ATLAS_SRV": "cat.example"})
+
+
+def test_catalog_collections_action_creates_the_missing_ones_once(monkeypatch):
+    """ADR 0030: the deploy invokes the relay with this action before declaring the search indexes."""
+    import mongomock
+
+    from app import mongo
+
+    client = mongomock.MongoClient(tz_aware=True)
+    monkeypatch.setattr(mongo, "connect", lambda uri, db="catalog", **kw: mongo.MongoHandle(client, client[db], True))
+    monkeypatch.setenv("MONGODB_URI", "mongodb://catalog.example:27017")
+    first = lambda_handler.relay({"action": "catalog-collections"}, None)
+    assert first["action"] == "catalog-collections" and "products" in first["created"]
+    assert "products" in client["catalog"].list_collection_names()
+    assert lambda_handler.relay({"action": "catalog-collections"}, None)["created"] == []
+    monkeypatch.delenv("MONGODB_URI")
+    monkeypatch.delenv("MONGODB_ATLAS_SRV", raising=False)
+    with pytest.raises(RuntimeError, match="catalog-collections needs MONGODB_URI"):
+        lambda_handler.relay({"action": "catalog-collections"}, None)

@@ -496,7 +496,8 @@ def test_maintenance_window_from_config(dev, prod):
 def test_every_child_is_parented_to_the_component(stack):
     comp = component(stack)
     kids = [r for r in stack.resources if r.parent == comp.urn]
-    atlas_types = {r.type for r in stack.resources if r.type.startswith("mongodbatlas:")}
+    search_index = "mongodbatlas:index/searchIndex:SearchIndex"
+    atlas_types = {r.type for r in stack.resources if r.type.startswith("mongodbatlas:")} - {search_index}
     assert {r.type for r in kids} >= atlas_types | {
         "aws:kms/key:Key",
         "aws:kms/alias:Alias",
@@ -508,8 +509,10 @@ def test_every_child_is_parented_to_the_component(stack):
     service = one(stack, "ecomart:app:Service")
     for r in stack.resources:
         if r.type.startswith("mongodbatlas:") or r.name.startswith("catalog-"):
-            # the service's functions' users are the service's (they name its roles)
-            assert r.parent == (service.urn if r.name.endswith("-atlas-user") else comp.urn), r.urn
+            # the service's functions' users are the service's (they name its roles), and the search indexes (they
+            # follow the service's creation of the collection, ADR 0030)
+            theirs = r.name.endswith("-atlas-user") or r.type == search_index
+            assert r.parent == (service.urn if theirs else comp.urn), r.urn
     # the app tier's path to the endpoints: written by the component that needs it, on the SG ids it was given
     network = one(stack, "ecomart:network:Network")
     app_sg = one(stack, "aws:ec2/securityGroup:SecurityGroup", "network-app-sg").id
@@ -560,6 +563,7 @@ def test_resource_counts(dev, prod):
         "Auditing": 1,
         "AlertConfiguration": 11,
         "MaintenanceWindow": 1,
+        "SearchIndex": 2,  # the service's (ADR 0030)
     }
     assert counts(dev) == {
         "Project": 1,
@@ -576,4 +580,5 @@ def test_resource_counts(dev, prod):
         "AlertConfiguration": 11,
         "MaintenanceWindow": 1,
         "ProjectIpAccessList": 1,
+        "SearchIndex": 2,
     }

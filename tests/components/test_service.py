@@ -468,7 +468,7 @@ def test_user_pool_passwords_mfa_deletion_protection_and_client(synth):
 
 
 def test_migrations_run_on_every_deploy_that_changes_them(synth):
-    inv = one(synth, "aws:lambda/invocation:Invocation").inputs
+    inv = one(synth, "aws:lambda/invocation:Invocation", "app-migrate").inputs
     assert inv["functionName"] == f"{prefix(synth)}-migrations"
     assert json.loads(inv["input"]) == {"action": "migrate"}
     assert inv["triggers"] == {"migrations": migrations_hash()}
@@ -556,7 +556,7 @@ def test_outputs_and_counts(dev, prod):
         "Function": 3,
         "FunctionEventInvokeConfig": 1,
         "Integration": 1,
-        "Invocation": 1,
+        "Invocation": 2,  # the migrations; the catalog's collections before its search indexes
         "LogGroup": 4,
         "Permission": 1,
         "Proxy": 1,
@@ -566,6 +566,7 @@ def test_outputs_and_counts(dev, prod):
         "QueuePolicy": 1,
         "Role": 5,  # three functions, the proxy, the scheduler
         "RolePolicy": 5,
+        "SearchIndex": 2,  # Atlas Vector Search and Atlas Search on the products
         "Route": len(app_routes()),
         "Schedule": 3,
         "SecurityGroup": 3,
@@ -577,7 +578,7 @@ def test_outputs_and_counts(dev, prod):
         "UserPoolClient": 1,
     }
     assert count(dev) == count(prod) == expected
-    assert sum(expected.values()) == 73
+    assert sum(expected.values()) == 76
 
 
 # --- variants ----------------------------------------------------------------------------------------------------
@@ -720,3 +721,34 @@ def test_service_sizes_per_stack_are_the_designed_ones(dev, prod):
 def test_threat_protection_can_be_turned_off_and_then_the_pool_is_on_essentials(synth_with):
     pool = one(synth_with("dev", service={"userPoolThreatProtection": False}), "aws:cognito/userPool:UserPool").inputs
     assert pool["userPoolTier"] == "ESSENTIALS" and "userPoolAddOns" not in pool
+
+
+SEARCH_INDEX = "mongodbatlas:index/searchIndex:SearchIndex"
+
+
+def test_search_indexes_follow_the_collections_and_match_the_app(synth):
+    """ADR 0030: the vector index the app's $vectorSearch names, on the embeddings' dimensions, cosine, with the
+    fields the app pre-filters on; both indexes after the relay created the collections, and waiting for the build."""
+    from app.search import VECTOR_INDEX, vector_search_pipeline
+    from platform_rules import EMBEDDING_DIMENSIONS
+
+    inv = one(synth, "aws:lambda/invocation:Invocation", "app-catalog-collections")
+    assert json.loads(inv.inputs["input"]) == {"action": "catalog-collections"}
+    assert inv.inputs["functionName"] == f"{prefix(synth)}-relay"
+    relay_user = one(synth, "mongodbatlas:index/databaseUser:DatabaseUser", "app-relay-atlas-user")
+    assert relay_user.urn in inv.dependencies, "the relay logs in to Atlas before it creates collections"
+    vector = one(synth, SEARCH_INDEX, "app-products-semantic")
+    text = one(synth, SEARCH_INDEX, "app-products-text")
+    for index in (vector, text):
+        assert inv.urn in index.dependencies and index.inputs["waitForIndexBuildCompletion"] is True
+        assert (index.inputs["database"], index.inputs["collectionName"]) == ("catalog", "products")
+    assert vector.inputs["name"] == VECTOR_INDEX and vector.inputs["type"] == "vectorSearch"
+    fields = json.loads(vector.inputs["fields"])
+    vec = [f for f in fields if f["type"] == "vector"]
+    assert vec == [
+        {"type": "vector", "path": "embedding", "numDimensions": EMBEDDING_DIMENSIONS, "similarity": "cosine"}
+    ]
+    pre = vector_search_pipeline([0.0] * EMBEDDING_DIMENSIONS, {"$and": [{"active": True}, {"categories": "x"}]}, 10)
+    filters = {f["path"] for f in fields if f["type"] == "filter"}
+    assert set(pre[0]["$vectorSearch"]["filter"]) <= filters, "every pre-filter field is indexed as a filter"
+    assert text.inputs["type"] == "search" and json.loads(text.inputs["mappingsFields"])["name"] == {"type": "string"}

@@ -103,6 +103,21 @@ CASES = {
         Case(T.ATLAS_CLUSTER, "CLUSTER", {"backupEnabled": False, "pitEnabled": DELETE})
     ],
     "atlas-cluster-termination-protection": [Case(T.ATLAS_CLUSTER, "CLUSTER", {"terminationProtectionEnabled": False})],
+    "atlas-search-index-built-before-done": [
+        Case(
+            T.ATLAS_SEARCH_INDEX,
+            {
+                "name": "products_semantic",
+                "type": "vectorSearch",
+                "projectId": "p",
+                "clusterName": "c",
+                "database": "catalog",
+                "collectionName": "products",
+                "waitForIndexBuildCompletion": True,
+            },
+            {"waitForIndexBuildCompletion": False},
+        )
+    ],
     "atlas-cluster-sharded": [
         Case(T.ATLAS_CLUSTER, "CLUSTER", {"clusterType": "REPLICASET", "replicationSpecs": "ONE_SPEC"})
     ],
