@@ -73,6 +73,17 @@ class OrderIn(BaseModel):
         description="Optional: the customer is the token's; if given it must be the same",
     )
     items: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    # What fraud review links customers by (ADR 0028): kept only as fingerprints, never stored as given.
+    shipping_address: str | None = Field(
+        None, min_length=1, max_length=500, description="Optional: where it ships (kept only as a fingerprint)"
+    )
+    payment_token: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_:.-]+$",
+        description="Optional: the payment processor's fingerprint of the card (never a card number)",
+    )
 
 
 class OrderItemOut(BaseModel):

@@ -151,6 +151,20 @@ class Services:
         with db.connection(self.pool, self.orders.breaker if self.orders is not None else None) as conn:
             yield conn
 
+    def record_customer_links(self, customer_id: int, **values: str | None) -> int:
+        """Fingerprints of what a placed order showed (payment token, device, address) for fraud review (ADR 0028).
+        After the order committed, and never its failure: a store error is logged, the order stands."""
+        if not any(values.values()) or self.pool is None:
+            return 0
+        from .relationships import record_links
+
+        try:
+            with self.pg() as conn:
+                return record_links(conn, customer_id, **values)
+        except Exception as exc:  # noqa: BLE001 - a fraud signal lost is logged; the customer's order is placed
+            log.warning("order placed, but recording customer links failed: %s", type(exc).__name__)
+            return 0
+
     def require_orders(self) -> OrderService:
         if self.orders is None:
             raise StoreUnavailable("postgresql", "DATABASE_URL is not configured")

@@ -49,6 +49,13 @@ def place_order(
         alias="Idempotency-Key",
         description="Required; 8-200 chars. Retries with the same key return the same order and never charge twice.",
     ),
+    device_id: str | None = Header(
+        None,
+        alias="X-Device-Id",
+        min_length=1,
+        max_length=200,
+        description="Optional: the client's device id (fraud review links customers by it, as a fingerprint)",
+    ),
 ) -> dict:
     """Place an order in one PostgreSQL transaction (stock, order, items, pending payment, outbox event)."""
     if not idempotency_key:
@@ -66,6 +73,9 @@ def place_order(
     # schema), so it is sent as it is instead of being validated and serialized a second time.
     order = {**order, "id": svc.require_order_ids().public(order["id"])}
     if created:
+        svc.record_customer_links(
+            who.customer_id, payment=body.payment_token, device=header_text(device_id), address=body.shipping_address
+        )
         return JSONResponse(order, status_code=201, headers={"Location": f"/orders/{order['id']}"})
     return JSONResponse(order, status_code=200, headers={"Idempotent-Replayed": "true"})
 

@@ -147,3 +147,39 @@ def test_staff_see_sales_and_stock_over_time(live, dsn):
         naive = http.get("/backoffice/sales/by-category", params={"start": "2026-01-01T00:00:00", "end": window["end"]})
         assert naive.status_code == 400 and naive.json()["error"]["field"] == "start"
     assert httpx.get(live + "/backoffice/sales/by-category", params=window, headers=bearer(1)).status_code == 403
+
+
+def test_orders_feed_fraud_review_with_fingerprints_only(http, live, seeded, dsn):
+    """Two customers ordering from one device with one card, a third shipping to the first one's address (spelled
+    otherwise): one ring of three in the back office; the table holds fingerprints, not what was sent."""
+    import uuid
+
+    with psycopg.connect(dsn) as c:
+        (sku,) = c.execute(
+            "SELECT p.sku FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.active "
+            "GROUP BY p.sku HAVING sum(i.quantity) > 10 ORDER BY p.sku LIMIT 1"
+        ).fetchone()
+    a, b, d = seeded.customers[:3]
+    sent = [
+        (a, {"payment_token": "fp_card_77", "shipping_address": "5 Elm Street, Springfield"}, "device-a"),
+        (b, {"payment_token": "fp_card_77"}, "device-b"),
+        (d, {"shipping_address": "5 elm street springfield"}, None),
+    ]
+    for customer, extra, device in sent:
+        headers = {"Idempotency-Key": f"k-{uuid.uuid4()}", **({"X-Device-Id": device} if device else {})}
+        body = {"customer_id": customer, "items": [{"sku": sku, "quantity": 1}], **extra}
+        r = http.post("/orders", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+    with httpx.Client(base_url=live, headers=staff()) as staff_http:
+        rings = staff_http.get("/backoffice/fraud/rings", params={"min_size": 3}).json()["items"]
+    assert [ring["customers"] for ring in rings] == [sorted([a, b, d])]
+    assert rings[0]["kinds"] == ["address", "payment"]
+    with psycopg.connect(dsn) as c:
+        raw = b"".join(f for (f,) in c.execute("SELECT fingerprint FROM customer_links").fetchall())
+    assert b"Elm" not in raw and b"fp_card_77" not in raw
+    bad = http.post(
+        "/orders",
+        json={"items": [{"sku": sku, "quantity": 1}], "payment_token": "4111 1111 1111 1111"},
+        headers={"Idempotency-Key": f"k-{uuid.uuid4()}"},
+    )
+    assert bad.status_code == 422 and "payment_token" in bad.text, "a card number is not a processor's fingerprint"
