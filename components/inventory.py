@@ -67,3 +67,12 @@ class MonitoredLag:
     )
     metric: str = arg("The metric's name.")
     dimensions: dict = arg("The metric's dimensions (the alarm watches exactly this series).")
+
+
+@dataclass(frozen=True)
+class MonitoredQueue:
+    label: str = arg("Short name in alarm and dashboard titles, unique in the stack.")
+    queue_name: str = arg(
+        "A dead-letter queue's literal name (the QueueName dimension): any message in it is a scheduled run or "
+        "an asynchronous invocation that failed every retry."
+    )

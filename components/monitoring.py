@@ -53,6 +53,7 @@ from components.inventory import (
     MonitoredFunction,
     MonitoredLag,
     MonitoredProxy,
+    MonitoredQueue,
 )
 from components.tagging import with_name
 from platform_rules import RDS_EVENT_CATEGORIES, elasticache_node_ids
@@ -168,6 +169,9 @@ class AlarmSpec:
     datapoints_to_alarm: int
     treat_missing_data: str
     description: str
+    # Whether the "data tier degraded" composite (FIS's stop condition, the page) includes it: a failed
+    # maintenance run is work for someone, not a degraded data tier.
+    in_composite: bool = True
 
 
 def db_alarm_specs(prefix: str, db: MonitoredDb, t: AlarmThresholds) -> list[AlarmSpec]:
@@ -553,6 +557,30 @@ def lag_alarm_specs(prefix: str, lag: MonitoredLag, t: AlarmThresholds) -> list[
     ]
 
 
+def queue_alarm_specs(prefix: str, q: MonitoredQueue, t: AlarmThresholds) -> list[AlarmSpec]:
+    """A dead-letter queue holding anything: a run that failed every retry (the daily time-series job, a relay
+    start), which the functions' error-rate alarms miss when it fails once a day. SQS publishes its metrics every
+    5 minutes; an idle queue publishes none (not breaching)."""
+    return [
+        AlarmSpec(
+            f"{prefix}-{q.label}-messages",
+            q.label,
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": q.queue_name},
+            "Maximum",
+            "GreaterThanThreshold",
+            0.0,
+            300,
+            1,
+            1,
+            "notBreaching",
+            f"{q.label}: messages in {q.queue_name} (a scheduled run or asynchronous invocation failed every retry)",
+            in_composite=False,
+        )
+    ]
+
+
 def composite_rules(alarm_names: Sequence[str], limit: int = COMPOSITE_RULE_LIMIT) -> list[str]:
     """``ALARM("a") OR ALARM("b") ...`` split into as few rules as fit CloudWatch's rule length limit."""
     rules: list[str] = []
@@ -570,7 +598,11 @@ def composite_rules(alarm_names: Sequence[str], limit: int = COMPOSITE_RULE_LIMI
 
 
 # The runbook each alarm's description names, by metric (`ecomart runbook show NAME`); anything else: triage.
-DEFAULT_RUNBOOKS: dict[str, str] = {"FreeStorageSpace": "postgres-maintenance"}
+DEFAULT_RUNBOOKS: dict[str, str] = {
+    "FreeStorageSpace": "postgres-maintenance",
+    # the dead-letter queue: mostly the scheduled partitions / time-series runs, which that runbook does by hand
+    "ApproximateNumberOfMessagesVisible": "postgres-maintenance",
+}
 DEFAULT_RUNBOOK = "data-tier-triage"
 
 
@@ -620,6 +652,10 @@ class MonitoringLinks:
     apis: Sequence[MonitoredApi] = arg("HTTP API stages to watch (Service.apis).", default=())
     proxies: Sequence[MonitoredProxy] = arg("RDS Proxies to watch (Service.proxies).", default=())
     lags: Sequence[MonitoredLag] = arg("Published age metrics to watch (Service.lags: the outbox relay).", default=())
+    queues: Sequence[MonitoredQueue] = arg(
+        "Dead-letter queues to watch (Service.queues): not in the composite (a failed run is not a degraded tier).",
+        default=(),
+    )
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -646,6 +682,7 @@ class Monitoring(pulumi.ComponentResource):
         specs += [s for a in links.apis for s in api_alarm_specs(place.prefix, a, settings.thresholds)]
         specs += [s for p in links.proxies for s in proxy_alarm_specs(place.prefix, p, settings.thresholds)]
         specs += [s for lag in links.lags for s in lag_alarm_specs(place.prefix, lag, settings.thresholds)]
+        specs += [s for q in links.queues for s in queue_alarm_specs(place.prefix, q, settings.thresholds)]
         if not specs:
             raise ValueError(
                 "monitoring needs at least one store or service: dbs, caches, functions, apis, "
@@ -754,7 +791,7 @@ class Monitoring(pulumi.ComponentResource):
 
         # The composite names its members literally; depends_on makes sure they exist before it is created.
         composite_name = f"{place.prefix}-data-tier-degraded"
-        rules = composite_rules(names)
+        rules = composite_rules([s.name for s in specs if s.in_composite])
         self.composite_parts: list[aws.cloudwatch.CompositeAlarm] = []
         if len(rules) > 1:  # very large tiers: one composite per chunk, the top one ORs the chunks
             for i, rule in enumerate(rules, start=1):

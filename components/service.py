@@ -40,7 +40,7 @@ import pulumi_mongodbatlas as atlas
 from components.atlas import PRIVATELINK_PORTS, iam_database_user
 from components.aws_values import log_retention
 from components.contract import Placement, arg, fail, require_together, settings
-from components.inventory import MonitoredApi, MonitoredFunction, MonitoredLag, MonitoredProxy
+from components.inventory import MonitoredApi, MonitoredFunction, MonitoredLag, MonitoredProxy, MonitoredQueue
 from components.network import allow_tcp
 from components.resilience import tls_only_queue_policy
 from components.tagging import with_name
@@ -757,6 +757,8 @@ class Service(pulumi.ComponentResource):
                 dimensions={OUTBOX_LAG_DIMENSION: p},
             )
         ]
+        # the functions' dead letters: the daily time-series run, the relay's starts, failed async invocations
+        self.queues = [MonitoredQueue(label="dead-letters", queue_name=dlq_name)]
         self.proxy_endpoint = self.proxy.endpoint
         self.register_outputs(
             {

@@ -172,6 +172,7 @@ def build(cfg: StackConfig, code_path: str | None = None) -> dict[str, Any]:
             apis=service.apis,
             proxies=service.proxies,
             lags=service.lags,
+            queues=service.queues,
         ),
         place,
     )

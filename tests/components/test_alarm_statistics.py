@@ -13,6 +13,9 @@ Sources (read for this table):
 - RDS instance metrics: "Amazon CloudWatch metrics for Amazon RDS" — per-instance gauges (connections, latency,
   storage, memory, lag): Average/Maximum/Minimum, never Sum.
   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html
+- SQS: "Available CloudWatch metrics for Amazon SQS" — ApproximateNumberOfMessagesVisible, a count per queue
+  (QueueName), published every 5 minutes; inactive queues stop publishing.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
 - API Gateway HTTP APIs: "Monitor CloudWatch metrics for HTTP APIs" — metrics `4xx`/`5xx` (the REST APIs' are
   4XXError/5XXError), dimensions ApiId and Stage; Latency in ms. The REST metrics page says of the error counts:
   Sum is the count, Average the rate. https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html
@@ -47,6 +50,7 @@ SUPPORTED: dict[tuple[str, str], set[str]] = {
     ("AWS/ApiGateway", "5xx"): {"Sum", "Average"},
     ("AWS/ApiGateway", "Latency"): {"Average"} | PERCENTILES,
     ("EcoMart/Outbox", "OldestPendingEventAgeSeconds"): {"Maximum"},  # ours: the oldest event's age
+    ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): {"Maximum", "Average", "Sum"},  # a count sampled per period
 }
 # DatabaseConnections is both an instance gauge and the proxy's per-node count: told apart by dimension.
 DATABASE_CONNECTIONS = {"DBInstanceIdentifier": GAUGE, "ProxyName": {"Sum"}}
