@@ -181,8 +181,9 @@ def product_schema() -> dict:
                 },
             },
             "attributes": {"bsonType": "object"},
-            # app/embeddings.py: WordLlama l2_supercat, 256 dimensions (app/search.py, the vector index)
-            "embedding": {"bsonType": "array", "minItems": 256, "maxItems": 256},
+            # app/embeddings.py: WordLlama l2_supercat, 256 dimensions (app/search.py, the vector index): a binData
+            # float32 vector (app/search.stored_vector); an array of numbers from an earlier release, until re-embedded
+            "embedding": {"bsonType": ["binData", "array"], "minItems": 256, "maxItems": 256},
             "created_at": _DATE,
             "updated_at": _DATE,
         },
@@ -323,6 +324,7 @@ def _bson_type_checker():
         "string": lambda c, v: isinstance(v, str),
         "object": lambda c, v: isinstance(v, dict),
         "array": lambda c, v: isinstance(v, (list, tuple)),
+        "binData": lambda c, v: isinstance(v, bytes),  # bytes and bson.Binary are stored as binData
         "null": lambda c, v: v is None,
     }
     return base.redefine_many(checks)
@@ -606,9 +608,9 @@ class Catalog:
                 raise InvalidInput(key, "cannot be changed")
         candidate = {**current, **changes, "updated_at": self._now()}
         check_product(candidate)
-        from .search import EMBEDDING_FIELDS, with_embedding
+        from .search import EMBEDDING_FIELDS, is_current, with_embedding
 
-        if any(k in changes for k in EMBEDDING_FIELDS) or "embedding" not in current:  # its text changed: re-embed
+        if any(k in changes for k in EMBEDDING_FIELDS) or not is_current(current.get("embedding")):  # re-embed
             changes = {**changes, "embedding": with_embedding(candidate)["embedding"]}
         self._guard(
             self.products.update_one, {"_id": product_id}, {"$set": {**changes, "updated_at": candidate["updated_at"]}}

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bson.binary import Binary, BinaryVectorDtype
+
 from platform_rules import SEARCH_TEXT_INDEX, SEARCH_VECTOR_INDEX
 
 from .catalog import Catalog, ListQuery, to_public
@@ -48,15 +50,42 @@ ENGINE_ATLAS = "atlas-vector-search"
 ENGINE_EXACT = "exact nearest neighbours over the stored vectors (local store: not Atlas Vector Search)"
 
 
+def stored_vector(vector: Any) -> Binary:
+    """An embedding as stored: a BSON binData vector of float32 (subtype 9), which Atlas Vector Search indexes like
+    an array of numbers in about a third of the disk (1 KB against 3.3 KB here), and which a local store reads
+    without copying 256 numbers one by one (https://www.mongodb.com/docs/atlas/atlas-vector-search/create-bson-vectors/;
+    pymongo 4.10 or later, Atlas 6.0.11 / 7.0.2 or later)."""
+    return Binary.from_vector([float(x) for x in vector], BinaryVectorDtype.FLOAT32)
+
+
+def is_current(value: Any) -> bool:
+    """Whether a stored embedding is in the current format (an array from an earlier release is re-embedded)."""
+    return isinstance(value, Binary) and value.subtype == 9 and len(value) == 2 + 4 * DIMENSIONS
+
+
+def vector_of(value: Any) -> Any:
+    """A stored embedding (binData float32 vector, or an array of numbers) as float32, or None when it is neither
+    (a product written before embeddings: found by text only)."""
+    import numpy as np
+
+    if isinstance(value, Binary) and value.subtype == 9:
+        if bytes(value[:1]) != BinaryVectorDtype.FLOAT32.value or len(value) != 2 + 4 * DIMENSIONS:
+            return None
+        return np.frombuffer(value, dtype="<f4", offset=2)
+    if isinstance(value, list) and len(value) == DIMENSIONS:
+        return np.asarray(value, dtype=np.float32)
+    return None
+
+
 def with_embedding(doc: dict[str, Any]) -> dict[str, Any]:
     """The document with its ``embedding`` (computed from its text fields)."""
-    return {**doc, "embedding": embedder().embed_one(product_text(doc))}
+    return {**doc, "embedding": stored_vector(embedder().embed([product_text(doc)])[0])}
 
 
 def embed_all(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every document with its embedding, in one batch (the seed's 240 products: one call)."""
     vectors = embedder().embed([product_text(d) for d in docs])
-    return [{**d, "embedding": [float(x) for x in v]} for d, v in zip(docs, vectors, strict=True)]
+    return [{**d, "embedding": stored_vector(v)} for d, v in zip(docs, vectors, strict=True)]
 
 
 @dataclass
@@ -116,14 +145,17 @@ def _semantic_ranked(catalog: Catalog, query: ListQuery, vector: list[float]) ->
         return [d["_id"] for d in docs], ENGINE_ATLAS
     import numpy as np
 
-    docs = catalog._guard(lambda: list(catalog.products.find(match, {"embedding": 1})))
-    docs = [d for d in docs if isinstance(d.get("embedding"), list) and len(d["embedding"]) == DIMENSIONS]
-    if not docs:
+    ids, rows = [], []
+    for d in catalog._guard(lambda: list(catalog.products.find(match, {"embedding": 1}))):
+        v = vector_of(d.get("embedding"))
+        if v is not None:
+            ids.append(d["_id"])
+            rows.append(v)
+    if not rows:
         return [], ENGINE_EXACT
-    matrix = np.asarray([d["embedding"] for d in docs], dtype=np.float32)
-    scores = matrix @ np.asarray(vector, dtype=np.float32)
-    order = np.lexsort((np.arange(len(docs)), -scores))[:CANDIDATES]  # best first, ties in store order
-    return [docs[i]["_id"] for i in order], ENGINE_EXACT
+    scores = np.vstack(rows) @ np.asarray(vector, dtype=np.float32)
+    order = np.lexsort((np.arange(len(ids)), -scores))[:CANDIDATES]  # best first, ties in store order
+    return [ids[i] for i in order], ENGINE_EXACT
 
 
 def vector_search_pipeline(vector: list[float], match: dict[str, Any], limit: int) -> list[dict[str, Any]]:

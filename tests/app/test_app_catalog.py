@@ -220,6 +220,7 @@ def test_validator_commands_are_what_mongodb_expects():
         "bool",
         "date",
         "objectId",
+        "binData",  # https://www.mongodb.com/docs/manual/reference/bson-types/ (the alias $jsonSchema takes)
         "null",
     }
 

@@ -48,11 +48,68 @@ def test_embeddings_follow_the_products_text(catalog):
     doc = {**build_products(1, seed=99)[0], "_id": "p-test-000001", "productId": "p-test-000001", "sku": "TEST-0001"}
     catalog.insert_product(doc)
     stored = catalog.get_raw("p-test-000001")
-    assert len(stored["embedding"]) == 256
+    assert S.is_current(stored["embedding"]) and len(S.vector_of(stored["embedding"])) == 256
     catalog.update_product("p-test-000001", {"price": {"amount_cents": 999, "currency": "EUR"}})
     assert catalog.get_raw("p-test-000001")["embedding"] == stored["embedding"], "a price is not text"
     catalog.update_product("p-test-000001", {"name": "Solar Power Bank for hikers"})
     assert catalog.get_raw("p-test-000001")["embedding"] != stored["embedding"], "a new name is re-embedded"
+
+
+def test_embeddings_are_stored_as_bson_float32_vectors():
+    """Atlas Vector Search indexes binData float32 vectors (subtype 9) like arrays, in about a third of the disk:
+    https://www.mongodb.com/docs/atlas/atlas-vector-search/create-bson-vectors/. The bytes decode to the model's
+    vector, to float32 precision, and round-trip through BSON."""
+    import bson
+    import numpy as np
+    from bson.binary import Binary, BinaryVectorDtype
+
+    from app.embeddings import embedder
+
+    v = embedder().embed(["organic cotton t-shirt"])[0]
+    stored = S.stored_vector(v)
+    assert isinstance(stored, Binary) and stored.subtype == 9 and len(stored) == 2 + 4 * 256
+    assert stored.as_vector().dtype == BinaryVectorDtype.FLOAT32
+    np.testing.assert_allclose(S.vector_of(stored), v, rtol=1e-6)
+    back = bson.decode(bson.encode({"e": stored}))["e"]
+    assert back == stored and back.subtype == 9
+    assert len(bson.encode({"e": stored})) < len(bson.encode({"e": [float(x) for x in v]})) / 3
+
+
+def test_stored_embeddings_in_other_forms():
+    from bson.binary import Binary, BinaryVectorDtype
+
+    legacy = [0.1] * 256
+    assert S.vector_of(legacy).shape == (256,) and not S.is_current(legacy)
+    assert S.vector_of([0.1] * 255) is None and S.vector_of(None) is None and S.vector_of("x") is None
+    int8 = Binary.from_vector([1] * 256, BinaryVectorDtype.INT8)
+    assert S.vector_of(int8) is None and not S.is_current(int8), "an int8 vector is not this model's"
+    short = Binary.from_vector([0.5] * 128, BinaryVectorDtype.FLOAT32)
+    assert S.vector_of(short) is None and not S.is_current(short)
+    assert S.vector_of(Binary(b"\x27\x00" + b"\x00" * 1024)) is None, "subtype 0 is not a vector"
+
+
+def test_an_array_embedding_from_an_earlier_release_is_re_embedded_and_still_searched(catalog):
+    doc = {**build_products(1, seed=98)[0], "_id": "p-test-000002", "productId": "p-test-000002", "sku": "TEST-0002"}
+    catalog.insert_product(doc)
+    vector = S.vector_of(catalog.get_raw("p-test-000002")["embedding"])
+    catalog.products.update_one({"_id": "p-test-000002"}, {"$set": {"embedding": [float(x) for x in vector]}})
+    ranked, _ = S._semantic_ranked(catalog, ListQuery(q="x", limit=10), [float(x) for x in vector])
+    assert ranked[0] == "p-test-000002", "the array form is still read"
+    catalog.update_product("p-test-000002", {"price": {"amount_cents": 1234, "currency": "EUR"}})
+    assert S.is_current(catalog.get_raw("p-test-000002")["embedding"]), "any update brings it to the current form"
+
+
+def test_the_validator_takes_a_vector_and_refuses_other_embeddings():
+    from bson.binary import Binary, BinaryVectorDtype
+
+    from app.catalog import product_errors
+
+    doc = build_products(1, seed=97)[0]
+    assert product_errors({**doc, "embedding": S.stored_vector([0.0] * 256)}) == []
+    assert product_errors({**doc, "embedding": [0.0] * 256}) == []
+    assert any(e.startswith("embedding:") for e in product_errors({**doc, "embedding": [0.0] * 3}))
+    assert any(e.startswith("embedding:") for e in product_errors({**doc, "embedding": "0.1,0.2"}))
+    assert product_errors({**doc, "embedding": Binary.from_vector([1.0] * 256, BinaryVectorDtype.FLOAT32)}) == []
 
 
 def test_reciprocal_rank_fusion():
