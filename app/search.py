@@ -120,7 +120,7 @@ def _text_ranked(catalog: Catalog, query: ListQuery) -> list[str]:
             return [d["_id"] for d in catalog._guard(lambda: list(catalog.products.aggregate(pipeline)))]
         except pymongo.errors.OperationFailure as exc:
             raise SearchIndexMissing(
-                f"text search needs the Atlas Search index {SEARCH_TEXT_INDEX!r} (docs/adr/0030) "
+                f"text search needs the Atlas Search index {SEARCH_TEXT_INDEX!r} (runbook catalog-search-check) "
                 f"({str(exc).splitlines()[0][:120]})"
             ) from None
     q = ListQuery(**{**query.__dict__, "limit": CANDIDATES, "offset": 0, "sort": "relevance"})
@@ -140,7 +140,7 @@ def _semantic_ranked(catalog: Catalog, query: ListQuery, vector: list[float]) ->
         except pymongo.errors.OperationFailure as exc:  # not Atlas, or the index is not built (yet)
             raise SearchIndexMissing(
                 f"semantic search needs the Atlas Vector Search index {VECTOR_INDEX!r} on the products collection "
-                f"(docs/adr/0030); mode=text works meanwhile ({str(exc).splitlines()[0][:120]})"
+                f"(runbook catalog-search-check); mode=text works meanwhile ({str(exc).splitlines()[0][:120]})"
             ) from None
         return [d["_id"] for d in docs], ENGINE_ATLAS
     import numpy as np

@@ -153,8 +153,12 @@ def test_a_store_without_the_vector_index_answers_503_naming_it(catalog, monkeyp
     monkeypatch.setattr(real.products, "aggregate", refuse)
     with pytest.raises(S.SearchIndexMissing, match="needs the Atlas Vector Search index 'products_semantic'"):
         S.search(real, ListQuery(q="hooded sweatshirt"), "semantic")
-    with pytest.raises(S.SearchIndexMissing, match="needs the Atlas Search index 'products_text'"):
+    with pytest.raises(S.SearchIndexMissing, match="needs the Atlas Search index 'products_text'") as err:
         S.search(real, ListQuery(q="hooded sweatshirt"), "text")
+    assert "runbook catalog-search-check" in str(err.value), "the operator's next step"
+    from runbooks.runner import load_all
+
+    assert "catalog-search-check" in load_all()
 
 
 def test_the_atlas_text_pipeline_searches_the_declared_index_then_filters():
