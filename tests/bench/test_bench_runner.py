@@ -93,3 +93,15 @@ def test_sigterm_mid_run_stops_the_servers_and_removes_the_temporary_files(tmp):
         time.sleep(0.1)
     assert not _alive(postmaster), "the benchmark's PostgreSQL is still running"
     assert list(tmp.iterdir()) == [], f"left behind: {[p.name for p in tmp.iterdir()]}"
+
+
+def test_docs_name_every_part_the_runner_runs():
+    """docs/app.md's benchmark section lists the parts: derived from PARTS, so a new part that is not documented
+    fails here."""
+    from pathlib import Path
+
+    from bench.__main__ import PARTS
+
+    text = Path(__file__).resolve().parents[2].joinpath("docs", "app.md").read_text(encoding="utf-8")
+    section = text[text.index("## Benchmark (`make bench`)") :].split("\n## ", 1)[0]
+    assert [p for p in PARTS if f"`{p}`" not in section] == []
