@@ -430,6 +430,27 @@ def test_real_server_enforces_the_validator(real_catalog):
 
 
 @needs_real_mongo
+def test_real_server_stores_embeddings_as_float32_vectors_and_validates_them(real_catalog):
+    """The server's validator takes the binData vector the app writes (and an earlier release's 256-array) and
+    refuses a short array; the vector reads back as subtype 9. Runs only with MONGODB_URI (not run here)."""
+    import pymongo
+    from bson.binary import Binary
+
+    from app.search import is_current, vector_of
+
+    c, _ = real_catalog
+    doc = copy.deepcopy(SHAPES["electronics"])
+    c.insert_product(doc)
+    stored = c.products.find_one({"_id": doc["_id"]})["embedding"]
+    assert isinstance(stored, Binary) and stored.subtype == 9 and is_current(stored)
+    assert len(vector_of(stored)) == 256
+    c.products.update_one({"_id": doc["_id"]}, {"$set": {"embedding": [0.0] * 256}})  # the earlier form
+    with pytest.raises(pymongo.errors.WriteError) as exc:
+        c.products.update_one({"_id": doc["_id"]}, {"$set": {"embedding": [0.0] * 3}})
+    assert exc.value.code == 121
+
+
+@needs_real_mongo
 def test_real_server_text_search_and_unique_variant_skus(real_catalog):
     import pymongo
 

@@ -44,6 +44,26 @@ def test_filters_apply_to_every_mode(catalog):
         assert all("groceries" in item["categories"] for item in res.items), mode
 
 
+@pytest.mark.parametrize("mode", S.MODES)
+def test_pages_follow_one_ranking_without_overlap(catalog, mode):
+    res = S.search(catalog, ListQuery(q="organic", limit=12), mode)
+    whole = [i["id"] for i in res.items]
+    first = [i["id"] for i in S.search(catalog, ListQuery(q="organic", limit=6), mode).items]
+    second = [i["id"] for i in S.search(catalog, ListQuery(q="organic", limit=6, offset=6), mode).items]
+    assert res.total > 12 and len(whole) == 12 and first + second == whole
+
+
+def test_price_and_certification_filters_apply_in_every_mode(catalog):
+    for mode in S.MODES:
+        res = S.search(catalog, ListQuery(q="organic cotton", min_cents=1000, max_cents=2500, limit=50), mode)
+        assert res.items, mode
+        assert all(1000 <= i["price"]["amount_cents"] <= 2500 for i in res.items), mode
+        cert = S.search(catalog, ListQuery(q="organic cotton", certification="GOTS", limit=50), mode)
+        assert cert.items and all(any(c["name"] == "GOTS" for c in i.get("certifications", [])) for i in cert.items), (
+            mode
+        )
+
+
 def test_embeddings_follow_the_products_text(catalog):
     doc = {**build_products(1, seed=99)[0], "_id": "p-test-000001", "productId": "p-test-000001", "sku": "TEST-0001"}
     catalog.insert_product(doc)
