@@ -185,3 +185,12 @@ def test_the_atlas_text_pipeline_searches_the_declared_index_then_filters():
     pipe = S.text_search_pipeline("hoodie", {"$and": [{"active": True}, {"categories": "apparel"}]}, 200)
     assert pipe[0]["$search"]["index"] == "products_text" and pipe[0]["$search"]["text"]["query"] == "hoodie"
     assert pipe[1] == {"$match": {"$and": [{"active": True}, {"categories": "apparel"}]}} and pipe[2] == {"$limit": 200}
+
+
+def test_every_atlas_version_the_stack_allows_indexes_binary_vectors():
+    """binData float32 vectors need Atlas 6.0.11 / 7.0.2 or later (MongoDB's create-bson-vectors page; Atlas keeps
+    clusters on a major version's latest minor): a stack allowed an older major would store vectors it cannot
+    index. The create-index page recommends this form before indexing."""
+    from components.atlas import MONGODB_MAJOR_VERSIONS
+
+    assert all(tuple(map(int, v.split("."))) >= (7, 0) for v in MONGODB_MAJOR_VERSIONS), MONGODB_MAJOR_VERSIONS
