@@ -3,14 +3,17 @@ depth, an employee's management chain, span of control) with recursive SQL on an
 links between customers fraud review follows (a shared payment fingerprint, device or shipping address): the
 connected groups above a size, and the shortest chain of links between two customers.
 
-Link values are stored as SHA-256 fingerprints of the normalized value under a per-kind prefix, never the value:
-equal addresses still match, the table holds no address. They are personal data all the same (a fingerprint of a
-known address can be recomputed), so erasing a customer deletes them (app/orders.py, erase_customer).
+Link values are stored as fingerprints of the normalized value under a per-kind prefix, never the value: equal
+addresses still match, the table holds no address. Deployed, a fingerprint is an HMAC-SHA-256 under a KMS key
+(``FINGERPRINT_KEY_ID``, kms:GenerateMac: the key never leaves KMS), so the table alone cannot confirm a guessed
+address; locally, without the variable, a plain SHA-256 (which can). They are personal data all the same, so
+erasing a customer deletes them (app/orders.py, erase_customer).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from collections import defaultdict
@@ -162,7 +165,25 @@ def normalize(kind: str, value: str) -> str:
 
 
 def fingerprint(kind: str, value: str) -> bytes:
-    return hashlib.sha256(f"ecomart-link:{kind}:{normalize(kind, value)}".encode()).digest()
+    """32 bytes for the normalized value: HMAC-SHA-256 under the KMS key ``FINGERPRINT_KEY_ID`` names, else
+    (local runs, tests) SHA-256. One store must keep one scheme: the two never match each other."""
+    message = f"ecomart-link:{kind}:{normalize(kind, value)}".encode()
+    key_id = os.environ.get("FINGERPRINT_KEY_ID")
+    if not key_id:
+        return hashlib.sha256(message).digest()
+    return _kms().generate_mac(KeyId=key_id, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
+
+
+_KMS: list = []
+
+
+def _kms():
+    """One KMS client per process (the Lambda's region, its role's credentials)."""
+    if not _KMS:
+        import boto3
+
+        _KMS.append(boto3.client("kms"))
+    return _KMS[0]
 
 
 def record_links(conn: psycopg.Connection, customer_id: int, **values: str | None) -> int:

@@ -127,6 +127,36 @@ def key_policy(domain: Domain, account_id: str, region: str, extra_statements: S
     return json.dumps({"Version": "2012-10-17", "Id": f"ecomart-{domain}", "Statement": statements})
 
 
+def mac_key_policy(account_id: str) -> str:
+    """The key policy of an HMAC key (``GENERATE_VERIFY_MAC``): the account administers it, and MACs are computed
+    only by principals of this account whose IAM policy names the key (the root principal delegates to IAM; no
+    principal is named here). Plain values: call inside an ``apply``."""
+    root = f"arn:aws:iam::{account_id}:root"
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Id": "ecomart-fingerprints",
+            "Statement": [
+                {
+                    "Sid": "AccountRootAdministersKey",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": root},
+                    "Action": ADMIN_ACTIONS,
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "AccountPrincipalsWithIamPolicyComputeMacs",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": root},
+                    "Action": ["kms:GenerateMac", "kms:VerifyMac", "kms:DescribeKey"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"kms:CallerAccount": account_id}},
+                },
+            ],
+        }
+    )
+
+
 def domain_key(
     res: str,
     domain: Domain,

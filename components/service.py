@@ -41,6 +41,7 @@ from components.atlas import PRIVATELINK_PORTS, iam_database_user
 from components.aws_values import log_retention
 from components.contract import Placement, arg, fail, require_together, settings
 from components.inventory import MonitoredApi, MonitoredFunction, MonitoredLag, MonitoredProxy, MonitoredQueue
+from components.kms import mac_key_policy
 from components.network import allow_tcp
 from components.resilience import tls_only_queue_policy
 from components.tagging import with_name
@@ -452,11 +453,23 @@ def function_base_statements(
 
 
 def api_statements(
-    *, proxy_user_arn: str, redis_arns: Sequence[str], parameter_arn: str, queue_arn: str, relational_key_arn: str
+    *,
+    proxy_user_arn: str,
+    redis_arns: Sequence[str],
+    parameter_arn: str,
+    queue_arn: str,
+    relational_key_arn: str,
+    fingerprint_key_arn: str,
 ) -> list[dict]:
-    """The API: PostgreSQL as the app user through the proxy, the cache as its user, the read-only flag, and the
-    queued-orders queue (encrypted with the relational key)."""
+    """The API: PostgreSQL as the app user through the proxy, the cache as its user, the read-only flag, the
+    queued-orders queue (encrypted with the relational key), and MACs of fraud-link values (ADR 0028)."""
     return [
+        {
+            "Sid": "FingerprintLinks",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateMac"],
+            "Resource": [fingerprint_key_arn],
+        },
         {"Sid": "PostgresThroughProxy", "Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [proxy_user_arn]},
         {"Sid": "CacheAsAppUser", "Effect": "Allow", "Action": ["elasticache:Connect"], "Resource": list(redis_arns)},
         {"Sid": "ReadOnlyFlag", "Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": [parameter_arn]},
@@ -585,12 +598,43 @@ class Service(pulumi.ComponentResource):
             lambda v: proxy_db_user_arn(place.region, v[0], v[1], PG_APP_USER)
         )
         redis_arns = pulumi.Output.all(links.cache.replication_group_arn, links.cache.user_arn)
+        # fraud-link fingerprints (ADR 0028): an HMAC under a key that never leaves KMS, so the links table alone
+        # cannot confirm a guessed address or device. HMAC keys do not rotate automatically (AWS rotates symmetric
+        # encryption keys only); the longest deletion window, since deleting it orphans every recorded link.
+        fp_name = f"alias/{p}/fingerprints"
+        self.fingerprint_key = aws.kms.Key(
+            f"{name}-fingerprints",
+            aws.kms.KeyArgs(
+                description=f"EcoMart {p} fraud-link fingerprints (HMAC)",
+                key_usage="GENERATE_VERIFY_MAC",
+                customer_master_key_spec="HMAC_256",
+                deletion_window_in_days=30,
+                policy=self.account_id.apply(mac_key_policy),
+                tags=with_name(tags, f"{p}-fingerprints"),
+            ),
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-fingerprints-alias",
+            aws.kms.AliasArgs(name=fp_name, target_key_id=self.fingerprint_key.key_id),
+            opts=child,
+        )
         specific = {
             "api": pulumi.Output.all(
-                proxy_user, redis_arns, links.read_only.parameter_arn, links.read_only.queue_arn, links.keys.relational
+                proxy_user,
+                redis_arns,
+                links.read_only.parameter_arn,
+                links.read_only.queue_arn,
+                links.keys.relational,
+                self.fingerprint_key.arn,
             ).apply(
                 lambda v: api_statements(
-                    proxy_user_arn=v[0], redis_arns=v[1], parameter_arn=v[2], queue_arn=v[3], relational_key_arn=v[4]
+                    proxy_user_arn=v[0],
+                    redis_arns=v[1],
+                    parameter_arn=v[2],
+                    queue_arn=v[3],
+                    relational_key_arn=v[4],
+                    fingerprint_key_arn=v[5],
                 )
             ),
             "relay": pulumi.Output.all(proxy_user, redis_arns).apply(
@@ -627,6 +671,7 @@ class Service(pulumi.ComponentResource):
                 "AUTH_STAFF_GROUP": s.staff_group,
                 "ORDERS_READ_ONLY_PARAMETER": links.read_only.parameter_name,
                 "QUEUED_ORDERS_QUEUE_URL": links.read_only.queue_url,
+                "FINGERPRINT_KEY_ID": self.fingerprint_key.arn,
             },
             "relay": {
                 **pg_env,

@@ -97,6 +97,6 @@ def domain_key_arn(synth: Synthesis, domain: str) -> str:
     (key,) = [
         k
         for k in synth.of_type("aws:kms/key:Key")
-        if k.inputs["tags"]["data-domain"] == domain and not k.name.endswith("-dr")
+        if k.inputs["tags"].get("data-domain") == domain and not k.name.endswith("-dr")
     ]
     return key.outputs["arn"]

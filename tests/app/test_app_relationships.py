@@ -262,3 +262,52 @@ def test_erasure_deletes_the_customers_links(conn):
     erase_customer(conn, a)
     assert conn.execute("SELECT count(*) FROM customer_links WHERE customer_id = %s", (a,)).fetchone() == (0,)
     assert conn.execute("SELECT count(*) FROM customer_links").fetchone() == (1,)
+
+
+@pytest.fixture
+def kms_key(monkeypatch):
+    """A deployed API's scheme: an HMAC_256 KMS key named by FINGERPRINT_KEY_ID (moto's KMS computes real HMACs)."""
+    import boto3
+    from moto import mock_aws
+
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        kms = boto3.client("kms", region_name="eu-west-1")
+        arn = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["Arn"]
+        monkeypatch.setenv("FINGERPRINT_KEY_ID", arn)
+        monkeypatch.setattr(R, "_KMS", [])
+        yield kms, arn
+    R._KMS.clear()
+
+
+def test_deployed_fingerprints_are_macs_under_the_kms_key(kms_key, monkeypatch):
+    """With FINGERPRINT_KEY_ID (the service sets it) a fingerprint is KMS's HMAC-SHA-256 of the normalized value:
+    the table alone cannot confirm a guessed address. Without it (local runs), SHA-256."""
+    import hashlib
+
+    kms, arn = kms_key
+    message = b"ecomart-link:address:12 rue de la paix paris"
+    mac = kms.generate_mac(KeyId=arn, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
+    assert (
+        R.fingerprint("address", "12, Rue de la Paix  PARIS")
+        == mac
+        == R.fingerprint("address", "12 rue de la paix paris")
+    )
+    assert len(mac) == 32 and mac != hashlib.sha256(message).digest()
+    monkeypatch.delenv("FINGERPRINT_KEY_ID")
+    assert R.fingerprint("address", "12 rue de la paix paris") == hashlib.sha256(message).digest()
+
+
+def test_rings_are_found_on_kms_fingerprints(conn, kms_key):
+    cs = _customers(conn, 3)
+    R.record_links(conn, cs[0], payment="card-Z")
+    R.record_links(conn, cs[1], payment="card-Z", device="phone-Z")
+    R.record_links(conn, cs[2], device="phone-Z")
+    assert [r.customers for r in R.rings(conn, min_size=3)] == [sorted(cs)]
+    assert R.path(conn, cs[0], cs[2]) is not None

@@ -182,7 +182,7 @@ def test_bucket_policies_deny_plain_http_and_admit_only_the_artifact_buckets_log
 
 def test_the_logs_key_grants_nothing_to_s3_log_delivery(synth):
     """The access-log bucket is SSE-S3: S3's log delivery needs no KMS key, and gets none."""
-    (key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "logs"]
+    (key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"].get("data-domain") == "logs"]
     statements = json.loads(key.inputs["policy"])["Statement"]
     assert not [s for s in statements if "logging.s3.amazonaws.com" in json.dumps(s.get("Principal"))]
 

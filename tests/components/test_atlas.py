@@ -229,7 +229,7 @@ def test_without_an_atlas_section_nothing_atlas_is_declared(synth_with):
     assert synth.config.atlas is None
     assert not [r for r in synth.resources if r.type.startswith("mongodbatlas:") or r.type == "ecomart:data:Atlas"]
     assert not synth.of_type("aws:kms/keyPolicy:KeyPolicy")
-    assert not [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "document"], (
+    assert not [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"].get("data-domain") == "document"], (
         "no unused document key"
     )
     assert all(json.loads(k.inputs["policy"])["Statement"] for k in synth.of_type("aws:kms/key:Key"))

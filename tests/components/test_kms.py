@@ -14,9 +14,11 @@ from tests.conftest import one
 
 
 def keys(synth):
+    """The domain keys (encryption keys tagged with their data domain; the service's HMAC key is not one)."""
     return {
         r.inputs["tags"]["data-domain"] + ("-dr" if r.name.endswith("-dr") else ""): r
         for r in synth.of_type("aws:kms/key:Key")
+        if "data-domain" in r.inputs["tags"]
     }
 
 
@@ -90,6 +92,7 @@ def test_children_are_parented_to_the_component(prod):
     assert {r.parent for r in prod.resources if r.type == "aws:kms/key:Key"} == {
         comp.urn,
         one(prod, "ecomart:data:Atlas").urn,
+        one(prod, "ecomart:app:Service").urn,  # its HMAC key for fraud-link fingerprints, not a domain key
     }
 
 

@@ -122,7 +122,7 @@ def by_metric(synth, metric):
 def test_topic_is_encrypted_with_the_logs_cmk_cloudwatch_may_use(stack, dev, prod):
     synth = synth_of(stack, dev, prod)
     topic = one(synth, TOPIC)
-    (logs_key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "logs"]
+    (logs_key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"].get("data-domain") == "logs"]
     assert topic.inputs["kmsMasterKeyId"] == logs_key.outputs["arn"]
     assert "alias/aws/sns" not in json.dumps(topic.inputs)
     key_policy = json.loads(logs_key.inputs["policy"])
@@ -858,7 +858,7 @@ def test_rds_may_publish_events_to_the_encrypted_topic(stack, dev, prod):
         "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
         "ArnLike": {"aws:SourceArn": f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:es:*"},
     }
-    (logs_key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "logs"]
+    (logs_key,) = [k for k in synth.of_type("aws:kms/key:Key") if k.inputs["tags"].get("data-domain") == "logs"]
     key_policy = json.loads(logs_key.inputs["policy"])
     (kms,) = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "events.rds.amazonaws.com"}]
     assert kms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"] and kms["Resource"] == "*"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -246,6 +248,11 @@ def test_each_role_allows_exactly_its_actions_on_its_resources(synth):
             "ReadOnlyFlag": (("ssm:GetParameter",), (param,), {}),
             "QueueOrders": (("sqs:SendMessage",), (queue,), {}),
             "QueueKey": (("kms:GenerateDataKey", "kms:Decrypt"), (relational,), {}),
+            "FingerprintLinks": (
+                ("kms:GenerateMac",),
+                (one(synth, "aws:kms/key:Key", "app-fingerprints").outputs["arn"],),
+                {},
+            ),
         },
         "relay": {
             **_base(synth, "relay", "app-functions-sg"),
@@ -556,6 +563,8 @@ def test_outputs_and_counts(dev, prod):
         "Function": 3,
         "FunctionEventInvokeConfig": 1,
         "Integration": 1,
+        "Key": 1,  # the fraud-link fingerprints' HMAC key (ADR 0028)
+        "Alias": 1,
         "Invocation": 2,  # the migrations; the catalog's collections before its search indexes
         "LogGroup": 4,
         "Permission": 1,
@@ -578,7 +587,10 @@ def test_outputs_and_counts(dev, prod):
         "UserPoolClient": 1,
     }
     assert count(dev) == count(prod) == expected
-    assert sum(expected.values()) == 76
+    # README says how many resources the service declares on top of the data tier ("21 + N")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (said,) = re.findall(r"21 \+ (\d+) resources in either stack", readme)
+    assert int(said) == sum(expected.values()) == 78
 
 
 # --- variants ----------------------------------------------------------------------------------------------------
@@ -752,3 +764,30 @@ def test_search_indexes_follow_the_collections_and_match_the_app(synth):
     filters = {f["path"] for f in fields if f["type"] == "filter"}
     assert set(pre[0]["$vectorSearch"]["filter"]) <= filters, "every pre-filter field is indexed as a filter"
     assert text.inputs["type"] == "search" and json.loads(text.inputs["mappingsFields"])["name"] == {"type": "string"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_fingerprint_key_is_an_hmac_key_only_iam_policies_may_use(stack, dev, prod):
+    """ADR 0028: fraud-link values are MACed under a KMS HMAC key the API names in FINGERPRINT_KEY_ID. HMAC keys
+    cannot rotate automatically (AWS rotates symmetric encryption keys only: kms-key-rotation skips them); the key
+    policy names no principal beyond the account, so only a role whose IAM policy names the key (the API's
+    FingerprintLinks) computes MACs, and no principal may use it for anything else."""
+    import json
+
+    synth = {"dev": dev, "prod": prod}[stack]
+    key = one(synth, "aws:kms/key:Key", "app-fingerprints")
+    assert key.inputs["keyUsage"] == "GENERATE_VERIFY_MAC" and key.inputs["customerMasterKeySpec"] == "HMAC_256"
+    assert key.inputs["deletionWindowInDays"] == 30 and not key.inputs.get("enableKeyRotation")
+    policy = json.loads(key.inputs["policy"])
+    root = f"arn:aws:iam::{ACCOUNT_ID}:root"
+    assert all(st["Principal"] == {"AWS": root} for st in policy["Statement"])
+    (use,) = [st for st in policy["Statement"] if "kms:GenerateMac" in st["Action"]]
+    assert set(use["Action"]) == {"kms:GenerateMac", "kms:VerifyMac", "kms:DescribeKey"}
+    assert use["Condition"] == {"StringEquals": {"kms:CallerAccount": ACCOUNT_ID}}
+    alias = one(synth, "aws:kms/alias:Alias", "app-fingerprints-alias")
+    assert alias.inputs["name"] == f"alias/{prefix(synth)}/fingerprints"
+    api = one(synth, "aws:lambda/function:Function", "app-api")
+    assert api.inputs["environment"]["variables"]["FINGERPRINT_KEY_ID"] == key.outputs["arn"]
+    for k in ("relay", "migrations"):
+        fn = one(synth, "aws:lambda/function:Function", f"app-{k}")
+        assert "FINGERPRINT_KEY_ID" not in fn.inputs["environment"]["variables"]

@@ -95,7 +95,7 @@ def test_atlas_example(synths):
     (cluster,) = of_type(s, "mongodbatlas:index/advancedCluster:AdvancedCluster")
     assert cluster.inputs["clusterType"] == "GEOSHARDED" and len(cluster.inputs["replicationSpecs"]) == 3
     (ear,) = of_type(s, "mongodbatlas:index/encryptionAtRest:EncryptionAtRest")
-    (key,) = [k for k in of_type(s, "aws:kms/key:Key") if k.inputs["tags"]["data-domain"] == "document"]
+    (key,) = [k for k in of_type(s, "aws:kms/key:Key") if k.inputs["tags"].get("data-domain") == "document"]
     assert ear.inputs["awsKmsConfig"]["customerMasterKeyId"] == key.outputs["keyId"]
     (gc,) = of_type(s, "mongodbatlas:index/globalClusterConfig:GlobalClusterConfig")
     assert {m["location"] for m in gc.inputs["customZoneMappings"] if m["zone"] == "EU"} >= {"DE", "FR", "NO"}

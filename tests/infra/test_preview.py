@@ -228,7 +228,7 @@ def test_stack_without_atlas_has_no_document_key_and_checks_clean(synth_with):
     synth = synth_with("dev", atlas=None)
     assert synth.config.atlas is None
     assert not [r for r in synth.resources if r.type.startswith("mongodbatlas:")]
-    domains = {r.inputs["tags"]["data-domain"] for r in synth.of_type("aws:kms/key:Key")}
+    domains = {r.inputs["tags"].get("data-domain") for r in synth.of_type("aws:kms/key:Key")}
     assert "document" not in domains and {"relational", "cache", "logs", "backups"} <= domains
     assert synth.unknown_inputs() == []
 

@@ -126,3 +126,22 @@ def test_backup_copy_to_the_plans_own_region_is_reported():
     plan = {**NAMED["PLAN"], "region": "us-west-2"}
     messages = run_resource_policy("backup-plan-cross-region-copy", "aws:backup/plan:Plan", plan)
     assert any("own region" in m for m in messages)
+
+
+def test_key_rotation_is_asked_of_symmetric_keys_only():
+    """AWS rotates only symmetric encryption keys: HMAC and asymmetric keys cannot rotate automatically
+    (https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html), and FSBP KMS.4 concerns the
+    former. An HMAC key without rotation (the service's fingerprint key) is not a finding; a symmetric one, or one
+    whose spec is absent (SYMMETRIC_DEFAULT is the default), is."""
+    from tests.policies.cases.shapes import KEY
+
+    hmac = {**KEY, "customerMasterKeySpec": "HMAC_256", "keyUsage": "GENERATE_VERIFY_MAC", "enableKeyRotation": False}
+    assert run_resource_policy("kms-key-rotation", "aws:kms/key:Key", hmac) == []
+    rsa = {**KEY, "customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY", "enableKeyRotation": False}
+    assert run_resource_policy("kms-key-rotation", "aws:kms/key:Key", rsa) == []
+    for spec in ("SYMMETRIC_DEFAULT", None):
+        props = {**KEY, "enableKeyRotation": False}
+        props.pop("customerMasterKeySpec", None)
+        if spec:
+            props["customerMasterKeySpec"] = spec
+        assert run_resource_policy("kms-key-rotation", "aws:kms/key:Key", props), spec
