@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from platform_rules import READ_ONLY_OFF, READ_ONLY_ON
@@ -79,6 +79,8 @@ class QueuedOrder:
     lines: list[dict]
     idempotency_key: str
     queued_at: str
+    # fraud-link fingerprints (kind, hex) computed when the order was taken — never the values (ADR 0028)
+    links: list[list[str]] = field(default_factory=list)
 
     def body(self) -> str:
         return json.dumps(
@@ -89,6 +91,7 @@ class QueuedOrder:
                 "lines": self.lines,
                 "idempotency_key": self.idempotency_key,
                 "queued_at": self.queued_at,
+                "links": self.links,
             },
             sort_keys=True,
         )
@@ -96,7 +99,14 @@ class QueuedOrder:
     @classmethod
     def parse(cls, text: str) -> QueuedOrder:
         d = json.loads(text)
-        return cls(d["tracking"], int(d["customer_id"]), list(d["lines"]), d["idempotency_key"], d["queued_at"])
+        return cls(
+            d["tracking"],
+            int(d["customer_id"]),
+            list(d["lines"]),
+            d["idempotency_key"],
+            d["queued_at"],
+            [list(x) for x in d.get("links", [])],  # messages queued before links were carried have none
+        )
 
 
 class OrderIntake:
@@ -111,9 +121,16 @@ class OrderIntake:
     ) -> None:
         self.sqs, self.queue_url, self.redis, self.now = sqs, queue_url, redis_client, now
 
-    def enqueue(self, customer_id: int, lines: list[dict], idempotency_key: str) -> dict:
+    def enqueue(
+        self, customer_id: int, lines: list[dict], idempotency_key: str, links: list[tuple[str, bytes]] = ()
+    ) -> dict:
         order = QueuedOrder(
-            tracking_ref(customer_id, idempotency_key), customer_id, lines, idempotency_key, self.now().isoformat()
+            tracking_ref(customer_id, idempotency_key),
+            customer_id,
+            lines,
+            idempotency_key,
+            self.now().isoformat(),
+            [[kind, fp.hex()] for kind, fp in links],
         )
         try:
             self.sqs.send_message(
@@ -249,6 +266,14 @@ def drain(
                     ),
                 ).fetchone()
             view = _outcome_view(*row)
+            if view["status"] == "placed" and order.links:  # as POST /orders does after its commit (ADR 0028)
+                from .relationships import record_fingerprints
+
+                try:
+                    with pool.connection() as conn:
+                        record_fingerprints(conn, order.customer_id, [(k, bytes.fromhex(h)) for k, h in order.links])
+                except Exception as exc:  # noqa: BLE001 - a fraud signal lost is logged; the order stands
+                    log.warning("queued order %s: links not recorded (%s)", order.tracking, exc.__class__.__name__)
             if redis_client is not None:
                 try:
                     redis_client.set(REDIS_PREFIX + order.tracking, json.dumps(view), ex=OUTCOME_TTL_SECONDS)

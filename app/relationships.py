@@ -186,25 +186,38 @@ def _kms():
     return _KMS[0]
 
 
-def record_links(conn: psycopg.Connection, customer_id: int, **values: str | None) -> int:
-    """Record what an order or sign-in showed about a customer (``payment=``, ``device=``, ``address=``); returns
-    how many links were new. Idempotent: a link seen again only moves its ``last_seen``."""
+def fingerprints(**values: str | None) -> list[tuple[str, bytes]]:
+    """``(kind, fingerprint)`` of each value given (``payment=``, ``device=``, ``address=``; None skipped)."""
     unknown = sorted(set(values) - set(KINDS))
     if unknown:
         raise InvalidInput("kind", f"allowed {', '.join(KINDS)}", status=400, value=unknown[0])
-    rows = [(kind, fingerprint(kind, v), customer_id) for kind, v in values.items() if v is not None]
+    return [(kind, fingerprint(kind, v)) for kind, v in values.items() if v is not None]
+
+
+def record_fingerprints(conn: psycopg.Connection, customer_id: int, prints: list[tuple[str, bytes]]) -> int:
+    """Record a customer's fingerprints (computed earlier: an order queued while PostgreSQL was down carries them,
+    never the values); returns how many links were new. Idempotent: a link seen again only moves its
+    ``last_seen``."""
     new = 0
     with conn.transaction():
-        for row in rows:
+        for kind, fp in prints:
+            if kind not in KINDS or len(fp) != 32:
+                raise InvalidInput("fingerprint", f"a 32-byte fingerprint of {', '.join(KINDS)}", value=kind)
             cur = conn.execute(
                 "INSERT INTO customer_links (kind, fingerprint, customer_id) VALUES (%s, %s, %s) "
                 "ON CONFLICT (kind, fingerprint, customer_id) DO UPDATE SET last_seen = now() "
                 "RETURNING (xmax = 0)",
-                row,
+                (kind, fp, customer_id),
             )
             (inserted,) = cur.fetchone()
             new += bool(inserted)
     return new
+
+
+def record_links(conn: psycopg.Connection, customer_id: int, **values: str | None) -> int:
+    """Record what an order or sign-in showed about a customer (``payment=``, ``device=``, ``address=``); returns
+    how many links were new. Idempotent: a link seen again only moves its ``last_seen``."""
+    return record_fingerprints(conn, customer_id, fingerprints(**values))
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,19 @@ class Services:
         with db.connection(self.pool, self.orders.breaker if self.orders is not None else None) as conn:
             yield conn
 
+    def customer_fingerprints(self, **values: str | None) -> list[tuple[str, bytes]]:
+        """Fingerprints of an order's link values for the queue (read-only mode); a failure (KMS unreachable, an
+        empty value) is logged and the order is queued without them."""
+        if not any(values.values()):
+            return []
+        from .relationships import fingerprints
+
+        try:
+            return fingerprints(**values)
+        except Exception as exc:  # noqa: BLE001 - a fraud signal lost is logged; the order is taken
+            log.warning("order queued, but its customer links were not fingerprinted: %s", type(exc).__name__)
+            return []
+
     def record_customer_links(self, customer_id: int, **values: str | None) -> int:
         """Fingerprints of what a placed order showed (payment token, device, address) for fraud review (ADR 0028).
         After the order committed, and never its failure: a store error is logged, the order stands."""

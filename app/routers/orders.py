@@ -65,7 +65,7 @@ def place_order(
             "customer_id", "must be the authenticated customer (the token's; omit it)", value=body.customer_id
         )
     if svc.read_only is not None and svc.read_only.is_on():
-        return queue_order(svc, who.customer_id, body, header_text(idempotency_key))
+        return queue_order(svc, who.customer_id, body, header_text(idempotency_key), header_text(device_id))
     order, created = svc.require_orders().place_order(
         who.customer_id, [OrderLine(i.sku, i.quantity) for i in body.items], header_text(idempotency_key)
     )
@@ -80,12 +80,20 @@ def place_order(
     return JSONResponse(order, status_code=200, headers={"Idempotent-Replayed": "true"})
 
 
-def queue_order(svc: Services, customer_id: int, body: OrderIn, key: str | None) -> JSONResponse:
-    """Read-only mode: the order is validated, queued durably and placed when PostgreSQL is back (202)."""
+def queue_order(
+    svc: Services, customer_id: int, body: OrderIn, key: str | None, device: str | None = None
+) -> JSONResponse:
+    """Read-only mode: the order is validated, queued durably and placed when PostgreSQL is back (202). Its fraud
+    links travel as fingerprints (the queue never holds the values) and are recorded when it is placed."""
     if not re.fullmatch(IDEMPOTENCY_KEY_RE, key or ""):
         raise InvalidInput("Idempotency-Key", "must be 8-200 characters of A-Z a-z 0-9 _ . : -", status=400, value=key)
     lines = validate_lines([OrderLine(i.sku, i.quantity) for i in body.items])
-    status = svc.intake.enqueue(customer_id, [{"sku": line.sku, "quantity": line.quantity} for line in lines], key)
+    status = svc.intake.enqueue(
+        customer_id,
+        [{"sku": line.sku, "quantity": line.quantity} for line in lines],
+        key,
+        svc.customer_fingerprints(payment=body.payment_token, device=device, address=body.shipping_address),
+    )
     url = f"/orders/queued/{status['tracking']}"
     return JSONResponse({**status, "status_url": url}, status_code=202, headers={"Location": url})
 

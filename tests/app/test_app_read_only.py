@@ -71,3 +71,55 @@ def test_a_refusal_is_recorded_with_its_reason_and_leaves_the_queue(queue, dsn, 
         assert status == "refused" and "NOPE-00001" in reason
     finally:
         pool.close()
+
+
+def _links(dsn, customer) -> set[tuple[str, bytes]]:
+    with pg_conn(dsn) as conn:
+        return {
+            (k, bytes(f))
+            for k, f in conn.execute(
+                "SELECT kind, fingerprint FROM customer_links WHERE customer_id = %s", (customer,)
+            ).fetchall()
+        }
+
+
+def test_a_queued_order_carries_fingerprints_and_records_them_when_placed(queue, dsn, seeded):
+    """ADR 0028: an order taken in read-only mode records its fraud links when the drain places it — from
+    fingerprints computed when it was taken, so the queue never holds a payment token or an address."""
+    from app.relationships import fingerprints
+
+    sqs, url = queue
+    customer, sku = seeded.customers[1], in_stock_sku(dsn)
+    prints = fingerprints(payment="tok_queued_1", address="7 Queue Lane, Leeds", device=None)
+    OrderIntake(sqs, url).enqueue(customer, [{"sku": sku, "quantity": 1}], "drain-links-0001", prints)
+    (msg,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    assert "tok_queued_1" not in msg["Body"] and "Queue Lane" not in msg["Body"]
+    assert prints[0][1].hex() in msg["Body"]
+    refused = fingerprints(payment="tok_refused_1")
+    OrderIntake(sqs, url).enqueue(customer, [{"sku": "NOPE-00002", "quantity": 1}], "drain-links-0002", refused)
+    pool = db.make_pool(dsn, max_size=2, timeout=5)
+    try:
+        stats = drain(sqs, url, OrderService(pool), pool, wait_seconds=0)
+        assert (stats.placed, stats.refused) == (1, 1)
+        assert _links(dsn, customer) == set(prints), "placed: its links; refused: none"
+    finally:
+        pool.close()
+
+
+def test_a_message_queued_before_links_were_carried_still_drains(queue, dsn, seeded):
+    import json
+
+    sqs, url = queue
+    customer, sku = seeded.customers[2], in_stock_sku(dsn)
+    OrderIntake(sqs, url).enqueue(customer, [{"sku": sku, "quantity": 1}], "drain-old-00001")
+    (msg,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    body = json.loads(msg["Body"])
+    body.pop("links")
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"])
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+    pool = db.make_pool(dsn, max_size=2, timeout=5)
+    try:
+        assert drain(sqs, url, OrderService(pool), pool, wait_seconds=0).placed == 1
+        assert _links(dsn, customer) == set()
+    finally:
+        pool.close()

@@ -66,14 +66,15 @@ def test_orders_queue_while_postgres_is_down_and_drain_exactly_once(own_pg, redi
         with LiveServer(create_app(services)) as server, authed_client(base_url=server.url, timeout=20) as http:
             assert http.get("/products/p-00001").status_code == 200  # catalog unaffected
 
-            def order(key, sku, qty):
+            def order(key, sku, qty, **extra):
                 return http.post(
                     "/orders",
-                    json={"customer_id": customer, "items": [{"sku": sku, "quantity": qty}]},
-                    headers={"Idempotency-Key": key},
+                    json={"customer_id": customer, "items": [{"sku": sku, "quantity": qty}], **extra},
+                    headers={"Idempotency-Key": key, "X-Device-Id": "dev-queued-1"},
                 )
 
-            first = order("key-plenty-0001", plenty, 1)
+            # its fraud links travel as fingerprints and are recorded when the drain places it (ADR 0028)
+            first = order("key-plenty-0001", plenty, 1, payment_token="tok_queued_e2e")
             assert first.status_code == 202, first.text
             body = first.json()
             assert body["status"] == "queued" and body["tracking"] == tracking_ref(customer, "key-plenty-0001")
@@ -116,6 +117,8 @@ def test_orders_queue_while_postgres_is_down_and_drain_exactly_once(own_pg, redi
             assert keys == ["key-after-00001", "key-plenty-0001", "key-scarce-000a"]
             assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 3
             assert conn.execute("SELECT count(*) FROM queued_order_outcomes").fetchone()[0] == 3
+            links = conn.execute("SELECT kind FROM customer_links WHERE customer_id = %s", (customer,)).fetchall()
+            assert sorted(k for (k,) in links) == ["device", "payment"]
         # a second drain finds nothing and places nothing again
         code, ev, out, _ = run_book(
             "orders-read-only-mode",
