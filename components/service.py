@@ -1239,53 +1239,54 @@ class Service(pulumi.ComponentResource):
             )
             for i in range(1, s.relay_schedules + 1)
         ]
-        # Order partitions ahead (app/db.py ensure_partitions): weekly, well inside the months kept ahead.
-        self.partitions_schedule = aws.scheduler.Schedule(
-            f"{name}-partitions-schedule",
-            aws.scheduler.ScheduleArgs(
-                name=f"{p}-order-partitions",
-                description="Create the monthly order partitions ahead",
-                schedule_expression="rate(7 days)",
-                flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(
-                    mode="FLEXIBLE", maximum_window_in_minutes=60
-                ),
-                state="ENABLED",
-                target=aws.scheduler.ScheduleTargetArgs(
-                    arn=migrations.arn,
-                    role_arn=self.scheduler_role.arn,
-                    input=json.dumps({"action": "partitions"}),
-                    retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
-                        maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
-                    ),
-                    dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn),
-                ),
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
-        )
 
-        # The daily inventory-level history and time-series retention (app/timeseries.py, ADR 0029): once a day.
-        self.time_series_schedule = aws.scheduler.Schedule(
-            f"{name}-time-series-schedule",
-            aws.scheduler.ScheduleArgs(
-                name=f"{p}-time-series",
-                description="Daily inventory levels, time-series partitions ahead and retention",
-                schedule_expression="cron(15 0 * * ? *)",
-                schedule_expression_timezone="UTC",
-                flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(
-                    mode="FLEXIBLE", maximum_window_in_minutes=30
-                ),
-                state="ENABLED",
-                target=aws.scheduler.ScheduleTargetArgs(
-                    arn=migrations.arn,
-                    role_arn=self.scheduler_role.arn,
-                    input=json.dumps({"action": "timeseries"}),
-                    retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
-                        maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
+        def migrations_schedule(
+            res: str, sched: str, description: str, expression: str, window_minutes: int, action: str, **extra: str
+        ) -> aws.scheduler.Schedule:
+            """A scheduled action of the migrations function: a flexible window, 3 retries within the hour, then
+            the dead-letter queue (whose alarm names the runbook that does it by hand)."""
+            return aws.scheduler.Schedule(
+                f"{name}-{res}-schedule",
+                aws.scheduler.ScheduleArgs(
+                    name=f"{p}-{sched}",
+                    description=description,
+                    schedule_expression=expression,
+                    flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(
+                        mode="FLEXIBLE", maximum_window_in_minutes=window_minutes
                     ),
-                    dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn),
+                    state="ENABLED",
+                    target=aws.scheduler.ScheduleTargetArgs(
+                        arn=migrations.arn,
+                        role_arn=self.scheduler_role.arn,
+                        input=json.dumps({"action": action}),
+                        retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
+                            maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
+                        ),
+                        dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn),
+                    ),
+                    **extra,
                 ),
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
+            )
+
+        # Order partitions ahead (app/db.py ensure_partitions): weekly, well inside the months kept ahead.
+        self.partitions_schedule = migrations_schedule(
+            "partitions",
+            "order-partitions",
+            "Create the monthly order partitions ahead",
+            "rate(7 days)",
+            60,
+            "partitions",
+        )
+        # The daily inventory-level history and time-series retention (app/timeseries.py, ADR 0029): once a day.
+        self.time_series_schedule = migrations_schedule(
+            "time-series",
+            "time-series",
+            "Daily inventory levels, time-series partitions ahead and retention",
+            "cron(15 0 * * ? *)",
+            30,
+            "timeseries",
+            schedule_expression_timezone="UTC",
         )
 
     # --- HTTP API ---------------------------------------------------------------------------------------------

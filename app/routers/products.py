@@ -15,6 +15,32 @@ from ..schemas import ERRORS, PRICE_RE, SEARCH_MIN_WORD, Category
 router = APIRouter(tags=["catalog"])
 
 
+def listing_query(
+    category: Category | None,
+    certification: str | None,
+    min_price: str | None,
+    max_price: str | None,
+    q: str | None,
+    **rest: Any,
+) -> ListQuery:
+    """The listing's filters as /products and /products/search share them, checked the same way (400 naming the
+    parameter): a search word of at least SEARCH_MIN_WORD letters or digits, prices in EUR, min not above max."""
+    if q is not None and not re.search(rf"\w{{{SEARCH_MIN_WORD},}}", q):
+        raise InvalidInput("q", f"must contain a word of at least {SEARCH_MIN_WORD} letters or digits", value=q)
+    lo = price_to_cents("min_price", min_price)
+    hi = price_to_cents("max_price", max_price)
+    if lo is not None and hi is not None and lo > hi:
+        raise InvalidInput("min_price", f"must not exceed max_price ({min_price} > {max_price})", value=min_price)
+    return ListQuery(
+        category=category.value if category is not None else None,
+        certification=certification,
+        min_cents=lo,
+        max_cents=hi,
+        q=q,
+        **rest,
+    )
+
+
 @router.get("/products/search", responses=ERRORS)
 def search_products(
     svc: ServicesDep,
@@ -31,21 +57,9 @@ def search_products(
     an exact scan on a local store, named in ``engine``) or hybrid (reciprocal rank fusion of both)."""
     from ..search import CANDIDATES, search
 
-    if not re.search(rf"\w{{{SEARCH_MIN_WORD},}}", q):
-        raise InvalidInput("q", f"must contain a word of at least {SEARCH_MIN_WORD} letters or digits", value=q)
+    query = listing_query(category, certification, min_price, max_price, q, limit=limit, offset=offset)
     if offset + limit > CANDIDATES:
         raise InvalidInput("offset", f"offset + limit must not exceed {CANDIDATES} (ranked candidates)", value=offset)
-    lo = price_to_cents("min_price", min_price)
-    hi = price_to_cents("max_price", max_price)
-    query = ListQuery(
-        category=category.value if category is not None else None,
-        certification=certification,
-        min_cents=lo,
-        max_cents=hi,
-        q=q,
-        limit=limit,
-        offset=offset,
-    )
     result = search(svc.catalog, query, mode)
     return {
         "mode": result.mode,
@@ -88,21 +102,6 @@ def list_products(
     offset: int = Query(0, ge=0, le=10_000),
 ) -> dict[str, Any]:
     """Filter by category, certification (currently valid) and price range, or search text; with facet counts."""
-    if q is not None and not re.search(rf"\w{{{SEARCH_MIN_WORD},}}", q):
-        raise InvalidInput("q", f"must contain a word of at least {SEARCH_MIN_WORD} letters or digits", value=q)
-    lo = price_to_cents("min_price", min_price)
-    hi = price_to_cents("max_price", max_price)
-    if lo is not None and hi is not None and lo > hi:
-        raise InvalidInput("min_price", f"must not exceed max_price ({min_price} > {max_price})", value=min_price)
     return svc.catalog.list_products(
-        ListQuery(
-            category=category.value if category is not None else None,
-            certification=certification,
-            min_cents=lo,
-            max_cents=hi,
-            q=q,
-            limit=limit,
-            offset=offset,
-            sort=sort,
-        )
+        listing_query(category, certification, min_price, max_price, q, limit=limit, offset=offset, sort=sort)
     )

@@ -35,6 +35,10 @@ def test_search_route_finds_by_meaning_and_names_its_engine(http, seeded):
     assert hybrid["mode"] == "hybrid" and hybrid["engine"].startswith("rrf(text, ")
     assert http.get("/products/search", params={"q": "tee", "mode": "vector"}).status_code == 422
     assert http.get("/products/search", params={"q": "tee", "offset": 190, "limit": 20}).status_code == 422
+    # the listing's filters, checked as /products checks them
+    bad = http.get("/products/search", params={"q": "tee", "min_price": "20", "max_price": "10"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "min_price", bad.text
+    assert http.get("/products/search", params={"q": "!! ??"}).json()["error"]["field"] == "q"
     assert http.get(f"/products/{body['items'][0]['id']}").json().get("embedding") is None
 
 
