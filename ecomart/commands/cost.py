@@ -104,10 +104,9 @@ def _synthesized(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         raise CostError(str(e)) from None
 
 
-def estimate_for(args: argparse.Namespace) -> tuple[Any, bool, tuple[float, str] | None]:
-    """(estimate, production?, (budget, enforcement) or None) for the source the arguments name."""
-    from pricing import PriceError, Usage, estimate, parse, resources_of_export
-
+def resolve_source(args: argparse.Namespace) -> tuple[dict[str, Any], str | None, Any, str]:
+    """(export document, stack name, the stack's config or None, region) for exactly one of --stack, --export or
+    --program; CostError naming what is wrong otherwise. Shared by ``ecomart cost`` and ``ecomart permissions``."""
     sources = [x for x in (args.stack and not args.export and not args.program, args.export, args.program) if x]
     if len(sources) != 1:
         raise CostError("give one of --stack NAME, --export FILE or --program DIR")
@@ -117,13 +116,21 @@ def estimate_for(args: argparse.Namespace) -> tuple[Any, bool, tuple[float, str]
     elif args.export:
         doc = _read_export(args.export)
         stack = args.stack or _stack_of(doc)
-        cfg = stack_cost_config(stack) if stack and args.stack else None
+        cfg = stack_cost_config(args.stack) if args.stack else None
     else:
         cfg = stack_cost_config(args.stack)
         if cfg is None:
             raise CostError(f"--stack {args.stack}: no Pulumi.{args.stack}.yaml (stacks: dev, prod)")
         doc, stack = _synthesized(args)
     region = args.region or (cfg.region if cfg else None) or region_of_export(doc) or "us-east-1"
+    return doc, stack, cfg, region
+
+
+def estimate_for(args: argparse.Namespace) -> tuple[Any, bool, tuple[float, str] | None]:
+    """(estimate, production?, (budget, enforcement) or None) for the source the arguments name."""
+    from pricing import PriceError, Usage, estimate, parse, resources_of_export
+
+    doc, stack, cfg, region = resolve_source(args)
     usage_path = (
         Path(args.usage) if args.usage else (ROOT / cfg.cost.usage_file if cfg and cfg.cost.usage_file else None)
     )

@@ -75,26 +75,10 @@ def _prefixes(stack: str | None, ours: bool) -> tuple[str, ...]:
 
 
 def _derive(args: argparse.Namespace) -> tuple[Any, str]:
-    from ecomart.commands.cost import _read_export, _stack_of, _synthesized
-    from ecomart.costs import region_of_export, stack_cost_config
+    from ecomart.commands.cost import resolve_source
     from ecomart.permissions import derive
 
-    sources = [x for x in (args.stack and not args.export and not args.program, args.export, args.program) if x]
-    if len(sources) != 1:
-        raise CostError("give one of --stack NAME, --export FILE or --program DIR")
-    cfg = None
-    if args.program:
-        doc, stack = _synthesized(args)
-    elif args.export:
-        doc = _read_export(args.export)
-        stack = args.stack or _stack_of(doc)
-        cfg = stack_cost_config(args.stack) if args.stack else None
-    else:
-        cfg = stack_cost_config(args.stack)
-        if cfg is None:
-            raise CostError(f"--stack {args.stack}: no Pulumi.{args.stack}.yaml (stacks: dev, prod)")
-        doc, stack = _synthesized(args)
-    region = args.region or (cfg.region if cfg else None) or region_of_export(doc) or "us-east-1"
+    doc, stack, cfg, region = resolve_source(args)
     return derive(doc, region, _prefixes(stack, cfg is not None), args.account), stack or "program"
 
 
