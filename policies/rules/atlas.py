@@ -28,6 +28,7 @@ from policies.engine.core import (
     stack_policy,
 )
 from policies.engine.facts import NO_SECRET, REQUIRED
+from policies.engine.families import flag_rule
 from policies.engine.meta import CCPA_BREACH, CCPA_SEC, GDPR_BREACH, GDPR_CIA, GDPR_ENC, GDPR_MIN, GDPR_RESTORE
 from policies.engine.tokens import (
     ATLAS_AUDITING,
@@ -157,10 +158,15 @@ def atlas_cluster_termination_protection(r: Res, report: Report) -> None:
         report(f"terminationProtectionEnabled is {show(value)}: the cluster can be deleted by one API call")
 
 
-@resource_policy(
+flag_rule(
+    __name__,
     "atlas-search-index-built-before-done",
-    house_rule=True,
     types=(ATLAS_SEARCH_INDEX,),
+    prop="waitForIndexBuildCompletion",
+    want=True,
+    default=False,
+    harm="the deploy ends before the index can answer",
+    house_rule=True,
     severity="low",
     category="resilience",
     controls=(GDPR_CIA,),
@@ -169,12 +175,7 @@ def atlas_cluster_termination_protection(r: Res, report: Report) -> None:
     "queries that need it fail (the app answers 503 for semantic search) until the build ends, and a definition "
     "Atlas later drops unnoticed (mongodb/terraform-provider-mongodbatlas#2259) looks deployed.",
     remediation="Set `wait_for_index_build_completion=True` on `mongodbatlas.SearchIndex`.",
-    checks=("waitForIndexBuildCompletion",),
 )
-def atlas_search_index_built_before_done(r: Res, report: Report) -> None:
-    value = r.get("waitForIndexBuildCompletion")
-    if not_true(value):
-        report(f"waitForIndexBuildCompletion is {show(value)}: the deploy ends before the index can answer")
 
 
 @resource_policy(
