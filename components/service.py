@@ -1216,51 +1216,43 @@ class Service(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        self.schedules = [
-            aws.scheduler.Schedule(
-                f"{name}-relay-schedule-{i}",
-                aws.scheduler.ScheduleArgs(
-                    name=f"{p}-outbox-relay-{i}",
-                    description=f"Start outbox relay {i} of {s.relay_schedules} every minute",
-                    schedule_expression="rate(1 minute)",
-                    flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
-                    state="ENABLED",
-                    target=aws.scheduler.ScheduleTargetArgs(
-                        arn=relay.arn,
-                        role_arn=self.scheduler_role.arn,
-                        input=json.dumps({"relay": i}),
-                        retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
-                            maximum_retry_attempts=0, maximum_event_age_in_seconds=60
-                        ),
-                        dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn),
-                    ),
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
-            )
-            for i in range(1, s.relay_schedules + 1)
-        ]
 
-        def migrations_schedule(
-            res: str, sched: str, description: str, expression: str, window_minutes: int, action: str, **extra: str
+        def schedule(
+            res: str,
+            sched: str,
+            description: str,
+            expression: str,
+            target: pulumi.Input[str],
+            payload: dict,
+            *,
+            window_minutes: int | None,
+            retries: int,
+            max_age_seconds: int,
+            **extra: str,
         ) -> aws.scheduler.Schedule:
-            """A scheduled action of the migrations function: a flexible window, 3 retries within the hour, then
-            the dead-letter queue (whose alarm names the runbook that does it by hand)."""
+            """An EventBridge schedule invoking one of the functions; what fails every retry goes to the
+            dead-letter queue (whose alarm names the runbook that does it by hand)."""
+            window = (
+                aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF")
+                if window_minutes is None
+                else aws.scheduler.ScheduleFlexibleTimeWindowArgs(
+                    mode="FLEXIBLE", maximum_window_in_minutes=window_minutes
+                )
+            )
             return aws.scheduler.Schedule(
-                f"{name}-{res}-schedule",
+                f"{name}-{res}",
                 aws.scheduler.ScheduleArgs(
                     name=f"{p}-{sched}",
                     description=description,
                     schedule_expression=expression,
-                    flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(
-                        mode="FLEXIBLE", maximum_window_in_minutes=window_minutes
-                    ),
+                    flexible_time_window=window,
                     state="ENABLED",
                     target=aws.scheduler.ScheduleTargetArgs(
-                        arn=migrations.arn,
+                        arn=target,
                         role_arn=self.scheduler_role.arn,
-                        input=json.dumps({"action": action}),
+                        input=json.dumps(payload),
                         retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
-                            maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
+                            maximum_retry_attempts=retries, maximum_event_age_in_seconds=max_age_seconds
                         ),
                         dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dead_letters.arn),
                     ),
@@ -1269,23 +1261,44 @@ class Service(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_policy]),
             )
 
+        # The relay: every minute, never retried (the next start takes the same rows).
+        self.schedules = [
+            schedule(
+                f"relay-schedule-{i}",
+                f"outbox-relay-{i}",
+                f"Start outbox relay {i} of {s.relay_schedules} every minute",
+                "rate(1 minute)",
+                relay.arn,
+                {"relay": i},
+                window_minutes=None,
+                retries=0,
+                max_age_seconds=60,
+            )
+            for i in range(1, s.relay_schedules + 1)
+        ]
         # Order partitions ahead (app/db.py ensure_partitions): weekly, well inside the months kept ahead.
-        self.partitions_schedule = migrations_schedule(
-            "partitions",
+        self.partitions_schedule = schedule(
+            "partitions-schedule",
             "order-partitions",
             "Create the monthly order partitions ahead",
             "rate(7 days)",
-            60,
-            "partitions",
+            migrations.arn,
+            {"action": "partitions"},
+            window_minutes=60,
+            retries=3,
+            max_age_seconds=3600,
         )
         # The daily inventory-level history and time-series retention (app/timeseries.py, ADR 0029): once a day.
-        self.time_series_schedule = migrations_schedule(
-            "time-series",
+        self.time_series_schedule = schedule(
+            "time-series-schedule",
             "time-series",
             "Daily inventory levels, time-series partitions ahead and retention",
             "cron(15 0 * * ? *)",
-            30,
-            "timeseries",
+            migrations.arn,
+            {"action": "timeseries"},
+            window_minutes=30,
+            retries=3,
+            max_age_seconds=3600,
             schedule_expression_timezone="UTC",
         )
 
