@@ -528,6 +528,13 @@ def test_relay_and_partition_schedules(synth):
     assert t["scheduleExpression"] == "cron(15 0 * * ? *)" and t["scheduleExpressionTimezone"] == "UTC"
     assert t["target"]["arn"] == migrations_arn and json.loads(t["target"]["input"]) == {"action": "timeseries"}
     assert t["target"]["deadLetterConfig"] == {"arn": dlq} and t["target"]["roleArn"] == role
+    # both maintenance runs: a flexible window (the daily one lands by 00:45 UTC, before the day's first reports),
+    # three retries within the hour, then the dead letters (whose alarm names the runbook)
+    assert p["flexibleTimeWindow"] == {"mode": "FLEXIBLE", "maximumWindowInMinutes": 60}
+    assert t["flexibleTimeWindow"] == {"mode": "FLEXIBLE", "maximumWindowInMinutes": 30}
+    for run in (p, t):
+        assert run["target"]["retryPolicy"] == {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600}
+        assert run["target"]["deadLetterConfig"] == {"arn": dlq} and run["target"]["roleArn"] == role
     assert statements(policy_of(synth, "app-scheduler-policy")) == {
         "InvokeScheduledFunctions": want(("lambda:InvokeFunction",), (relay_arn, migrations_arn), {}),
         "DeadLetters": (("sqs:SendMessage",), (dlq,), {}),
