@@ -608,9 +608,12 @@ class Catalog:
                 raise InvalidInput(key, "cannot be changed")
         candidate = {**current, **changes, "updated_at": self._now()}
         check_product(candidate)
-        from .search import EMBEDDING_FIELDS, is_current, with_embedding
+        from .embeddings import product_text
+        from .search import is_current, with_embedding
 
-        if any(k in changes for k in EMBEDDING_FIELDS) or not is_current(current.get("embedding")):  # re-embed
+        # re-embed when the text the vector is computed from changed (a price is not text), or the stored vector is
+        # not in the current form
+        if product_text(candidate) != product_text(current) or not is_current(current.get("embedding")):
             changes = {**changes, "embedding": with_embedding(candidate)["embedding"]}
         self._guard(
             self.products.update_one, {"_id": product_id}, {"$set": {**changes, "updated_at": candidate["updated_at"]}}

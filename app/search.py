@@ -35,17 +35,6 @@ MODES = ("text", "semantic", "hybrid")
 VECTOR_INDEX = SEARCH_VECTOR_INDEX  # components/service.py declares it
 RRF_K = 60
 CANDIDATES = 200  # ranked per list before fusion / pagination (Atlas: numCandidates is 10x this page's need)
-EMBEDDING_FIELDS = (
-    "name",
-    "description",
-    "categories",
-    "tags",
-    "brand",
-    "type",
-    "certifications",
-    "attributes",
-    "specs",
-)
 ENGINE_ATLAS = "atlas-vector-search"
 ENGINE_EXACT = "exact nearest neighbours over the stored vectors (local store: not Atlas Vector Search)"
 

@@ -76,7 +76,11 @@ def test_embeddings_follow_the_products_text(catalog):
     catalog.update_product("p-test-000001", {"price": {"amount_cents": 999, "currency": "EUR"}})
     assert catalog.get_raw("p-test-000001")["embedding"] == stored["embedding"], "a price is not text"
     catalog.update_product("p-test-000001", {"name": "Solar Power Bank for hikers"})
-    assert catalog.get_raw("p-test-000001")["embedding"] != stored["embedding"], "a new name is re-embedded"
+    renamed = catalog.get_raw("p-test-000001")["embedding"]
+    assert renamed != stored["embedding"], "a new name is re-embedded"
+    # every field the text is computed from counts (app/embeddings.product_text), materials included
+    catalog.update_product("p-test-000001", {"materials": ["recycled aluminium"]})
+    assert catalog.get_raw("p-test-000001")["embedding"] != renamed, "new materials are re-embedded"
 
 
 def test_embeddings_are_stored_as_bson_float32_vectors():
@@ -137,6 +141,11 @@ def test_the_validator_takes_a_vector_and_refuses_other_embeddings():
 
 
 def test_reciprocal_rank_fusion():
+    # k = 60 (ADR 0030): a product 61st in both lists outranks one first in a single list (2/121 > 1/61);
+    # with a smaller k it would not
+    a = ["x", *(f"a{i}" for i in range(59)), "y"]
+    b = [*(f"b{i}" for i in range(60)), "y"]
+    assert S.fuse(a, b)[:2] == ["y", "x"]
     assert S.fuse(["a", "b", "c"], ["c", "a"]) == ["a", "c", "b"]  # a: 1/61+1/62, c: 1/63+1/61, b: 1/62
     assert S.fuse(["x"], []) == ["x"] and S.fuse([], []) == []
 
